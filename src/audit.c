@@ -1,0 +1,411 @@
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "strbuf.h"
+
+#define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+/* Tables with an `id` key whose rows the log can capture and restore whole. */
+static const char *const known_tables[] = {
+	"customers", "source_records", "orders", "interactions", "segments", "exports",
+};
+#define NTABLES (sizeof(known_tables) / sizeof(known_tables[0]))
+
+enum audit_stmt {
+	ST_INSERT_CHANGE,
+	ST_FINISH,
+	ST_COUNT,
+};
+
+static const char *const audit_sql[ST_COUNT] = {
+	[ST_INSERT_CHANGE] =
+		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_FINISH] =
+		"UPDATE runs SET finished_at = " NOW_SQL ", status = ?1, counts = ?2"
+		" WHERE id = ?3",
+};
+
+struct crm_audit {
+	struct crm_db *db;
+	int64_t run_id;
+	sqlite3_stmt *st[ST_COUNT];
+	sqlite3_stmt *row_json[NTABLES];
+};
+
+struct crm_value crm_value_null(void)
+{
+	struct crm_value v = { .type = CRM_VALUE_NULL };
+
+	return v;
+}
+
+struct crm_value crm_value_int(long long i)
+{
+	struct crm_value v = { .type = CRM_VALUE_INT, .i = i };
+
+	return v;
+}
+
+struct crm_value crm_value_text(const char *s)
+{
+	struct crm_value v = { .type = s ? CRM_VALUE_TEXT : CRM_VALUE_NULL, .s = s,
+			       .len = s ? strlen(s) : 0 };
+
+	return v;
+}
+
+const char *crm_actor(void)
+{
+	static char buf[256];
+	const char *u = getenv("CRM_USER");
+	struct passwd *pw;
+
+	if (u && *u) {
+		snprintf(buf, sizeof(buf), "%s", u);
+		return buf;
+	}
+	pw = getpwuid(geteuid());
+	if (pw && pw->pw_name && *pw->pw_name)
+		snprintf(buf, sizeof(buf), "%s", pw->pw_name);
+	else
+		snprintf(buf, sizeof(buf), "uid %lu", (unsigned long)geteuid());
+	return buf;
+}
+
+static int table_index(const char *tbl)
+{
+	size_t i;
+
+	for (i = 0; i < NTABLES; i++)
+		if (!strcmp(known_tables[i], tbl))
+			return (int)i;
+	return -1;
+}
+
+int crm_audit_table_known(const char *tbl)
+{
+	return table_index(tbl) >= 0;
+}
+
+/*
+ * Builds "SELECT json_object('id', id, 'name', name, ...) FROM tbl WHERE
+ * id = ?1" from the table's own column list: the identifiers come from the
+ * schema (and tbl from known_tables), never from input.
+ */
+static enum crm_status row_json_stmt(struct crm_db *db, int t, sqlite3_stmt **out,
+				     struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	sqlite3_stmt *info;
+	enum crm_status s;
+	int rc, n = 0, oom = 0;
+
+	s = crm_db_prepare(db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+			   &info, err);
+	if (s)
+		return s;
+	sqlite3_bind_text(info, 1, known_tables[t], -1, SQLITE_STATIC);
+	oom |= crm_strbuf_addstr(&sql, "SELECT json_object(");
+	while ((rc = sqlite3_step(info)) == SQLITE_ROW) {
+		const char *col = (const char *)sqlite3_column_text(info, 0);
+
+		oom |= crm_strbuf_addf(&sql, "%s'%s', \"%s\"", n++ ? ", " : "", col, col);
+	}
+	if (rc != SQLITE_DONE) {
+		s = crm_db_fail(db, rc, err, "cannot read table columns");
+		goto out;
+	}
+	if (n == 0) {
+		s = crm_error_set(err, CRM_ERR_SCHEMA, "table %s is missing", known_tables[t]);
+		goto out;
+	}
+	oom |= crm_strbuf_addf(&sql, ") FROM \"%s\" WHERE id = ?1", known_tables[t]);
+	if (oom) {
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	s = crm_db_prepare(db, sql.buf, out, err);
+out:
+	sqlite3_finalize(info);
+	crm_strbuf_release(&sql);
+	return s;
+}
+
+/* Steps a prepared row-JSON statement for row_id; *json is sqlite's memory. */
+static enum crm_status step_row_json(struct crm_db *db, sqlite3_stmt *st,
+				     const char *tbl, int64_t row_id,
+				     const char **json, struct crm_error *err)
+{
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, row_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*json = (const char *)sqlite3_column_text(st, 0);
+		return CRM_OK;
+	}
+	if (rc == SQLITE_DONE)
+		return crm_error_set(err, CRM_ERR_NOTFOUND, "no row %lld in %s",
+				     (long long)row_id, tbl);
+	return crm_db_fail(db, rc, err, "cannot read row");
+}
+
+enum crm_status crm_audit_row_json(struct crm_db *db, const char *tbl,
+				   int64_t row_id, char **json,
+				   struct crm_error *err)
+{
+	int t = table_index(tbl);
+	sqlite3_stmt *st;
+	const char *j;
+	enum crm_status s;
+
+	*json = NULL;
+	if (t < 0)
+		return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
+	s = row_json_stmt(db, t, &st, err);
+	if (s)
+		return s;
+	s = step_row_json(db, st, tbl, row_id, &j, err);
+	if (!s) {
+		*json = strdup(j);
+		if (!*json)
+			s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	}
+	sqlite3_finalize(st);
+	return s;
+}
+
+static enum crm_status argv_json(int argc, char *const argv[], char **out)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	int i, oom = crm_strbuf_addch(&sb, '[');
+
+	for (i = 0; i < argc; i++) {
+		if (i)
+			oom |= crm_strbuf_addch(&sb, ',');
+		oom |= crm_strbuf_add_json_string(&sb, argv[i], strlen(argv[i]));
+	}
+	oom |= crm_strbuf_addch(&sb, ']');
+	if (oom) {
+		crm_strbuf_release(&sb);
+		return CRM_ERR_NOMEM;
+	}
+	*out = crm_strbuf_detach(&sb, NULL);
+	return *out ? CRM_OK : CRM_ERR_NOMEM;
+}
+
+enum crm_status crm_audit_start(struct crm_db *db, const char *command,
+				int argc, char *const argv[],
+				struct crm_audit **out, struct crm_error *err)
+{
+	struct crm_audit *a;
+	sqlite3_stmt *st = NULL;
+	char host[256] = "";
+	char *args = NULL;
+	enum crm_status s;
+	int i, rc;
+
+	*out = NULL;
+	if (!crm_db_in_transaction(db))
+		return crm_error_set(err, CRM_ERR_INTERNAL,
+				     "a run must start inside a write transaction");
+	a = calloc(1, sizeof(*a));
+	if (!a || argv_json(argc, argv, &args)) {
+		free(a);
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	}
+	a->db = db;
+	for (i = 0; i < ST_COUNT; i++) {
+		s = crm_db_prepare(db, audit_sql[i], &a->st[i], err);
+		if (s)
+			goto fail;
+	}
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	s = crm_db_prepare(db,
+			   "INSERT INTO runs(command, argv, actor, host, started_at, status)"
+			   " VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running')", &st, err);
+	if (s)
+		goto fail;
+	sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, crm_actor(), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		s = crm_db_fail(db, rc, err, "cannot record the run");
+		goto fail;
+	}
+	a->run_id = sqlite3_last_insert_rowid(crm_db_handle(db));
+	sqlite3_finalize(st);
+	free(args);
+	*out = a;
+	return CRM_OK;
+fail:
+	sqlite3_finalize(st);
+	free(args);
+	crm_audit_free(a);
+	return s;
+}
+
+int64_t crm_audit_run_id(const struct crm_audit *a)
+{
+	return a->run_id;
+}
+
+static void bind_value(sqlite3_stmt *st, int i, const struct crm_value *v)
+{
+	if (!v) {
+		sqlite3_bind_null(st, i);
+		return;
+	}
+	switch (v->type) {
+	case CRM_VALUE_NULL: sqlite3_bind_null(st, i); break;
+	case CRM_VALUE_INT: sqlite3_bind_int64(st, i, v->i); break;
+	case CRM_VALUE_REAL: sqlite3_bind_double(st, i, v->r); break;
+	case CRM_VALUE_TEXT:
+		sqlite3_bind_text64(st, i, v->s, v->len, SQLITE_TRANSIENT, SQLITE_UTF8);
+		break;
+	}
+}
+
+static enum crm_status record(struct crm_audit *a, const char *tbl, int64_t row_id,
+			      const char *op, const char *field,
+			      const struct crm_value *old_value,
+			      const struct crm_value *new_value,
+			      struct crm_error *err)
+{
+	sqlite3_stmt *st = a->st[ST_INSERT_CHANGE];
+	int rc;
+
+	if (!crm_db_in_transaction(a->db))
+		return crm_error_set(err, CRM_ERR_INTERNAL,
+				     "a change must be logged inside its write transaction");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, a->run_id);
+	sqlite3_bind_text(st, 2, tbl, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, row_id);
+	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
+	if (field)
+		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
+	bind_value(st, 6, old_value);
+	bind_value(st, 7, new_value);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return crm_db_fail(a->db, rc, err, "cannot log the change");
+	return CRM_OK;
+}
+
+/* Reads the whole row as JSON through the run's cached statement. */
+static enum crm_status capture_row(struct crm_audit *a, const char *tbl,
+				   int64_t row_id, struct crm_value *v,
+				   struct crm_error *err)
+{
+	int t = table_index(tbl);
+	enum crm_status s;
+	const char *json;
+
+	if (t < 0)
+		return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
+	if (!a->row_json[t]) {
+		s = row_json_stmt(a->db, t, &a->row_json[t], err);
+		if (s)
+			return s;
+	}
+	s = step_row_json(a->db, a->row_json[t], tbl, row_id, &json, err);
+	if (s)
+		return s;
+	*v = crm_value_text(json);
+	return CRM_OK;
+}
+
+static enum crm_status record_whole(struct crm_audit *a, const char *tbl,
+				    int64_t row_id, const char *op,
+				    const struct crm_value *into, int row_is_new,
+				    struct crm_error *err)
+{
+	struct crm_value row;
+	enum crm_status s = capture_row(a, tbl, row_id, &row, err);
+
+	if (s)
+		return s;
+	/* row.s points into the row statement: log before resetting it. */
+	s = row_is_new ? record(a, tbl, row_id, op, NULL, NULL, &row, err)
+		       : record(a, tbl, row_id, op, NULL, &row, into, err);
+	sqlite3_reset(a->row_json[table_index(tbl)]);
+	return s;
+}
+
+enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
+				 int64_t row_id, struct crm_error *err)
+{
+	return record_whole(a, tbl, row_id, "insert", NULL, 1, err);
+}
+
+enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
+				 int64_t row_id, const char *field,
+				 const struct crm_value *old_value,
+				 const struct crm_value *new_value,
+				 struct crm_error *err)
+{
+	if (!field || !*field)
+		return crm_error_set(err, CRM_ERR_INVALID, "an update needs a field name");
+	return record(a, tbl, row_id, "update", field, old_value, new_value, err);
+}
+
+enum crm_status crm_audit_delete(struct crm_audit *a, const char *tbl,
+				 int64_t row_id, struct crm_error *err)
+{
+	return record_whole(a, tbl, row_id, "delete", NULL, 0, err);
+}
+
+enum crm_status crm_audit_merge(struct crm_audit *a, const char *tbl,
+				int64_t row_id, int64_t into_id,
+				struct crm_error *err)
+{
+	struct crm_value into = crm_value_int(into_id);
+
+	return record_whole(a, tbl, row_id, "merge", &into, 0, err);
+}
+
+enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
+				 const char *counts_json, struct crm_error *err)
+{
+	sqlite3_stmt *st = a->st[ST_FINISH];
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	if (counts_json)
+		sqlite3_bind_text(st, 2, counts_json, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_int64(st, 3, a->run_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE)
+		return crm_db_fail(a->db, rc, err, "cannot record the end of the run");
+	return CRM_OK;
+}
+
+void crm_audit_free(struct crm_audit *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(a->st[i]);
+	for (i = 0; i < NTABLES; i++)
+		sqlite3_finalize(a->row_json[i]);
+	free(a);
+}

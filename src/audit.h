@@ -1,0 +1,110 @@
+/*
+ * The audit core: one `runs` row per mutating command and one `changes`
+ * row per change, written in the same transaction as the change itself, so
+ * that a rolled-back change leaves no log and a committed one always has
+ * its log. Every mutating command records its work through this module;
+ * `crm log` reads and reverts it.
+ */
+#ifndef CRM_AUDIT_H
+#define CRM_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+
+enum crm_value_type {
+	CRM_VALUE_NULL = 0,
+	CRM_VALUE_INT,
+	CRM_VALUE_REAL,
+	CRM_VALUE_TEXT,
+};
+
+/* A stored value with its type, so that the log keeps 7 and '007' apart. */
+struct crm_value {
+	enum crm_value_type type;
+	long long i;
+	double r;
+	const char *s;   /* CRM_VALUE_TEXT: not owned, need not be NUL-terminated */
+	size_t len;
+};
+
+struct crm_value crm_value_null(void);
+struct crm_value crm_value_int(long long i);
+/* s may be NULL, which gives a NULL value. */
+struct crm_value crm_value_text(const char *s);
+
+/*
+ * Who is acting: $CRM_USER if set, else the login name of the effective
+ * user, else "uid N". Returns a static buffer.
+ */
+const char *crm_actor(void);
+
+/* The tables whose rows the audit trail can capture whole. */
+int crm_audit_table_known(const char *tbl);
+
+struct crm_audit;
+
+/*
+ * Inserts a `runs` row (status 'running', started now, actor, host, argv
+ * as a JSON array) for command. Must be called inside a write transaction
+ * (crm_db_begin). On success *out owns the run's statements: free it with
+ * crm_audit_free() before closing db.
+ */
+enum crm_status crm_audit_start(struct crm_db *db, const char *command,
+				int argc, char *const argv[],
+				struct crm_audit **out, struct crm_error *err);
+
+/* The id of the run's `runs` row. */
+int64_t crm_audit_run_id(const struct crm_audit *a);
+
+/*
+ * Records that row_id of tbl was inserted: the new row, read back whole,
+ * is kept as JSON in new_value. Call after the INSERT.
+ */
+enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
+				 int64_t row_id, struct crm_error *err);
+
+/* Records that field of row_id in tbl went from old to new. */
+enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
+				 int64_t row_id, const char *field,
+				 const struct crm_value *old_value,
+				 const struct crm_value *new_value,
+				 struct crm_error *err);
+
+/*
+ * Records that row_id of tbl is about to be deleted: the whole old row is
+ * kept as JSON in old_value. Call before the DELETE.
+ */
+enum crm_status crm_audit_delete(struct crm_audit *a, const char *tbl,
+				 int64_t row_id, struct crm_error *err);
+
+/*
+ * Records that row_id of tbl is being merged into into_id: the whole row as
+ * it was before the merge is kept in old_value, into_id in new_value. Call
+ * before changing the row.
+ */
+enum crm_status crm_audit_merge(struct crm_audit *a, const char *tbl,
+				int64_t row_id, int64_t into_id,
+				struct crm_error *err);
+
+/*
+ * Marks the run finished now with status ("ok", "rejected" or "failed")
+ * and counts (a JSON object as text, or NULL). Inside a write transaction.
+ */
+enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
+				 const char *counts_json, struct crm_error *err);
+
+/* Finalizes the run's statements and frees a. a may be NULL. */
+void crm_audit_free(struct crm_audit *a);
+
+/*
+ * Reads row_id of tbl whole as a JSON object (column -> value) into a new
+ * string the caller frees. CRM_ERR_NOTFOUND when there is no such row.
+ */
+enum crm_status crm_audit_row_json(struct crm_db *db, const char *tbl,
+				   int64_t row_id, char **json,
+				   struct crm_error *err);
+
+#endif

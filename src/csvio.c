@@ -1,0 +1,796 @@
+/*
+ * The CSV reader: libcsv does the field splitting and unquoting; this file
+ * gives it what libcsv lacks for real-world exports.
+ *
+ * Input is fed to libcsv one physical line at a time, so that each record
+ * and each field is known by the line it started on. libcsv runs in strict
+ * mode, which catches text after a closing quote ("abc"def: the sign of a
+ * stray quote); a quote inside an unquoted field (12" monitor) is taken
+ * literally, as every spreadsheet does. Spaces are never trimmed.
+ *
+ * A stray quote opens a quoted field that swallows the lines after it. The
+ * reader keeps the raw bytes of the record being read, so when the quote
+ * turns out to be unbalanced (text after the closing quote, end of file,
+ * or the size cap), it reports the line where the quote opened and feeds
+ * the swallowed lines to the parser again: one bad line is one rejected
+ * record, never a silent merge and never the rest of the file lost.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <csv.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "csvio.h"
+#include "strbuf.h"
+
+#define CHUNK 65536
+
+struct crm_csv_reader {
+	FILE *fp;
+	char *name;
+	struct crm_csv_read_options opt;
+	enum crm_encoding enc;
+	int had_bom;
+	iconv_t cd;                     /* CP932 -> UTF-8, or (iconv_t)-1 */
+	struct csv_parser parser;
+
+	/* Raw input, undecoded. */
+	char *ibuf;
+	size_t ipos, ilen;
+	int eof;
+	unsigned long long consumed;
+	/* Raw lines to read again after an unbalanced quote (see unwind()). */
+	struct crm_strbuf pending;
+	size_t pending_pos;
+
+	unsigned long line_no;          /* physical lines taken so far */
+	struct crm_strbuf line;         /* the current raw line */
+	struct crm_strbuf dline;        /* the current line decoded to UTF-8 */
+
+	/* The record being read. */
+	unsigned long rec_line;         /* 0 while no record is open */
+	unsigned long field_line;       /* the line the current field began on */
+	size_t field_no;                /* 1-based number of the current field */
+	int rec_done;
+	struct crm_strbuf rawin;        /* its raw lines, for unwind() */
+	size_t *line_offs;              /* where each of its lines starts in rawin */
+	size_t *dline_offs;             /* ... and in raw */
+	size_t nlines, alines, adlines;
+	struct crm_strbuf raw;          /* its lines decoded, for the caller */
+	struct crm_strbuf fbuf;         /* its fields, NUL-separated */
+	size_t *foffs, *flens;
+	size_t nf, af;
+	char **fptrs;
+	size_t afptrs;
+	int nomem;
+	int started;
+
+	/* The first problem found in the record, if any. */
+	enum crm_status rec_status;
+	struct crm_error rec_err;
+};
+
+int crm_encoding_parse(const char *name, enum crm_encoding *enc)
+{
+	static const struct { const char *name; enum crm_encoding enc; } names[] = {
+		{ "auto", CRM_ENC_AUTO }, { "utf8", CRM_ENC_UTF8 },
+		{ "utf8bom", CRM_ENC_UTF8_BOM }, { "cp932", CRM_ENC_CP932 },
+		{ "ms932", CRM_ENC_CP932 }, { "windows31j", CRM_ENC_CP932 },
+		{ "shiftjis", CRM_ENC_CP932 }, { "sjis", CRM_ENC_CP932 },
+	};
+	char norm[32];
+	size_t i, n = 0;
+
+	for (; *name; name++) {
+		if (*name == '-' || *name == '_')
+			continue;
+		if (n + 1 >= sizeof(norm))
+			return -1;
+		norm[n++] = (char)tolower((unsigned char)*name);
+	}
+	norm[n] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(norm, names[i].name)) {
+			*enc = names[i].enc;
+			return 0;
+		}
+	return -1;
+}
+
+const char *crm_encoding_name(enum crm_encoding enc)
+{
+	switch (enc) {
+	case CRM_ENC_AUTO: return "auto";
+	case CRM_ENC_UTF8: return "utf-8";
+	case CRM_ENC_UTF8_BOM: return "utf-8-bom";
+	case CRM_ENC_CP932: return "cp932";
+	}
+	return "unknown";
+}
+
+enum crm_encoding crm_csv_encoding(const struct crm_csv_reader *r) { return r->enc; }
+int crm_csv_had_bom(const struct crm_csv_reader *r) { return r->had_bom; }
+unsigned long long crm_csv_bytes_read(const struct crm_csv_reader *r) { return r->consumed; }
+void crm_csv_expect_fields(struct crm_csv_reader *r, size_t n) { r->opt.expect_fields = n; }
+
+/* Spaces are data: libcsv must not trim them. */
+static int no_space(unsigned char c)
+{
+	(void)c;
+	return 0;
+}
+
+static int grow_array(void **p, size_t *alloc, size_t need, size_t elem)
+{
+	size_t n;
+	void *q;
+
+	if (need <= *alloc)
+		return 0;
+	n = *alloc ? *alloc * 2 : 16;
+	while (n < need)
+		n *= 2;
+	q = realloc(*p, n * elem);
+	if (!q)
+		return -1;
+	*p = q;
+	*alloc = n;
+	return 0;
+}
+
+/* libcsv's field callback. */
+static void on_field(void *data, size_t len, void *ctx)
+{
+	struct crm_csv_reader *r = ctx;
+
+	if (grow_array((void **)&r->foffs, &r->af, r->nf + 1, sizeof(size_t)) ||
+	    grow_array((void **)&r->flens, &r->af, r->nf + 1, sizeof(size_t)) ||
+	    crm_strbuf_grow(&r->fbuf, len + 1)) {
+		r->nomem = 1;
+		return;
+	}
+	r->foffs[r->nf] = r->fbuf.len;
+	r->flens[r->nf] = len;
+	crm_strbuf_add(&r->fbuf, data ? data : "", data ? len : 0);
+	crm_strbuf_addch(&r->fbuf, '\0');
+	r->nf++;
+	/* The next field starts on the line this one ended on. */
+	r->field_no++;
+	r->field_line = r->line_no;
+}
+
+/* libcsv's record callback. */
+static void on_record(int c, void *ctx)
+{
+	struct crm_csv_reader *r = ctx;
+
+	(void)c;
+	r->rec_done = 1;
+}
+
+static void reset_parser(struct crm_csv_reader *r)
+{
+	csv_free(&r->parser);
+	csv_init(&r->parser, CSV_STRICT | CSV_STRICT_FINI);
+	csv_set_space_func(&r->parser, no_space);
+	csv_set_delim(&r->parser, (unsigned char)r->opt.delimiter);
+	csv_set_blk_size(&r->parser, 4096);
+}
+
+enum crm_status crm_csv_reader_open(struct crm_csv_reader **out, FILE *fp,
+				    const char *name,
+				    const struct crm_csv_read_options *opts,
+				    struct crm_error *err)
+{
+	struct crm_csv_reader *r;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	if (opts)
+		r->opt = *opts;
+	if (!r->opt.delimiter)
+		r->opt.delimiter = ',';
+	if (!r->opt.max_field)
+		r->opt.max_field = CRM_CSV_DEFAULT_MAX_FIELD;
+	if (r->opt.encoding == CRM_ENC_UTF8_BOM)
+		r->opt.encoding = CRM_ENC_UTF8;
+	r->enc = r->opt.encoding;
+	r->cd = (iconv_t)-1;
+	r->fp = fp;
+	r->name = strdup(name ? name : "-");
+	r->ibuf = malloc(CHUNK);
+	crm_strbuf_init(&r->pending);
+	crm_strbuf_init(&r->line);
+	crm_strbuf_init(&r->dline);
+	crm_strbuf_init(&r->rawin);
+	crm_strbuf_init(&r->raw);
+	crm_strbuf_init(&r->fbuf);
+	if (!r->name || !r->ibuf) {
+		crm_csv_reader_free(r);
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	}
+	if (csv_init(&r->parser, 0) != 0) {
+		crm_csv_reader_free(r);
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	}
+	reset_parser(r);
+	*out = r;
+	return CRM_OK;
+}
+
+void crm_csv_reader_free(struct crm_csv_reader *r)
+{
+	if (!r)
+		return;
+	csv_free(&r->parser);
+	if (r->cd != (iconv_t)-1)
+		iconv_close(r->cd);
+	free(r->name);
+	free(r->ibuf);
+	crm_strbuf_release(&r->pending);
+	crm_strbuf_release(&r->line);
+	crm_strbuf_release(&r->dline);
+	crm_strbuf_release(&r->rawin);
+	crm_strbuf_release(&r->raw);
+	crm_strbuf_release(&r->fbuf);
+	free(r->line_offs);
+	free(r->dline_offs);
+	free(r->foffs);
+	free(r->flens);
+	free(r->fptrs);
+	free(r);
+}
+
+static enum crm_status nomem(struct crm_csv_reader *r, struct crm_error *err)
+{
+	return crm_error_at(err, CRM_ERR_NOMEM, r->name, r->line_no, 0, "out of memory");
+}
+
+/* Refills ibuf, keeping the bytes from ipos on. Returns -1 on a read error. */
+static int refill(struct crm_csv_reader *r)
+{
+	size_t n;
+
+	if (r->eof)
+		return 0;
+	if (r->ipos > 0) {
+		memmove(r->ibuf, r->ibuf + r->ipos, r->ilen - r->ipos);
+		r->ilen -= r->ipos;
+		r->ipos = 0;
+	}
+	n = fread(r->ibuf + r->ilen, 1, CHUNK - r->ilen, r->fp);
+	r->ilen += n;
+	if (n == 0) {
+		if (ferror(r->fp))
+			return -1;
+		r->eof = 1;
+	}
+	return 0;
+}
+
+/* Strips a UTF-8 byte order mark at the very start of the input. */
+static int skip_bom(struct crm_csv_reader *r)
+{
+	while (r->ilen < 3 && !r->eof)
+		if (refill(r))
+			return -1;
+	if (r->ilen >= 3 && !memcmp(r->ibuf, "\xEF\xBB\xBF", 3)) {
+		r->ipos = 3;
+		r->consumed = 3;
+		r->had_bom = 1;
+		if (r->enc == CRM_ENC_AUTO)
+			r->enc = CRM_ENC_UTF8;
+	}
+	return 0;
+}
+
+/*
+ * Takes the next physical line, terminator (LF, CRLF or CR) included, into
+ * r->line: from the pending lines first, then from the input. A line longer
+ * than the cap is cut there (*toolong set) and the rest of it skipped.
+ * Returns 1 for a line, 0 at the end of input, -1 on a read error.
+ */
+static int next_line(struct crm_csv_reader *r, int *toolong)
+{
+	size_t cap = r->opt.max_field;
+
+	*toolong = 0;
+	crm_strbuf_reset(&r->line);
+	if (r->pending_pos < r->pending.len) {
+		const char *p = r->pending.buf + r->pending_pos;
+		size_t left = r->pending.len - r->pending_pos, n = 0;
+
+		while (n < left && p[n] != '\n' && p[n] != '\r')
+			n++;
+		if (n < left)
+			n += (p[n] == '\r' && n + 1 < left && p[n + 1] == '\n') ? 2 : 1;
+		if (crm_strbuf_add(&r->line, p, n))
+			return -2;
+		r->pending_pos += n;
+		if (r->pending_pos == r->pending.len) {
+			crm_strbuf_reset(&r->pending);
+			r->pending_pos = 0;
+		}
+		r->line_no++;
+		return 1;
+	}
+	for (;;) {
+		const char *p = r->ibuf + r->ipos;
+		size_t left = r->ilen - r->ipos, n = 0;
+		int done = 0;
+
+		while (n < left && p[n] != '\n' && p[n] != '\r')
+			n++;
+		if (n < left) {
+			if (p[n] == '\n') {
+				n++;
+				done = 1;
+			} else if (n + 1 < left) {
+				n += p[n + 1] == '\n' ? 2 : 1;
+				done = 1;
+			} else if (r->eof) {
+				n++;
+				done = 1;
+			}
+			/* else: a CR at the end of the buffer, maybe half of CRLF */
+		}
+		if (!*toolong) {
+			size_t take = n;
+
+			if (r->line.len + take > cap) {
+				take = cap > r->line.len ? cap - r->line.len : 0;
+				*toolong = 1;
+			}
+			if (crm_strbuf_add(&r->line, p, take))
+				return -2;
+		}
+		r->ipos += n;
+		r->consumed += n;
+		if (done) {
+			r->line_no++;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->line.len == 0 && !*toolong)
+				return 0;
+			r->line_no++;
+			return 1;
+		}
+		if (refill(r))
+			return -1;
+	}
+}
+
+/* Records the first problem of the current record; later ones are dropped. */
+static void flag(struct crm_csv_reader *r, enum crm_status code,
+		 unsigned long line, unsigned long column, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void flag(struct crm_csv_reader *r, enum crm_status code,
+		 unsigned long line, unsigned long column, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->rec_status)
+		return;
+	r->rec_status = code;
+	crm_error_at(&r->rec_err, code, r->name, line, column, "%s", "");
+	va_start(ap, fmt);
+	vsnprintf(r->rec_err.message, sizeof(r->rec_err.message), fmt, ap);
+	va_end(ap);
+}
+
+static int is_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Length of the valid UTF-8 prefix of s; a sequence cut at the end counts as valid if allow_cut. */
+static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		utf8proc_int32_t cp;
+		utf8proc_ssize_t k;
+
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+		if (k < 0) {
+			/* A lead byte whose sequence runs past the end may be whole later. */
+			if (allow_cut && n - i < 4 && utf8proc_utf8class[(unsigned char)s[i]] > (int)(n - i))
+				return n;
+			return i;
+		}
+		i += (size_t)k;
+	}
+	return n;
+}
+
+/*
+ * Decides the encoding at the first line with a non-ASCII byte: UTF-8 when
+ * that line and the rest of the buffered input are valid UTF-8, else CP932.
+ * Looking past one line matters: the half-width katakana of CP932 (ｶﾅ) can
+ * form valid UTF-8 pairs by chance on a short line.
+ */
+static void detect(struct crm_csv_reader *r)
+{
+	const char *rest = r->ibuf + r->ipos;
+	size_t nrest = r->ilen - r->ipos;
+
+	if (utf8_valid_prefix(r->line.buf, r->line.len, 0) == r->line.len &&
+	    utf8_valid_prefix(rest, nrest, !r->eof) == nrest)
+		r->enc = CRM_ENC_UTF8;
+	else
+		r->enc = CRM_ENC_CP932;
+}
+
+static int add_replacement(struct crm_strbuf *sb)
+{
+	return crm_strbuf_add(sb, "\xEF\xBF\xBD", 3);
+}
+
+/* Number of characters in the UTF-8 text s[0..n). */
+static unsigned long utf8_chars(const char *s, size_t n)
+{
+	unsigned long c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}
+
+/*
+ * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
+ * offset in dline is returned in *bad (else SIZE_MAX), with a description.
+ */
+static int decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat)
+{
+	const char *s = r->line.buf;
+	size_t n = r->line.len;
+
+	*bad = SIZE_MAX;
+	crm_strbuf_reset(&r->dline);
+	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n))
+		detect(r);
+	if (r->enc != CRM_ENC_CP932) {
+		size_t i = 0;
+
+		while (i < n) {
+			size_t ok = utf8_valid_prefix(s + i, n - i, 0);
+
+			if (crm_strbuf_add(&r->dline, s + i, ok))
+				return -1;
+			i += ok;
+			if (i < n) {
+				if (*bad == SIZE_MAX) {
+					*bad = r->dline.len;
+					snprintf(what, nwhat, "invalid UTF-8 byte 0x%02X",
+						 (unsigned char)s[i]);
+				}
+				if (add_replacement(&r->dline))
+					return -1;
+				i++;
+			}
+		}
+		return 0;
+	}
+	if (r->cd == (iconv_t)-1) {
+		r->cd = iconv_open("UTF-8", "CP932");
+		if (r->cd == (iconv_t)-1)
+			return -1;
+	}
+	while (n > 0) {
+		char *in = (char *)s, *outp;
+		size_t inleft = n, outleft, before;
+
+		if (crm_strbuf_grow(&r->dline, n * 3 + 4))
+			return -1;
+		outp = r->dline.buf + r->dline.len;
+		outleft = r->dline.alloc - r->dline.len - 1;
+		before = outleft;
+		if (iconv(r->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 && errno != E2BIG) {
+			r->dline.len += before - outleft;
+			r->dline.buf[r->dline.len] = '\0';
+			if (*bad == SIZE_MAX) {
+				*bad = r->dline.len;
+				if (inleft >= 2)
+					snprintf(what, nwhat, "invalid CP932 byte sequence 0x%02X 0x%02X",
+						 (unsigned char)in[0], (unsigned char)in[1]);
+				else
+					snprintf(what, nwhat, "invalid CP932 byte 0x%02X",
+						 (unsigned char)in[0]);
+			}
+			if (add_replacement(&r->dline))
+				return -1;
+			in++;
+			inleft--;
+			iconv(r->cd, NULL, NULL, NULL, NULL);
+		} else {
+			r->dline.len += before - outleft;
+			r->dline.buf[r->dline.len] = '\0';
+		}
+		s = in;
+		n = inleft;
+	}
+	return 0;
+}
+
+/*
+ * Feeds s[0..n) to libcsv. Strict mode stops at any quote it does not
+ * expect. A quote inside an unquoted field (12" monitor) is passed on as a
+ * literal, by clearing the error and feeding that one byte with strict mode
+ * off: libcsv has no option for "strict about closing quotes only". This
+ * uses the fields of struct csv_parser that csv.h publishes. Returns 0, or
+ * 1 when text follows the closing quote of a quoted field.
+ */
+static int feed(struct crm_csv_reader *r, const char *s, size_t n)
+{
+	struct csv_parser *p = &r->parser;
+
+	while (n > 0) {
+		size_t done = csv_parse(p, s, n, on_field, on_record, r);
+		int e = csv_error(p);
+
+		if (e == CSV_SUCCESS && done == n)
+			return 0;
+		if (e != CSV_EPARSE) {
+			r->nomem = 1;
+			return 0;
+		}
+		if (p->quoted)
+			return 1;
+		p->status = CSV_SUCCESS;
+		csv_set_opts(p, CSV_STRICT_FINI);
+		csv_parse(p, s + done, 1, on_field, on_record, r);
+		csv_set_opts(p, CSV_STRICT | CSV_STRICT_FINI);
+		s += done + 1;
+		n -= done + 1;
+	}
+	return 0;
+}
+
+static void start_record(struct crm_csv_reader *r)
+{
+	r->rec_line = r->field_line = r->line_no;
+	r->field_no = 1;
+	r->rec_done = 0;
+	r->nf = 0;
+	r->nlines = 0;
+	r->rec_status = CRM_OK;
+	crm_error_clear(&r->rec_err);
+	crm_strbuf_reset(&r->fbuf);
+	crm_strbuf_reset(&r->rawin);
+	crm_strbuf_reset(&r->raw);
+}
+
+static int is_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+static void fill_record(struct crm_csv_reader *r, struct crm_csv_record *rec)
+{
+	size_t i;
+
+	if (grow_array((void **)&r->fptrs, &r->afptrs, r->nf + 1, sizeof(char *))) {
+		r->nomem = 1;
+		return;
+	}
+	for (i = 0; i < r->nf; i++)
+		r->fptrs[i] = r->fbuf.buf + r->foffs[i];
+	r->fptrs[r->nf] = NULL;
+	rec->nfields = r->nf;
+	rec->fields = r->fptrs;
+	rec->lens = r->flens;
+	rec->line = r->rec_line;
+	rec->end_line = r->line_no;
+	rec->raw = r->raw.buf;
+	rec->raw_len = r->raw.len;
+}
+
+/* Hands back a malformed record: no fields, its lines, the first problem. */
+static enum crm_status bad_record(struct crm_csv_reader *r, struct crm_csv_record *rec,
+				  struct crm_error *err)
+{
+	r->nf = 0;
+	fill_record(r, rec);
+	r->rec_line = 0;
+	if (r->nomem)
+		return nomem(r, err);
+	if (err)
+		*err = r->rec_err;
+	return r->rec_status;
+}
+
+/*
+ * After an unbalanced quote that opened at line ql: ends the record with
+ * that line and queues the raw lines after it (before any still pending)
+ * to be read again with their own line numbers.
+ */
+static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql,
+			      struct crm_csv_record *rec, struct crm_error *err)
+{
+	size_t keep = (size_t)(ql - r->rec_line) + 1;
+
+	reset_parser(r);
+	if (keep < r->nlines) {
+		struct crm_strbuf again = CRM_STRBUF_INIT;
+		size_t cut = r->line_offs[keep];
+
+		if (crm_strbuf_add(&again, r->rawin.buf + cut, r->rawin.len - cut) ||
+		    crm_strbuf_add(&again, r->pending.buf + r->pending_pos,
+				   r->pending.len - r->pending_pos)) {
+			crm_strbuf_release(&again);
+			return nomem(r, err);
+		}
+		crm_strbuf_release(&r->pending);
+		r->pending = again;
+		r->pending_pos = 0;
+		r->line_no = ql;
+		crm_strbuf_setlen(&r->raw, r->dline_offs[keep]);
+	}
+	return bad_record(r, rec, err);
+}
+
+/* Finishes a complete record: the ragged check, then the verdict. */
+static enum crm_status end_record(struct crm_csv_reader *r, struct crm_csv_record *rec,
+				  struct crm_error *err)
+{
+	size_t want = r->opt.expect_fields;
+
+	if (!r->rec_status && want == 0) {
+		r->opt.expect_fields = r->nf;
+	} else if (!r->rec_status && want != CRM_CSV_ANY_FIELDS && r->nf != want) {
+		if (r->line_no > r->rec_line)
+			flag(r, CRM_ERR_CSV, r->rec_line, 0,
+			     "ragged row: %zu fields where %zu were expected (the record runs "
+			     "from line %lu to %lu: is a quote unbalanced?)",
+			     r->nf, want, r->rec_line, r->line_no);
+		else
+			flag(r, CRM_ERR_CSV, r->rec_line, 0,
+			     "ragged row: %zu fields where %zu were expected", r->nf, want);
+	}
+	fill_record(r, rec);
+	r->rec_line = 0;
+	if (r->nomem)
+		return nomem(r, err);
+	if (r->rec_status && err)
+		*err = r->rec_err;
+	return r->rec_status;
+}
+
+/* End of input inside a record: either its last line lacked a terminator, or a quote never closed. */
+static enum crm_status end_of_input(struct crm_csv_reader *r, struct crm_csv_record *rec,
+				    struct crm_error *err)
+{
+	if (csv_fini(&r->parser, on_field, on_record, r) != 0) {
+		unsigned long ql = r->field_line;
+
+		flag(r, CRM_ERR_CSV, ql, r->field_no,
+		     "unterminated quoted field: the quote opened at line %lu is never closed", ql);
+		return unwind(r, ql, rec, err);
+	}
+	return end_record(r, rec, err);
+}
+
+/* Appends the current line to the record's raw buffers. */
+static int keep_line(struct crm_csv_reader *r)
+{
+	if (grow_array((void **)&r->line_offs, &r->alines, r->nlines + 1, sizeof(size_t)) ||
+	    grow_array((void **)&r->dline_offs, &r->adlines, r->nlines + 1, sizeof(size_t)))
+		return -1;
+	r->line_offs[r->nlines] = r->rawin.len;
+	r->dline_offs[r->nlines] = r->raw.len;
+	r->nlines++;
+	if (crm_strbuf_add(&r->rawin, r->line.buf, r->line.len) ||
+	    crm_strbuf_add(&r->raw, r->dline.buf, r->dline.len))
+		return -1;
+	return 0;
+}
+
+enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *rec,
+			     struct crm_error *err)
+{
+	memset(rec, 0, sizeof(*rec));
+	if (!r->started) {
+		r->started = 1;
+		if (skip_bom(r))
+			return crm_error_at(err, CRM_ERR_IO, r->name, 0, 0, "read error: %s",
+					    strerror(errno));
+	}
+	for (;;) {
+		char what[96] = "";
+		size_t bad;
+		int toolong, rc;
+		const char *nul;
+
+		rc = next_line(r, &toolong);
+		if (rc == -1)
+			return crm_error_at(err, CRM_ERR_IO, r->name, r->line_no + 1, 0,
+					    "read error: %s", strerror(errno));
+		if (rc == -2)
+			return nomem(r, err);
+		if (rc == 0)
+			return r->rec_line ? end_of_input(r, rec, err) : CRM_EOF;
+		if (decode_line(r, &bad, what, sizeof(what)))
+			return nomem(r, err);
+		if (!r->rec_line) {
+			if (!toolong && is_blank(r->dline.buf, r->dline.len))
+				continue;
+			start_record(r);
+		}
+		if (keep_line(r))
+			return nomem(r, err);
+
+		if (toolong || r->rawin.len > r->opt.max_field) {
+			unsigned long ql = r->field_line;
+
+			if (ql == r->line_no) {
+				flag(r, CRM_ERR_TOOBIG, r->line_no, r->field_no,
+				     "line is longer than the limit of %zu bytes", r->opt.max_field);
+				reset_parser(r);
+				return bad_record(r, rec, err);
+			}
+			flag(r, CRM_ERR_TOOBIG, ql, r->field_no,
+			     "the quoted field opened at line %lu grew past the limit of %zu "
+			     "bytes: is its quote unbalanced?", ql, r->opt.max_field);
+			return unwind(r, ql, rec, err);
+		}
+		nul = memchr(r->dline.buf, '\0', r->dline.len);
+		if (nul && (size_t)(nul - r->dline.buf) < bad) {
+			bad = (size_t)(nul - r->dline.buf);
+			snprintf(what, sizeof(what), "NUL byte");
+		}
+		if (bad != SIZE_MAX) {
+			/* Feed up to the bad byte first: the field count then gives its column. */
+			if (feed(r, r->dline.buf, bad))
+				goto stray;
+			flag(r, bad < r->dline.len && r->dline.buf[bad] == '\0'
+				? CRM_ERR_CSV : CRM_ERR_ENCODING,
+			     r->line_no, r->field_no, "%s at character %lu", what,
+			     utf8_chars(r->dline.buf, bad) + 1);
+			if (feed(r, r->dline.buf + bad, r->dline.len - bad))
+				goto stray;
+		} else if (feed(r, r->dline.buf, r->dline.len)) {
+			goto stray;
+		}
+		if (r->nomem)
+			return nomem(r, err);
+		if (r->rec_done)
+			return end_record(r, rec, err);
+		continue;
+stray:
+		if (r->field_line == r->line_no)
+			flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
+			     "stray quote: text follows the closing quote of a quoted field");
+		else
+			flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
+			     "stray quote: the quoted field opened at line %lu has text after "
+			     "its closing quote at line %lu", r->field_line, r->line_no);
+		return unwind(r, r->field_line, rec, err);
+	}
+}

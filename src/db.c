@@ -1,0 +1,589 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db.h"
+
+struct crm_db {
+	sqlite3 *sql;
+	char *path;
+	char *lock_path;
+	int lock_fd;        /* -1 until the first write transaction */
+	long busy_ms;
+	unsigned flags;
+	int created;
+	int in_txn;
+	int schema_version;
+	int opened_version;
+	const char *netfs;
+};
+
+const char *crm_db_default_path(void)
+{
+	const char *p = getenv("CRM_DB");
+
+	return p && *p ? p : CRM_DB_DEFAULT_PATH;
+}
+
+enum crm_status crm_db_busy_timeout_env(long *ms, struct crm_error *err)
+{
+	const char *s = getenv("CRM_BUSY_TIMEOUT");
+	char *end;
+	long v;
+
+	*ms = CRM_DB_DEFAULT_BUSY_MS;
+	if (!s || !*s)
+		return CRM_OK;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v > INT_MAX)
+		return crm_error_set(err, CRM_ERR_INVALID,
+				     "CRM_BUSY_TIMEOUT must be a number of milliseconds, not '%s'", s);
+	*ms = v;
+	return CRM_OK;
+}
+
+const char *crm_db_path(const struct crm_db *db) { return db->path; }
+int crm_db_created(const struct crm_db *db) { return db->created; }
+const char *crm_db_network_fs(const struct crm_db *db) { return db->netfs; }
+int crm_db_schema_version(const struct crm_db *db) { return db->schema_version; }
+int crm_db_opened_version(const struct crm_db *db) { return db->opened_version; }
+sqlite3 *crm_db_handle(struct crm_db *db) { return db->sql; }
+int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
+
+enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
+			    const char *what)
+{
+	enum crm_status code = CRM_ERR_DB;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		code = CRM_ERR_BUSY;
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		code = CRM_ERR_READONLY;
+		break;
+	case SQLITE_NOMEM:
+		code = CRM_ERR_NOMEM;
+		break;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		code = CRM_ERR_IO;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		code = CRM_ERR_SCHEMA;
+		break;
+	}
+	return crm_error_set(err, code, "%s: %s", what,
+			     db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+}
+
+enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
+			       sqlite3_stmt **stmt, struct crm_error *err)
+{
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, stmt, NULL);
+
+	if (rc != SQLITE_OK) {
+		*stmt = NULL;
+		return crm_db_fail(db, rc, err, "cannot prepare statement");
+	}
+	return CRM_OK;
+}
+
+enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
+			    struct crm_error *err)
+{
+	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? CRM_OK : crm_db_fail(db, rc, err, sql);
+}
+
+/* Runs a one-row, one-integer query such as "PRAGMA user_version". */
+static enum crm_status query_int(struct crm_db *db, const char *sql, int *out,
+				 struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s = crm_db_prepare(db, sql, &st, err);
+	int rc;
+
+	if (s)
+		return s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+		s = crm_db_fail(db, rc, err, "cannot read the database");
+		sqlite3_finalize(st);
+		return s;
+	}
+	sqlite3_finalize(st);
+	return CRM_OK;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n;
+	char *d;
+
+	if (!slash)
+		return strdup(".");
+	n = slash == path ? 1 : (size_t)(slash - path);
+	d = malloc(n + 1);
+	if (d) {
+		memcpy(d, path, n);
+		d[n] = '\0';
+	}
+	return d;
+}
+
+/* Names the filesystems on which SQLite's locks cannot be trusted. */
+static const char *network_fs_name(const char *dir)
+{
+	struct statfs st;
+
+	if (statfs(dir, &st) != 0)
+		return NULL;
+	switch ((unsigned long)st.f_type) {
+	case 0x6969UL: return "nfs";
+	case 0x517BUL: return "smb";
+	case 0xFF534D42UL: return "cifs";
+	case 0xFE534D42UL: return "smb2";
+	case 0x65735546UL: return "fuse";
+	case 0x01021997UL: return "9p";
+	case 0x5346414FUL: return "afs";
+	case 0x00C36400UL: return "ceph";
+	case 0x47504653UL: return "gpfs";
+	case 0x0BD00BD0UL: return "lustre";
+	}
+	return NULL;
+}
+
+/*
+ * Creates path with mode 0600 if it does not exist yet, so that neither
+ * SQLite nor the umask decides its permissions (SQLite gives the -wal and
+ * -shm files the mode of the database file).
+ */
+static enum crm_status create_file(struct crm_db *db, const char *dir,
+				   struct crm_error *err)
+{
+	int fd = open(db->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return CRM_OK;
+		if (errno == EACCES || errno == EROFS || errno == EPERM)
+			return crm_error_set(err, CRM_ERR_READONLY,
+					     "cannot create database '%s': directory '%s' is not writable",
+					     db->path, dir);
+		return crm_error_set(err, CRM_ERR_IO, "cannot create database '%s': %s",
+				     db->path, strerror(errno));
+	}
+	if (fchmod(fd, 0600) != 0 || close(fd) != 0) {
+		int e = errno;
+
+		close(fd);
+		unlink(db->path);
+		return crm_error_set(err, CRM_ERR_IO, "cannot create database '%s': %s",
+				     db->path, strerror(e));
+	}
+	db->created = 1;
+	return CRM_OK;
+}
+
+/*
+ * Gives crm's own message for the cases where SQLite's would mislead
+ * ("attempt to write a readonly database", "unable to open database file").
+ */
+static enum crm_status check_access(struct crm_db *db, const char *dir,
+				    struct crm_error *err)
+{
+	if (access(db->path, R_OK) != 0)
+		return crm_error_set(err, errno == EACCES ? CRM_ERR_READONLY : CRM_ERR_IO,
+				     "cannot read database '%s': %s", db->path, strerror(errno));
+	if (!(db->flags & CRM_DB_WRITE))
+		return CRM_OK;
+	if (access(db->path, W_OK) != 0)
+		return crm_error_set(err, CRM_ERR_READONLY,
+				     "database '%s' is read-only (%s)", db->path, strerror(errno));
+	if (access(dir, W_OK) != 0)
+		return crm_error_set(err, CRM_ERR_READONLY,
+				     "directory '%s' is not writable: SQLite needs to create "
+				     "'%s-wal' and '%s-shm' beside the database", dir,
+				     db->path, db->path);
+	return CRM_OK;
+}
+
+static enum crm_status set_pragmas(struct crm_db *db, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s;
+	int rc;
+
+	if (!(db->flags & CRM_DB_WRITE))
+		return crm_db_exec(db, "PRAGMA foreign_keys = ON", err);
+
+	/*
+	 * WAL lets readers (exports) run beside a writer. synchronous=FULL:
+	 * a commit that was reported is never lost on power failure. Each is
+	 * set explicitly rather than left to the platform's build defaults.
+	 */
+	s = crm_db_prepare(db, "PRAGMA journal_mode = WAL", &st, err);
+	if (s)
+		return s;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		s = crm_db_fail(db, rc, err, "cannot set journal_mode=WAL");
+		sqlite3_finalize(st);
+		return s;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
+		s = crm_error_set(err, CRM_ERR_DB,
+				  "cannot use WAL mode on '%s' (journal mode stayed '%s')",
+				  db->path, (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		return s;
+	}
+	sqlite3_finalize(st);
+	return crm_db_exec(db,
+			   "PRAGMA synchronous = FULL;"
+			   "PRAGMA foreign_keys = ON", err);
+}
+
+/* Refuses files that are not crm's, and schemas newer than this binary. */
+static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s;
+	int app = 0, version = 0, tables = 0;
+
+	s = query_int(db, "PRAGMA application_id", &app, err);
+	if (s == CRM_ERR_SCHEMA || s == CRM_ERR_DB)
+		return crm_error_set(err, CRM_ERR_SCHEMA,
+				     "'%s' is not a crm database: %s", db->path, err->message);
+	if (s)
+		return s;
+	s = query_int(db, "PRAGMA user_version", &version, err);
+	if (s)
+		return s;
+	s = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables, err);
+	if (s)
+		return s;
+	if ((app != 0 && app != CRM_APPLICATION_ID) || (app == 0 && tables > 0))
+		return crm_error_set(err, CRM_ERR_SCHEMA,
+				     "'%s' is an SQLite database but not a crm database", db->path);
+	if (version > crm_schema_version)
+		return crm_error_set(err, CRM_ERR_SCHEMA,
+				     "database '%s' has schema version %d, newer than this crm "
+				     "understands (%d): use a newer crm", db->path, version,
+				     crm_schema_version);
+	db->schema_version = db->opened_version = version;
+	return CRM_OK;
+}
+
+/* Applies the migrations the database lacks, in one write transaction. */
+static enum crm_status migrate(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s;
+	int version = 0, v;
+	char sql[80];
+
+	if (db->schema_version == crm_schema_version)
+		return CRM_OK;
+	s = crm_db_begin(db, err);
+	if (s)
+		return s;
+	/* Another process may have migrated while we waited for the lock. */
+	s = query_int(db, "PRAGMA user_version", &version, err);
+	for (v = version + 1; !s && v <= crm_schema_version; v++) {
+		const struct crm_migration *m = &crm_migrations[v - 1];
+		int rc = sqlite3_exec(db->sql, m->sql, NULL, NULL, NULL);
+
+		if (rc != SQLITE_OK) {
+			char what[128];
+
+			snprintf(what, sizeof(what), "migration %s failed", m->name);
+			s = crm_db_fail(db, rc, err, what);
+			break;
+		}
+		/* PRAGMA takes no parameters; v is the binary's own number. */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+		s = crm_db_exec(db, sql, err);
+	}
+	if (!s) {
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CRM_APPLICATION_ID);
+		s = crm_db_exec(db, sql, err);
+	}
+	if (s) {
+		crm_db_rollback(db);
+		return s;
+	}
+	s = crm_db_commit(db, err);
+	if (!s)
+		db->schema_version = crm_schema_version;
+	return s;
+}
+
+enum crm_status crm_db_open(struct crm_db **out, const char *path,
+			    unsigned flags, long busy_ms, struct crm_error *err)
+{
+	struct crm_db *db;
+	enum crm_status s;
+	char *dir = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!path || !*path)
+		return crm_error_set(err, CRM_ERR_INVALID, "empty database path");
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	db->lock_fd = -1;
+	db->flags = (flags & CRM_DB_CREATE) ? flags | CRM_DB_WRITE : flags;
+	db->busy_ms = busy_ms < 0 ? CRM_DB_DEFAULT_BUSY_MS : busy_ms;
+	db->path = strdup(path);
+	db->lock_path = malloc(strlen(path) + sizeof("-lock"));
+	dir = dir_of(path);
+	if (!db->path || !db->lock_path || !dir) {
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	memcpy(db->lock_path, path, strlen(path));
+	memcpy(db->lock_path + strlen(path), "-lock", sizeof("-lock"));
+
+	if (access(path, F_OK) != 0) {
+		if (errno != ENOENT) {
+			s = crm_error_set(err, CRM_ERR_IO, "cannot open database '%s': %s",
+					  path, strerror(errno));
+			goto fail;
+		}
+		if (!(db->flags & CRM_DB_CREATE)) {
+			s = crm_error_set(err, CRM_ERR_NOTFOUND,
+					  "no database at '%s' (create one with 'crm init')", path);
+			goto fail;
+		}
+		s = create_file(db, dir, err);
+		if (s)
+			goto fail;
+	}
+	s = check_access(db, dir, err);
+	if (s)
+		goto fail;
+	db->netfs = network_fs_name(dir);
+
+	rc = sqlite3_open_v2(path, &db->sql,
+			     (db->flags & CRM_DB_WRITE) ? SQLITE_OPEN_READWRITE
+							: SQLITE_OPEN_READONLY, NULL);
+	if (rc != SQLITE_OK) {
+		s = crm_db_fail(db, rc, err, "cannot open database");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db->sql, 1);
+	/* The busy timeout comes first: every statement after it may wait. */
+	sqlite3_busy_timeout(db->sql, (int)db->busy_ms);
+
+	s = check_schema(db, err);
+	if (s)
+		goto fail;
+	if (!(db->flags & CRM_DB_WRITE) && db->schema_version < crm_schema_version) {
+		s = crm_error_set(err, CRM_ERR_SCHEMA,
+				  "database '%s' has schema version %d and needs upgrading to %d: "
+				  "run 'crm init'", path, db->schema_version, crm_schema_version);
+		goto fail;
+	}
+	s = set_pragmas(db, err);
+	if (s)
+		goto fail;
+	if (db->flags & CRM_DB_WRITE) {
+		s = migrate(db, err);
+		if (s)
+			goto fail;
+	}
+	free(dir);
+	*out = db;
+	return CRM_OK;
+
+fail:
+	free(dir);
+	if (db->created) {
+		/* Leave nothing behind for a database this call created. */
+		sqlite3_close(db->sql);
+		db->sql = NULL;
+		unlink(db->path);
+		if (db->lock_fd >= 0)
+			unlink(db->lock_path);
+		db->created = 0;
+	}
+	crm_db_close(db);
+	return s;
+}
+
+void crm_db_close(struct crm_db *db)
+{
+	if (!db)
+		return;
+	if (db->in_txn)
+		crm_db_rollback(db);
+	if (db->sql)
+		sqlite3_close(db->sql);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
+	free(db->path);
+	free(db->lock_path);
+	free(db);
+}
+
+static long elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000L +
+	       (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Takes the queue lock, waiting at most ms milliseconds. A blocked flock()
+ * is woken by the kernel the moment the holder lets go, so waiting crm
+ * writers are served promptly, unlike SQLite's busy handler, which sleeps
+ * and polls and so lets a busy importer starve everyone else. The wait is
+ * bounded by an interval timer whose signal interrupts flock() (as
+ * flock(1) -w does); the previous handler and timer are restored.
+ */
+static int flock_timed(int fd, long ms)
+{
+	struct sigaction sa, old_sa;
+	struct itimerval it, old_it;
+	int rc, e;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -1;
+	if (ms <= 0) {
+		errno = EWOULDBLOCK;
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: the signal must end the wait */
+	if (sigaction(SIGALRM, &sa, &old_sa) != 0)
+		return -1;
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	if (setitimer(ITIMER_REAL, &it, &old_it) != 0) {
+		e = errno;
+		sigaction(SIGALRM, &old_sa, NULL);
+		errno = e;
+		return -1;
+	}
+	rc = flock(fd, LOCK_EX);
+	e = errno;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	if (old_it.it_value.tv_sec || old_it.it_value.tv_usec)
+		setitimer(ITIMER_REAL, &old_it, NULL);
+	if (rc != 0)
+		errno = e == EINTR ? EWOULDBLOCK : e;
+	return rc;
+}
+
+static enum crm_status busy_error(struct crm_db *db, struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_BUSY,
+			     "database is busy: another process kept '%s' locked for more "
+			     "than %ld ms (CRM_BUSY_TIMEOUT); nothing was changed, try again later",
+			     db->path, db->busy_ms);
+}
+
+enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
+{
+	struct timespec start;
+	long left;
+	int rc;
+
+	if (db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "write transaction already open");
+	if (!(db->flags & CRM_DB_WRITE))
+		return crm_error_set(err, CRM_ERR_INTERNAL, "database opened read-only");
+	if (db->lock_fd < 0) {
+		db->lock_fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (db->lock_fd < 0)
+			return crm_error_set(err, errno == EACCES || errno == EROFS
+						  ? CRM_ERR_READONLY : CRM_ERR_IO,
+					     "cannot open lock file '%s': %s", db->lock_path,
+					     strerror(errno));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (flock_timed(db->lock_fd, db->busy_ms) != 0) {
+		if (errno == EWOULDBLOCK)
+			return busy_error(db, err);
+		return crm_error_set(err, CRM_ERR_IO, "cannot lock '%s': %s",
+				     db->lock_path, strerror(errno));
+	}
+	/* Writers that are not crm (sqlite3, other tools) skip the queue. */
+	left = db->busy_ms - elapsed_ms(&start);
+	sqlite3_busy_timeout(db->sql, left > 0 ? (int)left : 0);
+	rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(db->sql, (int)db->busy_ms);
+	if (rc != SQLITE_OK) {
+		enum crm_status s = (rc & 0xff) == SQLITE_BUSY
+			? busy_error(db, err)
+			: crm_db_fail(db, rc, err, "cannot begin transaction");
+
+		flock(db->lock_fd, LOCK_UN);
+		return s;
+	}
+	db->in_txn = 1;
+	return CRM_OK;
+}
+
+enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	int rc;
+
+	if (!db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "no write transaction to commit");
+	rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		s = crm_db_fail(db, rc, err, "cannot commit");
+		if (!sqlite3_get_autocommit(db->sql))
+			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	}
+	db->in_txn = 0;
+	flock(db->lock_fd, LOCK_UN);
+	return s;
+}
+
+void crm_db_rollback(struct crm_db *db)
+{
+	if (!db || !db->in_txn)
+		return;
+	if (!sqlite3_get_autocommit(db->sql))
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	db->in_txn = 0;
+	flock(db->lock_fd, LOCK_UN);
+}

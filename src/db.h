@@ -1,0 +1,110 @@
+/*
+ * The database core: opening, pragmas, migrations, write transactions.
+ *
+ * Every sqlite3_* call of crm lives behind this layer or in a module's own
+ * statement table, so that another backend can take its place later.
+ */
+#ifndef CRM_DB_H
+#define CRM_DB_H
+
+#include <sqlite3.h>
+
+#include "error.h"
+
+/* One numbered migration, embedded from src/sql/NNNN-what.sql. */
+struct crm_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+extern const struct crm_migration crm_migrations[];
+extern const int crm_schema_version;
+
+/* Written to PRAGMA application_id so that crm knows its own files ("CRM1"). */
+#define CRM_APPLICATION_ID 0x43524d31
+
+#define CRM_DB_DEFAULT_PATH "crm.db"
+#define CRM_DB_DEFAULT_BUSY_MS 30000L
+
+enum crm_db_flags {
+	CRM_DB_READ = 1 << 0,    /* read only */
+	CRM_DB_WRITE = 1 << 1,   /* read and write; migrates an older schema */
+	CRM_DB_CREATE = 1 << 2,  /* with CRM_DB_WRITE: create the file if missing */
+};
+
+struct crm_db;
+
+/*
+ * The path crm uses when none is given: $CRM_DB if set and not empty, else
+ * "crm.db". The string is static or the environment's: do not free it.
+ */
+const char *crm_db_default_path(void);
+
+/*
+ * The busy timeout in milliseconds from $CRM_BUSY_TIMEOUT, else the default
+ * of 30 s. Returns CRM_ERR_INVALID (and fills err) when the variable is not
+ * a whole number of milliseconds.
+ */
+enum crm_status crm_db_busy_timeout_env(long *ms, struct crm_error *err);
+
+/*
+ * Opens the database at path with flags. A new file is created mode 0600
+ * whatever the umask. Sets the busy timeout first (busy_ms), then WAL,
+ * synchronous=FULL and foreign keys. Refuses a schema newer than this
+ * binary, and a file that is not a crm database, leaving it untouched.
+ * On success *out owns the connection: release it with crm_db_close().
+ */
+enum crm_status crm_db_open(struct crm_db **out, const char *path,
+			    unsigned flags, long busy_ms, struct crm_error *err);
+
+/* Closes the connection and frees db. db may be NULL. */
+void crm_db_close(struct crm_db *db);
+
+/* The path it was opened with; owned by db. */
+const char *crm_db_path(const struct crm_db *db);
+/* 1 when crm_db_open() created the file, else 0. */
+int crm_db_created(const struct crm_db *db);
+/*
+ * The name of the network filesystem the database lives on ("nfs", "smb",
+ * "fuse" ...), or NULL for a local one. SQLite's locking is not safe on
+ * network filesystems: the caller should warn.
+ */
+const char *crm_db_network_fs(const struct crm_db *db);
+/* The schema version the database had when opened (0 for a new file). */
+int crm_db_opened_version(const struct crm_db *db);
+/* The schema version the database has now. */
+int crm_db_schema_version(const struct crm_db *db);
+/* The SQLite connection, for the core's modules; owned by db. */
+sqlite3 *crm_db_handle(struct crm_db *db);
+
+/*
+ * Starts a write transaction: queues on the advisory lock beside the
+ * database (so that crm writers are served in turn, which SQLite's own
+ * busy handler does not do), then BEGIN IMMEDIATE. Waits at most the busy
+ * timeout in all, then fails with CRM_ERR_BUSY having changed nothing.
+ */
+enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err);
+/* Commits the write transaction and releases the queue lock. */
+enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err);
+/* Rolls back the write transaction, if one is open, and releases the lock. */
+void crm_db_rollback(struct crm_db *db);
+/* 1 while a write transaction is open. */
+int crm_db_in_transaction(const struct crm_db *db);
+
+/*
+ * Fills err from SQLite's last error on db for a failed call that returned
+ * rc, prefixing what; maps SQLITE_BUSY/LOCKED to CRM_ERR_BUSY and
+ * SQLITE_READONLY to CRM_ERR_READONLY. Returns the crm status.
+ */
+enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
+			    const char *what);
+
+/* Prepares sql on db; on failure fills err and returns non-OK. */
+enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
+			       sqlite3_stmt **stmt, struct crm_error *err);
+
+/* Runs a statement that returns no rows and takes no parameters. */
+enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
+			    struct crm_error *err);
+
+#endif

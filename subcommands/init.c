@@ -1,0 +1,76 @@
+/*
+ * crm init: creates the database, or says that it exists; upgrades an
+ * older schema. Creating or upgrading is recorded as a run.
+ */
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "subcommands.h"
+
+const char crm_init_usage[] = "usage: crm [--db <file>] init\n";
+
+static int record_run(struct crm_ctx *ctx, struct crm_error *err)
+{
+	struct crm_audit *run = NULL;
+	char counts[96];
+	enum crm_status s;
+
+	s = crm_db_begin(ctx->db, err);
+	if (s)
+		return s;
+	snprintf(counts, sizeof(counts), "{\"schema_from\":%d,\"schema_to\":%d}",
+		 crm_db_opened_version(ctx->db), crm_db_schema_version(ctx->db));
+	s = crm_audit_start(ctx->db, "init", ctx->argc, ctx->argv, &run, err);
+	if (!s)
+		s = crm_audit_finish(run, "ok", counts, err);
+	crm_audit_free(run);
+	if (s) {
+		crm_db_rollback(ctx->db);
+		return s;
+	}
+	return crm_db_commit(ctx->db, err);
+}
+
+int cmd_init(int argc, char **argv, struct crm_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct crm_error err;
+	char real[PATH_MAX];
+	const char *shown;
+	int c, from, to;
+
+	crm_error_clear(&err);
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			fputs(crm_init_usage, stdout);
+			return CRM_EXIT_OK;
+		default:
+			fputs(crm_init_usage, stderr);
+			return CRM_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return crm_usage_error("init", crm_init_usage, "unexpected argument '%s'",
+				       argv[optind]);
+	if (crm_open_db(ctx, &err))
+		return crm_report("init", &err);
+	from = crm_db_opened_version(ctx->db);
+	to = crm_db_schema_version(ctx->db);
+	if (from != to && record_run(ctx, &err))
+		return crm_report("init", &err);
+
+	shown = realpath(crm_db_path(ctx->db), real) ? real : crm_db_path(ctx->db);
+	if (crm_db_created(ctx->db))
+		printf("created crm database %s (schema version %d)\n", shown, to);
+	else if (from != to)
+		printf("upgraded crm database %s from schema version %d to %d\n", shown, from, to);
+	else
+		printf("crm database %s already exists (schema version %d)\n", shown, to);
+	return CRM_EXIT_OK;
+}
