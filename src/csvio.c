@@ -65,7 +65,7 @@ struct crm_csv_reader {
 	struct crm_strbuf raw;          /* its lines decoded, for the caller */
 	struct crm_strbuf fbuf;         /* its fields, NUL-separated */
 	size_t *foffs, *flens;
-	size_t nf, af;
+	size_t nf, af, aflens;
 	char **fptrs;
 	size_t afptrs;
 	int nomem;
@@ -150,7 +150,7 @@ static void on_field(void *data, size_t len, void *ctx)
 	struct crm_csv_reader *r = ctx;
 
 	if (grow_array((void **)&r->foffs, &r->af, r->nf + 1, sizeof(size_t)) ||
-	    grow_array((void **)&r->flens, &r->af, r->nf + 1, sizeof(size_t)) ||
+	    grow_array((void **)&r->flens, &r->aflens, r->nf + 1, sizeof(size_t)) ||
 	    crm_strbuf_grow(&r->fbuf, len + 1)) {
 		r->nomem = 1;
 		return;
@@ -423,22 +423,43 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 	return n;
 }
 
+/* Counts the valid multi-byte UTF-8 sequences and the invalid bytes of s. */
+static void utf8_tally(const char *s, size_t n, int allow_cut,
+		       size_t *valid, size_t *invalid)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t ok = utf8_valid_prefix(s + i, n - i, allow_cut), j;
+
+		for (j = i; j < i + ok; j++)
+			if (((unsigned char)s[j] & 0xC0) == 0xC0)
+				(*valid)++;
+		i += ok;
+		if (i < n) {
+			(*invalid)++;
+			i++;
+		}
+	}
+}
+
 /*
- * Decides the encoding at the first line with a non-ASCII byte: UTF-8 when
- * that line and the rest of the buffered input are valid UTF-8, else CP932.
- * Looking past one line matters: the half-width katakana of CP932 (ｶﾅ) can
- * form valid UTF-8 pairs by chance on a short line.
+ * Decides the encoding at the first line with a non-ASCII byte, from that
+ * line and the rest of the buffered input (up to 64 KiB): UTF-8 when valid
+ * UTF-8 sequences outnumber invalid bytes at least two to one, else CP932.
+ * CP932 text is almost never valid UTF-8 for long: its kanji lead bytes
+ * (0x88-0x9F) are UTF-8 continuation bytes, and its half-width kana (ｶﾅ)
+ * form valid pairs only by chance, so looking past one line matters. A
+ * strict "any invalid byte means CP932" would turn a UTF-8 file with one
+ * damaged byte into silent mojibake, since UTF-8 kana decode as valid CP932.
  */
 static void detect(struct crm_csv_reader *r)
 {
-	const char *rest = r->ibuf + r->ipos;
-	size_t nrest = r->ilen - r->ipos;
+	size_t valid = 0, invalid = 0;
 
-	if (utf8_valid_prefix(r->line.buf, r->line.len, 0) == r->line.len &&
-	    utf8_valid_prefix(rest, nrest, !r->eof) == nrest)
-		r->enc = CRM_ENC_UTF8;
-	else
-		r->enc = CRM_ENC_CP932;
+	utf8_tally(r->line.buf, r->line.len, 0, &valid, &invalid);
+	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &valid, &invalid);
+	r->enc = valid > 0 && valid >= 2 * invalid ? CRM_ENC_UTF8 : CRM_ENC_CP932;
 }
 
 static int add_replacement(struct crm_strbuf *sb)
@@ -656,12 +677,76 @@ static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql,
 	return bad_record(r, rec, err);
 }
 
+/* Number of line breaks (LF, CRLF or CR) in s[0..n). */
+static size_t count_breaks(const char *s, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= n || s[i + 1] != '\n')))
+			k++;
+	return k;
+}
+
+/*
+ * Two stray quotes in the same column balance each other: the lines between
+ * them become one field and the record has the right number of fields, so
+ * RFC 4180 calls it valid. A line that a quoted field swallowed whole and
+ * that holds a record's worth of delimiters gives it away. Returns the
+ * line where such a field opened, or 0. Only for three columns or more: a
+ * note in a narrow file may well hold a comma on a line of its own.
+ */
+static unsigned long swallowed_records(struct crm_csv_reader *r, size_t want,
+				       unsigned long *swallowed)
+{
+	unsigned long line = r->rec_line;
+	size_t k;
+
+	if (want < 3 || want == CRM_CSV_ANY_FIELDS || r->line_no == r->rec_line)
+		return 0;
+	for (k = 0; k < r->nf; k++) {
+		const char *f = r->fbuf.buf + r->foffs[k], *end = f + r->flens[k];
+		const char *p = f;
+		unsigned long at = line;
+
+		while (p < end) {
+			const char *eol = p;
+			size_t delims = 0;
+
+			while (eol < end && *eol != '\n' && *eol != '\r') {
+				delims += *eol == r->opt.delimiter;
+				eol++;
+			}
+			/* A whole line: it has a break before it and after it. */
+			if (p != f && eol < end && delims + 1 >= want) {
+				*swallowed = at;
+				return line;
+			}
+			if (eol >= end)
+				break;
+			eol += (*eol == '\r' && eol + 1 < end && eol[1] == '\n') ? 2 : 1;
+			at++;
+			p = eol;
+		}
+		line += count_breaks(f, r->flens[k]);
+	}
+	return 0;
+}
+
 /* Finishes a complete record: the ragged check, then the verdict. */
 static enum crm_status end_record(struct crm_csv_reader *r, struct crm_csv_record *rec,
 				  struct crm_error *err)
 {
 	size_t want = r->opt.expect_fields;
 
+	unsigned long ql, swallowed = 0;
+
+	if (!r->rec_status && (ql = swallowed_records(r, want, &swallowed))) {
+		flag(r, CRM_ERR_CSV, ql, 0,
+		     "stray quote: the quoted field opened at line %lu swallows line %lu, "
+		     "which looks like a record of its own", ql, swallowed);
+		return unwind(r, ql, rec, err);
+	}
 	if (!r->rec_status && want == 0) {
 		r->opt.expect_fields = r->nf;
 	} else if (!r->rec_status && want != CRM_CSV_ANY_FIELDS && r->nf != want) {

@@ -1,0 +1,604 @@
+/*
+ * The CSV reader: encodings, line numbers, and every kind of malformed
+ * input it must report instead of guessing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm.h"
+
+/* A reader over an in-memory file. */
+struct fixture {
+	FILE *fp;
+	struct crm_csv_reader *r;
+	struct crm_csv_record rec;
+	struct crm_error err;
+};
+
+static void open_opts(struct fixture *f, const char *data, size_t len,
+		      const struct crm_csv_read_options *o)
+{
+	f->fp = fmemopen((void *)data, len, "r");
+	assert_non_null(f->fp);
+	crm_error_clear(&f->err);
+	assert_int_equal(crm_csv_reader_open(&f->r, f->fp, "t.csv", o, &f->err), CRM_OK);
+}
+
+static void open_str(struct fixture *f, const char *data)
+{
+	open_opts(f, data, strlen(data), NULL);
+}
+
+static void close_fixture(struct fixture *f)
+{
+	crm_csv_reader_free(f->r);
+	fclose(f->fp);
+}
+
+static enum crm_status next(struct fixture *f)
+{
+	crm_error_clear(&f->err);
+	return crm_csv_read(f->r, &f->rec, &f->err);
+}
+
+/* Reads one record that must be good and have exactly the given fields. */
+static void expect_record(struct fixture *f, unsigned long line, size_t n, ...)
+{
+	va_list ap;
+	size_t i;
+
+	assert_int_equal(next(f), CRM_OK);
+	assert_int_equal(f->rec.line, line);
+	assert_int_equal(f->rec.nfields, n);
+	va_start(ap, n);
+	for (i = 0; i < n; i++) {
+		const char *want = va_arg(ap, const char *);
+
+		assert_string_equal(f->rec.fields[i], want);
+		assert_int_equal(f->rec.lens[i], strlen(want));
+	}
+	va_end(ap);
+}
+
+static void expect_error(struct fixture *f, enum crm_status code, unsigned long line,
+			 unsigned long column, const char *needle)
+{
+	assert_int_equal(next(f), code);
+	assert_int_equal(f->err.code, code);
+	assert_int_equal(f->err.line, line);
+	assert_int_equal(f->err.column, column);
+	assert_string_equal(f->err.file, "t.csv");
+	if (needle && !strstr(f->err.message, needle))
+		fail_msg("message '%s' lacks '%s'", f->err.message, needle);
+}
+
+static void test_plain_utf8(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "name,city\n山田 太郎,東京\nSato,Osaka\n");
+	expect_record(&f, 1, 2, "name", "city");
+	expect_record(&f, 2, 2, "山田 太郎", "東京");
+	expect_record(&f, 3, 2, "Sato", "Osaka");
+	assert_int_equal(next(&f), CRM_EOF);
+	assert_int_equal(next(&f), CRM_EOF);
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+	assert_int_equal(crm_csv_had_bom(f.r), 0);
+	close_fixture(&f);
+}
+
+static void test_bom_stripped(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "\xEF\xBB\xBFid,name\n1,a\n");
+	expect_record(&f, 1, 2, "id", "name");
+	expect_record(&f, 2, 2, "1", "a");
+	assert_int_equal(crm_csv_had_bom(f.r), 1);
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_only_bom_and_empty(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "\xEF\xBB\xBF");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	open_str(&f, "");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	open_str(&f, "\n\r\n  \n");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_cp932(void **state)
+{
+	/* 名前,会社 / 山田,㈱テスト①～髙﨑 in CP932, CRLF as Excel writes it. */
+	static const char data[] =
+		"\x96\xbc\x91\x4f,\x89\xef\x8e\xd0\r\n"
+		"\x8e\x52\x93\x63,\x87\x8a\x83\x65\x83\x58\x83\x67\x87\x40\x81\x60\xfb\xfc\xfa\xb1\r\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 2, "名前", "会社");
+	/* CP932, not Shift_JIS: 0x8160 is U+FF5E ～, not U+301C 〜. */
+	expect_record(&f, 2, 2, "山田", "㈱テスト①\xEF\xBD\x9E髙﨑");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_CP932);
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_cp932_halfwidth_kana_not_taken_for_utf8(void **state)
+{
+	/*
+	 * ﾃｽ is C3 BD in CP932, which is also valid UTF-8 (ý). The reader must
+	 * look past that line before deciding.
+	 */
+	static const char data[] = "id,kana\n1,\xc3\xbd\n2,\x8e\x52\x93\x63\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_record(&f, 2, 2, "1", "ﾃｽ");
+	expect_record(&f, 3, 2, "2", "山田");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_CP932);
+	close_fixture(&f);
+}
+
+static void test_forced_encoding(void **state)
+{
+	struct crm_csv_read_options o = { .encoding = CRM_ENC_CP932 };
+	static const char data[] = "a\n\xc3\xbd\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, &o);
+	expect_record(&f, 1, 1, "a");
+	expect_record(&f, 2, 1, "ﾃｽ");
+	close_fixture(&f);
+
+	o.encoding = CRM_ENC_UTF8;
+	open_opts(&f, "a\n\x8e\x52\n", 5, &o);
+	expect_record(&f, 1, 1, "a");
+	expect_error(&f, CRM_ERR_ENCODING, 2, 1, "invalid UTF-8 byte 0x8E at character 1");
+	close_fixture(&f);
+}
+
+static void test_encoding_names(void **state)
+{
+	enum crm_encoding e;
+
+	(void)state;
+	assert_int_equal(crm_encoding_parse("UTF-8", &e), 0);
+	assert_int_equal(e, CRM_ENC_UTF8);
+	assert_int_equal(crm_encoding_parse("utf8", &e), 0);
+	assert_int_equal(e, CRM_ENC_UTF8);
+	assert_int_equal(crm_encoding_parse("utf-8-bom", &e), 0);
+	assert_int_equal(e, CRM_ENC_UTF8_BOM);
+	assert_int_equal(crm_encoding_parse("Shift_JIS", &e), 0);
+	assert_int_equal(e, CRM_ENC_CP932);
+	assert_int_equal(crm_encoding_parse("Windows-31J", &e), 0);
+	assert_int_equal(e, CRM_ENC_CP932);
+	assert_int_equal(crm_encoding_parse("auto", &e), 0);
+	assert_int_equal(e, CRM_ENC_AUTO);
+	assert_int_equal(crm_encoding_parse("latin1", &e), -1);
+	assert_int_equal(crm_encoding_parse("", &e), -1);
+	assert_string_equal(crm_encoding_name(CRM_ENC_CP932), "cp932");
+}
+
+static void test_line_endings(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	/* LF, CRLF and lone CR in one file: each ends one physical line. */
+	open_str(&f, "a,b\r\n1,2\r3,4\n5,6");
+	expect_record(&f, 1, 2, "a", "b");
+	expect_record(&f, 2, 2, "1", "2");
+	expect_record(&f, 3, 2, "3", "4");
+	expect_record(&f, 4, 2, "5", "6");
+	assert_int_equal(f.rec.end_line, 4);
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_quoted_newlines_keep_line_numbers(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "id,note\r\n1,\"first\r\nsecond\nthird\"\r\n\r\n2,\"say \"\"hi\"\"\"\r\n");
+	expect_record(&f, 1, 2, "id", "note");
+	expect_record(&f, 2, 2, "1", "first\r\nsecond\nthird");
+	assert_int_equal(f.rec.end_line, 4);
+	/* Line 5 is blank: skipped, but counted. */
+	expect_record(&f, 6, 2, "2", "say \"hi\"");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_spaces_and_literal_quotes(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "a,b,c\n a , b ,12\" monitor\n\"\",x,O\"Brien\"\n");
+	expect_record(&f, 1, 3, "a", "b", "c");
+	expect_record(&f, 2, 3, " a ", " b ", "12\" monitor");
+	expect_record(&f, 3, 3, "", "x", "O\"Brien\"");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_ragged_rows_reported(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "a,b,c\n1,2,3\n1,2\n1,2,3,4\n7,8,9\n");
+	expect_record(&f, 1, 3, "a", "b", "c");
+	expect_record(&f, 2, 3, "1", "2", "3");
+	expect_error(&f, CRM_ERR_CSV, 3, 0, "ragged row: 2 fields where 3 were expected");
+	assert_int_equal(f.rec.line, 3);
+	assert_int_equal(f.rec.raw_len, 4);
+	assert_memory_equal(f.rec.raw, "1,2\n", 4);
+	expect_error(&f, CRM_ERR_CSV, 4, 0, "ragged row: 4 fields where 3 were expected");
+	expect_record(&f, 5, 3, "7", "8", "9");
+	close_fixture(&f);
+}
+
+static void test_any_fields(void **state)
+{
+	struct crm_csv_read_options o = { .expect_fields = CRM_CSV_ANY_FIELDS };
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, "a,b\n1\n", 6, &o);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_record(&f, 2, 1, "1");
+	close_fixture(&f);
+}
+
+/* A file of n rows "i,name i,city" with line k replaced by bad. */
+static char *long_file(int n, int k1, const char *bad1, int k2, const char *bad2)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	int i;
+
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,city\n"), 0);
+	for (i = 2; i <= n; i++) {
+		if (i == k1)
+			assert_int_equal(crm_strbuf_addstr(&sb, bad1), 0);
+		else if (i == k2)
+			assert_int_equal(crm_strbuf_addstr(&sb, bad2), 0);
+		else
+			assert_int_equal(crm_strbuf_addf(&sb, "%d,name %d,city\n", i, i), 0);
+	}
+	return crm_strbuf_detach(&sb, NULL);
+}
+
+/* Reads to the end; counts good records and checks their first field is their line. */
+static int drain_good(struct fixture *f, unsigned long *bad_lines, int nbad_max, int *nbad)
+{
+	int good = 0;
+	enum crm_status s;
+
+	*nbad = 0;
+	while ((s = next(f)) != CRM_EOF) {
+		if (s == CRM_OK) {
+			good++;
+			assert_int_equal(strtoul(f->rec.fields[0], NULL, 10), f->rec.line);
+		} else {
+			assert_true(s == CRM_ERR_CSV || s == CRM_ERR_TOOBIG);
+			if (*nbad < nbad_max)
+				bad_lines[*nbad] = f->err.line;
+			(*nbad)++;
+		}
+	}
+	return good;
+}
+
+static void test_stray_quote_mid_file(void **state)
+{
+	/*
+	 * The quote on line 500 never closes. Naive readers swallow the other
+	 * 500 lines into one field; crm names line 500 and reads the rest.
+	 */
+	char *data = long_file(1000, 500, "500,\"Tanaka,Tokyo\n", 0, NULL);
+	unsigned long bad[4];
+	struct fixture f;
+	int nbad;
+
+	(void)state;
+	open_str(&f, data);
+	expect_record(&f, 1, 3, "id", "name", "city");
+	assert_int_equal(drain_good(&f, bad, 4, &nbad), 998);
+	assert_int_equal(nbad, 1);
+	assert_int_equal(bad[0], 500);
+	close_fixture(&f);
+
+	open_str(&f, data);
+	expect_record(&f, 1, 3, "id", "name", "city");
+	while (next(&f) == CRM_OK)
+		;
+	assert_int_equal(f.err.code, CRM_ERR_CSV);
+	assert_int_equal(f.err.line, 500);
+	assert_int_equal(f.err.column, 2);
+	assert_non_null(strstr(f.err.message, "quote opened at line 500 is never closed"));
+	/* The bad record is that one line, as read. */
+	assert_int_equal(f.rec.line, 500);
+	assert_int_equal(f.rec.end_line, 500);
+	assert_int_equal(f.rec.raw_len, strlen("500,\"Tanaka,Tokyo\n"));
+	assert_memory_equal(f.rec.raw, "500,\"Tanaka,Tokyo\n", f.rec.raw_len);
+	expect_record(&f, 501, 3, "501", "name 501", "city");
+	close_fixture(&f);
+	free(data);
+}
+
+static void test_stray_quote_closed_later(void **state)
+{
+	/*
+	 * The quote opened on line 500 is "closed" by the first quote of line
+	 * 700, and text follows it: both lines are bad, all others are read.
+	 */
+	char *data = long_file(1000, 500, "500,\"Tanaka,Tokyo\n", 700, "700,\"Sato\"x,Osaka\n");
+	unsigned long bad[4];
+	struct fixture f;
+	int nbad;
+
+	(void)state;
+	open_str(&f, data);
+	expect_record(&f, 1, 3, "id", "name", "city");
+	assert_int_equal(drain_good(&f, bad, 4, &nbad), 997);
+	assert_int_equal(nbad, 2);
+	assert_int_equal(bad[0], 500);
+	assert_int_equal(bad[1], 700);
+	close_fixture(&f);
+	free(data);
+}
+
+static void test_stray_quote_balanced_by_another(void **state)
+{
+	/*
+	 * Two stray quotes that happen to balance: the lines between them
+	 * form one record that RFC 4180 allows, which must not pass silently.
+	 */
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "id,name,city\n2,\"Tanaka,Tokyo\n3,x,y\n4,Sato\",Osaka\n5,a,b\n");
+	expect_record(&f, 1, 3, "id", "name", "city");
+	expect_error(&f, CRM_ERR_CSV, 2, 0, "opened at line 2 swallows line 3");
+	assert_int_equal(f.rec.end_line, 2);
+	expect_record(&f, 3, 3, "3", "x", "y");
+	/* The closing stray quote, read again, is a literal in an unquoted field. */
+	expect_record(&f, 4, 3, "4", "Sato\"", "Osaka");
+	expect_record(&f, 5, 3, "5", "a", "b");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* A real multi-line note with commas is not taken for one. */
+	open_str(&f, "id,note,city\n2,\"a, b\nc, d\",Tokyo\n3,x,y\n");
+	expect_record(&f, 1, 3, "id", "note", "city");
+	expect_record(&f, 2, 3, "2", "a, b\nc, d", "Tokyo");
+	expect_record(&f, 4, 3, "3", "x", "y");
+	close_fixture(&f);
+}
+
+static void test_unterminated_quote_at_eof(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "a,b\n1,2\n3,\"abc\n");
+	expect_record(&f, 1, 2, "a", "b");
+	expect_record(&f, 2, 2, "1", "2");
+	expect_error(&f, CRM_ERR_CSV, 3, 2, "quote opened at line 3 is never closed");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* Without a final newline, and with lines after the quote. */
+	open_str(&f, "a,b\n3,\"abc\n4,5");
+	expect_record(&f, 1, 2, "a", "b");
+	expect_error(&f, CRM_ERR_CSV, 2, 2, "never closed");
+	expect_record(&f, 3, 2, "4", "5");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_text_after_closing_quote(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "a,b\n\"x\"y,2\n3,4\n");
+	expect_record(&f, 1, 2, "a", "b");
+	expect_error(&f, CRM_ERR_CSV, 2, 1, "text follows the closing quote");
+	expect_record(&f, 3, 2, "3", "4");
+	close_fixture(&f);
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char data[] = "a,b\n1,x\0y\n2,z\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_error(&f, CRM_ERR_CSV, 2, 2, "NUL byte at character 4");
+	expect_record(&f, 3, 2, "2", "z");
+	close_fixture(&f);
+}
+
+static void test_invalid_utf8_after_detection(void **state)
+{
+	/*
+	 * Mostly valid UTF-8 decides UTF-8 even with a damaged byte in sight;
+	 * the bad byte is its own record's error, the rest reads correctly.
+	 */
+	static const char data[] = "名,b\n1,東京\n2,ab\xff\n3,c\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 2, "名", "b");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+	expect_record(&f, 2, 2, "1", "東京");
+	expect_error(&f, CRM_ERR_ENCODING, 3, 2, "invalid UTF-8 byte 0xFF at character 5");
+	expect_record(&f, 4, 2, "3", "c");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_invalid_cp932(void **state)
+{
+	/* 0x85 0x40 is unassigned in CP932. */
+	static const char data[] = "a,b\n\x8e\x52\x93\x63,x\x85\x40y\n2,z\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_error(&f, CRM_ERR_ENCODING, 2, 2, "invalid CP932 byte sequence 0x85 0x40 at character 5");
+	expect_record(&f, 3, 2, "2", "z");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_CP932);
+	close_fixture(&f);
+}
+
+static void test_ten_megabyte_field(void **state)
+{
+	size_t big = 10u << 20, len;
+	char *data = malloc(big + 64), *p;
+	struct fixture f;
+
+	(void)state;
+	assert_non_null(data);
+	p = data;
+	memcpy(p, "id,body\n1,\"", 11);
+	p += 11;
+	memset(p, 'x', big);
+	p[big / 2] = '\n';        /* an embedded newline in the middle */
+	p += big;
+	memcpy(p, "\"\n2,end\n", 8);
+	len = (size_t)(p + 8 - data);
+	open_opts(&f, data, len, NULL);
+	expect_record(&f, 1, 2, "id", "body");
+	assert_int_equal(next(&f), CRM_OK);
+	assert_int_equal(f.rec.line, 2);
+	assert_int_equal(f.rec.end_line, 3);
+	assert_int_equal(f.rec.lens[1], big);
+	assert_int_equal(f.rec.fields[1][0], 'x');
+	assert_int_equal(f.rec.fields[1][big / 2], '\n');
+	expect_record(&f, 4, 2, "2", "end");
+	close_fixture(&f);
+	free(data);
+}
+
+static void test_field_cap(void **state)
+{
+	struct crm_csv_read_options o = { .max_field = 64 };
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	unsigned long bad[4];
+	struct fixture f;
+	int i, nbad;
+
+	(void)state;
+	/* A stray quote with no other quote after it: stopped by the cap. */
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,city\n2,\"oops,x\n"), 0);
+	for (i = 3; i <= 40; i++)
+		assert_int_equal(crm_strbuf_addf(&sb, "%d,n,c\n", i), 0);
+	open_opts(&f, sb.buf, sb.len, &o);
+	expect_record(&f, 1, 3, "id", "name", "city");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 2, "grew past the limit of 64 bytes");
+	assert_int_equal(drain_good(&f, bad, 4, &nbad), 38);
+	assert_int_equal(nbad, 0);
+	close_fixture(&f);
+	crm_strbuf_release(&sb);
+
+	/* One physical line over the cap: that line only. */
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,v\n2,"), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(crm_strbuf_addch(&sb, 'y'), 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "\n3,ok\n"), 0);
+	open_opts(&f, sb.buf, sb.len, &o);
+	expect_record(&f, 1, 2, "id", "v");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 1, "longer than the limit of 64 bytes");
+	expect_record(&f, 3, 2, "3", "ok");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	crm_strbuf_release(&sb);
+}
+
+static void test_delimiter(void **state)
+{
+	struct crm_csv_read_options o = { .delimiter = '\t' };
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, "a\tb\n1,2\t3\n", 10, &o);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_record(&f, 2, 2, "1,2", "3");
+	close_fixture(&f);
+}
+
+static void test_bytes_read(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "a\n1\n");
+	expect_record(&f, 1, 1, "a");
+	expect_record(&f, 2, 1, "1");
+	assert_int_equal(next(&f), CRM_EOF);
+	assert_int_equal(crm_csv_bytes_read(f.r), 4);
+	close_fixture(&f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_utf8),
+		cmocka_unit_test(test_bom_stripped),
+		cmocka_unit_test(test_only_bom_and_empty),
+		cmocka_unit_test(test_cp932),
+		cmocka_unit_test(test_cp932_halfwidth_kana_not_taken_for_utf8),
+		cmocka_unit_test(test_forced_encoding),
+		cmocka_unit_test(test_encoding_names),
+		cmocka_unit_test(test_line_endings),
+		cmocka_unit_test(test_quoted_newlines_keep_line_numbers),
+		cmocka_unit_test(test_spaces_and_literal_quotes),
+		cmocka_unit_test(test_ragged_rows_reported),
+		cmocka_unit_test(test_any_fields),
+		cmocka_unit_test(test_stray_quote_mid_file),
+		cmocka_unit_test(test_stray_quote_closed_later),
+		cmocka_unit_test(test_stray_quote_balanced_by_another),
+		cmocka_unit_test(test_unterminated_quote_at_eof),
+		cmocka_unit_test(test_text_after_closing_quote),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_invalid_utf8_after_detection),
+		cmocka_unit_test(test_invalid_cp932),
+		cmocka_unit_test(test_ten_megabyte_field),
+		cmocka_unit_test(test_field_cap),
+		cmocka_unit_test(test_delimiter),
+		cmocka_unit_test(test_bytes_read),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
