@@ -1,0 +1,260 @@
+/*
+ * The audit core: runs and changes live and die with the transaction of
+ * the change they describe, and keep values with their types.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crm.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct crm_db *db;
+	struct crm_error err;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/crm-test-audit-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/crm.db", f->dir);
+	if (crm_db_open(&f->db, f->path, CRM_DB_WRITE | CRM_DB_CREATE, 1000, &f->err))
+		return -1;
+	setenv("CRM_USER", "tester", 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[160];
+
+	crm_db_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	unsetenv("CRM_USER");
+	return 0;
+}
+
+static long long count(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The text of a one-row, one-column query; the caller frees it. */
+static char *text(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "(null)");
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void assert_query(struct fx *f, const char *sql, const char *want)
+{
+	char *got = text(f, sql);
+
+	if (strcmp(got, want))
+		fail_msg("%s: got '%s', want '%s'", sql, got, want);
+	free(got);
+}
+
+static int64_t insert_customer(struct fx *f, const char *name)
+{
+	sqlite3_stmt *st;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db),
+		"INSERT INTO customers(name, email, consent_email, created_at, updated_at)"
+		" VALUES (?1, 'a@example.jp', 1, '2025-01-01T00:00:00.000Z',"
+		" '2025-01-01T00:00:00.000Z')", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	return sqlite3_last_insert_rowid(crm_db_handle(f->db));
+}
+
+static struct crm_audit *start(struct fx *f)
+{
+	static char *argv[] = { "crm", "--db", "x.db", "import", "名簿.csv", NULL };
+	struct crm_audit *a = NULL;
+
+	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_start(f->db, "import", 5, argv, &a, &f->err), CRM_OK);
+	return a;
+}
+
+static void test_run_row(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+
+	assert_true(crm_audit_run_id(a) > 0);
+	assert_query(f, "SELECT command || '|' || argv || '|' || actor || '|' || status FROM runs",
+		     "import|[\"crm\",\"--db\",\"x.db\",\"import\",\"名簿.csv\"]|tester|running");
+	assert_int_equal(count(f, "SELECT count(*) FROM runs WHERE host <> '' AND finished_at IS NULL"
+			       " AND started_at GLOB '20[0-9][0-9]-[01][0-9]-[0-3][0-9]T*Z'"), 1);
+	assert_int_equal(crm_audit_finish(a, "ok", "{\"new\":3}", &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_query(f, "SELECT status || ' ' || counts FROM runs", "ok {\"new\":3}");
+	assert_int_equal(count(f, "SELECT count(*) FROM runs WHERE finished_at >= started_at"), 1);
+}
+
+static void test_start_needs_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = NULL;
+	char *argv[] = { "crm", NULL };
+
+	assert_int_equal(crm_audit_start(f->db, "x", 1, argv, &a, &f->err), CRM_ERR_INTERNAL);
+	assert_null(a);
+	assert_int_equal(count(f, "SELECT count(*) FROM runs"), 0);
+}
+
+static void test_changes_keep_types(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田太郎");
+	struct crm_value old_text = crm_value_text("007"), new_int = crm_value_int(7);
+	struct crm_value null = crm_value_null(), name = crm_value_text("山田 太郎");
+
+	assert_int_equal(crm_audit_insert(a, "customers", id, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_update(a, "customers", id, "rank", &old_text, &new_int,
+					  &f->err), CRM_OK);
+	assert_int_equal(crm_audit_update(a, "customers", id, "name", &null, &name, &f->err),
+			 CRM_OK);
+	assert_int_equal(crm_audit_update(a, "customers", id, "", &null, &name, &f->err),
+			 CRM_ERR_INVALID);
+	assert_int_equal(crm_audit_finish(a, "ok", NULL, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 3);
+	/* The insert keeps the whole new row. */
+	assert_query(f, "SELECT op || ' ' || json_extract(new_value, '$.name') || ' ' ||"
+		     " json_extract(new_value, '$.consent_email') || ' ' || (old_value IS NULL)"
+		     " FROM changes WHERE op = 'insert'", "insert 山田太郎 1 1");
+	/* '007' stays text and 7 stays an integer: no affinity rewrote them. */
+	assert_query(f, "SELECT typeof(old_value) || ' ' || old_value || ' ' ||"
+		     " typeof(new_value) || ' ' || new_value FROM changes WHERE field = 'rank'",
+		     "text 007 integer 7");
+	assert_query(f, "SELECT typeof(old_value) || ' ' || new_value FROM changes"
+		     " WHERE field = 'name'", "null 山田 太郎");
+}
+
+static void test_rollback_leaves_no_log(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "佐藤");
+
+	assert_int_equal(crm_audit_insert(a, "customers", id, &f->err), CRM_OK);
+	crm_db_rollback(f->db);
+	crm_audit_free(a);
+	assert_int_equal(count(f, "SELECT count(*) FROM runs"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM customers"), 0);
+}
+
+static void test_delete_and_merge_keep_whole_row(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t keep = insert_customer(f, "髙橋"), gone = insert_customer(f, "高橋");
+	char *json = NULL;
+
+	assert_int_equal(crm_audit_merge(a, "customers", gone, keep, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_delete(a, "customers", keep, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_delete(a, "customers", 9999, &f->err), CRM_ERR_NOTFOUND);
+	assert_int_equal(crm_audit_delete(a, "no_such_table", keep, &f->err), CRM_ERR_INVALID);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+
+	assert_query(f, "SELECT json_extract(old_value, '$.name') || ' ' || new_value"
+		     " FROM changes WHERE op = 'merge'", "高橋 1");
+	assert_query(f, "SELECT json_extract(old_value, '$.name') || ' ' ||"
+		     " json_extract(old_value, '$.created_at') FROM changes WHERE op = 'delete'",
+		     "髙橋 2025-01-01T00:00:00.000Z");
+	/* Every column of the table is in the captured row. */
+	assert_int_equal(count(f, "SELECT count(*) FROM json_each((SELECT old_value FROM changes"
+			       " WHERE op = 'delete'))"),
+			 count(f, "SELECT count(*) FROM pragma_table_info('customers')"));
+
+	assert_int_equal(crm_audit_row_json(f->db, "customers", keep, &json, &f->err), CRM_OK);
+	assert_non_null(strstr(json, "\"name\":\"髙橋\""));
+	free(json);
+	assert_int_equal(crm_audit_row_json(f->db, "customers", 4242, &json, &f->err),
+			 CRM_ERR_NOTFOUND);
+	assert_null(json);
+	assert_int_equal(crm_audit_table_known("orders"), 1);
+	assert_int_equal(crm_audit_table_known("sqlite_schema"), 0);
+}
+
+static void test_change_outside_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	struct crm_value v = crm_value_int(1);
+
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_update(a, "customers", 1, "rank", &v, &v, &f->err),
+			 CRM_ERR_INTERNAL);
+	crm_audit_free(a);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 0);
+}
+
+static void test_actor(void **state)
+{
+	(void)state;
+	setenv("CRM_USER", "鈴木", 1);
+	assert_string_equal(crm_actor(), "鈴木");
+	unsetenv("CRM_USER");
+	assert_true(strlen(crm_actor()) > 0);
+	assert_string_not_equal(crm_actor(), "鈴木");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_run_row),
+		T(test_start_needs_transaction),
+		T(test_changes_keep_types),
+		T(test_rollback_leaves_no_log),
+		T(test_delete_and_merge_keep_whole_row),
+		T(test_change_outside_transaction),
+		cmocka_unit_test(test_actor),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,456 @@
+/*
+ * The database core: creation and permissions, pragmas, schema checks,
+ * migrations and write transactions between processes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crm.h"
+
+struct tmp {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct tmp *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/crm-test-db-XXXXXX");
+	if (!mkdtemp(t->dir))
+		return -1;
+	snprintf(t->path, sizeof(t->path), "%s/crm.db", t->dir);
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct tmp *t = *state;
+	char cmd[160];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(t);
+	return 0;
+}
+
+static struct crm_db *open_ok(const char *path, unsigned flags)
+{
+	struct crm_error err;
+	struct crm_db *db = NULL;
+	enum crm_status s = crm_db_open(&db, path, flags, 5000, &err);
+
+	if (s)
+		fail_msg("open %s: %s", path, err.message);
+	return db;
+}
+
+static int query_int(struct crm_db *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int v;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* Runs sql on path with a plain SQLite connection, outside crm. */
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *h;
+
+	assert_int_equal(sqlite3_open(path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void test_create_mode_and_pragmas(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db;
+	struct stat st;
+	mode_t old = umask(0);
+
+	db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	umask(old);
+	assert_int_equal(stat(t->path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(crm_db_created(db), 1);
+	assert_int_equal(crm_db_opened_version(db), 0);
+	assert_int_equal(crm_db_schema_version(db), crm_schema_version);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	assert_int_equal(query_int(db, "PRAGMA application_id"), CRM_APPLICATION_ID);
+	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(query_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
+	assert_int_equal(sqlite3_busy_timeout(crm_db_handle(db), 5000), SQLITE_OK);
+	/* The -wal file SQLite made has the database's mode, not the umask's. */
+	{
+		char wal[160];
+
+		snprintf(wal, sizeof(wal), "%s-wal", t->path);
+		assert_int_equal(stat(wal, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+	}
+	crm_db_close(db);
+
+	db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	assert_int_equal(crm_db_created(db), 0);
+	assert_int_equal(crm_db_opened_version(db), crm_schema_version);
+	crm_db_close(db);
+}
+
+static void test_every_design_table_exists(void **state)
+{
+	static const char *const tables[] = {
+		"customers", "source_records", "orders", "interactions", "runs",
+		"changes", "segments", "rfm_scores", "exports", "export_customers",
+	};
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	size_t i;
+
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		char sql[128];
+
+		snprintf(sql, sizeof(sql),
+			 "SELECT count(*) FROM sqlite_schema WHERE type='table' AND name='%s'",
+			 tables[i]);
+		assert_int_equal(query_int(db, sql), 1);
+	}
+	/* The hot lookups have their indexes. */
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name IN "
+				   "('source_records_customer', 'orders_customer_time', "
+				   "'changes_row', 'changes_run', 'interactions_customer_time')"), 5);
+	crm_db_close(db);
+}
+
+static void test_migrations_numbered(void **state)
+{
+	int i;
+
+	(void)state;
+	assert_true(crm_schema_version >= 1);
+	for (i = 0; i < crm_schema_version; i++) {
+		assert_int_equal(crm_migrations[i].version, i + 1);
+		assert_non_null(strstr(crm_migrations[i].sql, "CREATE"));
+	}
+}
+
+static void test_missing_without_create(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = NULL;
+
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_READ, 100, &err), CRM_ERR_NOTFOUND);
+	assert_null(db);
+	assert_non_null(strstr(err.message, "crm init"));
+	assert_int_equal(access(t->path, F_OK), -1);
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_NOTFOUND);
+	assert_int_equal(access(t->path, F_OK), -1);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void test_newer_schema_refused_untouched(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	char *before, *after;
+	size_t nb, na;
+
+	crm_db_close(db);
+	raw_exec(t->path, "PRAGMA user_version = 99; PRAGMA journal_mode = DELETE");
+	before = slurp(t->path, &nb);
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_SCHEMA);
+	assert_null(db);
+	assert_non_null(strstr(err.message, "schema version 99"));
+	assert_non_null(strstr(err.message, "newer than this crm"));
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_READ, 100, &err), CRM_ERR_SCHEMA);
+	after = slurp(t->path, &na);
+	assert_int_equal(na, nb);
+	assert_memory_equal(before, after, nb);
+	free(before);
+	free(after);
+}
+
+static void test_not_a_crm_database(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = NULL;
+	FILE *fp;
+
+	raw_exec(t->path, "CREATE TABLE other(x)");
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_SCHEMA);
+	assert_non_null(strstr(err.message, "not a crm database"));
+	unlink(t->path);
+
+	fp = fopen(t->path, "w");
+	assert_non_null(fp);
+	fputs("name,email\nthis is a CSV file, not a database\n", fp);
+	fclose(fp);
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_SCHEMA);
+	assert_non_null(strstr(err.message, "not a crm database"));
+	assert_null(db);
+}
+
+static void test_read_only_file(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	if (geteuid() == 0)
+		skip(); /* root writes through file modes */
+	assert_int_equal(chmod(t->path, 0400), 0);
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_READONLY);
+	assert_non_null(strstr(err.message, "read-only"));
+	assert_int_equal(chmod(t->path, 0600), 0);
+	assert_int_equal(chmod(t->dir, 0500), 0);
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_READONLY);
+	assert_non_null(strstr(err.message, "is not writable"));
+	assert_int_equal(chmod(t->dir, 0700), 0);
+}
+
+static void test_transactions(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_db *ro;
+
+	assert_int_equal(crm_db_commit(db, &err), CRM_ERR_INTERNAL);
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(crm_db_in_transaction(db), 1);
+	assert_int_equal(crm_db_begin(db, &err), CRM_ERR_INTERNAL);
+	assert_int_equal(crm_db_exec(db, "INSERT INTO segments(name, created_at, updated_at)"
+				     " VALUES ('x', 'now', 'now')", &err), CRM_OK);
+	crm_db_rollback(db);
+	assert_int_equal(crm_db_in_transaction(db), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segments"), 0);
+
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(crm_db_exec(db, "INSERT INTO segments(name, created_at, updated_at)"
+				     " VALUES ('y', 'now', 'now')", &err), CRM_OK);
+	assert_int_equal(crm_db_commit(db, &err), CRM_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segments"), 1);
+
+	ro = open_ok(t->path, CRM_DB_READ);
+	assert_int_equal(crm_db_begin(ro, &err), CRM_ERR_INTERNAL);
+	assert_int_equal(query_int(ro, "SELECT count(*) FROM segments"), 1);
+	crm_db_close(ro);
+	/* Closing with a transaction open rolls it back. */
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(crm_db_exec(db, "DELETE FROM segments", &err), CRM_OK);
+	crm_db_close(db);
+	db = open_ok(t->path, CRM_DB_READ);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segments"), 1);
+	crm_db_close(db);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * A child holds a crm write transaction for hold_ms; meanwhile the parent
+ * tries to write with busy_ms. Returns the parent's status.
+ */
+static enum crm_status contend(const char *path, long hold_ms, long busy_ms, double *waited)
+{
+	struct crm_error err;
+	struct crm_db *db;
+	enum crm_status s;
+	int pipefd[2], status;
+	char c;
+	pid_t pid;
+	double t0;
+
+	assert_int_equal(pipe(pipefd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct crm_db *cdb = NULL;
+
+		close(pipefd[0]);
+		if (crm_db_open(&cdb, path, CRM_DB_WRITE, 1000, &err) || crm_db_begin(cdb, &err) ||
+		    crm_db_exec(cdb, "INSERT INTO segments(name, created_at, updated_at)"
+				" VALUES ('child', 'now', 'now')", &err))
+			_exit(1);
+		if (write(pipefd[1], "x", 1) != 1)
+			_exit(1);
+		usleep((useconds_t)hold_ms * 1000);
+		_exit(crm_db_commit(cdb, &err) ? 1 : 0);
+	}
+	close(pipefd[1]);
+	assert_int_equal(read(pipefd[0], &c, 1), 1);
+	close(pipefd[0]);
+	assert_int_equal(crm_db_open(&db, path, CRM_DB_WRITE, busy_ms, &err), CRM_OK);
+	t0 = now_ms();
+	s = crm_db_begin(db, &err);
+	*waited = now_ms() - t0;
+	if (s == CRM_OK) {
+		assert_int_equal(crm_db_exec(db, "INSERT INTO segments(name, created_at, updated_at)"
+					     " VALUES ('parent', 'now', 'now')", &err), CRM_OK);
+		assert_int_equal(crm_db_commit(db, &err), CRM_OK);
+	} else {
+		assert_int_equal(s, CRM_ERR_BUSY);
+		assert_non_null(strstr(err.message, "database is busy"));
+	}
+	crm_db_close(db);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return s;
+}
+
+static void test_busy_waits_then_succeeds(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	double waited;
+
+	crm_db_close(db);
+	assert_int_equal(contend(t->path, 500, 10000, &waited), CRM_OK);
+	assert_true(waited >= 300);
+	db = open_ok(t->path, CRM_DB_READ);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segments"), 2);
+	crm_db_close(db);
+}
+
+static void test_busy_times_out(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	double waited;
+
+	crm_db_close(db);
+	assert_int_equal(contend(t->path, 1500, 100, &waited), CRM_ERR_BUSY);
+	assert_true(waited >= 90 && waited < 1000);
+	/* Only the child's row: the parent changed nothing. */
+	db = open_ok(t->path, CRM_DB_READ);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segments"), 1);
+	crm_db_close(db);
+}
+
+static void test_busy_from_foreign_writer(void **state)
+{
+	/* A writer that is not crm holds SQLite's lock without the queue lock. */
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	sqlite3 *h;
+	double t0;
+
+	assert_int_equal(sqlite3_open(t->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	crm_db_close(db);
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 150, &err), CRM_OK);
+	t0 = now_ms();
+	assert_int_equal(crm_db_begin(db, &err), CRM_ERR_BUSY);
+	assert_true(now_ms() - t0 >= 100);
+	assert_int_equal(crm_db_in_transaction(db), 0);
+	sqlite3_exec(h, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(h);
+	/* The queue lock was released: the next try gets through. */
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(crm_db_commit(db, &err), CRM_OK);
+	crm_db_close(db);
+}
+
+static void test_busy_timeout_env(void **state)
+{
+	struct crm_error err;
+	long ms;
+
+	(void)state;
+	unsetenv("CRM_BUSY_TIMEOUT");
+	assert_int_equal(crm_db_busy_timeout_env(&ms, &err), CRM_OK);
+	assert_int_equal(ms, 30000);
+	setenv("CRM_BUSY_TIMEOUT", "100", 1);
+	assert_int_equal(crm_db_busy_timeout_env(&ms, &err), CRM_OK);
+	assert_int_equal(ms, 100);
+	setenv("CRM_BUSY_TIMEOUT", "10s", 1);
+	assert_int_equal(crm_db_busy_timeout_env(&ms, &err), CRM_ERR_INVALID);
+	assert_non_null(strstr(err.message, "'10s'"));
+	setenv("CRM_BUSY_TIMEOUT", "-5", 1);
+	assert_int_equal(crm_db_busy_timeout_env(&ms, &err), CRM_ERR_INVALID);
+	unsetenv("CRM_BUSY_TIMEOUT");
+}
+
+static void test_default_path(void **state)
+{
+	(void)state;
+	unsetenv("CRM_DB");
+	assert_string_equal(crm_db_default_path(), "crm.db");
+	setenv("CRM_DB", "/x/y.db", 1);
+	assert_string_equal(crm_db_default_path(), "/x/y.db");
+	setenv("CRM_DB", "", 1);
+	assert_string_equal(crm_db_default_path(), "crm.db");
+	unsetenv("CRM_DB");
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_create_mode_and_pragmas),
+		T(test_every_design_table_exists),
+		cmocka_unit_test(test_migrations_numbered),
+		T(test_missing_without_create),
+		T(test_newer_schema_refused_untouched),
+		T(test_not_a_crm_database),
+		T(test_read_only_file),
+		T(test_transactions),
+		T(test_busy_waits_then_succeeds),
+		T(test_busy_times_out),
+		T(test_busy_from_foreign_writer),
+		cmocka_unit_test(test_busy_timeout_env),
+		cmocka_unit_test(test_default_path),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
