@@ -61,6 +61,14 @@ int crm_db_opened_version(const struct crm_db *db) { return db->opened_version; 
 sqlite3 *crm_db_handle(struct crm_db *db) { return db->sql; }
 int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
 
+static enum crm_status busy_error(struct crm_db *db, struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_BUSY,
+			     "database is busy: another process kept '%s' locked for more "
+			     "than %ld ms (CRM_BUSY_TIMEOUT); nothing was changed, try again later",
+			     db->path, db->busy_ms);
+}
+
 enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 			    const char *what)
 {
@@ -69,6 +77,8 @@ enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
+		if (db)
+			return busy_error(db, err);
 		code = CRM_ERR_BUSY;
 		break;
 	case SQLITE_READONLY:
@@ -229,37 +239,82 @@ static enum crm_status check_access(struct crm_db *db, const char *dir,
 	return CRM_OK;
 }
 
-static enum crm_status set_pragmas(struct crm_db *db, struct crm_error *err)
+static long elapsed_ms(const struct timespec *since)
 {
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000L +
+	       (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Switches the file to WAL unless it is already. The switch needs an
+ * exclusive lock, and SQLite does not call the busy handler for it when a
+ * writer holds the file (it would deadlock), so it is retried here until
+ * the busy timeout runs out.
+ */
+static enum crm_status use_wal(struct crm_db *db, struct crm_error *err)
+{
+	struct timespec start;
 	sqlite3_stmt *st;
 	enum crm_status s;
+	long nap = 5;
 	int rc;
+
+	s = crm_db_prepare(db, "PRAGMA journal_mode", &st, err);
+	if (s)
+		return s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "wal")) {
+		sqlite3_finalize(st);
+		return CRM_OK;
+	}
+	sqlite3_finalize(st);
+	s = crm_db_prepare(db, "PRAGMA journal_mode = WAL", &st, err);
+	if (s)
+		return s;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		if ((rc & 0xff) != SQLITE_BUSY || elapsed_ms(&start) >= db->busy_ms) {
+			s = crm_db_fail(db, rc, err, "cannot set journal_mode=WAL");
+			sqlite3_finalize(st);
+			return s;
+		}
+		sqlite3_reset(st);
+		sleep_ms(nap);
+		nap = nap < 100 ? nap * 2 : 100;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0)
+		s = crm_error_set(err, CRM_ERR_DB,
+				  "cannot use WAL mode on '%s' (journal mode stayed '%s')",
+				  db->path, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
+}
+
+static enum crm_status set_pragmas(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s;
 
 	if (!(db->flags & CRM_DB_WRITE))
 		return crm_db_exec(db, "PRAGMA foreign_keys = ON", err);
-
 	/*
 	 * WAL lets readers (exports) run beside a writer. synchronous=FULL:
 	 * a commit that was reported is never lost on power failure. Each is
 	 * set explicitly rather than left to the platform's build defaults.
 	 */
-	s = crm_db_prepare(db, "PRAGMA journal_mode = WAL", &st, err);
+	s = use_wal(db, err);
 	if (s)
 		return s;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		s = crm_db_fail(db, rc, err, "cannot set journal_mode=WAL");
-		sqlite3_finalize(st);
-		return s;
-	}
-	if (strcmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
-		s = crm_error_set(err, CRM_ERR_DB,
-				  "cannot use WAL mode on '%s' (journal mode stayed '%s')",
-				  db->path, (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		return s;
-	}
-	sqlite3_finalize(st);
 	return crm_db_exec(db,
 			   "PRAGMA synchronous = FULL;"
 			   "PRAGMA foreign_keys = ON", err);
@@ -307,8 +362,13 @@ static enum crm_status migrate(struct crm_db *db, struct crm_error *err)
 	s = crm_db_begin(db, err);
 	if (s)
 		return s;
-	/* Another process may have migrated while we waited for the lock. */
+	/*
+	 * Another process may have migrated while we waited for the lock: what
+	 * counts as this open's starting version is what we find now.
+	 */
 	s = query_int(db, "PRAGMA user_version", &version, err);
+	if (!s)
+		db->opened_version = version;
 	for (v = version + 1; !s && v <= crm_schema_version; v++) {
 		const struct crm_migration *m = &crm_migrations[v - 1];
 		int rc = sqlite3_exec(db->sql, m->sql, NULL, NULL, NULL);
@@ -447,14 +507,6 @@ void crm_db_close(struct crm_db *db)
 	free(db);
 }
 
-static long elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000L +
-	       (now.tv_nsec - since->tv_nsec) / 1000000L;
-}
 
 static void on_alarm(int sig)
 {
@@ -510,13 +562,6 @@ static int flock_timed(int fd, long ms)
 	return rc;
 }
 
-static enum crm_status busy_error(struct crm_db *db, struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_BUSY,
-			     "database is busy: another process kept '%s' locked for more "
-			     "than %ld ms (CRM_BUSY_TIMEOUT); nothing was changed, try again later",
-			     db->path, db->busy_ms);
-}
 
 enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 {

@@ -218,7 +218,7 @@ int main(int argc, char **argv)
 	ctx.argc = argc;
 	ctx.argv = argv;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!*optarg) {
@@ -241,6 +241,10 @@ int main(int argc, char **argv)
 			for (i = 0; i < NCOMMANDS; i++)
 				puts(commands[i].name);
 			return finish_stdout(CRM_EXIT_OK);
+		case ':':
+			fprintf(stderr, "crm: option '%s' needs a value\n%s", argv[optind - 1],
+				global_usage);
+			return CRM_EXIT_USAGE;
 		default:
 			if (optopt)
 				fprintf(stderr, "crm: unknown option '-%c'\n%s", optopt, global_usage);

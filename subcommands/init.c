@@ -66,7 +66,7 @@ int cmd_init(int argc, char **argv, struct crm_ctx *ctx)
 		return crm_report("init", &err);
 
 	shown = realpath(crm_db_path(ctx->db), real) ? real : crm_db_path(ctx->db);
-	if (crm_db_created(ctx->db))
+	if (crm_db_created(ctx->db) || from == 0)
 		printf("created crm database %s (schema version %d)\n", shown, to);
 	else if (from != to)
 		printf("upgraded crm database %s from schema version %d to %d\n", shown, from, to);
