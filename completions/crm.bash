@@ -1,0 +1,97 @@
+# bash completion for crm(1)                              -*- shell-script -*-
+#
+# The command names come from `crm --list-cmds` at completion time, so a new
+# command completes as soon as the binary has it. Its options do not: each
+# command has one case arm in _crm_command below, and
+# tests/cli/t0004-docs.sh fails for a command without one (it looks for a
+# line "	NAME)").
+
+# Offers the words of $1 that start with $2.
+_crm_words()
+{
+	local IFS=$' \t\n'
+
+	COMPREPLY=($(compgen -W "$1" -- "$2"))
+}
+
+# Offers the files and directories that start with $1.
+_crm_files()
+{
+	local IFS=$'\n'
+
+	compopt -o filenames 2>/dev/null
+	COMPREPLY=($(compgen -f -- "$1"))
+}
+
+# Prints the command names of the crm binary $1, one per line.
+_crm_commands()
+{
+	"$1" --list-cmds 2>/dev/null
+}
+
+# Completes $3, a word after command $1; $2 is the word before it.
+# One case arm per command: its options, and what its arguments are.
+_crm_command()
+{
+	local cmd=$1 prev=$2 cur=$3
+
+	case $cmd in
+	init)
+		_crm_words '-h --help' "$cur"
+		;;
+	esac
+}
+
+_crm()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]}
+	local prev=${COMP_WORDS[COMP_CWORD-1]}
+	local crm=${COMP_WORDS[0]} cmd= i=1
+
+	COMPREPLY=()
+
+	# The global options stop at the first word that is not one: that word
+	# is the command. --db takes the next word, or the word after "=" when
+	# COMP_WORDBREAKS splits "--db=FILE" into three.
+	while ((i < COMP_CWORD)); do
+		case ${COMP_WORDS[i]} in
+		--db)
+			((i++))
+			[[ ${COMP_WORDS[i]} == = ]] && ((i++))
+			;;
+		-*)
+			;;
+		*)
+			cmd=${COMP_WORDS[i]}
+			break
+			;;
+		esac
+		((i++))
+	done
+
+	if [[ -z $cmd ]]; then
+		if [[ $prev == --db || ($prev == = && ${COMP_WORDS[COMP_CWORD-2]} == --db) ]]; then
+			[[ $cur == = ]] && cur=
+			_crm_files "$cur"
+		elif [[ $cur == --db=* ]]; then
+			_crm_files "${cur#--db=}"
+			COMPREPLY=("${COMPREPLY[@]/#/--db=}")
+		elif [[ $cur == -* ]]; then
+			_crm_words '--db -q --quiet -v --verbose --no-progress
+				--version -h --help --list-cmds' "$cur"
+		else
+			_crm_words "$(_crm_commands "$crm") help" "$cur"
+		fi
+		return 0
+	fi
+
+	if [[ $cmd == help ]]; then
+		# crm help COMMAND: one command name, nothing after it.
+		((COMP_CWORD == i + 1)) && _crm_words "$(_crm_commands "$crm")" "$cur"
+		return 0
+	fi
+	_crm_command "$cmd" "$prev" "$cur"
+	return 0
+}
+
+complete -F _crm crm

@@ -1,0 +1,71 @@
+# fish completion for crm(1).
+#
+# The command names come from `crm --list-cmds` at completion time, so a new
+# command completes as soon as the binary has it. Its options do not: each
+# command has one block at the end of this file, under "Each command's
+# options", and tests/cli/t0004-docs.sh fails for a command without one (it
+# looks for "__crm_using_command NAME").
+
+# Prints the command names of the crm being completed, one per line.
+function __crm_list_cmds
+    set -l crm (commandline -opc)[1]
+    command $crm --list-cmds 2>/dev/null
+end
+
+# Prints the command word of the command line, if it has one yet: the first
+# word that is not a global option (--db takes the word after it).
+function __crm_command
+    set -l words (commandline -opc)
+    set -e words[1]
+    while set -q words[1]
+        switch $words[1]
+            case --db
+                set -e words[1]
+            case '-*'
+            case '*'
+                echo $words[1]
+                return 0
+        end
+        set -e words[1]
+    end
+    return 1
+end
+
+function __crm_needs_command
+    not __crm_command >/dev/null
+end
+
+# True if the command is $argv[1].
+function __crm_using_command
+    set -l cmd (__crm_command)
+    and test "$cmd" = $argv[1]
+end
+
+# True for the word right after "crm help".
+function __crm_help_needs_topic
+    set -l words (commandline -opc)
+    __crm_using_command help
+    and test "$words[-1]" = help
+end
+
+# No file names unless an option asks for them.
+complete -c crm -f
+
+# Global options, before the command.
+complete -c crm -n __crm_needs_command -l db -r -F -d 'Use this database file'
+complete -c crm -n __crm_needs_command -s q -l quiet -d 'Print errors only'
+complete -c crm -n __crm_needs_command -s v -l verbose -d 'Say more about what is done'
+complete -c crm -n __crm_needs_command -l no-progress -d 'Never draw a progress bar'
+complete -c crm -n __crm_needs_command -l version -d 'Print the version and exit'
+complete -c crm -n __crm_needs_command -s h -l help -d 'Print the usage and exit'
+complete -c crm -n __crm_needs_command -l list-cmds -d 'Print the command names and exit'
+
+# The commands.
+complete -c crm -n __crm_needs_command -a '(__crm_list_cmds)' -d 'Command'
+complete -c crm -n __crm_needs_command -a help -d 'Show the manual page of a command'
+complete -c crm -n __crm_help_needs_topic -a '(__crm_list_cmds)' -d 'Command'
+
+# Each command's options: one block per command.
+
+# crm init
+complete -c crm -n '__crm_using_command init' -s h -l help -d 'Print the usage and exit'

@@ -1,0 +1,57 @@
+#!/bin/sh
+# Concurrency: a writer that holds the database makes crm wait up to the
+# busy timeout, then fail with exit 4 having changed nothing; never hang.
+. "$SRCDIR/tests/cli/lib.sh"
+
+plan 8
+
+# Holds SQLite's write lock on $1 for $2 seconds, the way an analyst's
+# sqlite3 session would; touches $1.held once it has the lock.
+hold() {
+	rm -f "$1.held"
+	printf 'BEGIN IMMEDIATE;\n.shell touch %s.held\n.shell sleep %s\nCOMMIT;\n' "$1" "$2" |
+		sqlite3 "$1" >/dev/null &
+	holder=$!
+	i=0
+	while [ ! -e "$1.held" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+
+# An empty file needs its schema: init must write, so it must wait.
+: > a.db
+hold a.db 2
+start=$(date +%s%N)
+check 'with CRM_BUSY_TIMEOUT=100 a blocked writer fails with exit 4' 4 empty \
+	"match:^crm init: database is busy: another process kept 'a.db' locked for more than 100 ms \\(CRM_BUSY_TIMEOUT\\); nothing was changed, try again later$" \
+	env CRM_BUSY_TIMEOUT=100 "$CRM" --db a.db init
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+result $([ "$elapsed" -lt 1500 ] && echo 0 || echo 1) "... after about 100 ms, not a hang (took $elapsed ms)"
+assert '... and changed nothing' test ! -s a.db
+wait "$holder"
+
+: > b.db
+hold b.db 2
+start=$(date +%s%N)
+check 'with the default timeout the second writer waits and succeeds' 0 \
+	"match:^created crm database .*/b.db " empty "$CRM" --db b.db init
+elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+result $([ "$elapsed" -ge 1000 ] && echo 0 || echo 1) "... after the holder let go (waited $elapsed ms)"
+wait "$holder"
+check '... and the holder succeeded too' 0 "inline:1" empty sqlite3 b.db 'PRAGMA user_version'
+
+# Two crm processes creating the same database at once: both succeed, one
+# creates it, the other finds it made, and there is exactly one schema.
+"$CRM" --db c.db init > c1.out 2> c1.err &
+p1=$!
+"$CRM" --db c.db init > c2.out 2> c2.err &
+p2=$!
+wait $p1; s1=$?
+wait $p2; s2=$?
+result $([ $s1 -eq 0 ] && [ $s2 -eq 0 ] && [ ! -s c1.err ] && [ ! -s c2.err ] && echo 0 || echo 1) \
+	'two inits racing both exit 0 quietly' "statuses $s1 $s2" "$(cat c1.err c2.err)"
+check '... leaving one created run' 0 'inline:1' empty \
+	sqlite3 c.db "SELECT count(*) FROM runs WHERE command = 'init'"
+
+finish
