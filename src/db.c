@@ -327,9 +327,14 @@ static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
 	int app = 0, version = 0, tables = 0;
 
 	s = query_int(db, "PRAGMA application_id", &app, err);
-	if (s == CRM_ERR_SCHEMA || s == CRM_ERR_DB)
+	if (s == CRM_ERR_SCHEMA || s == CRM_ERR_DB) {
+		char why[CRM_ERROR_MSG_MAX];
+
+		/* err->message cannot be both the source and the target. */
+		snprintf(why, sizeof(why), "%s", err->message);
 		return crm_error_set(err, CRM_ERR_SCHEMA,
-				     "'%s' is not a crm database: %s", db->path, err->message);
+				     "'%s' is not a crm database: %s", db->path, why);
+	}
 	if (s)
 		return s;
 	s = query_int(db, "PRAGMA user_version", &version, err);

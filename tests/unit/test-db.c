@@ -310,20 +310,29 @@ static enum crm_status contend(const char *path, long hold_ms, long busy_ms, dou
 	double t0;
 
 	assert_int_equal(pipe(pipefd), 0);
+	fflush(NULL); /* the child leaves through exit(): nothing to print twice */
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct crm_db *cdb = NULL;
 
 		close(pipefd[0]);
-		if (crm_db_open(&cdb, path, CRM_DB_WRITE, 1000, &err) || crm_db_begin(cdb, &err) ||
-		    crm_db_exec(cdb, "INSERT INTO segments(name, created_at, updated_at)"
-				" VALUES ('child', 'now', 'now')", &err))
-			_exit(1);
-		if (write(pipefd[1], "x", 1) != 1)
-			_exit(1);
-		usleep((useconds_t)hold_ms * 1000);
-		_exit(crm_db_commit(cdb, &err) ? 1 : 0);
+		int rc = 1;
+
+		if (!crm_db_open(&cdb, path, CRM_DB_WRITE, 10000, &err) &&
+		    !crm_db_begin(cdb, &err) &&
+		    !crm_db_exec(cdb, "INSERT INTO segments(name, created_at, updated_at)"
+				 " VALUES ('child', 'now', 'now')", &err) &&
+		    write(pipefd[1], "x", 1) == 1) {
+			usleep((useconds_t)hold_ms * 1000);
+			rc = crm_db_commit(cdb, &err) ? 1 : 0;
+		}
+		if (rc)
+			fprintf(stderr, "child: %s\n", err.message);
+		crm_db_close(cdb);
+		close(pipefd[1]);
+		/* Leave through exit(), so that valgrind sees everything freed. */
+		exit(rc);
 	}
 	close(pipefd[1]);
 	assert_int_equal(read(pipefd[0], &c, 1), 1);
