@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "strbuf.h"
+#include "banned.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 

@@ -28,6 +28,7 @@
 
 #include "csvio.h"
 #include "strbuf.h"
+#include "banned.h"
 
 #define CHUNK 65536
 

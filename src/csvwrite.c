@@ -36,6 +36,7 @@
 
 #include "csvio.h"
 #include "strbuf.h"
+#include "banned.h"
 
 static const char utf8_bom[] = "\xEF\xBB\xBF";
 #define UTF8_BOM_LEN 3

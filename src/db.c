@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "banned.h"
 
 struct crm_db {
 	sqlite3 *sql;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "banned.h"
 
 const char *crm_strerror(enum crm_status code)
 {

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "subcommands.h"
+#include "banned.h"
 
 enum cmd_flags {
 	CMD_DB_READ = 1 << 0,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "strbuf.h"
+#include "banned.h"
 
 char crm_strbuf_slopbuf[1];
 
