@@ -1,0 +1,105 @@
+/*
+ * The small pieces everything else leans on: strbuf (including the JSON
+ * escaping behind runs.argv) and the error record and its formatting.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "crm.h"
+
+static void test_strbuf_basics(void **state)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	char *s;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_string_equal(sb.buf, "");
+	assert_int_equal(sb.len, 0);
+	crm_strbuf_reset(&sb); /* on the shared empty buffer: must not write */
+	crm_strbuf_setlen(&sb, 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "山田"), 0);
+	assert_int_equal(crm_strbuf_addch(&sb, ' '), 0);
+	assert_int_equal(crm_strbuf_addf(&sb, "%d-%s", 42, "x"), 0);
+	assert_string_equal(sb.buf, "山田 42-x");
+	assert_int_equal(sb.len, strlen("山田 42-x"));
+	crm_strbuf_setlen(&sb, 3);
+	assert_string_equal(sb.buf, "山");
+	crm_strbuf_setlen(&sb, 100); /* never grows */
+	assert_int_equal(sb.len, 3);
+	for (i = 0; i < 10000; i++)
+		assert_int_equal(crm_strbuf_add(&sb, "ab", 2), 0);
+	assert_int_equal(sb.len, 3 + 20000);
+	assert_int_equal(sb.buf[sb.len], '\0');
+	s = crm_strbuf_detach(&sb, &len);
+	assert_int_equal(len, 20003);
+	assert_string_equal(sb.buf, "");
+	free(s);
+	s = crm_strbuf_detach(&sb, &len);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
+	crm_strbuf_release(&sb);
+	crm_strbuf_release(NULL);
+}
+
+static void test_json_string(void **state)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	const char in[] = "a\"b\\c\n\r\t\x01\x1f 名簿.csv";
+
+	(void)state;
+	assert_int_equal(crm_strbuf_add_json_string(&sb, in, sizeof(in) - 1), 0);
+	assert_string_equal(sb.buf, "\"a\\\"b\\\\c\\n\\r\\t\\u0001\\u001f 名簿.csv\"");
+	crm_strbuf_reset(&sb);
+	assert_int_equal(crm_strbuf_add_json_string(&sb, "", 0), 0);
+	assert_string_equal(sb.buf, "\"\"");
+	crm_strbuf_release(&sb);
+}
+
+static void test_error_format(void **state)
+{
+	struct crm_error err;
+	char buf[2048];
+
+	(void)state;
+	crm_error_clear(&err);
+	assert_int_equal(err.code, CRM_OK);
+	assert_int_equal(crm_error_set(&err, CRM_ERR_IO, "cannot read %s", "x"), CRM_ERR_IO);
+	assert_string_equal(crm_error_format(&err, buf, sizeof(buf)), "cannot read x");
+	assert_int_equal(crm_error_at(&err, CRM_ERR_CSV, "顧客.csv", 1042, 3,
+				      "'%s' is not an email address", "taro@@example.jp"),
+			 CRM_ERR_CSV);
+	assert_string_equal(crm_error_format(&err, buf, sizeof(buf)),
+			    "顧客.csv:1042: column 3: 'taro@@example.jp' is not an email address");
+	crm_error_at(&err, CRM_ERR_CSV, "a.csv", 0, 0, "empty file");
+	assert_string_equal(crm_error_format(&err, buf, sizeof(buf)), "a.csv: empty file");
+	crm_error_at(&err, CRM_ERR_CSV, NULL, 7, 0, "%s", "");
+	assert_string_equal(crm_error_format(&err, buf, sizeof(buf)), "malformed CSV");
+	/* A short buffer is cut, never overrun, and stays terminated. */
+	crm_error_at(&err, CRM_ERR_CSV, "long-name.csv", 1, 2, "message");
+	crm_error_format(&err, buf, 8);
+	assert_int_equal(strlen(buf), 7);
+	/* A NULL err is allowed: the status still comes back. */
+	assert_int_equal(crm_error_set(NULL, CRM_ERR_BUSY, "x"), CRM_ERR_BUSY);
+	assert_string_equal(crm_strerror(CRM_ERR_BUSY), "database is busy");
+	assert_string_equal(crm_strerror((enum crm_status)999), "unknown error");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_strbuf_basics),
+		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_error_format),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
