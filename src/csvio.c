@@ -49,6 +49,11 @@ struct crm_csv_reader {
 	/* Raw lines to read again after an unbalanced quote (see unwind()). */
 	struct crm_strbuf pending;
 	size_t pending_pos;
+	/*
+	 * Where, in pending, a line ends that was cut at the size cap (it has
+	 * no terminator there), or SIZE_MAX: read again, it is still too long.
+	 */
+	size_t pending_cut;
 
 	unsigned long line_no;          /* physical lines taken so far */
 	struct crm_strbuf line;         /* the current raw line */
@@ -67,6 +72,7 @@ struct crm_csv_reader {
 	struct crm_strbuf fbuf;         /* its fields, NUL-separated */
 	size_t *foffs, *flens;
 	size_t nf, af, aflens;
+	size_t nf_total;                /* fields seen, stored or not */
 	char **fptrs;
 	size_t afptrs;
 	int nomem;
@@ -149,7 +155,19 @@ static int grow_array(void **p, size_t *alloc, size_t need, size_t elem)
 static void on_field(void *data, size_t len, void *ctx)
 {
 	struct crm_csv_reader *r = ctx;
+	size_t want = r->opt.expect_fields;
+	size_t limit = want && want != CRM_CSV_ANY_FIELDS ? want + 1 : CRM_CSV_MAX_FIELDS;
 
+	/*
+	 * A record that already has more fields than it may is bad: count the
+	 * rest without keeping them, so that a line of a million commas costs
+	 * no memory.
+	 */
+	r->nf_total++;
+	r->field_no++;
+	r->field_line = r->line_no;
+	if (r->nf >= limit)
+		return;
 	if (grow_array((void **)&r->foffs, &r->af, r->nf + 1, sizeof(size_t)) ||
 	    grow_array((void **)&r->flens, &r->aflens, r->nf + 1, sizeof(size_t)) ||
 	    crm_strbuf_grow(&r->fbuf, len + 1)) {
@@ -161,9 +179,6 @@ static void on_field(void *data, size_t len, void *ctx)
 	crm_strbuf_add(&r->fbuf, data ? data : "", data ? len : 0);
 	crm_strbuf_addch(&r->fbuf, '\0');
 	r->nf++;
-	/* The next field starts on the line this one ended on. */
-	r->field_no++;
-	r->field_line = r->line_no;
 }
 
 /* libcsv's record callback. */
@@ -209,6 +224,7 @@ enum crm_status crm_csv_reader_open(struct crm_csv_reader **out, FILE *fp,
 	r->name = strdup(name ? name : "-");
 	r->ibuf = malloc(CHUNK);
 	crm_strbuf_init(&r->pending);
+	r->pending_cut = SIZE_MAX;
 	crm_strbuf_init(&r->line);
 	crm_strbuf_init(&r->dline);
 	crm_strbuf_init(&r->rawin);
@@ -309,6 +325,8 @@ static int next_line(struct crm_csv_reader *r, int *toolong)
 		const char *p = r->pending.buf + r->pending_pos;
 		size_t left = r->pending.len - r->pending_pos, n = 0;
 
+		if (r->pending_cut != SIZE_MAX && r->pending_cut > r->pending_pos)
+			left = r->pending_cut - r->pending_pos;
 		while (n < left && p[n] != '\n' && p[n] != '\r')
 			n++;
 		if (n < left)
@@ -316,9 +334,14 @@ static int next_line(struct crm_csv_reader *r, int *toolong)
 		if (crm_strbuf_add(&r->line, p, n))
 			return -2;
 		r->pending_pos += n;
+		if (r->pending_pos == r->pending_cut) {
+			*toolong = 1;
+			r->pending_cut = SIZE_MAX;
+		}
 		if (r->pending_pos == r->pending.len) {
 			crm_strbuf_reset(&r->pending);
 			r->pending_pos = 0;
+			r->pending_cut = SIZE_MAX;
 		}
 		r->line_no++;
 		return 1;
@@ -483,6 +506,7 @@ static unsigned long utf8_chars(const char *s, size_t n)
 /*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
+ * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
  */
 static int decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat)
 {
@@ -518,7 +542,7 @@ static int decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t
 	if (r->cd == (iconv_t)-1) {
 		r->cd = iconv_open("UTF-8", "CP932");
 		if (r->cd == (iconv_t)-1)
-			return -1;
+			return -2;
 	}
 	while (n > 0) {
 		char *in = (char *)s, *outp;
@@ -582,7 +606,9 @@ static int feed(struct crm_csv_reader *r, const char *s, size_t n)
 			return 1;
 		p->status = CSV_SUCCESS;
 		csv_set_opts(p, CSV_STRICT_FINI);
-		csv_parse(p, s + done, 1, on_field, on_record, r);
+		if (csv_parse(p, s + done, 1, on_field, on_record, r) != 1 ||
+		    csv_error(p) != CSV_SUCCESS)
+			r->nomem = 1;
 		csv_set_opts(p, CSV_STRICT | CSV_STRICT_FINI);
 		s += done + 1;
 		n -= done + 1;
@@ -596,6 +622,7 @@ static void start_record(struct crm_csv_reader *r)
 	r->field_no = 1;
 	r->rec_done = 0;
 	r->nf = 0;
+	r->nf_total = 0;
 	r->nlines = 0;
 	r->rec_status = CRM_OK;
 	crm_error_clear(&r->rec_err);
@@ -604,13 +631,17 @@ static void start_record(struct crm_csv_reader *r)
 	crm_strbuf_reset(&r->raw);
 }
 
-static int is_blank(const char *s, size_t n)
+/* A line of spaces, tabs and line ends only; the delimiter is data, even a tab. */
+static int is_blank(const struct crm_csv_reader *r, const char *s, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (s[i] == r->opt.delimiter)
+			return 0;
 		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
 			return 0;
+	}
 	return 1;
 }
 
@@ -651,9 +682,11 @@ static enum crm_status bad_record(struct crm_csv_reader *r, struct crm_csv_recor
 /*
  * After an unbalanced quote that opened at line ql: ends the record with
  * that line and queues the raw lines after it (before any still pending)
- * to be read again with their own line numbers.
+ * to be read again with their own line numbers. cut_last says that the
+ * record's last line was cut at the size cap: read again, it must still
+ * count as too long.
  */
-static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql,
+static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql, int cut_last,
 			      struct crm_csv_record *rec, struct crm_error *err)
 {
 	size_t keep = (size_t)(ql - r->rec_line) + 1;
@@ -661,14 +694,18 @@ static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql,
 	reset_parser(r);
 	if (keep < r->nlines) {
 		struct crm_strbuf again = CRM_STRBUF_INIT;
-		size_t cut = r->line_offs[keep];
+		size_t cut = r->line_offs[keep], tail = r->rawin.len - cut;
 
-		if (crm_strbuf_add(&again, r->rawin.buf + cut, r->rawin.len - cut) ||
+		if (crm_strbuf_add(&again, r->rawin.buf + cut, tail) ||
 		    crm_strbuf_add(&again, r->pending.buf + r->pending_pos,
 				   r->pending.len - r->pending_pos)) {
 			crm_strbuf_release(&again);
 			return nomem(r, err);
 		}
+		if (cut_last)
+			r->pending_cut = tail;
+		else if (r->pending_cut != SIZE_MAX)
+			r->pending_cut = tail + (r->pending_cut - r->pending_pos);
 		crm_strbuf_release(&r->pending);
 		r->pending = again;
 		r->pending_pos = 0;
@@ -689,6 +726,22 @@ static size_t count_breaks(const char *s, size_t n)
 	return k;
 }
 
+/* The line on which the first field holding a line break opened, or 0. */
+static unsigned long first_multiline_field(const struct crm_csv_reader *r)
+{
+	unsigned long line = r->rec_line;
+	size_t k;
+
+	for (k = 0; k < r->nf; k++) {
+		size_t breaks = count_breaks(r->fbuf.buf + r->foffs[k], r->flens[k]);
+
+		if (breaks)
+			return line;
+		line += breaks;
+	}
+	return 0;
+}
+
 /*
  * Two stray quotes in the same column balance each other: the lines between
  * them become one field and the record has the right number of fields, so
@@ -697,13 +750,13 @@ static size_t count_breaks(const char *s, size_t n)
  * line where such a field opened, or 0. Only for three columns or more: a
  * note in a narrow file may well hold a comma on a line of its own.
  */
-static unsigned long swallowed_records(struct crm_csv_reader *r, size_t want,
+static unsigned long swallowed_records(const struct crm_csv_reader *r, size_t want,
 				       unsigned long *swallowed)
 {
 	unsigned long line = r->rec_line;
 	size_t k;
 
-	if (want < 3 || want == CRM_CSV_ANY_FIELDS || r->line_no == r->rec_line)
+	if (want < 3 || want == CRM_CSV_ANY_FIELDS)
 		return 0;
 	for (k = 0; k < r->nf; k++) {
 		const char *f = r->fbuf.buf + r->foffs[k], *end = f + r->flens[k];
@@ -734,32 +787,41 @@ static unsigned long swallowed_records(struct crm_csv_reader *r, size_t want,
 	return 0;
 }
 
-/* Finishes a complete record: the ragged check, then the verdict. */
+/*
+ * Finishes a complete record: the checks that need all of it, then the
+ * verdict. A record that spans lines and is ragged, or swallowed a line
+ * that looks like a record, ends at the line where its first multi-line
+ * field opened, and the lines after it are read again: whatever else is
+ * wrong with it, those lines are not its to lose.
+ */
 static enum crm_status end_record(struct crm_csv_reader *r, struct crm_csv_record *rec,
 				  struct crm_error *err)
 {
-	size_t want = r->opt.expect_fields;
+	size_t want = r->opt.expect_fields, n = r->nf_total;
+	unsigned long ql = 0, swallowed = 0;
+	int multi = r->line_no > r->rec_line;
 
-	unsigned long ql, swallowed = 0;
-
-	if (!r->rec_status && (ql = swallowed_records(r, want, &swallowed))) {
+	if (want == 0 && n > CRM_CSV_MAX_FIELDS)
+		flag(r, CRM_ERR_CSV, r->rec_line, 0, "%zu fields: more than the limit of %zu",
+		     n, CRM_CSV_MAX_FIELDS);
+	if (want != 0 && want != CRM_CSV_ANY_FIELDS && n != want) {
+		if (multi && (ql = first_multiline_field(r)) != 0)
+			flag(r, CRM_ERR_CSV, ql, 0,
+			     "ragged row: %zu fields where %zu were expected; the quoted field "
+			     "opened at line %lu runs to line %lu: is its quote unbalanced?",
+			     n, want, ql, r->line_no);
+		else
+			flag(r, CRM_ERR_CSV, r->rec_line, 0,
+			     "ragged row: %zu fields where %zu were expected", n, want);
+	} else if (multi && (ql = swallowed_records(r, want, &swallowed)) != 0) {
 		flag(r, CRM_ERR_CSV, ql, 0,
 		     "stray quote: the quoted field opened at line %lu swallows line %lu, "
 		     "which looks like a record of its own", ql, swallowed);
-		return unwind(r, ql, rec, err);
 	}
-	if (!r->rec_status && want == 0) {
-		r->opt.expect_fields = r->nf;
-	} else if (!r->rec_status && want != CRM_CSV_ANY_FIELDS && r->nf != want) {
-		if (r->line_no > r->rec_line)
-			flag(r, CRM_ERR_CSV, r->rec_line, 0,
-			     "ragged row: %zu fields where %zu were expected (the record runs "
-			     "from line %lu to %lu: is a quote unbalanced?)",
-			     r->nf, want, r->rec_line, r->line_no);
-		else
-			flag(r, CRM_ERR_CSV, r->rec_line, 0,
-			     "ragged row: %zu fields where %zu were expected", r->nf, want);
-	}
+	if (ql)
+		return unwind(r, ql, 0, rec, err);
+	if (!r->rec_status && want == 0)
+		r->opt.expect_fields = n;
 	fill_record(r, rec);
 	r->rec_line = 0;
 	if (r->nomem)
@@ -778,7 +840,7 @@ static enum crm_status end_of_input(struct crm_csv_reader *r, struct crm_csv_rec
 
 		flag(r, CRM_ERR_CSV, ql, r->field_no,
 		     "unterminated quoted field: the quote opened at line %lu is never closed", ql);
-		return unwind(r, ql, rec, err);
+		return unwind(r, ql, 0, rec, err);
 	}
 	return end_record(r, rec, err);
 }
@@ -796,6 +858,18 @@ static int keep_line(struct crm_csv_reader *r)
 	    crm_strbuf_add(&r->raw, r->dline.buf, r->dline.len))
 		return -1;
 	return 0;
+}
+
+/*
+ * The size cap: a record may hold at most max_field bytes, raw or decoded
+ * (CP932 half-width kana triple in UTF-8). Checked before the line is
+ * kept, so that no buffer grows past the cap.
+ */
+static int over_cap(const struct crm_csv_reader *r)
+{
+	size_t cap = r->opt.max_field;
+
+	return r->rawin.len + r->line.len > cap || r->raw.len + r->dline.len > cap;
 }
 
 enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *rec,
@@ -822,20 +896,25 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 			return nomem(r, err);
 		if (rc == 0)
 			return r->rec_line ? end_of_input(r, rec, err) : CRM_EOF;
-		if (decode_line(r, &bad, what, sizeof(what)))
+		rc = decode_line(r, &bad, what, sizeof(what));
+		if (rc == -2)
+			return crm_error_at(err, CRM_ERR_INTERNAL, r->name, r->line_no, 0,
+					    "cannot convert from CP932: iconv lacks it (%s)",
+					    strerror(errno));
+		if (rc)
 			return nomem(r, err);
 		if (!r->rec_line) {
-			if (!toolong && is_blank(r->dline.buf, r->dline.len))
+			if (!toolong && is_blank(r, r->dline.buf, r->dline.len))
 				continue;
 			start_record(r);
 		}
-		if (keep_line(r))
-			return nomem(r, err);
-
-		if (toolong || r->rawin.len > r->opt.max_field) {
+		if (toolong || over_cap(r)) {
 			unsigned long ql = r->field_line;
 
 			if (ql == r->line_no) {
+				/* The line alone is too long: it is the bad record. */
+				if (keep_line(r))
+					return nomem(r, err);
 				flag(r, CRM_ERR_TOOBIG, r->line_no, r->field_no,
 				     "line is longer than the limit of %zu bytes", r->opt.max_field);
 				reset_parser(r);
@@ -844,8 +923,13 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 			flag(r, CRM_ERR_TOOBIG, ql, r->field_no,
 			     "the quoted field opened at line %lu grew past the limit of %zu "
 			     "bytes: is its quote unbalanced?", ql, r->opt.max_field);
-			return unwind(r, ql, rec, err);
+			/* Keep the line for unwind(), marked if it was cut. */
+			if (keep_line(r))
+				return nomem(r, err);
+			return unwind(r, ql, toolong, rec, err);
 		}
+		if (keep_line(r))
+			return nomem(r, err);
 		nul = memchr(r->dline.buf, '\0', r->dline.len);
 		if (nul && (size_t)(nul - r->dline.buf) < bad) {
 			bad = (size_t)(nul - r->dline.buf);
@@ -877,6 +961,6 @@ stray:
 			flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
 			     "stray quote: the quoted field opened at line %lu has text after "
 			     "its closing quote at line %lu", r->field_line, r->line_no);
-		return unwind(r, r->field_line, rec, err);
+		return unwind(r, r->field_line, 0, rec, err);
 	}
 }

@@ -20,6 +20,8 @@
 #define CRM_CSV_DEFAULT_MAX_FIELD ((size_t)16 << 20)
 /* expect_fields value: do not check the number of fields. */
 #define CRM_CSV_ANY_FIELDS ((size_t)-1)
+/* No record may have more fields than this (Excel stops at 16,384 columns). */
+#define CRM_CSV_MAX_FIELDS ((size_t)65536)
 
 enum crm_encoding {
 	CRM_ENC_AUTO = 0,    /* reader only: BOM, else UTF-8 if valid, else CP932 */

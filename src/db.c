@@ -205,14 +205,16 @@ static enum crm_status create_file(struct crm_db *db, const char *dir,
 		return crm_error_set(err, CRM_ERR_IO, "cannot create database '%s': %s",
 				     db->path, strerror(errno));
 	}
-	if (fchmod(fd, 0600) != 0 || close(fd) != 0) {
+	if (fchmod(fd, 0600) != 0) {
 		int e = errno;
 
 		close(fd);
-		unlink(db->path);
 		return crm_error_set(err, CRM_ERR_IO, "cannot create database '%s': %s",
 				     db->path, strerror(e));
 	}
+	if (close(fd) != 0)
+		return crm_error_set(err, CRM_ERR_IO, "cannot create database '%s': %s",
+				     db->path, strerror(errno));
 	db->created = 1;
 	return CRM_OK;
 }
@@ -227,8 +229,18 @@ static enum crm_status check_access(struct crm_db *db, const char *dir,
 	if (access(db->path, R_OK) != 0)
 		return crm_error_set(err, errno == EACCES ? CRM_ERR_READONLY : CRM_ERR_IO,
 				     "cannot read database '%s': %s", db->path, strerror(errno));
-	if (!(db->flags & CRM_DB_WRITE))
+	if (!(db->flags & CRM_DB_WRITE)) {
+		char shm[PATH_MAX];
+
+		/* Reading a WAL database needs its -shm file, or the right to make it. */
+		snprintf(shm, sizeof(shm), "%s-shm", db->path);
+		if (access(dir, W_OK) != 0 && access(shm, F_OK) != 0)
+			return crm_error_set(err, CRM_ERR_READONLY,
+					     "cannot read database '%s': directory '%s' is not "
+					     "writable and SQLite needs to create '%s' there",
+					     db->path, dir, shm);
 		return CRM_OK;
+	}
 	if (access(db->path, W_OK) != 0)
 		return crm_error_set(err, CRM_ERR_READONLY,
 				     "database '%s' is read-only (%s)", db->path, strerror(errno));
@@ -347,6 +359,10 @@ static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
 	if ((app != 0 && app != CRM_APPLICATION_ID) || (app == 0 && tables > 0))
 		return crm_error_set(err, CRM_ERR_SCHEMA,
 				     "'%s' is an SQLite database but not a crm database", db->path);
+	if (version < 0)
+		return crm_error_set(err, CRM_ERR_SCHEMA,
+				     "database '%s' has schema version %d, which no crm writes",
+				     db->path, version);
 	if (version > crm_schema_version)
 		return crm_error_set(err, CRM_ERR_SCHEMA,
 				     "database '%s' has schema version %d, newer than this crm "
@@ -373,6 +389,11 @@ static enum crm_status migrate(struct crm_db *db, struct crm_error *err)
 	 * counts as this open's starting version is what we find now.
 	 */
 	s = query_int(db, "PRAGMA user_version", &version, err);
+	if (!s && (version < 0 || version > crm_schema_version))
+		s = crm_error_set(err, CRM_ERR_SCHEMA,
+				  "database '%s' changed to schema version %d while crm waited, "
+				  "which this crm does not understand (%d)", db->path, version,
+				  crm_schema_version);
 	if (!s)
 		db->opened_version = version;
 	for (v = version + 1; !s && v <= crm_schema_version; v++) {
@@ -484,16 +505,13 @@ enum crm_status crm_db_open(struct crm_db **out, const char *path,
 	return CRM_OK;
 
 fail:
+	/*
+	 * A file this call created is left in place, empty or whole: another
+	 * process may have found it and migrated it meanwhile, so removing it
+	 * could destroy that process's database. An empty file is a valid new
+	 * database for the next run.
+	 */
 	free(dir);
-	if (db->created) {
-		/* Leave nothing behind for a database this call created. */
-		sqlite3_close(db->sql);
-		db->sql = NULL;
-		unlink(db->path);
-		if (db->lock_fd >= 0)
-			unlink(db->lock_path);
-		db->created = 0;
-	}
 	crm_db_close(db);
 	return s;
 }
@@ -531,6 +549,7 @@ static int flock_timed(int fd, long ms)
 {
 	struct sigaction sa, old_sa;
 	struct itimerval it, old_it;
+	struct timespec start;
 	int rc, e;
 
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
@@ -541,22 +560,30 @@ static int flock_timed(int fd, long ms)
 		errno = EWOULDBLOCK;
 		return -1;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: the signal must end the wait */
 	if (sigaction(SIGALRM, &sa, &old_sa) != 0)
 		return -1;
+	/*
+	 * The timer fires at the deadline and then every 10 ms: should the
+	 * first signal arrive before flock() blocks, a later one still ends
+	 * the wait, and a signal before the deadline just blocks again.
+	 */
 	memset(&it, 0, sizeof(it));
 	it.it_value.tv_sec = ms / 1000;
 	it.it_value.tv_usec = (ms % 1000) * 1000;
+	it.it_interval.tv_usec = 10000;
 	if (setitimer(ITIMER_REAL, &it, &old_it) != 0) {
 		e = errno;
 		sigaction(SIGALRM, &old_sa, NULL);
 		errno = e;
 		return -1;
 	}
-	rc = flock(fd, LOCK_EX);
+	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR && elapsed_ms(&start) < ms)
+		;
 	e = errno;
 	memset(&it, 0, sizeof(it));
 	setitimer(ITIMER_REAL, &it, NULL);
@@ -567,7 +594,6 @@ static int flock_timed(int fd, long ms)
 		errno = e == EINTR ? EWOULDBLOCK : e;
 	return rc;
 }
-
 
 enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 {

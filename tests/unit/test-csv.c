@@ -546,6 +546,110 @@ static void test_field_cap(void **state)
 	crm_strbuf_release(&sb);
 }
 
+static void test_cut_line_stays_too_long_when_read_again(void **state)
+{
+	/*
+	 * The quote of line 2 swallows line 3, which is over the cap and cut.
+	 * Read again after the unwind, line 3 must still be too long, not a
+	 * record made of its first bytes.
+	 */
+	struct crm_csv_read_options o = { .max_field = 12 };
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, "h1,h2\na,\"b\nxxxxx,yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy\nc,d\n", 51, &o);
+	expect_record(&f, 1, 2, "h1", "h2");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 2, "quoted field opened at line 2");
+	expect_error(&f, CRM_ERR_TOOBIG, 3, 1, "line is longer than the limit of 12 bytes");
+	expect_record(&f, 4, 2, "c", "d");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* The same as the last line of the file, without a terminator. */
+	open_opts(&f, "h1,h2\na,\"b\nxxxxx,yyyyyyyyyyyyyyyyyyyyyyyyyyyyyy", 46, &o);
+	expect_record(&f, 1, 2, "h1", "h2");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 2, NULL);
+	expect_error(&f, CRM_ERR_TOOBIG, 3, 1, "longer than the limit");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_swallowed_lines_survive_other_errors(void **state)
+{
+	/* A NUL in the record must not take the swallowed good lines with it. */
+	static const char data[] = "h1,h2,h3\na,\"b\0,c\nd,e,f\ng,h,i\nj,k\",l\nm,n,o\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 3, "h1", "h2", "h3");
+	expect_error(&f, CRM_ERR_CSV, 2, 2, "NUL byte");
+	assert_int_equal(f.rec.end_line, 2);
+	expect_record(&f, 3, 3, "d", "e", "f");
+	expect_record(&f, 4, 3, "g", "h", "i");
+	expect_record(&f, 5, 3, "j", "k\"", "l");
+	expect_record(&f, 6, 3, "m", "n", "o");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_ragged_multiline_record_unwinds(void **state)
+{
+	/* Two columns: too narrow to spot swallowed records, but ragged. */
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "h1,h2\na,\"b\nc,d\ne,f\ng\",h,x\ni,j\n");
+	expect_record(&f, 1, 2, "h1", "h2");
+	expect_error(&f, CRM_ERR_CSV, 2, 0, "quoted field opened at line 2 runs to line 5");
+	assert_int_equal(f.rec.end_line, 2);
+	expect_record(&f, 3, 2, "c", "d");
+	expect_record(&f, 4, 2, "e", "f");
+	expect_error(&f, CRM_ERR_CSV, 5, 0, "ragged row: 3 fields where 2 were expected");
+	expect_record(&f, 6, 2, "i", "j");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+static void test_empty_tsv_row_is_a_record(void **state)
+{
+	struct crm_csv_read_options o = { .delimiter = '\t' };
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, "a\tb\tc\n\t\t\n1\t2\t3\n", 16, &o);
+	expect_record(&f, 1, 3, "a", "b", "c");
+	expect_record(&f, 2, 3, "", "", "");
+	expect_record(&f, 3, 3, "1", "2", "3");
+	close_fixture(&f);
+	/* And in CSV, for symmetry: a row of commas is a row. */
+	open_str(&f, "a,b\n,\n");
+	expect_record(&f, 1, 2, "a", "b");
+	expect_record(&f, 2, 2, "", "");
+	close_fixture(&f);
+}
+
+static void test_many_fields_cost_no_memory(void **state)
+{
+	size_t n = 1u << 20, i;
+	char *data = malloc(n + 16);
+	struct fixture f;
+
+	(void)state;
+	assert_non_null(data);
+	memcpy(data, "a,b\n", 4);
+	for (i = 0; i < n; i++)
+		data[4 + i] = ',';
+	data[4 + n] = '\n';
+	memcpy(data + 5 + n, "1,2\n", 4);
+	open_opts(&f, data, n + 9, NULL);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_error(&f, CRM_ERR_CSV, 2, 0, "ragged row: 1048577 fields where 2 were expected");
+	expect_record(&f, 3, 2, "1", "2");
+	close_fixture(&f);
+	free(data);
+}
+
 static void test_delimiter(void **state)
 {
 	struct crm_csv_read_options o = { .delimiter = '\t' };
@@ -596,6 +700,11 @@ int main(void)
 		cmocka_unit_test(test_invalid_cp932),
 		cmocka_unit_test(test_ten_megabyte_field),
 		cmocka_unit_test(test_field_cap),
+		cmocka_unit_test(test_cut_line_stays_too_long_when_read_again),
+		cmocka_unit_test(test_swallowed_lines_survive_other_errors),
+		cmocka_unit_test(test_ragged_multiline_record_unwinds),
+		cmocka_unit_test(test_empty_tsv_row_is_a_record),
+		cmocka_unit_test(test_many_fields_cost_no_memory),
 		cmocka_unit_test(test_delimiter),
 		cmocka_unit_test(test_bytes_read),
 	};

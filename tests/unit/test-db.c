@@ -211,6 +211,19 @@ static void test_newer_schema_refused_untouched(void **state)
 	free(after);
 }
 
+static void test_negative_schema_refused(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	raw_exec(t->path, "PRAGMA user_version = -1");
+	assert_int_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_ERR_SCHEMA);
+	assert_non_null(strstr(err.message, "schema version -1, which no crm writes"));
+	assert_null(db);
+}
+
 static void test_not_a_crm_database(void **state)
 {
 	struct tmp *t = *state;
@@ -451,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_migrations_numbered),
 		T(test_missing_without_create),
 		T(test_newer_schema_refused_untouched),
+		T(test_negative_schema_refused),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),
 		T(test_transactions),
