@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "subcommands.h"
+#include "banned.h"
 
 const char crm_init_usage[] = "usage: crm [--db <file>] init\n";
 
