@@ -27,8 +27,7 @@ ls -l "$work" | sed 1d
 echo
 echo "Sample data for the commands that follow init (import, cleanse, ...):"
 for f in "$here"/*.csv; do
-	printf '  %-22s %s lines, %s\n' "$(basename "$f")" "$(wc -l < "$f")" \
-		"$(file -b --mime-encoding "$f" 2>/dev/null || echo unknown)"
+	printf '  %-22s %s lines\n' "$(basename "$f")" "$(wc -l < "$f")"
 done
 echo
 echo "demo: ok"
