@@ -1,0 +1,1392 @@
+/*
+ * Typed values at the door. Each public function folds its input (NFKC,
+ * white space collapsed and trimmed) into a private copy, scans that copy
+ * with small hand-written scanners and reports problems against the value
+ * as the caller gave it. No state, no I/O, no floating point.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "types.h"
+#include "banned.h"
+
+/* --- Unicode ------------------------------------------------------------ */
+
+/* Decodes one code point at p; returns its length in bytes, or -1. */
+static int decode(const char *p, int32_t *cp)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t n;
+
+	/* With a length of -1 utf8proc stops at the first bad byte, NUL included. */
+	n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &c);
+	if (n <= 0)
+		return -1;
+	*cp = c;
+	return (int)n;
+}
+
+/*
+ * As decode(), but always moves on: a bad byte (which cannot occur after
+ * NFKC, which rejects invalid UTF-8) is one byte of U+FFFD.
+ */
+static int step(const char *p, int32_t *cp)
+{
+	int n = decode(p, cp);
+
+	if (n > 0)
+		return n;
+	*cp = 0xfffd;
+	return 1;
+}
+
+/* The Unicode White_Space property: categories Zs, Zl, Zp, and TAB..CR, NEL. */
+static int is_space_cp(int32_t cp)
+{
+	utf8proc_category_t cat;
+
+	if ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85)
+		return 1;
+	cat = utf8proc_category(cp);
+	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+	       cat == UTF8PROC_CATEGORY_ZP;
+}
+
+static int is_letter_cp(int32_t cp)
+{
+	utf8proc_category_t cat = utf8proc_category(cp);
+
+	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+/* NFKC into memory the caller frees; CRM_ERR_INVALID for bad UTF-8. */
+static enum crm_status nfkc(const char *s, char **out)
+{
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t n;
+
+	*out = NULL;
+	/* ASCII is its own NFKC: most values are, and utf8proc_map is not cheap. */
+	for (n = 0; s[n] && (unsigned char)s[n] < 0x80; n++)
+		;
+	if (!s[n]) {
+		*out = malloc((size_t)n + 1);
+		if (!*out)
+			return CRM_ERR_NOMEM;
+		memcpy(*out, s, (size_t)n + 1);
+		return CRM_OK;
+	}
+	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+			 UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+	if (n < 0)
+		return n == UTF8PROC_ERROR_NOMEM ? CRM_ERR_NOMEM : CRM_ERR_INVALID;
+	*out = (char *)dst;
+	return CRM_OK;
+}
+
+/*
+ * Turns each run of white space into one ASCII space and trims, in place:
+ * every white-space character is at least one byte, so s never grows.
+ */
+static void collapse_spaces(char *s)
+{
+	const char *r = s;
+	char *w = s;
+	int32_t cp;
+	int n, pending = 0;
+
+	while (*r) {
+		n = step(r, &cp);
+		if (is_space_cp(cp)) {
+			pending = w > s;
+			r += n;
+			continue;
+		}
+		if (pending)
+			*w++ = ' ';
+		pending = 0;
+		memmove(w, r, (size_t)n);
+		w += n;
+		r += n;
+	}
+	*w = '\0';
+}
+
+static enum crm_status fold_trim(const char *s, char **out)
+{
+	enum crm_status st = nfkc(s, out);
+
+	if (st == CRM_OK)
+		collapse_spaces(*out);
+	return st;
+}
+
+char *crm_nfkc(const char *s)
+{
+	char *out;
+
+	if (!s || nfkc(s, &out) != CRM_OK)
+		return NULL;
+	return out;
+}
+
+char *crm_fold_trim(const char *s)
+{
+	char *out;
+
+	if (!s || fold_trim(s, &out) != CRM_OK)
+		return NULL;
+	return out;
+}
+
+/* --- Messages ----------------------------------------------------------- */
+
+#define QUOTE_MAX 120   /* bytes of the value shown in a message */
+
+/*
+ * Copies s for a message: bytes that are not UTF-8 and ASCII controls
+ * become \xNN, and other controls and invisible format characters (U+200B,
+ * U+FEFF) \uNNNN, so that the reader sees why a value that looks right is
+ * not; a long value is cut at a character boundary with "...".
+ */
+static void quote(const char *s, char *buf, size_t size)
+{
+	utf8proc_category_t cat;
+	size_t used = 0;
+	int32_t cp;
+	int n;
+
+	while (*s && used + 12 < size) {
+		if (used >= QUOTE_MAX) {
+			used += (size_t)snprintf(buf + used, size - used, "...");
+			break;
+		}
+		n = decode(s, &cp);
+		if (n < 0 || cp < 0x20 || cp == 0x7f) {
+			used += (size_t)snprintf(buf + used, size - used, "\\x%02x",
+						 (unsigned char)*s);
+			s++;
+			continue;
+		}
+		cat = utf8proc_category(cp);
+		if (cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF) {
+			used += (size_t)snprintf(buf + used, size - used,
+						 cp > 0xffff ? "\\U%08x" : "\\u%04x",
+						 (unsigned)cp);
+			s += n;
+			continue;
+		}
+		memcpy(buf + used, s, (size_t)n);
+		used += (size_t)n;
+		s += (size_t)n;
+	}
+	buf[used] = '\0';
+}
+
+/* Quotes the one character of len bytes at p. */
+static void quote_char(const char *p, int len, char *buf, size_t size)
+{
+	char one[8];
+
+	memcpy(one, p, (size_t)len);
+	one[len] = '\0';
+	quote(one, buf, size);
+}
+
+/* What every scanner needs to report: the original value and the error. */
+struct ctx {
+	const char *orig;
+	struct crm_error *err;
+};
+
+/* Sets "'<original value>' <reason>" and returns CRM_ERR_INVALID. */
+__attribute__((format(printf, 2, 3)))
+static enum crm_status bad(const struct ctx *c, const char *fmt, ...)
+{
+	char q[QUOTE_MAX + 16], reason[CRM_ERROR_MSG_MAX];
+	va_list ap;
+
+	if (!c->err)
+		return CRM_ERR_INVALID;
+	quote(c->orig, q, sizeof(q));
+	va_start(ap, fmt);
+	if (vsnprintf(reason, sizeof(reason), fmt, ap) < 0)
+		reason[0] = '\0';
+	va_end(ap);
+	return crm_error_set(c->err, CRM_ERR_INVALID, "'%s' %s", q, reason);
+}
+
+/*
+ * Folds s into *t for scanning. Returns CRM_OK (the caller frees *t),
+ * CRM_EOF for NULL or blank, or an error that is already reported.
+ */
+static enum crm_status prepare(const struct ctx *c, char **t)
+{
+	enum crm_status st;
+
+	*t = NULL;
+	if (!c->orig)
+		return CRM_EOF;
+	st = fold_trim(c->orig, t);
+	if (st == CRM_ERR_NOMEM)
+		return crm_error_set(c->err, st, "out of memory");
+	if (st != CRM_OK)
+		return bad(c, "is not valid UTF-8");
+	if (!**t) {
+		free(*t);
+		*t = NULL;
+		return CRM_EOF;
+	}
+	return CRM_OK;
+}
+
+/* --- Scanning helpers --------------------------------------------------- */
+
+static int is_digit(char ch)
+{
+	return ch >= '0' && ch <= '9';
+}
+
+static void skip_sp(const char **p)
+{
+	while (**p == ' ')
+		(*p)++;
+}
+
+/* Consumes lit at *p if it is there; ASCII letters match either case. */
+static int match(const char **p, const char *lit)
+{
+	size_t i;
+
+	for (i = 0; lit[i]; i++) {
+		char a = (*p)[i], b = lit[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;
+	}
+	*p += i;
+	return 1;
+}
+
+/*
+ * Consumes a run of ASCII digits and returns how many there were; *val is
+ * their value while that fits in nine digits (callers check the count).
+ */
+static int take_digits(const char **p, int *val)
+{
+	int n = 0, v = 0;
+
+	while (is_digit(**p)) {
+		if (n < 9)
+			v = v * 10 + (**p - '0');
+		n++;
+		(*p)++;
+	}
+	*val = v;
+	return n;
+}
+
+static void lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
+/* Writes v as width zero-padded digits (v is non-negative and fits). */
+static char *put_num(char *dst, int v, int width)
+{
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		dst[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return dst + width;
+}
+
+/* --- Dates and times ---------------------------------------------------- */
+
+#define YEAR_MIN 1873   /* Japan adopted the Gregorian calendar on 明治6年1月1日 */
+#define YEAR_MAX 2200
+
+struct ymd {
+	int y, m, d;
+};
+
+struct hms {
+	int h, mi, s;
+};
+
+static const struct era {
+	const char *name;
+	char letter;
+	struct ymd from, to;   /* to.y == 0: the current era */
+} eras[] = {
+	{ "明治", 'm', { 1868, 1, 25 }, { 1912, 7, 29 } },
+	{ "大正", 't', { 1912, 7, 30 }, { 1926, 12, 24 } },
+	{ "昭和", 's', { 1926, 12, 25 }, { 1989, 1, 7 } },
+	{ "平成", 'h', { 1989, 1, 8 }, { 2019, 4, 30 } },
+	{ "令和", 'r', { 2019, 5, 1 }, { 0, 0, 0 } },
+};
+#define NERAS ((int)(sizeof(eras) / sizeof(eras[0])))
+
+static long ymd_key(const struct ymd *d)
+{
+	return (long)d->y * 10000 + d->m * 100 + d->d;
+}
+
+static int is_leap(int y)
+{
+	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+/* An era name or letter (followed by a year) at *p: its index, or -1. */
+static int scan_era(const char **p)
+{
+	const char *q;
+	char ch = **p;
+	int i;
+
+	for (i = 0; i < NERAS; i++)
+		if (match(p, eras[i].name))
+			return i;
+	if (ch >= 'A' && ch <= 'Z')
+		ch = (char)(ch - 'A' + 'a');
+	for (i = 0; i < NERAS; i++) {
+		if (ch != eras[i].letter)
+			continue;
+		q = *p + 1;
+		skip_sp(&q);
+		if (!is_digit(*q) && !match(&q, "元"))
+			return -1;
+		(*p)++;
+		return i;
+	}
+	return -1;
+}
+
+/* The date separator at *p: '/', '-', '.', or 'J' for 年 (then 月, 日). */
+static char scan_sep(const char **p)
+{
+	char ch = **p;
+
+	if (ch == '/' || ch == '-' || ch == '.') {
+		(*p)++;
+		return ch;
+	}
+	return match(p, "年") ? 'J' : 0;
+}
+
+/* Month and day after the year's separator sep, with spaces around each. */
+static enum crm_status scan_month_day(const struct ctx *c, const char **p,
+				      char sep, struct ymd *d)
+{
+	const char *incomplete = "is not a date: it needs a year, a month and a day";
+	int n;
+
+	skip_sp(p);
+	n = take_digits(p, &d->m);
+	if (n < 1 || n > 2)
+		return bad(c, "%s", incomplete);
+	skip_sp(p);
+	if (sep == 'J' ? !match(p, "月") : **p != sep)
+		return bad(c, "%s", incomplete);
+	if (sep != 'J')
+		(*p)++;
+	skip_sp(p);
+	n = take_digits(p, &d->d);
+	if (n < 1 || n > 2)
+		return bad(c, "%s", incomplete);
+	if (sep != 'J')
+		return CRM_OK;
+	skip_sp(p);
+	return match(p, "日") ? CRM_OK : bad(c, "%s", incomplete);
+}
+
+/* The year of an era date: 元 or one or two digits; *y is the era year. */
+static enum crm_status scan_era_year(const struct ctx *c, const char **p, int *y)
+{
+	int n;
+
+	skip_sp(p);
+	if (match(p, "元")) {
+		*y = 1;
+		return CRM_OK;
+	}
+	n = take_digits(p, y);
+	if (n < 1 || n > 2)
+		return bad(c, "is not a date: an era year has one or two digits");
+	return CRM_OK;
+}
+
+/* After one to three digits, does a date separator follow (25/7/23)? */
+static int year_too_short(const char *p)
+{
+	skip_sp(&p);
+	return scan_sep(&p) != 0;
+}
+
+/* Scans the date at *p into d; *era is the era index or -1. */
+static enum crm_status scan_date(const struct ctx *c, const char **p,
+				 struct ymd *d, int *era)
+{
+	enum crm_status st;
+	char sep;
+	int n, v;
+
+	*era = scan_era(p);
+	if (*era >= 0) {
+		if ((st = scan_era_year(c, p, &v)))
+			return st;
+		d->y = eras[*era].from.y - 1 + v;
+	} else {
+		n = take_digits(p, &v);
+		if (n == 8) {   /* 20250723 */
+			d->y = v / 10000;
+			d->m = v / 100 % 100;
+			d->d = v % 100;
+			return CRM_OK;
+		}
+		if (n > 0 && n < 4 && year_too_short(*p))
+			return bad(c, "is not a date: the year must come first, in four digits");
+		if (n != 4)
+			return bad(c, "is not a date");
+		d->y = v;
+	}
+	skip_sp(p);
+	if (!(sep = scan_sep(p)))
+		return bad(c, "is not a date: it needs a year, a month and a day");
+	return scan_month_day(c, p, sep, d);
+}
+
+/* Checks that d exists, lies in its era and in the years crm accepts. */
+static enum crm_status check_date(const struct ctx *c, const struct ymd *d, int era)
+{
+	const struct era *e = era >= 0 ? &eras[era] : NULL;
+
+	if (d->m < 1 || d->m > 12 || d->d < 1 || d->d > days_in_month(d->y, d->m))
+		return bad(c, "is not a date that exists");
+	if (e && (ymd_key(d) < ymd_key(&e->from) ||
+		  (e->to.y && ymd_key(d) > ymd_key(&e->to)))) {
+		if (!e->to.y)
+			return bad(c, "is outside the %s era (from %04d-%02d-%02d)",
+				   e->name, e->from.y, e->from.m, e->from.d);
+		return bad(c, "is outside the %s era (%04d-%02d-%02d to %04d-%02d-%02d)",
+			   e->name, e->from.y, e->from.m, e->from.d,
+			   e->to.y, e->to.m, e->to.d);
+	}
+	if (d->y < YEAR_MIN && e)
+		return bad(c, "is before 1873-01-01, when Japan adopted the Gregorian calendar");
+	if (d->y < YEAR_MIN || d->y > YEAR_MAX)
+		return bad(c, "has year %d: crm accepts years %d to %d",
+			   d->y, YEAR_MIN, YEAR_MAX);
+	return CRM_OK;
+}
+
+/* A fraction of seconds after HH:MM:SS: accepted only when it is zero. */
+static enum crm_status scan_fraction_of_second(const struct ctx *c, const char **p)
+{
+	const char *q = *p;
+
+	if (*q != '.' || !is_digit(q[1]))
+		return CRM_OK;
+	for (q++; is_digit(*q); q++)
+		if (*q != '0')
+			return bad(c, "has a fraction of a second: crm stores whole seconds");
+	*p = q;
+	return CRM_OK;
+}
+
+/* ":MM" and an optional ":SS" after the hour, spaces allowed around ':'. */
+static enum crm_status scan_colon_time(const struct ctx *c, const char **p,
+				       struct hms *t, const char *unreadable)
+{
+	const char *q;
+
+	(*p)++;
+	skip_sp(p);
+	if (take_digits(p, &t->mi) != 2)
+		return bad(c, "%s", unreadable);
+	q = *p;
+	skip_sp(&q);
+	if (*q != ':')
+		return CRM_OK;
+	*p = q + 1;
+	skip_sp(p);
+	if (take_digits(p, &t->s) != 2)
+		return bad(c, "%s", unreadable);
+	return scan_fraction_of_second(c, p);
+}
+
+/* Optional "M分" and then "S秒" after "H時". */
+static enum crm_status scan_kanji_time(const char **p, struct hms *t)
+{
+	const char *q = *p;
+	int n;
+
+	skip_sp(&q);
+	n = take_digits(&q, &t->mi);
+	if (n < 1 || n > 2)
+		return CRM_OK;
+	skip_sp(&q);
+	if (!match(&q, "分"))
+		return CRM_OK; /* the digits are left as trailing text */
+	*p = q;
+	skip_sp(&q);
+	n = take_digits(&q, &t->s);
+	if (n < 1 || n > 2)
+		return CRM_OK;
+	skip_sp(&q);
+	if (match(&q, "秒"))
+		*p = q;
+	return CRM_OK;
+}
+
+static enum crm_status scan_time(const struct ctx *c, const char **p, struct hms *t)
+{
+	const char *unreadable = "has a time that is not H:MM, H:MM:SS or H時M分S秒";
+	enum crm_status st;
+	int n;
+
+	t->h = t->mi = t->s = 0;
+	n = take_digits(p, &t->h);
+	if (n < 1 || n > 2)
+		return bad(c, "%s", unreadable);
+	skip_sp(p);
+	if (**p == ':')
+		st = scan_colon_time(c, p, t, unreadable);
+	else if (match(p, "時"))
+		st = scan_kanji_time(p, t);
+	else
+		return bad(c, "%s", unreadable);
+	if (st)
+		return st;
+	if (t->h > 23 || t->mi > 59 || t->s > 59)
+		return bad(c, "has a time that does not exist: "
+			   "hours run 0-23, minutes and seconds 0-59");
+	return CRM_OK;
+}
+
+/* Does p start a time zone: Z, +09:00, -0500, or a name crm knows? */
+static int is_zone(const char *p)
+{
+	static const char *const names[] = { "jst", "utc", "gmt" };
+	size_t i;
+
+	if ((*p == 'Z' || *p == 'z') && !p[1])
+		return 1;
+	if ((*p == '+' || *p == '-') && is_digit(p[1]))
+		return 1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (match(&p, names[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * What follows the date: nothing, or a space or 'T' and a time; after 日 the
+ * time may follow at once (2025年7月23日10時30分).
+ */
+static enum crm_status scan_after_date(const struct ctx *c, const char *p,
+				       int after_nichi, struct hms *t, int *has_time)
+{
+	char rest[QUOTE_MAX + 16];
+	enum crm_status st;
+
+	*has_time = 0;
+	if (!*p)
+		return CRM_OK;
+	if (((*p == ' ' || *p == 'T' || *p == 't') && is_digit(p[1])) ||
+	    (after_nichi && is_digit(*p))) {
+		if (!is_digit(*p))
+			p++;
+		if ((st = scan_time(c, &p, t)))
+			return st;
+		*has_time = 1;
+		skip_sp(&p);
+		if (!*p)
+			return CRM_OK;
+		quote(p, rest, sizeof(rest));
+		if (is_zone(p))
+			return bad(c, "has a time zone ('%s'): crm stores local time, "
+				   "so give the time without one", rest);
+		return bad(c, "has unexpected text after the time: '%s'", rest);
+	}
+	quote(p[0] == ' ' ? p + 1 : p, rest, sizeof(rest));
+	return bad(c, "is not a date: unexpected text after it: '%s'", rest);
+}
+
+/* Scans and checks a date with an optional time. */
+static enum crm_status parse_when(const struct ctx *c, struct ymd *d,
+				  struct hms *t, int *has_time)
+{
+	enum crm_status st;
+	const char *p;
+	char *s;
+	int era;
+
+	if ((st = prepare(c, &s)))
+		return st;
+	p = s;
+	st = scan_date(c, &p, d, &era);
+	if (!st)
+		st = scan_after_date(c, p, p - s >= 3 && !memcmp(p - 3, "日", 3),
+				     t, has_time);
+	if (!st)
+		st = check_date(c, d, era);
+	free(s);
+	return st;
+}
+
+static char *put_date(char *out, const struct ymd *d)
+{
+	out = put_num(out, d->y, 4);
+	*out++ = '-';
+	out = put_num(out, d->m, 2);
+	*out++ = '-';
+	out = put_num(out, d->d, 2);
+	*out = '\0';
+	return out;
+}
+
+enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
+			       struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	struct ymd d;
+	struct hms t;
+	int has_time;
+
+	if ((st = parse_when(&c, &d, &t, &has_time)))
+		return st;
+	put_date(out, &d);
+	return CRM_OK;
+}
+
+enum crm_status crm_parse_datetime(const char *s, char out[CRM_DATETIME_SIZE],
+				   struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	struct ymd d;
+	struct hms t;
+	int has_time;
+	char *p;
+
+	if ((st = parse_when(&c, &d, &t, &has_time)))
+		return st;
+	p = put_date(out, &d);
+	if (!has_time)
+		return CRM_OK;
+	*p++ = 'T';
+	p = put_num(p, t.h, 2);
+	*p++ = ':';
+	p = put_num(p, t.mi, 2);
+	*p++ = ':';
+	p = put_num(p, t.s, 2);
+	*p = '\0';
+	return CRM_OK;
+}
+
+/* --- Numbers ------------------------------------------------------------ */
+
+#define SCALE 10000     /* money: ten-thousandths */
+#define SCALE_DIGITS 4
+
+struct number {
+	uint64_t whole;      /* the integer part, unless too_big */
+	int too_big;
+	const char *frac;    /* the fraction digits, or NULL without a point */
+	size_t nfrac;
+};
+
+/* Adds one digit to the integer part, noting when it stops fitting. */
+static void add_digit(struct number *n, char ch)
+{
+	unsigned d = (unsigned)(ch - '0');
+
+	if (n->whole > (UINT64_MAX - d) / 10)
+		n->too_big = 1;
+	else
+		n->whole = n->whole * 10 + d;
+}
+
+/*
+ * Scans digits with commas between them and an optional fraction. Returns
+ * NULL, or the reason the number is malformed.
+ */
+static const char *scan_number(const char **p, struct number *n)
+{
+	int digits = 0;
+
+	memset(n, 0, sizeof(*n));
+	if (!is_digit(**p) && **p != '.' && **p != ',')
+		return strpbrk(*p, "0123456789") ? "it has text before the digits"
+						 : "it has no digits";
+	for (;; (*p)++) {
+		if (is_digit(**p)) {
+			add_digit(n, **p);
+			digits++;
+		} else if (**p != ',') {
+			break;
+		} else if (!digits || !is_digit((*p)[-1]) || !is_digit((*p)[1])) {
+			return "it has a misplaced comma";
+		}
+	}
+	if (**p == '.') {
+		n->frac = ++(*p);
+		while (is_digit(**p))
+			(*p)++;
+		n->nfrac = (size_t)(*p - n->frac);
+		if (!n->nfrac)
+			return digits ? "it has no digits after the decimal point"
+				      : "it has no digits";
+		if (**p == ',')
+			return "it has a comma after the decimal point";
+		if (**p == '.')
+			return "it has more than one decimal point";
+	}
+	return digits || n->nfrac ? NULL : "it has no digits";
+}
+
+/* Does the fraction have non-zero digits from position from on? */
+static int frac_nonzero(const struct number *n, size_t from)
+{
+	size_t i;
+
+	for (i = from; i < n->nfrac; i++)
+		if (n->frac[i] != '0')
+			return 1;
+	return 0;
+}
+
+/* Gives *out = ±mag, or returns -1 when that does not fit an int64_t. */
+static int to_int64(uint64_t mag, int neg, int64_t *out)
+{
+	if (mag > (uint64_t)INT64_MAX + (neg ? 1 : 0))
+		return -1;
+	if (!neg)
+		*out = (int64_t)mag;
+	else
+		*out = mag ? -(int64_t)(mag - 1) - 1 : 0;
+	return 0;
+}
+
+/* A sign at *p: returns -1 for - − △ ▲, 1 for +, 0 when there is none. */
+static int scan_sign(const char **p)
+{
+	if (match(p, "-") || match(p, "−") || match(p, "△") || match(p, "▲"))
+		return -1;
+	return match(p, "+") ? 1 : 0;
+}
+
+/* A currency sign at *p: returns 'Y' for yen (¥, or '\' from Shift_JIS), $, £, €. */
+static char scan_currency(const char **p)
+{
+	if (match(p, "¥") || match(p, "\\"))
+		return 'Y';
+	if (match(p, "$"))
+		return '$';
+	if (match(p, "£"))
+		return 'L';
+	return match(p, "€") ? 'E' : 0;
+}
+
+/* Strips accounting parentheses "(1,200)" from s in place; 1 if there were. */
+static int strip_parens(char **s)
+{
+	size_t len = strlen(*s);
+
+	if (len < 2 || (*s)[0] != '(' || (*s)[len - 1] != ')')
+		return 0;
+	(*s)[len - 1] = '\0';
+	(*s)++;
+	return 1;
+}
+
+/* Signs and a currency sign before the digits, in any order, each once. */
+static enum crm_status scan_money_prefix(const struct ctx *c, const char **p,
+					 int *neg, char *cur)
+{
+	int sign, nsigns = *neg;
+	char ch;
+
+	for (;;) {
+		skip_sp(p);
+		if ((sign = scan_sign(p))) {
+			if (nsigns++)
+				return bad(c, "is not an amount of money: it has more than one sign");
+			*neg = sign < 0;
+		} else if ((ch = scan_currency(p))) {
+			if (*cur)
+				return bad(c, "is not an amount of money: it has more than one currency sign");
+			*cur = ch;
+		} else {
+			return CRM_OK;
+		}
+	}
+}
+
+/* After the digits: an optional 円 (not with another currency) and nothing else. */
+static enum crm_status scan_money_suffix(const struct ctx *c, const char *p, char cur)
+{
+	char rest[QUOTE_MAX + 16];
+
+	skip_sp(&p);
+	if (match(&p, "円")) {
+		if (cur && cur != 'Y')
+			return bad(c, "is not an amount of money: it has two currencies");
+		skip_sp(&p);
+	}
+	if (!*p)
+		return CRM_OK;
+	quote(p, rest, sizeof(rest));
+	return bad(c, "is not an amount of money: unexpected text '%s'", rest);
+}
+
+/* Combines the scanned number into ten-thousandths. */
+static enum crm_status money_value(const struct ctx *c, const struct number *n,
+				   int neg, int64_t *out)
+{
+	uint64_t frac = 0;
+	size_t i;
+
+	if (frac_nonzero(n, SCALE_DIGITS))
+		return bad(c, "has more than %d decimal places: crm does not round money",
+			   SCALE_DIGITS);
+	for (i = 0; i < SCALE_DIGITS; i++)
+		frac = frac * 10 + (i < n->nfrac ? (uint64_t)(n->frac[i] - '0') : 0);
+	if (n->too_big || n->whole > (UINT64_MAX - frac) / SCALE ||
+	    to_int64(n->whole * SCALE + frac, neg, out))
+		return bad(c, "is too large an amount of money");
+	return CRM_OK;
+}
+
+static enum crm_status money_from(const struct ctx *c, char *s, int64_t *out)
+{
+	const char *p, *why;
+	struct number n;
+	enum crm_status st;
+	int neg;
+	char cur = 0;
+
+	neg = strip_parens(&s);
+	p = s;
+	if ((st = scan_money_prefix(c, &p, &neg, &cur)))
+		return st;
+	if ((why = scan_number(&p, &n)))
+		return bad(c, "is not an amount of money: %s", why);
+	if ((st = scan_money_suffix(c, p, cur)))
+		return st;
+	return money_value(c, &n, neg, out);
+}
+
+enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
+				struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	int64_t v = 0;
+	char *t;
+
+	if ((st = prepare(&c, &t)))
+		return st;
+	st = money_from(&c, t, &v);
+	free(t);
+	if (!st)
+		*scaled4 = v;
+	return st;
+}
+
+/* The sign of a whole number: - or − (-1), + (1), or none (0). */
+static int scan_int_sign(const char **p)
+{
+	if (match(p, "-") || match(p, "−"))
+		return -1;
+	return match(p, "+") ? 1 : 0;
+}
+
+static enum crm_status int_from(const struct ctx *c, const char *p, int64_t *out)
+{
+	struct number n;
+	const char *why;
+	char rest[QUOTE_MAX + 16];
+	int sign;
+
+	sign = scan_int_sign(&p);
+	skip_sp(&p);
+	if (sign && scan_int_sign(&p))
+		return bad(c, "is not a whole number: it has more than one sign");
+	if ((why = scan_number(&p, &n)))
+		return bad(c, "is not a whole number: %s", why);
+	skip_sp(&p);
+	if (*p) {
+		quote(p, rest, sizeof(rest));
+		return bad(c, "is not a whole number: unexpected text '%s'", rest);
+	}
+	if (frac_nonzero(&n, 0))
+		return bad(c, "is not a whole number: it has a fraction");
+	if (n.too_big || to_int64(n.whole, sign < 0, out))
+		return bad(c, "is too large for a whole number");
+	return CRM_OK;
+}
+
+enum crm_status crm_parse_int(const char *s, int64_t *out, struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	int64_t v = 0;
+	char *t;
+
+	if ((st = prepare(&c, &t)))
+		return st;
+	st = int_from(&c, t, &v);
+	free(t);
+	if (!st)
+		*out = v;
+	return st;
+}
+
+/* --- Words: flags, genders, countries ----------------------------------- */
+
+struct word {
+	const char *text;   /* after NFKC, ASCII in lower case */
+	int value;
+};
+
+static const struct word flag_words[] = {
+	{ "可", 1 }, { "許可", 1 }, { "希望する", 1 }, { "する", 1 }, { "希望", 1 },
+	{ "○", 1 }, { "〇", 1 }, { "◯", 1 }, { "yes", 1 }, { "y", 1 },
+	{ "true", 1 }, { "t", 1 }, { "1", 1 }, { "on", 1 }, { "ok", 1 },
+	{ "有", 1 }, { "有り", 1 }, { "あり", 1 }, { "同意", 1 }, { "同意する", 1 },
+	{ "配信する", 1 }, { "受け取る", 1 }, { "はい", 1 }, { "要", 1 },
+	{ "不可", 0 }, { "拒否", 0 }, { "希望しない", 0 }, { "しない", 0 },
+	{ "不要", 0 }, { "×", 0 }, { "✕", 0 }, { "no", 0 }, { "n", 0 },
+	{ "false", 0 }, { "f", 0 }, { "0", 0 }, { "off", 0 }, { "ng", 0 },
+	{ "無", 0 }, { "無し", 0 }, { "なし", 0 }, { "不同意", 0 },
+	{ "同意しない", 0 }, { "配信しない", 0 }, { "停止", 0 },
+	{ "受け取らない", 0 }, { "いいえ", 0 },
+};
+
+enum gender { G_MALE, G_FEMALE, G_OTHER, G_UNKNOWN, G_NA };
+
+static const char *const gender_names[] = {
+	"male", "female", "other", "unknown", "not_applicable",
+};
+
+static const struct word gender_words[] = {
+	{ "男", G_MALE }, { "男性", G_MALE }, { "m", G_MALE }, { "male", G_MALE },
+	{ "man", G_MALE }, { "1", G_MALE }, { "♂", G_MALE },
+	{ "女", G_FEMALE }, { "女性", G_FEMALE }, { "f", G_FEMALE },
+	{ "female", G_FEMALE }, { "woman", G_FEMALE }, { "2", G_FEMALE },
+	{ "♀", G_FEMALE },
+	{ "その他", G_OTHER }, { "other", G_OTHER }, { "x", G_OTHER },
+	{ "0", G_UNKNOWN }, { "不明", G_UNKNOWN }, { "未回答", G_UNKNOWN },
+	{ "unknown", G_UNKNOWN }, { "回答しない", G_UNKNOWN },
+	{ "9", G_NA }, { "適用不能", G_NA }, { "該当なし", G_NA },
+};
+
+static const struct word japan_words[] = {
+	{ "日本", 1 }, { "日本国", 1 }, { "japan", 1 }, { "jp", 1 }, { "jpn", 1 },
+};
+
+#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The value of s in words, or -1 when it is not there. */
+static int lookup(const char *s, const struct word *words, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, words[i].text))
+			return words[i].value;
+	return -1;
+}
+
+/* Prepares s and looks it up in words; *value is -1 when it is not there. */
+static enum crm_status prepare_word(const struct ctx *c, const struct word *words,
+				    size_t n, int *value)
+{
+	enum crm_status st;
+	char *t;
+
+	if ((st = prepare(c, &t)))
+		return st;
+	lower_ascii(t);
+	*value = lookup(t, words, n);
+	free(t);
+	return CRM_OK;
+}
+
+enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	int v;
+
+	if ((st = prepare_word(&c, flag_words, NWORDS(flag_words), &v)))
+		return st;
+	if (v < 0)
+		return bad(&c, "is not a yes/no value (such as 可/不可, ○/×, yes/no, 1/0)");
+	*out = v;
+	return CRM_OK;
+}
+
+enum crm_status crm_parse_gender(const char *s, const char **out,
+				 struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	int v;
+
+	if ((st = prepare_word(&c, gender_words, NWORDS(gender_words), &v)))
+		return st;
+	if (v < 0)
+		return bad(&c, "is not a gender (such as 男/女, M/F, or the JIS X 0303 codes 0, 1, 2, 9)");
+	*out = gender_names[v];
+	return CRM_OK;
+}
+
+int crm_country_is_japan(const char *country)
+{
+	const struct ctx c = { country, NULL };
+	enum crm_status st;
+	int v;
+
+	st = prepare_word(&c, japan_words, NWORDS(japan_words), &v);
+	if (st == CRM_EOF)
+		return 1;
+	return st == CRM_OK && v == 1;
+}
+
+/* --- Email -------------------------------------------------------------- */
+
+#define EMAIL_MAX 254   /* RFC 5321: the longest path less its angle brackets */
+
+/* Removes "<...>" and a leading "mailto:", in either nesting. */
+static char *strip_email_wrapping(char *s)
+{
+	const char *p;
+	size_t len;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		len = strlen(s);
+		if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
+			s[len - 1] = '\0';
+			s++;
+		}
+		p = s;
+		if (match(&p, "mailto:"))
+			s += p - s;
+	}
+	return s;
+}
+
+/* Characters that no unquoted address may contain (RFC 5322 specials). */
+static int email_special(char ch)
+{
+	return ch && strchr("()<>[]\\,;:\"", ch) != NULL;
+}
+
+static enum crm_status check_local(const struct ctx *c, const char *s, const char *at)
+{
+	int32_t cp;
+	int n;
+
+	if (at == s)
+		return bad(c, "is not an email address: nothing comes before the '@'");
+	for (; s < at; s += n) {
+		n = step(s, &cp);
+		if (cp >= 0x80)
+			return bad(c, "is not an email address: it has '%.*s' "
+				   "before the '@'; only ASCII is accepted there", n, s);
+		if (email_special(*s))
+			return bad(c, "is not an email address: it has '%c', "
+				   "which an address cannot contain", *s);
+	}
+	return CRM_OK;
+}
+
+static enum crm_status check_domain(const struct ctx *c, const char *d)
+{
+	const char *label = d, *p;
+	char q[QUOTE_MAX + 16];
+
+	quote(d, q, sizeof(q));
+	if (!*d)
+		return bad(c, "is not an email address: nothing comes after the '@'");
+	if (!strchr(d, '.'))
+		return bad(c, "is not an email address: the domain '%s' has no dot", q);
+	for (p = d;; p++) {
+		if (*p == '.' || !*p) {
+			if (p == label)
+				return bad(c, "is not an email address: "
+					   "the domain '%s' has an empty label", q);
+			if (!*p)
+				return CRM_OK;
+			label = p + 1;
+		} else if ((unsigned char)*p < 0x80 && *p != '-' &&
+			   !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+			   !is_digit(*p)) {
+			return bad(c, "is not an email address: the domain has '%c', "
+				   "which a domain cannot contain", *p);
+		}
+	}
+}
+
+static enum crm_status email_from(const struct ctx *c, char *s)
+{
+	const char *p, *at = NULL;
+	int nat = 0;
+
+	s = strip_email_wrapping(s);
+	for (p = s; *p; p++) {
+		if (*p == ' ')
+			return bad(c, "is not an email address: it has a space");
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return bad(c, "is not an email address: it has a control character");
+		if (*p == '@' && !nat++)
+			at = p;
+	}
+	if (nat == 0)
+		return bad(c, "is not an email address: it has no '@'");
+	if (nat > 1)
+		return bad(c, "is not an email address: it has %d '@'", nat);
+	if (strlen(s) > EMAIL_MAX)
+		return bad(c, "is not an email address: it is longer than %d characters",
+			   EMAIL_MAX);
+	if (check_local(c, s, at))
+		return CRM_ERR_INVALID;
+	return check_domain(c, at + 1);
+}
+
+enum crm_status crm_check_email(const char *s, struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	char *t;
+
+	if ((st = prepare(&c, &t)))
+		return st;
+	st = email_from(&c, t);
+	free(t);
+	return st;
+}
+
+/* --- Phones and postal codes -------------------------------------------- */
+
+#define PHONE_MIN_DIGITS 6
+#define PHONE_MAX_DIGITS 15     /* E.164 */
+
+/* The dashes seen between digits (ｰ and ‑ are already ー and ‐ after NFKC). */
+static int is_dash(int32_t cp)
+{
+	return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 ||
+	       cp == 0x30fc || cp == 0xff70 || cp == 0xff0d;
+}
+
+/* An extension marker at p: what follows it, or NULL. */
+static const char *ext_marker(const char *p)
+{
+	/* Longest first: 内線 before 内. */
+	static const char *const markers[] = { "内線", "内", "ext.", "ext", "x", "#" };
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (match(&p, markers[i]))
+			return p;
+	return NULL;
+}
+
+/*
+ * The extension number after its marker (closed by ')' when it opened with
+ * one: 03-1234-5678（内線12）), and the count of main digits.
+ */
+static enum crm_status phone_finish(const struct ctx *c, const char *ext, int paren,
+				    int digits)
+{
+	int n, v;
+
+	if (ext) {
+		skip_sp(&ext);
+		if (match(&ext, ":"))
+			skip_sp(&ext);
+		n = take_digits(&ext, &v);
+		skip_sp(&ext);
+		if (!n)
+			return bad(c, "has an extension marker without a number after it");
+		if (paren && !match(&ext, ")"))
+			return bad(c, "has unbalanced parentheses");
+		skip_sp(&ext);
+		if (*ext)
+			return bad(c, "has text after the extension number");
+	}
+	if (digits < PHONE_MIN_DIGITS)
+		return bad(c, "has %d digits: a phone number has at least %d",
+			   digits, PHONE_MIN_DIGITS);
+	if (digits > PHONE_MAX_DIGITS)
+		return bad(c, "has %d digits: a phone number has at most %d",
+			   digits, PHONE_MAX_DIGITS);
+	return CRM_OK;
+}
+
+enum ptok { P_START, P_DIGIT, P_DASH, P_OPEN, P_CLOSE };
+
+/* One character that is neither a digit nor a space. */
+static enum crm_status phone_char(const struct ctx *c, const char *p, int len,
+				  int32_t cp, enum ptok *prev, int *depth)
+{
+	if (is_dash(cp)) {
+		if (*prev != P_DIGIT && *prev != P_CLOSE)
+			return bad(c, "has a dash that is not between digits");
+		*prev = P_DASH;
+	} else if (cp == '(' && !*depth && *prev != P_DASH) {
+		*depth = 1;
+		*prev = P_OPEN;
+	} else if (cp == ')' && *depth && *prev == P_DIGIT) {
+		*depth = 0;
+		*prev = P_CLOSE;
+	} else if (cp == '(' || cp == ')') {
+		return bad(c, "has unbalanced parentheses");
+	} else if (cp == '+') {
+		return bad(c, "has a '+' that is not at the start");
+	} else if (is_letter_cp(cp)) {
+		return bad(c, "has a letter: %.*s", len, p);
+	} else {
+		char q[16];
+
+		quote_char(p, len, q, sizeof(q));
+		return bad(c, "has a character a phone number cannot contain: '%s'", q);
+	}
+	return CRM_OK;
+}
+
+static enum crm_status phone_from(const struct ctx *c, const char *p)
+{
+	enum ptok prev = P_START;
+	const char *ext = NULL;
+	int digits = 0, depth = 0, len, paren = 0;
+	int32_t cp;
+
+	if (*p == '+')
+		p++;
+	for (; *p; p += len) {
+		len = 1;
+		if (*p == ' ')
+			continue;
+		if (is_digit(*p)) {
+			digits++;
+			prev = P_DIGIT;
+			continue;
+		}
+		if ((prev == P_DIGIT || prev == P_CLOSE) && !depth) {
+			const char *q = p;
+
+			paren = *q == '(';
+			if (paren) {
+				q++;
+				skip_sp(&q);
+			}
+			if ((ext = ext_marker(q)))
+				break;
+			paren = 0;
+		}
+		len = step(p, &cp);
+		if (phone_char(c, p, len, cp, &prev, &depth))
+			return CRM_ERR_INVALID;
+	}
+	if (prev == P_DASH)
+		return bad(c, "has a dash that is not between digits");
+	if (depth)
+		return bad(c, "has unbalanced parentheses");
+	return phone_finish(c, ext, paren, digits);
+}
+
+enum crm_status crm_check_phone(const char *s, struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	char *t;
+
+	if ((st = prepare(&c, &t)))
+		return st;
+	st = phone_from(&c, t);
+	free(t);
+	return st;
+}
+
+#define POSTAL_DIGITS 7
+
+static enum crm_status postal_jp(const struct ctx *c, const char *p)
+{
+	const char *what = "is not a Japanese postal code";
+	int digits = 0, dash = 0, len;
+	int32_t cp;
+	char q[16];
+
+	match(&p, "〒");
+	for (; *p; p += len) {
+		len = step(p, &cp);
+		if (cp == ' ')
+			continue;
+		if (is_digit(*p)) {
+			digits++;
+		} else if (is_dash(cp)) {
+			if (dash++ || digits != 3)
+				return bad(c, "%s: a hyphen may only follow the third digit", what);
+		} else {
+			quote_char(p, len, q, sizeof(q));
+			return bad(c, "%s: it has '%s', which is not a digit", what, q);
+		}
+	}
+	if (digits != POSTAL_DIGITS)
+		return bad(c, "%s: it has %d digits, not %d", what, digits, POSTAL_DIGITS);
+	return CRM_OK;
+}
+
+static enum crm_status postal_other(const struct ctx *c, const char *p)
+{
+	int32_t cp;
+	int len;
+
+	for (; *p; p += len) {
+		len = step(p, &cp);
+		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CC)
+			return bad(c, "is not a postal code: it has a control character");
+	}
+	return CRM_OK;
+}
+
+enum crm_status crm_check_postal(const char *s, int japanese,
+				 struct crm_error *err)
+{
+	const struct ctx c = { s, err };
+	enum crm_status st;
+	char *t;
+
+	if ((st = prepare(&c, &t)))
+		return st;
+	st = japanese ? postal_jp(&c, t) : postal_other(&c, t);
+	free(t);
+	return st;
+}
