@@ -31,12 +31,25 @@ static const char *const audit_sql[ST_COUNT] = {
 		" WHERE id = ?3",
 };
 
+/* Consecutive ids inserted into one table, not yet written to the log. */
+struct insert_range {
+	int64_t first, last;
+	unsigned long order;     /* when the range began, to write ranges in order */
+	int open;
+};
+
 struct crm_audit {
 	struct crm_db *db;
 	int64_t run_id;
 	sqlite3_stmt *st[ST_COUNT];
 	sqlite3_stmt *row_json[NTABLES];
+	struct insert_range pending[NTABLES];
+	unsigned long ranges_begun;
+	char started_at[32];
 };
+
+static enum crm_status before_commit(void *ctx, struct crm_error *err);
+static void on_rollback(void *ctx);
 
 struct crm_value crm_value_null(void)
 {
@@ -245,7 +258,19 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 	}
 	a->run_id = sqlite3_last_insert_rowid(crm_db_handle(db));
 	sqlite3_finalize(st);
+	st = NULL;
+	s = crm_db_prepare(db, "SELECT started_at FROM runs WHERE id = ?1", &st, err);
+	if (s)
+		goto fail;
+	sqlite3_bind_int64(st, 1, a->run_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		s = crm_db_fail(db, SQLITE_CORRUPT, err, "cannot read the run back");
+		goto fail;
+	}
+	snprintf(a->started_at, sizeof(a->started_at), "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
 	free(args);
+	crm_db_set_commit_hook(db, before_commit, on_rollback, a);
 	*out = a;
 	return CRM_OK;
 fail:
@@ -258,6 +283,11 @@ fail:
 int64_t crm_audit_run_id(const struct crm_audit *a)
 {
 	return a->run_id;
+}
+
+const char *crm_audit_started_at(const struct crm_audit *a)
+{
+	return a->started_at;
 }
 
 static void bind_value(sqlite3_stmt *st, int i, const struct crm_value *v)
@@ -276,11 +306,13 @@ static void bind_value(sqlite3_stmt *st, int i, const struct crm_value *v)
 	}
 }
 
-static enum crm_status record(struct crm_audit *a, const char *tbl, int64_t row_id,
-			      const char *op, const char *field,
-			      const struct crm_value *old_value,
-			      const struct crm_value *new_value,
-			      struct crm_error *err)
+static enum crm_status flush_inserts(struct crm_audit *a, struct crm_error *err);
+
+static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_t row_id,
+				    const char *op, const char *field,
+				    const struct crm_value *old_value,
+				    const struct crm_value *new_value,
+				    struct crm_error *err)
 {
 	sqlite3_stmt *st = a->st[ST_INSERT_CHANGE];
 	int rc;
@@ -303,6 +335,59 @@ static enum crm_status record(struct crm_audit *a, const char *tbl, int64_t row_
 	if (rc != SQLITE_DONE)
 		return crm_db_fail(a->db, rc, err, "cannot log the change");
 	return CRM_OK;
+}
+
+/*
+ * Writes the pending insert ranges, oldest first: one changes row per run
+ * of consecutive ids, row_id the first and new_value the last. Every other
+ * change flushes them first, so the log keeps the order things happened in.
+ */
+static enum crm_status flush_inserts(struct crm_audit *a, struct crm_error *err)
+{
+	for (;;) {
+		struct insert_range *r = NULL;
+		struct crm_value last;
+		enum crm_status s;
+		size_t i;
+
+		for (i = 0; i < NTABLES; i++)
+			if (a->pending[i].open && (!r || a->pending[i].order < r->order))
+				r = &a->pending[i];
+		if (!r)
+			return CRM_OK;
+		last = crm_value_int(r->last);
+		s = write_change(a, known_tables[r - a->pending], r->first, "insert", NULL,
+				 NULL, &last, err);
+		if (s)
+			return s;
+		r->open = 0;
+	}
+}
+
+static enum crm_status record(struct crm_audit *a, const char *tbl, int64_t row_id,
+			      const char *op, const char *field,
+			      const struct crm_value *old_value,
+			      const struct crm_value *new_value,
+			      struct crm_error *err)
+{
+	enum crm_status s = flush_inserts(a, err);
+
+	return s ? s : write_change(a, tbl, row_id, op, field, old_value, new_value, err);
+}
+
+static enum crm_status before_commit(void *ctx, struct crm_error *err)
+{
+	return flush_inserts(ctx, err);
+}
+
+/* A rolled-back transaction took the pending rows with it. */
+static void on_rollback(void *ctx)
+{
+	struct crm_audit *a = ctx;
+	size_t i;
+
+	for (i = 0; i < NTABLES; i++)
+		a->pending[i].open = 0;
 }
 
 /* Reads the whole row as JSON through the run's cached statement. */
@@ -330,8 +415,7 @@ static enum crm_status capture_row(struct crm_audit *a, const char *tbl,
 
 static enum crm_status record_whole(struct crm_audit *a, const char *tbl,
 				    int64_t row_id, const char *op,
-				    const struct crm_value *into, int row_is_new,
-				    struct crm_error *err)
+				    const struct crm_value *into, struct crm_error *err)
 {
 	struct crm_value row;
 	enum crm_status s = capture_row(a, tbl, row_id, &row, err);
@@ -339,8 +423,7 @@ static enum crm_status record_whole(struct crm_audit *a, const char *tbl,
 	if (s)
 		return s;
 	/* row.s points into the row statement: log before resetting it. */
-	s = row_is_new ? record(a, tbl, row_id, op, NULL, NULL, &row, err)
-		       : record(a, tbl, row_id, op, NULL, &row, into, err);
+	s = record(a, tbl, row_id, op, NULL, &row, into, err);
 	sqlite3_reset(a->row_json[table_index(tbl)]);
 	return s;
 }
@@ -348,7 +431,29 @@ static enum crm_status record_whole(struct crm_audit *a, const char *tbl,
 enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, struct crm_error *err)
 {
-	return record_whole(a, tbl, row_id, "insert", NULL, 1, err);
+	int t = table_index(tbl);
+	struct insert_range *r;
+
+	if (t < 0)
+		return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
+	if (!crm_db_in_transaction(a->db))
+		return crm_error_set(err, CRM_ERR_INTERNAL,
+				     "a change must be logged inside its write transaction");
+	r = &a->pending[t];
+	if (r->open && row_id == r->last + 1) {
+		r->last = row_id;
+		return CRM_OK;
+	}
+	if (r->open) {
+		enum crm_status s = flush_inserts(a, err);
+
+		if (s)
+			return s;
+	}
+	r->first = r->last = row_id;
+	r->order = a->ranges_begun++;
+	r->open = 1;
+	return CRM_OK;
 }
 
 enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
@@ -365,7 +470,7 @@ enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
 enum crm_status crm_audit_delete(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, struct crm_error *err)
 {
-	return record_whole(a, tbl, row_id, "delete", NULL, 0, err);
+	return record_whole(a, tbl, row_id, "delete", NULL, err);
 }
 
 enum crm_status crm_audit_merge(struct crm_audit *a, const char *tbl,
@@ -374,15 +479,18 @@ enum crm_status crm_audit_merge(struct crm_audit *a, const char *tbl,
 {
 	struct crm_value into = crm_value_int(into_id);
 
-	return record_whole(a, tbl, row_id, "merge", &into, 0, err);
+	return record_whole(a, tbl, row_id, "merge", &into, err);
 }
 
 enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 				 const char *counts_json, struct crm_error *err)
 {
 	sqlite3_stmt *st = a->st[ST_FINISH];
+	enum crm_status s = flush_inserts(a, err);
 	int rc;
 
+	if (s)
+		return s;
 	sqlite3_reset(st);
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	if (counts_json)
@@ -404,6 +512,8 @@ void crm_audit_free(struct crm_audit *a)
 
 	if (!a)
 		return;
+	if (a->db)
+		crm_db_set_commit_hook(a->db, NULL, NULL, NULL);
 	for (i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(a->st[i]);
 	for (i = 0; i < NTABLES; i++)

@@ -60,8 +60,23 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 int64_t crm_audit_run_id(const struct crm_audit *a);
 
 /*
- * Records that row_id of tbl was inserted: the new row, read back whole,
- * is kept as JSON in new_value. Call after the INSERT.
+ * When the run started (runs.started_at). Rows the run creates or changes
+ * take it as created_at/updated_at, so a row's updated_at is always the
+ * start of the last run that changed it: a revert can put it back from the
+ * log without a changes row of its own.
+ */
+const char *crm_audit_started_at(const struct crm_audit *a);
+
+/*
+ * Records that row_id of tbl was inserted (undone by deleting it). No
+ * values are kept: the row itself holds them, and an imported record's
+ * original row is kept in its source record. Call after the INSERT.
+ *
+ * Consecutive ids inserted into one table become one changes row, op
+ * 'insert', row_id the first id and new_value the last: a bulk import
+ * logs a handful of rows, not millions. They are written when any other
+ * change is logged, at crm_audit_finish(), or just before the transaction
+ * commits (crm_db_commit calls back), so nothing can be left unlogged.
  */
 enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, struct crm_error *err);

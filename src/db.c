@@ -27,6 +27,9 @@ struct crm_db {
 	int schema_version;
 	int opened_version;
 	const char *netfs;
+	enum crm_status (*before_commit)(void *ctx, struct crm_error *err);
+	void (*on_rollback)(void *ctx);
+	void *hook_ctx;
 };
 
 const char *crm_db_default_path(void)
@@ -100,6 +103,20 @@ enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 	}
 	return crm_error_set(err, code, "%s: %s", what,
 			     db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+}
+
+enum crm_status crm_db_set_cache_mb(struct crm_db *db, int mb, struct crm_error *err)
+{
+	char sql[64];
+
+	/* PRAGMA takes no parameters; mb is the program's own number. */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", mb * 1024);
+	return crm_db_exec(db, sql, err);
+}
+
+void crm_db_checkpoint(struct crm_db *db)
+{
+	sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
@@ -637,6 +654,15 @@ enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 	return CRM_OK;
 }
 
+void crm_db_set_commit_hook(struct crm_db *db,
+			    enum crm_status (*before_commit)(void *ctx, struct crm_error *err),
+			    void (*on_rollback)(void *ctx), void *ctx)
+{
+	db->before_commit = before_commit;
+	db->on_rollback = on_rollback;
+	db->hook_ctx = ctx;
+}
+
 enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
@@ -644,6 +670,13 @@ enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 
 	if (!db->in_txn)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "no write transaction to commit");
+	if (db->before_commit) {
+		s = db->before_commit(db->hook_ctx, err);
+		if (s) {
+			crm_db_rollback(db);
+			return s;
+		}
+	}
 	rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		s = crm_db_fail(db, rc, err, "cannot commit");
@@ -659,6 +692,8 @@ void crm_db_rollback(struct crm_db *db)
 {
 	if (!db || !db->in_txn)
 		return;
+	if (db->on_rollback)
+		db->on_rollback(db->hook_ctx);
 	if (!sqlite3_get_autocommit(db->sql))
 		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 	db->in_txn = 0;

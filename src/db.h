@@ -88,6 +88,15 @@ enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err);
 enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err);
 /* Rolls back the write transaction, if one is open, and releases the lock. */
 void crm_db_rollback(struct crm_db *db);
+/*
+ * A hook the audit core sets so that work it batched is written before the
+ * transaction commits (a failure aborts the commit), and forgotten when it
+ * rolls back. One hook per connection; NULL functions remove it.
+ */
+void crm_db_set_commit_hook(struct crm_db *db,
+			    enum crm_status (*before_commit)(void *ctx, struct crm_error *err),
+			    void (*on_rollback)(void *ctx), void *ctx);
+
 /* 1 while a write transaction is open. */
 int crm_db_in_transaction(const struct crm_db *db);
 
@@ -98,6 +107,18 @@ int crm_db_in_transaction(const struct crm_db *db);
  */
 enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 			    const char *what);
+
+/*
+ * Sets SQLite's page cache to mb mebibytes for this connection: bulk
+ * writers want more than the 2 MB default, within their memory budget.
+ */
+enum crm_status crm_db_set_cache_mb(struct crm_db *db, int mb, struct crm_error *err);
+
+/*
+ * Checkpoints the WAL without waiting for readers (PASSIVE), so that it
+ * does not grow without bound after large writes. Best effort.
+ */
+void crm_db_checkpoint(struct crm_db *db);
 
 /* Prepares sql on db; on failure fills err and returns non-OK. */
 enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,

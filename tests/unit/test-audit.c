@@ -148,6 +148,7 @@ static void test_changes_keep_types(void **state)
 	struct crm_value null = crm_value_null(), name = crm_value_text("山田 太郎");
 
 	assert_int_equal(crm_audit_insert(a, "customers", id, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(a, "no_such_table", id, &f->err), CRM_ERR_INVALID);
 	assert_int_equal(crm_audit_update(a, "customers", id, "rank", &old_text, &new_int,
 					  &f->err), CRM_OK);
 	assert_int_equal(crm_audit_update(a, "customers", id, "name", &null, &name, &f->err),
@@ -159,10 +160,10 @@ static void test_changes_keep_types(void **state)
 	crm_audit_free(a);
 
 	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 3);
-	/* The insert keeps the whole new row. */
-	assert_query(f, "SELECT op || ' ' || json_extract(new_value, '$.name') || ' ' ||"
-		     " json_extract(new_value, '$.consent_email') || ' ' || (old_value IS NULL)"
-		     " FROM changes WHERE op = 'insert'", "insert 山田太郎 1 1");
+	/* The insert names its rows, first to last; their values are the rows' own. */
+	assert_query(f, "SELECT op || ' ' || tbl || ' ' || (row_id = 1) || ' ' ||"
+		     " (old_value IS NULL) || ' ' || new_value FROM changes WHERE op = 'insert'",
+		     "insert customers 1 1 1");
 	/* '007' stays text and 7 stays an integer: no affinity rewrote them. */
 	assert_query(f, "SELECT typeof(old_value) || ' ' || old_value || ' ' ||"
 		     " typeof(new_value) || ' ' || new_value FROM changes WHERE field = 'rank'",
@@ -232,6 +233,45 @@ static void test_change_outside_transaction(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 0);
 }
 
+static void test_insert_ranges(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	struct crm_value v = crm_value_int(3);
+	int64_t i;
+
+	/* Consecutive ids of one table are one row; two tables keep their order. */
+	for (i = 1; i <= 1000; i++) {
+		assert_int_equal(crm_audit_insert(a, "customers", i, &f->err), CRM_OK);
+		assert_int_equal(crm_audit_insert(a, "source_records", i, &f->err), CRM_OK);
+	}
+	/* A gap starts a new range. */
+	assert_int_equal(crm_audit_insert(a, "customers", 1002, &f->err), CRM_OK);
+	/* Any other change writes the pending ranges first: the log keeps order. */
+	assert_int_equal(crm_audit_update(a, "customers", 1002, "rank", NULL, &v, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(a, "customers", 1003, &f->err), CRM_OK);
+	/* No explicit flush: the commit itself writes what is pending. */
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	assert_query(f, "SELECT group_concat(tbl || ':' || op || ':' || row_id || ':' ||"
+		     " coalesce(new_value, ''), ' ') FROM (SELECT * FROM changes ORDER BY id)",
+		     "customers:insert:1:1000 source_records:insert:1:1000 customers:insert:1002:1002 "
+		     "customers:update:1002:3 customers:insert:1003:1003");
+
+	/* A rollback forgets pending ranges with the rows they named. */
+	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(a, "customers", 2000, &f->err), CRM_OK);
+	crm_db_rollback(f->db);
+	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(a, "orders", 7, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes WHERE row_id = 2000"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes WHERE tbl = 'orders' AND row_id = 7"), 1);
+	crm_audit_free(a);
+	/* With the run freed, commits no longer call into it. */
+	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+}
+
 static void test_actor(void **state)
 {
 	(void)state;
@@ -253,6 +293,7 @@ int main(void)
 		T(test_rollback_leaves_no_log),
 		T(test_delete_and_merge_keep_whole_row),
 		T(test_change_outside_transaction),
+		T(test_insert_ranges),
 		cmocka_unit_test(test_actor),
 	};
 
