@@ -104,15 +104,24 @@ int crm_strbuf_addf(struct crm_strbuf *sb, const char *fmt, ...)
 int crm_strbuf_add_json_string(struct crm_strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i;
+	size_t i = 0;
 
 	if (crm_strbuf_grow(sb, len + 2) || crm_strbuf_addch(sb, '"'))
 		return -1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	while (i < len) {
+		size_t run = i;
+		unsigned char c;
 		char esc[7] = "\\u00";
 		int r;
 
+		/* Copy runs that need no escape in one go. */
+		while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
+			run++;
+		if (run > i && crm_strbuf_add(sb, s + i, run - i))
+			return -1;
+		if (run == len)
+			break;
+		c = (unsigned char)s[run];
 		switch (c) {
 		case '"': r = crm_strbuf_add(sb, "\\\"", 2); break;
 		case '\\': r = crm_strbuf_add(sb, "\\\\", 2); break;
@@ -120,16 +129,13 @@ int crm_strbuf_add_json_string(struct crm_strbuf *sb, const char *s, size_t len)
 		case '\r': r = crm_strbuf_add(sb, "\\r", 2); break;
 		case '\t': r = crm_strbuf_add(sb, "\\t", 2); break;
 		default:
-			if (c < 0x20) {
-				esc[4] = hex[c >> 4];
-				esc[5] = hex[c & 15];
-				r = crm_strbuf_add(sb, esc, 6);
-			} else {
-				r = crm_strbuf_addch(sb, c);
-			}
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			r = crm_strbuf_add(sb, esc, 6);
 		}
 		if (r)
 			return -1;
+		i = run + 1;
 	}
 	return crm_strbuf_addch(sb, '"');
 }
