@@ -39,6 +39,31 @@ _crm_command()
 	init)
 		_crm_words '-h --help' "$cur"
 		;;
+	import)
+		case $prev in
+		--kind)
+			_crm_words 'customers orders interactions' "$cur"
+			;;
+		--encoding)
+			_crm_words 'auto utf-8 cp932' "$cur"
+			;;
+		--rejects)
+			_crm_files "$cur"
+			;;
+		--map | --key | --source | --customer-source)
+			# A column, a COLUMN=FIELD or a name: the user's own word.
+			;;
+		*)
+			if [[ $cur == -* ]]; then
+				_crm_words '--kind --source --customer-source --key --map
+					--encoding --rejects --strict --lenient --dry-run
+					-h --help' "$cur"
+			elif [[ $cur != = && $prev != = ]]; then
+				_crm_files "$cur"
+			fi
+			;;
+		esac
+		;;
 	esac
 }
 
@@ -89,6 +114,14 @@ _crm()
 		# crm help COMMAND: one command name, nothing after it.
 		((COMP_CWORD == i + 1)) && _crm_words "$(_crm_commands "$crm")" "$cur"
 		return 0
+	fi
+	# "--option=value" reaches us as "--option" "=" "value" when
+	# COMP_WORDBREAKS holds "=": complete the value as if it were the word
+	# after "--option".
+	if [[ $cur == = && $prev == --* ]]; then
+		cur=
+	elif [[ $prev == = && ${COMP_WORDS[COMP_CWORD-2]} == --* ]]; then
+		prev=${COMP_WORDS[COMP_CWORD-2]}
 	fi
 	_crm_command "$cmd" "$prev" "$cur"
 	return 0

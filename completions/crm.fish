@@ -69,3 +69,17 @@ complete -c crm -n __crm_help_needs_topic -a '(__crm_list_cmds)' -d 'Command'
 
 # crm init
 complete -c crm -n '__crm_using_command init' -s h -l help -d 'Print the usage and exit'
+
+# crm import
+complete -c crm -n '__crm_using_command import' -F
+complete -c crm -n '__crm_using_command import' -l kind -x -a 'customers orders interactions' -d 'The kind of records in the files'
+complete -c crm -n '__crm_using_command import' -l source -x -d 'The system the files come from'
+complete -c crm -n '__crm_using_command import' -l customer-source -x -d 'The source whose customer keys the records use'
+complete -c crm -n '__crm_using_command import' -l key -x -d 'The column that identifies a record in its source'
+complete -c crm -n '__crm_using_command import' -l map -x -d 'Send COLUMN=FIELD: a column to a field, to extra, or to -'
+complete -c crm -n '__crm_using_command import' -l encoding -x -a 'auto utf-8 cp932' -d 'The encoding of the input'
+complete -c crm -n '__crm_using_command import' -l rejects -r -F -d 'Where rejected rows go'
+complete -c crm -n '__crm_using_command import' -l strict -d 'Any rejected row aborts its file'
+complete -c crm -n '__crm_using_command import' -l lenient -d 'Store rows with bad fields, leaving those fields empty'
+complete -c crm -n '__crm_using_command import' -l dry-run -d 'Do everything, report, then roll back'
+complete -c crm -n '__crm_using_command import' -s h -l help -d 'Print the usage and exit'

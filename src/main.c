@@ -36,6 +36,8 @@ struct crm_cmd {
 static const struct crm_cmd commands[] = {
 	{ "init", cmd_init, CMD_DB_WRITE | CMD_DB_CREATE,
 	  "create the database, or upgrade its schema", crm_init_usage },
+	{ "import", cmd_import, CMD_DB_WRITE | CMD_DB_CREATE,
+	  "bring CSV exports in: customers, orders, interactions", crm_import_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -47,7 +47,9 @@ int crm_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 int cmd_init(int argc, char **argv, struct crm_ctx *ctx);
+int cmd_import(int argc, char **argv, struct crm_ctx *ctx);
 
 extern const char crm_init_usage[];
+extern const char crm_import_usage[];
 
 #endif

@@ -38,9 +38,6 @@ CREATE TABLE customers (
 	updated_at    TEXT NOT NULL,
 	merged_into   INTEGER REFERENCES customers(id)
 );
-CREATE INDEX customers_email ON customers(email);
-CREATE INDEX customers_phone ON customers(phone);
-CREATE INDEX customers_updated_at ON customers(updated_at);
 CREATE INDEX customers_merged_into ON customers(merged_into)
 	WHERE merged_into IS NOT NULL;
 
@@ -52,7 +49,7 @@ CREATE TABLE source_records (
 	source_key  TEXT NOT NULL,
 	customer_id INTEGER NOT NULL REFERENCES customers(id),
 	run_id      INTEGER REFERENCES runs(id),
-	raw         TEXT CHECK (raw IS NULL OR json_valid(raw)),
+	raw         TEXT,
 	UNIQUE (source, source_key)
 );
 CREATE INDEX source_records_customer ON source_records(customer_id);

@@ -1,0 +1,1635 @@
+/*
+ * The import engine. For each record of the file: map its columns to the
+ * catalogue's fields, convert typed values to their canonical form (or
+ * reject the record, saying which column and why), then insert it or
+ * update the fields whose source value changed, logging every change in
+ * the caller's transaction.
+ */
+#include <nettle/sha2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "import.h"
+#include "strbuf.h"
+#include "types.h"
+#include "banned.h"
+
+/* A converted field value; text lives in the record's arena (offset). */
+struct fval {
+	int set;
+	enum crm_value_type type;
+	long long i;
+	size_t off;
+	size_t len;
+	int bad;                 /* lenient: the value was invalid and dropped */
+};
+
+struct column {
+	char *header;            /* unique: a repeated header gets " (2)" */
+	const struct crm_field *field;
+	int ignored;
+	int by_user;
+};
+
+enum stmt {
+	S_FIND_SOURCE,           /* a customer by (source, key) */
+	S_INSERT_SOURCE,
+	S_UPDATE_SOURCE_RAW,
+	S_FIND_ROW,              /* an order or interaction by its key */
+	S_UPDATE_ROW_RAW,
+	S_MINIMAL_CUSTOMER,
+	S_UPDATED_AT,
+	S_EXTRA,
+	S_LINE_GET,
+	S_LINE_SET,
+	S_OLD_RAW,
+	S_COUNT
+};
+
+struct importer {
+	struct crm_db *db;
+	sqlite3 *h;
+	struct crm_audit *run;
+	const struct crm_import_options *o;
+	const struct crm_import_sink *sink;
+	struct crm_import_stats *stats;
+	const char *name;
+	enum crm_kind kind;
+	const char *table;
+	const char *csource;
+	struct column *cols;
+	size_t ncols;
+	const struct crm_field *fields;
+	size_t nfields;
+	int key_col;             /* -1: the key is a hash of the row */
+	int ckey_col;            /* orders, interactions: the customer key column */
+	char now[32];
+
+	sqlite3_stmt *st[S_COUNT];
+	sqlite3_stmt *ins;       /* INSERT of a new row */
+	sqlite3_stmt *get;       /* SELECT of every catalogue column of a row */
+	sqlite3_stmt **upd;      /* per field: UPDATE table SET field = ?1 WHERE id = ?2 */
+
+	/* The record being imported. */
+	const struct crm_csv_record *rec;
+	struct fval *vals;
+	struct crm_strbuf arena;
+	struct crm_strbuf raw;   /* the row as JSON, header -> value */
+	struct crm_strbuf why;   /* reasons for a rejection */
+	const char *bad_column;
+	char *bad_value;         /* the first bad value, for the rejects file */
+	char *key;
+	char *ckey;
+	int64_t line;            /* orders: the row's line within its order */
+	char *prev_order;
+	int64_t prev_line;
+	char *last_ckey;
+	int64_t last_customer;
+	int changed_any;
+	struct crm_strbuf tmp;   /* a value being converted */
+	int has_postal;          /* a column maps to a postal field */
+	int fresh;               /* the source had no records: skip lookups */
+	sqlite3_stmt *undo_insert; /* fresh path: a row whose key turned out taken */
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_FIND_SOURCE] =
+		"SELECT id, customer_id, raw FROM source_records WHERE source = ?1 AND source_key = ?2",
+	[S_INSERT_SOURCE] =
+		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_UPDATE_SOURCE_RAW] = "UPDATE source_records SET raw = ?1 WHERE id = ?2",
+	[S_FIND_ROW] = NULL, /* per kind, below */
+	[S_UPDATE_ROW_RAW] = NULL,
+	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at) VALUES (?1, ?1)",
+	[S_UPDATED_AT] = "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
+	[S_EXTRA] = "UPDATE customers SET extra = json_patch(coalesce(extra, '{}'), ?1)"
+		    " WHERE id = ?2 RETURNING extra",
+	[S_LINE_GET] = "SELECT n FROM temp.crm_import_lines WHERE order_key = ?1",
+	[S_LINE_SET] = "INSERT OR REPLACE INTO temp.crm_import_lines(order_key, n) VALUES (?1, ?2)",
+	[S_OLD_RAW] = "SELECT key, value FROM json_each(?1)",
+};
+
+static enum crm_status nomem(struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+}
+
+
+static int is_real(const struct crm_field *f)
+{
+	return !(f->flags & CRM_F_VIRTUAL);
+}
+
+/* Text of a value in the arena. */
+static const char *vtext(const struct importer *im, const struct fval *v)
+{
+	return im->arena.buf + v->off;
+}
+
+static struct crm_value to_value(const struct importer *im, const struct fval *v)
+{
+	struct crm_value out = crm_value_null();
+
+	if (!v->set)
+		return out;
+	if (v->type == CRM_VALUE_INT)
+		return crm_value_int(v->i);
+	out.type = CRM_VALUE_TEXT;
+	out.s = vtext(im, v);
+	out.len = v->len;
+	return out;
+}
+
+static void bind_fval(const struct importer *im, sqlite3_stmt *st, int i, const struct fval *v)
+{
+	if (!v || !v->set)
+		sqlite3_bind_null(st, i);
+	else if (v->type == CRM_VALUE_INT)
+		sqlite3_bind_int64(st, i, v->i);
+	else
+		sqlite3_bind_text(st, i, vtext(im, v), (int)v->len, SQLITE_TRANSIENT);
+}
+
+/* Whether a stored column value equals the new one, type included. */
+static int same_value(const struct importer *im, sqlite3_stmt *st, int col, const struct fval *v)
+{
+	int t = sqlite3_column_type(st, col);
+
+	if (!v->set)
+		return t == SQLITE_NULL;
+	if (v->type == CRM_VALUE_INT)
+		return t == SQLITE_INTEGER && sqlite3_column_int64(st, col) == v->i;
+	return t == SQLITE_TEXT && (size_t)sqlite3_column_bytes(st, col) == v->len &&
+	       !memcmp(sqlite3_column_text(st, col), vtext(im, v), v->len);
+}
+
+static struct crm_value column_value(sqlite3_stmt *st, int col)
+{
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_INTEGER:
+		return crm_value_int(sqlite3_column_int64(st, col));
+	case SQLITE_TEXT: {
+		struct crm_value v = crm_value_text((const char *)sqlite3_column_text(st, col));
+
+		v.len = (size_t)sqlite3_column_bytes(st, col);
+		return v;
+	}
+	case SQLITE_FLOAT: {
+		struct crm_value v = { .type = CRM_VALUE_REAL, .r = sqlite3_column_double(st, col) };
+
+		return v;
+	}
+	default:
+		return crm_value_null();
+	}
+}
+
+/* ---- Statements -------------------------------------------------------- */
+
+static enum crm_status prepare(struct importer *im, const char *sql, sqlite3_stmt **st,
+			       struct crm_error *err)
+{
+	return crm_db_prepare(im->db, sql, st, err);
+}
+
+static enum crm_status step_done(struct importer *im, sqlite3_stmt *st, const char *what,
+				 struct crm_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return crm_db_fail(im->db, rc, err, what);
+	return CRM_OK;
+}
+
+/* The catalogue's real columns of the kind, and whether each has a value source. */
+static int field_has_source(const struct importer *im, size_t f)
+{
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		if (im->cols[c].field == &im->fields[f])
+			return 1;
+	/* Derived for orders when no column gives them. */
+	if (im->kind == CRM_KIND_ORDERS &&
+	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
+		return 1;
+	return 0;
+}
+
+static enum crm_status build_statements(struct importer *im, struct crm_error *err)
+{
+	struct crm_strbuf ins = CRM_STRBUF_INIT, vals = CRM_STRBUF_INIT, get = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	int oom = 0, n = 0;
+	size_t f, i;
+
+	for (i = 0; i < S_COUNT; i++) {
+		const char *sql = stmt_sql[i];
+
+		if (i == S_FIND_ROW)
+			sql = im->kind == CRM_KIND_ORDERS
+			      ? "SELECT id, raw FROM orders WHERE source = ?1 AND order_key = ?2 AND line = ?3"
+			      : "SELECT id, raw FROM interactions WHERE source = ?1 AND source_key = ?2";
+		else if (i == S_UPDATE_ROW_RAW)
+			sql = im->kind == CRM_KIND_ORDERS
+			      ? "UPDATE orders SET raw = ?1 WHERE id = ?2"
+			      : "UPDATE interactions SET raw = ?1 WHERE id = ?2";
+		if ((i == S_LINE_GET || i == S_LINE_SET) && im->kind != CRM_KIND_ORDERS)
+			continue;
+		if (i == S_FIND_ROW || i == S_UPDATE_ROW_RAW) {
+			if (im->kind == CRM_KIND_CUSTOMERS)
+				continue;
+		}
+		s = prepare(im, sql, &im->st[i], err);
+		if (s)
+			return s;
+	}
+
+	/* INSERT INTO table(fixed..., mapped fields...) and SELECT of every field. */
+	oom |= crm_strbuf_addf(&ins, "INSERT INTO %s(", im->table);
+	switch (im->kind) {
+	case CRM_KIND_CUSTOMERS:
+		oom |= crm_strbuf_addstr(&ins, "extra, created_at, updated_at");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?2");
+		n = 2;
+		break;
+	case CRM_KIND_ORDERS:
+		oom |= crm_strbuf_addstr(&ins, "customer_id, source, order_key, line, run_id, raw");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6");
+		n = 6;
+		break;
+	default:
+		oom |= crm_strbuf_addstr(&ins, "customer_id, source, source_key, run_id, raw");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5");
+		n = 5;
+		break;
+	}
+	oom |= crm_strbuf_addstr(&get, "SELECT id");
+	for (f = 0; f < im->nfields; f++) {
+		if (!is_real(&im->fields[f]))
+			continue;
+		oom |= crm_strbuf_addf(&get, ", \"%s\"", im->fields[f].name);
+		if (!field_has_source(im, f))
+			continue;
+		oom |= crm_strbuf_addf(&ins, ", \"%s\"", im->fields[f].name);
+		oom |= crm_strbuf_addf(&vals, ", ?%d", ++n);
+	}
+	oom |= crm_strbuf_addf(&ins, ") VALUES (%s)", vals.buf);
+	oom |= crm_strbuf_addf(&get, " FROM %s WHERE id = ?1", im->table);
+	if (oom)
+		s = nomem(err);
+	if (!s)
+		s = prepare(im, ins.buf, &im->ins, err);
+	if (!s)
+		s = prepare(im, get.buf, &im->get, err);
+	crm_strbuf_release(&ins);
+	crm_strbuf_release(&vals);
+	crm_strbuf_release(&get);
+	if (!s) {
+		im->upd = calloc(im->nfields, sizeof(*im->upd));
+		if (!im->upd)
+			s = nomem(err);
+	}
+	return s;
+}
+
+static sqlite3_stmt *update_stmt(struct importer *im, size_t f, struct crm_error *err)
+{
+	char sql[160];
+
+	if (!im->upd[f]) {
+		snprintf(sql, sizeof(sql), "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2",
+			 im->table, im->fields[f].name);
+		if (prepare(im, sql, &im->upd[f], err))
+			return NULL;
+	}
+	return im->upd[f];
+}
+
+static void free_statements(struct importer *im)
+{
+	size_t i;
+
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(im->st[i]);
+	sqlite3_finalize(im->ins);
+	sqlite3_finalize(im->get);
+	if (im->upd)
+		for (i = 0; i < im->nfields; i++)
+			sqlite3_finalize(im->upd[i]);
+	free(im->upd);
+}
+
+/* ---- Mapping ------------------------------------------------------------ */
+
+static const struct crm_import_map *user_map(const struct crm_import_options *o,
+					     const char *header)
+{
+	size_t i;
+
+	for (i = 0; i < o->nmaps; i++)
+		if (!strcmp(o->maps[i].column, header))
+			return &o->maps[i];
+	return NULL;
+}
+
+/* A header repeated in the file is kept apart in the raw row as "name (2)". */
+static char *unique_header(const struct column *cols, size_t n, const char *h)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	int k = 1;
+	size_t i;
+
+	for (;;) {
+		int clash = 0;
+
+		crm_strbuf_reset(&sb);
+		if ((k == 1 ? crm_strbuf_addstr(&sb, h) : crm_strbuf_addf(&sb, "%s (%d)", h, k))) {
+			crm_strbuf_release(&sb);
+			return NULL;
+		}
+		for (i = 0; i < n && !clash; i++)
+			clash = !strcmp(cols[i].header, sb.buf);
+		if (!clash)
+			return crm_strbuf_detach(&sb, NULL);
+		k++;
+	}
+}
+
+static enum crm_status map_columns(struct importer *im, const struct crm_csv_record *hdr,
+				   struct crm_error *err)
+{
+	const struct crm_import_options *o = im->o;
+	size_t c, i;
+
+	im->cols = calloc(hdr->nfields, sizeof(*im->cols));
+	if (!im->cols)
+		return nomem(err);
+	im->key_col = im->ckey_col = -1;
+	for (c = 0; c < hdr->nfields; c++) {
+		struct column *col = &im->cols[c];
+		const struct crm_import_map *m = user_map(o, hdr->fields[c]);
+
+		col->header = unique_header(im->cols, c, hdr->fields[c]);
+		im->ncols = c + 1;
+		if (!col->header)
+			return nomem(err);
+		if (m) {
+			col->by_user = 1;
+			if (!strcmp(m->field, "-")) {
+				col->ignored = 1;
+				continue;
+			}
+			if (!strcmp(m->field, "extra"))
+				continue;
+			col->field = crm_field_find(im->kind, m->field);
+			if (!col->field)
+				return crm_error_at(err, CRM_ERR_INVALID, im->name, hdr->line, c + 1,
+						    "--map '%s=%s': %s has no field '%s'", m->column,
+						    m->field, crm_kind_name(im->kind), m->field);
+		} else if (o->key_column && !strcmp(o->key_column, hdr->fields[c])) {
+			col->by_user = 1;
+			col->field = crm_field_find(im->kind, im->kind == CRM_KIND_ORDERS
+							      ? "order_key" : "source_key");
+		} else {
+			col->field = crm_field_for_header(im->kind, hdr->fields[c]);
+		}
+	}
+	/* One column per field, except fields that join several. */
+	for (c = 0; c < im->ncols; c++) {
+		const struct crm_field *f = im->cols[c].field;
+
+		if (!f || (f->flags & CRM_F_JOIN))
+			continue;
+		for (i = 0; i < c; i++)
+			if (im->cols[i].field == f)
+				break;
+		if (i < c) {
+			/* A user's choice wins over an alias. */
+			if (im->cols[c].by_user && !im->cols[i].by_user)
+				im->cols[i].field = NULL;
+			else if (!im->cols[c].by_user)
+				im->cols[c].field = NULL;
+			else
+				return crm_error_at(err, CRM_ERR_INVALID, im->name, hdr->line, c + 1,
+						    "columns '%s' and '%s' both map to %s",
+						    im->cols[i].header, im->cols[c].header, f->name);
+		}
+	}
+	if (o->key_column) {
+		for (c = 0; c < im->ncols; c++)
+			if (!strcmp(hdr->fields[c], o->key_column))
+				break;
+		if (c == im->ncols)
+			return crm_error_at(err, CRM_ERR_INVALID, im->name, hdr->line, 0,
+					    "--key '%s': the file has no such column", o->key_column);
+	}
+	for (c = 0; c < im->ncols; c++) {
+		const struct crm_field *f = im->cols[c].field;
+
+		if (f && (f->flags & CRM_F_KEY))
+			im->key_col = (int)c;
+		if (f && (f->flags & CRM_F_CUSTOMER_KEY))
+			im->ckey_col = (int)c;
+	}
+	if (im->kind == CRM_KIND_ORDERS && im->key_col < 0)
+		return crm_error_at(err, CRM_ERR_INVALID, im->name, hdr->line, 0,
+				    "no order number column (注文番号, InvoiceNo ...): name it with "
+				    "--key or --map COLUMN=order_key");
+	if (im->kind != CRM_KIND_CUSTOMERS && im->ckey_col < 0)
+		return crm_error_at(err, CRM_ERR_INVALID, im->name, hdr->line, 0,
+				    "no customer key column (顧客番号, CustomerID ...): name it with "
+				    "--map COLUMN=customer_key");
+	return CRM_OK;
+}
+
+static void report_mapping(struct importer *im, int guessed)
+{
+	struct crm_import_column *cc;
+	struct crm_import_mapping m;
+	size_t c;
+
+	if (!im->sink || !im->sink->mapping)
+		return;
+	cc = calloc(im->ncols, sizeof(*cc));
+	if (!cc)
+		return;
+	for (c = 0; c < im->ncols; c++) {
+		cc[c].header = im->cols[c].header;
+		cc[c].field = im->cols[c].ignored ? "-" : im->cols[c].field ? im->cols[c].field->name
+									     : "extra";
+		cc[c].by_user = im->cols[c].by_user;
+	}
+	m.kind = im->kind;
+	m.kind_guessed = guessed;
+	m.columns = cc;
+	m.ncolumns = im->ncols;
+	m.hashed_key = im->key_col < 0;
+	im->sink->mapping(im->sink->ctx, &m);
+	free(cc);
+}
+
+/* ---- One record ----------------------------------------------------------- */
+
+/* An order's status as exported: ok, cancelled or returned, in either language. */
+static enum crm_status parse_order_status(const char *s, const char **out,
+					      struct crm_error *err)
+{
+	static const struct { const char *word, *status; } words[] = {
+		{ "ok", "ok" }, { "正常", "ok" }, { "完了", "ok" }, { "出荷済", "ok" },
+		{ "出荷済み", "ok" }, { "発送済", "ok" }, { "発送済み", "ok" }, { "有効", "ok" },
+		{ "completed", "ok" }, { "complete", "ok" }, { "shipped", "ok" },
+		{ "paid", "ok" }, { "cancelled", "cancelled" }, { "canceled", "cancelled" },
+		{ "cancel", "cancelled" }, { "キャンセル", "cancelled" }, { "取消", "cancelled" },
+		{ "取消し", "cancelled" }, { "取り消し", "cancelled" }, { "無効", "cancelled" },
+		{ "returned", "returned" }, { "return", "returned" }, { "refunded", "returned" },
+		{ "返品", "returned" }, { "返品済", "returned" }, { "返品済み", "returned" },
+		{ "返金", "returned" },
+	};
+	char *k = crm_header_key(s);
+	size_t i;
+
+	if (!k)
+		return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not valid UTF-8", s);
+	if (!*k) {
+		free(k);
+		return CRM_EOF;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(k, words[i].word)) {
+			free(k);
+			*out = words[i].status;
+			return CRM_OK;
+		}
+	free(k);
+	return crm_error_set(err, CRM_ERR_INVALID,
+			     "'%s' is not an order status (ok, cancelled, returned)", s);
+}
+
+/* Trims ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends. */
+static void trim(const char **s, size_t *len)
+{
+	const char *p = *s;
+	size_t n = *len;
+
+	for (;;) {
+		if (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+			p++;
+			n--;
+		} else if (n >= 3 && !memcmp(p, "\xE3\x80\x80", 3)) {
+			p += 3;
+			n -= 3;
+		} else {
+			break;
+		}
+	}
+	for (;;) {
+		if (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
+			n--;
+		else if (n >= 3 && !memcmp(p + n - 3, "\xE3\x80\x80", 3))
+			n -= 3;
+		else
+			break;
+	}
+	*s = p;
+	*len = n;
+}
+
+static size_t field_index(const struct importer *im, const struct crm_field *f)
+{
+	return (size_t)(f - im->fields);
+}
+
+static int set_text(struct importer *im, struct fval *v, const char *s, size_t len)
+{
+	v->set = 1;
+	v->type = CRM_VALUE_TEXT;
+	v->off = im->arena.len;
+	v->len = len;
+	if (crm_strbuf_add(&im->arena, s, len) || crm_strbuf_addch(&im->arena, '\0'))
+		return -1;
+	return 0;
+}
+
+static void set_int(struct fval *v, long long i)
+{
+	v->set = 1;
+	v->type = CRM_VALUE_INT;
+	v->i = i;
+}
+
+/* Records why a field of the record is bad; the record is rejected unless lenient. */
+static int field_problem(struct importer *im, const struct column *col, const char *value,
+			 const char *reason, struct crm_error *err, enum crm_status *fail)
+{
+	if (im->o->lenient) {
+		struct crm_import_problem p = {
+			.line = im->rec->line, .column = col->header, .value = value,
+			.reason = reason, .raw = im->rec->raw, .raw_len = im->rec->raw_len,
+			.stored = 1,
+		};
+
+		im->stats->field_errors++;
+		if (im->sink && im->sink->problem && (*fail = im->sink->problem(im->sink->ctx, &p, err)))
+			return -1;
+		return 0;
+	}
+	if (!im->bad_column) {
+		im->bad_column = col->header;
+		free(im->bad_value);
+		im->bad_value = strdup(value);
+	}
+	if (im->why.len)
+		crm_strbuf_addstr(&im->why, "; ");
+	crm_strbuf_addf(&im->why, "column %s: %s", col->header, reason);
+	return 0;
+}
+
+static enum crm_status convert(struct importer *im, const struct column *col, struct fval *v,
+			       const char *s, size_t len, int japanese, struct crm_error *err)
+{
+	struct crm_error e;
+	enum crm_status rc = CRM_OK, fail = CRM_OK;
+	char buf[24];
+	const char *tmp;
+
+	crm_strbuf_reset(&im->tmp);
+	if (crm_strbuf_add(&im->tmp, s, len))
+		return nomem(err);
+	tmp = im->tmp.buf;
+	crm_error_clear(&e);
+	switch (col->field->type) {
+	case CRM_T_TEXT:
+	case CRM_T_KANA:
+		break;
+	case CRM_T_EMAIL:
+		rc = crm_check_email(tmp, &e);
+		break;
+	case CRM_T_PHONE:
+		rc = crm_check_phone(tmp, &e);
+		break;
+	case CRM_T_POSTAL:
+		rc = crm_check_postal(tmp, japanese, &e);
+		break;
+	case CRM_T_DATE:
+		rc = crm_parse_date(tmp, buf, &e);
+		if (!rc && set_text(im, v, buf, strlen(buf)))
+			rc = CRM_ERR_NOMEM;
+		goto done;
+	case CRM_T_DATETIME:
+		rc = crm_parse_datetime(tmp, buf, &e);
+		if (!rc && set_text(im, v, buf, strlen(buf)))
+			rc = CRM_ERR_NOMEM;
+		goto done;
+	case CRM_T_MONEY:
+	case CRM_T_INTEGER: {
+		int64_t n;
+
+		rc = col->field->type == CRM_T_MONEY ? crm_parse_money(tmp, &n, &e)
+						     : crm_parse_int(tmp, &n, &e);
+		if (!rc)
+			set_int(v, n);
+		goto done;
+	}
+	case CRM_T_FLAG: {
+		int b;
+
+		rc = crm_parse_flag(tmp, &b, &e);
+		if (!rc)
+			set_int(v, b);
+		goto done;
+	}
+	case CRM_T_ENUM: {
+		const char *g = NULL;
+
+		if (!strcmp(col->field->name, "gender"))
+			rc = crm_parse_gender(tmp, &g, &e);
+		else
+			rc = parse_order_status(tmp, &g, &e);
+		if (!rc && set_text(im, v, g, strlen(g)))
+			rc = CRM_ERR_NOMEM;
+		goto done;
+	}
+	case CRM_T_KEY:
+		break;
+	}
+	/* Validated or plain text: stored as given, trimmed. */
+	if (!rc && set_text(im, v, s, len))
+		rc = CRM_ERR_NOMEM;
+done:
+	if (rc == CRM_ERR_INVALID) {
+		v->set = 0;
+		v->bad = 1;
+		if (field_problem(im, col, tmp, e.message, err, &fail))
+			return fail;
+		rc = CRM_OK;
+	} else if (rc == CRM_EOF) {
+		rc = CRM_OK;
+	} else if (rc == CRM_ERR_NOMEM) {
+		rc = nomem(err);
+	}
+	return rc;
+}
+
+/* "17850.0" (a number written by a spreadsheet) is the key "17850"; width is folded. */
+static char *normalize_key(const char *s)
+{
+	char *k = crm_fold_trim(s);
+	char *dot;
+	size_t i;
+
+	if (!k)
+		return NULL;
+	dot = strchr(k, '.');
+	if (dot && dot > k) {
+		for (i = 0; k + i < dot && k[i] >= '0' && k[i] <= '9'; i++)
+			;
+		if (k + i == dot && dot[1] && strspn(dot + 1, "0") == strlen(dot + 1))
+			*dot = '\0';
+	}
+	return k;
+}
+
+/* The key of a record without a key column: a hash of the whole row. */
+static char *hash_key(const struct importer *im)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char *k = malloc(7 + 32 + 1);
+	int i;
+
+	if (!k)
+		return NULL;
+	sha256_init(&ctx);
+	sha256_update(&ctx, im->raw.len, (const uint8_t *)im->raw.buf);
+	sha256_digest(&ctx, sizeof(d), d);
+	memcpy(k, "sha256:", 7);
+	for (i = 0; i < 16; i++) {
+		k[7 + 2 * i] = hex[d[i] >> 4];
+		k[8 + 2 * i] = hex[d[i] & 15];
+	}
+	k[39] = '\0';
+	return k;
+}
+
+static int build_raw(struct importer *im)
+{
+	const struct crm_csv_record *r = im->rec;
+	size_t c;
+	int oom = 0;
+
+	crm_strbuf_reset(&im->raw);
+	oom |= crm_strbuf_addch(&im->raw, '{');
+	for (c = 0; c < im->ncols; c++) {
+		if (c)
+			oom |= crm_strbuf_addch(&im->raw, ',');
+		oom |= crm_strbuf_add_json_string(&im->raw, im->cols[c].header,
+						  strlen(im->cols[c].header));
+		oom |= crm_strbuf_addch(&im->raw, ':');
+		oom |= crm_strbuf_add_json_string(&im->raw, r->fields[c], r->lens[c]);
+	}
+	oom |= crm_strbuf_addch(&im->raw, '}');
+	return oom ? -1 : 0;
+}
+
+/* Whether the record's postal code is to be checked as a Japanese one. */
+static int record_is_japanese(const struct importer *im)
+{
+	const char *country = NULL, *pref = NULL;
+	size_t c;
+	int jp;
+
+	for (c = 0; c < im->ncols; c++) {
+		const struct crm_field *f = im->cols[c].field;
+
+		if (!f || !im->rec->lens[c])
+			continue;
+		if (!strcmp(f->name, "country"))
+			country = im->rec->fields[c];
+		else if (!strcmp(f->name, "prefecture"))
+			pref = im->rec->fields[c];
+	}
+	jp = crm_country_is_japan(country);
+	if (jp && pref) {
+		char *p = crm_fold_trim(pref);
+
+		jp = p && (!*p || crm_is_prefecture(p));
+		free(p);
+	}
+	return jp;
+}
+
+/* Converts the record's columns into field values. */
+static enum crm_status convert_record(struct importer *im, struct crm_error *err)
+{
+	const struct crm_csv_record *r = im->rec;
+	int japanese = im->has_postal ? record_is_japanese(im) : 1;
+	struct crm_strbuf join = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	size_t c, f;
+
+	for (f = 0; f < im->nfields; f++)
+		memset(&im->vals[f], 0, sizeof(im->vals[f]));
+	/* Joined fields first: several columns, one value. */
+	for (f = 0; f < im->nfields && !s; f++) {
+		const struct column *first = NULL;
+
+		if (!(im->fields[f].flags & CRM_F_JOIN))
+			continue;
+		crm_strbuf_reset(&join);
+		for (c = 0; c < im->ncols; c++) {
+			const char *v = r->fields[c];
+			size_t len = r->lens[c];
+
+			if (im->cols[c].field != &im->fields[f])
+				continue;
+			trim(&v, &len);
+			if (!len)
+				continue;
+			if (!first)
+				first = &im->cols[c];
+			if ((join.len && crm_strbuf_addch(&join, ' ')) || crm_strbuf_add(&join, v, len))
+				s = nomem(err);
+		}
+		if (!s && first && join.len)
+			s = convert(im, first, &im->vals[f], join.buf, join.len, japanese, err);
+	}
+	crm_strbuf_release(&join);
+	for (c = 0; c < im->ncols && !s; c++) {
+		const struct crm_field *fd = im->cols[c].field;
+		const char *v = r->fields[c];
+		size_t len = r->lens[c];
+
+		if (!fd || (fd->flags & (CRM_F_JOIN | CRM_F_VIRTUAL)))
+			continue;
+		trim(&v, &len);
+		if (len)
+			s = convert(im, &im->cols[c], &im->vals[field_index(im, fd)], v, len,
+				    japanese, err);
+	}
+	return s;
+}
+
+/* A value of the record by field name, or NULL when it has none. */
+static struct fval *val(struct importer *im, const char *name)
+{
+	const struct crm_field *f = crm_field_find(im->kind, name);
+
+	return f && im->vals[field_index(im, f)].set ? &im->vals[field_index(im, f)] : NULL;
+}
+
+/*
+ * Orders: the amount when no column gives it (unit price times quantity,
+ * exact), and the status: a return has a negative quantity or amount, a
+ * cancellation an order number of C and digits (C536379).
+ */
+static void derive_order(struct importer *im)
+{
+	const struct crm_field *fa = crm_field_find(im->kind, "amount");
+	const struct crm_field *fs = crm_field_find(im->kind, "status");
+	struct fval *amount = &im->vals[field_index(im, fa)];
+	struct fval *status = &im->vals[field_index(im, fs)];
+	struct fval *price = val(im, "unit_price"), *qty = val(im, "quantity");
+	const char *st = "ok";
+	const char *k = im->key;
+
+	if (!amount->set && !amount->bad && price && qty &&
+	    (qty->i == 0 || llabs(price->i) <= INT64_MAX / llabs(qty->i)))
+		set_int(amount, price->i * qty->i);
+	if (status->set || status->bad)
+		return;
+	if ((qty && qty->i < 0) || (amount->set && amount->i < 0))
+		st = "returned";
+	if (k[0] == 'C' || k[0] == 'c') {
+		size_t i = k[1] == '-' ? 2 : 1;
+
+		if (k[i] && strspn(k + i, "0123456789") == strlen(k + i))
+			st = "cancelled";
+	}
+	set_text(im, status, st, strlen(st));
+}
+
+static enum crm_status reject(struct importer *im, const char *column, const char *value,
+			      const char *reason, struct crm_error *err)
+{
+	struct crm_import_problem p = {
+		.line = im->rec->line, .column = column, .value = value, .reason = reason,
+		.raw = im->rec->raw, .raw_len = im->rec->raw_len,
+	};
+
+	im->stats->rejected++;
+	if (im->sink && im->sink->problem)
+		return im->sink->problem(im->sink->ctx, &p, err);
+	return CRM_OK;
+}
+
+/* ---- Writing ---------------------------------------------------------------- */
+
+static enum crm_status log_insert(struct importer *im, const char *tbl, int64_t id,
+				  struct crm_error *err)
+{
+	im->stats->changes++;
+	return crm_audit_insert(im->run, tbl, id, err);
+}
+
+static enum crm_status log_update(struct importer *im, const char *tbl, int64_t id,
+				  const char *field, const struct crm_value *old_value,
+				  const struct crm_value *new_value, struct crm_error *err)
+{
+	im->stats->changes++;
+	return crm_audit_update(im->run, tbl, id, field, old_value, new_value, err);
+}
+
+/* The customer of an order or interaction, created bare when its key is new. */
+static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
+{
+	sqlite3_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+	struct crm_strbuf raw = CRM_STRBUF_INIT;
+	int rc;
+
+	if (im->last_ckey && !strcmp(im->last_ckey, im->ckey)) {
+		*id = im->last_customer;
+		return CRM_OK;
+	}
+	sqlite3_bind_text(st, 1, im->csource, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, im->ckey, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 1);
+		sqlite3_reset(st);
+	} else {
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return crm_db_fail(im->db, rc, err, "cannot look up the customer");
+		st = im->st[S_MINIMAL_CUSTOMER];
+		sqlite3_bind_text(st, 1, im->now, -1, SQLITE_STATIC);
+		s = step_done(im, st, "cannot create the customer", err);
+		if (s)
+			return s;
+		*id = sqlite3_last_insert_rowid(im->h);
+		s = log_insert(im, "customers", *id, err);
+		if (s)
+			return s;
+		if (crm_strbuf_addch(&raw, '{') ||
+		    crm_strbuf_add_json_string(&raw, im->cols[im->ckey_col].header,
+					       strlen(im->cols[im->ckey_col].header)) ||
+		    crm_strbuf_addch(&raw, ':') ||
+		    crm_strbuf_add_json_string(&raw, im->ckey, strlen(im->ckey)) ||
+		    crm_strbuf_addch(&raw, '}')) {
+			crm_strbuf_release(&raw);
+			return nomem(err);
+		}
+		st = im->st[S_INSERT_SOURCE];
+		sqlite3_bind_text(st, 1, im->csource, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, im->ckey, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, *id);
+		sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
+		sqlite3_bind_text(st, 5, raw.buf, (int)raw.len, SQLITE_STATIC);
+		s = step_done(im, st, "cannot record the customer's source", err);
+		crm_strbuf_release(&raw);
+		if (!s)
+			s = log_insert(im, "source_records", sqlite3_last_insert_rowid(im->h), err);
+		if (s)
+			return s;
+		im->stats->new_customers++;
+	}
+	free(im->last_ckey);
+	im->last_ckey = strdup(im->ckey);
+	im->last_customer = *id;
+	return im->last_ckey ? CRM_OK : nomem(err);
+}
+
+/* The record's extra columns (mapped to no field), non-empty ones, as JSON. */
+/* With changed, only the changed columns, emptied ones as null (to delete them). */
+static int extra_json(struct importer *im, struct crm_strbuf *out, const unsigned char *changed)
+{
+	size_t c;
+	int n = 0, oom = 0;
+
+	oom |= crm_strbuf_addch(out, '{');
+	for (c = 0; c < im->ncols; c++) {
+		const struct column *col = &im->cols[c];
+
+		if (col->field || col->ignored || (changed && !changed[c]))
+			continue;
+		if (!im->rec->lens[c] && !changed)
+			continue;
+		if (n++)
+			oom |= crm_strbuf_addch(out, ',');
+		oom |= crm_strbuf_add_json_string(out, col->header, strlen(col->header));
+		oom |= crm_strbuf_addch(out, ':');
+		/* An emptied column deletes its key: json_patch drops nulls. */
+		if (!im->rec->lens[c])
+			oom |= crm_strbuf_addstr(out, "null");
+		else
+			oom |= crm_strbuf_add_json_string(out, im->rec->fields[c], im->rec->lens[c]);
+	}
+	oom |= crm_strbuf_addch(out, '}');
+	if (oom)
+		return -1;
+	return n;
+}
+
+/* Inserts the record as a new row; logged unless the caller logs it later. */
+static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t *id,
+				  int log, struct crm_error *err)
+{
+	sqlite3_stmt *st = im->ins;
+	struct crm_strbuf extra = CRM_STRBUF_INIT;
+	enum crm_status s;
+	int i = 1, n;
+	size_t f;
+
+	sqlite3_clear_bindings(st);
+	switch (im->kind) {
+	case CRM_KIND_CUSTOMERS:
+		n = extra_json(im, &extra, NULL);
+		if (n < 0)
+			return nomem(err);
+		if (n > 0)
+			sqlite3_bind_text(st, 1, extra.buf, (int)extra.len, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, im->now, -1, SQLITE_STATIC);
+		i = 3;
+		break;
+	case CRM_KIND_ORDERS:
+		sqlite3_bind_int64(st, 1, customer);
+		sqlite3_bind_text(st, 2, im->o->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, im->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, im->line);
+		sqlite3_bind_int64(st, 5, crm_audit_run_id(im->run));
+		sqlite3_bind_text(st, 6, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
+		i = 7;
+		break;
+	default:
+		sqlite3_bind_int64(st, 1, customer);
+		sqlite3_bind_text(st, 2, im->o->source, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, im->key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
+		sqlite3_bind_text(st, 5, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
+		i = 6;
+		break;
+	}
+	for (f = 0; f < im->nfields; f++)
+		if (is_real(&im->fields[f]) && field_has_source(im, f))
+			bind_fval(im, st, i++, &im->vals[f]);
+	s = step_done(im, st, "cannot insert the record", err);
+	crm_strbuf_release(&extra);
+	if (s)
+		return s;
+	*id = sqlite3_last_insert_rowid(im->h);
+	return log ? log_insert(im, im->table, *id, err) : CRM_OK;
+}
+
+/*
+ * Which columns changed since the source last sent this record: compares
+ * the new row with the raw row kept from last time, column by column.
+ */
+static enum crm_status changed_columns(struct importer *im, const char *old_raw,
+				       unsigned char *changed, struct crm_error *err)
+{
+	sqlite3_stmt *st = im->st[S_OLD_RAW];
+	size_t c;
+	int rc;
+
+	for (c = 0; c < im->ncols; c++)
+		changed[c] = im->rec->lens[c] != 0; /* a column new to the source */
+	sqlite3_bind_text(st, 1, old_raw, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)sqlite3_column_text(st, 1);
+		size_t vlen = (size_t)sqlite3_column_bytes(st, 1);
+
+		for (c = 0; c < im->ncols; c++)
+			if (k && !strcmp(k, im->cols[c].header)) {
+				changed[c] = !v ? im->rec->lens[c] != 0
+						: vlen != im->rec->lens[c] ||
+						  memcmp(v, im->rec->fields[c], vlen) != 0;
+				break;
+			}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return crm_db_fail(im->db, rc, err, "cannot read the record's last raw row");
+	return CRM_OK;
+}
+
+/* Whether field f draws on a changed column (derived order fields: any change). */
+static int field_changed(const struct importer *im, size_t f, const unsigned char *changed)
+{
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		if (im->cols[c].field == &im->fields[f] && changed[c])
+			return 1;
+	if (im->kind == CRM_KIND_ORDERS &&
+	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
+		return field_has_source(im, f);
+	return 0;
+}
+
+static enum crm_status update_fields(struct importer *im, int64_t id, const unsigned char *changed,
+				     struct crm_error *err)
+{
+	sqlite3_stmt *get = im->get;
+	enum crm_status s = CRM_OK;
+	int rc, col = 1;
+	size_t f;
+
+	im->changed_any = 0;
+	sqlite3_bind_int64(get, 1, id);
+	rc = sqlite3_step(get);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(get);
+		return crm_db_fail(im->db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
+				   "cannot read the record to update");
+	}
+	for (f = 0; f < im->nfields && !s; f++) {
+		struct crm_value oldv, newv;
+		sqlite3_stmt *up;
+
+		if (!is_real(&im->fields[f]))
+			continue;
+		col++;
+		if (!field_changed(im, f, changed) || im->vals[f].bad ||
+		    same_value(im, get, col - 1, &im->vals[f]))
+			continue;
+		up = update_stmt(im, f, err);
+		if (!up) {
+			s = err ? err->code : CRM_ERR_DB;
+			break;
+		}
+		oldv = column_value(get, col - 1);
+		newv = to_value(im, &im->vals[f]);
+		s = log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);
+		if (s)
+			break;
+		bind_fval(im, up, 1, &im->vals[f]);
+		sqlite3_bind_int64(up, 2, id);
+		s = step_done(im, up, "cannot update the record", err);
+		im->changed_any = 1;
+	}
+	sqlite3_reset(get);
+	return s;
+}
+
+/* customers.extra and updated_at, after the fields of an updated customer. */
+static enum crm_status update_customer_extras(struct importer *im, int64_t id,
+					      const unsigned char *changed, struct crm_error *err)
+{
+	struct crm_strbuf patch = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	sqlite3_stmt *st;
+	char *before = NULL;
+	int n, rc;
+
+	n = extra_json(im, &patch, changed);
+	if (n < 0)
+		return nomem(err);
+	if (n > 0) {
+		/* The old extra, for the log. */
+		sqlite3_stmt *g = NULL;
+
+		s = prepare(im, "SELECT extra FROM customers WHERE id = ?1", &g, err);
+		if (!s) {
+			sqlite3_bind_int64(g, 1, id);
+			if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_text(g, 0))
+				before = strdup((const char *)sqlite3_column_text(g, 0));
+			sqlite3_finalize(g);
+		}
+		st = im->st[S_EXTRA];
+		sqlite3_bind_text(st, 1, patch.buf, (int)patch.len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		rc = s ? SQLITE_ERROR : sqlite3_step(st);
+		if (!s && rc == SQLITE_ROW) {
+			const char *after = (const char *)sqlite3_column_text(st, 0);
+
+			if (!before || !after || strcmp(before, after)) {
+				struct crm_value o = crm_value_text(before), nv = crm_value_text(after);
+
+				s = log_update(im, "customers", id, "extra", &o, &nv, err);
+				im->changed_any = 1;
+			}
+		} else if (!s) {
+			s = crm_db_fail(im->db, rc, err, "cannot update extra");
+		}
+		sqlite3_reset(st);
+	}
+	crm_strbuf_release(&patch);
+	free(before);
+	/* updated_at follows from the log (see crm_audit_started_at): not logged. */
+	if (!s && im->changed_any) {
+		st = im->st[S_UPDATED_AT];
+		sqlite3_bind_text(st, 1, im->now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id);
+		s = step_done(im, st, "cannot update the customer", err);
+	}
+	return s;
+}
+
+/* Replaces the kept raw row, logged, so that the next import compares with it. */
+static enum crm_status update_raw(struct importer *im, sqlite3_stmt *st, const char *tbl,
+				  int64_t id, const char *old_raw, struct crm_error *err)
+{
+	struct crm_value o = crm_value_text(old_raw), nv = crm_value_text(im->raw.buf);
+	enum crm_status s = log_update(im, tbl, id, "raw", &o, &nv, err);
+
+	if (s)
+		return s;
+	sqlite3_bind_text(st, 1, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(im, st, "cannot keep the raw row", err);
+}
+
+/* Updates a record seen before; old_raw is what the source sent last time. */
+static enum crm_status update_row(struct importer *im, int64_t row, int64_t source_row,
+				  const char *old_raw, int64_t customer, struct crm_error *err)
+{
+	unsigned char *changed;
+	enum crm_status s;
+
+	if (old_raw && strlen(old_raw) == im->raw.len && !memcmp(old_raw, im->raw.buf, im->raw.len)) {
+		im->stats->unchanged++;
+		return CRM_OK;
+	}
+	changed = calloc(im->ncols ? im->ncols : 1, 1);
+	if (!changed)
+		return nomem(err);
+	s = changed_columns(im, old_raw ? old_raw : "{}", changed, err);
+	if (!s)
+		s = update_fields(im, row, changed, err);
+	if (!s && im->kind == CRM_KIND_CUSTOMERS)
+		s = update_customer_extras(im, row, changed, err);
+	if (!s && im->kind != CRM_KIND_CUSTOMERS) {
+		/* The customer of an order can change with its customer key. */
+		sqlite3_stmt *g = NULL;
+		char sql[96];
+
+		snprintf(sql, sizeof(sql), "SELECT customer_id FROM %s WHERE id = ?1", im->table);
+		s = prepare(im, sql, &g, err);
+		if (!s) {
+			sqlite3_bind_int64(g, 1, row);
+			if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_int64(g, 0) != customer) {
+				struct crm_value o = crm_value_int(sqlite3_column_int64(g, 0));
+				struct crm_value nv = crm_value_int(customer);
+				sqlite3_stmt *u = NULL;
+
+				snprintf(sql, sizeof(sql), "UPDATE %s SET customer_id = ?1 WHERE id = ?2",
+					 im->table);
+				s = log_update(im, im->table, row, "customer_id", &o, &nv, err);
+				if (!s)
+					s = prepare(im, sql, &u, err);
+				if (!s) {
+					sqlite3_bind_int64(u, 1, customer);
+					sqlite3_bind_int64(u, 2, row);
+					s = step_done(im, u, "cannot update the customer", err);
+				}
+				sqlite3_finalize(u);
+				im->changed_any = 1;
+			}
+			sqlite3_finalize(g);
+		}
+	}
+	if (!s)
+		s = im->kind == CRM_KIND_CUSTOMERS
+		    ? update_raw(im, im->st[S_UPDATE_SOURCE_RAW], "source_records", source_row, old_raw, err)
+		    : update_raw(im, im->st[S_UPDATE_ROW_RAW], im->table, row, old_raw, err);
+	free(changed);
+	if (!s) {
+		if (im->changed_any)
+			im->stats->updated++;
+		else
+			im->stats->unchanged++;
+	}
+	return s;
+}
+
+/* Inserts the source record of a new customer; *taken when its key already was. */
+static enum crm_status insert_source(struct importer *im, int64_t customer, int *taken,
+				     struct crm_error *err)
+{
+	sqlite3_stmt *st = im->st[S_INSERT_SOURCE];
+	int rc;
+
+	*taken = 0;
+	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, customer);
+	sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
+	sqlite3_bind_text(st, 5, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return CRM_OK;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE && im->fresh) {
+		*taken = 1;
+		return CRM_OK;
+	}
+	return crm_db_fail(im->db, rc, err, "cannot record the source");
+}
+
+/* A new customer and its source record, both logged once both are in. */
+static enum crm_status insert_customer(struct importer *im, int *taken, struct crm_error *err)
+{
+	enum crm_status s;
+	int64_t id;
+
+	s = insert_row(im, 0, &id, 0, err);
+	if (!s)
+		s = insert_source(im, id, taken, err);
+	if (!s && *taken) {
+		/* The key came twice in this file: undo, and update instead. */
+		sqlite3_bind_int64(im->undo_insert, 1, id);
+		return step_done(im, im->undo_insert, "cannot undo an insert", err);
+	}
+	if (!s)
+		s = log_insert(im, "customers", id, err);
+	if (!s)
+		s = log_insert(im, "source_records", sqlite3_last_insert_rowid(im->h), err);
+	if (!s)
+		im->stats->added++;
+	return s;
+}
+
+static enum crm_status upsert_customer(struct importer *im, struct crm_error *err)
+{
+	sqlite3_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+	int rc, taken = 0;
+
+	/* A source seen for the first time: every key is new, unless repeated. */
+	if (im->fresh) {
+		s = insert_customer(im, &taken, err);
+		if (s || !taken)
+			return s;
+	}
+	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t src = sqlite3_column_int64(st, 0), cust = sqlite3_column_int64(st, 1);
+		char *old = sqlite3_column_text(st, 2) ? strdup((const char *)sqlite3_column_text(st, 2))
+						       : NULL;
+
+		sqlite3_reset(st);
+		if (!old && sqlite3_column_type(st, 2) != SQLITE_NULL)
+			return nomem(err);
+		s = update_row(im, cust, src, old, cust, err);
+		free(old);
+		return s;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return crm_db_fail(im->db, rc, err, "cannot look up the record");
+	return insert_customer(im, &taken, err);
+}
+
+/* The line of this row within its order: rows of an order are numbered in file order. */
+static enum crm_status order_line(struct importer *im, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s;
+
+	if (im->prev_order && !strcmp(im->prev_order, im->key)) {
+		im->line = ++im->prev_line;
+		return CRM_OK;
+	}
+	if (im->prev_order) {
+		st = im->st[S_LINE_SET];
+		sqlite3_bind_text(st, 1, im->prev_order, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, im->prev_line);
+		s = step_done(im, st, "cannot number order lines", err);
+		if (s)
+			return s;
+	}
+	st = im->st[S_LINE_GET];
+	sqlite3_bind_text(st, 1, im->key, -1, SQLITE_STATIC);
+	im->line = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) + 1 : 1;
+	sqlite3_reset(st);
+	free(im->prev_order);
+	im->prev_order = strdup(im->key);
+	im->prev_line = im->line;
+	return im->prev_order ? CRM_OK : nomem(err);
+}
+
+static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
+{
+	sqlite3_stmt *st = im->st[S_FIND_ROW];
+	enum crm_status s;
+	int64_t customer = 0, id;
+	int rc;
+
+	s = resolve_customer(im, &customer, err);
+	if (s)
+		return s;
+	/*
+	 * Orders of a new source need no lookup: (order, line) is unique
+	 * within a file by construction.
+	 */
+	if (im->fresh && im->kind == CRM_KIND_ORDERS) {
+		s = insert_row(im, customer, &id, 1, err);
+		if (!s)
+			im->stats->added++;
+		return s;
+	}
+	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
+	if (im->kind == CRM_KIND_ORDERS)
+		sqlite3_bind_int64(st, 3, im->line);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int64_t row = sqlite3_column_int64(st, 0);
+		char *old = sqlite3_column_text(st, 1) ? strdup((const char *)sqlite3_column_text(st, 1))
+						       : NULL;
+
+		sqlite3_reset(st);
+		s = update_row(im, row, row, old, customer, err);
+		free(old);
+		return s;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return crm_db_fail(im->db, rc, err, "cannot look up the record");
+	s = insert_row(im, customer, &id, 1, err);
+	if (!s)
+		im->stats->added++;
+	return s;
+}
+
+/* Whether the source has no records of this kind yet, and the like. */
+static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum crm_status s;
+	char sql[128];
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		if (im->cols[c].field && im->cols[c].field->type == CRM_T_POSTAL)
+			im->has_postal = 1;
+	snprintf(sql, sizeof(sql), "SELECT NOT EXISTS (SELECT 1 FROM %s WHERE source = ?1)",
+		 im->kind == CRM_KIND_CUSTOMERS ? "source_records" : im->table);
+	s = prepare(im, sql, &st, err);
+	if (s)
+		return s;
+	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
+	im->fresh = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return prepare(im, "DELETE FROM customers WHERE id = ?1", &im->undo_insert, err);
+}
+
+static int all_empty(const struct crm_csv_record *r)
+{
+	size_t c;
+
+	for (c = 0; c < r->nfields; c++) {
+		const char *v = r->fields[c];
+		size_t len = r->lens[c];
+
+		trim(&v, &len);
+		if (len)
+			return 0;
+	}
+	return 1;
+}
+
+static enum crm_status import_record(struct importer *im, struct crm_error *err)
+{
+	enum crm_status s;
+	const char *missing = NULL;
+
+	crm_strbuf_reset(&im->arena);
+	crm_strbuf_reset(&im->why);
+	im->bad_column = NULL;
+	free(im->bad_value);
+	im->bad_value = NULL;
+	free(im->key);
+	free(im->ckey);
+	im->key = im->ckey = NULL;
+	if (build_raw(im))
+		return nomem(err);
+	if (im->key_col >= 0) {
+		const char *k = im->rec->fields[im->key_col];
+
+		im->key = normalize_key(k);
+		if (!im->key)
+			return nomem(err);
+		if (!*im->key)
+			return reject(im, im->cols[im->key_col].header, "",
+				      "the key is empty: a record needs it to be found again", err);
+	} else {
+		im->key = hash_key(im);
+		if (!im->key)
+			return nomem(err);
+	}
+	if (im->ckey_col >= 0) {
+		im->ckey = normalize_key(im->rec->fields[im->ckey_col]);
+		if (!im->ckey)
+			return nomem(err);
+		if (!*im->ckey)
+			return reject(im, im->cols[im->ckey_col].header, "",
+				      im->kind == CRM_KIND_ORDERS
+				      ? "the customer key is empty: an order needs its customer"
+				      : "the customer key is empty: an interaction needs its customer",
+				      err);
+	}
+	s = convert_record(im, err);
+	if (s)
+		return s;
+	if (im->kind == CRM_KIND_CUSTOMERS && !val(im, "name") && !val(im, "family_name"))
+		missing = "no name: a customer needs a full name (氏名) or at least a family name (姓)";
+	if (im->why.len || missing) {
+		if (missing && !im->why.len)
+			return reject(im, NULL, NULL, missing, err);
+		if (missing)
+			crm_strbuf_addf(&im->why, "; %s", missing);
+		return reject(im, im->bad_column, im->bad_value, im->why.buf, err);
+	}
+	if (im->kind == CRM_KIND_ORDERS) {
+		s = order_line(im, err);
+		if (s)
+			return s;
+		derive_order(im);
+	}
+	return im->kind == CRM_KIND_CUSTOMERS ? upsert_customer(im, err) : upsert_row(im, err);
+}
+
+static void importer_release(struct importer *im)
+{
+	size_t c;
+
+	free_statements(im);
+	for (c = 0; c < im->ncols; c++)
+		free(im->cols[c].header);
+	free(im->cols);
+	free(im->vals);
+	crm_strbuf_release(&im->arena);
+	crm_strbuf_release(&im->raw);
+	crm_strbuf_release(&im->why);
+	crm_strbuf_release(&im->tmp);
+	sqlite3_finalize(im->undo_insert);
+	free(im->key);
+	free(im->ckey);
+	free(im->bad_value);
+	free(im->prev_order);
+	free(im->last_ckey);
+}
+
+/* The header: the first good record. A bad one fails the file. */
+static enum crm_status read_header(struct importer *im, struct crm_csv_reader *r,
+				   struct crm_csv_record *hdr, struct crm_error *err)
+{
+	enum crm_status s = crm_csv_read(r, hdr, err);
+
+	if (s == CRM_EOF)
+		return crm_error_at(err, CRM_ERR_CSV, im->name, 0, 0, "the file is empty: no header");
+	if (s == CRM_ERR_CSV || s == CRM_ERR_ENCODING || s == CRM_ERR_TOOBIG) {
+		char msg[CRM_ERROR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%s", err->message);
+		return crm_error_at(err, s, im->name, err->line, err->column, "bad header: %s", msg);
+	}
+	return s;
+}
+
+enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *fp,
+				const char *name, const struct crm_import_options *opts,
+				const struct crm_import_sink *sink,
+				struct crm_import_stats *stats, struct crm_error *err)
+{
+	struct crm_csv_read_options ro = { .encoding = opts->encoding, .max_field = opts->max_field };
+	struct importer im = { 0 };
+	struct crm_csv_reader *r = NULL;
+	struct crm_csv_record rec;
+	enum crm_status s;
+	unsigned long rows = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	im.db = db;
+	im.h = crm_db_handle(db);
+	im.run = run;
+	im.o = opts;
+	im.sink = sink;
+	im.stats = stats;
+	im.name = name;
+	crm_strbuf_init(&im.arena);
+	crm_strbuf_init(&im.raw);
+	crm_strbuf_init(&im.why);
+	crm_strbuf_init(&im.tmp);
+	snprintf(im.now, sizeof(im.now), "%s", crm_audit_started_at(run));
+	if (!opts->source || !*opts->source)
+		return crm_error_set(err, CRM_ERR_INVALID, "an import needs a source name");
+	im.csource = opts->customer_source ? opts->customer_source : opts->source;
+
+	s = crm_csv_reader_open(&r, fp, name, &ro, err);
+	if (s)
+		return s;
+	s = read_header(&im, r, &rec, err);
+	if (s)
+		goto out;
+	im.kind = opts->kind;
+	if (!opts->kind_given)
+		im.kind = crm_kind_guess((const char *const *)rec.fields, rec.nfields);
+	im.table = crm_kind_name(im.kind);
+	im.fields = crm_fields(im.kind, &im.nfields);
+	im.vals = calloc(im.nfields, sizeof(*im.vals));
+	if (!im.vals) {
+		s = nomem(err);
+		goto out;
+	}
+	s = map_columns(&im, &rec, err);
+	if (s)
+		goto out;
+	report_mapping(&im, !opts->kind_given);
+	if (im.kind == CRM_KIND_ORDERS) {
+		s = crm_db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
+				"order_key TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+				"DELETE FROM temp.crm_import_lines", err);
+		if (s)
+			goto out;
+	}
+	s = build_statements(&im, err);
+	if (!s)
+		s = check_fresh(&im, err);
+	if (s)
+		goto out;
+
+	while ((s = crm_csv_read(r, &rec, err)) != CRM_EOF) {
+		im.rec = &rec;
+		if (s == CRM_ERR_CSV || s == CRM_ERR_ENCODING || s == CRM_ERR_TOOBIG) {
+			stats->read++;
+			s = reject(&im, NULL, NULL, err->message, err);
+		} else if (s == CRM_OK && all_empty(&rec)) {
+			stats->blank++;
+		} else if (s == CRM_OK) {
+			stats->read++;
+			s = import_record(&im, err);
+		}
+		if (s)
+			break;
+		if (sink && sink->progress && (++rows & 1023) == 0)
+			sink->progress(sink->ctx, crm_csv_bytes_read(r), rows);
+	}
+	if (s == CRM_EOF)
+		s = CRM_OK;
+	if (!s && sink && sink->progress)
+		sink->progress(sink->ctx, crm_csv_bytes_read(r), rows);
+	stats->encoding = crm_encoding_name(crm_csv_encoding(r));
+	if (crm_csv_encoding(r) == CRM_ENC_AUTO)
+		stats->encoding = "ascii";
+	else if (crm_csv_encoding(r) == CRM_ENC_UTF8 && crm_csv_had_bom(r))
+		stats->encoding = "utf-8-bom";
+out:
+	if (s && err && !err->file[0])
+		snprintf(err->file, sizeof(err->file), "%s", name);
+	importer_release(&im);
+	crm_csv_reader_free(r);
+	return s;
+}

@@ -1,0 +1,100 @@
+/*
+ * The import engine: one CSV export into the database, inside the caller's
+ * write transaction.
+ *
+ * Each record belongs to (source, key). A record seen before is compared,
+ * column by column, with what the same source sent last time (the raw row
+ * kept with it): only fields whose source value changed are written, each
+ * logged with its old and new value, so re-importing an unchanged file
+ * changes nothing, and a later cleanse of a value is not undone by the
+ * next import of the same export.
+ */
+#ifndef CRM_IMPORT_H
+#define CRM_IMPORT_H
+
+#include <stdio.h>
+
+#include "audit.h"
+#include "csvio.h"
+#include "db.h"
+#include "error.h"
+#include "fields.h"
+
+struct crm_import_map {
+	const char *column;   /* a header of the file */
+	const char *field;    /* a field of the kind, "extra", or "-" to ignore */
+};
+
+struct crm_import_options {
+	enum crm_kind kind;
+	int kind_given;               /* 0: guess from the headers */
+	const char *source;           /* the records' source (required) */
+	const char *customer_source;  /* orders, interactions: NULL means source */
+	const char *key_column;       /* NULL: the column the catalogue names key */
+	const struct crm_import_map *maps;
+	size_t nmaps;
+	enum crm_encoding encoding;
+	int lenient;                  /* store rows with bad fields, fields emptied */
+	size_t max_field;             /* 0: the reader's default */
+};
+
+struct crm_import_stats {
+	unsigned long read;           /* records after the header, blank ones excluded */
+	unsigned long added;          /* new records */
+	unsigned long updated;        /* records with at least one field changed */
+	unsigned long unchanged;
+	unsigned long rejected;       /* records not stored */
+	unsigned long field_errors;   /* lenient: fields left empty */
+	unsigned long blank;          /* rows with every field empty, skipped */
+	unsigned long new_customers;  /* customers created for unknown customer keys */
+	unsigned long changes;        /* rows written to the changes log */
+	const char *encoding;         /* what the file turned out to be */
+};
+
+/* How the columns were mapped, reported once per file after its header. */
+struct crm_import_column {
+	const char *header;
+	const char *field;            /* field name, "extra" or "-" (ignored) */
+	int by_user;                  /* --map or --key said so */
+};
+
+struct crm_import_mapping {
+	enum crm_kind kind;
+	int kind_guessed;
+	const struct crm_import_column *columns;
+	size_t ncolumns;
+	int hashed_key;               /* no key column: the key is a hash of the row */
+};
+
+/* One problem with one record (or, when lenient, with one stored field). */
+struct crm_import_problem {
+	unsigned long line;
+	const char *column;           /* header, or NULL for the whole record */
+	const char *value;            /* the offending value, or NULL */
+	const char *reason;
+	const char *raw;              /* the record's lines as read */
+	size_t raw_len;
+	int stored;                   /* lenient: the record was stored anyway */
+};
+
+struct crm_import_sink {
+	void *ctx;
+	/* Each may be NULL. A failure of problem() aborts the import. */
+	void (*mapping)(void *ctx, const struct crm_import_mapping *m);
+	enum crm_status (*problem)(void *ctx, const struct crm_import_problem *p,
+				   struct crm_error *err);
+	void (*progress)(void *ctx, unsigned long long bytes, unsigned long rows);
+};
+
+/*
+ * Imports the CSV on fp (name for messages) into db inside the caller's
+ * open write transaction, logging every change to run. Rejected records go
+ * to sink->problem. Returns CRM_OK (rejects are not failures: see
+ * stats->rejected), or a failure after which the caller must roll back.
+ */
+enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *fp,
+				const char *name, const struct crm_import_options *opts,
+				const struct crm_import_sink *sink,
+				struct crm_import_stats *stats, struct crm_error *err);
+
+#endif

@@ -1,0 +1,523 @@
+/*
+ * crm import: CSV exports into the database. Each file is one transaction;
+ * the whole command is one run in the log. Rejected rows go to a rejects
+ * file beside the input, with line, column and reason.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "subcommands.h"
+#include "fields.h"
+#include "import.h"
+#include "progress.h"
+#include "banned.h"
+
+const char crm_import_usage[] =
+	"usage: crm import [--kind <kind>] [--source <name>] [--customer-source <name>]\n"
+	"                  [--key <column>] [--map <column>=<field>]... [--encoding <enc>]\n"
+	"                  [--rejects <file>] [--strict | --lenient] [--dry-run] <file>...\n"
+	"\n"
+	"  --kind <kind>            customers, orders or interactions (default: guessed)\n"
+	"  --source <name>          the system the file comes from (default: file name)\n"
+	"  --customer-source <name> where the customer keys of orders live (default: --source)\n"
+	"  --key <column>           the column that identifies a record in its source\n"
+	"  --map <column>=<field>   map a column to a field, to extra, or to - (ignore)\n"
+	"  --encoding <enc>         auto, utf-8 or cp932 (default: auto)\n"
+	"  --rejects <file>         where rejected rows go (default: FILE.rejects.csv)\n"
+	"  --strict                 any rejected row aborts its file, storing nothing\n"
+	"  --lenient                store rows with bad fields, leaving those fields empty\n"
+	"  --dry-run                do everything, report, then roll back\n";
+
+struct import_cli {
+	struct crm_ctx *ctx;
+	struct crm_import_options opt;
+	struct crm_import_map *maps;
+	const char *rejects_opt;
+	int strict, dry_run;
+
+	/* The file being imported. */
+	const char *file;
+	char *rejects_path;
+	FILE *rejects_fp;
+	struct crm_csv_writer *rejects;
+	int rejects_failed;
+	struct crm_progress bar;
+	unsigned long problems;
+	const char *customer_source;   /* for the summary */
+	char *source_copy;             /* the default source, kept for the summary */
+};
+
+/* Thousands separators, for summaries people read: 10,000. */
+static const char *num(unsigned long n, char *buf, size_t size)
+{
+	char tmp[32];
+	size_t len, i, o = 0;
+
+	snprintf(tmp, sizeof(tmp), "%lu", n);
+	len = strlen(tmp);
+	for (i = 0; i < len && o + 2 < size; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* "dir/sfa-export.csv" -> "sfa-export". */
+static char *base_name(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	const char *dot;
+	char *s;
+
+	b = b ? b + 1 : path;
+	dot = strrchr(b, '.');
+	s = strdup(b);
+	if (s && dot && dot != b)
+		s[dot - b] = '\0';
+	return s;
+}
+
+/* FILE.rejects.csv beside FILE (its .csv, .tsv or .txt replaced). */
+static char *rejects_path_for(const char *file)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
+	size_t stem = strlen(file);
+
+	if (!strcmp(file, "-"))
+		return strdup("stdin.rejects.csv");
+	if (dot && (!slash || dot > slash + 1) &&
+	    (!strcmp(dot, ".csv") || !strcmp(dot, ".CSV") || !strcmp(dot, ".tsv") ||
+	     !strcmp(dot, ".txt")))
+		stem = (size_t)(dot - file);
+	if (crm_strbuf_add(&sb, file, stem) || crm_strbuf_addstr(&sb, ".rejects.csv")) {
+		crm_strbuf_release(&sb);
+		return NULL;
+	}
+	return crm_strbuf_detach(&sb, NULL);
+}
+
+static void print_mapping(void *vctx, const struct crm_import_mapping *m)
+{
+	struct import_cli *cli = vctx;
+	size_t c;
+
+	if (cli->ctx->quiet)
+		return;
+	fprintf(stderr, "crm import: %s: %s%s\n", cli->file, crm_kind_name(m->kind),
+		m->kind_guessed ? " (guessed from the headers; --kind to choose)" : "");
+	if (cli->ctx->verbose) {
+		for (c = 0; c < m->ncolumns; c++)
+			fprintf(stderr, "  %s -> %s%s\n", m->columns[c].header, m->columns[c].field,
+				m->columns[c].by_user ? " (given)" : "");
+	} else {
+		fprintf(stderr, "  columns:");
+		for (c = 0; c < m->ncolumns; c++)
+			fprintf(stderr, " %s=%s", m->columns[c].header, m->columns[c].field);
+		fputc('\n', stderr);
+	}
+	if (m->hashed_key)
+		fprintf(stderr, "  no key column: each row is known by a hash of its content\n");
+}
+
+static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *err)
+{
+	static const char *const header[] = { "file", "line", "column", "value", "reason", "record" };
+	struct crm_csv_write_options wo = { .encoding = CRM_ENC_UTF8_BOM, .crlf = 1 };
+	enum crm_status s;
+
+	cli->rejects_fp = fopen(cli->rejects_path, "w");
+	if (!cli->rejects_fp)
+		return crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
+				     cli->rejects_path, strerror(errno));
+	s = crm_csv_writer_open(&cli->rejects, cli->rejects_fp, &wo, err);
+	if (!s)
+		s = crm_csv_write_record(cli->rejects, header, NULL, 6, err);
+	return s;
+}
+
+/* Each problem goes to the rejects file: nothing read is ever just dropped. */
+static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p,
+				  struct crm_error *err)
+{
+	struct import_cli *cli = vctx;
+	const char *fields[6];
+	size_t lens[6];
+	char line[32];
+	enum crm_status s;
+	int i;
+
+	cli->problems++;
+	if (!cli->rejects) {
+		s = open_rejects(cli, err);
+		if (s)
+			return s;
+	}
+	snprintf(line, sizeof(line), "%lu", p->line);
+	fields[0] = cli->file;
+	fields[1] = line;
+	fields[2] = p->column ? p->column : "";
+	fields[3] = p->value ? p->value : "";
+	fields[4] = p->stored ? NULL : p->reason;
+	fields[5] = p->raw;
+	for (i = 0; i < 6; i++)
+		lens[i] = fields[i] ? strlen(fields[i]) : 0;
+	lens[5] = p->raw_len;
+	/* A record's raw text ends with its line break: not part of the record. */
+	while (lens[5] && (p->raw[lens[5] - 1] == '\n' || p->raw[lens[5] - 1] == '\r'))
+		lens[5]--;
+	if (p->stored) {
+		static char buf[1024];
+
+		snprintf(buf, sizeof(buf), "stored with this field empty: %s", p->reason);
+		fields[4] = buf;
+		lens[4] = strlen(buf);
+	}
+	s = crm_csv_write_record(cli->rejects, fields, lens, 6, err);
+	if (s == CRM_ERR_UNREPRESENTABLE || s == CRM_ERR_ENCODING || s == CRM_ERR_INVALID) {
+		/* A NUL or a bad byte in the raw text: keep the reason, drop the raw text. */
+		fields[5] = "(the record's text cannot be written: see the input file)";
+		lens[5] = strlen(fields[5]);
+		s = crm_csv_write_record(cli->rejects, fields, lens, 6, err);
+	}
+	if (cli->ctx->verbose && !cli->ctx->quiet)
+		fprintf(stderr, "crm import: %s:%lu: %s%s%s%s\n", cli->file, p->line,
+			p->column ? "column " : "", p->column ? p->column : "",
+			p->column ? ": " : "", fields[4]);
+	return s;
+}
+
+static void on_progress(void *vctx, unsigned long long bytes, unsigned long rows)
+{
+	struct import_cli *cli = vctx;
+
+	crm_progress_update(&cli->bar, bytes, rows);
+}
+
+static enum crm_status close_rejects(struct import_cli *cli, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+
+	if (cli->rejects) {
+		s = crm_csv_writer_close(cli->rejects, err);
+		cli->rejects = NULL;
+	}
+	if (cli->rejects_fp && fclose(cli->rejects_fp) != 0 && !s)
+		s = crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
+				  cli->rejects_opt ? cli->rejects_opt : cli->rejects_path,
+				  strerror(errno));
+	cli->rejects_fp = NULL;
+	return s;
+}
+
+static void summary(struct import_cli *cli, const struct crm_import_stats *st, int aborted)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+
+	if (cli->ctx->quiet && !st->rejected)
+		return;
+	fprintf(stderr, "%s%s: %s rows: %s new, %s updated, %s unchanged, %s rejected",
+		cli->dry_run ? "dry run: " : "", cli->file, num(st->read, a, sizeof(a)),
+		num(st->added, b, sizeof(b)), num(st->updated, c, sizeof(c)),
+		num(st->unchanged, d, sizeof(d)), num(st->rejected, e, sizeof(e)));
+	if (st->rejected || st->field_errors)
+		fprintf(stderr, " (%s)", cli->rejects_path);
+	if (st->field_errors)
+		fprintf(stderr, ", %s fields left empty", num(st->field_errors, a, sizeof(a)));
+	if (st->new_customers)
+		fprintf(stderr, ", %s new customer%s for customer keys unknown in source '%s'",
+			num(st->new_customers, a, sizeof(a)), st->new_customers == 1 ? "" : "s",
+			cli->customer_source);
+	if (aborted)
+		fputs("; --strict: nothing of this file was stored", stderr);
+	else if (!st->added && !st->updated && !cli->dry_run)
+		fputs("; nothing changed", stderr);
+	fputc('\n', stderr);
+}
+
+static void add_counts(struct crm_import_stats *sum, const struct crm_import_stats *st)
+{
+	sum->read += st->read;
+	sum->added += st->added;
+	sum->updated += st->updated;
+	sum->unchanged += st->unchanged;
+	sum->rejected += st->rejected;
+	sum->field_errors += st->field_errors;
+	sum->blank += st->blank;
+	sum->new_customers += st->new_customers;
+	sum->changes += st->changes;
+}
+
+/* Imports one file in its own transaction (or the dry run's). */
+static enum crm_status import_one(struct import_cli *cli, struct crm_audit *run,
+				  struct crm_import_stats *st, int *aborted, struct crm_error *err)
+{
+	struct crm_import_sink sink = { cli, print_mapping, on_problem, on_progress };
+	struct crm_db *db = cli->ctx->db;
+	char *source = NULL;
+	enum crm_status s, s2;
+	struct stat sb;
+	FILE *fp;
+
+	*aborted = 0;
+	cli->problems = 0;
+	fp = strcmp(cli->file, "-") ? fopen(cli->file, "rb") : stdin;
+	if (!fp)
+		return crm_error_set(err, CRM_ERR_IO, "cannot open '%s': %s", cli->file,
+				     strerror(errno));
+	if (!cli->opt.source) {
+		source = strcmp(cli->file, "-") ? base_name(cli->file) : strdup("stdin");
+		if (!source) {
+			if (fp != stdin)
+				fclose(fp);
+			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		}
+	}
+	cli->rejects_path = cli->rejects_opt ? strdup(cli->rejects_opt) : rejects_path_for(cli->file);
+	crm_progress_start(&cli->bar, stderr, cli->ctx->progress, cli->file,
+			   fp != stdin && fstat(fileno(fp), &sb) == 0 ? (unsigned long long)sb.st_size : 0);
+	{
+		struct crm_import_options o = cli->opt;
+
+		if (source)
+			o.source = source;
+		cli->customer_source = o.customer_source ? o.customer_source : o.source;
+		s = cli->rejects_path ? crm_import_file(db, run, fp, cli->file, &o, &sink, st, err)
+				      : crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	}
+	crm_progress_done(&cli->bar);
+	if (fp != stdin)
+		fclose(fp);
+	free(cli->source_copy);
+	cli->source_copy = source;
+	/* A --rejects file collects every input's rejects: closed at the end. */
+	if (!cli->rejects_opt) {
+		s2 = close_rejects(cli, s ? NULL : err);
+		if (!s)
+			s = s2;
+	}
+	if (!s && cli->strict && st->rejected)
+		*aborted = 1;
+	return s;
+}
+
+static int parse_args(struct import_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "kind", required_argument, NULL, 'k' },
+		{ "source", required_argument, NULL, 's' },
+		{ "customer-source", required_argument, NULL, 'C' },
+		{ "key", required_argument, NULL, 'K' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "rejects", required_argument, NULL, 'r' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "lenient", no_argument, NULL, 'L' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			if (crm_kind_parse(optarg, &cli->opt.kind))
+				return crm_usage_error("import", crm_import_usage,
+						       "--kind must be customers, orders or interactions, not '%s'",
+						       optarg);
+			cli->opt.kind_given = 1;
+			break;
+		case 's':
+			if (!*optarg)
+				return crm_usage_error("import", crm_import_usage, "--source needs a name");
+			cli->opt.source = optarg;
+			break;
+		case 'C':
+			cli->opt.customer_source = optarg;
+			break;
+		case 'K':
+			cli->opt.key_column = optarg;
+			break;
+		case 'm': {
+			char *eq = strchr(optarg, '=');
+			struct crm_import_map *m;
+
+			if (!eq || eq == optarg || !eq[1])
+				return crm_usage_error("import", crm_import_usage,
+						       "--map takes COLUMN=FIELD, not '%s'", optarg);
+			m = realloc(cli->maps, (cli->opt.nmaps + 1) * sizeof(*m));
+			if (!m)
+				return CRM_EXIT_FAILED;
+			cli->maps = m;
+			*eq = '\0';
+			m[cli->opt.nmaps].column = optarg;
+			m[cli->opt.nmaps].field = eq + 1;
+			cli->opt.nmaps++;
+			break;
+		}
+		case 'e':
+			if (crm_encoding_parse(optarg, &cli->opt.encoding) ||
+			    cli->opt.encoding == CRM_ENC_UTF8_BOM)
+				return crm_usage_error("import", crm_import_usage,
+						       "--encoding must be auto, utf-8 or cp932, not '%s'",
+						       optarg);
+			break;
+		case 'r':
+			cli->rejects_opt = optarg;
+			break;
+		case 'S': cli->strict = 1; break;
+		case 'L': cli->opt.lenient = 1; break;
+		case 'n': cli->dry_run = 1; break;
+		case 'h':
+			fputs(crm_import_usage, stdout);
+			return -1;
+		case ':':
+			return crm_usage_error("import", crm_import_usage, "option '%s' needs a value",
+					       argv[optind - 1]);
+		default:
+			return crm_usage_error("import", crm_import_usage, "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	cli->opt.maps = cli->maps;
+	if (cli->strict && cli->opt.lenient)
+		return crm_usage_error("import", crm_import_usage,
+				       "--strict and --lenient contradict each other");
+	if (optind >= argc)
+		return crm_usage_error("import", crm_import_usage, "no file to import");
+	return 0;
+}
+
+static char *counts_json(const struct crm_import_stats *s, int files)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+
+	if (crm_strbuf_addf(&sb, "{\"files\":%d,\"read\":%lu,\"new\":%lu,\"updated\":%lu,"
+			    "\"unchanged\":%lu,\"rejected\":%lu,\"fields_emptied\":%lu,"
+			    "\"blank\":%lu,\"new_customers\":%lu,\"changes\":%lu}", files, s->read,
+			    s->added, s->updated, s->unchanged, s->rejected, s->field_errors,
+			    s->blank, s->new_customers, s->changes)) {
+		crm_strbuf_release(&sb);
+		return NULL;
+	}
+	return crm_strbuf_detach(&sb, NULL);
+}
+
+/* Records the run's end in its own short transaction. */
+static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, const char *status,
+				  const struct crm_import_stats *sum, int files, struct crm_error *err)
+{
+	char *counts = counts_json(sum, files);
+	enum crm_status s;
+
+	if (!counts)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	s = crm_db_in_transaction(db) ? CRM_OK : crm_db_begin(db, err);
+	if (!s)
+		s = crm_audit_finish(run, status, counts, err);
+	if (!s)
+		s = crm_db_commit(db, err);
+	else
+		crm_db_rollback(db);
+	free(counts);
+	return s;
+}
+
+int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
+{
+	struct import_cli cli = { .ctx = ctx };
+	struct crm_import_stats sum = { 0 };
+	struct crm_audit *run = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int rc, i, files = 0, any_aborted = 0;
+
+	crm_error_clear(&err);
+	rc = parse_args(&cli, argc, argv);
+	if (rc) {
+		free(cli.maps);
+		return rc < 0 ? CRM_EXIT_OK : rc;
+	}
+	s = crm_open_db(ctx, &err);
+	if (!s)
+		s = crm_db_set_cache_mb(ctx->db, getenv("XCACHE") ? (int)strtol(getenv("XCACHE"), NULL, 10) : 64, &err);
+	/* The run: its own transaction, or the dry run's only one. */
+	if (!s)
+		s = crm_db_begin(ctx->db, &err);
+	if (!s) {
+		s = crm_audit_start(ctx->db, "import", ctx->argc, ctx->argv, &run, &err);
+		if (!s && !cli.dry_run)
+			s = crm_db_commit(ctx->db, &err);
+		else if (s)
+			crm_db_rollback(ctx->db);
+	}
+	for (i = optind; !s && i < argc; i++) {
+		struct crm_import_stats st;
+		int aborted;
+
+		cli.file = argv[i];
+		if (!cli.dry_run)
+			s = crm_db_begin(ctx->db, &err);
+		if (!s)
+			s = import_one(&cli, run, &st, &aborted, &err);
+		if (!s && !cli.dry_run) {
+			if (aborted)
+				crm_db_rollback(ctx->db);
+			else
+				s = crm_db_commit(ctx->db, &err);
+			if (!s && !aborted)
+				crm_db_checkpoint(ctx->db);
+		}
+		if (s && !cli.dry_run)
+			crm_db_rollback(ctx->db);
+		if (!s) {
+			files++;
+			any_aborted |= aborted;
+			summary(&cli, &st, aborted);
+			add_counts(&sum, &st);
+		}
+		free(cli.rejects_path);
+		cli.rejects_path = NULL;
+	}
+	if (cli.dry_run) {
+		crm_db_rollback(ctx->db);
+	} else if (run) {
+		struct crm_error e2;
+		enum crm_status f = finish_run(ctx->db, run, s ? "failed" : sum.rejected ? "rejected" : "ok",
+					       &sum, files, &e2);
+
+		if (!s && f) {
+			s = f;
+			err = e2;
+		}
+	}
+	{
+		struct crm_error e3;
+
+		if (close_rejects(&cli, &e3) && !s) {
+			s = e3.code;
+			err = e3;
+		}
+	}
+	crm_audit_free(run);
+	free(cli.maps);
+	free(cli.source_copy);
+	if (s) {
+		rc = crm_report("import", &err);
+		if (s == CRM_ERR_INVALID)
+			rc = CRM_EXIT_USAGE; /* --map or --key named what is not there */
+		if (files)
+			fprintf(stderr, "crm import: the %d file%s before it %s imported\n", files,
+				files == 1 ? "" : "s", files == 1 ? "was" : "were");
+		return rc;
+	}
+	/* Rejected rows, an aborted file or emptied fields: a human should look. */
+	return sum.rejected || any_aborted || sum.field_errors ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
+}

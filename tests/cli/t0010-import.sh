@@ -1,0 +1,168 @@
+#!/bin/sh
+# crm import: Japanese headers without --map, typed values at the door,
+# rejects with line and reason, re-import idempotence, one-field updates,
+# CP932, orders and interactions, --strict, --lenient, --dry-run.
+. "$SRCDIR/tests/cli/lib.sh"
+
+plan 48
+
+data=$SRCDIR/tests/data/import
+cp "$data"/*.csv .
+q() { sqlite3 crm.db "$@"; }
+
+check 'a file with bad rows imports the good ones, exit 3' 3 empty \
+	'match:^customers.csv: 8 rows: 5 new, 0 updated, 0 unchanged, 3 rejected \(customers.rejects.csv\)$' \
+	"$CRM" import --source shop customers.csv
+check 'the mapping of the Japanese headers is printed' any empty \
+	'match:顧客番号=source_key 氏名=name フリガナ=name_kana .* 備考=extra$' \
+	"$CRM" import --dry-run --source shop customers.csv
+check 'the kind guess is said' any empty 'match:customers.csv: customers \(guessed from the headers' \
+	"$CRM" import --dry-run --source shop customers.csv
+printf '%s\r\n' \
+	'﻿file,line,column,value,reason,record' \
+	'customers.csv,7,,,no name: a customer needs a full name (氏名) or at least a family name (姓),"C005,,,,nobody@example.com,,,,,,,,"' \
+	"customers.csv,8,メールアドレス,jiro@@example.com,column メールアドレス: 'jiro@@example.com' is not an email address: it has 2 '@'; column 電話番号: '03-1234-567a' has a letter: a; column 生年月日: '2023/02/30' is not a date that exists,\"C006,鈴木 次郎,,,jiro@@example.com,03-1234-567a,,,,2023/02/30,男,可,\"" \
+	'customers.csv,11,,,ragged row: 2 fields where 13 were expected,"C008,中村 健"' > want-rejects
+assert 'the rejects file gives line, column, value, reason and the record' cmp want-rejects customers.rejects.csv
+
+check 'dates are stored ISO 8601, eras converted' 0 \
+	'inline:C001|1985-04-03
+C002|1990-01-02
+C003|1990-01-02
+C004|1979-06-30
+C007|2020-05-01' empty \
+	q "SELECT s.source_key, c.birthdate FROM customers c JOIN source_records s ON s.customer_id = c.id ORDER BY 1"
+check 'flags and gender take their canonical form' 0 \
+	'inline:1|male
+0|female
+1|male
+1|male
+|female' empty q "SELECT consent_email, gender FROM customers ORDER BY id"
+check 'email, phone and postal code are validated but stored as given' 0 \
+	'inline:ｈａｎａｋｏ＠example.jp|０９０－１２３４－５６７８|〒530-0001' empty \
+	q "SELECT email, phone, postal_code FROM customers WHERE id = 2"
+check 'a foreign record keeps its postal code as given' 0 'inline:SW1A 1AA|UK' empty \
+	q "SELECT postal_code, country FROM customers WHERE name = 'Smith John'"
+check 'columns that map to no field go to extra, multi-line values intact' 0 \
+	'inline:{"備考":"二行の\nメモ～"}' empty q "SELECT extra FROM customers WHERE id = 3"
+check 'the original row is kept as read' 0 'inline:ｻﾄｳ ﾊﾅｺ|㈱テスト①' empty \
+	q "SELECT json_extract(raw, '\$.フリガナ'), json_extract(raw, '\$.会社名') FROM source_records WHERE source_key = 'C002'"
+check 'the import is one run with its counts' 0 \
+	'inline:import|rejected|{"files":1,"read":8,"new":5,"updated":0,"unchanged":0,"rejected":3,"fields_emptied":0,"blank":0,"new_customers":0,"changes":10}' \
+	empty q "SELECT command, status, counts FROM runs"
+check 'inserts are logged as ranges of rows' 0 'inline:customers|insert|1|5
+source_records|insert|1|5' empty q "SELECT tbl, op, row_id, new_value FROM changes ORDER BY id"
+
+# The same file again: nothing changes, and the log says nothing either.
+before=$(q "SELECT count(*) FROM changes")
+check 'importing the same file twice changes nothing the second time' 3 empty \
+	'match:^customers.csv: 8 rows: 0 new, 0 updated, 5 unchanged, 3 rejected \(customers.rejects.csv\); nothing changed$' \
+	"$CRM" import --source shop customers.csv
+check '... and adds no changes rows' 0 "inline:$before" empty q "SELECT count(*) FROM changes"
+
+# One field of one row changed at the source: one update, old and new logged.
+sed 's/taro@example.co.jp/taro.yamada@example.co.jp/' customers.csv > edited.csv
+check 'one changed field is one update' 3 empty \
+	'match:^edited.csv: 8 rows: 0 new, 1 updated, 4 unchanged, 3 rejected' \
+	"$CRM" import --source shop edited.csv
+check '... logged as one customers change with old and new value' 0 \
+	'inline:customers|1|update|email|taro@example.co.jp|taro.yamada@example.co.jp' empty \
+	q "SELECT tbl, row_id, op, field, old_value, new_value FROM changes WHERE run_id = 3 AND tbl = 'customers'"
+check '... and the source row kept as read is replaced, logged too' 0 \
+	'inline:source_records|raw|taro@example.co.jp|taro.yamada@example.co.jp' empty \
+	q "SELECT tbl, field, json_extract(old_value, '\$.メールアドレス'), json_extract(new_value, '\$.メールアドレス') FROM changes WHERE run_id = 3 AND tbl <> 'customers'"
+check '... and updated_at is the run'"'"'s start' 0 'inline:1' empty \
+	q "SELECT c.updated_at = r.started_at FROM customers c, runs r WHERE c.id = 1 AND r.id = 3"
+
+# CP932 with CRLF, as Excel on Japanese Windows writes it.
+check 'a CP932 export imports without options' 3 empty \
+	'match:^customers-cp932.csv: 8 rows: 5 new, 0 updated, 0 unchanged, 3 rejected' \
+	"$CRM" import --source excel customers-cp932.csv
+check '... to the same values as the UTF-8 one' 0 'inline:0' empty \
+	q "SELECT count(*) FROM (SELECT name, company, extra, birthdate FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'excel' EXCEPT SELECT name, company, extra, birthdate FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'shop')"
+check '... with ㈱ ① ～ 髙 decoded as CP932 has them' 0 'inline:㈱テスト①|髙橋 一郎' empty \
+	q "SELECT (SELECT company FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'excel' AND source_key = 'C002'), (SELECT name FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'excel' AND source_key = 'C003')"
+check 'forcing the wrong encoding fails on the header, naming the byte' 1 empty \
+	'inline:crm import: customers-cp932.csv:1: column 1: bad header: invalid UTF-8 byte 0x8C at character 1' \
+	"$CRM" import --source forced --encoding utf-8 customers-cp932.csv
+check '... and stores nothing' 0 'inline:0' empty q "SELECT count(*) FROM source_records WHERE source = 'forced'"
+
+# Orders: lines, exact money, returns and cancellations, customers by key.
+check 'orders find their customers through the same source' 3 empty \
+	"match:^orders.csv: 8 rows: 6 new, 0 updated, 0 unchanged, 2 rejected \\(orders.rejects.csv\\), 1 new customer for customer keys unknown in source 'shop'$" \
+	"$CRM" import --source shop orders.csv
+check '... with lines, exact amounts and statuses' 0 'inline:A-1001|1|2025-07-23|12000000|2|24000000|ok|C001
+A-1001|2|2025-07-23T10:30:00|9800000|1|9800000|ok|C001
+A-1002|1|2025-08-01|15000000|1|15000000|ok|C002
+C1003|1|2025-09-12|28000000|-1|-28000000|cancelled|C003
+A-1004|1|2025-09-20|28000000|-1|-28000000|returned|C003
+A-1005|1|2025-10-05|50000000|1|50000000|ok|C999' empty \
+	q "SELECT o.order_key, o.line, o.ordered_at, o.unit_price, o.quantity, o.amount, o.status, s.source_key FROM orders o JOIN source_records s ON s.customer_id = o.customer_id AND s.source = 'shop' ORDER BY o.id"
+assert '... and lines without a customer or with a bad date are rejected' \
+	grep -q "^orders.csv,9,注文日,2025/02/30,column 注文日: '2025/02/30' is not a date that exists" orders.rejects.csv
+check 'orders imported again change nothing' 3 empty 'match:0 new, 0 updated, 6 unchanged, 2 rejected' \
+	"$CRM" import --source shop orders.csv
+
+check 'interactions import with their customers' 0 empty \
+	'match:^interactions.csv: 2 rows: 2 new, 0 updated, 0 unchanged, 0 rejected$' \
+	"$CRM" import --source shop interactions.csv
+check '... keeping a multi-line body' 0 'inline:2025-07-01T09:00:00|届きません,
+至急確認を|C001' empty \
+	q "SELECT i.at, i.body, s.source_key FROM interactions i JOIN source_records s ON s.customer_id = i.customer_id AND s.source = 'shop' WHERE i.source_key = 'Q1'"
+
+check 'English export headers map without --map' 0 empty \
+	'match:rec_id=source_key given_name=given_name surname=family_name street_number=address address_1=address address_2=address suburb=city postcode=postal_code state=prefecture date_of_birth=birthdate soc_sec_id=extra$' \
+	"$CRM" import --source febrl febrl.csv
+check '... address columns joined, a foreign state keeps its postcode' 0 \
+	'inline:michaela|neumann|8 stanley street miami|winston hills|4223|nsw|1915-11-11|{"soc_sec_id":"5304218"}' \
+	empty q "SELECT given_name, family_name, address, city, postal_code, prefecture, birthdate, extra FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source_key = 'rec-1-org'"
+
+# --strict, --lenient, --dry-run
+n=$(q "SELECT count(*) FROM customers")
+check '--strict: any reject aborts the file' 3 empty \
+	'match:3 rejected .*; --strict: nothing of this file was stored$' \
+	"$CRM" import --strict --source strict customers.csv
+check '... and nothing of it was stored' 0 "inline:$n" empty q "SELECT count(*) FROM customers"
+check '--lenient stores rows with bad fields left empty' 3 empty \
+	'match:^customers.csv: 8 rows: 6 new, 0 updated, 0 unchanged, 2 rejected \(customers.rejects.csv\), 3 fields left empty$' \
+	"$CRM" import --lenient --source lenient customers.csv
+check '... the bad fields empty, the rest stored' 0 'inline:鈴木 次郎|||1' empty \
+	q "SELECT name, email, birthdate, consent_email FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'lenient' AND s.source_key = 'C006'"
+assert '... and each field error listed' grep -q "stored with this field empty: '2023/02/30' is not a date that exists" customers.rejects.csv
+runs=$(q "SELECT count(*) FROM runs")
+check '--dry-run reports all' 3 empty 'match:^dry run: customers.csv: 8 rows: 5 new' \
+	"$CRM" import --dry-run --source dry customers.csv
+check '... and commits nothing, not even its run' 0 "inline:$runs|0" empty \
+	q "SELECT count(*), (SELECT count(*) FROM source_records WHERE source = 'dry') FROM runs"
+
+# Options and bad input.
+check '--map COLUMN=- ignores a column, COLUMN=FIELD maps one' 3 empty \
+	'match:会社名=title .*備考=-$' "$CRM" import --dry-run --source m --map 備考=- --map 会社名=title customers.csv
+check '--map to a field that does not exist is a usage error' 2 empty \
+	"match:--map '会社名=nosuch': customers has no field 'nosuch'" \
+	"$CRM" import --source m --map 会社名=nosuch customers.csv
+check '--key names a column that is not there' 2 empty "match:--key 'nosuch': the file has no such column" \
+	"$CRM" import --source m --key nosuch customers.csv
+printf 'name,city\n山田,東京\n佐藤,大阪\n' > nokey.csv
+check 'without a key column the row is its own key' 0 empty 'match:2 new.*no key column|no key column' \
+	"$CRM" import --source nokey nokey.csv
+check '... so importing it again changes nothing' 0 empty 'match:0 new, 0 updated, 2 unchanged' \
+	"$CRM" import --source nokey nokey.csv
+check -i nokey.csv 'standard input works with --source' 0 empty 'match:^-: 2 rows: 2 new' \
+	"$CRM" import --source piped -
+check 'one --rejects file collects the rejects of every input' 3 empty ignore \
+	"$CRM" import --source multi --rejects all.csv customers.csv orders.csv
+check '... all five of them' 0 'inline:customers.csv:7
+customers.csv:8
+customers.csv:11
+orders.csv:8
+orders.csv:9' empty sh -c "sed 1d all.csv | grep -o '^[a-z.]*,[0-9]*' | tr , :"
+check '-v says each reject with its reason' 3 empty \
+	"match:^crm import: customers.csv:11: ragged row: 2 fields where 13 were expected$" \
+	"$CRM" -v import --dry-run --source verbose customers.csv
+printf 'name,birthdate\n山田,2023/02/30\n' > lenient.csv
+check '--lenient with only emptied fields still asks a human to look (exit 3)' 3 empty \
+	'match:1 rows: 1 new, 0 updated, 0 unchanged, 0 rejected \(lenient.rejects.csv\), 1 fields left empty' \
+	"$CRM" import --lenient --source lenient2 lenient.csv
+
+finish

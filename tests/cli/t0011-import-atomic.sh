@@ -1,0 +1,61 @@
+#!/bin/sh
+# One file is one transaction: kill -9 at any moment leaves the database as
+# before that file or with all of it, never half; and a busy database makes
+# import wait or give up cleanly.
+. "$SRCDIR/tests/cli/lib.sh"
+
+[ -n "${BENCH_GEN:-}" ] && [ -x "$BENCH_GEN" ] || bail_out 'BENCH_GEN (the bench-gen program) is not set'
+kills=5
+plan $((kills * 2 + 4))
+
+"$BENCH_GEN" --rows 60000 --seed 7 --bad-rate 0 > big.csv
+"$CRM" -q import --source first "$SRCDIR/tests/data/import/customers.csv" 2>/dev/null
+base=$(sqlite3 crm.db 'SELECT count(*) FROM customers')
+
+# The whole file: how many customers it brings in, and how long it takes.
+cp crm.db ref.db
+start=$(date +%s%N)
+"$CRM" --db ref.db -q import --source big big.csv
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+whole=$(( $(sqlite3 ref.db 'SELECT count(*) FROM customers') - base ))
+diag "the whole file: $whole customers in $took ms"
+
+i=1
+while [ $i -le $kills ]; do
+	cp crm.db victim.db
+	rm -f victim.db-wal victim.db-shm
+	# Kill somewhere between the start and the end of the import.
+	at=$(( (took * i / (kills + 1)) + 5 ))
+	"$CRM" --db victim.db -q import --source big big.csv 2>/dev/null &
+	pid=$!
+	sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	check "kill -9 after $at ms: the database is intact" 0 'inline:ok' empty \
+		sqlite3 victim.db 'PRAGMA integrity_check'
+	n=$(( $(sqlite3 victim.db 'SELECT count(*) FROM customers') - base ))
+	s=$(sqlite3 victim.db "SELECT count(*) FROM source_records WHERE source = 'big'")
+	# A run that did not finish is left 'running', exactly when its file is out.
+	r=$(sqlite3 victim.db "SELECT count(*) FROM runs WHERE command = 'import' AND status = 'running'")
+	result $([ "$n" -eq "$s" ] && { { [ "$n" -eq 0 ] && [ "$r" -le 1 ]; } ||
+		{ [ "$n" -eq "$whole" ] && [ "$r" -eq 0 ]; }; } && echo 0 || echo 1) \
+		"... and the file is wholly out or wholly in ($n of $whole, $r runs left running)"
+	i=$((i + 1))
+done
+
+# A writer holding the database: import waits, or with a short timeout gives up.
+printf 'BEGIN IMMEDIATE;\n.shell touch held\n.shell sleep 2\nCOMMIT;\n' | sqlite3 crm.db >/dev/null &
+holder=$!
+while [ ! -e held ]; do sleep 0.05; done
+check 'with the database held, CRM_BUSY_TIMEOUT=200 gives exit 4' 4 empty \
+	'match:database is busy.*nothing was changed' \
+	env CRM_BUSY_TIMEOUT=200 "$CRM" -q import --source busy "$SRCDIR/tests/data/import/febrl.csv"
+check '... and stored nothing' 0 'inline:0' empty \
+	sqlite3 crm.db "SELECT count(*) FROM source_records WHERE source = 'busy'"
+check 'with the default timeout the import waits and succeeds' 0 empty empty \
+	"$CRM" -q import --source busy "$SRCDIR/tests/data/import/febrl.csv"
+wait $holder
+check '... all of it' 0 'inline:2' empty \
+	sqlite3 crm.db "SELECT count(*) FROM source_records WHERE source = 'busy'"
+
+finish
