@@ -462,8 +462,9 @@ static void report_mapping(struct importer *im, int guessed)
 		return;
 	for (c = 0; c < im->ncols; c++) {
 		cc[c].header = im->cols[c].header;
+		/* Customers keep unmapped columns in extra; all kinds in raw. */
 		cc[c].field = im->cols[c].ignored ? "-" : im->cols[c].field ? im->cols[c].field->name
-									     : "extra";
+			      : im->kind == CRM_KIND_CUSTOMERS ? "extra" : "raw";
 		cc[c].by_user = im->cols[c].by_user;
 	}
 	m.kind = im->kind;

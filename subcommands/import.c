@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "subcommands.h"
 #include "fields.h"
@@ -83,20 +84,46 @@ static char *base_name(const char *path)
 	return s;
 }
 
-/* FILE.rejects.csv beside FILE (its .csv, .tsv or .txt replaced). */
+/*
+ * Whether files may be made in dir. A directory with no write bit for
+ * anyone counts as read-only even for root, who access() lets through:
+ * such a directory (a shared data set, a mounted export) is not ours.
+ */
+static int writable_dir(const char *dir)
+{
+	struct stat st;
+
+	return access(dir, W_OK) == 0 && stat(dir, &st) == 0 && (st.st_mode & 0222);
+}
+
+/*
+ * FILE.rejects.csv beside FILE (its .csv, .tsv or .txt replaced), or in
+ * the current directory when FILE's directory is not writable.
+ */
 static char *rejects_path_for(const char *file)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
 	const char *slash = strrchr(file, '/'), *dot = strrchr(file, '.');
+	const char *start = file;
 	size_t stem = strlen(file);
 
 	if (!strcmp(file, "-"))
 		return strdup("stdin.rejects.csv");
+	if (slash) {
+		char *dir = strndup(file, slash == file ? 1 : (size_t)(slash - file));
+		int ok = dir && writable_dir(dir);
+
+		free(dir);
+		if (!ok) {
+			start = slash + 1;
+			stem -= (size_t)(start - file);
+		}
+	}
 	if (dot && (!slash || dot > slash + 1) &&
 	    (!strcmp(dot, ".csv") || !strcmp(dot, ".CSV") || !strcmp(dot, ".tsv") ||
 	     !strcmp(dot, ".txt")))
-		stem = (size_t)(dot - file);
-	if (crm_strbuf_add(&sb, file, stem) || crm_strbuf_addstr(&sb, ".rejects.csv")) {
+		stem = (size_t)(dot - start);
+	if (crm_strbuf_add(&sb, start, stem) || crm_strbuf_addstr(&sb, ".rejects.csv")) {
 		crm_strbuf_release(&sb);
 		return NULL;
 	}

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 48
+plan 49
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -160,6 +160,11 @@ orders.csv:9' empty sh -c "sed 1d all.csv | grep -o '^[a-z.]*,[0-9]*' | tr , :"
 check '-v says each reject with its reason' 3 empty \
 	"match:^crm import: customers.csv:11: ragged row: 2 fields where 13 were expected$" \
 	"$CRM" -v import --dry-run --source verbose customers.csv
+mkdir ro && cp customers.csv ro/ && chmod 555 ro
+check 'an input in a read-only directory gets its rejects file here' 3 empty \
+	'match:^ro/customers.csv: 8 rows: .*3 rejected \(customers.rejects.csv\)$' \
+	"$CRM" import --source ro ro/customers.csv
+chmod 755 ro
 printf 'name,birthdate\n山田,2023/02/30\n' > lenient.csv
 check '--lenient with only emptied fields still asks a human to look (exit 3)' 3 empty \
 	'match:1 rows: 1 new, 0 updated, 0 unchanged, 0 rejected \(lenient.rejects.csv\), 1 fields left empty' \

@@ -1,0 +1,57 @@
+#!/bin/sh
+# The import benchmark of the import issue, in one run on this machine:
+# crm import of N generated customer rows against sqlite3 .import of the
+# same file into an empty table (the baseline), with the ratio; then a
+# re-import of the same file (all unchanged), the CP932 copy, and the real
+# UCI Online Retail order lines from ../shared/data when present.
+#
+# usage: bench/import.sh [BUILD_DIR] [ROWS]     (defaults: build 1000000)
+set -eu
+
+build=${1:-build}
+rows=${2:-1000000}
+here=$(cd "$(dirname "$0")/.." && pwd)
+case $build in /*) ;; *) build=$here/$build ;; esac
+crm=$build/crm
+gen=$build/bench/bench-gen
+run=$build/bench/bench-runstat
+for f in "$crm" "$gen" "$run"; do
+	[ -x "$f" ] || { echo "bench/import.sh: $f is missing: build first" >&2; exit 1; }
+done
+command -v sqlite3 >/dev/null || { echo "bench/import.sh: sqlite3 is needed" >&2; exit 1; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+
+secs() { sed -n 's/^[^:]*: \([0-9.]*\) s, \([0-9]*\) KB.*/\1/p' "$1"; }
+rss() { sed -n 's/^[^:]*: [0-9.]* s, \([0-9]*\) KB.*/\1/p' "$1"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+echo "== $rows generated customer rows ($("$gen" --help 2>&1 | head -1 | cut -c1-20)...)"
+"$gen" --rows "$rows" --seed 1 > customers.csv
+"$gen" --rows "$rows" --seed 1 --encoding cp932 --crlf > customers-cp932.csv
+ls -l customers.csv customers-cp932.csv | awk '{ printf "  %s: %d bytes\n", $9, $5 }'
+
+"$run" "sqlite3 .import" sqlite3 base.db -cmd ".mode csv" ".import customers.csv t" 2> base.t
+"$run" "crm import" "$crm" --db crm.db -q import --source bench --rejects r1.csv customers.csv 2> crm.t || true
+"$run" "crm re-import (unchanged)" "$crm" --db crm.db -q import --source bench --rejects r2.csv customers.csv 2> again.t || true
+"$run" "crm import cp932" "$crm" --db cp.db -q import --source bench --rejects r3.csv customers-cp932.csv 2> cp.t || true
+cat base.t crm.t again.t cp.t | grep -v '^customers' | sed 's/^/  /'
+grep -h '^customers' crm.t again.t cp.t | sed 's/^/  /'
+b=$(secs base.t)
+echo "  ratio crm import / sqlite3 .import:          $(ratio "$(secs crm.t)" "$b")   (target <= 2.5, goal 1.5)"
+echo "  ratio crm re-import / sqlite3 .import:       $(ratio "$(secs again.t)" "$b")"
+echo "  ratio crm import cp932 / sqlite3 .import:    $(ratio "$(secs cp.t)" "$b")"
+echo "  peak RSS crm import: $(rss crm.t) KB, re-import: $(rss again.t) KB, cp932: $(rss cp.t) KB   (target <= 98304 KB)"
+
+retail=$here/../shared/data/online_retail/online_retail.csv
+if [ -r "$retail" ]; then
+	echo "== UCI Online Retail ($retail)"
+	"$run" "crm import orders" "$crm" --db retail.db import --source retail --rejects retail-rejects.csv "$retail" 2> retail.t || true
+	sed 's/^/  /' retail.t | grep -v '  columns:'
+	echo "  customers: $(sqlite3 retail.db 'SELECT count(*) FROM customers'), order lines: $(sqlite3 retail.db 'SELECT count(*) FROM orders')," \
+		"by status: $(sqlite3 retail.db "SELECT group_concat(status || ' ' || n, ', ') FROM (SELECT status, count(*) n FROM orders GROUP BY 1)")"
+	echo "  rejected, by reason:"
+	sqlite3 retail.db -cmd ".mode csv" ".import retail-rejects.csv rj" \
+		"SELECT '    ' || count(*) || ' ' || reason FROM rj GROUP BY reason ORDER BY 1 DESC LIMIT 5"
+fi
