@@ -17,17 +17,25 @@ step() { printf '\n$ %s\n' "$*"; "$@"; }
 step "$crm" --version
 step "$crm" --help
 step "$crm" init
-step "$crm" init
 echo
-echo "The database is an ordinary SQLite file (see crm-schema(5)):"
-step sqlite3 "$CRM_DB" "PRAGMA journal_mode" "PRAGMA user_version" \
-	"SELECT id, command, actor, status, counts FROM runs"
-printf '\n$ ls -l\n'
-ls -l "$work" | sed 1d
+echo "Import the sample exports: UTF-8 with Japanese headers, the same list as"
+echo "CP932 from Excel, then its orders (customers found by 顧客番号):"
+step "$crm" import --source shop --rejects "$work/rejects.csv" "$here/customers.csv"
+step "$crm" import --source excel --rejects "$work/rejects.csv" "$here/customers-cp932.csv"
+step "$crm" import --source shop --rejects "$work/rejects.csv" "$here/orders.csv"
 echo
-echo "Sample data for the commands that follow init (import, cleanse, ...):"
-for f in "$here"/*.csv; do
-	printf '  %-22s %s lines\n' "$(basename "$f")" "$(wc -l < "$f")"
-done
+echo "The same file again changes nothing:"
+step "$crm" import --source shop --rejects "$work/rejects.csv" "$here/customers.csv"
+echo
+echo "Typed values were stored in one form (dates from any era notation, flags):"
+step sqlite3 -header "$CRM_DB" \
+	"SELECT s.source_key, c.name, c.birthdate, c.gender, c.consent_email FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'shop' ORDER BY 1"
+echo
+echo "Orders keep exact money (ten-thousandths of a yen), returns marked:"
+step sqlite3 -header "$CRM_DB" \
+	"SELECT order_key, line, ordered_at, amount / 10000 AS yen, status FROM orders ORDER BY id"
+echo
+echo "Every run is in the log:"
+step sqlite3 "$CRM_DB" "SELECT id, command, status, counts FROM runs"
 echo
 echo "demo: ok"

@@ -506,6 +506,23 @@ enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 	return CRM_OK;
 }
 
+enum crm_status crm_audit_counts(struct crm_audit *a, const char *counts_json,
+				 struct crm_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	enum crm_status s = crm_db_prepare(a->db, "UPDATE runs SET counts = ?1 WHERE id = ?2",
+					   &st, err);
+	int rc;
+
+	if (s)
+		return s;
+	sqlite3_bind_text(st, 1, counts_json, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, a->run_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(a->db, rc, err, "cannot record the counts");
+}
+
 void crm_audit_free(struct crm_audit *a)
 {
 	size_t i;

@@ -111,6 +111,14 @@ enum crm_status crm_audit_merge(struct crm_audit *a, const char *tbl,
 enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 				 const char *counts_json, struct crm_error *err);
 
+/*
+ * Updates the run's counts so far (a JSON object as text), leaving it
+ * 'running': a long run records each part's counts with that part's own
+ * transaction, so that the log always matches what was committed.
+ */
+enum crm_status crm_audit_counts(struct crm_audit *a, const char *counts_json,
+				 struct crm_error *err);
+
 /* Finalizes the run's statements and frees a. a may be NULL. */
 void crm_audit_free(struct crm_audit *a);
 

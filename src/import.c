@@ -29,6 +29,7 @@ struct fval {
 
 struct column {
 	char *header;            /* unique: a repeated header gets " (2)" */
+	char *json_key;          /* "header": escaped once for every row's raw JSON */
 	const struct crm_field *field;
 	int ignored;
 	int by_user;
@@ -380,6 +381,19 @@ static enum crm_status map_columns(struct importer *im, const struct crm_csv_rec
 		im->ncols = c + 1;
 		if (!col->header)
 			return nomem(err);
+		{
+			struct crm_strbuf k = CRM_STRBUF_INIT;
+
+			if (crm_strbuf_addch(&k, ',') ||
+			    crm_strbuf_add_json_string(&k, col->header, strlen(col->header)) ||
+			    crm_strbuf_addch(&k, ':')) {
+				crm_strbuf_release(&k);
+				return nomem(err);
+			}
+			col->json_key = crm_strbuf_detach(&k, NULL);
+			if (!col->json_key)
+				return nomem(err);
+		}
 		if (m) {
 			col->by_user = 1;
 			if (!strcmp(m->field, "-")) {
@@ -729,11 +743,8 @@ static int build_raw(struct importer *im)
 	crm_strbuf_reset(&im->raw);
 	oom |= crm_strbuf_addch(&im->raw, '{');
 	for (c = 0; c < im->ncols; c++) {
-		if (c)
-			oom |= crm_strbuf_addch(&im->raw, ',');
-		oom |= crm_strbuf_add_json_string(&im->raw, im->cols[c].header,
-						  strlen(im->cols[c].header));
-		oom |= crm_strbuf_addch(&im->raw, ':');
+		/* json_key is ",\"header\":" (no comma before the first). */
+		oom |= crm_strbuf_addstr(&im->raw, im->cols[c].json_key + !c);
 		oom |= crm_strbuf_add_json_string(&im->raw, r->fields[c], r->lens[c]);
 	}
 	oom |= crm_strbuf_addch(&im->raw, '}');
@@ -1507,8 +1518,10 @@ static void importer_release(struct importer *im)
 	size_t c;
 
 	free_statements(im);
-	for (c = 0; c < im->ncols; c++)
+	for (c = 0; c < im->ncols; c++) {
 		free(im->cols[c].header);
+		free(im->cols[c].json_key);
+	}
 	free(im->cols);
 	free(im->vals);
 	crm_strbuf_release(&im->arena);

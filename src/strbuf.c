@@ -63,7 +63,8 @@ int crm_strbuf_grow(struct crm_strbuf *sb, size_t extra)
 
 int crm_strbuf_add(struct crm_strbuf *sb, const void *data, size_t len)
 {
-	if (crm_strbuf_grow(sb, len))
+	/* The common case, room enough, without a call. */
+	if (sb->len + len >= sb->alloc && crm_strbuf_grow(sb, len))
 		return -1;
 	if (len)
 		memcpy(sb->buf + sb->len, data, len);
@@ -79,9 +80,11 @@ int crm_strbuf_addstr(struct crm_strbuf *sb, const char *s)
 
 int crm_strbuf_addch(struct crm_strbuf *sb, int c)
 {
-	char ch = (char)c;
-
-	return crm_strbuf_add(sb, &ch, 1);
+	if (sb->len + 1 >= sb->alloc && crm_strbuf_grow(sb, 1))
+		return -1;
+	sb->buf[sb->len++] = (char)c;
+	sb->buf[sb->len] = '\0';
+	return 0;
 }
 
 int crm_strbuf_addf(struct crm_strbuf *sb, const char *fmt, ...)

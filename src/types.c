@@ -64,6 +64,52 @@ static int is_letter_cp(int32_t cp)
 	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
+/*
+ * The NFKC of a value made only of ASCII, full-width ASCII (U+FF01 to
+ * U+FF5E, whose NFKC is the ASCII character 0xFEE0 below) and the
+ * ideographic space U+3000 (NFKC: a space), without utf8proc: that is
+ * most email addresses, phone numbers and dates, in either width, and
+ * utf8proc_map is not cheap. Returns 0 when s has anything else (then
+ * utf8proc decides), else 1 with *out set (NULL when out of memory).
+ */
+static int nfkc_fast(const char *s, char **out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, i = 0;
+	char *o;
+
+	for (; p[i]; n++) {
+		if (p[i] < 0x80)
+			i++;
+		else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
+					  (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E)))
+			i += 3;
+		else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80)
+			i += 3;
+		else
+			return 0;
+	}
+	*out = o = malloc(n + 1);
+	if (!o)
+		return 1;
+	for (i = 0; p[i];) {
+		if (p[i] < 0x80) {
+			*o++ = (char)p[i++];
+		} else if (p[i] == 0xE3) {
+			*o++ = ' ';
+			i += 3;
+		} else {
+			/* U+FF01..U+FF5E is EF BC 81..EF BD 9E: code point - 0xFEE0. */
+			unsigned cp = 0xFF00u + (p[i + 1] == 0xBC ? 0u : 0x40u) + (p[i + 2] & 0x3Fu);
+
+			*o++ = (char)(cp - 0xFEE0u);
+			i += 3;
+		}
+	}
+	*o = '\0';
+	return 1;
+}
+
 /* NFKC into memory the caller frees; CRM_ERR_INVALID for bad UTF-8. */
 static enum crm_status nfkc(const char *s, char **out)
 {
@@ -71,16 +117,8 @@ static enum crm_status nfkc(const char *s, char **out)
 	utf8proc_ssize_t n;
 
 	*out = NULL;
-	/* ASCII is its own NFKC: most values are, and utf8proc_map is not cheap. */
-	for (n = 0; s[n] && (unsigned char)s[n] < 0x80; n++)
-		;
-	if (!s[n]) {
-		*out = malloc((size_t)n + 1);
-		if (!*out)
-			return CRM_ERR_NOMEM;
-		memcpy(*out, s, (size_t)n + 1);
-		return CRM_OK;
-	}
+	if (nfkc_fast(s, out))
+		return *out ? CRM_OK : CRM_ERR_NOMEM;
 	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
 			 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
 			 UTF8PROC_COMPOSE | UTF8PROC_COMPAT);

@@ -437,8 +437,31 @@ static char *counts_json(const struct crm_import_stats *s, int files)
 	return crm_strbuf_detach(&sb, NULL);
 }
 
-/* Records the run's end in its own short transaction. */
-static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, const char *status,
+static const char *run_status(const struct crm_import_stats *sum, int failed)
+{
+	return failed ? "failed" : sum->rejected ? "rejected" : "ok";
+}
+
+/*
+ * Records the run's counts, or its end when last, inside the current
+ * transaction: what the log says is always what was committed.
+ */
+static enum crm_status record_run(struct crm_audit *run, const struct crm_import_stats *sum,
+				  int files, int last, struct crm_error *err)
+{
+	char *counts = counts_json(sum, files);
+	enum crm_status s;
+
+	if (!counts)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	s = last ? crm_audit_finish(run, run_status(sum, 0), counts, err)
+		 : crm_audit_counts(run, counts, err);
+	free(counts);
+	return s;
+}
+
+/* Records the run's end in its own short transaction (after a failure). */
+static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, int failed,
 				  const struct crm_import_stats *sum, int files, struct crm_error *err)
 {
 	char *counts = counts_json(sum, files);
@@ -446,9 +469,9 @@ static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, cons
 
 	if (!counts)
 		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	s = crm_db_in_transaction(db) ? CRM_OK : crm_db_begin(db, err);
+	s = crm_db_begin(db, err);
 	if (!s)
-		s = crm_audit_finish(run, status, counts, err);
+		s = crm_audit_finish(run, run_status(sum, failed), counts, err);
 	if (!s)
 		s = crm_db_commit(db, err);
 	else
@@ -464,7 +487,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	struct crm_audit *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	int rc, i, files = 0, any_aborted = 0;
+	int rc, i, files = 0, any_aborted = 0, finished = 0;
 
 	crm_error_clear(&err);
 	rc = parse_args(&cli, argc, argv);
@@ -487,38 +510,39 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	}
 	for (i = optind; !s && i < argc; i++) {
 		struct crm_import_stats st;
-		int aborted;
+		int aborted, last = i == argc - 1;
 
 		cli.file = argv[i];
 		if (!cli.dry_run)
 			s = crm_db_begin(ctx->db, &err);
 		if (!s)
 			s = import_one(&cli, run, &st, &aborted, &err);
-		if (!s && !cli.dry_run) {
-			if (aborted)
-				crm_db_rollback(ctx->db);
-			else
-				s = crm_db_commit(ctx->db, &err);
-			if (!s && !aborted)
-				crm_db_checkpoint(ctx->db);
-		}
-		if (s && !cli.dry_run)
-			crm_db_rollback(ctx->db);
-		if (!s) {
+		if (!s && !aborted) {
+			add_counts(&sum, &st);
 			files++;
+			if (!cli.dry_run)
+				s = record_run(run, &sum, files, last, &err);
+			if (!s && !cli.dry_run)
+				s = crm_db_commit(ctx->db, &err);
+			if (!s && !cli.dry_run) {
+				finished = last;
+				crm_db_checkpoint(ctx->db);
+			}
+		} else if (!cli.dry_run) {
+			crm_db_rollback(ctx->db);
+		}
+		if (!s) {
 			any_aborted |= aborted;
 			summary(&cli, &st, aborted);
-			add_counts(&sum, &st);
 		}
 		free(cli.rejects_path);
 		cli.rejects_path = NULL;
 	}
 	if (cli.dry_run) {
 		crm_db_rollback(ctx->db);
-	} else if (run) {
+	} else if (run && !finished) {
 		struct crm_error e2;
-		enum crm_status f = finish_run(ctx->db, run, s ? "failed" : sum.rejected ? "rejected" : "ok",
-					       &sum, files, &e2);
+		enum crm_status f = finish_run(ctx->db, run, s != CRM_OK, &sum, files, &e2);
 
 		if (!s && f) {
 			s = f;

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "types.h"
 
 #define BAD CRM_ERR_INVALID
@@ -1067,6 +1069,37 @@ static void test_message_quoting(void **state)
 	assert_int_equal(err.column, 3);
 }
 
+/*
+ * crm_nfkc takes a shortcut for ASCII, full-width ASCII and U+3000: it must
+ * give exactly what utf8proc's NFKC gives, code point by code point.
+ */
+static void test_nfkc_shortcut_matches_utf8proc(void **state)
+{
+	unsigned cp;
+
+	(void)state;
+	for (cp = 0xFF00; cp <= 0xFF60; cp++) {
+		char in[16] = "a";
+		utf8proc_ssize_t l = utf8proc_encode_char((utf8proc_int32_t)cp,
+							  (utf8proc_uint8_t *)in + 1);
+		char *mine;
+		utf8proc_uint8_t *ref;
+
+		memcpy(in + 1 + l, "\xE3\x80\x80z", 5);
+		mine = crm_nfkc(in);
+		ref = utf8proc_NFKC((const utf8proc_uint8_t *)in);
+		assert_non_null(mine);
+		assert_non_null(ref);
+		if (strcmp(mine, (const char *)ref))
+			fail_msg("U+%04X: crm_nfkc gives '%s', utf8proc '%s'", cp, mine, ref);
+		free(mine);
+		free(ref);
+	}
+	/* A cut sequence is not taken for full-width: utf8proc rejects it. */
+	assert_null(crm_nfkc("\xEF\xBC"));
+	assert_null(crm_nfkc("\xE3\x80"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1081,6 +1114,7 @@ int main(void)
 		cmocka_unit_test(test_check_postal),
 		cmocka_unit_test(test_country_is_japan),
 		cmocka_unit_test(test_nfkc_and_fold),
+		cmocka_unit_test(test_nfkc_shortcut_matches_utf8proc),
 		cmocka_unit_test(test_blank_is_eof),
 		cmocka_unit_test(test_invalid_utf8),
 		cmocka_unit_test(test_message_quoting),
