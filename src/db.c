@@ -489,9 +489,16 @@ enum crm_status crm_db_open(struct crm_db **out, const char *path,
 		goto fail;
 	db->netfs = network_fs_name(dir);
 
+	/*
+	 * A connection is used by one thread only: no per-connection mutex.
+	 * SQLite's allocation statistics cost a global mutex per malloc and
+	 * crm never reads them (this fails harmlessly once SQLite is running).
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	rc = sqlite3_open_v2(path, &db->sql,
-			     (db->flags & CRM_DB_WRITE) ? SQLITE_OPEN_READWRITE
-							: SQLITE_OPEN_READONLY, NULL);
+			     ((db->flags & CRM_DB_WRITE) ? SQLITE_OPEN_READWRITE
+							 : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	if (rc != SQLITE_OK) {
 		s = crm_db_fail(db, rc, err, "cannot open database");
 		goto fail;

@@ -91,6 +91,8 @@ struct importer {
 	int64_t last_customer;
 	int changed_any;
 	struct crm_strbuf tmp;   /* a value being converted */
+	unsigned char *sourced;  /* per field: a column or a derivation gives it */
+	size_t f_name, f_family, f_amount, f_status, f_price, f_qty; /* field indexes */
 	int has_postal;          /* a column maps to a postal field */
 	int fresh;               /* the source had no records: skip lookups */
 	sqlite3_stmt *undo_insert; /* fresh path: a row whose key turned out taken */
@@ -208,8 +210,8 @@ static enum crm_status step_done(struct importer *im, sqlite3_stmt *st, const ch
 	return CRM_OK;
 }
 
-/* The catalogue's real columns of the kind, and whether each has a value source. */
-static int field_has_source(const struct importer *im, size_t f)
+/* Whether a field of the kind gets its value from a column or a derivation. */
+static int compute_has_source(const struct importer *im, size_t f)
 {
 	size_t c;
 
@@ -221,6 +223,35 @@ static int field_has_source(const struct importer *im, size_t f)
 	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
 		return 1;
 	return 0;
+}
+
+static int field_has_source(const struct importer *im, size_t f)
+{
+	return im->sourced[f];
+}
+
+/* Looks up, once per file, what every row needs by index. */
+static enum crm_status index_fields(struct importer *im, struct crm_error *err)
+{
+	size_t f;
+
+	im->sourced = calloc(im->nfields ? im->nfields : 1, 1);
+	if (!im->sourced)
+		return nomem(err);
+	for (f = 0; f < im->nfields; f++)
+		im->sourced[f] = (unsigned char)compute_has_source(im, f);
+	im->f_name = im->f_family = im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;
+	for (f = 0; f < im->nfields; f++) {
+		const char *n = im->fields[f].name;
+
+		if (!strcmp(n, "name")) im->f_name = f;
+		else if (!strcmp(n, "family_name")) im->f_family = f;
+		else if (!strcmp(n, "amount")) im->f_amount = f;
+		else if (!strcmp(n, "status")) im->f_status = f;
+		else if (!strcmp(n, "unit_price")) im->f_price = f;
+		else if (!strcmp(n, "quantity")) im->f_qty = f;
+	}
+	return CRM_OK;
 }
 
 static enum crm_status build_statements(struct importer *im, struct crm_error *err)
@@ -829,12 +860,10 @@ static enum crm_status convert_record(struct importer *im, struct crm_error *err
 	return s;
 }
 
-/* A value of the record by field name, or NULL when it has none. */
-static struct fval *val(struct importer *im, const char *name)
+/* A value of the record by field index, or NULL when it has none. */
+static struct fval *val(struct importer *im, size_t f)
 {
-	const struct crm_field *f = crm_field_find(im->kind, name);
-
-	return f && im->vals[field_index(im, f)].set ? &im->vals[field_index(im, f)] : NULL;
+	return f != SIZE_MAX && im->vals[f].set ? &im->vals[f] : NULL;
 }
 
 /*
@@ -844,11 +873,9 @@ static struct fval *val(struct importer *im, const char *name)
  */
 static void derive_order(struct importer *im)
 {
-	const struct crm_field *fa = crm_field_find(im->kind, "amount");
-	const struct crm_field *fs = crm_field_find(im->kind, "status");
-	struct fval *amount = &im->vals[field_index(im, fa)];
-	struct fval *status = &im->vals[field_index(im, fs)];
-	struct fval *price = val(im, "unit_price"), *qty = val(im, "quantity");
+	struct fval *amount = &im->vals[im->f_amount];
+	struct fval *status = &im->vals[im->f_status];
+	struct fval *price = val(im, im->f_price), *qty = val(im, im->f_qty);
 	const char *st = "ok";
 	const char *k = im->key;
 
@@ -1495,7 +1522,7 @@ static enum crm_status import_record(struct importer *im, struct crm_error *err)
 	s = convert_record(im, err);
 	if (s)
 		return s;
-	if (im->kind == CRM_KIND_CUSTOMERS && !val(im, "name") && !val(im, "family_name"))
+	if (im->kind == CRM_KIND_CUSTOMERS && !val(im, im->f_name) && !val(im, im->f_family))
 		missing = "no name: a customer needs a full name (氏名) or at least a family name (姓)";
 	if (im->why.len || missing) {
 		if (missing && !im->why.len)
@@ -1528,6 +1555,7 @@ static void importer_release(struct importer *im)
 	crm_strbuf_release(&im->raw);
 	crm_strbuf_release(&im->why);
 	crm_strbuf_release(&im->tmp);
+	free(im->sourced);
 	sqlite3_finalize(im->undo_insert);
 	free(im->key);
 	free(im->ckey);
@@ -1609,7 +1637,9 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 		if (s)
 			goto out;
 	}
-	s = build_statements(&im, err);
+	s = index_fields(&im, err);
+	if (!s)
+		s = build_statements(&im, err);
 	if (!s)
 		s = check_fresh(&im, err);
 	if (s)

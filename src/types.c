@@ -50,8 +50,10 @@ static int is_space_cp(int32_t cp)
 {
 	utf8proc_category_t cat;
 
-	if ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85)
+	if ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == ' ')
 		return 1;
+	if (cp < 0x80)
+		return 0; /* no other ASCII character is white space */
 	cat = utf8proc_category(cp);
 	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
 	       cat == UTF8PROC_CATEGORY_ZP;
@@ -140,7 +142,12 @@ static void collapse_spaces(char *s)
 	int n, pending = 0;
 
 	while (*r) {
-		n = step(r, &cp);
+		if ((unsigned char)*r < 0x80) {
+			n = 1;
+			cp = (unsigned char)*r;
+		} else {
+			n = step(r, &cp);
+		}
 		if (is_space_cp(cp)) {
 			pending = w > s;
 			r += n;
