@@ -467,6 +467,15 @@ static enum crm_status map_columns(struct importer *im, const struct crm_csv_rec
 						    im->cols[i].header, im->cols[c].header, f->name);
 		}
 	}
+	for (i = 0; i < o->nmaps; i++) {
+		for (c = 0; c < hdr->nfields; c++)
+			if (!strcmp(hdr->fields[c], o->maps[i].column))
+				break;
+		if (c == hdr->nfields)
+			return crm_error_at(err, CRM_ERR_INVALID, im->name, hdr->line, 0,
+					    "--map '%s=%s': the file has no column '%s'",
+					    o->maps[i].column, o->maps[i].field, o->maps[i].column);
+	}
 	if (o->key_column) {
 		for (c = 0; c < im->ncols; c++)
 			if (!strcmp(hdr->fields[c], o->key_column))
@@ -1290,6 +1299,26 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 	return s;
 }
 
+/*
+ * Updates the row that st found from the record; column raw_col of st is
+ * the raw row kept from last time. Resets st.
+ */
+static enum crm_status update_found(struct importer *im, sqlite3_stmt *st, int raw_col,
+				    int64_t row, int64_t source_row, int64_t customer,
+				    struct crm_error *err)
+{
+	const unsigned char *t = sqlite3_column_text(st, raw_col);
+	char *old = t ? strdup((const char *)t) : NULL;
+	enum crm_status s;
+
+	sqlite3_reset(st);
+	if (t && !old)
+		return nomem(err);
+	s = update_row(im, row, source_row, old, customer, err);
+	free(old);
+	return s;
+}
+
 /* Inserts the source record of a new customer; *taken when its key already was. */
 static enum crm_status insert_source(struct importer *im, int64_t customer, int *taken,
 				     struct crm_error *err)
@@ -1354,15 +1383,8 @@ static enum crm_status upsert_customer(struct importer *im, struct crm_error *er
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		int64_t src = sqlite3_column_int64(st, 0), cust = sqlite3_column_int64(st, 1);
-		char *old = sqlite3_column_text(st, 2) ? strdup((const char *)sqlite3_column_text(st, 2))
-						       : NULL;
 
-		sqlite3_reset(st);
-		if (!old && sqlite3_column_type(st, 2) != SQLITE_NULL)
-			return nomem(err);
-		s = update_row(im, cust, src, old, cust, err);
-		free(old);
-		return s;
+		return update_found(im, st, 2, cust, src, cust, err);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
@@ -1425,13 +1447,8 @@ static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		int64_t row = sqlite3_column_int64(st, 0);
-		char *old = sqlite3_column_text(st, 1) ? strdup((const char *)sqlite3_column_text(st, 1))
-						       : NULL;
 
-		sqlite3_reset(st);
-		s = update_row(im, row, row, old, customer, err);
-		free(old);
-		return s;
+		return update_found(im, st, 1, row, row, customer, err);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 49
+plan 50
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -141,6 +141,8 @@ check '--map COLUMN=- ignores a column, COLUMN=FIELD maps one' 3 empty \
 check '--map to a field that does not exist is a usage error' 2 empty \
 	"match:--map '会社名=nosuch': customers has no field 'nosuch'" \
 	"$CRM" import --source m --map 会社名=nosuch customers.csv
+check '--map names a column that is not there' 2 empty "match:--map 'nosuch=name': the file has no column 'nosuch'" \
+	"$CRM" import --source m --map nosuch=name customers.csv
 check '--key names a column that is not there' 2 empty "match:--key 'nosuch': the file has no such column" \
 	"$CRM" import --source m --key nosuch customers.csv
 printf 'name,city\n山田,東京\n佐藤,大阪\n' > nokey.csv
