@@ -695,6 +695,31 @@ enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 	return s;
 }
 
+enum crm_status crm_db_savepoint(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s;
+
+	if (!db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "a savepoint needs a write transaction");
+	if (db->before_commit && (s = db->before_commit(db->hook_ctx, err)))
+		return s;
+	return crm_db_exec(db, "SAVEPOINT crm_part", err);
+}
+
+void crm_db_rollback_to_savepoint(struct crm_db *db)
+{
+	if (!db->in_txn)
+		return;
+	if (db->on_rollback)
+		db->on_rollback(db->hook_ctx);
+	sqlite3_exec(db->sql, "ROLLBACK TO crm_part; RELEASE crm_part", NULL, NULL, NULL);
+}
+
+enum crm_status crm_db_release_savepoint(struct crm_db *db, struct crm_error *err)
+{
+	return crm_db_exec(db, "RELEASE crm_part", err);
+}
+
 void crm_db_rollback(struct crm_db *db)
 {
 	if (!db || !db->in_txn)

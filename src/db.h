@@ -97,6 +97,15 @@ void crm_db_set_commit_hook(struct crm_db *db,
 			    enum crm_status (*before_commit)(void *ctx, struct crm_error *err),
 			    void (*on_rollback)(void *ctx), void *ctx);
 
+/*
+ * Inside a write transaction: marks a point to go back to (work batched
+ * by the commit hook is written first), goes back to it (the rollback
+ * hook is called), or keeps what was done since. One point at a time.
+ */
+enum crm_status crm_db_savepoint(struct crm_db *db, struct crm_error *err);
+void crm_db_rollback_to_savepoint(struct crm_db *db);
+enum crm_status crm_db_release_savepoint(struct crm_db *db, struct crm_error *err);
+
 /* 1 while a write transaction is open. */
 int crm_db_in_transaction(const struct crm_db *db);
 

@@ -47,6 +47,8 @@ enum stmt {
 	S_LINE_GET,
 	S_LINE_SET,
 	S_OLD_RAW,
+	S_KEY_SEEN,
+	S_KEY_LINE,
 	S_COUNT
 };
 
@@ -109,11 +111,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_UPDATE_ROW_RAW] = NULL,
 	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at) VALUES (?1, ?1)",
 	[S_UPDATED_AT] = "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
-	[S_EXTRA] = "UPDATE customers SET extra = json_patch(coalesce(extra, '{}'), ?1)"
+	[S_EXTRA] = "UPDATE customers SET extra = nullif(json_patch(coalesce(extra, '{}'), ?1), '{}')"
 		    " WHERE id = ?2 RETURNING extra",
 	[S_LINE_GET] = "SELECT n FROM temp.crm_import_lines WHERE order_key = ?1",
 	[S_LINE_SET] = "INSERT OR REPLACE INTO temp.crm_import_lines(order_key, n) VALUES (?1, ?2)",
 	[S_OLD_RAW] = "SELECT key, value FROM json_each(?1)",
+	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)",
+	[S_KEY_LINE] = "SELECT line FROM temp.crm_import_keys WHERE k = ?1",
 };
 
 static enum crm_status nomem(struct crm_error *err)
@@ -273,6 +277,9 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 			      ? "UPDATE orders SET raw = ?1 WHERE id = ?2"
 			      : "UPDATE interactions SET raw = ?1 WHERE id = ?2";
 		if ((i == S_LINE_GET || i == S_LINE_SET) && im->kind != CRM_KIND_ORDERS)
+			continue;
+		/* Orders number their lines: their keys cannot repeat in a file. */
+		if ((i == S_KEY_SEEN || i == S_KEY_LINE) && im->kind == CRM_KIND_ORDERS)
 			continue;
 		if (i == S_FIND_ROW || i == S_UPDATE_ROW_RAW) {
 			if (im->kind == CRM_KIND_CUSTOMERS)
@@ -880,19 +887,39 @@ static struct fval *val(struct importer *im, size_t f)
  * exact), and the status: a return has a negative quantity or amount, a
  * cancellation an order number of C and digits (C536379).
  */
-static void derive_order(struct importer *im)
+static enum crm_status reject(struct importer *im, const char *column, const char *value,
+			      const char *reason, struct crm_error *err);
+
+static enum crm_status derive_order(struct importer *im, struct crm_error *err)
 {
 	struct fval *amount = &im->vals[im->f_amount];
 	struct fval *status = &im->vals[im->f_status];
 	struct fval *price = val(im, im->f_price), *qty = val(im, im->f_qty);
 	const char *st = "ok";
 	const char *k = im->key;
+	long long product;
 
-	if (!amount->set && !amount->bad && price && qty &&
-	    (qty->i == 0 || llabs(price->i) <= INT64_MAX / llabs(qty->i)))
-		set_int(amount, price->i * qty->i);
-	if (status->set || status->bad)
-		return;
+	if (!amount->set && !amount->bad && price && qty) {
+		if (__builtin_mul_overflow(price->i, qty->i, &product)) {
+			const struct column *col = NULL;
+			enum crm_status fail = CRM_OK;
+			size_t c;
+
+			for (c = 0; c < im->ncols && !col; c++)
+				if (im->cols[c].field == &im->fields[im->f_qty])
+					col = &im->cols[c];
+			amount->bad = 1;
+			if (col && field_problem(im, col, im->rec->fields[col - im->cols],
+						 "unit price times quantity is too large an amount",
+						 err, &fail))
+				return fail;
+		} else {
+			set_int(amount, product);
+		}
+	}
+	/* A status given (and good) stands; a bad one under --lenient is derived. */
+	if (status->set)
+		return CRM_OK;
 	if ((qty && qty->i < 0) || (amount->set && amount->i < 0))
 		st = "returned";
 	if (k[0] == 'C' || k[0] == 'c') {
@@ -901,7 +928,8 @@ static void derive_order(struct importer *im)
 		if (k[i] && strspn(k + i, "0123456789") == strlen(k + i))
 			st = "cancelled";
 	}
-	set_text(im, status, st, strlen(st));
+	status->bad = 0;
+	return set_text(im, status, st, strlen(st)) ? nomem(err) : CRM_OK;
 }
 
 static enum crm_status reject(struct importer *im, const char *column, const char *value,
@@ -1006,19 +1034,23 @@ static int extra_json(struct importer *im, struct crm_strbuf *out, const unsigne
 	for (c = 0; c < im->ncols; c++) {
 		const struct column *col = &im->cols[c];
 
+		const char *v = im->rec->fields[c];
+		size_t len = im->rec->lens[c];
+
 		if (col->field || col->ignored || (changed && !changed[c]))
 			continue;
-		if (!im->rec->lens[c] && !changed)
+		trim(&v, &len); /* a space (or U+3000) alone is no value */
+		if (!len && !changed)
 			continue;
 		if (n++)
 			oom |= crm_strbuf_addch(out, ',');
 		oom |= crm_strbuf_add_json_string(out, col->header, strlen(col->header));
 		oom |= crm_strbuf_addch(out, ':');
 		/* An emptied column deletes its key: json_patch drops nulls. */
-		if (!im->rec->lens[c])
+		if (!len)
 			oom |= crm_strbuf_addstr(out, "null");
 		else
-			oom |= crm_strbuf_add_json_string(out, im->rec->fields[c], im->rec->lens[c]);
+			oom |= crm_strbuf_add_json_string(out, v, len);
 	}
 	oom |= crm_strbuf_addch(out, '}');
 	if (oom)
@@ -1146,8 +1178,8 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 		if (!is_real(&im->fields[f]))
 			continue;
 		col++;
-		if (!field_changed(im, f, changed) || im->vals[f].bad ||
-		    same_value(im, get, col - 1, &im->vals[f]))
+		/* A bad value under --lenient is no value: the field is emptied. */
+		if (!field_changed(im, f, changed) || same_value(im, get, col - 1, &im->vals[f]))
 			continue;
 		up = update_stmt(im, f, err);
 		if (!up) {
@@ -1236,6 +1268,39 @@ static enum crm_status update_raw(struct importer *im, sqlite3_stmt *st, const c
 	return step_done(im, st, "cannot keep the raw row", err);
 }
 
+/* The customer of an order or interaction changes with its key or source. */
+static enum crm_status update_customer_id(struct importer *im, int64_t row, int64_t customer,
+					  struct crm_error *err)
+{
+	sqlite3_stmt *g = NULL, *u = NULL;
+	enum crm_status s;
+	char sql[96];
+
+	snprintf(sql, sizeof(sql), "SELECT customer_id FROM %s WHERE id = ?1", im->table);
+	s = prepare(im, sql, &g, err);
+	if (s)
+		return s;
+	sqlite3_bind_int64(g, 1, row);
+	if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_int64(g, 0) != customer) {
+		struct crm_value o = crm_value_int(sqlite3_column_int64(g, 0));
+		struct crm_value nv = crm_value_int(customer);
+
+		snprintf(sql, sizeof(sql), "UPDATE %s SET customer_id = ?1 WHERE id = ?2", im->table);
+		s = log_update(im, im->table, row, "customer_id", &o, &nv, err);
+		if (!s)
+			s = prepare(im, sql, &u, err);
+		if (!s) {
+			sqlite3_bind_int64(u, 1, customer);
+			sqlite3_bind_int64(u, 2, row);
+			s = step_done(im, u, "cannot update the customer", err);
+		}
+		sqlite3_finalize(u);
+		im->changed_any = 1;
+	}
+	sqlite3_finalize(g);
+	return s;
+}
+
 /* Updates a record seen before; old_raw is what the source sent last time. */
 static enum crm_status update_row(struct importer *im, int64_t row, int64_t source_row,
 				  const char *old_raw, int64_t customer, struct crm_error *err)
@@ -1244,8 +1309,16 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 	enum crm_status s;
 
 	if (old_raw && strlen(old_raw) == im->raw.len && !memcmp(old_raw, im->raw.buf, im->raw.len)) {
-		im->stats->unchanged++;
-		return CRM_OK;
+		/* Same row; its customer may still be another (--customer-source). */
+		im->changed_any = 0;
+		s = im->kind == CRM_KIND_CUSTOMERS ? CRM_OK : update_customer_id(im, row, customer, err);
+		if (!s) {
+			if (im->changed_any)
+				im->stats->updated++;
+			else
+				im->stats->unchanged++;
+		}
+		return s;
 	}
 	changed = calloc(im->ncols ? im->ncols : 1, 1);
 	if (!changed)
@@ -1255,36 +1328,8 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 		s = update_fields(im, row, changed, err);
 	if (!s && im->kind == CRM_KIND_CUSTOMERS)
 		s = update_customer_extras(im, row, changed, err);
-	if (!s && im->kind != CRM_KIND_CUSTOMERS) {
-		/* The customer of an order can change with its customer key. */
-		sqlite3_stmt *g = NULL;
-		char sql[96];
-
-		snprintf(sql, sizeof(sql), "SELECT customer_id FROM %s WHERE id = ?1", im->table);
-		s = prepare(im, sql, &g, err);
-		if (!s) {
-			sqlite3_bind_int64(g, 1, row);
-			if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_int64(g, 0) != customer) {
-				struct crm_value o = crm_value_int(sqlite3_column_int64(g, 0));
-				struct crm_value nv = crm_value_int(customer);
-				sqlite3_stmt *u = NULL;
-
-				snprintf(sql, sizeof(sql), "UPDATE %s SET customer_id = ?1 WHERE id = ?2",
-					 im->table);
-				s = log_update(im, im->table, row, "customer_id", &o, &nv, err);
-				if (!s)
-					s = prepare(im, sql, &u, err);
-				if (!s) {
-					sqlite3_bind_int64(u, 1, customer);
-					sqlite3_bind_int64(u, 2, row);
-					s = step_done(im, u, "cannot update the customer", err);
-				}
-				sqlite3_finalize(u);
-				im->changed_any = 1;
-			}
-			sqlite3_finalize(g);
-		}
-	}
+	if (!s && im->kind != CRM_KIND_CUSTOMERS)
+		s = update_customer_id(im, row, customer, err);
 	if (!s)
 		s = im->kind == CRM_KIND_CUSTOMERS
 		    ? update_raw(im, im->st[S_UPDATE_SOURCE_RAW], "source_records", source_row, old_raw, err)
@@ -1297,6 +1342,47 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 			im->stats->unchanged++;
 	}
 	return s;
+}
+
+/*
+ * A record whose key came before in the same file: the file says two
+ * things of one record, and which is right is for a human to decide.
+ */
+static enum crm_status reject_repeated_key(struct importer *im, unsigned long first,
+					   struct crm_error *err)
+{
+	char why[160];
+
+	if (first)
+		snprintf(why, sizeof(why), "the key '%.60s' came before, at line %lu: a record "
+			 "may appear once in a file", im->key, first);
+	else
+		snprintf(why, sizeof(why), "the key '%.60s' came before in this file: a record "
+			 "may appear once in a file", im->key);
+	return reject(im, im->key_col >= 0 ? im->cols[im->key_col].header : NULL, im->key,
+		      why, err);
+}
+
+/* Notes the key as seen; *first is the line it was seen at before, or 0. */
+static enum crm_status see_key(struct importer *im, unsigned long *first, struct crm_error *err)
+{
+	sqlite3_stmt *st = im->st[S_KEY_SEEN];
+	int rc;
+
+	*first = 0;
+	sqlite3_bind_text(st, 1, im->key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)im->rec->line);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return CRM_OK;
+	if (rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE)
+		return crm_db_fail(im->db, rc, err, "cannot note the key");
+	st = im->st[S_KEY_LINE];
+	sqlite3_bind_text(st, 1, im->key, -1, SQLITE_STATIC);
+	*first = sqlite3_step(st) == SQLITE_ROW ? (unsigned long)sqlite3_column_int64(st, 0) : 1;
+	sqlite3_reset(st);
+	return CRM_OK;
 }
 
 /*
@@ -1353,9 +1439,10 @@ static enum crm_status insert_customer(struct importer *im, int *taken, struct c
 	if (!s)
 		s = insert_source(im, id, taken, err);
 	if (!s && *taken) {
-		/* The key came twice in this file: undo, and update instead. */
+		/* The key came before in this file: undo, and reject this one. */
 		sqlite3_bind_int64(im->undo_insert, 1, id);
-		return step_done(im, im->undo_insert, "cannot undo an insert", err);
+		s = step_done(im, im->undo_insert, "cannot undo an insert", err);
+		return s ? s : reject_repeated_key(im, 0, err);
 	}
 	if (!s)
 		s = log_insert(im, "customers", id, err);
@@ -1369,15 +1456,11 @@ static enum crm_status insert_customer(struct importer *im, int *taken, struct c
 static enum crm_status upsert_customer(struct importer *im, struct crm_error *err)
 {
 	sqlite3_stmt *st = im->st[S_FIND_SOURCE];
-	enum crm_status s;
 	int rc, taken = 0;
 
 	/* A source seen for the first time: every key is new, unless repeated. */
-	if (im->fresh) {
-		s = insert_customer(im, &taken, err);
-		if (s || !taken)
-			return s;
-	}
+	if (im->fresh)
+		return insert_customer(im, &taken, err);
 	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
@@ -1548,11 +1631,21 @@ static enum crm_status import_record(struct importer *im, struct crm_error *err)
 			crm_strbuf_addf(&im->why, "; %s", missing);
 		return reject(im, im->bad_column, im->bad_value, im->why.buf, err);
 	}
+	if (im->kind != CRM_KIND_ORDERS && !(im->fresh && im->kind == CRM_KIND_CUSTOMERS)) {
+		unsigned long first;
+
+		s = see_key(im, &first, err);
+		if (s || first)
+			return s ? s : reject_repeated_key(im, first, err);
+	}
 	if (im->kind == CRM_KIND_ORDERS) {
 		s = order_line(im, err);
+		if (!s)
+			s = derive_order(im, err);
 		if (s)
 			return s;
-		derive_order(im);
+		if (im->why.len)
+			return reject(im, im->bad_column, im->bad_value, im->why.buf, err);
 	}
 	return im->kind == CRM_KIND_CUSTOMERS ? upsert_customer(im, err) : upsert_row(im, err);
 }
@@ -1647,13 +1740,14 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 	if (s)
 		goto out;
 	report_mapping(&im, !opts->kind_given);
-	if (im.kind == CRM_KIND_ORDERS) {
-		s = crm_db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
-				"order_key TEXT PRIMARY KEY, n INTEGER NOT NULL);"
-				"DELETE FROM temp.crm_import_lines", err);
-		if (s)
-			goto out;
-	}
+	s = crm_db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
+			"order_key TEXT PRIMARY KEY, n INTEGER NOT NULL);"
+			"DELETE FROM temp.crm_import_lines;"
+			"CREATE TEMP TABLE IF NOT EXISTS crm_import_keys("
+			"k TEXT PRIMARY KEY, line INTEGER NOT NULL);"
+			"DELETE FROM temp.crm_import_keys", err);
+	if (s)
+		goto out;
 	s = index_fields(&im, err);
 	if (!s)
 		s = build_statements(&im, err);

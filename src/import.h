@@ -47,7 +47,8 @@ struct crm_import_stats {
 	unsigned long field_errors;   /* lenient: fields left empty */
 	unsigned long blank;          /* rows with every field empty, skipped */
 	unsigned long new_customers;  /* customers created for unknown customer keys */
-	unsigned long changes;        /* rows written to the changes log */
+	unsigned long changes;        /* changes made: rows inserted, fields updated
+					 (the log keeps runs of inserts as one row) */
 	const char *encoding;         /* what the file turned out to be */
 };
 

@@ -50,6 +50,8 @@ struct import_cli {
 	unsigned long problems;
 	const char *customer_source;   /* for the summary */
 	char *source_copy;             /* the default source, kept for the summary */
+	char **opened;                 /* rejects files written in this run */
+	size_t nopened;
 };
 
 /* Thousands separators, for summaries people read: 10,000. */
@@ -159,12 +161,35 @@ static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *er
 	struct crm_csv_write_options wo = { .encoding = CRM_ENC_UTF8_BOM, .crlf = 1 };
 	enum crm_status s;
 
-	cli->rejects_fp = fopen(cli->rejects_path, "w");
+	size_t i;
+	int again = 0;
+	char **o;
+
+	/*
+	 * Two inputs of one run may share a rejects file (x.csv and x.txt,
+	 * the same name in two read-only directories): the second appends.
+	 */
+	for (i = 0; i < cli->nopened && !again; i++)
+		again = !strcmp(cli->opened[i], cli->rejects_path);
+	cli->rejects_fp = fopen(cli->rejects_path, again ? "a" : "w");
 	if (!cli->rejects_fp)
 		return crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
 				     cli->rejects_path, strerror(errno));
+	if (!again) {
+		o = realloc(cli->opened, (cli->nopened + 1) * sizeof(*o));
+		if (!o || !(o[cli->nopened] = strdup(cli->rejects_path))) {
+			if (o)
+				cli->opened = o;
+			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		}
+		cli->opened = o;
+		cli->nopened++;
+	}
+	/* A file in the middle of a CSV takes no second BOM. */
+	if (again)
+		wo.encoding = CRM_ENC_UTF8;
 	s = crm_csv_writer_open(&cli->rejects, cli->rejects_fp, &wo, err);
-	if (!s)
+	if (!s && !again)
 		s = crm_csv_write_record(cli->rejects, header, NULL, 6, err);
 	return s;
 }
@@ -249,8 +274,9 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 
 	if (cli->ctx->quiet && !st->rejected)
 		return;
-	fprintf(stderr, "%s%s: %s rows: %s new, %s updated, %s unchanged, %s rejected",
+	fprintf(stderr, "%s%s: %s row%s: %s new, %s updated, %s unchanged, %s rejected",
 		cli->dry_run ? "dry run: " : "", cli->file, num(st->read, a, sizeof(a)),
+		st->read == 1 ? "" : "s",
 		num(st->added, b, sizeof(b)), num(st->updated, c, sizeof(c)),
 		num(st->unchanged, d, sizeof(d)), num(st->rejected, e, sizeof(e)));
 	if (st->rejected || st->field_errors)
@@ -262,7 +288,8 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 			num(st->new_customers, a, sizeof(a)), st->new_customers == 1 ? "" : "s",
 			cli->customer_source);
 	if (aborted)
-		fputs("; --strict: nothing of this file was stored", stderr);
+		fputs(cli->dry_run ? "; --strict: nothing of this file would be stored"
+				   : "; --strict: nothing of this file was stored", stderr);
 	else if (!st->added && !st->updated && !cli->dry_run)
 		fputs("; nothing changed", stderr);
 	fputc('\n', stderr);
@@ -323,11 +350,19 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_audit *run,
 		fclose(fp);
 	free(cli->source_copy);
 	cli->source_copy = source;
-	/* A --rejects file collects every input's rejects: closed at the end. */
+	/*
+	 * The rejects must be safely written before the file commits: a row
+	 * neither stored nor in the rejects file would be lost. A --rejects
+	 * file collects every input's rejects and is closed at the end.
+	 */
 	if (!cli->rejects_opt) {
 		s2 = close_rejects(cli, s ? NULL : err);
 		if (!s)
 			s = s2;
+	} else if (!s && cli->rejects_fp &&
+		   (fflush(cli->rejects_fp) != 0 || ferror(cli->rejects_fp))) {
+		s = crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
+				  cli->rejects_opt, strerror(errno));
 	}
 	if (!s && cli->strict && st->rejected)
 		*aborted = 1;
@@ -439,7 +474,7 @@ static char *counts_json(const struct crm_import_stats *s, int files)
 
 static const char *run_status(const struct crm_import_stats *sum, int failed)
 {
-	return failed ? "failed" : sum->rejected ? "rejected" : "ok";
+	return failed ? "failed" : sum->rejected || sum->field_errors ? "rejected" : "ok";
 }
 
 /*
@@ -497,7 +532,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	}
 	s = crm_open_db(ctx, &err);
 	if (!s)
-		s = crm_db_set_cache_mb(ctx->db, getenv("XCACHE") ? (int)strtol(getenv("XCACHE"), NULL, 10) : 64, &err);
+		s = crm_db_set_cache_mb(ctx->db, 64, &err);
 	/* The run: its own transaction, or the dry run's only one. */
 	if (!s)
 		s = crm_db_begin(ctx->db, &err);
@@ -513,10 +548,13 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		int aborted, last = i == argc - 1;
 
 		cli.file = argv[i];
-		if (!cli.dry_run)
-			s = crm_db_begin(ctx->db, &err);
+		/* A dry run is one transaction; each file a savepoint within it. */
+		s = cli.dry_run ? crm_db_savepoint(ctx->db, &err) : crm_db_begin(ctx->db, &err);
 		if (!s)
 			s = import_one(&cli, run, &st, &aborted, &err);
+		if (cli.dry_run && !s)
+			s = aborted ? (crm_db_rollback_to_savepoint(ctx->db), CRM_OK)
+				    : crm_db_release_savepoint(ctx->db, &err);
 		if (!s && !aborted) {
 			add_counts(&sum, &st);
 			files++;
@@ -528,6 +566,11 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 				finished = last;
 				crm_db_checkpoint(ctx->db);
 			}
+		} else if (!s && aborted) {
+			/* Its rejects still count: the run must say a human should look. */
+			sum.rejected += st.rejected;
+			if (!cli.dry_run)
+				crm_db_rollback(ctx->db);
 		} else if (!cli.dry_run) {
 			crm_db_rollback(ctx->db);
 		}
@@ -560,13 +603,16 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	crm_audit_free(run);
 	free(cli.maps);
 	free(cli.source_copy);
+	for (i = 0; i < (int)cli.nopened; i++)
+		free(cli.opened[i]);
+	free(cli.opened);
 	if (s) {
 		rc = crm_report("import", &err);
 		if (s == CRM_ERR_INVALID)
 			rc = CRM_EXIT_USAGE; /* --map or --key named what is not there */
 		if (files)
-			fprintf(stderr, "crm import: the %d file%s before it %s imported\n", files,
-				files == 1 ? "" : "s", files == 1 ? "was" : "were");
+			fprintf(stderr, "crm import: %d file%s %s imported before the failure\n",
+				files, files == 1 ? "" : "s", files == 1 ? "was" : "were");
 		return rc;
 	}
 	/* Rejected rows, an aborted file or emptied fields: a human should look. */

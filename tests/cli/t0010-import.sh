@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 50
+plan 69
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -169,7 +169,63 @@ check 'an input in a read-only directory gets its rejects file here' 3 empty \
 chmod 755 ro
 printf 'name,birthdate\n山田,2023/02/30\n' > lenient.csv
 check '--lenient with only emptied fields still asks a human to look (exit 3)' 3 empty \
-	'match:1 rows: 1 new, 0 updated, 0 unchanged, 0 rejected \(lenient.rejects.csv\), 1 fields left empty' \
+	'match:1 row: 1 new, 0 updated, 0 unchanged, 0 rejected \(lenient.rejects.csv\), 1 fields left empty' \
 	"$CRM" import --lenient --source lenient2 lenient.csv
+
+# What review found; each once wrong.
+printf '顧客番号,氏名,メールアドレス,備考\nK1,山田 太郎,a@example.jp,first\nK1,山田 次郎,b@example.jp,second\nK2,佐藤 花子,c@example.jp,\n' > dup.csv
+check 'a key twice in one file: the second is rejected, naming the first' 3 empty \
+	'match:^dup.csv: 3 rows: 2 new, 0 updated, 0 unchanged, 1 rejected' \
+	"$CRM" import --source dup dup.csv
+assert '... with the reason' grep -q "came before in this file" dup.rejects.csv
+check '... and importing it again changes nothing' 3 empty \
+	'match:0 new, 0 updated, 2 unchanged, 1 rejected .*nothing changed$' \
+	"$CRM" import --source dup dup.csv
+assert '... naming the line of the first' grep -q "came before, at line 2" dup.rejects.csv
+printf '顧客番号,氏名,メールアドレス\nK2,佐藤 花子,bad@@x\nK3,田中,c@example.jp\n' > s2.csv
+printf '顧客番号,氏名,メールアドレス\nK4,鈴木,d@example.jp\n' > s4.csv
+"$CRM" -q import --strict --source st nokey.csv s2.csv 2>/dev/null
+check '--strict: a run with an aborted file is marked rejected' 0 'inline:rejected' empty \
+	q "SELECT status FROM runs ORDER BY id DESC LIMIT 1"
+check '--dry-run --strict: later files see what a real run would' 3 empty \
+	'match:^dry run: s4.csv: 1 row: 1 new' "$CRM" import --dry-run --strict --source dst s2.csv s4.csv
+printf '注文番号,顧客番号,単価,数量,ステータス\nS1,K1,100,1,完了\nS4,K1,100,1,保留\n' > os.csv
+check '--lenient: a bad order status is derived, not a failure' 3 empty \
+	'match:2 rows: 2 new.*1 fields left empty' "$CRM" import --lenient --source os os.csv
+check '... stored as ok' 0 'inline:S1|ok
+S4|ok' empty q "SELECT order_key, status FROM orders WHERE source = 'os' ORDER BY 1"
+printf '注文番号,顧客番号,単価,数量\nX1,K1,100000000000000,100\n' > ov.csv
+check 'an amount too large is rejected, not left empty' 3 empty 'match:0 new, 0 updated, 0 unchanged, 1 rejected' \
+	"$CRM" import --source ov ov.csv
+assert '... saying why' grep -q "unit price times quantity is too large an amount" ov.rejects.csv
+printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,a@example.jp,1990/1/1\n' > l1.csv
+printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,bad@@x,1990/2/30\n' > l2.csv
+"$CRM" -q import --source len l1.csv
+check '--lenient again: bad values empty the stored fields' 3 empty 'match:0 new, 1 updated' \
+	"$CRM" import --lenient --source len l2.csv
+check '... both of them, as the rejects file says' 0 'inline:|' empty \
+	q "SELECT email, birthdate FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'len'"
+printf '顧客番号,氏名\nM1,山田\n' > cs.csv
+printf '注文番号,顧客番号,単価,数量\nA1,M1,100,1\n' > co.csv
+"$CRM" -q import --source csa co.csv
+"$CRM" -q import --source csb cs.csv
+check 'the same orders with another --customer-source move to that customer' 0 empty \
+	'match:0 new, 1 updated, 0 unchanged' "$CRM" import --source csa --customer-source csb co.csv
+check '... logged' 0 'inline:customer_id' empty \
+	q "SELECT field FROM changes WHERE run_id = (SELECT max(id) FROM runs) AND tbl = 'orders'"
+cp s2.csv same.csv && cp s2.csv same.txt
+check 'two inputs sharing a rejects file both keep their rejects' 3 empty ignore \
+	"$CRM" import --source samer same.csv same.txt
+check '... both of them' 0 'inline:2' empty sh -c "grep -c '^same' same.rejects.csv"
+check 'a rejects file that cannot be written fails the file before it commits' 1 empty \
+	'match:cannot write rejects' "$CRM" import --source full --rejects /dev/full s2.csv
+check '... so nothing of it was stored' 0 'inline:0' empty \
+	q "SELECT count(*) FROM source_records WHERE source = 'full'"
+printf '顧客番号,氏名,備考\nW1,山田,note\nW2,佐藤,　\n' > w1.csv
+printf '顧客番号,氏名,備考\nW1,山田, \nW2,佐藤,　\n' > w2.csv
+"$CRM" -q import --source ws w1.csv
+"$CRM" -q import --source ws w2.csv
+check 'a blank-looking extra value is no value, and clears the key' 0 'inline:|' empty \
+	q "SELECT group_concat(coalesce(extra, ''), '|') FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'ws'"
 
 finish
