@@ -49,6 +49,9 @@ enum stmt {
 	S_OLD_RAW,
 	S_KEY_SEEN,
 	S_KEY_LINE,
+	S_GET_EXTRA,
+	S_GET_CUSTOMER,          /* an order's or interaction's customer_id */
+	S_SET_CUSTOMER,
 	S_COUNT
 };
 
@@ -118,6 +121,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OLD_RAW] = "SELECT key, value FROM json_each(?1)",
 	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)",
 	[S_KEY_LINE] = "SELECT line FROM temp.crm_import_keys WHERE k = ?1",
+	[S_GET_EXTRA] = "SELECT extra FROM customers WHERE id = ?1",
+	[S_GET_CUSTOMER] = NULL, /* per kind, below */
+	[S_SET_CUSTOMER] = NULL,
 };
 
 static enum crm_status nomem(struct crm_error *err)
@@ -276,15 +282,24 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 			sql = im->kind == CRM_KIND_ORDERS
 			      ? "UPDATE orders SET raw = ?1 WHERE id = ?2"
 			      : "UPDATE interactions SET raw = ?1 WHERE id = ?2";
+		else if (i == S_GET_CUSTOMER)
+			sql = im->kind == CRM_KIND_ORDERS
+			      ? "SELECT customer_id FROM orders WHERE id = ?1"
+			      : "SELECT customer_id FROM interactions WHERE id = ?1";
+		else if (i == S_SET_CUSTOMER)
+			sql = im->kind == CRM_KIND_ORDERS
+			      ? "UPDATE orders SET customer_id = ?1 WHERE id = ?2"
+			      : "UPDATE interactions SET customer_id = ?1 WHERE id = ?2";
 		if ((i == S_LINE_GET || i == S_LINE_SET) && im->kind != CRM_KIND_ORDERS)
 			continue;
 		/* Orders number their lines: their keys cannot repeat in a file. */
 		if ((i == S_KEY_SEEN || i == S_KEY_LINE) && im->kind == CRM_KIND_ORDERS)
 			continue;
-		if (i == S_FIND_ROW || i == S_UPDATE_ROW_RAW) {
-			if (im->kind == CRM_KIND_CUSTOMERS)
-				continue;
-		}
+		if ((i == S_FIND_ROW || i == S_UPDATE_ROW_RAW || i == S_GET_CUSTOMER ||
+		     i == S_SET_CUSTOMER) && im->kind == CRM_KIND_CUSTOMERS)
+			continue;
+		if (i == S_GET_EXTRA && im->kind != CRM_KIND_CUSTOMERS)
+			continue;
 		s = prepare(im, sql, &im->st[i], err);
 		if (s)
 			return s;
@@ -1215,15 +1230,15 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 		return nomem(err);
 	if (n > 0) {
 		/* The old extra, for the log. */
-		sqlite3_stmt *g = NULL;
+		sqlite3_stmt *g = im->st[S_GET_EXTRA];
 
-		s = prepare(im, "SELECT extra FROM customers WHERE id = ?1", &g, err);
-		if (!s) {
-			sqlite3_bind_int64(g, 1, id);
-			if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_text(g, 0))
-				before = strdup((const char *)sqlite3_column_text(g, 0));
-			sqlite3_finalize(g);
+		sqlite3_bind_int64(g, 1, id);
+		if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_text(g, 0)) {
+			before = strdup((const char *)sqlite3_column_text(g, 0));
+			if (!before)
+				s = nomem(err);
 		}
+		sqlite3_reset(g);
 		st = im->st[S_EXTRA];
 		sqlite3_bind_text(st, 1, patch.buf, (int)patch.len, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, id);
@@ -1272,32 +1287,28 @@ static enum crm_status update_raw(struct importer *im, sqlite3_stmt *st, const c
 static enum crm_status update_customer_id(struct importer *im, int64_t row, int64_t customer,
 					  struct crm_error *err)
 {
-	sqlite3_stmt *g = NULL, *u = NULL;
-	enum crm_status s;
-	char sql[96];
+	sqlite3_stmt *g = im->st[S_GET_CUSTOMER], *u = im->st[S_SET_CUSTOMER];
+	enum crm_status s = CRM_OK;
+	int64_t was;
 
-	snprintf(sql, sizeof(sql), "SELECT customer_id FROM %s WHERE id = ?1", im->table);
-	s = prepare(im, sql, &g, err);
-	if (s)
-		return s;
 	sqlite3_bind_int64(g, 1, row);
-	if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_int64(g, 0) != customer) {
-		struct crm_value o = crm_value_int(sqlite3_column_int64(g, 0));
-		struct crm_value nv = crm_value_int(customer);
+	if (sqlite3_step(g) != SQLITE_ROW) {
+		sqlite3_reset(g);
+		return crm_db_fail(im->db, SQLITE_CORRUPT, err, "cannot read the record's customer");
+	}
+	was = sqlite3_column_int64(g, 0);
+	sqlite3_reset(g);
+	if (was != customer) {
+		struct crm_value o = crm_value_int(was), nv = crm_value_int(customer);
 
-		snprintf(sql, sizeof(sql), "UPDATE %s SET customer_id = ?1 WHERE id = ?2", im->table);
 		s = log_update(im, im->table, row, "customer_id", &o, &nv, err);
-		if (!s)
-			s = prepare(im, sql, &u, err);
 		if (!s) {
 			sqlite3_bind_int64(u, 1, customer);
 			sqlite3_bind_int64(u, 2, row);
 			s = step_done(im, u, "cannot update the customer", err);
 		}
-		sqlite3_finalize(u);
 		im->changed_any = 1;
 	}
-	sqlite3_finalize(g);
 	return s;
 }
 

@@ -4,6 +4,7 @@
  * file beside the input, with line, column and reason.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,20 @@ static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *er
 	 */
 	for (i = 0; i < cli->nopened && !again; i++)
 		again = !strcmp(cli->opened[i], cli->rejects_path);
-	cli->rejects_fp = fopen(cli->rejects_path, again ? "a" : "w");
+	/* Rejected rows are customer records: as private as the database. */
+	{
+		int fd = open(cli->rejects_path,
+			      O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0600);
+
+		/* Also an older file of that name: it gets this run's rows. */
+		if (fd >= 0 && fchmod(fd, 0600) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		cli->rejects_fp = fd < 0 ? NULL : fdopen(fd, again ? "a" : "w");
+		if (fd >= 0 && !cli->rejects_fp)
+			close(fd);
+	}
 	if (!cli->rejects_fp)
 		return crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
 				     cli->rejects_path, strerror(errno));

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 69
+plan 70
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -24,6 +24,7 @@ printf '%s\r\n' \
 	"customers.csv,8,メールアドレス,jiro@@example.com,column メールアドレス: 'jiro@@example.com' is not an email address: it has 2 '@'; column 電話番号: '03-1234-567a' has a letter: a; column 生年月日: '2023/02/30' is not a date that exists,\"C006,鈴木 次郎,,,jiro@@example.com,03-1234-567a,,,,2023/02/30,男,可,\"" \
 	'customers.csv,11,,,ragged row: 2 fields where 13 were expected,"C008,中村 健"' > want-rejects
 assert 'the rejects file gives line, column, value, reason and the record' cmp want-rejects customers.rejects.csv
+assert '... and is as private as the database (0600)' test "$(stat -c %a customers.rejects.csv)" = 600
 
 check 'dates are stored ISO 8601, eras converted' 0 \
 	'inline:C001|1985-04-03
