@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 70
+plan 72
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -103,6 +103,11 @@ assert '... and lines without a customer or with a bad date are rejected' \
 	grep -q "^orders.csv,9,注文日,2025/02/30,column 注文日: '2025/02/30' is not a date that exists" orders.rejects.csv
 check 'orders imported again change nothing' 3 empty 'match:0 new, 0 updated, 6 unchanged, 2 rejected' \
 	"$CRM" import --source shop orders.csv
+check 'the same orders as CP932 with CRLF import alike' 3 empty \
+	'match:^orders-cp932.csv: 8 rows: 6 new, 0 updated, 0 unchanged, 2 rejected' \
+	"$CRM" import --source shopcp --customer-source shop orders-cp932.csv
+check '... to the same lines, amounts and statuses' 0 'inline:0' empty \
+	q "SELECT count(*) FROM (SELECT order_key, line, ordered_at, product, unit_price, quantity, amount, status, customer_id FROM orders WHERE source = 'shopcp' EXCEPT SELECT order_key, line, ordered_at, product, unit_price, quantity, amount, status, customer_id FROM orders WHERE source = 'shop')"
 
 check 'interactions import with their customers' 0 empty \
 	'match:^interactions.csv: 2 rows: 2 new, 0 updated, 0 unchanged, 0 rejected$' \
