@@ -1225,7 +1225,9 @@ static enum crm_status email_from(const struct ctx *c, char *s)
 	return check_domain(c, at + 1);
 }
 
-enum crm_status crm_check_email(const char *s, struct crm_error *err)
+/* Folds s (see prepare) and hands check the folded text, which it may change. */
+static enum crm_status check_folded(const char *s, struct crm_error *err,
+				    enum crm_status (*check)(const struct ctx *, char *))
 {
 	const struct ctx c = { s, err };
 	enum crm_status st;
@@ -1233,9 +1235,14 @@ enum crm_status crm_check_email(const char *s, struct crm_error *err)
 
 	if ((st = prepare(&c, &t)))
 		return st;
-	st = email_from(&c, t);
+	st = check(&c, t);
 	free(t);
 	return st;
+}
+
+enum crm_status crm_check_email(const char *s, struct crm_error *err)
+{
+	return check_folded(s, err, email_from);
 }
 
 /* --- Phones and postal codes -------------------------------------------- */
@@ -1326,7 +1333,7 @@ static enum crm_status phone_char(const struct ctx *c, const char *p, int len,
 	return CRM_OK;
 }
 
-static enum crm_status phone_from(const struct ctx *c, const char *p)
+static enum crm_status phone_from(const struct ctx *c, char *p)
 {
 	enum ptok prev = P_START;
 	const char *ext = NULL;
@@ -1369,15 +1376,7 @@ static enum crm_status phone_from(const struct ctx *c, const char *p)
 
 enum crm_status crm_check_phone(const char *s, struct crm_error *err)
 {
-	const struct ctx c = { s, err };
-	enum crm_status st;
-	char *t;
-
-	if ((st = prepare(&c, &t)))
-		return st;
-	st = phone_from(&c, t);
-	free(t);
-	return st;
+	return check_folded(s, err, phone_from);
 }
 
 #define POSTAL_DIGITS 7
