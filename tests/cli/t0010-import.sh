@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 72
+plan 75
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -151,6 +151,14 @@ check '--map names a column that is not there' 2 empty "match:--map 'nosuch=name
 	"$CRM" import --source m --map nosuch=name customers.csv
 check '--key names a column that is not there' 2 empty "match:--key 'nosuch': the file has no such column" \
 	"$CRM" import --source m --key nosuch customers.csv
+mkdir sub && cp febrl.csv sub/partner-list.csv
+check 'without --source the source is the file name without its extension' 0 'inline:partner-list|2' empty \
+	sh -c '"$1" -q import sub/partner-list.csv && sqlite3 crm.db "SELECT source, count(*) FROM source_records WHERE source = '"'partner-list'"' GROUP BY 1"' sh "$CRM"
+printf 'memberno,name,email\nM-1,山田,a@example.jp\nM-2,佐藤,b@example.jp\n' > members.csv
+check '--key names the key column the catalogue does not know' 0 empty 'match:^  memberno -> source_key \(given\)$' \
+	"$CRM" -v import --source members --key memberno members.csv
+check '... and the records are known by it' 0 'inline:M-1
+M-2' empty q "SELECT source_key FROM source_records WHERE source = 'members' ORDER BY 1"
 printf 'name,city\n山田,東京\n佐藤,大阪\n' > nokey.csv
 check 'without a key column the row is its own key' 0 empty 'match:2 new.*no key column|no key column' \
 	"$CRM" import --source nokey nokey.csv
