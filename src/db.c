@@ -353,10 +353,18 @@ static enum crm_status set_pragmas(struct crm_db *db, struct crm_error *err)
 /* Refuses files that are not crm's, and schemas newer than this binary. */
 static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
 {
+	sqlite3_stmt *st;
 	enum crm_status s;
-	int app = 0, version = 0, tables = 0;
+	int app, version, tables, rc;
 
-	s = query_int(db, "PRAGMA application_id", &app, err);
+	/*
+	 * One statement, so one snapshot: read one by one, a migration that
+	 * another process commits in between would show its tables but not
+	 * yet its application_id, and crm would call its own file foreign.
+	 */
+	s = crm_db_prepare(db, "SELECT (SELECT application_id FROM pragma_application_id),"
+			   " (SELECT user_version FROM pragma_user_version),"
+			   " (SELECT count(*) FROM sqlite_schema)", &st, err);
 	if (s == CRM_ERR_SCHEMA || s == CRM_ERR_DB) {
 		char why[CRM_ERROR_MSG_MAX];
 
@@ -367,12 +375,23 @@ static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
 	}
 	if (s)
 		return s;
-	s = query_int(db, "PRAGMA user_version", &version, err);
-	if (s)
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		s = crm_db_fail(db, rc, err, "cannot read the database");
+		sqlite3_finalize(st);
+		if (s == CRM_ERR_SCHEMA || s == CRM_ERR_DB) {
+			char why[CRM_ERROR_MSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", err->message);
+			return crm_error_set(err, CRM_ERR_SCHEMA,
+					     "'%s' is not a crm database: %s", db->path, why);
+		}
 		return s;
-	s = query_int(db, "SELECT count(*) FROM sqlite_schema", &tables, err);
-	if (s)
-		return s;
+	}
+	app = sqlite3_column_int(st, 0);
+	version = sqlite3_column_int(st, 1);
+	tables = sqlite3_column_int(st, 2);
+	sqlite3_finalize(st);
 	if ((app != 0 && app != CRM_APPLICATION_ID) || (app == 0 && tables > 0))
 		return crm_error_set(err, CRM_ERR_SCHEMA,
 				     "'%s' is an SQLite database but not a crm database", db->path);
