@@ -945,8 +945,10 @@ static enum crm_status money_from(const struct ctx *c, char *s, int64_t *out)
 	return money_value(c, &n, neg, out);
 }
 
-enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
-				struct crm_error *err)
+/* Folds s (see prepare) and parses the folded text, which parse may change; *out is set only on success. */
+static enum crm_status parse_folded_int64(const char *s, struct crm_error *err, int64_t *out,
+					  enum crm_status (*parse)(const struct ctx *,
+								   char *, int64_t *))
 {
 	const struct ctx c = { s, err };
 	enum crm_status st;
@@ -955,11 +957,17 @@ enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
 
 	if ((st = prepare(&c, &t)))
 		return st;
-	st = money_from(&c, t, &v);
+	st = parse(&c, t, &v);
 	free(t);
 	if (!st)
-		*scaled4 = v;
+		*out = v;
 	return st;
+}
+
+enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
+				struct crm_error *err)
+{
+	return parse_folded_int64(s, err, scaled4, money_from);
 }
 
 /* The sign of a whole number: - or − (-1), + (1), or none (0). */
@@ -970,8 +978,9 @@ static int scan_int_sign(const char **p)
 	return match(p, "+") ? 1 : 0;
 }
 
-static enum crm_status int_from(const struct ctx *c, const char *p, int64_t *out)
+static enum crm_status int_from(const struct ctx *c, char *text, int64_t *out)
 {
+	const char *p = text;
 	struct number n;
 	const char *why;
 	char rest[QUOTE_MAX + 16];
@@ -997,18 +1006,7 @@ static enum crm_status int_from(const struct ctx *c, const char *p, int64_t *out
 
 enum crm_status crm_parse_int(const char *s, int64_t *out, struct crm_error *err)
 {
-	const struct ctx c = { s, err };
-	enum crm_status st;
-	int64_t v = 0;
-	char *t;
-
-	if ((st = prepare(&c, &t)))
-		return st;
-	st = int_from(&c, t, &v);
-	free(t);
-	if (!st)
-		*out = v;
-	return st;
+	return parse_folded_int64(s, err, out, int_from);
 }
 
 /* --- Words: flags, genders, countries ----------------------------------- */
