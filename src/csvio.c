@@ -77,6 +77,7 @@ struct crm_csv_reader {
 	size_t afptrs;
 	int nomem;
 	int started;
+	int utf16;                      /* starts with a UTF-16 byte order mark */
 
 	/* The first problem found in the record, if any. */
 	enum crm_status rec_status;
@@ -299,6 +300,8 @@ static int skip_bom(struct crm_csv_reader *r)
 	while (r->ilen < 3 && !r->eof)
 		if (refill(r))
 			return -1;
+	if (r->ilen >= 2 && (!memcmp(r->ibuf, "\xFF\xFE", 2) || !memcmp(r->ibuf, "\xFE\xFF", 2)))
+		r->utf16 = 1;
 	if (r->ilen >= 3 && !memcmp(r->ibuf, "\xEF\xBB\xBF", 3)) {
 		r->ipos = 3;
 		r->consumed = 3;
@@ -882,6 +885,14 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 			return crm_error_at(err, CRM_ERR_IO, r->name, 0, 0, "read error: %s",
 					    strerror(errno));
 	}
+	/*
+	 * Excel's "Unicode text" is UTF-16 and tab-separated: read byte by
+	 * byte as CP932 it would be a reject on every line. Say what it is.
+	 */
+	if (r->utf16)
+		return crm_error_at(err, CRM_ERR_ENCODING, r->name, 1, 0,
+				    "the file is UTF-16 (Excel's \"Unicode text\"): save it as "
+				    "\"CSV UTF-8\" or \"CSV\" and import that");
 	for (;;) {
 		char what[96] = "";
 		size_t bad;

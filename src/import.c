@@ -1693,6 +1693,9 @@ static enum crm_status read_header(struct importer *im, struct crm_csv_reader *r
 
 	if (s == CRM_EOF)
 		return crm_error_at(err, CRM_ERR_CSV, im->name, 0, 0, "the file is empty: no header");
+	/* An encoding error with no column is about the file (UTF-16), not its header. */
+	if (s == CRM_ERR_ENCODING && !err->column)
+		return s;
 	if (s == CRM_ERR_CSV || s == CRM_ERR_ENCODING || s == CRM_ERR_TOOBIG) {
 		char msg[CRM_ERROR_MSG_MAX];
 

@@ -650,6 +650,17 @@ static void test_many_fields_cost_no_memory(void **state)
 	free(data);
 }
 
+static void test_utf16_named(void **state)
+{
+	static const char data[] = "\xFF\xFEn\0a\0m\0e\0\r\0\n\0";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_error(&f, CRM_ERR_ENCODING, 1, 0, "the file is UTF-16");
+	close_fixture(&f);
+}
+
 static void test_delimiter(void **state)
 {
 	struct crm_csv_read_options o = { .delimiter = '\t' };
@@ -705,6 +716,7 @@ int main(void)
 		cmocka_unit_test(test_ragged_multiline_record_unwinds),
 		cmocka_unit_test(test_empty_tsv_row_is_a_record),
 		cmocka_unit_test(test_many_fields_cost_no_memory),
+		cmocka_unit_test(test_utf16_named),
 		cmocka_unit_test(test_delimiter),
 		cmocka_unit_test(test_bytes_read),
 	};
