@@ -48,7 +48,6 @@ struct import_cli {
 	struct crm_csv_writer *rejects;
 	int rejects_failed;
 	struct crm_progress bar;
-	unsigned long problems;
 	const char *customer_source;   /* for the summary */
 	char *source_copy;             /* the default source, kept for the summary */
 	char **opened;                 /* rejects files written in this run */
@@ -219,7 +218,6 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 	enum crm_status s;
 	int i;
 
-	cli->problems++;
 	if (!cli->rejects) {
 		s = open_rejects(cli, err);
 		if (s)
@@ -307,6 +305,8 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 	else if (!st->added && !st->updated && !cli->dry_run)
 		fputs("; nothing changed", stderr);
 	fputc('\n', stderr);
+	if (cli->ctx->verbose && !cli->ctx->quiet && st->encoding)
+		fprintf(stderr, "crm import: %s: read as %s\n", cli->file, st->encoding);
 }
 
 static void add_counts(struct crm_import_stats *sum, const struct crm_import_stats *st)
@@ -334,7 +334,6 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_audit *run,
 	FILE *fp;
 
 	*aborted = 0;
-	cli->problems = 0;
 	fp = strcmp(cli->file, "-") ? fopen(cli->file, "rb") : stdin;
 	if (!fp)
 		return crm_error_set(err, CRM_ERR_IO, "cannot open '%s': %s", cli->file,
@@ -544,6 +543,14 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		free(cli.maps);
 		return rc < 0 ? CRM_EXIT_OK : rc;
 	}
+	/* A missing input fails before anything, the database included, is made. */
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") && access(argv[i], R_OK) != 0) {
+			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
+				      strerror(errno));
+			free(cli.maps);
+			return crm_report("import", &err);
+		}
 	s = crm_open_db(ctx, &err);
 	if (!s)
 		s = crm_db_set_cache_mb(ctx->db, 64, &err);

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 75
+plan 79
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -185,6 +185,17 @@ printf 'name,birthdate\n山田,2023/02/30\n' > lenient.csv
 check '--lenient with only emptied fields still asks a human to look (exit 3)' 3 empty \
 	'match:1 row: 1 new, 0 updated, 0 unchanged, 0 rejected \(lenient.rejects.csv\), 1 fields left empty' \
 	"$CRM" import --lenient --source lenient2 lenient.csv
+
+mkdir fresh
+check 'a missing input fails with its name' 1 empty "inline:crm import: cannot open 'nosuch.csv': No such file or directory" \
+	"$CRM" --db fresh/crm.db import nosuch.csv
+assert '... before any database is made' test ! -e fresh/crm.db
+printf '\377\376n\000a\000m\000e\000\r\000\n\000' > unicode.txt
+check 'Excel "Unicode text" (UTF-16) is named, with what to do' 1 empty \
+	'inline:crm import: unicode.txt:1: the file is UTF-16 (Excel'"'"'s "Unicode text"): save it as "CSV UTF-8" or "CSV" and import that' \
+	"$CRM" import --source u unicode.txt
+check '-v says which encoding the file was read as' 3 empty 'match:^crm import: customers-cp932.csv: read as cp932$' \
+	"$CRM" -v import --dry-run --source enc customers-cp932.csv
 
 # What review found; each once wrong.
 printf '顧客番号,氏名,メールアドレス,備考\nK1,山田 太郎,a@example.jp,first\nK1,山田 次郎,b@example.jp,second\nK2,佐藤 花子,c@example.jp,\n' > dup.csv
