@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "chain.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -19,13 +20,15 @@ static const char *const known_tables[] = {
 enum audit_stmt {
 	ST_INSERT_CHANGE,
 	ST_FINISH,
+	ST_LAST_CHANGE,
 	ST_COUNT,
 };
 
 static const char *const audit_sql[ST_COUNT] = {
 	[ST_INSERT_CHANGE] =
-		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value, id, hash)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_LAST_CHANGE] = "SELECT id, hash FROM changes ORDER BY id DESC LIMIT 1",
 	[ST_FINISH] =
 		"UPDATE runs SET finished_at = " NOW_SQL ", status = ?1, counts = ?2"
 		" WHERE id = ?3",
@@ -46,32 +49,15 @@ struct crm_audit {
 	struct insert_range pending[NTABLES];
 	unsigned long ranges_begun;
 	char started_at[32];
+	char *actor, *command;
+	/* The end of the hash chain, read at the first change of each transaction. */
+	int chain_loaded;
+	int64_t last_id;
+	char last_hash[CRM_HASH_HEX_LEN + 1];
 };
 
 static enum crm_status before_commit(void *ctx, struct crm_error *err);
 static void on_rollback(void *ctx);
-
-struct crm_value crm_value_null(void)
-{
-	struct crm_value v = { .type = CRM_VALUE_NULL };
-
-	return v;
-}
-
-struct crm_value crm_value_int(long long i)
-{
-	struct crm_value v = { .type = CRM_VALUE_INT, .i = i };
-
-	return v;
-}
-
-struct crm_value crm_value_text(const char *s)
-{
-	struct crm_value v = { .type = s ? CRM_VALUE_TEXT : CRM_VALUE_NULL, .s = s,
-			       .len = s ? strlen(s) : 0 };
-
-	return v;
-}
 
 const char *crm_actor(void)
 {
@@ -235,6 +221,12 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 	}
 	a->db = db;
+	a->actor = strdup(crm_actor());
+	a->command = strdup(command);
+	if (!a->actor || !a->command) {
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
 	for (i = 0; i < ST_COUNT; i++) {
 		s = crm_db_prepare(db, audit_sql[i], &a->st[i], err);
 		if (s)
@@ -249,7 +241,7 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 		goto fail;
 	sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, crm_actor(), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, a->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE) {
@@ -290,23 +282,28 @@ const char *crm_audit_started_at(const struct crm_audit *a)
 	return a->started_at;
 }
 
-static void bind_value(sqlite3_stmt *st, int i, const struct crm_value *v)
-{
-	if (!v) {
-		sqlite3_bind_null(st, i);
-		return;
-	}
-	switch (v->type) {
-	case CRM_VALUE_NULL: sqlite3_bind_null(st, i); break;
-	case CRM_VALUE_INT: sqlite3_bind_int64(st, i, v->i); break;
-	case CRM_VALUE_REAL: sqlite3_bind_double(st, i, v->r); break;
-	case CRM_VALUE_TEXT:
-		sqlite3_bind_text64(st, i, v->s, v->len, SQLITE_TRANSIENT, SQLITE_UTF8);
-		break;
-	}
-}
-
 static enum crm_status flush_inserts(struct crm_audit *a, struct crm_error *err);
+
+/* Reads the id and hash of the newest change: the chain goes on from there. */
+static enum crm_status load_chain(struct crm_audit *a, struct crm_error *err)
+{
+	sqlite3_stmt *st = a->st[ST_LAST_CHANGE];
+	int rc = sqlite3_step(st);
+
+	a->last_id = 0;
+	a->last_hash[0] = '\0';
+	if (rc == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 1);
+
+		a->last_id = sqlite3_column_int64(st, 0);
+		snprintf(a->last_hash, sizeof(a->last_hash), "%s", h ? h : "");
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_db_fail(a->db, rc, err, "cannot read the end of the log");
+	a->chain_loaded = 1;
+	return CRM_OK;
+}
 
 static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_t row_id,
 				    const char *op, const char *field,
@@ -315,11 +312,25 @@ static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_
 				    struct crm_error *err)
 {
 	sqlite3_stmt *st = a->st[ST_INSERT_CHANGE];
+	struct crm_value null = crm_value_null();
+	struct crm_chain_link l = {
+		.run_id = a->run_id, .tbl = tbl, .row_id = row_id, .op = op,
+		.field = crm_value_text(field),
+		.old_value = old_value ? *old_value : null,
+		.new_value = new_value ? *new_value : null,
+		.actor = a->actor, .command = a->command, .started_at = a->started_at,
+	};
+	char hash[CRM_HASH_HEX_LEN + 1];
+	enum crm_status s;
 	int rc;
 
 	if (!crm_db_in_transaction(a->db))
 		return crm_error_set(err, CRM_ERR_INTERNAL,
 				     "a change must be logged inside its write transaction");
+	if (!a->chain_loaded && (s = load_chain(a, err)))
+		return s;
+	l.id = a->last_id + 1;
+	crm_chain_hash(a->last_hash[0] ? a->last_hash : NULL, &l, hash);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	sqlite3_bind_int64(st, 1, a->run_id);
@@ -328,12 +339,16 @@ static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_
 	sqlite3_bind_text(st, 4, op, -1, SQLITE_STATIC);
 	if (field)
 		sqlite3_bind_text(st, 5, field, -1, SQLITE_STATIC);
-	bind_value(st, 6, old_value);
-	bind_value(st, 7, new_value);
+	crm_value_bind(st, 6, &l.old_value);
+	crm_value_bind(st, 7, &l.new_value);
+	sqlite3_bind_int64(st, 8, l.id);
+	sqlite3_bind_text(st, 9, hash, CRM_HASH_HEX_LEN, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return crm_db_fail(a->db, rc, err, "cannot log the change");
+	a->last_id = l.id;
+	memcpy(a->last_hash, hash, sizeof(hash));
 	return CRM_OK;
 }
 
@@ -375,9 +390,18 @@ static enum crm_status record(struct crm_audit *a, const char *tbl, int64_t row_
 	return s ? s : write_change(a, tbl, row_id, op, field, old_value, new_value, err);
 }
 
+/*
+ * Before a commit or a savepoint: the batched inserts are written, and the
+ * next transaction reads the end of the chain anew (another process may
+ * log in between).
+ */
 static enum crm_status before_commit(void *ctx, struct crm_error *err)
 {
-	return flush_inserts(ctx, err);
+	struct crm_audit *a = ctx;
+	enum crm_status s = flush_inserts(a, err);
+
+	a->chain_loaded = 0;
+	return s;
 }
 
 /* A rolled-back transaction took the pending rows with it. */
@@ -388,6 +412,7 @@ static void on_rollback(void *ctx)
 
 	for (i = 0; i < NTABLES; i++)
 		a->pending[i].open = 0;
+	a->chain_loaded = 0;
 }
 
 /* Reads the whole row as JSON through the run's cached statement. */
@@ -535,5 +560,7 @@ void crm_audit_free(struct crm_audit *a)
 		sqlite3_finalize(a->st[i]);
 	for (i = 0; i < NTABLES; i++)
 		sqlite3_finalize(a->row_json[i]);
+	free(a->actor);
+	free(a->command);
 	free(a);
 }

@@ -13,27 +13,7 @@
 
 #include "db.h"
 #include "error.h"
-
-enum crm_value_type {
-	CRM_VALUE_NULL = 0,
-	CRM_VALUE_INT,
-	CRM_VALUE_REAL,
-	CRM_VALUE_TEXT,
-};
-
-/* A stored value with its type, so that the log keeps 7 and '007' apart. */
-struct crm_value {
-	enum crm_value_type type;
-	long long i;
-	double r;
-	const char *s;   /* CRM_VALUE_TEXT: not owned, need not be NUL-terminated */
-	size_t len;
-};
-
-struct crm_value crm_value_null(void);
-struct crm_value crm_value_int(long long i);
-/* s may be NULL, which gives a NULL value. */
-struct crm_value crm_value_text(const char *s);
+#include "value.h"
 
 /*
  * Who is acting: $CRM_USER if set, else the login name of the effective

@@ -50,6 +50,7 @@ enum stmt {
 	S_KEY_SEEN,
 	S_KEY_LINE,
 	S_GET_EXTRA,
+	S_GET_UPDATED_AT,
 	S_GET_CUSTOMER,          /* an order's or interaction's customer_id */
 	S_SET_CUSTOMER,
 	S_COUNT
@@ -122,6 +123,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)",
 	[S_KEY_LINE] = "SELECT line FROM temp.crm_import_keys WHERE k = ?1",
 	[S_GET_EXTRA] = "SELECT extra FROM customers WHERE id = ?1",
+	[S_GET_UPDATED_AT] = "SELECT updated_at FROM customers WHERE id = ?1",
 	[S_GET_CUSTOMER] = NULL, /* per kind, below */
 	[S_SET_CUSTOMER] = NULL,
 };
@@ -178,27 +180,6 @@ static int same_value(const struct importer *im, sqlite3_stmt *st, int col, cons
 		return t == SQLITE_INTEGER && sqlite3_column_int64(st, col) == v->i;
 	return t == SQLITE_TEXT && (size_t)sqlite3_column_bytes(st, col) == v->len &&
 	       !memcmp(sqlite3_column_text(st, col), vtext(im, v), v->len);
-}
-
-static struct crm_value column_value(sqlite3_stmt *st, int col)
-{
-	switch (sqlite3_column_type(st, col)) {
-	case SQLITE_INTEGER:
-		return crm_value_int(sqlite3_column_int64(st, col));
-	case SQLITE_TEXT: {
-		struct crm_value v = crm_value_text((const char *)sqlite3_column_text(st, col));
-
-		v.len = (size_t)sqlite3_column_bytes(st, col);
-		return v;
-	}
-	case SQLITE_FLOAT: {
-		struct crm_value v = { .type = CRM_VALUE_REAL, .r = sqlite3_column_double(st, col) };
-
-		return v;
-	}
-	default:
-		return crm_value_null();
-	}
 }
 
 /* ---- Statements -------------------------------------------------------- */
@@ -298,7 +279,7 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 		if ((i == S_FIND_ROW || i == S_UPDATE_ROW_RAW || i == S_GET_CUSTOMER ||
 		     i == S_SET_CUSTOMER) && im->kind == CRM_KIND_CUSTOMERS)
 			continue;
-		if (i == S_GET_EXTRA && im->kind != CRM_KIND_CUSTOMERS)
+		if ((i == S_GET_EXTRA || i == S_GET_UPDATED_AT) && im->kind != CRM_KIND_CUSTOMERS)
 			continue;
 		s = prepare(im, sql, &im->st[i], err);
 		if (s)
@@ -1201,7 +1182,7 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 			s = err ? err->code : CRM_ERR_DB;
 			break;
 		}
-		oldv = column_value(get, col - 1);
+		oldv = crm_value_column(get, col - 1);
 		newv = to_value(im, &im->vals[f]);
 		s = log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);
 		if (s)
@@ -1213,6 +1194,35 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 	}
 	sqlite3_reset(get);
 	return s;
+}
+
+/*
+ * Sets updated_at to the run's start, logged like any field (but not
+ * counted as a change of the record), so that a revert puts it back.
+ */
+static enum crm_status touch_customer(struct importer *im, int64_t id, struct crm_error *err)
+{
+	sqlite3_stmt *g = im->st[S_GET_UPDATED_AT], *st = im->st[S_UPDATED_AT];
+	struct crm_value o, nv = crm_value_text(im->now);
+	enum crm_status s;
+	int rc;
+
+	sqlite3_bind_int64(g, 1, id);
+	rc = sqlite3_step(g);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(g);
+		return crm_db_fail(im->db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
+				   "cannot read the customer");
+	}
+	o = crm_value_column(g, 0);
+	s = crm_value_equal(&o, &nv) ? CRM_OK
+		: crm_audit_update(im->run, "customers", id, "updated_at", &o, &nv, err);
+	sqlite3_reset(g);
+	if (s)
+		return s;
+	sqlite3_bind_text(st, 1, im->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, id);
+	return step_done(im, st, "cannot update the customer", err);
 }
 
 /* customers.extra and updated_at, after the fields of an updated customer. */
@@ -1259,13 +1269,8 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 	}
 	crm_strbuf_release(&patch);
 	free(before);
-	/* updated_at follows from the log (see crm_audit_started_at): not logged. */
-	if (!s && im->changed_any) {
-		st = im->st[S_UPDATED_AT];
-		sqlite3_bind_text(st, 1, im->now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-		s = step_done(im, st, "cannot update the customer", err);
-	}
+	if (!s && im->changed_any)
+		s = touch_customer(im, id, err);
 	return s;
 }
 

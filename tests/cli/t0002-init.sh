@@ -17,7 +17,7 @@ check 'user_version is the schema version' 0 "inline:$version" empty \
 	sqlite3 crm.db 'PRAGMA user_version'
 check 'journal_mode is wal' 0 'inline:wal' empty sqlite3 crm.db 'PRAGMA journal_mode'
 check 'creation is one run in the log, the second init none' 0 \
-	'inline:init|ok|{"schema_from":0,"schema_to":1}' empty \
+	"inline:init|ok|{\"schema_from\":0,\"schema_to\":$version}" empty \
 	sqlite3 crm.db 'SELECT command, status, counts FROM runs'
 check 'the run names its actor from CRM_USER' 0 'inline:佐藤' empty \
 	sh -c 'CRM_USER=佐藤 "$1" --db actor.db init >/dev/null && sqlite3 actor.db "SELECT actor FROM runs"' \

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 79
+plan 80
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -68,7 +68,9 @@ check 'one changed field is one update' 3 empty \
 	"$CRM" import --source shop edited.csv
 check '... logged as one customers change with old and new value' 0 \
 	'inline:customers|1|update|email|taro@example.co.jp|taro.yamada@example.co.jp' empty \
-	q "SELECT tbl, row_id, op, field, old_value, new_value FROM changes WHERE run_id = 3 AND tbl = 'customers'"
+	q "SELECT tbl, row_id, op, field, old_value, new_value FROM changes WHERE run_id = 3 AND tbl = 'customers' AND field <> 'updated_at'"
+check '... and updated_at logged from the last run'"'"'s start to this one'"'"'s' 0 'inline:1|1' empty \
+	q "SELECT c.old_value = r1.started_at, c.new_value = r3.started_at FROM changes c, runs r1, runs r3 WHERE c.run_id = 3 AND c.field = 'updated_at' AND r1.id = 1 AND r3.id = 3"
 check '... and the source row kept as read is replaced, logged too' 0 \
 	'inline:source_records|raw|taro@example.co.jp|taro.yamada@example.co.jp' empty \
 	q "SELECT tbl, field, json_extract(old_value, '\$.メールアドレス'), json_extract(new_value, '\$.メールアドレス') FROM changes WHERE run_id = 3 AND tbl <> 'customers'"

@@ -1,0 +1,210 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <nettle/sha2.h>
+
+#include "chain.h"
+#include "banned.h"
+
+const char crm_chain_select_sql[] =
+	"SELECT c.id, c.run_id, c.tbl, c.row_id, c.op, c.field, c.old_value, c.new_value,"
+	" c.hash, r.actor, r.command, r.started_at"
+	" FROM changes c LEFT JOIN runs r ON r.id = c.run_id"
+	" WHERE c.id >= ?1 ORDER BY c.id";
+
+static void put_u64(struct sha256_ctx *ctx, uint64_t v)
+{
+	uint8_t b[8];
+	int i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		b[i] = (uint8_t)(v & 0xff);
+	sha256_update(ctx, sizeof(b), b);
+}
+
+/* A typed value: a tag byte, then 8 bytes or a length and the bytes. */
+static void put_value(struct sha256_ctx *ctx, const struct crm_value *v)
+{
+	uint8_t tag = (uint8_t)v->type;
+	uint64_t bits;
+
+	sha256_update(ctx, 1, &tag);
+	switch (v->type) {
+	case CRM_VALUE_NULL:
+		break;
+	case CRM_VALUE_INT:
+		put_u64(ctx, (uint64_t)v->i);
+		break;
+	case CRM_VALUE_REAL:
+		memcpy(&bits, &v->r, sizeof(bits));
+		put_u64(ctx, bits);
+		break;
+	case CRM_VALUE_TEXT:
+		put_u64(ctx, v->len);
+		sha256_update(ctx, v->len, (const uint8_t *)v->s);
+		break;
+	}
+}
+
+static void put_text(struct sha256_ctx *ctx, const char *s)
+{
+	struct crm_value v = crm_value_text(s);
+
+	put_value(ctx, &v);
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+void crm_chain_hash(const char *prev, const struct crm_chain_link *l, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t p[SHA256_DIGEST_SIZE] = { 0 }, d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	size_t i;
+
+	/* A malformed previous hash chains as zeros: that row fails on its own. */
+	for (i = 0; prev && i < SHA256_DIGEST_SIZE; i++) {
+		int hi = hexval(prev[2 * i]), lo = hi < 0 ? -1 : hexval(prev[2 * i + 1]);
+
+		if (hi < 0 || lo < 0) {
+			memset(p, 0, sizeof(p));
+			break;
+		}
+		p[i] = (uint8_t)(hi << 4 | lo);
+	}
+	sha256_init(&ctx);
+	sha256_update(&ctx, 11, (const uint8_t *)"crm-log-v1");  /* with its NUL */
+	sha256_update(&ctx, sizeof(p), p);
+	put_u64(&ctx, (uint64_t)l->id);
+	put_u64(&ctx, (uint64_t)l->run_id);
+	put_text(&ctx, l->tbl);
+	put_u64(&ctx, (uint64_t)l->row_id);
+	put_text(&ctx, l->op);
+	put_value(&ctx, &l->field);
+	put_value(&ctx, &l->old_value);
+	put_value(&ctx, &l->new_value);
+	put_text(&ctx, l->actor);
+	put_text(&ctx, l->command);
+	put_text(&ctx, l->started_at);
+	sha256_digest(&ctx, sizeof(d), d);
+	for (i = 0; i < sizeof(d); i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[CRM_HASH_HEX_LEN] = '\0';
+}
+
+void crm_chain_link_from_row(sqlite3_stmt *st, struct crm_chain_link *l)
+{
+	l->id = sqlite3_column_int64(st, 0);
+	l->run_id = sqlite3_column_int64(st, 1);
+	l->tbl = (const char *)sqlite3_column_text(st, 2);
+	l->row_id = sqlite3_column_int64(st, 3);
+	l->op = (const char *)sqlite3_column_text(st, 4);
+	l->field = crm_value_column(st, 5);
+	l->old_value = crm_value_column(st, 6);
+	l->new_value = crm_value_column(st, 7);
+	l->actor = (const char *)sqlite3_column_text(st, 9);
+	l->command = (const char *)sqlite3_column_text(st, 10);
+	l->started_at = (const char *)sqlite3_column_text(st, 11);
+}
+
+/* The hash of the row before from_id, or "" when there is none. */
+static enum crm_status hash_before(struct crm_db *db, int64_t from_id, char *prev,
+				   struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s = crm_db_prepare(db,
+		"SELECT hash FROM changes WHERE id < ?1 ORDER BY id DESC LIMIT 1", &st, err);
+	int rc;
+
+	if (s)
+		return s;
+	prev[0] = '\0';
+	sqlite3_bind_int64(st, 1, from_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(prev, CRM_HASH_HEX_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot read the log");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_error *err)
+{
+	sqlite3_stmt *rd = NULL, *up = NULL;
+	char prev[CRM_HASH_HEX_LEN + 1], h[CRM_HASH_HEX_LEN + 1];
+	enum crm_status s;
+	int rc;
+
+	if (!crm_db_in_transaction(db))
+		return crm_error_set(err, CRM_ERR_INTERNAL, "sealing the log needs a transaction");
+	s = hash_before(db, from_id, prev, err);
+	if (!s)
+		s = crm_db_prepare(db, crm_chain_select_sql, &rd, err);
+	if (!s)
+		s = crm_db_prepare(db, "UPDATE changes SET hash = ?1 WHERE id = ?2", &up, err);
+	if (s)
+		goto out;
+	sqlite3_bind_int64(rd, 1, from_id);
+	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		struct crm_chain_link l;
+
+		crm_chain_link_from_row(rd, &l);
+		crm_chain_hash(prev[0] ? prev : NULL, &l, h);
+		sqlite3_bind_text(up, 1, h, CRM_HASH_HEX_LEN, SQLITE_STATIC);
+		sqlite3_bind_int64(up, 2, l.id);
+		rc = sqlite3_step(up);
+		sqlite3_reset(up);
+		if (rc != SQLITE_DONE)
+			break;
+		memcpy(prev, h, sizeof(h));
+	}
+	if (rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot seal the log");
+out:
+	sqlite3_finalize(rd);
+	sqlite3_finalize(up);
+	return s;
+}
+
+enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,
+				 struct crm_error *err)
+{
+	sqlite3_stmt *rd;
+	char prev[CRM_HASH_HEX_LEN + 1] = "", h[CRM_HASH_HEX_LEN + 1];
+	enum crm_status s = crm_db_prepare(db, crm_chain_select_sql, &rd, err);
+	int rc;
+
+	memset(brk, 0, sizeof(*brk));
+	if (s)
+		return s;
+	sqlite3_bind_int64(rd, 1, INT64_MIN);
+	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		struct crm_chain_link l;
+		const char *stored = (const char *)sqlite3_column_text(rd, 8);
+
+		crm_chain_link_from_row(rd, &l);
+		crm_chain_hash(prev[0] ? prev : NULL, &l, h);
+		brk->checked++;
+		if (!stored || strcmp(stored, h)) {
+			brk->id = l.id;
+			memcpy(brk->expected, h, sizeof(h));
+			snprintf(brk->found, sizeof(brk->found), "%s", stored ? stored : "");
+			break;
+		}
+		memcpy(prev, h, sizeof(h));
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot read the log");
+	sqlite3_finalize(rd);
+	return s;
+}
