@@ -64,6 +64,23 @@ _crm_command()
 			;;
 		esac
 		;;
+	log)
+		case $prev in
+		--format)
+			_crm_words 'csv tsv json table' "$cur"
+			;;
+		--since | --actor | --command | --reason | -n)
+			;;
+		log)
+			_crm_words 'show customer revert verify forget --since --actor
+				--command -n --format --no-pager -h --help' "$cur"
+			;;
+		*)
+			_crm_words '--since --actor --command -n --format --no-pager
+				--dry-run --force --reason -h --help' "$cur"
+			;;
+		esac
+		;;
 	esac
 }
 

@@ -83,3 +83,16 @@ complete -c crm -n '__crm_using_command import' -l strict -d 'Any rejected row a
 complete -c crm -n '__crm_using_command import' -l lenient -d 'Store rows with bad fields, leaving those fields empty'
 complete -c crm -n '__crm_using_command import' -l dry-run -d 'Do everything, report, then roll back'
 complete -c crm -n '__crm_using_command import' -s h -l help -d 'Print the usage and exit'
+
+# crm log
+complete -c crm -n '__crm_using_command log' -a 'show customer revert verify forget' -d 'Log command'
+complete -c crm -n '__crm_using_command log' -l since -x -d 'Only what happened on or after the date'
+complete -c crm -n '__crm_using_command log' -l actor -x -d 'Only runs of this actor'
+complete -c crm -n '__crm_using_command log' -l command -x -d 'Only runs of this command'
+complete -c crm -n '__crm_using_command log' -s n -x -d 'At most this many runs'
+complete -c crm -n '__crm_using_command log' -l format -x -a 'csv tsv json table' -d 'The output format'
+complete -c crm -n '__crm_using_command log' -l no-pager -d 'Never page a table'
+complete -c crm -n '__crm_using_command log' -l dry-run -d 'Show what would change, then roll back'
+complete -c crm -n '__crm_using_command log' -l force -d 'Revert what is still as the run left it'
+complete -c crm -n '__crm_using_command log' -l reason -x -d 'Why the person is erased'
+complete -c crm -n '__crm_using_command log' -s h -l help -d 'Print the usage and exit'

@@ -120,6 +120,12 @@ void crm_db_checkpoint(struct crm_db *db)
 	sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
+int crm_db_checkpoint_truncate(struct crm_db *db)
+{
+	return sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+					 NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
 enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
 			       sqlite3_stmt **stmt, struct crm_error *err)
 {

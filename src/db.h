@@ -128,6 +128,11 @@ enum crm_status crm_db_set_cache_mb(struct crm_db *db, int mb, struct crm_error 
  * does not grow without bound after large writes. Best effort.
  */
 void crm_db_checkpoint(struct crm_db *db);
+/*
+ * Copies the whole WAL into the database and empties it, waiting for
+ * readers up to the busy timeout; -1 when a reader kept it from finishing.
+ */
+int crm_db_checkpoint_truncate(struct crm_db *db);
 
 /* Prepares sql on db; on failure fills err and returns non-OK. */
 enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,

@@ -23,6 +23,7 @@ const char *crm_strerror(enum crm_status code)
 	case CRM_ERR_TOOBIG: return "field too large";
 	case CRM_ERR_UNREPRESENTABLE: return "character not representable";
 	case CRM_ERR_INTERNAL: return "internal error";
+	case CRM_ERR_CONFLICT: return "conflict with later changes";
 	}
 	return "unknown error";
 }

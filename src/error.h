@@ -26,6 +26,7 @@ enum crm_status {
 	CRM_ERR_TOOBIG,     /* a field exceeded the size cap */
 	CRM_ERR_UNREPRESENTABLE, /* a character the output encoding lacks */
 	CRM_ERR_INTERNAL,
+	CRM_ERR_CONFLICT,   /* later work stands in the way: nothing was done */
 };
 
 #define CRM_ERROR_FILE_MAX 512

@@ -38,6 +38,8 @@ static const struct crm_cmd commands[] = {
 	  "create the database, or upgrade its schema", crm_init_usage },
 	{ "import", cmd_import, CMD_DB_WRITE | CMD_DB_CREATE,
 	  "bring CSV exports in: customers, orders, interactions", crm_import_usage },
+	{ "log", cmd_log, CMD_DB_READ,
+	  "who changed what, when; undo a run; erase a person", crm_log_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -109,9 +111,20 @@ int crm_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 	return CRM_EXIT_USAGE;
 }
 
+static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_error *err);
+
 enum crm_status crm_open_db(struct crm_ctx *ctx, struct crm_error *err)
 {
-	unsigned flags = 0;
+	return open_db(ctx, 0, err);
+}
+
+enum crm_status crm_open_db_write(struct crm_ctx *ctx, struct crm_error *err)
+{
+	return open_db(ctx, CRM_DB_WRITE, err);
+}
+
+static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_error *err)
+{
 	enum crm_status s;
 	const char *fs;
 

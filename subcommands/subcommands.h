@@ -35,6 +35,8 @@ struct crm_ctx {
  * it after their options parsed cleanly.
  */
 enum crm_status crm_open_db(struct crm_ctx *ctx, struct crm_error *err);
+/* The same, for writing, for a command that mostly reads but sometimes writes. */
+enum crm_status crm_open_db_write(struct crm_ctx *ctx, struct crm_error *err);
 /* Prints "crm NAME: <error>" to stderr and returns the exit code it means. */
 int crm_report(const char *cmd, const struct crm_error *err);
 /* Prints "crm NAME: <message>" to stderr unless quiet. */
@@ -48,8 +50,10 @@ int crm_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 
 int cmd_init(int argc, char **argv, struct crm_ctx *ctx);
 int cmd_import(int argc, char **argv, struct crm_ctx *ctx);
+int cmd_log(int argc, char **argv, struct crm_ctx *ctx);
 
 extern const char crm_init_usage[];
 extern const char crm_import_usage[];
+extern const char crm_log_usage[];
 
 #endif

@@ -1,0 +1,107 @@
+/*
+ * crm log: reading the audit trail, undoing runs and erasing people.
+ *
+ * The queries return prepared statements whose columns are what the
+ * command prints, named as it prints them; the caller steps and finalizes
+ * them. Revert and forget work inside the caller's write transaction and
+ * run (crm_audit_start), so that the caller decides to commit (or, for a
+ * dry run, to roll back after showing what would change).
+ */
+#ifndef CRM_LOG_H
+#define CRM_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "audit.h"
+#include "db.h"
+#include "error.h"
+
+struct crm_log_filter {
+	const char *since;     /* a date or timestamp (UTC), or NULL */
+	const char *actor;     /* or NULL */
+	const char *command;   /* or NULL */
+	long limit;            /* 0: no limit */
+};
+
+/*
+ * Runs, newest first. Columns: run, started_at, actor, command, status,
+ * counts, reverted_by. f->since is checked here: a bad date is
+ * CRM_ERR_INVALID.
+ */
+enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
+			     sqlite3_stmt **out, struct crm_error *err);
+
+/* CRM_ERR_NOTFOUND when there is no run id. */
+enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_error *err);
+
+/*
+ * One run's changes in the order made. Columns: change, table, row, to
+ * (the last row of an insert range), customer, op, field, old, new.
+ */
+enum crm_status crm_log_changes(struct crm_db *db, int64_t run, sqlite3_stmt **out,
+				struct crm_error *err);
+
+/*
+ * Finds a customer by id ("42") or by source record ("SOURCE:KEY"; the
+ * source may not contain ':' but the key may). CRM_ERR_NOTFOUND if none.
+ */
+enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64_t *id,
+				      struct crm_error *err);
+
+/*
+ * One customer's history, oldest first: every change to the customer's row
+ * (and rows merged into it), its source records, orders and interactions,
+ * and every export that carried it. Columns: at, run, actor, command,
+ * table, row, op, field, old, new. Filters as for crm_log_runs().
+ */
+enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
+				 const struct crm_log_filter *f, sqlite3_stmt **out,
+				 struct crm_error *err);
+
+/* A value a revert left alone, and why. */
+struct crm_log_conflict {
+	char *tbl, *field;     /* field NULL for a whole row */
+	int64_t row;
+	char *reason;          /* "changed by run 5, 7", "row 3 already exists", ... */
+};
+
+struct crm_revert_result {
+	long restored;         /* values put back */
+	long deleted;          /* rows the run had added, removed */
+	long reinserted;       /* rows the run had removed, put back */
+	size_t nconflicts;
+	struct crm_log_conflict *conflicts;
+};
+
+/*
+ * Undoes run target inside the open transaction of run, change by change,
+ * newest first, logging each step through run. A value that is no longer
+ * as target left it is a conflict: without force nothing is reverted and
+ * CRM_ERR_CONFLICT is returned with every conflict listed in res; with
+ * force such values are left and listed, and the rest is reverted.
+ * Marks target reverted_by run. Free res with crm_revert_result_release().
+ */
+enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t target,
+			       int force, struct crm_revert_result *res,
+			       struct crm_error *err);
+
+void crm_revert_result_release(struct crm_revert_result *res);
+
+struct crm_forget_result {
+	long customers, source_records, orders, interactions, other;
+	long changes_blanked;
+};
+
+/*
+ * Erases customer id (and the customers merged into it) inside the open
+ * transaction of run: their rows in every table go, their values in
+ * `changes` are blanked, a tombstone with reason is written, and the hash
+ * chain is sealed again from the first blanked change. Refuses when the
+ * chain is already broken. The caller turns secure_delete on before.
+ */
+enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t id,
+			       const char *reason, struct crm_forget_result *res,
+			       struct crm_error *err);
+
+#endif

@@ -1,0 +1,473 @@
+/*
+ * crm log: who changed what and when (the runs, one run's changes, one
+ * customer's history), undo of a run, the check of the log's hash chain,
+ * and erasure of a person.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "subcommands.h"
+#include "chain.h"
+#include "log.h"
+#include "output.h"
+#include "banned.h"
+
+const char crm_log_usage[] =
+	"usage: crm log [<filters>] [-n <count>] [--format <fmt>]\n"
+	"       crm log show <run> [--format <fmt>]\n"
+	"       crm log customer <id> | <source>:<key> [<filters>] [--format <fmt>]\n"
+	"       crm log revert <run> [--dry-run] [--force]\n"
+	"       crm log verify\n"
+	"       crm log forget <id> | <source>:<key> --reason <text> [--dry-run]\n"
+	"\n"
+	"  --since <date>      only what happened on or after the date (UTC)\n"
+	"  --actor <name>      only runs of this actor\n"
+	"  --command <name>    only runs of this command (import, log revert, ...)\n"
+	"  -n <count>          at most this many runs\n"
+	"  --format <fmt>      csv, tsv, json or table (default: table on a terminal,\n"
+	"                      else csv)\n"
+	"  --no-pager          never page a table through $PAGER\n"
+	"  --dry-run           show what would change, then roll back\n"
+	"  --force             revert what is still as the run left it; list the rest\n"
+	"  --reason <text>     why the person is erased (the request's reference)\n";
+
+#define CMD "log"
+
+struct log_cli {
+	struct crm_ctx *ctx;
+	struct crm_log_filter filter;
+	enum crm_format format;
+	int format_set, no_pager, dry_run, force;
+	const char *reason;
+	FILE *out;
+	FILE *pager;
+};
+
+#define usage_error(...) crm_usage_error(CMD, crm_log_usage, __VA_ARGS__)
+
+/* A table on a terminal goes through $PAGER (default less -FRX), as git does. */
+static void start_pager(struct log_cli *cli)
+{
+	const char *pager = getenv("CRM_PAGER");
+
+	cli->out = stdout;
+	if (cli->no_pager || cli->format != CRM_FORMAT_TABLE || !isatty(STDOUT_FILENO))
+		return;
+	if (!pager)
+		pager = getenv("PAGER");
+	if (!pager)
+		pager = "less";
+	if (!*pager || !strcmp(pager, "cat"))
+		return;
+	setenv("LESS", getenv("LESS") ? getenv("LESS") : "FRX", 1);
+	fflush(stdout);
+	signal(SIGPIPE, SIG_IGN);
+	cli->pager = popen(pager, "w");
+	if (cli->pager)
+		cli->out = cli->pager;
+}
+
+static int stop_pager(struct log_cli *cli, int rc)
+{
+	if (cli->pager) {
+		pclose(cli->pager);
+		cli->pager = NULL;
+	}
+	return rc;
+}
+
+/* Prints every row of st through the chosen format; finalizes st. */
+static enum crm_status print_rows(struct log_cli *cli, sqlite3_stmt *st,
+				  unsigned long *rows, struct crm_error *err)
+{
+	const char *names[64];
+	struct crm_value vals[64];
+	struct crm_out *o;
+	int n = sqlite3_column_count(st), i, rc;
+	enum crm_status s;
+
+	if (n > 64)
+		n = 64;
+	for (i = 0; i < n; i++)
+		names[i] = sqlite3_column_name(st, i);
+	s = crm_out_open(&o, cli->out, cli->format, names, (size_t)n, err);
+	while (!s && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++)
+			vals[i] = crm_value_column(st, i);
+		s = crm_out_row(o, vals, err);
+	}
+	if (!s && rc != SQLITE_DONE)
+		s = crm_db_fail(cli->ctx->db, rc, err, "cannot read the log");
+	if (rows && o)
+		*rows = crm_out_rows(o);
+	if (s)
+		crm_out_free(o);
+	else
+		s = crm_out_close(o, err);
+	sqlite3_finalize(st);
+	return s;
+}
+
+static int parse_run(const char *arg, int64_t *run)
+{
+	char *end;
+	long long v;
+
+	if (!arg || !*arg || *arg == '-')
+		return -1;
+	v = strtoll(arg, &end, 10);
+	if (*end || v <= 0)
+		return -1;
+	*run = v;
+	return 0;
+}
+
+static int list_runs(struct log_cli *cli)
+{
+	struct crm_error err;
+	sqlite3_stmt *st;
+	enum crm_status s;
+
+	crm_error_clear(&err);
+	s = crm_open_db(cli->ctx, &err);
+	if (!s)
+		s = crm_log_runs(cli->ctx->db, &cli->filter, &st, &err);
+	if (!s) {
+		start_pager(cli);
+		s = print_rows(cli, st, NULL, &err);
+	}
+	return stop_pager(cli, s ? crm_report(CMD, &err) : CRM_EXIT_OK);
+}
+
+static int show_run(struct log_cli *cli, const char *arg)
+{
+	struct crm_error err;
+	sqlite3_stmt *st;
+	enum crm_status s;
+	int64_t run;
+
+	crm_error_clear(&err);
+	if (parse_run(arg, &run))
+		return usage_error("'%s' is not a run number", arg ? arg : "");
+	s = crm_open_db(cli->ctx, &err);
+	if (!s)
+		s = crm_log_run_exists(cli->ctx->db, run, &err);
+	if (!s)
+		s = crm_log_changes(cli->ctx->db, run, &st, &err);
+	if (!s) {
+		start_pager(cli);
+		s = print_rows(cli, st, NULL, &err);
+	}
+	return stop_pager(cli, s ? crm_report(CMD, &err) : CRM_EXIT_OK);
+}
+
+static int show_customer(struct log_cli *cli, const char *arg)
+{
+	struct crm_error err;
+	sqlite3_stmt *st;
+	enum crm_status s;
+	int64_t id;
+
+	crm_error_clear(&err);
+	s = crm_open_db(cli->ctx, &err);
+	if (!s)
+		s = crm_log_find_customer(cli->ctx->db, arg, &id, &err);
+	if (!s)
+		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &st, &err);
+	if (!s) {
+		start_pager(cli);
+		s = print_rows(cli, st, NULL, &err);
+	}
+	return stop_pager(cli, s ? crm_report(CMD, &err) : CRM_EXIT_OK);
+}
+
+static int verify(struct log_cli *cli)
+{
+	struct crm_error err;
+	struct crm_chain_break brk;
+	enum crm_status s;
+
+	crm_error_clear(&err);
+	s = crm_open_db(cli->ctx, &err);
+	if (!s)
+		s = crm_chain_verify(cli->ctx->db, &brk, &err);
+	if (s)
+		return crm_report(CMD, &err);
+	if (brk.id) {
+		fprintf(stderr, "crm log verify: change %lld does not match its hash: the log was "
+			"changed outside crm at or just before that row\n"
+			"  stored:   %s\n  computed: %s\n",
+			(long long)brk.id, brk.found[0] ? brk.found : "(none)", brk.expected);
+		return CRM_EXIT_ATTENTION;
+	}
+	crm_note(cli->ctx, CMD " verify", "%lld changes, hash chain intact", (long long)brk.checked);
+	return CRM_EXIT_OK;
+}
+
+/* Opens the database for writing, starts a transaction and a run. */
+static enum crm_status begin_run(struct log_cli *cli, const char *command, int argc,
+				 char **argv, struct crm_audit **run, struct crm_error *err)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	enum crm_status s = crm_open_db_write(ctx, err);
+
+	*run = NULL;
+	if (!s)
+		s = crm_db_begin(ctx->db, err);
+	if (!s) {
+		s = crm_audit_start(ctx->db, command, argc, argv, run, err);
+		if (s)
+			crm_db_rollback(ctx->db);
+	}
+	return s;
+}
+
+/* Commits the run, or for a dry run rolls it back. */
+static enum crm_status end_run(struct log_cli *cli, struct crm_audit *run, const char *status,
+			       const char *counts, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+
+	if (cli->dry_run) {
+		crm_db_rollback(cli->ctx->db);
+		return CRM_OK;
+	}
+	s = crm_audit_finish(run, status, counts, err);
+	if (!s)
+		s = crm_db_commit(cli->ctx->db, err);
+	else
+		crm_db_rollback(cli->ctx->db);
+	return s;
+}
+
+static void print_conflicts(const struct crm_revert_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nconflicts; i++) {
+		const struct crm_log_conflict *c = &res->conflicts[i];
+
+		fprintf(stderr, "  %s %lld%s%s: %s\n", c->tbl, (long long)c->row,
+			c->field ? " " : "", c->field ? c->field : "", c->reason);
+	}
+}
+
+static int revert(struct log_cli *cli, const char *arg)
+{
+	struct crm_error err;
+	struct crm_revert_result res = { 0 };
+	struct crm_audit *run = NULL;
+	sqlite3_stmt *st;
+	enum crm_status s;
+	char counts[256];
+	int64_t target;
+	int rc;
+
+	crm_error_clear(&err);
+	if (parse_run(arg, &target))
+		return usage_error("'%s' is not a run number", arg ? arg : "");
+	s = begin_run(cli, "log revert", cli->ctx->argc, cli->ctx->argv, &run, &err);
+	if (s)
+		return crm_report(CMD, &err);
+	s = crm_log_revert(cli->ctx->db, run, target, cli->force, &res, &err);
+	if (s) {
+		crm_db_rollback(cli->ctx->db);
+		crm_audit_free(run);
+		rc = crm_report(CMD, &err);
+		print_conflicts(&res);
+		crm_revert_result_release(&res);
+		return rc;
+	}
+	snprintf(counts, sizeof(counts),
+		 "{\"reverted\":%lld,\"restored\":%ld,\"deleted\":%ld,\"reinserted\":%ld,"
+		 "\"left\":%zu}", (long long)target, res.restored, res.deleted, res.reinserted,
+		 res.nconflicts);
+	if (cli->dry_run) {
+		s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &st, &err);
+		if (!s) {
+			cli->out = stdout;
+			s = print_rows(cli, st, NULL, &err);
+		}
+	}
+	if (!s)
+		s = end_run(cli, run, res.nconflicts ? "rejected" : "ok", counts, &err);
+	if (s) {
+		crm_db_rollback(cli->ctx->db);
+		crm_audit_free(run);
+		crm_revert_result_release(&res);
+		return crm_report(CMD, &err);
+	}
+	if (!cli->ctx->quiet) {
+		fprintf(stderr, "crm log revert: %srun %lld reverted%s: %ld value%s restored, "
+			"%ld row%s removed, %ld row%s put back\n",
+			cli->dry_run ? "dry run: " : "", (long long)target, cli->dry_run ? "" : "",
+			res.restored, res.restored == 1 ? "" : "s", res.deleted,
+			res.deleted == 1 ? "" : "s", res.reinserted, res.reinserted == 1 ? "" : "s");
+		if (!cli->dry_run)
+			fprintf(stderr, "crm log revert: this is run %lld ('crm log show %lld')\n",
+				(long long)crm_audit_run_id(run), (long long)crm_audit_run_id(run));
+	}
+	if (res.nconflicts) {
+		fprintf(stderr, "crm log revert: %zu value%s left as later runs made them:\n",
+			res.nconflicts, res.nconflicts == 1 ? "" : "s");
+		print_conflicts(&res);
+	}
+	rc = res.nconflicts ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
+	crm_audit_free(run);
+	crm_revert_result_release(&res);
+	return rc;
+}
+
+/*
+ * The person's key may be their email: the run records the customer id in
+ * its place, so that the log of the erasure holds nothing of them.
+ */
+static int forget(struct log_cli *cli, const char *arg, int argi)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_error err;
+	struct crm_forget_result res;
+	struct crm_audit *run = NULL;
+	enum crm_status s;
+	char idbuf[32], counts[256];
+	char **argv = NULL;
+	int64_t id;
+	int i;
+
+	crm_error_clear(&err);
+	if (!cli->reason || !*cli->reason)
+		return usage_error("%s needs --reason: why the person is erased", "forget");
+	s = crm_open_db_write(ctx, &err);
+	if (!s)
+		s = crm_log_find_customer(ctx->db, arg, &id, &err);
+	if (s)
+		return crm_report(CMD, &err);
+	argv = calloc((size_t)ctx->argc + 1, sizeof(*argv));
+	if (!argv) {
+		crm_error_set(&err, CRM_ERR_NOMEM, "out of memory");
+		return crm_report(CMD, &err);
+	}
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	for (i = 0; i < ctx->argc; i++)
+		argv[i] = i == argi ? idbuf : ctx->argv[i];
+	s = crm_db_exec(ctx->db, "PRAGMA secure_delete = ON", &err);
+	if (!s)
+		s = begin_run(cli, "log forget", ctx->argc, argv, &run, &err);
+	free(argv);
+	if (s)
+		return crm_report(CMD, &err);
+	s = crm_log_forget(ctx->db, run, id, cli->reason, &res, &err);
+	if (!s) {
+		snprintf(counts, sizeof(counts),
+			 "{\"customers\":%ld,\"source_records\":%ld,\"orders\":%ld,"
+			 "\"interactions\":%ld,\"changes_blanked\":%ld}", res.customers,
+			 res.source_records, res.orders, res.interactions, res.changes_blanked);
+		s = end_run(cli, run, "ok", counts, &err);
+	} else {
+		crm_db_rollback(ctx->db);
+	}
+	crm_audit_free(run);
+	if (s)
+		return crm_report(CMD, &err);
+	/* Old pages of the person's rows must not linger in the WAL. */
+	if (!cli->dry_run && crm_db_checkpoint_truncate(ctx->db))
+		fprintf(stderr, "crm log forget: warning: a reader kept the write-ahead log busy: "
+			"old copies of the erased rows stay in %s-wal until the next checkpoint\n",
+			crm_db_path(ctx->db));
+	crm_note(ctx, CMD " forget", "%scustomer %lld erased: %ld customer row%s, %ld source "
+		 "record%s, %ld order line%s, %ld interaction%s removed; %ld logged value%s blanked",
+		 cli->dry_run ? "dry run: " : "", (long long)id, res.customers,
+		 res.customers == 1 ? "" : "s", res.source_records,
+		 res.source_records == 1 ? "" : "s", res.orders, res.orders == 1 ? "" : "s",
+		 res.interactions, res.interactions == 1 ? "" : "s", res.changes_blanked,
+		 res.changes_blanked == 1 ? "" : "s");
+	return CRM_EXIT_OK;
+}
+
+int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "since", required_argument, NULL, 's' },
+		{ "actor", required_argument, NULL, 'a' },
+		{ "command", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "no-pager", no_argument, NULL, 'P' },
+		{ "dry-run", no_argument, NULL, 'd' },
+		{ "force", no_argument, NULL, 'F' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct log_cli cli = { .ctx = ctx };
+	const char *sub, *arg;
+	int c, nargs, first = -1;
+	char *end;
+
+	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': cli.filter.since = optarg; break;
+		case 'a': cli.filter.actor = optarg; break;
+		case 'c': cli.filter.command = optarg; break;
+		case 'n':
+			cli.filter.limit = strtol(optarg, &end, 10);
+			if (*end || cli.filter.limit <= 0)
+				return usage_error("-n '%s' is not a positive number", optarg);
+			break;
+		case 'f':
+			if (crm_format_parse(optarg, &cli.format))
+				return usage_error("--format '%s': use csv, tsv, json or table", optarg);
+			cli.format_set = 1;
+			break;
+		case 'P': cli.no_pager = 1; break;
+		case 'd': cli.dry_run = 1; break;
+		case 'F': cli.force = 1; break;
+		case 'r': cli.reason = optarg; break;
+		case 'h':
+			fputs(crm_log_usage, stdout);
+			return CRM_EXIT_OK;
+		default:
+			fputs(crm_log_usage, stderr);
+			return CRM_EXIT_USAGE;
+		}
+	}
+	if (!cli.format_set)
+		cli.format = isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
+	cli.out = stdout;
+	nargs = argc - optind;
+	sub = nargs > 0 ? argv[optind] : NULL;
+	arg = nargs > 1 ? argv[optind + 1] : NULL;
+	/* Where the argument is in the whole command line, for forget. */
+	if (arg) {
+		for (c = 0; c < ctx->argc; c++)
+			if (ctx->argv[c] == arg)
+				first = c;
+	}
+	if (!sub)
+		return list_runs(&cli);
+	if (nargs > 2)
+		return usage_error("too many arguments ('%s')", argv[optind + 2]);
+	if ((cli.dry_run || cli.force) && strcmp(sub, "revert") &&
+	    !(cli.dry_run && !cli.force && !strcmp(sub, "forget")))
+		return usage_error("%s: --dry-run and --force are for revert (and --dry-run for "
+				   "forget)", sub);
+	if (cli.reason && strcmp(sub, "forget"))
+		return usage_error("%s: --reason is for forget", sub);
+	if (!strcmp(sub, "verify"))
+		return arg ? usage_error("verify takes no argument ('%s')", arg) : verify(&cli);
+	if (!arg)
+		return usage_error("'%s' needs an argument", sub);
+	if (!strcmp(sub, "show"))
+		return show_run(&cli, arg);
+	if (!strcmp(sub, "customer"))
+		return show_customer(&cli, arg);
+	if (!strcmp(sub, "revert"))
+		return revert(&cli, arg);
+	if (!strcmp(sub, "forget"))
+		return forget(&cli, arg, first);
+	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
+			   sub);
+}

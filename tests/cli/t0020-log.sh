@@ -1,0 +1,170 @@
+#!/bin/sh
+# crm log: the runs, one run's changes, one customer's history; revert back
+# to a byte-identical database; refusal when later runs built on a run;
+# the hash chain against edits made with sqlite3; erasure of a person.
+. "$SRCDIR/tests/cli/lib.sh"
+
+plan 49
+
+export CRM_USER=tester
+q() { sqlite3 crm.db "$@"; }
+# Every row of the tables a revert must restore, values quoted with their type.
+dump() {
+	for t in customers source_records orders interactions; do
+		echo "== $t"
+		sqlite3 -cmd '.mode quote' crm.db "SELECT * FROM $t ORDER BY id"
+	done
+}
+
+printf '%s\n' \
+	'顧客番号,氏名,メールアドレス,電話番号,都道府県,備考' \
+	'C001,山田 太郎,taro@example.jp,03-1234-5678,東京都,' \
+	'C002,佐藤 花子,hanako@example.jp,090-1111-2222,大阪府,常連' \
+	'C003,鈴木 一郎,ichiro@example.jp,06-6123-4567,大阪府,' > base.csv
+printf '%s\n' \
+	'注文番号,顧客番号,注文日,商品名,単価,数量' \
+	'A-1,C001,2025/07/23,コーヒー豆,1200,2' \
+	'A-2,C002,2025/08/01,マグカップ,1500,1' > base-orders.csv
+# Three values change (two of C001, one of C003), two customers are new.
+printf '%s\n' \
+	'顧客番号,氏名,メールアドレス,電話番号,都道府県,備考' \
+	'C001,山田 太郎,taro.yamada@example.jp,03-9999-0000,東京都,' \
+	'C002,佐藤 花子,hanako@example.jp,090-1111-2222,大阪府,常連' \
+	'C003,鈴木 一郎,ichiro@example.jp,06-6123-4567,京都府,' \
+	'C004,田中 次郎,jiro@example.jp,,,' \
+	'C005,高橋 三郎,saburo@example.jp,,,新規' > edited.csv
+# The third file changes C001's email again, adds a customer and an order.
+printf '%s\n' \
+	'顧客番号,氏名,メールアドレス,電話番号,都道府県,備考' \
+	'C001,山田 太郎,t.yamada@example.jp,03-9999-0000,東京都,' \
+	'C006,伊藤 四郎,shiro@example.jp,,,' > third.csv
+printf '%s\n' \
+	'注文番号,顧客番号,注文日,商品名,単価,数量' \
+	'B-1,C006,2025/09/01,ドリップバッグ,980,3' > third-orders.csv
+
+check 'a customers file and its orders import as run 1' 0 empty ignore \
+	"$CRM" import --source shop base.csv base-orders.csv
+dump > after-first
+check 'an edited file is run 2' 0 empty 'match:3 new|2 new' \
+	"$CRM" import --source shop edited.csv
+check 'a third file is run 3' 0 empty ignore \
+	"$CRM" import --source shop third.csv third-orders.csv
+
+check 'crm log lists the runs newest first' 0 'inline:3|import|ok
+2|import|ok
+1|import|ok' empty \
+	sh -c '"$CRM" log --format csv | tail -n +2 | cut -d, -f1,4,5 | tr , "|"'
+check 'log show lists the three changed values with old and new' 0 \
+	'inline:customers,1,1,update,email,taro@example.jp,taro.yamada@example.jp
+customers,1,1,update,phone,03-1234-5678,03-9999-0000
+customers,3,3,update,prefecture,大阪府,京都府' empty \
+	sh -c '"$CRM" log show 2 | grep ",update,\(email\|phone\|prefecture\)," | cut -d, -f2,3,5-'
+check 'log show --format json gives typed values' 0 \
+	'match:^\{"change":[0-9]+,"table":"customers","row":1,"to":null,"customer":1,"op":"update","field":"email","old":"taro@example.jp","new":"taro.yamada@example.jp"\}$' \
+	empty sh -c '"$CRM" log show 2 --format json | grep "\"field\":\"email\""'
+check 'log customer SOURCE:KEY gives the whole history, oldest first' 0 \
+	'inline:1,import,customers,insert,,
+1,import,source_records,insert,,
+1,import,orders,insert,,
+2,import,customers,update,email,taro@example.jp
+2,import,customers,update,phone,03-1234-5678
+3,import,customers,update,email,taro.yamada@example.jp' empty \
+	sh -c '"$CRM" log customer shop:C001 | tail -n +2 | grep -v "updated_at\|,raw," | cut -d, -f2,4,5,7-9'
+check 'log customer by id is the same' 0 ignore empty "$CRM" log customer 1
+check '--since after the runs shows none' 0 'inline:run,started_at,actor,command,status,counts,reverted_by' \
+	empty "$CRM" log --since 2199-01-01
+check '--actor filters' 0 'inline:0' empty sh -c '"$CRM" log --actor nobody | tail -n +2 | wc -l'
+check '--command filters' 0 'inline:3' empty sh -c '"$CRM" log --command import | tail -n +2 | wc -l'
+
+check 'reverting run 2 is refused: run 3 changed its value' 1 empty \
+	'match:customers 1 email: changed by run 3 \(import\)' "$CRM" log revert 2
+check '... and nothing changed' 0 'inline:3' empty q 'SELECT count(*) FROM runs'
+check 'revert --dry-run prints what it would change and changes nothing' 0 \
+	'match:customers,1,,1,update,email,t.yamada@example.jp,taro.yamada@example.jp' \
+	'match:dry run: run 3 reverted' "$CRM" log revert --dry-run 3
+"$CRM" log revert --dry-run 3 2>/dev/null | tail -n +2 | cut -d, -f2- > dry
+check '... and nothing changed' 0 'inline:3||0' empty \
+	q 'SELECT count(*), max(reverted_by), (SELECT count(*) FROM changes WHERE run_id > 3) FROM runs'
+check 'reverting run 3 works, as run 4' 0 empty 'match:run 3 reverted: 3 values restored, 3 rows removed, 0 rows put back' \
+	"$CRM" log revert 3
+check '... making the changes the dry run listed' 0 empty empty \
+	sh -c '"$CRM" log show 4 | tail -n +2 | cut -d, -f2- | cmp - dry'
+check '... and the log says run 3 was reverted by run 4' 0 'inline:4' empty \
+	q 'SELECT reverted_by FROM runs WHERE id = 3'
+check 'reverting run 3 again is refused' 1 empty 'match:run 3 was already reverted by run 4' \
+	"$CRM" log revert 3
+check 'reverting run 2 now works' 0 empty ignore "$CRM" log revert 2
+dump > after-reverts
+assert 'customers, source records, orders, interactions are byte-identical to after the first import' \
+	cmp after-first after-reverts
+check 'reverting a revert redoes the run' 0 empty ignore "$CRM" log revert 5
+check '... C001 has run 2'"'"'s email again' 0 'inline:taro.yamada@example.jp' empty \
+	q 'SELECT email FROM customers WHERE id = 1'
+
+check 'verify passes on an untouched log' 0 empty 'match:changes, hash chain intact$' \
+	"$CRM" log verify
+id=$(q "SELECT min(id) FROM changes WHERE field = 'email'")
+q "UPDATE changes SET new_value = 'evil@example.jp' WHERE id = $id"
+check 'verify fails, exit 3, naming the first row edited with sqlite3' 3 empty \
+	"match:^crm log verify: change $id does not match its hash" "$CRM" log verify
+q "UPDATE changes SET new_value = 'taro.yamada@example.jp' WHERE id = $id"
+check '... and passes once the value is put back' 0 empty ignore "$CRM" log verify
+q "DELETE FROM changes WHERE id = $id"
+check 'a deleted row breaks the chain at the next one' 3 empty \
+	"match:^crm log verify: change $((id + 1)) does not match" "$CRM" log verify
+q "UPDATE runs SET actor = 'someone' WHERE id = 1"
+check 'so does a run whose actor was changed' 3 empty \
+	'match:^crm log verify: change 1 does not match' "$CRM" log verify
+
+# Erasure, on a fresh database.
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+printf '%s\n' \
+	'メールアドレス,氏名,電話番号,備考' \
+	'forgetme@example.jp,忘却 花子,03-5555-7777,VIP' \
+	'keep@example.jp,残留 太郎,03-1111-2222,' > people.csv
+printf '%s\n' \
+	'注文番号,メールアドレス,注文日,商品名,単価,数量' \
+	'F-1,forgetme@example.jp,2025/07/01,紅茶,800,1' > people-orders.csv
+check 'a person keyed by e-mail imports' 0 empty ignore \
+	"$CRM" import --source web --key メールアドレス people.csv
+check '... with an order' 0 empty ignore \
+	"$CRM" import --source web --map メールアドレス=customer_key people-orders.csv
+sed 's/03-5555-7777/03-5555-8888/' people.csv > people2.csv
+check '... and is updated once' 0 empty ignore "$CRM" import --source web --key メールアドレス people2.csv
+check 'forget needs --reason' 2 empty 'match:needs --reason' "$CRM" log forget web:forgetme@example.jp
+check 'forget --dry-run erases nothing' 0 empty 'match:dry run: customer 1 erased' \
+	"$CRM" log forget --dry-run web:forgetme@example.jp --reason 'request 2026-118'
+check '... (the person is still there)' 0 'inline:1' empty \
+	q "SELECT count(*) FROM source_records WHERE source_key = 'forgetme@example.jp'"
+check 'forget web:KEY erases the person' 0 empty \
+	'match:customer 1 erased: 1 customer row, 1 source record, 1 order line, 0 interactions removed' \
+	"$CRM" log forget web:forgetme@example.jp --reason 'request 2026-118'
+q "SELECT name FROM sqlite_master WHERE type = 'table'" > tables
+: > found
+while read -r t; do
+	for col in $(q "SELECT name FROM pragma_table_info('$t')"); do
+		q "SELECT '$t.$col' FROM \"$t\" WHERE CAST(\"$col\" AS TEXT) LIKE '%forgetme%'
+		   OR CAST(\"$col\" AS TEXT) LIKE '%忘却%' OR CAST(\"$col\" AS TEXT) LIKE '%5555%'" >> found
+	done
+done < tables
+check 'no column of any table holds the name, e-mail or phone' 0 empty empty cat found
+check '... nor any byte of the database file or its WAL' 1 empty empty \
+	sh -c 'cat crm.db crm.db-wal 2>/dev/null | grep -a -q -e forgetme -e 忘却 -e 5555-7777 -e 5555-8888'
+check '... while the other customer is kept' 0 'inline:残留 太郎' empty q 'SELECT name FROM customers'
+check 'a tombstone keeps id, time, actor and reason' 0 'inline:1|tester|request 2026-118|1' empty \
+	q "SELECT customer_id, actor, reason, at = (SELECT started_at FROM runs WHERE id = run_id) FROM tombstones"
+check 'verify passes after the erasure' 0 empty 'match:hash chain intact' "$CRM" log verify
+check 'an erasure cannot be reverted' 1 empty 'match:an erasure cannot be undone' "$CRM" log revert 4
+
+# Bad input.
+check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run 99' "$CRM" log show 99
+check 'show of a non-number: usage, exit 2' 2 empty 'match:not a run number' "$CRM" log show abc
+check 'an unknown customer: exit 1' 1 empty 'match:no customer web:nobody' "$CRM" log customer web:nobody
+check 'a bad --format: exit 2' 2 empty 'match:--format .xml.' "$CRM" log --format xml
+check 'a bad --since: exit 2 or 1 naming it' 1 empty "match:--since '2025-13-45' is not a date" \
+	"$CRM" log --since 2025-13-45
+check 'an unknown log command: exit 2' 2 empty 'match:.frobnicate. is not a log command' "$CRM" log frobnicate 1
+check 'a missing database: exit 1, none created' 1 empty ignore "$CRM" --db none.db log
+assert '... (none.db was not created)' test ! -e none.db
+
+finish
