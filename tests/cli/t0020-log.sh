@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 49
+plan 52
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -155,6 +155,23 @@ check 'a tombstone keeps id, time, actor and reason' 0 'inline:1|tester|request 
 	q "SELECT customer_id, actor, reason, at = (SELECT started_at FROM runs WHERE id = run_id) FROM tombstones"
 check 'verify passes after the erasure' 0 empty 'match:hash chain intact' "$CRM" log verify
 check 'an erasure cannot be reverted' 1 empty 'match:an erasure cannot be undone' "$CRM" log revert 4
+
+# A schema 1 database, its log without hashes, moves to schema 2 sealed.
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+{
+	cat "$SRCDIR/src/sql/0001-schema.sql"
+	echo "PRAGMA user_version = 1; PRAGMA application_id = 1129467185;"
+	echo "INSERT INTO runs(command, argv, actor, host, started_at, status)"
+	echo " VALUES ('import', '[]', 'old', 'h', '2025-01-01T00:00:00.000Z', 'ok');"
+	echo "INSERT INTO customers(name, created_at, updated_at)"
+	echo " VALUES ('旧 太郎', '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z');"
+	echo "INSERT INTO changes(run_id, tbl, row_id, op, new_value) VALUES (1, 'customers', 1, 'insert', 1);"
+	echo "INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
+	echo " VALUES (1, 'customers', 1, 'update', 'name', '旧', '旧 太郎');"
+} | sqlite3 crm.db
+check 'a schema 1 database is upgraded by init' 0 'match:from schema version 1 to 2' ignore "$CRM" init
+check '... its old log sealed: verify passes' 0 empty 'match:2 changes, hash chain intact' "$CRM" log verify
+check '... and its runs can be reverted' 0 empty 'match:1 value restored, 1 row removed' "$CRM" log revert 1
 
 # Bad input.
 check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run 99' "$CRM" log show 99
