@@ -167,7 +167,10 @@ enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64
 /*
  * The customer's rows, then their changes: the insert range holding each
  * row is found through changes_inserts (the range starting nearest below
- * it), every other change through changes_row.
+ * it), every other change through changes_row. Only ids are sorted; the
+ * values (raw rows can be long) are read after, in the sorted order: the
+ * LIMIT keeps SQLite from flattening the sorted subquery into the join,
+ * so it stays the outer loop and its order is the output's.
  */
 enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
 				 const struct crm_log_filter *f, sqlite3_stmt **out,
@@ -181,30 +184,40 @@ enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
 		"   WHERE customer_id IN who"
 		"  UNION ALL SELECT 'orders', id FROM orders WHERE customer_id IN who"
 		"  UNION ALL SELECT 'interactions', id FROM interactions WHERE customer_id IN who),"
-		" hist(seq, run_id, tbl, row_id, op, field, old_value, new_value) AS ("
-		"  SELECT c.id, c.run_id, c.tbl, c.row_id, c.op, c.field, c.old_value, c.new_value"
+		" keys(seq, row_id, ins, run) AS ("
+		"  SELECT c.id, c.row_id, 0, c.run_id"
 		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.row_id = m.id"
 		"   WHERE c.op <> 'insert'"
 		"  UNION ALL"
-		"  SELECT c.id, c.run_id, c.tbl, m.id, 'insert', NULL, NULL, NULL"
+		"  SELECT c.id, m.id, 1, c.run_id"
 		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.op = 'insert'"
 		"    AND c.row_id = (SELECT max(row_id) FROM changes"
 		"                    WHERE tbl = m.tbl AND op = 'insert' AND row_id <= m.id)"
 		"    AND c.new_value >= m.id),"
-		" rows(at, seq, run, actor, command, tbl, row_id, op, field, old, new) AS ("
-		"  SELECT r.started_at, h.seq, h.run_id, r.actor, r.command, h.tbl, h.row_id, h.op,"
-		"   h.field, h.old_value, h.new_value"
-		"   FROM hist h JOIN runs r ON r.id = h.run_id"
+		" timed(at, seq, row_id, ins, run) AS ("
+		"  SELECT r.started_at, k.seq, k.row_id, k.ins, k.run FROM keys k"
+		"   JOIN runs r ON r.id = k.run"
 		"  UNION ALL"
-		"  SELECT e.at, NULL, e.run_id, e.actor, 'export', 'exports', e.id, 'export', NULL,"
-		"   NULL, json_object('recipient', e.recipient, 'purpose', e.purpose,"
-		"                     'rows', e.row_count)"
-		"   FROM export_customers x JOIN exports e ON e.id = x.export_id"
-		"   WHERE x.customer_id IN who)"
-		" SELECT at, run, actor, command, tbl AS \"table\", row_id AS row, op, field, old, new"
-		" FROM rows WHERE (?11 IS NULL OR at >= ?11) AND (?12 IS NULL OR actor = ?12)"
-		" AND (?13 IS NULL OR command = ?13)"
-		" ORDER BY at, seq LIMIT ?14", f, out, err);
+		"  SELECT e.at, -e.id, e.id, 2, e.run_id FROM export_customers x"
+		"   JOIN exports e ON e.id = x.export_id WHERE x.customer_id IN who),"
+		" sorted AS (SELECT * FROM timed"
+		"  WHERE (?11 IS NULL OR at >= ?11) ORDER BY at, seq LIMIT -1)"
+		" SELECT t.at, t.run, coalesce(e.actor, r.actor) AS actor,"
+		"  CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END AS command,"
+		"  CASE WHEN t.ins = 2 THEN 'exports' ELSE c.tbl END AS \"table\","
+		"  t.row_id AS row,"
+		"  CASE t.ins WHEN 0 THEN c.op WHEN 1 THEN 'insert' ELSE 'export' END AS op,"
+		"  CASE WHEN t.ins = 0 THEN c.field END AS field,"
+		"  CASE WHEN t.ins = 0 THEN c.old_value END AS old,"
+		"  CASE t.ins WHEN 0 THEN c.new_value WHEN 2 THEN"
+		"   json_object('recipient', e.recipient, 'purpose', e.purpose, 'rows', e.row_count)"
+		"  END AS new"
+		" FROM sorted t LEFT JOIN changes c ON t.ins < 2 AND c.id = t.seq"
+		" LEFT JOIN runs r ON r.id = t.run"
+		" LEFT JOIN exports e ON t.ins = 2 AND e.id = t.row_id"
+		" WHERE (?12 IS NULL OR coalesce(e.actor, r.actor) = ?12)"
+		" AND (?13 IS NULL OR (CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END) = ?13)"
+		" LIMIT ?14", f, out, err);
 
 	if (!s)
 		sqlite3_bind_int64(*out, 1, customer);
