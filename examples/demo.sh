@@ -35,7 +35,12 @@ echo "Orders keep exact money (ten-thousandths of a yen), returns marked:"
 step sqlite3 -header "$CRM_DB" \
 	"SELECT order_key, line, ordered_at, amount / 10000 AS yen, status FROM orders ORDER BY id"
 echo
-echo "Every run is in the log:"
-step sqlite3 "$CRM_DB" "SELECT id, command, status, counts FROM runs"
+echo "Every run is in the log, every change with its old and new value:"
+step "$crm" log --format table --no-pager
+step "$crm" log customer shop:C0001 --format table --no-pager
+echo
+echo "Undo the last import of orders, then check the log's hash chain:"
+step "$crm" log revert 4
+step "$crm" log verify
 echo
 echo "demo: ok"
