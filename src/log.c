@@ -673,7 +673,9 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	enum crm_status s = crm_db_prepare(rv->db,
-		"SELECT command, status, reverted_by FROM runs WHERE id = ?1", &st, err);
+		"SELECT command, status, reverted_by,"
+		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1) FROM runs WHERE id = ?1",
+		&st, err);
 	int rc;
 
 	if (s)
@@ -690,7 +692,7 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 	} else if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld was already reverted by run %lld",
 				  (long long)rv->target, (long long)sqlite3_column_int64(st, 2));
-	} else if (!strcmp((const char *)sqlite3_column_text(st, 0), "log forget")) {
+	} else if (sqlite3_column_int(st, 3)) {
 		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld erased a person: an erasure "
 				  "cannot be undone", (long long)rv->target);
 	} else if (!strcmp((const char *)sqlite3_column_text(st, 1), "running") && !rv->force) {

@@ -1,0 +1,340 @@
+/*
+ * The revert engine on the change operations themselves: merges undone
+ * with their re-pointed rows, deleted rows put back byte for byte,
+ * conflicts with later runs refused or, forced, listed; and erasure.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crm.h"
+#include "chain.h"
+#include "log.h"
+
+struct fx {
+	char dir[64];
+	char path[128];
+	struct crm_db *db;
+	struct crm_error err;
+	struct crm_audit *run;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/crm-test-log-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/crm.db", f->dir);
+	if (crm_db_open(&f->db, f->path, CRM_DB_WRITE | CRM_DB_CREATE, 1000, &f->err))
+		return -1;
+	setenv("CRM_USER", "tester", 1);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[160];
+
+	crm_db_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void exec(struct fx *f, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(crm_db_handle(f->db), sql, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", sql, msg);
+}
+
+/* Every row of the tables a revert restores, with types, as one string. */
+static char *dump(struct fx *f)
+{
+	static const char *const tables[] = { "customers", "source_records", "orders" };
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	size_t t;
+
+	for (t = 0; t < 3; t++) {
+		char *json;
+		sqlite3_stmt *st;
+		char sql[64];
+
+		snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id", tables[t]);
+		assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			assert_int_equal(crm_audit_row_json(f->db, tables[t], sqlite3_column_int64(st, 0),
+							    &json, &f->err), CRM_OK);
+			crm_strbuf_addstr(&sb, json);
+			crm_strbuf_addch(&sb, '\n');
+			free(json);
+		}
+		sqlite3_finalize(st);
+	}
+	return crm_strbuf_detach(&sb, NULL);
+}
+
+static void begin(struct fx *f)
+{
+	static char *argv[] = { "crm", "test", NULL };
+
+	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_start(f->db, "test", 2, argv, &f->run, &f->err), CRM_OK);
+}
+
+static void commit(struct fx *f)
+{
+	assert_int_equal(crm_audit_finish(f->run, "ok", NULL, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(f->run);
+	f->run = NULL;
+}
+
+static enum crm_status revert(struct fx *f, int64_t target, int force,
+			      struct crm_revert_result *res)
+{
+	enum crm_status s;
+
+	begin(f);
+	s = crm_log_revert(f->db, f->run, target, force, res, &f->err);
+	if (s) {
+		crm_db_rollback(f->db);
+		crm_audit_free(f->run);
+		f->run = NULL;
+	} else {
+		commit(f);
+	}
+	return s;
+}
+
+/* Run 1: two customers, the second with a source record and an order. */
+static void base(struct fx *f)
+{
+	int64_t i;
+
+	begin(f);
+	exec(f, "INSERT INTO customers(id, name, email, created_at, updated_at) VALUES"
+		" (1, '山田 太郎', 'taro@example.jp', 't0', 't0'),"
+		" (2, '山田太郎', '007', 't0', 't0');"
+		"INSERT INTO source_records(id, source, source_key, customer_id, run_id, raw)"
+		" VALUES (1, 'web', 'W1', 2, 1, '{\"氏名\":\"山田太郎\"}');"
+		"INSERT INTO orders(id, customer_id, source, order_key, amount, run_id)"
+		" VALUES (1, 2, 'web', 'A-1', 15000000, 1)");
+	for (i = 1; i <= 2; i++)
+		assert_int_equal(crm_audit_insert(f->run, "customers", i, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(f->run, "source_records", 1, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(f->run, "orders", 1, &f->err), CRM_OK);
+	commit(f);
+}
+
+static void update(struct fx *f, const char *tbl, int64_t id, const char *field,
+		   struct crm_value o, struct crm_value n)
+{
+	sqlite3_stmt *st;
+	char sql[128];
+
+	assert_int_equal(crm_audit_update(f->run, tbl, id, field, &o, &n, &f->err), CRM_OK);
+	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE id = ?2", tbl, field);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	crm_value_bind(st, 1, &n);
+	sqlite3_bind_int64(st, 2, id);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+/* A dedupe-like merge: customer 2 into 1, its rows re-pointed. */
+static void test_revert_unmerges(void **state)
+{
+	struct fx *f = *state;
+	struct crm_revert_result res;
+	char *before, *after;
+
+	base(f);
+	before = dump(f);
+	begin(f);
+	assert_int_equal(crm_audit_merge(f->run, "customers", 2, 1, &f->err), CRM_OK);
+	exec(f, "UPDATE customers SET merged_into = 1, updated_at = 't1' WHERE id = 2");
+	update(f, "source_records", 1, "customer_id", crm_value_int(2), crm_value_int(1));
+	update(f, "orders", 1, "customer_id", crm_value_int(2), crm_value_int(1));
+	update(f, "customers", 1, "email", crm_value_text("taro@example.jp"), crm_value_text("t@example.jp"));
+	commit(f);
+	assert_int_equal(revert(f, 2, 0, &res), CRM_OK);
+	assert_int_equal(res.nconflicts, 0);
+	assert_int_equal(res.restored, 5);  /* merged_into, updated_at, two re-points, email */
+	after = dump(f);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	crm_revert_result_release(&res);
+}
+
+static void test_revert_puts_deleted_rows_back(void **state)
+{
+	struct fx *f = *state;
+	struct crm_revert_result res;
+	char *before, *after;
+
+	base(f);
+	before = dump(f);
+	begin(f);
+	assert_int_equal(crm_audit_delete(f->run, "orders", 1, &f->err), CRM_OK);
+	exec(f, "DELETE FROM orders WHERE id = 1");
+	commit(f);
+	assert_int_equal(revert(f, 2, 0, &res), CRM_OK);
+	assert_int_equal(res.reinserted, 1);
+	after = dump(f);
+	assert_string_equal(before, after);   /* the integer amount and text '007' kept */
+	free(before);
+	free(after);
+	crm_revert_result_release(&res);
+}
+
+static void test_revert_refuses_what_later_runs_built_on(void **state)
+{
+	struct fx *f = *state;
+	struct crm_revert_result res;
+
+	base(f);
+	begin(f);
+	update(f, "customers", 1, "email", crm_value_text("taro@example.jp"), crm_value_text("b@example.jp"));
+	update(f, "customers", 1, "name", crm_value_text("山田 太郎"), crm_value_text("山田 太朗"));
+	commit(f);
+	begin(f);
+	update(f, "customers", 1, "email", crm_value_text("b@example.jp"), crm_value_text("c@example.jp"));
+	commit(f);
+	assert_int_equal(revert(f, 2, 0, &res), CRM_ERR_CONFLICT);
+	assert_int_equal(res.nconflicts, 1);
+	assert_string_equal(res.conflicts[0].field, "email");
+	assert_string_equal(res.conflicts[0].reason, "changed by run 3 (test)");
+	crm_revert_result_release(&res);
+	/* Nothing changed: the name is still run 2's. */
+	assert_int_equal(revert(f, 1, 0, &res), CRM_ERR_CONFLICT);
+	crm_revert_result_release(&res);
+	/* Forced: the name goes back, the email stays and is listed. */
+	assert_int_equal(revert(f, 2, 1, &res), CRM_OK);
+	assert_int_equal(res.restored, 1);
+	assert_int_equal(res.nconflicts, 1);
+	crm_revert_result_release(&res);
+	assert_int_equal(revert(f, 2, 0, &res), CRM_ERR_CONFLICT);   /* already reverted */
+	assert_non_null(strstr(f->err.message, "already reverted by run 4"));
+	crm_revert_result_release(&res);
+}
+
+/* A run that added a customer cannot be undone under a later run's order. */
+static void test_revert_keeps_rows_later_runs_hang_on(void **state)
+{
+	struct fx *f = *state;
+	struct crm_revert_result res;
+
+	base(f);
+	begin(f);
+	exec(f, "INSERT INTO orders(id, customer_id, source, order_key, run_id)"
+		" VALUES (2, 1, 'web', 'A-2', 2)");
+	assert_int_equal(crm_audit_insert(f->run, "orders", 2, &f->err), CRM_OK);
+	commit(f);
+	assert_int_equal(revert(f, 1, 0, &res), CRM_ERR_CONFLICT);
+	assert_int_equal(res.nconflicts, 1);
+	assert_string_equal(res.conflicts[0].reason, "orders row 2 of run 2 belongs to it");
+	crm_revert_result_release(&res);
+}
+
+static void test_forget(void **state)
+{
+	struct fx *f = *state;
+	struct crm_forget_result res;
+	struct crm_chain_break brk;
+	sqlite3_stmt *st;
+
+	base(f);
+	begin(f);
+	update(f, "customers", 2, "email", crm_value_text("007"), crm_value_text("hanako@example.jp"));
+	assert_int_equal(crm_audit_merge(f->run, "customers", 2, 1, &f->err), CRM_OK);
+	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
+	commit(f);
+	begin(f);
+	assert_int_equal(crm_log_forget(f->db, f->run, 1, "request 1", &res, &f->err), CRM_OK);
+	commit(f);
+	assert_int_equal(res.customers, 2);          /* the person and the row merged into them */
+	assert_int_equal(res.source_records, 1);
+	assert_int_equal(res.orders, 1);
+	assert_int_equal(res.changes_blanked, 2);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db),
+		"SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)"
+		" + (SELECT count(*) FROM changes WHERE old_value LIKE '%山田%' OR"
+		"    new_value LIKE '%example%')", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(crm_chain_verify(f->db, &brk, &f->err), CRM_OK);
+	assert_int_equal(brk.id, 0);
+	/* An erasure is final. */
+	{
+		struct crm_revert_result r;
+
+		assert_int_equal(revert(f, 3, 0, &r), CRM_ERR_INVALID);
+		crm_revert_result_release(&r);
+	}
+}
+
+static void test_forget_refuses_a_broken_chain(void **state)
+{
+	struct fx *f = *state;
+	struct crm_forget_result res;
+
+	base(f);
+	exec(f, "UPDATE changes SET new_value = 9 WHERE id = 1");
+	begin(f);
+	assert_int_equal(crm_log_forget(f->db, f->run, 1, "request", &res, &f->err), CRM_ERR_CONFLICT);
+	crm_db_rollback(f->db);
+	crm_audit_free(f->run);
+}
+
+static void test_find_customer(void **state)
+{
+	struct fx *f = *state;
+	int64_t id = 0;
+
+	base(f);
+	assert_int_equal(crm_log_find_customer(f->db, "web:W1", &id, &f->err), CRM_OK);
+	assert_int_equal(id, 2);
+	assert_int_equal(crm_log_find_customer(f->db, "1", &id, &f->err), CRM_OK);
+	assert_int_equal(id, 1);
+	assert_int_equal(crm_log_find_customer(f->db, "3", &id, &f->err), CRM_ERR_NOTFOUND);
+	assert_int_equal(crm_log_find_customer(f->db, "web:W2", &id, &f->err), CRM_ERR_NOTFOUND);
+	assert_int_equal(crm_log_find_customer(f->db, ":W1", &id, &f->err), CRM_ERR_INVALID);
+	assert_int_equal(crm_log_find_customer(f->db, "web:", &id, &f->err), CRM_ERR_INVALID);
+	assert_int_equal(crm_log_find_customer(f->db, "", &id, &f->err), CRM_ERR_INVALID);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_revert_unmerges),
+		T(test_revert_puts_deleted_rows_back),
+		T(test_revert_refuses_what_later_runs_built_on),
+		T(test_revert_keeps_rows_later_runs_hang_on),
+		T(test_forget),
+		T(test_forget_refuses_a_broken_chain),
+		T(test_find_customer),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
