@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 52
+plan 56
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -115,6 +115,19 @@ check 'a deleted row breaks the chain at the next one' 3 empty \
 q "UPDATE runs SET actor = 'someone' WHERE id = 1"
 check 'so does a run whose actor was changed' 3 empty \
 	'match:^crm log verify: change 1 does not match' "$CRM" log verify
+
+# --force on a fresh database: what later runs changed stays, the rest goes.
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+"$CRM" -q import --source shop base.csv
+"$CRM" -q import --source shop edited.csv
+"$CRM" -q import --source shop third.csv
+check 'revert --force undoes the rest, lists what it left, exit 3' 3 empty \
+	'match:^  customers 1 email: changed by run 3 \(import\)$' "$CRM" log revert --force 2
+check '... C001 keeps run 3'"'"'s email and gets its old phone back' 0 \
+	'inline:t.yamada@example.jp|03-1234-5678' empty q 'SELECT email, phone FROM customers WHERE id = 1'
+check 'on a terminal, a table goes through $CRM_PAGER' 0 ignore ignore \
+	script -qec "CRM_PAGER='cat > paged.txt' '$CRM' log" /dev/null
+check '... which got the table' 0 'match:^run +started_at +actor +command' empty cat paged.txt
 
 # Erasure, on a fresh database.
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
