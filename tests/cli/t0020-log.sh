@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 56
+plan 57
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -71,6 +71,13 @@ check 'log customer SOURCE:KEY gives the whole history, oldest first' 0 \
 3,import,customers,update,email,taro.yamada@example.jp' empty \
 	sh -c '"$CRM" log customer shop:C001 | tail -n +2 | grep -v "updated_at\|,raw," | cut -d, -f2,4,5,7-9'
 check 'log customer by id is the same' 0 ignore empty "$CRM" log customer 1
+q "INSERT INTO exports(id, run_id, actor, at, purpose, recipient, row_count)
+   VALUES (1, 3, 'analyst', '2999-01-01T00:00:00.000Z', 'DM 秋', '印刷会社', 2);
+   INSERT INTO export_customers VALUES (1, 1), (1, 2)"
+check '... and lists every export that carried the customer: who, to whom, why' 0 \
+	'inline:2999-01-01T00:00:00.000Z,3,analyst,export,exports,1,export,,,"{""recipient"":""印刷会社"",""purpose"":""DM 秋"",""rows"":2}"' \
+	empty sh -c '"$CRM" log customer shop:C001 | tail -n 1'
+q "DELETE FROM export_customers; DELETE FROM exports"
 check '--since after the runs shows none' 0 'inline:run,started_at,actor,command,status,counts,reverted_by' \
 	empty "$CRM" log --since 2199-01-01
 check '--actor filters' 0 'inline:0' empty sh -c '"$CRM" log --actor nobody | tail -n +2 | wc -l'
