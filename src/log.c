@@ -236,7 +236,56 @@ struct reverter {
 	sqlite3_stmt *has_col;
 	sqlite3_stmt *first_later; /* each field's first change after a change */
 	sqlite3_stmt *children;    /* rows of other runs belonging to a customer */
+	/* Statements built from the log's table and field names, kept by key. */
+	struct { char *key; sqlite3_stmt *st; } cache[64];
+	size_t ncache;
 };
+
+static sqlite3_stmt *cache_find(struct reverter *rv, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < rv->ncache; i++)
+		if (!strcmp(rv->cache[i].key, key))
+			return rv->cache[i].st;
+	return NULL;
+}
+
+/*
+ * The statement cached under key, prepared from sql (built by the caller
+ * from checked identifiers) the first time. A full cache just prepares:
+ * *owned tells the caller to finalize instead of reset.
+ */
+static enum crm_status cached(struct reverter *rv, const char *key, const char *sql,
+			      sqlite3_stmt **out, int *owned, struct crm_error *err)
+{
+	enum crm_status s;
+
+	*owned = 0;
+	*out = cache_find(rv, key);
+	if (*out)
+		return CRM_OK;
+	s = crm_db_prepare(rv->db, sql, out, err);
+	if (s)
+		return s;
+	if (rv->ncache == sizeof(rv->cache) / sizeof(rv->cache[0]) ||
+	    !(rv->cache[rv->ncache].key = strdup(key))) {
+		*owned = 1;
+		return CRM_OK;
+	}
+	rv->cache[rv->ncache++].st = *out;
+	return CRM_OK;
+}
+
+static void release(sqlite3_stmt *st, int owned)
+{
+	if (owned) {
+		sqlite3_finalize(st);
+	} else if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
 
 void crm_revert_result_release(struct crm_revert_result *res)
 {
@@ -362,13 +411,13 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 	char sql[256];
 	sqlite3_stmt *get = NULL, *set = NULL;
 	enum crm_status s = check_column(rv, tbl, field, err);
-	int rc;
+	int rc, own_get = 0, own_set = 0;
 
 	if (s)
 		return s;
-	/* Identifiers checked above against the schema. */
+	/* Identifiers checked above against the schema; the SQL is the key. */
 	snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE id = ?1", field, tbl);
-	s = crm_db_prepare(rv->db, sql, &get, err);
+	s = cached(rv, sql, sql, &get, &own_get, err);
 	if (s)
 		return s;
 	sqlite3_bind_int64(get, 1, row);
@@ -383,7 +432,7 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 		if (crm_value_equal(&cur, new)) {
 			snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = ?1 WHERE id = ?2",
 				 tbl, field);
-			s = crm_db_prepare(rv->db, sql, &set, err);
+			s = cached(rv, sql, sql, &set, &own_set, err);
 			if (!s)
 				s = crm_audit_update(rv->run, tbl, row, field, &cur, old, err);
 			if (!s) {
@@ -399,8 +448,8 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 			s = conflict_later(rv, tbl, row, field, change, "", err);
 		}
 	}
-	sqlite3_finalize(get);
-	sqlite3_finalize(set);
+	release(get, own_get);
+	release(set, own_set);
 	return s;
 }
 
@@ -561,19 +610,22 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 	struct crm_strbuf cols = CRM_STRBUF_INIT, vals = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
 	sqlite3_stmt *st = NULL;
 	enum crm_status s = check_column(rv, tbl, NULL, err);
-	int rc;
+	char key[64];
+	int rc, owned = 0;
 
 	if (!s && old->type != CRM_VALUE_TEXT)
 		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
 				    "(erased by crm log forget?)", err);
-	if (!s)
+	snprintf(key, sizeof(key), "reinsert %s", tbl);
+	st = cache_find(rv, key);
+	if (!s && !st)
 		s = column_lists(rv, tbl, &cols, &vals, err);
-	if (!s && crm_strbuf_addf(&sql, "INSERT INTO \"%s\"(%s) SELECT %s"
-				  " WHERE NOT EXISTS (SELECT 1 FROM \"%s\" WHERE id = ?2)",
-				  tbl, cols.buf, vals.buf, tbl))
+	if (!s && !st && crm_strbuf_addf(&sql, "INSERT INTO \"%s\"(%s) SELECT %s"
+					 " WHERE NOT EXISTS (SELECT 1 FROM \"%s\" WHERE id = ?2)",
+					 tbl, cols.buf, vals.buf, tbl))
 		s = nomem(err);
-	if (!s)
-		s = crm_db_prepare(rv->db, sql.buf, &st, err);
+	if (!s && !st)
+		s = cached(rv, key, sql.buf, &st, &owned, err);
 	if (!s) {
 		crm_value_bind(st, 1, old);
 		sqlite3_bind_int64(st, 2, row);
@@ -586,7 +638,7 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 		else if (!(s = crm_audit_insert(rv->run, tbl, row, err)))
 			rv->res->reinserted++;
 	}
-	sqlite3_finalize(st);
+	release(st, owned);
 	crm_strbuf_release(&cols);
 	crm_strbuf_release(&vals);
 	crm_strbuf_release(&sql);
@@ -795,6 +847,10 @@ out:
 	sqlite3_finalize(rv.has_col);
 	sqlite3_finalize(rv.first_later);
 	sqlite3_finalize(rv.children);
+	while (rv.ncache--) {
+		sqlite3_finalize(rv.cache[rv.ncache].st);
+		free(rv.cache[rv.ncache].key);
+	}
 	return s;
 }
 
