@@ -172,6 +172,11 @@ static enum crm_status fold_trim(const char *s, char **out)
 	return st;
 }
 
+void crm_collapse_spaces(char *s)
+{
+	collapse_spaces(s);
+}
+
 char *crm_nfkc(const char *s)
 {
 	char *out;
@@ -193,6 +198,7 @@ char *crm_fold_trim(const char *s)
 /* --- Messages ----------------------------------------------------------- */
 
 #define QUOTE_MAX 120   /* bytes of the value shown in a message */
+_Static_assert(QUOTE_MAX + 16 == CRM_QUOTE_SIZE, "CRM_QUOTE_SIZE is QUOTE_MAX + 16");
 
 /*
  * Copies s for a message: bytes that are not UTF-8 and ASCII controls
@@ -232,6 +238,11 @@ static void quote(const char *s, char *buf, size_t size)
 		s += (size_t)n;
 	}
 	buf[used] = '\0';
+}
+
+void crm_quote(const char *s, char *buf, size_t size)
+{
+	quote(s, buf, size);
 }
 
 /* Quotes the one character of len bytes at p. */
@@ -1143,6 +1154,11 @@ static char *strip_email_wrapping(char *s)
 			s += p - s;
 	}
 	return s;
+}
+
+char *crm_email_unwrap(char *s)
+{
+	return strip_email_wrapping(s);
 }
 
 /* Characters that no unquoted address may contain (RFC 5322 specials). */

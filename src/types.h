@@ -23,6 +23,7 @@
 #ifndef CRM_TYPES_H
 #define CRM_TYPES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -43,6 +44,31 @@ char *crm_nfkc(const char *s);
  * frees the result.
  */
 char *crm_fold_trim(const char *s);
+
+/*
+ * Turns each run of white space (any Unicode White_Space character) in s
+ * into one ASCII space and trims both ends, in place: s never grows. s must
+ * be valid UTF-8, as crm_nfkc() returns it.
+ */
+void crm_collapse_spaces(char *s);
+
+/* The size of a buffer that holds any crm_quote() result. */
+#define CRM_QUOTE_SIZE 136
+
+/*
+ * Copies s into buf (of size at least CRM_QUOTE_SIZE) for a message: bytes
+ * that are not UTF-8 and controls are shown as \xNN or \uNNNN, so that a
+ * reader sees why a value that looks right is not; a long value is cut at a
+ * character boundary with "...".
+ */
+void crm_quote(const char *s, char *buf, size_t size);
+
+/*
+ * Removes the "<...>" and a leading "mailto:" (ASCII case ignored) that
+ * crm_check_email() tolerates around an address, in either nesting: may
+ * cut s at its end and returns where the address starts within s.
+ */
+char *crm_email_unwrap(char *s);
 
 /*
  * Writes a date as "YYYY-MM-DD" into out. Accepts 2025/7/23, 2025-07-23,

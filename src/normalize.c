@@ -1,0 +1,1395 @@
+/*
+ * Normalizers for `crm cleanse`. Each public function cleans its input
+ * (clean_text), applies the rules of its field to the cleaned copy and hands
+ * the result to the caller's struct crm_norm. Checks that src/types.c
+ * already makes at import (phone, email, postal code) are called, not
+ * repeated; their messages are re-quoted against the caller's value. No
+ * state, no I/O.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "fields.h"
+#include "normalize.h"
+#include "strbuf.h"
+#include "types.h"
+#include "banned.h"
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- Results and messages ----------------------------------------------- */
+
+void crm_norm_init(struct crm_norm *n)
+{
+	memset(n, 0, sizeof(*n));
+}
+
+void crm_norm_release(struct crm_norm *n)
+{
+	if (!n)
+		return;
+	free(n->value);
+	free(n->prefecture);
+	free(n->city);
+	free(n->extension);
+	free(n->digits);
+	free(n->family);
+	free(n->given);
+	free(n->suggestion);
+	crm_norm_init(n);
+}
+
+static enum crm_status nomem(struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+}
+
+/* Sets "'<value as the caller gave it>' <reason>" and returns CRM_ERR_INVALID. */
+__attribute__((format(printf, 3, 4)))
+static enum crm_status violation(struct crm_error *err, const char *orig,
+				 const char *fmt, ...)
+{
+	char q[CRM_QUOTE_SIZE], reason[CRM_ERROR_MSG_MAX];
+	va_list ap;
+
+	if (!err)
+		return CRM_ERR_INVALID;
+	crm_quote(orig, q, sizeof(q));
+	va_start(ap, fmt);
+	if (vsnprintf(reason, sizeof(reason), fmt, ap) < 0)
+		reason[0] = '\0';
+	va_end(ap);
+	return crm_error_set(err, CRM_ERR_INVALID, "'%s' %s", q, reason);
+}
+
+/*
+ * A crm_check_*() function was given the cleaned text, so its message
+ * quotes that; say the same of the value as the caller gave it.
+ */
+static enum crm_status requote(enum crm_status st, struct crm_error *err,
+			       const char *orig, const char *cleaned)
+{
+	char q[CRM_QUOTE_SIZE];
+	size_t skip;
+
+	if (st != CRM_ERR_INVALID || !err)
+		return st;
+	crm_quote(cleaned, q, sizeof(q));
+	skip = strlen(q) + 3; /* the two quotes and a space */
+	if (strlen(err->message) < skip)
+		return st;
+	return violation(err, orig, "%s", err->message + skip);
+}
+
+/* Hands value (malloc'd) to out and notes whether it differs from orig. */
+static void set_value(struct crm_norm *out, char *value, const char *orig)
+{
+	out->value = value;
+	out->changed = strcmp(value, orig) != 0;
+}
+
+/* A malloc'd copy of len bytes at s. */
+static char *dup_len(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* --- Characters --------------------------------------------------------- */
+
+/* The code point at p in valid UTF-8 (0 at the end); returns its length. */
+static int cp_at(const char *p, int32_t *cp)
+{
+	utf8proc_ssize_t n;
+
+	if (!*p) {
+		*cp = 0;
+		return 0;
+	}
+	n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, cp);
+	if (n > 0)
+		return (int)n;
+	*cp = 0xfffd;
+	return 1;
+}
+
+static int add_cp(struct crm_strbuf *sb, int32_t cp)
+{
+	utf8proc_uint8_t b[4];
+	utf8proc_ssize_t n = utf8proc_encode_char(cp, b);
+
+	return crm_strbuf_add(sb, b, (size_t)n);
+}
+
+static int is_digit_cp(int32_t cp)
+{
+	return cp >= '0' && cp <= '9';
+}
+
+/* Hiragana, katakana (after NFKC there is no half-width kana left) and ー. */
+static int is_kana(int32_t cp)
+{
+	return (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x309d && cp <= 0x309f) ||
+	       (cp >= 0x30a1 && cp <= 0x30fa) || (cp >= 0x30fc && cp <= 0x30ff);
+}
+
+/*
+ * Dashes: Unicode's dash punctuation, the minus sign and ー, but not the
+ * wave dashes 〜 and 〰 (10〜20 is a range) nor the katakana double hyphen.
+ */
+static int is_dash(int32_t cp)
+{
+	if (cp == 0x301c || cp == 0x3030 || cp == 0x30a0)
+		return 0;
+	return cp == 0x2212 || cp == 0x30fc ||
+	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
+}
+
+static int is_letter(int32_t cp)
+{
+	utf8proc_category_t cat = utf8proc_category(cp);
+
+	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
+
+static int has_ascii_letter(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))
+			return 1;
+	return 0;
+}
+
+static int starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* The number of bytes of the first n characters of s, or 0 when s is shorter. */
+static size_t prefix_bytes(const char *s, int n)
+{
+	const char *p = s;
+	int32_t cp;
+
+	while (n-- > 0) {
+		if (!*p)
+			return 0;
+		p += cp_at(p, &cp);
+	}
+	return (size_t)(p - s);
+}
+
+/* --- Cleaning ----------------------------------------------------------- */
+
+/* Writes s into sb with the dashes decided by their neighbours. */
+static int fix_dashes(const char *s, struct crm_strbuf *sb)
+{
+	int32_t cp, next, prev = 0;
+	int n;
+
+	for (; *s; s += n) {
+		n = cp_at(s, &cp);
+		if (is_dash(cp)) {
+			cp_at(s + n, &next);
+			if (is_digit_cp(prev) && is_digit_cp(next))
+				cp = '-';
+			else if (is_kana(prev) && !is_digit_cp(next))
+				cp = 0x30fc;
+		}
+		if (add_cp(sb, cp))
+			return -1;
+		prev = cp;
+	}
+	return 0;
+}
+
+/*
+ * Cleans orig into *out (the caller frees it). Returns CRM_OK, CRM_EOF for
+ * NULL or blank, or an error already reported in err.
+ */
+static enum crm_status clean_text(const char *orig, char **out, struct crm_error *err)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	utf8proc_uint8_t *folded = NULL;
+	utf8proc_ssize_t n;
+	int failed;
+
+	*out = NULL;
+	if (!orig)
+		return CRM_EOF;
+	/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
+	n = utf8proc_map((const utf8proc_uint8_t *)orig, 0, &folded,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+			 UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+	if (n == UTF8PROC_ERROR_NOMEM)
+		return nomem(err);
+	if (n < 0)
+		return violation(err, orig, "is not valid UTF-8");
+	crm_collapse_spaces((char *)folded);
+	if (!*folded) {
+		free(folded);
+		return CRM_EOF;
+	}
+	failed = fix_dashes((const char *)folded, &sb);
+	free(folded);
+	if (failed) {
+		crm_strbuf_release(&sb);
+		return nomem(err);
+	}
+	*out = crm_strbuf_detach(&sb, NULL);
+	return *out ? CRM_OK : nomem(err);
+}
+
+/*
+ * Runs the field's rules on the cleaned text: rules returns CRM_OK with
+ * out filled, or an error already reported.
+ */
+typedef enum crm_status (*rules_fn)(const char *orig, char *t,
+				    struct crm_norm *out, struct crm_error *err);
+
+static enum crm_status normalize(const char *s, struct crm_norm *out,
+				 struct crm_error *err, rules_fn rules)
+{
+	enum crm_status st;
+	char *t;
+
+	crm_norm_release(out);
+	if ((st = clean_text(s, &t, err)))
+		return st;
+	st = rules(s, t, out, err);
+	free(t);
+	if (st)
+		crm_norm_release(out);
+	return st;
+}
+
+static enum crm_status text_rules(const char *orig, char *t, struct crm_norm *out,
+				  struct crm_error *err)
+{
+	char *v = dup_len(t, strlen(t));
+
+	if (!v)
+		return nomem(err);
+	set_value(out, v, orig);
+	return CRM_OK;
+}
+
+enum crm_status crm_normalize_text(const char *s, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	return normalize(s, out, err, text_rules);
+}
+
+/* --- Names and kana ----------------------------------------------------- */
+
+/* Honorifics removed at the end of a name; the spaced ones only after a space. */
+static const char *const honorifics[] = { "様", "殿", "さん", "御中" };
+static const char *const spaced_honorifics[] = { "氏", "先生" };
+
+/* Removes one honorific (and the spaces before it) from the end of s[0..*len). */
+static int strip_one_honorific(const char *s, size_t *len)
+{
+	size_t i, h;
+
+	for (i = 0; i < NELEMS(honorifics); i++) {
+		h = strlen(honorifics[i]);
+		if (*len > h && !memcmp(s + *len - h, honorifics[i], h)) {
+			*len -= h;
+			return 1;
+		}
+	}
+	for (i = 0; i < NELEMS(spaced_honorifics); i++) {
+		h = strlen(spaced_honorifics[i]);
+		if (*len > h + 1 && s[*len - h - 1] == ' ' &&
+		    !memcmp(s + *len - h, spaced_honorifics[i], h)) {
+			*len -= h;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Removes every honorific at the end of t (様様 too), in place. */
+static void strip_honorifics(char *t)
+{
+	size_t len = strlen(t);
+
+	while (strip_one_honorific(t, &len))
+		while (len && t[len - 1] == ' ')
+			len--;
+	t[len] = '\0';
+}
+
+static int is_honorific(const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < NELEMS(honorifics); i++)
+		if (!strcmp(t, honorifics[i]))
+			return 1;
+	for (i = 0; i < NELEMS(spaced_honorifics); i++)
+		if (!strcmp(t, spaced_honorifics[i]))
+			return 1;
+	return 0;
+}
+
+/* The rules of a name in place: honorifics gone, digits and '@' refused. */
+static enum crm_status name_fix(const char *orig, char *t, struct crm_error *err)
+{
+	strip_honorifics(t);
+	if (is_honorific(t))
+		return violation(err, orig, "is an honorific, not a name");
+	if (strpbrk(t, "0123456789"))
+		return violation(err, orig, "has a digit: a name has none");
+	if (strchr(t, '@'))
+		return violation(err, orig, "looks like an email address, not a name");
+	return CRM_OK;
+}
+
+/*
+ * Sets out->family and out->given when t is two parts of Japanese script
+ * around one space (then the family name comes first); not for Latin names,
+ * whose order is not known.
+ */
+static enum crm_status split_parts(const char *t, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	const char *sp = strchr(t, ' ');
+
+	if (!sp || strchr(sp + 1, ' ') || has_ascii_letter(t, strlen(t)))
+		return CRM_OK;
+	out->family = dup_len(t, (size_t)(sp - t));
+	out->given = dup_len(sp + 1, strlen(sp + 1));
+	return out->family && out->given ? CRM_OK : nomem(err);
+}
+
+static enum crm_status name_rules(const char *orig, char *t, struct crm_norm *out,
+				  struct crm_error *err)
+{
+	enum crm_status st;
+
+	if ((st = name_fix(orig, t, err)))
+		return st;
+	if ((st = text_rules(orig, t, out, err)))
+		return st;
+	return split_parts(t, out, err);
+}
+
+enum crm_status crm_normalize_name(const char *s, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	return normalize(s, out, err, name_rules);
+}
+
+/* Cleans one part of a name into *t: CRM_EOF when it is missing or blank. */
+static enum crm_status name_part(const char *s, char **t, struct crm_error *err)
+{
+	enum crm_status st;
+
+	if ((st = clean_text(s, t, err)))
+		return st;
+	if ((st = name_fix(s, *t, err))) {
+		free(*t);
+		*t = NULL;
+	}
+	return st;
+}
+
+/* Joins a and b (either may be NULL, not both) with one space. */
+static char *join_space(const char *a, const char *b)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	int failed = 0;
+
+	if (a)
+		failed |= crm_strbuf_addstr(&sb, a);
+	if (a && b)
+		failed |= crm_strbuf_addch(&sb, ' ');
+	if (b)
+		failed |= crm_strbuf_addstr(&sb, b);
+	if (failed) {
+		crm_strbuf_release(&sb);
+		return NULL;
+	}
+	return crm_strbuf_detach(&sb, NULL);
+}
+
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+enum crm_status crm_normalize_name_parts(const char *family, const char *given,
+					 struct crm_norm *out,
+					 struct crm_error *err)
+{
+	enum crm_status st;
+	char *f = NULL, *g = NULL, *raw;
+
+	crm_norm_release(out);
+	st = name_part(family, &f, err);
+	if (st == CRM_OK || st == CRM_EOF)
+		st = name_part(given, &g, err);
+	if (st != CRM_OK && st != CRM_EOF)
+		goto done;
+	st = CRM_EOF;
+	if (!f && !g)
+		goto done;
+	st = CRM_ERR_NOMEM;
+	out->value = join_space(f, g);
+	raw = join_space(nonempty(family), nonempty(given));
+	if (!out->value || !raw) {
+		free(raw);
+		nomem(err);
+		goto done;
+	}
+	out->changed = strcmp(out->value, raw) != 0;
+	free(raw);
+	out->family = f;
+	out->given = g;
+	f = g = NULL;
+	st = CRM_OK;
+done:
+	free(f);
+	free(g);
+	if (st)
+		crm_norm_release(out);
+	return st;
+}
+
+/* Katakana, ・, ー, ヽ, ヾ: what a reading is written in after the rules. */
+static int is_reading_cp(int32_t cp)
+{
+	return (cp >= 0x30a1 && cp <= 0x30fa) || (cp >= 0x30fb && cp <= 0x30fe) ||
+	       cp == ' ';
+}
+
+/* Hiragana to katakana in place: both are three bytes in UTF-8. */
+static void katakanize(char *t)
+{
+	int32_t cp;
+	int n;
+
+	for (; *t; t += n) {
+		n = cp_at(t, &cp);
+		if ((cp >= 0x3041 && cp <= 0x3096) || cp == 0x309d || cp == 0x309e)
+			utf8proc_encode_char(cp + 0x60, (utf8proc_uint8_t *)t);
+	}
+}
+
+static enum crm_status kana_rules(const char *orig, char *t, struct crm_norm *out,
+				  struct crm_error *err)
+{
+	enum crm_status st;
+	const char *p;
+	int32_t cp;
+	int n;
+
+	katakanize(t);
+	for (p = t; *p; p += n) {
+		n = cp_at(p, &cp);
+		if (!is_reading_cp(cp)) {
+			char one[8], q[CRM_QUOTE_SIZE];
+
+			memcpy(one, p, (size_t)n);
+			one[n] = '\0';
+			crm_quote(one, q, sizeof(q));
+			return violation(err, orig, "has '%s', which is not kana", q);
+		}
+	}
+	if ((st = text_rules(orig, t, out, err)))
+		return st;
+	return split_parts(t, out, err);
+}
+
+enum crm_status crm_normalize_kana(const char *s, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	return normalize(s, out, err, kana_rules);
+}
+
+/* --- Companies ---------------------------------------------------------- */
+
+enum { AT_START = 1, AT_END = 2, AT_EITHER = 3 };
+
+/*
+ * Legal forms as written after NFKC (㈱ and （株） are (株) by then, ㍿ is
+ * 株式会社). full NULL: the form is written out already. why set: the
+ * abbreviation is ambiguous and a human must decide.
+ */
+static const struct legal_form {
+	const char *written;
+	const char *full;
+	int where;
+	const char *why;
+} legal_forms[] = {
+	{ "(株)", "株式会社", AT_EITHER, NULL },
+	{ "(有)", "有限会社", AT_EITHER, NULL },
+	{ "(同)", "合同会社", AT_EITHER, NULL },
+	{ "(名)", "合名会社", AT_EITHER, NULL },
+	{ "(資)", "合資会社", AT_EITHER, NULL },
+	{ "(医)", "医療法人", AT_EITHER, NULL },
+	{ "(一社)", "一般社団法人", AT_EITHER, NULL },
+	{ "(一財)", "一般財団法人", AT_EITHER, NULL },
+	{ "(公社)", "公益社団法人", AT_EITHER, NULL },
+	{ "(公財)", "公益財団法人", AT_EITHER, NULL },
+	{ "(特非)", "特定非営利活動法人", AT_EITHER, NULL },
+	{ "NPO法人", "特定非営利活動法人", AT_EITHER, NULL },
+	{ "(学)", "学校法人", AT_EITHER, NULL },
+	{ "(福)", "社会福祉法人", AT_EITHER, NULL },
+	{ "(宗)", "宗教法人", AT_EITHER, NULL },
+	{ "(独)", "独立行政法人", AT_EITHER, NULL },
+	/* Bank (全銀) kana: カ) before the name, (カ after it. */
+	{ "カ)", "株式会社", AT_START, NULL },
+	{ "(カ", "株式会社", AT_END, NULL },
+	{ "ユ)", "有限会社", AT_START, NULL },
+	{ "(ユ", "有限会社", AT_END, NULL },
+	{ "(合)", NULL, AT_EITHER, "合同会社 or 合資会社" },
+	{ "(財)", NULL, AT_EITHER, "一般財団法人 or 公益財団法人" },
+	{ "(社)", NULL, AT_EITHER, "一般社団法人 or 公益社団法人" },
+	{ "株式会社", NULL, AT_EITHER, NULL },
+	{ "有限会社", NULL, AT_EITHER, NULL },
+	{ "合同会社", NULL, AT_EITHER, NULL },
+	{ "合資会社", NULL, AT_EITHER, NULL },
+	{ "合名会社", NULL, AT_EITHER, NULL },
+	{ "相互会社", NULL, AT_EITHER, NULL },
+	{ "一般社団法人", NULL, AT_EITHER, NULL },
+	{ "公益社団法人", NULL, AT_EITHER, NULL },
+	{ "一般財団法人", NULL, AT_EITHER, NULL },
+	{ "公益財団法人", NULL, AT_EITHER, NULL },
+	{ "特定非営利活動法人", NULL, AT_EITHER, NULL },
+	{ "医療法人社団", NULL, AT_EITHER, NULL },
+	{ "医療法人財団", NULL, AT_EITHER, NULL },
+	{ "医療法人", NULL, AT_EITHER, NULL },
+	{ "社会福祉法人", NULL, AT_EITHER, NULL },
+	{ "学校法人", NULL, AT_EITHER, NULL },
+	{ "宗教法人", NULL, AT_EITHER, NULL },
+	{ "独立行政法人", NULL, AT_EITHER, NULL },
+	{ "国立大学法人", NULL, AT_EITHER, NULL },
+	{ "弁護士法人", NULL, AT_EITHER, NULL },
+	{ "税理士法人", NULL, AT_EITHER, NULL },
+	{ "司法書士法人", NULL, AT_EITHER, NULL },
+	{ "行政書士法人", NULL, AT_EITHER, NULL },
+	{ "社会保険労務士法人", NULL, AT_EITHER, NULL },
+	{ "協同組合", NULL, AT_EITHER, NULL },
+	{ "有限責任事業組合", NULL, AT_EITHER, NULL },
+};
+
+/* The longest legal form at the start (AT_START) or end (AT_END) of t. */
+static const struct legal_form *legal_form_at(const char *t, int where)
+{
+	const struct legal_form *best = NULL;
+	size_t i, len = strlen(t), w;
+
+	for (i = 0; i < NELEMS(legal_forms); i++) {
+		const struct legal_form *f = &legal_forms[i];
+
+		w = strlen(f->written);
+		if (!(f->where & where) || w > len || (best && w <= strlen(best->written)))
+			continue;
+		if (!memcmp(where == AT_START ? t : t + len - w, f->written, w))
+			best = f;
+	}
+	return best;
+}
+
+/* English forms at the end: their letters in lower case, and their one spelling. */
+static const struct {
+	const char *letters;
+	const char *spelling;
+} english_forms[] = {
+	{ "coltd", "Co., Ltd." }, { "ltd", "Ltd." }, { "inc", "Inc." },
+	{ "kk", "K.K." }, { "gk", "G.K." }, { "llc", "LLC" },
+};
+
+static char lower(char ch)
+{
+	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
+}
+
+/*
+ * Where the English form spelled with letters starts in t[0..len), ignoring
+ * dots, commas and spaces among them; it must be a word of its own. -1
+ * when t does not end with it.
+ */
+static long english_form_start(const char *t, size_t len, const char *letters)
+{
+	size_t n = strlen(letters), i = len;
+
+	while (n && i) {
+		char ch = t[i - 1];
+
+		if (ch == '.' || ch == ',' || ch == ' ') {
+			i--;
+			continue;
+		}
+		if (lower(ch) != letters[n - 1])
+			return -1;
+		n--;
+		i--;
+	}
+	if (n || !i || (t[i - 1] != ' ' && t[i - 1] != ','))
+		return -1;
+	return (long)i;
+}
+
+/* Respells an English form at the end of the name in sb. */
+static enum crm_status english_form(const char *orig, struct crm_strbuf *sb,
+				    struct crm_error *err)
+{
+	size_t i, name;
+	long at;
+
+	for (i = 0; i < NELEMS(english_forms); i++) {
+		at = english_form_start(sb->buf, sb->len, english_forms[i].letters);
+		if (at < 0)
+			continue;
+		for (name = (size_t)at; name && sb->buf[name - 1] == ' '; name--)
+			;
+		if (!name || (name == 1 && sb->buf[0] == ','))
+			return violation(err, orig, "is a legal form and no name");
+		crm_strbuf_setlen(sb, name);
+		if (crm_strbuf_addch(sb, ' ') || crm_strbuf_addstr(sb, english_forms[i].spelling))
+			return nomem(err);
+		return CRM_OK;
+	}
+	return CRM_OK;
+}
+
+static enum crm_status check_forms(const char *orig, const struct legal_form *head,
+				   const struct legal_form *tail, size_t len,
+				   struct crm_error *err)
+{
+	const struct legal_form *f = head && head->why ? head : tail;
+
+	if (f && f->why)
+		return violation(err, orig, "has the legal form '%s', which may be %s",
+				 f->written, f->why);
+	if ((head && strlen(head->written) >= len) || (tail && strlen(tail->written) >= len))
+		return violation(err, orig, "is a legal form and no name");
+	if (head && tail)
+		return violation(err, orig, "has a legal form at both ends: '%s' and '%s'",
+				 head->written, tail->written);
+	return CRM_OK;
+}
+
+static enum crm_status company_rules(const char *orig, char *t, struct crm_norm *out,
+				     struct crm_error *err)
+{
+	const struct legal_form *head = legal_form_at(t, AT_START);
+	const struct legal_form *tail = legal_form_at(t, AT_END);
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	size_t len = strlen(t), from = 0, to = len;
+	enum crm_status st;
+	int failed = 0;
+
+	if ((st = check_forms(orig, head, tail, len, err)))
+		return st;
+	if (head)
+		from = strlen(head->written) + (t[strlen(head->written)] == ' ');
+	if (tail)
+		to = len - strlen(tail->written) - (t[len - strlen(tail->written) - 1] == ' ');
+	if (head)
+		failed |= crm_strbuf_addstr(&sb, head->full ? head->full : head->written);
+	failed |= crm_strbuf_add(&sb, t + from, to - from);
+	if (tail)
+		failed |= crm_strbuf_addstr(&sb, tail->full ? tail->full : tail->written);
+	st = failed ? nomem(err) : tail ? CRM_OK : english_form(orig, &sb, err);
+	if (st) {
+		crm_strbuf_release(&sb);
+		return st;
+	}
+	set_value(out, crm_strbuf_detach(&sb, NULL), orig);
+	return out->value ? CRM_OK : nomem(err);
+}
+
+enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
+				      struct crm_error *err)
+{
+	return normalize(s, out, err, company_rules);
+}
+
+/* --- Phones ------------------------------------------------------------- */
+
+/*
+ * Numbers whose prefix says how they are grouped. Fixed lines elsewhere
+ * have 2- to 5-digit area codes that only the full MIC table tells apart
+ * (0422 is not 042-2...): those are kept as digits, without hyphens.
+ */
+static const struct phone_plan {
+	const char *prefix;
+	int digits;
+	int group[3];
+} phone_plans[] = {
+	{ "070", 11, { 3, 4, 4 } }, { "080", 11, { 3, 4, 4 } },
+	{ "090", 11, { 3, 4, 4 } }, { "020", 11, { 3, 4, 4 } },
+	{ "050", 11, { 3, 4, 4 } },
+	{ "0120", 10, { 4, 3, 3 } }, { "0570", 10, { 4, 3, 3 } },
+	{ "0800", 11, { 4, 3, 4 } },
+	{ "03", 10, { 2, 4, 4 } }, { "06", 10, { 2, 4, 4 } },
+	{ "011", 10, { 3, 3, 4 } }, { "044", 10, { 3, 3, 4 } },
+	{ "045", 10, { 3, 3, 4 } }, { "052", 10, { 3, 3, 4 } },
+	{ "075", 10, { 3, 3, 4 } }, { "078", 10, { 3, 3, 4 } },
+};
+
+#define FIXED_DIGITS 10
+
+static const struct phone_plan *phone_plan(const char *digits)
+{
+	const struct phone_plan *best = NULL;
+	size_t i;
+
+	for (i = 0; i < NELEMS(phone_plans); i++)
+		if (starts_with(digits, phone_plans[i].prefix) &&
+		    (!best || strlen(phone_plans[i].prefix) > strlen(best->prefix)))
+			best = &phone_plans[i];
+	return best;
+}
+
+/*
+ * Splits checked phone text into the digits of the number and of its
+ * extension, which starts at the first letter or '#' (crm_check_phone has
+ * made sure that only an extension marker can be there).
+ */
+static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf *ext)
+{
+	struct crm_strbuf *to = main;
+	int32_t cp;
+	int n;
+
+	for (; *t; t += n) {
+		n = cp_at(t, &cp);
+		if (is_digit_cp(cp) && crm_strbuf_addch(to, (char)cp))
+			return -1;
+		if (cp == '#' || is_letter(cp))
+			to = ext;
+	}
+	return 0;
+}
+
+/* +81 and +81 (0) to the national 0; *national is 0 for another country. */
+static void phone_national(struct crm_strbuf *d, int plus, int *national)
+{
+	*national = 1;
+	if (!plus)
+		return;
+	if (d->len < 2 || memcmp(d->buf, "81", 2)) {
+		*national = 0;
+		return;
+	}
+	/* Moves the NUL too. +81 (0)3 has its 0 already. */
+	if (d->len > 2 && d->buf[2] == '0') {
+		memmove(d->buf, d->buf + 2, d->len - 1);
+	} else {
+		memmove(d->buf + 1, d->buf + 2, d->len - 1);
+		d->buf[0] = '0';
+	}
+	d->len = strlen(d->buf);
+}
+
+/* Writes the display form of national digits d into sb. */
+static enum crm_status phone_display(const char *orig, const char *d,
+				     struct crm_strbuf *sb, struct crm_error *err)
+{
+	const struct phone_plan *plan = phone_plan(d);
+	size_t len = strlen(d);
+	int i, at = 0, failed = 0;
+
+	if (d[0] != '0')
+		return violation(err, orig, "does not start with 0 or +: "
+				 "a Japanese number starts with its area code");
+	if (!plan) {
+		if (len != FIXED_DIGITS)
+			return violation(err, orig, "has %zu digits: a Japanese number "
+					 "starting %.3s has %d", len, d, FIXED_DIGITS);
+		return crm_strbuf_addstr(sb, d) ? nomem(err) : CRM_OK;
+	}
+	if (len != (size_t)plan->digits)
+		return violation(err, orig, "has %zu digits: a Japanese number starting "
+				 "%s has %d", len, plan->prefix, plan->digits);
+	for (i = 0; i < 3; i++) {
+		if (i)
+			failed |= crm_strbuf_addch(sb, '-');
+		failed |= crm_strbuf_add(sb, d + at, (size_t)plan->group[i]);
+		at += plan->group[i];
+	}
+	return failed ? nomem(err) : CRM_OK;
+}
+
+static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
+				    struct crm_strbuf *ext, int plus,
+				    struct crm_norm *out, struct crm_error *err)
+{
+	struct crm_strbuf shown = CRM_STRBUF_INIT;
+	enum crm_status st = CRM_OK;
+	int national;
+
+	phone_national(digits, plus, &national);
+	if (national)
+		st = phone_display(orig, digits->buf, &shown, err);
+	else if (crm_strbuf_addch(&shown, '+') || crm_strbuf_addstr(&shown, digits->buf))
+		st = nomem(err);
+	if (st) {
+		crm_strbuf_release(&shown);
+		return st;
+	}
+	set_value(out, crm_strbuf_detach(&shown, NULL), orig);
+	out->digits = crm_strbuf_detach(digits, NULL);
+	if (ext->len)
+		out->extension = crm_strbuf_detach(ext, NULL);
+	return out->value && out->digits && (!ext->len || out->extension) ?
+	       CRM_OK : nomem(err);
+}
+
+static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	struct crm_strbuf digits = CRM_STRBUF_INIT, ext = CRM_STRBUF_INIT;
+	enum crm_status st;
+
+	st = requote(crm_check_phone(t, err), err, orig, t);
+	if (!st && phone_split(t, &digits, &ext))
+		st = nomem(err);
+	if (!st)
+		st = phone_finish(orig, &digits, &ext, t[0] == '+', out, err);
+	crm_strbuf_release(&digits);
+	crm_strbuf_release(&ext);
+	return st;
+}
+
+enum crm_status crm_normalize_phone(const char *s, struct crm_norm *out,
+				    struct crm_error *err)
+{
+	return normalize(s, out, err, phone_rules);
+}
+
+enum crm_status crm_phone_digits(const char *s, char **digits, struct crm_error *err)
+{
+	struct crm_norm n = CRM_NORM_INIT;
+	enum crm_status st = crm_normalize_phone(s, &n, err);
+
+	if (!st) {
+		*digits = n.digits;
+		n.digits = NULL;
+	}
+	crm_norm_release(&n);
+	return st;
+}
+
+/* --- Email -------------------------------------------------------------- */
+
+/* Misspellings of the domains most addresses in Japanese lists have. */
+static const struct {
+	const char *typo;
+	const char *domain;
+} domain_typos[] = {
+	{ "gmial.com", "gmail.com" }, { "gmai.com", "gmail.com" },
+	{ "gmal.com", "gmail.com" }, { "gamil.com", "gmail.com" },
+	{ "gmail.co", "gmail.com" }, { "gmail.con", "gmail.com" },
+	{ "gmail.cm", "gmail.com" }, { "gmail.om", "gmail.com" },
+	{ "yahoo.co.jpp", "yahoo.co.jp" }, { "yahoo.co.j", "yahoo.co.jp" },
+	{ "yaho.co.jp", "yahoo.co.jp" }, { "yahooo.co.jp", "yahoo.co.jp" },
+	{ "yahoo.cojp", "yahoo.co.jp" }, { "yahoo.ne.jp", "yahoo.co.jp" },
+	{ "hotmial.com", "hotmail.com" }, { "hotmai.com", "hotmail.com" },
+	{ "hotmal.com", "hotmail.com" }, { "hotmail.con", "hotmail.com" },
+	{ "docomo.ne.jpp", "docomo.ne.jp" }, { "docomo.ne.j", "docomo.ne.jp" },
+	{ "docomo.co.jp", "docomo.ne.jp" }, { "docom.ne.jp", "docomo.ne.jp" },
+	{ "ezweb.ne.jpp", "ezweb.ne.jp" }, { "ezweb.co.jp", "ezweb.ne.jp" },
+	{ "softbank.ne.jpp", "softbank.ne.jp" }, { "i.softbank.jpp", "i.softbank.jp" },
+	{ "icloud.con", "icloud.com" }, { "icoud.com", "icloud.com" },
+	{ "outlook.con", "outlook.com" }, { "outlook.jpp", "outlook.jp" },
+};
+
+static enum crm_status email_suggest(const char *addr, const char *domain,
+				     struct crm_norm *out, struct crm_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < NELEMS(domain_typos); i++) {
+		if (strcmp(domain, domain_typos[i].typo))
+			continue;
+		out->suggestion = malloc((size_t)(domain - addr) +
+					 strlen(domain_typos[i].domain) + 1);
+		if (!out->suggestion)
+			return nomem(err);
+		memcpy(out->suggestion, addr, (size_t)(domain - addr));
+		memcpy(out->suggestion + (domain - addr), domain_typos[i].domain,
+		       strlen(domain_typos[i].domain) + 1);
+		return CRM_OK;
+	}
+	return CRM_OK;
+}
+
+static enum crm_status email_rules(const char *orig, char *t, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	enum crm_status st;
+	char *addr, *d, *v;
+
+	if ((st = requote(crm_check_email(t, err), err, orig, t)))
+		return st;
+	addr = crm_email_unwrap(t);
+	d = strchr(addr, '@') + 1; /* checked: there is exactly one */
+	for (v = d; *v; v++)
+		*v = lower(*v);
+	if (!(v = dup_len(addr, strlen(addr))))
+		return nomem(err);
+	set_value(out, v, orig);
+	return email_suggest(addr, d, out, err);
+}
+
+enum crm_status crm_normalize_email(const char *s, struct crm_norm *out,
+				    struct crm_error *err)
+{
+	return normalize(s, out, err, email_rules);
+}
+
+/* --- Postal codes ------------------------------------------------------- */
+
+static enum crm_status postal_rules(const char *orig, char *t, struct crm_norm *out,
+				    struct crm_error *err)
+{
+	char d[] = "NNN-NNNN";
+	enum crm_status st;
+	size_t n = 0;
+	const char *p;
+
+	if ((st = requote(crm_check_postal(t, 1, err), err, orig, t)))
+		return st;
+	/* Checked: exactly seven ASCII digits, and 〒, spaces and a dash besides. */
+	for (p = t; *p && n < sizeof(d) - 1; p++) {
+		if (n == 3)
+			n++;
+		if (*p >= '0' && *p <= '9')
+			d[n++] = *p;
+	}
+	return text_rules(orig, d, out, err);
+}
+
+enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
+				     struct crm_error *err)
+{
+	return normalize(s, out, err, postal_rules);
+}
+
+/* --- Addresses: prefecture and city ------------------------------------- */
+
+#define PREF_MAX 16  /* bytes of the longest prefecture name (4 kanji) and NUL */
+
+/* 1 when s[0..len) names a prefecture, by crm_is_prefecture(). */
+static int is_pref_n(const char *s, size_t len)
+{
+	char buf[PREF_MAX];
+
+	if (len >= sizeof(buf))
+		return 0;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return crm_is_prefecture(buf);
+}
+
+/*
+ * The prefecture at the start of t: its length in t (0 when none), and its
+ * full name in full. *bare is set when it is written without 都/府/県.
+ */
+static size_t prefecture_at(const char *t, char full[PREF_MAX], int *bare)
+{
+	static const char *const suffixes[] = { "都", "府", "県" };
+	size_t len, i;
+	int chars;
+
+	for (chars = 4; chars >= 2; chars--) {
+		len = prefix_bytes(t, chars);
+		if (!len || !is_pref_n(t, len))
+			continue;
+		/* A full name less its last character is the bare name too. */
+		*bare = !(starts_with(t, "北海道") && chars == 3) &&
+			!is_pref_n(t, prefix_bytes(t, chars - 1));
+		if (!*bare) {
+			memcpy(full, t, len);
+			full[len] = '\0';
+			return len;
+		}
+		for (i = 0; i < NELEMS(suffixes); i++) {
+			memcpy(full, t, len);
+			memcpy(full + len, suffixes[i], strlen(suffixes[i]) + 1);
+			if (crm_is_prefecture(full))
+				return len;
+		}
+	}
+	return 0;
+}
+
+static const char *const tokyo_wards[] = {
+	"千代田区", "中央区", "港区", "新宿区", "文京区", "台東区", "墨田区", "江東区",
+	"品川区", "目黒区", "大田区", "世田谷区", "渋谷区", "中野区", "杉並区", "豊島区",
+	"北区", "荒川区", "板橋区", "練馬区", "足立区", "葛飾区", "江戸川区",
+};
+
+/* Letters of a place name: kanji, kana, ヶ, 々. */
+static int is_place_cp(int32_t cp)
+{
+	utf8proc_category_t cat = utf8proc_category(cp);
+
+	return cat == UTF8PROC_CATEGORY_LO || cat == UTF8PROC_CATEGORY_LM;
+}
+
+/*
+ * The length of a name ending in mark (市, 区, 郡, 町, 村) at the start of t:
+ * at least min_chars place letters before it and at most max_chars.
+ */
+static size_t place_ending(const char *t, const char *mark, int min_chars, int max_chars)
+{
+	size_t mlen = strlen(mark);
+	const char *p = t;
+	int32_t cp;
+	int i;
+
+	for (i = 0; i <= max_chars && *p; i++) {
+		if (i >= min_chars && starts_with(p, mark))
+			return (size_t)(p - t) + mlen;
+		p += cp_at(p, &cp);
+		if (!is_place_cp(cp))
+			return 0;
+	}
+	return 0;
+}
+
+/* …市 (四日市市, 廿日市市 included) and the ward of a designated city after it. */
+static size_t shi_at(const char *t, int min_chars)
+{
+	size_t n = place_ending(t, "市", min_chars, 6);
+
+	if (!n)
+		return 0;
+	if (starts_with(t + n, "市"))
+		n += strlen("市");
+	return n + place_ending(t + n, "区", 1, 4);
+}
+
+/* …郡…町 or …郡…村. */
+static size_t gun_at(const char *t)
+{
+	size_t g = place_ending(t, "郡", 1, 5), n;
+
+	if (!g)
+		return 0;
+	if ((n = place_ending(t + g, "町", 1, 5)) || (n = place_ending(t + g, "村", 1, 5)))
+		return g + n;
+	return 0;
+}
+
+/*
+ * The city at the start of t, after prefecture pref (NULL when there is
+ * none): a Tokyo ward, …市, or …郡…町/村. Without a prefecture a city's
+ * name must have two letters before 市, so that what remains of an
+ * address (新市街) is not taken for a city.
+ */
+static size_t city_at(const char *t, const char *pref)
+{
+	size_t i, n;
+
+	if (!pref || !strcmp(pref, "東京都"))
+		for (i = 0; i < NELEMS(tokyo_wards); i++)
+			if (starts_with(t, tokyo_wards[i]))
+				return strlen(tokyo_wards[i]);
+	if ((n = shi_at(t, pref ? 1 : 2)))
+		return n;
+	return gun_at(t);
+}
+
+static const char *skip_space(const char *p)
+{
+	return *p == ' ' ? p + 1 : p;
+}
+
+/*
+ * Splits the prefecture and the city off the front of t into out; returns
+ * where the rest starts. A bare name (大阪) counts only when a city follows
+ * (大阪堺市) or when it is the city too (京都市 is 京都府京都市).
+ */
+static const char *split_place(const char *t, struct crm_norm *out, int *failed)
+{
+	char full[PREF_MAX];
+	const char *rest = t, *p;
+	int bare = 0;
+	size_t n = prefecture_at(t, full, &bare), c;
+
+	if (n) {
+		p = skip_space(t + n);
+		if (bare && starts_with(t + n, "市"))
+			c = n + strlen("市") + place_ending(t + n + strlen("市"), "区", 1, 4);
+		else
+			c = 0;
+		if (!bare || c || city_at(p, full)) {
+			out->prefecture = dup_len(full, strlen(full));
+			*failed |= !out->prefecture;
+			rest = c ? t : p;
+		}
+		if (c) {
+			out->city = dup_len(t, c);
+			*failed |= !out->city;
+			return skip_space(t + c);
+		}
+	}
+	c = city_at(rest, out->prefecture);
+	if (c) {
+		out->city = dup_len(rest, c);
+		*failed |= !out->city;
+		rest = skip_space(rest + c);
+	}
+	return rest;
+}
+
+/* --- Addresses: block numbers ------------------------------------------- */
+
+enum unit { U_NONE, U_CHOME, U_BANCHI, U_BAN, U_GO, U_HYPHEN };
+
+static const struct {
+	int32_t cp;
+	int value;      /* 10, 100, 1000: a multiplier */
+} kanji_numerals[] = {
+	{ 0x3007, 0 }, { 0x4e00, 1 }, { 0x4e8c, 2 }, { 0x4e09, 3 }, { 0x56db, 4 },
+	{ 0x4e94, 5 }, { 0x516d, 6 }, { 0x4e03, 7 }, { 0x516b, 8 }, { 0x4e5d, 9 },
+	{ 0x5341, 10 }, { 0x767e, 100 }, { 0x5343, 1000 },
+};
+
+static int kanji_value(int32_t cp)
+{
+	size_t i;
+
+	for (i = 0; i < NELEMS(kanji_numerals); i++)
+		if (kanji_numerals[i].cp == cp)
+			return kanji_numerals[i].value;
+	return -1;
+}
+
+#define KANJI_RUN_MAX 6
+
+/*
+ * A kanji numeral at p (三, 十二, 二十三, 百五, 一二 read digit by digit):
+ * its length in bytes (0 when there is none) and value.
+ */
+static size_t kanji_number(const char *p, long *value)
+{
+	long total = 0, digit = -1, positional = 0;
+	int multiplied = 0, n, v, count = 0;
+	const char *q = p;
+	int32_t cp;
+
+	while (count < KANJI_RUN_MAX && (n = cp_at(q, &cp)) && (v = kanji_value(cp)) >= 0) {
+		if (v >= 10) {
+			total += (digit < 0 ? 1 : digit) * v;
+			digit = -1;
+			multiplied = 1;
+		} else {
+			digit = v;
+			positional = positional * 10 + v;
+		}
+		q += n;
+		count++;
+	}
+	*value = multiplied ? total + (digit < 0 ? 0 : digit) : positional;
+	return (size_t)(q - p);
+}
+
+/* The block unit at p and its length; 番町, 番丁, 号室, 号館, 号棟 are not units. */
+static enum unit unit_at(const char *p, size_t *len)
+{
+	static const struct {
+		const char *text;
+		enum unit unit;
+		const char *not_before[3];
+	} units[] = {
+		{ "丁目", U_CHOME, { NULL } },
+		{ "番地の", U_BANCHI, { NULL } },
+		{ "番地", U_BANCHI, { NULL } },
+		{ "番", U_BAN, { "町", "丁", NULL } },
+		{ "号", U_GO, { "室", "館", "棟" } },
+		{ "-", U_HYPHEN, { NULL } },
+	};
+	size_t i, j;
+
+	for (i = 0; i < NELEMS(units); i++) {
+		if (!starts_with(p, units[i].text))
+			continue;
+		*len = strlen(units[i].text);
+		for (j = 0; j < 3 && units[i].not_before[j]; j++)
+			if (starts_with(p + *len, units[i].not_before[j]))
+				return U_NONE;
+		return units[i].unit;
+	}
+	return U_NONE;
+}
+
+#define CHAIN_MAX 4
+#define NUM_MAX 12
+
+struct block {
+	char num[NUM_MAX];   /* the number in ASCII digits */
+	int kanji;           /* written in kanji numerals */
+	enum unit unit;      /* what follows it */
+	size_t unit_off;     /* offset of the unit from the block's start */
+	size_t end;          /* offset just after its unit */
+};
+
+/* One number and its unit at p; 0 when there is no number there. */
+static int block_at(const char *p, int after_hyphen, struct block *b)
+{
+	size_t n = 0, ulen = 0;
+	long v;
+
+	while (p[n] >= '0' && p[n] <= '9' && n < NUM_MAX - 1)
+		n++;
+	b->kanji = !n && !after_hyphen;
+	if (b->kanji) {
+		n = kanji_number(p, &v);
+		if (!n || v < 0 || v > 99999)
+			return 0;
+		snprintf(b->num, sizeof(b->num), "%d", (int)v);
+	} else if (n) {
+		memcpy(b->num, p, n);
+		b->num[n] = '\0';
+	} else {
+		return 0;
+	}
+	b->unit = unit_at(p + n, &ulen);
+	if (b->unit == U_NONE)
+		ulen = 0;
+	if (b->kanji && b->unit == U_NONE)
+		return 0;
+	b->unit_off = n;
+	b->end = n + ulen;
+	return 1;
+}
+
+/* May a block with unit `next` follow one with unit `prev`? (丁目, 番, 号 in order) */
+static int may_follow(enum unit prev, enum unit next)
+{
+	switch (prev) {
+	case U_CHOME:
+		return next != U_CHOME;
+	case U_BANCHI:
+		return next == U_GO || next == U_HYPHEN || next == U_NONE;
+	case U_BAN:
+		return next == U_GO || next == U_NONE;
+	case U_HYPHEN:
+		return next != U_CHOME;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The chain of blocks at p (三丁目14番17号, 1丁目2-3, 5番地の3): how many,
+ * or 0 when the order of the units shows that p is not a block number
+ * (麻布十番1-2-3: 十番 is the town's name).
+ */
+static int chain_at(const char *p, struct block chain[CHAIN_MAX])
+{
+	size_t at = 0;
+	int n = 0;
+
+	while (n < CHAIN_MAX && block_at(p + at, n && chain[n - 1].unit == U_HYPHEN,
+					 &chain[n])) {
+		if (n && !may_follow(chain[n - 1].unit, chain[n].unit))
+			return 0;
+		at += chain[n].end;
+		chain[n].end = at;
+		n++;
+		if (chain[n - 1].unit == U_NONE || chain[n - 1].unit == U_GO)
+			break;
+	}
+	/* A chain cannot end on the hyphen that joins it to the next number. */
+	if (n && chain[n - 1].unit == U_HYPHEN)
+		return 0;
+	return n;
+}
+
+/*
+ * Writes the chain of n blocks: numbers joined by '-' when there are
+ * several; a lone 丁目 or 番地 keeps its unit (3丁目); a lone kanji 番 or 号
+ * is not written here (its caller copies it as it was).
+ */
+static int put_chain(struct crm_strbuf *sb, const char *p, const struct block *c, int n)
+{
+	int i, failed = 0;
+
+	if (n == 1) {
+		failed |= crm_strbuf_addstr(sb, c[0].num);
+		return failed | crm_strbuf_add(sb, p + c[0].unit_off,
+					       c[0].end - c[0].unit_off);
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			failed |= crm_strbuf_addch(sb, '-');
+		failed |= crm_strbuf_addstr(sb, c[i].num);
+	}
+	return failed;
+}
+
+/* Copies t into sb with its block numbers written 1-2-3. */
+static int put_blocks(struct crm_strbuf *sb, const char *t)
+{
+	struct block chain[CHAIN_MAX];
+	const char *p = t;
+	int32_t cp, prev = 0;
+	int n, len;
+
+	while (*p) {
+		n = is_digit_cp(prev) ? 0 : chain_at(p, chain);
+		if (n == 1 && chain[0].kanji && chain[0].unit != U_CHOME &&
+		    chain[0].unit != U_BANCHI)
+			n = 0;
+		if (n) {
+			if (put_chain(sb, p, chain, n))
+				return -1;
+			p += chain[n - 1].end;
+			prev = 0;
+			continue;
+		}
+		len = cp_at(p, &cp);
+		if (crm_strbuf_add(sb, p, (size_t)len))
+			return -1;
+		prev = cp;
+		p += len;
+	}
+	return 0;
+}
+
+static enum crm_status address_rules(const char *orig, char *t, struct crm_norm *out,
+				     struct crm_error *err)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	const char *rest;
+	int failed = 0;
+
+	if (strstr(t, "〒"))
+		return violation(err, orig, "has a postal code mark '〒': "
+				 "the postal code belongs in its own field");
+	rest = split_place(t, out, &failed);
+	if (failed || put_blocks(&sb, rest)) {
+		crm_strbuf_release(&sb);
+		return nomem(err);
+	}
+	set_value(out, crm_strbuf_detach(&sb, NULL), orig);
+	return out->value ? CRM_OK : nomem(err);
+}
+
+enum crm_status crm_normalize_address(const char *s, struct crm_norm *out,
+				      struct crm_error *err)
+{
+	return normalize(s, out, err, address_rules);
+}
