@@ -64,6 +64,25 @@ _crm_command()
 			;;
 		esac
 		;;
+	cleanse)
+		case $prev in
+		--rule)
+			_crm_words 'text name kana company phone email email-typo postal address' "$cur"
+			;;
+		--format)
+			_crm_words 'csv tsv json table' "$cur"
+			;;
+		--fields)
+			_crm_files "$cur"
+			;;
+		--field | --since)
+			;;
+		*)
+			_crm_words '--field --rule --check --dry-run --since --fields --format
+				-h --help' "$cur"
+			;;
+		esac
+		;;
 	log)
 		case $prev in
 		--format)

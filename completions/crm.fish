@@ -96,3 +96,13 @@ complete -c crm -n '__crm_using_command log' -l dry-run -d 'Show what would chan
 complete -c crm -n '__crm_using_command log' -l force -d 'Revert what is still as the run left it'
 complete -c crm -n '__crm_using_command log' -l reason -x -d 'Why the person is erased'
 complete -c crm -n '__crm_using_command log' -s h -l help -d 'Print the usage and exit'
+
+# crm cleanse
+complete -c crm -n '__crm_using_command cleanse' -l field -x -d 'Only this customer field'
+complete -c crm -n '__crm_using_command cleanse' -l rule -x -a 'text name kana company phone email email-typo postal address' -d 'Only this rule'
+complete -c crm -n '__crm_using_command cleanse' -l check -d 'Change nothing; list what breaks the field definitions'
+complete -c crm -n '__crm_using_command cleanse' -l dry-run -d 'List the changes it would make, then roll back'
+complete -c crm -n '__crm_using_command cleanse' -l since -x -d 'Only customers changed after that run'
+complete -c crm -n '__crm_using_command cleanse' -l fields -r -F -d 'Field definitions, crm-fields(5)'
+complete -c crm -n '__crm_using_command cleanse' -l format -x -a 'csv tsv json table' -d 'The output format'
+complete -c crm -n '__crm_using_command cleanse' -s h -l help -d 'Print the usage and exit'

@@ -40,6 +40,8 @@ static const struct crm_cmd commands[] = {
 	  "bring CSV exports in: customers, orders, interactions", crm_import_usage },
 	{ "log", cmd_log, CMD_DB_READ,
 	  "who changed what, when; undo a run; erase a person", crm_log_usage },
+	{ "cleanse", cmd_cleanse, CMD_DB_WRITE,
+	  "one notation per field; check the field definitions", crm_cleanse_usage },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -51,9 +51,11 @@ int crm_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 int cmd_init(int argc, char **argv, struct crm_ctx *ctx);
 int cmd_import(int argc, char **argv, struct crm_ctx *ctx);
 int cmd_log(int argc, char **argv, struct crm_ctx *ctx);
+int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx);
 
 extern const char crm_init_usage[];
 extern const char crm_import_usage[];
 extern const char crm_log_usage[];
+extern const char crm_cleanse_usage[];
 
 #endif

@@ -19,7 +19,8 @@ check '--version names the schema and SQLite' 0 \
 	'match:^crm [0-9]+\.[0-9]+\.[0-9]+ \(schema [0-9]+, SQLite 3\.[0-9.]+\)$' empty "$CRM" --version
 check '--list-cmds prints one name a line' 0 'inline:init
 import
-log' empty "$CRM" --list-cmds
+log
+cleanse' empty "$CRM" --list-cmds
 check 'an unknown long option is a usage error' 2 empty "match:^crm: unknown option '--bogus'$" \
 	"$CRM" --bogus init
 check 'an unknown short option is a usage error' 2 empty "match:^crm: unknown option '-x'$" \

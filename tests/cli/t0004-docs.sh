@@ -161,7 +161,7 @@ dir_is_empty()
 }
 
 # (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1
-plan $((16 + 5 * ncmds))
+plan $((17 + 5 * ncmds))
 
 # (a) The binary and meson.build agree on the commands.
 printf '%s\n' $CRM_COMMANDS | LC_ALL=C sort >"$TEST_TMP/expected-cmds"
@@ -181,6 +181,7 @@ done
 # (c) The other pages are lint-clean.
 lint 'man/crm.1 is clean under mandoc -T lint -W warning' "$man/crm.1"
 lint 'man/crm-schema.5 is clean under mandoc -T lint -W warning' "$man/crm-schema.5"
+lint 'man/crm-fields.5 is clean under mandoc -T lint -W warning' "$man/crm-fields.5"
 
 # (d) Every command has its entry in each completion file.
 for f in bash:crm.bash zsh:_crm fish:crm.fish; do

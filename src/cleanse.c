@@ -1,0 +1,604 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanse.h"
+#include "fields.h"
+#include "normalize.h"
+#include "strbuf.h"
+#include "types.h"
+#include "banned.h"
+
+typedef enum crm_status (*normalizer)(const char *s, struct crm_norm *out,
+				      struct crm_error *err);
+
+/* The customer fields cleanse reads, in the order of its SELECT. */
+enum col {
+	C_NAME, C_FAMILY, C_GIVEN, C_KANA, C_FAMILY_KANA, C_GIVEN_KANA, C_COMPANY,
+	C_DEPARTMENT, C_TITLE, C_EMAIL, C_PHONE, C_MOBILE, C_POSTAL, C_PREFECTURE, C_CITY,
+	C_ADDRESS, C_COUNTRY, C_BIRTHDATE, C_GENDER, C_CHANNEL, C_RANK, C_NCOLS
+};
+
+enum rule { R_TEXT, R_NAME, R_KANA, R_COMPANY, R_PHONE, R_EMAIL, R_EMAIL_TYPO, R_POSTAL,
+	    R_ADDRESS };
+
+struct column {
+	const char *name;
+	enum rule rule;      /* the rule that normalizes it */
+	normalizer fn;       /* NULL: checked only */
+	int japan_only;      /* skipped for a record whose country is not Japan */
+};
+
+static const struct column columns[C_NCOLS] = {
+	[C_NAME] = { "name", R_NAME, crm_normalize_name, 0 },
+	[C_FAMILY] = { "family_name", R_NAME, crm_normalize_name, 0 },
+	[C_GIVEN] = { "given_name", R_NAME, crm_normalize_name, 0 },
+	[C_KANA] = { "name_kana", R_KANA, crm_normalize_kana, 0 },
+	[C_FAMILY_KANA] = { "family_kana", R_KANA, crm_normalize_kana, 0 },
+	[C_GIVEN_KANA] = { "given_kana", R_KANA, crm_normalize_kana, 0 },
+	[C_COMPANY] = { "company", R_COMPANY, crm_normalize_company, 0 },
+	[C_DEPARTMENT] = { "department", R_TEXT, crm_normalize_text, 0 },
+	[C_TITLE] = { "title", R_TEXT, crm_normalize_text, 0 },
+	[C_EMAIL] = { "email", R_EMAIL, crm_normalize_email, 0 },
+	[C_PHONE] = { "phone", R_PHONE, crm_normalize_phone, 1 },
+	[C_MOBILE] = { "mobile", R_PHONE, crm_normalize_phone, 1 },
+	[C_POSTAL] = { "postal_code", R_POSTAL, crm_normalize_postal, 1 },
+	[C_PREFECTURE] = { "prefecture", R_TEXT, crm_normalize_text, 0 },
+	[C_CITY] = { "city", R_TEXT, crm_normalize_text, 0 },
+	[C_ADDRESS] = { "address", R_ADDRESS, crm_normalize_address, 1 },
+	[C_COUNTRY] = { "country", R_TEXT, crm_normalize_text, 0 },
+	[C_BIRTHDATE] = { "birthdate", R_TEXT, NULL, 0 },
+	[C_GENDER] = { "gender", R_TEXT, NULL, 0 },
+	[C_CHANNEL] = { "channel", R_TEXT, crm_normalize_text, 0 },
+	[C_RANK] = { "rank", R_TEXT, crm_normalize_text, 0 },
+};
+
+/* One customer as read, and the values this run gives it. */
+struct row {
+	int64_t id;
+	char *val[C_NCOLS];      /* current values (owned), NULL for none */
+	char *orig[C_NCOLS];     /* as read, for the log (owned) */
+	int rule[C_NCOLS];       /* the rule that last changed the column */
+	int japan;
+};
+
+struct cleanser {
+	struct crm_db *db;
+	struct crm_audit *run;
+	const struct crm_cleanse_options *o;
+	const struct crm_cleanse_sink *sink;
+	struct crm_cleanse_stats *st;
+	const struct crm_fielddef *def[C_NCOLS];
+	sqlite3_stmt *set[C_NCOLS];
+	sqlite3_stmt *touch, *get_updated;
+	/* the company's own fields (defined, not in the catalogue): values from extra */
+	const struct crm_fielddef **own;
+	size_t nown;
+	struct crm_norm norm;
+};
+
+static enum crm_status nomem(struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+}
+
+static int rule_on(const struct cleanser *c, enum col col, enum rule r)
+{
+	int dflt = !c->o->rules || (c->o->rules & (1u << r));
+
+	return crm_fielddef_rule(c->def[col], (int)r, dflt);
+}
+
+static int field_on(const struct cleanser *c, const char *name)
+{
+	size_t i;
+
+	if (!c->o->fields)
+		return 1;
+	for (i = 0; i < c->o->nfields; i++)
+		if (!strcmp(c->o->fields[i], name))
+			return 1;
+	return 0;
+}
+
+static enum crm_status violation(struct cleanser *c, const struct row *r, const char *field,
+				 const char *value, const char *problem, struct crm_error *err)
+{
+	struct crm_cleanse_item it = { .customer = r->id, .field = field, .before = value,
+				       .problem = problem };
+
+	c->st->violations++;
+	if (c->sink && c->sink->item)
+		return c->sink->item(c->sink->ctx, &it, err);
+	return CRM_OK;
+}
+
+/* Gives col the value v (NULL or "" for none); write_row() logs and stores it. */
+static enum crm_status change(struct cleanser *c, struct row *r, enum col col, const char *v,
+			      enum rule rule, struct crm_error *err)
+{
+	char *copy = NULL;
+
+	if (v && !*v)
+		v = NULL;
+	if ((!v && !r->val[col]) || (v && r->val[col] && !strcmp(v, r->val[col])))
+		return CRM_OK;
+	if (c->o->check)
+		return CRM_OK;
+	if (v && !(copy = strdup(v)))
+		return nomem(err);
+	free(r->val[col]);
+	r->val[col] = copy;
+	r->rule[col] = (int)rule;
+	return CRM_OK;
+}
+
+/* Runs col's normalizer; a violation is reported and the value kept. */
+static enum crm_status normalize(struct cleanser *c, struct row *r, enum col col,
+				 normalizer fn, enum rule rule, int *ok, struct crm_error *err)
+{
+	struct crm_error e;
+	enum crm_status s;
+
+	*ok = 0;
+	if (!r->val[col])
+		return CRM_OK;
+	s = fn(r->val[col], &c->norm, &e);
+	if (s == CRM_EOF)
+		return change(c, r, col, NULL, rule, err);
+	if (s == CRM_ERR_INVALID)
+		return violation(c, r, columns[col].name, r->val[col], e.message, err);
+	if (s)
+		return crm_error_set(err, s, "%s", e.message);
+	*ok = 1;
+	return CRM_OK;
+}
+
+/* A phone number's canonical form keeps its extension: "03-1234-5678 内線 12". */
+static enum crm_status phone(struct cleanser *c, struct row *r, enum col col,
+			     struct crm_error *err)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	enum crm_status s;
+	int ok;
+
+	s = normalize(c, r, col, crm_normalize_phone, R_PHONE, &ok, err);
+	if (s || !ok)
+		return s;
+	if (crm_strbuf_addstr(&sb, c->norm.value) ||
+	    (c->norm.extension && crm_strbuf_addf(&sb, " 内線 %s", c->norm.extension)))
+		s = nomem(err);
+	if (!s)
+		s = change(c, r, col, sb.buf, R_PHONE, err);
+	crm_strbuf_release(&sb);
+	return s;
+}
+
+/*
+ * An address's prefecture and city go to their own fields when those are
+ * empty; when they say otherwise, the address is left whole and reported.
+ */
+static enum crm_status address(struct cleanser *c, struct row *r, struct crm_error *err)
+{
+	const char *parts[2];
+	enum col cols[2] = { C_PREFECTURE, C_CITY };
+	enum crm_status s;
+	char *rest;
+	int ok, i;
+
+	s = normalize(c, r, C_ADDRESS, crm_normalize_address, R_ADDRESS, &ok, err);
+	if (s || !ok)
+		return s;
+	parts[0] = c->norm.prefecture;
+	parts[1] = c->norm.city;
+	for (i = 0; i < 2; i++)
+		if (parts[i] && r->val[cols[i]] && strcmp(parts[i], r->val[cols[i]])) {
+			char why[512];
+
+			snprintf(why, sizeof(why), "the address says %s, the %s field %s", parts[i],
+				 columns[cols[i]].name, r->val[cols[i]]);
+			return violation(c, r, "address", r->val[C_ADDRESS], why, err);
+		}
+	rest = strdup(c->norm.value);
+	if (!rest)
+		return nomem(err);
+	for (i = 0; !s && i < 2; i++)
+		if (parts[i] && !r->val[cols[i]] && field_on(c, columns[cols[i]].name))
+			s = change(c, r, cols[i], parts[i], R_ADDRESS, err);
+	if (!s)
+		s = change(c, r, C_ADDRESS, rest, R_ADDRESS, err);
+	free(rest);
+	return s;
+}
+
+static enum crm_status email(struct cleanser *c, struct row *r, struct crm_error *err)
+{
+	enum crm_status s;
+	int ok;
+
+	s = normalize(c, r, C_EMAIL, crm_normalize_email, R_EMAIL, &ok, err);
+	if (s || !ok)
+		return s;
+	if (c->norm.suggestion && rule_on(c, C_EMAIL, R_EMAIL_TYPO)) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "a misspelt domain? perhaps %s", c->norm.suggestion);
+		s = violation(c, r, "email", r->val[C_EMAIL], why, err);
+	}
+	if (!s && rule_on(c, C_EMAIL, R_EMAIL))
+		s = change(c, r, C_EMAIL, c->norm.value, R_EMAIL, err);
+	return s;
+}
+
+/* Only ASCII: a name in Latin letters. */
+static int latin(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* "山田 太郎" from the parts when both are known; the parts from a known split. */
+static enum crm_status name_parts(struct cleanser *c, struct row *r, struct crm_error *err)
+{
+	struct crm_error e;
+	enum crm_status s;
+
+	if (r->val[C_FAMILY] && r->val[C_GIVEN]) {
+		s = crm_normalize_name_parts(r->val[C_FAMILY], r->val[C_GIVEN], &c->norm, &e);
+		if (s == CRM_OK && c->norm.family && c->norm.given && latin(c->norm.family) &&
+		    latin(c->norm.given)) {
+			/* A name in Latin letters is written given name first. */
+			struct crm_strbuf sb = CRM_STRBUF_INIT;
+
+			s = crm_strbuf_addf(&sb, "%s %s", c->norm.given, c->norm.family) ? nomem(err)
+				: change(c, r, C_NAME, sb.buf, R_NAME, err);
+			crm_strbuf_release(&sb);
+			return s;
+		}
+		if (s == CRM_OK)
+			return change(c, r, C_NAME, c->norm.value, R_NAME, err);
+		return s == CRM_ERR_INVALID || s == CRM_EOF ? CRM_OK
+			: crm_error_set(err, s, "%s", e.message);
+	}
+	if (!r->val[C_NAME] || r->val[C_FAMILY] || r->val[C_GIVEN])
+		return CRM_OK;
+	s = crm_normalize_name(r->val[C_NAME], &c->norm, &e);
+	if (s != CRM_OK || !c->norm.family || !c->norm.given)
+		return s == CRM_ERR_NOMEM ? nomem(err) : CRM_OK;
+	{
+		char *fam = strdup(c->norm.family), *giv = strdup(c->norm.given);
+
+		s = fam && giv ? change(c, r, C_FAMILY, fam, R_NAME, err) : nomem(err);
+		if (!s)
+			s = change(c, r, C_GIVEN, giv, R_NAME, err);
+		free(fam);
+		free(giv);
+	}
+	return s;
+}
+
+/* Values import stores canonical: still so? */
+static enum crm_status recheck(struct cleanser *c, struct row *r, struct crm_error *err)
+{
+	const struct crm_field *g = crm_field_find(CRM_KIND_CUSTOMERS, "gender");
+	char date[CRM_DATE_SIZE];
+	struct crm_error e;
+	enum crm_status s = CRM_OK;
+	size_t i;
+	int known = 0;
+
+	if (r->val[C_BIRTHDATE] && field_on(c, "birthdate") &&
+	    (crm_parse_date(r->val[C_BIRTHDATE], date, &e) || strcmp(date, r->val[C_BIRTHDATE]))) {
+		s = violation(c, r, "birthdate", r->val[C_BIRTHDATE],
+			      "not a date in the form YYYY-MM-DD that exists", err);
+	}
+	if (!s && r->val[C_GENDER] && g && g->choices && field_on(c, "gender")) {
+		for (i = 0; g->choices[i]; i++)
+			known |= !strcmp(g->choices[i], r->val[C_GENDER]);
+		if (!known) {
+			s = violation(c, r, "gender", r->val[C_GENDER], "not one of the genders crm "
+				      "stores (see crm-import(1))", err);
+		}
+	}
+	if (!s && !r->val[C_NAME] && !r->val[C_FAMILY] && field_on(c, "name"))
+		s = violation(c, r, "name", NULL, "a customer needs a name (or a family name)",
+			      err);
+	return s;
+}
+
+/* The field definitions: required fields and choices. */
+static enum crm_status check_defs(struct cleanser *c, struct row *r, sqlite3_stmt *sel,
+				  struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	size_t i;
+	int col;
+
+	for (col = 0; !s && col < C_NCOLS; col++) {
+		const struct crm_fielddef *d = c->def[col];
+
+		if (!d || !field_on(c, columns[col].name))
+			continue;
+		if (d->required == 1 && !r->val[col])
+			s = violation(c, r, columns[col].name, NULL, "required, but empty", err);
+		else if (r->val[col] && !crm_fielddef_allows(d, r->val[col]))
+			s = violation(c, r, columns[col].name, r->val[col],
+				      "not one of the choices the field definitions allow", err);
+	}
+	for (i = 0; !s && i < c->nown; i++) {
+		const struct crm_fielddef *d = c->own[i];
+		const char *v = (const char *)sqlite3_column_text(sel, 1 + C_NCOLS + (int)i);
+
+		if (!field_on(c, d->name))
+			continue;
+		if (d->required == 1 && (!v || !*v))
+			s = violation(c, r, d->name, NULL, "required, but empty", err);
+		else if (v && *v && !crm_fielddef_allows(d, v))
+			s = violation(c, r, d->name, v,
+				      "not one of the choices the field definitions allow", err);
+	}
+	return s;
+}
+
+static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_stmt *sel,
+				   struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	int col, ok;
+
+	for (col = 0; !s && col < C_NCOLS; col++) {
+		const struct column *k = &columns[col];
+
+		if (!k->fn || !field_on(c, k->name) || (k->japan_only && !r->japan))
+			continue;
+		if (col == C_EMAIL) {
+			s = email(c, r, err);
+			continue;
+		}
+		if (!rule_on(c, (enum col)col, k->rule))
+			continue;
+		if (k->fn == crm_normalize_phone)
+			s = phone(c, r, (enum col)col, err);
+		else if (col == C_ADDRESS)
+			s = address(c, r, err);
+		else if (!(s = normalize(c, r, (enum col)col, k->fn, k->rule, &ok, err)) && ok)
+			s = change(c, r, (enum col)col, c->norm.value, k->rule, err);
+	}
+	if (!s && field_on(c, "name") && rule_on(c, C_NAME, R_NAME))
+		s = name_parts(c, r, err);
+	if (!s)
+		s = recheck(c, r, err);
+	if (!s)
+		s = check_defs(c, r, sel, err);
+	return s;
+}
+
+static enum crm_status step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
+				 struct crm_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(db, rc, err, what);
+}
+
+/* Writes and logs the row's changed values, and its updated_at. */
+static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_error *err)
+{
+	const char *now = crm_audit_started_at(c->run);
+	enum crm_status s = CRM_OK;
+	int col;
+
+	for (col = 0; !s && col < C_NCOLS; col++) {
+		struct crm_value o = crm_value_text(r->orig[col]), n = crm_value_text(r->val[col]);
+		struct crm_cleanse_item it = { .customer = r->id, .field = columns[col].name,
+					       .before = r->orig[col], .after = r->val[col],
+					       .rule = crm_rule_names[r->rule[col]] };
+		char sql[96];
+
+		if (crm_value_equal(&o, &n))
+			continue;
+		c->st->changes++;
+		c->st->per_rule[r->rule[col]]++;
+		if (c->sink && c->sink->item && (s = c->sink->item(c->sink->ctx, &it, err)))
+			break;
+		if (!c->set[col]) {
+			/* The name comes from the table above, never from input. */
+			snprintf(sql, sizeof(sql), "UPDATE customers SET \"%s\" = ?1 WHERE id = ?2",
+				 columns[col].name);
+			s = crm_db_prepare(c->db, sql, &c->set[col], err);
+			if (s)
+				break;
+		}
+		s = crm_audit_update(c->run, "customers", r->id, columns[col].name, &o, &n, err);
+		if (!s) {
+			crm_value_bind(c->set[col], 1, &n);
+			sqlite3_bind_int64(c->set[col], 2, r->id);
+			s = step_done(c->db, c->set[col], "cannot write the customer", err);
+		}
+	}
+	if (!s) {
+		sqlite3_bind_int64(c->get_updated, 1, r->id);
+		if (sqlite3_step(c->get_updated) == SQLITE_ROW) {
+			struct crm_value o = crm_value_column(c->get_updated, 0), n = crm_value_text(now);
+
+			if (!crm_value_equal(&o, &n))
+				s = crm_audit_update(c->run, "customers", r->id, "updated_at", &o, &n, err);
+		}
+		sqlite3_reset(c->get_updated);
+	}
+	if (!s) {
+		sqlite3_bind_text(c->touch, 1, now, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(c->touch, 2, r->id);
+		s = step_done(c->db, c->touch, "cannot write the customer", err);
+	}
+	return s;
+}
+
+static int row_changed(const struct row *r)
+{
+	int col;
+
+	for (col = 0; col < C_NCOLS; col++) {
+		struct crm_value o = crm_value_text(r->orig[col]), n = crm_value_text(r->val[col]);
+
+		if (!crm_value_equal(&o, &n))
+			return 1;
+	}
+	return 0;
+}
+
+static void row_release(struct row *r)
+{
+	int col;
+
+	for (col = 0; col < C_NCOLS; col++) {
+		free(r->val[col]);
+		free(r->orig[col]);
+		r->val[col] = r->orig[col] = NULL;
+	}
+}
+
+static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_error *err)
+{
+	int col;
+
+	r->id = sqlite3_column_int64(sel, 0);
+	for (col = 0; col < C_NCOLS; col++) {
+		const char *v = (const char *)sqlite3_column_text(sel, 1 + col);
+
+		if (!v)
+			continue;
+		r->val[col] = strdup(v);
+		r->orig[col] = strdup(v);
+		if (!r->val[col] || !r->orig[col])
+			return nomem(err);
+	}
+	r->japan = !r->val[C_COUNTRY] || crm_country_is_japan(r->val[C_COUNTRY]);
+	return CRM_OK;
+}
+
+/* SELECT id, the columns above, and each own field from extra. */
+static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
+				      struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s;
+	size_t i;
+	int col, oom = crm_strbuf_addstr(&sql, "SELECT id");
+
+	for (col = 0; col < C_NCOLS; col++)
+		oom |= crm_strbuf_addf(&sql, ", \"%s\"", columns[col].name);
+	for (i = 0; i < c->nown; i++)
+		oom |= crm_strbuf_addf(&sql, ", json_extract(extra, ?%zu)", i + 3);
+	oom |= crm_strbuf_addstr(&sql, " FROM customers WHERE merged_into IS NULL"
+				 " AND (?1 IS NULL OR updated_at > (SELECT started_at FROM runs"
+				 " WHERE id = ?1)) ORDER BY id");
+	if (oom) {
+		crm_strbuf_release(&sql);
+		return nomem(err);
+	}
+	s = crm_db_prepare(c->db, sql.buf, sel, err);
+	crm_strbuf_release(&sql);
+	if (s)
+		return s;
+	if (c->o->since)
+		sqlite3_bind_int64(*sel, 1, c->o->since);
+	for (i = 0; i < c->nown; i++) {
+		struct crm_strbuf path = CRM_STRBUF_INIT;
+
+		if (crm_strbuf_addstr(&path, "$.") ||
+		    crm_strbuf_add_json_string(&path, c->own[i]->name, strlen(c->own[i]->name)))
+			s = nomem(err);
+		else
+			sqlite3_bind_text(*sel, (int)i + 3, path.buf, (int)path.len, SQLITE_TRANSIENT);
+		crm_strbuf_release(&path);
+	}
+	return s;
+}
+
+static enum crm_status setup(struct cleanser *c, struct crm_error *err)
+{
+	const struct crm_fielddefs *d = c->o->defs;
+	enum crm_status s;
+	size_t i;
+	int col;
+
+	for (col = 0; col < C_NCOLS; col++)
+		c->def[col] = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, columns[col].name);
+	if (d && d->n && !(c->own = calloc(d->n, sizeof(*c->own))))
+		return nomem(err);
+	for (i = 0; d && i < d->n; i++)
+		if (d->defs[i].kind == CRM_KIND_CUSTOMERS && !d->defs[i].field)
+			c->own[c->nown++] = &d->defs[i];
+	if (c->o->check)
+		return CRM_OK;
+	if (!c->run)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "cleanse needs a run to log to");
+	s = crm_db_prepare(c->db, "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
+			   &c->touch, err);
+	if (!s)
+		s = crm_db_prepare(c->db, "SELECT updated_at FROM customers WHERE id = ?1",
+				   &c->get_updated, err);
+	return s;
+}
+
+static enum crm_status count_rows(struct crm_db *db, unsigned long *n, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s = crm_db_prepare(db, "SELECT max(id) FROM customers", &st, err);
+
+	if (s)
+		return s;
+	*n = sqlite3_step(st) == SQLITE_ROW ? (unsigned long)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return CRM_OK;
+}
+
+enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
+			    const struct crm_cleanse_options *opts,
+			    const struct crm_cleanse_sink *sink,
+			    struct crm_cleanse_stats *stats, struct crm_error *err)
+{
+	struct cleanser c = { .db = db, .run = run, .o = opts, .sink = sink, .st = stats };
+	struct row r = { 0 };
+	sqlite3_stmt *sel = NULL;
+	unsigned long total = 0;
+	enum crm_status s;
+	int rc = SQLITE_DONE, col;
+
+	memset(stats, 0, sizeof(*stats));
+	crm_norm_init(&c.norm);
+	s = setup(&c, err);
+	if (!s)
+		s = count_rows(db, &total, err);
+	if (!s)
+		s = prepare_select(&c, &sel, err);
+	while (!s && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		s = row_read(&r, sel, err);
+		if (!s)
+			s = cleanse_row(&c, &r, sel, err);
+		if (!s && row_changed(&r)) {
+			stats->rows_changed++;
+			s = write_row(&c, &r, err);
+		}
+		row_release(&r);
+		stats->scanned++;
+		if (sink && sink->progress && stats->scanned % 1024 == 0)
+			sink->progress(sink->ctx, (unsigned long)sqlite3_column_int64(sel, 0), total);
+	}
+	if (!s && rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot read the customers");
+	row_release(&r);
+	sqlite3_finalize(sel);
+	for (col = 0; col < C_NCOLS; col++)
+		sqlite3_finalize(c.set[col]);
+	sqlite3_finalize(c.touch);
+	sqlite3_finalize(c.get_updated);
+	crm_norm_release(&c.norm);
+	free(c.own);
+	return s;
+}

@@ -1,0 +1,290 @@
+/*
+ * crm cleanse: one notation per field for every customer, in one
+ * transaction and one run (so `crm log revert` undoes it), or with --check
+ * a list of what breaks the field definitions.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "subcommands.h"
+#include "cleanse.h"
+#include "fielddefs.h"
+#include "output.h"
+#include "progress.h"
+#include "banned.h"
+
+const char crm_cleanse_usage[] =
+	"usage: crm cleanse [--field <field>]... [--rule <rule>]... [--check] [--dry-run]\n"
+	"                   [--since <run>] [--fields <file>] [--format <fmt>]\n"
+	"\n"
+	"  --field <field>   only this customer field (again for more)\n"
+	"  --rule <rule>     only this rule: text, name, kana, company, phone, email,\n"
+	"                    email-typo, postal, address (again for more)\n"
+	"  --check           change nothing; list what breaks the field definitions\n"
+	"  --dry-run         list the changes it would make, then roll back\n"
+	"  --since <run>     only customers changed after that run\n"
+	"  --fields <file>   field definitions, crm-fields(5) (default: $CRM_FIELDS)\n"
+	"  --format <fmt>    csv, tsv, json or table (default: table on a terminal,\n"
+	"                    else csv)\n";
+
+#define CMD "cleanse"
+#define usage_error(...) crm_usage_error(CMD, crm_cleanse_usage, __VA_ARGS__)
+
+#define MAX_FIELDS 64
+
+struct cli {
+	struct crm_ctx *ctx;
+	struct crm_cleanse_options opt;
+	const char *fields_arg[MAX_FIELDS];
+	const char *defs_path;
+	enum crm_format format;
+	int format_set, dry_run;
+	struct crm_out *out;
+	struct crm_progress bar;
+	/* violations per field, for the summary */
+	char *vfield[MAX_FIELDS + 32];
+	unsigned long vcount[MAX_FIELDS + 32];
+	size_t nv;
+};
+
+static void count_violation(struct cli *cli, const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < cli->nv; i++)
+		if (!strcmp(cli->vfield[i], field)) {
+			cli->vcount[i]++;
+			return;
+		}
+	if (cli->nv < sizeof(cli->vfield) / sizeof(cli->vfield[0]) &&
+	    (cli->vfield[cli->nv] = strdup(field)))
+		cli->vcount[cli->nv++] = 1;
+}
+
+static enum crm_status on_item(void *ctx, const struct crm_cleanse_item *it,
+			       struct crm_error *err)
+{
+	struct cli *cli = ctx;
+	struct crm_value v[5];
+
+	if (it->problem)
+		count_violation(cli, it->field);
+	if (!cli->out || (it->problem ? !cli->opt.check : cli->opt.check))
+		return CRM_OK;
+	v[0] = crm_value_int(it->customer);
+	v[1] = crm_value_text(it->field);
+	v[2] = crm_value_text(it->before);
+	v[3] = crm_value_text(it->problem ? it->problem : it->after);
+	v[4] = crm_value_text(it->rule);
+	return crm_out_row(cli->out, v, err);
+}
+
+static void on_progress(void *ctx, unsigned long done, unsigned long total)
+{
+	struct cli *cli = ctx;
+
+	(void)total;
+	crm_progress_update(&cli->bar, done, done);
+}
+
+static int parse_since(const char *arg, int64_t *run)
+{
+	char *end;
+	long long v = strtoll(arg, &end, 10);
+
+	if (!*arg || *end || v <= 0)
+		return -1;
+	*run = v;
+	return 0;
+}
+
+static void summary(struct cli *cli, const struct crm_cleanse_stats *st, int64_t run)
+{
+	const char *what = cli->opt.check ? "check" : cli->dry_run ? "dry run" : NULL;
+	size_t i;
+	int n = 0;
+
+	if (cli->ctx->quiet)
+		return;
+	fprintf(stderr, "crm cleanse: %s%s%lu customer%s scanned", what ? what : "",
+		what ? ": " : "", st->scanned, st->scanned == 1 ? "" : "s");
+	if (!cli->opt.check) {
+		fprintf(stderr, ", %lu changed (%lu value%s)", st->rows_changed, st->changes,
+			st->changes == 1 ? "" : "s");
+		for (i = 0; i < CRM_NRULES; i++)
+			if (st->per_rule[i])
+				fprintf(stderr, "%s%s %lu", n++ ? ", " : ": ", crm_rule_names[i],
+					st->per_rule[i]);
+	}
+	fprintf(stderr, "; %lu violation%s", st->violations, st->violations == 1 ? "" : "s");
+	for (i = 0; i < cli->nv; i++)
+		fprintf(stderr, "%s%s %lu", i ? ", " : ": ", cli->vfield[i], cli->vcount[i]);
+	fputc('\n', stderr);
+	if (run)
+		fprintf(stderr, "crm cleanse: this is run %lld ('crm log show %lld' lists the "
+			"changes, 'crm log revert %lld' undoes them)\n", (long long)run,
+			(long long)run, (long long)run);
+}
+
+static enum crm_status load_defs(struct cli *cli, struct crm_fielddefs **defs,
+				 struct crm_error *err)
+{
+	const char *path = cli->defs_path ? cli->defs_path : getenv("CRM_FIELDS");
+
+	*defs = NULL;
+	if (!path || !*path)
+		return CRM_OK;
+	return crm_fielddefs_load(path, defs, err);
+}
+
+static enum crm_status counts_json(const struct crm_cleanse_stats *st, char *buf, size_t n)
+{
+	size_t i, o;
+
+	o = (size_t)snprintf(buf, n, "{\"scanned\":%lu,\"changed\":%lu,\"changes\":%lu,"
+			     "\"violations\":%lu", st->scanned, st->rows_changed, st->changes,
+			     st->violations);
+	for (i = 0; i < CRM_NRULES && o < n; i++)
+		o += (size_t)snprintf(buf + o, n - o, ",\"%s\":%lu", crm_rule_names[i],
+				      st->per_rule[i]);
+	if (o + 2 > n)
+		return CRM_ERR_INTERNAL;
+	buf[o++] = '}';
+	buf[o] = '\0';
+	return CRM_OK;
+}
+
+static int run_cleanse(struct cli *cli)
+{
+	static const char *const change_cols[] = { "customer", "field", "before", "after", "rule" };
+	static const char *const check_cols[] = { "customer", "field", "value", "problem", "rule" };
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_cleanse_sink sink = { .ctx = cli, .item = on_item, .progress = on_progress };
+	struct crm_cleanse_stats st;
+	struct crm_fielddefs *defs = NULL;
+	struct crm_audit *run = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	char counts[512];
+	int64_t run_id = 0;
+	int rc;
+
+	crm_error_clear(&err);
+	s = load_defs(cli, &defs, &err);
+	if (s)
+		return crm_report(CMD, &err);
+	cli->opt.defs = defs;
+	s = crm_open_db(ctx, &err);
+	if (!s && (cli->dry_run || cli->opt.check))
+		s = crm_out_open(&cli->out, stdout, cli->format,
+				 cli->opt.check ? check_cols : change_cols, cli->opt.check ? 4 : 5,
+				 &err);
+	if (!s && !cli->opt.check) {
+		s = crm_db_begin(ctx->db, &err);
+		if (!s && (s = crm_audit_start(ctx->db, CMD, ctx->argc, ctx->argv, &run, &err)))
+			crm_db_rollback(ctx->db);
+	}
+	if (!s) {
+		crm_progress_start(&cli->bar, stderr, ctx->progress, "cleanse", 0);
+		s = crm_cleanse(ctx->db, run, &cli->opt, &sink, &st, &err);
+		crm_progress_done(&cli->bar);
+	}
+	if (!s && run && !cli->dry_run && !(s = counts_json(&st, counts, sizeof(counts)))) {
+		s = crm_audit_finish(run, "ok", counts, &err);
+		if (!s)
+			s = crm_db_commit(ctx->db, &err);
+		if (!s)
+			run_id = crm_audit_run_id(run);
+	}
+	if (run && (s || cli->dry_run))
+		crm_db_rollback(ctx->db);
+	if (cli->out) {
+		enum crm_status o = s ? CRM_OK : crm_out_close(cli->out, &err);
+
+		if (s)
+			crm_out_free(cli->out);
+		cli->out = NULL;
+		s = s ? s : o;
+	}
+	crm_audit_free(run);
+	crm_fielddefs_free(defs);
+	if (s)
+		return crm_report(CMD, &err);
+	if (!cli->dry_run && !cli->opt.check)
+		crm_db_checkpoint(ctx->db);
+	summary(cli, &st, run_id);
+	rc = cli->opt.check && st.violations ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
+	return rc;
+}
+
+int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
+{
+	static const struct option opts[] = {
+		{ "field", required_argument, NULL, 'f' },
+		{ "rule", required_argument, NULL, 'r' },
+		{ "check", no_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "since", required_argument, NULL, 's' },
+		{ "fields", required_argument, NULL, 'F' },
+		{ "format", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .ctx = ctx };
+	int c, r;
+	size_t i;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (cli.opt.nfields == MAX_FIELDS)
+				return usage_error("more than %d --field options", MAX_FIELDS);
+			cli.fields_arg[cli.opt.nfields++] = optarg;
+			cli.opt.fields = cli.fields_arg;
+			break;
+		case 'r':
+			r = crm_rule_index(optarg);
+			if (r < 0)
+				return usage_error("--rule '%s' is not a rule: text, name, kana, company, "
+						   "phone, email, email-typo, postal, address", optarg);
+			cli.opt.rules |= 1u << r;
+			break;
+		case 'c': cli.opt.check = 1; break;
+		case 'n': cli.dry_run = 1; break;
+		case 's':
+			if (parse_since(optarg, &cli.opt.since))
+				return usage_error("--since '%s' is not a run number", optarg);
+			break;
+		case 'F': cli.defs_path = optarg; break;
+		case 'o':
+			if (crm_format_parse(optarg, &cli.format))
+				return usage_error("--format '%s': use csv, tsv, json or table", optarg);
+			cli.format_set = 1;
+			break;
+		case 'h':
+			fputs(crm_cleanse_usage, stdout);
+			return CRM_EXIT_OK;
+		default:
+			fputs(crm_cleanse_usage, stderr);
+			return CRM_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (cli.opt.check && cli.dry_run)
+		return usage_error("--check changes nothing already: drop --dry-run%s", "");
+	for (i = 0; i < cli.opt.nfields; i++)
+		if (!crm_field_find(CRM_KIND_CUSTOMERS, cli.fields_arg[i]) && !getenv("CRM_FIELDS") &&
+		    !cli.defs_path)
+			return usage_error("--field '%s' is not a customer field (see crm-import(1))",
+					   cli.fields_arg[i]);
+	if (!cli.format_set)
+		cli.format = isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
+	r = run_cleanse(&cli);
+	for (i = 0; i < cli.nv; i++)
+		free(cli.vfield[i]);
+	return r;
+}

@@ -1,0 +1,125 @@
+#!/bin/sh
+# crm cleanse: the traps of notation drift fixed by rule, the dry run equal
+# to the real run, idempotence over every fixture, undo through crm log
+# revert to a byte-identical database, --check against field definitions.
+. "$SRCDIR/tests/cli/lib.sh"
+
+plan 28
+
+export CRM_USER=tester
+q() { sqlite3 crm.db "$@"; }
+dump() {
+	for t in customers source_records orders interactions; do
+		echo "== $t"
+		sqlite3 -cmd '.mode quote' crm.db "SELECT * FROM $t ORDER BY id"
+	done
+}
+data=$SRCDIR/tests/data
+cp "$data"/cleanse/customers.csv traps.csv
+cp "$data"/cleanse/fields.txt fields.txt
+"$CRM" -q import --source crm traps.csv
+
+check 'a dry run lists the changes it would make' 0 \
+	'match:^1	address	東京都千代田区丸の内一丁目２番３号	丸の内1-2-3	address$' \
+	'match:^crm cleanse: dry run: 5 customers scanned, 5 changed \(25 values\)' \
+	"$CRM" cleanse --dry-run --format tsv
+check '... and changes nothing' 0 'inline:1|0' empty \
+	q "SELECT count(*), (SELECT count(*) FROM customers WHERE prefecture IS NOT NULL AND id = 1) FROM runs"
+"$CRM" cleanse --dry-run --format tsv 2>/dev/null | tail -n +2 | cut -f1-4 > dry
+dump > before
+check 'the real run cleanses, as run 2' 0 empty \
+	'match:^crm cleanse: 5 customers scanned, 5 changed \(25 values\): name 5, kana 2, company 3, phone 5, email 2, postal 2, address 6; 2 violations: email 1, address 1$' \
+	"$CRM" cleanse
+"$CRM" log show 2 --format tsv | tail -n +2 | awk -F '\t' '$7 != "updated_at"' | cut -f5,7-9 > real
+assert '... making exactly the changes the dry run listed' cmp dry real
+
+# The traps, one by one.
+check '㈱ before the name and (株) after it become 株式会社 where they stood' 0 \
+	'inline:株式会社サンプル
+テスト株式会社
+株式会社コーヒー商会
+Acme Co., Ltd.
+有限会社鈴木商店' empty q 'SELECT company FROM customers ORDER BY id'
+check 'ﾊﾝｶｸ and ひらがな kana become katakana; タカハシ stays' 0 'inline:ヤマダ タロウ
+サトウ ハナコ
+タカハシ イチロウ' empty q 'SELECT name_kana FROM customers WHERE name_kana IS NOT NULL ORDER BY id'
+check '０３－…, 03(1234)5678 内線, +81-3-… become one display form; +1 is left' 0 'inline:03-1234-5678|090-1234-5678
+03-1234-5678 内線 12|090-1111-2222
+03-1234-5678|
++1 415 555 0100|
+03-1234-5678|' empty q 'SELECT phone, mobile FROM customers ORDER BY id'
+check '〒１００－０００１ and 1000001 become 100-0001; a US ZIP stays' 0 'inline:100-0001
+100-0001
+530-0001
+94105
+105-0011' empty q 'SELECT postal_code FROM customers ORDER BY id'
+check 'the prefecture and city leave the address, 一丁目２番３号 becomes 1-2-3' 0 'inline:東京都|千代田区|丸の内1-2-3
+大阪府|大阪市北区|梅田3-1
+||
+||1 Market St
+大阪府||東京都港区芝公園四丁目２番８号' empty \
+	q 'SELECT prefecture, city, address FROM customers ORDER BY id'
+check 'names from their parts: 佐々木 and 髙橋 as written, Latin given name first' 0 'inline:山田 太郎
+佐々木 花子
+髙橋 一郎
+John Smith
+鈴木 次郎' empty q 'SELECT name FROM customers ORDER BY id'
+check 'e-mail: width folded, mailto: gone, domain lower-case, local part kept' 0 'inline:TARO@example.co.jp
+hanako@gmial.com
+ichiro..t@docomo.ne.jp' empty q 'SELECT email FROM customers WHERE id <= 3 ORDER BY id'
+
+check 'a second run changes nothing' 0 empty 'match:5 customers scanned, 0 changed \(0 values\)' \
+	"$CRM" cleanse
+check 'crm log revert of the cleanse restores every value byte for byte' 0 empty ignore \
+	"$CRM" log revert 2
+dump > after
+assert '... (dump comparison)' cmp before after
+
+# Idempotence over every fixture: cleanse, then cleanse the result.
+for f in "$data"/import/*.csv "$data"/cleanse/customers.csv; do
+	cp "$f" "fx-$(basename "$f")"
+done
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+for f in fx-*.csv; do
+	"$CRM" -q import --source "${f%.csv}" --rejects rejects.csv "$f" 2>/dev/null
+done
+check 'every fixture imported' 0 'match:^[1-9][0-9]$' empty q 'SELECT count(*) FROM customers'
+check 'cleanse over every fixture' 0 empty 'match:changed \([1-9][0-9]* values\)' "$CRM" cleanse
+check '... and cleanse of its output changes 0 values' 0 empty 'match:, 0 changed \(0 values\)' \
+	"$CRM" cleanse
+
+# --check against the field definitions.
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+"$CRM" -q import --source crm traps.csv
+check '--check lists violations, exit 3, changing nothing' 3 \
+	'inline:customer,field,value,problem
+2,email,mailto:hanako@gmial.com,a misspelt domain? perhaps hanako@gmail.com
+5,address,東京都港区芝公園四丁目２番８号,"the address says 東京都, the prefecture field 大阪府"' \
+	'match:^crm cleanse: check: 5 customers scanned; 2 violations' "$CRM" cleanse --check
+check '... with field definitions: choices, required, rules off' 3 \
+	'inline:customer,field,value,problem
+5,address,東京都港区芝公園四丁目２番８号,"the address says 東京都, the prefecture field 大阪府"
+5,rank,プラチナ,not one of the choices the field definitions allow' \
+	ignore "$CRM" cleanse --check --fields fields.txt
+printf '[email]\nrequired = maybe\n' > bad-fields.txt
+check 'a syntax error in them: file:line, exit 1' 1 empty \
+	"inline:crm cleanse: bad-fields.txt:2: required = 'maybe': use yes or no" \
+	env CRM_FIELDS=bad-fields.txt "$CRM" cleanse --check
+check 'with the phone rule off, phones are left; --rule limits the rules' 0 'inline:０３－１２３４－５６７８' \
+	ignore sh -c '"$CRM" cleanse --fields fields.txt --rule phone --rule company >/dev/null 2>&1;
+		sqlite3 crm.db "SELECT phone FROM customers WHERE id = 1"'
+check '... while --rule company did its part' 0 'inline:株式会社サンプル' empty \
+	q 'SELECT company FROM customers WHERE id = 1'
+check '--field limits the fields' 0 'inline:100-0001|ﾔﾏﾀﾞ ﾀﾛｳ' ignore \
+	sh -c '"$CRM" cleanse --field postal_code >/dev/null 2>&1;
+		sqlite3 crm.db "SELECT postal_code, name_kana FROM customers WHERE id = 1"'
+check '--since RUN takes only the customers changed after it' 0 empty \
+	'match:^crm cleanse: 0 customers scanned' "$CRM" cleanse --since 3
+
+check 'an unknown rule: exit 2' 2 empty 'match:--rule .tidy. is not a rule' "$CRM" cleanse --rule tidy
+check 'an unknown field: exit 2' 2 empty "match:--field 'colour' is not a customer field" \
+	"$CRM" cleanse --field colour
+check '--check with --dry-run: exit 2' 2 empty 'match:drop --dry-run' "$CRM" cleanse --check --dry-run
+check 'a missing database: exit 1' 1 empty ignore "$CRM" --db none.db cleanse
+
+finish
