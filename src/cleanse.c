@@ -59,6 +59,7 @@ struct row {
 	char *val[C_NCOLS];      /* current values (owned), NULL for none */
 	char *orig[C_NCOLS];     /* as read, for the log (owned) */
 	int rule[C_NCOLS];       /* the rule that last changed the column */
+	char *updated_at;        /* as read */
 	int japan;
 };
 
@@ -69,8 +70,9 @@ struct cleanser {
 	const struct crm_cleanse_sink *sink;
 	struct crm_cleanse_stats *st;
 	const struct crm_fielddef *def[C_NCOLS];
-	sqlite3_stmt *set[C_NCOLS];
-	sqlite3_stmt *touch, *get_updated;
+	/* UPDATE statements by the set of columns they write */
+	struct { unsigned long mask; sqlite3_stmt *st; } set[32];
+	size_t nset;
 	/* the company's own fields (defined, not in the catalogue): values from extra */
 	const struct crm_fielddef **own;
 	size_t nown;
@@ -329,7 +331,7 @@ static enum crm_status check_defs(struct cleanser *c, struct row *r, sqlite3_stm
 	}
 	for (i = 0; !s && i < c->nown; i++) {
 		const struct crm_fielddef *d = c->own[i];
-		const char *v = (const char *)sqlite3_column_text(sel, 1 + C_NCOLS + (int)i);
+		const char *v = (const char *)sqlite3_column_text(sel, 2 + C_NCOLS + (int)i);
 
 		if (!field_on(c, d->name))
 			continue;
@@ -375,67 +377,92 @@ static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_st
 	return s;
 }
 
-static enum crm_status step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
-				 struct crm_error *err)
+/* "UPDATE customers SET a = ?1, b = ?2, updated_at = ?3 WHERE id = ?4" for mask. */
+static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlite3_stmt **st,
+				   int *owned, struct crm_error *err)
 {
-	int rc = sqlite3_step(st);
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s;
+	size_t i;
+	int col, n = 0, oom = crm_strbuf_addstr(&sql, "UPDATE customers SET ");
 
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(db, rc, err, what);
+	*owned = 0;
+	for (i = 0; i < c->nset; i++)
+		if (c->set[i].mask == mask) {
+			*st = c->set[i].st;
+			return CRM_OK;
+		}
+	/* The names come from the table above, never from input. */
+	for (col = 0; col < C_NCOLS; col++)
+		if (mask & (1ul << col))
+			oom |= crm_strbuf_addf(&sql, "\"%s\" = ?%d, ", columns[col].name, ++n);
+	oom |= crm_strbuf_addf(&sql, "updated_at = ?%d WHERE id = ?%d", n + 1, n + 2);
+	if (oom) {
+		crm_strbuf_release(&sql);
+		return nomem(err);
+	}
+	s = crm_db_prepare(c->db, sql.buf, st, err);
+	crm_strbuf_release(&sql);
+	if (s)
+		return s;
+	if (c->nset < sizeof(c->set) / sizeof(c->set[0])) {
+		c->set[c->nset].mask = mask;
+		c->set[c->nset++].st = *st;
+	} else {
+		*owned = 1;
+	}
+	return CRM_OK;
 }
 
-/* Writes and logs the row's changed values, and its updated_at. */
+/*
+ * Logs the row's changed values and its updated_at, in column order (the
+ * order the changes are reported in), then writes them in one UPDATE.
+ */
 static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_error *err)
 {
 	const char *now = crm_audit_started_at(c->run);
+	struct crm_value vals[C_NCOLS];
 	enum crm_status s = CRM_OK;
-	int col;
+	unsigned long mask = 0;
+	sqlite3_stmt *st = NULL;
+	int col, n = 0, owned = 0, rc;
 
 	for (col = 0; !s && col < C_NCOLS; col++) {
-		struct crm_value o = crm_value_text(r->orig[col]), n = crm_value_text(r->val[col]);
+		struct crm_value o = crm_value_text(r->orig[col]), v = crm_value_text(r->val[col]);
 		struct crm_cleanse_item it = { .customer = r->id, .field = columns[col].name,
 					       .before = r->orig[col], .after = r->val[col],
 					       .rule = crm_rule_names[r->rule[col]] };
-		char sql[96];
 
-		if (crm_value_equal(&o, &n))
+		if (crm_value_equal(&o, &v))
 			continue;
 		c->st->changes++;
 		c->st->per_rule[r->rule[col]]++;
-		if (c->sink && c->sink->item && (s = c->sink->item(c->sink->ctx, &it, err)))
-			break;
-		if (!c->set[col]) {
-			/* The name comes from the table above, never from input. */
-			snprintf(sql, sizeof(sql), "UPDATE customers SET \"%s\" = ?1 WHERE id = ?2",
-				 columns[col].name);
-			s = crm_db_prepare(c->db, sql, &c->set[col], err);
-			if (s)
-				break;
-		}
-		s = crm_audit_update(c->run, "customers", r->id, columns[col].name, &o, &n, err);
-		if (!s) {
-			crm_value_bind(c->set[col], 1, &n);
-			sqlite3_bind_int64(c->set[col], 2, r->id);
-			s = step_done(c->db, c->set[col], "cannot write the customer", err);
-		}
+		mask |= 1ul << col;
+		vals[n++] = v;
+		if (c->sink && c->sink->item)
+			s = c->sink->item(c->sink->ctx, &it, err);
+		if (!s)
+			s = crm_audit_update(c->run, "customers", r->id, columns[col].name, &o, &v, err);
 	}
-	if (!s) {
-		sqlite3_bind_int64(c->get_updated, 1, r->id);
-		if (sqlite3_step(c->get_updated) == SQLITE_ROW) {
-			struct crm_value o = crm_value_column(c->get_updated, 0), n = crm_value_text(now);
+	if (!s && (!r->updated_at || strcmp(r->updated_at, now))) {
+		struct crm_value o = crm_value_text(r->updated_at), v = crm_value_text(now);
 
-			if (!crm_value_equal(&o, &n))
-				s = crm_audit_update(c->run, "customers", r->id, "updated_at", &o, &n, err);
-		}
-		sqlite3_reset(c->get_updated);
+		s = crm_audit_update(c->run, "customers", r->id, "updated_at", &o, &v, err);
 	}
-	if (!s) {
-		sqlite3_bind_text(c->touch, 1, now, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(c->touch, 2, r->id);
-		s = step_done(c->db, c->touch, "cannot write the customer", err);
-	}
-	return s;
+	if (!s)
+		s = update_stmt(c, mask, &st, &owned, err);
+	if (s)
+		return s;
+	for (col = 0; col < n; col++)
+		crm_value_bind(st, col + 1, &vals[col]);
+	sqlite3_bind_text(st, n + 1, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, n + 2, r->id);
+	rc = sqlite3_step(st);
+	if (owned)
+		sqlite3_finalize(st);
+	else
+		sqlite3_reset(st);
+	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(c->db, rc, err, "cannot write the customer");
 }
 
 static int row_changed(const struct row *r)
@@ -460,6 +487,8 @@ static void row_release(struct row *r)
 		free(r->orig[col]);
 		r->val[col] = r->orig[col] = NULL;
 	}
+	free(r->updated_at);
+	r->updated_at = NULL;
 }
 
 static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_error *err)
@@ -477,6 +506,9 @@ static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_err
 		if (!r->val[col] || !r->orig[col])
 			return nomem(err);
 	}
+	if (sqlite3_column_text(sel, 1 + C_NCOLS) &&
+	    !(r->updated_at = strdup((const char *)sqlite3_column_text(sel, 1 + C_NCOLS))))
+		return nomem(err);
 	r->japan = !r->val[C_COUNTRY] || crm_country_is_japan(r->val[C_COUNTRY]);
 	return CRM_OK;
 }
@@ -492,6 +524,7 @@ static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
 
 	for (col = 0; col < C_NCOLS; col++)
 		oom |= crm_strbuf_addf(&sql, ", \"%s\"", columns[col].name);
+	oom |= crm_strbuf_addstr(&sql, ", updated_at");
 	for (i = 0; i < c->nown; i++)
 		oom |= crm_strbuf_addf(&sql, ", json_extract(extra, ?%zu)", i + 3);
 	oom |= crm_strbuf_addstr(&sql, " FROM customers WHERE merged_into IS NULL"
@@ -523,7 +556,6 @@ static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
 static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 {
 	const struct crm_fielddefs *d = c->o->defs;
-	enum crm_status s;
 	size_t i;
 	int col;
 
@@ -534,16 +566,9 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 	for (i = 0; d && i < d->n; i++)
 		if (d->defs[i].kind == CRM_KIND_CUSTOMERS && !d->defs[i].field)
 			c->own[c->nown++] = &d->defs[i];
-	if (c->o->check)
-		return CRM_OK;
-	if (!c->run)
+	if (!c->o->check && !c->run)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "cleanse needs a run to log to");
-	s = crm_db_prepare(c->db, "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
-			   &c->touch, err);
-	if (!s)
-		s = crm_db_prepare(c->db, "SELECT updated_at FROM customers WHERE id = ?1",
-				   &c->get_updated, err);
-	return s;
+	return CRM_OK;
 }
 
 static enum crm_status count_rows(struct crm_db *db, unsigned long *n, struct crm_error *err)
@@ -568,7 +593,7 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	sqlite3_stmt *sel = NULL;
 	unsigned long total = 0;
 	enum crm_status s;
-	int rc = SQLITE_DONE, col;
+	int rc = SQLITE_DONE;
 
 	memset(stats, 0, sizeof(*stats));
 	crm_norm_init(&c.norm);
@@ -594,10 +619,8 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 		s = crm_db_fail(db, rc, err, "cannot read the customers");
 	row_release(&r);
 	sqlite3_finalize(sel);
-	for (col = 0; col < C_NCOLS; col++)
-		sqlite3_finalize(c.set[col]);
-	sqlite3_finalize(c.touch);
-	sqlite3_finalize(c.get_updated);
+	while (c.nset--)
+		sqlite3_finalize(c.set[c.nset].st);
 	crm_norm_release(&c.norm);
 	free(c.own);
 	return s;

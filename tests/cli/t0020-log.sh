@@ -189,7 +189,7 @@ rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
 	echo "INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
 	echo " VALUES (1, 'customers', 1, 'update', 'name', '旧', '旧 太郎');"
 } | sqlite3 crm.db
-check 'a schema 1 database is upgraded by init' 0 'match:from schema version 1 to 2' ignore "$CRM" init
+check 'a schema 1 database is upgraded by init' 0 'match:from schema version 1 to [0-9]+$' ignore "$CRM" init
 check '... its old log sealed: verify passes' 0 empty 'match:2 changes, hash chain intact' "$CRM" log verify
 check '... and its runs can be reverted' 0 empty 'match:1 value restored, 1 row removed' "$CRM" log revert 1
 
