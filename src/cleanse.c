@@ -71,7 +71,7 @@ struct cleanser {
 	struct crm_cleanse_stats *st;
 	const struct crm_fielddef *def[C_NCOLS];
 	/* UPDATE statements by the set of columns they write */
-	struct { unsigned long mask; sqlite3_stmt *st; } set[32];
+	struct { unsigned long mask; sqlite3_stmt *st; } set[256];
 	size_t nset;
 	/* the company's own fields (defined, not in the catalogue): values from extra */
 	const struct crm_fielddef **own;
