@@ -25,6 +25,7 @@ struct crm_db {
 	unsigned flags;
 	int created;
 	int in_txn;
+	int bulk;           /* crm_db_bulk_begin() left the WAL */
 	int schema_version;
 	int opened_version;
 	const char *netfs;
@@ -338,6 +339,38 @@ static enum crm_status use_wal(struct crm_db *db, struct crm_error *err)
 	return s;
 }
 
+enum crm_status crm_db_bulk_begin(struct crm_db *db, int *on, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s;
+	int rc;
+
+	*on = 0;
+	if (!db->created || db->bulk || db->in_txn || !(db->flags & CRM_DB_WRITE))
+		return CRM_OK;
+	s = crm_db_prepare(db, "PRAGMA journal_mode = DELETE", &st, err);
+	if (s)
+		return s;
+	/* Another connection (busy) keeps the WAL: so be it. */
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(st, 0), "delete"))
+		db->bulk = *on = 1;
+	else if (rc != SQLITE_ROW && (rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+		s = crm_db_fail(db, rc, err, "cannot set journal_mode=DELETE");
+	sqlite3_finalize(st);
+	return s;
+}
+
+enum crm_status crm_db_bulk_end(struct crm_db *db, struct crm_error *err)
+{
+	if (!db->bulk)
+		return CRM_OK;
+	if (db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "a bulk load ends outside a transaction");
+	db->bulk = 0;
+	return use_wal(db, err);
+}
+
 static enum crm_status set_pragmas(struct crm_db *db, struct crm_error *err)
 {
 	enum crm_status s;
@@ -596,6 +629,9 @@ void crm_db_close(struct crm_db *db)
 		return;
 	if (db->in_txn)
 		crm_db_rollback(db);
+	/* Best effort: the next open for writing would switch back anyway. */
+	if (db->bulk && db->sql)
+		crm_db_bulk_end(db, NULL);
 	if (db->sql)
 		sqlite3_close(db->sql);
 	if (db->lock_fd >= 0)

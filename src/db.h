@@ -134,6 +134,23 @@ void crm_db_checkpoint(struct crm_db *db);
  */
 int crm_db_checkpoint_truncate(struct crm_db *db);
 
+/*
+ * A database this process has just created has no readers to serve and
+ * nothing to lose: its first bulk load may use a rollback journal instead
+ * of the WAL, which writes every new page twice (to the WAL, then to the
+ * database at the checkpoint). The rollback journal keeps only the pages
+ * the load overwrites, so kill -9 still leaves the file as before the
+ * transaction or with all of it. crm_db_bulk_begin() switches, outside a
+ * transaction, only when crm_db_open() created the file and no other
+ * connection has it open (else it leaves the WAL, silently: this is an
+ * optimization); *on says whether it did. crm_db_bulk_end() goes back to
+ * WAL, waiting for other connections at most the busy timeout; a process
+ * killed in between leaves the file in rollback mode, and the next
+ * crm_db_open() for writing puts it back to WAL.
+ */
+enum crm_status crm_db_bulk_begin(struct crm_db *db, int *on, struct crm_error *err);
+enum crm_status crm_db_bulk_end(struct crm_db *db, struct crm_error *err);
+
 /* Prepares sql on db; on failure fills err and returns non-OK. */
 enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
 			       sqlite3_stmt **stmt, struct crm_error *err);

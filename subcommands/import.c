@@ -535,7 +535,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	struct crm_audit *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	int rc, i, files = 0, any_aborted = 0, finished = 0;
+	int rc, i, files = 0, any_aborted = 0, finished = 0, bulk = 0;
 
 	crm_error_clear(&err);
 	rc = parse_args(&cli, argc, argv);
@@ -554,6 +554,9 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	s = crm_open_db(ctx, &err);
 	if (!s)
 		s = crm_db_set_cache_mb(ctx->db, 64, &err);
+	/* A new database is loaded without the WAL's second copy (see db.h). */
+	if (!s && !cli.dry_run)
+		s = crm_db_bulk_begin(ctx->db, &bulk, &err);
 	/* The run: its own transaction, or the dry run's only one. */
 	if (!s)
 		s = crm_db_begin(ctx->db, &err);
@@ -612,6 +615,13 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 			s = f;
 			err = e2;
 		}
+	}
+	if (bulk) {
+		struct crm_error e4;
+
+		/* What was committed stays committed: the next open retries the switch. */
+		if (crm_db_bulk_end(ctx->db, &e4) && !ctx->quiet)
+			fprintf(stderr, "crm import: warning: %s\n", e4.message);
 	}
 	{
 		struct crm_error e3;

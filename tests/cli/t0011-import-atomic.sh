@@ -6,7 +6,8 @@
 
 [ -n "${BENCH_GEN:-}" ] && [ -x "$BENCH_GEN" ] || bail_out 'BENCH_GEN (the bench-gen program) is not set'
 kills=5
-plan $((kills * 2 + 4))
+newkills=3
+plan $((kills * 2 + newkills * 3 + 5))
 
 "$BENCH_GEN" --rows 60000 --seed 7 --bad-rate 0 > big.csv
 # Copies: an import writes its rejects beside its input, never in the source tree.
@@ -42,6 +43,32 @@ while [ $i -le $kills ]; do
 	result $([ "$n" -eq "$s" ] && { { [ "$n" -eq 0 ] && [ "$r" -le 1 ]; } ||
 		{ [ "$n" -eq "$whole" ] && [ "$r" -eq 0 ]; }; } && echo 0 || echo 1) \
 		"... and the file is wholly out or wholly in ($n of $whole, $r runs left running)"
+	i=$((i + 1))
+done
+
+# A new database is loaded with a rollback journal instead of the WAL
+# (db.h): the same all-or-nothing under kill -9, and WAL again afterwards.
+"$CRM" --db fresh.db -q import --source big big.csv
+check 'a first import into a new database leaves it in WAL mode' 0 'inline:wal' empty \
+	sqlite3 fresh.db 'PRAGMA journal_mode'
+i=1
+while [ $i -le $newkills ]; do
+	rm -f new.db new.db-wal new.db-shm new.db-journal new.db-lock
+	at=$(( (took * i / (newkills + 1)) + 5 ))
+	"$CRM" --db new.db -q import --source big big.csv 2>/dev/null &
+	pid=$!
+	sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	check "new database, kill -9 after $at ms: the database is intact" 0 'inline:ok' empty \
+		sqlite3 new.db 'PRAGMA integrity_check'
+	n=$(sqlite3 new.db 'SELECT count(*) FROM customers' 2>/dev/null || echo 0)
+	s=$(sqlite3 new.db "SELECT count(*) FROM source_records WHERE source = 'big'" 2>/dev/null || echo 0)
+	result $([ "$n" -eq "$s" ] && { [ "$n" -eq 0 ] || [ "$n" -eq "$whole" ]; } && echo 0 || echo 1) \
+		"... and the file is wholly out or wholly in ($n of $whole)"
+	"$CRM" --db new.db -q import --source first customers.csv 2>/dev/null
+	check '... and the next import finds it whole and in WAL mode' 0 'inline:wal' empty \
+		sqlite3 new.db 'PRAGMA journal_mode'
 	i=$((i + 1))
 done
 
