@@ -29,7 +29,7 @@ struct fval {
 
 struct column {
 	char *header;            /* unique: a repeated header gets " (2)" */
-	char *json_key;          /* "header": escaped once for every row's raw JSON */
+	char *json_key;          /* ,"header": escaped once, for the hash of a keyless row */
 	const struct crm_field *field;
 	int ignored;
 	int by_user;
@@ -84,7 +84,10 @@ struct importer {
 	const struct crm_csv_record *rec;
 	struct fval *vals;
 	struct crm_strbuf arena;
-	struct crm_strbuf raw;   /* the row as JSON, header -> value */
+	struct crm_strbuf raw;   /* the row as read: a JSON array of the values */
+	struct crm_strbuf hashed; /* keyless rows: header -> value, what the key hashes */
+	int64_t headers_id;      /* raw_headers of the file's header list */
+	int64_t ckey_headers_id; /* raw_headers of [customer key header], 0 until needed */
 	struct crm_strbuf why;   /* reasons for a rejection */
 	const char *bad_column;
 	char *bad_value;         /* the first bad value, for the rejects file */
@@ -106,11 +109,12 @@ struct importer {
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_FIND_SOURCE] =
-		"SELECT id, customer_id, raw FROM source_records WHERE source = ?1 AND source_key = ?2",
+		"SELECT id, customer_id, raw, raw_headers FROM source_records"
+		" WHERE source = ?1 AND source_key = ?2",
 	[S_INSERT_SOURCE] =
-		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw)"
-		" VALUES (?1, ?2, ?3, ?4, ?5)",
-	[S_UPDATE_SOURCE_RAW] = "UPDATE source_records SET raw = ?1 WHERE id = ?2",
+		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_UPDATE_SOURCE_RAW] = "UPDATE source_records SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
 	[S_FIND_ROW] = NULL, /* per kind, below */
 	[S_UPDATE_ROW_RAW] = NULL,
 	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at) VALUES (?1, ?1)",
@@ -119,7 +123,10 @@ static const char *const stmt_sql[S_COUNT] = {
 		    " WHERE id = ?2 RETURNING extra",
 	[S_LINE_GET] = "SELECT n FROM temp.crm_import_lines WHERE order_key = ?1",
 	[S_LINE_SET] = "INSERT OR REPLACE INTO temp.crm_import_lines(order_key, n) VALUES (?1, ?2)",
-	[S_OLD_RAW] = "SELECT key, value FROM json_each(?1)",
+	/* The old row's header -> value pairs: its values ?1 with its header list ?2. */
+	[S_OLD_RAW] = "SELECT h.value, v.value FROM json_each(?1) AS v"
+		      " JOIN json_each((SELECT names FROM raw_headers WHERE id = ?2)) AS h"
+		      " ON h.key = v.key",
 	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)",
 	[S_KEY_LINE] = "SELECT line FROM temp.crm_import_keys WHERE k = ?1",
 	[S_GET_EXTRA] = "SELECT extra FROM customers WHERE id = ?1",
@@ -257,12 +264,14 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 
 		if (i == S_FIND_ROW)
 			sql = im->kind == CRM_KIND_ORDERS
-			      ? "SELECT id, raw FROM orders WHERE source = ?1 AND order_key = ?2 AND line = ?3"
-			      : "SELECT id, raw FROM interactions WHERE source = ?1 AND source_key = ?2";
+			      ? "SELECT id, raw, raw_headers FROM orders"
+				" WHERE source = ?1 AND order_key = ?2 AND line = ?3"
+			      : "SELECT id, raw, raw_headers FROM interactions"
+				" WHERE source = ?1 AND source_key = ?2";
 		else if (i == S_UPDATE_ROW_RAW)
 			sql = im->kind == CRM_KIND_ORDERS
-			      ? "UPDATE orders SET raw = ?1 WHERE id = ?2"
-			      : "UPDATE interactions SET raw = ?1 WHERE id = ?2";
+			      ? "UPDATE orders SET raw = ?1, raw_headers = ?3 WHERE id = ?2"
+			      : "UPDATE interactions SET raw = ?1, raw_headers = ?3 WHERE id = ?2";
 		else if (i == S_GET_CUSTOMER)
 			sql = im->kind == CRM_KIND_ORDERS
 			      ? "SELECT customer_id FROM orders WHERE id = ?1"
@@ -295,14 +304,15 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 		n = 2;
 		break;
 	case CRM_KIND_ORDERS:
-		oom |= crm_strbuf_addstr(&ins, "customer_id, source, order_key, line, run_id, raw");
-		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6");
-		n = 6;
+		oom |= crm_strbuf_addstr(&ins, "customer_id, source, order_key, line, run_id, raw,"
+					 " raw_headers");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6, ?7");
+		n = 7;
 		break;
 	default:
-		oom |= crm_strbuf_addstr(&ins, "customer_id, source, source_key, run_id, raw");
-		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5");
-		n = 5;
+		oom |= crm_strbuf_addstr(&ins, "customer_id, source, source_key, run_id, raw, raw_headers");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6");
+		n = 6;
 		break;
 	}
 	oom |= crm_strbuf_addstr(&get, "SELECT id");
@@ -766,7 +776,7 @@ static char *hash_key(const struct importer *im)
 	if (!k)
 		return NULL;
 	sha256_init(&ctx);
-	sha256_update(&ctx, im->raw.len, (const uint8_t *)im->raw.buf);
+	sha256_update(&ctx, im->hashed.len, (const uint8_t *)im->hashed.buf);
 	sha256_digest(&ctx, sizeof(d), d);
 	memcpy(k, "sha256:", 7);
 	for (i = 0; i < 16; i++) {
@@ -777,6 +787,10 @@ static char *hash_key(const struct importer *im)
 	return k;
 }
 
+/*
+ * The row as read, kept to compare with next time: a JSON array of the
+ * values, its header names in raw_headers (im->headers_id).
+ */
 static int build_raw(struct importer *im)
 {
 	const struct crm_csv_record *r = im->rec;
@@ -784,13 +798,34 @@ static int build_raw(struct importer *im)
 	int oom = 0;
 
 	crm_strbuf_reset(&im->raw);
-	oom |= crm_strbuf_addch(&im->raw, '{');
+	oom |= crm_strbuf_addch(&im->raw, '[');
 	for (c = 0; c < im->ncols; c++) {
-		/* json_key is ",\"header\":" (no comma before the first). */
-		oom |= crm_strbuf_addstr(&im->raw, im->cols[c].json_key + !c);
+		if (c)
+			oom |= crm_strbuf_addch(&im->raw, ',');
 		oom |= crm_strbuf_add_json_string(&im->raw, r->fields[c], r->lens[c]);
 	}
-	oom |= crm_strbuf_addch(&im->raw, '}');
+	oom |= crm_strbuf_addch(&im->raw, ']');
+	return oom ? -1 : 0;
+}
+
+/*
+ * The header -> value object of the row that the key of a keyless row
+ * hashes: what raw held before schema 4, so that keys stay the same.
+ */
+static int build_hashed(struct importer *im)
+{
+	const struct crm_csv_record *r = im->rec;
+	size_t c;
+	int oom = 0;
+
+	crm_strbuf_reset(&im->hashed);
+	oom |= crm_strbuf_addch(&im->hashed, '{');
+	for (c = 0; c < im->ncols; c++) {
+		/* json_key is ",\"header\":" (no comma before the first). */
+		oom |= crm_strbuf_addstr(&im->hashed, im->cols[c].json_key + !c);
+		oom |= crm_strbuf_add_json_string(&im->hashed, r->fields[c], r->lens[c]);
+	}
+	oom |= crm_strbuf_addch(&im->hashed, '}');
 	return oom ? -1 : 0;
 }
 
@@ -959,6 +994,53 @@ static enum crm_status log_update(struct importer *im, const char *tbl, int64_t 
 	return crm_audit_update(im->run, tbl, id, field, old_value, new_value, err);
 }
 
+/*
+ * The raw_headers row of the header names of n columns from cols, added
+ * when new: one per distinct list, shared by every row read under it.
+ */
+static enum crm_status headers_id(struct importer *im, const struct column *cols, size_t n,
+				  int64_t *id, struct crm_error *err)
+{
+	struct crm_strbuf names = CRM_STRBUF_INIT;
+	sqlite3_stmt *st = NULL;
+	enum crm_status s;
+	int oom, rc;
+	size_t c;
+
+	oom = crm_strbuf_addch(&names, '[');
+	for (c = 0; c < n; c++) {
+		if (c)
+			oom |= crm_strbuf_addch(&names, ',');
+		oom |= crm_strbuf_add_json_string(&names, cols[c].header, strlen(cols[c].header));
+	}
+	oom |= crm_strbuf_addch(&names, ']');
+	if (oom) {
+		crm_strbuf_release(&names);
+		return nomem(err);
+	}
+	s = prepare(im, "INSERT OR IGNORE INTO raw_headers(names) VALUES (?1)", &st, err);
+	if (!s) {
+		sqlite3_bind_text(st, 1, names.buf, (int)names.len, SQLITE_STATIC);
+		s = step_done(im, st, "cannot keep the header names", err);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (!s)
+		s = prepare(im, "SELECT id FROM raw_headers WHERE names = ?1", &st, err);
+	if (!s) {
+		sqlite3_bind_text(st, 1, names.buf, (int)names.len, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*id = sqlite3_column_int64(st, 0);
+		else
+			s = crm_db_fail(im->db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
+					"cannot read the header names back");
+		sqlite3_finalize(st);
+	}
+	crm_strbuf_release(&names);
+	return s;
+}
+
 /* The customer of an order or interaction, created bare when its key is new. */
 static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
 {
@@ -990,12 +1072,14 @@ static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct
 		s = log_insert(im, "customers", *id, err);
 		if (s)
 			return s;
-		if (crm_strbuf_addch(&raw, '{') ||
-		    crm_strbuf_add_json_string(&raw, im->cols[im->ckey_col].header,
-					       strlen(im->cols[im->ckey_col].header)) ||
-		    crm_strbuf_addch(&raw, ':') ||
+		if (!im->ckey_headers_id) {
+			s = headers_id(im, &im->cols[im->ckey_col], 1, &im->ckey_headers_id, err);
+			if (s)
+				return s;
+		}
+		if (crm_strbuf_addch(&raw, '[') ||
 		    crm_strbuf_add_json_string(&raw, im->ckey, strlen(im->ckey)) ||
-		    crm_strbuf_addch(&raw, '}')) {
+		    crm_strbuf_addch(&raw, ']')) {
 			crm_strbuf_release(&raw);
 			return nomem(err);
 		}
@@ -1005,6 +1089,7 @@ static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct
 		sqlite3_bind_int64(st, 3, *id);
 		sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
 		sqlite3_bind_text(st, 5, raw.buf, (int)raw.len, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 6, im->ckey_headers_id);
 		s = step_done(im, st, "cannot record the customer's source", err);
 		crm_strbuf_release(&raw);
 		if (!s)
@@ -1082,7 +1167,8 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 		sqlite3_bind_int64(st, 4, im->line);
 		sqlite3_bind_int64(st, 5, crm_audit_run_id(im->run));
 		sqlite3_bind_text(st, 6, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
-		i = 7;
+		sqlite3_bind_int64(st, 7, im->headers_id);
+		i = 8;
 		break;
 	default:
 		sqlite3_bind_int64(st, 1, customer);
@@ -1090,7 +1176,8 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 		sqlite3_bind_text(st, 3, im->key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
 		sqlite3_bind_text(st, 5, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
-		i = 6;
+		sqlite3_bind_int64(st, 6, im->headers_id);
+		i = 7;
 		break;
 	}
 	for (f = 0; f < im->nfields; f++)
@@ -1109,7 +1196,8 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
  * the new row with the raw row kept from last time, column by column.
  */
 static enum crm_status changed_columns(struct importer *im, const char *old_raw,
-				       unsigned char *changed, struct crm_error *err)
+				       int64_t old_headers, unsigned char *changed,
+				       struct crm_error *err)
 {
 	sqlite3_stmt *st = im->st[S_OLD_RAW];
 	size_t c;
@@ -1118,6 +1206,7 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 	for (c = 0; c < im->ncols; c++)
 		changed[c] = im->rec->lens[c] != 0; /* a column new to the source */
 	sqlite3_bind_text(st, 1, old_raw, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, old_headers);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *k = (const char *)sqlite3_column_text(st, 0);
 		const char *v = (const char *)sqlite3_column_text(st, 1);
@@ -1275,16 +1364,26 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 }
 
 /* Replaces the kept raw row, logged, so that the next import compares with it. */
+/* Its header list too, when the file's differs. */
 static enum crm_status update_raw(struct importer *im, sqlite3_stmt *st, const char *tbl,
-				  int64_t id, const char *old_raw, struct crm_error *err)
+				  int64_t id, const char *old_raw, int64_t old_headers,
+				  struct crm_error *err)
 {
 	struct crm_value o = crm_value_text(old_raw), nv = crm_value_text(im->raw.buf);
-	enum crm_status s = log_update(im, tbl, id, "raw", &o, &nv, err);
+	enum crm_status s = CRM_OK;
 
+	if (!old_raw || strcmp(old_raw, im->raw.buf))
+		s = log_update(im, tbl, id, "raw", &o, &nv, err);
+	if (!s && old_headers != im->headers_id) {
+		o = old_headers ? crm_value_int(old_headers) : crm_value_null();
+		nv = crm_value_int(im->headers_id);
+		s = log_update(im, tbl, id, "raw_headers", &o, &nv, err);
+	}
 	if (s)
 		return s;
 	sqlite3_bind_text(st, 1, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 3, im->headers_id);
 	return step_done(im, st, "cannot keep the raw row", err);
 }
 
@@ -1319,12 +1418,14 @@ static enum crm_status update_customer_id(struct importer *im, int64_t row, int6
 
 /* Updates a record seen before; old_raw is what the source sent last time. */
 static enum crm_status update_row(struct importer *im, int64_t row, int64_t source_row,
-				  const char *old_raw, int64_t customer, struct crm_error *err)
+				  const char *old_raw, int64_t old_headers, int64_t customer,
+				  struct crm_error *err)
 {
 	unsigned char *changed;
 	enum crm_status s;
 
-	if (old_raw && strlen(old_raw) == im->raw.len && !memcmp(old_raw, im->raw.buf, im->raw.len)) {
+	if (old_raw && old_headers == im->headers_id && strlen(old_raw) == im->raw.len &&
+	    !memcmp(old_raw, im->raw.buf, im->raw.len)) {
 		/* Same row; its customer may still be another (--customer-source). */
 		im->changed_any = 0;
 		s = im->kind == CRM_KIND_CUSTOMERS ? CRM_OK : update_customer_id(im, row, customer, err);
@@ -1339,7 +1440,7 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 	changed = calloc(im->ncols ? im->ncols : 1, 1);
 	if (!changed)
 		return nomem(err);
-	s = changed_columns(im, old_raw ? old_raw : "{}", changed, err);
+	s = changed_columns(im, old_raw ? old_raw : "[]", old_headers, changed, err);
 	if (!s)
 		s = update_fields(im, row, changed, err);
 	if (!s && im->kind == CRM_KIND_CUSTOMERS)
@@ -1348,8 +1449,10 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 		s = update_customer_id(im, row, customer, err);
 	if (!s)
 		s = im->kind == CRM_KIND_CUSTOMERS
-		    ? update_raw(im, im->st[S_UPDATE_SOURCE_RAW], "source_records", source_row, old_raw, err)
-		    : update_raw(im, im->st[S_UPDATE_ROW_RAW], im->table, row, old_raw, err);
+		    ? update_raw(im, im->st[S_UPDATE_SOURCE_RAW], "source_records", source_row,
+				 old_raw, old_headers, err)
+		    : update_raw(im, im->st[S_UPDATE_ROW_RAW], im->table, row, old_raw, old_headers,
+				 err);
 	free(changed);
 	if (!s) {
 		if (im->changed_any)
@@ -1403,20 +1506,22 @@ static enum crm_status see_key(struct importer *im, unsigned long *first, struct
 
 /*
  * Updates the row that st found from the record; column raw_col of st is
- * the raw row kept from last time. Resets st.
+ * the raw row kept from last time, the next column its raw_headers.
+ * Resets st.
  */
 static enum crm_status update_found(struct importer *im, sqlite3_stmt *st, int raw_col,
 				    int64_t row, int64_t source_row, int64_t customer,
 				    struct crm_error *err)
 {
 	const unsigned char *t = sqlite3_column_text(st, raw_col);
+	int64_t headers = sqlite3_column_int64(st, raw_col + 1);
 	char *old = t ? strdup((const char *)t) : NULL;
 	enum crm_status s;
 
 	sqlite3_reset(st);
 	if (t && !old)
 		return nomem(err);
-	s = update_row(im, row, source_row, old, customer, err);
+	s = update_row(im, row, source_row, old, headers, customer, err);
 	free(old);
 	return s;
 }
@@ -1434,6 +1539,7 @@ static enum crm_status insert_source(struct importer *im, int64_t customer, int 
 	sqlite3_bind_int64(st, 3, customer);
 	sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
 	sqlite3_bind_text(st, 5, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, im->headers_id);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
@@ -1620,7 +1726,7 @@ static enum crm_status import_record(struct importer *im, struct crm_error *err)
 			return reject(im, im->cols[im->key_col].header, "",
 				      "the key is empty: a record needs it to be found again", err);
 	} else {
-		im->key = hash_key(im);
+		im->key = build_hashed(im) ? NULL : hash_key(im);
 		if (!im->key)
 			return nomem(err);
 	}
@@ -1679,6 +1785,7 @@ static void importer_release(struct importer *im)
 	free(im->vals);
 	crm_strbuf_release(&im->arena);
 	crm_strbuf_release(&im->raw);
+	crm_strbuf_release(&im->hashed);
 	crm_strbuf_release(&im->why);
 	crm_strbuf_release(&im->tmp);
 	free(im->sourced);
@@ -1732,6 +1839,7 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 	im.name = name;
 	crm_strbuf_init(&im.arena);
 	crm_strbuf_init(&im.raw);
+	crm_strbuf_init(&im.hashed);
 	crm_strbuf_init(&im.why);
 	crm_strbuf_init(&im.tmp);
 	snprintf(im.now, sizeof(im.now), "%s", crm_audit_started_at(run));
@@ -1772,6 +1880,8 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 		s = build_statements(&im, err);
 	if (!s)
 		s = check_fresh(&im, err);
+	if (!s)
+		s = headers_id(&im, im.cols, im.ncols, &im.headers_id, err);
 	if (s)
 		goto out;
 

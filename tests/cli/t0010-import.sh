@@ -47,7 +47,7 @@ check 'a foreign record keeps its postal code as given' 0 'inline:SW1A 1AA|UK' e
 check 'columns that map to no field go to extra, multi-line values intact' 0 \
 	'inline:{"備考":"二行の\nメモ～"}' empty q "SELECT extra FROM customers WHERE id = 3"
 check 'the original row is kept as read' 0 'inline:ｻﾄｳ ﾊﾅｺ|㈱テスト①' empty \
-	q "SELECT json_extract(raw, '\$.フリガナ'), json_extract(raw, '\$.会社名') FROM source_records WHERE source_key = 'C002'"
+	q "SELECT json_extract(raw, '\$.フリガナ'), json_extract(raw, '\$.会社名') FROM source_records_raw WHERE source_key = 'C002'"
 check 'the import is one run with its counts' 0 \
 	'inline:import|rejected|{"files":1,"read":8,"new":5,"updated":0,"unchanged":0,"rejected":3,"fields_emptied":0,"blank":0,"new_customers":0,"changes":10}' \
 	empty q "SELECT command, status, counts FROM runs"
@@ -73,7 +73,7 @@ check '... and updated_at logged from the last run'"'"'s start to this one'"'"'s
 	q "SELECT c.old_value = r1.started_at, c.new_value = r3.started_at FROM changes c, runs r1, runs r3 WHERE c.run_id = 3 AND c.field = 'updated_at' AND r1.id = 1 AND r3.id = 3"
 check '... and the source row kept as read is replaced, logged too' 0 \
 	'inline:source_records|raw|taro@example.co.jp|taro.yamada@example.co.jp' empty \
-	q "SELECT tbl, field, json_extract(old_value, '\$.メールアドレス'), json_extract(new_value, '\$.メールアドレス') FROM changes WHERE run_id = 3 AND tbl <> 'customers'"
+	q "SELECT c.tbl, c.field, json_extract(c.old_value, '\$[' || h.key || ']'), json_extract(c.new_value, '\$[' || h.key || ']') FROM changes c, source_records s, raw_headers r, json_each(r.names) h WHERE c.run_id = 3 AND c.tbl <> 'customers' AND s.id = c.row_id AND r.id = s.raw_headers AND h.value = 'メールアドレス'"
 check '... and updated_at is the run'"'"'s start' 0 'inline:1' empty \
 	q "SELECT c.updated_at = r.started_at FROM customers c, runs r WHERE c.id = 1 AND r.id = 3"
 
