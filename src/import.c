@@ -166,6 +166,11 @@ static struct crm_value to_value(const struct importer *im, const struct fval *v
 	return out;
 }
 
+/*
+ * Binds without a copy: the arena holds the record's values unchanged
+ * until the next record, and every statement bound here is stepped and
+ * reset before then.
+ */
 static void bind_fval(const struct importer *im, sqlite3_stmt *st, int i, const struct fval *v)
 {
 	if (!v || !v->set)
@@ -173,7 +178,7 @@ static void bind_fval(const struct importer *im, sqlite3_stmt *st, int i, const 
 	else if (v->type == CRM_VALUE_INT)
 		sqlite3_bind_int64(st, i, v->i);
 	else
-		sqlite3_bind_text(st, i, vtext(im, v), (int)v->len, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, i, vtext(im, v), (int)v->len, SQLITE_STATIC);
 }
 
 /* Whether a stored column value equals the new one, type included. */
@@ -1149,14 +1154,16 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 	int i = 1, n;
 	size_t f;
 
-	sqlite3_clear_bindings(st);
+	/* Every parameter is bound below, so no clearing of the last row's. */
 	switch (im->kind) {
 	case CRM_KIND_CUSTOMERS:
 		n = extra_json(im, &extra, NULL);
 		if (n < 0)
 			return nomem(err);
 		if (n > 0)
-			sqlite3_bind_text(st, 1, extra.buf, (int)extra.len, SQLITE_TRANSIENT);
+			sqlite3_bind_text(st, 1, extra.buf, (int)extra.len, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(st, 1);
 		sqlite3_bind_text(st, 2, im->now, -1, SQLITE_STATIC);
 		i = 3;
 		break;
