@@ -107,40 +107,45 @@ int crm_strbuf_addf(struct crm_strbuf *sb, const char *fmt, ...)
 int crm_strbuf_add_json_string(struct crm_strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i = 0;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+	char *w;
 
-	if (crm_strbuf_grow(sb, len + 2) || crm_strbuf_addch(sb, '"'))
+	/*
+	 * One pass into room for the worst case (every byte a \u00XX), so the
+	 * loop writes without checks: JSON strings are built for every row of
+	 * every import.
+	 */
+	if (len > (SIZE_MAX - 2) / 6 || crm_strbuf_grow(sb, 6 * len + 2))
 		return -1;
-	while (i < len) {
-		size_t run = i;
-		unsigned char c;
-		char esc[7] = "\\u00";
-		int r;
+	w = sb->buf + sb->len;
+	*w++ = '"';
+	for (i = 0; i < len; i++) {
+		unsigned char c = p[i];
 
-		/* Copy runs that need no escape in one go. */
-		while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\')
-			run++;
-		if (run > i && crm_strbuf_add(sb, s + i, run - i))
-			return -1;
-		if (run == len)
-			break;
-		c = (unsigned char)s[run];
-		switch (c) {
-		case '"': r = crm_strbuf_add(sb, "\\\"", 2); break;
-		case '\\': r = crm_strbuf_add(sb, "\\\\", 2); break;
-		case '\n': r = crm_strbuf_add(sb, "\\n", 2); break;
-		case '\r': r = crm_strbuf_add(sb, "\\r", 2); break;
-		case '\t': r = crm_strbuf_add(sb, "\\t", 2); break;
-		default:
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			r = crm_strbuf_add(sb, esc, 6);
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			*w++ = (char)c;
+			continue;
 		}
-		if (r)
-			return -1;
-		i = run + 1;
+		*w++ = '\\';
+		switch (c) {
+		case '"': *w++ = '"'; break;
+		case '\\': *w++ = '\\'; break;
+		case '\n': *w++ = 'n'; break;
+		case '\r': *w++ = 'r'; break;
+		case '\t': *w++ = 't'; break;
+		default:
+			*w++ = 'u';
+			*w++ = '0';
+			*w++ = '0';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 15];
+		}
 	}
-	return crm_strbuf_addch(sb, '"');
+	*w++ = '"';
+	sb->len = (size_t)(w - sb->buf);
+	sb->buf[sb->len] = '\0';
+	return 0;
 }
 
 char *crm_strbuf_detach(struct crm_strbuf *sb, size_t *len)
