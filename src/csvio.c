@@ -425,6 +425,18 @@ static int is_ascii(const char *s, size_t n)
 	return 1;
 }
 
+/* Whether p starts a valid three-byte UTF-8 sequence (RFC 3629). */
+static int utf8_3byte(const unsigned char *p)
+{
+	if (p[0] < 0xE0 || p[0] > 0xEF || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+		return 0;
+	if (p[0] == 0xE0 && p[1] < 0xA0)
+		return 0; /* overlong */
+	if (p[0] == 0xED && p[1] >= 0xA0)
+		return 0; /* a surrogate */
+	return 1;
+}
+
 /* Length of the valid UTF-8 prefix of s; a sequence cut at the end counts as valid if allow_cut. */
 static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 {
@@ -436,6 +448,15 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
+			continue;
+		}
+		/*
+		 * The common case of Japanese text, a whole three-byte sequence
+		 * (U+0800..U+FFFF less the surrogates), checked here without a
+		 * call per character; anything else goes to utf8proc.
+		 */
+		if (n - i >= 3 && utf8_3byte((const unsigned char *)s + i)) {
+			i += 3;
 			continue;
 		}
 		k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
