@@ -54,6 +54,8 @@ static int is_space_cp(int32_t cp)
 		return 1;
 	if (cp < 0x80)
 		return 0; /* no other ASCII character is white space */
+	if (cp > 0x3000 && cp < 0xD800)
+		return 0; /* none there, kana and kanji included (a unit test checks) */
 	cat = utf8proc_category(cp);
 	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
 	       cat == UTF8PROC_CATEGORY_ZP;
@@ -67,12 +69,37 @@ static int is_letter_cp(int32_t cp)
 }
 
 /*
+ * Whether the three-byte UTF-8 sequence at p is a character that NFKC
+ * leaves as it is and that composes with nothing around it: CJK unified
+ * ideographs U+4E00..U+9FFF, hiragana U+3041..U+3096, katakana
+ * U+30A1..U+30FC and the marks U+3001, U+3002 (the voicing marks
+ * U+3099..U+309C, which do compose, are not among them), and the
+ * geometric shapes U+25A0..U+25FF (the ○ and × of yes/no columns).
+ * tests/unit/test-types.c checks each against utf8proc.
+ */
+static int nfkc_stable3(const unsigned char *p)
+{
+	unsigned cp;
+
+	if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+		return 0;
+	cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+	if (p[0] < 0xE0 || p[0] > 0xEF)
+		return 0;
+	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
+	       (cp >= 0x30A1 && cp <= 0x30FC) || cp == 0x3001 || cp == 0x3002 ||
+	       (cp >= 0x25A0 && cp <= 0x25FF);
+}
+
+/*
  * The NFKC of a value made only of ASCII, full-width ASCII (U+FF01 to
- * U+FF5E, whose NFKC is the ASCII character 0xFEE0 below) and the
- * ideographic space U+3000 (NFKC: a space), without utf8proc: that is
- * most email addresses, phone numbers and dates, in either width, and
- * utf8proc_map is not cheap. Returns 0 when s has anything else (then
- * utf8proc decides), else 1 with *out set (NULL when out of memory).
+ * U+FF5E, whose NFKC is the ASCII character 0xFEE0 below), the
+ * ideographic space U+3000 (NFKC: a space), the characters of
+ * nfkc_stable3() and × U+00D7 and ÷ U+00F7 (NFKC: themselves), without
+ * utf8proc: that is most email addresses, phone numbers, dates, genders
+ * and flags, in either width, and utf8proc_map is not cheap. Returns 0
+ * when s has anything else (then utf8proc decides), else 1 with *out set
+ * (NULL when out of memory).
  */
 static int nfkc_fast(const char *s, char **out)
 {
@@ -88,6 +115,10 @@ static int nfkc_fast(const char *s, char **out)
 			i += 3;
 		else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80)
 			i += 3;
+		else if (p[i] == 0xC3 && (p[i + 1] == 0x97 || p[i + 1] == 0xB7))
+			i += 2, n++;
+		else if (p[i] >= 0xE0 && p[i + 1] && p[i + 2] && nfkc_stable3(p + i))
+			i += 3, n += 2;
 		else
 			return 0;
 	}
@@ -97,15 +128,22 @@ static int nfkc_fast(const char *s, char **out)
 	for (i = 0; p[i];) {
 		if (p[i] < 0x80) {
 			*o++ = (char)p[i++];
-		} else if (p[i] == 0xE3) {
+		} else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
 			*o++ = ' ';
 			i += 3;
-		} else {
+		} else if (p[i] == 0xEF && (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
 			/* U+FF01..U+FF5E is EF BC 81..EF BD 9E: code point - 0xFEE0. */
 			unsigned cp = 0xFF00u + (p[i + 1] == 0xBC ? 0u : 0x40u) + (p[i + 2] & 0x3Fu);
 
 			*o++ = (char)(cp - 0xFEE0u);
 			i += 3;
+		} else if (p[i] == 0xC3) {
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
+		} else {
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
 		}
 	}
 	*o = '\0';
@@ -142,9 +180,16 @@ static void collapse_spaces(char *s)
 	int n, pending = 0;
 
 	while (*r) {
-		if ((unsigned char)*r < 0x80) {
+		const unsigned char *u = (const unsigned char *)r;
+
+		if (u[0] < 0x80) {
 			n = 1;
-			cp = (unsigned char)*r;
+			cp = u[0];
+		} else if (u[0] >= 0xE1 && u[0] <= 0xEC && (u[1] & 0xC0) == 0x80 &&
+			   (u[2] & 0xC0) == 0x80) {
+			/* U+1000..U+CFFF, most Japanese text, decoded without a call. */
+			n = 3;
+			cp = (int32_t)(((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu));
 		} else {
 			n = step(r, &cp);
 		}
@@ -156,9 +201,9 @@ static void collapse_spaces(char *s)
 		if (pending)
 			*w++ = ' ';
 		pending = 0;
-		memmove(w, r, (size_t)n);
-		w += n;
-		r += n;
+		/* w never passes r: a byte copy forward is safe, and cheaper than a call. */
+		while (n--)
+			*w++ = *r++;
 	}
 	*w = '\0';
 }

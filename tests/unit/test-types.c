@@ -941,6 +941,81 @@ static void test_nfkc_and_fold(void **state)
 	check_fold(crm_fold_trim, "ok\xc0\xaf", NULL);
 }
 
+/* The UTF-8 of cp into buf (at least 5 bytes). */
+static void put_utf8(int32_t cp, char *buf)
+{
+	utf8proc_ssize_t n = utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf);
+
+	buf[n] = '\0';
+}
+
+/* utf8proc's own NFKC, what the fast paths of crm_nfkc() must agree with. */
+static char *nfkc_ref(const char *s)
+{
+	utf8proc_uint8_t *dst = NULL;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst, UTF8PROC_NULLTERM |
+			 UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT) < 0)
+		return NULL;
+	return (char *)dst;
+}
+
+/*
+ * crm_nfkc() takes some characters without utf8proc: each of the BMP, alone
+ * and between others that might compose with it, must come out as
+ * utf8proc has it.
+ */
+static void test_nfkc_fast_agrees(void **state)
+{
+	static const int32_t around[] = { 'a', 0x304B, 0x30AB, 0x3099, 0x309A, 0x0301, 0xFF76, 0x4E00 };
+	int32_t cp;
+	size_t k;
+
+	(void)state;
+	for (cp = 0x80; cp < 0x10000; cp++) {
+		char one[8], two[32];
+
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		put_utf8(cp, one);
+		for (k = 0; k <= 2 * (sizeof(around) / sizeof(around[0])); k++) {
+			char *got, *want, a[8];
+			const char *in = one;
+
+			if (k) {
+				put_utf8(around[(k - 1) / 2], a);
+				snprintf(two, sizeof(two), "%s%s", k % 2 ? a : one, k % 2 ? one : a);
+				in = two;
+			}
+			got = crm_nfkc(in);
+			want = nfkc_ref(in);
+			if (!got || !want || strcmp(got, want)) {
+				print_error("U+%04X in '%s': crm_nfkc gives '%s', utf8proc '%s'\n",
+					    (unsigned)cp, in, got ? got : "(null)", want ? want : "(null)");
+				fail();
+			}
+			free(got);
+			free(want);
+		}
+	}
+}
+
+/* collapse_spaces() takes U+3001..U+D7FF as never white space. */
+static void test_no_space_above_3000(void **state)
+{
+	int32_t cp;
+
+	(void)state;
+	for (cp = 0x3001; cp < 0xD800; cp++) {
+		utf8proc_category_t c = utf8proc_category(cp);
+
+		if (c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP) {
+			print_error("U+%04X is white space\n", (unsigned)cp);
+			fail();
+		}
+	}
+}
+
 /* --- Every function: blank, invalid UTF-8, quoting ---------------------- */
 
 /* Calls function number i on s; returns its status. */
@@ -1103,6 +1178,8 @@ static void test_nfkc_shortcut_matches_utf8proc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nfkc_fast_agrees),
+		cmocka_unit_test(test_no_space_above_3000),
 		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_parse_money),
