@@ -103,6 +103,8 @@ struct importer {
 	unsigned char *sourced;  /* per field: a column or a derivation gives it */
 	size_t f_name, f_family, f_amount, f_status, f_price, f_qty; /* field indexes */
 	int has_postal;          /* a column maps to a postal field */
+	int country_col;         /* the column of country, -1 when none */
+	int pref_col;            /* the column of prefecture, -1 when none */
 	int fresh;               /* the source had no records: skip lookups */
 	sqlite3_stmt *undo_insert; /* fresh path: a row whose key turned out taken */
 };
@@ -838,19 +840,13 @@ static int build_hashed(struct importer *im)
 static int record_is_japanese(const struct importer *im)
 {
 	const char *country = NULL, *pref = NULL;
-	size_t c;
 	int jp;
 
-	for (c = 0; c < im->ncols; c++) {
-		const struct crm_field *f = im->cols[c].field;
-
-		if (!f || !im->rec->lens[c])
-			continue;
-		if (!strcmp(f->name, "country"))
-			country = im->rec->fields[c];
-		else if (!strcmp(f->name, "prefecture"))
-			pref = im->rec->fields[c];
-	}
+	/* The columns are found once per file (check_fresh): a field has one at most. */
+	if (im->country_col >= 0 && im->rec->lens[im->country_col])
+		country = im->rec->fields[im->country_col];
+	if (im->pref_col >= 0 && im->rec->lens[im->pref_col])
+		pref = im->rec->fields[im->pref_col];
 	jp = crm_country_is_japan(country);
 	if (jp && pref) {
 		char *p = crm_fold_trim(pref);
@@ -1679,9 +1675,17 @@ static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
 	char sql[128];
 	size_t c;
 
-	for (c = 0; c < im->ncols; c++)
-		if (im->cols[c].field && im->cols[c].field->type == CRM_T_POSTAL)
+	im->country_col = im->pref_col = -1;
+	for (c = 0; c < im->ncols; c++) {
+		const struct crm_field *f = im->cols[c].field;
+
+		if (f && f->type == CRM_T_POSTAL)
 			im->has_postal = 1;
+		if (f && !strcmp(f->name, "country"))
+			im->country_col = (int)c;
+		else if (f && !strcmp(f->name, "prefecture"))
+			im->pref_col = (int)c;
+	}
 	snprintf(sql, sizeof(sql), "SELECT NOT EXISTS (SELECT 1 FROM %s WHERE source = ?1)",
 		 im->kind == CRM_KIND_CUSTOMERS ? "source_records" : im->table);
 	s = prepare(im, sql, &st, err);
