@@ -3,7 +3,7 @@
 # and refusal of files crm must not touch.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 26
+plan 27
 
 version=$("$CRM" --version | sed -n 's/.*(schema \([0-9]*\),.*/\1/p')
 umask 022
@@ -16,6 +16,7 @@ check 'init again says it exists, exit 0' 0 \
 check 'user_version is the schema version' 0 "inline:$version" empty \
 	sqlite3 crm.db 'PRAGMA user_version'
 check 'journal_mode is wal' 0 'inline:wal' empty sqlite3 crm.db 'PRAGMA journal_mode'
+check 'a new database has 16 KiB pages' 0 'inline:16384' empty sqlite3 crm.db 'PRAGMA page_size'
 check 'creation is one run in the log, the second init none' 0 \
 	"inline:init|ok|{\"schema_from\":0,\"schema_to\":$version}" empty \
 	sqlite3 crm.db 'SELECT command, status, counts FROM runs'
