@@ -640,6 +640,35 @@ static int feed(struct crm_csv_reader *r, const char *s, size_t n)
 	return 0;
 }
 
+/*
+ * A whole line that starts a record and has no quote is split at the
+ * delimiters here, giving the callbacks exactly what libcsv would give
+ * (without a space function it trims nothing, and a line holds a line end
+ * only at its end), without its state machine, which costs ten times more
+ * a byte. Most lines of most exports are like that. Returns 1 when done,
+ * 0 when the line is for libcsv.
+ */
+static int split_plain(struct crm_csv_reader *r)
+{
+	const char *s = r->dline.buf, *end = s + r->dline.len, *d;
+
+	/* libcsv's states are not in csv.h: 0 is "no row begun". */
+	if (r->parser.pstate != 0 || r->nf_total != 0 || r->rec_line != r->line_no ||
+	    s == end || (end[-1] != '\n' && end[-1] != '\r') || memchr(s, '"', r->dline.len))
+		return 0;
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r'))
+		end--;
+	for (;;) {
+		d = memchr(s, r->opt.delimiter, (size_t)(end - s));
+		on_field((void *)s, (size_t)((d ? d : end) - s), r);
+		if (!d)
+			break;
+		s = d + 1;
+	}
+	on_record(end[0], r);
+	return 1;
+}
+
 static void start_record(struct crm_csv_reader *r)
 {
 	r->rec_line = r->field_line = r->line_no;
@@ -977,7 +1006,7 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 			     utf8_chars(r->dline.buf, bad) + 1);
 			if (feed(r, r->dline.buf + bad, r->dline.len - bad))
 				goto stray;
-		} else if (feed(r, r->dline.buf, r->dline.len)) {
+		} else if (!split_plain(r) && feed(r, r->dline.buf, r->dline.len)) {
 			goto stray;
 		}
 		if (r->nomem)

@@ -233,6 +233,33 @@ static void test_quoted_newlines_keep_line_numbers(void **state)
 	close_fixture(&f);
 }
 
+/*
+ * Lines without a quote are split without libcsv: empty fields at either
+ * end, spaces, a lone CR and a tab delimiter come out as libcsv has them,
+ * and lines with quotes in between still go to libcsv.
+ */
+static void test_plain_and_quoted_lines_alike(void **state)
+{
+	struct crm_csv_read_options o = { .delimiter = '\t' };
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, ",a,,b,\r\n\"\",\"a\",,\"b\",\"\"\n , x ,,y, \r,\"1\n2\",,,\n,,,,\n");
+	expect_record(&f, 1, 5, "", "a", "", "b", "");
+	expect_record(&f, 2, 5, "", "a", "", "b", "");
+	expect_record(&f, 3, 5, " ", " x ", "", "y", " ");
+	expect_record(&f, 4, 5, "", "1\n2", "", "", "");
+	expect_record(&f, 6, 5, "", "", "", "", "");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	open_opts(&f, "a\tb,c\n1\t\"2\t3\"\n\t\n", strlen("a\tb,c\n1\t\"2\t3\"\n\t\n"), &o);
+	expect_record(&f, 1, 2, "a", "b,c");
+	expect_record(&f, 2, 2, "1", "2\t3");
+	expect_record(&f, 3, 2, "", "");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
 static void test_spaces_and_literal_quotes(void **state)
 {
 	struct fixture f;
@@ -698,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_encoding_names),
 		cmocka_unit_test(test_line_endings),
 		cmocka_unit_test(test_quoted_newlines_keep_line_numbers),
+		cmocka_unit_test(test_plain_and_quoted_lines_alike),
 		cmocka_unit_test(test_spaces_and_literal_quotes),
 		cmocka_unit_test(test_ragged_rows_reported),
 		cmocka_unit_test(test_any_fields),
