@@ -179,6 +179,21 @@ static void collapse_spaces(char *s)
 	int32_t cp;
 	int n, pending = 0;
 
+	/*
+	 * Most values have no white space at all: a byte that could start
+	 * one is ASCII TAB..CR or space, or the lead byte of U+0080..U+00BF,
+	 * U+1000..U+1FFF, U+2000..U+2FFF or U+3000..U+3FFF, where all the
+	 * others are (a unit test checks). Without one, there is nothing to do.
+	 */
+	for (r = s; *r; r++) {
+		unsigned char c = (unsigned char)*r;
+
+		if ((c >= 0x09 && c <= 0x0D) || c == ' ' || c == 0xC2 || (c >= 0xE1 && c <= 0xE3))
+			break;
+	}
+	if (!*r)
+		return;
+	r = s;
 	while (*r) {
 		const unsigned char *u = (const unsigned char *)r;
 

@@ -1000,16 +1000,28 @@ static void test_nfkc_fast_agrees(void **state)
 	}
 }
 
-/* collapse_spaces() takes U+3001..U+D7FF as never white space. */
-static void test_no_space_above_3000(void **state)
+/*
+ * collapse_spaces() takes U+3001..U+D7FF as never white space, and looks
+ * for white space only where a character's UTF-8 starts with C2, E1, E2
+ * or E3.
+ */
+static void test_where_white_space_is(void **state)
 {
 	int32_t cp;
 
 	(void)state;
-	for (cp = 0x3001; cp < 0xD800; cp++) {
-		utf8proc_category_t c = utf8proc_category(cp);
+	for (cp = 0x80; cp <= 0x10FFFF; cp++) {
+		utf8proc_category_t c;
+		char u[8];
 
-		if (c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL || c == UTF8PROC_CATEGORY_ZP) {
+		if (cp >= 0xD800 && cp <= 0xDFFF)
+			continue;
+		c = utf8proc_category(cp);
+		if (c != UTF8PROC_CATEGORY_ZS && c != UTF8PROC_CATEGORY_ZL && c != UTF8PROC_CATEGORY_ZP)
+			continue;
+		put_utf8(cp, u);
+		if ((cp > 0x3000 && cp < 0xD800) || ((unsigned char)u[0] != 0xC2 &&
+		    ((unsigned char)u[0] < 0xE1 || (unsigned char)u[0] > 0xE3))) {
 			print_error("U+%04X is white space\n", (unsigned)cp);
 			fail();
 		}
@@ -1179,7 +1191,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nfkc_fast_agrees),
-		cmocka_unit_test(test_no_space_above_3000),
+		cmocka_unit_test(test_where_white_space_is),
 		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_parse_money),
