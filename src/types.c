@@ -1224,7 +1224,13 @@ char *crm_email_unwrap(char *s)
 /* Characters that no unquoted address may contain (RFC 5322 specials). */
 static int email_special(char ch)
 {
-	return ch && strchr("()<>[]\\,;:\"", ch) != NULL;
+	switch (ch) {
+	case '(': case ')': case '<': case '>': case '[': case ']':
+	case '\\': case ',': case ';': case ':': case '"':
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 static enum crm_status check_local(const struct ctx *c, const char *s, const char *at)
@@ -1235,7 +1241,12 @@ static enum crm_status check_local(const struct ctx *c, const char *s, const cha
 	if (at == s)
 		return bad(c, "is not an email address: nothing comes before the '@'");
 	for (; s < at; s += n) {
-		n = step(s, &cp);
+		if ((unsigned char)*s < 0x80) {
+			n = 1;
+			cp = (unsigned char)*s;
+		} else {
+			n = step(s, &cp);
+		}
 		if (cp >= 0x80)
 			return bad(c, "is not an email address: it has '%.*s' "
 				   "before the '@'; only ASCII is accepted there", n, s);
@@ -1251,16 +1262,20 @@ static enum crm_status check_domain(const struct ctx *c, const char *d)
 	const char *label = d, *p;
 	char q[QUOTE_MAX + 16];
 
-	quote(d, q, sizeof(q));
+	/* The domain is quoted for a message only: most addresses are good. */
 	if (!*d)
 		return bad(c, "is not an email address: nothing comes after the '@'");
-	if (!strchr(d, '.'))
+	if (!strchr(d, '.')) {
+		quote(d, q, sizeof(q));
 		return bad(c, "is not an email address: the domain '%s' has no dot", q);
+	}
 	for (p = d;; p++) {
 		if (*p == '.' || !*p) {
-			if (p == label)
+			if (p == label) {
+				quote(d, q, sizeof(q));
 				return bad(c, "is not an email address: "
 					   "the domain '%s' has an empty label", q);
+			}
 			if (!*p)
 				return CRM_OK;
 			label = p + 1;
