@@ -121,8 +121,29 @@ int crm_strbuf_add_json_string(struct crm_strbuf *sb, const char *s, size_t len)
 	w = sb->buf + sb->len;
 	*w++ = '"';
 	for (i = 0; i < len; i++) {
-		unsigned char c = p[i];
+		unsigned char c;
+		uint64_t x;
 
+		/*
+		 * Eight bytes at a time while none is below 0x20, '"' or '\\'
+		 * (the usual bit tricks; a false alarm only sends a word to
+		 * the byte loop).
+		 */
+		while (len - i >= 8) {
+			memcpy(&x, p + i, 8);
+			if (((x - UINT64_C(0x2020202020202020)) & ~x & UINT64_C(0x8080808080808080)) ||
+			    (((x ^ UINT64_C(0x2222222222222222)) - UINT64_C(0x0101010101010101)) &
+			     ~(x ^ UINT64_C(0x2222222222222222)) & UINT64_C(0x8080808080808080)) ||
+			    (((x ^ UINT64_C(0x5C5C5C5C5C5C5C5C)) - UINT64_C(0x0101010101010101)) &
+			     ~(x ^ UINT64_C(0x5C5C5C5C5C5C5C5C)) & UINT64_C(0x8080808080808080)))
+				break;
+			memcpy(w, &x, 8);
+			w += 8;
+			i += 8;
+		}
+		if (i == len)
+			break;
+		c = p[i];
 		if (c >= 0x20 && c != '"' && c != '\\') {
 			*w++ = (char)c;
 			continue;

@@ -64,6 +64,41 @@ static void test_json_string(void **state)
 	crm_strbuf_release(&sb);
 }
 
+/*
+ * Long values are copied eight bytes at a time: each character that needs
+ * an escape, at every offset in a long value of ASCII and UTF-8, is still
+ * escaped, and nothing else is.
+ */
+static void test_json_string_every_offset(void **state)
+{
+	static const struct { char c; const char *esc; } cases[] = {
+		{ '"', "\\\"" }, { '\\', "\\\\" }, { '\n', "\\n" }, { '\x1f', "\\u001f" },
+		{ '\x01', "\\u0001" }, { '!', "!" }, { '#', "#" }, { '[', "[" }, { ']', "]" },
+		{ '\x7f', "\x7f" },
+	};
+	const char base[] = "abcdefgh名簿ijklmnop\xc3\x97qrstuvwxyz0123456789";
+	size_t k, at;
+
+	(void)state;
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+		for (at = 0; at < sizeof(base) - 1; at++) {
+			struct crm_strbuf sb = CRM_STRBUF_INIT, want = CRM_STRBUF_INIT;
+			char in[sizeof(base)];
+
+			memcpy(in, base, sizeof(base));
+			in[at] = cases[k].c;
+			assert_int_equal(crm_strbuf_add_json_string(&sb, in, sizeof(base) - 1), 0);
+			assert_int_equal(crm_strbuf_addch(&want, '"'), 0);
+			assert_int_equal(crm_strbuf_add(&want, base, at), 0);
+			assert_int_equal(crm_strbuf_addstr(&want, cases[k].esc), 0);
+			assert_int_equal(crm_strbuf_addstr(&want, base + at + 1), 0);
+			assert_int_equal(crm_strbuf_addch(&want, '"'), 0);
+			assert_string_equal(sb.buf, want.buf);
+			crm_strbuf_release(&sb);
+			crm_strbuf_release(&want);
+		}
+}
+
 static void test_error_format(void **state)
 {
 	struct crm_error err;
@@ -98,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strbuf_basics),
 		cmocka_unit_test(test_json_string),
+		cmocka_unit_test(test_json_string_every_offset),
 		cmocka_unit_test(test_error_format),
 	};
 
