@@ -99,9 +99,10 @@ static int nfkc_stable3(const unsigned char *p)
  * utf8proc: that is most email addresses, phone numbers, dates, genders
  * and flags, in either width, and utf8proc_map is not cheap. Returns 0
  * when s has anything else (then utf8proc decides), else 1 with *out set
- * (NULL when out of memory).
+ * (NULL when out of memory): to buf when the result fits its size bytes,
+ * else to memory the caller frees.
  */
-static int nfkc_fast(const char *s, char **out)
+static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t n = 0, i = 0;
@@ -122,7 +123,7 @@ static int nfkc_fast(const char *s, char **out)
 		else
 			return 0;
 	}
-	*out = o = malloc(n + 1);
+	*out = o = n < size ? buf : malloc(n + 1);
 	if (!o)
 		return 1;
 	for (i = 0; p[i];) {
@@ -150,14 +151,17 @@ static int nfkc_fast(const char *s, char **out)
 	return 1;
 }
 
-/* NFKC into memory the caller frees; CRM_ERR_INVALID for bad UTF-8. */
-static enum crm_status nfkc(const char *s, char **out)
+/*
+ * NFKC into buf when it fits its size bytes (buf may be NULL, size 0),
+ * else into memory the caller frees; CRM_ERR_INVALID for bad UTF-8.
+ */
+static enum crm_status nfkc(const char *s, char *buf, size_t size, char **out)
 {
 	utf8proc_uint8_t *dst = NULL;
 	utf8proc_ssize_t n;
 
 	*out = NULL;
-	if (nfkc_fast(s, out))
+	if (nfkc_fast(s, buf, size, out))
 		return *out ? CRM_OK : CRM_ERR_NOMEM;
 	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
 			 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
@@ -223,9 +227,9 @@ static void collapse_spaces(char *s)
 	*w = '\0';
 }
 
-static enum crm_status fold_trim(const char *s, char **out)
+static enum crm_status fold_trim(const char *s, char *buf, size_t size, char **out)
 {
-	enum crm_status st = nfkc(s, out);
+	enum crm_status st = nfkc(s, buf, size, out);
 
 	if (st == CRM_OK)
 		collapse_spaces(*out);
@@ -241,7 +245,7 @@ char *crm_nfkc(const char *s)
 {
 	char *out;
 
-	if (!s || nfkc(s, &out) != CRM_OK)
+	if (!s || nfkc(s, NULL, 0, &out) != CRM_OK)
 		return NULL;
 	return out;
 }
@@ -250,7 +254,7 @@ char *crm_fold_trim(const char *s)
 {
 	char *out;
 
-	if (!s || fold_trim(s, &out) != CRM_OK)
+	if (!s || fold_trim(s, NULL, 0, &out) != CRM_OK)
 		return NULL;
 	return out;
 }
@@ -342,20 +346,34 @@ static enum crm_status bad(const struct ctx *c, const char *fmt, ...)
  * Folds s into *t for scanning. Returns CRM_OK (the caller frees *t),
  * CRM_EOF for NULL or blank, or an error that is already reported.
  */
-static enum crm_status prepare(const struct ctx *c, char **t)
+/* Room for the folded text of most values, so that it needs no malloc. */
+#define FOLD_BUF 256
+
+/* Frees the text that prepare() gave, unless it is in the caller's buf. */
+static void release(char *t, const char *buf)
+{
+	if (t != buf)
+		free(t);
+}
+
+/*
+ * Folds the value into *t: in buf (FOLD_BUF bytes) when it fits, else in
+ * memory; either way the caller gives it back with release(*t, buf).
+ */
+static enum crm_status prepare(const struct ctx *c, char **t, char *buf)
 {
 	enum crm_status st;
 
 	*t = NULL;
 	if (!c->orig)
 		return CRM_EOF;
-	st = fold_trim(c->orig, t);
+	st = fold_trim(c->orig, buf, FOLD_BUF, t);
 	if (st == CRM_ERR_NOMEM)
 		return crm_error_set(c->err, st, "out of memory");
 	if (st != CRM_OK)
 		return bad(c, "is not valid UTF-8");
 	if (!**t) {
-		free(*t);
+		release(*t, buf);
 		*t = NULL;
 		return CRM_EOF;
 	}
@@ -756,10 +774,10 @@ static enum crm_status parse_when(const struct ctx *c, struct ymd *d,
 {
 	enum crm_status st;
 	const char *p;
-	char *s;
+	char *s, buf[FOLD_BUF];
 	int era;
 
-	if ((st = prepare(c, &s)))
+	if ((st = prepare(c, &s, buf)))
 		return st;
 	p = s;
 	st = scan_date(c, &p, d, &era);
@@ -768,7 +786,7 @@ static enum crm_status parse_when(const struct ctx *c, struct ymd *d,
 				     t, has_time);
 	if (!st)
 		st = check_date(c, d, era);
-	free(s);
+	release(s, buf);
 	return st;
 }
 
@@ -1024,12 +1042,12 @@ static enum crm_status parse_folded_int64(const char *s, struct crm_error *err, 
 	const struct ctx c = { s, err };
 	enum crm_status st;
 	int64_t v = 0;
-	char *t;
+	char *t, buf[FOLD_BUF];
 
-	if ((st = prepare(&c, &t)))
+	if ((st = prepare(&c, &t, buf)))
 		return st;
 	st = parse(&c, t, &v);
-	free(t);
+	release(t, buf);
 	if (!st)
 		*out = v;
 	return st;
@@ -1141,13 +1159,13 @@ static enum crm_status prepare_word(const struct ctx *c, const struct word *word
 				    size_t n, int *value)
 {
 	enum crm_status st;
-	char *t;
+	char *t, buf[FOLD_BUF];
 
-	if ((st = prepare(c, &t)))
+	if ((st = prepare(c, &t, buf)))
 		return st;
 	lower_ascii(t);
 	*value = lookup(t, words, n);
-	free(t);
+	release(t, buf);
 	return CRM_OK;
 }
 
@@ -1320,12 +1338,12 @@ static enum crm_status check_folded(const char *s, struct crm_error *err,
 {
 	const struct ctx c = { s, err };
 	enum crm_status st;
-	char *t;
+	char *t, buf[FOLD_BUF];
 
-	if ((st = prepare(&c, &t)))
+	if ((st = prepare(&c, &t, buf)))
 		return st;
 	st = check(&c, t);
-	free(t);
+	release(t, buf);
 	return st;
 }
 
@@ -1515,11 +1533,11 @@ enum crm_status crm_check_postal(const char *s, int japanese,
 {
 	const struct ctx c = { s, err };
 	enum crm_status st;
-	char *t;
+	char *t, buf[FOLD_BUF];
 
-	if ((st = prepare(&c, &t)))
+	if ((st = prepare(&c, &t, buf)))
 		return st;
 	st = japanese ? postal_jp(&c, t) : postal_other(&c, t);
-	free(t);
+	release(t, buf);
 	return st;
 }
