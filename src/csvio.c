@@ -351,11 +351,16 @@ static int next_line(struct crm_csv_reader *r, int *toolong)
 	}
 	for (;;) {
 		const char *p = r->ibuf + r->ipos;
-		size_t left = r->ilen - r->ipos, n = 0;
+		size_t left = r->ilen - r->ipos, n;
+		const char *lf, *cr;
 		int done = 0;
 
-		while (n < left && p[n] != '\n' && p[n] != '\r')
-			n++;
+		/* The first CR or LF, found by memchr rather than a loop a byte. */
+		lf = memchr(p, '\n', left);
+		n = lf ? (size_t)(lf - p) : left;
+		cr = memchr(p, '\r', n);
+		if (cr)
+			n = (size_t)(cr - p);
 		if (n < left) {
 			if (p[n] == '\n') {
 				n++;
