@@ -169,16 +169,21 @@ static void on_field(void *data, size_t len, void *ctx)
 	r->field_line = r->line_no;
 	if (r->nf >= limit)
 		return;
-	if (grow_array((void **)&r->foffs, &r->af, r->nf + 1, sizeof(size_t)) ||
-	    grow_array((void **)&r->flens, &r->aflens, r->nf + 1, sizeof(size_t)) ||
+	/* Called for every field of every record: grow only when short. */
+	if ((r->nf >= r->af && grow_array((void **)&r->foffs, &r->af, r->nf + 1, sizeof(size_t))) ||
+	    (r->nf >= r->aflens &&
+	     grow_array((void **)&r->flens, &r->aflens, r->nf + 1, sizeof(size_t))) ||
 	    crm_strbuf_grow(&r->fbuf, len + 1)) {
 		r->nomem = 1;
 		return;
 	}
 	r->foffs[r->nf] = r->fbuf.len;
 	r->flens[r->nf] = len;
-	crm_strbuf_add(&r->fbuf, data ? data : "", data ? len : 0);
-	crm_strbuf_addch(&r->fbuf, '\0');
+	if (data && len)
+		memcpy(r->fbuf.buf + r->fbuf.len, data, len);
+	r->fbuf.len += len + 1;
+	r->fbuf.buf[r->fbuf.len - 1] = '\0';
+	r->fbuf.buf[r->fbuf.len] = '\0'; /* a strbuf stays terminated */
 	r->nf++;
 }
 
