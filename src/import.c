@@ -674,10 +674,15 @@ static enum crm_status convert(struct importer *im, const struct column *col, st
 	char buf[24];
 	const char *tmp;
 
-	crm_strbuf_reset(&im->tmp);
-	if (crm_strbuf_add(&im->tmp, s, len))
-		return nomem(err);
-	tmp = im->tmp.buf;
+	/* The checks take a C string: most values already end where they end. */
+	if (s[len] == '\0') {
+		tmp = s;
+	} else {
+		crm_strbuf_reset(&im->tmp);
+		if (crm_strbuf_add(&im->tmp, s, len))
+			return nomem(err);
+		tmp = im->tmp.buf;
+	}
 	crm_error_clear(&e);
 	switch (col->field->type) {
 	case CRM_T_TEXT:
