@@ -384,7 +384,7 @@ static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlit
 	struct crm_strbuf sql = CRM_STRBUF_INIT;
 	enum crm_status s;
 	size_t i;
-	int col, n = 0, oom = crm_strbuf_addstr(&sql, "UPDATE customers SET ");
+	int col, n = 0, oom;
 
 	*owned = 0;
 	for (i = 0; i < c->nset; i++)
@@ -392,6 +392,7 @@ static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlit
 			*st = c->set[i].st;
 			return CRM_OK;
 		}
+	oom = crm_strbuf_addstr(&sql, "UPDATE customers SET ");
 	/* The names come from the table above, never from input. */
 	for (col = 0; col < C_NCOLS; col++)
 		if (mask & (1ul << col))
