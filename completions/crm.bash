@@ -47,7 +47,7 @@ _crm_command()
 		--encoding)
 			_crm_words 'auto utf-8 cp932' "$cur"
 			;;
-		--rejects)
+		--rejects | --fields)
 			_crm_files "$cur"
 			;;
 		--map | --key | --source | --customer-source)
@@ -57,7 +57,7 @@ _crm_command()
 			if [[ $cur == -* ]]; then
 				_crm_words '--kind --source --customer-source --key --map
 					--encoding --rejects --strict --lenient --dry-run
-					-h --help' "$cur"
+					--fields -h --help' "$cur"
 			elif [[ $cur != = && $prev != = ]]; then
 				_crm_files "$cur"
 			fi

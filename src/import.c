@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "import.h"
+#include "fielddefs.h"
 #include "strbuf.h"
 #include "types.h"
 #include "banned.h"
@@ -463,7 +464,12 @@ static enum crm_status map_columns(struct importer *im, const struct crm_csv_rec
 			col->field = crm_field_find(im->kind, im->kind == CRM_KIND_ORDERS
 							      ? "order_key" : "source_key");
 		} else {
-			col->field = crm_field_for_header(im->kind, hdr->fields[c]);
+			/* The field definitions' aliases first: the company knows its headers. */
+			const struct crm_fielddef *d =
+				crm_fielddefs_for_header(o->defs, im->kind, hdr->fields[c]);
+
+			col->field = d && d->field ? d->field
+						   : crm_field_for_header(im->kind, hdr->fields[c]);
 		}
 	}
 	/* One column per field, except fields that join several. */

@@ -19,6 +19,7 @@
 #include "db.h"
 #include "error.h"
 #include "fields.h"
+#include "fielddefs.h"
 
 struct crm_import_map {
 	const char *column;   /* a header of the file */
@@ -36,6 +37,7 @@ struct crm_import_options {
 	enum crm_encoding encoding;
 	int lenient;                  /* store rows with bad fields, fields emptied */
 	size_t max_field;             /* 0: the reader's default */
+	const struct crm_fielddefs *defs; /* crm-fields(5): more header aliases; or NULL */
 };
 
 struct crm_import_stats {

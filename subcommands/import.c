@@ -14,6 +14,7 @@
 
 #include "subcommands.h"
 #include "fields.h"
+#include "fielddefs.h"
 #include "import.h"
 #include "progress.h"
 #include "banned.h"
@@ -21,7 +22,8 @@
 const char crm_import_usage[] =
 	"usage: crm import [--kind <kind>] [--source <name>] [--customer-source <name>]\n"
 	"                  [--key <column>] [--map <column>=<field>]... [--encoding <enc>]\n"
-	"                  [--rejects <file>] [--strict | --lenient] [--dry-run] <file>...\n"
+	"                  [--rejects <file>] [--strict | --lenient] [--dry-run]\n"
+	"                  [--fields <file>] <file>...\n"
 	"\n"
 	"  --kind <kind>            customers, orders or interactions (default: guessed)\n"
 	"  --source <name>          the system the file comes from (default: file name)\n"
@@ -32,13 +34,17 @@ const char crm_import_usage[] =
 	"  --rejects <file>         where rejected rows go (default: FILE.rejects.csv)\n"
 	"  --strict                 any rejected row aborts its file, storing nothing\n"
 	"  --lenient                store rows with bad fields, leaving those fields empty\n"
-	"  --dry-run                do everything, report, then roll back\n";
+	"  --dry-run                do everything, report, then roll back\n"
+	"  --fields <file>          field definitions, crm-fields(5): more header aliases\n"
+	"                           (default: $CRM_FIELDS)\n";
 
 struct import_cli {
 	struct crm_ctx *ctx;
 	struct crm_import_options opt;
 	struct crm_import_map *maps;
 	const char *rejects_opt;
+	const char *fields_path;       /* --fields, else $CRM_FIELDS */
+	struct crm_fielddefs *defs;
 	int strict, dry_run;
 
 	/* The file being imported. */
@@ -395,6 +401,7 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		{ "strict", no_argument, NULL, 'S' },
 		{ "lenient", no_argument, NULL, 'L' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "fields", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -450,6 +457,7 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		case 'S': cli->strict = 1; break;
 		case 'L': cli->opt.lenient = 1; break;
 		case 'n': cli->dry_run = 1; break;
+		case 'F': cli->fields_path = optarg; break;
 		case 'h':
 			fputs(crm_import_usage, stdout);
 			return -1;
@@ -551,6 +559,16 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 			free(cli.maps);
 			return crm_report("import", &err);
 		}
+	/* So does a bad field definitions file, naming its line. */
+	if (!cli.fields_path)
+		cli.fields_path = getenv("CRM_FIELDS");
+	if (cli.fields_path && *cli.fields_path &&
+	    crm_fielddefs_load(cli.fields_path, &cli.defs, &err)) {
+		free(cli.maps);
+		crm_report("import", &err);
+		return CRM_EXIT_FAILED;
+	}
+	cli.opt.defs = cli.defs;
 	s = crm_open_db(ctx, &err);
 	if (!s)
 		s = crm_db_set_cache_mb(ctx->db, 64, &err);
@@ -632,6 +650,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		}
 	}
 	crm_audit_free(run);
+	crm_fielddefs_free(cli.defs);
 	free(cli.maps);
 	free(cli.source_copy);
 	for (i = 0; i < (int)cli.nopened; i++)

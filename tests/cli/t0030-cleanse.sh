@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 28
+plan 32
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -115,6 +115,17 @@ check '--field limits the fields' 0 'inline:100-0001|ﾔﾏﾀﾞ ﾀﾛｳ' ign
 		sqlite3 crm.db "SELECT postal_code, name_kana FROM customers WHERE id = 1"'
 check '--since RUN takes only the customers changed after it' 0 empty \
 	'match:^crm cleanse: 0 customers scanned' "$CRM" cleanse --since 3
+
+# Import reads the same definitions: their aliases map a company's headers.
+printf '%s\n' '会員番号,氏名,メアド' 'M1,森 一,mori@example.jp' > own.csv
+check 'import --fields maps a header by its alias (メアド -> email)' 0 empty 'match:メアド=email' \
+	"$CRM" import --source own --fields fields.txt own.csv
+check '... and stores it there' 0 'inline:mori@example.jp' empty \
+	q "SELECT email FROM customers WHERE name = '森 一'"
+check 'import with a bad definitions file fails before the database, exit 1' 1 empty \
+	"inline:crm import: bad-fields.txt:2: required = 'maybe': use yes or no" \
+	env CRM_FIELDS=bad-fields.txt "$CRM" --db other.db import own.csv
+assert '... (other.db was not created)' test ! -e other.db
 
 check 'an unknown rule: exit 2' 2 empty 'match:--rule .tidy. is not a rule' "$CRM" cleanse --rule tidy
 check 'an unknown field: exit 2' 2 empty "match:--field 'colour' is not a customer field" \
