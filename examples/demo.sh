@@ -39,6 +39,10 @@ echo "Every run is in the log, every change with its old and new value:"
 step "$crm" log --format table --no-pager
 step "$crm" log customer shop:C0001 --format table --no-pager
 echo
+echo "Cleanse: one notation per field, shown first, then done as one run:"
+step "$crm" cleanse --dry-run --format table
+step "$crm" cleanse
+echo
 echo "Undo the last import of orders, then check the log's hash chain:"
 step "$crm" log revert 4
 step "$crm" log verify
