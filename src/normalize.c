@@ -219,6 +219,15 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
  * Cleans orig into *out (the caller frees it). Returns CRM_OK, CRM_EOF for
  * NULL or blank, or an error already reported in err.
  */
+/* Only bytes 0x20..0x7e: text NFKC, the ignorables and the controls leave alone. */
+static int printable_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
+			return 0;
+	return 1;
+}
+
 static enum crm_status clean_text(const char *orig, char **out, struct crm_error *err)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
@@ -229,14 +238,21 @@ static enum crm_status clean_text(const char *orig, char **out, struct crm_error
 	*out = NULL;
 	if (!orig)
 		return CRM_EOF;
-	/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
-	n = utf8proc_map((const utf8proc_uint8_t *)orig, 0, &folded,
-			 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-			 UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
-	if (n == UTF8PROC_ERROR_NOMEM)
-		return nomem(err);
-	if (n < 0)
-		return violation(err, orig, "is not valid UTF-8");
+	if (printable_ascii(orig)) {
+		/* NFKC leaves printable ASCII as it is: no need to map it. */
+		folded = (utf8proc_uint8_t *)strdup(orig);
+		if (!folded)
+			return nomem(err);
+	} else {
+		/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
+		n = utf8proc_map((const utf8proc_uint8_t *)orig, 0, &folded,
+				 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+				 UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+		if (n == UTF8PROC_ERROR_NOMEM)
+			return nomem(err);
+		if (n < 0)
+			return violation(err, orig, "is not valid UTF-8");
+	}
 	crm_collapse_spaces((char *)folded);
 	if (!*folded) {
 		free(folded);
