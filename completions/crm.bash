@@ -78,8 +78,8 @@ _crm_command()
 		--field | --since)
 			;;
 		*)
-			_crm_words '--field --rule --check --dry-run --since --fields --format
-				-h --help' "$cur"
+			_crm_words '--field --rule --check --dry-run --since --fields --save
+				--format -h --help' "$cur"
 			;;
 		esac
 		;;

@@ -105,5 +105,6 @@ complete -c crm -n '__crm_using_command cleanse' -l check -d 'Change nothing; li
 complete -c crm -n '__crm_using_command cleanse' -l dry-run -d 'List the changes it would make, then roll back'
 complete -c crm -n '__crm_using_command cleanse' -l since -x -d 'Only customers changed after that run'
 complete -c crm -n '__crm_using_command cleanse' -l fields -r -F -d 'Field definitions, crm-fields(5)'
+complete -c crm -n '__crm_using_command cleanse' -l save -d 'Store the --fields file in the database'
 complete -c crm -n '__crm_using_command cleanse' -l format -x -a 'csv tsv json table' -d 'The output format'
 complete -c crm -n '__crm_using_command cleanse' -s h -l help -d 'Print the usage and exit'

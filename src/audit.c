@@ -14,6 +14,7 @@
 /* Tables with an `id` key whose rows the log can capture and restore whole. */
 static const char *const known_tables[] = {
 	"customers", "source_records", "orders", "interactions", "segments", "exports",
+	"field_definitions",
 };
 #define NTABLES (sizeof(known_tables) / sizeof(known_tables[0]))
 

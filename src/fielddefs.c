@@ -261,6 +261,20 @@ static enum crm_status check_defs(struct parser *p)
 	return CRM_OK;
 }
 
+/* No text: no definitions (fmemopen refuses a zero-length buffer). */
+static enum crm_status read_empty(const char *name, struct crm_fielddefs **out,
+						struct crm_error *err)
+{
+	struct crm_fielddefs *d = calloc(1, sizeof(*d));
+
+	if (!d || !(d->path = strdup(name))) {
+		free(d);
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	}
+	*out = d;
+	return CRM_OK;
+}
+
 enum crm_status crm_fielddefs_read(FILE *fp, const char *path, struct crm_fielddefs **out,
 				   struct crm_error *err)
 {
@@ -396,4 +410,134 @@ int crm_fielddef_rule(const struct crm_fielddef *def, int rule, int dflt)
 	if (def->rules_on & (1u << rule))
 		return 1;
 	return dflt;
+}
+
+enum crm_status crm_fielddefs_parse(const char *name, const char *text, size_t len,
+				    struct crm_fielddefs **out, struct crm_error *err)
+{
+	FILE *fp;
+	enum crm_status s;
+
+	*out = NULL;
+	if (!len)
+		return read_empty(name, out, err);
+	fp = fmemopen((void *)text, len, "r");
+	if (!fp)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	s = crm_fielddefs_read(fp, name, out, err);
+	fclose(fp);
+	return s;
+}
+
+enum crm_status crm_fielddefs_stored(struct crm_db *db, struct crm_fielddefs **out,
+				     struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s;
+	int rc;
+
+	*out = NULL;
+	if (!db)
+		return CRM_OK;
+	s = crm_db_prepare(db, "SELECT text FROM field_definitions WHERE id = 1", &st, err);
+	if (s)
+		return s;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s = crm_fielddefs_parse("(field definitions stored in the database)",
+					(const char *)sqlite3_column_text(st, 0),
+					(size_t)sqlite3_column_bytes(st, 0), out, err);
+	else if (rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot read the stored field definitions");
+	sqlite3_finalize(st);
+	return s;
+}
+
+/* The file whole, at most CRM_FIELDDEFS_MAX bytes. */
+static enum crm_status slurp(const char *path, struct crm_strbuf *sb, struct crm_error *err)
+{
+	FILE *fp = fopen(path, "r");
+	char buf[8192];
+	size_t n;
+
+	if (!fp)
+		return crm_error_at(err, errno == ENOENT ? CRM_ERR_NOTFOUND : CRM_ERR_IO, path, 0, 0,
+				    "cannot open the field definitions: %s", strerror(errno));
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if (sb->len + n > CRM_FIELDDEFS_MAX) {
+			fclose(fp);
+			return crm_error_at(err, CRM_ERR_TOOBIG, path, 0, 0,
+					    "field definitions over %d bytes", CRM_FIELDDEFS_MAX);
+		}
+		if (crm_strbuf_add(sb, buf, n)) {
+			fclose(fp);
+			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		}
+	}
+	if (ferror(fp)) {
+		fclose(fp);
+		return crm_error_at(err, CRM_ERR_IO, path, 0, 0, "cannot read: %s", strerror(errno));
+	}
+	fclose(fp);
+	return CRM_OK;
+}
+
+enum crm_status crm_fielddefs_save(struct crm_db *db, struct crm_audit *run, const char *path,
+				   struct crm_error *err)
+{
+	struct crm_strbuf text = CRM_STRBUF_INIT;
+	struct crm_fielddefs *d = NULL;
+	sqlite3_stmt *get = NULL, *put = NULL;
+	enum crm_status s = slurp(path, &text, err);
+	int rc, had = 0;
+
+	if (!s)
+		s = crm_fielddefs_parse(path, text.buf ? text.buf : "", text.len, &d, err);
+	crm_fielddefs_free(d);
+	if (!s)
+		s = crm_db_prepare(db, "SELECT text, source, saved_at, run_id FROM field_definitions"
+				   " WHERE id = 1", &get, err);
+	if (!s)
+		s = crm_db_prepare(db, "INSERT INTO field_definitions(id, text, source, saved_at, run_id)"
+				   " VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
+				   " text = excluded.text, source = excluded.source,"
+				   " saved_at = excluded.saved_at, run_id = excluded.run_id", &put, err);
+	if (s)
+		goto out;
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW) {
+		static const char *const cols[] = { "text", "source", "saved_at", "run_id" };
+		struct crm_value o, n[4];
+		int i;
+
+		had = 1;
+		n[0] = crm_value_text(text.buf ? text.buf : "");
+		n[0].len = text.len;
+		n[1] = crm_value_text(path);
+		n[2] = crm_value_text(crm_audit_started_at(run));
+		n[3] = crm_value_int(crm_audit_run_id(run));
+		for (i = 0; !s && i < 4; i++) {
+			o = crm_value_column(get, i);
+			if (!crm_value_equal(&o, &n[i]))
+				s = crm_audit_update(run, "field_definitions", 1, cols[i], &o, &n[i], err);
+		}
+	} else if (rc != SQLITE_DONE) {
+		s = crm_db_fail(db, rc, err, "cannot read the stored field definitions");
+	}
+	if (s)
+		goto out;
+	sqlite3_bind_text(put, 1, text.buf ? text.buf : "", (int)text.len, SQLITE_STATIC);
+	sqlite3_bind_text(put, 2, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(put, 3, crm_audit_started_at(run), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(put, 4, crm_audit_run_id(run));
+	rc = sqlite3_step(put);
+	if (rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot store the field definitions");
+	else if (!had)
+		s = crm_audit_insert(run, "field_definitions", 1, err);
+out:
+	sqlite3_finalize(get);
+	sqlite3_finalize(put);
+	crm_strbuf_release(&text);
+	return s;
 }

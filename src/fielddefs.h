@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "audit.h"
+#include "db.h"
 #include "error.h"
 #include "fields.h"
 
@@ -61,7 +63,29 @@ enum crm_status crm_fielddefs_read(FILE *fp, const char *path, struct crm_fieldd
 enum crm_status crm_fielddefs_load(const char *path, struct crm_fielddefs **out,
 				   struct crm_error *err);
 
+/* The same from text of len bytes; name stands for the file in errors. */
+enum crm_status crm_fielddefs_parse(const char *name, const char *text, size_t len,
+				    struct crm_fielddefs **out, struct crm_error *err);
+
 void crm_fielddefs_free(struct crm_fielddefs *d);
+
+/* The largest definitions file crm reads whole (to store it). */
+#define CRM_FIELDDEFS_MAX (1024 * 1024)
+
+/*
+ * The definitions stored in the database by crm_fielddefs_save(), or
+ * *out NULL when there are none (or db is NULL).
+ */
+enum crm_status crm_fielddefs_stored(struct crm_db *db, struct crm_fielddefs **out,
+				     struct crm_error *err);
+
+/*
+ * Reads the file at path whole, checks it parses, and stores its text as
+ * the database's definitions, replacing any, logged through run; inside
+ * the run's write transaction.
+ */
+enum crm_status crm_fielddefs_save(struct crm_db *db, struct crm_audit *run, const char *path,
+				   struct crm_error *err);
 
 /* The definition of kind's field name, or NULL. defs may be NULL. */
 const struct crm_fielddef *crm_fielddefs_find(const struct crm_fielddefs *defs,

@@ -19,6 +19,7 @@
 const char crm_cleanse_usage[] =
 	"usage: crm cleanse [--field <field>]... [--rule <rule>]... [--check] [--dry-run]\n"
 	"                   [--since <run>] [--fields <file>] [--format <fmt>]\n"
+	"       crm cleanse --fields <file> --save\n"
 	"\n"
 	"  --field <field>   only this customer field (again for more)\n"
 	"  --rule <rule>     only this rule: text, name, kana, company, phone, email,\n"
@@ -26,7 +27,9 @@ const char crm_cleanse_usage[] =
 	"  --check           change nothing; list what breaks the field definitions\n"
 	"  --dry-run         list the changes it would make, then roll back\n"
 	"  --since <run>     only customers changed after that run\n"
-	"  --fields <file>   field definitions, crm-fields(5) (default: $CRM_FIELDS)\n"
+	"  --fields <file>   field definitions, crm-fields(5) (default: $CRM_FIELDS,\n"
+	"                    else those stored in the database)\n"
+	"  --save            store the --fields file in the database, for every user\n"
 	"  --format <fmt>    csv, tsv, json or table (default: table on a terminal,\n"
 	"                    else csv)\n";
 
@@ -41,7 +44,7 @@ struct cli {
 	const char *fields_arg[MAX_FIELDS];
 	const char *defs_path;
 	enum crm_format format;
-	int format_set, dry_run;
+	int format_set, dry_run, save;
 	struct crm_out *out;
 	struct crm_progress bar;
 	/* violations per field, for the summary */
@@ -129,15 +132,49 @@ static void summary(struct cli *cli, const struct crm_cleanse_stats *st, int64_t
 			(long long)run, (long long)run);
 }
 
+/* --fields, else $CRM_FIELDS, else the definitions stored in the database. */
 static enum crm_status load_defs(struct cli *cli, struct crm_fielddefs **defs,
 				 struct crm_error *err)
 {
 	const char *path = cli->defs_path ? cli->defs_path : getenv("CRM_FIELDS");
+	enum crm_status s;
 
 	*defs = NULL;
-	if (!path || !*path)
-		return CRM_OK;
-	return crm_fielddefs_load(path, defs, err);
+	if (path && *path)
+		return crm_fielddefs_load(path, defs, err);
+	s = crm_open_db(cli->ctx, err);
+	return s ? s : crm_fielddefs_stored(cli->ctx->db, defs, err);
+}
+
+static int save_defs(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_audit *run = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int64_t id = 0;
+
+	crm_error_clear(&err);
+	s = crm_open_db(ctx, &err);
+	if (!s)
+		s = crm_db_begin(ctx->db, &err);
+	if (!s && !(s = crm_audit_start(ctx->db, CMD, ctx->argc, ctx->argv, &run, &err)))
+		s = crm_fielddefs_save(ctx->db, run, cli->defs_path, &err);
+	if (!s)
+		s = crm_audit_finish(run, "ok", "{\"saved\":1}", &err);
+	if (!s) {
+		id = crm_audit_run_id(run);
+		s = crm_db_commit(ctx->db, &err);
+	}
+	if (s && ctx->db)
+		crm_db_rollback(ctx->db);
+	crm_audit_free(run);
+	if (s)
+		return crm_report(CMD, &err);
+	crm_note(ctx, CMD, "field definitions from %s stored in the database (run %lld): import "
+		 "and cleanse use them unless --fields or CRM_FIELDS names others",
+		 cli->defs_path, (long long)id);
+	return CRM_EXIT_OK;
 }
 
 static enum crm_status counts_json(const struct crm_cleanse_stats *st, char *buf, size_t n)
@@ -170,6 +207,7 @@ static int run_cleanse(struct cli *cli)
 	enum crm_status s;
 	char counts[512];
 	int64_t run_id = 0;
+	size_t i;
 	int rc;
 
 	crm_error_clear(&err);
@@ -177,6 +215,13 @@ static int run_cleanse(struct cli *cli)
 	if (s)
 		return crm_report(CMD, &err);
 	cli->opt.defs = defs;
+	for (i = 0; i < cli->opt.nfields; i++)
+		if (!crm_field_find(CRM_KIND_CUSTOMERS, cli->fields_arg[i]) &&
+		    !crm_fielddefs_find(defs, CRM_KIND_CUSTOMERS, cli->fields_arg[i])) {
+			crm_fielddefs_free(defs);
+			return usage_error("--field '%s' is not a customer field (see crm-import(1)) "
+					   "nor one the field definitions define", cli->fields_arg[i]);
+		}
 	s = crm_open_db(ctx, &err);
 	if (!s && (cli->dry_run || cli->opt.check))
 		s = crm_out_open(&cli->out, stdout, cli->format,
@@ -230,6 +275,7 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 		{ "since", required_argument, NULL, 's' },
 		{ "fields", required_argument, NULL, 'F' },
 		{ "format", required_argument, NULL, 'o' },
+		{ "save", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -259,6 +305,7 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 				return usage_error("--since '%s' is not a run number", optarg);
 			break;
 		case 'F': cli.defs_path = optarg; break;
+		case 'S': cli.save = 1; break;
 		case 'o':
 			if (crm_format_parse(optarg, &cli.format))
 				return usage_error("--format '%s': use csv, tsv, json or table", optarg);
@@ -274,13 +321,16 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 	}
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (cli.save) {
+		if (!cli.defs_path)
+			return usage_error("--save stores the file given with --fields: name it%s", "");
+		if (cli.opt.check || cli.dry_run || cli.opt.nfields || cli.opt.rules || cli.opt.since)
+			return usage_error("--save only stores the definitions: drop the other "
+					   "options%s", "");
+		return save_defs(&cli);
+	}
 	if (cli.opt.check && cli.dry_run)
 		return usage_error("--check changes nothing already: drop --dry-run%s", "");
-	for (i = 0; i < cli.opt.nfields; i++)
-		if (!crm_field_find(CRM_KIND_CUSTOMERS, cli.fields_arg[i]) && !getenv("CRM_FIELDS") &&
-		    !cli.defs_path)
-			return usage_error("--field '%s' is not a customer field (see crm-import(1))",
-					   cli.fields_arg[i]);
 	if (!cli.format_set)
 		cli.format = isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
 	r = run_cleanse(&cli);

@@ -36,7 +36,8 @@ const char crm_import_usage[] =
 	"  --lenient                store rows with bad fields, leaving those fields empty\n"
 	"  --dry-run                do everything, report, then roll back\n"
 	"  --fields <file>          field definitions, crm-fields(5): more header aliases\n"
-	"                           (default: $CRM_FIELDS)\n";
+	"                           (default: $CRM_FIELDS, else those stored in the\n"
+	"                           database)\n";
 
 struct import_cli {
 	struct crm_ctx *ctx;
@@ -568,8 +569,11 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		crm_report("import", &err);
 		return CRM_EXIT_FAILED;
 	}
-	cli.opt.defs = cli.defs;
 	s = crm_open_db(ctx, &err);
+	/* Else the definitions stored by crm cleanse --save. */
+	if (!s && !cli.defs)
+		s = crm_fielddefs_stored(ctx->db, &cli.defs, &err);
+	cli.opt.defs = cli.defs;
 	if (!s)
 		s = crm_db_set_cache_mb(ctx->db, 64, &err);
 	/* A new database is loaded without the WAL's second copy (see db.h). */

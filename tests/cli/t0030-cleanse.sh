@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 32
+plan 40
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -126,6 +126,25 @@ check 'import with a bad definitions file fails before the database, exit 1' 1 e
 	"inline:crm import: bad-fields.txt:2: required = 'maybe': use yes or no" \
 	env CRM_FIELDS=bad-fields.txt "$CRM" --db other.db import own.csv
 assert '... (other.db was not created)' test ! -e other.db
+
+# Stored definitions: --save, then import and cleanse use them by default.
+check '--save without --fields: exit 2' 2 empty 'match:--save stores the file given with --fields' \
+	"$CRM" cleanse --save
+check '--save of a bad file: exit 1, nothing stored' 1 empty 'match:bad-fields.txt:2:' \
+	"$CRM" cleanse --fields bad-fields.txt --save
+check '--fields FILE --save stores the definitions, as a run' 0 empty \
+	'match:field definitions from fields.txt stored in the database \(run [0-9]+\)' \
+	"$CRM" cleanse --fields fields.txt --save
+check '... the file as it was, byte for byte' 0 'inline:1|fields.txt' empty \
+	q "SELECT text = CAST(readfile('fields.txt') AS TEXT), source FROM field_definitions"
+check '... which --check now uses without --fields' 3 'match:^5,rank,プラチナ,' ignore \
+	"$CRM" cleanse --check
+printf '%s\n' '会員番号,氏名,連絡先' 'M2,森 二,mori2@example.jp' > own2.csv
+check '... and so does import (連絡先 -> email)' 0 empty 'match:連絡先=email' \
+	"$CRM" import --source own own2.csv
+save=$(q "SELECT run_id FROM field_definitions")
+check 'crm log revert of the --save run removes them' 0 empty ignore "$CRM" log revert "$save"
+check '... (none stored)' 0 'inline:0' empty q 'SELECT count(*) FROM field_definitions'
 
 check 'an unknown rule: exit 2' 2 empty 'match:--rule .tidy. is not a rule' "$CRM" cleanse --rule tidy
 check 'an unknown field: exit 2' 2 empty "match:--field 'colour' is not a customer field" \
