@@ -103,7 +103,7 @@ complete -c crm -n '__crm_using_command cleanse' -l field -x -d 'Only this custo
 complete -c crm -n '__crm_using_command cleanse' -l rule -x -a 'text name kana company phone email email-typo postal address' -d 'Only this rule'
 complete -c crm -n '__crm_using_command cleanse' -l check -d 'Change nothing; list what breaks the field definitions'
 complete -c crm -n '__crm_using_command cleanse' -l dry-run -d 'List the changes it would make, then roll back'
-complete -c crm -n '__crm_using_command cleanse' -l since -x -d 'Only customers changed after that run'
+complete -c crm -n '__crm_using_command cleanse' -l since -x -d 'Only customers that run or a later one changed'
 complete -c crm -n '__crm_using_command cleanse' -l fields -r -F -d 'Field definitions, crm-fields(5)'
 complete -c crm -n '__crm_using_command cleanse' -l save -d 'Store the --fields file in the database'
 complete -c crm -n '__crm_using_command cleanse' -l format -x -a 'csv tsv json table' -d 'The output format'

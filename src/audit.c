@@ -482,6 +482,11 @@ enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 	return CRM_OK;
 }
 
+enum crm_status crm_audit_flush(struct crm_audit *a, struct crm_error *err)
+{
+	return flush_inserts(a, err);
+}
+
 enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, const char *field,
 				 const struct crm_value *old_value,

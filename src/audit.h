@@ -61,6 +61,9 @@ const char *crm_audit_started_at(const struct crm_audit *a);
 enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, struct crm_error *err);
 
+/* Writes the batched insert ranges now, so that a query of the log sees them. */
+enum crm_status crm_audit_flush(struct crm_audit *a, struct crm_error *err);
+
 /* Records that field of row_id in tbl went from old to new. */
 enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, const char *field,

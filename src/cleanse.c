@@ -146,8 +146,8 @@ static enum crm_status normalize(struct cleanser *c, struct row *r, enum col col
 	if (!r->val[col])
 		return CRM_OK;
 	s = fn(r->val[col], &c->norm, &e);
-	if (s == CRM_EOF)
-		return change(c, r, col, NULL, rule, err);
+	if (s == CRM_EOF)   /* blank: no value, if the rule may change it */
+		return rule_on(c, col, rule) ? change(c, r, col, NULL, rule, err) : CRM_OK;
 	if (s == CRM_ERR_INVALID)
 		return violation(c, r, columns[col].name, r->val[col], e.message, err);
 	if (s)
@@ -201,11 +201,15 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 				 columns[cols[i]].name, r->val[cols[i]]);
 			return violation(c, r, "address", r->val[C_ADDRESS], why, err);
 		}
+	/* A part whose own field is left out (--field) stays in the address. */
+	for (i = 0; i < 2; i++)
+		if (parts[i] && !r->val[cols[i]] && !field_on(c, columns[cols[i]].name))
+			return CRM_OK;
 	rest = strdup(c->norm.value);
 	if (!rest)
 		return nomem(err);
 	for (i = 0; !s && i < 2; i++)
-		if (parts[i] && !r->val[cols[i]] && field_on(c, columns[cols[i]].name))
+		if (parts[i] && !r->val[cols[i]])
 			s = change(c, r, cols[i], parts[i], R_ADDRESS, err);
 	if (!s)
 		s = change(c, r, C_ADDRESS, rest, R_ADDRESS, err);
@@ -215,10 +219,13 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 
 static enum crm_status email(struct cleanser *c, struct row *r, struct crm_error *err)
 {
+	int fix = rule_on(c, C_EMAIL, R_EMAIL);
 	enum crm_status s;
 	int ok;
 
-	s = normalize(c, r, C_EMAIL, crm_normalize_email, R_EMAIL, &ok, err);
+	if (!fix && !rule_on(c, C_EMAIL, R_EMAIL_TYPO))
+		return CRM_OK;
+	s = normalize(c, r, C_EMAIL, crm_normalize_email, fix ? R_EMAIL : R_EMAIL_TYPO, &ok, err);
 	if (s || !ok)
 		return s;
 	if (c->norm.suggestion && rule_on(c, C_EMAIL, R_EMAIL_TYPO)) {
@@ -529,7 +536,7 @@ static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
 	for (i = 0; i < c->nown; i++)
 		oom |= crm_strbuf_addf(&sql, ", json_extract(extra, ?%zu)", i + 3);
 	oom |= crm_strbuf_addstr(&sql, " FROM customers WHERE merged_into IS NULL"
-				 " AND (?1 IS NULL OR updated_at > (SELECT started_at FROM runs"
+				 " AND (?1 IS NULL OR updated_at >= (SELECT started_at FROM runs"
 				 " WHERE id = ?1)) ORDER BY id");
 	if (oom) {
 		crm_strbuf_release(&sql);

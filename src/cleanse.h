@@ -21,7 +21,7 @@ struct crm_cleanse_options {
 	const char *const *fields;      /* only these customer fields; NULL: all */
 	size_t nfields;
 	int check;                      /* report violations, change nothing */
-	int64_t since;                  /* only customers changed after this run; 0: all */
+	int64_t since;                  /* only customers this run or later ones changed; 0: all */
 	const struct crm_fielddefs *defs; /* or NULL */
 };
 

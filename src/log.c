@@ -236,6 +236,7 @@ struct reverter {
 	sqlite3_stmt *has_col;
 	sqlite3_stmt *first_later; /* each field's first change after a change */
 	sqlite3_stmt *children;    /* rows of other runs belonging to a customer */
+	sqlite3_stmt *reinserted;  /* a later insert of the same id */
 	/* Statements built from the log's table and field names, kept by key. */
 	struct { char *key; sqlite3_stmt *st; } cache[64];
 	size_t ncache;
@@ -466,6 +467,18 @@ static enum crm_status row_untouched(struct reverter *rv, int64_t change, const 
 	int rc = SQLITE_DONE;
 
 	*untouched = 1;
+	/* A later insert of this id: the row now there is another one (ids are reused). */
+	sqlite3_bind_text(rv->reinserted, 1, tbl, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(rv->reinserted, 2, row);
+	sqlite3_bind_int64(rv->reinserted, 3, change);
+	rc = sqlite3_step(rv->reinserted);
+	sqlite3_reset(rv->reinserted);
+	if (rc == SQLITE_ROW) {
+		*untouched = 0;
+		return CRM_OK;
+	}
+	if (rc != SQLITE_DONE)
+		return crm_db_fail(rv->db, rc, err, "cannot read the log");
 	sqlite3_bind_text(st, 1, tbl, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, row);
 	sqlite3_bind_int64(st, 3, change);
@@ -810,13 +823,22 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 				   " WHERE tbl = ?1 AND row_id = ?2 AND id > ?3 AND op <> 'insert'"
 				   " GROUP BY coalesce(field, op) ORDER BY min(id)", &rv.first_later, err);
 	if (!s)
+		s = crm_db_prepare(db, "SELECT 1 FROM changes WHERE tbl = ?1 AND op = 'insert'"
+				   " AND id > ?3 AND row_id <= ?2 AND new_value >= ?2 LIMIT 1",
+				   &rv.reinserted, err);
+	if (!s)
 		s = crm_db_prepare(db,
 			"SELECT 'source_records', id, run_id FROM source_records"
 			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
 			" UNION ALL SELECT 'orders', id, run_id FROM orders"
 			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
 			" UNION ALL SELECT 'interactions', id, run_id FROM interactions"
-			" WHERE customer_id = ?1 AND run_id IS NOT ?2 LIMIT 1", &rv.children, err);
+			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
+			" UNION ALL SELECT 'rfm_scores', customer_id, run_id FROM rfm_scores"
+			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
+			" UNION ALL SELECT 'export_customers', x.export_id, e.run_id"
+			" FROM export_customers x JOIN exports e ON e.id = x.export_id"
+			" WHERE x.customer_id = ?1 LIMIT 1", &rv.children, err);
 	if (!s)
 		s = crm_db_prepare(db, "SELECT id, tbl, row_id, op, field, old_value, new_value"
 				   " FROM changes WHERE run_id = ?1 ORDER BY id DESC", &st, err);
@@ -847,6 +869,7 @@ out:
 	sqlite3_finalize(rv.has_col);
 	sqlite3_finalize(rv.first_later);
 	sqlite3_finalize(rv.children);
+	sqlite3_finalize(rv.reinserted);
 	while (rv.ncache--) {
 		sqlite3_finalize(rv.cache[rv.ncache].st);
 		free(rv.cache[rv.ncache].key);
@@ -926,13 +949,15 @@ static enum crm_status count_rows(struct crm_db *db, const char *tbl, long *n,
 	sqlite3_stmt *st;
 	enum crm_status s = crm_db_prepare(db,
 		"SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1", &st, err);
+	int rc;
 
 	if (s)
 		return s;
 	sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-	*n = sqlite3_step(st) == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
+	rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
-	return CRM_OK;
+	return rc == SQLITE_ROW ? CRM_OK : crm_db_fail(db, rc, err, "cannot count the person's rows");
 }
 
 /*
@@ -940,15 +965,59 @@ static enum crm_status count_rows(struct crm_db *db, const char *tbl, long *n,
  * copies of removed or merged rows that belonged to them. An insert's
  * new_value and a merge's are row ids, not their data, and stay.
  */
+/*
+ * Which changes hold the person's values. Ids are reused after rows are
+ * deleted, so a row's changes belong to the person only from the last
+ * delete of that id before them: each (table, id) gets the span of change
+ * ids (lo, hi] that is theirs. Their current rows are theirs from their
+ * last delete on; earlier rows of theirs that a run removed (a reverted
+ * import, say) are found through the copies of their source records, by
+ * source and key, and the customer and order copies the same run removed.
+ */
+#define PREV_DELETE(t, i, before) \
+	"coalesce((SELECT max(d.id) FROM changes d WHERE d.tbl = " t " AND d.row_id = " i \
+	" AND d.op = 'delete' AND d.id < " before "), 0)"
+
+static const char spans_sql[] =
+	"DROP TABLE IF EXISTS temp.crm_forget_spans;"
+	"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+	" lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
+	"INSERT INTO temp.crm_forget_spans SELECT r.tbl, r.id,"
+	" " PREV_DELETE("r.tbl", "r.id", "9223372036854775807") ", 9223372036854775807"
+	" FROM temp.crm_forget_rows r;"
+	/* Earlier source records of theirs, removed by some run: by source and key. */
+	"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
+	" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
+	" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
+	" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
+	"  WHERE k.customer_id IN temp.crm_forget_who"
+	"  AND k.source = json_extract(c.old_value, '$.source')"
+	"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
+	/* The customer rows those belonged to, removed by the same run. */
+	"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
+	" " PREV_DELETE("d.tbl", "d.row_id", "d.id") ", d.id"
+	" FROM temp.crm_forget_spans s JOIN changes c ON c.tbl = 'source_records'"
+	"  AND c.row_id = s.id AND c.id = s.hi"
+	" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
+	"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
+	" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;"
+	/* Order lines and interactions of a customer row of theirs, removed. */
+	"INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
+	" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
+	" FROM temp.crm_forget_spans s JOIN changes o"
+	"  ON o.tbl IN ('orders', 'interactions', 'source_records') AND o.op IN ('delete', 'merge')"
+	"  AND json_valid(o.old_value) AND json_extract(o.old_value, '$.customer_id') = s.id"
+	"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
+	"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
+	" WHERE s.tbl = 'customers';";
+
 static const char blank_sql[] =
 	"UPDATE changes SET old_value = NULL,"
 	" new_value = CASE WHEN op IN ('insert', 'merge') THEN new_value END"
 	" WHERE op <> 'insert' AND (old_value IS NOT NULL OR"
-	"  (new_value IS NOT NULL AND op <> 'merge')) AND ("
-	"  (tbl, row_id) IN (SELECT tbl, id FROM temp.crm_forget_rows)"
-	"  OR (op IN ('delete', 'merge') AND tbl IN ('source_records', 'orders', 'interactions')"
-	"      AND json_valid(old_value)"
-	"      AND json_extract(old_value, '$.customer_id') IN temp.crm_forget_who))"
+	"  (new_value IS NOT NULL AND op <> 'merge')) AND EXISTS ("
+	"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
+	"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
 	" RETURNING id";
 
 static enum crm_status blank_changes(struct crm_db *db, long *n, int64_t *first,
@@ -982,7 +1051,8 @@ static const char remove_sql[] =
 	"UPDATE customers SET merged_into = NULL WHERE id IN temp.crm_forget_who;"
 	"DELETE FROM customers WHERE id IN temp.crm_forget_who;"
 	"DROP TABLE temp.crm_forget_who;"
-	"DROP TABLE temp.crm_forget_rows;";
+	"DROP TABLE temp.crm_forget_rows;"
+	"DROP TABLE temp.crm_forget_spans;";
 
 static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64_t id,
 				 const char *reason, const struct crm_forget_result *r,
@@ -1039,6 +1109,8 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 		s = count_rows(db, "orders", &res->orders, err);
 	if (!s)
 		s = count_rows(db, "interactions", &res->interactions, err);
+	if (!s)
+		s = crm_db_exec(db, spans_sql, err);
 	if (!s)
 		s = blank_changes(db, &res->changes_blanked, &first, err);
 	if (!s)

@@ -26,7 +26,7 @@ const char crm_cleanse_usage[] =
 	"                    email-typo, postal, address (again for more)\n"
 	"  --check           change nothing; list what breaks the field definitions\n"
 	"  --dry-run         list the changes it would make, then roll back\n"
-	"  --since <run>     only customers changed after that run\n"
+	"  --since <run>     only customers that run (or a later one) changed\n"
 	"  --fields <file>   field definitions, crm-fields(5) (default: $CRM_FIELDS,\n"
 	"                    else those stored in the database)\n"
 	"  --save            store the --fields file in the database, for every user\n"

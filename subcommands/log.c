@@ -287,7 +287,10 @@ static int revert(struct log_cli *cli, const char *arg)
 		 "\"left\":%zu}", (long long)target, res.restored, res.deleted, res.reinserted,
 		 res.nconflicts);
 	if (cli->dry_run) {
-		s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &st, &err);
+		/* Rows put back are batched as insert ranges: list them too. */
+		s = crm_audit_flush(run, &err);
+		if (!s)
+			s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &st, &err);
 		if (!s) {
 			cli->out = stdout;
 			s = print_rows(cli, st, NULL, &err);

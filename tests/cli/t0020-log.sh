@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 57
+plan 62
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -175,6 +175,33 @@ check 'a tombstone keeps id, time, actor and reason' 0 'inline:1|tester|request 
 	q "SELECT customer_id, actor, reason, at = (SELECT started_at FROM runs WHERE id = run_id) FROM tombstones"
 check 'verify passes after the erasure' 0 empty 'match:hash chain intact' "$CRM" log verify
 check 'an erasure cannot be reverted' 1 empty 'match:an erasure cannot be undone' "$CRM" log revert 4
+
+# Ids are reused once rows are removed: history must not be mixed up.
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+printf '%s\n' '顧客番号,氏名,メールアドレス,電話番号' 'C001,山田 太郎,taro@example.jp,03-1111-1111' \
+	'C002,佐藤 花子,hanako@example.jp,03-2222-2222' > a.csv
+printf '%s\n' '顧客番号,氏名,メールアドレス,電話番号' 'C002,佐藤 花子,hanako@example.jp,03-2222-2222' \
+	'C001,山田 太郎,taro@example.jp,03-1111-1111' > b.csv
+"$CRM" -q import --source shop a.csv
+check 'revert --dry-run lists the rows a revert would put back' 0 'match:^[0-9]+,customers,1,2,,insert,' \
+	ignore sh -c '"$CRM" -q log revert 1 && "$CRM" log revert --dry-run 2'
+"$CRM" -q import --source shop b.csv
+check 'forget after an import was reverted and the ids reused: none of the person is left' 0 \
+	'inline:0|1' empty sh -c '"$CRM" -q log forget shop:C001 --reason r >/dev/null &&
+	sqlite3 crm.db "SELECT (SELECT count(*) FROM changes WHERE old_value LIKE '"'%山田%'"'
+		OR old_value LIKE '"'%taro@%'"' OR old_value LIKE '"'%1111-1111%'"'),
+		(SELECT count(*) > 0 FROM changes WHERE old_value LIKE '"'%佐藤%'"')"'
+check '... and the chain verifies' 0 empty ignore "$CRM" log verify
+printf '%s\n' '注文番号,顧客番号,注文日,商品名,単価,数量' 'A-1,C002,2025/07/01,茶,800,1' \
+	'A-2,C002,2025/07/02,茶,800,1' > o1.csv
+printf '%s\n' '注文番号,顧客番号,注文日,商品名,単価,数量' 'B-1,C002,2025/07/03,豆,900,1' > o2.csv
+"$CRM" -q import --source shop o1.csv
+o1=$(q 'SELECT max(id) FROM runs')
+q "DELETE FROM orders WHERE order_key = 'A-2'"   # as if another tool removed it
+"$CRM" -q import --source shop o2.csv
+check 'a later run'"'"'s row that took a reused id is a conflict, not deleted' 1 empty \
+	'match:orders 2: the row it added was changed since: changed by run' "$CRM" log revert "$o1"
+check '... (B-1 is still there)' 0 'inline:1' empty q "SELECT count(*) FROM orders WHERE order_key = 'B-1'"
 
 # A schema 1 database, its log without hashes, moves to schema 2 sealed.
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock

@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 40
+plan 41
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -113,8 +113,12 @@ check '... while --rule company did its part' 0 'inline:株式会社サンプル
 check '--field limits the fields' 0 'inline:100-0001|ﾔﾏﾀﾞ ﾀﾛｳ' ignore \
 	sh -c '"$CRM" cleanse --field postal_code >/dev/null 2>&1;
 		sqlite3 crm.db "SELECT postal_code, name_kana FROM customers WHERE id = 1"'
-check '--since RUN takes only the customers changed after it' 0 empty \
-	'match:^crm cleanse: 0 customers scanned' "$CRM" cleanse --since 3
+"$CRM" -q cleanse
+printf '%s\n' '顧客番号,氏名,住所' 'K09,新井 九郎,東京都港区芝公園四丁目２番８号' > late.csv
+"$CRM" -q import --source crm late.csv
+late=$(q 'SELECT max(id) FROM runs')
+check '--since RUN takes only the customers that run or later ones changed' 0 empty \
+	'match:^crm cleanse: 1 customer scanned, 1 changed' "$CRM" cleanse --since "$late"
 
 # Import reads the same definitions: their aliases map a company's headers.
 printf '%s\n' '会員番号,氏名,メアド' 'M1,森 一,mori@example.jp' > own.csv
@@ -145,6 +149,12 @@ check '... and so does import (連絡先 -> email)' 0 empty 'match:連絡先=ema
 save=$(q "SELECT run_id FROM field_definitions")
 check 'crm log revert of the --save run removes them' 0 empty ignore "$CRM" log revert "$save"
 check '... (none stored)' 0 'inline:0' empty q 'SELECT count(*) FROM field_definitions'
+
+printf '%s\n' '顧客番号,氏名,住所' 'K10,住所 十,東京都千代田区丸の内一丁目２番３号' > addr.csv
+"$CRM" -q import --source addr addr.csv
+check '--field address alone leaves an address whose prefecture and city it cannot store' 0 \
+	'inline:||東京都千代田区丸の内一丁目２番３号' ignore sh -c '"$CRM" cleanse --field address >/dev/null 2>&1;
+		sqlite3 crm.db "SELECT prefecture, city, address FROM customers WHERE name = '"'住所 十'"'"'
 
 check 'an unknown rule: exit 2' 2 empty 'match:--rule .tidy. is not a rule' "$CRM" cleanse --rule tidy
 check 'an unknown field: exit 2' 2 empty "match:--field 'colour' is not a customer field" \
