@@ -9,21 +9,8 @@ set -eu
 
 build=${1:-build}
 rows=${2:-1000000}
-here=$(cd "$(dirname "$0")/.." && pwd)
-case $build in /*) ;; *) build=$here/$build ;; esac
-crm=$build/crm
-gen=$build/bench/bench-gen
-run=$build/bench/bench-runstat
-for f in "$crm" "$gen" "$run"; do
-	[ -x "$f" ] || { echo "bench/cleanse.sh: $f is missing: build first" >&2; exit 1; }
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-
-secs() { sed -n 's/^[^:]*: \([0-9.]*\) s, \([0-9]*\) KB.*/\1/p' "$1"; }
-rss() { sed -n 's/^[^:]*: [0-9.]* s, \([0-9]*\) KB.*/\1/p' "$1"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+bench=bench/cleanse.sh
+. "$(dirname "$0")/lib.sh"
 
 echo "== $rows generated customer rows"
 "$gen" --rows "$rows" --seed 1 > customers.csv

@@ -15,19 +15,9 @@ set -eu
 build=${1:-build}
 customers=${2:-100000}
 lines=${3:-3334}
-here=$(cd "$(dirname "$0")/.." && pwd)
-case $build in /*) ;; *) build=$here/$build ;; esac
-crm=$build/crm
-gen=$build/bench/bench-gen
-run=$build/bench/bench-runstat
-for f in "$crm" "$gen" "$run"; do
-	[ -x "$f" ] || { echo "bench/log.sh: $f is missing: build first" >&2; exit 1; }
-done
-work=$(mktemp -d "${TMPDIR:-/tmp}/crm-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work"
+bench=bench/log.sh
+. "$(dirname "$0")/lib.sh"
 
-secs() { sed -n 's/^[^:]*: \([0-9.]*\) s, \([0-9]*\) KB.*/\1/p' "$1"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 
 echo "== $customers generated customers; customer C0000042 with $lines order lines"
@@ -64,4 +54,4 @@ last=$(sqlite3 crm.db 'SELECT max(id) FROM runs')
 cat i1.t i2.t c.t k.t v.t r.t | sed 's/^/  /'
 best=$(for f in c.t; do secs "$f"; done | sort -n | head -1)
 echo "  crm log customer, best of 3: $(ms "$best") ms   (target <= 100 ms)"
-echo "  ratio revert / the import it undoes: $(awk -v a="$(secs r.t)" -v b="$(secs i2.t)" 'BEGIN { printf "%.2f", a / b }')"
+echo "  ratio revert / the import it undoes: $(ratio "$(secs r.t)" "$(secs i2.t)")"
