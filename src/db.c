@@ -147,9 +147,8 @@ enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
 	return rc == SQLITE_OK ? CRM_OK : crm_db_fail(db, rc, err, sql);
 }
 
-/* Runs a one-row, one-integer query such as "PRAGMA user_version". */
-static enum crm_status query_int(struct crm_db *db, const char *sql, int *out,
-				 struct crm_error *err)
+enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int64_t *arg,
+				   int64_t *out, struct crm_error *err)
 {
 	sqlite3_stmt *st;
 	enum crm_status s = crm_db_prepare(db, sql, &st, err);
@@ -157,18 +156,36 @@ static enum crm_status query_int(struct crm_db *db, const char *sql, int *out,
 
 	if (s)
 		return s;
+	if (arg)
+		sqlite3_bind_int64(st, 1, *arg);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*out = sqlite3_column_int(st, 0);
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
 		s = crm_db_fail(db, rc, err, "cannot read the database");
-		sqlite3_finalize(st);
-		return s;
-	}
 	sqlite3_finalize(st);
-	return CRM_OK;
+	return s;
+}
+
+enum crm_status crm_db_step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
+				 struct crm_error *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? CRM_OK : crm_db_fail(db, rc, err, what);
+}
+
+/* Runs a one-row, one-integer query such as "PRAGMA user_version". */
+static enum crm_status query_int(struct crm_db *db, const char *sql, int *out,
+				 struct crm_error *err)
+{
+	int64_t v = *out;
+	enum crm_status s = crm_db_query_int64(db, sql, NULL, &v, err);
+
+	if (!s)
+		*out = (int)v;
+	return s;
 }
 
 static char *dir_of(const char *path)

@@ -7,6 +7,8 @@
 #ifndef CRM_DB_H
 #define CRM_DB_H
 
+#include <stdint.h>
+
 #include <sqlite3.h>
 
 #include "error.h"
@@ -156,6 +158,18 @@ enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
 			       sqlite3_stmt **stmt, struct crm_error *err);
 
 /* Runs a statement that returns no rows and takes no parameters. */
+/*
+ * Runs a query whose first column of its first row is an integer, binding
+ * *arg to ?1 when arg is not NULL; *out is left alone when there is no row.
+ */
+enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int64_t *arg,
+				   int64_t *out, struct crm_error *err);
+/*
+ * Steps a write statement (a RETURNING row is ignored) and resets it;
+ * a failure is reported as what.
+ */
+enum crm_status crm_db_step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
+				 struct crm_error *err);
 enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
 			    struct crm_error *err);
 

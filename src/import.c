@@ -208,12 +208,7 @@ static enum crm_status prepare(struct importer *im, const char *sql, sqlite3_stm
 static enum crm_status step_done(struct importer *im, sqlite3_stmt *st, const char *what,
 				 struct crm_error *err)
 {
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return crm_db_fail(im->db, rc, err, what);
-	return CRM_OK;
+	return crm_db_step_done(im->db, st, what, err);
 }
 
 /* Whether a field of the kind gets its value from a column or a derivation. */

@@ -394,15 +394,6 @@ static enum crm_status conflict_later(struct reverter *rv, const char *tbl, int6
 	return s;
 }
 
-static enum crm_status step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
-				 struct crm_error *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(db, rc, err, what);
-}
-
 /* Puts field of tbl.row back to old if it is still what the run set (new). */
 static enum crm_status revert_update(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t row, const char *field,
@@ -439,7 +430,7 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 			if (!s) {
 				crm_value_bind(set, 1, old);
 				sqlite3_bind_int64(set, 2, row);
-				s = step_done(rv->db, set, "cannot restore the value", err);
+				s = crm_db_step_done(rv->db, set, "cannot restore the value", err);
 			}
 			if (!s)
 				rv->res->restored++;
@@ -577,7 +568,7 @@ static enum crm_status revert_insert(struct reverter *rv, int64_t change, const 
 		s = crm_audit_delete(rv->run, tbl, id, err);
 		if (!s) {
 			sqlite3_bind_int64(del, 1, id);
-			s = step_done(rv->db, del, "cannot remove the row", err);
+			s = crm_db_step_done(rv->db, del, "cannot remove the row", err);
 		}
 		if (!s)
 			rv->res->deleted++;
@@ -718,7 +709,7 @@ static enum crm_status revert_merge(struct reverter *rv, int64_t change, const c
 			if (!s) {
 				crm_value_bind(set, 1, &was);
 				sqlite3_bind_int64(set, 2, row);
-				s = step_done(rv->db, set, "cannot unmerge the row", err);
+				s = crm_db_step_done(rv->db, set, "cannot unmerge the row", err);
 			}
 			sqlite3_finalize(set);
 			set = NULL;
@@ -861,7 +852,7 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 	if (!s) {
 		sqlite3_bind_int64(st, 1, crm_audit_run_id(run));
 		sqlite3_bind_int64(st, 2, target);
-		s = step_done(db, st, "cannot mark the run reverted", err);
+		s = crm_db_step_done(db, st, "cannot mark the run reverted", err);
 	}
 out:
 	sqlite3_finalize(st);
@@ -889,28 +880,11 @@ static enum crm_status exec_bound(struct crm_db *db, const char *sql, int64_t a,
 		return s;
 	if (sqlite3_bind_parameter_count(st) >= 1)
 		sqlite3_bind_int64(st, 1, a);
-	s = step_done(db, st, what, err);
+	s = crm_db_step_done(db, st, what, err);
 	if (!s && changed)
 		*changed = sqlite3_changes(crm_db_handle(db));
 	sqlite3_finalize(st);
 	return s;
-}
-
-static enum crm_status query_int64(struct crm_db *db, const char *sql, int64_t a,
-				   int64_t *out, struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, sql, &st, err);
-	int rc;
-
-	if (s)
-		return s;
-	sqlite3_bind_int64(st, 1, a);
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? CRM_OK
-		: crm_db_fail(db, rc, err, "cannot read the database");
 }
 
 /* The person's rows in every table, in temp tables for the steps below. */
@@ -1074,7 +1048,7 @@ static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64
 	sqlite3_bind_int64(st, 2, id);
 	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 4, removed, -1, SQLITE_TRANSIENT);
-	s = step_done(db, st, "cannot write the tombstone", err);
+	s = crm_db_step_done(db, st, "cannot write the tombstone", err);
 	sqlite3_finalize(st);
 	return s;
 }
@@ -1096,7 +1070,8 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 				     "at change %lld: erasing now would seal that in; see "
 				     "'crm log verify'", (long long)brk.id);
 	if (!s)
-		s = query_int64(db, "SELECT count(*) FROM customers WHERE id = ?1", id, &exists, err);
+		s = crm_db_query_int64(db, "SELECT count(*) FROM customers WHERE id = ?1", &id, &exists,
+				       err);
 	if (!s && !exists)
 		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %lld", (long long)id);
 	if (!s)
