@@ -101,6 +101,26 @@ void crm_note(const struct crm_ctx *ctx, const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int crm_parse_run(const char *arg, int64_t *run)
+{
+	char *end;
+	long long v;
+
+	if (!arg || *arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (*end || v <= 0 || errno == ERANGE)
+		return -1;
+	*run = v;
+	return 0;
+}
+
+enum crm_format crm_default_format(void)
+{
+	return isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
+}
+
 int crm_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
 {
 	va_list ap;

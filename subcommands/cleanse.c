@@ -93,17 +93,6 @@ static void on_progress(void *ctx, unsigned long done, unsigned long total)
 	crm_progress_update(&cli->bar, done, done);
 }
 
-static int parse_since(const char *arg, int64_t *run)
-{
-	char *end;
-	long long v = strtoll(arg, &end, 10);
-
-	if (!*arg || *end || v <= 0)
-		return -1;
-	*run = v;
-	return 0;
-}
-
 static void summary(struct cli *cli, const struct crm_cleanse_stats *st, int64_t run)
 {
 	const char *what = cli->opt.check ? "check" : cli->dry_run ? "dry run" : NULL;
@@ -304,7 +293,7 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 		case 'c': cli.opt.check = 1; break;
 		case 'n': cli.dry_run = 1; break;
 		case 's':
-			if (parse_since(optarg, &cli.opt.since))
+			if (crm_parse_run(optarg, &cli.opt.since))
 				return usage_error("--since '%s' is not a run number", optarg);
 			break;
 		case 'F': cli.defs_path = optarg; break;
@@ -335,7 +324,7 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 	if (cli.opt.check && cli.dry_run)
 		return usage_error("--check changes nothing already: drop --dry-run%s", "");
 	if (!cli.format_set)
-		cli.format = isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
+		cli.format = crm_default_format();
 	r = run_cleanse(&cli);
 	for (i = 0; i < cli.nv; i++)
 		free(cli.vfield[i]);

@@ -112,20 +112,6 @@ static enum crm_status print_rows(struct log_cli *cli, sqlite3_stmt *st,
 	return s;
 }
 
-static int parse_run(const char *arg, int64_t *run)
-{
-	char *end;
-	long long v;
-
-	if (!arg || !*arg || *arg == '-')
-		return -1;
-	v = strtoll(arg, &end, 10);
-	if (*end || v <= 0)
-		return -1;
-	*run = v;
-	return 0;
-}
-
 static int list_runs(struct log_cli *cli)
 {
 	struct crm_error err;
@@ -151,7 +137,7 @@ static int show_run(struct log_cli *cli, const char *arg)
 	int64_t run;
 
 	crm_error_clear(&err);
-	if (parse_run(arg, &run))
+	if (crm_parse_run(arg, &run))
 		return usage_error("'%s' is not a run number", arg ? arg : "");
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
@@ -268,7 +254,7 @@ static int revert(struct log_cli *cli, const char *arg)
 	int rc;
 
 	crm_error_clear(&err);
-	if (parse_run(arg, &target))
+	if (crm_parse_run(arg, &target))
 		return usage_error("'%s' is not a run number", arg ? arg : "");
 	s = begin_run(cli, "log revert", cli->ctx->argc, cli->ctx->argv, &run, &err);
 	if (s)
@@ -438,7 +424,7 @@ int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 		}
 	}
 	if (!cli.format_set)
-		cli.format = isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
+		cli.format = crm_default_format();
 	cli.out = stdout;
 	nargs = argc - optind;
 	sub = nargs > 0 ? argv[optind] : NULL;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "crm.h"
+#include "output.h"
 
 /* The exit codes of crm(1). */
 enum crm_exit {
@@ -42,6 +43,10 @@ int crm_report(const char *cmd, const struct crm_error *err);
 /* Prints "crm NAME: <message>" to stderr unless quiet. */
 void crm_note(const struct crm_ctx *ctx, const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Parses a run number (1, 2, ...) into *run; -1 when arg is not one. */
+int crm_parse_run(const char *arg, int64_t *run);
+/* Where --format is not given: a table on a terminal, else CSV for pipes. */
+enum crm_format crm_default_format(void);
 /* The exit code for a status. */
 int crm_exit_code(enum crm_status s);
 /* Prints "crm NAME: <reason>" and the usage to stderr; returns CRM_EXIT_USAGE. */
