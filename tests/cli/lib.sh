@@ -286,6 +286,17 @@ assert()
 	return 1
 }
 
+# Every row of the tables a revert must restore, in id order, each value
+# quoted with its type (.mode quote), from database $1 (default crm.db):
+# two dumps are equal when the tables are byte-identical.
+dump_tables()
+{
+	for _lib_t in customers source_records orders interactions; do
+		echo "== $_lib_t"
+		sqlite3 -cmd '.mode quote' "${1:-crm.db}" "SELECT * FROM $_lib_t ORDER BY id"
+	done
+}
+
 finish()
 {
 	if [ -z "$_lib_planned" ]; then

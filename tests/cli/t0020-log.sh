@@ -8,13 +8,6 @@ plan 62
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
-# Every row of the tables a revert must restore, values quoted with their type.
-dump() {
-	for t in customers source_records orders interactions; do
-		echo "== $t"
-		sqlite3 -cmd '.mode quote' crm.db "SELECT * FROM $t ORDER BY id"
-	done
-}
 
 printf '%s\n' \
 	'顧客番号,氏名,メールアドレス,電話番号,都道府県,備考' \
@@ -44,7 +37,7 @@ printf '%s\n' \
 
 check 'a customers file and its orders import as run 1' 0 empty ignore \
 	"$CRM" import --source shop base.csv base-orders.csv
-dump > after-first
+dump_tables > after-first
 check 'an edited file is run 2' 0 empty 'match:3 new|2 new' \
 	"$CRM" import --source shop edited.csv
 check 'a third file is run 3' 0 empty ignore \
@@ -101,7 +94,7 @@ check '... and the log says run 3 was reverted by run 4' 0 'inline:4' empty \
 check 'reverting run 3 again is refused' 1 empty 'match:run 3 was already reverted by run 4' \
 	"$CRM" log revert 3
 check 'reverting run 2 now works' 0 empty ignore "$CRM" log revert 2
-dump > after-reverts
+dump_tables > after-reverts
 assert 'customers, source records, orders, interactions are byte-identical to after the first import' \
 	cmp after-first after-reverts
 check 'reverting a revert redoes the run' 0 empty ignore "$CRM" log revert 5

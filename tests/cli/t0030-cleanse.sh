@@ -8,12 +8,6 @@ plan 41
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
-dump() {
-	for t in customers source_records orders interactions; do
-		echo "== $t"
-		sqlite3 -cmd '.mode quote' crm.db "SELECT * FROM $t ORDER BY id"
-	done
-}
 data=$SRCDIR/tests/data
 cp "$data"/cleanse/customers.csv traps.csv
 cp "$data"/cleanse/fields.txt fields.txt
@@ -26,7 +20,7 @@ check 'a dry run lists the changes it would make' 0 \
 check '... and changes nothing' 0 'inline:1|0' empty \
 	q "SELECT count(*), (SELECT count(*) FROM customers WHERE prefecture IS NOT NULL AND id = 1) FROM runs"
 "$CRM" cleanse --dry-run --format tsv 2>/dev/null | tail -n +2 | cut -f1-4 > dry
-dump > before
+dump_tables > before
 check 'the real run cleanses, as run 2' 0 empty \
 	'match:^crm cleanse: 5 customers scanned, 5 changed \(25 values\): name 5, kana 2, company 3, phone 5, email 2, postal 2, address 6; 2 violations: email 1, address 1$' \
 	"$CRM" cleanse
@@ -72,7 +66,7 @@ check 'a second run changes nothing' 0 empty 'match:5 customers scanned, 0 chang
 	"$CRM" cleanse
 check 'crm log revert of the cleanse restores every value byte for byte' 0 empty ignore \
 	"$CRM" log revert 2
-dump > after
+dump_tables > after
 assert '... (dump comparison)' cmp before after
 
 # Idempotence over every fixture: cleanse, then cleanse the result.
