@@ -77,6 +77,7 @@ struct cleanser {
 	const struct crm_fielddef **own;
 	size_t nown;
 	struct crm_norm norm;
+	const struct crm_field *gender;   /* the catalogue's, for its choices */
 };
 
 static enum crm_status nomem(struct crm_error *err)
@@ -291,7 +292,7 @@ static enum crm_status name_parts(struct cleanser *c, struct row *r, struct crm_
 /* Values import stores canonical: still so? */
 static enum crm_status recheck(struct cleanser *c, struct row *r, struct crm_error *err)
 {
-	const struct crm_field *g = crm_field_find(CRM_KIND_CUSTOMERS, "gender");
+	const struct crm_field *g = c->gender;
 	char date[CRM_DATE_SIZE];
 	struct crm_error e;
 	enum crm_status s = CRM_OK;
@@ -567,6 +568,7 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 	size_t i;
 	int col;
 
+	c->gender = crm_field_find(CRM_KIND_CUSTOMERS, "gender");
 	for (col = 0; col < C_NCOLS; col++)
 		c->def[col] = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, columns[col].name);
 	if (d && d->n && !(c->own = calloc(d->n, sizeof(*c->own))))
