@@ -21,6 +21,8 @@ enum col {
 
 enum rule { R_TEXT, R_NAME, R_KANA, R_COMPANY, R_PHONE, R_EMAIL, R_EMAIL_TYPO, R_POSTAL,
 	    R_ADDRESS };
+/* In the order of crm_rule_names, whose names the summary prints by these. */
+_Static_assert(R_ADDRESS + 1 == CRM_NRULES, "enum rule and crm_rule_names must agree");
 
 struct column {
 	const char *name;

@@ -14,8 +14,6 @@
 #include "error.h"
 #include "fielddefs.h"
 
-#define CRM_NRULES 9   /* entries of crm_rule_names */
-
 struct crm_cleanse_options {
 	unsigned rules;                 /* bits by crm_rule_index(); 0: all */
 	const char *const *fields;      /* only these customer fields; NULL: all */

@@ -7,10 +7,12 @@
 #include "strbuf.h"
 #include "banned.h"
 
-const char *const crm_rule_names[] = {
+const char *const crm_rule_names[CRM_NRULES + 1] = {
 	"text", "name", "kana", "company", "phone", "email", "email-typo", "postal",
 	"address", NULL,
 };
+
+_Static_assert(CRM_NRULES < sizeof(unsigned) * 8, "rules are bits of an unsigned");
 
 int crm_rule_index(const char *name)
 {

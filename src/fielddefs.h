@@ -26,8 +26,9 @@
 #include "error.h"
 #include "fields.h"
 
-/* The cleanse rules a definition can turn on or off, by name. */
-extern const char *const crm_rule_names[];
+/* The cleanse rules a definition can turn on or off, by name (and a NULL). */
+#define CRM_NRULES 9
+extern const char *const crm_rule_names[CRM_NRULES + 1];
 /* The index of rule name in crm_rule_names, or -1. */
 int crm_rule_index(const char *name);
 
