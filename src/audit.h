@@ -61,8 +61,16 @@ const char *crm_audit_started_at(const struct crm_audit *a);
 enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 				 int64_t row_id, struct crm_error *err);
 
-/* Writes the batched insert ranges now, so that a query of the log sees them. */
+/* Writes the batched insert ranges and held rows now, so that a query of the log sees them. */
 enum crm_status crm_audit_flush(struct crm_audit *a, struct crm_error *err);
+
+/*
+ * From now on the run's changes are written to the table in batches, which
+ * is much faster for many of them: they are in `changes` after
+ * crm_audit_flush, a savepoint or the commit. For a run that does not read
+ * the log back while it writes.
+ */
+enum crm_status crm_audit_batch(struct crm_audit *a, struct crm_error *err);
 
 /* Records that field of row_id in tbl went from old to new. */
 enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,

@@ -610,6 +610,8 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	memset(stats, 0, sizeof(*stats));
 	crm_norm_init(&c.norm);
 	s = setup(&c, err);
+	if (!s && run)
+		s = crm_audit_batch(run, err);
 	if (!s)
 		s = count_rows(db, &total, err);
 	if (!s)

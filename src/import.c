@@ -1864,6 +1864,9 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 		return crm_error_set(err, CRM_ERR_INVALID, "an import needs a source name");
 	im.csource = opts->customer_source ? opts->customer_source : opts->source;
 
+	s = run ? crm_audit_batch(run, err) : CRM_OK;
+	if (s)
+		return s;
 	s = crm_csv_reader_open(&r, fp, name, &ro, err);
 	if (s)
 		return s;

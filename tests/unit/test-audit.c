@@ -351,6 +351,134 @@ static void test_chain_seal(void **state)
 	assert_int_equal(crm_chain_seal(f->db, 1, &f->err), CRM_ERR_INTERNAL);
 }
 
+/* Logs field "f<i>" of customer id, old value i as text, new value i or NULL. */
+static void log_numbered(struct fx *f, struct crm_audit *a, int64_t id, int from, int to)
+{
+	char old[16];
+	int i;
+
+	for (i = from; i < to; i++) {
+		char field[16];
+		struct crm_value o, n = i % 5 ? crm_value_int(i) : crm_value_null();
+
+		snprintf(field, sizeof(field), "f%d", i);
+		snprintf(old, sizeof(old), "%03d", i);
+		o = crm_value_text(old);
+		assert_int_equal(crm_audit_update(a, "customers", id, field, &o, &n, &f->err),
+				 CRM_OK);
+		/* The log took a copy: the caller's memory is its own again. */
+		memset(field, 'x', sizeof(field) - 1);
+		memset(old, 'x', sizeof(old) - 1);
+	}
+}
+
+/* Every numbered row from..to-1 is there, in id order, with its values and types. */
+static void assert_numbered(struct fx *f, int from, int to, int64_t first_id)
+{
+	sqlite3_stmt *st;
+	int i;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db),
+		"SELECT id, field, old_value, typeof(old_value), new_value, typeof(new_value)"
+		" FROM changes WHERE op = 'update' ORDER BY id", -1, &st, NULL), SQLITE_OK);
+	for (i = from; i < to; i++) {
+		char want[16];
+
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int64(st, 0), first_id + i - from);
+		snprintf(want, sizeof(want), "f%d", i);
+		assert_string_equal((const char *)sqlite3_column_text(st, 1), want);
+		snprintf(want, sizeof(want), "%03d", i);
+		assert_string_equal((const char *)sqlite3_column_text(st, 2), want);
+		assert_string_equal((const char *)sqlite3_column_text(st, 3), "text");
+		assert_string_equal((const char *)sqlite3_column_text(st, 5),
+				    i % 5 ? "integer" : "null");
+		if (i % 5)
+			assert_int_equal(sqlite3_column_int64(st, 4), i);
+	}
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+}
+
+static void assert_chain_intact(struct fx *f, int64_t rows)
+{
+	struct crm_chain_break brk;
+
+	assert_int_equal(crm_chain_verify(f->db, &brk, &f->err), CRM_OK);
+	assert_int_equal(brk.id, 0);
+	assert_int_equal(brk.checked, rows);
+}
+
+/* Batched rows: two whole batches and a part, copied, in order, chained. */
+static void test_batch_writes_every_row(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+
+	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_insert(a, "customers", id, &f->err), CRM_OK);
+	log_numbered(f, a, id, 0, 70);
+	assert_int_equal(crm_audit_flush(a, &f->err), CRM_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 71);
+	/* The insert range, begun first, is first. */
+	assert_int_equal(count(f, "SELECT id FROM changes WHERE op = 'insert'"), 1);
+	log_numbered(f, a, id, 70, 75);
+	assert_int_equal(crm_audit_finish(a, "ok", NULL, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_numbered(f, 0, 75, 2);
+	assert_chain_intact(f, 76);
+}
+
+/* The commit writes what is held, without a flush. */
+static void test_batch_commit_writes_held_rows(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+
+	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
+	log_numbered(f, a, id, 0, 3);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_numbered(f, 0, 3, 1);
+	assert_chain_intact(f, 3);
+}
+
+/* Rows held after a savepoint go with its rollback; those before stay. */
+static void test_batch_rollback_to_savepoint(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+
+	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
+	log_numbered(f, a, id, 0, 5);
+	assert_int_equal(crm_db_savepoint(f->db, &f->err), CRM_OK);
+	log_numbered(f, a, id, 100, 140);
+	crm_db_rollback_to_savepoint(f->db);
+	log_numbered(f, a, id, 5, 8);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_numbered(f, 0, 8, 1);
+	assert_chain_intact(f, 8);
+}
+
+static void test_batch_rollback_leaves_no_log(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+
+	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
+	log_numbered(f, a, id, 0, 40);
+	crm_db_rollback(f->db);
+	crm_audit_free(a);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM runs"), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -368,6 +496,10 @@ int main(void)
 		T(test_chain_verifies),
 		T(test_chain_detects_edits),
 		T(test_chain_detects_removed_rows),
+		T(test_batch_writes_every_row),
+		T(test_batch_commit_writes_held_rows),
+		T(test_batch_rollback_to_savepoint),
+		T(test_batch_rollback_leaves_no_log),
 		T(test_chain_seal),
 	};
 
