@@ -173,6 +173,7 @@ static enum crm_status step_row_json(struct crm_db *db, sqlite3_stmt *st,
 {
 	int rc;
 
+	*json = NULL;
 	sqlite3_reset(st);
 	sqlite3_bind_int64(st, 1, row_id);
 	rc = sqlite3_step(st);

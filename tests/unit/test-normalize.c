@@ -62,7 +62,7 @@ static const size_t all_parts[] = {
 static void check_str(const char *what, const char *in, const char *field,
 		      const char *got, const char *want)
 {
-	if ((!got) != (!want) || (got && strcmp(got, want))) {
+	if (!got || !want ? got != want : strcmp(got, want) != 0) {
 		print_error("%s('%s'): %s is '%s', want '%s'\n", what, in, field,
 			    got ? got : "(null)", want ? want : "(null)");
 		fail();
