@@ -331,27 +331,28 @@ enum crm_kind crm_kind_guess(const char *const *headers, size_t n)
 
 int crm_is_prefecture(const char *s)
 {
-	static const char *const prefectures[] = {
-		"北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県", "茨城県",
-		"栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県",
-		"石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県", "愛知県", "三重県",
-		"滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県",
-		"岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県", "高知県", "福岡県",
-		"佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+#define P(name) { name, sizeof(name) - 1 }
+	static const struct { const char *name; size_t len; } prefectures[] = {
+		P("北海道"), P("青森県"), P("岩手県"), P("宮城県"), P("秋田県"), P("山形県"), P("福島県"), P("茨城県"),
+		P("栃木県"), P("群馬県"), P("埼玉県"), P("千葉県"), P("東京都"), P("神奈川県"), P("新潟県"), P("富山県"),
+		P("石川県"), P("福井県"), P("山梨県"), P("長野県"), P("岐阜県"), P("静岡県"), P("愛知県"), P("三重県"),
+		P("滋賀県"), P("京都府"), P("大阪府"), P("兵庫県"), P("奈良県"), P("和歌山県"), P("鳥取県"), P("島根県"),
+		P("岡山県"), P("広島県"), P("山口県"), P("徳島県"), P("香川県"), P("愛媛県"), P("高知県"), P("福岡県"),
+		P("佐賀県"), P("長崎県"), P("熊本県"), P("大分県"), P("宮崎県"), P("鹿児島県"), P("沖縄県"),
 	};
+#undef P
 	size_t i, len;
 
 	if (!s)
 		return 0;
 	len = strlen(s);
 	for (i = 0; i < COUNT(prefectures); i++) {
-		const char *p = prefectures[i];
-		size_t plen = strlen(p);
+		size_t plen = prefectures[i].len;
 
-		if (len == plen && !memcmp(s, p, len))
+		if (len == plen && !memcmp(s, prefectures[i].name, len))
 			return 1;
 		/* Without 都/府/県 (3 bytes in UTF-8); 北海道 has no suffix to drop. */
-		if (i > 0 && len == plen - 3 && !memcmp(s, p, len))
+		if (i > 0 && len == plen - 3 && !memcmp(s, prefectures[i].name, len))
 			return 1;
 	}
 	return 0;

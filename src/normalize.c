@@ -110,11 +110,17 @@ static char *dup_len(const char *s, size_t len)
 /* The code point at p in valid UTF-8 (0 at the end); returns its length. */
 static int cp_at(const char *p, int32_t *cp)
 {
+	const unsigned char *u = (const unsigned char *)p;
 	utf8proc_ssize_t n;
 
-	if (!*p) {
-		*cp = 0;
-		return 0;
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return u[0] ? 1 : 0;
+	}
+	if (u[0] >= 0xE1 && u[0] <= 0xEC && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
+		/* U+1000..U+CFFF, most Japanese text, decoded without a call. */
+		*cp = (int32_t)(((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu));
+		return 3;
 	}
 	n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, cp);
 	if (n > 0)
@@ -149,7 +155,14 @@ static int is_kana(int32_t cp)
  */
 static int is_dash(int32_t cp)
 {
-	if (cp == 0x301c || cp == 0x3030 || cp == 0x30a0)
+	/* Without a lookup: ASCII, kana and the CJK ideographs. */
+	if (cp < 0x80)
+		return cp == '-';
+	if (cp >= 0x3041 && cp <= 0x30ff)
+		return cp == 0x30fc;
+	if (cp >= 0x4e00 && cp <= 0x9fff)
+		return 0;
+	if (cp == 0x301c || cp == 0x3030)
 		return 0;
 	return cp == 0x2212 || cp == 0x30fc ||
 	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
@@ -193,26 +206,36 @@ static size_t prefix_bytes(const char *s, int n)
 
 /* --- Cleaning ----------------------------------------------------------- */
 
-/* Writes s into sb with the dashes decided by their neighbours. */
+/*
+ * Decides the dashes of s by their neighbours. Returns 0 when none changes
+ * (sb untouched), 1 with the changed text in sb, -1 when out of memory.
+ */
 static int fix_dashes(const char *s, struct crm_strbuf *sb)
 {
-	int32_t cp, next, prev = 0;
-	int n;
+	const char *kept = s;   /* the start of the bytes not yet written to sb */
+	int32_t cp, to, next, prev = 0;
+	int n, changed = 0;
 
-	for (; *s; s += n) {
+	for (; *s; s += n, prev = to) {
 		n = cp_at(s, &cp);
-		if (is_dash(cp)) {
-			cp_at(s + n, &next);
-			if (is_digit_cp(prev) && is_digit_cp(next))
-				cp = '-';
-			else if (is_kana(prev) && !is_digit_cp(next))
-				cp = 0x30fc;
-		}
-		if (add_cp(sb, cp))
+		to = cp;
+		if (!is_dash(cp))
+			continue;
+		cp_at(s + n, &next);
+		if (is_digit_cp(prev) && is_digit_cp(next))
+			to = '-';
+		else if (is_kana(prev) && !is_digit_cp(next))
+			to = 0x30fc;
+		if (to == cp)
+			continue;
+		if (crm_strbuf_add(sb, kept, (size_t)(s - kept)) || add_cp(sb, to))
 			return -1;
-		prev = cp;
+		kept = s + n;
+		changed = 1;
 	}
-	return 0;
+	if (changed && crm_strbuf_add(sb, kept, (size_t)(s - kept)))
+		return -1;
+	return changed;
 }
 
 /*
@@ -233,7 +256,8 @@ static enum crm_status clean_text(const char *orig, char **out, struct crm_error
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
 	utf8proc_uint8_t *folded = NULL;
 	utf8proc_ssize_t n;
-	int failed;
+	enum crm_status st;
+	int changed;
 
 	*out = NULL;
 	if (!orig)
@@ -242,6 +266,10 @@ static enum crm_status clean_text(const char *orig, char **out, struct crm_error
 		/* NFKC leaves printable ASCII as it is: no need to map it. */
 		folded = (utf8proc_uint8_t *)strdup(orig);
 		if (!folded)
+			return nomem(err);
+	} else if ((st = crm_nfkc_common(orig, (char **)&folded)) != CRM_EOF) {
+		/* Nothing to ignore or strip among those characters: NFKC is all. */
+		if (st)
 			return nomem(err);
 	} else {
 		/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
@@ -258,12 +286,16 @@ static enum crm_status clean_text(const char *orig, char **out, struct crm_error
 		free(folded);
 		return CRM_EOF;
 	}
-	failed = fix_dashes((const char *)folded, &sb);
-	free(folded);
-	if (failed) {
+	changed = fix_dashes((const char *)folded, &sb);
+	if (changed <= 0) {
+		/* Unchanged: folded is the result. */
+		*out = changed ? NULL : (char *)folded;
+		if (changed)
+			free(folded);
 		crm_strbuf_release(&sb);
-		return nomem(err);
+		return *out ? CRM_OK : nomem(err);
 	}
+	free(folded);
 	*out = crm_strbuf_detach(&sb, NULL);
 	return *out ? CRM_OK : nomem(err);
 }

@@ -250,6 +250,19 @@ char *crm_nfkc(const char *s)
 	return out;
 }
 
+enum crm_status crm_nfkc_common(const char *s, char **out)
+{
+	const char *p;
+
+	*out = NULL;
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return CRM_EOF;
+	if (!nfkc_fast(s, NULL, 0, out))
+		return CRM_EOF;
+	return *out ? CRM_OK : CRM_ERR_NOMEM;
+}
+
 char *crm_fold_trim(const char *s)
 {
 	char *out;

@@ -39,6 +39,15 @@
 char *crm_nfkc(const char *s);
 
 /*
+ * The NFKC of s without utf8proc when s is made only of characters whose
+ * NFKC is known without it: ASCII, full-width ASCII, the ideographic space,
+ * CJK ideographs, kana and a few marks (most Japanese values). Returns
+ * CRM_OK with *out set (the caller frees it), CRM_EOF when s has any other
+ * character (ASCII controls included), or CRM_ERR_NOMEM.
+ */
+enum crm_status crm_nfkc_common(const char *s, char **out);
+
+/*
  * As crm_nfkc(), and also turns each run of white space (any Unicode White_Space
  * character, after NFKC) into one ASCII space and trims both ends. The caller
  * frees the result.

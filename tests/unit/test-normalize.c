@@ -201,6 +201,12 @@ static const struct ncase text_cases[] = {
 	{ "\uffa0山田", "山田", NULL, NULL, NULL },      /* NFKC gives an ignorable */
 	{ "㍻", "平成", NULL, NULL, NULL },
 	{ "髙橋", "髙橋", NULL, NULL, NULL },
+	/* Characters folded without utf8proc, dashes decided after. */
+	{ "ＡＢＣ－１２３", "ABC-123", NULL, NULL, NULL },
+	{ "千代田区１－２－３", "千代田区1-2-3", NULL, NULL, NULL },
+	{ "カ－ド", "カード", NULL, NULL, NULL },
+	{ "さとう　たろう", "さとう たろう", NULL, NULL, NULL },
+	{ "○×　可", "○× 可", NULL, NULL, NULL },
 	{ "", NULL, NULL, NULL, NULL },
 	{ " \u3000 ", NULL, NULL, NULL, NULL },
 	{ "\u200b", NULL, NULL, NULL, NULL },

@@ -914,6 +914,24 @@ static void check_fold(char *(*fn)(const char *), const char *in, const char *wa
 	free(got);
 }
 
+/* crm_nfkc_common gives want, and for CRM_OK what crm_nfkc gives. */
+static void check_nfkc_common(const char *in, enum crm_status want)
+{
+	char *got = NULL, *full;
+
+	assert_int_equal(crm_nfkc_common(in, &got), want);
+	if (want != CRM_OK) {
+		assert_null(got);
+		return;
+	}
+	full = crm_nfkc(in);
+	assert_non_null(got);
+	assert_non_null(full);
+	assert_string_equal(got, full);
+	free(got);
+	free(full);
+}
+
 static void test_nfkc_and_fold(void **state)
 {
 	(void)state;
@@ -928,6 +946,20 @@ static void test_nfkc_and_fold(void **state)
 	check_fold(crm_nfkc, NULL, NULL);
 	check_fold(crm_nfkc, "\xff", NULL);
 	check_fold(crm_nfkc, "\xed\xa0\x80", NULL);
+
+	check_nfkc_common("ＡＢＣ１２３＠－", CRM_OK);
+	check_nfkc_common("東京都千代田区　丸の内１－２－３　さとう", CRM_OK);
+	check_nfkc_common("○×", CRM_OK);
+	check_nfkc_common("", CRM_OK);
+	check_nfkc_common("ｻﾄｳ", CRM_EOF);         /* half-width kana compose */
+	check_nfkc_common("ガ", CRM_EOF);     /* a combining mark */
+	check_nfkc_common("㈱", CRM_EOF);
+	check_nfkc_common("Café", CRM_EOF);
+	check_nfkc_common("山田商事", CRM_EOF);  /* controls: left to the caller */
+	check_nfkc_common("a	b", CRM_EOF);
+	check_nfkc_common("", CRM_EOF);
+	check_nfkc_common("ÿ", CRM_EOF);
+	check_nfkc_common("å±", CRM_EOF);
 
 	check_fold(crm_fold_trim, "  山田　　太郎  ", "山田 太郎");
 	check_fold(crm_fold_trim, "a\t\n\r\v\fb", "a b");
