@@ -78,7 +78,7 @@ struct crm_audit {
 	/* The end of the hash chain, read at the first change of each transaction. */
 	int chain_loaded;
 	int64_t last_id;
-	char last_hash[CRM_HASH_HEX_LEN + 1];
+	uint8_t last_digest[CRM_HASH_SIZE];
 	/* crm_audit_batch: rows held back, and the arena of their texts */
 	int batching;
 	struct held_change held[BATCH_ROWS];
@@ -324,12 +324,10 @@ static enum crm_status load_chain(struct crm_audit *a, struct crm_error *err)
 	int rc = sqlite3_step(st);
 
 	a->last_id = 0;
-	a->last_hash[0] = '\0';
+	crm_chain_unhex(NULL, a->last_digest);
 	if (rc == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 1);
-
 		a->last_id = sqlite3_column_int64(st, 0);
-		snprintf(a->last_hash, sizeof(a->last_hash), "%s", h ? h : "");
+		crm_chain_unhex((const char *)sqlite3_column_text(st, 1), a->last_digest);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -460,6 +458,7 @@ static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_
 		.new_value = new_value ? *new_value : null,
 		.actor = a->actor, .command = a->command, .started_at = a->started_at,
 	};
+	uint8_t digest[CRM_HASH_SIZE];
 	char hash[CRM_HASH_HEX_LEN + 1];
 	enum crm_status s;
 
@@ -469,14 +468,15 @@ static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_
 	if (!a->chain_loaded && (s = load_chain(a, err)))
 		return s;
 	l.id = a->last_id + 1;
-	crm_chain_hash(a->last_hash[0] ? a->last_hash : NULL, &l, hash);
+	crm_chain_digest(a->last_digest, &l, digest);
+	crm_chain_hex(digest, hash);
 	s = hold(a, &l, hash, err);
 	if (!s && !a->batching)
 		s = flush_held(a, err);
 	if (s)
 		return s;
 	a->last_id = l.id;
-	memcpy(a->last_hash, hash, sizeof(hash));
+	memcpy(a->last_digest, digest, sizeof(digest));
 	return CRM_OK;
 }
 

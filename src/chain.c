@@ -6,6 +6,8 @@
 #include "chain.h"
 #include "banned.h"
 
+_Static_assert(CRM_HASH_SIZE == SHA256_DIGEST_SIZE, "a digest is a SHA-256");
+
 const char crm_chain_select_sql[] =
 	"SELECT c.id, c.run_id, c.tbl, c.row_id, c.op, c.field, c.old_value, c.new_value,"
 	" c.hash, r.actor, r.command, r.started_at"
@@ -39,12 +41,17 @@ static void put(struct hasher *h, const void *data, size_t len)
 
 static void put_u64(struct hasher *h, uint64_t v)
 {
-	uint8_t b[8];
+	uint8_t *b;
 	int i;
 
+	if (h->n + 8 > sizeof(h->buf)) {
+		sha256_update(&h->ctx, h->n, h->buf);
+		h->n = 0;
+	}
+	b = h->buf + h->n;
 	for (i = 7; i >= 0; i--, v >>= 8)
 		b[i] = (uint8_t)(v & 0xff);
-	put(h, b, sizeof(b));
+	h->n += 8;
 }
 
 /* A typed value: a tag byte, then 8 bytes or a length and the bytes. */
@@ -87,27 +94,41 @@ static int hexval(char c)
 	return -1;
 }
 
-void crm_chain_hash(const char *prev, const struct crm_chain_link *l, char *out)
+void crm_chain_unhex(const char *hex, uint8_t *digest)
 {
-	static const char hex[] = "0123456789abcdef";
-	uint8_t p[SHA256_DIGEST_SIZE] = { 0 }, d[SHA256_DIGEST_SIZE];
-	struct hasher h;
 	size_t i;
 
-	/* A malformed previous hash chains as zeros: that row fails on its own. */
-	for (i = 0; prev && i < SHA256_DIGEST_SIZE; i++) {
-		int hi = hexval(prev[2 * i]), lo = hi < 0 ? -1 : hexval(prev[2 * i + 1]);
+	for (i = 0; hex && i < CRM_HASH_SIZE; i++) {
+		int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
 
-		if (hi < 0 || lo < 0) {
-			memset(p, 0, sizeof(p));
+		if (hi < 0 || lo < 0)
 			break;
-		}
-		p[i] = (uint8_t)(hi << 4 | lo);
+		digest[i] = (uint8_t)(hi << 4 | lo);
 	}
+	if (!hex || i < CRM_HASH_SIZE)
+		memset(digest, 0, CRM_HASH_SIZE);
+}
+
+void crm_chain_hex(const uint8_t *digest, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < CRM_HASH_SIZE; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 15];
+	}
+	hex[CRM_HASH_HEX_LEN] = '\0';
+}
+
+void crm_chain_digest(const uint8_t *prev, const struct crm_chain_link *l, uint8_t *out)
+{
+	struct hasher h;
+
 	sha256_init(&h.ctx);
 	h.n = 0;
 	put(&h, "crm-log-v1", 11);  /* with its NUL */
-	put(&h, p, sizeof(p));
+	put(&h, prev, CRM_HASH_SIZE);
 	put_u64(&h, (uint64_t)l->id);
 	put_u64(&h, (uint64_t)l->run_id);
 	put_text(&h, l->tbl);
@@ -120,12 +141,17 @@ void crm_chain_hash(const char *prev, const struct crm_chain_link *l, char *out)
 	put_text(&h, l->command);
 	put_text(&h, l->started_at);
 	sha256_update(&h.ctx, h.n, h.buf);
-	sha256_digest(&h.ctx, sizeof(d), d);
-	for (i = 0; i < sizeof(d); i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[CRM_HASH_HEX_LEN] = '\0';
+	sha256_digest(&h.ctx, CRM_HASH_SIZE, out);
+}
+
+void crm_chain_hash(const char *prev, const struct crm_chain_link *l, char *out)
+{
+	uint8_t p[CRM_HASH_SIZE], d[CRM_HASH_SIZE];
+
+	/* A malformed previous hash chains as zeros: that row fails on its own. */
+	crm_chain_unhex(prev, p);
+	crm_chain_digest(p, l, d);
+	crm_chain_hex(d, out);
 }
 
 void crm_chain_link_from_row(sqlite3_stmt *st, struct crm_chain_link *l)

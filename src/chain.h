@@ -27,6 +27,19 @@ struct crm_chain_link {
 	const char *actor, *command, *started_at;   /* of the run; NULL if it is gone */
 };
 
+#define CRM_HASH_SIZE 32      /* bytes of a digest */
+
+/*
+ * The digest of link chained to the digest prev (32 zero bytes for the
+ * first row), into out; crm_chain_hash in binary, for a writer that keeps
+ * the end of the chain.
+ */
+void crm_chain_digest(const uint8_t *prev, const struct crm_chain_link *link, uint8_t *out);
+
+/* hex: CRM_HASH_HEX_LEN + 1 bytes. A malformed or NULL hex gives zeros. */
+void crm_chain_hex(const uint8_t *digest, char *hex);
+void crm_chain_unhex(const char *hex, uint8_t *digest);
+
 /*
  * Computes the hash of link chained to prev (CRM_HASH_HEX_LEN hex digits,
  * or NULL for the first row) into out, CRM_HASH_HEX_LEN + 1 bytes.
