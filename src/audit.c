@@ -38,11 +38,15 @@ static const char *const audit_sql[ST_COUNT] = {
 };
 
 /*
- * Rows held back by crm_audit_batch, written BATCH_ROWS to an INSERT: a
- * statement per row cost a third of the time of a cleanse's logging. The
- * texts live in one arena, by offset, so that the caller's memory may go.
+ * Rows held back by crm_audit_batch, written up to BATCH_ROWS to an INSERT:
+ * a statement per row cost a third of the time of a cleanse's logging. And
+ * the batches are large because each multi-row INSERT copies the pages it
+ * finds into a statement journal (the foreign key on run_id makes SQLite
+ * keep one): with 32 rows a statement that was 4.9 GB of copying for a
+ * cleanse of 200,000 customers, with 1024 about 1.2 GB. The texts live in
+ * one arena, by offset, so that the caller's memory may go.
  */
-#define BATCH_ROWS 32
+#define BATCH_ROWS 1024
 #define CHANGE_COLS 9
 
 struct held_text {
@@ -80,9 +84,9 @@ struct crm_audit {
 	int64_t last_id;
 	uint8_t last_digest[CRM_HASH_SIZE];
 	/* crm_audit_batch: rows held back, and the arena of their texts */
-	int batching;
-	struct held_change held[BATCH_ROWS];
-	size_t nheld;
+	struct held_change *held;
+	size_t nheld, cap;       /* cap: rows to a batch, 1 until crm_audit_batch */
+	struct held_change one;
 	struct crm_strbuf arena;
 };
 
@@ -247,8 +251,11 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 		return crm_error_set(err, CRM_ERR_INTERNAL,
 				     "a run must start inside a write transaction");
 	a = calloc(1, sizeof(*a));
-	if (a)
+	if (a) {
 		crm_strbuf_init(&a->arena);
+		a->held = &a->one;
+		a->cap = 1;
+	}
 	if (!a || argv_json(argc, argv, &args)) {
 		free(a);
 		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
@@ -403,9 +410,9 @@ static enum crm_status flush_held(struct crm_audit *a, struct crm_error *err)
 		int rc;
 
 		n = 1;
-		if (a->st[ST_INSERT_BATCH] && a->nheld - i >= BATCH_ROWS) {
+		if (a->cap > 1 && a->nheld - i >= a->cap) {
 			st = a->st[ST_INSERT_BATCH];
-			n = BATCH_ROWS;
+			n = a->cap;
 		}
 		for (k = 0; k < n; k++)
 			bind_held(a, st, (int)(k * CHANGE_COLS), &a->held[i + k]);
@@ -428,7 +435,7 @@ static enum crm_status hold(struct crm_audit *a, const struct crm_chain_link *l,
 	struct held_change *h;
 	enum crm_status s;
 
-	if (a->nheld == BATCH_ROWS && (s = flush_held(a, err)))
+	if (a->nheld == a->cap && (s = flush_held(a, err)))
 		return s;
 	h = &a->held[a->nheld];
 	h->id = l->id;
@@ -471,7 +478,7 @@ static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_
 	crm_chain_digest(a->last_digest, &l, digest);
 	crm_chain_hex(digest, hash);
 	s = hold(a, &l, hash, err);
-	if (!s && !a->batching)
+	if (!s && a->cap == 1)
 		s = flush_held(a, err);
 	if (s)
 		return s;
@@ -618,30 +625,47 @@ enum crm_status crm_audit_flush(struct crm_audit *a, struct crm_error *err)
 	return s ? s : flush_held(a, err);
 }
 
-/* "INSERT INTO changes(...) VALUES (?, ...), ..." for BATCH_ROWS rows. */
+/*
+ * Prepares "INSERT INTO changes(...) VALUES (?, ...), ..." for as many rows
+ * as BATCH_ROWS and the library's limit on parameters allow, and makes room
+ * to hold them.
+ */
 enum crm_status crm_audit_batch(struct crm_audit *a, struct crm_error *err)
 {
+	int limit = sqlite3_limit(crm_db_handle(a->db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	struct held_change *held;
+	size_t r, c, rows = BATCH_ROWS;
 	enum crm_status s;
 	int failed;
-	size_t r, c;
 
-	if (a->batching)
+	if (a->cap > 1)
 		return CRM_OK;
+	if (limit > 0 && (size_t)limit / CHANGE_COLS < rows)
+		rows = (size_t)limit / CHANGE_COLS;
+	if (rows < 2)
+		return CRM_OK;   /* no room for a batch: a row at a time still works */
 	failed = crm_strbuf_addstr(&sb, "INSERT INTO changes(run_id, tbl, row_id, op, field,"
 				   " old_value, new_value, id, hash) VALUES ");
-	for (r = 0; r < BATCH_ROWS && !failed; r++)
+	for (r = 0; r < rows && !failed; r++)
 		for (c = 0; c < CHANGE_COLS && !failed; c++)
 			failed = crm_strbuf_addstr(&sb, c ? ", ?" : r ? "), (?" : "(?");
-	if (failed || crm_strbuf_addch(&sb, ')')) {
+	held = failed ? NULL : calloc(rows, sizeof(*held));
+	if (!held || crm_strbuf_addch(&sb, ')')) {
+		free(held);
 		crm_strbuf_release(&sb);
 		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 	}
 	s = crm_db_prepare(a->db, sb.buf, &a->st[ST_INSERT_BATCH], err);
 	crm_strbuf_release(&sb);
-	if (!s)
-		a->batching = 1;
-	return s;
+	if (s) {
+		free(held);
+		return s;
+	}
+	/* Nothing is held here: every row went out when the run was one at a time. */
+	a->held = held;
+	a->cap = rows;
+	return CRM_OK;
 }
 
 enum crm_status crm_audit_update(struct crm_audit *a, const char *tbl,
@@ -724,6 +748,8 @@ void crm_audit_free(struct crm_audit *a)
 	for (i = 0; i < NTABLES; i++)
 		sqlite3_finalize(a->row_json[i]);
 	crm_strbuf_release(&a->arena);
+	if (a->held != &a->one)
+		free(a->held);
 	free(a->actor);
 	free(a->command);
 	free(a);

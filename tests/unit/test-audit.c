@@ -409,26 +409,48 @@ static void assert_chain_intact(struct fx *f, int64_t rows)
 	assert_int_equal(brk.checked, rows);
 }
 
-/* Batched rows: two whole batches and a part, copied, in order, chained. */
-static void test_batch_writes_every_row(void **state)
+/*
+ * Batched rows (n of them, with the library allowing max_params parameters
+ * to a statement): copied, in order, chained, whole batches and parts.
+ */
+static void check_batch(struct fx *f, int n, int max_params)
 {
-	struct fx *f = *state;
 	struct crm_audit *a = start(f);
 	int64_t id = insert_customer(f, "山田");
 
+	if (max_params)
+		sqlite3_limit(crm_db_handle(f->db), SQLITE_LIMIT_VARIABLE_NUMBER, max_params);
 	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
 	assert_int_equal(crm_audit_insert(a, "customers", id, &f->err), CRM_OK);
-	log_numbered(f, a, id, 0, 70);
+	log_numbered(f, a, id, 0, n);
 	assert_int_equal(crm_audit_flush(a, &f->err), CRM_OK);
-	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 71);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), n + 1);
 	/* The insert range, begun first, is first. */
 	assert_int_equal(count(f, "SELECT id FROM changes WHERE op = 'insert'"), 1);
-	log_numbered(f, a, id, 70, 75);
+	log_numbered(f, a, id, n, n + 5);
 	assert_int_equal(crm_audit_finish(a, "ok", NULL, &f->err), CRM_OK);
 	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
 	crm_audit_free(a);
-	assert_numbered(f, 0, 75, 2);
-	assert_chain_intact(f, 76);
+	assert_numbered(f, 0, n + 5, 2);
+	assert_chain_intact(f, n + 6);
+}
+
+/* More than two batches of the largest size. */
+static void test_batch_writes_every_row(void **state)
+{
+	check_batch(*state, 2500, 0);
+}
+
+/* A library with a low limit on parameters: batches of 11 rows. */
+static void test_batch_within_parameter_limit(void **state)
+{
+	check_batch(*state, 30, 100);
+}
+
+/* A limit too low for two rows: one row at a time. */
+static void test_batch_of_one(void **state)
+{
+	check_batch(*state, 3, 10);
 }
 
 /* The commit writes what is held, without a flush. */
@@ -497,6 +519,8 @@ int main(void)
 		T(test_chain_detects_edits),
 		T(test_chain_detects_removed_rows),
 		T(test_batch_writes_every_row),
+		T(test_batch_within_parameter_limit),
+		T(test_batch_of_one),
 		T(test_batch_commit_writes_held_rows),
 		T(test_batch_rollback_to_savepoint),
 		T(test_batch_rollback_leaves_no_log),
