@@ -645,7 +645,11 @@ enum crm_status crm_audit_batch(struct crm_audit *a, struct crm_error *err)
 		rows = (size_t)limit / CHANGE_COLS;
 	if (rows < 2)
 		return CRM_OK;   /* no room for a batch: a row at a time still works */
-	failed = crm_strbuf_addstr(&sb, "INSERT INTO changes(run_id, tbl, row_id, op, field,"
+	/*
+	 * OR FAIL: without ABORT's promise to undo the statement alone, which
+	 * would need a statement journal; a failure ends the transaction anyway.
+	 */
+	failed = crm_strbuf_addstr(&sb, "INSERT OR FAIL INTO changes(run_id, tbl, row_id, op, field,"
 				   " old_value, new_value, id, hash) VALUES ");
 	for (r = 0; r < rows && !failed; r++)
 		for (c = 0; c < CHANGE_COLS && !failed; c++)

@@ -161,7 +161,7 @@ dir_is_empty()
 }
 
 # (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1
-plan $((17 + 5 * ncmds))
+plan $((18 + 5 * ncmds))
 
 # (a) The binary and meson.build agree on the commands.
 printf '%s\n' $CRM_COMMANDS | LC_ALL=C sort >"$TEST_TMP/expected-cmds"
@@ -258,6 +258,12 @@ grep '\.' "$TEST_TMP/sql-names" >"$TEST_TMP/sql-columns"
 grep '\.' "$TEST_TMP/page-names" >"$TEST_TMP/page-columns"
 check 'crm-schema.5 documents every column of src/sql, and no other' \
 	0 "file:$TEST_TMP/sql-columns" empty cat "$TEST_TMP/page-columns"
+
+# The version the page describes is the binary's.
+version=$("$CRM" --version | sed -n 's/.*(schema \([0-9]*\),.*/\1/p')
+check 'crm-schema.5 describes the schema version crm writes' 0 "inline:$version" empty \
+	sed -n 's/^The schema version of the database: \([0-9]*\) for the schema described here.*/\1/p' \
+	"$man/crm-schema.5"
 
 # (k) crm.1 lists the commands that exist, and refers to their pages.
 { printf '%s\n' $cmds help; } | LC_ALL=C sort >"$TEST_TMP/crm1-expected"

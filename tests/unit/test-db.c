@@ -211,6 +211,111 @@ static void test_newer_schema_refused_untouched(void **state)
 	free(after);
 }
 
+/* How many times needle is in the SQL of table changes. */
+static int in_changes_sql(struct crm_db *db, const char *needle)
+{
+	sqlite3_stmt *st;
+	const char *p;
+	int n = 0;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(db),
+		"SELECT sql FROM sqlite_schema WHERE name = 'changes'", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	for (p = (const char *)sqlite3_column_text(st, 0); (p = strstr(p, needle)); p++)
+		n++;
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Schema 6 checks a change's run at commit: still checked, never lost. */
+static void test_change_needs_its_run_at_commit(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	sqlite3 *h = crm_db_handle(db);
+
+	assert_int_equal(in_changes_sql(db, "REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED"), 1);
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO changes(run_id, tbl, row_id, op)"
+				      " VALUES (999, 'customers', 1, 'update')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_not_equal(crm_db_commit(db, &err), CRM_OK);
+	assert_non_null(strstr(err.message, "FOREIGN KEY"));
+	assert_int_equal(query_int(db, "SELECT count(*) FROM changes"), 0);
+	/* With its run, it commits. */
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO runs(id, command, argv, actor, host,"
+				      " started_at, status) VALUES (999, 'x', '[]', 'a', 'h',"
+				      " '2025-01-01T00:00:00.000Z', 'ok');"
+				      "INSERT INTO changes(run_id, tbl, row_id, op)"
+				      " VALUES (999, 'customers', 1, 'update')", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(crm_db_commit(db, &err), CRM_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM changes"), 1);
+	crm_db_close(db);
+}
+
+/* Turns a new database back into schema 5, whose changes has sql_5. */
+static void make_schema_5(const char *path, const char *edit)
+{
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "PRAGMA writable_schema = ON;"
+		 "UPDATE sqlite_schema SET sql = %s WHERE name = 'changes';"
+		 "PRAGMA writable_schema = RESET;"
+		 "PRAGMA user_version = 5", edit);
+	raw_exec(path, sql);
+}
+
+static void test_migration_6(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	make_schema_5(t->path, "replace(sql, ' DEFERRABLE INITIALLY DEFERRED', '')");
+	db = open_ok(t->path, CRM_DB_WRITE);
+	assert_int_equal(crm_db_opened_version(db), 5);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	assert_int_equal(in_changes_sql(db, "REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED"), 1);
+	assert_int_equal(in_changes_sql(db, "REFERENCES"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'crm_%'"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE"
+				   " integrity_check = 'ok'"), 1);
+	crm_db_close(db);
+}
+
+/* A changes table whose SQL is not what schema 5 wrote: the migration stops. */
+static void test_migration_6_guard(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_error err;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	make_schema_5(t->path, "replace(sql, ' REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED', '')");
+	assert_int_not_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_OK);
+	assert_null(db);
+	assert_non_null(strstr(err.message, "migration 0006-changes-deferred-run.sql failed"));
+	/* Nothing changed: still schema 5, and no edit left behind. */
+	{
+		sqlite3 *h;
+		sqlite3_stmt *st;
+
+		assert_int_equal(sqlite3_open(t->path, &h), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT user_version FROM"
+			" pragma_user_version), instr(sql, 'REFERENCES') FROM sqlite_schema"
+			" WHERE name = 'changes'", -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_int_equal(sqlite3_column_int(st, 0), 5);
+		assert_int_equal(sqlite3_column_int(st, 1), 0);
+		sqlite3_finalize(st);
+		sqlite3_close(h);
+	}
+}
+
 static void test_negative_schema_refused(void **state)
 {
 	struct tmp *t = *state;
@@ -465,6 +570,9 @@ int main(void)
 		T(test_missing_without_create),
 		T(test_newer_schema_refused_untouched),
 		T(test_negative_schema_refused),
+		T(test_change_needs_its_run_at_commit),
+		T(test_migration_6),
+		T(test_migration_6_guard),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),
 		T(test_transactions),
