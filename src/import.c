@@ -32,6 +32,7 @@ struct column {
 	char *header;            /* unique: a repeated header gets " (2)" */
 	char *json_key;          /* ,"header": escaped once, for the hash of a keyless row */
 	const struct crm_field *field;
+	const char *own;         /* a field of the company's own (crm-fields(5)): its key in extra */
 	int ignored;
 	int by_user;
 };
@@ -410,6 +411,21 @@ static char *unique_header(const struct column *cols, size_t n, const char *h)
 	}
 }
 
+/*
+ * The key in extra of a column that names a field of the company's own:
+ * the field's name, unless an earlier column took it (that one wins, and
+ * this one keeps its header, as any column without a field does).
+ */
+static const char *own_key(const struct column *cols, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (cols[i].own && !strcmp(cols[i].own, name))
+			return NULL;
+	return name;
+}
+
 static enum crm_status map_columns(struct importer *im, const struct crm_csv_record *hdr,
 				   struct crm_error *err)
 {
@@ -463,8 +479,11 @@ static enum crm_status map_columns(struct importer *im, const struct crm_csv_rec
 			const struct crm_fielddef *d =
 				crm_fielddefs_for_header(o->defs, im->kind, hdr->fields[c]);
 
-			col->field = d && d->field ? d->field
-						   : crm_field_for_header(im->kind, hdr->fields[c]);
+			if (d && !d->field && im->kind == CRM_KIND_CUSTOMERS)
+				col->own = own_key(im->cols, c, d->name);   /* to extra */
+			else
+				col->field = d && d->field ? d->field
+							   : crm_field_for_header(im->kind, hdr->fields[c]);
 		}
 	}
 	/* One column per field, except fields that join several. */
@@ -539,6 +558,7 @@ static void report_mapping(struct importer *im, int guessed)
 		cc[c].header = im->cols[c].header;
 		/* Customers keep unmapped columns in extra; all kinds in raw. */
 		cc[c].field = im->cols[c].ignored ? "-" : im->cols[c].field ? im->cols[c].field->name
+			      : im->cols[c].own ? im->cols[c].own
 			      : im->kind == CRM_KIND_CUSTOMERS ? "extra" : "raw";
 		cc[c].by_user = im->cols[c].by_user;
 	}
@@ -1121,8 +1141,7 @@ static int extra_json(struct importer *im, struct crm_strbuf *out, const unsigne
 	oom |= crm_strbuf_addch(out, '{');
 	for (c = 0; c < im->ncols; c++) {
 		const struct column *col = &im->cols[c];
-
-		const char *v = im->rec->fields[c];
+		const char *v = im->rec->fields[c], *key;
 		size_t len = im->rec->lens[c];
 
 		if (col->field || col->ignored || (changed && !changed[c]))
@@ -1132,7 +1151,8 @@ static int extra_json(struct importer *im, struct crm_strbuf *out, const unsigne
 			continue;
 		if (n++)
 			oom |= crm_strbuf_addch(out, ',');
-		oom |= crm_strbuf_add_json_string(out, col->header, strlen(col->header));
+		key = col->own ? col->own : col->header;
+		oom |= crm_strbuf_add_json_string(out, key, strlen(key));
 		oom |= crm_strbuf_addch(out, ':');
 		/* An emptied column deletes its key: json_patch drops nulls. */
 		if (!len)

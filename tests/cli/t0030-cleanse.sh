@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 41
+plan 44
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -124,6 +124,23 @@ check 'import with a bad definitions file fails before the database, exit 1' 1 e
 	"inline:crm import: bad-fields.txt:2: required = 'maybe': use yes or no" \
 	env CRM_FIELDS=bad-fields.txt "$CRM" --db other.db import own.csv
 assert '... (other.db was not created)' test ! -e other.db
+
+# A field of the company's own: import keeps it in extra under its name,
+# whichever alias the file used, and --check holds it to its definition.
+printf '%s\n' '[会員区分]' 'aliases = ランク、会員ランク' 'type = enum' \
+	'choices = ゴールド、シルバー' 'required = yes' > own-fields.txt
+printf '%s\n' '会員番号,氏名,ランク,会員ランク' 'M3,森 三,ゴールド,シルバー' 'M4,森 四,プラチナ,' \
+	'M5,森 五,,' > own3.csv
+check 'import maps an alias of a field of the company'"'"'s own (ランク -> 会員区分)' 0 empty \
+	'match:ランク=会員区分 会員ランク=extra' \
+	"$CRM" --db own.db import --source own --fields own-fields.txt own3.csv
+check '... and keeps it in extra under that name; a second such column keeps its header' 0 \
+	'inline:{"会員区分":"ゴールド","会員ランク":"シルバー"}' empty \
+	sqlite3 own.db "SELECT extra FROM customers WHERE name = '森 三'"
+check '... which --check holds to the definition' 3 'inline:customer,field,value,problem
+2,会員区分,プラチナ,not one of the choices the field definitions allow
+3,会員区分,,"required, but empty"' \
+	ignore "$CRM" --db own.db cleanse --check --fields own-fields.txt
 
 # Stored definitions: --save, then import and cleanse use them by default.
 check '--save without --fields: exit 2' 2 empty 'match:--save stores the file given with --fields' \
