@@ -86,6 +86,7 @@ struct crm_audit {
 	/* crm_audit_batch: rows held back, and the arena of their texts */
 	struct held_change *held;
 	size_t nheld, cap;       /* cap: rows to a batch, 1 until crm_audit_batch */
+	int broken;              /* held rows were lost: only a rollback may follow */
 	struct held_change one;
 	struct crm_strbuf arena;
 };
@@ -343,6 +344,12 @@ static enum crm_status load_chain(struct crm_audit *a, struct crm_error *err)
 	return CRM_OK;
 }
 
+static enum crm_status broken(struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_INTERNAL, "changes of this run could not be logged:"
+			     " its transaction must be rolled back");
+}
+
 /* Copies n bytes of s (NULL for none) into the arena. */
 static int hold_text(struct crm_audit *a, const char *s, size_t n, struct held_text *t)
 {
@@ -398,7 +405,8 @@ static void bind_held(struct crm_audit *a, sqlite3_stmt *st, int base,
 /*
  * Writes the held rows, in id order: whole batches through the batch
  * statement, the rest one by one. Whatever happens they are no longer
- * held: a failure ends the transaction, which takes them back.
+ * held. After a failure the chain has a gap where they were: the run
+ * refuses to log more, and its commit fails, until a rollback.
  */
 static enum crm_status flush_held(struct crm_audit *a, struct crm_error *err)
 {
@@ -419,8 +427,10 @@ static enum crm_status flush_held(struct crm_audit *a, struct crm_error *err)
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		sqlite3_clear_bindings(st);
-		if (rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE) {
 			s = crm_db_fail(a->db, rc, err, "cannot log the change");
+			a->broken = 1;
+		}
 		i += n;
 	}
 	a->nheld = 0;
@@ -472,6 +482,8 @@ static enum crm_status write_change(struct crm_audit *a, const char *tbl, int64_
 	if (!crm_db_in_transaction(a->db))
 		return crm_error_set(err, CRM_ERR_INTERNAL,
 				     "a change must be logged inside its write transaction");
+	if (a->broken)
+		return broken(err);
 	if (!a->chain_loaded && (s = load_chain(a, err)))
 		return s;
 	l.id = a->last_id + 1;
@@ -549,6 +561,7 @@ static void on_rollback(void *ctx)
 		a->pending[i].open = 0;
 	a->nheld = 0;
 	crm_strbuf_reset(&a->arena);
+	a->broken = 0;
 	a->chain_loaded = 0;
 }
 
@@ -620,7 +633,7 @@ enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 
 enum crm_status crm_audit_flush(struct crm_audit *a, struct crm_error *err)
 {
-	enum crm_status s = flush_inserts(a, err);
+	enum crm_status s = a->broken ? broken(err) : flush_inserts(a, err);
 
 	return s ? s : flush_held(a, err);
 }
@@ -745,6 +758,17 @@ void crm_audit_free(struct crm_audit *a)
 
 	if (!a)
 		return;
+	/*
+	 * Rows still held (or insert ranges pending) are written now: freed
+	 * before its commit, the run still logs what it did. If that fails,
+	 * the transaction is rolled back rather than committed without them.
+	 */
+	if (a->db && crm_db_in_transaction(a->db)) {
+		struct crm_error e;
+
+		if (crm_audit_flush(a, &e))
+			crm_db_rollback(a->db);
+	}
 	if (a->db)
 		crm_db_set_commit_hook(a->db, NULL, NULL, NULL);
 	for (i = 0; i < ST_COUNT; i++)

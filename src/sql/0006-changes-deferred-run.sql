@@ -9,11 +9,11 @@
 -- Only the constraint changes, nothing stored, so the table is not rebuilt
 -- (a log may hold millions of rows): its SQL is edited in sqlite_schema,
 -- which SQLite documents for such changes. The guard fails the migration
--- unless the text to edit is there exactly once.
+-- unless the text to edit is there exactly once, with no deferral yet.
 CREATE TEMP TABLE crm_guard (ok INTEGER CHECK (ok));
 INSERT INTO crm_guard
 	SELECT length(sql) - length(replace(sql, 'REFERENCES runs(id)', ''))
-		= length('REFERENCES runs(id)')
+		= length('REFERENCES runs(id)') AND instr(upper(sql), 'DEFERRABLE') = 0
 	FROM sqlite_schema WHERE type = 'table' AND name = 'changes';
 INSERT INTO crm_guard SELECT count(*) = 1 FROM crm_guard;
 PRAGMA writable_schema = ON;

@@ -501,6 +501,51 @@ static void test_batch_rollback_leaves_no_log(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM runs"), 0);
 }
 
+/*
+ * A batch that fails to go out leaves a gap in the chain: the run refuses
+ * to log more, and its commit fails, so no broken chain is ever committed.
+ */
+static void test_batch_failure_ends_logging(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+
+	assert_int_equal(sqlite3_exec(crm_db_handle(f->db),
+		"CREATE TEMP TRIGGER no_f20 BEFORE INSERT ON changes WHEN NEW.field = 'f20'"
+		" BEGIN SELECT RAISE(FAIL, 'no f20'); END", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
+	log_numbered(f, a, id, 0, 30);
+	assert_int_not_equal(crm_audit_flush(a, &f->err), CRM_OK);
+	assert_non_null(strstr(f->err.message, "no f20"));
+	{
+		struct crm_value o = crm_value_text("x"), n = crm_value_text("y");
+
+		assert_int_equal(crm_audit_update(a, "customers", id, "name", &o, &n, &f->err),
+				 CRM_ERR_INTERNAL);
+		assert_non_null(strstr(f->err.message, "must be rolled back"));
+	}
+	assert_int_not_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM runs"), 0);
+}
+
+/* A run freed before its commit has still logged what it holds. */
+static void test_batch_free_writes_held_rows(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+
+	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
+	log_numbered(f, a, id, 0, 10);
+	crm_audit_free(a);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	assert_numbered(f, 0, 10, 1);
+	assert_chain_intact(f, 10);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -524,6 +569,8 @@ int main(void)
 		T(test_batch_commit_writes_held_rows),
 		T(test_batch_rollback_to_savepoint),
 		T(test_batch_rollback_leaves_no_log),
+		T(test_batch_failure_ends_logging),
+		T(test_batch_free_writes_held_rows),
 		T(test_chain_seal),
 	};
 

@@ -288,32 +288,57 @@ static void test_migration_6(void **state)
 }
 
 /* A changes table whose SQL is not what schema 5 wrote: the migration stops. */
-static void test_migration_6_guard(void **state)
+static void check_migration_6_refuses(struct tmp *t, const char *edit)
 {
-	struct tmp *t = *state;
 	struct crm_error err;
 	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	char *before;
 
 	crm_db_close(db);
-	make_schema_5(t->path, "replace(sql, ' REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED', '')");
+	make_schema_5(t->path, edit);
+	assert_int_equal(sqlite3_open(t->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT sql FROM sqlite_schema WHERE name = 'changes'",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	before = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+
 	assert_int_not_equal(crm_db_open(&db, t->path, CRM_DB_WRITE, 100, &err), CRM_OK);
 	assert_null(db);
 	assert_non_null(strstr(err.message, "migration 0006-changes-deferred-run.sql failed"));
-	/* Nothing changed: still schema 5, and no edit left behind. */
+	/* Nothing changed: still schema 5, its SQL as it was. */
+	assert_int_equal(sqlite3_open(t->path, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT user_version FROM"
+		" pragma_user_version), sql FROM sqlite_schema WHERE name = 'changes'",
+		-1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 5);
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), before);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	free(before);
 	{
-		sqlite3 *h;
-		sqlite3_stmt *st;
+		char p[160];
 
-		assert_int_equal(sqlite3_open(t->path, &h), SQLITE_OK);
-		assert_int_equal(sqlite3_prepare_v2(h, "SELECT (SELECT user_version FROM"
-			" pragma_user_version), instr(sql, 'REFERENCES') FROM sqlite_schema"
-			" WHERE name = 'changes'", -1, &st, NULL), SQLITE_OK);
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 5);
-		assert_int_equal(sqlite3_column_int(st, 1), 0);
-		sqlite3_finalize(st);
-		sqlite3_close(h);
+		unlink(t->path);
+		snprintf(p, sizeof(p), "%s-wal", t->path);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", t->path);
+		unlink(p);
 	}
+}
+
+static void test_migration_6_guard(void **state)
+{
+	struct tmp *t = *state;
+
+	/* No reference to edit. */
+	check_migration_6_refuses(t, "replace(sql, ' REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED', '')");
+	/* A deferral of its own already: editing would leave two. */
+	check_migration_6_refuses(t, "replace(sql, 'INITIALLY DEFERRED', 'INITIALLY IMMEDIATE')");
 }
 
 static void test_negative_schema_refused(void **state)
