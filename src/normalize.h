@@ -111,9 +111,10 @@ enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 
 /*
  * A phone number, as crm_check_phone() accepts it, in display form:
- * hyphens where the area code is known (070 080 090 020 050 as 3-4-4,
- * 0120 0570 as 4-3-3, 0800 as 4-3-4, 03 06 as 2-4-4, 011 044 045 052 075
- * 078 as 3-3-4), the digits alone where it is not. +81 (and +81 (0))
+ * hyphens where the grouping is known (070 080 090 020 050 as 3-4-4,
+ * 0120 0570 as 4-3-3, 0800 as 4-3-4, a fixed line by its 2- to 5-digit
+ * area code in the MIC table: 03-1234-5678, 0422-51-5131, 04992-2-1441),
+ * the digits alone where it is not (030, 0990 ...). +81 (and +81 (0))
  * becomes 0; a number with another country code is kept as '+' and its
  * digits. out->digits has the digits to match on (no '+'); an extension
  * (内線 12, ext. 12, x12, #12) goes to out->extension and is not part of
