@@ -240,6 +240,13 @@ struct reverter {
 	/* Statements built from the log's table and field names, kept by key. */
 	struct { char *key; sqlite3_stmt *st; } cache[64];
 	size_t ncache;
+	/*
+	 * Columns found in the schema, as "tbl.col": pragma_table_info
+	 * compiles a statement of its own each time it runs, which was most
+	 * of the time of reverting a cleanse.
+	 */
+	char *columns[64];
+	size_t ncolumns;
 };
 
 static sqlite3_stmt *cache_find(struct reverter *rv, const char *key)
@@ -305,6 +312,7 @@ void crm_revert_result_release(struct crm_revert_result *res)
 static enum crm_status check_column(struct reverter *rv, const char *tbl, const char *col,
 				    struct crm_error *err)
 {
+	size_t i;
 	int rc;
 
 	if (!tbl || !crm_audit_table_known(tbl))
@@ -312,12 +320,29 @@ static enum crm_status check_column(struct reverter *rv, const char *tbl, const 
 				     "keep ('%s'): run 'crm log verify'", tbl ? tbl : "");
 	if (!col)
 		return CRM_OK;
+	for (i = 0; i < rv->ncolumns; i++) {
+		const char *k = rv->columns[i];
+		size_t n = strlen(tbl);
+
+		if (!strncmp(k, tbl, n) && k[n] == '.' && !strcmp(k + n + 1, col))
+			return CRM_OK;
+	}
 	sqlite3_bind_text(rv->has_col, 1, tbl, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(rv->has_col, 2, col, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(rv->has_col);
 	sqlite3_reset(rv->has_col);
-	if (rc == SQLITE_ROW && strcmp(col, "id"))
+	if (rc == SQLITE_ROW && strcmp(col, "id")) {
+		/* Remembered while there is room (and memory); else asked again. */
+		size_t n = strlen(tbl) + strlen(col) + 2;
+		char *k = rv->ncolumns < sizeof(rv->columns) / sizeof(rv->columns[0])
+			  ? malloc(n) : NULL;
+
+		if (k) {
+			snprintf(k, n, "%s.%s", tbl, col);
+			rv->columns[rv->ncolumns++] = k;
+		}
 		return CRM_OK;
+	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return crm_db_fail(rv->db, rc, err, "cannot read the schema");
 	return crm_error_set(err, CRM_ERR_SCHEMA, "the log names a column %s has not ('%s'): "
@@ -865,6 +890,8 @@ out:
 		sqlite3_finalize(rv.cache[rv.ncache].st);
 		free(rv.cache[rv.ncache].key);
 	}
+	while (rv.ncolumns--)
+		free(rv.columns[rv.ncolumns]);
 	return s;
 }
 

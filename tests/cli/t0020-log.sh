@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 62
+plan 65
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -221,6 +221,20 @@ check 'a bad --format: exit 2' 2 empty 'match:--format .xml.' "$CRM" log --forma
 check 'a bad --since: exit 2 or 1 naming it' 1 empty "match:--since '2025-13-45' is not a date" \
 	"$CRM" log --since 2025-13-45
 check 'an unknown log command: exit 2' 2 empty 'match:.frobnicate. is not a log command' "$CRM" log frobnicate 1
+# A log edited outside crm never names a column revert would trust.
+rm -f crm.db crm.db-wal crm.db-shm
+printf '%s\n' '顧客番号,氏名,電話番号' 'K1,山田　太郎,03-1234-5678' 'K2,佐藤　花子,03-2345-6789' > named.csv
+"$CRM" -q import --source named named.csv
+"$CRM" -q cleanse
+q "UPDATE changes SET field = 'colour' WHERE id = (SELECT max(id) FROM changes WHERE field = 'name')"
+check 'revert of a log that names a column the table has not: exit 1, nothing changed' 1 empty \
+	"match:the log names a column customers has not \('colour'\)" "$CRM" log revert 2
+check '... (the names are still cleansed)' 0 'inline:山田 太郎
+佐藤 花子' empty q 'SELECT name FROM customers ORDER BY id'
+q "UPDATE changes SET field = 'id' WHERE field = 'colour'"
+check '... nor id' 1 empty "match:the log names a column customers has not \('id'\)" \
+	"$CRM" log revert 2
+
 check 'a missing database: exit 1, none created' 1 empty ignore "$CRM" --db none.db log
 assert '... (none.db was not created)' test ! -e none.db
 
