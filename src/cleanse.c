@@ -4,6 +4,7 @@
 
 #include "cleanse.h"
 #include "fields.h"
+#include "log.h"
 #include "normalize.h"
 #include "strbuf.h"
 #include "types.h"
@@ -580,7 +581,8 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 			c->own[c->nown++] = &d->defs[i];
 	if (!c->o->check && !c->run)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "cleanse needs a run to log to");
-	return CRM_OK;
+	/* Else a run that is not there would quietly select no one. */
+	return c->o->since ? crm_log_run_exists(c->db, c->o->since, err) : CRM_OK;
 }
 
 static enum crm_status count_rows(struct crm_db *db, unsigned long *n, struct crm_error *err)

@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 44
+plan 46
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -113,6 +113,10 @@ printf '%s\n' '顧客番号,氏名,住所' 'K09,新井 九郎,東京都港区芝
 late=$(q 'SELECT max(id) FROM runs')
 check '--since RUN takes only the customers that run or later ones changed' 0 empty \
 	'match:^crm cleanse: 1 customer scanned, 1 changed' "$CRM" cleanse --since "$late"
+runs=$(q 'SELECT count(*) FROM runs')
+check '--since a run that is not there: exit 1, naming it' 1 empty \
+	"inline:crm cleanse: there is no run 999: see 'crm log'" "$CRM" cleanse --since 999
+check '... and no run is left behind' 0 "inline:$runs" empty q 'SELECT count(*) FROM runs'
 
 # Import reads the same definitions: their aliases map a company's headers.
 printf '%s\n' '会員番号,氏名,メアド' 'M1,森 一,mori@example.jp' > own.csv
