@@ -585,18 +585,6 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 	return c->o->since ? crm_log_run_exists(c->db, c->o->since, err) : CRM_OK;
 }
 
-static enum crm_status count_rows(struct crm_db *db, unsigned long *n, struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, "SELECT max(id) FROM customers", &st, err);
-
-	if (s)
-		return s;
-	*n = sqlite3_step(st) == SQLITE_ROW ? (unsigned long)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return CRM_OK;
-}
-
 enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 			    const struct crm_cleanse_options *opts,
 			    const struct crm_cleanse_sink *sink,
@@ -605,7 +593,7 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	struct cleanser c = { .db = db, .run = run, .o = opts, .sink = sink, .st = stats };
 	struct row r = { 0 };
 	sqlite3_stmt *sel = NULL;
-	unsigned long total = 0;
+	int64_t total = 0;   /* the largest id, for the progress bar */
 	enum crm_status s;
 	int rc = SQLITE_DONE;
 
@@ -615,7 +603,7 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	if (!s && run)
 		s = crm_audit_batch(run, err);
 	if (!s)
-		s = count_rows(db, &total, err);
+		s = crm_db_query_int64(db, "SELECT max(id) FROM customers", NULL, &total, err);
 	if (!s)
 		s = prepare_select(&c, &sel, err);
 	while (!s && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
@@ -629,7 +617,8 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 		row_release(&r);
 		stats->scanned++;
 		if (sink && sink->progress && stats->scanned % 1024 == 0)
-			sink->progress(sink->ctx, (unsigned long)sqlite3_column_int64(sel, 0), total);
+			sink->progress(sink->ctx, (unsigned long)sqlite3_column_int64(sel, 0),
+				       (unsigned long)total, stats->scanned);
 	}
 	if (!s && rc != SQLITE_DONE)
 		s = crm_db_fail(db, rc, err, "cannot read the customers");

@@ -37,7 +37,8 @@ struct crm_cleanse_sink {
 	void *ctx;
 	enum crm_status (*item)(void *ctx, const struct crm_cleanse_item *item,
 				struct crm_error *err);
-	void (*progress)(void *ctx, unsigned long done, unsigned long total);
+	/* at: the id reached, of total (the largest id); scanned: customers read */
+	void (*progress)(void *ctx, unsigned long at, unsigned long total, unsigned long scanned);
 };
 
 struct crm_cleanse_stats {

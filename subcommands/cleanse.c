@@ -85,12 +85,13 @@ static enum crm_status on_item(void *ctx, const struct crm_cleanse_item *it,
 	return crm_out_row(cli->out, v, err);
 }
 
-static void on_progress(void *ctx, unsigned long done, unsigned long total)
+/* The bar measures ids, up to the largest; its rows are the customers read. */
+static void on_progress(void *ctx, unsigned long at, unsigned long total, unsigned long scanned)
 {
 	struct cli *cli = ctx;
 
-	(void)total;
-	crm_progress_update(&cli->bar, done, done);
+	cli->bar.total = total;
+	crm_progress_update(&cli->bar, at, scanned);
 }
 
 static void summary(struct cli *cli, const struct crm_cleanse_stats *st, int64_t run)
