@@ -185,19 +185,6 @@ static void bind_fval(const struct importer *im, sqlite3_stmt *st, int i, const 
 		sqlite3_bind_text(st, i, vtext(im, v), (int)v->len, SQLITE_STATIC);
 }
 
-/* Whether a stored column value equals the new one, type included. */
-static int same_value(const struct importer *im, sqlite3_stmt *st, int col, const struct fval *v)
-{
-	int t = sqlite3_column_type(st, col);
-
-	if (!v->set)
-		return t == SQLITE_NULL;
-	if (v->type == CRM_VALUE_INT)
-		return t == SQLITE_INTEGER && sqlite3_column_int64(st, col) == v->i;
-	return t == SQLITE_TEXT && (size_t)sqlite3_column_bytes(st, col) == v->len &&
-	       !memcmp(sqlite3_column_text(st, col), vtext(im, v), v->len);
-}
-
 /* ---- Statements -------------------------------------------------------- */
 
 static enum crm_status prepare(struct importer *im, const char *sql, sqlite3_stmt **st,
@@ -1292,16 +1279,18 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 		if (!is_real(&im->fields[f]))
 			continue;
 		col++;
+		if (!field_changed(im, f, changed))
+			continue;
 		/* A bad value under --lenient is no value: the field is emptied. */
-		if (!field_changed(im, f, changed) || same_value(im, get, col - 1, &im->vals[f]))
+		oldv = crm_value_column(get, col - 1);
+		newv = to_value(im, &im->vals[f]);
+		if (crm_value_equal(&oldv, &newv))
 			continue;
 		up = update_stmt(im, f, err);
 		if (!up) {
 			s = err ? err->code : CRM_ERR_DB;
 			break;
 		}
-		oldv = crm_value_column(get, col - 1);
-		newv = to_value(im, &im->vals[f]);
 		s = log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);
 		if (s)
 			break;
@@ -1361,10 +1350,14 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 		sqlite3_stmt *g = im->st[S_GET_EXTRA];
 
 		sqlite3_bind_int64(g, 1, id);
-		if (sqlite3_step(g) == SQLITE_ROW && sqlite3_column_text(g, 0)) {
+		rc = sqlite3_step(g);
+		if (rc == SQLITE_ROW && sqlite3_column_text(g, 0)) {
 			before = strdup((const char *)sqlite3_column_text(g, 0));
 			if (!before)
 				s = nomem(err);
+		} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			/* Not "no extra": the log would lose the old value. */
+			s = crm_db_fail(im->db, rc, err, "cannot read the customer's extra");
 		}
 		sqlite3_reset(g);
 		st = im->st[S_EXTRA];

@@ -53,7 +53,6 @@ struct import_cli {
 	char *rejects_path;
 	FILE *rejects_fp;
 	struct crm_csv_writer *rejects;
-	int rejects_failed;
 	struct crm_progress bar;
 	const char *customer_source;   /* for the summary */
 	char *source_copy;             /* the default source, kept for the summary */
@@ -223,6 +222,7 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 	size_t lens[6];
 	char line[32];
 	enum crm_status s;
+	char buf[1024];   /* the reason of a stored row, for fields[4] */
 	int i;
 
 	if (!cli->rejects) {
@@ -244,8 +244,6 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 	while (lens[5] && (p->raw[lens[5] - 1] == '\n' || p->raw[lens[5] - 1] == '\r'))
 		lens[5]--;
 	if (p->stored) {
-		static char buf[1024];
-
 		snprintf(buf, sizeof(buf), "stored with this field empty: %s", p->reason);
 		fields[4] = buf;
 		lens[4] = strlen(buf);
