@@ -716,7 +716,6 @@ enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 {
 	sqlite3_stmt *st = a->st[ST_FINISH];
 	enum crm_status s = crm_audit_flush(a, err);
-	int rc;
 
 	if (s)
 		return s;
@@ -727,12 +726,9 @@ enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 	else
 		sqlite3_bind_null(st, 2);
 	sqlite3_bind_int64(st, 3, a->run_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	s = crm_db_step_done(a->db, st, "cannot record the end of the run", err);
 	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(a->db, rc, err, "cannot record the end of the run");
-	return CRM_OK;
+	return s;
 }
 
 enum crm_status crm_audit_counts(struct crm_audit *a, const char *counts_json,
@@ -741,15 +737,14 @@ enum crm_status crm_audit_counts(struct crm_audit *a, const char *counts_json,
 	sqlite3_stmt *st = NULL;
 	enum crm_status s = crm_db_prepare(a->db, "UPDATE runs SET counts = ?1 WHERE id = ?2",
 					   &st, err);
-	int rc;
 
 	if (s)
 		return s;
 	sqlite3_bind_text(st, 1, counts_json, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, a->run_id);
-	rc = sqlite3_step(st);
+	s = crm_db_step_done(a->db, st, "cannot record the counts", err);
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(a->db, rc, err, "cannot record the counts");
+	return s;
 }
 
 void crm_audit_free(struct crm_audit *a)

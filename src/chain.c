@@ -195,6 +195,7 @@ enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_er
 {
 	sqlite3_stmt *rd = NULL, *up = NULL;
 	char prev[CRM_HASH_HEX_LEN + 1], h[CRM_HASH_HEX_LEN + 1];
+	uint8_t p[CRM_HASH_SIZE];
 	enum crm_status s;
 	int rc;
 
@@ -207,19 +208,21 @@ enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_er
 		s = crm_db_prepare(db, "UPDATE changes SET hash = ?1 WHERE id = ?2", &up, err);
 	if (s)
 		goto out;
+	/* The digest is carried in binary from row to row, hex only to store. */
+	crm_chain_unhex(prev[0] ? prev : NULL, p);
 	sqlite3_bind_int64(rd, 1, from_id);
 	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
 		struct crm_chain_link l;
 
 		crm_chain_link_from_row(rd, &l);
-		crm_chain_hash(prev[0] ? prev : NULL, &l, h);
+		crm_chain_digest(p, &l, p);
+		crm_chain_hex(p, h);
 		sqlite3_bind_text(up, 1, h, CRM_HASH_HEX_LEN, SQLITE_STATIC);
 		sqlite3_bind_int64(up, 2, l.id);
 		rc = sqlite3_step(up);
 		sqlite3_reset(up);
 		if (rc != SQLITE_DONE)
 			break;
-		memcpy(prev, h, sizeof(h));
 	}
 	if (rc != SQLITE_DONE)
 		s = crm_db_fail(db, rc, err, "cannot seal the log");
@@ -233,7 +236,8 @@ enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,
 				 struct crm_error *err)
 {
 	sqlite3_stmt *rd;
-	char prev[CRM_HASH_HEX_LEN + 1] = "", h[CRM_HASH_HEX_LEN + 1];
+	char h[CRM_HASH_HEX_LEN + 1];
+	uint8_t p[CRM_HASH_SIZE] = { 0 };
 	enum crm_status s = crm_db_prepare(db, crm_chain_select_sql, &rd, err);
 	int rc;
 
@@ -246,7 +250,8 @@ enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,
 		const char *stored = (const char *)sqlite3_column_text(rd, 8);
 
 		crm_chain_link_from_row(rd, &l);
-		crm_chain_hash(prev[0] ? prev : NULL, &l, h);
+		crm_chain_digest(p, &l, p);
+		crm_chain_hex(p, h);
 		brk->checked++;
 		if (!stored || strcmp(stored, h)) {
 			brk->id = l.id;
@@ -254,7 +259,6 @@ enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,
 			snprintf(brk->found, sizeof(brk->found), "%s", stored ? stored : "");
 			break;
 		}
-		memcpy(prev, h, sizeof(h));
 	}
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		s = crm_db_fail(db, rc, err, "cannot read the log");

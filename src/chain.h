@@ -31,8 +31,8 @@ struct crm_chain_link {
 
 /*
  * The digest of link chained to the digest prev (32 zero bytes for the
- * first row), into out; crm_chain_hash in binary, for a writer that keeps
- * the end of the chain.
+ * first row), into out, which may be prev; crm_chain_hash in binary, for
+ * whoever walks the chain row after row.
  */
 void crm_chain_digest(const uint8_t *prev, const struct crm_chain_link *link, uint8_t *out);
 

@@ -642,7 +642,9 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 	char key[64];
 	int rc, owned = 0;
 
-	if (!s && old->type != CRM_VALUE_TEXT)
+	if (s)
+		return s;   /* tbl may be NULL: nothing below may use it */
+	if (old->type != CRM_VALUE_TEXT)
 		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
 				    "(erased by crm log forget?)", err);
 	snprintf(key, sizeof(key), "reinsert %s", tbl);
