@@ -73,10 +73,14 @@ struct cleanser {
 	const struct crm_cleanse_sink *sink;
 	struct crm_cleanse_stats *st;
 	const struct crm_fielddef *def[C_NCOLS];
+	/* Worked out once from the options and definitions, read per customer. */
+	int on[C_NCOLS];             /* the column is cleansed (--field) */
+	unsigned rules[C_NCOLS];     /* the rules on for it, bits by enum rule */
 	/* UPDATE statements by the set of columns they write */
 	struct { unsigned long mask; sqlite3_stmt *st; } set[256];
 	size_t nset;
-	/* the company's own fields (defined, not in the catalogue): values from extra */
+	/* the company's own fields (defined, not in the catalogue), those --field
+	 * leaves in: values from extra */
 	const struct crm_fielddef **own;
 	size_t nown;
 	struct crm_norm norm;
@@ -88,6 +92,7 @@ static enum crm_status nomem(struct crm_error *err)
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 }
 
+/* For setup(): whether rule r applies to col. */
 static int rule_on(const struct cleanser *c, enum col col, enum rule r)
 {
 	int dflt = !c->o->rules || (c->o->rules & (1u << r));
@@ -95,6 +100,7 @@ static int rule_on(const struct cleanser *c, enum col col, enum rule r)
 	return crm_fielddef_rule(c->def[col], (int)r, dflt);
 }
 
+/* For setup(): whether --field leaves the field in. */
 static int field_on(const struct cleanser *c, const char *name)
 {
 	size_t i;
@@ -105,6 +111,12 @@ static int field_on(const struct cleanser *c, const char *name)
 		if (!strcmp(c->o->fields[i], name))
 			return 1;
 	return 0;
+}
+
+/* Per customer: rule r on for col, as setup() worked it out. */
+static int on(const struct cleanser *c, enum col col, enum rule r)
+{
+	return (c->rules[col] >> r) & 1u;
 }
 
 static enum crm_status violation(struct cleanser *c, const struct row *r, const char *field,
@@ -151,7 +163,7 @@ static enum crm_status normalize(struct cleanser *c, struct row *r, enum col col
 		return CRM_OK;
 	s = fn(r->val[col], &c->norm, &e);
 	if (s == CRM_EOF)   /* blank: no value, if the rule may change it */
-		return rule_on(c, col, rule) ? change(c, r, col, NULL, rule, err) : CRM_OK;
+		return on(c, col, rule) ? change(c, r, col, NULL, rule, err) : CRM_OK;
 	if (s == CRM_ERR_INVALID)
 		return violation(c, r, columns[col].name, r->val[col], e.message, err);
 	if (s)
@@ -207,7 +219,7 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 		}
 	/* A part whose own field is left out (--field) stays in the address. */
 	for (i = 0; i < 2; i++)
-		if (parts[i] && !r->val[cols[i]] && !field_on(c, columns[cols[i]].name))
+		if (parts[i] && !r->val[cols[i]] && !c->on[cols[i]])
 			return CRM_OK;
 	rest = strdup(c->norm.value);
 	if (!rest)
@@ -223,22 +235,23 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 
 static enum crm_status email(struct cleanser *c, struct row *r, struct crm_error *err)
 {
-	int fix = rule_on(c, C_EMAIL, R_EMAIL);
+	int fix = on(c, C_EMAIL, R_EMAIL);
 	enum crm_status s;
 	int ok;
 
-	if (!fix && !rule_on(c, C_EMAIL, R_EMAIL_TYPO))
+	if (!fix && !on(c, C_EMAIL, R_EMAIL_TYPO))
 		return CRM_OK;
-	s = normalize(c, r, C_EMAIL, crm_normalize_email, fix ? R_EMAIL : R_EMAIL_TYPO, &ok, err);
+	/* Under the email rule: the typo rule alone reports, never changes. */
+	s = normalize(c, r, C_EMAIL, crm_normalize_email, R_EMAIL, &ok, err);
 	if (s || !ok)
 		return s;
-	if (c->norm.suggestion && rule_on(c, C_EMAIL, R_EMAIL_TYPO)) {
+	if (c->norm.suggestion && on(c, C_EMAIL, R_EMAIL_TYPO)) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "a misspelt domain? perhaps %s", c->norm.suggestion);
 		s = violation(c, r, "email", r->val[C_EMAIL], why, err);
 	}
-	if (!s && rule_on(c, C_EMAIL, R_EMAIL))
+	if (!s && fix)
 		s = change(c, r, C_EMAIL, c->norm.value, R_EMAIL, err);
 	return s;
 }
@@ -302,12 +315,12 @@ static enum crm_status recheck(struct cleanser *c, struct row *r, struct crm_err
 	size_t i;
 	int known = 0;
 
-	if (r->val[C_BIRTHDATE] && field_on(c, "birthdate") &&
+	if (r->val[C_BIRTHDATE] && c->on[C_BIRTHDATE] &&
 	    (crm_parse_date(r->val[C_BIRTHDATE], date, &e) || strcmp(date, r->val[C_BIRTHDATE]))) {
 		s = violation(c, r, "birthdate", r->val[C_BIRTHDATE],
 			      "not a date in the form YYYY-MM-DD that exists", err);
 	}
-	if (!s && r->val[C_GENDER] && g && g->choices && field_on(c, "gender")) {
+	if (!s && r->val[C_GENDER] && g && g->choices && c->on[C_GENDER]) {
 		for (i = 0; g->choices[i]; i++)
 			known |= !strcmp(g->choices[i], r->val[C_GENDER]);
 		if (!known) {
@@ -315,10 +328,25 @@ static enum crm_status recheck(struct cleanser *c, struct row *r, struct crm_err
 				      "stores (see crm-import(1))", err);
 		}
 	}
-	if (!s && !r->val[C_NAME] && !r->val[C_FAMILY] && field_on(c, "name"))
+	if (!s && !r->val[C_NAME] && !r->val[C_FAMILY] && c->on[C_NAME])
 		s = violation(c, r, "name", NULL, "a customer needs a name (or a family name)",
 			      err);
 	return s;
+}
+
+/* Value v ("" as none) of field name against its definition d. */
+static enum crm_status check_def(struct cleanser *c, const struct row *r, const char *name,
+				 const struct crm_fielddef *d, const char *v,
+				 struct crm_error *err)
+{
+	if (v && !*v)
+		v = NULL;
+	if (d->required == 1 && !v)
+		return violation(c, r, name, NULL, "required, but empty", err);
+	if (v && !crm_fielddef_allows(d, v))
+		return violation(c, r, name, v,
+				 "not one of the choices the field definitions allow", err);
+	return CRM_OK;
 }
 
 /* The field definitions: required fields and choices. */
@@ -329,29 +357,12 @@ static enum crm_status check_defs(struct cleanser *c, struct row *r, sqlite3_stm
 	size_t i;
 	int col;
 
-	for (col = 0; !s && col < C_NCOLS; col++) {
-		const struct crm_fielddef *d = c->def[col];
-
-		if (!d || !field_on(c, columns[col].name))
-			continue;
-		if (d->required == 1 && !r->val[col])
-			s = violation(c, r, columns[col].name, NULL, "required, but empty", err);
-		else if (r->val[col] && !crm_fielddef_allows(d, r->val[col]))
-			s = violation(c, r, columns[col].name, r->val[col],
-				      "not one of the choices the field definitions allow", err);
-	}
-	for (i = 0; !s && i < c->nown; i++) {
-		const struct crm_fielddef *d = c->own[i];
-		const char *v = (const char *)sqlite3_column_text(sel, 2 + C_NCOLS + (int)i);
-
-		if (!field_on(c, d->name))
-			continue;
-		if (d->required == 1 && (!v || !*v))
-			s = violation(c, r, d->name, NULL, "required, but empty", err);
-		else if (v && *v && !crm_fielddef_allows(d, v))
-			s = violation(c, r, d->name, v,
-				      "not one of the choices the field definitions allow", err);
-	}
+	for (col = 0; !s && col < C_NCOLS; col++)
+		if (c->def[col] && c->on[col])
+			s = check_def(c, r, columns[col].name, c->def[col], r->val[col], err);
+	for (i = 0; !s && i < c->nown; i++)
+		s = check_def(c, r, c->own[i]->name, c->own[i],
+			      (const char *)sqlite3_column_text(sel, 2 + C_NCOLS + (int)i), err);
 	return s;
 }
 
@@ -364,13 +375,13 @@ static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_st
 	for (col = 0; !s && col < C_NCOLS; col++) {
 		const struct column *k = &columns[col];
 
-		if (!k->fn || !field_on(c, k->name) || (k->japan_only && !r->japan))
+		if (!k->fn || !c->on[col] || (k->japan_only && !r->japan))
 			continue;
 		if (col == C_EMAIL) {
 			s = email(c, r, err);
 			continue;
 		}
-		if (!rule_on(c, (enum col)col, k->rule))
+		if (!on(c, (enum col)col, k->rule))
 			continue;
 		if (k->fn == crm_normalize_phone)
 			s = phone(c, r, (enum col)col, err);
@@ -379,7 +390,7 @@ static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_st
 		else if (!(s = normalize(c, r, (enum col)col, k->fn, k->rule, &ok, err)) && ok)
 			s = change(c, r, (enum col)col, c->norm.value, k->rule, err);
 	}
-	if (!s && field_on(c, "name") && rule_on(c, C_NAME, R_NAME))
+	if (!s && c->on[C_NAME] && on(c, C_NAME, R_NAME))
 		s = name_parts(c, r, err);
 	if (!s)
 		s = recheck(c, r, err);
@@ -569,15 +580,20 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 {
 	const struct crm_fielddefs *d = c->o->defs;
 	size_t i;
-	int col;
+	int col, r;
 
 	c->gender = crm_field_find(CRM_KIND_CUSTOMERS, "gender");
-	for (col = 0; col < C_NCOLS; col++)
+	for (col = 0; col < C_NCOLS; col++) {
 		c->def[col] = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, columns[col].name);
+		c->on[col] = field_on(c, columns[col].name);
+		for (r = 0; r < CRM_NRULES; r++)
+			c->rules[col] |= (unsigned)rule_on(c, (enum col)col, (enum rule)r) << r;
+	}
 	if (d && d->n && !(c->own = calloc(d->n, sizeof(*c->own))))
 		return nomem(err);
 	for (i = 0; d && i < d->n; i++)
-		if (d->defs[i].kind == CRM_KIND_CUSTOMERS && !d->defs[i].field)
+		if (d->defs[i].kind == CRM_KIND_CUSTOMERS && !d->defs[i].field &&
+		    field_on(c, d->defs[i].name))
 			c->own[c->nown++] = &d->defs[i];
 	if (!c->o->check && !c->run)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "cleanse needs a run to log to");

@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 46
+plan 48
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -128,6 +128,15 @@ check 'import with a bad definitions file fails before the database, exit 1' 1 e
 	"inline:crm import: bad-fields.txt:2: required = 'maybe': use yes or no" \
 	env CRM_FIELDS=bad-fields.txt "$CRM" --db other.db import own.csv
 assert '... (other.db was not created)' test ! -e other.db
+
+# The email-typo rule alone reports; only the email rule changes an email.
+printf '%s\n' '顧客番号,氏名,メール' 'T1,空 メール,sora@example.jp' > typo.csv
+"$CRM" -q --db typo.db import --source typo typo.csv
+sqlite3 typo.db "UPDATE customers SET email = '　'"
+check '--rule email-typo leaves a blank email alone' 0 empty \
+	'match:1 customer scanned, 0 changed \(0 values\)' "$CRM" --db typo.db cleanse --rule email-typo
+check '--rule email empties it, under the email rule' 0 empty \
+	'match:1 changed \(1 value\): email 1' "$CRM" --db typo.db cleanse --rule email
 
 # A field of the company's own: import keeps it in extra under its name,
 # whichever alias the file used, and --check holds it to its definition.
