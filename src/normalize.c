@@ -3,8 +3,7 @@
  * (clean_text), applies the rules of its field to the cleaned copy and hands
  * the result to the caller's struct crm_norm. Checks that src/types.c
  * already makes at import (phone, email, postal code) are called, not
- * repeated; their messages are re-quoted against the caller's value. No
- * state, no I/O.
+ * repeated (crm_check_as), quoting the caller's value. No state, no I/O.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -65,25 +64,6 @@ static enum crm_status violation(struct crm_error *err, const char *orig,
 		reason[0] = '\0';
 	va_end(ap);
 	return crm_error_set(err, CRM_ERR_INVALID, "'%s' %s", q, reason);
-}
-
-/*
- * A crm_check_*() function was given the cleaned text, so its message
- * quotes that; say the same of the value as the caller gave it.
- */
-static enum crm_status requote(enum crm_status st, struct crm_error *err,
-			       const char *orig, const char *cleaned)
-{
-	char q[CRM_QUOTE_SIZE];
-	size_t skip;
-
-	if (st != CRM_ERR_INVALID || !err)
-		return st;
-	crm_quote(cleaned, q, sizeof(q));
-	skip = strlen(q) + 3; /* the two quotes and a space */
-	if (strlen(err->message) < skip)
-		return st;
-	return violation(err, orig, "%s", err->message + skip);
 }
 
 /* Hands value (malloc'd) to out and notes whether it differs from orig. */
@@ -1061,7 +1041,7 @@ static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *o
 	struct crm_strbuf digits = CRM_STRBUF_INIT, ext = CRM_STRBUF_INIT;
 	enum crm_status st;
 
-	st = requote(crm_check_phone(t, err), err, orig, t);
+	st = crm_check_as(CRM_CHECK_PHONE, t, orig, err);
 	if (!st && phone_split(t, &digits, &ext))
 		st = nomem(err);
 	if (!st)
@@ -1140,7 +1120,7 @@ static enum crm_status email_rules(const char *orig, char *t, struct crm_norm *o
 	enum crm_status st;
 	char *addr, *d, *v;
 
-	if ((st = requote(crm_check_email(t, err), err, orig, t)))
+	if ((st = crm_check_as(CRM_CHECK_EMAIL, t, orig, err)))
 		return st;
 	addr = crm_email_unwrap(t);
 	d = strchr(addr, '@') + 1; /* checked: there is exactly one */
@@ -1168,7 +1148,7 @@ static enum crm_status postal_rules(const char *orig, char *t, struct crm_norm *
 	size_t n = 0;
 	const char *p;
 
-	if ((st = requote(crm_check_postal(t, 1, err), err, orig, t)))
+	if ((st = crm_check_as(CRM_CHECK_POSTAL_JP, t, orig, err)))
 		return st;
 	/* Checked: exactly seven ASCII digits, and 〒, spaces and a dash besides. */
 	for (p = t; *p && n < sizeof(d) - 1; p++) {

@@ -1346,14 +1346,15 @@ static enum crm_status email_from(const struct ctx *c, char *s)
 }
 
 /* Folds s (see prepare) and hands check the folded text, which it may change. */
-static enum crm_status check_folded(const char *s, struct crm_error *err,
+/* Folds s and checks the folded text; messages quote as (s when NULL). */
+static enum crm_status check_folded(const char *s, const char *as, struct crm_error *err,
 				    enum crm_status (*check)(const struct ctx *, char *))
 {
-	const struct ctx c = { s, err };
+	const struct ctx c = { as ? as : s, err }, fold = { s, err };
 	enum crm_status st;
 	char *t, buf[FOLD_BUF];
 
-	if ((st = prepare(&c, &t, buf)))
+	if ((st = prepare(&fold, &t, buf)))
 		return st;
 	st = check(&c, t);
 	release(t, buf);
@@ -1362,7 +1363,7 @@ static enum crm_status check_folded(const char *s, struct crm_error *err,
 
 enum crm_status crm_check_email(const char *s, struct crm_error *err)
 {
-	return check_folded(s, err, email_from);
+	return check_folded(s, NULL, err, email_from);
 }
 
 /* --- Phones and postal codes -------------------------------------------- */
@@ -1496,7 +1497,7 @@ static enum crm_status phone_from(const struct ctx *c, char *p)
 
 enum crm_status crm_check_phone(const char *s, struct crm_error *err)
 {
-	return check_folded(s, err, phone_from);
+	return check_folded(s, NULL, err, phone_from);
 }
 
 #define POSTAL_DIGITS 7
@@ -1541,16 +1542,30 @@ static enum crm_status postal_other(const struct ctx *c, const char *p)
 	return CRM_OK;
 }
 
+static enum crm_status postal_jp_from(const struct ctx *c, char *p)
+{
+	return postal_jp(c, p);
+}
+
+static enum crm_status postal_other_from(const struct ctx *c, char *p)
+{
+	return postal_other(c, p);
+}
+
 enum crm_status crm_check_postal(const char *s, int japanese,
 				 struct crm_error *err)
 {
-	const struct ctx c = { s, err };
-	enum crm_status st;
-	char *t, buf[FOLD_BUF];
+	return check_folded(s, NULL, err, japanese ? postal_jp_from : postal_other_from);
+}
 
-	if ((st = prepare(&c, &t, buf)))
-		return st;
-	st = japanese ? postal_jp(&c, t) : postal_other(&c, t);
-	release(t, buf);
-	return st;
+enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
+			     struct crm_error *err)
+{
+	static enum crm_status (*const checks[])(const struct ctx *, char *) = {
+		[CRM_CHECK_EMAIL] = email_from,
+		[CRM_CHECK_PHONE] = phone_from,
+		[CRM_CHECK_POSTAL_JP] = postal_jp_from,
+	};
+
+	return check_folded(s, as, err, checks[what]);
 }

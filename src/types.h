@@ -158,6 +158,15 @@ enum crm_status crm_check_postal(const char *s, int japanese,
 				 struct crm_error *err);
 
 /*
+ * crm_check_email(s), crm_check_phone(s) or crm_check_postal(s, 1), with
+ * messages that quote as instead of s: for a caller that checks a cleaned
+ * copy of the value it was given.
+ */
+enum crm_check { CRM_CHECK_EMAIL, CRM_CHECK_PHONE, CRM_CHECK_POSTAL_JP };
+enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
+			     struct crm_error *err);
+
+/*
  * Returns 1 when country names Japan (日本, 日本国, Japan, JP, JPN; ASCII case
  * ignored) or is NULL or blank, which means Japan; 0 otherwise, and for
  * invalid UTF-8.

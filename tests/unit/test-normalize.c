@@ -704,9 +704,37 @@ static void test_long_value(void **state)
 	assert_null(n.value);
 }
 
+/* A violation quotes the value as the caller gave it, not the cleaned copy. */
+static void test_message_quotes_the_original(void **state)
+{
+	static const struct {
+		enum crm_status (*fn)(const char *, struct crm_norm *, struct crm_error *);
+		const char *in, *want;
+	} cases[] = {
+		{ crm_normalize_phone, "０３－ａｂｃｄ－５６７８", "'０３－ａｂｃｄ－５６７８' has a letter" },
+		{ crm_normalize_email, "ｔａｒｏ＠＠ｅｘａｍｐｌｅ．ｊｐ",
+		  "'ｔａｒｏ＠＠ｅｘａｍｐｌｅ．ｊｐ' is not an email address: it has 2 '@'" },
+		{ crm_normalize_postal, "〒１００－００", "'〒１００－００' is not a Japanese postal code" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEMS(cases); i++) {
+		struct crm_norm n = CRM_NORM_INIT;
+		struct crm_error err;
+
+		reset(&err);
+		assert_int_equal(cases[i].fn(cases[i].in, &n, &err), BAD);
+		if (strncmp(err.message, cases[i].want, strlen(cases[i].want)))
+			fail_msg("%s: got \"%s\"", cases[i].in, err.message);
+		assert_null(n.value);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_message_quotes_the_original),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_name),
 		cmocka_unit_test(test_name_parts),
