@@ -104,19 +104,39 @@ int crm_strbuf_addf(struct crm_strbuf *sb, const char *fmt, ...)
 	return 0;
 }
 
+/* The length of s as a JSON string's contents, as the loop below writes it. */
+static size_t json_escaped_len(const unsigned char *s, size_t len)
+{
+	size_t i, n = len;
+
+	for (i = 0; i < len; i++)
+		if (s[i] == '"' || s[i] == '\\' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')
+			n += 1;
+		else if (s[i] < 0x20)
+			n += 5;
+	return n;
+}
+
+/* Values longer than this are measured first instead of given room for the worst case. */
+#define JSON_MEASURE_FROM 4096
+
 int crm_strbuf_add_json_string(struct crm_strbuf *sb, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *p = (const unsigned char *)s;
-	size_t i;
+	size_t i, need;
 	char *w;
 
 	/*
 	 * One pass into room for the worst case (every byte a \u00XX), so the
 	 * loop writes without checks: JSON strings are built for every row of
-	 * every import.
+	 * every import. A long value is measured instead, so that a field of
+	 * megabytes does not reserve six times its size.
 	 */
-	if (len > (SIZE_MAX - 2) / 6 || crm_strbuf_grow(sb, 6 * len + 2))
+	if (len > (SIZE_MAX - 2) / 6)
+		return -1;
+	need = len > JSON_MEASURE_FROM ? json_escaped_len(p, len) : 6 * len;
+	if (crm_strbuf_grow(sb, need + 2))
 		return -1;
 	w = sb->buf + sb->len;
 	*w++ = '"';

@@ -65,6 +65,41 @@ static void test_json_string(void **state)
 }
 
 /*
+ * A long value is measured before it is written: every byte value, and a
+ * value of nothing but escapes (six bytes each), come out as they do in
+ * short pieces, and the buffer is not given six times a plain value's size.
+ */
+static void test_json_string_long(void **state)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT, want = CRM_STRBUF_INIT, piece = CRM_STRBUF_INIT;
+	char in[6000];   /* all escapes: 36,003 bytes, past the 32 KiB a short count would get */
+	size_t i, at;
+	int fill;
+
+	(void)state;
+	for (fill = 0; fill < 3; fill++) {
+		for (i = 0; i < sizeof(in); i++)
+			in[i] = (char)(fill == 0 ? 1 + i % 255 : fill == 1 ? 0x01 : 'a');
+		assert_int_equal(crm_strbuf_add_json_string(&sb, in, sizeof(in)), 0);
+		assert_int_equal(crm_strbuf_addch(&want, '"'), 0);
+		for (at = 0; at < sizeof(in); at += 1000) {
+			crm_strbuf_reset(&piece);
+			assert_int_equal(crm_strbuf_add_json_string(&piece, in + at, 1000), 0);
+			assert_int_equal(crm_strbuf_add(&want, piece.buf + 1, piece.len - 2), 0);
+		}
+		assert_int_equal(crm_strbuf_addch(&want, '"'), 0);
+		assert_int_equal(sb.len, want.len);
+		assert_memory_equal(sb.buf, want.buf, sb.len);
+		if (fill == 2)
+			assert_true(sb.alloc < 2 * sizeof(in));
+		crm_strbuf_release(&sb);
+		crm_strbuf_reset(&want);
+	}
+	crm_strbuf_release(&want);
+	crm_strbuf_release(&piece);
+}
+
+/*
  * Long values are copied eight bytes at a time: each character that needs
  * an escape, at every offset in a long value of ASCII and UTF-8, is still
  * escaped, and nothing else is.
@@ -134,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_basics),
 		cmocka_unit_test(test_json_string),
 		cmocka_unit_test(test_json_string_every_offset),
+		cmocka_unit_test(test_json_string_long),
 		cmocka_unit_test(test_error_format),
 	};
 
