@@ -201,7 +201,6 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 	const char *parts[2];
 	enum col cols[2] = { C_PREFECTURE, C_CITY };
 	enum crm_status s;
-	char *rest;
 	int ok, i;
 
 	s = normalize(c, r, C_ADDRESS, crm_normalize_address, R_ADDRESS, &ok, err);
@@ -221,16 +220,11 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 	for (i = 0; i < 2; i++)
 		if (parts[i] && !r->val[cols[i]] && !c->on[cols[i]])
 			return CRM_OK;
-	rest = strdup(c->norm.value);
-	if (!rest)
-		return nomem(err);
+	/* change() copies what it keeps: the parts may stay in c->norm. */
 	for (i = 0; !s && i < 2; i++)
 		if (parts[i] && !r->val[cols[i]])
 			s = change(c, r, cols[i], parts[i], R_ADDRESS, err);
-	if (!s)
-		s = change(c, r, C_ADDRESS, rest, R_ADDRESS, err);
-	free(rest);
-	return s;
+	return s ? s : change(c, r, C_ADDRESS, c->norm.value, R_ADDRESS, err);
 }
 
 static enum crm_status email(struct cleanser *c, struct row *r, struct crm_error *err)
@@ -293,16 +287,8 @@ static enum crm_status name_parts(struct cleanser *c, struct row *r, struct crm_
 	s = crm_normalize_name(r->val[C_NAME], &c->norm, &e);
 	if (s != CRM_OK || !c->norm.family || !c->norm.given)
 		return s == CRM_ERR_NOMEM ? nomem(err) : CRM_OK;
-	{
-		char *fam = strdup(c->norm.family), *giv = strdup(c->norm.given);
-
-		s = fam && giv ? change(c, r, C_FAMILY, fam, R_NAME, err) : nomem(err);
-		if (!s)
-			s = change(c, r, C_GIVEN, giv, R_NAME, err);
-		free(fam);
-		free(giv);
-	}
-	return s;
+	s = change(c, r, C_FAMILY, c->norm.family, R_NAME, err);
+	return s ? s : change(c, r, C_GIVEN, c->norm.given, R_NAME, err);
 }
 
 /* Values import stores canonical: still so? */

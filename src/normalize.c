@@ -222,15 +222,6 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
  * Cleans orig into *out (the caller frees it). Returns CRM_OK, CRM_EOF for
  * NULL or blank, or an error already reported in err.
  */
-/* Only bytes 0x20..0x7e: text NFKC, the ignorables and the controls leave alone. */
-static int printable_ascii(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			return 0;
-	return 1;
-}
-
 static enum crm_status clean_text(const char *orig, char **out, struct crm_error *err)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
@@ -242,13 +233,11 @@ static enum crm_status clean_text(const char *orig, char **out, struct crm_error
 	*out = NULL;
 	if (!orig)
 		return CRM_EOF;
-	if (printable_ascii(orig)) {
-		/* NFKC leaves printable ASCII as it is: no need to map it. */
-		folded = (utf8proc_uint8_t *)strdup(orig);
-		if (!folded)
-			return nomem(err);
-	} else if ((st = crm_nfkc_common(orig, (char **)&folded)) != CRM_EOF) {
-		/* Nothing to ignore or strip among those characters: NFKC is all. */
+	if ((st = crm_nfkc_common(orig, (char **)&folded)) != CRM_EOF) {
+		/*
+		 * ASCII and the common Japanese characters: nothing among them to
+		 * ignore or strip, so NFKC is all, and without utf8proc.
+		 */
 		if (st)
 			return nomem(err);
 	} else {
@@ -267,16 +256,13 @@ static enum crm_status clean_text(const char *orig, char **out, struct crm_error
 		return CRM_EOF;
 	}
 	changed = fix_dashes((const char *)folded, &sb);
-	if (changed <= 0) {
-		/* Unchanged: folded is the result. */
-		*out = changed ? NULL : (char *)folded;
-		if (changed)
-			free(folded);
-		crm_strbuf_release(&sb);
-		return *out ? CRM_OK : nomem(err);
+	if (!changed) {
+		*out = (char *)folded;   /* no dash to change: folded is the result */
+		return CRM_OK;
 	}
 	free(folded);
-	*out = crm_strbuf_detach(&sb, NULL);
+	*out = changed > 0 ? crm_strbuf_detach(&sb, NULL) : NULL;
+	crm_strbuf_release(&sb);
 	return *out ? CRM_OK : nomem(err);
 }
 
