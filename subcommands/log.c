@@ -82,7 +82,7 @@ static int stop_pager(struct log_cli *cli, int rc)
 
 /* Prints every row of st through the chosen format; finalizes st. */
 static enum crm_status print_rows(struct log_cli *cli, sqlite3_stmt *st,
-				  unsigned long *rows, struct crm_error *err)
+				  struct crm_error *err)
 {
 	const char *names[64];
 	struct crm_value vals[64];
@@ -102,14 +102,23 @@ static enum crm_status print_rows(struct log_cli *cli, sqlite3_stmt *st,
 	}
 	if (!s && rc != SQLITE_DONE)
 		s = crm_db_fail(cli->ctx->db, rc, err, "cannot read the log");
-	if (rows && o)
-		*rows = crm_out_rows(o);
 	if (s)
 		crm_out_free(o);
 	else
 		s = crm_out_close(o, err);
 	sqlite3_finalize(st);
 	return s;
+}
+
+/* The end of each listing: st's rows through the pager, or the error of s. */
+static int page_rows(struct log_cli *cli, enum crm_status s, sqlite3_stmt *st,
+		     struct crm_error *err)
+{
+	if (!s) {
+		start_pager(cli);
+		s = print_rows(cli, st, err);
+	}
+	return stop_pager(cli, s ? crm_report(CMD, err) : CRM_EXIT_OK);
 }
 
 static int list_runs(struct log_cli *cli)
@@ -122,11 +131,7 @@ static int list_runs(struct log_cli *cli)
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
 		s = crm_log_runs(cli->ctx->db, &cli->filter, &st, &err);
-	if (!s) {
-		start_pager(cli);
-		s = print_rows(cli, st, NULL, &err);
-	}
-	return stop_pager(cli, s ? crm_report(CMD, &err) : CRM_EXIT_OK);
+	return page_rows(cli, s, st, &err);
 }
 
 static int show_run(struct log_cli *cli, const char *arg)
@@ -144,11 +149,7 @@ static int show_run(struct log_cli *cli, const char *arg)
 		s = crm_log_run_exists(cli->ctx->db, run, &err);
 	if (!s)
 		s = crm_log_changes(cli->ctx->db, run, &st, &err);
-	if (!s) {
-		start_pager(cli);
-		s = print_rows(cli, st, NULL, &err);
-	}
-	return stop_pager(cli, s ? crm_report(CMD, &err) : CRM_EXIT_OK);
+	return page_rows(cli, s, st, &err);
 }
 
 static int show_customer(struct log_cli *cli, const char *arg)
@@ -164,11 +165,7 @@ static int show_customer(struct log_cli *cli, const char *arg)
 		s = crm_log_find_customer(cli->ctx->db, arg, &id, &err);
 	if (!s)
 		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &st, &err);
-	if (!s) {
-		start_pager(cli);
-		s = print_rows(cli, st, NULL, &err);
-	}
-	return stop_pager(cli, s ? crm_report(CMD, &err) : CRM_EXIT_OK);
+	return page_rows(cli, s, st, &err);
 }
 
 static int verify(struct log_cli *cli)
@@ -277,10 +274,8 @@ static int revert(struct log_cli *cli, const char *arg)
 		s = crm_audit_flush(run, &err);
 		if (!s)
 			s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &st, &err);
-		if (!s) {
-			cli->out = stdout;
-			s = print_rows(cli, st, NULL, &err);
-		}
+		if (!s)
+			s = print_rows(cli, st, &err);
 	}
 	if (!s)
 		s = end_run(cli, run, res.nconflicts ? "rejected" : "ok", counts, &err);
@@ -291,9 +286,9 @@ static int revert(struct log_cli *cli, const char *arg)
 		return crm_report(CMD, &err);
 	}
 	if (!cli->ctx->quiet) {
-		fprintf(stderr, "crm log revert: %srun %lld reverted%s: %ld value%s restored, "
+		fprintf(stderr, "crm log revert: %srun %lld reverted: %ld value%s restored, "
 			"%ld row%s removed, %ld row%s put back\n",
-			cli->dry_run ? "dry run: " : "", (long long)target, cli->dry_run ? "" : "",
+			cli->dry_run ? "dry run: " : "", (long long)target,
 			res.restored, res.restored == 1 ? "" : "s", res.deleted,
 			res.deleted == 1 ? "" : "s", res.reinserted, res.reinserted == 1 ? "" : "s");
 		if (!cli->dry_run)
