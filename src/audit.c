@@ -277,7 +277,8 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 		snprintf(host, sizeof(host), "unknown");
 	s = crm_db_prepare(db,
 			   "INSERT INTO runs(command, argv, actor, host, started_at, status)"
-			   " VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running')", &st, err);
+			   " VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running')"
+			   " RETURNING id, started_at", &st, err);
 	if (s)
 		goto fail;
 	sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
@@ -285,22 +286,14 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 	sqlite3_bind_text(st, 3, a->actor, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE) {
-		s = crm_db_fail(db, rc, err, "cannot record the run");
+	if (rc != SQLITE_ROW) {
+		s = crm_db_fail(db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
+				"cannot record the run");
 		goto fail;
 	}
-	a->run_id = sqlite3_last_insert_rowid(crm_db_handle(db));
-	sqlite3_finalize(st);
-	st = NULL;
-	s = crm_db_prepare(db, "SELECT started_at FROM runs WHERE id = ?1", &st, err);
-	if (s)
-		goto fail;
-	sqlite3_bind_int64(st, 1, a->run_id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		s = crm_db_fail(db, SQLITE_CORRUPT, err, "cannot read the run back");
-		goto fail;
-	}
-	snprintf(a->started_at, sizeof(a->started_at), "%s", (const char *)sqlite3_column_text(st, 0));
+	a->run_id = sqlite3_column_int64(st, 0);
+	snprintf(a->started_at, sizeof(a->started_at), "%s", (const char *)sqlite3_column_text(st, 1));
+	/* Finalized at once: the insert is complete only when the statement ends. */
 	sqlite3_finalize(st);
 	free(args);
 	crm_db_set_commit_hook(db, before_commit, on_rollback, a);
