@@ -477,10 +477,10 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 static enum crm_status row_untouched(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t row, int *untouched, struct crm_error *err)
 {
-	char sql[128];
+	char sql[256];
 	sqlite3_stmt *st = rv->first_later, *cur = NULL;
 	enum crm_status s = CRM_OK;
-	int rc = SQLITE_DONE;
+	int rc = SQLITE_DONE, owned;
 
 	*untouched = 1;
 	/* A later insert of this id: the row now there is another one (ids are reused). */
@@ -510,8 +510,9 @@ static enum crm_status row_untouched(struct reverter *rv, int64_t change, const 
 		s = check_column(rv, tbl, field, err);
 		if (s)
 			break;
+		/* The statement revert_update() reads a value with, from the cache. */
 		snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE id = ?1", field, tbl);
-		s = crm_db_prepare(rv->db, sql, &cur, err);
+		s = cached(rv, sql, sql, &cur, &owned, err);
 		if (s)
 			break;
 		sqlite3_bind_int64(cur, 1, row);
@@ -520,7 +521,7 @@ static enum crm_status row_untouched(struct reverter *rv, int64_t change, const 
 			if (!crm_value_equal(&now, &was) && strcmp(field, "updated_at"))
 				*untouched = 0;
 		}
-		sqlite3_finalize(cur);
+		release(cur, owned);
 		cur = NULL;
 	}
 	if (!s && *untouched && rc != SQLITE_DONE)
