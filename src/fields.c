@@ -329,7 +329,7 @@ enum crm_kind crm_kind_guess(const char *const *headers, size_t n)
 	return best;
 }
 
-int crm_is_prefecture(const char *s)
+const char *crm_prefecture_name(const char *s, size_t len)
 {
 #define P(name) { name, sizeof(name) - 1 }
 	static const struct { const char *name; size_t len; } prefectures[] = {
@@ -341,19 +341,22 @@ int crm_is_prefecture(const char *s)
 		P("佐賀県"), P("長崎県"), P("熊本県"), P("大分県"), P("宮崎県"), P("鹿児島県"), P("沖縄県"),
 	};
 #undef P
-	size_t i, len;
+	size_t i;
 
 	if (!s)
-		return 0;
-	len = strlen(s);
+		return NULL;
 	for (i = 0; i < COUNT(prefectures); i++) {
 		size_t plen = prefectures[i].len;
 
-		if (len == plen && !memcmp(s, prefectures[i].name, len))
-			return 1;
-		/* Without 都/府/県 (3 bytes in UTF-8); 北海道 has no suffix to drop. */
-		if (i > 0 && len == plen - 3 && !memcmp(s, prefectures[i].name, len))
-			return 1;
+		/* Also without 都/府/県 (3 bytes in UTF-8); 北海道 has no suffix to drop. */
+		if ((len == plen || (i > 0 && len == plen - 3)) &&
+		    !memcmp(s, prefectures[i].name, len))
+			return prefectures[i].name;
 	}
-	return 0;
+	return NULL;
+}
+
+int crm_is_prefecture(const char *s)
+{
+	return s && crm_prefecture_name(s, strlen(s)) != NULL;
 }

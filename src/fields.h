@@ -89,4 +89,10 @@ enum crm_kind crm_kind_guess(const char *const *headers, size_t n);
  */
 int crm_is_prefecture(const char *s);
 
+/*
+ * The full name (東京都) of the prefecture that the len bytes at s name,
+ * with or without the suffix, as crm_is_prefecture() decides; else NULL.
+ */
+const char *crm_prefecture_name(const char *s, size_t len);
+
 #endif

@@ -1154,47 +1154,21 @@ enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
 
 /* --- Addresses: prefecture and city ------------------------------------- */
 
-#define PREF_MAX 16  /* bytes of the longest prefecture name (4 kanji) and NUL */
-
-/* 1 when s[0..len) names a prefecture, by crm_is_prefecture(). */
-static int is_pref_n(const char *s, size_t len)
-{
-	char buf[PREF_MAX];
-
-	if (len >= sizeof(buf))
-		return 0;
-	memcpy(buf, s, len);
-	buf[len] = '\0';
-	return crm_is_prefecture(buf);
-}
-
 /*
  * The prefecture at the start of t: its length in t (0 when none), and its
- * full name in full. *bare is set when it is written without 都/府/県.
+ * full name in *full. *bare is set when it is written without 都/府/県.
+ * The longest name wins: 東京都 before 東京.
  */
-static size_t prefecture_at(const char *t, char full[PREF_MAX], int *bare)
+static size_t prefecture_at(const char *t, const char **full, int *bare)
 {
-	static const char *const suffixes[] = { "都", "府", "県" };
-	size_t len, i;
+	size_t len;
 	int chars;
 
 	for (chars = 4; chars >= 2; chars--) {
 		len = prefix_bytes(t, chars);
-		if (!len || !is_pref_n(t, len))
-			continue;
-		/* A full name less its last character is the bare name too. */
-		*bare = !(starts_with(t, "北海道") && chars == 3) &&
-			!is_pref_n(t, prefix_bytes(t, chars - 1));
-		if (!*bare) {
-			memcpy(full, t, len);
-			full[len] = '\0';
+		if (len && (*full = crm_prefecture_name(t, len))) {
+			*bare = strlen(*full) != len;
 			return len;
-		}
-		for (i = 0; i < NELEMS(suffixes); i++) {
-			memcpy(full, t, len);
-			memcpy(full + len, suffixes[i], strlen(suffixes[i]) + 1);
-			if (crm_is_prefecture(full))
-				return len;
 		}
 	}
 	return 0;
@@ -1290,10 +1264,9 @@ static const char *skip_space(const char *p)
  */
 static const char *split_place(const char *t, struct crm_norm *out, int *failed)
 {
-	char full[PREF_MAX];
-	const char *rest = t, *p;
+	const char *full = NULL, *rest = t, *p;
 	int bare = 0;
-	size_t n = prefecture_at(t, full, &bare), c;
+	size_t n = prefecture_at(t, &full, &bare), c;
 
 	if (n) {
 		p = skip_space(t + n);

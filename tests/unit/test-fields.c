@@ -205,6 +205,15 @@ static void test_prefectures(void **state)
 	assert_false(crm_is_prefecture("東京都千代田区"));
 	assert_false(crm_is_prefecture(""));
 	assert_false(crm_is_prefecture(NULL));
+
+	/* The full name, from a prefix of the text. */
+	assert_string_equal(crm_prefecture_name("東京千代田区", strlen("東京")), "東京都");
+	assert_string_equal(crm_prefecture_name("東京都千代田区", strlen("東京都")), "東京都");
+	assert_string_equal(crm_prefecture_name("鹿児島市", strlen("鹿児島")), "鹿児島県");
+	assert_string_equal(crm_prefecture_name("北海道", strlen("北海道")), "北海道");
+	assert_null(crm_prefecture_name("北海道", strlen("北海")));
+	assert_null(crm_prefecture_name("東京都", strlen("東")));
+	assert_null(crm_prefecture_name(NULL, 0));
 }
 
 int main(void)
