@@ -129,8 +129,7 @@ static enum crm_status parse_rules(struct parser *p, char *v)
 		int r = crm_rule_index(names[i] + (off || names[i][0] == '+'));
 
 		if (r < 0) {
-			s = syntax(p, "rules: '%s' is not a rule (text, name, kana, company, phone, "
-				   "email, email-typo, postal, address)", names[i]);
+			s = syntax(p, "rules: '%s' is not a rule (" CRM_RULE_LIST ")", names[i]);
 			break;
 		}
 		if (off)
@@ -494,7 +493,7 @@ enum crm_status crm_fielddefs_save(struct crm_db *db, struct crm_audit *run, con
 	int rc, had = 0;
 
 	if (!s)
-		s = crm_fielddefs_parse(path, text.buf ? text.buf : "", text.len, &d, err);
+		s = crm_fielddefs_parse(path, text.buf, text.len, &d, err);
 	crm_fielddefs_free(d);
 	if (!s)
 		s = crm_db_prepare(db, "SELECT text, source, saved_at, run_id FROM field_definitions"
@@ -513,7 +512,7 @@ enum crm_status crm_fielddefs_save(struct crm_db *db, struct crm_audit *run, con
 		int i;
 
 		had = 1;
-		n[0] = crm_value_text(text.buf ? text.buf : "");
+		n[0] = crm_value_text(text.buf);
 		n[0].len = text.len;
 		n[1] = crm_value_text(path);
 		n[2] = crm_value_text(crm_audit_started_at(run));
@@ -528,7 +527,7 @@ enum crm_status crm_fielddefs_save(struct crm_db *db, struct crm_audit *run, con
 	}
 	if (s)
 		goto out;
-	sqlite3_bind_text(put, 1, text.buf ? text.buf : "", (int)text.len, SQLITE_STATIC);
+	sqlite3_bind_text(put, 1, text.buf, (int)text.len, SQLITE_STATIC);
 	sqlite3_bind_text(put, 2, path, -1, SQLITE_STATIC);
 	sqlite3_bind_text(put, 3, crm_audit_started_at(run), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(put, 4, crm_audit_run_id(run));

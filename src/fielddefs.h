@@ -29,6 +29,8 @@
 /* The cleanse rules a definition can turn on or off, by name (and a NULL). */
 #define CRM_NRULES 9
 extern const char *const crm_rule_names[CRM_NRULES + 1];
+/* The same names as a list for messages (test-fielddefs checks they agree). */
+#define CRM_RULE_LIST "text, name, kana, company, phone, email, email-typo, postal, address"
 /* The index of rule name in crm_rule_names, or -1. */
 int crm_rule_index(const char *name);
 

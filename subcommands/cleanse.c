@@ -287,8 +287,7 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 		case 'r':
 			r = crm_rule_index(optarg);
 			if (r < 0)
-				return usage_error("--rule '%s' is not a rule: text, name, kana, company, "
-						   "phone, email, email-typo, postal, address", optarg);
+				return usage_error("--rule '%s' is not a rule: " CRM_RULE_LIST, optarg);
 			cli.opt.rules |= 1u << r;
 			break;
 		case 'c': cli.opt.check = 1; break;

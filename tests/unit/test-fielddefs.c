@@ -43,6 +43,22 @@ static const char good[] =
 	"[orders.product]\n"
 	"\u3000aliases\u3000=\u3000品名\u3000\n";
 
+/* The list messages print names every rule, in order. */
+static void test_rule_list(void **state)
+{
+	char list[256] = "";
+	size_t i;
+
+	(void)state;
+	for (i = 0; crm_rule_names[i]; i++) {
+		if (i)
+			strcat(list, ", ");
+		strcat(list, crm_rule_names[i]);
+	}
+	assert_int_equal(i, CRM_NRULES);
+	assert_string_equal(list, CRM_RULE_LIST);
+}
+
 static void test_good_file(void **state)
 {
 	struct crm_fielddefs *d;
@@ -152,6 +168,7 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_list),
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
