@@ -502,14 +502,14 @@ static const char *run_status(const struct crm_import_stats *sum, int failed)
  * transaction: what the log says is always what was committed.
  */
 static enum crm_status record_run(struct crm_audit *run, const struct crm_import_stats *sum,
-				  int files, int last, struct crm_error *err)
+				  int files, int last, int failed, struct crm_error *err)
 {
 	char *counts = counts_json(sum, files);
 	enum crm_status s;
 
 	if (!counts)
 		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	s = last ? crm_audit_finish(run, run_status(sum, 0), counts, err)
+	s = last ? crm_audit_finish(run, run_status(sum, failed), counts, err)
 		 : crm_audit_counts(run, counts, err);
 	free(counts);
 	return s;
@@ -519,19 +519,14 @@ static enum crm_status record_run(struct crm_audit *run, const struct crm_import
 static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, int failed,
 				  const struct crm_import_stats *sum, int files, struct crm_error *err)
 {
-	char *counts = counts_json(sum, files);
-	enum crm_status s;
+	enum crm_status s = crm_db_begin(db, err);
 
-	if (!counts)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	s = crm_db_begin(db, err);
+	if (s)
+		return s;
+	s = record_run(run, sum, files, 1, failed, err);
 	if (!s)
-		s = crm_audit_finish(run, run_status(sum, failed), counts, err);
-	if (!s)
-		s = crm_db_commit(db, err);
-	else
-		crm_db_rollback(db);
-	free(counts);
+		return crm_db_commit(db, err);
+	crm_db_rollback(db);
 	return s;
 }
 
@@ -603,7 +598,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 			add_counts(&sum, &st);
 			files++;
 			if (!cli.dry_run)
-				s = record_run(run, &sum, files, last, &err);
+				s = record_run(run, &sum, files, last, 0, &err);
 			if (!s && !cli.dry_run)
 				s = crm_db_commit(ctx->db, &err);
 			if (!s && !cli.dry_run) {
