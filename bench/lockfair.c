@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbint.h"
 #include "crm.h"
 #include "banned.h"
 
@@ -41,7 +42,7 @@ static int w_begin(struct writer *w)
 
 	if (w->queue)
 		return crm_db_begin(w->db, &e) ? -1 : 0;
-	return sqlite3_exec(crm_db_handle(w->db), "BEGIN IMMEDIATE", NULL, NULL, NULL) ? -1 : 0;
+	return sqlite3_exec(crm_db_sqlite(w->db), "BEGIN IMMEDIATE", NULL, NULL, NULL) ? -1 : 0;
 }
 
 static void w_commit(struct writer *w)
@@ -51,7 +52,7 @@ static void w_commit(struct writer *w)
 	if (w->queue)
 		crm_db_commit(w->db, &e);
 	else
-		sqlite3_exec(crm_db_handle(w->db), "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(crm_db_sqlite(w->db), "COMMIT", NULL, NULL, NULL);
 }
 
 static int run(const char *path, int queue, double *mean, double *worst)
@@ -76,7 +77,7 @@ static int run(const char *path, int queue, double *mean, double *worst)
 		if (crm_db_open(&w.db, path, CRM_DB_WRITE, 60000, &e))
 			exit(1);
 		while (now_ms() < end && !w_begin(&w)) {
-			sqlite3_exec(crm_db_handle(w.db), "INSERT INTO segments(name, created_at,"
+			sqlite3_exec(crm_db_sqlite(w.db), "INSERT INTO segments(name, created_at,"
 				     " updated_at) VALUES (random(), 'x', 'x')", NULL, NULL, NULL);
 			usleep(HOLD_US);
 			w_commit(&w);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbint.h"
 #include "audit.h"
 #include "chain.h"
 #include "strbuf.h"

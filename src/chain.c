@@ -3,6 +3,7 @@
 
 #include <nettle/sha2.h>
 
+#include "dbint.h"
 #include "chain.h"
 #include "banned.h"
 

@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "dbint.h"
 #include "db.h"
 #include "error.h"
 #include "value.h"

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbint.h"
 #include "cleanse.h"
 #include "fields.h"
 #include "log.h"

@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "dbint.h"
 #include "chain.h"
 #include "banned.h"
 
@@ -65,6 +65,16 @@ const char *crm_db_network_fs(const struct crm_db *db) { return db->netfs; }
 int crm_db_schema_version(const struct crm_db *db) { return db->schema_version; }
 int crm_db_opened_version(const struct crm_db *db) { return db->opened_version; }
 sqlite3 *crm_db_handle(struct crm_db *db) { return db->sql; }
+sqlite3 *crm_db_sqlite(struct crm_db *db) { return db->sql; }
+
+const char *crm_db_backend_version(void)
+{
+	static char v[48];
+
+	if (!*v)
+		snprintf(v, sizeof(v), "SQLite %s", sqlite3_libversion());
+	return v;
+}
 int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
 
 static enum crm_status busy_error(struct crm_db *db, struct crm_error *err)
@@ -107,13 +117,21 @@ enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 			     db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
 }
 
-enum crm_status crm_db_set_cache_mb(struct crm_db *db, int mb, struct crm_error *err)
+enum crm_status crm_db_intend(struct crm_db *db, enum crm_db_intent what,
+			      struct crm_error *err)
 {
-	char sql[64];
-
-	/* PRAGMA takes no parameters; mb is the program's own number. */
-	snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%d", mb * 1024);
-	return crm_db_exec(db, sql, err);
+	/* PRAGMA takes no parameters: these are the layer's own strings. */
+	switch (what) {
+	case CRM_DB_BULK_LOAD:
+		return crm_db_exec(db, "PRAGMA cache_size = -65536", err);
+	case CRM_DB_BULK_REWRITE:
+		return crm_db_exec(db, "PRAGMA cache_size = -40960", err);
+	case CRM_DB_ERASE:
+		return crm_db_exec(db, "PRAGMA secure_delete = ON", err);
+	case CRM_DB_DEFER_KEYS:
+		return crm_db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
+	}
+	return crm_error_set(err, CRM_ERR_INTERNAL, "unknown database intent %d", (int)what);
 }
 
 void crm_db_checkpoint(struct crm_db *db)

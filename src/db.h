@@ -1,16 +1,16 @@
 /*
  * The database core: opening, pragmas, migrations, write transactions.
  *
- * Every sqlite3_* call of crm lives behind this layer or in a module's own
- * statement table, so that another backend can take its place later.
+ * Every sqlite3_* call of crm lives in src/db*.c. The rest of the core
+ * reaches the database through this header and dbstmt.h (statements,
+ * rows, statement tables), so that another backend can take its place.
  */
 #ifndef CRM_DB_H
 #define CRM_DB_H
 
 #include <stdint.h>
 
-#include <sqlite3.h>
-
+#include "dbstmt.h"
 #include "error.h"
 
 /* One numbered migration, embedded from src/sql/NNNN-what.sql. */
@@ -74,10 +74,10 @@ int crm_db_created(const struct crm_db *db);
 const char *crm_db_network_fs(const struct crm_db *db);
 /* The schema version the database had when opened (0 for a new file). */
 int crm_db_opened_version(const struct crm_db *db);
+/* The backend and its version, as "SQLite 3.40.1". */
+const char *crm_db_backend_version(void);
 /* The schema version the database has now. */
 int crm_db_schema_version(const struct crm_db *db);
-/* The SQLite connection, for the core's modules; owned by db. */
-sqlite3 *crm_db_handle(struct crm_db *db);
 
 /*
  * Starts a write transaction: queues on the advisory lock beside the
@@ -112,18 +112,17 @@ enum crm_status crm_db_release_savepoint(struct crm_db *db, struct crm_error *er
 int crm_db_in_transaction(const struct crm_db *db);
 
 /*
- * Fills err from SQLite's last error on db for a failed call that returned
- * rc, prefixing what; maps SQLITE_BUSY/LOCKED to CRM_ERR_BUSY and
- * SQLITE_READONLY to CRM_ERR_READONLY. Returns the crm status.
+ * What a command is about to do, so that the database can be set for it
+ * (commands say what they intend, the layer knows what that costs):
  */
-enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
-			    const char *what);
-
-/*
- * Sets SQLite's page cache to mb mebibytes for this connection: bulk
- * writers want more than the 2 MB default, within their memory budget.
- */
-enum crm_status crm_db_set_cache_mb(struct crm_db *db, int mb, struct crm_error *err);
+enum crm_db_intent {
+	CRM_DB_BULK_LOAD,    /* write many rows: a larger page cache (64 MiB) */
+	CRM_DB_BULK_REWRITE, /* read and rewrite many rows: a larger cache (40 MiB) */
+	CRM_DB_ERASE,        /* erase: deleted content is overwritten, not left in free pages */
+	CRM_DB_DEFER_KEYS,   /* this transaction checks foreign keys at its commit only */
+};
+enum crm_status crm_db_intend(struct crm_db *db, enum crm_db_intent what,
+			      struct crm_error *err);
 
 /*
  * Checkpoints the WAL without waiting for readers (PASSIVE), so that it
@@ -153,23 +152,13 @@ int crm_db_checkpoint_truncate(struct crm_db *db);
 enum crm_status crm_db_bulk_begin(struct crm_db *db, int *on, struct crm_error *err);
 enum crm_status crm_db_bulk_end(struct crm_db *db, struct crm_error *err);
 
-/* Prepares sql on db; on failure fills err and returns non-OK. */
-enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
-			       sqlite3_stmt **stmt, struct crm_error *err);
-
-/* Runs a statement that returns no rows and takes no parameters. */
 /*
  * Runs a query whose first column of its first row is an integer, binding
  * *arg to ?1 when arg is not NULL; *out is left alone when there is no row.
  */
 enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int64_t *arg,
 				   int64_t *out, struct crm_error *err);
-/*
- * Steps a write statement (a RETURNING row is ignored) and resets it;
- * a failure is reported as what.
- */
-enum crm_status crm_db_step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
-				 struct crm_error *err);
+/* Runs SQL from a module's table that returns no rows and takes no parameters. */
 enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
 			    struct crm_error *err);
 

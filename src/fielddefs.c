@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbint.h"
 #include "fielddefs.h"
 #include "strbuf.h"
 #include "banned.h"

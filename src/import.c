@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "dbint.h"
 #include "import.h"
 #include "fielddefs.h"
 #include "strbuf.h"

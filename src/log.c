@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dbint.h"
 #include "chain.h"
 #include "log.h"
 #include "strbuf.h"
@@ -827,7 +828,7 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 	s = check_target(&rv, err);
 	/* Rows come and go in the log's reverse order: check references at commit. */
 	if (!s)
-		s = crm_db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
+		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
 	if (!s)
 		s = crm_db_prepare(db,
 			"SELECT DISTINCT c.run_id, r.command FROM changes c JOIN runs r ON r.id = c.run_id"
@@ -1119,7 +1120,7 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 	if (!s)
 		s = blank_changes(db, &res->changes_blanked, &first, err);
 	if (!s)
-		s = crm_db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
+		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
 	if (!s)
 		s = crm_db_exec(db, remove_sql, err);
 	if (!s)

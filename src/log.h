@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dbint.h"
 #include "audit.h"
 #include "db.h"
 #include "error.h"

@@ -269,8 +269,8 @@ int main(int argc, char **argv)
 		case 'v': ctx.verbose = 1; break;
 		case 'P': no_progress = 1; break;
 		case 'V':
-			printf("crm %s (schema %d, SQLite %s)\n", CRM_VERSION,
-			       crm_schema_version, sqlite3_libversion());
+			printf("crm %s (schema %d, %s)\n", CRM_VERSION,
+			       crm_schema_version, crm_db_backend_version());
 			return finish_stdout(CRM_EXIT_OK);
 		case 'h':
 			print_help(stdout);

@@ -3,7 +3,6 @@
 #define CRM_VALUE_H
 
 #include <stddef.h>
-#include <sqlite3.h>
 
 enum crm_value_type {
 	CRM_VALUE_NULL = 0,
@@ -24,10 +23,6 @@ struct crm_value crm_value_null(void);
 struct crm_value crm_value_int(long long i);
 /* s may be NULL, which gives a NULL value. */
 struct crm_value crm_value_text(const char *s);
-/* Column col of the current row of st; text points into st's memory. */
-struct crm_value crm_value_column(sqlite3_stmt *st, int col);
-/* Binds v (NULL for SQL NULL) to parameter i of st, text copied. */
-void crm_value_bind(sqlite3_stmt *st, int i, const struct crm_value *v);
 /* Whether a and b are the same value of the same type. */
 int crm_value_equal(const struct crm_value *a, const struct crm_value *b);
 

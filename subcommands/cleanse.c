@@ -215,7 +215,7 @@ static int run_cleanse(struct cli *cli)
 	s = crm_open_db(ctx, &err);
 	/* Index pages of changes are touched again and again: keep them in memory. */
 	if (!s)
-		s = crm_db_set_cache_mb(ctx->db, 40, &err);
+		s = crm_db_intend(ctx->db, CRM_DB_BULK_REWRITE, &err);
 	if (!s && (cli->dry_run || cli->opt.check))
 		s = crm_out_open(&cli->out, stdout, cli->format,
 				 cli->opt.check ? check_cols : change_cols, cli->opt.check ? 4 : 5,

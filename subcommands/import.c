@@ -568,7 +568,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		s = crm_fielddefs_stored(ctx->db, &cli.defs, &err);
 	cli.opt.defs = cli.defs;
 	if (!s)
-		s = crm_db_set_cache_mb(ctx->db, 64, &err);
+		s = crm_db_intend(ctx->db, CRM_DB_BULK_LOAD, &err);
 	/* A new database is loaded without the WAL's second copy (see db.h). */
 	if (!s && !cli.dry_run)
 		s = crm_db_bulk_begin(ctx->db, &bulk, &err);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbint.h"
 #include "subcommands.h"
 #include "chain.h"
 #include "log.h"
@@ -338,7 +339,7 @@ static int forget(struct log_cli *cli, const char *arg, int argi)
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	for (i = 0; i < ctx->argc; i++)
 		argv[i] = i == argi ? idbuf : ctx->argv[i];
-	s = crm_db_exec(ctx->db, "PRAGMA secure_delete = ON", &err);
+	s = crm_db_intend(ctx->db, CRM_DB_ERASE, &err);
 	if (!s)
 		s = begin_run(cli, "log forget", ctx->argc, argv, &run, &err);
 	free(argv);

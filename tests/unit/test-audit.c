@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbint.h"
 #include "crm.h"
 #include "chain.h"
 
@@ -23,7 +24,7 @@ static long long count(struct fx *f, const char *sql)
 	sqlite3_stmt *st;
 	long long v;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
@@ -36,7 +37,7 @@ static char *text(struct fx *f, const char *sql)
 	sqlite3_stmt *st;
 	char *v;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "(null)");
 	sqlite3_finalize(st);
@@ -56,14 +57,14 @@ static int64_t insert_customer(struct fx *f, const char *name)
 {
 	sqlite3_stmt *st;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db),
 		"INSERT INTO customers(name, email, consent_email, created_at, updated_at)"
 		" VALUES (?1, 'a@example.jp', 1, '2025-01-01T00:00:00.000Z',"
 		" '2025-01-01T00:00:00.000Z')", -1, &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
 	sqlite3_finalize(st);
-	return sqlite3_last_insert_rowid(crm_db_handle(f->db));
+	return sqlite3_last_insert_rowid(crm_db_sqlite(f->db));
 }
 
 static struct crm_audit *start(struct fx *f)
@@ -313,7 +314,7 @@ static void assert_breaks_at(struct fx *f, const char *sql, int64_t at)
 {
 	struct crm_chain_break brk;
 
-	assert_int_equal(sqlite3_exec(crm_db_handle(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(crm_chain_verify(f->db, &brk, &f->err), CRM_OK);
 	assert_int_equal(brk.id, at);
 }
@@ -378,7 +379,7 @@ static void assert_numbered(struct fx *f, int from, int to, int64_t first_id)
 	sqlite3_stmt *st;
 	int i;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db),
 		"SELECT id, field, old_value, typeof(old_value), new_value, typeof(new_value)"
 		" FROM changes WHERE op = 'update' ORDER BY id", -1, &st, NULL), SQLITE_OK);
 	for (i = from; i < to; i++) {
@@ -419,7 +420,7 @@ static void check_batch(struct fx *f, int n, int max_params)
 	int64_t id = insert_customer(f, "山田");
 
 	if (max_params)
-		sqlite3_limit(crm_db_handle(f->db), SQLITE_LIMIT_VARIABLE_NUMBER, max_params);
+		sqlite3_limit(crm_db_sqlite(f->db), SQLITE_LIMIT_VARIABLE_NUMBER, max_params);
 	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);
 	assert_int_equal(crm_audit_insert(a, "customers", id, &f->err), CRM_OK);
 	log_numbered(f, a, id, 0, n);
@@ -511,7 +512,7 @@ static void test_batch_failure_ends_logging(void **state)
 	struct crm_audit *a = start(f);
 	int64_t id = insert_customer(f, "山田");
 
-	assert_int_equal(sqlite3_exec(crm_db_handle(f->db),
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(f->db),
 		"CREATE TEMP TRIGGER no_f20 BEFORE INSERT ON changes WHEN NEW.field = 'f20'"
 		" BEGIN SELECT RAISE(FAIL, 'no f20'); END", NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(crm_audit_batch(a, &f->err), CRM_OK);

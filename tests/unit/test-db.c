@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dbint.h"
 #include "crm.h"
 
 struct tmp {
@@ -66,7 +67,7 @@ static int query_int(struct crm_db *db, const char *sql)
 	sqlite3_stmt *st;
 	int v;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(db), sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -102,7 +103,7 @@ static void test_create_mode_and_pragmas(void **state)
 	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
 	assert_int_equal(query_int(db, "PRAGMA synchronous"), 2); /* FULL */
 	assert_int_equal(query_int(db, "SELECT journal_mode = 'wal' FROM pragma_journal_mode"), 1);
-	assert_int_equal(sqlite3_busy_timeout(crm_db_handle(db), 5000), SQLITE_OK);
+	assert_int_equal(sqlite3_busy_timeout(crm_db_sqlite(db), 5000), SQLITE_OK);
 	/* The -wal file SQLite made has the database's mode, not the umask's. */
 	{
 		char wal[160];
@@ -218,7 +219,7 @@ static int in_changes_sql(struct crm_db *db, const char *needle)
 	const char *p;
 	int n = 0;
 
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(db),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(db),
 		"SELECT sql FROM sqlite_schema WHERE name = 'changes'", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	for (p = (const char *)sqlite3_column_text(st, 0); (p = strstr(p, needle)); p++)
@@ -233,7 +234,7 @@ static void test_change_needs_its_run_at_commit(void **state)
 	struct tmp *t = *state;
 	struct crm_error err;
 	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
-	sqlite3 *h = crm_db_handle(db);
+	sqlite3 *h = crm_db_sqlite(db);
 
 	assert_int_equal(in_changes_sql(db, "REFERENCES runs(id) DEFERRABLE INITIALLY DEFERRED"), 1);
 	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
@@ -586,10 +587,157 @@ static void test_default_path(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
+/* The statement seam: a bad bind shows at the step, and nothing is written. */
+static void test_stmt_bind_failure_surfaces_at_step(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	struct crm_stmt *st;
+
+	assert_int_equal(crm_db_exec(db, "CREATE TEMP TABLE x(a)", &err), CRM_OK);
+	assert_int_equal(crm_stmt_prepare(db, "INSERT INTO x VALUES (?1)", &st, &err), CRM_OK);
+	assert_int_equal(crm_stmt_params(st), 1);
+	crm_stmt_bind_int(st, 7, 1);       /* no parameter 7 */
+	assert_int_equal(crm_stmt_step(st), CRM_STEP_ERROR);
+	assert_int_equal(crm_stmt_fail(st, &err, "cannot insert"), CRM_ERR_DB);
+	assert_non_null(strstr(err.message, "cannot insert: "));
+	crm_stmt_clear(st);
+	crm_stmt_bind_str(st, 1, "ok");
+	assert_int_equal(crm_stmt_run(st, "cannot insert", &err), CRM_OK);
+	assert_int_equal(crm_db_changes(db), 1);
+	assert_int_equal(crm_db_last_insert_id(db), 1);
+	crm_stmt_free(st);
+	crm_stmt_free(NULL);
+	crm_db_close(db);
+}
+
+static void test_stmt_prepare_failure(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	struct crm_stmt *st = (struct crm_stmt *)&err;
+
+	assert_int_equal(crm_stmt_prepare(db, "SELEKT 1", &st, &err), CRM_ERR_DB);
+	assert_null(st);
+	assert_non_null(strstr(err.message, "syntax error"));
+	crm_db_close(db);
+}
+
+static void test_stmt_values_keep_their_types(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	struct crm_stmt *st;
+	struct crm_value v, in = { .type = CRM_VALUE_TEXT, .s = "007xyz", .len = 3 };
+	int found = -1;
+
+	assert_int_equal(crm_stmt_prepare(db, "SELECT ?1, ?2, ?3, ?4, ?5", &st, &err), CRM_OK);
+	crm_stmt_bind_value(st, 1, &in);
+	crm_stmt_bind_int(st, 2, 7);
+	crm_stmt_bind_real(st, 3, 0.5);
+	crm_stmt_bind_value(st, 4, NULL);
+	crm_stmt_bind_text_ref(st, 5, "abc", 2);
+	assert_int_equal(crm_stmt_one(st, &found, "cannot read", &err), CRM_OK);
+	assert_int_equal(found, 1);
+	v = crm_stmt_value(st, 0);
+	assert_int_equal(v.type, CRM_VALUE_TEXT);
+	assert_int_equal(v.len, 3);
+	assert_memory_equal(v.s, "007", 3);
+	assert_int_equal(crm_stmt_value(st, 1).type, CRM_VALUE_INT);
+	assert_int_equal(crm_stmt_int(st, 1), 7);
+	assert_true(crm_stmt_real(st, 2) == 0.5);
+	assert_true(crm_stmt_is_null(st, 3));
+	assert_null(crm_stmt_text(st, 3));
+	assert_string_equal(crm_stmt_text(st, 4), "ab");
+	assert_int_equal(crm_stmt_bytes(st, 4), 2);
+	assert_int_equal(crm_stmt_one(st, &found, "cannot read", &err), CRM_OK);
+	assert_int_equal(found, 0);
+	crm_stmt_free(st);
+	crm_db_close(db);
+}
+
+static void test_stmt_table_prepares_once(void **state)
+{
+	static const char *const sql[] = { "SELECT 1", "SELECT nonsense FROM nowhere" };
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	struct crm_stmt_table tab;
+	struct crm_stmt *a, *b;
+
+	assert_int_equal(crm_stmt_table_init(&tab, db, sql, 2, &err), CRM_OK);
+	a = crm_stmt_table_get(&tab, 0, &err);
+	assert_non_null(a);
+	assert_int_equal(crm_stmt_step(a), CRM_STEP_ROW);
+	b = crm_stmt_table_get(&tab, 0, &err);   /* reset: steps from the start */
+	assert_ptr_equal(a, b);
+	assert_int_equal(crm_stmt_step(b), CRM_STEP_ROW);
+	assert_int_equal(crm_stmt_int(b, 0), 1);
+	assert_null(crm_stmt_table_get(&tab, 1, &err));
+	assert_non_null(strstr(err.message, "no such table"));
+	assert_null(crm_stmt_table_get(&tab, 2, &err));
+	assert_int_equal(err.code, CRM_ERR_INTERNAL);
+	crm_stmt_table_release(&tab);
+	crm_stmt_table_release(&tab);
+	crm_db_close(db);
+}
+
+static void test_rows_walk_a_result(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	struct crm_stmt *st;
+	struct crm_rows *r;
+	long n = 0;
+	int rc;
+
+	assert_int_equal(crm_stmt_prepare(db, "SELECT value AS v, 'x' AS w FROM json_each(?1)",
+					  &st, &err), CRM_OK);
+	crm_stmt_bind_str(st, 1, "[1,2,3]");
+	r = crm_rows_wrap(st, &err);
+	assert_non_null(r);
+	assert_int_equal(crm_rows_columns(r), 2);
+	assert_string_equal(crm_rows_name(r, 0), "v");
+	while ((rc = crm_rows_next(r, &err)) == 1)
+		n += crm_rows_value(r, 0).i;
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 6);
+	crm_rows_free(r);
+	crm_rows_free(NULL);
+	crm_db_close(db);
+}
+
+static void test_intents(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_error err;
+	int64_t v = 0;
+
+	assert_int_equal(crm_db_intend(db, CRM_DB_BULK_LOAD, &err), CRM_OK);
+	assert_int_equal(crm_db_query_int64(db, "PRAGMA cache_size", NULL, &v, &err), CRM_OK);
+	assert_int_equal(v, -65536);
+	assert_int_equal(crm_db_intend(db, CRM_DB_ERASE, &err), CRM_OK);
+	assert_int_equal(crm_db_query_int64(db, "PRAGMA secure_delete", NULL, &v, &err), CRM_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(crm_db_intend(db, (enum crm_db_intent)99, &err), CRM_ERR_INTERNAL);
+	crm_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_create_mode_and_pragmas),
+		T(test_stmt_bind_failure_surfaces_at_step),
+		T(test_stmt_prepare_failure),
+		T(test_stmt_values_keep_their_types),
+		T(test_stmt_table_prepares_once),
+		T(test_rows_walk_a_result),
+		T(test_intents),
 		T(test_every_design_table_exists),
 		cmocka_unit_test(test_migrations_numbered),
 		T(test_missing_without_create),

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dbint.h"
 #include "crm.h"
 #include "chain.h"
 #include "log.h"
@@ -24,7 +25,7 @@ static void exec(struct fx *f, const char *sql)
 {
 	char *msg = NULL;
 
-	if (sqlite3_exec(crm_db_handle(f->db), sql, NULL, NULL, &msg) != SQLITE_OK)
+	if (sqlite3_exec(crm_db_sqlite(f->db), sql, NULL, NULL, &msg) != SQLITE_OK)
 		fail_msg("%s: %s", sql, msg);
 }
 
@@ -41,7 +42,7 @@ static char *dump(struct fx *f)
 		char sql[64];
 
 		snprintf(sql, sizeof(sql), "SELECT id FROM %s ORDER BY id", tables[t]);
-		assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+		assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			assert_int_equal(crm_audit_row_json(f->db, tables[t], sqlite3_column_int64(st, 0),
 							    &json, &f->err), CRM_OK);
@@ -115,7 +116,7 @@ static void update(struct fx *f, const char *tbl, int64_t id, const char *field,
 
 	assert_int_equal(crm_audit_update(f->run, tbl, id, field, &o, &n, &f->err), CRM_OK);
 	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE id = ?2", tbl, field);
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
 	crm_value_bind(st, 1, &n);
 	sqlite3_bind_int64(st, 2, id);
 	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
@@ -238,7 +239,7 @@ static void test_forget(void **state)
 	assert_int_equal(res.source_records, 1);
 	assert_int_equal(res.orders, 1);
 	assert_int_equal(res.changes_blanked, 2);
-	assert_int_equal(sqlite3_prepare_v2(crm_db_handle(f->db),
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db),
 		"SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)"
 		" + (SELECT count(*) FROM changes WHERE old_value LIKE '%山田%' OR"
 		"    new_value LIKE '%example%')", -1, &st, NULL), SQLITE_OK);
