@@ -11,6 +11,8 @@
 #include "strbuf.h"
 #include "db.h"
 #include "audit.h"
+#include "run.h"
+#include "customer.h"
 #include "csvio.h"
 
 #endif

@@ -96,16 +96,36 @@ sql_names()
 		toupper($1) == "CREATE" && toupper($2) == "TABLE" {
 			t = toupper($3) == "IF" ? $6 : $3
 			t = bare(t)
-			print t
+			name[t] = 1
 			intable = 1
 			next
 		}
 		toupper($1) == "ALTER" && toupper($2) == "TABLE" && toupper($4) == "ADD" {
-			print bare($3) "." bare(toupper($5) == "COLUMN" ? $6 : $5)
+			name[bare($3) "." bare(toupper($5) == "COLUMN" ? $6 : $5)] = 1
+			next
+		}
+		# A table rebuilt by a migration: dropped, and its copy renamed.
+		toupper($1) == "DROP" && toupper($2) == "TABLE" {
+			d = bare($3)
+			for (n in name)
+				if (n == d || index(n, d ".") == 1)
+					delete name[n]
+			next
+		}
+		toupper($1) == "ALTER" && toupper($2) == "TABLE" && toupper($4) == "RENAME" &&
+		toupper($5) == "TO" {
+			from = bare($3); to = bare($6)
+			for (n in name)
+				if (n == from) {
+					delete name[n]; name[to] = 1
+				} else if (index(n, from ".") == 1) {
+					delete name[n]; name[to substr(n, length(from) + 1)] = 1
+				}
 			next
 		}
 		intable && /^[ \t]*\)/ { intable = 0; next }
-		intable && NF && $1 !~ /^[A-Z]/ { print t "." bare($1) }
+		intable && NF && $1 !~ /^[A-Z]/ { name[t "." bare($1)] = 1 }
+		END { for (n in name) print n }
 	' "$@" | LC_ALL=C sort -u
 }
 

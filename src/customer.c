@@ -1,0 +1,127 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "customer.h"
+#include "banned.h"
+
+const struct crm_customer_table crm_customer_tables[] = {
+	{ "customers", "id", CRM_CT_SELF },
+	{ "source_records", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
+	{ "orders", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
+	{ "interactions", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
+	{ "rfm_scores", "customer_id", CRM_CT_HISTORY },
+	{ "export_customers", "customer_id", CRM_CT_HISTORY },
+	{ NULL, NULL, 0 },
+};
+
+const char *const crm_logged_tables[] = {
+	"customers", "source_records", "orders", "interactions", "rfm_scores",
+	"export_customers", "segments", "exports", "field_definitions", NULL,
+};
+
+const struct crm_customer_table *crm_customer_table(const char *tbl)
+{
+	const struct crm_customer_table *t;
+
+	for (t = crm_customer_tables; tbl && t->tbl; t++)
+		if (!strcmp(t->tbl, tbl))
+			return t;
+	return NULL;
+}
+
+int crm_table_logged(const char *tbl)
+{
+	size_t i;
+
+	for (i = 0; tbl && crm_logged_tables[i]; i++)
+		if (!strcmp(crm_logged_tables[i], tbl))
+			return 1;
+	return 0;
+}
+
+enum customer_sql {
+	SQL_RESOLVE,
+	SQL_BY_SOURCE,
+	SQL_COUNT,
+};
+
+/*
+ * The chain is walked in SQL, one row per step, its length bounded: a
+ * loop (which dedupe never writes) shows as a last row still merged.
+ */
+#define MAX_CHAIN 64   /* as in the statement */
+static const char *const customer_sql[SQL_COUNT] = {
+	[SQL_RESOLVE] =
+		"WITH RECURSIVE chain(id, next, depth) AS ("
+		"  SELECT id, merged_into, 0 FROM customers WHERE id = ?1"
+		"  UNION ALL"
+		"  SELECT c.id, c.merged_into, chain.depth + 1 FROM chain"
+		"   JOIN customers c ON c.id = chain.next WHERE chain.depth < 64)"
+		" SELECT id, next FROM chain ORDER BY depth DESC LIMIT 1",
+	[SQL_BY_SOURCE] =
+		"SELECT customer_id FROM source_records WHERE source = ?1 AND source_key = ?2",
+};
+
+enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
+				     struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = crm_stmt_prepare(db, customer_sql[SQL_RESOLVE], &st, err);
+	int found = 0;
+
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, id);
+	s = crm_stmt_one(st, &found, "cannot look the customer up", err);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %lld", (long long)id);
+	else if (!s && !crm_stmt_is_null(st, 1))
+		s = crm_error_set(err, CRM_ERR_SCHEMA,
+				  "customer %lld: its merged_into chain loops or is longer "
+				  "than %d", (long long)id, MAX_CHAIN);
+	else if (!s)
+		*survivor = crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return s;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
+				  struct crm_error *err)
+{
+	const char *colon = strchr(spec, ':');
+	struct crm_stmt *st;
+	enum crm_status s;
+	int found = 0;
+
+	if (all_digits(spec) && strlen(spec) < 19) {
+		s = crm_customer_resolve(db, strtoll(spec, NULL, 10), id, err);
+		if (s == CRM_ERR_NOTFOUND)
+			crm_error_set(err, s, "no customer %s", spec);
+		return s;
+	}
+	if (!colon || colon == spec || !colon[1])
+		return crm_error_set(err, CRM_ERR_INVALID,
+				     "'%s' names no customer: give an id (42) or SOURCE:KEY", spec);
+	s = crm_stmt_prepare(db, customer_sql[SQL_BY_SOURCE], &st, err);
+	if (s)
+		return s;
+	crm_stmt_bind_text(st, 1, spec, (size_t)(colon - spec));
+	crm_stmt_bind_str(st, 2, colon + 1);
+	s = crm_stmt_one(st, &found, "cannot find the customer", err);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);
+	else if (!s)
+		s = crm_customer_resolve(db, crm_stmt_int(st, 0), id, err);
+	crm_stmt_free(st);
+	return s;
+}

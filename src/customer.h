@@ -1,0 +1,81 @@
+/*
+ * The customer catalogue: which tables hold a customer's data, through
+ * which column, what a merge and an erasure do to each; and the one way to
+ * look a customer up, following merges to the survivor.
+ *
+ * A merge (crm-schema(5), MERGES) folds customer L into survivor S:
+ *   - L's customers row stays, with merged_into = S and its values as they
+ *     were (logged as op 'merge' with the whole old row); every command
+ *     leaves it out unless asked for;
+ *   - rows of the tables marked CRM_CT_MOVES (source records, orders,
+ *     interactions) move to S: their customer_id is updated, each update
+ *     logged, so that S's history, RFM and exports see them and a later
+ *     import of L's source key updates S;
+ *   - history rows (CRM_CT_HISTORY: rfm_scores, export_customers) stay
+ *     with L: they say what was true when they were written;
+ *   - a revert of the merging run puts each moved row back and clears
+ *     merged_into from the log, change by change, like any other run;
+ *   - forget of S, or of any source key that resolves to S, erases S and
+ *     every customer merged into it, however deep, in every table below.
+ * merged_into may chain (L -> M -> S) when a survivor is merged later:
+ * crm_customer_resolve() follows it to the end.
+ */
+#ifndef CRM_CUSTOMER_H
+#define CRM_CUSTOMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+
+enum crm_customer_table_flags {
+	CRM_CT_SELF = 1 << 0,     /* the customers table: the column is the row's own id */
+	CRM_CT_MOVES = 1 << 1,    /* rows move to the survivor at a merge */
+	CRM_CT_HISTORY = 1 << 2,  /* rows record what was: they stay with the merged row */
+	CRM_CT_SOURCE = 1 << 3,   /* rows carry a run_id: the run that wrote them */
+};
+
+/* A table that holds a customer's data. */
+struct crm_customer_table {
+	const char *tbl;     /* every one has an integer id column */
+	const char *column;  /* the column that names the customer */
+	unsigned flags;
+};
+
+/*
+ * Every table holding a customer's data, the customers table first and
+ * each table before those its rows depend on; a forget deletes them in
+ * the reverse order. NULL-terminated (tbl NULL).
+ */
+extern const struct crm_customer_table crm_customer_tables[];
+
+/* The entry for tbl, or NULL when tbl holds no customer's data. */
+const struct crm_customer_table *crm_customer_table(const char *tbl);
+
+/*
+ * Tables whose rows the audit trail can capture and restore whole: the
+ * customer tables above and the others with an id (segments, exports,
+ * field definitions). NULL-terminated.
+ */
+extern const char *const crm_logged_tables[];
+/* 1 when tbl is one of crm_logged_tables. */
+int crm_table_logged(const char *tbl);
+
+/*
+ * The customer that id stands for now: id itself, or the survivor at the
+ * end of its merged_into chain. CRM_ERR_NOTFOUND when there is no customer
+ * id; CRM_ERR_SCHEMA when the chain loops (a damaged database).
+ */
+enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
+				     struct crm_error *err);
+
+/*
+ * Finds a customer by id ("42") or by source record ("SOURCE:KEY"; the
+ * source may not contain ':' but the key may), resolved to the survivor.
+ * CRM_ERR_NOTFOUND when there is none (the message names spec).
+ */
+enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
+				  struct crm_error *err);
+
+#endif
