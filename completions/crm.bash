@@ -139,7 +139,7 @@ _crm()
 			COMPREPLY=("${COMPREPLY[@]/#/--db=}")
 		elif [[ $cur == -* ]]; then
 			_crm_words '--db -q --quiet -v --verbose --no-progress
-				--version -h --help --list-cmds' "$cur"
+				--version -h --help --list-cmds --list-opts' "$cur"
 		else
 			_crm_words "$(_crm_commands "$crm") help" "$cur"
 		fi

@@ -59,6 +59,7 @@ complete -c crm -n __crm_needs_command -l no-progress -d 'Never draw a progress 
 complete -c crm -n __crm_needs_command -l version -d 'Print the version and exit'
 complete -c crm -n __crm_needs_command -s h -l help -d 'Print the usage and exit'
 complete -c crm -n __crm_needs_command -l list-cmds -d 'Print the command names and exit'
+complete -c crm -n __crm_needs_command -l list-opts -x -a '(__crm_list_cmds)' -d 'Print the options of a command and exit'
 
 # The commands.
 complete -c crm -n __crm_needs_command -a '(__crm_list_cmds)' -d 'Command'

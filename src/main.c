@@ -1,9 +1,10 @@
 /*
- * crm: the dispatcher. It parses the global options, finds the command in
- * the one table below, and runs it; the command opens the database through
- * crm_open_db() once its own options are known to be good, so that a usage
- * error or --help never creates or touches a database. At the end it checks
- * that everything written to stdout really got out.
+ * crm: the dispatcher, reached by nobody. It parses the global options,
+ * finds the command in the table below, and runs it; the command opens the
+ * database through crm_open_db() (subcommands/cli.c) once its own options
+ * are known to be good, so that a usage error or --help never creates or
+ * touches a database. At the end it checks that everything written to
+ * stdout really got out.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -15,158 +16,56 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "subcommands.h"
+#include "cli.h"
 #include "banned.h"
 
-enum cmd_flags {
-	CMD_DB_READ = 1 << 0,
-	CMD_DB_WRITE = 1 << 1,
-	CMD_DB_CREATE = 1 << 2,
-};
-
-struct crm_cmd {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct crm_ctx *ctx);
-	unsigned int flags;
-	const char *summary;   /* one line, for crm --help */
-	const char *usage;     /* for crm help NAME when the man page is missing */
-};
-
-/* Only commands that really work belong here: each has a page and tests. */
-static const struct crm_cmd commands[] = {
-	{ "init", cmd_init, CMD_DB_WRITE | CMD_DB_CREATE,
-	  "create the database, or upgrade its schema", crm_init_usage },
-	{ "import", cmd_import, CMD_DB_WRITE | CMD_DB_CREATE,
-	  "bring CSV exports in: customers, orders, interactions", crm_import_usage },
-	{ "log", cmd_log, CMD_DB_READ,
-	  "who changed what, when; undo a run; erase a person", crm_log_usage },
-	{ "cleanse", cmd_cleanse, CMD_DB_WRITE,
-	  "one notation per field; check the field definitions", crm_cleanse_usage },
-};
+/*
+ * The command table, made from meson.build's crm_commands (CRM_COMMAND_LIST
+ * in config.h): each subcommand file defines its crm_cmd_NAME, so a command
+ * listed there without its file, or a file not listed, does not link.
+ */
+#define X(name) extern const struct crm_cmd crm_cmd_##name;
+CRM_COMMAND_LIST
+#undef X
+#define X(name) &crm_cmd_##name,
+static const struct crm_cmd *const commands[] = { CRM_COMMAND_LIST };
+#undef X
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
-_Static_assert(NCOMMANDS == CRM_NCOMMANDS,
-	       "the command table and meson.build's crm_commands must agree");
 
 static const char global_usage[] =
 	"usage: crm [--db <file>] [-q | --quiet] [-v | --verbose] [--no-progress]\n"
 	"           <command> [<args>]\n"
-	"       crm --version | --help | --list-cmds\n"
+	"       crm --version | --help | --list-cmds | --list-opts <command>\n"
 	"       crm help <command>\n";
-
-static const struct crm_cmd *current;
-static long busy_ms;
 
 static const struct crm_cmd *find_command(const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < NCOMMANDS; i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
 	return NULL;
 }
 
-int crm_exit_code(enum crm_status s)
+/*
+ * crm --list-opts NAME: every option of the command, from its table, one
+ * per line; the docs test holds the pages and completions against it.
+ */
+static int list_options(const char *name)
 {
-	switch (s) {
-	case CRM_OK:
-		return CRM_EXIT_OK;
-	case CRM_ERR_BUSY:
-		return CRM_EXIT_BUSY;
-	default:
-		return CRM_EXIT_FAILED;
+	const struct crm_cmd *cmd = find_command(name);
+	const struct crm_option *o;
+
+	if (!cmd) {
+		fprintf(stderr, "crm: '%s' is not a crm command. See 'crm --help'.\n", name);
+		return CRM_EXIT_USAGE;
 	}
-}
-
-int crm_report(const char *cmd, const struct crm_error *err)
-{
-	char buf[CRM_ERROR_FILE_MAX + CRM_ERROR_MSG_MAX + 64];
-
-	fprintf(stderr, "crm%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "",
-		crm_error_format(err, buf, sizeof(buf)));
-	return crm_exit_code(err->code);
-}
-
-void crm_note(const struct crm_ctx *ctx, const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ctx->quiet)
-		return;
-	fprintf(stderr, "crm %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int crm_parse_run(const char *arg, int64_t *run)
-{
-	char *end;
-	long long v;
-
-	if (!arg || *arg < '0' || *arg > '9')
-		return -1;
-	errno = 0;
-	v = strtoll(arg, &end, 10);
-	if (*end || v <= 0 || errno == ERANGE)
-		return -1;
-	*run = v;
-	return 0;
-}
-
-enum crm_format crm_default_format(void)
-{
-	return isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
-}
-
-int crm_usage_error(const char *cmd, const char *usage, const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "crm %s: ", cmd);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n%s", usage);
-	return CRM_EXIT_USAGE;
-}
-
-static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_error *err);
-
-enum crm_status crm_open_db(struct crm_ctx *ctx, struct crm_error *err)
-{
-	return open_db(ctx, 0, err);
-}
-
-enum crm_status crm_open_db_write(struct crm_ctx *ctx, struct crm_error *err)
-{
-	return open_db(ctx, CRM_DB_WRITE, err);
-}
-
-static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_error *err)
-{
-	enum crm_status s;
-	const char *fs;
-
-	if (ctx->db)
-		return CRM_OK;
-	if (current->flags & CMD_DB_READ)
-		flags |= CRM_DB_READ;
-	if (current->flags & CMD_DB_WRITE)
-		flags |= CRM_DB_WRITE;
-	if (current->flags & CMD_DB_CREATE)
-		flags |= CRM_DB_CREATE;
-	s = crm_db_open(&ctx->db, ctx->db_path, flags, busy_ms, err);
-	if (s)
-		return s;
-	fs = crm_db_network_fs(ctx->db);
-	if (fs)
-		fprintf(stderr, "crm: warning: '%s' is on a network filesystem (%s): SQLite's "
-			"locking is not safe there, keep the database on a local disk\n",
-			ctx->db_path, fs);
-	return CRM_OK;
+	for (o = cmd->usage->options; o && o->name; o++)
+		printf("%s%s\n", o->name[1] ? "--" : "-", o->name);
+	puts("-h");
+	puts("--help");
+	return CRM_EXIT_OK;
 }
 
 static void print_help(FILE *out)
@@ -179,9 +78,12 @@ static void print_help(FILE *out)
 	      "  -q, --quiet     print errors only\n"
 	      "  -v, --verbose   say more about what is done\n"
 	      "  --no-progress   never draw a progress bar\n"
+	      "  --list-cmds     print the command names\n"
+	      "  --list-opts <command>\n"
+	      "                  print the options of a command\n"
 	      "\nCommands:\n", out);
 	for (i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("\nExit status: 0 done, 1 failed (nothing changed), 2 usage error,\n"
 	      "3 done but rows were rejected or rules violated, 4 database busy.\n"
 	      "See 'crm help <command>' or man crm(1).\n", out);
@@ -217,7 +119,7 @@ static int run_help(const char *name)
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return CRM_EXIT_OK;
 	fprintf(stderr, "crm help: no man page for %s installed; its usage:\n", page);
-	fputs(cmd->usage, stdout);
+	crm_usage_print(stdout, cmd->usage);
 	return CRM_EXIT_OK;
 }
 
@@ -245,9 +147,11 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "list-cmds", no_argument, NULL, 'L' },
+		{ "list-opts", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct crm_ctx ctx = { 0 };
+	const struct crm_cmd *cmd;
 	struct crm_error err;
 	int c, no_progress = 0, rc;
 	size_t i;
@@ -277,8 +181,10 @@ int main(int argc, char **argv)
 			return finish_stdout(CRM_EXIT_OK);
 		case 'L':
 			for (i = 0; i < NCOMMANDS; i++)
-				puts(commands[i].name);
+				puts(commands[i]->name);
 			return finish_stdout(CRM_EXIT_OK);
+		case 'O':
+			return finish_stdout(list_options(optarg));
 		case ':':
 			fprintf(stderr, "crm: option '%s' needs a value\n%s", argv[optind - 1],
 				global_usage);
@@ -303,15 +209,16 @@ int main(int argc, char **argv)
 		}
 		return finish_stdout(run_help(argv[optind + 1]));
 	}
-	current = find_command(argv[optind]);
-	if (!current) {
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
 		fprintf(stderr, "crm: '%s' is not a crm command. See 'crm --help'.\n",
 			argv[optind]);
 		return CRM_EXIT_USAGE;
 	}
 	if (!ctx.db_path)
 		ctx.db_path = crm_db_default_path();
-	if (crm_db_busy_timeout_env(&busy_ms, &err)) {
+	ctx.db_flags = cmd->flags;
+	if (crm_db_busy_timeout_env(&ctx.busy_ms, &err)) {
 		crm_report(NULL, &err);
 		return CRM_EXIT_USAGE;
 	}
@@ -322,8 +229,7 @@ int main(int argc, char **argv)
 		int first = optind;
 
 		optind = 0;
-		opterr = 1;
-		rc = current->fn(argc - first, argv + first, &ctx);
+		rc = cmd->fn(argc - first, argv + first, &ctx);
 	}
 	crm_db_close(ctx.db);
 	return finish_stdout(rc);

@@ -3,7 +3,6 @@
  * transaction and one run (so `crm log revert` undoes it), or with --check
  * a list of what breaks the field definitions.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,25 +15,36 @@
 #include "progress.h"
 #include "banned.h"
 
-const char crm_cleanse_usage[] =
+enum {
+	OPT_FIELD = CRM_OPT_OWN,
+	OPT_RULE,
+	OPT_CHECK,
+	OPT_SAVE,
+};
+
+static const struct crm_option cleanse_options[] = {
+	{ "field", OPT_FIELD, "<field>", "only this customer field (again for more)",
+	  "a customer field" },
+	{ "rule", OPT_RULE, "<rule>", "only this rule: text, name, kana, company, phone, email,\n"
+	  "email-typo, postal, address (again for more)", CRM_RULE_LIST },
+	{ "check", OPT_CHECK, NULL, "change nothing; list what breaks the field definitions", NULL },
+	CRM_OPT_DRY_RUN,
+	CRM_OPT_SINCE_RUN,
+	CRM_OPT_FIELDS,
+	{ "save", OPT_SAVE, NULL, "store the --fields file in the database, for every user", NULL },
+	CRM_OPT_FORMAT,
+	CRM_OPT_END,
+};
+
+static const struct crm_usage cleanse_usage = {
 	"usage: crm cleanse [--field <field>]... [--rule <rule>]... [--check] [--dry-run]\n"
 	"                   [--since <run>] [--fields <file>] [--format <fmt>]\n"
-	"       crm cleanse --fields <file> --save\n"
-	"\n"
-	"  --field <field>   only this customer field (again for more)\n"
-	"  --rule <rule>     only this rule: text, name, kana, company, phone, email,\n"
-	"                    email-typo, postal, address (again for more)\n"
-	"  --check           change nothing; list what breaks the field definitions\n"
-	"  --dry-run         list the changes it would make, then roll back\n"
-	"  --since <run>     only customers that run (or a later one) changed\n"
-	"  --fields <file>   field definitions, crm-fields(5) (default: $CRM_FIELDS,\n"
-	"                    else those stored in the database)\n"
-	"  --save            store the --fields file in the database, for every user\n"
-	"  --format <fmt>    csv, tsv, json or table (default: table on a terminal,\n"
-	"                    else csv)\n";
+	"       crm cleanse --fields <file> --save\n",
+	cleanse_options,
+};
 
 #define CMD "cleanse"
-#define usage_error(...) crm_usage_error(CMD, crm_cleanse_usage, __VA_ARGS__)
+#define usage_error(...) crm_usage_error(CMD, &cleanse_usage, __VA_ARGS__)
 
 #define MAX_FIELDS 64
 
@@ -258,61 +268,46 @@ static int run_cleanse(struct cli *cli)
 	return rc;
 }
 
-int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
+static int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "field", required_argument, NULL, 'f' },
-		{ "rule", required_argument, NULL, 'r' },
-		{ "check", no_argument, NULL, 'c' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "since", required_argument, NULL, 's' },
-		{ "fields", required_argument, NULL, 'F' },
-		{ "format", required_argument, NULL, 'o' },
-		{ "save", no_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct crm_getopt g = { .cmd = CMD, .usage = &cleanse_usage, .permute = 1 };
 	struct cli cli = { .ctx = ctx };
 	int c, r;
 	size_t i;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
-		case 'f':
+		case OPT_FIELD:
 			if (cli.opt.nfields == MAX_FIELDS)
 				return usage_error("more than %d --field options", MAX_FIELDS);
-			cli.fields_arg[cli.opt.nfields++] = optarg;
+			cli.fields_arg[cli.opt.nfields++] = g.arg;
 			cli.opt.fields = cli.fields_arg;
 			break;
-		case 'r':
-			r = crm_rule_index(optarg);
+		case OPT_RULE:
+			r = crm_rule_index(g.arg);
 			if (r < 0)
-				return usage_error("--rule '%s' is not a rule: " CRM_RULE_LIST, optarg);
+				return usage_error("--rule '%s' is not a rule: " CRM_RULE_LIST, g.arg);
 			cli.opt.rules |= 1u << r;
 			break;
-		case 'c': cli.opt.check = 1; break;
-		case 'n': cli.dry_run = 1; break;
-		case 's':
-			if (crm_parse_run(optarg, &cli.opt.since))
-				return usage_error("--since '%s' is not a run number", optarg);
+		case OPT_CHECK: cli.opt.check = 1; break;
+		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
+		case CRM_OPT_ID_SINCE_RUN:
+			if (crm_getopt_run(&g, &cli.opt.since))
+				return g.exit;
 			break;
-		case 'F': cli.defs_path = optarg; break;
-		case 'S': cli.save = 1; break;
-		case 'o':
-			if (crm_format_parse(optarg, &cli.format))
-				return usage_error("--format '%s': use csv, tsv, json or table", optarg);
+		case CRM_OPT_ID_FIELDS: cli.defs_path = g.arg; break;
+		case OPT_SAVE: cli.save = 1; break;
+		case CRM_OPT_ID_FORMAT:
+			if (crm_getopt_format(&g, &cli.format))
+				return g.exit;
 			cli.format_set = 1;
 			break;
-		case 'h':
-			fputs(crm_cleanse_usage, stdout);
-			return CRM_EXIT_OK;
-		default:
-			fputs(crm_cleanse_usage, stderr);
-			return CRM_EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
-		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit;
+	if (g.optind < argc)
+		return usage_error("unexpected argument '%s'", argv[g.optind]);
 	if (cli.save) {
 		if (!cli.defs_path)
 			return usage_error("--save stores the file given with --fields: name it%s", "");
@@ -330,3 +325,8 @@ int cmd_cleanse(int argc, char **argv, struct crm_ctx *ctx)
 		free(cli.vfield[i]);
 	return r;
 }
+
+const struct crm_cmd crm_cmd_cleanse = {
+	"cleanse", cmd_cleanse, CRM_CMD_DB_WRITE,
+	"one notation per field; check the field definitions", &cleanse_usage,
+};

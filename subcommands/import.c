@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,25 +18,51 @@
 #include "progress.h"
 #include "banned.h"
 
-const char crm_import_usage[] =
+enum {
+	OPT_KIND = CRM_OPT_OWN,
+	OPT_SOURCE,
+	OPT_CUSTOMER_SOURCE,
+	OPT_KEY,
+	OPT_MAP,
+	OPT_ENCODING,
+	OPT_REJECTS,
+	OPT_STRICT,
+	OPT_LENIENT,
+};
+
+static const struct crm_option import_options[] = {
+	{ "kind", OPT_KIND, "<kind>", "customers, orders or interactions (default: guessed)",
+	  "customers, orders or interactions" },
+	{ "source", OPT_SOURCE, "<name>", "the system the file comes from (default: file name)",
+	  "the name of the system the file comes from" },
+	{ "customer-source", OPT_CUSTOMER_SOURCE, "<name>",
+	  "where the customer keys of orders live (default: --source)",
+	  "the source whose keys the customer column holds" },
+	{ "key", OPT_KEY, "<column>", "the column that identifies a record in its source",
+	  "a column name" },
+	{ "map", OPT_MAP, "<column>=<field>", "map a column to a field, to extra, or to - (ignore)",
+	  "COLUMN=FIELD" },
+	{ "encoding", OPT_ENCODING, "<enc>", "auto, utf-8 or cp932 (default: auto)",
+	  "auto, utf-8 or cp932" },
+	{ "rejects", OPT_REJECTS, "<file>", "where rejected rows go (default: FILE.rejects.csv)",
+	  "a file name" },
+	{ "strict", OPT_STRICT, NULL, "any rejected row aborts its file, storing nothing", NULL },
+	{ "lenient", OPT_LENIENT, NULL, "store rows with bad fields, leaving those fields empty",
+	  NULL },
+	CRM_OPT_DRY_RUN,
+	CRM_OPT_FIELDS,
+	CRM_OPT_END,
+};
+
+static const struct crm_usage import_usage = {
 	"usage: crm import [--kind <kind>] [--source <name>] [--customer-source <name>]\n"
 	"                  [--key <column>] [--map <column>=<field>]... [--encoding <enc>]\n"
 	"                  [--rejects <file>] [--strict | --lenient] [--dry-run]\n"
-	"                  [--fields <file>] <file>...\n"
-	"\n"
-	"  --kind <kind>            customers, orders or interactions (default: guessed)\n"
-	"  --source <name>          the system the file comes from (default: file name)\n"
-	"  --customer-source <name> where the customer keys of orders live (default: --source)\n"
-	"  --key <column>           the column that identifies a record in its source\n"
-	"  --map <column>=<field>   map a column to a field, to extra, or to - (ignore)\n"
-	"  --encoding <enc>         auto, utf-8 or cp932 (default: auto)\n"
-	"  --rejects <file>         where rejected rows go (default: FILE.rejects.csv)\n"
-	"  --strict                 any rejected row aborts its file, storing nothing\n"
-	"  --lenient                store rows with bad fields, leaving those fields empty\n"
-	"  --dry-run                do everything, report, then roll back\n"
-	"  --fields <file>          field definitions, crm-fields(5): more header aliases\n"
-	"                           (default: $CRM_FIELDS, else those stored in the\n"
-	"                           database)\n";
+	"                  [--fields <file>] <file>...\n",
+	import_options,
+};
+
+#define usage_error(...) crm_usage_error("import", &import_usage, __VA_ARGS__)
 
 struct import_cli {
 	struct crm_ctx *ctx;
@@ -387,93 +412,77 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_audit *run,
 	return s;
 }
 
+/* Adds a --map COLUMN=FIELD (arg is cut at '='): -1 when arg is not that, -2 out of memory. */
+static int add_map(struct import_cli *cli, char *arg)
+{
+	char *eq = strchr(arg, '=');
+	struct crm_import_map *m;
+
+	if (!eq || eq == arg || !eq[1])
+		return -1;
+	m = realloc(cli->maps, (cli->opt.nmaps + 1) * sizeof(*m));
+	if (!m)
+		return -2;
+	cli->maps = m;
+	*eq = '\0';
+	m[cli->opt.nmaps].column = arg;
+	m[cli->opt.nmaps].field = eq + 1;
+	cli->opt.nmaps++;
+	return 0;
+}
+
+/* Returns 0 to go on, -1 after --help, else the exit code of a misuse. */
 static int parse_args(struct import_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "kind", required_argument, NULL, 'k' },
-		{ "source", required_argument, NULL, 's' },
-		{ "customer-source", required_argument, NULL, 'C' },
-		{ "key", required_argument, NULL, 'K' },
-		{ "map", required_argument, NULL, 'm' },
-		{ "encoding", required_argument, NULL, 'e' },
-		{ "rejects", required_argument, NULL, 'r' },
-		{ "strict", no_argument, NULL, 'S' },
-		{ "lenient", no_argument, NULL, 'L' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "fields", required_argument, NULL, 'F' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct crm_getopt g = { .cmd = "import", .usage = &import_usage };
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
-		case 'k':
-			if (crm_kind_parse(optarg, &cli->opt.kind))
-				return crm_usage_error("import", crm_import_usage,
-						       "--kind must be customers, orders or interactions, not '%s'",
-						       optarg);
+		case OPT_KIND:
+			if (crm_kind_parse(g.arg, &cli->opt.kind))
+				return usage_error("--kind must be customers, orders or interactions, "
+						   "not '%s'", g.arg);
 			cli->opt.kind_given = 1;
 			break;
-		case 's':
-			if (!*optarg)
-				return crm_usage_error("import", crm_import_usage, "--source needs a name");
-			cli->opt.source = optarg;
+		case OPT_SOURCE:
+			if (!*g.arg)
+				return usage_error("--source needs a name");
+			cli->opt.source = g.arg;
 			break;
-		case 'C':
-			cli->opt.customer_source = optarg;
-			break;
-		case 'K':
-			cli->opt.key_column = optarg;
-			break;
-		case 'm': {
-			char *eq = strchr(optarg, '=');
-			struct crm_import_map *m;
-
-			if (!eq || eq == optarg || !eq[1])
-				return crm_usage_error("import", crm_import_usage,
-						       "--map takes COLUMN=FIELD, not '%s'", optarg);
-			m = realloc(cli->maps, (cli->opt.nmaps + 1) * sizeof(*m));
-			if (!m)
+		case OPT_CUSTOMER_SOURCE: cli->opt.customer_source = g.arg; break;
+		case OPT_KEY: cli->opt.key_column = g.arg; break;
+		case OPT_MAP:
+			switch (add_map(cli, (char *)g.arg)) {
+			case -1:
+				return usage_error("--map takes COLUMN=FIELD, not '%s'", g.arg);
+			case -2:
+				fputs("crm import: out of memory\n", stderr);
 				return CRM_EXIT_FAILED;
-			cli->maps = m;
-			*eq = '\0';
-			m[cli->opt.nmaps].column = optarg;
-			m[cli->opt.nmaps].field = eq + 1;
-			cli->opt.nmaps++;
+			}
 			break;
-		}
-		case 'e':
-			if (crm_encoding_parse(optarg, &cli->opt.encoding) ||
+		case OPT_ENCODING:
+			if (crm_encoding_parse(g.arg, &cli->opt.encoding) ||
 			    cli->opt.encoding == CRM_ENC_UTF8_BOM)
-				return crm_usage_error("import", crm_import_usage,
-						       "--encoding must be auto, utf-8 or cp932, not '%s'",
-						       optarg);
+				return usage_error("--encoding must be auto, utf-8 or cp932, not '%s'",
+						   g.arg);
 			break;
-		case 'r':
-			cli->rejects_opt = optarg;
-			break;
-		case 'S': cli->strict = 1; break;
-		case 'L': cli->opt.lenient = 1; break;
-		case 'n': cli->dry_run = 1; break;
-		case 'F': cli->fields_path = optarg; break;
-		case 'h':
-			fputs(crm_import_usage, stdout);
-			return -1;
-		case ':':
-			return crm_usage_error("import", crm_import_usage, "option '%s' needs a value",
-					       argv[optind - 1]);
-		default:
-			return crm_usage_error("import", crm_import_usage, "unknown option '%s'",
-					       argv[optind - 1]);
+		case OPT_REJECTS: cli->rejects_opt = g.arg; break;
+		case OPT_STRICT: cli->strict = 1; break;
+		case OPT_LENIENT: cli->opt.lenient = 1; break;
+		case CRM_OPT_ID_DRY_RUN: cli->dry_run = 1; break;
+		case CRM_OPT_ID_FIELDS: cli->fields_path = g.arg; break;
 		}
 	}
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit ? g.exit : -1;
 	cli->opt.maps = cli->maps;
 	if (cli->strict && cli->opt.lenient)
-		return crm_usage_error("import", crm_import_usage,
-				       "--strict and --lenient contradict each other");
-	if (optind >= argc)
-		return crm_usage_error("import", crm_import_usage, "no file to import");
+		return usage_error("--strict and --lenient contradict each other");
+	if (g.optind >= argc)
+		return usage_error("no file to import");
+	/* cmd_import walks the files from here. */
+	optind = g.optind;
 	return 0;
 }
 
@@ -530,7 +539,7 @@ static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, int 
 	return s;
 }
 
-int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
+static int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 {
 	struct import_cli cli = { .ctx = ctx };
 	struct crm_import_stats sum = { 0 };
@@ -665,3 +674,8 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	/* Rejected rows, an aborted file or emptied fields: a human should look. */
 	return sum.rejected || any_aborted || sum.field_errors ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
 }
+
+const struct crm_cmd crm_cmd_import = {
+	"import", cmd_import, CRM_CMD_DB_WRITE | CRM_CMD_DB_CREATE,
+	"bring CSV exports in: customers, orders, interactions", &import_usage,
+};

@@ -2,7 +2,6 @@
  * crm init: creates the database, or says that it exists; upgrades an
  * older schema. Creating or upgrading is recorded as a run.
  */
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +9,8 @@
 #include "subcommands.h"
 #include "banned.h"
 
-const char crm_init_usage[] = "usage: crm [--db <file>] init\n";
+static const struct crm_option init_options[] = { CRM_OPT_END };
+static const struct crm_usage init_usage = { "usage: crm [--db <file>] init\n", init_options };
 
 static int record_run(struct crm_ctx *ctx, struct crm_error *err)
 {
@@ -34,31 +34,20 @@ static int record_run(struct crm_ctx *ctx, struct crm_error *err)
 	return crm_db_commit(ctx->db, err);
 }
 
-int cmd_init(int argc, char **argv, struct crm_ctx *ctx)
+static int cmd_init(int argc, char **argv, struct crm_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct crm_getopt g = { .cmd = "init", .usage = &init_usage };
 	struct crm_error err;
 	char real[PATH_MAX];
 	const char *shown;
-	int c, from, to;
+	int from, to;
 
 	crm_error_clear(&err);
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(crm_init_usage, stdout);
-			return CRM_EXIT_OK;
-		default:
-			fputs(crm_init_usage, stderr);
-			return CRM_EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return crm_usage_error("init", crm_init_usage, "unexpected argument '%s'",
-				       argv[optind]);
+	if (crm_getopt(&g, argc, argv) != CRM_GETOPT_END)
+		return g.exit;
+	if (g.optind < argc)
+		return crm_usage_error("init", &init_usage, "unexpected argument '%s'",
+				       argv[g.optind]);
 	if (crm_open_db(ctx, &err))
 		return crm_report("init", &err);
 	from = crm_db_opened_version(ctx->db);
@@ -75,3 +64,8 @@ int cmd_init(int argc, char **argv, struct crm_ctx *ctx)
 		printf("crm database %s already exists (schema version %d)\n", shown, to);
 	return CRM_EXIT_OK;
 }
+
+const struct crm_cmd crm_cmd_init = {
+	"init", cmd_init, CRM_CMD_DB_WRITE | CRM_CMD_DB_CREATE,
+	"create the database, or upgrade its schema", &init_usage,
+};

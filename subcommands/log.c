@@ -3,7 +3,6 @@
  * customer's history), undo of a run, the check of the log's hash chain,
  * and erasure of a person.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,24 +16,42 @@
 #include "output.h"
 #include "banned.h"
 
-const char crm_log_usage[] =
+enum {
+	OPT_SINCE = CRM_OPT_OWN,
+	OPT_ACTOR,
+	OPT_COMMAND,
+	OPT_COUNT,
+	OPT_NO_PAGER,
+	OPT_FORCE,
+	OPT_REASON,
+};
+
+static const struct crm_option log_options[] = {
+	{ "since", OPT_SINCE, "<date>", "only what happened on or after the date (UTC)",
+	  "a date (2025-04-01) or a UTC timestamp" },
+	{ "actor", OPT_ACTOR, "<name>", "only runs of this actor", "a user name" },
+	{ "command", OPT_COMMAND, "<name>", "only runs of this command (import, log revert, ...)",
+	  "a command name" },
+	{ "n", OPT_COUNT, "<count>", "at most this many runs", "a number of runs" },
+	CRM_OPT_FORMAT,
+	{ "no-pager", OPT_NO_PAGER, NULL, "never page a table through $PAGER", NULL },
+	CRM_OPT_DRY_RUN,
+	{ "force", OPT_FORCE, NULL, "revert what is still as the run left it; list the rest",
+	  NULL },
+	{ "reason", OPT_REASON, "<text>", "why the person is erased (the request's reference)",
+	  "why the person is erased" },
+	CRM_OPT_END,
+};
+
+static const struct crm_usage log_usage = {
 	"usage: crm log [<filters>] [-n <count>] [--format <fmt>]\n"
 	"       crm log show <run> [--format <fmt>]\n"
 	"       crm log customer <id> | <source>:<key> [<filters>] [--format <fmt>]\n"
 	"       crm log revert <run> [--dry-run] [--force]\n"
 	"       crm log verify\n"
-	"       crm log forget <id> | <source>:<key> --reason <text> [--dry-run]\n"
-	"\n"
-	"  --since <date>      only what happened on or after the date (UTC)\n"
-	"  --actor <name>      only runs of this actor\n"
-	"  --command <name>    only runs of this command (import, log revert, ...)\n"
-	"  -n <count>          at most this many runs\n"
-	"  --format <fmt>      csv, tsv, json or table (default: table on a terminal,\n"
-	"                      else csv)\n"
-	"  --no-pager          never page a table through $PAGER\n"
-	"  --dry-run           show what would change, then roll back\n"
-	"  --force             revert what is still as the run left it; list the rest\n"
-	"  --reason <text>     why the person is erased (the request's reference)\n";
+	"       crm log forget <id> | <source>:<key> --reason <text> [--dry-run]\n",
+	log_options,
+};
 
 #define CMD "log"
 
@@ -48,7 +65,7 @@ struct log_cli {
 	FILE *pager;
 };
 
-#define usage_error(...) crm_usage_error(CMD, crm_log_usage, __VA_ARGS__)
+#define usage_error(...) crm_usage_error(CMD, &log_usage, __VA_ARGS__)
 
 /* A table on a terminal goes through $PAGER (default less -FRX), as git does. */
 static void start_pager(struct log_cli *cli)
@@ -373,52 +390,38 @@ static int forget(struct log_cli *cli, const char *arg, int argi)
 	return CRM_EXIT_OK;
 }
 
-int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
+static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "actor", required_argument, NULL, 'a' },
-		{ "command", required_argument, NULL, 'c' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "no-pager", no_argument, NULL, 'P' },
-		{ "dry-run", no_argument, NULL, 'd' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "reason", required_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct crm_getopt g = { .cmd = CMD, .usage = &log_usage, .permute = 1 };
 	struct log_cli cli = { .ctx = ctx };
 	const char *sub, *arg;
 	int c, nargs, first = -1;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "n:h", opts, NULL)) != -1) {
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
-		case 's': cli.filter.since = optarg; break;
-		case 'a': cli.filter.actor = optarg; break;
-		case 'c': cli.filter.command = optarg; break;
-		case 'n':
-			cli.filter.limit = strtol(optarg, &end, 10);
+		case OPT_SINCE: cli.filter.since = g.arg; break;
+		case OPT_ACTOR: cli.filter.actor = g.arg; break;
+		case OPT_COMMAND: cli.filter.command = g.arg; break;
+		case OPT_COUNT:
+			cli.filter.limit = strtol(g.arg, &end, 10);
 			if (*end || cli.filter.limit <= 0)
-				return usage_error("-n '%s' is not a positive number", optarg);
+				return usage_error("-n '%s' is not a positive number", g.arg);
 			break;
-		case 'f':
-			if (crm_format_parse(optarg, &cli.format))
-				return usage_error("--format '%s': use csv, tsv, json or table", optarg);
+		case CRM_OPT_ID_FORMAT:
+			if (crm_getopt_format(&g, &cli.format))
+				return g.exit;
 			cli.format_set = 1;
 			break;
-		case 'P': cli.no_pager = 1; break;
-		case 'd': cli.dry_run = 1; break;
-		case 'F': cli.force = 1; break;
-		case 'r': cli.reason = optarg; break;
-		case 'h':
-			fputs(crm_log_usage, stdout);
-			return CRM_EXIT_OK;
-		default:
-			fputs(crm_log_usage, stderr);
-			return CRM_EXIT_USAGE;
+		case OPT_NO_PAGER: cli.no_pager = 1; break;
+		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
+		case OPT_FORCE: cli.force = 1; break;
+		case OPT_REASON: cli.reason = g.arg; break;
 		}
 	}
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit;
+	optind = g.optind;
 	if (!cli.format_set)
 		cli.format = crm_default_format();
 	cli.out = stdout;
@@ -456,3 +459,8 @@ int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
 			   sub);
 }
+
+const struct crm_cmd crm_cmd_log = {
+	"log", cmd_log, CRM_CMD_DB_READ,
+	"who changed what, when; undo a run; erase a person", &log_usage,
+};

@@ -3,7 +3,7 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 20
+plan 34
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
@@ -49,5 +49,35 @@ check 'init to a full disk fails with exit 1' 1 empty 'match:error writing to st
 	sh -c '"$1" --db "$2" init > /dev/full' sh "$CRM" "$TEST_DIR/full.db"
 check '-q keeps the command output' 0 'match:^created crm database ' empty \
 	"$CRM" -q --db q.db init
+check '--list-opts prints the options of a command' 0 'inline:-h
+--help' empty "$CRM" --list-opts init
+check '--list-opts of an unknown command is a usage error' 2 empty \
+	"inline:crm: 'nosuch' is not a crm command. See 'crm --help'." "$CRM" --list-opts nosuch
+
+# Each command's misuse: exactly one line saying what is wrong, naming the
+# command, then the usage that -h prints; exit 2; no database made.
+misuse()
+{
+	_name=$1 _line=$2
+	shift 2
+	_cmd=$1
+	_d=$(new_dir)
+	(cd "$_d" && "$CRM" "$_cmd" -h) >"$TEST_TMP/usage" 2>&1
+	{ printf '%s\n' "$_line"; cat "$TEST_TMP/usage"; } >"$TEST_TMP/expected"
+	check "$_name" 2 empty "file:$TEST_TMP/expected" sh -c 'cd "$1" && shift && "$@"' sh \
+		"$_d" "$CRM" "$@"
+	assert "... and made no database" dir_is_empty "$_d"
+}
+dir_is_empty() { [ -z "$(ls -A "$1")" ]; }
+misuse 'crm import --kind: one line naming the values, then the usage' \
+	"crm import: option '--kind' needs a value: customers, orders or interactions" import --kind
+misuse 'crm import --bogus: unknown option' "crm import: unknown option '--bogus'" \
+	import --bogus x.csv
+misuse 'crm cleanse --format with no value' \
+	"crm cleanse: option '--format' needs a value: csv, tsv, json or table" cleanse --format
+misuse 'crm cleanse --check=yes: a flag takes no value' \
+	"crm cleanse: option '--check' takes no value" cleanse --check=yes
+misuse 'crm log -n with no value' "crm log: option '-n' needs a value: a number of runs" log -n
+misuse 'crm init --bogus: unknown option' "crm init: unknown option '--bogus'" init --bogus
 
 finish

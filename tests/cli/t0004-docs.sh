@@ -180,8 +180,8 @@ dir_is_empty()
 	return 1
 }
 
-# (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1
-plan $((18 + 5 * ncmds))
+# (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1, (l) 5n
+plan $((18 + 10 * ncmds))
 
 # (a) The binary and meson.build agree on the commands.
 printf '%s\n' $CRM_COMMANDS | LC_ALL=C sort >"$TEST_TMP/expected-cmds"
@@ -297,5 +297,31 @@ crm1_commands()
 }
 check 'crm.1 lists exactly the commands, and refers to their pages' \
 	0 "file:$TEST_TMP/crm1-expected" empty crm1_commands
+
+# (l) Every option of every command, as its option table has it (crm
+# --list-opts), is in its page, in its -h, and in each completion file.
+for c in $cmds; do
+	"$CRM" --list-opts "$c" >"$TEST_TMP/opts-$c" 2>&1 ||
+		bail_out "crm --list-opts $c failed: $(cat "$TEST_TMP/opts-$c")"
+	grep -Fx -e --help "$TEST_TMP/opts-$c" >/dev/null ||
+		bail_out "crm --list-opts $c does not list --help"
+	page_words "$man/crm-$c.1" SYNOPSIS OPTIONS >"$TEST_TMP/page-opts-$c"
+	m=$(missing_from "$(grep -v -E '^(-h|--help)$' "$TEST_TMP/opts-$c")" "$TEST_TMP/page-opts-$c")
+	result "$([ -z "$m" ]; echo $?)" "crm-$c.1 documents every option of crm $c" \
+		"not in its SYNOPSIS or OPTIONS:$m"
+	(cd "$(new_dir)" && "$CRM" "$c" -h) 2>&1 | option_words >"$TEST_TMP/h-opts-$c"
+	m=$(missing_from "$(grep -v -E '^(-h|--help)$' "$TEST_TMP/opts-$c")" "$TEST_TMP/h-opts-$c")
+	result "$([ -z "$m" ]; echo $?)" "crm $c -h shows every option of crm $c" \
+		"not in its usage:$m"
+	for f in bash:crm.bash zsh:_crm fish:crm.fish; do
+		sh=${f%%:*} file=$comp/${f#*:}
+		m=
+		for o in $(cat "$TEST_TMP/opts-$c"); do
+			completes_option "$file" "$sh" "$o" || m="$m $o"
+		done
+		result "$([ -z "$m" ]; echo $?)" "completions/${f#*:} completes every option of crm $c" \
+			"not completed:$m"
+	done
+done
 
 finish

@@ -1,0 +1,345 @@
+/*
+ * The command line the commands share: the option parser over getopt_long
+ * with its own messages (getopt's are off: it once printed two, the second
+ * wrong), the usage made from the option tables, opening the database and
+ * reporting errors.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "banned.h"
+
+#define MAX_OPTIONS 62   /* and --help, and the end */
+#define HELP_COLUMN 22   /* where the help text of the usage lines starts */
+
+static int is_short(const struct crm_option *o)
+{
+	return o->name[0] && !o->name[1];
+}
+
+static size_t count_options(const struct crm_option *opts)
+{
+	size_t n = 0;
+
+	while (opts && opts[n].name)
+		n++;
+	return n;
+}
+
+/* Fills getopt_long's tables from ours; 0, or -1 when there are too many. */
+static int build_tables(const struct crm_getopt *g, struct option *longs, char *shorts,
+			size_t nshorts)
+{
+	const struct crm_option *o = g->usage->options;
+	size_t i, nl = 0, ns = 0, n = count_options(o);
+
+	if (n >= MAX_OPTIONS)
+		return -1;
+	/* '+' stops at the first argument; ':' reports a missing value as ':'. */
+	if (!g->permute)
+		shorts[ns++] = '+';
+	shorts[ns++] = ':';
+	for (i = 0; i < n; i++) {
+		if (is_short(&o[i])) {
+			if (ns + 3 >= nshorts)
+				return -1;
+			shorts[ns++] = o[i].name[0];
+			if (o[i].arg)
+				shorts[ns++] = ':';
+			continue;
+		}
+		longs[nl].name = o[i].name;
+		longs[nl].has_arg = o[i].arg ? required_argument : no_argument;
+		longs[nl].flag = NULL;
+		longs[nl].val = o[i].id;
+		nl++;
+	}
+	if (ns + 2 >= nshorts)
+		return -1;
+	/* -h and --help are every command's: the help is made from the table. */
+	shorts[ns++] = 'h';
+	shorts[ns] = '\0';
+	longs[nl].name = "help";
+	longs[nl].has_arg = no_argument;
+	longs[nl].flag = NULL;
+	longs[nl].val = 'h';
+	nl++;
+	memset(&longs[nl], 0, sizeof(longs[nl]));
+	return 0;
+}
+
+static const struct crm_option *find_option(const struct crm_getopt *g, int id)
+{
+	const struct crm_option *o;
+
+	for (o = g->usage->options; o && o->name; o++)
+		if (o->id == id)
+			return o;
+	return NULL;
+}
+
+static const struct crm_option *find_short(const struct crm_getopt *g, int c)
+{
+	const struct crm_option *o;
+
+	for (o = g->usage->options; o && o->name; o++)
+		if (is_short(o) && o->name[0] == c)
+			return o;
+	return NULL;
+}
+
+/* How the usage and the messages write an option: "--name" or "-n". */
+static const char *option_word(const struct crm_option *o, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s", is_short(o) ? "-" : "--", o->name);
+	return buf;
+}
+
+/* Our entry for what getopt returned or named in optopt: a letter or a long option's id. */
+static const struct crm_option *lookup(const struct crm_getopt *g, int c)
+{
+	const struct crm_option *o = c > 0 && c < 0x100 ? find_short(g, c) : NULL;
+
+	return o ? o : find_option(g, c);
+}
+
+/* Reports an option getopt could not take: unknown, its value missing, or a value too many. */
+static int misuse(struct crm_getopt *g, int c, char **argv)
+{
+	char word[128];
+	const char *w = argv[optind - 1];
+	const struct crm_option *o = optopt ? lookup(g, optopt) : NULL;
+
+	if (c == ':' && o && o->values)
+		return crm_getopt_error(g, "option '%s' needs a value: %s",
+					option_word(o, word, sizeof(word)), o->values);
+	if (c == ':' && o)
+		return crm_getopt_error(g, "option '%s' needs a value",
+					option_word(o, word, sizeof(word)));
+	if (o && !is_short(o) && !o->arg)
+		return crm_getopt_error(g, "option '%s' takes no value",
+					option_word(o, word, sizeof(word)));
+	/* An unknown short option is known by optopt alone: "-xyz" stays one word. */
+	if (optopt > 0 && optopt < 0x100 && w[0] == '-' && w[1] != '-')
+		return crm_getopt_error(g, "unknown option '-%c'", optopt);
+	snprintf(word, sizeof(word), "%.*s", (int)strcspn(w, "="), w);
+	return crm_getopt_error(g, "unknown option '%s'", word);
+}
+
+int crm_getopt(struct crm_getopt *g, int argc, char **argv)
+{
+	struct option longs[MAX_OPTIONS + 2];
+	char shorts[2 * MAX_OPTIONS + 4];
+	const struct crm_option *o;
+	int c;
+
+	if (build_tables(g, longs, shorts, sizeof(shorts))) {
+		g->exit = CRM_EXIT_FAILED;
+		fprintf(stderr, "crm %s: too many options in its table\n", g->cmd);
+		return CRM_GETOPT_EXIT;
+	}
+	opterr = 0;
+	optopt = 0;
+	c = getopt_long(argc, argv, shorts, longs, NULL);
+	g->arg = optarg;
+	g->optind = optind;
+	if (c == -1)
+		return CRM_GETOPT_END;
+	if (c == '?' || c == ':')
+		return misuse(g, c, argv);
+	o = lookup(g, c);
+	if (c == 'h') {
+		crm_usage_print(stdout, g->usage);
+		g->exit = CRM_EXIT_OK;
+		return CRM_GETOPT_EXIT;
+	}
+	if (!o) {
+		g->exit = CRM_EXIT_FAILED;
+		fprintf(stderr, "crm %s: option %d is not in its table\n", g->cmd, c);
+		return CRM_GETOPT_EXIT;
+	}
+	g->name = option_word(o, g->namebuf, sizeof(g->namebuf));
+	return o->id;
+}
+
+/* Prints help after pad spaces; its continuation lines start at HELP_COLUMN. */
+static void print_help_text(FILE *fp, const char *help, size_t pad)
+{
+	const char *nl;
+
+	for (;;) {
+		nl = strchr(help, '\n');
+		fprintf(fp, "%*s%.*s\n", (int)pad, "", nl ? (int)(nl - help) : (int)strlen(help),
+			help);
+		if (!nl)
+			return;
+		help = nl + 1;
+		pad = HELP_COLUMN;
+	}
+}
+
+void crm_usage_print(FILE *fp, const struct crm_usage *u)
+{
+	const struct crm_option *o;
+	int any = 0;
+
+	fputs(u->synopsis, fp);
+	for (o = u->options; o && o->name; o++) {
+		char head[64];
+		int n;
+
+		if (!o->help)
+			continue;
+		if (!any++)
+			fputc('\n', fp);
+		n = snprintf(head, sizeof(head), "  %s%s%s%s", is_short(o) ? "-" : "--", o->name,
+			     o->arg ? " " : "", o->arg ? o->arg : "");
+		if (n < 0)
+			continue;
+		fputs(head, fp);
+		if ((size_t)n + 1 > HELP_COLUMN) {
+			fputc('\n', fp);
+			print_help_text(fp, o->help, HELP_COLUMN);
+		} else {
+			print_help_text(fp, o->help, HELP_COLUMN - (size_t)n);
+		}
+	}
+}
+
+static int vusage_error(const char *cmd, const struct crm_usage *u, const char *fmt,
+			va_list ap)
+{
+	fprintf(stderr, "crm %s: ", cmd);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	crm_usage_print(stderr, u);
+	return CRM_EXIT_USAGE;
+}
+
+int crm_usage_error(const char *cmd, const struct crm_usage *u, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vusage_error(cmd, u, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int crm_getopt_error(struct crm_getopt *g, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	g->exit = vusage_error(g->cmd, g->usage, fmt, ap);
+	va_end(ap);
+	return CRM_GETOPT_EXIT;
+}
+
+int crm_getopt_format(struct crm_getopt *g, enum crm_format *f)
+{
+	if (crm_format_parse(g->arg, f))
+		return crm_getopt_error(g, "%s '%s': use csv, tsv, json or table", g->name, g->arg);
+	return 0;
+}
+
+int crm_getopt_run(struct crm_getopt *g, int64_t *run)
+{
+	if (crm_parse_run(g->arg, run))
+		return crm_getopt_error(g, "%s '%s' is not a run number", g->name, g->arg);
+	return 0;
+}
+
+int crm_parse_run(const char *arg, int64_t *run)
+{
+	char *end;
+	long long v;
+
+	if (!arg || *arg < '0' || *arg > '9')
+		return -1;
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (*end || v <= 0 || errno == ERANGE)
+		return -1;
+	*run = v;
+	return 0;
+}
+
+enum crm_format crm_default_format(void)
+{
+	return isatty(STDOUT_FILENO) ? CRM_FORMAT_TABLE : CRM_FORMAT_CSV;
+}
+
+int crm_exit_code(enum crm_status s)
+{
+	switch (s) {
+	case CRM_OK:
+		return CRM_EXIT_OK;
+	case CRM_ERR_BUSY:
+		return CRM_EXIT_BUSY;
+	default:
+		return CRM_EXIT_FAILED;
+	}
+}
+
+int crm_report(const char *cmd, const struct crm_error *err)
+{
+	char buf[CRM_ERROR_FILE_MAX + CRM_ERROR_MSG_MAX + 64];
+
+	fprintf(stderr, "crm%s%s: %s\n", cmd ? " " : "", cmd ? cmd : "",
+		crm_error_format(err, buf, sizeof(buf)));
+	return crm_exit_code(err->code);
+}
+
+void crm_note(const struct crm_ctx *ctx, const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->quiet)
+		return;
+	fprintf(stderr, "crm %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_error *err)
+{
+	enum crm_status s;
+	const char *fs;
+
+	if (ctx->db)
+		return CRM_OK;
+	if (ctx->db_flags & CRM_CMD_DB_READ)
+		flags |= CRM_DB_READ;
+	if (ctx->db_flags & CRM_CMD_DB_WRITE)
+		flags |= CRM_DB_WRITE;
+	if (ctx->db_flags & CRM_CMD_DB_CREATE)
+		flags |= CRM_DB_CREATE;
+	s = crm_db_open(&ctx->db, ctx->db_path, flags, ctx->busy_ms, err);
+	if (s)
+		return s;
+	fs = crm_db_network_fs(ctx->db);
+	if (fs)
+		fprintf(stderr, "crm: warning: '%s' is on a network filesystem (%s): SQLite's "
+			"locking is not safe there, keep the database on a local disk\n",
+			ctx->db_path, fs);
+	return CRM_OK;
+}
+
+enum crm_status crm_open_db(struct crm_ctx *ctx, struct crm_error *err)
+{
+	return open_db(ctx, 0, err);
+}
+
+enum crm_status crm_open_db_write(struct crm_ctx *ctx, struct crm_error *err)
+{
+	return open_db(ctx, CRM_DB_WRITE, err);
+}
