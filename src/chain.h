@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-#include "dbint.h"
 #include "db.h"
 #include "error.h"
 #include "value.h"
@@ -55,7 +54,7 @@ void crm_chain_hash(const char *prev, const struct crm_chain_link *link, char *o
 extern const char crm_chain_select_sql[];
 
 /* Fills link from a row of crm_chain_select_sql; valid until the next step. */
-void crm_chain_link_from_row(sqlite3_stmt *st, struct crm_chain_link *link);
+void crm_chain_link_from_row(struct crm_stmt *st, struct crm_chain_link *link);
 
 /*
  * Computes and stores the hash of every change from id from_id on, in

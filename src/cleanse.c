@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbint.h"
 #include "cleanse.h"
 #include "fields.h"
 #include "log.h"
@@ -10,6 +9,32 @@
 #include "strbuf.h"
 #include "types.h"
 #include "banned.h"
+
+enum cleanse_stmt {
+	ST_MAX_ID,
+	ST_COUNT,
+};
+
+static const char *const cleanse_sql[ST_COUNT] = {
+	/* The largest id, for the progress bar. */
+	[ST_MAX_ID] = "SELECT max(id) FROM customers",
+};
+
+/*
+ * Two statements are built at run time, from the column names of the
+ * table below and of the field definitions' own fields (never from
+ * input): the SELECT of the customers to cleanse, SELECT_HEAD, each
+ * column, updated_at, a SELECT_OWN per own field (SQLite's json_extract,
+ * from extra), SELECT_TAIL; and an UPDATE for each set of changed columns,
+ * UPDATE_HEAD, "column" = ?n for each, UPDATE_TAIL.
+ */
+#define SELECT_HEAD "SELECT id"
+#define SELECT_OWN ", json_extract(extra, ?%zu)"
+#define SELECT_TAIL \
+	" FROM customers WHERE merged_into IS NULL AND (?1 IS NULL OR updated_at >="\
+	" (SELECT started_at FROM runs WHERE id = ?1)) ORDER BY id"
+#define UPDATE_HEAD "UPDATE customers SET "
+#define UPDATE_TAIL "updated_at = ?%d WHERE id = ?%d"
 
 typedef enum crm_status (*normalizer)(const char *s, struct crm_norm *out,
 				      struct crm_error *err);
@@ -78,7 +103,7 @@ struct cleanser {
 	int on[C_NCOLS];             /* the column is cleansed (--field) */
 	unsigned rules[C_NCOLS];     /* the rules on for it, bits by enum rule */
 	/* UPDATE statements by the set of columns they write */
-	struct { unsigned long mask; sqlite3_stmt *st; } set[256];
+	struct { unsigned long mask; struct crm_stmt *st; } set[256];
 	size_t nset;
 	/* the company's own fields (defined, not in the catalogue), those --field
 	 * leaves in: values from extra */
@@ -337,7 +362,7 @@ static enum crm_status check_def(struct cleanser *c, const struct row *r, const 
 }
 
 /* The field definitions: required fields and choices. */
-static enum crm_status check_defs(struct cleanser *c, struct row *r, sqlite3_stmt *sel,
+static enum crm_status check_defs(struct cleanser *c, struct row *r, struct crm_stmt *sel,
 				  struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
@@ -349,11 +374,11 @@ static enum crm_status check_defs(struct cleanser *c, struct row *r, sqlite3_stm
 			s = check_def(c, r, columns[col].name, c->def[col], r->val[col], err);
 	for (i = 0; !s && i < c->nown; i++)
 		s = check_def(c, r, c->own[i]->name, c->own[i],
-			      (const char *)sqlite3_column_text(sel, 2 + C_NCOLS + (int)i), err);
+			      crm_stmt_text(sel, 2 + C_NCOLS + (int)i), err);
 	return s;
 }
 
-static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_stmt *sel,
+static enum crm_status cleanse_row(struct cleanser *c, struct row *r, struct crm_stmt *sel,
 				   struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
@@ -387,7 +412,7 @@ static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_st
 }
 
 /* "UPDATE customers SET a = ?1, b = ?2, updated_at = ?3 WHERE id = ?4" for mask. */
-static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlite3_stmt **st,
+static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, struct crm_stmt **st,
 				   int *owned, struct crm_error *err)
 {
 	struct crm_strbuf sql = CRM_STRBUF_INIT;
@@ -401,17 +426,17 @@ static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlit
 			*st = c->set[i].st;
 			return CRM_OK;
 		}
-	oom = crm_strbuf_addstr(&sql, "UPDATE customers SET ");
+	oom = crm_strbuf_addstr(&sql, UPDATE_HEAD);
 	/* The names come from the table above, never from input. */
 	for (col = 0; col < C_NCOLS; col++)
 		if (mask & (1ul << col))
 			oom |= crm_strbuf_addf(&sql, "\"%s\" = ?%d, ", columns[col].name, ++n);
-	oom |= crm_strbuf_addf(&sql, "updated_at = ?%d WHERE id = ?%d", n + 1, n + 2);
+	oom |= crm_strbuf_addf(&sql, UPDATE_TAIL, n + 1, n + 2);
 	if (oom) {
 		crm_strbuf_release(&sql);
 		return nomem(err);
 	}
-	s = crm_db_prepare(c->db, sql.buf, st, err);
+	s = crm_stmt_prepare(c->db, sql.buf, st, err);
 	crm_strbuf_release(&sql);
 	if (s)
 		return s;
@@ -434,8 +459,8 @@ static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_e
 	struct crm_value vals[C_NCOLS];
 	enum crm_status s = CRM_OK;
 	unsigned long mask = 0;
-	sqlite3_stmt *st = NULL;
-	int col, n = 0, owned = 0, rc;
+	struct crm_stmt *st = NULL;
+	int col, n = 0, owned = 0;
 
 	for (col = 0; !s && col < C_NCOLS; col++) {
 		struct crm_value o = crm_value_text(r->orig[col]), v = crm_value_text(r->val[col]);
@@ -463,16 +488,15 @@ static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_e
 		s = update_stmt(c, mask, &st, &owned, err);
 	if (s)
 		return s;
+	/* The values stay in r until the statement has run. */
 	for (col = 0; col < n; col++)
-		crm_value_bind(st, col + 1, &vals[col]);
-	sqlite3_bind_text(st, n + 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, n + 2, r->id);
-	rc = sqlite3_step(st);
+		crm_stmt_bind_text_ref(st, col + 1, vals[col].s, vals[col].len);
+	crm_stmt_bind_str_ref(st, n + 1, now);
+	crm_stmt_bind_int(st, n + 2, r->id);
+	s = crm_stmt_run(st, "cannot write the customer", err);
 	if (owned)
-		sqlite3_finalize(st);
-	else
-		sqlite3_reset(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(c->db, rc, err, "cannot write the customer");
+		crm_stmt_free(st);
+	return s;
 }
 
 static int row_changed(const struct row *r)
@@ -501,13 +525,14 @@ static void row_release(struct row *r)
 	r->updated_at = NULL;
 }
 
-static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_error *err)
+static enum crm_status row_read(struct row *r, struct crm_stmt *sel, struct crm_error *err)
 {
+	const char *updated_at;
 	int col;
 
-	r->id = sqlite3_column_int64(sel, 0);
+	r->id = crm_stmt_int(sel, 0);
 	for (col = 0; col < C_NCOLS; col++) {
-		const char *v = (const char *)sqlite3_column_text(sel, 1 + col);
+		const char *v = crm_stmt_text(sel, 1 + col);
 
 		if (!v)
 			continue;
@@ -516,40 +541,38 @@ static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_err
 		if (!r->val[col] || !r->orig[col])
 			return nomem(err);
 	}
-	if (sqlite3_column_text(sel, 1 + C_NCOLS) &&
-	    !(r->updated_at = strdup((const char *)sqlite3_column_text(sel, 1 + C_NCOLS))))
+	updated_at = crm_stmt_text(sel, 1 + C_NCOLS);
+	if (updated_at && !(r->updated_at = strdup(updated_at)))
 		return nomem(err);
 	r->japan = !r->val[C_COUNTRY] || crm_country_is_japan(r->val[C_COUNTRY]);
 	return CRM_OK;
 }
 
 /* SELECT id, the columns above, and each own field from extra. */
-static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
+static enum crm_status prepare_select(struct cleanser *c, struct crm_stmt **sel,
 				      struct crm_error *err)
 {
 	struct crm_strbuf sql = CRM_STRBUF_INIT;
 	enum crm_status s;
 	size_t i;
-	int col, oom = crm_strbuf_addstr(&sql, "SELECT id");
+	int col, oom = crm_strbuf_addstr(&sql, SELECT_HEAD);
 
 	for (col = 0; col < C_NCOLS; col++)
 		oom |= crm_strbuf_addf(&sql, ", \"%s\"", columns[col].name);
 	oom |= crm_strbuf_addstr(&sql, ", updated_at");
 	for (i = 0; i < c->nown; i++)
-		oom |= crm_strbuf_addf(&sql, ", json_extract(extra, ?%zu)", i + 3);
-	oom |= crm_strbuf_addstr(&sql, " FROM customers WHERE merged_into IS NULL"
-				 " AND (?1 IS NULL OR updated_at >= (SELECT started_at FROM runs"
-				 " WHERE id = ?1)) ORDER BY id");
+		oom |= crm_strbuf_addf(&sql, SELECT_OWN, i + 3);
+	oom |= crm_strbuf_addstr(&sql, SELECT_TAIL);
 	if (oom) {
 		crm_strbuf_release(&sql);
 		return nomem(err);
 	}
-	s = crm_db_prepare(c->db, sql.buf, sel, err);
+	s = crm_stmt_prepare(c->db, sql.buf, sel, err);
 	crm_strbuf_release(&sql);
 	if (s)
 		return s;
 	if (c->o->since)
-		sqlite3_bind_int64(*sel, 1, c->o->since);
+		crm_stmt_bind_int(*sel, 1, c->o->since);
 	for (i = 0; i < c->nown; i++) {
 		struct crm_strbuf path = CRM_STRBUF_INIT;
 
@@ -557,7 +580,7 @@ static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
 		    crm_strbuf_add_json_string(&path, c->own[i]->name, strlen(c->own[i]->name)))
 			s = nomem(err);
 		else
-			sqlite3_bind_text(*sel, (int)i + 3, path.buf, (int)path.len, SQLITE_TRANSIENT);
+			crm_stmt_bind_text(*sel, (int)i + 3, path.buf, path.len);
 		crm_strbuf_release(&path);
 	}
 	return s;
@@ -595,10 +618,10 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 {
 	struct cleanser c = { .db = db, .run = run, .o = opts, .sink = sink, .st = stats };
 	struct row r = { 0 };
-	sqlite3_stmt *sel = NULL;
+	struct crm_stmt *sel = NULL;
 	int64_t total = 0;   /* the largest id, for the progress bar */
 	enum crm_status s;
-	int rc = SQLITE_DONE;
+	enum crm_step step = CRM_STEP_DONE;
 
 	memset(stats, 0, sizeof(*stats));
 	crm_norm_init(&c.norm);
@@ -606,10 +629,10 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	if (!s && run)
 		s = crm_audit_batch(run, err);
 	if (!s)
-		s = crm_db_query_int64(db, "SELECT max(id) FROM customers", NULL, &total, err);
+		s = crm_db_query_int64(db, cleanse_sql[ST_MAX_ID], NULL, &total, err);
 	if (!s)
 		s = prepare_select(&c, &sel, err);
-	while (!s && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
+	while (!s && (step = crm_stmt_step(sel)) == CRM_STEP_ROW) {
 		s = row_read(&r, sel, err);
 		if (!s)
 			s = cleanse_row(&c, &r, sel, err);
@@ -620,15 +643,15 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 		row_release(&r);
 		stats->scanned++;
 		if (sink && sink->progress && stats->scanned % 1024 == 0)
-			sink->progress(sink->ctx, (unsigned long)sqlite3_column_int64(sel, 0),
+			sink->progress(sink->ctx, (unsigned long)crm_stmt_int(sel, 0),
 				       (unsigned long)total, stats->scanned);
 	}
-	if (!s && rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the customers");
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(sel, err, "cannot read the customers");
 	row_release(&r);
-	sqlite3_finalize(sel);
+	crm_stmt_free(sel);
 	while (c.nset--)
-		sqlite3_finalize(c.set[c.nset].st);
+		crm_stmt_free(c.set[c.nset].st);
 	crm_norm_release(&c.norm);
 	free(c.own);
 	return s;

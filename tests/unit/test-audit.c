@@ -442,7 +442,7 @@ static void test_batch_writes_every_row(void **state)
 	check_batch(*state, 2500, 0);
 }
 
-/* A library with a low limit on parameters: batches of 11 rows. */
+/* A library with a low limit on parameters: smaller batches (of 8 rows). */
 static void test_batch_within_parameter_limit(void **state)
 {
 	check_batch(*state, 30, 100);
