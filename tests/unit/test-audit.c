@@ -186,6 +186,57 @@ static void test_delete_and_merge_keep_whole_row(void **state)
 	assert_int_equal(crm_audit_table_known("sqlite_schema"), 0);
 }
 
+/*
+ * Every table the customer catalogue says the log can capture is captured
+ * whole: rfm_scores and export_customers, which have had an id since
+ * schema 7, as well as the others.
+ */
+static void test_every_logged_table_is_captured(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+	int64_t run = crm_audit_run_id(a);
+	char sql[512], *json = NULL;
+	size_t i;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO rfm_scores(run_id, customer_id, as_of, r_score, segment, thresholds)"
+		 " VALUES (%lld, %lld, '2025-06-30', 5, 'champions', '{\"r\":[30,90]}');"
+		 "INSERT INTO exports(run_id, actor, at, row_count)"
+		 " VALUES (%lld, 'tester', '2025-06-30T00:00:00.000Z', 1);"
+		 "INSERT INTO export_customers(export_id, customer_id)"
+		 " VALUES (last_insert_rowid(), %lld)",
+		 (long long)run, (long long)id, (long long)run, (long long)id);
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; crm_logged_tables[i]; i++)
+		assert_int_equal(crm_audit_table_known(crm_logged_tables[i]), 1);
+
+	assert_int_equal(crm_audit_row_json(f->db, "rfm_scores", 1, &json, &f->err), CRM_OK);
+	assert_non_null(strstr(json, "\"segment\":\"champions\""));
+	assert_non_null(strstr(json, "\"id\":1"));
+	free(json);
+	assert_int_equal(crm_audit_row_json(f->db, "export_customers", 1, &json, &f->err),
+			 CRM_OK);
+	snprintf(sql, sizeof(sql), "{\"id\":1,\"export_id\":1,\"customer_id\":%lld}",
+		 (long long)id);
+	assert_string_equal(json, sql);
+	free(json);
+
+	assert_int_equal(crm_audit_delete(a, "export_customers", 1, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_delete(a, "rfm_scores", 1, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_query(f, "SELECT group_concat(tbl || ':' || row_id, ' ') FROM"
+		     " (SELECT tbl, row_id FROM changes WHERE op = 'delete' ORDER BY id)",
+		     "export_customers:1 rfm_scores:1");
+	assert_query(f, "SELECT json_extract(old_value, '$.thresholds') FROM changes"
+		     " WHERE tbl = 'rfm_scores'", "{\"r\":[30,90]}");
+	assert_int_equal(count(f, "SELECT count(*) FROM json_each((SELECT old_value FROM changes"
+			       " WHERE tbl = 'rfm_scores'))"),
+			 count(f, "SELECT count(*) FROM pragma_table_info('rfm_scores')"));
+}
+
 static void test_change_outside_transaction(void **state)
 {
 	struct fx *f = *state;
@@ -557,6 +608,7 @@ int main(void)
 		T(test_changes_keep_types),
 		T(test_rollback_leaves_no_log),
 		T(test_delete_and_merge_keep_whole_row),
+		T(test_every_logged_table_is_captured),
 		T(test_change_outside_transaction),
 		T(test_insert_ranges),
 		cmocka_unit_test(test_actor),
