@@ -18,6 +18,7 @@ enum chain_stmt {
 	ST_SELECT,
 	ST_HASH_BEFORE,
 	ST_SET_HASH,
+	ST_FIRST_UNSEALED,
 	ST_COUNT,
 };
 
@@ -25,6 +26,7 @@ static const char *const chain_sql[ST_COUNT] = {
 	[ST_SELECT] = crm_chain_select_sql,
 	[ST_HASH_BEFORE] = "SELECT hash FROM changes WHERE id < ?1 ORDER BY id DESC LIMIT 1",
 	[ST_SET_HASH] = "UPDATE changes SET hash = ?1 WHERE id = ?2",
+	[ST_FIRST_UNSEALED] = "SELECT min(id) FROM changes WHERE hash IS NULL",
 };
 
 /*
@@ -246,6 +248,24 @@ enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_er
 		s = seal_rows(rd, up, prev, from_id, err);
 	crm_stmt_table_release(&t);
 	return s;
+}
+
+enum crm_status crm_chain_seal_unsealed(struct crm_db *db, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = crm_stmt_prepare(db, chain_sql[ST_FIRST_UNSEALED], &st, err);
+	int64_t first = 0;
+	int found = 0;
+
+	if (s)
+		return s;
+	s = crm_stmt_one(st, &found, "cannot read the log", err);
+	/* min() of no rows is one row of NULL. */
+	found = found && !crm_stmt_is_null(st, 0);
+	if (!s && found)
+		first = crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return !s && found ? crm_chain_seal(db, first, err) : s;
 }
 
 enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "chain.h"
 #include "subcommands.h"
 #include "banned.h"
 
@@ -158,6 +159,8 @@ static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_e
 		flags |= CRM_DB_WRITE;
 	if (current->flags & CMD_DB_CREATE)
 		flags |= CRM_DB_CREATE;
+	/* A migration seals the log rows older than its hash chain. */
+	crm_db_set_migrate_hook(crm_chain_seal_unsealed);
 	s = crm_db_open(&ctx->db, ctx->db_path, flags, busy_ms, err);
 	if (s)
 		return s;

@@ -403,6 +403,66 @@ static void test_chain_seal(void **state)
 	assert_int_equal(crm_chain_seal(f->db, 1, &f->err), CRM_ERR_INTERNAL);
 }
 
+/* Writes a schema 1 database at path whose log has two rows and no hashes. */
+static void write_schema1(const char *path)
+{
+	char sql[256];
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, crm_migrations[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = 1; PRAGMA application_id = %d",
+		 CRM_APPLICATION_ID);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO runs(command, argv, actor, host, started_at, status)"
+		" VALUES ('import', '[]', 'old', 'h', '2025-01-01T00:00:00.000Z', 'ok');"
+		"INSERT INTO changes(run_id, tbl, row_id, op, new_value)"
+		" VALUES (1, 'customers', 1, 'insert', 1);"
+		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
+		" VALUES (1, 'customers', 1, 'update', 'name', '旧', '旧 太郎')",
+		NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * The database layer knows nothing of the log: the migration seals the
+ * old rows through the hook the program sets, in the migration's own
+ * transaction, and without it leaves them as they were.
+ */
+static void test_migration_seals_through_hook(void **state)
+{
+	struct fx *f = *state;
+	struct crm_chain_break brk;
+	struct crm_db *db = NULL;
+	char path[160];
+	int hooked;
+
+	for (hooked = 0; hooked < 2; hooked++) {
+		snprintf(path, sizeof(path), "%s/old%d.db", f->dir, hooked);
+		write_schema1(path);
+		crm_db_set_migrate_hook(hooked ? crm_chain_seal_unsealed : NULL);
+		assert_int_equal(crm_db_open(&db, path, CRM_DB_WRITE, 1000, &f->err), CRM_OK);
+		crm_db_set_migrate_hook(NULL);
+		assert_int_equal(crm_db_opened_version(db), 1);
+		assert_int_equal(crm_chain_verify(db, &brk, &f->err), CRM_OK);
+		assert_int_equal(brk.id, hooked ? 0 : 1);
+		assert_int_equal(brk.checked, hooked ? 2 : 1);
+		/* Sealed, the log has nothing left to seal: a wrong hash stays wrong. */
+		assert_int_equal(crm_db_begin(db, &f->err), CRM_OK);
+		if (hooked) {
+			assert_int_equal(sqlite3_exec(crm_db_sqlite(db), "UPDATE changes SET hash"
+						      " = 'x' WHERE id = 2", NULL, NULL, NULL),
+					 SQLITE_OK);
+			assert_int_equal(crm_chain_seal_unsealed(db, &f->err), CRM_OK);
+			assert_int_equal(crm_chain_verify(db, &brk, &f->err), CRM_OK);
+			assert_int_equal(brk.id, 2);
+		}
+		crm_db_rollback(db);
+		crm_db_close(db);
+	}
+}
+
 /* Logs field "f<i>" of customer id, old value i as text, new value i or NULL. */
 static void log_numbered(struct fx *f, struct crm_audit *a, int64_t id, int from, int to)
 {
@@ -625,6 +685,7 @@ int main(void)
 		T(test_batch_failure_ends_logging),
 		T(test_batch_free_writes_held_rows),
 		T(test_chain_seal),
+		T(test_migration_seals_through_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
