@@ -154,10 +154,9 @@ static enum crm_status not_audited(const char *tbl, struct crm_error *err)
 }
 
 /*
- * Prepares "SELECT json_object('id', "id", 'name', "name", ...) FROM tbl
- * WHERE id = ?1" from the table's own column list, read through cols (the
- * prepared ST_COLUMNS): the identifiers come from the schema, and tbl from
- * crm_logged_tables, never from input.
+ * Prepares "SELECT json_object('id', "id", ...) FROM tbl WHERE id = ?1"
+ * from the table's columns, read through cols (ST_COLUMNS): identifiers
+ * from the schema and tbl from crm_logged_tables, never from input.
  */
 static enum crm_status row_json_stmt(struct crm_db *db, struct crm_stmt *cols, const char *tbl,
 				     struct crm_stmt **out, struct crm_error *err)
@@ -212,15 +211,16 @@ enum crm_status crm_audit_row_json(struct crm_db *db, const char *tbl,
 				   struct crm_error *err)
 {
 	struct crm_stmt *cols = NULL, *st = NULL;
+	int t = table_index(tbl);
 	const char *j;
 	enum crm_status s;
 
 	*json = NULL;
-	if (table_index(tbl) < 0)
+	if (t < 0)
 		return not_audited(tbl, err);
 	s = crm_stmt_prepare(db, audit_sql[ST_COLUMNS], &cols, err);
 	if (!s)
-		s = row_json_stmt(db, cols, tbl, &st, err);
+		s = row_json_stmt(db, cols, crm_logged_tables[t], &st, err);
 	if (!s)
 		s = step_row_json(st, tbl, row_id, &j, err);
 	if (!s && !(*json = strdup(j)))
@@ -604,7 +604,7 @@ static enum crm_status record_whole(struct crm_audit *a, const char *tbl,
 	if (!a->row_json[t]) {
 		if (!(cols = crm_stmt_table_get(&a->t, ST_COLUMNS, err)))
 			return err->code;
-		if ((s = row_json_stmt(a->db, cols, tbl, &a->row_json[t], err)))
+		if ((s = row_json_stmt(a->db, cols, crm_logged_tables[t], &a->row_json[t], err)))
 			return s;
 	}
 	s = step_row_json(a->row_json[t], tbl, row_id, &json, err);
