@@ -4,39 +4,55 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbint.h"
 #include "audit.h"
 #include "chain.h"
+#include "customer.h"
 #include "strbuf.h"
 #include "banned.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
-/* Tables with an `id` key whose rows the log can capture and restore whole. */
-static const char *const known_tables[] = {
-	"customers", "source_records", "orders", "interactions", "segments", "exports",
-	"field_definitions",
-};
-#define NTABLES (sizeof(known_tables) / sizeof(known_tables[0]))
-
 enum audit_stmt {
+	ST_INSERT_RUN,
 	ST_INSERT_CHANGE,
-	ST_INSERT_BATCH,
-	ST_FINISH,
 	ST_LAST_CHANGE,
+	ST_FINISH,
+	ST_COUNTS,
+	ST_COLUMNS,
 	ST_COUNT,
 };
 
 static const char *const audit_sql[ST_COUNT] = {
+	[ST_INSERT_RUN] =
+		"INSERT INTO runs(command, argv, actor, host, started_at, status)"
+		" VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running')"
+		" RETURNING id, started_at",
 	[ST_INSERT_CHANGE] =
 		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value, id, hash)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_INSERT_BATCH] = NULL,     /* built by batch_sql() */
 	[ST_LAST_CHANGE] = "SELECT id, hash FROM changes ORDER BY id DESC LIMIT 1",
 	[ST_FINISH] =
 		"UPDATE runs SET finished_at = " NOW_SQL ", status = ?1, counts = ?2"
 		" WHERE id = ?3",
+	[ST_COUNTS] = "UPDATE runs SET counts = ?1 WHERE id = ?2",
+	/* SQLite's own: a table's columns, for the whole-row JSON below. */
+	[ST_COLUMNS] = "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
 };
+
+/*
+ * Two statements are built at run time from identifiers of the program's
+ * own (never from input), on these fixed parts:
+ *   - the batch: BATCH_HEAD then "(?, ?, ...), (?, ...)" for as many rows
+ *     as a batch holds (crm_audit_batch);
+ *   - a row whole as JSON: "SELECT json_object('id', "id", ...) FROM "tbl"
+ *     WHERE id = ?1" (SQLite's json_object), with the columns ST_COLUMNS
+ *     lists and tbl one of crm_logged_tables (row_json_stmt).
+ * OR FAIL: without ABORT's promise to undo the statement alone, which would
+ * need a statement journal; a failure ends the transaction anyway.
+ */
+static const char BATCH_HEAD[] =
+	"INSERT OR FAIL INTO changes(run_id, tbl, row_id, op, field, old_value, new_value, id,"
+	" hash) VALUES ";
 
 /*
  * Rows held back by crm_audit_batch, written up to BATCH_ROWS to an INSERT:
@@ -74,9 +90,12 @@ struct insert_range {
 struct crm_audit {
 	struct crm_db *db;
 	int64_t run_id;
-	sqlite3_stmt *st[ST_COUNT];
-	sqlite3_stmt *row_json[NTABLES];
-	struct insert_range pending[NTABLES];
+	struct crm_stmt_table t;
+	struct crm_stmt *batch;          /* built by crm_audit_batch */
+	/* By index in crm_logged_tables, ntables of them: */
+	size_t ntables;
+	struct crm_stmt **row_json;      /* built on first use */
+	struct insert_range *pending;
 	unsigned long ranges_begun;
 	char started_at[32];
 	char *actor, *command;
@@ -113,108 +132,101 @@ const char *crm_actor(void)
 	return buf;
 }
 
+/* The index of tbl in crm_logged_tables (the customer catalogue's), or -1. */
 static int table_index(const char *tbl)
 {
 	size_t i;
 
-	for (i = 0; i < NTABLES; i++)
-		if (!strcmp(known_tables[i], tbl))
+	for (i = 0; tbl && crm_logged_tables[i]; i++)
+		if (!strcmp(crm_logged_tables[i], tbl))
 			return (int)i;
 	return -1;
 }
 
 int crm_audit_table_known(const char *tbl)
 {
-	return table_index(tbl) >= 0;
+	return crm_table_logged(tbl);
+}
+
+static enum crm_status not_audited(const char *tbl, struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
 }
 
 /*
- * Builds "SELECT json_object('id', id, 'name', name, ...) FROM tbl WHERE
- * id = ?1" from the table's own column list: the identifiers come from the
- * schema (and tbl from known_tables), never from input.
+ * Prepares "SELECT json_object('id', "id", ...) FROM tbl WHERE id = ?1"
+ * from the table's columns, read through cols (ST_COLUMNS): identifiers
+ * from the schema and tbl from crm_logged_tables, never from input.
  */
-static enum crm_status row_json_stmt(struct crm_db *db, int t, sqlite3_stmt **out,
-				     struct crm_error *err)
+static enum crm_status row_json_stmt(struct crm_db *db, struct crm_stmt *cols, const char *tbl,
+				     struct crm_stmt **out, struct crm_error *err)
 {
 	struct crm_strbuf sql = CRM_STRBUF_INIT;
-	sqlite3_stmt *info;
-	enum crm_status s;
-	int rc, n = 0, oom = 0;
+	enum crm_status s = CRM_OK;
+	enum crm_step step;
+	int n = 0, oom = 0;
 
-	s = crm_db_prepare(db, "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
-			   &info, err);
-	if (s)
-		return s;
-	sqlite3_bind_text(info, 1, known_tables[t], -1, SQLITE_STATIC);
+	crm_stmt_bind_str_ref(cols, 1, tbl);
 	oom |= crm_strbuf_addstr(&sql, "SELECT json_object(");
-	while ((rc = sqlite3_step(info)) == SQLITE_ROW) {
-		const char *col = (const char *)sqlite3_column_text(info, 0);
+	while ((step = crm_stmt_step(cols)) == CRM_STEP_ROW) {
+		const char *col = crm_stmt_text(cols, 0);
 
 		oom |= crm_strbuf_addf(&sql, "%s'%s', \"%s\"", n++ ? ", " : "", col, col);
 	}
-	if (rc != SQLITE_DONE) {
-		s = crm_db_fail(db, rc, err, "cannot read table columns");
-		goto out;
-	}
-	if (n == 0) {
-		s = crm_error_set(err, CRM_ERR_SCHEMA, "table %s is missing", known_tables[t]);
-		goto out;
-	}
-	oom |= crm_strbuf_addf(&sql, ") FROM \"%s\" WHERE id = ?1", known_tables[t]);
-	if (oom) {
+	if (step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(cols, err, "cannot read table columns");
+	else if (n == 0)
+		s = crm_error_set(err, CRM_ERR_SCHEMA, "table %s is missing", tbl);
+	else if (oom || crm_strbuf_addf(&sql, ") FROM \"%s\" WHERE id = ?1", tbl))
 		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	s = crm_db_prepare(db, sql.buf, out, err);
-out:
-	sqlite3_finalize(info);
+	crm_stmt_clear(cols);
+	if (!s)
+		s = crm_stmt_prepare(db, sql.buf, out, err);
 	crm_strbuf_release(&sql);
 	return s;
 }
 
-/* Steps a prepared row-JSON statement for row_id; *json is sqlite's memory. */
-static enum crm_status step_row_json(struct crm_db *db, sqlite3_stmt *st,
-				     const char *tbl, int64_t row_id,
+/* Steps a row-JSON statement for row_id; *json is its memory until it is reset. */
+static enum crm_status step_row_json(struct crm_stmt *st, const char *tbl, int64_t row_id,
 				     const char **json, struct crm_error *err)
 {
-	int rc;
+	enum crm_status s;
+	int found;
 
 	*json = NULL;
-	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, row_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*json = (const char *)sqlite3_column_text(st, 0);
-		return CRM_OK;
-	}
-	if (rc == SQLITE_DONE)
+	crm_stmt_reset(st);
+	crm_stmt_bind_int(st, 1, row_id);
+	s = crm_stmt_one(st, &found, "cannot read row", err);
+	if (s)
+		return s;
+	if (!found)
 		return crm_error_set(err, CRM_ERR_NOTFOUND, "no row %lld in %s",
 				     (long long)row_id, tbl);
-	return crm_db_fail(db, rc, err, "cannot read row");
+	*json = crm_stmt_text(st, 0);
+	return CRM_OK;
 }
 
 enum crm_status crm_audit_row_json(struct crm_db *db, const char *tbl,
 				   int64_t row_id, char **json,
 				   struct crm_error *err)
 {
+	struct crm_stmt *cols = NULL, *st = NULL;
 	int t = table_index(tbl);
-	sqlite3_stmt *st;
 	const char *j;
 	enum crm_status s;
 
 	*json = NULL;
 	if (t < 0)
-		return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
-	s = row_json_stmt(db, t, &st, err);
-	if (s)
-		return s;
-	s = step_row_json(db, st, tbl, row_id, &j, err);
-	if (!s) {
-		*json = strdup(j);
-		if (!*json)
-			s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	}
-	sqlite3_finalize(st);
+		return not_audited(tbl, err);
+	s = crm_stmt_prepare(db, audit_sql[ST_COLUMNS], &cols, err);
+	if (!s)
+		s = row_json_stmt(db, cols, crm_logged_tables[t], &st, err);
+	if (!s)
+		s = step_row_json(st, tbl, row_id, &j, err);
+	if (!s && !(*json = strdup(j)))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	crm_stmt_free(st);
+	crm_stmt_free(cols);
 	return s;
 }
 
@@ -237,74 +249,90 @@ static enum crm_status argv_json(int argc, char *const argv[], char **out)
 	return *out ? CRM_OK : CRM_ERR_NOMEM;
 }
 
+/* A new run's memory, its statements not yet prepared. */
+static struct crm_audit *audit_new(struct crm_db *db, const char *command,
+				   struct crm_error *err)
+{
+	struct crm_audit *a = calloc(1, sizeof(*a));
+
+	if (!a) {
+		crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return NULL;
+	}
+	crm_strbuf_init(&a->arena);
+	a->held = &a->one;
+	a->cap = 1;
+	a->db = db;
+	while (crm_logged_tables[a->ntables])
+		a->ntables++;
+	a->row_json = calloc(a->ntables, sizeof(*a->row_json));
+	a->pending = calloc(a->ntables, sizeof(*a->pending));
+	a->actor = strdup(crm_actor());
+	a->command = strdup(command);
+	if (!a->row_json || !a->pending || !a->actor || !a->command)
+		crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	else if (!crm_stmt_table_init(&a->t, db, audit_sql, ST_COUNT, err))
+		return a;
+	crm_audit_free(a);
+	return NULL;
+}
+
+/* Inserts the runs row and reads its id and start time back. */
+static enum crm_status insert_run(struct crm_audit *a, const char *args, struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(&a->t, ST_INSERT_RUN, err);
+	char host[256] = "";
+	enum crm_status s;
+	int found = 0;
+
+	if (!st)
+		return err->code;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "unknown");
+	crm_stmt_bind_str_ref(st, 1, a->command);
+	crm_stmt_bind_str_ref(st, 2, args);
+	crm_stmt_bind_str_ref(st, 3, a->actor);
+	crm_stmt_bind_str_ref(st, 4, host);
+	s = crm_stmt_one(st, &found, "cannot record the run", err);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_DB, "cannot record the run: no row came back");
+	if (!s) {
+		a->run_id = crm_stmt_int(st, 0);
+		snprintf(a->started_at, sizeof(a->started_at), "%s", crm_stmt_text(st, 1));
+	}
+	/* Reset at once: the insert is complete only when the statement ends. */
+	crm_stmt_clear(st);
+	return s;
+}
+
 enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 				int argc, char *const argv[],
 				struct crm_audit **out, struct crm_error *err)
 {
 	struct crm_audit *a;
-	sqlite3_stmt *st = NULL;
-	char host[256] = "";
 	char *args = NULL;
 	enum crm_status s;
-	int i, rc;
 
 	*out = NULL;
 	if (!crm_db_in_transaction(db))
 		return crm_error_set(err, CRM_ERR_INTERNAL,
 				     "a run must start inside a write transaction");
-	a = calloc(1, sizeof(*a));
-	if (a) {
-		crm_strbuf_init(&a->arena);
-		a->held = &a->one;
-		a->cap = 1;
-	}
-	if (!a || argv_json(argc, argv, &args)) {
-		free(a);
+	a = audit_new(db, command, err);
+	if (!a)
+		return err->code;
+	if (argv_json(argc, argv, &args)) {
+		crm_audit_free(a);
 		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 	}
-	a->db = db;
-	a->actor = strdup(crm_actor());
-	a->command = strdup(command);
-	if (!a->actor || !a->command) {
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-		goto fail;
-	}
-	for (i = 0; i < ST_COUNT; i++) {
-		s = audit_sql[i] ? crm_db_prepare(db, audit_sql[i], &a->st[i], err) : CRM_OK;
-		if (s)
-			goto fail;
-	}
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		snprintf(host, sizeof(host), "unknown");
-	s = crm_db_prepare(db,
-			   "INSERT INTO runs(command, argv, actor, host, started_at, status)"
-			   " VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running')"
-			   " RETURNING id, started_at", &st, err);
-	if (s)
-		goto fail;
-	sqlite3_bind_text(st, 1, command, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, args, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, a->actor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, host, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		s = crm_db_fail(db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
-				"cannot record the run");
-		goto fail;
-	}
-	a->run_id = sqlite3_column_int64(st, 0);
-	snprintf(a->started_at, sizeof(a->started_at), "%s", (const char *)sqlite3_column_text(st, 1));
-	/* Finalized at once: the insert is complete only when the statement ends. */
-	sqlite3_finalize(st);
+	s = insert_run(a, args, err);
 	free(args);
+	if (s) {
+		crm_audit_free(a);
+		return s;
+	}
 	crm_db_set_commit_hook(db, before_commit, on_rollback, a);
 	*out = a;
 	return CRM_OK;
-fail:
-	sqlite3_finalize(st);
-	free(args);
-	crm_audit_free(a);
-	return s;
 }
 
 int64_t crm_audit_run_id(const struct crm_audit *a)
@@ -317,25 +345,26 @@ const char *crm_audit_started_at(const struct crm_audit *a)
 	return a->started_at;
 }
 
-static enum crm_status flush_inserts(struct crm_audit *a, struct crm_error *err);
-
 /* Reads the id and hash of the newest change: the chain goes on from there. */
 static enum crm_status load_chain(struct crm_audit *a, struct crm_error *err)
 {
-	sqlite3_stmt *st = a->st[ST_LAST_CHANGE];
-	int rc = sqlite3_step(st);
+	struct crm_stmt *st = crm_stmt_table_get(&a->t, ST_LAST_CHANGE, err);
+	enum crm_status s;
+	int found = 0;
 
+	if (!st)
+		return err->code;
 	a->last_id = 0;
 	crm_chain_unhex(NULL, a->last_digest);
-	if (rc == SQLITE_ROW) {
-		a->last_id = sqlite3_column_int64(st, 0);
-		crm_chain_unhex((const char *)sqlite3_column_text(st, 1), a->last_digest);
+	s = crm_stmt_one(st, &found, "cannot read the end of the log", err);
+	if (!s && found) {
+		a->last_id = crm_stmt_int(st, 0);
+		crm_chain_unhex(crm_stmt_text(st, 1), a->last_digest);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_db_fail(a->db, rc, err, "cannot read the end of the log");
-	a->chain_loaded = 1;
-	return CRM_OK;
+	crm_stmt_reset(st);
+	if (!s)
+		a->chain_loaded = 1;
+	return s;
 }
 
 static enum crm_status broken(struct crm_error *err)
@@ -361,39 +390,38 @@ static int hold_value(struct crm_audit *a, const struct crm_value *v,
 	return v->type == CRM_VALUE_TEXT ? hold_text(a, v->s, v->len, t) : 0;
 }
 
-static void bind_held_text(struct crm_audit *a, sqlite3_stmt *st, int i,
+static void bind_held_text(struct crm_audit *a, struct crm_stmt *st, int i,
 			   const struct held_text *t)
 {
 	/* The arena stays as it is until the statement has run. */
 	if (t->null)
-		sqlite3_bind_null(st, i);
+		crm_stmt_bind_null(st, i);
 	else
-		sqlite3_bind_text64(st, i, a->arena.buf + t->off, t->len, SQLITE_STATIC,
-				    SQLITE_UTF8);
+		crm_stmt_bind_text_ref(st, i, a->arena.buf + t->off, t->len);
 }
 
-static void bind_held_value(struct crm_audit *a, sqlite3_stmt *st, int i,
+static void bind_held_value(struct crm_audit *a, struct crm_stmt *st, int i,
 			    const struct crm_value *v, const struct held_text *t)
 {
 	if (v->type == CRM_VALUE_TEXT)
 		bind_held_text(a, st, i, t);
 	else
-		crm_value_bind(st, i, v);
+		crm_stmt_bind_value(st, i, v);
 }
 
 /* Binds change h to the CHANGE_COLS parameters of st after base. */
-static void bind_held(struct crm_audit *a, sqlite3_stmt *st, int base,
+static void bind_held(struct crm_audit *a, struct crm_stmt *st, int base,
 		      const struct held_change *h)
 {
-	sqlite3_bind_int64(st, base + 1, a->run_id);
+	crm_stmt_bind_int(st, base + 1, a->run_id);
 	bind_held_text(a, st, base + 2, &h->tbl);
-	sqlite3_bind_int64(st, base + 3, h->row_id);
-	sqlite3_bind_text(st, base + 4, h->op, -1, SQLITE_STATIC);
+	crm_stmt_bind_int(st, base + 3, h->row_id);
+	crm_stmt_bind_str_ref(st, base + 4, h->op);
 	bind_held_text(a, st, base + 5, &h->field);
 	bind_held_value(a, st, base + 6, &h->old_value, &h->old_text);
 	bind_held_value(a, st, base + 7, &h->new_value, &h->new_text);
-	sqlite3_bind_int64(st, base + 8, h->id);
-	sqlite3_bind_text(st, base + 9, h->hash, CRM_HASH_HEX_LEN, SQLITE_STATIC);
+	crm_stmt_bind_int(st, base + 8, h->id);
+	crm_stmt_bind_text_ref(st, base + 9, h->hash, CRM_HASH_HEX_LEN);
 }
 
 /*
@@ -408,23 +436,24 @@ static enum crm_status flush_held(struct crm_audit *a, struct crm_error *err)
 	size_t i = 0, k, n;
 
 	while (i < a->nheld && !s) {
-		sqlite3_stmt *st = a->st[ST_INSERT_CHANGE];
-		int rc;
+		struct crm_stmt *st;
 
 		n = 1;
 		if (a->cap > 1 && a->nheld - i >= a->cap) {
-			st = a->st[ST_INSERT_BATCH];
+			st = a->batch;
 			n = a->cap;
+		} else if (!(st = crm_stmt_table_get(&a->t, ST_INSERT_CHANGE, err))) {
+			s = err->code;
+			a->broken = 1;
+			break;
 		}
 		for (k = 0; k < n; k++)
 			bind_held(a, st, (int)(k * CHANGE_COLS), &a->held[i + k]);
-		rc = sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-		if (rc != SQLITE_DONE) {
-			s = crm_db_fail(a->db, rc, err, "cannot log the change");
+		if (crm_stmt_step(st) == CRM_STEP_ERROR) {
+			s = crm_stmt_fail(st, err, "cannot log the change");
 			a->broken = 1;
 		}
+		crm_stmt_clear(st);
 		i += n;
 	}
 	a->nheld = 0;
@@ -506,13 +535,13 @@ static enum crm_status flush_inserts(struct crm_audit *a, struct crm_error *err)
 		enum crm_status s;
 		size_t i;
 
-		for (i = 0; i < NTABLES; i++)
+		for (i = 0; i < a->ntables; i++)
 			if (a->pending[i].open && (!r || a->pending[i].order < r->order))
 				r = &a->pending[i];
 		if (!r)
 			return CRM_OK;
 		last = crm_value_int(r->last);
-		s = write_change(a, known_tables[r - a->pending], r->first, "insert", NULL,
+		s = write_change(a, crm_logged_tables[r - a->pending], r->first, "insert", NULL,
 				 NULL, &last, err);
 		if (s)
 			return s;
@@ -551,7 +580,7 @@ static void on_rollback(void *ctx)
 	struct crm_audit *a = ctx;
 	size_t i;
 
-	for (i = 0; i < NTABLES; i++)
+	for (i = 0; i < a->ntables; i++)
 		a->pending[i].open = 0;
 	a->nheld = 0;
 	crm_strbuf_reset(&a->arena);
@@ -559,41 +588,32 @@ static void on_rollback(void *ctx)
 	a->chain_loaded = 0;
 }
 
-/* Reads the whole row as JSON through the run's cached statement. */
-static enum crm_status capture_row(struct crm_audit *a, const char *tbl,
-				   int64_t row_id, struct crm_value *v,
-				   struct crm_error *err)
-{
-	int t = table_index(tbl);
-	enum crm_status s;
-	const char *json;
-
-	if (t < 0)
-		return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
-	if (!a->row_json[t]) {
-		s = row_json_stmt(a->db, t, &a->row_json[t], err);
-		if (s)
-			return s;
-	}
-	s = step_row_json(a->db, a->row_json[t], tbl, row_id, &json, err);
-	if (s)
-		return s;
-	*v = crm_value_text(json);
-	return CRM_OK;
-}
-
+/* Logs row_id of tbl whole (as JSON, the old value) as a change op (into, the new). */
 static enum crm_status record_whole(struct crm_audit *a, const char *tbl,
 				    int64_t row_id, const char *op,
 				    const struct crm_value *into, struct crm_error *err)
 {
+	int t = table_index(tbl);
+	struct crm_stmt *cols;
 	struct crm_value row;
-	enum crm_status s = capture_row(a, tbl, row_id, &row, err);
+	const char *json;
+	enum crm_status s;
 
+	if (t < 0)
+		return not_audited(tbl, err);
+	if (!a->row_json[t]) {
+		if (!(cols = crm_stmt_table_get(&a->t, ST_COLUMNS, err)))
+			return err->code;
+		if ((s = row_json_stmt(a->db, cols, crm_logged_tables[t], &a->row_json[t], err)))
+			return s;
+	}
+	s = step_row_json(a->row_json[t], tbl, row_id, &json, err);
 	if (s)
 		return s;
-	/* row.s points into the row statement: log before resetting it. */
+	/* json points into the row statement: log before resetting it. */
+	row = crm_value_text(json);
 	s = record(a, tbl, row_id, op, NULL, &row, into, err);
-	sqlite3_reset(a->row_json[table_index(tbl)]);
+	crm_stmt_reset(a->row_json[t]);
 	return s;
 }
 
@@ -604,7 +624,7 @@ enum crm_status crm_audit_insert(struct crm_audit *a, const char *tbl,
 	struct insert_range *r;
 
 	if (t < 0)
-		return crm_error_set(err, CRM_ERR_INVALID, "table '%s' is not audited", tbl);
+		return not_audited(tbl, err);
 	if (!crm_db_in_transaction(a->db))
 		return crm_error_set(err, CRM_ERR_INTERNAL,
 				     "a change must be logged inside its write transaction");
@@ -632,46 +652,54 @@ enum crm_status crm_audit_flush(struct crm_audit *a, struct crm_error *err)
 	return s ? s : flush_held(a, err);
 }
 
-/*
- * Prepares "INSERT INTO changes(...) VALUES (?, ...), ..." for as many rows
- * as BATCH_ROWS and the library's limit on parameters allow, and makes room
- * to hold them.
- */
-enum crm_status crm_audit_batch(struct crm_audit *a, struct crm_error *err)
+/* The batch statement for rows rows: BATCH_HEAD and a group of parameters per row. */
+static enum crm_status prepare_batch(struct crm_audit *a, size_t rows, struct crm_error *err)
 {
-	int limit = sqlite3_limit(crm_db_handle(a->db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
-	struct held_change *held;
-	size_t r, c, rows = BATCH_ROWS;
 	enum crm_status s;
-	int failed;
+	size_t r, c;
+	int failed = crm_strbuf_addstr(&sb, BATCH_HEAD);
 
-	if (a->cap > 1)
-		return CRM_OK;
-	if (limit > 0 && (size_t)limit / CHANGE_COLS < rows)
-		rows = (size_t)limit / CHANGE_COLS;
-	if (rows < 2)
-		return CRM_OK;   /* no room for a batch: a row at a time still works */
-	/*
-	 * OR FAIL: without ABORT's promise to undo the statement alone, which
-	 * would need a statement journal; a failure ends the transaction anyway.
-	 */
-	failed = crm_strbuf_addstr(&sb, "INSERT OR FAIL INTO changes(run_id, tbl, row_id, op, field,"
-				   " old_value, new_value, id, hash) VALUES ");
 	for (r = 0; r < rows && !failed; r++)
 		for (c = 0; c < CHANGE_COLS && !failed; c++)
 			failed = crm_strbuf_addstr(&sb, c ? ", ?" : r ? "), (?" : "(?");
-	held = failed ? NULL : calloc(rows, sizeof(*held));
-	if (!held || crm_strbuf_addch(&sb, ')')) {
-		free(held);
-		crm_strbuf_release(&sb);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	}
-	s = crm_db_prepare(a->db, sb.buf, &a->st[ST_INSERT_BATCH], err);
+	if (failed || crm_strbuf_addch(&sb, ')'))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	else
+		s = crm_stmt_prepare(a->db, sb.buf, &a->batch, err);
 	crm_strbuf_release(&sb);
-	if (s) {
-		free(held);
+	return s;
+}
+
+/*
+ * Prepares the batch INSERT for BATCH_ROWS rows, or for fewer when the
+ * database refuses that many parameters to a statement (SQLite's limit is
+ * a build option; it is halved until the statement prepares), and makes
+ * room to hold them. Below two rows a row at a time still works.
+ */
+enum crm_status crm_audit_batch(struct crm_audit *a, struct crm_error *err)
+{
+	struct held_change *held;
+	size_t rows;
+	enum crm_status s = CRM_ERR_DB;
+
+	if (a->cap > 1)
+		return CRM_OK;
+	for (rows = BATCH_ROWS; rows >= 2; rows /= 2) {
+		s = prepare_batch(a, rows, err);
+		if (s != CRM_ERR_DB)
+			break;
+	}
+	if (rows < 2) {
+		crm_error_clear(err);
+		return CRM_OK;
+	}
+	if (s)
 		return s;
+	if (!(held = calloc(rows, sizeof(*held)))) {
+		crm_stmt_free(a->batch);
+		a->batch = NULL;
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 	}
 	/* Nothing is held here: every row went out when the run was one at a time. */
 	a->held = held;
@@ -708,36 +736,33 @@ enum crm_status crm_audit_merge(struct crm_audit *a, const char *tbl,
 enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 				 const char *counts_json, struct crm_error *err)
 {
-	sqlite3_stmt *st = a->st[ST_FINISH];
 	enum crm_status s = crm_audit_flush(a, err);
+	struct crm_stmt *st;
 
 	if (s)
 		return s;
-	sqlite3_reset(st);
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	if (counts_json)
-		sqlite3_bind_text(st, 2, counts_json, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int64(st, 3, a->run_id);
-	s = crm_db_step_done(a->db, st, "cannot record the end of the run", err);
-	sqlite3_clear_bindings(st);
+	if (!(st = crm_stmt_table_get(&a->t, ST_FINISH, err)))
+		return err->code;
+	crm_stmt_bind_str_ref(st, 1, status);
+	crm_stmt_bind_str_ref(st, 2, counts_json);
+	crm_stmt_bind_int(st, 3, a->run_id);
+	s = crm_stmt_run(st, "cannot record the end of the run", err);
+	crm_stmt_clear(st);
 	return s;
 }
 
 enum crm_status crm_audit_counts(struct crm_audit *a, const char *counts_json,
 				 struct crm_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	enum crm_status s = crm_db_prepare(a->db, "UPDATE runs SET counts = ?1 WHERE id = ?2",
-					   &st, err);
+	struct crm_stmt *st = crm_stmt_table_get(&a->t, ST_COUNTS, err);
+	enum crm_status s;
 
-	if (s)
-		return s;
-	sqlite3_bind_text(st, 1, counts_json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, a->run_id);
-	s = crm_db_step_done(a->db, st, "cannot record the counts", err);
-	sqlite3_finalize(st);
+	if (!st)
+		return err->code;
+	crm_stmt_bind_str_ref(st, 1, counts_json);
+	crm_stmt_bind_int(st, 2, a->run_id);
+	s = crm_stmt_run(st, "cannot record the counts", err);
+	crm_stmt_clear(st);
 	return s;
 }
 
@@ -752,18 +777,20 @@ void crm_audit_free(struct crm_audit *a)
 	 * before its commit, the run still logs what it did. If that fails,
 	 * the transaction is rolled back rather than committed without them.
 	 */
-	if (a->db && crm_db_in_transaction(a->db)) {
+	if (a->run_id && crm_db_in_transaction(a->db)) {
 		struct crm_error e;
 
 		if (crm_audit_flush(a, &e))
 			crm_db_rollback(a->db);
 	}
-	if (a->db)
+	if (a->run_id)
 		crm_db_set_commit_hook(a->db, NULL, NULL, NULL);
-	for (i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(a->st[i]);
-	for (i = 0; i < NTABLES; i++)
-		sqlite3_finalize(a->row_json[i]);
+	crm_stmt_table_release(&a->t);
+	crm_stmt_free(a->batch);
+	for (i = 0; a->row_json && i < a->ntables; i++)
+		crm_stmt_free(a->row_json[i]);
+	free(a->row_json);
+	free(a->pending);
 	crm_strbuf_release(&a->arena);
 	if (a->held != &a->one)
 		free(a->held);

@@ -3,7 +3,6 @@
 
 #include <nettle/sha2.h>
 
-#include "dbint.h"
 #include "chain.h"
 #include "banned.h"
 
@@ -14,6 +13,21 @@ const char crm_chain_select_sql[] =
 	" c.hash, r.actor, r.command, r.started_at"
 	" FROM changes c LEFT JOIN runs r ON r.id = c.run_id"
 	" WHERE c.id >= ?1 ORDER BY c.id";
+
+enum chain_stmt {
+	ST_SELECT,
+	ST_HASH_BEFORE,
+	ST_SET_HASH,
+	ST_FIRST_UNSEALED,
+	ST_COUNT,
+};
+
+static const char *const chain_sql[ST_COUNT] = {
+	[ST_SELECT] = crm_chain_select_sql,
+	[ST_HASH_BEFORE] = "SELECT hash FROM changes WHERE id < ?1 ORDER BY id DESC LIMIT 1",
+	[ST_SET_HASH] = "UPDATE changes SET hash = ?1 WHERE id = ?2",
+	[ST_FIRST_UNSEALED] = "SELECT min(id) FROM changes WHERE hash IS NULL",
+};
 
 /*
  * The hash's input is many small parts: they are gathered in a buffer and
@@ -155,100 +169,121 @@ void crm_chain_hash(const char *prev, const struct crm_chain_link *l, char *out)
 	crm_chain_hex(d, out);
 }
 
-void crm_chain_link_from_row(sqlite3_stmt *st, struct crm_chain_link *l)
+void crm_chain_link_from_row(struct crm_stmt *st, struct crm_chain_link *l)
 {
-	l->id = sqlite3_column_int64(st, 0);
-	l->run_id = sqlite3_column_int64(st, 1);
-	l->tbl = (const char *)sqlite3_column_text(st, 2);
-	l->row_id = sqlite3_column_int64(st, 3);
-	l->op = (const char *)sqlite3_column_text(st, 4);
-	l->field = crm_value_column(st, 5);
-	l->old_value = crm_value_column(st, 6);
-	l->new_value = crm_value_column(st, 7);
-	l->actor = (const char *)sqlite3_column_text(st, 9);
-	l->command = (const char *)sqlite3_column_text(st, 10);
-	l->started_at = (const char *)sqlite3_column_text(st, 11);
+	l->id = crm_stmt_int(st, 0);
+	l->run_id = crm_stmt_int(st, 1);
+	l->tbl = crm_stmt_text(st, 2);
+	l->row_id = crm_stmt_int(st, 3);
+	l->op = crm_stmt_text(st, 4);
+	l->field = crm_stmt_value(st, 5);
+	l->old_value = crm_stmt_value(st, 6);
+	l->new_value = crm_stmt_value(st, 7);
+	l->actor = crm_stmt_text(st, 9);
+	l->command = crm_stmt_text(st, 10);
+	l->started_at = crm_stmt_text(st, 11);
 }
 
 /* The hash of the row before from_id, or "" when there is none. */
-static enum crm_status hash_before(struct crm_db *db, int64_t from_id, char *prev,
+static enum crm_status hash_before(struct crm_stmt_table *t, int64_t from_id, char *prev,
 				   struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db,
-		"SELECT hash FROM changes WHERE id < ?1 ORDER BY id DESC LIMIT 1", &st, err);
-	int rc;
+	struct crm_stmt *st = crm_stmt_table_get(t, ST_HASH_BEFORE, err);
+	enum crm_status s;
+	int found = 0;
 
-	if (s)
-		return s;
+	if (!st)
+		return err->code;
 	prev[0] = '\0';
-	sqlite3_bind_int64(st, 1, from_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(prev, CRM_HASH_HEX_LEN + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the log");
-	sqlite3_finalize(st);
+	crm_stmt_bind_int(st, 1, from_id);
+	s = crm_stmt_one(st, &found, "cannot read the log", err);
+	if (!s && found && crm_stmt_text(st, 0))
+		snprintf(prev, CRM_HASH_HEX_LEN + 1, "%s", crm_stmt_text(st, 0));
+	crm_stmt_reset(st);
 	return s;
 }
 
-enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_error *err)
+/* Hashes each row read by rd (from from_id on) and stores it through up. */
+static enum crm_status seal_rows(struct crm_stmt *rd, struct crm_stmt *up, const char *prev,
+				 int64_t from_id, struct crm_error *err)
 {
-	sqlite3_stmt *rd = NULL, *up = NULL;
-	char prev[CRM_HASH_HEX_LEN + 1], h[CRM_HASH_HEX_LEN + 1];
+	char h[CRM_HASH_HEX_LEN + 1];
 	uint8_t p[CRM_HASH_SIZE];
-	enum crm_status s;
-	int rc;
+	enum crm_step step;
 
-	if (!crm_db_in_transaction(db))
-		return crm_error_set(err, CRM_ERR_INTERNAL, "sealing the log needs a transaction");
-	s = hash_before(db, from_id, prev, err);
-	if (!s)
-		s = crm_db_prepare(db, crm_chain_select_sql, &rd, err);
-	if (!s)
-		s = crm_db_prepare(db, "UPDATE changes SET hash = ?1 WHERE id = ?2", &up, err);
-	if (s)
-		goto out;
 	/* The digest is carried in binary from row to row, hex only to store. */
 	crm_chain_unhex(prev[0] ? prev : NULL, p);
-	sqlite3_bind_int64(rd, 1, from_id);
-	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+	crm_stmt_bind_int(rd, 1, from_id);
+	while ((step = crm_stmt_step(rd)) == CRM_STEP_ROW) {
 		struct crm_chain_link l;
 
 		crm_chain_link_from_row(rd, &l);
 		crm_chain_digest(p, &l, p);
 		crm_chain_hex(p, h);
-		sqlite3_bind_text(up, 1, h, CRM_HASH_HEX_LEN, SQLITE_STATIC);
-		sqlite3_bind_int64(up, 2, l.id);
-		rc = sqlite3_step(up);
-		sqlite3_reset(up);
-		if (rc != SQLITE_DONE)
-			break;
+		crm_stmt_bind_text_ref(up, 1, h, CRM_HASH_HEX_LEN);
+		crm_stmt_bind_int(up, 2, l.id);
+		if (crm_stmt_step(up) == CRM_STEP_ERROR)
+			return crm_stmt_fail(up, err, "cannot seal the log");
+		crm_stmt_reset(up);
 	}
-	if (rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot seal the log");
-out:
-	sqlite3_finalize(rd);
-	sqlite3_finalize(up);
+	return step == CRM_STEP_DONE ? CRM_OK : crm_stmt_fail(rd, err, "cannot seal the log");
+}
+
+enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_error *err)
+{
+	struct crm_stmt_table t = { 0 };
+	struct crm_stmt *rd = NULL, *up = NULL;
+	char prev[CRM_HASH_HEX_LEN + 1];
+	enum crm_status s;
+
+	if (!crm_db_in_transaction(db))
+		return crm_error_set(err, CRM_ERR_INTERNAL, "sealing the log needs a transaction");
+	s = crm_stmt_table_init(&t, db, chain_sql, ST_COUNT, err);
+	if (!s)
+		s = hash_before(&t, from_id, prev, err);
+	if (!s && (!(rd = crm_stmt_table_get(&t, ST_SELECT, err)) ||
+		   !(up = crm_stmt_table_get(&t, ST_SET_HASH, err))))
+		s = err->code;
+	if (!s)
+		s = seal_rows(rd, up, prev, from_id, err);
+	crm_stmt_table_release(&t);
 	return s;
+}
+
+enum crm_status crm_chain_seal_unsealed(struct crm_db *db, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = crm_stmt_prepare(db, chain_sql[ST_FIRST_UNSEALED], &st, err);
+	int64_t first = 0;
+	int found = 0;
+
+	if (s)
+		return s;
+	s = crm_stmt_one(st, &found, "cannot read the log", err);
+	/* min() of no rows is one row of NULL. */
+	found = found && !crm_stmt_is_null(st, 0);
+	if (!s && found)
+		first = crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return !s && found ? crm_chain_seal(db, first, err) : s;
 }
 
 enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,
 				 struct crm_error *err)
 {
-	sqlite3_stmt *rd;
+	struct crm_stmt *rd;
 	char h[CRM_HASH_HEX_LEN + 1];
 	uint8_t p[CRM_HASH_SIZE] = { 0 };
-	enum crm_status s = crm_db_prepare(db, crm_chain_select_sql, &rd, err);
-	int rc;
+	enum crm_status s = crm_stmt_prepare(db, chain_sql[ST_SELECT], &rd, err);
+	enum crm_step step;
 
 	memset(brk, 0, sizeof(*brk));
 	if (s)
 		return s;
-	sqlite3_bind_int64(rd, 1, INT64_MIN);
-	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+	crm_stmt_bind_int(rd, 1, INT64_MIN);
+	while ((step = crm_stmt_step(rd)) == CRM_STEP_ROW) {
 		struct crm_chain_link l;
-		const char *stored = (const char *)sqlite3_column_text(rd, 8);
+		const char *stored = crm_stmt_text(rd, 8);
 
 		crm_chain_link_from_row(rd, &l);
 		crm_chain_digest(p, &l, p);
@@ -261,8 +296,8 @@ enum crm_status crm_chain_verify(struct crm_db *db, struct crm_chain_break *brk,
 			break;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the log");
-	sqlite3_finalize(rd);
+	if (step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(rd, err, "cannot read the log");
+	crm_stmt_free(rd);
 	return s;
 }

@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-#include "dbint.h"
 #include "db.h"
 #include "error.h"
 #include "value.h"
@@ -55,7 +54,7 @@ void crm_chain_hash(const char *prev, const struct crm_chain_link *link, char *o
 extern const char crm_chain_select_sql[];
 
 /* Fills link from a row of crm_chain_select_sql; valid until the next step. */
-void crm_chain_link_from_row(sqlite3_stmt *st, struct crm_chain_link *link);
+void crm_chain_link_from_row(struct crm_stmt *st, struct crm_chain_link *link);
 
 /*
  * Computes and stores the hash of every change from id from_id on, in
@@ -63,6 +62,15 @@ void crm_chain_link_from_row(sqlite3_stmt *st, struct crm_chain_link *link);
  * seal rows written before the chain existed, and after an erasure.
  */
 enum crm_status crm_chain_seal(struct crm_db *db, int64_t from_id, struct crm_error *err);
+
+/*
+ * Seals the changes logged before the chain existed (schema 1), from the
+ * first row without a hash on; does nothing when every row has one. Inside
+ * a write transaction. The program sets it as the database's migration
+ * hook (crm_db_set_migrate_hook), so that the chain covers the whole log
+ * from the moment the schema moves on.
+ */
+enum crm_status crm_chain_seal_unsealed(struct crm_db *db, struct crm_error *err);
 
 struct crm_chain_break {
 	int64_t id;          /* the first row whose hash does not match; 0 if none */

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbint.h"
 #include "cleanse.h"
 #include "fields.h"
 #include "log.h"
@@ -11,58 +10,92 @@
 #include "types.h"
 #include "banned.h"
 
+enum cleanse_stmt {
+	ST_MAX_ID,
+	ST_COUNT,
+};
+
+static const char *const cleanse_sql[ST_COUNT] = {
+	/* The largest id, for the progress bar. */
+	[ST_MAX_ID] = "SELECT max(id) FROM customers",
+};
+
+/*
+ * Two statements are built at run time, from the column names of the
+ * table below and of the field definitions' own fields (never from
+ * input): the SELECT of the customers to cleanse, SELECT_HEAD, each
+ * column, updated_at, a SELECT_OWN per own field (SQLite's json_extract,
+ * from extra), SELECT_TAIL; and an UPDATE for each set of changed columns,
+ * UPDATE_HEAD, "column" = ?n for each, UPDATE_TAIL.
+ */
+#define SELECT_HEAD "SELECT id"
+#define SELECT_OWN ", json_extract(extra, ?%zu)"
+#define SELECT_TAIL \
+	" FROM customers WHERE merged_into IS NULL AND (?1 IS NULL OR updated_at >="\
+	" (SELECT started_at FROM runs WHERE id = ?1)) ORDER BY id"
+#define UPDATE_HEAD "UPDATE customers SET "
+#define UPDATE_TAIL "updated_at = ?%d WHERE id = ?%d"
+
 typedef enum crm_status (*normalizer)(const char *s, struct crm_norm *out,
 				      struct crm_error *err);
-
-/* The customer fields cleanse reads, in the order of its SELECT. */
-enum col {
-	C_NAME, C_FAMILY, C_GIVEN, C_KANA, C_FAMILY_KANA, C_GIVEN_KANA, C_COMPANY,
-	C_DEPARTMENT, C_TITLE, C_EMAIL, C_PHONE, C_MOBILE, C_POSTAL, C_PREFECTURE, C_CITY,
-	C_ADDRESS, C_COUNTRY, C_BIRTHDATE, C_GENDER, C_CHANNEL, C_RANK, C_NCOLS
-};
 
 enum rule { R_TEXT, R_NAME, R_KANA, R_COMPANY, R_PHONE, R_EMAIL, R_EMAIL_TYPO, R_POSTAL,
 	    R_ADDRESS };
 /* In the order of crm_rule_names, whose names the summary prints by these. */
 _Static_assert(R_ADDRESS + 1 == CRM_NRULES, "enum rule and crm_rule_names must agree");
 
+/*
+ * How a column is cleansed: not at all, checked only, normalized, or by a
+ * function of its own for the three with more to them.
+ */
+enum how { H_NONE, H_CHECK, H_PLAIN, H_PHONE, H_EMAIL, H_ADDRESS };
+
+/* A customer field of the catalogue that cleanse reads, and what it does with it. */
 struct column {
-	const char *name;
+	const char *name;    /* the catalogue's */
 	enum rule rule;      /* the rule that normalizes it */
-	normalizer fn;       /* NULL: checked only */
+	normalizer fn;       /* NULL (H_CHECK): checked only */
+	enum how how;
 	int japan_only;      /* skipped for a record whose country is not Japan */
 };
 
-static const struct column columns[C_NCOLS] = {
-	[C_NAME] = { "name", R_NAME, crm_normalize_name, 0 },
-	[C_FAMILY] = { "family_name", R_NAME, crm_normalize_name, 0 },
-	[C_GIVEN] = { "given_name", R_NAME, crm_normalize_name, 0 },
-	[C_KANA] = { "name_kana", R_KANA, crm_normalize_kana, 0 },
-	[C_FAMILY_KANA] = { "family_kana", R_KANA, crm_normalize_kana, 0 },
-	[C_GIVEN_KANA] = { "given_kana", R_KANA, crm_normalize_kana, 0 },
-	[C_COMPANY] = { "company", R_COMPANY, crm_normalize_company, 0 },
-	[C_DEPARTMENT] = { "department", R_TEXT, crm_normalize_text, 0 },
-	[C_TITLE] = { "title", R_TEXT, crm_normalize_text, 0 },
-	[C_EMAIL] = { "email", R_EMAIL, crm_normalize_email, 0 },
-	[C_PHONE] = { "phone", R_PHONE, crm_normalize_phone, 1 },
-	[C_MOBILE] = { "mobile", R_PHONE, crm_normalize_phone, 1 },
-	[C_POSTAL] = { "postal_code", R_POSTAL, crm_normalize_postal, 1 },
-	[C_PREFECTURE] = { "prefecture", R_TEXT, crm_normalize_text, 0 },
-	[C_CITY] = { "city", R_TEXT, crm_normalize_text, 0 },
-	[C_ADDRESS] = { "address", R_ADDRESS, crm_normalize_address, 1 },
-	[C_COUNTRY] = { "country", R_TEXT, crm_normalize_text, 0 },
-	[C_BIRTHDATE] = { "birthdate", R_TEXT, NULL, 0 },
-	[C_GENDER] = { "gender", R_TEXT, NULL, 0 },
-	[C_CHANNEL] = { "channel", R_TEXT, crm_normalize_text, 0 },
-	[C_RANK] = { "rank", R_TEXT, crm_normalize_text, 0 },
+/*
+ * The columns come from the field catalogue, in its order; a field's type
+ * says how it is cleansed (column_for), except for the person's name and the
+ * company, whose text has its own rules, and the address, which is text
+ * to the catalogue but split into prefecture and city here.
+ */
+static const struct column by_name[] = {
+	{ "name", R_NAME, crm_normalize_name, H_PLAIN, 0 },
+	{ "family_name", R_NAME, crm_normalize_name, H_PLAIN, 0 },
+	{ "given_name", R_NAME, crm_normalize_name, H_PLAIN, 0 },
+	{ "company", R_COMPANY, crm_normalize_company, H_PLAIN, 0 },
+	{ "address", R_ADDRESS, crm_normalize_address, H_ADDRESS, 1 },
 };
+
+/*
+ * The fields cleanse treats by what they mean: the name and its parts,
+ * the address and its parts, the country (is the record Japanese?), and
+ * the values import stores canonical. Their columns are found at setup.
+ */
+enum field { F_NAME, F_FAMILY, F_GIVEN, F_EMAIL, F_PREFECTURE, F_CITY, F_ADDRESS, F_COUNTRY,
+	     F_BIRTHDATE, F_GENDER, F_COUNT };
+static const char *const field_names[F_COUNT] = {
+	[F_NAME] = "name", [F_FAMILY] = "family_name", [F_GIVEN] = "given_name",
+	[F_EMAIL] = "email", [F_PREFECTURE] = "prefecture", [F_CITY] = "city",
+	[F_ADDRESS] = "address", [F_COUNTRY] = "country", [F_BIRTHDATE] = "birthdate",
+	[F_GENDER] = "gender",
+};
+
+/* At most as many columns as the bits of a set of them (an UPDATE's). */
+#define MAX_COLS ((int)(sizeof(unsigned long) * 8))
 
 /* One customer as read, and the values this run gives it. */
 struct row {
 	int64_t id;
-	char *val[C_NCOLS];      /* current values (owned), NULL for none */
-	char *orig[C_NCOLS];     /* as read, for the log (owned) */
-	int rule[C_NCOLS];       /* the rule that last changed the column */
+	char *val[MAX_COLS];     /* current values (owned), NULL for none */
+	char *orig[MAX_COLS];    /* as read, for the log (owned) */
+	int rule[MAX_COLS];      /* the rule that last changed the column */
 	char *updated_at;        /* as read */
 	int japan;
 };
@@ -73,12 +106,16 @@ struct cleanser {
 	const struct crm_cleanse_options *o;
 	const struct crm_cleanse_sink *sink;
 	struct crm_cleanse_stats *st;
-	const struct crm_fielddef *def[C_NCOLS];
+	/* The columns, from the catalogue, and where the fields of enum field are. */
+	struct column col[MAX_COLS];
+	int ncols;
+	int at[F_COUNT];
+	const struct crm_fielddef *def[MAX_COLS];
 	/* Worked out once from the options and definitions, read per customer. */
-	int on[C_NCOLS];             /* the column is cleansed (--field) */
-	unsigned rules[C_NCOLS];     /* the rules on for it, bits by enum rule */
+	int on[MAX_COLS];            /* the column is cleansed (--field) */
+	unsigned rules[MAX_COLS];    /* the rules on for it, bits by enum rule */
 	/* UPDATE statements by the set of columns they write */
-	struct { unsigned long mask; sqlite3_stmt *st; } set[256];
+	struct { unsigned long mask; struct crm_stmt *st; } set[256];
 	size_t nset;
 	/* the company's own fields (defined, not in the catalogue), those --field
 	 * leaves in: values from extra */
@@ -88,13 +125,16 @@ struct cleanser {
 	const struct crm_field *gender;   /* the catalogue's, for its choices */
 };
 
+/* The column of field f (of enum field). */
+#define AT(c, f) ((c)->at[f])
+
 static enum crm_status nomem(struct crm_error *err)
 {
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 }
 
 /* For setup(): whether rule r applies to col. */
-static int rule_on(const struct cleanser *c, enum col col, enum rule r)
+static int rule_on(const struct cleanser *c, int col, enum rule r)
 {
 	int dflt = !c->o->rules || (c->o->rules & (1u << r));
 
@@ -115,7 +155,7 @@ static int field_on(const struct cleanser *c, const char *name)
 }
 
 /* Per customer: rule r on for col, as setup() worked it out. */
-static int on(const struct cleanser *c, enum col col, enum rule r)
+static int on(const struct cleanser *c, int col, enum rule r)
 {
 	return (c->rules[col] >> r) & 1u;
 }
@@ -133,7 +173,7 @@ static enum crm_status violation(struct cleanser *c, const struct row *r, const 
 }
 
 /* Gives col the value v (NULL or "" for none); write_row() logs and stores it. */
-static enum crm_status change(struct cleanser *c, struct row *r, enum col col, const char *v,
+static enum crm_status change(struct cleanser *c, struct row *r, int col, const char *v,
 			      enum rule rule, struct crm_error *err)
 {
 	char *copy = NULL;
@@ -153,7 +193,7 @@ static enum crm_status change(struct cleanser *c, struct row *r, enum col col, c
 }
 
 /* Runs col's normalizer; a violation is reported and the value kept. */
-static enum crm_status normalize(struct cleanser *c, struct row *r, enum col col,
+static enum crm_status normalize(struct cleanser *c, struct row *r, int col,
 				 normalizer fn, enum rule rule, int *ok, struct crm_error *err)
 {
 	struct crm_error e;
@@ -166,7 +206,7 @@ static enum crm_status normalize(struct cleanser *c, struct row *r, enum col col
 	if (s == CRM_EOF)   /* blank: no value, if the rule may change it */
 		return on(c, col, rule) ? change(c, r, col, NULL, rule, err) : CRM_OK;
 	if (s == CRM_ERR_INVALID)
-		return violation(c, r, columns[col].name, r->val[col], e.message, err);
+		return violation(c, r, c->col[col].name, r->val[col], e.message, err);
 	if (s)
 		return crm_error_set(err, s, "%s", e.message);
 	*ok = 1;
@@ -174,7 +214,7 @@ static enum crm_status normalize(struct cleanser *c, struct row *r, enum col col
 }
 
 /* A phone number's canonical form keeps its extension: "03-1234-5678 内線 12". */
-static enum crm_status phone(struct cleanser *c, struct row *r, enum col col,
+static enum crm_status phone(struct cleanser *c, struct row *r, int col,
 			     struct crm_error *err)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
@@ -200,11 +240,11 @@ static enum crm_status phone(struct cleanser *c, struct row *r, enum col col,
 static enum crm_status address(struct cleanser *c, struct row *r, struct crm_error *err)
 {
 	const char *parts[2];
-	enum col cols[2] = { C_PREFECTURE, C_CITY };
+	int cols[2] = { AT(c, F_PREFECTURE), AT(c, F_CITY) }, address = AT(c, F_ADDRESS);
 	enum crm_status s;
 	int ok, i;
 
-	s = normalize(c, r, C_ADDRESS, crm_normalize_address, R_ADDRESS, &ok, err);
+	s = normalize(c, r, address, crm_normalize_address, R_ADDRESS, &ok, err);
 	if (s || !ok)
 		return s;
 	parts[0] = c->norm.prefecture;
@@ -214,8 +254,8 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 			char why[512];
 
 			snprintf(why, sizeof(why), "the address says %s, the %s field %s", parts[i],
-				 columns[cols[i]].name, r->val[cols[i]]);
-			return violation(c, r, "address", r->val[C_ADDRESS], why, err);
+				 c->col[cols[i]].name, r->val[cols[i]]);
+			return violation(c, r, "address", r->val[address], why, err);
 		}
 	/* A part whose own field is left out (--field) stays in the address. */
 	for (i = 0; i < 2; i++)
@@ -225,29 +265,29 @@ static enum crm_status address(struct cleanser *c, struct row *r, struct crm_err
 	for (i = 0; !s && i < 2; i++)
 		if (parts[i] && !r->val[cols[i]])
 			s = change(c, r, cols[i], parts[i], R_ADDRESS, err);
-	return s ? s : change(c, r, C_ADDRESS, c->norm.value, R_ADDRESS, err);
+	return s ? s : change(c, r, address, c->norm.value, R_ADDRESS, err);
 }
 
 static enum crm_status email(struct cleanser *c, struct row *r, struct crm_error *err)
 {
-	int fix = on(c, C_EMAIL, R_EMAIL);
+	int col = AT(c, F_EMAIL), fix = on(c, col, R_EMAIL);
 	enum crm_status s;
 	int ok;
 
-	if (!fix && !on(c, C_EMAIL, R_EMAIL_TYPO))
+	if (!fix && !on(c, col, R_EMAIL_TYPO))
 		return CRM_OK;
 	/* Under the email rule: the typo rule alone reports, never changes. */
-	s = normalize(c, r, C_EMAIL, crm_normalize_email, R_EMAIL, &ok, err);
+	s = normalize(c, r, col, crm_normalize_email, R_EMAIL, &ok, err);
 	if (s || !ok)
 		return s;
-	if (c->norm.suggestion && on(c, C_EMAIL, R_EMAIL_TYPO)) {
+	if (c->norm.suggestion && on(c, col, R_EMAIL_TYPO)) {
 		char why[512];
 
 		snprintf(why, sizeof(why), "a misspelt domain? perhaps %s", c->norm.suggestion);
-		s = violation(c, r, "email", r->val[C_EMAIL], why, err);
+		s = violation(c, r, "email", r->val[col], why, err);
 	}
 	if (!s && fix)
-		s = change(c, r, C_EMAIL, c->norm.value, R_EMAIL, err);
+		s = change(c, r, col, c->norm.value, R_EMAIL, err);
 	return s;
 }
 
@@ -263,59 +303,61 @@ static int latin(const char *s)
 /* "山田 太郎" from the parts when both are known; the parts from a known split. */
 static enum crm_status name_parts(struct cleanser *c, struct row *r, struct crm_error *err)
 {
+	int name = AT(c, F_NAME), family = AT(c, F_FAMILY), given = AT(c, F_GIVEN);
 	struct crm_error e;
 	enum crm_status s;
 
-	if (r->val[C_FAMILY] && r->val[C_GIVEN]) {
-		s = crm_normalize_name_parts(r->val[C_FAMILY], r->val[C_GIVEN], &c->norm, &e);
+	if (r->val[family] && r->val[given]) {
+		s = crm_normalize_name_parts(r->val[family], r->val[given], &c->norm, &e);
 		if (s == CRM_OK && c->norm.family && c->norm.given && latin(c->norm.family) &&
 		    latin(c->norm.given)) {
 			/* A name in Latin letters is written given name first. */
 			struct crm_strbuf sb = CRM_STRBUF_INIT;
 
 			s = crm_strbuf_addf(&sb, "%s %s", c->norm.given, c->norm.family) ? nomem(err)
-				: change(c, r, C_NAME, sb.buf, R_NAME, err);
+				: change(c, r, name, sb.buf, R_NAME, err);
 			crm_strbuf_release(&sb);
 			return s;
 		}
 		if (s == CRM_OK)
-			return change(c, r, C_NAME, c->norm.value, R_NAME, err);
+			return change(c, r, name, c->norm.value, R_NAME, err);
 		return s == CRM_ERR_INVALID || s == CRM_EOF ? CRM_OK
 			: crm_error_set(err, s, "%s", e.message);
 	}
-	if (!r->val[C_NAME] || r->val[C_FAMILY] || r->val[C_GIVEN])
+	if (!r->val[name] || r->val[family] || r->val[given])
 		return CRM_OK;
-	s = crm_normalize_name(r->val[C_NAME], &c->norm, &e);
+	s = crm_normalize_name(r->val[name], &c->norm, &e);
 	if (s != CRM_OK || !c->norm.family || !c->norm.given)
 		return s == CRM_ERR_NOMEM ? nomem(err) : CRM_OK;
-	s = change(c, r, C_FAMILY, c->norm.family, R_NAME, err);
-	return s ? s : change(c, r, C_GIVEN, c->norm.given, R_NAME, err);
+	s = change(c, r, family, c->norm.family, R_NAME, err);
+	return s ? s : change(c, r, given, c->norm.given, R_NAME, err);
 }
 
 /* Values import stores canonical: still so? */
 static enum crm_status recheck(struct cleanser *c, struct row *r, struct crm_error *err)
 {
 	const struct crm_field *g = c->gender;
+	const char *birthdate = r->val[AT(c, F_BIRTHDATE)], *gender = r->val[AT(c, F_GENDER)];
 	char date[CRM_DATE_SIZE];
 	struct crm_error e;
 	enum crm_status s = CRM_OK;
 	size_t i;
 	int known = 0;
 
-	if (r->val[C_BIRTHDATE] && c->on[C_BIRTHDATE] &&
-	    (crm_parse_date(r->val[C_BIRTHDATE], date, &e) || strcmp(date, r->val[C_BIRTHDATE]))) {
-		s = violation(c, r, "birthdate", r->val[C_BIRTHDATE],
+	if (birthdate && c->on[AT(c, F_BIRTHDATE)] &&
+	    (crm_parse_date(birthdate, date, &e) || strcmp(date, birthdate))) {
+		s = violation(c, r, "birthdate", birthdate,
 			      "not a date in the form YYYY-MM-DD that exists", err);
 	}
-	if (!s && r->val[C_GENDER] && g && g->choices && c->on[C_GENDER]) {
+	if (!s && gender && g && g->choices && c->on[AT(c, F_GENDER)]) {
 		for (i = 0; g->choices[i]; i++)
-			known |= !strcmp(g->choices[i], r->val[C_GENDER]);
+			known |= !strcmp(g->choices[i], gender);
 		if (!known) {
-			s = violation(c, r, "gender", r->val[C_GENDER], "not one of the genders crm "
+			s = violation(c, r, "gender", gender, "not one of the genders crm "
 				      "stores (see crm-import(1))", err);
 		}
 	}
-	if (!s && !r->val[C_NAME] && !r->val[C_FAMILY] && c->on[C_NAME])
+	if (!s && !r->val[AT(c, F_NAME)] && !r->val[AT(c, F_FAMILY)] && c->on[AT(c, F_NAME)])
 		s = violation(c, r, "name", NULL, "a customer needs a name (or a family name)",
 			      err);
 	return s;
@@ -337,47 +379,47 @@ static enum crm_status check_def(struct cleanser *c, const struct row *r, const 
 }
 
 /* The field definitions: required fields and choices. */
-static enum crm_status check_defs(struct cleanser *c, struct row *r, sqlite3_stmt *sel,
+static enum crm_status check_defs(struct cleanser *c, struct row *r, struct crm_stmt *sel,
 				  struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
 	size_t i;
 	int col;
 
-	for (col = 0; !s && col < C_NCOLS; col++)
+	for (col = 0; !s && col < c->ncols; col++)
 		if (c->def[col] && c->on[col])
-			s = check_def(c, r, columns[col].name, c->def[col], r->val[col], err);
+			s = check_def(c, r, c->col[col].name, c->def[col], r->val[col], err);
 	for (i = 0; !s && i < c->nown; i++)
 		s = check_def(c, r, c->own[i]->name, c->own[i],
-			      (const char *)sqlite3_column_text(sel, 2 + C_NCOLS + (int)i), err);
+			      crm_stmt_text(sel, 2 + c->ncols + (int)i), err);
 	return s;
 }
 
-static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_stmt *sel,
+static enum crm_status cleanse_row(struct cleanser *c, struct row *r, struct crm_stmt *sel,
 				   struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
 	int col, ok;
 
-	for (col = 0; !s && col < C_NCOLS; col++) {
-		const struct column *k = &columns[col];
+	for (col = 0; !s && col < c->ncols; col++) {
+		const struct column *k = &c->col[col];
 
-		if (!k->fn || !c->on[col] || (k->japan_only && !r->japan))
+		if (k->how == H_CHECK || !c->on[col] || (k->japan_only && !r->japan))
 			continue;
-		if (col == C_EMAIL) {
+		if (k->how == H_EMAIL) {
 			s = email(c, r, err);
 			continue;
 		}
-		if (!on(c, (enum col)col, k->rule))
+		if (!on(c, col, k->rule))
 			continue;
-		if (k->fn == crm_normalize_phone)
-			s = phone(c, r, (enum col)col, err);
-		else if (col == C_ADDRESS)
+		if (k->how == H_PHONE)
+			s = phone(c, r, col, err);
+		else if (k->how == H_ADDRESS)
 			s = address(c, r, err);
-		else if (!(s = normalize(c, r, (enum col)col, k->fn, k->rule, &ok, err)) && ok)
-			s = change(c, r, (enum col)col, c->norm.value, k->rule, err);
+		else if (!(s = normalize(c, r, col, k->fn, k->rule, &ok, err)) && ok)
+			s = change(c, r, col, c->norm.value, k->rule, err);
 	}
-	if (!s && c->on[C_NAME] && on(c, C_NAME, R_NAME))
+	if (!s && c->on[AT(c, F_NAME)] && on(c, AT(c, F_NAME), R_NAME))
 		s = name_parts(c, r, err);
 	if (!s)
 		s = recheck(c, r, err);
@@ -387,7 +429,7 @@ static enum crm_status cleanse_row(struct cleanser *c, struct row *r, sqlite3_st
 }
 
 /* "UPDATE customers SET a = ?1, b = ?2, updated_at = ?3 WHERE id = ?4" for mask. */
-static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlite3_stmt **st,
+static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, struct crm_stmt **st,
 				   int *owned, struct crm_error *err)
 {
 	struct crm_strbuf sql = CRM_STRBUF_INIT;
@@ -401,17 +443,17 @@ static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlit
 			*st = c->set[i].st;
 			return CRM_OK;
 		}
-	oom = crm_strbuf_addstr(&sql, "UPDATE customers SET ");
-	/* The names come from the table above, never from input. */
-	for (col = 0; col < C_NCOLS; col++)
+	oom = crm_strbuf_addstr(&sql, UPDATE_HEAD);
+	/* The names come from the field catalogue, never from input. */
+	for (col = 0; col < c->ncols; col++)
 		if (mask & (1ul << col))
-			oom |= crm_strbuf_addf(&sql, "\"%s\" = ?%d, ", columns[col].name, ++n);
-	oom |= crm_strbuf_addf(&sql, "updated_at = ?%d WHERE id = ?%d", n + 1, n + 2);
+			oom |= crm_strbuf_addf(&sql, "\"%s\" = ?%d, ", c->col[col].name, ++n);
+	oom |= crm_strbuf_addf(&sql, UPDATE_TAIL, n + 1, n + 2);
 	if (oom) {
 		crm_strbuf_release(&sql);
 		return nomem(err);
 	}
-	s = crm_db_prepare(c->db, sql.buf, st, err);
+	s = crm_stmt_prepare(c->db, sql.buf, st, err);
 	crm_strbuf_release(&sql);
 	if (s)
 		return s;
@@ -431,15 +473,15 @@ static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, sqlit
 static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_error *err)
 {
 	const char *now = crm_audit_started_at(c->run);
-	struct crm_value vals[C_NCOLS];
+	struct crm_value vals[MAX_COLS];
 	enum crm_status s = CRM_OK;
 	unsigned long mask = 0;
-	sqlite3_stmt *st = NULL;
-	int col, n = 0, owned = 0, rc;
+	struct crm_stmt *st = NULL;
+	int col, n = 0, owned = 0;
 
-	for (col = 0; !s && col < C_NCOLS; col++) {
+	for (col = 0; !s && col < c->ncols; col++) {
 		struct crm_value o = crm_value_text(r->orig[col]), v = crm_value_text(r->val[col]);
-		struct crm_cleanse_item it = { .customer = r->id, .field = columns[col].name,
+		struct crm_cleanse_item it = { .customer = r->id, .field = c->col[col].name,
 					       .before = r->orig[col], .after = r->val[col],
 					       .rule = crm_rule_names[r->rule[col]] };
 
@@ -452,7 +494,7 @@ static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_e
 		if (c->sink && c->sink->item)
 			s = c->sink->item(c->sink->ctx, &it, err);
 		if (!s)
-			s = crm_audit_update(c->run, "customers", r->id, columns[col].name, &o, &v, err);
+			s = crm_audit_update(c->run, "customers", r->id, c->col[col].name, &o, &v, err);
 	}
 	if (!s && (!r->updated_at || strcmp(r->updated_at, now))) {
 		struct crm_value o = crm_value_text(r->updated_at), v = crm_value_text(now);
@@ -463,23 +505,22 @@ static enum crm_status write_row(struct cleanser *c, struct row *r, struct crm_e
 		s = update_stmt(c, mask, &st, &owned, err);
 	if (s)
 		return s;
+	/* The values stay in r until the statement has run. */
 	for (col = 0; col < n; col++)
-		crm_value_bind(st, col + 1, &vals[col]);
-	sqlite3_bind_text(st, n + 1, now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, n + 2, r->id);
-	rc = sqlite3_step(st);
+		crm_stmt_bind_text_ref(st, col + 1, vals[col].s, vals[col].len);
+	crm_stmt_bind_str_ref(st, n + 1, now);
+	crm_stmt_bind_int(st, n + 2, r->id);
+	s = crm_stmt_run(st, "cannot write the customer", err);
 	if (owned)
-		sqlite3_finalize(st);
-	else
-		sqlite3_reset(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(c->db, rc, err, "cannot write the customer");
+		crm_stmt_free(st);
+	return s;
 }
 
-static int row_changed(const struct row *r)
+static int row_changed(const struct cleanser *c, const struct row *r)
 {
 	int col;
 
-	for (col = 0; col < C_NCOLS; col++) {
+	for (col = 0; col < c->ncols; col++) {
 		struct crm_value o = crm_value_text(r->orig[col]), n = crm_value_text(r->val[col]);
 
 		if (!crm_value_equal(&o, &n))
@@ -488,11 +529,11 @@ static int row_changed(const struct row *r)
 	return 0;
 }
 
-static void row_release(struct row *r)
+static void row_release(const struct cleanser *c, struct row *r)
 {
 	int col;
 
-	for (col = 0; col < C_NCOLS; col++) {
+	for (col = 0; col < c->ncols; col++) {
 		free(r->val[col]);
 		free(r->orig[col]);
 		r->val[col] = r->orig[col] = NULL;
@@ -501,13 +542,15 @@ static void row_release(struct row *r)
 	r->updated_at = NULL;
 }
 
-static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_error *err)
+static enum crm_status row_read(const struct cleanser *c, struct row *r, struct crm_stmt *sel,
+			       struct crm_error *err)
 {
+	const char *updated_at, *country;
 	int col;
 
-	r->id = sqlite3_column_int64(sel, 0);
-	for (col = 0; col < C_NCOLS; col++) {
-		const char *v = (const char *)sqlite3_column_text(sel, 1 + col);
+	r->id = crm_stmt_int(sel, 0);
+	for (col = 0; col < c->ncols; col++) {
+		const char *v = crm_stmt_text(sel, 1 + col);
 
 		if (!v)
 			continue;
@@ -516,40 +559,39 @@ static enum crm_status row_read(struct row *r, sqlite3_stmt *sel, struct crm_err
 		if (!r->val[col] || !r->orig[col])
 			return nomem(err);
 	}
-	if (sqlite3_column_text(sel, 1 + C_NCOLS) &&
-	    !(r->updated_at = strdup((const char *)sqlite3_column_text(sel, 1 + C_NCOLS))))
+	updated_at = crm_stmt_text(sel, 1 + c->ncols);
+	if (updated_at && !(r->updated_at = strdup(updated_at)))
 		return nomem(err);
-	r->japan = !r->val[C_COUNTRY] || crm_country_is_japan(r->val[C_COUNTRY]);
+	country = r->val[AT(c, F_COUNTRY)];
+	r->japan = !country || crm_country_is_japan(country);
 	return CRM_OK;
 }
 
-/* SELECT id, the columns above, and each own field from extra. */
-static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
+/* SELECT id, the columns, and each own field from extra. */
+static enum crm_status prepare_select(struct cleanser *c, struct crm_stmt **sel,
 				      struct crm_error *err)
 {
 	struct crm_strbuf sql = CRM_STRBUF_INIT;
 	enum crm_status s;
 	size_t i;
-	int col, oom = crm_strbuf_addstr(&sql, "SELECT id");
+	int col, oom = crm_strbuf_addstr(&sql, SELECT_HEAD);
 
-	for (col = 0; col < C_NCOLS; col++)
-		oom |= crm_strbuf_addf(&sql, ", \"%s\"", columns[col].name);
+	for (col = 0; col < c->ncols; col++)
+		oom |= crm_strbuf_addf(&sql, ", \"%s\"", c->col[col].name);
 	oom |= crm_strbuf_addstr(&sql, ", updated_at");
 	for (i = 0; i < c->nown; i++)
-		oom |= crm_strbuf_addf(&sql, ", json_extract(extra, ?%zu)", i + 3);
-	oom |= crm_strbuf_addstr(&sql, " FROM customers WHERE merged_into IS NULL"
-				 " AND (?1 IS NULL OR updated_at >= (SELECT started_at FROM runs"
-				 " WHERE id = ?1)) ORDER BY id");
+		oom |= crm_strbuf_addf(&sql, SELECT_OWN, i + 3);
+	oom |= crm_strbuf_addstr(&sql, SELECT_TAIL);
 	if (oom) {
 		crm_strbuf_release(&sql);
 		return nomem(err);
 	}
-	s = crm_db_prepare(c->db, sql.buf, sel, err);
+	s = crm_stmt_prepare(c->db, sql.buf, sel, err);
 	crm_strbuf_release(&sql);
 	if (s)
 		return s;
 	if (c->o->since)
-		sqlite3_bind_int64(*sel, 1, c->o->since);
+		crm_stmt_bind_int(*sel, 1, c->o->since);
 	for (i = 0; i < c->nown; i++) {
 		struct crm_strbuf path = CRM_STRBUF_INIT;
 
@@ -557,24 +599,104 @@ static enum crm_status prepare_select(struct cleanser *c, sqlite3_stmt **sel,
 		    crm_strbuf_add_json_string(&path, c->own[i]->name, strlen(c->own[i]->name)))
 			s = nomem(err);
 		else
-			sqlite3_bind_text(*sel, (int)i + 3, path.buf, (int)path.len, SQLITE_TRANSIENT);
+			crm_stmt_bind_text(*sel, (int)i + 3, path.buf, path.len);
 		crm_strbuf_release(&path);
 	}
 	return s;
 }
 
+/*
+ * What cleanse does with field f, by its type (or by_name), into *k; 0 for
+ * a field it leaves alone: pseudo-fields, flags, and types that customers
+ * do not have.
+ */
+static int column_for(const struct crm_field *f, struct column *k)
+{
+	static const struct column types[] = {
+		[CRM_T_TEXT] = { NULL, R_TEXT, crm_normalize_text, H_PLAIN, 0 },
+		[CRM_T_KANA] = { NULL, R_KANA, crm_normalize_kana, H_PLAIN, 0 },
+		[CRM_T_EMAIL] = { NULL, R_EMAIL, crm_normalize_email, H_EMAIL, 0 },
+		[CRM_T_PHONE] = { NULL, R_PHONE, crm_normalize_phone, H_PHONE, 1 },
+		[CRM_T_POSTAL] = { NULL, R_POSTAL, crm_normalize_postal, H_PLAIN, 1 },
+		/* Stored canonical by import: recheck() checks them. */
+		[CRM_T_DATE] = { NULL, R_TEXT, NULL, H_CHECK, 0 },
+		[CRM_T_ENUM] = { NULL, R_TEXT, NULL, H_CHECK, 0 },
+	};
+	size_t i;
+
+	if ((f->flags & CRM_F_VIRTUAL) || (size_t)f->type >= sizeof(types) / sizeof(types[0]) ||
+	    types[f->type].how == H_NONE)
+		return 0;
+	*k = types[f->type];
+	for (i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
+		if (!strcmp(by_name[i].name, f->name))
+			*k = by_name[i];
+	k->name = f->name;
+	return 1;
+}
+
+static enum crm_status add_column(struct cleanser *c, const struct crm_field *f,
+				  struct crm_error *err)
+{
+	if (c->ncols == MAX_COLS)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "cleanse takes at most %d customer "
+				     "fields", MAX_COLS);
+	c->ncols += column_for(f, &c->col[c->ncols]);
+	return CRM_OK;
+}
+
+/*
+ * The columns from the field catalogue, in its order but for the parts of
+ * the name, which follow the name: name_parts() works on the three
+ * together, and a customer's changes have always been reported so. Then
+ * the columns of enum field among them.
+ */
+static enum crm_status columns(struct cleanser *c, struct crm_error *err)
+{
+	const struct crm_field *fields, *part;
+	enum crm_status s = CRM_OK;
+	size_t n, i;
+	int f;
+
+	fields = crm_fields(CRM_KIND_CUSTOMERS, &n);
+	for (i = 0; !s && i < n; i++) {
+		const char *name = fields[i].name;
+
+		if (!strcmp(name, field_names[F_FAMILY]) || !strcmp(name, field_names[F_GIVEN]))
+			continue;
+		s = add_column(c, &fields[i], err);
+		for (f = F_FAMILY; !s && f <= F_GIVEN && !strcmp(name, field_names[F_NAME]); f++)
+			if ((part = crm_field_find(CRM_KIND_CUSTOMERS, field_names[f])))
+				s = add_column(c, part, err);
+	}
+	if (s)
+		return s;
+	for (f = 0; f < F_COUNT; f++) {
+		for (c->at[f] = 0; c->at[f] < c->ncols; c->at[f]++)
+			if (!strcmp(c->col[c->at[f]].name, field_names[f]))
+				break;
+		if (c->at[f] == c->ncols)
+			return crm_error_set(err, CRM_ERR_INTERNAL, "the field catalogue has no "
+					     "customer field %s", field_names[f]);
+	}
+	c->gender = crm_field_find(CRM_KIND_CUSTOMERS, field_names[F_GENDER]);
+	return CRM_OK;
+}
+
 static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 {
 	const struct crm_fielddefs *d = c->o->defs;
+	enum crm_status s = columns(c, err);
 	size_t i;
 	int col, r;
 
-	c->gender = crm_field_find(CRM_KIND_CUSTOMERS, "gender");
-	for (col = 0; col < C_NCOLS; col++) {
-		c->def[col] = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, columns[col].name);
-		c->on[col] = field_on(c, columns[col].name);
+	if (s)
+		return s;
+	for (col = 0; col < c->ncols; col++) {
+		c->def[col] = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, c->col[col].name);
+		c->on[col] = field_on(c, c->col[col].name);
 		for (r = 0; r < CRM_NRULES; r++)
-			c->rules[col] |= (unsigned)rule_on(c, (enum col)col, (enum rule)r) << r;
+			c->rules[col] |= (unsigned)rule_on(c, col, (enum rule)r) << r;
 	}
 	if (d && d->n && !(c->own = calloc(d->n, sizeof(*c->own))))
 		return nomem(err);
@@ -595,10 +717,10 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 {
 	struct cleanser c = { .db = db, .run = run, .o = opts, .sink = sink, .st = stats };
 	struct row r = { 0 };
-	sqlite3_stmt *sel = NULL;
+	struct crm_stmt *sel = NULL;
 	int64_t total = 0;   /* the largest id, for the progress bar */
 	enum crm_status s;
-	int rc = SQLITE_DONE;
+	enum crm_step step = CRM_STEP_DONE;
 
 	memset(stats, 0, sizeof(*stats));
 	crm_norm_init(&c.norm);
@@ -606,29 +728,29 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	if (!s && run)
 		s = crm_audit_batch(run, err);
 	if (!s)
-		s = crm_db_query_int64(db, "SELECT max(id) FROM customers", NULL, &total, err);
+		s = crm_db_query_int64(db, cleanse_sql[ST_MAX_ID], NULL, &total, err);
 	if (!s)
 		s = prepare_select(&c, &sel, err);
-	while (!s && (rc = sqlite3_step(sel)) == SQLITE_ROW) {
-		s = row_read(&r, sel, err);
+	while (!s && (step = crm_stmt_step(sel)) == CRM_STEP_ROW) {
+		s = row_read(&c, &r, sel, err);
 		if (!s)
 			s = cleanse_row(&c, &r, sel, err);
-		if (!s && row_changed(&r)) {
+		if (!s && row_changed(&c, &r)) {
 			stats->rows_changed++;
 			s = write_row(&c, &r, err);
 		}
-		row_release(&r);
+		row_release(&c, &r);
 		stats->scanned++;
 		if (sink && sink->progress && stats->scanned % 1024 == 0)
-			sink->progress(sink->ctx, (unsigned long)sqlite3_column_int64(sel, 0),
+			sink->progress(sink->ctx, (unsigned long)crm_stmt_int(sel, 0),
 				       (unsigned long)total, stats->scanned);
 	}
-	if (!s && rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the customers");
-	row_release(&r);
-	sqlite3_finalize(sel);
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(sel, err, "cannot read the customers");
+	row_release(&c, &r);
+	crm_stmt_free(sel);
 	while (c.nset--)
-		sqlite3_finalize(c.set[c.nset].st);
+		crm_stmt_free(c.set[c.nset].st);
 	crm_norm_release(&c.norm);
 	free(c.own);
 	return s;

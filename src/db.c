@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "dbint.h"
-#include "chain.h"
 #include "banned.h"
 
 struct crm_db {
@@ -483,26 +482,13 @@ static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
 	return CRM_OK;
 }
 
-/*
- * Changes logged before the hash chain existed (schema 1) are sealed when
- * the schema moves on, so that the chain covers the whole log.
- */
-static enum crm_status seal_unsealed(struct crm_db *db, struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, "SELECT min(id) FROM changes WHERE hash IS NULL",
-					   &st, err);
-	int rc;
+/* What the layers above do in a migration's transaction: see db.h. */
+static enum crm_status (*migrate_hook)(struct crm_db *db, struct crm_error *err);
 
-	if (s)
-		return s;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		s = crm_chain_seal(db, sqlite3_column_int64(st, 0), err);
-	else if (rc != SQLITE_ROW)
-		s = crm_db_fail(db, rc, err, "cannot read the log");
-	sqlite3_finalize(st);
-	return s;
+void crm_db_set_migrate_hook(enum crm_status (*after_migrate)(struct crm_db *db,
+							      struct crm_error *err))
+{
+	migrate_hook = after_migrate;
 }
 
 /* Applies the migrations the database lacks, in one write transaction. */
@@ -544,8 +530,8 @@ static enum crm_status migrate(struct crm_db *db, struct crm_error *err)
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
 		s = crm_db_exec(db, sql, err);
 	}
-	if (!s)
-		s = seal_unsealed(db, err);
+	if (!s && migrate_hook)
+		s = migrate_hook(db, err);
 	if (!s) {
 		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", CRM_APPLICATION_ID);
 		s = crm_db_exec(db, sql, err);

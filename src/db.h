@@ -59,6 +59,17 @@ enum crm_status crm_db_busy_timeout_env(long *ms, struct crm_error *err);
 enum crm_status crm_db_open(struct crm_db **out, const char *path,
 			    unsigned flags, long busy_ms, struct crm_error *err);
 
+/*
+ * Work of the layers above that a migration does in its own transaction,
+ * after the schema's migrations and before the commit (a failure undoes
+ * the migration): the audit core seals the log rows written before the
+ * hash chain existed (crm_chain_seal_unsealed in chain.h), so that the
+ * database layer need not know about the log. One for the process, set
+ * before opening for writing; NULL for none.
+ */
+void crm_db_set_migrate_hook(enum crm_status (*after_migrate)(struct crm_db *db,
+							      struct crm_error *err));
+
 /* Closes the connection and frees db. db may be NULL. */
 void crm_db_close(struct crm_db *db);
 

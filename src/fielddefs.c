@@ -3,7 +3,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbint.h"
 #include "fielddefs.h"
 #include "strbuf.h"
 #include "banned.h"
@@ -431,27 +430,45 @@ enum crm_status crm_fielddefs_parse(const char *name, const char *text, size_t l
 	return s;
 }
 
+enum defs_stmt {
+	ST_TEXT,
+	ST_ROW,
+	ST_PUT,
+	ST_COUNT,
+};
+
+/* The definitions are one row, id 1: the database has one set at a time. */
+static const char *const defs_sql[ST_COUNT] = {
+	[ST_TEXT] = "SELECT text FROM field_definitions WHERE id = 1",
+	[ST_ROW] = "SELECT text, source, saved_at, run_id FROM field_definitions WHERE id = 1",
+	[ST_PUT] =
+		"INSERT INTO field_definitions(id, text, source, saved_at, run_id)"
+		" VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
+		" text = excluded.text, source = excluded.source,"
+		" saved_at = excluded.saved_at, run_id = excluded.run_id",
+};
+
 enum crm_status crm_fielddefs_stored(struct crm_db *db, struct crm_fielddefs **out,
 				     struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	enum crm_status s;
-	int rc;
+	int found = 0;
 
 	*out = NULL;
 	if (!db)
 		return CRM_OK;
-	s = crm_db_prepare(db, "SELECT text FROM field_definitions WHERE id = 1", &st, err);
+	s = crm_stmt_prepare(db, defs_sql[ST_TEXT], &st, err);
 	if (s)
 		return s;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		s = crm_fielddefs_parse("(field definitions stored in the database)",
-					(const char *)sqlite3_column_text(st, 0),
-					(size_t)sqlite3_column_bytes(st, 0), out, err);
-	else if (rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the stored field definitions");
-	sqlite3_finalize(st);
+	s = crm_stmt_one(st, &found, "cannot read the stored field definitions", err);
+	if (!s && found) {
+		const char *text = crm_stmt_text(st, 0);
+
+		s = crm_fielddefs_parse("(field definitions stored in the database)", text,
+					crm_stmt_bytes(st, 0), out, err);
+	}
+	crm_stmt_free(st);
 	return s;
 }
 
@@ -484,62 +501,66 @@ static enum crm_status slurp(const char *path, struct crm_strbuf *sb, struct crm
 	return CRM_OK;
 }
 
+/*
+ * Logs each value of the stored row (read by get, if there is one) that
+ * the new one n changes; *had says whether there was one.
+ */
+static enum crm_status log_changes(struct crm_audit *run, struct crm_stmt *get,
+				   const struct crm_value *n, int *had, struct crm_error *err)
+{
+	static const char *const cols[] = { "text", "source", "saved_at", "run_id" };
+	enum crm_status s = crm_stmt_one(get, had, "cannot read the stored field definitions",
+					 err);
+	int i;
+
+	for (i = 0; !s && *had && i < 4; i++) {
+		struct crm_value o = crm_stmt_value(get, i);
+
+		if (!crm_value_equal(&o, &n[i]))
+			s = crm_audit_update(run, "field_definitions", 1, cols[i], &o, &n[i], err);
+	}
+	return s;
+}
+
 enum crm_status crm_fielddefs_save(struct crm_db *db, struct crm_audit *run, const char *path,
 				   struct crm_error *err)
 {
 	struct crm_strbuf text = CRM_STRBUF_INIT;
+	struct crm_stmt_table t = { 0 };
 	struct crm_fielddefs *d = NULL;
-	sqlite3_stmt *get = NULL, *put = NULL;
+	struct crm_stmt *get = NULL, *put = NULL;
+	struct crm_value n[4];
 	enum crm_status s = slurp(path, &text, err);
-	int rc, had = 0;
+	int had = 0;
 
 	if (!s)
 		s = crm_fielddefs_parse(path, text.buf, text.len, &d, err);
 	crm_fielddefs_free(d);
 	if (!s)
-		s = crm_db_prepare(db, "SELECT text, source, saved_at, run_id FROM field_definitions"
-				   " WHERE id = 1", &get, err);
-	if (!s)
-		s = crm_db_prepare(db, "INSERT INTO field_definitions(id, text, source, saved_at, run_id)"
-				   " VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET"
-				   " text = excluded.text, source = excluded.source,"
-				   " saved_at = excluded.saved_at, run_id = excluded.run_id", &put, err);
+		s = crm_stmt_table_init(&t, db, defs_sql, ST_COUNT, err);
+	if (!s && (!(get = crm_stmt_table_get(&t, ST_ROW, err)) ||
+		   !(put = crm_stmt_table_get(&t, ST_PUT, err))))
+		s = err->code;
 	if (s)
 		goto out;
-	rc = sqlite3_step(get);
-	if (rc == SQLITE_ROW) {
-		static const char *const cols[] = { "text", "source", "saved_at", "run_id" };
-		struct crm_value o, n[4];
-		int i;
-
-		had = 1;
-		n[0] = crm_value_text(text.buf);
-		n[0].len = text.len;
-		n[1] = crm_value_text(path);
-		n[2] = crm_value_text(crm_audit_started_at(run));
-		n[3] = crm_value_int(crm_audit_run_id(run));
-		for (i = 0; !s && i < 4; i++) {
-			o = crm_value_column(get, i);
-			if (!crm_value_equal(&o, &n[i]))
-				s = crm_audit_update(run, "field_definitions", 1, cols[i], &o, &n[i], err);
-		}
-	} else if (rc != SQLITE_DONE) {
-		s = crm_db_fail(db, rc, err, "cannot read the stored field definitions");
-	}
+	n[0] = crm_value_text(text.buf);
+	n[0].len = text.len;
+	n[1] = crm_value_text(path);
+	n[2] = crm_value_text(crm_audit_started_at(run));
+	n[3] = crm_value_int(crm_audit_run_id(run));
+	s = log_changes(run, get, n, &had, err);
+	crm_stmt_reset(get);
 	if (s)
 		goto out;
-	sqlite3_bind_text(put, 1, text.buf, (int)text.len, SQLITE_STATIC);
-	sqlite3_bind_text(put, 2, path, -1, SQLITE_STATIC);
-	sqlite3_bind_text(put, 3, crm_audit_started_at(run), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(put, 4, crm_audit_run_id(run));
-	rc = sqlite3_step(put);
-	if (rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot store the field definitions");
-	else if (!had)
+	crm_stmt_bind_text_ref(put, 1, text.buf, text.len);
+	crm_stmt_bind_str_ref(put, 2, path);
+	crm_stmt_bind_str_ref(put, 3, crm_audit_started_at(run));
+	crm_stmt_bind_int(put, 4, crm_audit_run_id(run));
+	s = crm_stmt_run(put, "cannot store the field definitions", err);
+	if (!s && !had)
 		s = crm_audit_insert(run, "field_definitions", 1, err);
 out:
-	sqlite3_finalize(get);
-	sqlite3_finalize(put);
+	crm_stmt_table_release(&t);
 	crm_strbuf_release(&text);
 	return s;
 }

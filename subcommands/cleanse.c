@@ -149,7 +149,7 @@ static enum crm_status load_defs(struct cli *cli, struct crm_fielddefs **defs,
 static int save_defs(struct cli *cli)
 {
 	struct crm_ctx *ctx = cli->ctx;
-	struct crm_audit *run = NULL;
+	struct crm_run *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
 	int64_t id = 0;
@@ -157,18 +157,16 @@ static int save_defs(struct cli *cli)
 	crm_error_clear(&err);
 	s = crm_open_db(ctx, &err);
 	if (!s)
-		s = crm_db_begin(ctx->db, &err);
-	if (!s && !(s = crm_audit_start(ctx->db, CMD, ctx->argc, ctx->argv, &run, &err)))
-		s = crm_fielddefs_save(ctx->db, run, cli->defs_path, &err);
+		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, 0, &run, &err);
 	if (!s)
-		s = crm_audit_finish(run, "ok", "{\"saved\":1}", &err);
-	if (!s) {
-		id = crm_audit_run_id(run);
-		s = crm_db_commit(ctx->db, &err);
-	}
-	if (s && ctx->db)
-		crm_db_rollback(ctx->db);
-	crm_audit_free(run);
+		s = crm_fielddefs_save(ctx->db, crm_run_audit(run), cli->defs_path, &err);
+	if (!s)
+		s = crm_run_count(run, "saved", 1, &err);
+	if (!s)
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	if (!s)
+		id = crm_run_id(run);
+	crm_run_free(run);
 	if (s)
 		return crm_report(CMD, &err);
 	crm_note(ctx, CMD, "field definitions from %s stored in the database (run %lld): import "
@@ -177,21 +175,22 @@ static int save_defs(struct cli *cli)
 	return CRM_EXIT_OK;
 }
 
-static enum crm_status counts_json(const struct crm_cleanse_stats *st, char *buf, size_t n)
+/* The run's counts, in the order runs.counts has always had them. */
+static enum crm_status count(struct crm_run *run, const struct crm_cleanse_stats *st,
+			     struct crm_error *err)
 {
-	size_t i, o;
+	enum crm_status s = crm_run_count(run, "scanned", (long long)st->scanned, err);
+	size_t i;
 
-	o = (size_t)snprintf(buf, n, "{\"scanned\":%lu,\"changed\":%lu,\"changes\":%lu,"
-			     "\"violations\":%lu", st->scanned, st->rows_changed, st->changes,
-			     st->violations);
-	for (i = 0; i < CRM_NRULES && o < n; i++)
-		o += (size_t)snprintf(buf + o, n - o, ",\"%s\":%lu", crm_rule_names[i],
-				      st->per_rule[i]);
-	if (o + 2 > n)
-		return CRM_ERR_INTERNAL;
-	buf[o++] = '}';
-	buf[o] = '\0';
-	return CRM_OK;
+	if (!s)
+		s = crm_run_count(run, "changed", (long long)st->rows_changed, err);
+	if (!s)
+		s = crm_run_count(run, "changes", (long long)st->changes, err);
+	if (!s)
+		s = crm_run_count(run, "violations", (long long)st->violations, err);
+	for (i = 0; !s && i < CRM_NRULES; i++)
+		s = crm_run_count(run, crm_rule_names[i], (long long)st->per_rule[i], err);
+	return s;
 }
 
 static int run_cleanse(struct cli *cli)
@@ -202,10 +201,9 @@ static int run_cleanse(struct cli *cli)
 	struct crm_cleanse_sink sink = { .ctx = cli, .item = on_item, .progress = on_progress };
 	struct crm_cleanse_stats st;
 	struct crm_fielddefs *defs = NULL;
-	struct crm_audit *run = NULL;
+	struct crm_run *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	char counts[512];
 	int64_t run_id = 0;
 	size_t i;
 	int rc;
@@ -230,25 +228,23 @@ static int run_cleanse(struct cli *cli)
 		s = crm_out_open(&cli->out, stdout, cli->format,
 				 cli->opt.check ? check_cols : change_cols, cli->opt.check ? 4 : 5,
 				 &err);
-	if (!s && !cli->opt.check) {
-		s = crm_db_begin(ctx->db, &err);
-		if (!s && (s = crm_audit_start(ctx->db, CMD, ctx->argc, ctx->argv, &run, &err)))
-			crm_db_rollback(ctx->db);
-	}
+	/* --check changes nothing: it is no run. */
+	if (!s && !cli->opt.check)
+		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, cli->dry_run ? CRM_RUN_DRY : 0,
+				  &run, &err);
 	if (!s) {
 		crm_progress_start(&cli->bar, stderr, ctx->progress, "cleanse", 0);
-		s = crm_cleanse(ctx->db, run, &cli->opt, &sink, &st, &err);
+		s = crm_cleanse(ctx->db, run ? crm_run_audit(run) : NULL, &cli->opt, &sink, &st,
+				&err);
 		crm_progress_done(&cli->bar);
 	}
-	if (!s && run && !cli->dry_run && !(s = counts_json(&st, counts, sizeof(counts)))) {
-		s = crm_audit_finish(run, "ok", counts, &err);
-		if (!s)
-			s = crm_db_commit(ctx->db, &err);
-		if (!s)
-			run_id = crm_audit_run_id(run);
-	}
-	if (run && (s || cli->dry_run))
-		crm_db_rollback(ctx->db);
+	if (!s && run)
+		s = count(run, &st, &err);
+	if (!s && run)
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	if (!s && run && !cli->dry_run)
+		run_id = crm_run_id(run);
+	crm_run_free(run);
 	if (cli->out) {
 		enum crm_status o = s ? CRM_OK : crm_out_close(cli->out, &err);
 
@@ -257,7 +253,6 @@ static int run_cleanse(struct cli *cli)
 		cli->out = NULL;
 		s = s ? s : o;
 	}
-	crm_audit_free(run);
 	crm_fielddefs_free(defs);
 	if (s)
 		return crm_report(CMD, &err);

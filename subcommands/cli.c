@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "cli.h"
 #include "banned.h"
 
@@ -323,6 +324,8 @@ static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_e
 		flags |= CRM_DB_WRITE;
 	if (ctx->db_flags & CRM_CMD_DB_CREATE)
 		flags |= CRM_DB_CREATE;
+	/* A migration seals the log rows older than its hash chain. */
+	crm_db_set_migrate_hook(crm_chain_seal_unsealed);
 	s = crm_db_open(&ctx->db, ctx->db_path, flags, ctx->busy_ms, err);
 	if (s)
 		return s;

@@ -12,26 +12,21 @@
 static const struct crm_option init_options[] = { CRM_OPT_END };
 static const struct crm_usage init_usage = { "usage: crm [--db <file>] init\n", init_options };
 
+/* Creating or upgrading is a run, its counts the schema versions. */
 static int record_run(struct crm_ctx *ctx, struct crm_error *err)
 {
-	struct crm_audit *run = NULL;
-	char counts[96];
+	struct crm_run *run = NULL;
 	enum crm_status s;
 
-	s = crm_db_begin(ctx->db, err);
-	if (s)
-		return s;
-	snprintf(counts, sizeof(counts), "{\"schema_from\":%d,\"schema_to\":%d}",
-		 crm_db_opened_version(ctx->db), crm_db_schema_version(ctx->db));
-	s = crm_audit_start(ctx->db, "init", ctx->argc, ctx->argv, &run, err);
+	s = crm_run_begin(ctx->db, "init", ctx->argc, ctx->argv, 0, &run, err);
 	if (!s)
-		s = crm_audit_finish(run, "ok", counts, err);
-	crm_audit_free(run);
-	if (s) {
-		crm_db_rollback(ctx->db);
-		return s;
-	}
-	return crm_db_commit(ctx->db, err);
+		s = crm_run_count(run, "schema_from", crm_db_opened_version(ctx->db), err);
+	if (!s)
+		s = crm_run_count(run, "schema_to", crm_db_schema_version(ctx->db), err);
+	if (!s)
+		s = crm_run_finish(run, CRM_RUN_OK, err);
+	crm_run_free(run);
+	return s;
 }
 
 static int cmd_init(int argc, char **argv, struct crm_ctx *ctx)

@@ -186,6 +186,57 @@ static void test_delete_and_merge_keep_whole_row(void **state)
 	assert_int_equal(crm_audit_table_known("sqlite_schema"), 0);
 }
 
+/*
+ * Every table the customer catalogue says the log can capture is captured
+ * whole: rfm_scores and export_customers, which have had an id since
+ * schema 7, as well as the others.
+ */
+static void test_every_logged_table_is_captured(void **state)
+{
+	struct fx *f = *state;
+	struct crm_audit *a = start(f);
+	int64_t id = insert_customer(f, "山田");
+	int64_t run = crm_audit_run_id(a);
+	char sql[512], *json = NULL;
+	size_t i;
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO rfm_scores(run_id, customer_id, as_of, r_score, segment, thresholds)"
+		 " VALUES (%lld, %lld, '2025-06-30', 5, 'champions', '{\"r\":[30,90]}');"
+		 "INSERT INTO exports(run_id, actor, at, row_count)"
+		 " VALUES (%lld, 'tester', '2025-06-30T00:00:00.000Z', 1);"
+		 "INSERT INTO export_customers(export_id, customer_id)"
+		 " VALUES (last_insert_rowid(), %lld)",
+		 (long long)run, (long long)id, (long long)run, (long long)id);
+	assert_int_equal(sqlite3_exec(crm_db_sqlite(f->db), sql, NULL, NULL, NULL), SQLITE_OK);
+	for (i = 0; crm_logged_tables[i]; i++)
+		assert_int_equal(crm_audit_table_known(crm_logged_tables[i]), 1);
+
+	assert_int_equal(crm_audit_row_json(f->db, "rfm_scores", 1, &json, &f->err), CRM_OK);
+	assert_non_null(strstr(json, "\"segment\":\"champions\""));
+	assert_non_null(strstr(json, "\"id\":1"));
+	free(json);
+	assert_int_equal(crm_audit_row_json(f->db, "export_customers", 1, &json, &f->err),
+			 CRM_OK);
+	snprintf(sql, sizeof(sql), "{\"id\":1,\"export_id\":1,\"customer_id\":%lld}",
+		 (long long)id);
+	assert_string_equal(json, sql);
+	free(json);
+
+	assert_int_equal(crm_audit_delete(a, "export_customers", 1, &f->err), CRM_OK);
+	assert_int_equal(crm_audit_delete(a, "rfm_scores", 1, &f->err), CRM_OK);
+	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
+	crm_audit_free(a);
+	assert_query(f, "SELECT group_concat(tbl || ':' || row_id, ' ') FROM"
+		     " (SELECT tbl, row_id FROM changes WHERE op = 'delete' ORDER BY id)",
+		     "export_customers:1 rfm_scores:1");
+	assert_query(f, "SELECT json_extract(old_value, '$.thresholds') FROM changes"
+		     " WHERE tbl = 'rfm_scores'", "{\"r\":[30,90]}");
+	assert_int_equal(count(f, "SELECT count(*) FROM json_each((SELECT old_value FROM changes"
+			       " WHERE tbl = 'rfm_scores'))"),
+			 count(f, "SELECT count(*) FROM pragma_table_info('rfm_scores')"));
+}
+
 static void test_change_outside_transaction(void **state)
 {
 	struct fx *f = *state;
@@ -352,6 +403,66 @@ static void test_chain_seal(void **state)
 	assert_int_equal(crm_chain_seal(f->db, 1, &f->err), CRM_ERR_INTERNAL);
 }
 
+/* Writes a schema 1 database at path whose log has two rows and no hashes. */
+static void write_schema1(const char *path)
+{
+	char sql[256];
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, crm_migrations[0].sql, NULL, NULL, NULL), SQLITE_OK);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = 1; PRAGMA application_id = %d",
+		 CRM_APPLICATION_ID);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db,
+		"INSERT INTO runs(command, argv, actor, host, started_at, status)"
+		" VALUES ('import', '[]', 'old', 'h', '2025-01-01T00:00:00.000Z', 'ok');"
+		"INSERT INTO changes(run_id, tbl, row_id, op, new_value)"
+		" VALUES (1, 'customers', 1, 'insert', 1);"
+		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
+		" VALUES (1, 'customers', 1, 'update', 'name', '旧', '旧 太郎')",
+		NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * The database layer knows nothing of the log: the migration seals the
+ * old rows through the hook the program sets, in the migration's own
+ * transaction, and without it leaves them as they were.
+ */
+static void test_migration_seals_through_hook(void **state)
+{
+	struct fx *f = *state;
+	struct crm_chain_break brk;
+	struct crm_db *db = NULL;
+	char path[160];
+	int hooked;
+
+	for (hooked = 0; hooked < 2; hooked++) {
+		snprintf(path, sizeof(path), "%s/old%d.db", f->dir, hooked);
+		write_schema1(path);
+		crm_db_set_migrate_hook(hooked ? crm_chain_seal_unsealed : NULL);
+		assert_int_equal(crm_db_open(&db, path, CRM_DB_WRITE, 1000, &f->err), CRM_OK);
+		crm_db_set_migrate_hook(NULL);
+		assert_int_equal(crm_db_opened_version(db), 1);
+		assert_int_equal(crm_chain_verify(db, &brk, &f->err), CRM_OK);
+		assert_int_equal(brk.id, hooked ? 0 : 1);
+		assert_int_equal(brk.checked, hooked ? 2 : 1);
+		/* Sealed, the log has nothing left to seal: a wrong hash stays wrong. */
+		assert_int_equal(crm_db_begin(db, &f->err), CRM_OK);
+		if (hooked) {
+			assert_int_equal(sqlite3_exec(crm_db_sqlite(db), "UPDATE changes SET hash"
+						      " = 'x' WHERE id = 2", NULL, NULL, NULL),
+					 SQLITE_OK);
+			assert_int_equal(crm_chain_seal_unsealed(db, &f->err), CRM_OK);
+			assert_int_equal(crm_chain_verify(db, &brk, &f->err), CRM_OK);
+			assert_int_equal(brk.id, 2);
+		}
+		crm_db_rollback(db);
+		crm_db_close(db);
+	}
+}
+
 /* Logs field "f<i>" of customer id, old value i as text, new value i or NULL. */
 static void log_numbered(struct fx *f, struct crm_audit *a, int64_t id, int from, int to)
 {
@@ -442,7 +553,7 @@ static void test_batch_writes_every_row(void **state)
 	check_batch(*state, 2500, 0);
 }
 
-/* A library with a low limit on parameters: batches of 11 rows. */
+/* A library with a low limit on parameters: smaller batches (of 8 rows). */
 static void test_batch_within_parameter_limit(void **state)
 {
 	check_batch(*state, 30, 100);
@@ -557,6 +668,7 @@ int main(void)
 		T(test_changes_keep_types),
 		T(test_rollback_leaves_no_log),
 		T(test_delete_and_merge_keep_whole_row),
+		T(test_every_logged_table_is_captured),
 		T(test_change_outside_transaction),
 		T(test_insert_ranges),
 		cmocka_unit_test(test_actor),
@@ -573,6 +685,7 @@ int main(void)
 		T(test_batch_failure_ends_logging),
 		T(test_batch_free_writes_held_rows),
 		T(test_chain_seal),
+		T(test_migration_seals_through_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
