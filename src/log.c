@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbint.h"
 #include "chain.h"
 #include "log.h"
 #include "strbuf.h"
@@ -14,86 +13,41 @@ static enum crm_status nomem(struct crm_error *err)
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 }
 
-/* ---- Reading ---------------------------------------------------------------- */
+/* ---- Statements ------------------------------------------------------------- */
 
-/* --since: a date in any form import accepts, or an ISO timestamp as stored. */
-static enum crm_status since_value(const char *since, char *out, size_t size,
-				   struct crm_error *err)
-{
-	char date[CRM_DATE_SIZE], head[11];
-	struct crm_error e;
-
-	if (crm_parse_date(since, date, &e) == CRM_OK) {
-		snprintf(out, size, "%s", date);
-		return CRM_OK;
-	}
-	if (strlen(since) > 10 && strlen(since) < size && since[10] == 'T') {
-		memcpy(head, since, 10);
-		head[10] = '\0';
-		if (crm_parse_date(head, date, &e) == CRM_OK && !strcmp(date, head)) {
-			snprintf(out, size, "%s", since);
-			return CRM_OK;
-		}
-	}
-	return crm_error_set(err, CRM_ERR_INVALID,
-			     "--since '%s' is not a date (2025-07-23) or a timestamp "
-			     "(2025-07-23T09:00:00Z)", since);
-}
-
-static enum crm_status prepare_filtered(struct crm_db *db, const char *sql,
-					const struct crm_log_filter *f, sqlite3_stmt **out,
-					struct crm_error *err)
-{
-	char since[64] = "";
-	enum crm_status s;
-
-	*out = NULL;
-	if (f && f->since && (s = since_value(f->since, since, sizeof(since), err)))
-		return s;
-	s = crm_db_prepare(db, sql, out, err);
-	if (s)
-		return s;
-	if (since[0])
-		sqlite3_bind_text(*out, 11, since, -1, SQLITE_TRANSIENT);
-	if (f && f->actor)
-		sqlite3_bind_text(*out, 12, f->actor, -1, SQLITE_TRANSIENT);
-	if (f && f->command)
-		sqlite3_bind_text(*out, 13, f->command, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(*out, 14, f && f->limit > 0 ? f->limit : -1);
-	return CRM_OK;
-}
+enum log_sql {
+	SQL_RUNS,
+	SQL_RUN_EXISTS,
+	SQL_CHANGES,
+	SQL_FIND_BY_ID,
+	SQL_FIND_BY_SOURCE,
+	SQL_CUSTOMER,
+	SQL_TARGET,
+	SQL_LATER,
+	SQL_HAS_COLUMN,
+	SQL_FIRST_LATER,
+	SQL_REINSERTED,
+	SQL_CHILDREN,
+	SQL_RUN_CHANGES,
+	SQL_MARK_REVERTED,
+	SQL_COLUMNS,
+	SQL_COLUMNS_BUT_ID,
+	SQL_FORGET_TEMP,
+	SQL_FORGET_WHO,
+	SQL_FORGET_ROWS,
+	SQL_FORGET_COUNT,
+	SQL_CUSTOMER_EXISTS,
+	SQL_FORGET_SPANS,
+	SQL_FORGET_BLANK,
+	SQL_FORGET_REMOVE,
+	SQL_TOMBSTONE,
+	SQL_COUNT
+};
 
 /* The filters, on a query with started_at, actor and command columns. */
 #define FILTER_SQL \
 	" (?11 IS NULL OR started_at >= ?11) AND (?12 IS NULL OR actor = ?12)" \
 	" AND (?13 IS NULL OR command = ?13)"
-
-enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
-			     sqlite3_stmt **out, struct crm_error *err)
-{
-	return prepare_filtered(db,
-		"SELECT id AS run, started_at, actor, command, status, counts, reverted_by"
-		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14", f, out, err);
-}
-
-enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, "SELECT 1 FROM runs WHERE id = ?1", &st, err);
-	int rc;
-
-	if (s)
-		return s;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return CRM_OK;
-	if (rc == SQLITE_DONE)
-		return crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
-				     (long long)id);
-	return crm_db_fail(db, rc, err, "cannot read the runs");
-}
 
 /* The customer a row of an audited table belongs to. */
 #define CUSTOMER_OF(tbl, row) \
@@ -103,81 +57,45 @@ enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_err
 	" WHEN 'interactions' THEN (SELECT customer_id FROM interactions WHERE id = " row ")" \
 	" END"
 
-enum crm_status crm_log_changes(struct crm_db *db, int64_t run, sqlite3_stmt **out,
-				struct crm_error *err)
-{
-	enum crm_status s = crm_db_prepare(db,
+/*
+ * Which changes hold the person's values. Ids are reused after rows are
+ * deleted, so a row's changes belong to the person only from the last
+ * delete of that id before them: each (table, id) gets the span of change
+ * ids (lo, hi] that is theirs. Their current rows are theirs from their
+ * last delete on; earlier rows of theirs that a run removed (a reverted
+ * import, say) are found through the copies of their source records, by
+ * source and key, and the customer and order copies the same run removed.
+ */
+#define PREV_DELETE(t, i, before) \
+	"coalesce((SELECT max(d.id) FROM changes d WHERE d.tbl = " t " AND d.row_id = " i \
+	" AND d.op = 'delete' AND d.id < " before "), 0)"
+
+static const char *const log_sql[SQL_COUNT] = {
+	[SQL_RUNS] =
+		"SELECT id AS run, started_at, actor, command, status, counts, reverted_by"
+		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
+	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
+	[SQL_CHANGES] =
 		"SELECT id AS change, tbl AS \"table\", row_id AS row,"
 		" CASE WHEN op = 'insert' THEN new_value END AS \"to\","
 		" CASE WHEN op = 'insert' AND new_value <> row_id THEN NULL ELSE "
 		CUSTOMER_OF("tbl", "row_id") " END AS customer,"
 		" op, field, old_value AS old,"
 		" CASE WHEN op = 'insert' THEN NULL ELSE new_value END AS new"
-		" FROM changes WHERE run_id = ?1 ORDER BY id", out, err);
-
-	if (!s)
-		sqlite3_bind_int64(*out, 1, run);
-	return s;
-}
-
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64_t *id,
-				      struct crm_error *err)
-{
-	const char *colon = strchr(spec, ':');
-	sqlite3_stmt *st;
-	enum crm_status s;
-	int rc;
-
-	if (all_digits(spec) && strlen(spec) < 19) {
-		s = crm_db_prepare(db, "SELECT id FROM customers WHERE id = ?1", &st, err);
-		if (s)
-			return s;
-		sqlite3_bind_int64(st, 1, strtoll(spec, NULL, 10));
-	} else if (colon && colon > spec && colon[1]) {
-		s = crm_db_prepare(db, "SELECT customer_id FROM source_records"
-				       " WHERE source = ?1 AND source_key = ?2", &st, err);
-		if (s)
-			return s;
-		sqlite3_bind_text(st, 1, spec, (int)(colon - spec), SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, colon + 1, -1, SQLITE_TRANSIENT);
-	} else {
-		return crm_error_set(err, CRM_ERR_INVALID,
-				     "'%s' names no customer: give an id (42) or SOURCE:KEY", spec);
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return CRM_OK;
-	if (rc == SQLITE_DONE)
-		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);
-	return crm_db_fail(db, rc, err, "cannot find the customer");
-}
-
-/*
- * The customer's rows, then their changes: the insert range holding each
- * row is found through changes_inserts (the range starting nearest below
- * it), every other change through changes_row. Only ids are sorted; the
- * values (raw rows can be long) are read after, in the sorted order: the
- * LIMIT keeps SQLite from flattening the sorted subquery into the join,
- * so it stays the outer loop and its order is the output's.
- */
-enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
-				 const struct crm_log_filter *f, sqlite3_stmt **out,
-				 struct crm_error *err)
-{
-	enum crm_status s = prepare_filtered(db,
+		" FROM changes WHERE run_id = ?1 ORDER BY id",
+	[SQL_FIND_BY_ID] = "SELECT id FROM customers WHERE id = ?1",
+	[SQL_FIND_BY_SOURCE] =
+		"SELECT customer_id FROM source_records WHERE source = ?1 AND source_key = ?2",
+	/*
+	 * The customer's rows, then their changes: the insert range holding
+	 * each row is found through changes_inserts (the range starting
+	 * nearest below it), every other change through changes_row. Only ids
+	 * are sorted; the values (raw rows can be long) are read after, in the
+	 * sorted order: the LIMIT keeps SQLite from flattening the sorted
+	 * subquery into the join, so it stays the outer loop and its order is
+	 * the output's.
+	 */
+	[SQL_CUSTOMER] =
 		"WITH who(id) AS (SELECT ?1 UNION SELECT id FROM customers WHERE merged_into = ?1),"
 		" mine(tbl, id) AS ("
 		"  SELECT 'customers', id FROM who"
@@ -218,11 +136,286 @@ enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
 		" LEFT JOIN exports e ON t.ins = 2 AND e.id = t.row_id"
 		" WHERE (?12 IS NULL OR coalesce(e.actor, r.actor) = ?12)"
 		" AND (?13 IS NULL OR (CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END) = ?13)"
-		" LIMIT ?14", f, out, err);
+		" LIMIT ?14",
+	[SQL_TARGET] =
+		"SELECT command, status, reverted_by,"
+		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1) FROM runs WHERE id = ?1",
+	/* The runs after a change that touched the same value. */
+	[SQL_LATER] =
+		"SELECT DISTINCT c.run_id, r.command FROM changes c JOIN runs r ON r.id = c.run_id"
+		" WHERE c.tbl = ?1 AND c.row_id = ?2 AND (?3 IS NULL OR c.field = ?3)"
+		" AND c.id > ?4 AND c.run_id <> ?5 ORDER BY c.run_id",
+	[SQL_HAS_COLUMN] = "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+	/* The first change of each field after ?3: SQLite takes the bare columns from min(id)'s row. */
+	[SQL_FIRST_LATER] =
+		"SELECT field, old_value, op, min(id) FROM changes"
+		" WHERE tbl = ?1 AND row_id = ?2 AND id > ?3 AND op <> 'insert'"
+		" GROUP BY coalesce(field, op) ORDER BY min(id)",
+	/* A later insert of the same id. */
+	[SQL_REINSERTED] =
+		"SELECT 1 FROM changes WHERE tbl = ?1 AND op = 'insert'"
+		" AND id > ?3 AND row_id <= ?2 AND new_value >= ?2 LIMIT 1",
+	/* Rows of other runs belonging to a customer. */
+	[SQL_CHILDREN] =
+		"SELECT 'source_records', id, run_id FROM source_records"
+		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
+		" UNION ALL SELECT 'orders', id, run_id FROM orders"
+		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
+		" UNION ALL SELECT 'interactions', id, run_id FROM interactions"
+		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
+		" UNION ALL SELECT 'rfm_scores', customer_id, run_id FROM rfm_scores"
+		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
+		" UNION ALL SELECT 'export_customers', x.export_id, e.run_id"
+		" FROM export_customers x JOIN exports e ON e.id = x.export_id"
+		" WHERE x.customer_id = ?1 LIMIT 1",
+	[SQL_RUN_CHANGES] =
+		"SELECT id, tbl, row_id, op, field, old_value, new_value"
+		" FROM changes WHERE run_id = ?1 ORDER BY id DESC",
+	[SQL_MARK_REVERTED] = "UPDATE runs SET reverted_by = ?1 WHERE id = ?2",
+	[SQL_COLUMNS] = "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+	[SQL_COLUMNS_BUT_ID] =
+		"SELECT name FROM pragma_table_info(?1) WHERE name <> 'id' ORDER BY cid",
+	/* The person's rows in every table, in temp tables for the steps below. */
+	[SQL_FORGET_TEMP] =
+		"DROP TABLE IF EXISTS temp.crm_forget_who;"
+		"DROP TABLE IF EXISTS temp.crm_forget_rows;"
+		"CREATE TEMP TABLE crm_forget_who(id INTEGER PRIMARY KEY);"
+		"CREATE TEMP TABLE crm_forget_rows(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
+	[SQL_FORGET_WHO] =
+		"INSERT INTO temp.crm_forget_who(id)"
+		" WITH RECURSIVE who(id) AS (SELECT ?1 UNION"
+		"  SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
+		" SELECT id FROM who",
+	[SQL_FORGET_ROWS] =
+		"INSERT INTO temp.crm_forget_rows SELECT 'customers', id FROM temp.crm_forget_who;"
+		"INSERT INTO temp.crm_forget_rows SELECT 'source_records', id FROM source_records"
+		" WHERE customer_id IN temp.crm_forget_who;"
+		"INSERT INTO temp.crm_forget_rows SELECT 'orders', id FROM orders"
+		" WHERE customer_id IN temp.crm_forget_who;"
+		"INSERT INTO temp.crm_forget_rows SELECT 'interactions', id FROM interactions"
+		" WHERE customer_id IN temp.crm_forget_who;",
+	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",
+	[SQL_CUSTOMER_EXISTS] = "SELECT count(*) FROM customers WHERE id = ?1",
+	[SQL_FORGET_SPANS] =
+		"DROP TABLE IF EXISTS temp.crm_forget_spans;"
+		"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+		" lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
+		"INSERT INTO temp.crm_forget_spans SELECT r.tbl, r.id,"
+		" " PREV_DELETE("r.tbl", "r.id", "9223372036854775807") ", 9223372036854775807"
+		" FROM temp.crm_forget_rows r;"
+		/* Earlier source records of theirs, removed by some run: by source and key. */
+		"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
+		" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
+		" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
+		" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
+		"  WHERE k.customer_id IN temp.crm_forget_who"
+		"  AND k.source = json_extract(c.old_value, '$.source')"
+		"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
+		/* The customer rows those belonged to, removed by the same run. */
+		"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
+		" " PREV_DELETE("d.tbl", "d.row_id", "d.id") ", d.id"
+		" FROM temp.crm_forget_spans s JOIN changes c ON c.tbl = 'source_records'"
+		"  AND c.row_id = s.id AND c.id = s.hi"
+		" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
+		"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
+		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;"
+		/* Order lines and interactions of a customer row of theirs, removed. */
+		"INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
+		" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
+		" FROM temp.crm_forget_spans s JOIN changes o"
+		"  ON o.tbl IN ('orders', 'interactions', 'source_records') AND o.op IN ('delete', 'merge')"
+		"  AND json_valid(o.old_value) AND json_extract(o.old_value, '$.customer_id') = s.id"
+		"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
+		"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
+		" WHERE s.tbl = 'customers';",
+	/*
+	 * Values of the person in the log: every change to their rows, and the
+	 * copies of removed or merged rows that belonged to them. An insert's
+	 * new_value and a merge's are row ids, not their data, and stay.
+	 */
+	[SQL_FORGET_BLANK] =
+		"UPDATE changes SET old_value = NULL,"
+		" new_value = CASE WHEN op IN ('insert', 'merge') THEN new_value END"
+		" WHERE op <> 'insert' AND (old_value IS NOT NULL OR"
+		"  (new_value IS NOT NULL AND op <> 'merge')) AND EXISTS ("
+		"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
+		"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
+		" RETURNING id",
+	[SQL_FORGET_REMOVE] =
+		"DELETE FROM export_customers WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM rfm_scores WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM interactions WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM orders WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM source_records WHERE customer_id IN temp.crm_forget_who;"
+		"UPDATE customers SET merged_into = NULL WHERE id IN temp.crm_forget_who;"
+		"DELETE FROM customers WHERE id IN temp.crm_forget_who;"
+		"DROP TABLE temp.crm_forget_who;"
+		"DROP TABLE temp.crm_forget_rows;"
+		"DROP TABLE temp.crm_forget_spans;",
+	[SQL_TOMBSTONE] =
+		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason, removed)"
+		" SELECT id, ?2, started_at, actor, ?3, ?4 FROM runs WHERE id = ?1",
+};
 
-	if (!s)
-		sqlite3_bind_int64(*out, 1, customer);
+/* Statement q of the table, prepared for the caller (who frees it). */
+static enum crm_status prepare(struct crm_db *db, enum log_sql q, struct crm_stmt **out,
+			       struct crm_error *err)
+{
+	return crm_stmt_prepare(db, log_sql[q], out, err);
+}
+
+/* Hands st over as rows; st is freed on failure too. */
+static enum crm_status wrap(struct crm_stmt *st, struct crm_rows **out, struct crm_error *err)
+{
+	*out = crm_rows_wrap(st, err);
+	return *out ? CRM_OK : CRM_ERR_NOMEM;
+}
+
+/* ---- Reading ---------------------------------------------------------------- */
+
+/* --since: a date in any form import accepts, or an ISO timestamp as stored. */
+static enum crm_status since_value(const char *since, char *out, size_t size,
+				   struct crm_error *err)
+{
+	char date[CRM_DATE_SIZE], head[11];
+	struct crm_error e;
+
+	if (crm_parse_date(since, date, &e) == CRM_OK) {
+		snprintf(out, size, "%s", date);
+		return CRM_OK;
+	}
+	if (strlen(since) > 10 && strlen(since) < size && since[10] == 'T') {
+		memcpy(head, since, 10);
+		head[10] = '\0';
+		if (crm_parse_date(head, date, &e) == CRM_OK && !strcmp(date, head)) {
+			snprintf(out, size, "%s", since);
+			return CRM_OK;
+		}
+	}
+	return crm_error_set(err, CRM_ERR_INVALID,
+			     "--since '%s' is not a date (2025-07-23) or a timestamp "
+			     "(2025-07-23T09:00:00Z)", since);
+}
+
+/* Prepares q with the filters bound to ?11 (since) to ?14 (limit). */
+static enum crm_status prepare_filtered(struct crm_db *db, enum log_sql q,
+					const struct crm_log_filter *f, struct crm_stmt **out,
+					struct crm_error *err)
+{
+	char since[64] = "";
+	enum crm_status s;
+
+	*out = NULL;
+	if (f && f->since && (s = since_value(f->since, since, sizeof(since), err)))
+		return s;
+	s = prepare(db, q, out, err);
+	if (s)
+		return s;
+	if (since[0])
+		crm_stmt_bind_str(*out, 11, since);
+	if (f && f->actor)
+		crm_stmt_bind_str(*out, 12, f->actor);
+	if (f && f->command)
+		crm_stmt_bind_str(*out, 13, f->command);
+	crm_stmt_bind_int(*out, 14, f && f->limit > 0 ? f->limit : -1);
+	return CRM_OK;
+}
+
+enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
+			     struct crm_rows **out, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare_filtered(db, SQL_RUNS, f, &st, err);
+
+	*out = NULL;
+	return s ? s : wrap(st, out, err);
+}
+
+enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_RUN_EXISTS, &st, err);
+	int found = 0;
+
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, id);
+	s = crm_stmt_one(st, &found, "cannot read the runs", err);
+	crm_stmt_free(st);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
+				  (long long)id);
 	return s;
+}
+
+enum crm_status crm_log_changes(struct crm_db *db, int64_t run, struct crm_rows **out,
+				struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_CHANGES, &st, err);
+
+	*out = NULL;
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, run);
+	return wrap(st, out, err);
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64_t *id,
+				      struct crm_error *err)
+{
+	const char *colon = strchr(spec, ':');
+	struct crm_stmt *st;
+	enum crm_status s;
+	int found = 0;
+
+	if (all_digits(spec) && strlen(spec) < 19) {
+		s = prepare(db, SQL_FIND_BY_ID, &st, err);
+		if (s)
+			return s;
+		crm_stmt_bind_int(st, 1, strtoll(spec, NULL, 10));
+	} else if (colon && colon > spec && colon[1]) {
+		s = prepare(db, SQL_FIND_BY_SOURCE, &st, err);
+		if (s)
+			return s;
+		crm_stmt_bind_text(st, 1, spec, (size_t)(colon - spec));
+		crm_stmt_bind_str(st, 2, colon + 1);
+	} else {
+		return crm_error_set(err, CRM_ERR_INVALID,
+				     "'%s' names no customer: give an id (42) or SOURCE:KEY", spec);
+	}
+	s = crm_stmt_one(st, &found, "cannot find the customer", err);
+	if (!s && found)
+		*id = crm_stmt_int(st, 0);
+	else if (!s)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);
+	crm_stmt_free(st);
+	return s;
+}
+
+enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
+				 const struct crm_log_filter *f, struct crm_rows **out,
+				 struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare_filtered(db, SQL_CUSTOMER, f, &st, err);
+
+	*out = NULL;
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, customer);
+	return wrap(st, out, err);
 }
 
 /* ---- Revert ----------------------------------------------------------------- */
@@ -233,13 +426,9 @@ struct reverter {
 	int64_t target;
 	int force;
 	struct crm_revert_result *res;
-	sqlite3_stmt *later;    /* the runs after a change that touched the same value */
-	sqlite3_stmt *has_col;
-	sqlite3_stmt *first_later; /* each field's first change after a change */
-	sqlite3_stmt *children;    /* rows of other runs belonging to a customer */
-	sqlite3_stmt *reinserted;  /* a later insert of the same id */
+	struct crm_stmt_table sql;
 	/* Statements built from the log's table and field names, kept by key. */
-	struct { char *key; sqlite3_stmt *st; } cache[64];
+	struct { char *key; struct crm_stmt *st; } cache[64];
 	size_t ncache;
 	/*
 	 * Columns found in the schema, as "tbl.col": pragma_table_info
@@ -250,7 +439,13 @@ struct reverter {
 	size_t ncolumns;
 };
 
-static sqlite3_stmt *cache_find(struct reverter *rv, const char *key)
+/* Statement q of the revert's table, reset; NULL when it cannot be prepared. */
+static struct crm_stmt *stmt(struct reverter *rv, enum log_sql q, struct crm_error *err)
+{
+	return crm_stmt_table_get(&rv->sql, q, err);
+}
+
+static struct crm_stmt *cache_find(struct reverter *rv, const char *key)
 {
 	size_t i;
 
@@ -263,10 +458,10 @@ static sqlite3_stmt *cache_find(struct reverter *rv, const char *key)
 /*
  * The statement cached under key, prepared from sql (built by the caller
  * from checked identifiers) the first time. A full cache just prepares:
- * *owned tells the caller to finalize instead of reset.
+ * *owned tells the caller to free instead of reset.
  */
 static enum crm_status cached(struct reverter *rv, const char *key, const char *sql,
-			      sqlite3_stmt **out, int *owned, struct crm_error *err)
+			      struct crm_stmt **out, int *owned, struct crm_error *err)
 {
 	enum crm_status s;
 
@@ -274,7 +469,7 @@ static enum crm_status cached(struct reverter *rv, const char *key, const char *
 	*out = cache_find(rv, key);
 	if (*out)
 		return CRM_OK;
-	s = crm_db_prepare(rv->db, sql, out, err);
+	s = crm_stmt_prepare(rv->db, sql, out, err);
 	if (s)
 		return s;
 	if (rv->ncache == sizeof(rv->cache) / sizeof(rv->cache[0]) ||
@@ -286,14 +481,12 @@ static enum crm_status cached(struct reverter *rv, const char *key, const char *
 	return CRM_OK;
 }
 
-static void release(sqlite3_stmt *st, int owned)
+static void release(struct crm_stmt *st, int owned)
 {
-	if (owned) {
-		sqlite3_finalize(st);
-	} else if (st) {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
+	if (owned)
+		crm_stmt_free(st);
+	else if (st)
+		crm_stmt_clear(st);
 }
 
 void crm_revert_result_release(struct crm_revert_result *res)
@@ -309,12 +502,26 @@ void crm_revert_result_release(struct crm_revert_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
+/* Remembers tbl.col as a column of the schema, while there is room (and memory). */
+static void remember_column(struct reverter *rv, const char *tbl, const char *col)
+{
+	size_t n = strlen(tbl) + strlen(col) + 2;
+	char *k = rv->ncolumns < sizeof(rv->columns) / sizeof(rv->columns[0]) ? malloc(n) : NULL;
+
+	if (k) {
+		snprintf(k, n, "%s.%s", tbl, col);
+		rv->columns[rv->ncolumns++] = k;
+	}
+}
+
 /* Identifiers read from the log are checked against the schema before use. */
 static enum crm_status check_column(struct reverter *rv, const char *tbl, const char *col,
 				    struct crm_error *err)
 {
+	struct crm_stmt *st;
+	enum crm_status s;
 	size_t i;
-	int rc;
+	int found = 0;
 
 	if (!tbl || !crm_audit_table_known(tbl))
 		return crm_error_set(err, CRM_ERR_SCHEMA, "the log names a table crm does not "
@@ -328,24 +535,18 @@ static enum crm_status check_column(struct reverter *rv, const char *tbl, const 
 		if (!strncmp(k, tbl, n) && k[n] == '.' && !strcmp(k + n + 1, col))
 			return CRM_OK;
 	}
-	sqlite3_bind_text(rv->has_col, 1, tbl, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(rv->has_col, 2, col, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(rv->has_col);
-	sqlite3_reset(rv->has_col);
-	if (rc == SQLITE_ROW && strcmp(col, "id")) {
-		/* Remembered while there is room (and memory); else asked again. */
-		size_t n = strlen(tbl) + strlen(col) + 2;
-		char *k = rv->ncolumns < sizeof(rv->columns) / sizeof(rv->columns[0])
-			  ? malloc(n) : NULL;
-
-		if (k) {
-			snprintf(k, n, "%s.%s", tbl, col);
-			rv->columns[rv->ncolumns++] = k;
-		}
+	if (!(st = stmt(rv, SQL_HAS_COLUMN, err)))
+		return err->code;
+	crm_stmt_bind_str(st, 1, tbl);
+	crm_stmt_bind_str(st, 2, col);
+	s = crm_stmt_one(st, &found, "cannot read the schema", err);
+	crm_stmt_reset(st);
+	if (s)
+		return s;
+	if (found && strcmp(col, "id")) {
+		remember_column(rv, tbl, col);
 		return CRM_OK;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return crm_db_fail(rv->db, rc, err, "cannot read the schema");
 	return crm_error_set(err, CRM_ERR_SCHEMA, "the log names a column %s has not ('%s'): "
 			     "run 'crm log verify'", tbl, col);
 }
@@ -355,25 +556,27 @@ static enum crm_status later_runs(struct reverter *rv, const char *tbl, int64_t 
 				  const char *field, int64_t after, struct crm_strbuf *out,
 				  struct crm_error *err)
 {
-	sqlite3_stmt *st = rv->later;
-	int rc, n = 0, oom = 0;
+	struct crm_stmt *st = stmt(rv, SQL_LATER, err);
+	enum crm_step step;
+	int n = 0, oom = 0;
 
-	sqlite3_bind_text(st, 1, tbl, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, row);
-	if (field)
-		sqlite3_bind_text(st, 3, field, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, 3);
-	sqlite3_bind_int64(st, 4, after);
-	sqlite3_bind_int64(st, 5, rv->target);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if (!st)
+		return err->code;
+	crm_stmt_bind_str(st, 1, tbl);
+	crm_stmt_bind_int(st, 2, row);
+	crm_stmt_bind_str(st, 3, field);
+	crm_stmt_bind_int(st, 4, after);
+	crm_stmt_bind_int(st, 5, rv->target);
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW)
 		oom |= crm_strbuf_addf(out, "%s%lld (%s)", n++ ? ", " : "changed by run ",
-				       (long long)sqlite3_column_int64(st, 0),
-				       (const char *)sqlite3_column_text(st, 1));
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(rv->db, rc, err, "cannot read the log");
+				       (long long)crm_stmt_int(st, 0), crm_stmt_text(st, 1));
+	if (step == CRM_STEP_ERROR) {
+		enum crm_status s = crm_stmt_fail(st, err, "cannot read the log");
+
+		crm_stmt_clear(st);
+		return s;
+	}
+	crm_stmt_clear(st);
 	if (!n)
 		oom |= crm_strbuf_addstr(out, "no later run logged it (erased by crm log forget, or changed outside crm)");
 	return oom ? nomem(err) : CRM_OK;
@@ -420,54 +623,96 @@ static enum crm_status conflict_later(struct reverter *rv, const char *tbl, int6
 	return s;
 }
 
+/* The cached statement that reads field of a row of tbl (?1 the id). */
+static enum crm_status value_stmt(struct reverter *rv, const char *tbl, const char *field,
+				  struct crm_stmt **out, int *owned, struct crm_error *err)
+{
+	char sql[256];
+
+	/* Identifiers checked by the caller against the schema; the SQL is the key. */
+	snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE id = ?1", field, tbl);
+	return cached(rv, sql, sql, out, owned, err);
+}
+
+/* Sets field of tbl.row to v, logging the update from cur. */
+static enum crm_status set_value(struct reverter *rv, const char *tbl, int64_t row,
+				 const char *field, const struct crm_value *cur,
+				 const struct crm_value *v, const char *what,
+				 struct crm_error *err)
+{
+	struct crm_stmt *set = NULL;
+	char sql[256];
+	enum crm_status s;
+	int owned = 0;
+
+	snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = ?1 WHERE id = ?2", tbl, field);
+	s = cached(rv, sql, sql, &set, &owned, err);
+	if (!s)
+		s = crm_audit_update(rv->run, tbl, row, field, cur, v, err);
+	if (!s) {
+		crm_stmt_bind_value(set, 1, v);
+		crm_stmt_bind_int(set, 2, row);
+		s = crm_stmt_run(set, what, err);
+	}
+	if (!s)
+		rv->res->restored++;
+	release(set, owned);
+	return s;
+}
+
 /* Puts field of tbl.row back to old if it is still what the run set (new). */
 static enum crm_status revert_update(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t row, const char *field,
 				     const struct crm_value *old, const struct crm_value *new,
 				     struct crm_error *err)
 {
-	char sql[256];
-	sqlite3_stmt *get = NULL, *set = NULL;
+	struct crm_stmt *get = NULL;
 	enum crm_status s = check_column(rv, tbl, field, err);
-	int rc, own_get = 0, own_set = 0;
+	int found = 0, owned = 0;
 
+	if (!s)
+		s = value_stmt(rv, tbl, field, &get, &owned, err);
 	if (s)
 		return s;
-	/* Identifiers checked above against the schema; the SQL is the key. */
-	snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE id = ?1", field, tbl);
-	s = cached(rv, sql, sql, &get, &own_get, err);
-	if (s)
-		return s;
-	sqlite3_bind_int64(get, 1, row);
-	rc = sqlite3_step(get);
-	if (rc == SQLITE_DONE) {
+	crm_stmt_bind_int(get, 1, row);
+	s = crm_stmt_one(get, &found, "cannot read the row", err);
+	if (!s && !found) {
 		s = conflict_later(rv, tbl, row, NULL, change, "the row is gone: ", err);
-	} else if (rc != SQLITE_ROW) {
-		s = crm_db_fail(rv->db, rc, err, "cannot read the row");
-	} else {
-		struct crm_value cur = crm_value_column(get, 0);
+	} else if (!s) {
+		struct crm_value cur = crm_stmt_value(get, 0);
 
-		if (crm_value_equal(&cur, new)) {
-			snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = ?1 WHERE id = ?2",
-				 tbl, field);
-			s = cached(rv, sql, sql, &set, &own_set, err);
-			if (!s)
-				s = crm_audit_update(rv->run, tbl, row, field, &cur, old, err);
-			if (!s) {
-				crm_value_bind(set, 1, old);
-				sqlite3_bind_int64(set, 2, row);
-				s = crm_db_step_done(rv->db, set, "cannot restore the value", err);
-			}
-			if (!s)
-				rv->res->restored++;
-		} else if (!strcmp(field, "updated_at")) {
-			/* A later run touched the row: its time stands. */
-		} else {
+		if (crm_value_equal(&cur, new))
+			s = set_value(rv, tbl, row, field, &cur, old, "cannot restore the value", err);
+		else if (strcmp(field, "updated_at"))
 			s = conflict_later(rv, tbl, row, field, change, "", err);
-		}
+		/* Else a later run touched the row: its time stands. */
 	}
-	release(get, own_get);
-	release(set, own_set);
+	release(get, owned);
+	return s;
+}
+
+/* Whether field of tbl.row is still was (updated_at always is: a later run's time stands). */
+static enum crm_status value_is(struct reverter *rv, const char *tbl, int64_t row,
+				const char *field, const struct crm_value *was, int *same,
+				struct crm_error *err)
+{
+	struct crm_stmt *cur = NULL;
+	enum crm_status s = check_column(rv, tbl, field, err);
+	int owned = 0;
+
+	/* The statement revert_update() reads a value with, from the cache. */
+	if (!s)
+		s = value_stmt(rv, tbl, field, &cur, &owned, err);
+	if (s)
+		return s;
+	crm_stmt_bind_int(cur, 1, row);
+	*same = 1;
+	if (crm_stmt_step(cur) == CRM_STEP_ROW) {
+		struct crm_value now = crm_stmt_value(cur, 0);
+
+		*same = crm_value_equal(&now, was) || !strcmp(field, "updated_at");
+	}
+	release(cur, owned);
 	return s;
 }
 
@@ -478,56 +723,41 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 static enum crm_status row_untouched(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t row, int *untouched, struct crm_error *err)
 {
-	char sql[256];
-	sqlite3_stmt *st = rv->first_later, *cur = NULL;
-	enum crm_status s = CRM_OK;
-	int rc = SQLITE_DONE, owned;
+	struct crm_stmt *st = stmt(rv, SQL_REINSERTED, err);
+	enum crm_status s;
+	enum crm_step step = CRM_STEP_DONE;
+	int found = 0;
 
 	*untouched = 1;
+	if (!st)
+		return err->code;
 	/* A later insert of this id: the row now there is another one (ids are reused). */
-	sqlite3_bind_text(rv->reinserted, 1, tbl, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(rv->reinserted, 2, row);
-	sqlite3_bind_int64(rv->reinserted, 3, change);
-	rc = sqlite3_step(rv->reinserted);
-	sqlite3_reset(rv->reinserted);
-	if (rc == SQLITE_ROW) {
-		*untouched = 0;
-		return CRM_OK;
+	crm_stmt_bind_str(st, 1, tbl);
+	crm_stmt_bind_int(st, 2, row);
+	crm_stmt_bind_int(st, 3, change);
+	s = crm_stmt_one(st, &found, "cannot read the log", err);
+	crm_stmt_reset(st);
+	if (s || found) {
+		*untouched = !found;
+		return s;
 	}
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(rv->db, rc, err, "cannot read the log");
-	sqlite3_bind_text(st, 1, tbl, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, row);
-	sqlite3_bind_int64(st, 3, change);
-	while (*untouched && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *field = (const char *)sqlite3_column_text(st, 0);
-		const char *op = (const char *)sqlite3_column_text(st, 2);
-		struct crm_value was = crm_value_column(st, 1), now;
+	if (!(st = stmt(rv, SQL_FIRST_LATER, err)))
+		return err->code;
+	crm_stmt_bind_str(st, 1, tbl);
+	crm_stmt_bind_int(st, 2, row);
+	crm_stmt_bind_int(st, 3, change);
+	while (!s && *untouched && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *field = crm_stmt_text(st, 0);
+		struct crm_value was = crm_stmt_value(st, 1);
 
-		if (strcmp(op, "update")) {   /* merged or deleted later */
+		if (strcmp(crm_stmt_text(st, 2), "update"))   /* merged or deleted later */
 			*untouched = 0;
-			break;
-		}
-		s = check_column(rv, tbl, field, err);
-		if (s)
-			break;
-		/* The statement revert_update() reads a value with, from the cache. */
-		snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE id = ?1", field, tbl);
-		s = cached(rv, sql, sql, &cur, &owned, err);
-		if (s)
-			break;
-		sqlite3_bind_int64(cur, 1, row);
-		if (sqlite3_step(cur) == SQLITE_ROW) {
-			now = crm_value_column(cur, 0);
-			if (!crm_value_equal(&now, &was) && strcmp(field, "updated_at"))
-				*untouched = 0;
-		}
-		release(cur, owned);
-		cur = NULL;
+		else
+			s = value_is(rv, tbl, row, field, &was, untouched, err);
 	}
-	if (!s && *untouched && rc != SQLITE_DONE)
-		s = crm_db_fail(rv->db, rc, err, "cannot read the log");
-	sqlite3_reset(st);
+	if (!s && *untouched && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the log");
+	crm_stmt_reset(st);
 	return s;
 }
 
@@ -535,22 +765,49 @@ static enum crm_status row_untouched(struct reverter *rv, int64_t change, const 
 static enum crm_status customer_children(struct reverter *rv, int64_t id, int *has,
 					 struct crm_strbuf *why, struct crm_error *err)
 {
-	sqlite3_stmt *st = rv->children;
-	enum crm_status s = CRM_OK;
-	int rc;
+	struct crm_stmt *st = stmt(rv, SQL_CHILDREN, err);
+	enum crm_status s;
 
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, rv->target);
-	rc = sqlite3_step(st);
-	*has = rc == SQLITE_ROW;
-	if (*has && crm_strbuf_addf(why, "%s row %lld of run %lld belongs to it",
-				    (const char *)sqlite3_column_text(st, 0),
-				    (long long)sqlite3_column_int64(st, 1),
-				    (long long)sqlite3_column_int64(st, 2)))
+	*has = 0;
+	if (!st)
+		return err->code;
+	crm_stmt_bind_int(st, 1, id);
+	crm_stmt_bind_int(st, 2, rv->target);
+	s = crm_stmt_one(st, has, "cannot read the customer's rows", err);
+	if (!s && *has && crm_strbuf_addf(why, "%s row %lld of run %lld belongs to it",
+					  crm_stmt_text(st, 0), (long long)crm_stmt_int(st, 1),
+					  (long long)crm_stmt_int(st, 2)))
 		s = nomem(err);
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		s = crm_db_fail(rv->db, rc, err, "cannot read the customer's rows");
-	sqlite3_reset(st);
+	crm_stmt_reset(st);
+	return s;
+}
+
+/* Removes row id of tbl, added by the run, if it is still as the run left it. */
+static enum crm_status remove_added(struct reverter *rv, int64_t change, const char *tbl,
+				    int64_t id, struct crm_stmt *del, struct crm_error *err)
+{
+	struct crm_strbuf why = CRM_STRBUF_INIT;
+	enum crm_status s;
+	int untouched, children = 0;
+
+	s = row_untouched(rv, change, tbl, id, &untouched, err);
+	if (!s && untouched && !strcmp(tbl, "customers"))
+		s = customer_children(rv, id, &children, &why, err);
+	if (!s && !untouched)
+		s = conflict_later(rv, tbl, id, NULL, change,
+				   "the row it added was changed since: ", err);
+	else if (!s && children)
+		s = add_conflict(rv, tbl, id, NULL, why.buf, err);
+	crm_strbuf_release(&why);
+	if (s || !untouched || children)
+		return s;
+	s = crm_audit_delete(rv->run, tbl, id, err);
+	if (!s) {
+		crm_stmt_bind_int(del, 1, id);
+		s = crm_stmt_run(del, "cannot remove the row", err);
+	}
+	if (!s)
+		rv->res->deleted++;
 	return s;
 }
 
@@ -559,52 +816,30 @@ static enum crm_status revert_insert(struct reverter *rv, int64_t change, const 
 				     int64_t first, int64_t last, struct crm_error *err)
 {
 	char sql[128];
-	sqlite3_stmt *ids = NULL, *del = NULL;
+	struct crm_stmt *ids = NULL, *del = NULL;
 	enum crm_status s = check_column(rv, tbl, NULL, err);
-	int rc = SQLITE_DONE;
+	enum crm_step step = CRM_STEP_DONE;
 
 	if (s)
 		return s;
+	/* The table is checked above against the ones crm keeps. */
 	snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE id BETWEEN ?1 AND ?2"
 		 " ORDER BY id DESC", tbl);
-	s = crm_db_prepare(rv->db, sql, &ids, err);
+	s = crm_stmt_prepare(rv->db, sql, &ids, err);
 	if (!s) {
 		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE id = ?1", tbl);
-		s = crm_db_prepare(rv->db, sql, &del, err);
+		s = crm_stmt_prepare(rv->db, sql, &del, err);
 	}
-	if (s)
-		goto out;
-	sqlite3_bind_int64(ids, 1, first);
-	sqlite3_bind_int64(ids, 2, last);
-	while (!s && (rc = sqlite3_step(ids)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(ids, 0);
-		struct crm_strbuf why = CRM_STRBUF_INIT;
-		int untouched, children = 0;
-
-		s = row_untouched(rv, change, tbl, id, &untouched, err);
-		if (!s && untouched && !strcmp(tbl, "customers"))
-			s = customer_children(rv, id, &children, &why, err);
-		if (!s && !untouched)
-			s = conflict_later(rv, tbl, id, NULL, change,
-					   "the row it added was changed since: ", err);
-		else if (!s && children)
-			s = add_conflict(rv, tbl, id, NULL, why.buf, err);
-		crm_strbuf_release(&why);
-		if (s || !untouched || children)
-			continue;
-		s = crm_audit_delete(rv->run, tbl, id, err);
-		if (!s) {
-			sqlite3_bind_int64(del, 1, id);
-			s = crm_db_step_done(rv->db, del, "cannot remove the row", err);
-		}
-		if (!s)
-			rv->res->deleted++;
+	if (!s) {
+		crm_stmt_bind_int(ids, 1, first);
+		crm_stmt_bind_int(ids, 2, last);
 	}
-	if (!s && rc != SQLITE_DONE)
-		s = crm_db_fail(rv->db, rc, err, "cannot read the rows");
-out:
-	sqlite3_finalize(ids);
-	sqlite3_finalize(del);
+	while (!s && (step = crm_stmt_step(ids)) == CRM_STEP_ROW)
+		s = remove_added(rv, change, tbl, crm_stmt_int(ids, 0), del, err);
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(ids, err, "cannot read the rows");
+	crm_stmt_free(ids);
+	crm_stmt_free(del);
 	return s;
 }
 
@@ -613,24 +848,53 @@ static enum crm_status column_lists(struct reverter *rv, const char *tbl,
 				    struct crm_strbuf *cols, struct crm_strbuf *vals,
 				    struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(rv->db,
-		"SELECT name FROM pragma_table_info(?1) ORDER BY cid", &st, err);
-	int rc, n = 0, oom = 0;
+	struct crm_stmt *st = stmt(rv, SQL_COLUMNS, err);
+	enum crm_step step;
+	int n = 0, oom = 0;
 
-	if (s)
-		return s;
-	sqlite3_bind_text(st, 1, tbl, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(st, 0);
+	if (!st)
+		return err->code;
+	crm_stmt_bind_str(st, 1, tbl);
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *c = crm_stmt_text(st, 0);
 
 		oom |= crm_strbuf_addf(cols, "%s\"%s\"", n ? ", " : "", c);
 		oom |= crm_strbuf_addf(vals, "%sjson_extract(?1, '$.\"%s\"')", n++ ? ", " : "", c);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(rv->db, rc, err, "cannot read the schema");
+	if (step == CRM_STEP_ERROR) {
+		enum crm_status s = crm_stmt_fail(st, err, "cannot read the schema");
+
+		crm_stmt_reset(st);
+		return s;
+	}
+	crm_stmt_reset(st);
 	return oom ? nomem(err) : CRM_OK;
+}
+
+/* The cached statement that puts a row of tbl back from its copy (?1) if its id (?2) is free. */
+static enum crm_status reinsert_stmt(struct reverter *rv, const char *tbl,
+				     struct crm_stmt **out, int *owned, struct crm_error *err)
+{
+	struct crm_strbuf cols = CRM_STRBUF_INIT, vals = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	char key[64];
+
+	*owned = 0;
+	snprintf(key, sizeof(key), "reinsert %s", tbl);
+	*out = cache_find(rv, key);
+	if (*out)
+		return CRM_OK;
+	s = column_lists(rv, tbl, &cols, &vals, err);
+	if (!s && crm_strbuf_addf(&sql, "INSERT INTO \"%s\"(%s) SELECT %s"
+				  " WHERE NOT EXISTS (SELECT 1 FROM \"%s\" WHERE id = ?2)",
+				  tbl, cols.buf, vals.buf, tbl))
+		s = nomem(err);
+	if (!s)
+		s = cached(rv, key, sql.buf, out, owned, err);
+	crm_strbuf_release(&cols);
+	crm_strbuf_release(&vals);
+	crm_strbuf_release(&sql);
+	return s;
 }
 
 /* Puts back a row the run removed, from the copy in the log. */
@@ -638,43 +902,68 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 				     int64_t row, const struct crm_value *old,
 				     struct crm_error *err)
 {
-	struct crm_strbuf cols = CRM_STRBUF_INIT, vals = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct crm_stmt *st = NULL;
 	enum crm_status s = check_column(rv, tbl, NULL, err);
-	char key[64];
-	int rc, owned = 0;
+	int owned = 0;
 
 	if (s)
 		return s;   /* tbl may be NULL: nothing below may use it */
 	if (old->type != CRM_VALUE_TEXT)
 		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
 				    "(erased by crm log forget?)", err);
-	snprintf(key, sizeof(key), "reinsert %s", tbl);
-	st = cache_find(rv, key);
-	if (!s && !st)
-		s = column_lists(rv, tbl, &cols, &vals, err);
-	if (!s && !st && crm_strbuf_addf(&sql, "INSERT INTO \"%s\"(%s) SELECT %s"
-					 " WHERE NOT EXISTS (SELECT 1 FROM \"%s\" WHERE id = ?2)",
-					 tbl, cols.buf, vals.buf, tbl))
-		s = nomem(err);
-	if (!s && !st)
-		s = cached(rv, key, sql.buf, &st, &owned, err);
-	if (!s) {
-		crm_value_bind(st, 1, old);
-		sqlite3_bind_int64(st, 2, row);
-		rc = sqlite3_step(st);
-		if (rc != SQLITE_DONE)
-			s = crm_db_fail(rv->db, rc, err, "cannot put the row back");
-		else if (sqlite3_changes(crm_db_handle(rv->db)) == 0)
-			s = conflict_later(rv, tbl, row, NULL, change,
-					   "a row with its id exists again: ", err);
-		else if (!(s = crm_audit_insert(rv->run, tbl, row, err)))
-			rv->res->reinserted++;
-	}
+	s = reinsert_stmt(rv, tbl, &st, &owned, err);
+	if (s)
+		return s;
+	crm_stmt_bind_value(st, 1, old);
+	crm_stmt_bind_int(st, 2, row);
+	s = crm_stmt_run(st, "cannot put the row back", err);
+	if (!s && crm_db_changes(rv->db) == 0)
+		s = conflict_later(rv, tbl, row, NULL, change,
+				   "a row with its id exists again: ", err);
+	else if (!s && !(s = crm_audit_insert(rv->run, tbl, row, err)))
+		rv->res->reinserted++;
 	release(st, owned);
-	crm_strbuf_release(&cols);
-	crm_strbuf_release(&vals);
+	return s;
+}
+
+/*
+ * Puts column c of tbl.row back to its value in the copy old, unless the
+ * row is gone or (for merged_into) no longer merged into into.
+ */
+static enum crm_status unmerge_column(struct reverter *rv, int64_t change, const char *tbl,
+				      int64_t row, const char *c, const struct crm_value *old,
+				      const struct crm_value *into, struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	struct crm_stmt *get = NULL;
+	enum crm_status s = CRM_OK;
+	int found = 0;
+
+	/* c comes from the schema of a table checked against the ones crm keeps. */
+	if (crm_strbuf_addf(&sql, "SELECT \"%s\", json_extract(?1, '$.\"%s\"'),"
+			    " json_type(?1, '$.\"%s\"') FROM \"%s\" WHERE id = ?2", c, c, c, tbl))
+		s = nomem(err);
+	if (!s)
+		s = crm_stmt_prepare(rv->db, sql.buf, &get, err);
 	crm_strbuf_release(&sql);
+	if (s)
+		return s;
+	crm_stmt_bind_value(get, 1, old);
+	crm_stmt_bind_int(get, 2, row);
+	s = crm_stmt_one(get, &found, "cannot read the row", err);
+	if (!s && !found) {
+		s = conflict_later(rv, tbl, row, NULL, change, "the row is gone: ", err);
+		if (!s)
+			s = CRM_EOF;   /* nothing more to do for this row */
+	} else if (!s) {
+		struct crm_value now = crm_stmt_value(get, 0), was = crm_stmt_value(get, 1);
+
+		if (!strcmp(c, "merged_into") && !crm_value_equal(&now, into))
+			s = conflict_later(rv, tbl, row, c, change, "no longer merged: ", err);
+		else if (!crm_value_equal(&now, &was))
+			s = set_value(rv, tbl, row, c, &now, &was, "cannot unmerge the row", err);
+	}
+	crm_stmt_free(get);
 	return s;
 }
 
@@ -683,121 +972,67 @@ static enum crm_status revert_merge(struct reverter *rv, int64_t change, const c
 				    int64_t row, const struct crm_value *old,
 				    const struct crm_value *into, struct crm_error *err)
 {
-	struct crm_strbuf sql = CRM_STRBUF_INIT;
-	sqlite3_stmt *cols = NULL, *get = NULL, *set = NULL;
+	struct crm_stmt *cols;
 	enum crm_status s = check_column(rv, tbl, NULL, err);
-	int rc;
+	enum crm_step step = CRM_STEP_DONE;
 
-	if (!s && old->type != CRM_VALUE_TEXT)
-		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
-				    "(erased by crm log forget?)", err);
-	if (!s)
-		s = crm_db_prepare(rv->db, "SELECT name FROM pragma_table_info(?1)"
-				   " WHERE name <> 'id' ORDER BY cid", &cols, err);
 	if (s)
 		return s;
-	sqlite3_bind_text(cols, 1, tbl, -1, SQLITE_TRANSIENT);
-	while (!s && (rc = sqlite3_step(cols)) == SQLITE_ROW) {
-		const char *c = (const char *)sqlite3_column_text(cols, 0);
-		struct crm_value now, was;
-
-		crm_strbuf_reset(&sql);
-		if (crm_strbuf_addf(&sql, "SELECT \"%s\", json_extract(?1, '$.\"%s\"'),"
-				    " json_type(?1, '$.\"%s\"') FROM \"%s\" WHERE id = ?2",
-				    c, c, c, tbl)) {
-			s = nomem(err);
-			break;
-		}
-		s = crm_db_prepare(rv->db, sql.buf, &get, err);
-		if (s)
-			break;
-		crm_value_bind(get, 1, old);
-		sqlite3_bind_int64(get, 2, row);
-		rc = sqlite3_step(get);
-		if (rc != SQLITE_ROW) {
-			s = rc == SQLITE_DONE
-				? conflict_later(rv, tbl, row, NULL, change, "the row is gone: ", err)
-				: crm_db_fail(rv->db, rc, err, "cannot read the row");
-			sqlite3_finalize(get);
-			get = NULL;
-			break;
-		}
-		now = crm_value_column(get, 0);
-		was = crm_value_column(get, 1);
-		if (!strcmp(c, "merged_into") && !crm_value_equal(&now, into)) {
-			s = conflict_later(rv, tbl, row, c, change, "no longer merged: ", err);
-		} else if (!crm_value_equal(&now, &was)) {
-			crm_strbuf_reset(&sql);
-			if (crm_strbuf_addf(&sql, "UPDATE \"%s\" SET \"%s\" = ?1 WHERE id = ?2",
-					    tbl, c))
-				s = nomem(err);
-			if (!s)
-				s = crm_db_prepare(rv->db, sql.buf, &set, err);
-			if (!s)
-				s = crm_audit_update(rv->run, tbl, row, c, &now, &was, err);
-			if (!s) {
-				crm_value_bind(set, 1, &was);
-				sqlite3_bind_int64(set, 2, row);
-				s = crm_db_step_done(rv->db, set, "cannot unmerge the row", err);
-			}
-			sqlite3_finalize(set);
-			set = NULL;
-			if (!s)
-				rv->res->restored++;
-		}
-		sqlite3_finalize(get);
-		get = NULL;
-	}
-	sqlite3_finalize(cols);
-	crm_strbuf_release(&sql);
+	if (old->type != CRM_VALUE_TEXT)
+		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
+				    "(erased by crm log forget?)", err);
+	if (!(cols = stmt(rv, SQL_COLUMNS_BUT_ID, err)))
+		return err->code;
+	crm_stmt_bind_str(cols, 1, tbl);
+	while (!s && (step = crm_stmt_step(cols)) == CRM_STEP_ROW)
+		s = unmerge_column(rv, change, tbl, row, crm_stmt_text(cols, 0), old, into, err);
+	if (s == CRM_EOF)
+		s = CRM_OK;
+	else if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(cols, err, "cannot read the schema");
+	crm_stmt_reset(cols);
 	return s;
 }
 
 /* Why target cannot be reverted at all, if it cannot. */
 static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(rv->db,
-		"SELECT command, status, reverted_by,"
-		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1) FROM runs WHERE id = ?1",
-		&st, err);
-	int rc;
+	struct crm_stmt *st = stmt(rv, SQL_TARGET, err);
+	enum crm_status s;
+	int found = 0;
 
-	if (s)
-		return s;
-	sqlite3_bind_int64(st, 1, rv->target);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	if (!st)
+		return err->code;
+	crm_stmt_bind_int(st, 1, rv->target);
+	s = crm_stmt_one(st, &found, "cannot read the run", err);
+	if (!s && !found)
 		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
 				  (long long)rv->target);
-	} else if (rc != SQLITE_ROW) {
-		s = crm_db_fail(rv->db, rc, err, "cannot read the run");
-	} else if (rv->target == crm_audit_run_id(rv->run)) {
+	else if (!s && rv->target == crm_audit_run_id(rv->run))
 		s = crm_error_set(err, CRM_ERR_INVALID, "a run cannot revert itself");
-	} else if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+	else if (!s && !crm_stmt_is_null(st, 2))
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld was already reverted by run %lld",
-				  (long long)rv->target, (long long)sqlite3_column_int64(st, 2));
-	} else if (sqlite3_column_int(st, 3)) {
+				  (long long)rv->target, (long long)crm_stmt_int(st, 2));
+	else if (!s && crm_stmt_int(st, 3))
 		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld erased a person: an erasure "
 				  "cannot be undone", (long long)rv->target);
-	} else if (!strcmp((const char *)sqlite3_column_text(st, 1), "running") && !rv->force) {
+	else if (!s && !strcmp(crm_stmt_text(st, 1), "running") && !rv->force)
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld has not finished (it is still "
 				  "running, or was killed): --force reverts what it committed",
 				  (long long)rv->target);
-	}
-	sqlite3_finalize(st);
+	crm_stmt_reset(st);
 	return s;
 }
 
-static enum crm_status revert_change(struct reverter *rv, sqlite3_stmt *st,
+static enum crm_status revert_change(struct reverter *rv, struct crm_stmt *st,
 				     struct crm_error *err)
 {
-	int64_t change = sqlite3_column_int64(st, 0);
-	const char *tbl = (const char *)sqlite3_column_text(st, 1);
-	int64_t row = sqlite3_column_int64(st, 2);
-	const char *op = (const char *)sqlite3_column_text(st, 3);
-	const char *field = (const char *)sqlite3_column_text(st, 4);
-	struct crm_value old = crm_value_column(st, 5), new = crm_value_column(st, 6);
+	int64_t change = crm_stmt_int(st, 0);
+	const char *tbl = crm_stmt_text(st, 1);
+	int64_t row = crm_stmt_int(st, 2);
+	const char *op = crm_stmt_text(st, 3);
+	const char *field = crm_stmt_text(st, 4);
+	struct crm_value old = crm_stmt_value(st, 5), new = crm_stmt_value(st, 6);
 
 	if (!op || !tbl)
 		return crm_error_set(err, CRM_ERR_SCHEMA, "change %lld is damaged",
@@ -815,83 +1050,57 @@ static enum crm_status revert_change(struct reverter *rv, sqlite3_stmt *st,
 			     (long long)change, op);
 }
 
+/* Every change of the target, newest first; then the refusal if there were conflicts. */
+static enum crm_status revert_changes(struct reverter *rv, struct crm_error *err)
+{
+	struct crm_stmt *st = stmt(rv, SQL_RUN_CHANGES, err);
+	struct crm_revert_result *res = rv->res;
+	enum crm_status s = CRM_OK;
+	enum crm_step step = CRM_STEP_DONE;
+
+	if (!st)
+		return err->code;
+	crm_stmt_bind_int(st, 1, rv->target);
+	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW)
+		s = revert_change(rv, st, err);
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the run's changes");
+	crm_stmt_reset(st);
+	if (!s && res->nconflicts && !rv->force)
+		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld cannot be reverted: %zu "
+				  "value%s changed since by later runs; nothing was changed "
+				  "(--force reverts the rest)", (long long)rv->target,
+				  res->nconflicts, res->nconflicts == 1 ? " was" : "s were");
+	return s;
+}
+
 enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t target,
 			       int force, struct crm_revert_result *res,
 			       struct crm_error *err)
 {
 	struct reverter rv = { .db = db, .run = run, .target = target, .force = force, .res = res };
-	sqlite3_stmt *st = NULL;
+	struct crm_stmt *st = NULL;
 	enum crm_status s;
-	int rc = SQLITE_DONE;
 
 	memset(res, 0, sizeof(*res));
-	s = check_target(&rv, err);
+	s = crm_stmt_table_init(&rv.sql, db, log_sql, SQL_COUNT, err);
+	if (!s)
+		s = check_target(&rv, err);
 	/* Rows come and go in the log's reverse order: check references at commit. */
 	if (!s)
 		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
 	if (!s)
-		s = crm_db_prepare(db,
-			"SELECT DISTINCT c.run_id, r.command FROM changes c JOIN runs r ON r.id = c.run_id"
-			" WHERE c.tbl = ?1 AND c.row_id = ?2 AND (?3 IS NULL OR c.field = ?3)"
-			" AND c.id > ?4 AND c.run_id <> ?5 ORDER BY c.run_id", &rv.later, err);
-	if (!s)
-		s = crm_db_prepare(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-				   &rv.has_col, err);
-	/* The first change of each field after ?3: SQLite takes the bare columns from min(id)'s row. */
-	if (!s)
-		s = crm_db_prepare(db, "SELECT field, old_value, op, min(id) FROM changes"
-				   " WHERE tbl = ?1 AND row_id = ?2 AND id > ?3 AND op <> 'insert'"
-				   " GROUP BY coalesce(field, op) ORDER BY min(id)", &rv.first_later, err);
-	if (!s)
-		s = crm_db_prepare(db, "SELECT 1 FROM changes WHERE tbl = ?1 AND op = 'insert'"
-				   " AND id > ?3 AND row_id <= ?2 AND new_value >= ?2 LIMIT 1",
-				   &rv.reinserted, err);
-	if (!s)
-		s = crm_db_prepare(db,
-			"SELECT 'source_records', id, run_id FROM source_records"
-			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-			" UNION ALL SELECT 'orders', id, run_id FROM orders"
-			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-			" UNION ALL SELECT 'interactions', id, run_id FROM interactions"
-			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-			" UNION ALL SELECT 'rfm_scores', customer_id, run_id FROM rfm_scores"
-			" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-			" UNION ALL SELECT 'export_customers', x.export_id, e.run_id"
-			" FROM export_customers x JOIN exports e ON e.id = x.export_id"
-			" WHERE x.customer_id = ?1 LIMIT 1", &rv.children, err);
-	if (!s)
-		s = crm_db_prepare(db, "SELECT id, tbl, row_id, op, field, old_value, new_value"
-				   " FROM changes WHERE run_id = ?1 ORDER BY id DESC", &st, err);
-	if (s)
-		goto out;
-	sqlite3_bind_int64(st, 1, target);
-	while (!s && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		s = revert_change(&rv, st, err);
-	if (!s && rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the run's changes");
-	if (!s && res->nconflicts && !force)
-		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld cannot be reverted: %zu "
-				  "value%s changed since by later runs; nothing was changed "
-				  "(--force reverts the rest)", (long long)target, res->nconflicts,
-				  res->nconflicts == 1 ? " was" : "s were");
-	sqlite3_finalize(st);
-	st = NULL;
-	if (!s)
-		s = crm_db_prepare(db, "UPDATE runs SET reverted_by = ?1 WHERE id = ?2", &st, err);
+		s = revert_changes(&rv, err);
+	if (!s && !(st = stmt(&rv, SQL_MARK_REVERTED, err)))
+		s = err->code;
 	if (!s) {
-		sqlite3_bind_int64(st, 1, crm_audit_run_id(run));
-		sqlite3_bind_int64(st, 2, target);
-		s = crm_db_step_done(db, st, "cannot mark the run reverted", err);
+		crm_stmt_bind_int(st, 1, crm_audit_run_id(run));
+		crm_stmt_bind_int(st, 2, target);
+		s = crm_stmt_run(st, "cannot mark the run reverted", err);
 	}
-out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(rv.later);
-	sqlite3_finalize(rv.has_col);
-	sqlite3_finalize(rv.first_later);
-	sqlite3_finalize(rv.children);
-	sqlite3_finalize(rv.reinserted);
+	crm_stmt_table_release(&rv.sql);
 	while (rv.ncache--) {
-		sqlite3_finalize(rv.cache[rv.ncache].st);
+		crm_stmt_free(rv.cache[rv.ncache].st);
 		free(rv.cache[rv.ncache].key);
 	}
 	while (rv.ncolumns--)
@@ -901,173 +1110,82 @@ out:
 
 /* ---- Forget ----------------------------------------------------------------- */
 
-static enum crm_status exec_bound(struct crm_db *db, const char *sql, int64_t a,
-				  const char *what, long *changed, struct crm_error *err)
+/* Runs statement q once with ?1 bound to a (if it takes it). */
+static enum crm_status run_bound(struct crm_db *db, enum log_sql q, int64_t a,
+				 const char *what, struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, sql, &st, err);
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, q, &st, err);
 
 	if (s)
 		return s;
-	if (sqlite3_bind_parameter_count(st) >= 1)
-		sqlite3_bind_int64(st, 1, a);
-	s = crm_db_step_done(db, st, what, err);
-	if (!s && changed)
-		*changed = sqlite3_changes(crm_db_handle(db));
-	sqlite3_finalize(st);
+	if (crm_stmt_params(st) >= 1)
+		crm_stmt_bind_int(st, 1, a);
+	s = crm_stmt_run(st, what, err);
+	crm_stmt_free(st);
 	return s;
 }
 
-/* The person's rows in every table, in temp tables for the steps below. */
-static const char forget_rows_sql[] =
-	"DROP TABLE IF EXISTS temp.crm_forget_who;"
-	"DROP TABLE IF EXISTS temp.crm_forget_rows;"
-	"CREATE TEMP TABLE crm_forget_who(id INTEGER PRIMARY KEY);"
-	"CREATE TEMP TABLE crm_forget_rows(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
-	" PRIMARY KEY (tbl, id)) WITHOUT ROWID;";
-
 static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_error *err)
 {
-	enum crm_status s = crm_db_exec(db, forget_rows_sql, err);
+	enum crm_status s = crm_db_exec(db, log_sql[SQL_FORGET_TEMP], err);
 
 	if (!s)
-		s = exec_bound(db,
-			"INSERT INTO temp.crm_forget_who(id)"
-			" WITH RECURSIVE who(id) AS (SELECT ?1 UNION"
-			"  SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
-			" SELECT id FROM who", id, "cannot find the person's rows", NULL, err);
+		s = run_bound(db, SQL_FORGET_WHO, id, "cannot find the person's rows", err);
 	if (!s)
-		s = crm_db_exec(db,
-			"INSERT INTO temp.crm_forget_rows SELECT 'customers', id FROM temp.crm_forget_who;"
-			"INSERT INTO temp.crm_forget_rows SELECT 'source_records', id FROM source_records"
-			" WHERE customer_id IN temp.crm_forget_who;"
-			"INSERT INTO temp.crm_forget_rows SELECT 'orders', id FROM orders"
-			" WHERE customer_id IN temp.crm_forget_who;"
-			"INSERT INTO temp.crm_forget_rows SELECT 'interactions', id FROM interactions"
-			" WHERE customer_id IN temp.crm_forget_who;", err);
+		s = crm_db_exec(db, log_sql[SQL_FORGET_ROWS], err);
 	return s;
 }
 
 static enum crm_status count_rows(struct crm_db *db, const char *tbl, long *n,
 				  struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db,
-		"SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1", &st, err);
-	int rc;
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_FORGET_COUNT, &st, err);
+	int found = 0;
 
+	*n = 0;
 	if (s)
 		return s;
-	sqlite3_bind_text(st, 1, tbl, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? (long)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? CRM_OK : crm_db_fail(db, rc, err, "cannot count the person's rows");
+	crm_stmt_bind_str(st, 1, tbl);
+	s = crm_stmt_one(st, &found, "cannot count the person's rows", err);
+	if (!s && found)
+		*n = (long)crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return s;
 }
-
-/*
- * Values of the person in the log: every change to their rows, and the
- * copies of removed or merged rows that belonged to them. An insert's
- * new_value and a merge's are row ids, not their data, and stay.
- */
-/*
- * Which changes hold the person's values. Ids are reused after rows are
- * deleted, so a row's changes belong to the person only from the last
- * delete of that id before them: each (table, id) gets the span of change
- * ids (lo, hi] that is theirs. Their current rows are theirs from their
- * last delete on; earlier rows of theirs that a run removed (a reverted
- * import, say) are found through the copies of their source records, by
- * source and key, and the customer and order copies the same run removed.
- */
-#define PREV_DELETE(t, i, before) \
-	"coalesce((SELECT max(d.id) FROM changes d WHERE d.tbl = " t " AND d.row_id = " i \
-	" AND d.op = 'delete' AND d.id < " before "), 0)"
-
-static const char spans_sql[] =
-	"DROP TABLE IF EXISTS temp.crm_forget_spans;"
-	"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
-	" lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
-	"INSERT INTO temp.crm_forget_spans SELECT r.tbl, r.id,"
-	" " PREV_DELETE("r.tbl", "r.id", "9223372036854775807") ", 9223372036854775807"
-	" FROM temp.crm_forget_rows r;"
-	/* Earlier source records of theirs, removed by some run: by source and key. */
-	"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
-	" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
-	" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
-	" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
-	"  WHERE k.customer_id IN temp.crm_forget_who"
-	"  AND k.source = json_extract(c.old_value, '$.source')"
-	"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
-	/* The customer rows those belonged to, removed by the same run. */
-	"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
-	" " PREV_DELETE("d.tbl", "d.row_id", "d.id") ", d.id"
-	" FROM temp.crm_forget_spans s JOIN changes c ON c.tbl = 'source_records'"
-	"  AND c.row_id = s.id AND c.id = s.hi"
-	" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
-	"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
-	" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;"
-	/* Order lines and interactions of a customer row of theirs, removed. */
-	"INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
-	" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
-	" FROM temp.crm_forget_spans s JOIN changes o"
-	"  ON o.tbl IN ('orders', 'interactions', 'source_records') AND o.op IN ('delete', 'merge')"
-	"  AND json_valid(o.old_value) AND json_extract(o.old_value, '$.customer_id') = s.id"
-	"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
-	"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
-	" WHERE s.tbl = 'customers';";
-
-static const char blank_sql[] =
-	"UPDATE changes SET old_value = NULL,"
-	" new_value = CASE WHEN op IN ('insert', 'merge') THEN new_value END"
-	" WHERE op <> 'insert' AND (old_value IS NOT NULL OR"
-	"  (new_value IS NOT NULL AND op <> 'merge')) AND EXISTS ("
-	"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
-	"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
-	" RETURNING id";
 
 static enum crm_status blank_changes(struct crm_db *db, long *n, int64_t *first,
 				     struct crm_error *err)
 {
-	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, blank_sql, &st, err);
-	int rc;
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_FORGET_BLANK, &st, err);
+	enum crm_step step;
 
 	if (s)
 		return s;
 	*n = 0;
 	*first = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		int64_t id = crm_stmt_int(st, 0);
 
 		if (!*n || id < *first)
 			*first = id;
 		++*n;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? CRM_OK : crm_db_fail(db, rc, err, "cannot blank the log");
+	if (step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot blank the log");
+	crm_stmt_free(st);
+	return s;
 }
-
-static const char remove_sql[] =
-	"DELETE FROM export_customers WHERE customer_id IN temp.crm_forget_who;"
-	"DELETE FROM rfm_scores WHERE customer_id IN temp.crm_forget_who;"
-	"DELETE FROM interactions WHERE customer_id IN temp.crm_forget_who;"
-	"DELETE FROM orders WHERE customer_id IN temp.crm_forget_who;"
-	"DELETE FROM source_records WHERE customer_id IN temp.crm_forget_who;"
-	"UPDATE customers SET merged_into = NULL WHERE id IN temp.crm_forget_who;"
-	"DELETE FROM customers WHERE id IN temp.crm_forget_who;"
-	"DROP TABLE temp.crm_forget_who;"
-	"DROP TABLE temp.crm_forget_rows;"
-	"DROP TABLE temp.crm_forget_spans;";
 
 static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64_t id,
 				 const char *reason, const struct crm_forget_result *r,
 				 struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	char removed[256];
-	enum crm_status s = crm_db_prepare(db,
-		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason, removed)"
-		" SELECT id, ?2, started_at, actor, ?3, ?4 FROM runs WHERE id = ?1", &st, err);
+	enum crm_status s = prepare(db, SQL_TOMBSTONE, &st, err);
 
 	if (s)
 		return s;
@@ -1075,12 +1193,12 @@ static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64
 		 "{\"customers\":%ld,\"source_records\":%ld,\"orders\":%ld,\"interactions\":%ld,"
 		 "\"changes_blanked\":%ld}", r->customers, r->source_records, r->orders,
 		 r->interactions, r->changes_blanked);
-	sqlite3_bind_int64(st, 1, crm_audit_run_id(run));
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_text(st, 3, reason, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, removed, -1, SQLITE_TRANSIENT);
-	s = crm_db_step_done(db, st, "cannot write the tombstone", err);
-	sqlite3_finalize(st);
+	crm_stmt_bind_int(st, 1, crm_audit_run_id(run));
+	crm_stmt_bind_int(st, 2, id);
+	crm_stmt_bind_str(st, 3, reason);
+	crm_stmt_bind_str(st, 4, removed);
+	s = crm_stmt_run(st, "cannot write the tombstone", err);
+	crm_stmt_free(st);
 	return s;
 }
 
@@ -1101,8 +1219,7 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 				     "at change %lld: erasing now would seal that in; see "
 				     "'crm log verify'", (long long)brk.id);
 	if (!s)
-		s = crm_db_query_int64(db, "SELECT count(*) FROM customers WHERE id = ?1", &id, &exists,
-				       err);
+		s = crm_db_query_int64(db, log_sql[SQL_CUSTOMER_EXISTS], &id, &exists, err);
 	if (!s && !exists)
 		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %lld", (long long)id);
 	if (!s)
@@ -1116,13 +1233,13 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 	if (!s)
 		s = count_rows(db, "interactions", &res->interactions, err);
 	if (!s)
-		s = crm_db_exec(db, spans_sql, err);
+		s = crm_db_exec(db, log_sql[SQL_FORGET_SPANS], err);
 	if (!s)
 		s = blank_changes(db, &res->changes_blanked, &first, err);
 	if (!s)
 		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
 	if (!s)
-		s = crm_db_exec(db, remove_sql, err);
+		s = crm_db_exec(db, log_sql[SQL_FORGET_REMOVE], err);
 	if (!s)
 		s = tombstone(db, run, id, reason, res, err);
 	if (!s && first)

@@ -1,11 +1,12 @@
 /*
  * crm log: reading the audit trail, undoing runs and erasing people.
  *
- * The queries return prepared statements whose columns are what the
- * command prints, named as it prints them; the caller steps and finalizes
- * them. Revert and forget work inside the caller's write transaction and
- * run (crm_audit_start), so that the caller decides to commit (or, for a
- * dry run, to roll back after showing what would change).
+ * The queries return rows (dbstmt.h) whose columns are what the command
+ * prints, named as it prints them; the caller walks and frees them
+ * (crm_rows_next, crm_rows_free). Revert and forget work inside the
+ * caller's write transaction and run (crm_audit_start), so that the
+ * caller decides to commit (or, for a dry run, to roll back after showing
+ * what would change).
  */
 #ifndef CRM_LOG_H
 #define CRM_LOG_H
@@ -13,9 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dbint.h"
 #include "audit.h"
 #include "db.h"
+#include "dbstmt.h"
 #include "error.h"
 
 struct crm_log_filter {
@@ -31,7 +32,7 @@ struct crm_log_filter {
  * CRM_ERR_INVALID.
  */
 enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
-			     sqlite3_stmt **out, struct crm_error *err);
+			     struct crm_rows **out, struct crm_error *err);
 
 /* CRM_ERR_NOTFOUND when there is no run id. */
 enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_error *err);
@@ -40,7 +41,7 @@ enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_err
  * One run's changes in the order made. Columns: change, table, row, to
  * (the last row of an insert range), customer, op, field, old, new.
  */
-enum crm_status crm_log_changes(struct crm_db *db, int64_t run, sqlite3_stmt **out,
+enum crm_status crm_log_changes(struct crm_db *db, int64_t run, struct crm_rows **out,
 				struct crm_error *err);
 
 /*
@@ -57,7 +58,7 @@ enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64
  * table, row, op, field, old, new. Filters as for crm_log_runs().
  */
 enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
-				 const struct crm_log_filter *f, sqlite3_stmt **out,
+				 const struct crm_log_filter *f, struct crm_rows **out,
 				 struct crm_error *err);
 
 /* A value a revert left alone, and why. */

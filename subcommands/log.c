@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbint.h"
 #include "subcommands.h"
 #include "chain.h"
 #include "log.h"
@@ -81,43 +80,44 @@ static int stop_pager(struct log_cli *cli, int rc)
 	return rc;
 }
 
-/* Prints every row of st through the chosen format; finalizes st. */
-static enum crm_status print_rows(struct log_cli *cli, sqlite3_stmt *st,
+/* Prints every row of rows through the chosen format; frees rows. */
+static enum crm_status print_rows(struct log_cli *cli, struct crm_rows *rows,
 				  struct crm_error *err)
 {
 	const char *names[64];
 	struct crm_value vals[64];
 	struct crm_out *o;
-	int n = sqlite3_column_count(st), i, rc;
+	size_t n = crm_rows_columns(rows), i;
 	enum crm_status s;
+	int more = 0;
 
 	if (n > 64)
 		n = 64;
 	for (i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(st, i);
-	s = crm_out_open(&o, cli->out, cli->format, names, (size_t)n, err);
-	while (!s && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		names[i] = crm_rows_name(rows, i);
+	s = crm_out_open(&o, cli->out, cli->format, names, n, err);
+	while (!s && (more = crm_rows_next(rows, err)) > 0) {
 		for (i = 0; i < n; i++)
-			vals[i] = crm_value_column(st, i);
+			vals[i] = crm_rows_value(rows, i);
 		s = crm_out_row(o, vals, err);
 	}
-	if (!s && rc != SQLITE_DONE)
-		s = crm_db_fail(cli->ctx->db, rc, err, "cannot read the log");
+	if (!s && more < 0)
+		s = err->code;
 	if (s)
 		crm_out_free(o);
 	else
 		s = crm_out_close(o, err);
-	sqlite3_finalize(st);
+	crm_rows_free(rows);
 	return s;
 }
 
-/* The end of each listing: st's rows through the pager, or the error of s. */
-static int page_rows(struct log_cli *cli, enum crm_status s, sqlite3_stmt *st,
+/* The end of each listing: the rows through the pager, or the error of s. */
+static int page_rows(struct log_cli *cli, enum crm_status s, struct crm_rows *rows,
 		     struct crm_error *err)
 {
 	if (!s) {
 		start_pager(cli);
-		s = print_rows(cli, st, err);
+		s = print_rows(cli, rows, err);
 	}
 	return stop_pager(cli, s ? crm_report(CMD, err) : CRM_EXIT_OK);
 }
@@ -125,20 +125,20 @@ static int page_rows(struct log_cli *cli, enum crm_status s, sqlite3_stmt *st,
 static int list_runs(struct log_cli *cli)
 {
 	struct crm_error err;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 
 	crm_error_clear(&err);
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
-		s = crm_log_runs(cli->ctx->db, &cli->filter, &st, &err);
-	return page_rows(cli, s, st, &err);
+		s = crm_log_runs(cli->ctx->db, &cli->filter, &rows, &err);
+	return page_rows(cli, s, rows, &err);
 }
 
 static int show_run(struct log_cli *cli, const char *arg)
 {
 	struct crm_error err;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 	int64_t run;
 
@@ -149,14 +149,14 @@ static int show_run(struct log_cli *cli, const char *arg)
 	if (!s)
 		s = crm_log_run_exists(cli->ctx->db, run, &err);
 	if (!s)
-		s = crm_log_changes(cli->ctx->db, run, &st, &err);
-	return page_rows(cli, s, st, &err);
+		s = crm_log_changes(cli->ctx->db, run, &rows, &err);
+	return page_rows(cli, s, rows, &err);
 }
 
 static int show_customer(struct log_cli *cli, const char *arg)
 {
 	struct crm_error err;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 	int64_t id;
 
@@ -165,8 +165,8 @@ static int show_customer(struct log_cli *cli, const char *arg)
 	if (!s)
 		s = crm_log_find_customer(cli->ctx->db, arg, &id, &err);
 	if (!s)
-		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &st, &err);
-	return page_rows(cli, s, st, &err);
+		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &rows, &err);
+	return page_rows(cli, s, rows, &err);
 }
 
 static int verify(struct log_cli *cli)
@@ -245,7 +245,7 @@ static int revert(struct log_cli *cli, const char *arg)
 	struct crm_error err;
 	struct crm_revert_result res = { 0 };
 	struct crm_audit *run = NULL;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 	char counts[256];
 	int64_t target;
@@ -274,9 +274,9 @@ static int revert(struct log_cli *cli, const char *arg)
 		/* Rows put back are batched as insert ranges: list them too. */
 		s = crm_audit_flush(run, &err);
 		if (!s)
-			s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &st, &err);
+			s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &rows, &err);
 		if (!s)
-			s = print_rows(cli, st, &err);
+			s = print_rows(cli, rows, &err);
 	}
 	if (!s)
 		s = end_run(cli, run, res.nconflicts ? "rejected" : "ok", counts, &err);
