@@ -1,5 +1,8 @@
 /*
  * crm log: reading the audit trail, undoing runs and erasing people.
+ * Each concept has its file: history.c (the runs, one run's changes, one
+ * customer's history), revert.c (undoing a run) and forget.c (erasing a
+ * person).
  *
  * The queries return rows (dbstmt.h) whose columns are what the command
  * prints, named as it prints them; the caller walks and frees them

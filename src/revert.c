@@ -1,11 +1,13 @@
+/*
+ * Revert: a run undone as a new run, change by change, newest first, from
+ * the log alone; values later runs changed are conflicts.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain.h"
 #include "log.h"
 #include "strbuf.h"
-#include "types.h"
 #include "banned.h"
 
 static enum crm_status nomem(struct crm_error *err)
@@ -13,15 +15,7 @@ static enum crm_status nomem(struct crm_error *err)
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 }
 
-/* ---- Statements ------------------------------------------------------------- */
-
-enum log_sql {
-	SQL_RUNS,
-	SQL_RUN_EXISTS,
-	SQL_CHANGES,
-	SQL_FIND_BY_ID,
-	SQL_FIND_BY_SOURCE,
-	SQL_CUSTOMER,
+enum revert_sql {
 	SQL_TARGET,
 	SQL_LATER,
 	SQL_HAS_COLUMN,
@@ -32,111 +26,10 @@ enum log_sql {
 	SQL_MARK_REVERTED,
 	SQL_COLUMNS,
 	SQL_COLUMNS_BUT_ID,
-	SQL_FORGET_TEMP,
-	SQL_FORGET_WHO,
-	SQL_FORGET_ROWS,
-	SQL_FORGET_COUNT,
-	SQL_CUSTOMER_EXISTS,
-	SQL_FORGET_SPANS,
-	SQL_FORGET_BLANK,
-	SQL_FORGET_REMOVE,
-	SQL_TOMBSTONE,
 	SQL_COUNT
 };
 
-/* The filters, on a query with started_at, actor and command columns. */
-#define FILTER_SQL \
-	" (?11 IS NULL OR started_at >= ?11) AND (?12 IS NULL OR actor = ?12)" \
-	" AND (?13 IS NULL OR command = ?13)"
-
-/* The customer a row of an audited table belongs to. */
-#define CUSTOMER_OF(tbl, row) \
-	"CASE " tbl " WHEN 'customers' THEN " row \
-	" WHEN 'source_records' THEN (SELECT customer_id FROM source_records WHERE id = " row ")" \
-	" WHEN 'orders' THEN (SELECT customer_id FROM orders WHERE id = " row ")" \
-	" WHEN 'interactions' THEN (SELECT customer_id FROM interactions WHERE id = " row ")" \
-	" END"
-
-/*
- * Which changes hold the person's values. Ids are reused after rows are
- * deleted, so a row's changes belong to the person only from the last
- * delete of that id before them: each (table, id) gets the span of change
- * ids (lo, hi] that is theirs. Their current rows are theirs from their
- * last delete on; earlier rows of theirs that a run removed (a reverted
- * import, say) are found through the copies of their source records, by
- * source and key, and the customer and order copies the same run removed.
- */
-#define PREV_DELETE(t, i, before) \
-	"coalesce((SELECT max(d.id) FROM changes d WHERE d.tbl = " t " AND d.row_id = " i \
-	" AND d.op = 'delete' AND d.id < " before "), 0)"
-
-static const char *const log_sql[SQL_COUNT] = {
-	[SQL_RUNS] =
-		"SELECT id AS run, started_at, actor, command, status, counts, reverted_by"
-		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
-	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
-	[SQL_CHANGES] =
-		"SELECT id AS change, tbl AS \"table\", row_id AS row,"
-		" CASE WHEN op = 'insert' THEN new_value END AS \"to\","
-		" CASE WHEN op = 'insert' AND new_value <> row_id THEN NULL ELSE "
-		CUSTOMER_OF("tbl", "row_id") " END AS customer,"
-		" op, field, old_value AS old,"
-		" CASE WHEN op = 'insert' THEN NULL ELSE new_value END AS new"
-		" FROM changes WHERE run_id = ?1 ORDER BY id",
-	[SQL_FIND_BY_ID] = "SELECT id FROM customers WHERE id = ?1",
-	[SQL_FIND_BY_SOURCE] =
-		"SELECT customer_id FROM source_records WHERE source = ?1 AND source_key = ?2",
-	/*
-	 * The customer's rows, then their changes: the insert range holding
-	 * each row is found through changes_inserts (the range starting
-	 * nearest below it), every other change through changes_row. Only ids
-	 * are sorted; the values (raw rows can be long) are read after, in the
-	 * sorted order: the LIMIT keeps SQLite from flattening the sorted
-	 * subquery into the join, so it stays the outer loop and its order is
-	 * the output's.
-	 */
-	[SQL_CUSTOMER] =
-		"WITH who(id) AS (SELECT ?1 UNION SELECT id FROM customers WHERE merged_into = ?1),"
-		" mine(tbl, id) AS ("
-		"  SELECT 'customers', id FROM who"
-		"  UNION ALL SELECT 'source_records', id FROM source_records"
-		"   WHERE customer_id IN who"
-		"  UNION ALL SELECT 'orders', id FROM orders WHERE customer_id IN who"
-		"  UNION ALL SELECT 'interactions', id FROM interactions WHERE customer_id IN who),"
-		" keys(seq, row_id, ins, run) AS ("
-		"  SELECT c.id, c.row_id, 0, c.run_id"
-		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.row_id = m.id"
-		"   WHERE c.op <> 'insert'"
-		"  UNION ALL"
-		"  SELECT c.id, m.id, 1, c.run_id"
-		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.op = 'insert'"
-		"    AND c.row_id = (SELECT max(row_id) FROM changes"
-		"                    WHERE tbl = m.tbl AND op = 'insert' AND row_id <= m.id)"
-		"    AND c.new_value >= m.id),"
-		" timed(at, seq, row_id, ins, run) AS ("
-		"  SELECT r.started_at, k.seq, k.row_id, k.ins, k.run FROM keys k"
-		"   JOIN runs r ON r.id = k.run"
-		"  UNION ALL"
-		"  SELECT e.at, -e.id, e.id, 2, e.run_id FROM export_customers x"
-		"   JOIN exports e ON e.id = x.export_id WHERE x.customer_id IN who),"
-		" sorted AS (SELECT * FROM timed"
-		"  WHERE (?11 IS NULL OR at >= ?11) ORDER BY at, seq LIMIT -1)"
-		" SELECT t.at, t.run, coalesce(e.actor, r.actor) AS actor,"
-		"  CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END AS command,"
-		"  CASE WHEN t.ins = 2 THEN 'exports' ELSE c.tbl END AS \"table\","
-		"  t.row_id AS row,"
-		"  CASE t.ins WHEN 0 THEN c.op WHEN 1 THEN 'insert' ELSE 'export' END AS op,"
-		"  CASE WHEN t.ins = 0 THEN c.field END AS field,"
-		"  CASE WHEN t.ins = 0 THEN c.old_value END AS old,"
-		"  CASE t.ins WHEN 0 THEN c.new_value WHEN 2 THEN"
-		"   json_object('recipient', e.recipient, 'purpose', e.purpose, 'rows', e.row_count)"
-		"  END AS new"
-		" FROM sorted t LEFT JOIN changes c ON t.ins < 2 AND c.id = t.seq"
-		" LEFT JOIN runs r ON r.id = t.run"
-		" LEFT JOIN exports e ON t.ins = 2 AND e.id = t.row_id"
-		" WHERE (?12 IS NULL OR coalesce(e.actor, r.actor) = ?12)"
-		" AND (?13 IS NULL OR (CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END) = ?13)"
-		" LIMIT ?14",
+static const char *const revert_sql[SQL_COUNT] = {
 	[SQL_TARGET] =
 		"SELECT command, status, reverted_by,"
 		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1) FROM runs WHERE id = ?1",
@@ -175,250 +68,7 @@ static const char *const log_sql[SQL_COUNT] = {
 	[SQL_COLUMNS] = "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
 	[SQL_COLUMNS_BUT_ID] =
 		"SELECT name FROM pragma_table_info(?1) WHERE name <> 'id' ORDER BY cid",
-	/* The person's rows in every table, in temp tables for the steps below. */
-	[SQL_FORGET_TEMP] =
-		"DROP TABLE IF EXISTS temp.crm_forget_who;"
-		"DROP TABLE IF EXISTS temp.crm_forget_rows;"
-		"CREATE TEMP TABLE crm_forget_who(id INTEGER PRIMARY KEY);"
-		"CREATE TEMP TABLE crm_forget_rows(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
-		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
-	[SQL_FORGET_WHO] =
-		"INSERT INTO temp.crm_forget_who(id)"
-		" WITH RECURSIVE who(id) AS (SELECT ?1 UNION"
-		"  SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
-		" SELECT id FROM who",
-	[SQL_FORGET_ROWS] =
-		"INSERT INTO temp.crm_forget_rows SELECT 'customers', id FROM temp.crm_forget_who;"
-		"INSERT INTO temp.crm_forget_rows SELECT 'source_records', id FROM source_records"
-		" WHERE customer_id IN temp.crm_forget_who;"
-		"INSERT INTO temp.crm_forget_rows SELECT 'orders', id FROM orders"
-		" WHERE customer_id IN temp.crm_forget_who;"
-		"INSERT INTO temp.crm_forget_rows SELECT 'interactions', id FROM interactions"
-		" WHERE customer_id IN temp.crm_forget_who;",
-	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",
-	[SQL_CUSTOMER_EXISTS] = "SELECT count(*) FROM customers WHERE id = ?1",
-	[SQL_FORGET_SPANS] =
-		"DROP TABLE IF EXISTS temp.crm_forget_spans;"
-		"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
-		" lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
-		"INSERT INTO temp.crm_forget_spans SELECT r.tbl, r.id,"
-		" " PREV_DELETE("r.tbl", "r.id", "9223372036854775807") ", 9223372036854775807"
-		" FROM temp.crm_forget_rows r;"
-		/* Earlier source records of theirs, removed by some run: by source and key. */
-		"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
-		" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
-		" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
-		" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
-		"  WHERE k.customer_id IN temp.crm_forget_who"
-		"  AND k.source = json_extract(c.old_value, '$.source')"
-		"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
-		/* The customer rows those belonged to, removed by the same run. */
-		"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
-		" " PREV_DELETE("d.tbl", "d.row_id", "d.id") ", d.id"
-		" FROM temp.crm_forget_spans s JOIN changes c ON c.tbl = 'source_records'"
-		"  AND c.row_id = s.id AND c.id = s.hi"
-		" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
-		"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
-		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;"
-		/* Order lines and interactions of a customer row of theirs, removed. */
-		"INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
-		" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
-		" FROM temp.crm_forget_spans s JOIN changes o"
-		"  ON o.tbl IN ('orders', 'interactions', 'source_records') AND o.op IN ('delete', 'merge')"
-		"  AND json_valid(o.old_value) AND json_extract(o.old_value, '$.customer_id') = s.id"
-		"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
-		"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
-		" WHERE s.tbl = 'customers';",
-	/*
-	 * Values of the person in the log: every change to their rows, and the
-	 * copies of removed or merged rows that belonged to them. An insert's
-	 * new_value and a merge's are row ids, not their data, and stay.
-	 */
-	[SQL_FORGET_BLANK] =
-		"UPDATE changes SET old_value = NULL,"
-		" new_value = CASE WHEN op IN ('insert', 'merge') THEN new_value END"
-		" WHERE op <> 'insert' AND (old_value IS NOT NULL OR"
-		"  (new_value IS NOT NULL AND op <> 'merge')) AND EXISTS ("
-		"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
-		"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
-		" RETURNING id",
-	[SQL_FORGET_REMOVE] =
-		"DELETE FROM export_customers WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM rfm_scores WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM interactions WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM orders WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM source_records WHERE customer_id IN temp.crm_forget_who;"
-		"UPDATE customers SET merged_into = NULL WHERE id IN temp.crm_forget_who;"
-		"DELETE FROM customers WHERE id IN temp.crm_forget_who;"
-		"DROP TABLE temp.crm_forget_who;"
-		"DROP TABLE temp.crm_forget_rows;"
-		"DROP TABLE temp.crm_forget_spans;",
-	[SQL_TOMBSTONE] =
-		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason, removed)"
-		" SELECT id, ?2, started_at, actor, ?3, ?4 FROM runs WHERE id = ?1",
 };
-
-/* Statement q of the table, prepared for the caller (who frees it). */
-static enum crm_status prepare(struct crm_db *db, enum log_sql q, struct crm_stmt **out,
-			       struct crm_error *err)
-{
-	return crm_stmt_prepare(db, log_sql[q], out, err);
-}
-
-/* Hands st over as rows; st is freed on failure too. */
-static enum crm_status wrap(struct crm_stmt *st, struct crm_rows **out, struct crm_error *err)
-{
-	*out = crm_rows_wrap(st, err);
-	return *out ? CRM_OK : CRM_ERR_NOMEM;
-}
-
-/* ---- Reading ---------------------------------------------------------------- */
-
-/* --since: a date in any form import accepts, or an ISO timestamp as stored. */
-static enum crm_status since_value(const char *since, char *out, size_t size,
-				   struct crm_error *err)
-{
-	char date[CRM_DATE_SIZE], head[11];
-	struct crm_error e;
-
-	if (crm_parse_date(since, date, &e) == CRM_OK) {
-		snprintf(out, size, "%s", date);
-		return CRM_OK;
-	}
-	if (strlen(since) > 10 && strlen(since) < size && since[10] == 'T') {
-		memcpy(head, since, 10);
-		head[10] = '\0';
-		if (crm_parse_date(head, date, &e) == CRM_OK && !strcmp(date, head)) {
-			snprintf(out, size, "%s", since);
-			return CRM_OK;
-		}
-	}
-	return crm_error_set(err, CRM_ERR_INVALID,
-			     "--since '%s' is not a date (2025-07-23) or a timestamp "
-			     "(2025-07-23T09:00:00Z)", since);
-}
-
-/* Prepares q with the filters bound to ?11 (since) to ?14 (limit). */
-static enum crm_status prepare_filtered(struct crm_db *db, enum log_sql q,
-					const struct crm_log_filter *f, struct crm_stmt **out,
-					struct crm_error *err)
-{
-	char since[64] = "";
-	enum crm_status s;
-
-	*out = NULL;
-	if (f && f->since && (s = since_value(f->since, since, sizeof(since), err)))
-		return s;
-	s = prepare(db, q, out, err);
-	if (s)
-		return s;
-	if (since[0])
-		crm_stmt_bind_str(*out, 11, since);
-	if (f && f->actor)
-		crm_stmt_bind_str(*out, 12, f->actor);
-	if (f && f->command)
-		crm_stmt_bind_str(*out, 13, f->command);
-	crm_stmt_bind_int(*out, 14, f && f->limit > 0 ? f->limit : -1);
-	return CRM_OK;
-}
-
-enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
-			     struct crm_rows **out, struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare_filtered(db, SQL_RUNS, f, &st, err);
-
-	*out = NULL;
-	return s ? s : wrap(st, out, err);
-}
-
-enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare(db, SQL_RUN_EXISTS, &st, err);
-	int found = 0;
-
-	if (s)
-		return s;
-	crm_stmt_bind_int(st, 1, id);
-	s = crm_stmt_one(st, &found, "cannot read the runs", err);
-	crm_stmt_free(st);
-	if (!s && !found)
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
-				  (long long)id);
-	return s;
-}
-
-enum crm_status crm_log_changes(struct crm_db *db, int64_t run, struct crm_rows **out,
-				struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare(db, SQL_CHANGES, &st, err);
-
-	*out = NULL;
-	if (s)
-		return s;
-	crm_stmt_bind_int(st, 1, run);
-	return wrap(st, out, err);
-}
-
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64_t *id,
-				      struct crm_error *err)
-{
-	const char *colon = strchr(spec, ':');
-	struct crm_stmt *st;
-	enum crm_status s;
-	int found = 0;
-
-	if (all_digits(spec) && strlen(spec) < 19) {
-		s = prepare(db, SQL_FIND_BY_ID, &st, err);
-		if (s)
-			return s;
-		crm_stmt_bind_int(st, 1, strtoll(spec, NULL, 10));
-	} else if (colon && colon > spec && colon[1]) {
-		s = prepare(db, SQL_FIND_BY_SOURCE, &st, err);
-		if (s)
-			return s;
-		crm_stmt_bind_text(st, 1, spec, (size_t)(colon - spec));
-		crm_stmt_bind_str(st, 2, colon + 1);
-	} else {
-		return crm_error_set(err, CRM_ERR_INVALID,
-				     "'%s' names no customer: give an id (42) or SOURCE:KEY", spec);
-	}
-	s = crm_stmt_one(st, &found, "cannot find the customer", err);
-	if (!s && found)
-		*id = crm_stmt_int(st, 0);
-	else if (!s)
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);
-	crm_stmt_free(st);
-	return s;
-}
-
-enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
-				 const struct crm_log_filter *f, struct crm_rows **out,
-				 struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare_filtered(db, SQL_CUSTOMER, f, &st, err);
-
-	*out = NULL;
-	if (s)
-		return s;
-	crm_stmt_bind_int(st, 1, customer);
-	return wrap(st, out, err);
-}
-
-/* ---- Revert ----------------------------------------------------------------- */
 
 struct reverter {
 	struct crm_db *db;
@@ -440,7 +90,7 @@ struct reverter {
 };
 
 /* Statement q of the revert's table, reset; NULL when it cannot be prepared. */
-static struct crm_stmt *stmt(struct reverter *rv, enum log_sql q, struct crm_error *err)
+static struct crm_stmt *stmt(struct reverter *rv, enum revert_sql q, struct crm_error *err)
 {
 	return crm_stmt_table_get(&rv->sql, q, err);
 }
@@ -1083,7 +733,7 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 	enum crm_status s;
 
 	memset(res, 0, sizeof(*res));
-	s = crm_stmt_table_init(&rv.sql, db, log_sql, SQL_COUNT, err);
+	s = crm_stmt_table_init(&rv.sql, db, revert_sql, SQL_COUNT, err);
 	if (!s)
 		s = check_target(&rv, err);
 	/* Rows come and go in the log's reverse order: check references at commit. */
@@ -1105,144 +755,5 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 	}
 	while (rv.ncolumns--)
 		free(rv.columns[rv.ncolumns]);
-	return s;
-}
-
-/* ---- Forget ----------------------------------------------------------------- */
-
-/* Runs statement q once with ?1 bound to a (if it takes it). */
-static enum crm_status run_bound(struct crm_db *db, enum log_sql q, int64_t a,
-				 const char *what, struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare(db, q, &st, err);
-
-	if (s)
-		return s;
-	if (crm_stmt_params(st) >= 1)
-		crm_stmt_bind_int(st, 1, a);
-	s = crm_stmt_run(st, what, err);
-	crm_stmt_free(st);
-	return s;
-}
-
-static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_error *err)
-{
-	enum crm_status s = crm_db_exec(db, log_sql[SQL_FORGET_TEMP], err);
-
-	if (!s)
-		s = run_bound(db, SQL_FORGET_WHO, id, "cannot find the person's rows", err);
-	if (!s)
-		s = crm_db_exec(db, log_sql[SQL_FORGET_ROWS], err);
-	return s;
-}
-
-static enum crm_status count_rows(struct crm_db *db, const char *tbl, long *n,
-				  struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare(db, SQL_FORGET_COUNT, &st, err);
-	int found = 0;
-
-	*n = 0;
-	if (s)
-		return s;
-	crm_stmt_bind_str(st, 1, tbl);
-	s = crm_stmt_one(st, &found, "cannot count the person's rows", err);
-	if (!s && found)
-		*n = (long)crm_stmt_int(st, 0);
-	crm_stmt_free(st);
-	return s;
-}
-
-static enum crm_status blank_changes(struct crm_db *db, long *n, int64_t *first,
-				     struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s = prepare(db, SQL_FORGET_BLANK, &st, err);
-	enum crm_step step;
-
-	if (s)
-		return s;
-	*n = 0;
-	*first = 0;
-	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
-		int64_t id = crm_stmt_int(st, 0);
-
-		if (!*n || id < *first)
-			*first = id;
-		++*n;
-	}
-	if (step == CRM_STEP_ERROR)
-		s = crm_stmt_fail(st, err, "cannot blank the log");
-	crm_stmt_free(st);
-	return s;
-}
-
-static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64_t id,
-				 const char *reason, const struct crm_forget_result *r,
-				 struct crm_error *err)
-{
-	struct crm_stmt *st;
-	char removed[256];
-	enum crm_status s = prepare(db, SQL_TOMBSTONE, &st, err);
-
-	if (s)
-		return s;
-	snprintf(removed, sizeof(removed),
-		 "{\"customers\":%ld,\"source_records\":%ld,\"orders\":%ld,\"interactions\":%ld,"
-		 "\"changes_blanked\":%ld}", r->customers, r->source_records, r->orders,
-		 r->interactions, r->changes_blanked);
-	crm_stmt_bind_int(st, 1, crm_audit_run_id(run));
-	crm_stmt_bind_int(st, 2, id);
-	crm_stmt_bind_str(st, 3, reason);
-	crm_stmt_bind_str(st, 4, removed);
-	s = crm_stmt_run(st, "cannot write the tombstone", err);
-	crm_stmt_free(st);
-	return s;
-}
-
-enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t id,
-			       const char *reason, struct crm_forget_result *res,
-			       struct crm_error *err)
-{
-	struct crm_chain_break brk;
-	enum crm_status s;
-	int64_t first = 0, exists = 0;
-
-	memset(res, 0, sizeof(*res));
-	if (!reason || !*reason)
-		return crm_error_set(err, CRM_ERR_INVALID, "an erasure needs a reason");
-	s = crm_chain_verify(db, &brk, err);
-	if (!s && brk.id)
-		return crm_error_set(err, CRM_ERR_CONFLICT, "the log's hash chain is already broken "
-				     "at change %lld: erasing now would seal that in; see "
-				     "'crm log verify'", (long long)brk.id);
-	if (!s)
-		s = crm_db_query_int64(db, log_sql[SQL_CUSTOMER_EXISTS], &id, &exists, err);
-	if (!s && !exists)
-		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %lld", (long long)id);
-	if (!s)
-		s = collect_rows(db, id, err);
-	if (!s)
-		s = count_rows(db, "customers", &res->customers, err);
-	if (!s)
-		s = count_rows(db, "source_records", &res->source_records, err);
-	if (!s)
-		s = count_rows(db, "orders", &res->orders, err);
-	if (!s)
-		s = count_rows(db, "interactions", &res->interactions, err);
-	if (!s)
-		s = crm_db_exec(db, log_sql[SQL_FORGET_SPANS], err);
-	if (!s)
-		s = blank_changes(db, &res->changes_blanked, &first, err);
-	if (!s)
-		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
-	if (!s)
-		s = crm_db_exec(db, log_sql[SQL_FORGET_REMOVE], err);
-	if (!s)
-		s = tombstone(db, run, id, reason, res, err);
-	if (!s && first)
-		s = crm_chain_seal(db, first, err);
 	return s;
 }

@@ -1,0 +1,265 @@
+/*
+ * Forget: a person erased from every table and from the log, which is
+ * sealed again; a tombstone says who did it, when and why.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "log.h"
+#include "banned.h"
+
+enum forget_sql {
+	SQL_FORGET_TEMP,
+	SQL_FORGET_WHO,
+	SQL_FORGET_ROWS,
+	SQL_FORGET_COUNT,
+	SQL_CUSTOMER_EXISTS,
+	SQL_FORGET_SPANS,
+	SQL_FORGET_BLANK,
+	SQL_FORGET_REMOVE,
+	SQL_TOMBSTONE,
+	SQL_COUNT
+};
+
+/*
+ * Which changes hold the person's values. Ids are reused after rows are
+ * deleted, so a row's changes belong to the person only from the last
+ * delete of that id before them: each (table, id) gets the span of change
+ * ids (lo, hi] that is theirs. Their current rows are theirs from their
+ * last delete on; earlier rows of theirs that a run removed (a reverted
+ * import, say) are found through the copies of their source records, by
+ * source and key, and the customer and order copies the same run removed.
+ */
+#define PREV_DELETE(t, i, before) \
+	"coalesce((SELECT max(d.id) FROM changes d WHERE d.tbl = " t " AND d.row_id = " i \
+	" AND d.op = 'delete' AND d.id < " before "), 0)"
+
+static const char *const forget_sql[SQL_COUNT] = {
+	/* The person's rows in every table, in temp tables for the steps below. */
+	[SQL_FORGET_TEMP] =
+		"DROP TABLE IF EXISTS temp.crm_forget_who;"
+		"DROP TABLE IF EXISTS temp.crm_forget_rows;"
+		"CREATE TEMP TABLE crm_forget_who(id INTEGER PRIMARY KEY);"
+		"CREATE TEMP TABLE crm_forget_rows(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
+	[SQL_FORGET_WHO] =
+		"INSERT INTO temp.crm_forget_who(id)"
+		" WITH RECURSIVE who(id) AS (SELECT ?1 UNION"
+		"  SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
+		" SELECT id FROM who",
+	[SQL_FORGET_ROWS] =
+		"INSERT INTO temp.crm_forget_rows SELECT 'customers', id FROM temp.crm_forget_who;"
+		"INSERT INTO temp.crm_forget_rows SELECT 'source_records', id FROM source_records"
+		" WHERE customer_id IN temp.crm_forget_who;"
+		"INSERT INTO temp.crm_forget_rows SELECT 'orders', id FROM orders"
+		" WHERE customer_id IN temp.crm_forget_who;"
+		"INSERT INTO temp.crm_forget_rows SELECT 'interactions', id FROM interactions"
+		" WHERE customer_id IN temp.crm_forget_who;",
+	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",
+	[SQL_CUSTOMER_EXISTS] = "SELECT count(*) FROM customers WHERE id = ?1",
+	[SQL_FORGET_SPANS] =
+		"DROP TABLE IF EXISTS temp.crm_forget_spans;"
+		"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+		" lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
+		"INSERT INTO temp.crm_forget_spans SELECT r.tbl, r.id,"
+		" " PREV_DELETE("r.tbl", "r.id", "9223372036854775807") ", 9223372036854775807"
+		" FROM temp.crm_forget_rows r;"
+		/* Earlier source records of theirs, removed by some run: by source and key. */
+		"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
+		" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
+		" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
+		" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
+		"  WHERE k.customer_id IN temp.crm_forget_who"
+		"  AND k.source = json_extract(c.old_value, '$.source')"
+		"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
+		/* The customer rows those belonged to, removed by the same run. */
+		"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
+		" " PREV_DELETE("d.tbl", "d.row_id", "d.id") ", d.id"
+		" FROM temp.crm_forget_spans s JOIN changes c ON c.tbl = 'source_records'"
+		"  AND c.row_id = s.id AND c.id = s.hi"
+		" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
+		"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
+		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;"
+		/* Order lines and interactions of a customer row of theirs, removed. */
+		"INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
+		" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
+		" FROM temp.crm_forget_spans s JOIN changes o"
+		"  ON o.tbl IN ('orders', 'interactions', 'source_records') AND o.op IN ('delete', 'merge')"
+		"  AND json_valid(o.old_value) AND json_extract(o.old_value, '$.customer_id') = s.id"
+		"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
+		"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
+		" WHERE s.tbl = 'customers';",
+	/*
+	 * Values of the person in the log: every change to their rows, and the
+	 * copies of removed or merged rows that belonged to them. An insert's
+	 * new_value and a merge's are row ids, not their data, and stay.
+	 */
+	[SQL_FORGET_BLANK] =
+		"UPDATE changes SET old_value = NULL,"
+		" new_value = CASE WHEN op IN ('insert', 'merge') THEN new_value END"
+		" WHERE op <> 'insert' AND (old_value IS NOT NULL OR"
+		"  (new_value IS NOT NULL AND op <> 'merge')) AND EXISTS ("
+		"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
+		"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
+		" RETURNING id",
+	[SQL_FORGET_REMOVE] =
+		"DELETE FROM export_customers WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM rfm_scores WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM interactions WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM orders WHERE customer_id IN temp.crm_forget_who;"
+		"DELETE FROM source_records WHERE customer_id IN temp.crm_forget_who;"
+		"UPDATE customers SET merged_into = NULL WHERE id IN temp.crm_forget_who;"
+		"DELETE FROM customers WHERE id IN temp.crm_forget_who;"
+		"DROP TABLE temp.crm_forget_who;"
+		"DROP TABLE temp.crm_forget_rows;"
+		"DROP TABLE temp.crm_forget_spans;",
+	[SQL_TOMBSTONE] =
+		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason, removed)"
+		" SELECT id, ?2, started_at, actor, ?3, ?4 FROM runs WHERE id = ?1",
+};
+
+/* Statement q of the table, prepared for the caller (who frees it). */
+static enum crm_status prepare(struct crm_db *db, enum forget_sql q, struct crm_stmt **out,
+			       struct crm_error *err)
+{
+	return crm_stmt_prepare(db, forget_sql[q], out, err);
+}
+
+/* Runs statement q once with ?1 bound to a (if it takes it). */
+static enum crm_status run_bound(struct crm_db *db, enum forget_sql q, int64_t a,
+				 const char *what, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, q, &st, err);
+
+	if (s)
+		return s;
+	if (crm_stmt_params(st) >= 1)
+		crm_stmt_bind_int(st, 1, a);
+	s = crm_stmt_run(st, what, err);
+	crm_stmt_free(st);
+	return s;
+}
+
+static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_error *err)
+{
+	enum crm_status s = crm_db_exec(db, forget_sql[SQL_FORGET_TEMP], err);
+
+	if (!s)
+		s = run_bound(db, SQL_FORGET_WHO, id, "cannot find the person's rows", err);
+	if (!s)
+		s = crm_db_exec(db, forget_sql[SQL_FORGET_ROWS], err);
+	return s;
+}
+
+static enum crm_status count_rows(struct crm_db *db, const char *tbl, long *n,
+				  struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_FORGET_COUNT, &st, err);
+	int found = 0;
+
+	*n = 0;
+	if (s)
+		return s;
+	crm_stmt_bind_str(st, 1, tbl);
+	s = crm_stmt_one(st, &found, "cannot count the person's rows", err);
+	if (!s && found)
+		*n = (long)crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return s;
+}
+
+static enum crm_status blank_changes(struct crm_db *db, long *n, int64_t *first,
+				     struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_FORGET_BLANK, &st, err);
+	enum crm_step step;
+
+	if (s)
+		return s;
+	*n = 0;
+	*first = 0;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		int64_t id = crm_stmt_int(st, 0);
+
+		if (!*n || id < *first)
+			*first = id;
+		++*n;
+	}
+	if (step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot blank the log");
+	crm_stmt_free(st);
+	return s;
+}
+
+static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64_t id,
+				 const char *reason, const struct crm_forget_result *r,
+				 struct crm_error *err)
+{
+	struct crm_stmt *st;
+	char removed[256];
+	enum crm_status s = prepare(db, SQL_TOMBSTONE, &st, err);
+
+	if (s)
+		return s;
+	snprintf(removed, sizeof(removed),
+		 "{\"customers\":%ld,\"source_records\":%ld,\"orders\":%ld,\"interactions\":%ld,"
+		 "\"changes_blanked\":%ld}", r->customers, r->source_records, r->orders,
+		 r->interactions, r->changes_blanked);
+	crm_stmt_bind_int(st, 1, crm_audit_run_id(run));
+	crm_stmt_bind_int(st, 2, id);
+	crm_stmt_bind_str(st, 3, reason);
+	crm_stmt_bind_str(st, 4, removed);
+	s = crm_stmt_run(st, "cannot write the tombstone", err);
+	crm_stmt_free(st);
+	return s;
+}
+
+enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t id,
+			       const char *reason, struct crm_forget_result *res,
+			       struct crm_error *err)
+{
+	struct crm_chain_break brk;
+	enum crm_status s;
+	int64_t first = 0, exists = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!reason || !*reason)
+		return crm_error_set(err, CRM_ERR_INVALID, "an erasure needs a reason");
+	s = crm_chain_verify(db, &brk, err);
+	if (!s && brk.id)
+		return crm_error_set(err, CRM_ERR_CONFLICT, "the log's hash chain is already broken "
+				     "at change %lld: erasing now would seal that in; see "
+				     "'crm log verify'", (long long)brk.id);
+	if (!s)
+		s = crm_db_query_int64(db, forget_sql[SQL_CUSTOMER_EXISTS], &id, &exists, err);
+	if (!s && !exists)
+		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %lld", (long long)id);
+	if (!s)
+		s = collect_rows(db, id, err);
+	if (!s)
+		s = count_rows(db, "customers", &res->customers, err);
+	if (!s)
+		s = count_rows(db, "source_records", &res->source_records, err);
+	if (!s)
+		s = count_rows(db, "orders", &res->orders, err);
+	if (!s)
+		s = count_rows(db, "interactions", &res->interactions, err);
+	if (!s)
+		s = crm_db_exec(db, forget_sql[SQL_FORGET_SPANS], err);
+	if (!s)
+		s = blank_changes(db, &res->changes_blanked, &first, err);
+	if (!s)
+		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
+	if (!s)
+		s = crm_db_exec(db, forget_sql[SQL_FORGET_REMOVE], err);
+	if (!s)
+		s = tombstone(db, run, id, reason, res, err);
+	if (!s && first)
+		s = crm_chain_seal(db, first, err);
+	return s;
+}
