@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "chain.h"
+#include "customer.h"
 #include "log.h"
+#include "logsql.h"
 #include "banned.h"
 
 enum forget_sql {
@@ -15,8 +17,8 @@ enum forget_sql {
 	SQL_FORGET_WHO,
 	SQL_FORGET_ROWS,
 	SQL_FORGET_COUNT,
-	SQL_CUSTOMER_EXISTS,
 	SQL_FORGET_SPANS,
+	SQL_FORGET_COPIES,
 	SQL_FORGET_BLANK,
 	SQL_FORGET_REMOVE,
 	SQL_TOMBSTONE,
@@ -46,19 +48,10 @@ static const char *const forget_sql[SQL_COUNT] = {
 		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
 	[SQL_FORGET_WHO] =
 		"INSERT INTO temp.crm_forget_who(id)"
-		" WITH RECURSIVE who(id) AS (SELECT ?1 UNION"
-		"  SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
-		" SELECT id FROM who",
-	[SQL_FORGET_ROWS] =
-		"INSERT INTO temp.crm_forget_rows SELECT 'customers', id FROM temp.crm_forget_who;"
-		"INSERT INTO temp.crm_forget_rows SELECT 'source_records', id FROM source_records"
-		" WHERE customer_id IN temp.crm_forget_who;"
-		"INSERT INTO temp.crm_forget_rows SELECT 'orders', id FROM orders"
-		" WHERE customer_id IN temp.crm_forget_who;"
-		"INSERT INTO temp.crm_forget_rows SELECT 'interactions', id FROM interactions"
-		" WHERE customer_id IN temp.crm_forget_who;",
+		" WITH RECURSIVE " CRM_LOG_WHO_SQL " SELECT id FROM who",
+	/* Their rows in every table of the catalogue (crm_log_sql_rows). */
+	[SQL_FORGET_ROWS] = "INSERT INTO temp.crm_forget_rows " CRM_LOG_PART,
 	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",
-	[SQL_CUSTOMER_EXISTS] = "SELECT count(*) FROM customers WHERE id = ?1",
 	[SQL_FORGET_SPANS] =
 		"DROP TABLE IF EXISTS temp.crm_forget_spans;"
 		"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
@@ -81,16 +74,23 @@ static const char *const forget_sql[SQL_COUNT] = {
 		"  AND c.row_id = s.id AND c.id = s.hi"
 		" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
 		"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
-		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;"
-		/* Order lines and interactions of a customer row of theirs, removed. */
-		"INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
+		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;",
+	/*
+	 * The rows of a customer row of theirs that was removed (order lines,
+	 * interactions ...), removed with it: owners(tbl, path) says, for each
+	 * table of the catalogue, where a copy names its customer
+	 * (owners_part()).
+	 */
+	[SQL_FORGET_COPIES] =
+		"WITH owners(tbl, path) AS (VALUES " CRM_LOG_PART ")"
+		" INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
 		" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
-		" FROM temp.crm_forget_spans s JOIN changes o"
-		"  ON o.tbl IN ('orders', 'interactions', 'source_records') AND o.op IN ('delete', 'merge')"
-		"  AND json_valid(o.old_value) AND json_extract(o.old_value, '$.customer_id') = s.id"
+		" FROM temp.crm_forget_spans s JOIN owners w JOIN changes o"
+		"  ON o.tbl = w.tbl AND o.op IN ('delete', 'merge')"
+		"  AND json_valid(o.old_value) AND json_extract(o.old_value, w.path) = s.id"
 		"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
 		"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
-		" WHERE s.tbl = 'customers';",
+		" WHERE s.tbl = 'customers'",
 	/*
 	 * Values of the person in the log: every change to their rows, and the
 	 * copies of removed or merged rows that belonged to them. An insert's
@@ -104,14 +104,9 @@ static const char *const forget_sql[SQL_COUNT] = {
 		"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
 		"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
 		" RETURNING id",
+	/* Their rows go from every table of the catalogue (remove_part()), then the temp tables. */
 	[SQL_FORGET_REMOVE] =
-		"DELETE FROM export_customers WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM rfm_scores WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM interactions WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM orders WHERE customer_id IN temp.crm_forget_who;"
-		"DELETE FROM source_records WHERE customer_id IN temp.crm_forget_who;"
-		"UPDATE customers SET merged_into = NULL WHERE id IN temp.crm_forget_who;"
-		"DELETE FROM customers WHERE id IN temp.crm_forget_who;"
+		CRM_LOG_PART
 		"DROP TABLE temp.crm_forget_who;"
 		"DROP TABLE temp.crm_forget_rows;"
 		"DROP TABLE temp.crm_forget_spans;",
@@ -120,11 +115,95 @@ static const char *const forget_sql[SQL_COUNT] = {
 		" SELECT id, ?2, started_at, actor, ?3, ?4 FROM runs WHERE id = ?1",
 };
 
+/*
+ * For each table of the catalogue but customers, the table and the JSON
+ * path of the column naming the customer in a copy of its row.
+ */
+static int owners_part(struct crm_strbuf *sb)
+{
+	const struct crm_customer_table *t;
+	int bad = 0, n = 0;
+
+	for (t = crm_customer_tables; !bad && t->tbl; t++)
+		if (!(t->flags & CRM_CT_SELF))
+			bad = crm_strbuf_addf(sb, "%s('%s', '$.\"%s\"')", n++ ? ", " : "",
+					      t->tbl, t->column);
+	return bad;
+}
+
+/*
+ * Deletes of the person's rows in every table of the catalogue, in its
+ * reverse order (rows before the rows they depend on). Their customers
+ * rows are unmerged first, so that none is left pointing at another.
+ */
+static int remove_part(struct crm_strbuf *sb)
+{
+	const struct crm_customer_table *t = crm_customer_tables;
+	int bad = 0;
+
+	while (t->tbl)
+		t++;
+	while (!bad && t-- > crm_customer_tables) {
+		if (t->flags & CRM_CT_SELF)
+			bad = crm_strbuf_addf(sb, "UPDATE \"%s\" SET merged_into = NULL"
+					      " WHERE \"%s\" IN temp.crm_forget_who;", t->tbl,
+					      t->column);
+		if (!bad)
+			bad = crm_strbuf_addf(sb, "DELETE FROM \"%s\" WHERE \"%s\" IN"
+					      " temp.crm_forget_who;", t->tbl, t->column);
+	}
+	return bad;
+}
+
+/* The part of q built from the customer catalogue, if it has one. */
+static int catalogue_part(enum forget_sql q, struct crm_strbuf *sb)
+{
+	switch (q) {
+	case SQL_FORGET_ROWS:
+		return crm_log_sql_rows(sb, "temp.crm_forget_who", 0);
+	case SQL_FORGET_COPIES:
+		return owners_part(sb);
+	case SQL_FORGET_REMOVE:
+		return remove_part(sb);
+	default:
+		return 0;
+	}
+}
+
+/* The SQL of q, its catalogue part filled in, into sql. */
+static enum crm_status sql_of(enum forget_sql q, struct crm_strbuf *sql, struct crm_error *err)
+{
+	struct crm_strbuf part = CRM_STRBUF_INIT;
+	int bad = catalogue_part(q, &part) || crm_log_sql_fill(sql, forget_sql[q], part.buf);
+
+	crm_strbuf_release(&part);
+	return bad ? crm_error_set(err, CRM_ERR_NOMEM, "out of memory") : CRM_OK;
+}
+
 /* Statement q of the table, prepared for the caller (who frees it). */
 static enum crm_status prepare(struct crm_db *db, enum forget_sql q, struct crm_stmt **out,
 			       struct crm_error *err)
 {
-	return crm_stmt_prepare(db, forget_sql[q], out, err);
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s = sql_of(q, &sql, err);
+
+	*out = NULL;
+	if (!s)
+		s = crm_stmt_prepare(db, sql.buf, out, err);
+	crm_strbuf_release(&sql);
+	return s;
+}
+
+/* Runs q, statements that take no parameters and return no rows. */
+static enum crm_status exec(struct crm_db *db, enum forget_sql q, struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s = sql_of(q, &sql, err);
+
+	if (!s)
+		s = crm_db_exec(db, sql.buf, err);
+	crm_strbuf_release(&sql);
+	return s;
 }
 
 /* Runs statement q once with ?1 bound to a (if it takes it). */
@@ -145,12 +224,12 @@ static enum crm_status run_bound(struct crm_db *db, enum forget_sql q, int64_t a
 
 static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_error *err)
 {
-	enum crm_status s = crm_db_exec(db, forget_sql[SQL_FORGET_TEMP], err);
+	enum crm_status s = exec(db, SQL_FORGET_TEMP, err);
 
 	if (!s)
 		s = run_bound(db, SQL_FORGET_WHO, id, "cannot find the person's rows", err);
 	if (!s)
-		s = crm_db_exec(db, forget_sql[SQL_FORGET_ROWS], err);
+		s = exec(db, SQL_FORGET_ROWS, err);
 	return s;
 }
 
@@ -225,7 +304,7 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 {
 	struct crm_chain_break brk;
 	enum crm_status s;
-	int64_t first = 0, exists = 0;
+	int64_t first = 0;
 
 	memset(res, 0, sizeof(*res));
 	if (!reason || !*reason)
@@ -235,10 +314,9 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 		return crm_error_set(err, CRM_ERR_CONFLICT, "the log's hash chain is already broken "
 				     "at change %lld: erasing now would seal that in; see "
 				     "'crm log verify'", (long long)brk.id);
+	/* The survivor, and so every customer merged into it, however deep. */
 	if (!s)
-		s = crm_db_query_int64(db, forget_sql[SQL_CUSTOMER_EXISTS], &id, &exists, err);
-	if (!s && !exists)
-		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %lld", (long long)id);
+		s = crm_customer_resolve(db, id, &id, err);
 	if (!s)
 		s = collect_rows(db, id, err);
 	if (!s)
@@ -250,13 +328,15 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 	if (!s)
 		s = count_rows(db, "interactions", &res->interactions, err);
 	if (!s)
-		s = crm_db_exec(db, forget_sql[SQL_FORGET_SPANS], err);
+		s = exec(db, SQL_FORGET_SPANS, err);
+	if (!s)
+		s = exec(db, SQL_FORGET_COPIES, err);
 	if (!s)
 		s = blank_changes(db, &res->changes_blanked, &first, err);
 	if (!s)
 		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
 	if (!s)
-		s = crm_db_exec(db, forget_sql[SQL_FORGET_REMOVE], err);
+		s = exec(db, SQL_FORGET_REMOVE, err);
 	if (!s)
 		s = tombstone(db, run, id, reason, res, err);
 	if (!s && first)

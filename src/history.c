@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "customer.h"
 #include "log.h"
+#include "logsql.h"
 #include "types.h"
 #include "banned.h"
 
@@ -14,8 +16,6 @@ enum history_sql {
 	SQL_RUNS,
 	SQL_RUN_EXISTS,
 	SQL_CHANGES,
-	SQL_FIND_BY_ID,
-	SQL_FIND_BY_SOURCE,
 	SQL_CUSTOMER,
 	SQL_COUNT
 };
@@ -24,14 +24,6 @@ enum history_sql {
 #define FILTER_SQL \
 	" (?11 IS NULL OR started_at >= ?11) AND (?12 IS NULL OR actor = ?12)" \
 	" AND (?13 IS NULL OR command = ?13)"
-
-/* The customer a row of an audited table belongs to. */
-#define CUSTOMER_OF(tbl, row) \
-	"CASE " tbl " WHEN 'customers' THEN " row \
-	" WHEN 'source_records' THEN (SELECT customer_id FROM source_records WHERE id = " row ")" \
-	" WHEN 'orders' THEN (SELECT customer_id FROM orders WHERE id = " row ")" \
-	" WHEN 'interactions' THEN (SELECT customer_id FROM interactions WHERE id = " row ")" \
-	" END"
 
 static const char *const history_sql[SQL_COUNT] = {
 	[SQL_RUNS] =
@@ -42,15 +34,14 @@ static const char *const history_sql[SQL_COUNT] = {
 		"SELECT id AS change, tbl AS \"table\", row_id AS row,"
 		" CASE WHEN op = 'insert' THEN new_value END AS \"to\","
 		" CASE WHEN op = 'insert' AND new_value <> row_id THEN NULL ELSE "
-		CUSTOMER_OF("tbl", "row_id") " END AS customer,"
+		CRM_LOG_PART " END AS customer,"
 		" op, field, old_value AS old,"
 		" CASE WHEN op = 'insert' THEN NULL ELSE new_value END AS new"
 		" FROM changes WHERE run_id = ?1 ORDER BY id",
-	[SQL_FIND_BY_ID] = "SELECT id FROM customers WHERE id = ?1",
-	[SQL_FIND_BY_SOURCE] =
-		"SELECT customer_id FROM source_records WHERE source = ?1 AND source_key = ?2",
 	/*
-	 * The customer's rows, then their changes: the insert range holding
+	 * The customer's rows (but the history tables': exports are listed
+	 * from export_customers as exports), then their changes: the insert
+	 * range holding
 	 * each row is found through changes_inserts (the range starting
 	 * nearest below it), every other change through changes_row. Only ids
 	 * are sorted; the values (raw rows can be long) are read after, in the
@@ -59,13 +50,8 @@ static const char *const history_sql[SQL_COUNT] = {
 	 * the output's.
 	 */
 	[SQL_CUSTOMER] =
-		"WITH who(id) AS (SELECT ?1 UNION SELECT id FROM customers WHERE merged_into = ?1),"
-		" mine(tbl, id) AS ("
-		"  SELECT 'customers', id FROM who"
-		"  UNION ALL SELECT 'source_records', id FROM source_records"
-		"   WHERE customer_id IN who"
-		"  UNION ALL SELECT 'orders', id FROM orders WHERE customer_id IN who"
-		"  UNION ALL SELECT 'interactions', id FROM interactions WHERE customer_id IN who),"
+		"WITH RECURSIVE " CRM_LOG_WHO_SQL ","
+		" mine(tbl, id) AS (" CRM_LOG_PART "),"
 		" keys(seq, row_id, ins, run) AS ("
 		"  SELECT c.id, c.row_id, 0, c.run_id"
 		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.row_id = m.id"
@@ -102,11 +88,34 @@ static const char *const history_sql[SQL_COUNT] = {
 		" LIMIT ?14",
 };
 
+/* The part of q built from the customer catalogue, if it has one. */
+static int catalogue_part(enum history_sql q, struct crm_strbuf *sb)
+{
+	switch (q) {
+	case SQL_CHANGES:
+		return crm_log_sql_customer_of(sb, "tbl", "row_id");
+	case SQL_CUSTOMER:
+		return crm_log_sql_rows(sb, "who", CRM_CT_HISTORY);
+	default:
+		return 0;
+	}
+}
+
 /* Statement q of the table, prepared for the caller (who frees it). */
 static enum crm_status prepare(struct crm_db *db, enum history_sql q, struct crm_stmt **out,
 			       struct crm_error *err)
 {
-	return crm_stmt_prepare(db, history_sql[q], out, err);
+	struct crm_strbuf part = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
+	enum crm_status s;
+
+	*out = NULL;
+	if (catalogue_part(q, &part) || crm_log_sql_fill(&sql, history_sql[q], part.buf))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	else
+		s = crm_stmt_prepare(db, sql.buf, out, err);
+	crm_strbuf_release(&part);
+	crm_strbuf_release(&sql);
+	return s;
 }
 
 /* Hands st over as rows; st is freed on failure too. */
@@ -204,56 +213,17 @@ enum crm_status crm_log_changes(struct crm_db *db, int64_t run, struct crm_rows 
 	return wrap(st, out, err);
 }
 
-static int all_digits(const char *s)
-{
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64_t *id,
-				      struct crm_error *err)
-{
-	const char *colon = strchr(spec, ':');
-	struct crm_stmt *st;
-	enum crm_status s;
-	int found = 0;
-
-	if (all_digits(spec) && strlen(spec) < 19) {
-		s = prepare(db, SQL_FIND_BY_ID, &st, err);
-		if (s)
-			return s;
-		crm_stmt_bind_int(st, 1, strtoll(spec, NULL, 10));
-	} else if (colon && colon > spec && colon[1]) {
-		s = prepare(db, SQL_FIND_BY_SOURCE, &st, err);
-		if (s)
-			return s;
-		crm_stmt_bind_text(st, 1, spec, (size_t)(colon - spec));
-		crm_stmt_bind_str(st, 2, colon + 1);
-	} else {
-		return crm_error_set(err, CRM_ERR_INVALID,
-				     "'%s' names no customer: give an id (42) or SOURCE:KEY", spec);
-	}
-	s = crm_stmt_one(st, &found, "cannot find the customer", err);
-	if (!s && found)
-		*id = crm_stmt_int(st, 0);
-	else if (!s)
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);
-	crm_stmt_free(st);
-	return s;
-}
-
 enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
 				 const struct crm_log_filter *f, struct crm_rows **out,
 				 struct crm_error *err)
 {
 	struct crm_stmt *st;
-	enum crm_status s = prepare_filtered(db, SQL_CUSTOMER, f, &st, err);
+	enum crm_status s;
 
 	*out = NULL;
+	s = crm_customer_resolve(db, customer, &customer, err);
+	if (!s)
+		s = prepare_filtered(db, SQL_CUSTOMER, f, &st, err);
 	if (s)
 		return s;
 	crm_stmt_bind_int(st, 1, customer);

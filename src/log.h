@@ -48,17 +48,12 @@ enum crm_status crm_log_changes(struct crm_db *db, int64_t run, struct crm_rows 
 				struct crm_error *err);
 
 /*
- * Finds a customer by id ("42") or by source record ("SOURCE:KEY"; the
- * source may not contain ':' but the key may). CRM_ERR_NOTFOUND if none.
- */
-enum crm_status crm_log_find_customer(struct crm_db *db, const char *spec, int64_t *id,
-				      struct crm_error *err);
-
-/*
  * One customer's history, oldest first: every change to the customer's row
- * (and rows merged into it), its source records, orders and interactions,
- * and every export that carried it. Columns: at, run, actor, command,
- * table, row, op, field, old, new. Filters as for crm_log_runs().
+ * and to the rows merged into it, however many merges deep, to their
+ * source records, orders and interactions, and every export that carried
+ * them. customer is resolved to its survivor first (crm_customer_find()
+ * gives one). Columns: at, run, actor, command, table, row, op, field,
+ * old, new. Filters as for crm_log_runs().
  */
 enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
 				 const struct crm_log_filter *f, struct crm_rows **out,
@@ -99,7 +94,8 @@ struct crm_forget_result {
 };
 
 /*
- * Erases customer id (and the customers merged into it) inside the open
+ * Erases customer id, resolved to its survivor, and every customer merged
+ * into that, however deep, inside the open
  * transaction of run: their rows in every table go, their values in
  * `changes` are blanked, a tombstone with reason is written, and the hash
  * chain is sealed again from the first blanked change. Refuses when the

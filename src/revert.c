@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "customer.h"
 #include "log.h"
+#include "logsql.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -48,19 +50,12 @@ static const char *const revert_sql[SQL_COUNT] = {
 	[SQL_REINSERTED] =
 		"SELECT 1 FROM changes WHERE tbl = ?1 AND op = 'insert'"
 		" AND id > ?3 AND row_id <= ?2 AND new_value >= ?2 LIMIT 1",
-	/* Rows of other runs belonging to a customer. */
-	[SQL_CHILDREN] =
-		"SELECT 'source_records', id, run_id FROM source_records"
-		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-		" UNION ALL SELECT 'orders', id, run_id FROM orders"
-		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-		" UNION ALL SELECT 'interactions', id, run_id FROM interactions"
-		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-		" UNION ALL SELECT 'rfm_scores', customer_id, run_id FROM rfm_scores"
-		" WHERE customer_id = ?1 AND run_id IS NOT ?2"
-		" UNION ALL SELECT 'export_customers', x.export_id, e.run_id"
-		" FROM export_customers x JOIN exports e ON e.id = x.export_id"
-		" WHERE x.customer_id = ?1 LIMIT 1",
+	/*
+	 * A row of customer ?1 that a run other than ?2 wrote, in any table
+	 * of the catalogue but customers: its table, id and run (see
+	 * children_part()).
+	 */
+	[SQL_CHILDREN] = "SELECT tbl, id, run FROM (" CRM_LOG_PART ") WHERE run IS NOT ?2 LIMIT 1",
 	[SQL_RUN_CHANGES] =
 		"SELECT id, tbl, row_id, op, field, old_value, new_value"
 		" FROM changes WHERE run_id = ?1 ORDER BY id DESC",
@@ -77,6 +72,8 @@ struct reverter {
 	int force;
 	struct crm_revert_result *res;
 	struct crm_stmt_table sql;
+	const char *text[SQL_COUNT];     /* the table's SQL, with the catalogue's part */
+	struct crm_strbuf children;      /* SQL_CHILDREN, built */
 	/* Statements built from the log's table and field names, kept by key. */
 	struct { char *key; struct crm_stmt *st; } cache[64];
 	size_t ncache;
@@ -88,6 +85,53 @@ struct reverter {
 	char *columns[64];
 	size_t ncolumns;
 };
+
+/*
+ * The rows of customer ?1 in each table of the catalogue but customers,
+ * with the run that wrote each: the row's run_id where the table keeps one
+ * (CRM_CT_SOURCE), else the run whose logged insert holds the row.
+ */
+static int children_part(struct crm_strbuf *sb)
+{
+	const struct crm_customer_table *t;
+	int bad = 0, n = 0;
+
+	for (t = crm_customer_tables; !bad && t->tbl; t++) {
+		if (t->flags & CRM_CT_SELF)
+			continue;
+		bad = crm_strbuf_addf(sb, "%sSELECT '%s' AS tbl, x.id AS id, ",
+				      n++ ? " UNION ALL " : "", t->tbl);
+		if (!bad && (t->flags & CRM_CT_SOURCE))
+			bad = crm_strbuf_addstr(sb, "x.run_id");
+		else if (!bad)
+			bad = crm_strbuf_addf(sb, "(SELECT c.run_id FROM changes c"
+					      " WHERE c.tbl = '%s' AND c.op = 'insert'"
+					      " AND c.row_id <= x.id AND c.new_value >= x.id"
+					      " ORDER BY c.id DESC LIMIT 1)", t->tbl);
+		if (!bad)
+			bad = crm_strbuf_addf(sb, " AS run FROM \"%s\" x WHERE x.\"%s\" = ?1",
+					      t->tbl, t->column);
+	}
+	return bad;
+}
+
+/* Sets up the revert's statement table, SQL_CHILDREN built from the catalogue. */
+static enum crm_status reverter_init(struct reverter *rv, struct crm_error *err)
+{
+	struct crm_strbuf part = CRM_STRBUF_INIT;
+	size_t i;
+	int bad;
+
+	for (i = 0; i < SQL_COUNT; i++)
+		rv->text[i] = revert_sql[i];
+	bad = children_part(&part) ||
+	      crm_log_sql_fill(&rv->children, revert_sql[SQL_CHILDREN], part.buf);
+	crm_strbuf_release(&part);
+	if (bad)
+		return nomem(err);
+	rv->text[SQL_CHILDREN] = rv->children.buf;
+	return crm_stmt_table_init(&rv->sql, rv->db, rv->text, SQL_COUNT, err);
+}
 
 /* Statement q of the revert's table, reset; NULL when it cannot be prepared. */
 static struct crm_stmt *stmt(struct reverter *rv, enum revert_sql q, struct crm_error *err)
@@ -173,7 +217,7 @@ static enum crm_status check_column(struct reverter *rv, const char *tbl, const 
 	size_t i;
 	int found = 0;
 
-	if (!tbl || !crm_audit_table_known(tbl))
+	if (!tbl || !crm_table_logged(tbl))
 		return crm_error_set(err, CRM_ERR_SCHEMA, "the log names a table crm does not "
 				     "keep ('%s'): run 'crm log verify'", tbl ? tbl : "");
 	if (!col)
@@ -424,12 +468,25 @@ static enum crm_status customer_children(struct reverter *rv, int64_t id, int *h
 	crm_stmt_bind_int(st, 1, id);
 	crm_stmt_bind_int(st, 2, rv->target);
 	s = crm_stmt_one(st, has, "cannot read the customer's rows", err);
-	if (!s && *has && crm_strbuf_addf(why, "%s row %lld of run %lld belongs to it",
-					  crm_stmt_text(st, 0), (long long)crm_stmt_int(st, 1),
-					  (long long)crm_stmt_int(st, 2)))
+	if (!s && *has && crm_strbuf_addf(why, "%s row %lld", crm_stmt_text(st, 0),
+					  (long long)crm_stmt_int(st, 1)))
+		s = nomem(err);
+	/* A row no logged run wrote (none should be) is still theirs. */
+	if (!s && *has && !crm_stmt_is_null(st, 2) &&
+	    crm_strbuf_addf(why, " of run %lld", (long long)crm_stmt_int(st, 2)))
+		s = nomem(err);
+	if (!s && *has && crm_strbuf_addstr(why, " belongs to it"))
 		s = nomem(err);
 	crm_stmt_reset(st);
 	return s;
+}
+
+/* Whether tbl is the customers table itself. */
+static int is_customers(const char *tbl)
+{
+	const struct crm_customer_table *t = crm_customer_table(tbl);
+
+	return t && (t->flags & CRM_CT_SELF);
 }
 
 /* Removes row id of tbl, added by the run, if it is still as the run left it. */
@@ -441,7 +498,7 @@ static enum crm_status remove_added(struct reverter *rv, int64_t change, const c
 	int untouched, children = 0;
 
 	s = row_untouched(rv, change, tbl, id, &untouched, err);
-	if (!s && untouched && !strcmp(tbl, "customers"))
+	if (!s && untouched && is_customers(tbl))
 		s = customer_children(rv, id, &children, &why, err);
 	if (!s && !untouched)
 		s = conflict_later(rv, tbl, id, NULL, change,
@@ -728,12 +785,13 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 			       int force, struct crm_revert_result *res,
 			       struct crm_error *err)
 {
-	struct reverter rv = { .db = db, .run = run, .target = target, .force = force, .res = res };
+	struct reverter rv = { .db = db, .run = run, .target = target, .force = force, .res = res,
+			       .children = CRM_STRBUF_INIT };
 	struct crm_stmt *st = NULL;
 	enum crm_status s;
 
 	memset(res, 0, sizeof(*res));
-	s = crm_stmt_table_init(&rv.sql, db, revert_sql, SQL_COUNT, err);
+	s = reverter_init(&rv, err);
 	if (!s)
 		s = check_target(&rv, err);
 	/* Rows come and go in the log's reverse order: check references at commit. */
@@ -749,6 +807,7 @@ enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t
 		s = crm_stmt_run(st, "cannot mark the run reverted", err);
 	}
 	crm_stmt_table_release(&rv.sql);
+	crm_strbuf_release(&rv.children);
 	while (rv.ncache--) {
 		crm_stmt_free(rv.cache[rv.ncache].st);
 		free(rv.cache[rv.ncache].key);

@@ -163,7 +163,7 @@ static int show_customer(struct log_cli *cli, const char *arg)
 	crm_error_clear(&err);
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
-		s = crm_log_find_customer(cli->ctx->db, arg, &id, &err);
+		s = crm_customer_find(cli->ctx->db, arg, &id, &err);
 	if (!s)
 		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &rows, &err);
 	return page_rows(cli, s, rows, &err);
@@ -328,7 +328,7 @@ static int forget(struct log_cli *cli, const char *arg, int argi)
 		return usage_error("%s needs --reason: why the person is erased", "forget");
 	s = crm_open_db_write(ctx, &err);
 	if (!s)
-		s = crm_log_find_customer(ctx->db, arg, &id, &err);
+		s = crm_customer_find(ctx->db, arg, &id, &err);
 	if (s)
 		return crm_report(CMD, &err);
 	argv = calloc((size_t)ctx->argc + 1, sizeof(*argv));
