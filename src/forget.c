@@ -2,6 +2,7 @@
  * Forget: a person erased from every table and from the log, which is
  * sealed again; a tombstone says who did it, when and why.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,8 @@
 #include "customer.h"
 #include "log.h"
 #include "logsql.h"
+#include "run.h"
+#include "strbuf.h"
 #include "banned.h"
 
 enum forget_sql {
@@ -206,6 +209,28 @@ static enum crm_status exec(struct crm_db *db, enum forget_sql q, struct crm_err
 	return s;
 }
 
+/*
+ * What an erasure removed, by name, in the order runs.counts and the
+ * tombstone's removed column have always listed it. The names that are
+ * tables of the catalogue count the person's rows there.
+ */
+static const struct {
+	const char *name;
+	size_t offset;       /* of its long in struct crm_forget_result */
+} forget_counts[] = {
+	{ "customers", offsetof(struct crm_forget_result, customers) },
+	{ "source_records", offsetof(struct crm_forget_result, source_records) },
+	{ "orders", offsetof(struct crm_forget_result, orders) },
+	{ "interactions", offsetof(struct crm_forget_result, interactions) },
+	{ "changes_blanked", offsetof(struct crm_forget_result, changes_blanked) },
+};
+#define NCOUNTS (sizeof(forget_counts) / sizeof(forget_counts[0]))
+
+static long *count_of(struct crm_forget_result *r, size_t i)
+{
+	return (long *)((char *)r + forget_counts[i].offset);
+}
+
 /* Runs statement q once with ?1 bound to a (if it takes it). */
 static enum crm_status run_bound(struct crm_db *db, enum forget_sql q, int64_t a,
 				 const char *what, struct crm_error *err)
@@ -233,20 +258,24 @@ static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_er
 	return s;
 }
 
-static enum crm_status count_rows(struct crm_db *db, const char *tbl, long *n,
+/* How many of the person's rows there are in each table forget_counts names. */
+static enum crm_status count_rows(struct crm_db *db, struct crm_forget_result *res,
 				  struct crm_error *err)
 {
 	struct crm_stmt *st;
 	enum crm_status s = prepare(db, SQL_FORGET_COUNT, &st, err);
+	size_t i;
 	int found = 0;
 
-	*n = 0;
-	if (s)
-		return s;
-	crm_stmt_bind_str(st, 1, tbl);
-	s = crm_stmt_one(st, &found, "cannot count the person's rows", err);
-	if (!s && found)
-		*n = (long)crm_stmt_int(st, 0);
+	for (i = 0; !s && i < NCOUNTS; i++) {
+		if (!crm_customer_table(forget_counts[i].name))
+			continue;
+		crm_stmt_bind_str(st, 1, forget_counts[i].name);
+		s = crm_stmt_one(st, &found, "cannot count the person's rows", err);
+		if (!s && found)
+			*count_of(res, i) = (long)crm_stmt_int(st, 0);
+		crm_stmt_reset(st);
+	}
 	crm_stmt_free(st);
 	return s;
 }
@@ -275,33 +304,53 @@ static enum crm_status blank_changes(struct crm_db *db, long *n, int64_t *first,
 	return s;
 }
 
-static enum crm_status tombstone(struct crm_db *db, struct crm_audit *run, int64_t id,
-				 const char *reason, const struct crm_forget_result *r,
-				 struct crm_error *err)
+/*
+ * The run's counts, and the same as a JSON object for the tombstone
+ * (which keeps them as the record of what went, whatever the run's counts
+ * become) into removed.
+ */
+static enum crm_status count(struct crm_run *run, struct crm_forget_result *res,
+			     struct crm_strbuf *removed, struct crm_error *err)
 {
-	struct crm_stmt *st;
-	char removed[256];
-	enum crm_status s = prepare(db, SQL_TOMBSTONE, &st, err);
+	enum crm_status s = CRM_OK;
+	size_t i;
+	int bad = crm_strbuf_addch(removed, '{');
 
-	if (s)
-		return s;
-	snprintf(removed, sizeof(removed),
-		 "{\"customers\":%ld,\"source_records\":%ld,\"orders\":%ld,\"interactions\":%ld,"
-		 "\"changes_blanked\":%ld}", r->customers, r->source_records, r->orders,
-		 r->interactions, r->changes_blanked);
-	crm_stmt_bind_int(st, 1, crm_audit_run_id(run));
-	crm_stmt_bind_int(st, 2, id);
-	crm_stmt_bind_str(st, 3, reason);
-	crm_stmt_bind_str(st, 4, removed);
-	s = crm_stmt_run(st, "cannot write the tombstone", err);
-	crm_stmt_free(st);
+	for (i = 0; !s && i < NCOUNTS; i++) {
+		s = crm_run_count(run, forget_counts[i].name, *count_of(res, i), err);
+		bad |= crm_strbuf_addf(removed, "%s\"%s\":%ld", i ? "," : "",
+				       forget_counts[i].name, *count_of(res, i));
+	}
+	if (!s && (bad || crm_strbuf_addch(removed, '}')))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 	return s;
 }
 
-enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t id,
-			       const char *reason, struct crm_forget_result *res,
-			       struct crm_error *err)
+static enum crm_status tombstone(struct crm_run *run, int64_t id, const char *reason,
+				 struct crm_forget_result *res, struct crm_error *err)
 {
+	struct crm_strbuf removed = CRM_STRBUF_INIT;
+	struct crm_stmt *st = NULL;
+	enum crm_status s = count(run, res, &removed, err);
+
+	if (!s)
+		s = prepare(crm_run_db(run), SQL_TOMBSTONE, &st, err);
+	if (!s) {
+		crm_stmt_bind_int(st, 1, crm_run_id(run));
+		crm_stmt_bind_int(st, 2, id);
+		crm_stmt_bind_str(st, 3, reason);
+		crm_stmt_bind_str(st, 4, removed.buf);
+		s = crm_stmt_run(st, "cannot write the tombstone", err);
+	}
+	crm_stmt_free(st);
+	crm_strbuf_release(&removed);
+	return s;
+}
+
+enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reason,
+			       struct crm_forget_result *res, struct crm_error *err)
+{
+	struct crm_db *db = crm_run_db(run);
 	struct crm_chain_break brk;
 	enum crm_status s;
 	int64_t first = 0;
@@ -320,13 +369,7 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 	if (!s)
 		s = collect_rows(db, id, err);
 	if (!s)
-		s = count_rows(db, "customers", &res->customers, err);
-	if (!s)
-		s = count_rows(db, "source_records", &res->source_records, err);
-	if (!s)
-		s = count_rows(db, "orders", &res->orders, err);
-	if (!s)
-		s = count_rows(db, "interactions", &res->interactions, err);
+		s = count_rows(db, res, err);
 	if (!s)
 		s = exec(db, SQL_FORGET_SPANS, err);
 	if (!s)
@@ -338,7 +381,7 @@ enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t
 	if (!s)
 		s = exec(db, SQL_FORGET_REMOVE, err);
 	if (!s)
-		s = tombstone(db, run, id, reason, res, err);
+		s = tombstone(run, id, reason, res, err);
 	if (!s && first)
 		s = crm_chain_seal(db, first, err);
 	return s;

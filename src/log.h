@@ -7,9 +7,9 @@
  * The queries return rows (dbstmt.h) whose columns are what the command
  * prints, named as it prints them; the caller walks and frees them
  * (crm_rows_next, crm_rows_free). Revert and forget work inside the
- * caller's write transaction and run (crm_audit_start), so that the
- * caller decides to commit (or, for a dry run, to roll back after showing
- * what would change).
+ * caller's run (run.h), log each change through it and set its counts, so
+ * that the caller finishes it (a dry run rolls back, after showing what
+ * would change) or, on failure, frees it and nothing is kept.
  */
 #ifndef CRM_LOG_H
 #define CRM_LOG_H
@@ -17,10 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "audit.h"
 #include "db.h"
 #include "dbstmt.h"
 #include "error.h"
+#include "run.h"
 
 struct crm_log_filter {
 	const char *since;     /* a date or timestamp (UTC), or NULL */
@@ -75,34 +75,35 @@ struct crm_revert_result {
 };
 
 /*
- * Undoes run target inside the open transaction of run, change by change,
- * newest first, logging each step through run. A value that is no longer
- * as target left it is a conflict: without force nothing is reverted and
- * CRM_ERR_CONFLICT is returned with every conflict listed in res; with
- * force such values are left and listed, and the rest is reverted.
- * Marks target reverted_by run. Free res with crm_revert_result_release().
+ * Undoes run target inside run, change by change, newest first, logging
+ * each step through run. A value that is no longer as target left it is a
+ * conflict: without force nothing is reverted and CRM_ERR_CONFLICT is
+ * returned with every conflict listed in res; with force such values are
+ * left and listed, and the rest is reverted. Marks target reverted_by run
+ * and counts reverted (target), restored, deleted, reinserted and left
+ * (conflicts). Free res with crm_revert_result_release().
  */
-enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t target,
-			       int force, struct crm_revert_result *res,
-			       struct crm_error *err);
+enum crm_status crm_log_revert(struct crm_run *run, int64_t target, int force,
+			       struct crm_revert_result *res, struct crm_error *err);
 
 void crm_revert_result_release(struct crm_revert_result *res);
 
 struct crm_forget_result {
-	long customers, source_records, orders, interactions, other;
-	long changes_blanked;
+	long customers, source_records, orders, interactions;   /* rows removed */
+	long changes_blanked;                                   /* changes rows blanked */
 };
 
 /*
  * Erases customer id, resolved to its survivor, and every customer merged
- * into that, however deep, inside the open
- * transaction of run: their rows in every table go, their values in
- * `changes` are blanked, a tombstone with reason is written, and the hash
- * chain is sealed again from the first blanked change. Refuses when the
- * chain is already broken. The caller turns secure_delete on before.
+ * into that, however deep, inside run: their rows in every table of the
+ * customer catalogue go, their values in `changes` are blanked, a
+ * tombstone with reason is written, and the hash chain is sealed again
+ * from the first blanked change. Counts customers, source_records, orders,
+ * interactions and changes_blanked (the tombstone keeps the same). Refuses
+ * when the chain is already broken. The caller states the intent
+ * CRM_DB_ERASE before the run begins.
  */
-enum crm_status crm_log_forget(struct crm_db *db, struct crm_audit *run, int64_t id,
-			       const char *reason, struct crm_forget_result *res,
-			       struct crm_error *err);
+enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reason,
+			       struct crm_forget_result *res, struct crm_error *err);
 
 #endif

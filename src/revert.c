@@ -1,6 +1,7 @@
 /*
  * Revert: a run undone as a new run, change by change, newest first, from
- * the log alone; values later runs changed are conflicts.
+ * the log alone; values and rows later runs changed are conflicts, left as
+ * they are. The SQL it runs is in revertsql.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,179 +9,14 @@
 
 #include "customer.h"
 #include "log.h"
-#include "logsql.h"
+#include "revertsql.h"
+#include "run.h"
 #include "strbuf.h"
 #include "banned.h"
 
 static enum crm_status nomem(struct crm_error *err)
 {
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
-enum revert_sql {
-	SQL_TARGET,
-	SQL_LATER,
-	SQL_HAS_COLUMN,
-	SQL_FIRST_LATER,
-	SQL_REINSERTED,
-	SQL_CHILDREN,
-	SQL_RUN_CHANGES,
-	SQL_MARK_REVERTED,
-	SQL_COLUMNS,
-	SQL_COLUMNS_BUT_ID,
-	SQL_COUNT
-};
-
-static const char *const revert_sql[SQL_COUNT] = {
-	[SQL_TARGET] =
-		"SELECT command, status, reverted_by,"
-		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1) FROM runs WHERE id = ?1",
-	/* The runs after a change that touched the same value. */
-	[SQL_LATER] =
-		"SELECT DISTINCT c.run_id, r.command FROM changes c JOIN runs r ON r.id = c.run_id"
-		" WHERE c.tbl = ?1 AND c.row_id = ?2 AND (?3 IS NULL OR c.field = ?3)"
-		" AND c.id > ?4 AND c.run_id <> ?5 ORDER BY c.run_id",
-	[SQL_HAS_COLUMN] = "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-	/* The first change of each field after ?3: SQLite takes the bare columns from min(id)'s row. */
-	[SQL_FIRST_LATER] =
-		"SELECT field, old_value, op, min(id) FROM changes"
-		" WHERE tbl = ?1 AND row_id = ?2 AND id > ?3 AND op <> 'insert'"
-		" GROUP BY coalesce(field, op) ORDER BY min(id)",
-	/* A later insert of the same id. */
-	[SQL_REINSERTED] =
-		"SELECT 1 FROM changes WHERE tbl = ?1 AND op = 'insert'"
-		" AND id > ?3 AND row_id <= ?2 AND new_value >= ?2 LIMIT 1",
-	/*
-	 * A row of customer ?1 that a run other than ?2 wrote, in any table
-	 * of the catalogue but customers: its table, id and run (see
-	 * children_part()).
-	 */
-	[SQL_CHILDREN] = "SELECT tbl, id, run FROM (" CRM_LOG_PART ") WHERE run IS NOT ?2 LIMIT 1",
-	[SQL_RUN_CHANGES] =
-		"SELECT id, tbl, row_id, op, field, old_value, new_value"
-		" FROM changes WHERE run_id = ?1 ORDER BY id DESC",
-	[SQL_MARK_REVERTED] = "UPDATE runs SET reverted_by = ?1 WHERE id = ?2",
-	[SQL_COLUMNS] = "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
-	[SQL_COLUMNS_BUT_ID] =
-		"SELECT name FROM pragma_table_info(?1) WHERE name <> 'id' ORDER BY cid",
-};
-
-struct reverter {
-	struct crm_db *db;
-	struct crm_audit *run;
-	int64_t target;
-	int force;
-	struct crm_revert_result *res;
-	struct crm_stmt_table sql;
-	const char *text[SQL_COUNT];     /* the table's SQL, with the catalogue's part */
-	struct crm_strbuf children;      /* SQL_CHILDREN, built */
-	/* Statements built from the log's table and field names, kept by key. */
-	struct { char *key; struct crm_stmt *st; } cache[64];
-	size_t ncache;
-	/*
-	 * Columns found in the schema, as "tbl.col": pragma_table_info
-	 * compiles a statement of its own each time it runs, which was most
-	 * of the time of reverting a cleanse.
-	 */
-	char *columns[64];
-	size_t ncolumns;
-};
-
-/*
- * The rows of customer ?1 in each table of the catalogue but customers,
- * with the run that wrote each: the row's run_id where the table keeps one
- * (CRM_CT_SOURCE), else the run whose logged insert holds the row.
- */
-static int children_part(struct crm_strbuf *sb)
-{
-	const struct crm_customer_table *t;
-	int bad = 0, n = 0;
-
-	for (t = crm_customer_tables; !bad && t->tbl; t++) {
-		if (t->flags & CRM_CT_SELF)
-			continue;
-		bad = crm_strbuf_addf(sb, "%sSELECT '%s' AS tbl, x.id AS id, ",
-				      n++ ? " UNION ALL " : "", t->tbl);
-		if (!bad && (t->flags & CRM_CT_SOURCE))
-			bad = crm_strbuf_addstr(sb, "x.run_id");
-		else if (!bad)
-			bad = crm_strbuf_addf(sb, "(SELECT c.run_id FROM changes c"
-					      " WHERE c.tbl = '%s' AND c.op = 'insert'"
-					      " AND c.row_id <= x.id AND c.new_value >= x.id"
-					      " ORDER BY c.id DESC LIMIT 1)", t->tbl);
-		if (!bad)
-			bad = crm_strbuf_addf(sb, " AS run FROM \"%s\" x WHERE x.\"%s\" = ?1",
-					      t->tbl, t->column);
-	}
-	return bad;
-}
-
-/* Sets up the revert's statement table, SQL_CHILDREN built from the catalogue. */
-static enum crm_status reverter_init(struct reverter *rv, struct crm_error *err)
-{
-	struct crm_strbuf part = CRM_STRBUF_INIT;
-	size_t i;
-	int bad;
-
-	for (i = 0; i < SQL_COUNT; i++)
-		rv->text[i] = revert_sql[i];
-	bad = children_part(&part) ||
-	      crm_log_sql_fill(&rv->children, revert_sql[SQL_CHILDREN], part.buf);
-	crm_strbuf_release(&part);
-	if (bad)
-		return nomem(err);
-	rv->text[SQL_CHILDREN] = rv->children.buf;
-	return crm_stmt_table_init(&rv->sql, rv->db, rv->text, SQL_COUNT, err);
-}
-
-/* Statement q of the revert's table, reset; NULL when it cannot be prepared. */
-static struct crm_stmt *stmt(struct reverter *rv, enum revert_sql q, struct crm_error *err)
-{
-	return crm_stmt_table_get(&rv->sql, q, err);
-}
-
-static struct crm_stmt *cache_find(struct reverter *rv, const char *key)
-{
-	size_t i;
-
-	for (i = 0; i < rv->ncache; i++)
-		if (!strcmp(rv->cache[i].key, key))
-			return rv->cache[i].st;
-	return NULL;
-}
-
-/*
- * The statement cached under key, prepared from sql (built by the caller
- * from checked identifiers) the first time. A full cache just prepares:
- * *owned tells the caller to free instead of reset.
- */
-static enum crm_status cached(struct reverter *rv, const char *key, const char *sql,
-			      struct crm_stmt **out, int *owned, struct crm_error *err)
-{
-	enum crm_status s;
-
-	*owned = 0;
-	*out = cache_find(rv, key);
-	if (*out)
-		return CRM_OK;
-	s = crm_stmt_prepare(rv->db, sql, out, err);
-	if (s)
-		return s;
-	if (rv->ncache == sizeof(rv->cache) / sizeof(rv->cache[0]) ||
-	    !(rv->cache[rv->ncache].key = strdup(key))) {
-		*owned = 1;
-		return CRM_OK;
-	}
-	rv->cache[rv->ncache++].st = *out;
-	return CRM_OK;
-}
-
-static void release(struct crm_stmt *st, int owned)
-{
-	if (owned)
-		crm_stmt_free(st);
-	else if (st)
-		crm_stmt_clear(st);
 }
 
 void crm_revert_result_release(struct crm_revert_result *res)
@@ -196,61 +32,12 @@ void crm_revert_result_release(struct crm_revert_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-/* Remembers tbl.col as a column of the schema, while there is room (and memory). */
-static void remember_column(struct reverter *rv, const char *tbl, const char *col)
-{
-	size_t n = strlen(tbl) + strlen(col) + 2;
-	char *k = rv->ncolumns < sizeof(rv->columns) / sizeof(rv->columns[0]) ? malloc(n) : NULL;
-
-	if (k) {
-		snprintf(k, n, "%s.%s", tbl, col);
-		rv->columns[rv->ncolumns++] = k;
-	}
-}
-
-/* Identifiers read from the log are checked against the schema before use. */
-static enum crm_status check_column(struct reverter *rv, const char *tbl, const char *col,
-				    struct crm_error *err)
-{
-	struct crm_stmt *st;
-	enum crm_status s;
-	size_t i;
-	int found = 0;
-
-	if (!tbl || !crm_table_logged(tbl))
-		return crm_error_set(err, CRM_ERR_SCHEMA, "the log names a table crm does not "
-				     "keep ('%s'): run 'crm log verify'", tbl ? tbl : "");
-	if (!col)
-		return CRM_OK;
-	for (i = 0; i < rv->ncolumns; i++) {
-		const char *k = rv->columns[i];
-		size_t n = strlen(tbl);
-
-		if (!strncmp(k, tbl, n) && k[n] == '.' && !strcmp(k + n + 1, col))
-			return CRM_OK;
-	}
-	if (!(st = stmt(rv, SQL_HAS_COLUMN, err)))
-		return err->code;
-	crm_stmt_bind_str(st, 1, tbl);
-	crm_stmt_bind_str(st, 2, col);
-	s = crm_stmt_one(st, &found, "cannot read the schema", err);
-	crm_stmt_reset(st);
-	if (s)
-		return s;
-	if (found && strcmp(col, "id")) {
-		remember_column(rv, tbl, col);
-		return CRM_OK;
-	}
-	return crm_error_set(err, CRM_ERR_SCHEMA, "the log names a column %s has not ('%s'): "
-			     "run 'crm log verify'", tbl, col);
-}
-
 /* "run 5, 7" for the later runs that changed tbl.row (field), or why none. */
 static enum crm_status later_runs(struct reverter *rv, const char *tbl, int64_t row,
 				  const char *field, int64_t after, struct crm_strbuf *out,
 				  struct crm_error *err)
 {
-	struct crm_stmt *st = stmt(rv, SQL_LATER, err);
+	struct crm_stmt *st = crm_revert_stmt(rv, SQL_LATER, err);
 	enum crm_step step;
 	int n = 0, oom = 0;
 
@@ -317,32 +104,17 @@ static enum crm_status conflict_later(struct reverter *rv, const char *tbl, int6
 	return s;
 }
 
-/* The cached statement that reads field of a row of tbl (?1 the id). */
-static enum crm_status value_stmt(struct reverter *rv, const char *tbl, const char *field,
-				  struct crm_stmt **out, int *owned, struct crm_error *err)
-{
-	char sql[256];
-
-	/* Identifiers checked by the caller against the schema; the SQL is the key. */
-	snprintf(sql, sizeof(sql), "SELECT \"%s\" FROM \"%s\" WHERE id = ?1", field, tbl);
-	return cached(rv, sql, sql, out, owned, err);
-}
-
 /* Sets field of tbl.row to v, logging the update from cur. */
 static enum crm_status set_value(struct reverter *rv, const char *tbl, int64_t row,
 				 const char *field, const struct crm_value *cur,
 				 const struct crm_value *v, const char *what,
 				 struct crm_error *err)
 {
-	struct crm_stmt *set = NULL;
-	char sql[256];
-	enum crm_status s;
-	int owned = 0;
+	struct crm_stmt *set;
+	enum crm_status s = crm_revert_built(rv, BUILT_SET, tbl, field, &set, err);
 
-	snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = ?1 WHERE id = ?2", tbl, field);
-	s = cached(rv, sql, sql, &set, &owned, err);
 	if (!s)
-		s = crm_audit_update(rv->run, tbl, row, field, cur, v, err);
+		s = crm_audit_update(rv->audit, tbl, row, field, cur, v, err);
 	if (!s) {
 		crm_stmt_bind_value(set, 1, v);
 		crm_stmt_bind_int(set, 2, row);
@@ -350,7 +122,6 @@ static enum crm_status set_value(struct reverter *rv, const char *tbl, int64_t r
 	}
 	if (!s)
 		rv->res->restored++;
-	release(set, owned);
 	return s;
 }
 
@@ -361,11 +132,11 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 				     struct crm_error *err)
 {
 	struct crm_stmt *get = NULL;
-	enum crm_status s = check_column(rv, tbl, field, err);
-	int found = 0, owned = 0;
+	enum crm_status s = crm_revert_check(rv, tbl, field, err);
+	int found = 0;
 
 	if (!s)
-		s = value_stmt(rv, tbl, field, &get, &owned, err);
+		s = crm_revert_built(rv, BUILT_GET, tbl, field, &get, err);
 	if (s)
 		return s;
 	crm_stmt_bind_int(get, 1, row);
@@ -381,7 +152,7 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 			s = conflict_later(rv, tbl, row, field, change, "", err);
 		/* Else a later run touched the row: its time stands. */
 	}
-	release(get, owned);
+	crm_stmt_reset(get);
 	return s;
 }
 
@@ -391,12 +162,10 @@ static enum crm_status value_is(struct reverter *rv, const char *tbl, int64_t ro
 				struct crm_error *err)
 {
 	struct crm_stmt *cur = NULL;
-	enum crm_status s = check_column(rv, tbl, field, err);
-	int owned = 0;
+	enum crm_status s = crm_revert_check(rv, tbl, field, err);
 
-	/* The statement revert_update() reads a value with, from the cache. */
 	if (!s)
-		s = value_stmt(rv, tbl, field, &cur, &owned, err);
+		s = crm_revert_built(rv, BUILT_GET, tbl, field, &cur, err);
 	if (s)
 		return s;
 	crm_stmt_bind_int(cur, 1, row);
@@ -406,7 +175,7 @@ static enum crm_status value_is(struct reverter *rv, const char *tbl, int64_t ro
 
 		*same = crm_value_equal(&now, was) || !strcmp(field, "updated_at");
 	}
-	release(cur, owned);
+	crm_stmt_reset(cur);
 	return s;
 }
 
@@ -417,7 +186,7 @@ static enum crm_status value_is(struct reverter *rv, const char *tbl, int64_t ro
 static enum crm_status row_untouched(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t row, int *untouched, struct crm_error *err)
 {
-	struct crm_stmt *st = stmt(rv, SQL_REINSERTED, err);
+	struct crm_stmt *st = crm_revert_stmt(rv, SQL_REINSERTED, err);
 	enum crm_status s;
 	enum crm_step step = CRM_STEP_DONE;
 	int found = 0;
@@ -435,7 +204,7 @@ static enum crm_status row_untouched(struct reverter *rv, int64_t change, const 
 		*untouched = !found;
 		return s;
 	}
-	if (!(st = stmt(rv, SQL_FIRST_LATER, err)))
+	if (!(st = crm_revert_stmt(rv, SQL_FIRST_LATER, err)))
 		return err->code;
 	crm_stmt_bind_str(st, 1, tbl);
 	crm_stmt_bind_int(st, 2, row);
@@ -459,7 +228,7 @@ static enum crm_status row_untouched(struct reverter *rv, int64_t change, const 
 static enum crm_status customer_children(struct reverter *rv, int64_t id, int *has,
 					 struct crm_strbuf *why, struct crm_error *err)
 {
-	struct crm_stmt *st = stmt(rv, SQL_CHILDREN, err);
+	struct crm_stmt *st = crm_revert_stmt(rv, SQL_CHILDREN, err);
 	enum crm_status s;
 
 	*has = 0;
@@ -508,7 +277,7 @@ static enum crm_status remove_added(struct reverter *rv, int64_t change, const c
 	crm_strbuf_release(&why);
 	if (s || !untouched || children)
 		return s;
-	s = crm_audit_delete(rv->run, tbl, id, err);
+	s = crm_audit_delete(rv->audit, tbl, id, err);
 	if (!s) {
 		crm_stmt_bind_int(del, 1, id);
 		s = crm_stmt_run(del, "cannot remove the row", err);
@@ -522,85 +291,23 @@ static enum crm_status remove_added(struct reverter *rv, int64_t change, const c
 static enum crm_status revert_insert(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t first, int64_t last, struct crm_error *err)
 {
-	char sql[128];
 	struct crm_stmt *ids = NULL, *del = NULL;
-	enum crm_status s = check_column(rv, tbl, NULL, err);
+	enum crm_status s = crm_revert_check(rv, tbl, NULL, err);
 	enum crm_step step = CRM_STEP_DONE;
 
+	if (!s)
+		s = crm_revert_built(rv, BUILT_RANGE, tbl, NULL, &ids, err);
+	if (!s)
+		s = crm_revert_built(rv, BUILT_DELETE, tbl, NULL, &del, err);
 	if (s)
 		return s;
-	/* The table is checked above against the ones crm keeps. */
-	snprintf(sql, sizeof(sql), "SELECT id FROM \"%s\" WHERE id BETWEEN ?1 AND ?2"
-		 " ORDER BY id DESC", tbl);
-	s = crm_stmt_prepare(rv->db, sql, &ids, err);
-	if (!s) {
-		snprintf(sql, sizeof(sql), "DELETE FROM \"%s\" WHERE id = ?1", tbl);
-		s = crm_stmt_prepare(rv->db, sql, &del, err);
-	}
-	if (!s) {
-		crm_stmt_bind_int(ids, 1, first);
-		crm_stmt_bind_int(ids, 2, last);
-	}
+	crm_stmt_bind_int(ids, 1, first);
+	crm_stmt_bind_int(ids, 2, last);
 	while (!s && (step = crm_stmt_step(ids)) == CRM_STEP_ROW)
 		s = remove_added(rv, change, tbl, crm_stmt_int(ids, 0), del, err);
 	if (!s && step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(ids, err, "cannot read the rows");
-	crm_stmt_free(ids);
-	crm_stmt_free(del);
-	return s;
-}
-
-/* The table's columns as "a", "b", ... and json_extract(?1, '$."a"'), ... */
-static enum crm_status column_lists(struct reverter *rv, const char *tbl,
-				    struct crm_strbuf *cols, struct crm_strbuf *vals,
-				    struct crm_error *err)
-{
-	struct crm_stmt *st = stmt(rv, SQL_COLUMNS, err);
-	enum crm_step step;
-	int n = 0, oom = 0;
-
-	if (!st)
-		return err->code;
-	crm_stmt_bind_str(st, 1, tbl);
-	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
-		const char *c = crm_stmt_text(st, 0);
-
-		oom |= crm_strbuf_addf(cols, "%s\"%s\"", n ? ", " : "", c);
-		oom |= crm_strbuf_addf(vals, "%sjson_extract(?1, '$.\"%s\"')", n++ ? ", " : "", c);
-	}
-	if (step == CRM_STEP_ERROR) {
-		enum crm_status s = crm_stmt_fail(st, err, "cannot read the schema");
-
-		crm_stmt_reset(st);
-		return s;
-	}
-	crm_stmt_reset(st);
-	return oom ? nomem(err) : CRM_OK;
-}
-
-/* The cached statement that puts a row of tbl back from its copy (?1) if its id (?2) is free. */
-static enum crm_status reinsert_stmt(struct reverter *rv, const char *tbl,
-				     struct crm_stmt **out, int *owned, struct crm_error *err)
-{
-	struct crm_strbuf cols = CRM_STRBUF_INIT, vals = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
-	enum crm_status s = CRM_OK;
-	char key[64];
-
-	*owned = 0;
-	snprintf(key, sizeof(key), "reinsert %s", tbl);
-	*out = cache_find(rv, key);
-	if (*out)
-		return CRM_OK;
-	s = column_lists(rv, tbl, &cols, &vals, err);
-	if (!s && crm_strbuf_addf(&sql, "INSERT INTO \"%s\"(%s) SELECT %s"
-				  " WHERE NOT EXISTS (SELECT 1 FROM \"%s\" WHERE id = ?2)",
-				  tbl, cols.buf, vals.buf, tbl))
-		s = nomem(err);
-	if (!s)
-		s = cached(rv, key, sql.buf, out, owned, err);
-	crm_strbuf_release(&cols);
-	crm_strbuf_release(&vals);
-	crm_strbuf_release(&sql);
+	crm_stmt_reset(ids);
 	return s;
 }
 
@@ -610,15 +317,14 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 				     struct crm_error *err)
 {
 	struct crm_stmt *st = NULL;
-	enum crm_status s = check_column(rv, tbl, NULL, err);
-	int owned = 0;
+	enum crm_status s = crm_revert_check(rv, tbl, NULL, err);
 
 	if (s)
 		return s;   /* tbl may be NULL: nothing below may use it */
 	if (old->type != CRM_VALUE_TEXT)
 		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
 				    "(erased by crm log forget?)", err);
-	s = reinsert_stmt(rv, tbl, &st, &owned, err);
+	s = crm_revert_built(rv, BUILT_REINSERT, tbl, NULL, &st, err);
 	if (s)
 		return s;
 	crm_stmt_bind_value(st, 1, old);
@@ -627,9 +333,8 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 	if (!s && crm_db_changes(rv->db) == 0)
 		s = conflict_later(rv, tbl, row, NULL, change,
 				   "a row with its id exists again: ", err);
-	else if (!s && !(s = crm_audit_insert(rv->run, tbl, row, err)))
+	else if (!s && !(s = crm_audit_insert(rv->audit, tbl, row, err)))
 		rv->res->reinserted++;
-	release(st, owned);
 	return s;
 }
 
@@ -641,18 +346,11 @@ static enum crm_status unmerge_column(struct reverter *rv, int64_t change, const
 				      int64_t row, const char *c, const struct crm_value *old,
 				      const struct crm_value *into, struct crm_error *err)
 {
-	struct crm_strbuf sql = CRM_STRBUF_INIT;
-	struct crm_stmt *get = NULL;
-	enum crm_status s = CRM_OK;
+	struct crm_stmt *get;
+	/* c comes from the schema of a table checked against the ones crm keeps. */
+	enum crm_status s = crm_revert_built(rv, BUILT_UNMERGE, tbl, c, &get, err);
 	int found = 0;
 
-	/* c comes from the schema of a table checked against the ones crm keeps. */
-	if (crm_strbuf_addf(&sql, "SELECT \"%s\", json_extract(?1, '$.\"%s\"'),"
-			    " json_type(?1, '$.\"%s\"') FROM \"%s\" WHERE id = ?2", c, c, c, tbl))
-		s = nomem(err);
-	if (!s)
-		s = crm_stmt_prepare(rv->db, sql.buf, &get, err);
-	crm_strbuf_release(&sql);
 	if (s)
 		return s;
 	crm_stmt_bind_value(get, 1, old);
@@ -670,7 +368,7 @@ static enum crm_status unmerge_column(struct reverter *rv, int64_t change, const
 		else if (!crm_value_equal(&now, &was))
 			s = set_value(rv, tbl, row, c, &now, &was, "cannot unmerge the row", err);
 	}
-	crm_stmt_free(get);
+	crm_stmt_reset(get);
 	return s;
 }
 
@@ -680,7 +378,7 @@ static enum crm_status revert_merge(struct reverter *rv, int64_t change, const c
 				    const struct crm_value *into, struct crm_error *err)
 {
 	struct crm_stmt *cols;
-	enum crm_status s = check_column(rv, tbl, NULL, err);
+	enum crm_status s = crm_revert_check(rv, tbl, NULL, err);
 	enum crm_step step = CRM_STEP_DONE;
 
 	if (s)
@@ -688,7 +386,7 @@ static enum crm_status revert_merge(struct reverter *rv, int64_t change, const c
 	if (old->type != CRM_VALUE_TEXT)
 		return add_conflict(rv, tbl, row, NULL, "the log keeps no copy of the row "
 				    "(erased by crm log forget?)", err);
-	if (!(cols = stmt(rv, SQL_COLUMNS_BUT_ID, err)))
+	if (!(cols = crm_revert_stmt(rv, SQL_COLUMNS_BUT_ID, err)))
 		return err->code;
 	crm_stmt_bind_str(cols, 1, tbl);
 	while (!s && (step = crm_stmt_step(cols)) == CRM_STEP_ROW)
@@ -704,7 +402,7 @@ static enum crm_status revert_merge(struct reverter *rv, int64_t change, const c
 /* Why target cannot be reverted at all, if it cannot. */
 static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 {
-	struct crm_stmt *st = stmt(rv, SQL_TARGET, err);
+	struct crm_stmt *st = crm_revert_stmt(rv, SQL_TARGET, err);
 	enum crm_status s;
 	int found = 0;
 
@@ -715,7 +413,7 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 	if (!s && !found)
 		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
 				  (long long)rv->target);
-	else if (!s && rv->target == crm_audit_run_id(rv->run))
+	else if (!s && rv->target == crm_run_id(rv->run))
 		s = crm_error_set(err, CRM_ERR_INVALID, "a run cannot revert itself");
 	else if (!s && !crm_stmt_is_null(st, 2))
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld was already reverted by run %lld",
@@ -760,7 +458,7 @@ static enum crm_status revert_change(struct reverter *rv, struct crm_stmt *st,
 /* Every change of the target, newest first; then the refusal if there were conflicts. */
 static enum crm_status revert_changes(struct reverter *rv, struct crm_error *err)
 {
-	struct crm_stmt *st = stmt(rv, SQL_RUN_CHANGES, err);
+	struct crm_stmt *st = crm_revert_stmt(rv, SQL_RUN_CHANGES, err);
 	struct crm_revert_result *res = rv->res;
 	enum crm_status s = CRM_OK;
 	enum crm_step step = CRM_STEP_DONE;
@@ -781,38 +479,50 @@ static enum crm_status revert_changes(struct reverter *rv, struct crm_error *err
 	return s;
 }
 
-enum crm_status crm_log_revert(struct crm_db *db, struct crm_audit *run, int64_t target,
-			       int force, struct crm_revert_result *res,
-			       struct crm_error *err)
+/* The counts of the run, as runs.counts has always named them. */
+static enum crm_status count(struct reverter *rv, struct crm_error *err)
 {
-	struct reverter rv = { .db = db, .run = run, .target = target, .force = force, .res = res,
+	const struct crm_revert_result *res = rv->res;
+	enum crm_status s = crm_run_count(rv->run, "reverted", rv->target, err);
+
+	if (!s)
+		s = crm_run_count(rv->run, "restored", res->restored, err);
+	if (!s)
+		s = crm_run_count(rv->run, "deleted", res->deleted, err);
+	if (!s)
+		s = crm_run_count(rv->run, "reinserted", res->reinserted, err);
+	if (!s)
+		s = crm_run_count(rv->run, "left", (long long)res->nconflicts, err);
+	return s;
+}
+
+enum crm_status crm_log_revert(struct crm_run *run, int64_t target, int force,
+			       struct crm_revert_result *res, struct crm_error *err)
+{
+	struct reverter rv = { .db = crm_run_db(run), .run = run, .audit = crm_run_audit(run),
+			       .target = target, .force = force, .res = res,
 			       .children = CRM_STRBUF_INIT };
 	struct crm_stmt *st = NULL;
 	enum crm_status s;
 
 	memset(res, 0, sizeof(*res));
-	s = reverter_init(&rv, err);
+	s = crm_revert_open(&rv, err);
 	if (!s)
 		s = check_target(&rv, err);
 	/* Rows come and go in the log's reverse order: check references at commit. */
 	if (!s)
-		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
+		s = crm_db_intend(rv.db, CRM_DB_DEFER_KEYS, err);
 	if (!s)
 		s = revert_changes(&rv, err);
-	if (!s && !(st = stmt(&rv, SQL_MARK_REVERTED, err)))
+	if (!s && !(st = crm_revert_stmt(&rv, SQL_MARK_REVERTED, err)))
 		s = err->code;
 	if (!s) {
-		crm_stmt_bind_int(st, 1, crm_audit_run_id(run));
+		crm_stmt_bind_int(st, 1, crm_run_id(run));
 		crm_stmt_bind_int(st, 2, target);
 		s = crm_stmt_run(st, "cannot mark the run reverted", err);
 	}
-	crm_stmt_table_release(&rv.sql);
-	crm_strbuf_release(&rv.children);
-	while (rv.ncache--) {
-		crm_stmt_free(rv.cache[rv.ncache].st);
-		free(rv.cache[rv.ncache].key);
-	}
-	while (rv.ncolumns--)
-		free(rv.columns[rv.ncolumns]);
+	if (!s)
+		s = count(&rv, err);
+	crm_revert_close(&rv);
 	return s;
 }

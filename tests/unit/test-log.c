@@ -55,19 +55,29 @@ static char *dump(struct fx *f)
 	return crm_strbuf_detach(&sb, NULL);
 }
 
+/* The test's run while one is open; f->run is its audit trail. */
+static struct crm_run *run;
+
 static void begin(struct fx *f)
 {
 	static char *argv[] = { "crm", "test", NULL };
 
-	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
-	assert_int_equal(crm_audit_start(f->db, "test", 2, argv, &f->run, &f->err), CRM_OK);
+	assert_int_equal(crm_run_begin(f->db, "test", 2, argv, 0, &run, &f->err), CRM_OK);
+	f->run = crm_run_audit(run);
 }
 
 static void commit(struct fx *f)
 {
-	assert_int_equal(crm_audit_finish(f->run, "ok", NULL, &f->err), CRM_OK);
-	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
-	crm_audit_free(f->run);
+	assert_int_equal(crm_run_finish(run, CRM_RUN_OK, &f->err), CRM_OK);
+	crm_run_free(run);
+	run = NULL;
+	f->run = NULL;
+}
+
+static void abort_run(struct fx *f)
+{
+	crm_run_free(run);
+	run = NULL;
 	f->run = NULL;
 }
 
@@ -77,15 +87,25 @@ static enum crm_status revert(struct fx *f, int64_t target, int force,
 	enum crm_status s;
 
 	begin(f);
-	s = crm_log_revert(f->db, f->run, target, force, res, &f->err);
-	if (s) {
-		crm_db_rollback(f->db);
-		crm_audit_free(f->run);
-		f->run = NULL;
-	} else {
+	s = crm_log_revert(run, target, force, res, &f->err);
+	if (s)
+		abort_run(f);
+	else
 		commit(f);
-	}
 	return s;
+}
+
+/* The text of the first column of the first row of sql. */
+static char *query_text(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *text;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	text = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return text;
 }
 
 /* Run 1: two customers, the second with a source record and an order. */
@@ -174,6 +194,7 @@ static void test_revert_refuses_what_later_runs_built_on(void **state)
 {
 	struct fx *f = *state;
 	struct crm_revert_result res;
+	char *counts;
 
 	base(f);
 	begin(f);
@@ -196,6 +217,10 @@ static void test_revert_refuses_what_later_runs_built_on(void **state)
 	assert_int_equal(res.restored, 1);
 	assert_int_equal(res.nconflicts, 1);
 	crm_revert_result_release(&res);
+	counts = query_text(f, "SELECT counts FROM runs WHERE id = 4");
+	assert_string_equal(counts, "{\"reverted\":2,\"restored\":1,\"deleted\":0,"
+			    "\"reinserted\":0,\"left\":1}");
+	free(counts);
 	assert_int_equal(revert(f, 2, 0, &res), CRM_ERR_CONFLICT);   /* already reverted */
 	assert_non_null(strstr(f->err.message, "already reverted by run 4"));
 	crm_revert_result_release(&res);
@@ -225,6 +250,7 @@ static void test_forget(void **state)
 	struct crm_forget_result res;
 	struct crm_chain_break brk;
 	sqlite3_stmt *st;
+	char *counts, *removed;
 
 	base(f);
 	begin(f);
@@ -233,12 +259,20 @@ static void test_forget(void **state)
 	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
 	commit(f);
 	begin(f);
-	assert_int_equal(crm_log_forget(f->db, f->run, 1, "request 1", &res, &f->err), CRM_OK);
+	assert_int_equal(crm_log_forget(run, 1, "request 1", &res, &f->err), CRM_OK);
 	commit(f);
 	assert_int_equal(res.customers, 2);          /* the person and the row merged into them */
 	assert_int_equal(res.source_records, 1);
 	assert_int_equal(res.orders, 1);
 	assert_int_equal(res.changes_blanked, 2);
+	/* The run and the tombstone count the same, by the same names. */
+	counts = query_text(f, "SELECT counts FROM runs WHERE id = 3");
+	removed = query_text(f, "SELECT removed FROM tombstones");
+	assert_string_equal(counts, "{\"customers\":2,\"source_records\":1,\"orders\":1,"
+			    "\"interactions\":0,\"changes_blanked\":2}");
+	assert_string_equal(removed, counts);
+	free(counts);
+	free(removed);
 	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db),
 		"SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)"
 		" + (SELECT count(*) FROM changes WHERE old_value LIKE '%山田%' OR"
@@ -265,9 +299,8 @@ static void test_forget_refuses_a_broken_chain(void **state)
 	base(f);
 	exec(f, "UPDATE changes SET new_value = 9 WHERE id = 1");
 	begin(f);
-	assert_int_equal(crm_log_forget(f->db, f->run, 1, "request", &res, &f->err), CRM_ERR_CONFLICT);
-	crm_db_rollback(f->db);
-	crm_audit_free(f->run);
+	assert_int_equal(crm_log_forget(run, 1, "request", &res, &f->err), CRM_ERR_CONFLICT);
+	abort_run(f);
 }
 
 /* Run 2 adds customer 3; run 3 merges 3 into 2; run 4 merges 2 into 1. */
@@ -359,7 +392,7 @@ static void test_forget_follows_merges(void **state)
 		" VALUES (1, 2, 'tester', 't2', 'mail', 1);"
 		"INSERT INTO export_customers(export_id, customer_id) VALUES (1, 2)");
 	begin(f);
-	assert_int_equal(crm_log_forget(f->db, f->run, 2, "request 2", &res, &f->err), CRM_OK);
+	assert_int_equal(crm_log_forget(run, 2, "request 2", &res, &f->err), CRM_OK);
 	commit(f);
 	assert_int_equal(res.customers, 3);
 	assert_int_equal(res.source_records, 1);
