@@ -350,6 +350,36 @@ static int forget(struct log_cli *cli, const char *arg, int argi)
 	return CRM_EXIT_OK;
 }
 
+/*
+ * Runs log command sub (NULL: the listing of runs) on arg, which is word
+ * argi of the whole command line, once the options are known good for it.
+ */
+static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int argi)
+{
+	if (!sub)
+		return list_runs(cli);
+	if ((cli->dry_run || cli->force) && strcmp(sub, "revert") &&
+	    !(cli->dry_run && !cli->force && !strcmp(sub, "forget")))
+		return usage_error("%s: --dry-run and --force are for revert (and --dry-run for "
+				   "forget)", sub);
+	if (cli->reason && strcmp(sub, "forget"))
+		return usage_error("%s: --reason is for forget", sub);
+	if (!strcmp(sub, "verify"))
+		return arg ? usage_error("verify takes no argument ('%s')", arg) : verify(cli);
+	if (!arg)
+		return usage_error("'%s' needs an argument", sub);
+	if (!strcmp(sub, "show"))
+		return show_run(cli, arg);
+	if (!strcmp(sub, "customer"))
+		return show_customer(cli, arg);
+	if (!strcmp(sub, "revert"))
+		return revert(cli, arg);
+	if (!strcmp(sub, "forget"))
+		return forget(cli, arg, argi);
+	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
+			   sub);
+}
+
 int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 {
 	static const struct option opts[] = {
@@ -408,28 +438,7 @@ int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 			if (ctx->argv[c] == arg)
 				first = c;
 	}
-	if (!sub)
-		return list_runs(&cli);
 	if (nargs > 2)
 		return usage_error("too many arguments ('%s')", argv[optind + 2]);
-	if ((cli.dry_run || cli.force) && strcmp(sub, "revert") &&
-	    !(cli.dry_run && !cli.force && !strcmp(sub, "forget")))
-		return usage_error("%s: --dry-run and --force are for revert (and --dry-run for "
-				   "forget)", sub);
-	if (cli.reason && strcmp(sub, "forget"))
-		return usage_error("%s: --reason is for forget", sub);
-	if (!strcmp(sub, "verify"))
-		return arg ? usage_error("verify takes no argument ('%s')", arg) : verify(&cli);
-	if (!arg)
-		return usage_error("'%s' needs an argument", sub);
-	if (!strcmp(sub, "show"))
-		return show_run(&cli, arg);
-	if (!strcmp(sub, "customer"))
-		return show_customer(&cli, arg);
-	if (!strcmp(sub, "revert"))
-		return revert(&cli, arg);
-	if (!strcmp(sub, "forget"))
-		return forget(&cli, arg, first);
-	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
-			   sub);
+	return dispatch(&cli, sub, arg, first);
 }
