@@ -34,20 +34,20 @@ static const char *const history_sql[SQL_COUNT] = {
 		"SELECT id AS change, tbl AS \"table\", row_id AS row,"
 		" CASE WHEN op = 'insert' THEN new_value END AS \"to\","
 		" CASE WHEN op = 'insert' AND new_value <> row_id THEN NULL ELSE "
-		CRM_LOG_PART " END AS customer,"
+		CRM_LOG_PART /* crm_log_sql_customer_of */ " END AS customer,"
 		" op, field, old_value AS old,"
 		" CASE WHEN op = 'insert' THEN NULL ELSE new_value END AS new"
 		" FROM changes WHERE run_id = ?1 ORDER BY id",
 	/*
-	 * The customer's rows (but the history tables': exports are listed
-	 * from export_customers as exports), then their changes: the insert
-	 * range holding
-	 * each row is found through changes_inserts (the range starting
-	 * nearest below it), every other change through changes_row. Only ids
-	 * are sorted; the values (raw rows can be long) are read after, in the
-	 * sorted order: the LIMIT keeps SQLite from flattening the sorted
-	 * subquery into the join, so it stays the outer loop and its order is
-	 * the output's.
+	 * The rows of the customers in who (crm_log_sql_rows), but those of
+	 * the history tables: the exports that carried them are listed from
+	 * export_customers, as exports. Then their changes: the insert range
+	 * holding each row is found through changes_inserts (the range
+	 * starting nearest below it), every other change through changes_row.
+	 * Only ids are sorted; the values (raw rows can be long) are read
+	 * after, in the sorted order: the LIMIT keeps SQLite from flattening
+	 * the sorted subquery into the join, so it stays the outer loop and
+	 * its order is the output's.
 	 */
 	[SQL_CUSTOMER] =
 		"WITH RECURSIVE " CRM_LOG_WHO_SQL ","
