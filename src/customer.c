@@ -9,7 +9,7 @@ const struct crm_customer_table crm_customer_tables[] = {
 	{ "source_records", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
 	{ "orders", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
 	{ "interactions", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
-	{ "rfm_scores", "customer_id", CRM_CT_HISTORY },
+	{ "rfm_scores", "customer_id", CRM_CT_HISTORY | CRM_CT_SOURCE },
 	{ "export_customers", "customer_id", CRM_CT_HISTORY },
 	{ NULL, NULL, 0 },
 };

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dbint.h"
 #include "subcommands.h"
 #include "chain.h"
 #include "log.h"
@@ -98,43 +97,44 @@ static int stop_pager(struct log_cli *cli, int rc)
 	return rc;
 }
 
-/* Prints every row of st through the chosen format; finalizes st. */
-static enum crm_status print_rows(struct log_cli *cli, sqlite3_stmt *st,
+/* Prints every row of rows through the chosen format; frees rows. */
+static enum crm_status print_rows(struct log_cli *cli, struct crm_rows *rows,
 				  struct crm_error *err)
 {
 	const char *names[64];
 	struct crm_value vals[64];
 	struct crm_out *o;
-	int n = sqlite3_column_count(st), i, rc;
+	size_t n = crm_rows_columns(rows), i;
 	enum crm_status s;
+	int more = 0;
 
 	if (n > 64)
 		n = 64;
 	for (i = 0; i < n; i++)
-		names[i] = sqlite3_column_name(st, i);
-	s = crm_out_open(&o, cli->out, cli->format, names, (size_t)n, err);
-	while (!s && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		names[i] = crm_rows_name(rows, i);
+	s = crm_out_open(&o, cli->out, cli->format, names, n, err);
+	while (!s && (more = crm_rows_next(rows, err)) > 0) {
 		for (i = 0; i < n; i++)
-			vals[i] = crm_value_column(st, i);
+			vals[i] = crm_rows_value(rows, i);
 		s = crm_out_row(o, vals, err);
 	}
-	if (!s && rc != SQLITE_DONE)
-		s = crm_db_fail(cli->ctx->db, rc, err, "cannot read the log");
+	if (!s && more < 0)
+		s = err->code;
 	if (s)
 		crm_out_free(o);
 	else
 		s = crm_out_close(o, err);
-	sqlite3_finalize(st);
+	crm_rows_free(rows);
 	return s;
 }
 
-/* The end of each listing: st's rows through the pager, or the error of s. */
-static int page_rows(struct log_cli *cli, enum crm_status s, sqlite3_stmt *st,
+/* The end of each listing: the rows through the pager, or the error of s. */
+static int page_rows(struct log_cli *cli, enum crm_status s, struct crm_rows *rows,
 		     struct crm_error *err)
 {
 	if (!s) {
 		start_pager(cli);
-		s = print_rows(cli, st, err);
+		s = print_rows(cli, rows, err);
 	}
 	return stop_pager(cli, s ? crm_report(CMD, err) : CRM_EXIT_OK);
 }
@@ -142,20 +142,20 @@ static int page_rows(struct log_cli *cli, enum crm_status s, sqlite3_stmt *st,
 static int list_runs(struct log_cli *cli)
 {
 	struct crm_error err;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 
 	crm_error_clear(&err);
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
-		s = crm_log_runs(cli->ctx->db, &cli->filter, &st, &err);
-	return page_rows(cli, s, st, &err);
+		s = crm_log_runs(cli->ctx->db, &cli->filter, &rows, &err);
+	return page_rows(cli, s, rows, &err);
 }
 
 static int show_run(struct log_cli *cli, const char *arg)
 {
 	struct crm_error err;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 	int64_t run;
 
@@ -166,24 +166,24 @@ static int show_run(struct log_cli *cli, const char *arg)
 	if (!s)
 		s = crm_log_run_exists(cli->ctx->db, run, &err);
 	if (!s)
-		s = crm_log_changes(cli->ctx->db, run, &st, &err);
-	return page_rows(cli, s, st, &err);
+		s = crm_log_changes(cli->ctx->db, run, &rows, &err);
+	return page_rows(cli, s, rows, &err);
 }
 
 static int show_customer(struct log_cli *cli, const char *arg)
 {
 	struct crm_error err;
-	sqlite3_stmt *st;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
 	int64_t id;
 
 	crm_error_clear(&err);
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
-		s = crm_log_find_customer(cli->ctx->db, arg, &id, &err);
+		s = crm_customer_find(cli->ctx->db, arg, &id, &err);
 	if (!s)
-		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &st, &err);
-	return page_rows(cli, s, st, &err);
+		s = crm_log_customer(cli->ctx->db, id, &cli->filter, &rows, &err);
+	return page_rows(cli, s, rows, &err);
 }
 
 static int verify(struct log_cli *cli)
@@ -209,39 +209,17 @@ static int verify(struct log_cli *cli)
 	return CRM_EXIT_OK;
 }
 
-/* Opens the database for writing, starts a transaction and a run. */
-static enum crm_status begin_run(struct log_cli *cli, const char *command, int argc,
-				 char **argv, struct crm_audit **run, struct crm_error *err)
+/* Opens the database for writing and begins a run, a dry one for --dry-run. */
+static enum crm_status begin_run(struct log_cli *cli, const char *command, char **argv,
+				 struct crm_run **run, struct crm_error *err)
 {
 	struct crm_ctx *ctx = cli->ctx;
 	enum crm_status s = crm_open_db_write(ctx, err);
 
 	*run = NULL;
 	if (!s)
-		s = crm_db_begin(ctx->db, err);
-	if (!s) {
-		s = crm_audit_start(ctx->db, command, argc, argv, run, err);
-		if (s)
-			crm_db_rollback(ctx->db);
-	}
-	return s;
-}
-
-/* Commits the run, or for a dry run rolls it back. */
-static enum crm_status end_run(struct log_cli *cli, struct crm_audit *run, const char *status,
-			       const char *counts, struct crm_error *err)
-{
-	enum crm_status s = CRM_OK;
-
-	if (cli->dry_run) {
-		crm_db_rollback(cli->ctx->db);
-		return CRM_OK;
-	}
-	s = crm_audit_finish(run, status, counts, err);
-	if (!s)
-		s = crm_db_commit(cli->ctx->db, err);
-	else
-		crm_db_rollback(cli->ctx->db);
+		s = crm_run_begin(ctx->db, command, ctx->argc, argv,
+				  cli->dry_run ? CRM_RUN_DRY : 0, run, err);
 	return s;
 }
 
@@ -257,69 +235,69 @@ static void print_conflicts(const struct crm_revert_result *res)
 	}
 }
 
+/* What a revert did (or, dry, would do), and what it left. */
+static void revert_summary(struct log_cli *cli, struct crm_run *run, int64_t target,
+			   const struct crm_revert_result *res)
+{
+	if (!cli->ctx->quiet) {
+		fprintf(stderr, "crm log revert: %srun %lld reverted: %ld value%s restored, "
+			"%ld row%s removed, %ld row%s put back\n",
+			cli->dry_run ? "dry run: " : "", (long long)target,
+			res->restored, res->restored == 1 ? "" : "s", res->deleted,
+			res->deleted == 1 ? "" : "s", res->reinserted,
+			res->reinserted == 1 ? "" : "s");
+		if (!cli->dry_run)
+			fprintf(stderr, "crm log revert: this is run %lld ('crm log show %lld')\n",
+				(long long)crm_run_id(run), (long long)crm_run_id(run));
+	}
+	if (res->nconflicts) {
+		fprintf(stderr, "crm log revert: %zu value%s left as later runs made them:\n",
+			res->nconflicts, res->nconflicts == 1 ? "" : "s");
+		print_conflicts(res);
+	}
+}
+
 static int revert(struct log_cli *cli, const char *arg)
 {
 	struct crm_error err;
 	struct crm_revert_result res = { 0 };
-	struct crm_audit *run = NULL;
-	sqlite3_stmt *st;
+	struct crm_run *run = NULL;
+	struct crm_rows *rows = NULL;
 	enum crm_status s;
-	char counts[256];
 	int64_t target;
 	int rc;
 
 	crm_error_clear(&err);
 	if (crm_parse_run(arg, &target))
 		return usage_error("'%s' is not a run number", arg ? arg : "");
-	s = begin_run(cli, "log revert", cli->ctx->argc, cli->ctx->argv, &run, &err);
+	s = begin_run(cli, "log revert", cli->ctx->argv, &run, &err);
 	if (s)
 		return crm_report(CMD, &err);
-	s = crm_log_revert(cli->ctx->db, run, target, cli->force, &res, &err);
+	s = crm_log_revert(run, target, cli->force, &res, &err);
 	if (s) {
-		crm_db_rollback(cli->ctx->db);
-		crm_audit_free(run);
+		crm_run_free(run);
 		rc = crm_report(CMD, &err);
 		print_conflicts(&res);
 		crm_revert_result_release(&res);
 		return rc;
 	}
-	snprintf(counts, sizeof(counts),
-		 "{\"reverted\":%lld,\"restored\":%ld,\"deleted\":%ld,\"reinserted\":%ld,"
-		 "\"left\":%zu}", (long long)target, res.restored, res.deleted, res.reinserted,
-		 res.nconflicts);
 	if (cli->dry_run) {
 		/* Rows put back are batched as insert ranges: list them too. */
-		s = crm_audit_flush(run, &err);
+		s = crm_audit_flush(crm_run_audit(run), &err);
 		if (!s)
-			s = crm_log_changes(cli->ctx->db, crm_audit_run_id(run), &st, &err);
+			s = crm_log_changes(cli->ctx->db, crm_run_id(run), &rows, &err);
 		if (!s)
-			s = print_rows(cli, st, &err);
+			s = print_rows(cli, rows, &err);
 	}
 	if (!s)
-		s = end_run(cli, run, res.nconflicts ? "rejected" : "ok", counts, &err);
+		s = crm_run_finish(run, res.nconflicts ? CRM_RUN_ATTENTION : CRM_RUN_OK, &err);
 	if (s) {
-		crm_db_rollback(cli->ctx->db);
-		crm_audit_free(run);
-		crm_revert_result_release(&res);
-		return crm_report(CMD, &err);
+		rc = crm_report(CMD, &err);
+	} else {
+		revert_summary(cli, run, target, &res);
+		rc = res.nconflicts ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
 	}
-	if (!cli->ctx->quiet) {
-		fprintf(stderr, "crm log revert: %srun %lld reverted: %ld value%s restored, "
-			"%ld row%s removed, %ld row%s put back\n",
-			cli->dry_run ? "dry run: " : "", (long long)target,
-			res.restored, res.restored == 1 ? "" : "s", res.deleted,
-			res.deleted == 1 ? "" : "s", res.reinserted, res.reinserted == 1 ? "" : "s");
-		if (!cli->dry_run)
-			fprintf(stderr, "crm log revert: this is run %lld ('crm log show %lld')\n",
-				(long long)crm_audit_run_id(run), (long long)crm_audit_run_id(run));
-	}
-	if (res.nconflicts) {
-		fprintf(stderr, "crm log revert: %zu value%s left as later runs made them:\n",
-			res.nconflicts, res.nconflicts == 1 ? "" : "s");
-		print_conflicts(&res);
-	}
-	rc = res.nconflicts ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
-	crm_audit_free(run);
+	crm_run_free(run);
 	crm_revert_result_release(&res);
 	return rc;
 }
@@ -328,51 +306,50 @@ static int revert(struct log_cli *cli, const char *arg)
  * The person's key may be their email: the run records the customer id in
  * its place, so that the log of the erasure holds nothing of them.
  */
+static enum crm_status begin_forget(struct log_cli *cli, int argi, int64_t id,
+				    struct crm_run **run, struct crm_error *err)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	char **argv = calloc((size_t)ctx->argc + 1, sizeof(*argv));
+	char idbuf[32];
+	enum crm_status s;
+	int i;
+
+	*run = NULL;
+	if (!argv)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
+	for (i = 0; i < ctx->argc; i++)
+		argv[i] = i == argi ? idbuf : ctx->argv[i];
+	s = crm_db_intend(ctx->db, CRM_DB_ERASE, err);
+	if (!s)
+		s = begin_run(cli, "log forget", argv, run, err);
+	free(argv);
+	return s;
+}
+
 static int forget(struct log_cli *cli, const char *arg, int argi)
 {
 	struct crm_ctx *ctx = cli->ctx;
 	struct crm_error err;
 	struct crm_forget_result res;
-	struct crm_audit *run = NULL;
+	struct crm_run *run = NULL;
 	enum crm_status s;
-	char idbuf[32], counts[256];
-	char **argv = NULL;
 	int64_t id;
-	int i;
 
 	crm_error_clear(&err);
 	if (!cli->reason || !*cli->reason)
 		return usage_error("%s needs --reason: why the person is erased", "forget");
 	s = crm_open_db_write(ctx, &err);
 	if (!s)
-		s = crm_log_find_customer(ctx->db, arg, &id, &err);
-	if (s)
-		return crm_report(CMD, &err);
-	argv = calloc((size_t)ctx->argc + 1, sizeof(*argv));
-	if (!argv) {
-		crm_error_set(&err, CRM_ERR_NOMEM, "out of memory");
-		return crm_report(CMD, &err);
-	}
-	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
-	for (i = 0; i < ctx->argc; i++)
-		argv[i] = i == argi ? idbuf : ctx->argv[i];
-	s = crm_db_intend(ctx->db, CRM_DB_ERASE, &err);
+		s = crm_customer_find(ctx->db, arg, &id, &err);
 	if (!s)
-		s = begin_run(cli, "log forget", ctx->argc, argv, &run, &err);
-	free(argv);
-	if (s)
-		return crm_report(CMD, &err);
-	s = crm_log_forget(ctx->db, run, id, cli->reason, &res, &err);
-	if (!s) {
-		snprintf(counts, sizeof(counts),
-			 "{\"customers\":%ld,\"source_records\":%ld,\"orders\":%ld,"
-			 "\"interactions\":%ld,\"changes_blanked\":%ld}", res.customers,
-			 res.source_records, res.orders, res.interactions, res.changes_blanked);
-		s = end_run(cli, run, "ok", counts, &err);
-	} else {
-		crm_db_rollback(ctx->db);
-	}
-	crm_audit_free(run);
+		s = begin_forget(cli, argi, id, &run, &err);
+	if (!s)
+		s = crm_log_forget(run, id, cli->reason, &res, &err);
+	if (!s)
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	crm_run_free(run);
 	if (s)
 		return crm_report(CMD, &err);
 	/* Old pages of the person's rows must not linger in the WAL. */
@@ -388,6 +365,36 @@ static int forget(struct log_cli *cli, const char *arg, int argi)
 		 res.interactions, res.interactions == 1 ? "" : "s", res.changes_blanked,
 		 res.changes_blanked == 1 ? "" : "s");
 	return CRM_EXIT_OK;
+}
+
+/*
+ * Runs log command sub (NULL: the listing of runs) on arg, which is word
+ * argi of the whole command line, once the options are known good for it.
+ */
+static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int argi)
+{
+	if (!sub)
+		return list_runs(cli);
+	if ((cli->dry_run || cli->force) && strcmp(sub, "revert") &&
+	    !(cli->dry_run && !cli->force && !strcmp(sub, "forget")))
+		return usage_error("%s: --dry-run and --force are for revert (and --dry-run for "
+				   "forget)", sub);
+	if (cli->reason && strcmp(sub, "forget"))
+		return usage_error("%s: --reason is for forget", sub);
+	if (!strcmp(sub, "verify"))
+		return arg ? usage_error("verify takes no argument ('%s')", arg) : verify(cli);
+	if (!arg)
+		return usage_error("'%s' needs an argument", sub);
+	if (!strcmp(sub, "show"))
+		return show_run(cli, arg);
+	if (!strcmp(sub, "customer"))
+		return show_customer(cli, arg);
+	if (!strcmp(sub, "revert"))
+		return revert(cli, arg);
+	if (!strcmp(sub, "forget"))
+		return forget(cli, arg, argi);
+	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
+			   sub);
 }
 
 static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
@@ -421,43 +428,21 @@ static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 	}
 	if (c == CRM_GETOPT_EXIT)
 		return g.exit;
-	optind = g.optind;
 	if (!cli.format_set)
 		cli.format = crm_default_format();
 	cli.out = stdout;
-	nargs = argc - optind;
-	sub = nargs > 0 ? argv[optind] : NULL;
-	arg = nargs > 1 ? argv[optind + 1] : NULL;
+	nargs = argc - g.optind;
+	sub = nargs > 0 ? argv[g.optind] : NULL;
+	arg = nargs > 1 ? argv[g.optind + 1] : NULL;
 	/* Where the argument is in the whole command line, for forget. */
 	if (arg) {
 		for (c = 0; c < ctx->argc; c++)
 			if (ctx->argv[c] == arg)
 				first = c;
 	}
-	if (!sub)
-		return list_runs(&cli);
 	if (nargs > 2)
-		return usage_error("too many arguments ('%s')", argv[optind + 2]);
-	if ((cli.dry_run || cli.force) && strcmp(sub, "revert") &&
-	    !(cli.dry_run && !cli.force && !strcmp(sub, "forget")))
-		return usage_error("%s: --dry-run and --force are for revert (and --dry-run for "
-				   "forget)", sub);
-	if (cli.reason && strcmp(sub, "forget"))
-		return usage_error("%s: --reason is for forget", sub);
-	if (!strcmp(sub, "verify"))
-		return arg ? usage_error("verify takes no argument ('%s')", arg) : verify(&cli);
-	if (!arg)
-		return usage_error("'%s' needs an argument", sub);
-	if (!strcmp(sub, "show"))
-		return show_run(&cli, arg);
-	if (!strcmp(sub, "customer"))
-		return show_customer(&cli, arg);
-	if (!strcmp(sub, "revert"))
-		return revert(&cli, arg);
-	if (!strcmp(sub, "forget"))
-		return forget(&cli, arg, first);
-	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
-			   sub);
+		return usage_error("too many arguments ('%s')", argv[g.optind + 2]);
+	return dispatch(&cli, sub, arg, first);
 }
 
 const struct crm_cmd crm_cmd_log = {

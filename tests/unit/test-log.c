@@ -55,19 +55,29 @@ static char *dump(struct fx *f)
 	return crm_strbuf_detach(&sb, NULL);
 }
 
+/* The test's run while one is open; f->run is its audit trail. */
+static struct crm_run *run;
+
 static void begin(struct fx *f)
 {
 	static char *argv[] = { "crm", "test", NULL };
 
-	assert_int_equal(crm_db_begin(f->db, &f->err), CRM_OK);
-	assert_int_equal(crm_audit_start(f->db, "test", 2, argv, &f->run, &f->err), CRM_OK);
+	assert_int_equal(crm_run_begin(f->db, "test", 2, argv, 0, &run, &f->err), CRM_OK);
+	f->run = crm_run_audit(run);
 }
 
 static void commit(struct fx *f)
 {
-	assert_int_equal(crm_audit_finish(f->run, "ok", NULL, &f->err), CRM_OK);
-	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
-	crm_audit_free(f->run);
+	assert_int_equal(crm_run_finish(run, CRM_RUN_OK, &f->err), CRM_OK);
+	crm_run_free(run);
+	run = NULL;
+	f->run = NULL;
+}
+
+static void abort_run(struct fx *f)
+{
+	crm_run_free(run);
+	run = NULL;
 	f->run = NULL;
 }
 
@@ -77,15 +87,25 @@ static enum crm_status revert(struct fx *f, int64_t target, int force,
 	enum crm_status s;
 
 	begin(f);
-	s = crm_log_revert(f->db, f->run, target, force, res, &f->err);
-	if (s) {
-		crm_db_rollback(f->db);
-		crm_audit_free(f->run);
-		f->run = NULL;
-	} else {
+	s = crm_log_revert(run, target, force, res, &f->err);
+	if (s)
+		abort_run(f);
+	else
 		commit(f);
-	}
 	return s;
+}
+
+/* The text of the first column of the first row of sql. */
+static char *query_text(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *text;
+
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	text = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return text;
 }
 
 /* Run 1: two customers, the second with a source record and an order. */
@@ -174,6 +194,7 @@ static void test_revert_refuses_what_later_runs_built_on(void **state)
 {
 	struct fx *f = *state;
 	struct crm_revert_result res;
+	char *counts;
 
 	base(f);
 	begin(f);
@@ -196,6 +217,10 @@ static void test_revert_refuses_what_later_runs_built_on(void **state)
 	assert_int_equal(res.restored, 1);
 	assert_int_equal(res.nconflicts, 1);
 	crm_revert_result_release(&res);
+	counts = query_text(f, "SELECT counts FROM runs WHERE id = 4");
+	assert_string_equal(counts, "{\"reverted\":2,\"restored\":1,\"deleted\":0,"
+			    "\"reinserted\":0,\"left\":1}");
+	free(counts);
 	assert_int_equal(revert(f, 2, 0, &res), CRM_ERR_CONFLICT);   /* already reverted */
 	assert_non_null(strstr(f->err.message, "already reverted by run 4"));
 	crm_revert_result_release(&res);
@@ -225,6 +250,7 @@ static void test_forget(void **state)
 	struct crm_forget_result res;
 	struct crm_chain_break brk;
 	sqlite3_stmt *st;
+	char *counts, *removed;
 
 	base(f);
 	begin(f);
@@ -233,12 +259,20 @@ static void test_forget(void **state)
 	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
 	commit(f);
 	begin(f);
-	assert_int_equal(crm_log_forget(f->db, f->run, 1, "request 1", &res, &f->err), CRM_OK);
+	assert_int_equal(crm_log_forget(run, 1, "request 1", &res, &f->err), CRM_OK);
 	commit(f);
 	assert_int_equal(res.customers, 2);          /* the person and the row merged into them */
 	assert_int_equal(res.source_records, 1);
 	assert_int_equal(res.orders, 1);
 	assert_int_equal(res.changes_blanked, 2);
+	/* The run and the tombstone count the same, by the same names. */
+	counts = query_text(f, "SELECT counts FROM runs WHERE id = 3");
+	removed = query_text(f, "SELECT removed FROM tombstones");
+	assert_string_equal(counts, "{\"customers\":2,\"source_records\":1,\"orders\":1,"
+			    "\"interactions\":0,\"changes_blanked\":2}");
+	assert_string_equal(removed, counts);
+	free(counts);
+	free(removed);
 	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db),
 		"SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders)"
 		" + (SELECT count(*) FROM changes WHERE old_value LIKE '%山田%' OR"
@@ -265,9 +299,130 @@ static void test_forget_refuses_a_broken_chain(void **state)
 	base(f);
 	exec(f, "UPDATE changes SET new_value = 9 WHERE id = 1");
 	begin(f);
-	assert_int_equal(crm_log_forget(f->db, f->run, 1, "request", &res, &f->err), CRM_ERR_CONFLICT);
-	crm_db_rollback(f->db);
-	crm_audit_free(f->run);
+	assert_int_equal(crm_log_forget(run, 1, "request", &res, &f->err), CRM_ERR_CONFLICT);
+	abort_run(f);
+}
+
+/* Run 2 adds customer 3; run 3 merges 3 into 2; run 4 merges 2 into 1. */
+static void merge_chain(struct fx *f)
+{
+	base(f);
+	begin(f);
+	exec(f, "INSERT INTO customers(id, name, email, created_at, updated_at)"
+		" VALUES (3, '山田 たろう', 'old@example.jp', 't2', 't2')");
+	assert_int_equal(crm_audit_insert(f->run, "customers", 3, &f->err), CRM_OK);
+	update(f, "customers", 3, "email", crm_value_text("old@example.jp"),
+	       crm_value_text("new@example.jp"));
+	commit(f);
+	begin(f);
+	assert_int_equal(crm_audit_merge(f->run, "customers", 3, 2, &f->err), CRM_OK);
+	exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 3");
+	commit(f);
+	begin(f);
+	assert_int_equal(crm_audit_merge(f->run, "customers", 2, 1, &f->err), CRM_OK);
+	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
+	update(f, "source_records", 1, "customer_id", crm_value_int(2), crm_value_int(1));
+	update(f, "orders", 1, "customer_id", crm_value_int(2), crm_value_int(1));
+	commit(f);
+}
+
+/* A customer's history as "table row op field" lines. */
+static char *history(struct fx *f, int64_t id)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	struct crm_rows *rows;
+	int more;
+
+	assert_int_equal(crm_log_customer(f->db, id, NULL, &rows, &f->err), CRM_OK);
+	assert_string_equal(crm_rows_name(rows, 4), "table");
+	while ((more = crm_rows_next(rows, &f->err)) > 0) {
+		struct crm_value v[4];
+		size_t i;
+
+		for (i = 0; i < 4; i++) {
+			v[i] = crm_rows_value(rows, 4 + i);
+			if (v[i].type == CRM_VALUE_INT)
+				crm_strbuf_addf(&sb, "%lld", v[i].i);
+			else if (v[i].type == CRM_VALUE_TEXT)
+				crm_strbuf_add(&sb, v[i].s, v[i].len);
+			else
+				crm_strbuf_addch(&sb, '-');
+			crm_strbuf_addch(&sb, i < 3 ? ' ' : '\n');
+		}
+	}
+	assert_int_equal(more, 0);
+	crm_rows_free(rows);
+	return crm_strbuf_detach(&sb, NULL);
+}
+
+/* A history is the survivor's and every customer's merged into it, however deep. */
+static void test_history_follows_merges(void **state)
+{
+	struct fx *f = *state;
+	char *h, *h3;
+	int64_t id = 0;
+
+	merge_chain(f);
+	assert_int_equal(crm_customer_find(f->db, "3", &id, &f->err), CRM_OK);
+	assert_int_equal(id, 1);
+	h = history(f, 1);
+	assert_non_null(strstr(h, "customers 1 insert -\n"));
+	assert_non_null(strstr(h, "customers 3 insert -\n"));
+	assert_non_null(strstr(h, "customers 3 update email\n"));
+	assert_non_null(strstr(h, "customers 3 merge -\n"));
+	assert_non_null(strstr(h, "customers 2 merge -\n"));
+	assert_non_null(strstr(h, "orders 1 update customer_id\n"));
+	/* Asked for by a merged customer's id, the history is the survivor's. */
+	h3 = history(f, 3);
+	assert_string_equal(h, h3);
+	free(h);
+	free(h3);
+}
+
+/* Forget of a merged customer erases the survivor and all merged into it, scores and export lines too. */
+static void test_forget_follows_merges(void **state)
+{
+	struct fx *f = *state;
+	struct crm_forget_result res;
+	sqlite3_stmt *st;
+
+	merge_chain(f);
+	exec(f, "INSERT INTO rfm_scores(run_id, customer_id, as_of) VALUES (2, 3, '2025-01-01');"
+		"INSERT INTO exports(id, run_id, actor, at, purpose, row_count)"
+		" VALUES (1, 2, 'tester', 't2', 'mail', 1);"
+		"INSERT INTO export_customers(export_id, customer_id) VALUES (1, 2)");
+	begin(f);
+	assert_int_equal(crm_log_forget(run, 2, "request 2", &res, &f->err), CRM_OK);
+	commit(f);
+	assert_int_equal(res.customers, 3);
+	assert_int_equal(res.source_records, 1);
+	assert_int_equal(res.orders, 1);
+	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db),
+		"SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM rfm_scores)"
+		" + (SELECT count(*) FROM export_customers), (SELECT count(*) FROM exports),"
+		" (SELECT customer_id FROM tombstones)", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);   /* the record of provision stays */
+	assert_int_equal(sqlite3_column_int(st, 2), 1);   /* the survivor's id */
+	sqlite3_finalize(st);
+}
+
+/* A customer a run added stays while a history table holds a row of it. */
+static void test_revert_keeps_customers_with_history(void **state)
+{
+	struct fx *f = *state;
+	struct crm_revert_result res;
+
+	base(f);
+	begin(f);
+	exec(f, "INSERT INTO rfm_scores(run_id, customer_id, as_of) VALUES (2, 1, '2025-01-01')");
+	commit(f);
+	assert_int_equal(revert(f, 1, 0, &res), CRM_ERR_CONFLICT);
+	assert_int_equal(res.nconflicts, 1);
+	assert_string_equal(res.conflicts[0].tbl, "customers");
+	assert_string_equal(res.conflicts[0].reason, "rfm_scores row 1 belongs to it");
+	crm_revert_result_release(&res);
 }
 
 static void test_find_customer(void **state)
@@ -276,15 +431,15 @@ static void test_find_customer(void **state)
 	int64_t id = 0;
 
 	base(f);
-	assert_int_equal(crm_log_find_customer(f->db, "web:W1", &id, &f->err), CRM_OK);
+	assert_int_equal(crm_customer_find(f->db, "web:W1", &id, &f->err), CRM_OK);
 	assert_int_equal(id, 2);
-	assert_int_equal(crm_log_find_customer(f->db, "1", &id, &f->err), CRM_OK);
+	assert_int_equal(crm_customer_find(f->db, "1", &id, &f->err), CRM_OK);
 	assert_int_equal(id, 1);
-	assert_int_equal(crm_log_find_customer(f->db, "3", &id, &f->err), CRM_ERR_NOTFOUND);
-	assert_int_equal(crm_log_find_customer(f->db, "web:W2", &id, &f->err), CRM_ERR_NOTFOUND);
-	assert_int_equal(crm_log_find_customer(f->db, ":W1", &id, &f->err), CRM_ERR_INVALID);
-	assert_int_equal(crm_log_find_customer(f->db, "web:", &id, &f->err), CRM_ERR_INVALID);
-	assert_int_equal(crm_log_find_customer(f->db, "", &id, &f->err), CRM_ERR_INVALID);
+	assert_int_equal(crm_customer_find(f->db, "3", &id, &f->err), CRM_ERR_NOTFOUND);
+	assert_int_equal(crm_customer_find(f->db, "web:W2", &id, &f->err), CRM_ERR_NOTFOUND);
+	assert_int_equal(crm_customer_find(f->db, ":W1", &id, &f->err), CRM_ERR_INVALID);
+	assert_int_equal(crm_customer_find(f->db, "web:", &id, &f->err), CRM_ERR_INVALID);
+	assert_int_equal(crm_customer_find(f->db, "", &id, &f->err), CRM_ERR_INVALID);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -299,6 +454,9 @@ int main(void)
 		T(test_forget),
 		T(test_forget_refuses_a_broken_chain),
 		T(test_find_customer),
+		T(test_history_follows_merges),
+		T(test_forget_follows_merges),
+		T(test_revert_keeps_customers_with_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

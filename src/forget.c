@@ -1,0 +1,388 @@
+/*
+ * Forget: a person erased from every table and from the log, which is
+ * sealed again; a tombstone says who did it, when and why.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+#include "customer.h"
+#include "log.h"
+#include "logsql.h"
+#include "run.h"
+#include "strbuf.h"
+#include "banned.h"
+
+enum forget_sql {
+	SQL_FORGET_TEMP,
+	SQL_FORGET_WHO,
+	SQL_FORGET_ROWS,
+	SQL_FORGET_COUNT,
+	SQL_FORGET_SPANS,
+	SQL_FORGET_COPIES,
+	SQL_FORGET_BLANK,
+	SQL_FORGET_REMOVE,
+	SQL_TOMBSTONE,
+	SQL_COUNT
+};
+
+/*
+ * Which changes hold the person's values. Ids are reused after rows are
+ * deleted, so a row's changes belong to the person only from the last
+ * delete of that id before them: each (table, id) gets the span of change
+ * ids (lo, hi] that is theirs. Their current rows are theirs from their
+ * last delete on; earlier rows of theirs that a run removed (a reverted
+ * import, say) are found through the copies of their source records, by
+ * source and key, and the customer and order copies the same run removed.
+ */
+#define PREV_DELETE(t, i, before) \
+	"coalesce((SELECT max(d.id) FROM changes d WHERE d.tbl = " t " AND d.row_id = " i \
+	" AND d.op = 'delete' AND d.id < " before "), 0)"
+
+static const char *const forget_sql[SQL_COUNT] = {
+	/* The person's rows in every table, in temp tables for the steps below. */
+	[SQL_FORGET_TEMP] =
+		"DROP TABLE IF EXISTS temp.crm_forget_who;"
+		"DROP TABLE IF EXISTS temp.crm_forget_rows;"
+		"CREATE TEMP TABLE crm_forget_who(id INTEGER PRIMARY KEY);"
+		"CREATE TEMP TABLE crm_forget_rows(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
+	[SQL_FORGET_WHO] =
+		"INSERT INTO temp.crm_forget_who(id)"
+		" WITH RECURSIVE " CRM_LOG_WHO_SQL " SELECT id FROM who",
+	/* Their rows in every table of the catalogue (crm_log_sql_rows). */
+	[SQL_FORGET_ROWS] = "INSERT INTO temp.crm_forget_rows " CRM_LOG_PART,
+	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",
+	[SQL_FORGET_SPANS] =
+		"DROP TABLE IF EXISTS temp.crm_forget_spans;"
+		"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
+		" lo INTEGER NOT NULL, hi INTEGER NOT NULL);"
+		"INSERT INTO temp.crm_forget_spans SELECT r.tbl, r.id,"
+		" " PREV_DELETE("r.tbl", "r.id", "9223372036854775807") ", 9223372036854775807"
+		" FROM temp.crm_forget_rows r;"
+		/* Earlier source records of theirs, removed by some run: by source and key. */
+		"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
+		" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
+		" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
+		" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
+		"  WHERE k.customer_id IN temp.crm_forget_who"
+		"  AND k.source = json_extract(c.old_value, '$.source')"
+		"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
+		/* The customer rows those belonged to, removed by the same run. */
+		"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
+		" " PREV_DELETE("d.tbl", "d.row_id", "d.id") ", d.id"
+		" FROM temp.crm_forget_spans s JOIN changes c ON c.tbl = 'source_records'"
+		"  AND c.row_id = s.id AND c.id = s.hi"
+		" JOIN changes d ON d.tbl = 'customers' AND d.op IN ('delete', 'merge')"
+		"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
+		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;",
+	/*
+	 * The rows of a customer row of theirs that was removed (order lines,
+	 * interactions ...), removed with it: owners(tbl, path) says, for each
+	 * table of the catalogue, where a copy names its customer
+	 * (owners_part()).
+	 */
+	[SQL_FORGET_COPIES] =
+		"WITH owners(tbl, path) AS (VALUES " CRM_LOG_PART ")"
+		" INSERT INTO temp.crm_forget_spans SELECT o.tbl, o.row_id,"
+		" " PREV_DELETE("o.tbl", "o.row_id", "o.id") ", o.id"
+		" FROM temp.crm_forget_spans s JOIN owners w JOIN changes o"
+		"  ON o.tbl = w.tbl AND o.op IN ('delete', 'merge')"
+		"  AND json_valid(o.old_value) AND json_extract(o.old_value, w.path) = s.id"
+		"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
+		"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
+		" WHERE s.tbl = 'customers'",
+	/*
+	 * Values of the person in the log: every change to their rows, and the
+	 * copies of removed or merged rows that belonged to them. An insert's
+	 * new_value and a merge's are row ids, not their data, and stay.
+	 */
+	[SQL_FORGET_BLANK] =
+		"UPDATE changes SET old_value = NULL,"
+		" new_value = CASE WHEN op IN ('insert', 'merge') THEN new_value END"
+		" WHERE op <> 'insert' AND (old_value IS NOT NULL OR"
+		"  (new_value IS NOT NULL AND op <> 'merge')) AND EXISTS ("
+		"  SELECT 1 FROM temp.crm_forget_spans s WHERE s.tbl = changes.tbl"
+		"  AND s.id = changes.row_id AND changes.id > s.lo AND changes.id <= s.hi)"
+		" RETURNING id",
+	/* Their rows go from every table of the catalogue (remove_part()), then the temp tables. */
+	[SQL_FORGET_REMOVE] =
+		CRM_LOG_PART
+		"DROP TABLE temp.crm_forget_who;"
+		"DROP TABLE temp.crm_forget_rows;"
+		"DROP TABLE temp.crm_forget_spans;",
+	[SQL_TOMBSTONE] =
+		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason, removed)"
+		" SELECT id, ?2, started_at, actor, ?3, ?4 FROM runs WHERE id = ?1",
+};
+
+/*
+ * For each table of the catalogue but customers, the table and the JSON
+ * path of the column naming the customer in a copy of its row.
+ */
+static int owners_part(struct crm_strbuf *sb)
+{
+	const struct crm_customer_table *t;
+	int bad = 0, n = 0;
+
+	for (t = crm_customer_tables; !bad && t->tbl; t++)
+		if (!(t->flags & CRM_CT_SELF))
+			bad = crm_strbuf_addf(sb, "%s('%s', '$.\"%s\"')", n++ ? ", " : "",
+					      t->tbl, t->column);
+	return bad;
+}
+
+/*
+ * Deletes of the person's rows in every table of the catalogue, in its
+ * reverse order (rows before the rows they depend on). Their customers
+ * rows are unmerged first, so that none is left pointing at another.
+ */
+static int remove_part(struct crm_strbuf *sb)
+{
+	const struct crm_customer_table *t = crm_customer_tables;
+	int bad = 0;
+
+	while (t->tbl)
+		t++;
+	while (!bad && t-- > crm_customer_tables) {
+		if (t->flags & CRM_CT_SELF)
+			bad = crm_strbuf_addf(sb, "UPDATE \"%s\" SET merged_into = NULL"
+					      " WHERE \"%s\" IN temp.crm_forget_who;", t->tbl,
+					      t->column);
+		if (!bad)
+			bad = crm_strbuf_addf(sb, "DELETE FROM \"%s\" WHERE \"%s\" IN"
+					      " temp.crm_forget_who;", t->tbl, t->column);
+	}
+	return bad;
+}
+
+/* The part of q built from the customer catalogue, if it has one. */
+static int catalogue_part(enum forget_sql q, struct crm_strbuf *sb)
+{
+	switch (q) {
+	case SQL_FORGET_ROWS:
+		return crm_log_sql_rows(sb, "temp.crm_forget_who", 0);
+	case SQL_FORGET_COPIES:
+		return owners_part(sb);
+	case SQL_FORGET_REMOVE:
+		return remove_part(sb);
+	default:
+		return 0;
+	}
+}
+
+/* The SQL of q, its catalogue part filled in, into sql. */
+static enum crm_status sql_of(enum forget_sql q, struct crm_strbuf *sql, struct crm_error *err)
+{
+	struct crm_strbuf part = CRM_STRBUF_INIT;
+	int bad = catalogue_part(q, &part) || crm_log_sql_fill(sql, forget_sql[q], part.buf);
+
+	crm_strbuf_release(&part);
+	return bad ? crm_error_set(err, CRM_ERR_NOMEM, "out of memory") : CRM_OK;
+}
+
+/* Statement q of the table, prepared for the caller (who frees it). */
+static enum crm_status prepare(struct crm_db *db, enum forget_sql q, struct crm_stmt **out,
+			       struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s = sql_of(q, &sql, err);
+
+	*out = NULL;
+	if (!s)
+		s = crm_stmt_prepare(db, sql.buf, out, err);
+	crm_strbuf_release(&sql);
+	return s;
+}
+
+/* Runs q, statements that take no parameters and return no rows. */
+static enum crm_status exec(struct crm_db *db, enum forget_sql q, struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s = sql_of(q, &sql, err);
+
+	if (!s)
+		s = crm_db_exec(db, sql.buf, err);
+	crm_strbuf_release(&sql);
+	return s;
+}
+
+/*
+ * What an erasure removed, by name, in the order runs.counts and the
+ * tombstone's removed column have always listed it. The names that are
+ * tables of the catalogue count the person's rows there.
+ */
+static const struct {
+	const char *name;
+	size_t offset;       /* of its long in struct crm_forget_result */
+} forget_counts[] = {
+	{ "customers", offsetof(struct crm_forget_result, customers) },
+	{ "source_records", offsetof(struct crm_forget_result, source_records) },
+	{ "orders", offsetof(struct crm_forget_result, orders) },
+	{ "interactions", offsetof(struct crm_forget_result, interactions) },
+	{ "changes_blanked", offsetof(struct crm_forget_result, changes_blanked) },
+};
+#define NCOUNTS (sizeof(forget_counts) / sizeof(forget_counts[0]))
+
+static long *count_of(struct crm_forget_result *r, size_t i)
+{
+	return (long *)((char *)r + forget_counts[i].offset);
+}
+
+/* Runs statement q once with ?1 bound to a (if it takes it). */
+static enum crm_status run_bound(struct crm_db *db, enum forget_sql q, int64_t a,
+				 const char *what, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, q, &st, err);
+
+	if (s)
+		return s;
+	if (crm_stmt_params(st) >= 1)
+		crm_stmt_bind_int(st, 1, a);
+	s = crm_stmt_run(st, what, err);
+	crm_stmt_free(st);
+	return s;
+}
+
+static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_error *err)
+{
+	enum crm_status s = exec(db, SQL_FORGET_TEMP, err);
+
+	if (!s)
+		s = run_bound(db, SQL_FORGET_WHO, id, "cannot find the person's rows", err);
+	if (!s)
+		s = exec(db, SQL_FORGET_ROWS, err);
+	return s;
+}
+
+/* How many of the person's rows there are in each table forget_counts names. */
+static enum crm_status count_rows(struct crm_db *db, struct crm_forget_result *res,
+				  struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_FORGET_COUNT, &st, err);
+	size_t i;
+	int found = 0;
+
+	for (i = 0; !s && i < NCOUNTS; i++) {
+		if (!crm_customer_table(forget_counts[i].name))
+			continue;
+		crm_stmt_bind_str(st, 1, forget_counts[i].name);
+		s = crm_stmt_one(st, &found, "cannot count the person's rows", err);
+		if (!s && found)
+			*count_of(res, i) = (long)crm_stmt_int(st, 0);
+		crm_stmt_reset(st);
+	}
+	crm_stmt_free(st);
+	return s;
+}
+
+static enum crm_status blank_changes(struct crm_db *db, long *n, int64_t *first,
+				     struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_FORGET_BLANK, &st, err);
+	enum crm_step step;
+
+	if (s)
+		return s;
+	*n = 0;
+	*first = 0;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		int64_t id = crm_stmt_int(st, 0);
+
+		if (!*n || id < *first)
+			*first = id;
+		++*n;
+	}
+	if (step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot blank the log");
+	crm_stmt_free(st);
+	return s;
+}
+
+/*
+ * The run's counts, and the same as a JSON object for the tombstone
+ * (which keeps them as the record of what went, whatever the run's counts
+ * become) into removed.
+ */
+static enum crm_status count(struct crm_run *run, struct crm_forget_result *res,
+			     struct crm_strbuf *removed, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	size_t i;
+	int bad = crm_strbuf_addch(removed, '{');
+
+	for (i = 0; !s && i < NCOUNTS; i++) {
+		s = crm_run_count(run, forget_counts[i].name, *count_of(res, i), err);
+		bad |= crm_strbuf_addf(removed, "%s\"%s\":%ld", i ? "," : "",
+				       forget_counts[i].name, *count_of(res, i));
+	}
+	if (!s && (bad || crm_strbuf_addch(removed, '}')))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	return s;
+}
+
+static enum crm_status tombstone(struct crm_run *run, int64_t id, const char *reason,
+				 struct crm_forget_result *res, struct crm_error *err)
+{
+	struct crm_strbuf removed = CRM_STRBUF_INIT;
+	struct crm_stmt *st = NULL;
+	enum crm_status s = count(run, res, &removed, err);
+
+	if (!s)
+		s = prepare(crm_run_db(run), SQL_TOMBSTONE, &st, err);
+	if (!s) {
+		crm_stmt_bind_int(st, 1, crm_run_id(run));
+		crm_stmt_bind_int(st, 2, id);
+		crm_stmt_bind_str(st, 3, reason);
+		crm_stmt_bind_str(st, 4, removed.buf);
+		s = crm_stmt_run(st, "cannot write the tombstone", err);
+	}
+	crm_stmt_free(st);
+	crm_strbuf_release(&removed);
+	return s;
+}
+
+enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reason,
+			       struct crm_forget_result *res, struct crm_error *err)
+{
+	struct crm_db *db = crm_run_db(run);
+	struct crm_chain_break brk;
+	enum crm_status s;
+	int64_t first = 0;
+
+	memset(res, 0, sizeof(*res));
+	if (!reason || !*reason)
+		return crm_error_set(err, CRM_ERR_INVALID, "an erasure needs a reason");
+	s = crm_chain_verify(db, &brk, err);
+	if (!s && brk.id)
+		return crm_error_set(err, CRM_ERR_CONFLICT, "the log's hash chain is already broken "
+				     "at change %lld: erasing now would seal that in; see "
+				     "'crm log verify'", (long long)brk.id);
+	/* The survivor, and so every customer merged into it, however deep. */
+	if (!s)
+		s = crm_customer_resolve(db, id, &id, err);
+	if (!s)
+		s = collect_rows(db, id, err);
+	if (!s)
+		s = count_rows(db, res, err);
+	if (!s)
+		s = exec(db, SQL_FORGET_SPANS, err);
+	if (!s)
+		s = exec(db, SQL_FORGET_COPIES, err);
+	if (!s)
+		s = blank_changes(db, &res->changes_blanked, &first, err);
+	if (!s)
+		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
+	if (!s)
+		s = exec(db, SQL_FORGET_REMOVE, err);
+	if (!s)
+		s = tombstone(run, id, reason, res, err);
+	if (!s && first)
+		s = crm_chain_seal(db, first, err);
+	return s;
+}

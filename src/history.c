@@ -1,0 +1,231 @@
+/*
+ * The history: the runs, one run's changes, and one customer's history,
+ * each as rows for the command to print.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "customer.h"
+#include "log.h"
+#include "logsql.h"
+#include "types.h"
+#include "banned.h"
+
+enum history_sql {
+	SQL_RUNS,
+	SQL_RUN_EXISTS,
+	SQL_CHANGES,
+	SQL_CUSTOMER,
+	SQL_COUNT
+};
+
+/* The filters, on a query with started_at, actor and command columns. */
+#define FILTER_SQL \
+	" (?11 IS NULL OR started_at >= ?11) AND (?12 IS NULL OR actor = ?12)" \
+	" AND (?13 IS NULL OR command = ?13)"
+
+static const char *const history_sql[SQL_COUNT] = {
+	[SQL_RUNS] =
+		"SELECT id AS run, started_at, actor, command, status, counts, reverted_by"
+		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
+	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
+	[SQL_CHANGES] =
+		"SELECT id AS change, tbl AS \"table\", row_id AS row,"
+		" CASE WHEN op = 'insert' THEN new_value END AS \"to\","
+		" CASE WHEN op = 'insert' AND new_value <> row_id THEN NULL ELSE "
+		CRM_LOG_PART /* crm_log_sql_customer_of */ " END AS customer,"
+		" op, field, old_value AS old,"
+		" CASE WHEN op = 'insert' THEN NULL ELSE new_value END AS new"
+		" FROM changes WHERE run_id = ?1 ORDER BY id",
+	/*
+	 * The rows of the customers in who (crm_log_sql_rows), but those of
+	 * the history tables: the exports that carried them are listed from
+	 * export_customers, as exports. Then their changes: the insert range
+	 * holding each row is found through changes_inserts (the range
+	 * starting nearest below it), every other change through changes_row.
+	 * Only ids are sorted; the values (raw rows can be long) are read
+	 * after, in the sorted order: the LIMIT keeps SQLite from flattening
+	 * the sorted subquery into the join, so it stays the outer loop and
+	 * its order is the output's.
+	 */
+	[SQL_CUSTOMER] =
+		"WITH RECURSIVE " CRM_LOG_WHO_SQL ","
+		" mine(tbl, id) AS (" CRM_LOG_PART "),"
+		" keys(seq, row_id, ins, run) AS ("
+		"  SELECT c.id, c.row_id, 0, c.run_id"
+		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.row_id = m.id"
+		"   WHERE c.op <> 'insert'"
+		"  UNION ALL"
+		"  SELECT c.id, m.id, 1, c.run_id"
+		"   FROM mine m JOIN changes c ON c.tbl = m.tbl AND c.op = 'insert'"
+		"    AND c.row_id = (SELECT max(row_id) FROM changes"
+		"                    WHERE tbl = m.tbl AND op = 'insert' AND row_id <= m.id)"
+		"    AND c.new_value >= m.id),"
+		" timed(at, seq, row_id, ins, run) AS ("
+		"  SELECT r.started_at, k.seq, k.row_id, k.ins, k.run FROM keys k"
+		"   JOIN runs r ON r.id = k.run"
+		"  UNION ALL"
+		"  SELECT e.at, -e.id, e.id, 2, e.run_id FROM export_customers x"
+		"   JOIN exports e ON e.id = x.export_id WHERE x.customer_id IN who),"
+		" sorted AS (SELECT * FROM timed"
+		"  WHERE (?11 IS NULL OR at >= ?11) ORDER BY at, seq LIMIT -1)"
+		" SELECT t.at, t.run, coalesce(e.actor, r.actor) AS actor,"
+		"  CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END AS command,"
+		"  CASE WHEN t.ins = 2 THEN 'exports' ELSE c.tbl END AS \"table\","
+		"  t.row_id AS row,"
+		"  CASE t.ins WHEN 0 THEN c.op WHEN 1 THEN 'insert' ELSE 'export' END AS op,"
+		"  CASE WHEN t.ins = 0 THEN c.field END AS field,"
+		"  CASE WHEN t.ins = 0 THEN c.old_value END AS old,"
+		"  CASE t.ins WHEN 0 THEN c.new_value WHEN 2 THEN"
+		"   json_object('recipient', e.recipient, 'purpose', e.purpose, 'rows', e.row_count)"
+		"  END AS new"
+		" FROM sorted t LEFT JOIN changes c ON t.ins < 2 AND c.id = t.seq"
+		" LEFT JOIN runs r ON r.id = t.run"
+		" LEFT JOIN exports e ON t.ins = 2 AND e.id = t.row_id"
+		" WHERE (?12 IS NULL OR coalesce(e.actor, r.actor) = ?12)"
+		" AND (?13 IS NULL OR (CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END) = ?13)"
+		" LIMIT ?14",
+};
+
+/* The part of q built from the customer catalogue, if it has one. */
+static int catalogue_part(enum history_sql q, struct crm_strbuf *sb)
+{
+	switch (q) {
+	case SQL_CHANGES:
+		return crm_log_sql_customer_of(sb, "tbl", "row_id");
+	case SQL_CUSTOMER:
+		return crm_log_sql_rows(sb, "who", CRM_CT_HISTORY);
+	default:
+		return 0;
+	}
+}
+
+/* Statement q of the table, prepared for the caller (who frees it). */
+static enum crm_status prepare(struct crm_db *db, enum history_sql q, struct crm_stmt **out,
+			       struct crm_error *err)
+{
+	struct crm_strbuf part = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
+	enum crm_status s;
+
+	*out = NULL;
+	if (catalogue_part(q, &part) || crm_log_sql_fill(&sql, history_sql[q], part.buf))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	else
+		s = crm_stmt_prepare(db, sql.buf, out, err);
+	crm_strbuf_release(&part);
+	crm_strbuf_release(&sql);
+	return s;
+}
+
+/* Hands st over as rows; st is freed on failure too. */
+static enum crm_status wrap(struct crm_stmt *st, struct crm_rows **out, struct crm_error *err)
+{
+	*out = crm_rows_wrap(st, err);
+	return *out ? CRM_OK : CRM_ERR_NOMEM;
+}
+
+/* --since: a date in any form import accepts, or an ISO timestamp as stored. */
+static enum crm_status since_value(const char *since, char *out, size_t size,
+				   struct crm_error *err)
+{
+	char date[CRM_DATE_SIZE], head[11];
+	struct crm_error e;
+
+	if (crm_parse_date(since, date, &e) == CRM_OK) {
+		snprintf(out, size, "%s", date);
+		return CRM_OK;
+	}
+	if (strlen(since) > 10 && strlen(since) < size && since[10] == 'T') {
+		memcpy(head, since, 10);
+		head[10] = '\0';
+		if (crm_parse_date(head, date, &e) == CRM_OK && !strcmp(date, head)) {
+			snprintf(out, size, "%s", since);
+			return CRM_OK;
+		}
+	}
+	return crm_error_set(err, CRM_ERR_INVALID,
+			     "--since '%s' is not a date (2025-07-23) or a timestamp "
+			     "(2025-07-23T09:00:00Z)", since);
+}
+
+/* Prepares q with the filters bound to ?11 (since) to ?14 (limit). */
+static enum crm_status prepare_filtered(struct crm_db *db, enum history_sql q,
+					const struct crm_log_filter *f, struct crm_stmt **out,
+					struct crm_error *err)
+{
+	char since[64] = "";
+	enum crm_status s;
+
+	*out = NULL;
+	if (f && f->since && (s = since_value(f->since, since, sizeof(since), err)))
+		return s;
+	s = prepare(db, q, out, err);
+	if (s)
+		return s;
+	if (since[0])
+		crm_stmt_bind_str(*out, 11, since);
+	if (f && f->actor)
+		crm_stmt_bind_str(*out, 12, f->actor);
+	if (f && f->command)
+		crm_stmt_bind_str(*out, 13, f->command);
+	crm_stmt_bind_int(*out, 14, f && f->limit > 0 ? f->limit : -1);
+	return CRM_OK;
+}
+
+enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
+			     struct crm_rows **out, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare_filtered(db, SQL_RUNS, f, &st, err);
+
+	*out = NULL;
+	return s ? s : wrap(st, out, err);
+}
+
+enum crm_status crm_log_run_exists(struct crm_db *db, int64_t id, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_RUN_EXISTS, &st, err);
+	int found = 0;
+
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, id);
+	s = crm_stmt_one(st, &found, "cannot read the runs", err);
+	crm_stmt_free(st);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
+				  (long long)id);
+	return s;
+}
+
+enum crm_status crm_log_changes(struct crm_db *db, int64_t run, struct crm_rows **out,
+				struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, SQL_CHANGES, &st, err);
+
+	*out = NULL;
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, run);
+	return wrap(st, out, err);
+}
+
+enum crm_status crm_log_customer(struct crm_db *db, int64_t customer,
+				 const struct crm_log_filter *f, struct crm_rows **out,
+				 struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s;
+
+	*out = NULL;
+	s = crm_customer_resolve(db, customer, &customer, err);
+	if (!s)
+		s = prepare_filtered(db, SQL_CUSTOMER, f, &st, err);
+	if (s)
+		return s;
+	crm_stmt_bind_int(st, 1, customer);
+	return wrap(st, out, err);
+}
