@@ -421,7 +421,7 @@ static void test_revert_keeps_customers_with_history(void **state)
 	assert_int_equal(revert(f, 1, 0, &res), CRM_ERR_CONFLICT);
 	assert_int_equal(res.nconflicts, 1);
 	assert_string_equal(res.conflicts[0].tbl, "customers");
-	assert_string_equal(res.conflicts[0].reason, "rfm_scores row 1 belongs to it");
+	assert_string_equal(res.conflicts[0].reason, "rfm_scores row 1 of run 2 belongs to it");
 	crm_revert_result_release(&res);
 }
 
