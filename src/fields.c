@@ -3,6 +3,7 @@
 #include <utf8proc.h>
 
 #include "fields.h"
+#include "utf8.h"
 #include "banned.h"
 
 static const char *const gender_choices[] = {
@@ -199,7 +200,7 @@ const struct crm_field *crm_field_find(enum crm_kind kind, const char *name)
 }
 
 /* Spaces, punctuation, controls and format characters: not part of a header's identity. */
-static int header_noise(utf8proc_int32_t cp)
+static int header_noise(int32_t cp)
 {
 	switch (utf8proc_category(cp)) {
 	case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
@@ -230,10 +231,10 @@ char *crm_header_key(const char *header)
 		return NULL;
 	}
 	while (i < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k = utf8proc_iterate(folded + i, n - i, &cp);
+		int32_t cp;
+		int k = crm_utf8_decode((const char *)folded + i, n - i, &cp);
 
-		if (k <= 0)
+		if (k < 0)
 			break;
 		if (!header_noise(cp)) {
 			memcpy(out + o, folded + i, (size_t)k);

@@ -17,6 +17,7 @@
 #include "normalize.h"
 #include "strbuf.h"
 #include "types.h"
+#include "utf8.h"
 #include "banned.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -87,34 +88,11 @@ static char *dup_len(const char *s, size_t len)
 
 /* --- Characters --------------------------------------------------------- */
 
-/* The code point at p in valid UTF-8 (0 at the end); returns its length. */
-static int cp_at(const char *p, int32_t *cp)
-{
-	const unsigned char *u = (const unsigned char *)p;
-	utf8proc_ssize_t n;
-
-	if (u[0] < 0x80) {
-		*cp = u[0];
-		return u[0] ? 1 : 0;
-	}
-	if (u[0] >= 0xE1 && u[0] <= 0xEC && (u[1] & 0xC0) == 0x80 && (u[2] & 0xC0) == 0x80) {
-		/* U+1000..U+CFFF, most Japanese text, decoded without a call. */
-		*cp = (int32_t)(((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu));
-		return 3;
-	}
-	n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, cp);
-	if (n > 0)
-		return (int)n;
-	*cp = 0xfffd;
-	return 1;
-}
-
 static int add_cp(struct crm_strbuf *sb, int32_t cp)
 {
-	utf8proc_uint8_t b[4];
-	utf8proc_ssize_t n = utf8proc_encode_char(cp, b);
+	char b[4];
 
-	return crm_strbuf_add(sb, b, (size_t)n);
+	return crm_strbuf_add(sb, b, (size_t)crm_utf8_encode(cp, b));
 }
 
 static int is_digit_cp(int32_t cp)
@@ -148,13 +126,6 @@ static int is_dash(int32_t cp)
 	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
 }
 
-static int is_letter(int32_t cp)
-{
-	utf8proc_category_t cat = utf8proc_category(cp);
-
-	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
-}
-
 static int has_ascii_letter(const char *s, size_t len)
 {
 	size_t i;
@@ -179,7 +150,7 @@ static size_t prefix_bytes(const char *s, int n)
 	while (n-- > 0) {
 		if (!*p)
 			return 0;
-		p += cp_at(p, &cp);
+		p += crm_utf8_next(p, &cp);
 	}
 	return (size_t)(p - s);
 }
@@ -197,11 +168,11 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
 	int n, changed = 0;
 
 	for (; *s; s += n, prev = to) {
-		n = cp_at(s, &cp);
+		n = crm_utf8_next(s, &cp);
 		to = cp;
 		if (!is_dash(cp))
 			continue;
-		cp_at(s + n, &next);
+		crm_utf8_next(s + n, &next);
 		if (is_digit_cp(prev) && is_digit_cp(next))
 			to = '-';
 		else if (is_kana(prev) && !is_digit_cp(next))
@@ -497,9 +468,9 @@ static void katakanize(char *t)
 	int n;
 
 	for (; *t; t += n) {
-		n = cp_at(t, &cp);
+		n = crm_utf8_next(t, &cp);
 		if ((cp >= 0x3041 && cp <= 0x3096) || cp == 0x309d || cp == 0x309e)
-			utf8proc_encode_char(cp + 0x60, (utf8proc_uint8_t *)t);
+			crm_utf8_encode(cp + 0x60, t);
 	}
 }
 
@@ -513,7 +484,7 @@ static enum crm_status kana_rules(const char *orig, char *t, struct crm_norm *ou
 
 	katakanize(t);
 	for (p = t; *p; p += n) {
-		n = cp_at(p, &cp);
+		n = crm_utf8_next(p, &cp);
 		if (!is_reading_cp(cp)) {
 			char one[8], q[CRM_QUOTE_SIZE];
 
@@ -935,10 +906,10 @@ static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf
 	int n;
 
 	for (; *t; t += n) {
-		n = cp_at(t, &cp);
+		n = crm_utf8_next(t, &cp);
 		if (is_digit_cp(cp) && crm_strbuf_addch(to, (char)cp))
 			return -1;
-		if (cp == '#' || is_letter(cp))
+		if (cp == '#' || crm_utf8_is_letter(cp))
 			to = ext;
 	}
 	return 0;
@@ -1202,7 +1173,7 @@ static size_t place_ending(const char *t, const char *mark, int min_chars, int m
 	for (i = 0; i <= max_chars && *p; i++) {
 		if (i >= min_chars && starts_with(p, mark))
 			return (size_t)(p - t) + mlen;
-		p += cp_at(p, &cp);
+		p += crm_utf8_next(p, &cp);
 		if (!is_place_cp(cp))
 			return 0;
 	}
@@ -1330,7 +1301,7 @@ static size_t kanji_number(const char *p, long *value)
 	const char *q = p;
 	int32_t cp;
 
-	while (count < KANJI_RUN_MAX && (n = cp_at(q, &cp)) && (v = kanji_value(cp)) >= 0) {
+	while (count < KANJI_RUN_MAX && (n = crm_utf8_next(q, &cp)) && (v = kanji_value(cp)) >= 0) {
 		if (v >= 10) {
 			total += (digit < 0 ? 1 : digit) * v;
 			digit = -1;
@@ -1501,7 +1472,7 @@ static int put_blocks(struct crm_strbuf *sb, const char *t)
 			prev = 0;
 			continue;
 		}
-		len = cp_at(p, &cp);
+		len = crm_utf8_next(p, &cp);
 		if (crm_strbuf_add(sb, p, (size_t)len))
 			return -1;
 		prev = cp;

@@ -13,37 +13,10 @@
 #include <utf8proc.h>
 
 #include "types.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* --- Unicode ------------------------------------------------------------ */
-
-/* Decodes one code point at p; returns its length in bytes, or -1. */
-static int decode(const char *p, int32_t *cp)
-{
-	utf8proc_int32_t c;
-	utf8proc_ssize_t n;
-
-	/* With a length of -1 utf8proc stops at the first bad byte, NUL included. */
-	n = utf8proc_iterate((const utf8proc_uint8_t *)p, -1, &c);
-	if (n <= 0)
-		return -1;
-	*cp = c;
-	return (int)n;
-}
-
-/*
- * As decode(), but always moves on: a bad byte (which cannot occur after
- * NFKC, which rejects invalid UTF-8) is one byte of U+FFFD.
- */
-static int step(const char *p, int32_t *cp)
-{
-	int n = decode(p, cp);
-
-	if (n > 0)
-		return n;
-	*cp = 0xfffd;
-	return 1;
-}
 
 /* The Unicode White_Space property: categories Zs, Zl, Zp, and TAB..CR, NEL. */
 static int is_space_cp(int32_t cp)
@@ -59,13 +32,6 @@ static int is_space_cp(int32_t cp)
 	cat = utf8proc_category(cp);
 	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
 	       cat == UTF8PROC_CATEGORY_ZP;
-}
-
-static int is_letter_cp(int32_t cp)
-{
-	utf8proc_category_t cat = utf8proc_category(cp);
-
-	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
 /*
@@ -199,19 +165,7 @@ static void collapse_spaces(char *s)
 		return;
 	r = s;
 	while (*r) {
-		const unsigned char *u = (const unsigned char *)r;
-
-		if (u[0] < 0x80) {
-			n = 1;
-			cp = u[0];
-		} else if (u[0] >= 0xE1 && u[0] <= 0xEC && (u[1] & 0xC0) == 0x80 &&
-			   (u[2] & 0xC0) == 0x80) {
-			/* U+1000..U+CFFF, most Japanese text, decoded without a call. */
-			n = 3;
-			cp = (int32_t)(((u[0] & 0x0Fu) << 12) | ((u[1] & 0x3Fu) << 6) | (u[2] & 0x3Fu));
-		} else {
-			n = step(r, &cp);
-		}
+		n = crm_utf8_next(r, &cp);
 		if (is_space_cp(cp)) {
 			pending = w > s;
 			r += n;
@@ -295,7 +249,7 @@ static void quote(const char *s, char *buf, size_t size)
 			used += (size_t)snprintf(buf + used, size - used, "...");
 			break;
 		}
-		n = decode(s, &cp);
+		n = crm_utf8_decode(s, -1, &cp);
 		if (n < 0 || cp < 0x20 || cp == 0x7f) {
 			used += (size_t)snprintf(buf + used, size - used, "\\x%02x",
 						 (unsigned char)*s);
@@ -1276,7 +1230,7 @@ static enum crm_status check_local(const struct ctx *c, const char *s, const cha
 			n = 1;
 			cp = (unsigned char)*s;
 		} else {
-			n = step(s, &cp);
+			n = crm_utf8_next(s, &cp);
 		}
 		if (cp >= 0x80)
 			return bad(c, "is not an email address: it has '%.*s' "
@@ -1443,7 +1397,7 @@ static enum crm_status phone_char(const struct ctx *c, const char *p, int len,
 		return bad(c, "has unbalanced parentheses");
 	} else if (cp == '+') {
 		return bad(c, "has a '+' that is not at the start");
-	} else if (is_letter_cp(cp)) {
+	} else if (crm_utf8_is_letter(cp)) {
 		return bad(c, "has a letter: %.*s", len, p);
 	} else {
 		char q[16];
@@ -1484,7 +1438,7 @@ static enum crm_status phone_from(const struct ctx *c, char *p)
 				break;
 			paren = 0;
 		}
-		len = step(p, &cp);
+		len = crm_utf8_next(p, &cp);
 		if (phone_char(c, p, len, cp, &prev, &depth))
 			return CRM_ERR_INVALID;
 	}
@@ -1511,7 +1465,7 @@ static enum crm_status postal_jp(const struct ctx *c, const char *p)
 
 	match(&p, "〒");
 	for (; *p; p += len) {
-		len = step(p, &cp);
+		len = crm_utf8_next(p, &cp);
 		if (cp == ' ')
 			continue;
 		if (is_digit(*p)) {
@@ -1535,7 +1489,7 @@ static enum crm_status postal_other(const struct ctx *c, const char *p)
 	int len;
 
 	for (; *p; p += len) {
-		len = step(p, &cp);
+		len = crm_utf8_next(p, &cp);
 		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CC)
 			return bad(c, "is not a postal code: it has a control character");
 	}
