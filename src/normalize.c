@@ -1,6 +1,6 @@
 /*
  * Normalizers for `crm cleanse`. Each public function cleans its input
- * (clean_text), applies the rules of its field to the cleaned copy and hands
+ * (crm_ft_clean), applies the rules of its field to the cleaned copy and hands
  * the result to the caller's struct crm_norm. Checks that src/types.c
  * already makes at import (phone, email, postal code) are called, not
  * repeated (crm_check_as), quoting the caller's value. No state, no I/O.
@@ -14,117 +14,14 @@
 #include <utf8proc.h>
 
 #include "fields.h"
+#include "ftypeint.h"
 #include "normalize.h"
 #include "strbuf.h"
 #include "types.h"
 #include "utf8.h"
 #include "banned.h"
 
-#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-/* --- Results and messages ----------------------------------------------- */
-
-void crm_norm_init(struct crm_norm *n)
-{
-	memset(n, 0, sizeof(*n));
-}
-
-void crm_norm_release(struct crm_norm *n)
-{
-	if (!n)
-		return;
-	free(n->value);
-	free(n->prefecture);
-	free(n->city);
-	free(n->extension);
-	free(n->digits);
-	free(n->family);
-	free(n->given);
-	free(n->suggestion);
-	crm_norm_init(n);
-}
-
-static enum crm_status nomem(struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
-/* Sets "'<value as the caller gave it>' <reason>" and returns CRM_ERR_INVALID. */
-__attribute__((format(printf, 3, 4)))
-static enum crm_status violation(struct crm_error *err, const char *orig,
-				 const char *fmt, ...)
-{
-	char q[CRM_QUOTE_SIZE], reason[CRM_ERROR_MSG_MAX];
-	va_list ap;
-
-	if (!err)
-		return CRM_ERR_INVALID;
-	crm_quote(orig, q, sizeof(q));
-	va_start(ap, fmt);
-	if (vsnprintf(reason, sizeof(reason), fmt, ap) < 0)
-		reason[0] = '\0';
-	va_end(ap);
-	return crm_error_set(err, CRM_ERR_INVALID, "'%s' %s", q, reason);
-}
-
-/* Hands value (malloc'd) to out and notes whether it differs from orig. */
-static void set_value(struct crm_norm *out, char *value, const char *orig)
-{
-	out->value = value;
-	out->changed = strcmp(value, orig) != 0;
-}
-
-/* A malloc'd copy of len bytes at s. */
-static char *dup_len(const char *s, size_t len)
-{
-	char *p = malloc(len + 1);
-
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 /* --- Characters --------------------------------------------------------- */
-
-static int add_cp(struct crm_strbuf *sb, int32_t cp)
-{
-	char b[4];
-
-	return crm_strbuf_add(sb, b, (size_t)crm_utf8_encode(cp, b));
-}
-
-static int is_digit_cp(int32_t cp)
-{
-	return cp >= '0' && cp <= '9';
-}
-
-/* Hiragana, katakana (after NFKC there is no half-width kana left) and ー. */
-static int is_kana(int32_t cp)
-{
-	return (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x309d && cp <= 0x309f) ||
-	       (cp >= 0x30a1 && cp <= 0x30fa) || (cp >= 0x30fc && cp <= 0x30ff);
-}
-
-/*
- * Dashes: Unicode's dash punctuation, the minus sign and ー, but not the
- * wave dashes 〜 and 〰 (10〜20 is a range) nor the katakana double hyphen.
- */
-static int is_dash(int32_t cp)
-{
-	/* Without a lookup: ASCII, kana and the CJK ideographs. */
-	if (cp < 0x80)
-		return cp == '-';
-	if (cp >= 0x3041 && cp <= 0x30ff)
-		return cp == 0x30fc;
-	if (cp >= 0x4e00 && cp <= 0x9fff)
-		return 0;
-	if (cp == 0x301c || cp == 0x3030)
-		return 0;
-	return cp == 0x2212 || cp == 0x30fc ||
-	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
-}
 
 static int has_ascii_letter(const char *s, size_t len)
 {
@@ -155,126 +52,10 @@ static size_t prefix_bytes(const char *s, int n)
 	return (size_t)(p - s);
 }
 
-/* --- Cleaning ----------------------------------------------------------- */
-
-/*
- * Decides the dashes of s by their neighbours. Returns 0 when none changes
- * (sb untouched), 1 with the changed text in sb, -1 when out of memory.
- */
-static int fix_dashes(const char *s, struct crm_strbuf *sb)
-{
-	const char *kept = s;   /* the start of the bytes not yet written to sb */
-	int32_t cp, to, next, prev = 0;
-	int n, changed = 0;
-
-	for (; *s; s += n, prev = to) {
-		n = crm_utf8_next(s, &cp);
-		to = cp;
-		if (!is_dash(cp))
-			continue;
-		crm_utf8_next(s + n, &next);
-		if (is_digit_cp(prev) && is_digit_cp(next))
-			to = '-';
-		else if (is_kana(prev) && !is_digit_cp(next))
-			to = 0x30fc;
-		if (to == cp)
-			continue;
-		if (crm_strbuf_add(sb, kept, (size_t)(s - kept)) || add_cp(sb, to))
-			return -1;
-		kept = s + n;
-		changed = 1;
-	}
-	if (changed && crm_strbuf_add(sb, kept, (size_t)(s - kept)))
-		return -1;
-	return changed;
-}
-
-/*
- * Cleans orig into *out (the caller frees it). Returns CRM_OK, CRM_EOF for
- * NULL or blank, or an error already reported in err.
- */
-static enum crm_status clean_text(const char *orig, char **out, struct crm_error *err)
-{
-	struct crm_strbuf sb = CRM_STRBUF_INIT;
-	utf8proc_uint8_t *folded = NULL;
-	utf8proc_ssize_t n;
-	enum crm_status st;
-	int changed;
-
-	*out = NULL;
-	if (!orig)
-		return CRM_EOF;
-	if ((st = crm_nfkc_common(orig, (char **)&folded)) != CRM_EOF) {
-		/*
-		 * ASCII and the common Japanese characters: nothing among them to
-		 * ignore or strip, so NFKC is all, and without utf8proc.
-		 */
-		if (st)
-			return nomem(err);
-	} else {
-		/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
-		n = utf8proc_map((const utf8proc_uint8_t *)orig, 0, &folded,
-				 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-				 UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
-		if (n == UTF8PROC_ERROR_NOMEM)
-			return nomem(err);
-		if (n < 0)
-			return violation(err, orig, "is not valid UTF-8");
-	}
-	crm_collapse_spaces((char *)folded);
-	if (!*folded) {
-		free(folded);
-		return CRM_EOF;
-	}
-	changed = fix_dashes((const char *)folded, &sb);
-	if (!changed) {
-		*out = (char *)folded;   /* no dash to change: folded is the result */
-		return CRM_OK;
-	}
-	free(folded);
-	*out = changed > 0 ? crm_strbuf_detach(&sb, NULL) : NULL;
-	crm_strbuf_release(&sb);
-	return *out ? CRM_OK : nomem(err);
-}
-
-/*
- * Runs the field's rules on the cleaned text: rules returns CRM_OK with
- * out filled, or an error already reported.
- */
-typedef enum crm_status (*rules_fn)(const char *orig, char *t,
-				    struct crm_norm *out, struct crm_error *err);
-
-static enum crm_status normalize(const char *s, struct crm_norm *out,
-				 struct crm_error *err, rules_fn rules)
-{
-	enum crm_status st;
-	char *t;
-
-	crm_norm_release(out);
-	if ((st = clean_text(s, &t, err)))
-		return st;
-	st = rules(s, t, out, err);
-	free(t);
-	if (st)
-		crm_norm_release(out);
-	return st;
-}
-
-static enum crm_status text_rules(const char *orig, char *t, struct crm_norm *out,
-				  struct crm_error *err)
-{
-	char *v = dup_len(t, strlen(t));
-
-	if (!v)
-		return nomem(err);
-	set_value(out, v, orig);
-	return CRM_OK;
-}
-
 enum crm_status crm_normalize_text(const char *s, struct crm_norm *out,
 				   struct crm_error *err)
 {
-	return normalize(s, out, err, text_rules);
+	return crm_ft_normalize(s, out, err, crm_ft_take_text);
 }
 
 /* --- Names and kana ----------------------------------------------------- */
@@ -335,11 +116,11 @@ static enum crm_status name_fix(const char *orig, char *t, struct crm_error *err
 {
 	strip_honorifics(t);
 	if (is_honorific(t))
-		return violation(err, orig, "is an honorific, not a name");
+		return crm_ft_violation(err, orig, "is an honorific, not a name");
 	if (strpbrk(t, "0123456789"))
-		return violation(err, orig, "has a digit: a name has none");
+		return crm_ft_violation(err, orig, "has a digit: a name has none");
 	if (strchr(t, '@'))
-		return violation(err, orig, "looks like an email address, not a name");
+		return crm_ft_violation(err, orig, "looks like an email address, not a name");
 	return CRM_OK;
 }
 
@@ -355,9 +136,9 @@ static enum crm_status split_parts(const char *t, struct crm_norm *out,
 
 	if (!sp || strchr(sp + 1, ' ') || has_ascii_letter(t, strlen(t)))
 		return CRM_OK;
-	out->family = dup_len(t, (size_t)(sp - t));
-	out->given = dup_len(sp + 1, strlen(sp + 1));
-	return out->family && out->given ? CRM_OK : nomem(err);
+	out->family = crm_ft_dup(t, (size_t)(sp - t));
+	out->given = crm_ft_dup(sp + 1, strlen(sp + 1));
+	return out->family && out->given ? CRM_OK : crm_ft_nomem(err);
 }
 
 static enum crm_status name_rules(const char *orig, char *t, struct crm_norm *out,
@@ -367,7 +148,7 @@ static enum crm_status name_rules(const char *orig, char *t, struct crm_norm *ou
 
 	if ((st = name_fix(orig, t, err)))
 		return st;
-	if ((st = text_rules(orig, t, out, err)))
+	if ((st = crm_ft_take_text(orig, t, out, err)))
 		return st;
 	return split_parts(t, out, err);
 }
@@ -375,7 +156,7 @@ static enum crm_status name_rules(const char *orig, char *t, struct crm_norm *ou
 enum crm_status crm_normalize_name(const char *s, struct crm_norm *out,
 				   struct crm_error *err)
 {
-	return normalize(s, out, err, name_rules);
+	return crm_ft_normalize(s, out, err, name_rules);
 }
 
 /* Cleans one part of a name into *t: CRM_EOF when it is missing or blank. */
@@ -383,7 +164,7 @@ static enum crm_status name_part(const char *s, char **t, struct crm_error *err)
 {
 	enum crm_status st;
 
-	if ((st = clean_text(s, t, err)))
+	if ((st = crm_ft_clean(s, t, err)))
 		return st;
 	if ((st = name_fix(s, *t, err))) {
 		free(*t);
@@ -437,7 +218,7 @@ enum crm_status crm_normalize_name_parts(const char *family, const char *given,
 	raw = join_space(nonempty(family), nonempty(given));
 	if (!out->value || !raw) {
 		free(raw);
-		nomem(err);
+		crm_ft_nomem(err);
 		goto done;
 	}
 	out->changed = strcmp(out->value, raw) != 0;
@@ -491,10 +272,10 @@ static enum crm_status kana_rules(const char *orig, char *t, struct crm_norm *ou
 			memcpy(one, p, (size_t)n);
 			one[n] = '\0';
 			crm_quote(one, q, sizeof(q));
-			return violation(err, orig, "has '%s', which is not kana", q);
+			return crm_ft_violation(err, orig, "has '%s', which is not kana", q);
 		}
 	}
-	if ((st = text_rules(orig, t, out, err)))
+	if ((st = crm_ft_take_text(orig, t, out, err)))
 		return st;
 	return split_parts(t, out, err);
 }
@@ -502,7 +283,7 @@ static enum crm_status kana_rules(const char *orig, char *t, struct crm_norm *ou
 enum crm_status crm_normalize_kana(const char *s, struct crm_norm *out,
 				   struct crm_error *err)
 {
-	return normalize(s, out, err, kana_rules);
+	return crm_ft_normalize(s, out, err, kana_rules);
 }
 
 /* --- Companies ---------------------------------------------------------- */
@@ -599,11 +380,6 @@ static const struct {
 	{ "kk", "K.K." }, { "gk", "G.K." }, { "llc", "LLC" },
 };
 
-static char lower(char ch)
-{
-	return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch;
-}
-
 /*
  * Where the English form spelled with letters starts in t[0..len), ignoring
  * dots, commas and spaces among them; it must be a word of its own. -1
@@ -644,10 +420,10 @@ static enum crm_status english_form(const char *orig, struct crm_strbuf *sb,
 		for (name = (size_t)at; name && sb->buf[name - 1] == ' '; name--)
 			;
 		if (!name || (name == 1 && sb->buf[0] == ','))
-			return violation(err, orig, "is a legal form and no name");
+			return crm_ft_violation(err, orig, "is a legal form and no name");
 		crm_strbuf_setlen(sb, name);
 		if (crm_strbuf_addch(sb, ' ') || crm_strbuf_addstr(sb, english_forms[i].spelling))
-			return nomem(err);
+			return crm_ft_nomem(err);
 		return CRM_OK;
 	}
 	return CRM_OK;
@@ -660,12 +436,12 @@ static enum crm_status check_forms(const char *orig, const struct legal_form *he
 	const struct legal_form *f = head && head->why ? head : tail;
 
 	if (f && f->why)
-		return violation(err, orig, "has the legal form '%s', which may be %s",
+		return crm_ft_violation(err, orig, "has the legal form '%s', which may be %s",
 				 f->written, f->why);
 	if ((head && strlen(head->written) >= len) || (tail && strlen(tail->written) >= len))
-		return violation(err, orig, "is a legal form and no name");
+		return crm_ft_violation(err, orig, "is a legal form and no name");
 	if (head && tail)
-		return violation(err, orig, "has a legal form at both ends: '%s' and '%s'",
+		return crm_ft_violation(err, orig, "has a legal form at both ends: '%s' and '%s'",
 				 head->written, tail->written);
 	return CRM_OK;
 }
@@ -691,19 +467,19 @@ static enum crm_status company_rules(const char *orig, char *t, struct crm_norm 
 	failed |= crm_strbuf_add(&sb, t + from, to - from);
 	if (tail)
 		failed |= crm_strbuf_addstr(&sb, tail->full ? tail->full : tail->written);
-	st = failed ? nomem(err) : tail ? CRM_OK : english_form(orig, &sb, err);
+	st = failed ? crm_ft_nomem(err) : tail ? CRM_OK : english_form(orig, &sb, err);
 	if (st) {
 		crm_strbuf_release(&sb);
 		return st;
 	}
-	set_value(out, crm_strbuf_detach(&sb, NULL), orig);
-	return out->value ? CRM_OK : nomem(err);
+	crm_ft_set_value(out, crm_strbuf_detach(&sb, NULL), orig);
+	return out->value ? CRM_OK : crm_ft_nomem(err);
 }
 
 enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 				      struct crm_error *err)
 {
-	return normalize(s, out, err, company_rules);
+	return crm_ft_normalize(s, out, err, company_rules);
 }
 
 /* --- Phones ------------------------------------------------------------- */
@@ -949,22 +725,22 @@ static enum crm_status phone_display(const char *orig, const char *d,
 	int i, at = 0, failed = 0;
 
 	if (d[0] != '0')
-		return violation(err, orig, "does not start with 0 or +: "
+		return crm_ft_violation(err, orig, "does not start with 0 or +: "
 				 "a Japanese number starts with its area code");
 	/* The area code where it is known says what the length depends on. */
 	if (len != want)
-		return violation(err, orig, "has %zu digits: a Japanese number "
+		return crm_ft_violation(err, orig, "has %zu digits: a Japanese number "
 				 "starting %.*s has %zu", len,
 				 grouped ? plan->group[0] : 3, d, want);
 	if (!grouped)
-		return crm_strbuf_addstr(sb, d) ? nomem(err) : CRM_OK;
+		return crm_strbuf_addstr(sb, d) ? crm_ft_nomem(err) : CRM_OK;
 	for (i = 0; i < 3; i++) {
 		if (i)
 			failed |= crm_strbuf_addch(sb, '-');
 		failed |= crm_strbuf_add(sb, d + at, (size_t)plan->group[i]);
 		at += plan->group[i];
 	}
-	return failed ? nomem(err) : CRM_OK;
+	return failed ? crm_ft_nomem(err) : CRM_OK;
 }
 
 static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
@@ -979,17 +755,17 @@ static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
 	if (national)
 		st = phone_display(orig, digits->buf, &shown, err);
 	else if (crm_strbuf_addch(&shown, '+') || crm_strbuf_addstr(&shown, digits->buf))
-		st = nomem(err);
+		st = crm_ft_nomem(err);
 	if (st) {
 		crm_strbuf_release(&shown);
 		return st;
 	}
-	set_value(out, crm_strbuf_detach(&shown, NULL), orig);
+	crm_ft_set_value(out, crm_strbuf_detach(&shown, NULL), orig);
 	out->digits = crm_strbuf_detach(digits, NULL);
 	if (ext->len)
 		out->extension = crm_strbuf_detach(ext, NULL);
 	return out->value && out->digits && (!ext->len || out->extension) ?
-	       CRM_OK : nomem(err);
+	       CRM_OK : crm_ft_nomem(err);
 }
 
 static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *out,
@@ -1000,7 +776,7 @@ static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *o
 
 	st = crm_check_as(CRM_CHECK_PHONE, t, orig, err);
 	if (!st && phone_split(t, &digits, &ext))
-		st = nomem(err);
+		st = crm_ft_nomem(err);
 	if (!st)
 		st = phone_finish(orig, &digits, &ext, t[0] == '+', out, err);
 	crm_strbuf_release(&digits);
@@ -1011,7 +787,7 @@ static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *o
 enum crm_status crm_normalize_phone(const char *s, struct crm_norm *out,
 				    struct crm_error *err)
 {
-	return normalize(s, out, err, phone_rules);
+	return crm_ft_normalize(s, out, err, phone_rules);
 }
 
 enum crm_status crm_phone_digits(const char *s, char **digits, struct crm_error *err)
@@ -1062,7 +838,7 @@ static enum crm_status email_suggest(const char *addr, const char *domain,
 		out->suggestion = malloc((size_t)(domain - addr) +
 					 strlen(domain_typos[i].domain) + 1);
 		if (!out->suggestion)
-			return nomem(err);
+			return crm_ft_nomem(err);
 		memcpy(out->suggestion, addr, (size_t)(domain - addr));
 		memcpy(out->suggestion + (domain - addr), domain_typos[i].domain,
 		       strlen(domain_typos[i].domain) + 1);
@@ -1083,16 +859,16 @@ static enum crm_status email_rules(const char *orig, char *t, struct crm_norm *o
 	d = strchr(addr, '@') + 1; /* checked: there is exactly one */
 	for (v = d; *v; v++)
 		*v = lower(*v);
-	if (!(v = dup_len(addr, strlen(addr))))
-		return nomem(err);
-	set_value(out, v, orig);
+	if (!(v = crm_ft_dup(addr, strlen(addr))))
+		return crm_ft_nomem(err);
+	crm_ft_set_value(out, v, orig);
 	return email_suggest(addr, d, out, err);
 }
 
 enum crm_status crm_normalize_email(const char *s, struct crm_norm *out,
 				    struct crm_error *err)
 {
-	return normalize(s, out, err, email_rules);
+	return crm_ft_normalize(s, out, err, email_rules);
 }
 
 /* --- Postal codes ------------------------------------------------------- */
@@ -1114,13 +890,13 @@ static enum crm_status postal_rules(const char *orig, char *t, struct crm_norm *
 		if (*p >= '0' && *p <= '9')
 			d[n++] = *p;
 	}
-	return text_rules(orig, d, out, err);
+	return crm_ft_take_text(orig, d, out, err);
 }
 
 enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
 				     struct crm_error *err)
 {
-	return normalize(s, out, err, postal_rules);
+	return crm_ft_normalize(s, out, err, postal_rules);
 }
 
 /* --- Addresses: prefecture and city ------------------------------------- */
@@ -1246,19 +1022,19 @@ static const char *split_place(const char *t, struct crm_norm *out, int *failed)
 		else
 			c = 0;
 		if (!bare || c || city_at(p, full)) {
-			out->prefecture = dup_len(full, strlen(full));
+			out->prefecture = crm_ft_dup(full, strlen(full));
 			*failed |= !out->prefecture;
 			rest = c ? t : p;
 		}
 		if (c) {
-			out->city = dup_len(t, c);
+			out->city = crm_ft_dup(t, c);
 			*failed |= !out->city;
 			return skip_space(t + c);
 		}
 	}
 	c = city_at(rest, out->prefecture);
 	if (c) {
-		out->city = dup_len(rest, c);
+		out->city = crm_ft_dup(rest, c);
 		*failed |= !out->city;
 		rest = skip_space(rest + c);
 	}
@@ -1489,19 +1265,19 @@ static enum crm_status address_rules(const char *orig, char *t, struct crm_norm 
 	int failed = 0;
 
 	if (strstr(t, "〒"))
-		return violation(err, orig, "has a postal code mark '〒': "
+		return crm_ft_violation(err, orig, "has a postal code mark '〒': "
 				 "the postal code belongs in its own field");
 	rest = split_place(t, out, &failed);
 	if (failed || put_blocks(&sb, rest)) {
 		crm_strbuf_release(&sb);
-		return nomem(err);
+		return crm_ft_nomem(err);
 	}
-	set_value(out, crm_strbuf_detach(&sb, NULL), orig);
-	return out->value ? CRM_OK : nomem(err);
+	crm_ft_set_value(out, crm_strbuf_detach(&sb, NULL), orig);
+	return out->value ? CRM_OK : crm_ft_nomem(err);
 }
 
 enum crm_status crm_normalize_address(const char *s, struct crm_norm *out,
 				      struct crm_error *err)
 {
-	return normalize(s, out, err, address_rules);
+	return crm_ft_normalize(s, out, err, address_rules);
 }

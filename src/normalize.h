@@ -1,53 +1,13 @@
 /*
  * Normalizers: the pure functions `crm cleanse` applies to one field value
- * to remove notation drift (表記揺れ) before duplicates are looked for.
- *
- * Every normalizer first cleans the text as crm_normalize_text() does, then
- * applies its own rules, and is idempotent: normalizing its own output
- * gives that output again, with the same split-out parts. Each returns
- *
- *   CRM_OK           out->value holds the normalized value (possibly "" when
- *                    everything was split out into other parts) and
- *                    out->changed says whether it differs from the input;
- *                    the parts that apply are set, the others are NULL.
- *   CRM_EOF          the value is NULL, empty or blank after cleaning: "no
- *                    value". out is left empty.
- *   CRM_ERR_INVALID  a violation: the value breaks a rule and must not be
- *                    stored as normalized. err->message gives a lower-case
- *                    reason that quotes the value as the caller passed it,
- *                    e.g. '03-1234-abcd' has a letter: a
- *                    The caller keeps the value as it was; nothing is
- *                    dropped. out is left empty.
- *   CRM_ERR_NOMEM    an allocation failed. out is left empty.
- *
- * err (which may be NULL) is written only on an error. out must have been
- * initialized (CRM_NORM_INIT or crm_norm_init()); whatever it held is
- * released first, so one struct crm_norm can serve a loop of calls. Its
- * strings belong to it: crm_norm_release() frees them. The functions keep
- * no state and are safe to call from any thread.
+ * to remove notation drift (表記揺れ) before duplicates are looked for. What
+ * they return, and what they promise, is said in ftype.h.
  */
 #ifndef CRM_NORMALIZE_H
 #define CRM_NORMALIZE_H
 
 #include "error.h"
-
-struct crm_norm {
-	char *value;        /* the normalized value */
-	int changed;        /* 1 when value differs byte for byte from the input */
-	char *prefecture;   /* address: the prefecture split off the front */
-	char *city;         /* address: the city, ward or 郡+town split off next */
-	char *extension;    /* phone: the extension's digits (内線 12 gives "12") */
-	char *digits;       /* phone: the digits to match on (+81 3 ... gives 03...) */
-	char *family;       /* name, kana: the family part, when the split is known */
-	char *given;        /* name, kana: the given part, when the split is known */
-	char *suggestion;   /* email: the address probably meant; value is not changed */
-};
-
-#define CRM_NORM_INIT { 0 }
-
-void crm_norm_init(struct crm_norm *n);
-/* Frees every string of n and leaves it as after crm_norm_init. n may be NULL. */
-void crm_norm_release(struct crm_norm *n);
+#include "ftype.h"
 
 /*
  * The cleaning every normalizer starts with: NFKC; zero-width and other

@@ -12,390 +12,12 @@
 
 #include <utf8proc.h>
 
+#include "ftypeint.h"
 #include "types.h"
 #include "utf8.h"
 #include "banned.h"
 
-/* --- Unicode ------------------------------------------------------------ */
-
-/* The Unicode White_Space property: categories Zs, Zl, Zp, and TAB..CR, NEL. */
-static int is_space_cp(int32_t cp)
-{
-	utf8proc_category_t cat;
-
-	if ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == ' ')
-		return 1;
-	if (cp < 0x80)
-		return 0; /* no other ASCII character is white space */
-	if (cp > 0x3000 && cp < 0xD800)
-		return 0; /* none there, kana and kanji included (a unit test checks) */
-	cat = utf8proc_category(cp);
-	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
-	       cat == UTF8PROC_CATEGORY_ZP;
-}
-
-/*
- * Whether the three-byte UTF-8 sequence at p is a character that NFKC
- * leaves as it is and that composes with nothing around it: CJK unified
- * ideographs U+4E00..U+9FFF, hiragana U+3041..U+3096, katakana
- * U+30A1..U+30FC and the marks U+3001, U+3002 (the voicing marks
- * U+3099..U+309C, which do compose, are not among them), and the
- * geometric shapes U+25A0..U+25FF (the ○ and × of yes/no columns).
- * tests/unit/test-types.c checks each against utf8proc.
- */
-static int nfkc_stable3(const unsigned char *p)
-{
-	unsigned cp;
-
-	if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-		return 0;
-	cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
-	if (p[0] < 0xE0 || p[0] > 0xEF)
-		return 0;
-	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
-	       (cp >= 0x30A1 && cp <= 0x30FC) || cp == 0x3001 || cp == 0x3002 ||
-	       (cp >= 0x25A0 && cp <= 0x25FF);
-}
-
-/*
- * The NFKC of a value made only of ASCII, full-width ASCII (U+FF01 to
- * U+FF5E, whose NFKC is the ASCII character 0xFEE0 below), the
- * ideographic space U+3000 (NFKC: a space), the characters of
- * nfkc_stable3() and × U+00D7 and ÷ U+00F7 (NFKC: themselves), without
- * utf8proc: that is most email addresses, phone numbers, dates, genders
- * and flags, in either width, and utf8proc_map is not cheap. Returns 0
- * when s has anything else (then utf8proc decides), else 1 with *out set
- * (NULL when out of memory): to buf when the result fits its size bytes,
- * else to memory the caller frees.
- */
-static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0, i = 0;
-	char *o;
-
-	for (; p[i]; n++) {
-		if (p[i] < 0x80)
-			i++;
-		else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
-					  (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E)))
-			i += 3;
-		else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80)
-			i += 3;
-		else if (p[i] == 0xC3 && (p[i + 1] == 0x97 || p[i + 1] == 0xB7))
-			i += 2, n++;
-		else if (p[i] >= 0xE0 && p[i + 1] && p[i + 2] && nfkc_stable3(p + i))
-			i += 3, n += 2;
-		else
-			return 0;
-	}
-	*out = o = n < size ? buf : malloc(n + 1);
-	if (!o)
-		return 1;
-	for (i = 0; p[i];) {
-		if (p[i] < 0x80) {
-			*o++ = (char)p[i++];
-		} else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
-			*o++ = ' ';
-			i += 3;
-		} else if (p[i] == 0xEF && (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
-			/* U+FF01..U+FF5E is EF BC 81..EF BD 9E: code point - 0xFEE0. */
-			unsigned cp = 0xFF00u + (p[i + 1] == 0xBC ? 0u : 0x40u) + (p[i + 2] & 0x3Fu);
-
-			*o++ = (char)(cp - 0xFEE0u);
-			i += 3;
-		} else if (p[i] == 0xC3) {
-			*o++ = (char)p[i++];
-			*o++ = (char)p[i++];
-		} else {
-			*o++ = (char)p[i++];
-			*o++ = (char)p[i++];
-			*o++ = (char)p[i++];
-		}
-	}
-	*o = '\0';
-	return 1;
-}
-
-/*
- * NFKC into buf when it fits its size bytes (buf may be NULL, size 0),
- * else into memory the caller frees; CRM_ERR_INVALID for bad UTF-8.
- */
-static enum crm_status nfkc(const char *s, char *buf, size_t size, char **out)
-{
-	utf8proc_uint8_t *dst = NULL;
-	utf8proc_ssize_t n;
-
-	*out = NULL;
-	if (nfkc_fast(s, buf, size, out))
-		return *out ? CRM_OK : CRM_ERR_NOMEM;
-	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
-			 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
-			 UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
-	if (n < 0)
-		return n == UTF8PROC_ERROR_NOMEM ? CRM_ERR_NOMEM : CRM_ERR_INVALID;
-	*out = (char *)dst;
-	return CRM_OK;
-}
-
-/*
- * Turns each run of white space into one ASCII space and trims, in place:
- * every white-space character is at least one byte, so s never grows.
- */
-static void collapse_spaces(char *s)
-{
-	const char *r = s;
-	char *w = s;
-	int32_t cp;
-	int n, pending = 0;
-
-	/*
-	 * Most values have no white space at all: a byte that could start
-	 * one is ASCII TAB..CR or space, or the lead byte of U+0080..U+00BF,
-	 * U+1000..U+1FFF, U+2000..U+2FFF or U+3000..U+3FFF, where all the
-	 * others are (a unit test checks). Without one, there is nothing to do.
-	 */
-	for (r = s; *r; r++) {
-		unsigned char c = (unsigned char)*r;
-
-		if ((c >= 0x09 && c <= 0x0D) || c == ' ' || c == 0xC2 || (c >= 0xE1 && c <= 0xE3))
-			break;
-	}
-	if (!*r)
-		return;
-	r = s;
-	while (*r) {
-		n = crm_utf8_next(r, &cp);
-		if (is_space_cp(cp)) {
-			pending = w > s;
-			r += n;
-			continue;
-		}
-		if (pending)
-			*w++ = ' ';
-		pending = 0;
-		/* w never passes r: a byte copy forward is safe, and cheaper than a call. */
-		while (n--)
-			*w++ = *r++;
-	}
-	*w = '\0';
-}
-
-static enum crm_status fold_trim(const char *s, char *buf, size_t size, char **out)
-{
-	enum crm_status st = nfkc(s, buf, size, out);
-
-	if (st == CRM_OK)
-		collapse_spaces(*out);
-	return st;
-}
-
-void crm_collapse_spaces(char *s)
-{
-	collapse_spaces(s);
-}
-
-char *crm_nfkc(const char *s)
-{
-	char *out;
-
-	if (!s || nfkc(s, NULL, 0, &out) != CRM_OK)
-		return NULL;
-	return out;
-}
-
-enum crm_status crm_nfkc_common(const char *s, char **out)
-{
-	const char *p;
-
-	*out = NULL;
-	for (p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return CRM_EOF;
-	if (!nfkc_fast(s, NULL, 0, out))
-		return CRM_EOF;
-	return *out ? CRM_OK : CRM_ERR_NOMEM;
-}
-
-char *crm_fold_trim(const char *s)
-{
-	char *out;
-
-	if (!s || fold_trim(s, NULL, 0, &out) != CRM_OK)
-		return NULL;
-	return out;
-}
-
-/* --- Messages ----------------------------------------------------------- */
-
-#define QUOTE_MAX 120   /* bytes of the value shown in a message */
-_Static_assert(QUOTE_MAX + 16 == CRM_QUOTE_SIZE, "CRM_QUOTE_SIZE is QUOTE_MAX + 16");
-
-/*
- * Copies s for a message: bytes that are not UTF-8 and ASCII controls
- * become \xNN, and other controls and invisible format characters (U+200B,
- * U+FEFF) \uNNNN, so that the reader sees why a value that looks right is
- * not; a long value is cut at a character boundary with "...".
- */
-static void quote(const char *s, char *buf, size_t size)
-{
-	utf8proc_category_t cat;
-	size_t used = 0;
-	int32_t cp;
-	int n;
-
-	while (*s && used + 12 < size) {
-		if (used >= QUOTE_MAX) {
-			used += (size_t)snprintf(buf + used, size - used, "...");
-			break;
-		}
-		n = crm_utf8_decode(s, -1, &cp);
-		if (n < 0 || cp < 0x20 || cp == 0x7f) {
-			used += (size_t)snprintf(buf + used, size - used, "\\x%02x",
-						 (unsigned char)*s);
-			s++;
-			continue;
-		}
-		cat = utf8proc_category(cp);
-		if (cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF) {
-			used += (size_t)snprintf(buf + used, size - used,
-						 cp > 0xffff ? "\\U%08x" : "\\u%04x",
-						 (unsigned)cp);
-			s += n;
-			continue;
-		}
-		memcpy(buf + used, s, (size_t)n);
-		used += (size_t)n;
-		s += (size_t)n;
-	}
-	buf[used] = '\0';
-}
-
-void crm_quote(const char *s, char *buf, size_t size)
-{
-	quote(s, buf, size);
-}
-
-/* Quotes the one character of len bytes at p. */
-static void quote_char(const char *p, int len, char *buf, size_t size)
-{
-	char one[8];
-
-	memcpy(one, p, (size_t)len);
-	one[len] = '\0';
-	quote(one, buf, size);
-}
-
-/* What every scanner needs to report: the original value and the error. */
-struct ctx {
-	const char *orig;
-	struct crm_error *err;
-};
-
-/* Sets "'<original value>' <reason>" and returns CRM_ERR_INVALID. */
-__attribute__((format(printf, 2, 3)))
-static enum crm_status bad(const struct ctx *c, const char *fmt, ...)
-{
-	char q[QUOTE_MAX + 16], reason[CRM_ERROR_MSG_MAX];
-	va_list ap;
-
-	if (!c->err)
-		return CRM_ERR_INVALID;
-	quote(c->orig, q, sizeof(q));
-	va_start(ap, fmt);
-	if (vsnprintf(reason, sizeof(reason), fmt, ap) < 0)
-		reason[0] = '\0';
-	va_end(ap);
-	return crm_error_set(c->err, CRM_ERR_INVALID, "'%s' %s", q, reason);
-}
-
-/*
- * Folds s into *t for scanning. Returns CRM_OK (the caller frees *t),
- * CRM_EOF for NULL or blank, or an error that is already reported.
- */
-/* Room for the folded text of most values, so that it needs no malloc. */
-#define FOLD_BUF 256
-
-/* Frees the text that prepare() gave, unless it is in the caller's buf. */
-static void release(char *t, const char *buf)
-{
-	if (t != buf)
-		free(t);
-}
-
-/*
- * Folds the value into *t: in buf (FOLD_BUF bytes) when it fits, else in
- * memory; either way the caller gives it back with release(*t, buf).
- */
-static enum crm_status prepare(const struct ctx *c, char **t, char *buf)
-{
-	enum crm_status st;
-
-	*t = NULL;
-	if (!c->orig)
-		return CRM_EOF;
-	st = fold_trim(c->orig, buf, FOLD_BUF, t);
-	if (st == CRM_ERR_NOMEM)
-		return crm_error_set(c->err, st, "out of memory");
-	if (st != CRM_OK)
-		return bad(c, "is not valid UTF-8");
-	if (!**t) {
-		release(*t, buf);
-		*t = NULL;
-		return CRM_EOF;
-	}
-	return CRM_OK;
-}
-
 /* --- Scanning helpers --------------------------------------------------- */
-
-static int is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
-
-static void skip_sp(const char **p)
-{
-	while (**p == ' ')
-		(*p)++;
-}
-
-/* Consumes lit at *p if it is there; ASCII letters match either case. */
-static int match(const char **p, const char *lit)
-{
-	size_t i;
-
-	for (i = 0; lit[i]; i++) {
-		char a = (*p)[i], b = lit[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;
-	}
-	*p += i;
-	return 1;
-}
-
-/*
- * Consumes a run of ASCII digits and returns how many there were; *val is
- * their value while that fits in nine digits (callers check the count).
- */
-static int take_digits(const char **p, int *val)
-{
-	int n = 0, v = 0;
-
-	while (is_digit(**p)) {
-		if (n < 9)
-			v = v * 10 + (**p - '0');
-		n++;
-		(*p)++;
-	}
-	*val = v;
-	return n;
-}
 
 static void lower_ascii(char *s)
 {
@@ -497,7 +119,7 @@ static char scan_sep(const char **p)
 }
 
 /* Month and day after the year's separator sep, with spaces around each. */
-static enum crm_status scan_month_day(const struct ctx *c, const char **p,
+static enum crm_status scan_month_day(const struct crm_ftctx *c, const char **p,
 				      char sep, struct ymd *d)
 {
 	const char *incomplete = "is not a date: it needs a year, a month and a day";
@@ -506,24 +128,24 @@ static enum crm_status scan_month_day(const struct ctx *c, const char **p,
 	skip_sp(p);
 	n = take_digits(p, &d->m);
 	if (n < 1 || n > 2)
-		return bad(c, "%s", incomplete);
+		return crm_ft_bad(c, "%s", incomplete);
 	skip_sp(p);
 	if (sep == 'J' ? !match(p, "月") : **p != sep)
-		return bad(c, "%s", incomplete);
+		return crm_ft_bad(c, "%s", incomplete);
 	if (sep != 'J')
 		(*p)++;
 	skip_sp(p);
 	n = take_digits(p, &d->d);
 	if (n < 1 || n > 2)
-		return bad(c, "%s", incomplete);
+		return crm_ft_bad(c, "%s", incomplete);
 	if (sep != 'J')
 		return CRM_OK;
 	skip_sp(p);
-	return match(p, "日") ? CRM_OK : bad(c, "%s", incomplete);
+	return match(p, "日") ? CRM_OK : crm_ft_bad(c, "%s", incomplete);
 }
 
 /* The year of an era date: 元 or one or two digits; *y is the era year. */
-static enum crm_status scan_era_year(const struct ctx *c, const char **p, int *y)
+static enum crm_status scan_era_year(const struct crm_ftctx *c, const char **p, int *y)
 {
 	int n;
 
@@ -534,7 +156,7 @@ static enum crm_status scan_era_year(const struct ctx *c, const char **p, int *y
 	}
 	n = take_digits(p, y);
 	if (n < 1 || n > 2)
-		return bad(c, "is not a date: an era year has one or two digits");
+		return crm_ft_bad(c, "is not a date: an era year has one or two digits");
 	return CRM_OK;
 }
 
@@ -546,7 +168,7 @@ static int year_too_short(const char *p)
 }
 
 /* Scans the date at *p into d; *era is the era index or -1. */
-static enum crm_status scan_date(const struct ctx *c, const char **p,
+static enum crm_status scan_date(const struct crm_ftctx *c, const char **p,
 				 struct ymd *d, int *era)
 {
 	enum crm_status st;
@@ -567,43 +189,43 @@ static enum crm_status scan_date(const struct ctx *c, const char **p,
 			return CRM_OK;
 		}
 		if (n > 0 && n < 4 && year_too_short(*p))
-			return bad(c, "is not a date: the year must come first, in four digits");
+			return crm_ft_bad(c, "is not a date: the year must come first, in four digits");
 		if (n != 4)
-			return bad(c, "is not a date");
+			return crm_ft_bad(c, "is not a date");
 		d->y = v;
 	}
 	skip_sp(p);
 	if (!(sep = scan_sep(p)))
-		return bad(c, "is not a date: it needs a year, a month and a day");
+		return crm_ft_bad(c, "is not a date: it needs a year, a month and a day");
 	return scan_month_day(c, p, sep, d);
 }
 
 /* Checks that d exists, lies in its era and in the years crm accepts. */
-static enum crm_status check_date(const struct ctx *c, const struct ymd *d, int era)
+static enum crm_status check_date(const struct crm_ftctx *c, const struct ymd *d, int era)
 {
 	const struct era *e = era >= 0 ? &eras[era] : NULL;
 
 	if (d->m < 1 || d->m > 12 || d->d < 1 || d->d > days_in_month(d->y, d->m))
-		return bad(c, "is not a date that exists");
+		return crm_ft_bad(c, "is not a date that exists");
 	if (e && (ymd_key(d) < ymd_key(&e->from) ||
 		  (e->to.y && ymd_key(d) > ymd_key(&e->to)))) {
 		if (!e->to.y)
-			return bad(c, "is outside the %s era (from %04d-%02d-%02d)",
+			return crm_ft_bad(c, "is outside the %s era (from %04d-%02d-%02d)",
 				   e->name, e->from.y, e->from.m, e->from.d);
-		return bad(c, "is outside the %s era (%04d-%02d-%02d to %04d-%02d-%02d)",
+		return crm_ft_bad(c, "is outside the %s era (%04d-%02d-%02d to %04d-%02d-%02d)",
 			   e->name, e->from.y, e->from.m, e->from.d,
 			   e->to.y, e->to.m, e->to.d);
 	}
 	if (d->y < YEAR_MIN && e)
-		return bad(c, "is before 1873-01-01, when Japan adopted the Gregorian calendar");
+		return crm_ft_bad(c, "is before 1873-01-01, when Japan adopted the Gregorian calendar");
 	if (d->y < YEAR_MIN || d->y > YEAR_MAX)
-		return bad(c, "has year %d: crm accepts years %d to %d",
+		return crm_ft_bad(c, "has year %d: crm accepts years %d to %d",
 			   d->y, YEAR_MIN, YEAR_MAX);
 	return CRM_OK;
 }
 
 /* A fraction of seconds after HH:MM:SS: accepted only when it is zero. */
-static enum crm_status scan_fraction_of_second(const struct ctx *c, const char **p)
+static enum crm_status scan_fraction_of_second(const struct crm_ftctx *c, const char **p)
 {
 	const char *q = *p;
 
@@ -611,13 +233,13 @@ static enum crm_status scan_fraction_of_second(const struct ctx *c, const char *
 		return CRM_OK;
 	for (q++; is_digit(*q); q++)
 		if (*q != '0')
-			return bad(c, "has a fraction of a second: crm stores whole seconds");
+			return crm_ft_bad(c, "has a fraction of a second: crm stores whole seconds");
 	*p = q;
 	return CRM_OK;
 }
 
 /* ":MM" and an optional ":SS" after the hour, spaces allowed around ':'. */
-static enum crm_status scan_colon_time(const struct ctx *c, const char **p,
+static enum crm_status scan_colon_time(const struct crm_ftctx *c, const char **p,
 				       struct hms *t, const char *unreadable)
 {
 	const char *q;
@@ -625,7 +247,7 @@ static enum crm_status scan_colon_time(const struct ctx *c, const char **p,
 	(*p)++;
 	skip_sp(p);
 	if (take_digits(p, &t->mi) != 2)
-		return bad(c, "%s", unreadable);
+		return crm_ft_bad(c, "%s", unreadable);
 	q = *p;
 	skip_sp(&q);
 	if (*q != ':')
@@ -633,7 +255,7 @@ static enum crm_status scan_colon_time(const struct ctx *c, const char **p,
 	*p = q + 1;
 	skip_sp(p);
 	if (take_digits(p, &t->s) != 2)
-		return bad(c, "%s", unreadable);
+		return crm_ft_bad(c, "%s", unreadable);
 	return scan_fraction_of_second(c, p);
 }
 
@@ -661,7 +283,7 @@ static enum crm_status scan_kanji_time(const char **p, struct hms *t)
 	return CRM_OK;
 }
 
-static enum crm_status scan_time(const struct ctx *c, const char **p, struct hms *t)
+static enum crm_status scan_time(const struct crm_ftctx *c, const char **p, struct hms *t)
 {
 	const char *unreadable = "has a time that is not H:MM, H:MM:SS or H時M分S秒";
 	enum crm_status st;
@@ -670,18 +292,18 @@ static enum crm_status scan_time(const struct ctx *c, const char **p, struct hms
 	t->h = t->mi = t->s = 0;
 	n = take_digits(p, &t->h);
 	if (n < 1 || n > 2)
-		return bad(c, "%s", unreadable);
+		return crm_ft_bad(c, "%s", unreadable);
 	skip_sp(p);
 	if (**p == ':')
 		st = scan_colon_time(c, p, t, unreadable);
 	else if (match(p, "時"))
 		st = scan_kanji_time(p, t);
 	else
-		return bad(c, "%s", unreadable);
+		return crm_ft_bad(c, "%s", unreadable);
 	if (st)
 		return st;
 	if (t->h > 23 || t->mi > 59 || t->s > 59)
-		return bad(c, "has a time that does not exist: "
+		return crm_ft_bad(c, "has a time that does not exist: "
 			   "hours run 0-23, minutes and seconds 0-59");
 	return CRM_OK;
 }
@@ -706,10 +328,10 @@ static int is_zone(const char *p)
  * What follows the date: nothing, or a space or 'T' and a time; after 日 the
  * time may follow at once (2025年7月23日10時30分).
  */
-static enum crm_status scan_after_date(const struct ctx *c, const char *p,
+static enum crm_status scan_after_date(const struct crm_ftctx *c, const char *p,
 				       int after_nichi, struct hms *t, int *has_time)
 {
-	char rest[QUOTE_MAX + 16];
+	char rest[CRM_QUOTE_SIZE];
 	enum crm_status st;
 
 	*has_time = 0;
@@ -725,26 +347,26 @@ static enum crm_status scan_after_date(const struct ctx *c, const char *p,
 		skip_sp(&p);
 		if (!*p)
 			return CRM_OK;
-		quote(p, rest, sizeof(rest));
+		crm_quote(p, rest, sizeof(rest));
 		if (is_zone(p))
-			return bad(c, "has a time zone ('%s'): crm stores local time, "
+			return crm_ft_bad(c, "has a time zone ('%s'): crm stores local time, "
 				   "so give the time without one", rest);
-		return bad(c, "has unexpected text after the time: '%s'", rest);
+		return crm_ft_bad(c, "has unexpected text after the time: '%s'", rest);
 	}
-	quote(p[0] == ' ' ? p + 1 : p, rest, sizeof(rest));
-	return bad(c, "is not a date: unexpected text after it: '%s'", rest);
+	crm_quote(p[0] == ' ' ? p + 1 : p, rest, sizeof(rest));
+	return crm_ft_bad(c, "is not a date: unexpected text after it: '%s'", rest);
 }
 
 /* Scans and checks a date with an optional time. */
-static enum crm_status parse_when(const struct ctx *c, struct ymd *d,
+static enum crm_status parse_when(const struct crm_ftctx *c, struct ymd *d,
 				  struct hms *t, int *has_time)
 {
 	enum crm_status st;
 	const char *p;
-	char *s, buf[FOLD_BUF];
+	char *s, buf[CRM_FT_FOLD_BUF];
 	int era;
 
-	if ((st = prepare(c, &s, buf)))
+	if ((st = crm_ft_prepare(c, &s, buf)))
 		return st;
 	p = s;
 	st = scan_date(c, &p, d, &era);
@@ -753,7 +375,7 @@ static enum crm_status parse_when(const struct ctx *c, struct ymd *d,
 				     t, has_time);
 	if (!st)
 		st = check_date(c, d, era);
-	release(s, buf);
+	crm_ft_release(s, buf);
 	return st;
 }
 
@@ -771,7 +393,7 @@ static char *put_date(char *out, const struct ymd *d)
 enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
 			       struct crm_error *err)
 {
-	const struct ctx c = { s, err };
+	const struct crm_ftctx c = { s, err };
 	enum crm_status st;
 	struct ymd d;
 	struct hms t;
@@ -786,7 +408,7 @@ enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
 enum crm_status crm_parse_datetime(const char *s, char out[CRM_DATETIME_SIZE],
 				   struct crm_error *err)
 {
-	const struct ctx c = { s, err };
+	const struct crm_ftctx c = { s, err };
 	enum crm_status st;
 	struct ymd d;
 	struct hms t;
@@ -925,7 +547,7 @@ static int strip_parens(char **s)
 }
 
 /* Signs and a currency sign before the digits, in any order, each once. */
-static enum crm_status scan_money_prefix(const struct ctx *c, const char **p,
+static enum crm_status scan_money_prefix(const struct crm_ftctx *c, const char **p,
 					 int *neg, char *cur)
 {
 	int sign, nsigns = *neg;
@@ -935,11 +557,11 @@ static enum crm_status scan_money_prefix(const struct ctx *c, const char **p,
 		skip_sp(p);
 		if ((sign = scan_sign(p))) {
 			if (nsigns++)
-				return bad(c, "is not an amount of money: it has more than one sign");
+				return crm_ft_bad(c, "is not an amount of money: it has more than one sign");
 			*neg = sign < 0;
 		} else if ((ch = scan_currency(p))) {
 			if (*cur)
-				return bad(c, "is not an amount of money: it has more than one currency sign");
+				return crm_ft_bad(c, "is not an amount of money: it has more than one currency sign");
 			*cur = ch;
 		} else {
 			return CRM_OK;
@@ -948,41 +570,41 @@ static enum crm_status scan_money_prefix(const struct ctx *c, const char **p,
 }
 
 /* After the digits: an optional 円 (not with another currency) and nothing else. */
-static enum crm_status scan_money_suffix(const struct ctx *c, const char *p, char cur)
+static enum crm_status scan_money_suffix(const struct crm_ftctx *c, const char *p, char cur)
 {
-	char rest[QUOTE_MAX + 16];
+	char rest[CRM_QUOTE_SIZE];
 
 	skip_sp(&p);
 	if (match(&p, "円")) {
 		if (cur && cur != 'Y')
-			return bad(c, "is not an amount of money: it has two currencies");
+			return crm_ft_bad(c, "is not an amount of money: it has two currencies");
 		skip_sp(&p);
 	}
 	if (!*p)
 		return CRM_OK;
-	quote(p, rest, sizeof(rest));
-	return bad(c, "is not an amount of money: unexpected text '%s'", rest);
+	crm_quote(p, rest, sizeof(rest));
+	return crm_ft_bad(c, "is not an amount of money: unexpected text '%s'", rest);
 }
 
 /* Combines the scanned number into ten-thousandths. */
-static enum crm_status money_value(const struct ctx *c, const struct number *n,
+static enum crm_status money_value(const struct crm_ftctx *c, const struct number *n,
 				   int neg, int64_t *out)
 {
 	uint64_t frac = 0;
 	size_t i;
 
 	if (frac_nonzero(n, SCALE_DIGITS))
-		return bad(c, "has more than %d decimal places: crm does not round money",
+		return crm_ft_bad(c, "has more than %d decimal places: crm does not round money",
 			   SCALE_DIGITS);
 	for (i = 0; i < SCALE_DIGITS; i++)
 		frac = frac * 10 + (i < n->nfrac ? (uint64_t)(n->frac[i] - '0') : 0);
 	if (n->too_big || n->whole > (UINT64_MAX - frac) / SCALE ||
 	    to_int64(n->whole * SCALE + frac, neg, out))
-		return bad(c, "is too large an amount of money");
+		return crm_ft_bad(c, "is too large an amount of money");
 	return CRM_OK;
 }
 
-static enum crm_status money_from(const struct ctx *c, char *s, int64_t *out)
+static enum crm_status money_from(const struct crm_ftctx *c, char *s, int64_t *out)
 {
 	const char *p, *why;
 	struct number n;
@@ -995,7 +617,7 @@ static enum crm_status money_from(const struct ctx *c, char *s, int64_t *out)
 	if ((st = scan_money_prefix(c, &p, &neg, &cur)))
 		return st;
 	if ((why = scan_number(&p, &n)))
-		return bad(c, "is not an amount of money: %s", why);
+		return crm_ft_bad(c, "is not an amount of money: %s", why);
 	if ((st = scan_money_suffix(c, p, cur)))
 		return st;
 	return money_value(c, &n, neg, out);
@@ -1003,18 +625,18 @@ static enum crm_status money_from(const struct ctx *c, char *s, int64_t *out)
 
 /* Folds s (see prepare) and parses the folded text, which parse may change; *out is set only on success. */
 static enum crm_status parse_folded_int64(const char *s, struct crm_error *err, int64_t *out,
-					  enum crm_status (*parse)(const struct ctx *,
+					  enum crm_status (*parse)(const struct crm_ftctx *,
 								   char *, int64_t *))
 {
-	const struct ctx c = { s, err };
+	const struct crm_ftctx c = { s, err };
 	enum crm_status st;
 	int64_t v = 0;
-	char *t, buf[FOLD_BUF];
+	char *t, buf[CRM_FT_FOLD_BUF];
 
-	if ((st = prepare(&c, &t, buf)))
+	if ((st = crm_ft_prepare(&c, &t, buf)))
 		return st;
 	st = parse(&c, t, &v);
-	release(t, buf);
+	crm_ft_release(t, buf);
 	if (!st)
 		*out = v;
 	return st;
@@ -1034,29 +656,29 @@ static int scan_int_sign(const char **p)
 	return match(p, "+") ? 1 : 0;
 }
 
-static enum crm_status int_from(const struct ctx *c, char *text, int64_t *out)
+static enum crm_status int_from(const struct crm_ftctx *c, char *text, int64_t *out)
 {
 	const char *p = text;
 	struct number n;
 	const char *why;
-	char rest[QUOTE_MAX + 16];
+	char rest[CRM_QUOTE_SIZE];
 	int sign;
 
 	sign = scan_int_sign(&p);
 	skip_sp(&p);
 	if (sign && scan_int_sign(&p))
-		return bad(c, "is not a whole number: it has more than one sign");
+		return crm_ft_bad(c, "is not a whole number: it has more than one sign");
 	if ((why = scan_number(&p, &n)))
-		return bad(c, "is not a whole number: %s", why);
+		return crm_ft_bad(c, "is not a whole number: %s", why);
 	skip_sp(&p);
 	if (*p) {
-		quote(p, rest, sizeof(rest));
-		return bad(c, "is not a whole number: unexpected text '%s'", rest);
+		crm_quote(p, rest, sizeof(rest));
+		return crm_ft_bad(c, "is not a whole number: unexpected text '%s'", rest);
 	}
 	if (frac_nonzero(&n, 0))
-		return bad(c, "is not a whole number: it has a fraction");
+		return crm_ft_bad(c, "is not a whole number: it has a fraction");
 	if (n.too_big || to_int64(n.whole, sign < 0, out))
-		return bad(c, "is too large for a whole number");
+		return crm_ft_bad(c, "is too large for a whole number");
 	return CRM_OK;
 }
 
@@ -1122,30 +744,30 @@ static int lookup(const char *s, const struct word *words, size_t n)
 }
 
 /* Prepares s and looks it up in words; *value is -1 when it is not there. */
-static enum crm_status prepare_word(const struct ctx *c, const struct word *words,
+static enum crm_status prepare_word(const struct crm_ftctx *c, const struct word *words,
 				    size_t n, int *value)
 {
 	enum crm_status st;
-	char *t, buf[FOLD_BUF];
+	char *t, buf[CRM_FT_FOLD_BUF];
 
-	if ((st = prepare(c, &t, buf)))
+	if ((st = crm_ft_prepare(c, &t, buf)))
 		return st;
 	lower_ascii(t);
 	*value = lookup(t, words, n);
-	release(t, buf);
+	crm_ft_release(t, buf);
 	return CRM_OK;
 }
 
 enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err)
 {
-	const struct ctx c = { s, err };
+	const struct crm_ftctx c = { s, err };
 	enum crm_status st;
 	int v;
 
 	if ((st = prepare_word(&c, flag_words, NWORDS(flag_words), &v)))
 		return st;
 	if (v < 0)
-		return bad(&c, "is not a yes/no value (such as 可/不可, ○/×, yes/no, 1/0)");
+		return crm_ft_bad(&c, "is not a yes/no value (such as 可/不可, ○/×, yes/no, 1/0)");
 	*out = v;
 	return CRM_OK;
 }
@@ -1153,21 +775,21 @@ enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err)
 enum crm_status crm_parse_gender(const char *s, const char **out,
 				 struct crm_error *err)
 {
-	const struct ctx c = { s, err };
+	const struct crm_ftctx c = { s, err };
 	enum crm_status st;
 	int v;
 
 	if ((st = prepare_word(&c, gender_words, NWORDS(gender_words), &v)))
 		return st;
 	if (v < 0)
-		return bad(&c, "is not a gender (such as 男/女, M/F, or the JIS X 0303 codes 0, 1, 2, 9)");
+		return crm_ft_bad(&c, "is not a gender (such as 男/女, M/F, or the JIS X 0303 codes 0, 1, 2, 9)");
 	*out = gender_names[v];
 	return CRM_OK;
 }
 
 int crm_country_is_japan(const char *country)
 {
-	const struct ctx c = { country, NULL };
+	const struct crm_ftctx c = { country, NULL };
 	enum crm_status st;
 	int v;
 
@@ -1218,13 +840,13 @@ static int email_special(char ch)
 	}
 }
 
-static enum crm_status check_local(const struct ctx *c, const char *s, const char *at)
+static enum crm_status check_local(const struct crm_ftctx *c, const char *s, const char *at)
 {
 	int32_t cp;
 	int n;
 
 	if (at == s)
-		return bad(c, "is not an email address: nothing comes before the '@'");
+		return crm_ft_bad(c, "is not an email address: nothing comes before the '@'");
 	for (; s < at; s += n) {
 		if ((unsigned char)*s < 0x80) {
 			n = 1;
@@ -1233,32 +855,32 @@ static enum crm_status check_local(const struct ctx *c, const char *s, const cha
 			n = crm_utf8_next(s, &cp);
 		}
 		if (cp >= 0x80)
-			return bad(c, "is not an email address: it has '%.*s' "
+			return crm_ft_bad(c, "is not an email address: it has '%.*s' "
 				   "before the '@'; only ASCII is accepted there", n, s);
 		if (email_special(*s))
-			return bad(c, "is not an email address: it has '%c', "
+			return crm_ft_bad(c, "is not an email address: it has '%c', "
 				   "which an address cannot contain", *s);
 	}
 	return CRM_OK;
 }
 
-static enum crm_status check_domain(const struct ctx *c, const char *d)
+static enum crm_status check_domain(const struct crm_ftctx *c, const char *d)
 {
 	const char *label = d, *p;
-	char q[QUOTE_MAX + 16];
+	char q[CRM_QUOTE_SIZE];
 
 	/* The domain is quoted for a message only: most addresses are good. */
 	if (!*d)
-		return bad(c, "is not an email address: nothing comes after the '@'");
+		return crm_ft_bad(c, "is not an email address: nothing comes after the '@'");
 	if (!strchr(d, '.')) {
-		quote(d, q, sizeof(q));
-		return bad(c, "is not an email address: the domain '%s' has no dot", q);
+		crm_quote(d, q, sizeof(q));
+		return crm_ft_bad(c, "is not an email address: the domain '%s' has no dot", q);
 	}
 	for (p = d;; p++) {
 		if (*p == '.' || !*p) {
 			if (p == label) {
-				quote(d, q, sizeof(q));
-				return bad(c, "is not an email address: "
+				crm_quote(d, q, sizeof(q));
+				return crm_ft_bad(c, "is not an email address: "
 					   "the domain '%s' has an empty label", q);
 			}
 			if (!*p)
@@ -1267,13 +889,13 @@ static enum crm_status check_domain(const struct ctx *c, const char *d)
 		} else if ((unsigned char)*p < 0x80 && *p != '-' &&
 			   !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 			   !is_digit(*p)) {
-			return bad(c, "is not an email address: the domain has '%c', "
+			return crm_ft_bad(c, "is not an email address: the domain has '%c', "
 				   "which a domain cannot contain", *p);
 		}
 	}
 }
 
-static enum crm_status email_from(const struct ctx *c, char *s)
+static enum crm_status email_from(const struct crm_ftctx *c, char *s)
 {
 	const char *p, *at = NULL;
 	int nat = 0;
@@ -1281,56 +903,33 @@ static enum crm_status email_from(const struct ctx *c, char *s)
 	s = strip_email_wrapping(s);
 	for (p = s; *p; p++) {
 		if (*p == ' ')
-			return bad(c, "is not an email address: it has a space");
+			return crm_ft_bad(c, "is not an email address: it has a space");
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return bad(c, "is not an email address: it has a control character");
+			return crm_ft_bad(c, "is not an email address: it has a control character");
 		if (*p == '@' && !nat++)
 			at = p;
 	}
 	if (nat == 0)
-		return bad(c, "is not an email address: it has no '@'");
+		return crm_ft_bad(c, "is not an email address: it has no '@'");
 	if (nat > 1)
-		return bad(c, "is not an email address: it has %d '@'", nat);
+		return crm_ft_bad(c, "is not an email address: it has %d '@'", nat);
 	if (strlen(s) > EMAIL_MAX)
-		return bad(c, "is not an email address: it is longer than %d characters",
+		return crm_ft_bad(c, "is not an email address: it is longer than %d characters",
 			   EMAIL_MAX);
 	if (check_local(c, s, at))
 		return CRM_ERR_INVALID;
 	return check_domain(c, at + 1);
 }
 
-/* Folds s (see prepare) and hands check the folded text, which it may change. */
-/* Folds s and checks the folded text; messages quote as (s when NULL). */
-static enum crm_status check_folded(const char *s, const char *as, struct crm_error *err,
-				    enum crm_status (*check)(const struct ctx *, char *))
-{
-	const struct ctx c = { as ? as : s, err }, fold = { s, err };
-	enum crm_status st;
-	char *t, buf[FOLD_BUF];
-
-	if ((st = prepare(&fold, &t, buf)))
-		return st;
-	st = check(&c, t);
-	release(t, buf);
-	return st;
-}
-
 enum crm_status crm_check_email(const char *s, struct crm_error *err)
 {
-	return check_folded(s, NULL, err, email_from);
+	return crm_ft_check_folded(s, NULL, err, email_from);
 }
 
 /* --- Phones and postal codes -------------------------------------------- */
 
 #define PHONE_MIN_DIGITS 6
 #define PHONE_MAX_DIGITS 15     /* E.164 */
-
-/* The dashes seen between digits (ｰ and ‑ are already ー and ‐ after NFKC). */
-static int is_dash(int32_t cp)
-{
-	return cp == '-' || (cp >= 0x2010 && cp <= 0x2015) || cp == 0x2212 ||
-	       cp == 0x30fc || cp == 0xff70 || cp == 0xff0d;
-}
 
 /* An extension marker at p: what follows it, or NULL. */
 static const char *ext_marker(const char *p)
@@ -1349,7 +948,7 @@ static const char *ext_marker(const char *p)
  * The extension number after its marker (closed by ')' when it opened with
  * one: 03-1234-5678（内線12）), and the count of main digits.
  */
-static enum crm_status phone_finish(const struct ctx *c, const char *ext, int paren,
+static enum crm_status phone_finish(const struct crm_ftctx *c, const char *ext, int paren,
 				    int digits)
 {
 	int n, v;
@@ -1361,18 +960,18 @@ static enum crm_status phone_finish(const struct ctx *c, const char *ext, int pa
 		n = take_digits(&ext, &v);
 		skip_sp(&ext);
 		if (!n)
-			return bad(c, "has an extension marker without a number after it");
+			return crm_ft_bad(c, "has an extension marker without a number after it");
 		if (paren && !match(&ext, ")"))
-			return bad(c, "has unbalanced parentheses");
+			return crm_ft_bad(c, "has unbalanced parentheses");
 		skip_sp(&ext);
 		if (*ext)
-			return bad(c, "has text after the extension number");
+			return crm_ft_bad(c, "has text after the extension number");
 	}
 	if (digits < PHONE_MIN_DIGITS)
-		return bad(c, "has %d digits: a phone number has at least %d",
+		return crm_ft_bad(c, "has %d digits: a phone number has at least %d",
 			   digits, PHONE_MIN_DIGITS);
 	if (digits > PHONE_MAX_DIGITS)
-		return bad(c, "has %d digits: a phone number has at most %d",
+		return crm_ft_bad(c, "has %d digits: a phone number has at most %d",
 			   digits, PHONE_MAX_DIGITS);
 	return CRM_OK;
 }
@@ -1380,12 +979,12 @@ static enum crm_status phone_finish(const struct ctx *c, const char *ext, int pa
 enum ptok { P_START, P_DIGIT, P_DASH, P_OPEN, P_CLOSE };
 
 /* One character that is neither a digit nor a space. */
-static enum crm_status phone_char(const struct ctx *c, const char *p, int len,
+static enum crm_status phone_char(const struct crm_ftctx *c, const char *p, int len,
 				  int32_t cp, enum ptok *prev, int *depth)
 {
-	if (is_dash(cp)) {
+	if (is_number_dash(cp)) {
 		if (*prev != P_DIGIT && *prev != P_CLOSE)
-			return bad(c, "has a dash that is not between digits");
+			return crm_ft_bad(c, "has a dash that is not between digits");
 		*prev = P_DASH;
 	} else if (cp == '(' && !*depth && *prev != P_DASH) {
 		*depth = 1;
@@ -1394,21 +993,21 @@ static enum crm_status phone_char(const struct ctx *c, const char *p, int len,
 		*depth = 0;
 		*prev = P_CLOSE;
 	} else if (cp == '(' || cp == ')') {
-		return bad(c, "has unbalanced parentheses");
+		return crm_ft_bad(c, "has unbalanced parentheses");
 	} else if (cp == '+') {
-		return bad(c, "has a '+' that is not at the start");
+		return crm_ft_bad(c, "has a '+' that is not at the start");
 	} else if (crm_utf8_is_letter(cp)) {
-		return bad(c, "has a letter: %.*s", len, p);
+		return crm_ft_bad(c, "has a letter: %.*s", len, p);
 	} else {
 		char q[16];
 
-		quote_char(p, len, q, sizeof(q));
-		return bad(c, "has a character a phone number cannot contain: '%s'", q);
+		crm_ft_quote_char(p, len, q, sizeof(q));
+		return crm_ft_bad(c, "has a character a phone number cannot contain: '%s'", q);
 	}
 	return CRM_OK;
 }
 
-static enum crm_status phone_from(const struct ctx *c, char *p)
+static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 {
 	enum ptok prev = P_START;
 	const char *ext = NULL;
@@ -1443,20 +1042,20 @@ static enum crm_status phone_from(const struct ctx *c, char *p)
 			return CRM_ERR_INVALID;
 	}
 	if (prev == P_DASH)
-		return bad(c, "has a dash that is not between digits");
+		return crm_ft_bad(c, "has a dash that is not between digits");
 	if (depth)
-		return bad(c, "has unbalanced parentheses");
+		return crm_ft_bad(c, "has unbalanced parentheses");
 	return phone_finish(c, ext, paren, digits);
 }
 
 enum crm_status crm_check_phone(const char *s, struct crm_error *err)
 {
-	return check_folded(s, NULL, err, phone_from);
+	return crm_ft_check_folded(s, NULL, err, phone_from);
 }
 
 #define POSTAL_DIGITS 7
 
-static enum crm_status postal_jp(const struct ctx *c, const char *p)
+static enum crm_status postal_jp(const struct crm_ftctx *c, const char *p)
 {
 	const char *what = "is not a Japanese postal code";
 	int digits = 0, dash = 0, len;
@@ -1470,20 +1069,20 @@ static enum crm_status postal_jp(const struct ctx *c, const char *p)
 			continue;
 		if (is_digit(*p)) {
 			digits++;
-		} else if (is_dash(cp)) {
+		} else if (is_number_dash(cp)) {
 			if (dash++ || digits != 3)
-				return bad(c, "%s: a hyphen may only follow the third digit", what);
+				return crm_ft_bad(c, "%s: a hyphen may only follow the third digit", what);
 		} else {
-			quote_char(p, len, q, sizeof(q));
-			return bad(c, "%s: it has '%s', which is not a digit", what, q);
+			crm_ft_quote_char(p, len, q, sizeof(q));
+			return crm_ft_bad(c, "%s: it has '%s', which is not a digit", what, q);
 		}
 	}
 	if (digits != POSTAL_DIGITS)
-		return bad(c, "%s: it has %d digits, not %d", what, digits, POSTAL_DIGITS);
+		return crm_ft_bad(c, "%s: it has %d digits, not %d", what, digits, POSTAL_DIGITS);
 	return CRM_OK;
 }
 
-static enum crm_status postal_other(const struct ctx *c, const char *p)
+static enum crm_status postal_other(const struct crm_ftctx *c, const char *p)
 {
 	int32_t cp;
 	int len;
@@ -1491,17 +1090,17 @@ static enum crm_status postal_other(const struct ctx *c, const char *p)
 	for (; *p; p += len) {
 		len = crm_utf8_next(p, &cp);
 		if (utf8proc_category(cp) == UTF8PROC_CATEGORY_CC)
-			return bad(c, "is not a postal code: it has a control character");
+			return crm_ft_bad(c, "is not a postal code: it has a control character");
 	}
 	return CRM_OK;
 }
 
-static enum crm_status postal_jp_from(const struct ctx *c, char *p)
+static enum crm_status postal_jp_from(const struct crm_ftctx *c, char *p)
 {
 	return postal_jp(c, p);
 }
 
-static enum crm_status postal_other_from(const struct ctx *c, char *p)
+static enum crm_status postal_other_from(const struct crm_ftctx *c, char *p)
 {
 	return postal_other(c, p);
 }
@@ -1509,17 +1108,17 @@ static enum crm_status postal_other_from(const struct ctx *c, char *p)
 enum crm_status crm_check_postal(const char *s, int japanese,
 				 struct crm_error *err)
 {
-	return check_folded(s, NULL, err, japanese ? postal_jp_from : postal_other_from);
+	return crm_ft_check_folded(s, NULL, err, japanese ? postal_jp_from : postal_other_from);
 }
 
 enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
 			     struct crm_error *err)
 {
-	static enum crm_status (*const checks[])(const struct ctx *, char *) = {
+	static enum crm_status (*const checks[])(const struct crm_ftctx *, char *) = {
 		[CRM_CHECK_EMAIL] = email_from,
 		[CRM_CHECK_PHONE] = phone_from,
 		[CRM_CHECK_POSTAL_JP] = postal_jp_from,
 	};
 
-	return check_folded(s, as, err, checks[what]);
+	return crm_ft_check_folded(s, as, err, checks[what]);
 }

@@ -1,24 +1,8 @@
 /*
  * Typed values at the door: the pure functions `crm import` uses to turn a
  * field as written in a spreadsheet into one canonical form, or to reject it
- * with a reason.
- *
- * Every function first folds the value with NFKC (full-width digits, letters,
- * ＠ and － become ASCII; U+3000 becomes a space; ㍻ becomes 平成), turns every
- * run of Unicode white space into one ASCII space and trims both ends. Then:
- *
- *   CRM_OK           the value is good; the output is set.
- *   CRM_EOF          the value is NULL, empty or blank: "no value", which the
- *                    caller may treat differently from a bad value.
- *   CRM_ERR_INVALID  the value is bad (this includes invalid UTF-8);
- *                    err->message gives a lower-case reason that quotes the
- *                    value as the caller passed it, before any folding, e.g.
- *                    '2023/02/30' is not a date that exists
- *   CRM_ERR_NOMEM    an allocation failed.
- *
- * Outputs are written only on CRM_OK, and err (which may be NULL) only on an
- * error; file, line and column in err are left for the caller to fill. The
- * functions keep no state and are safe to call from any thread.
+ * with a reason. What they return, and what they promise, is said in
+ * ftype.h; the folding they start with is fold.h.
  */
 #ifndef CRM_TYPES_H
 #define CRM_TYPES_H
@@ -27,50 +11,12 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "fold.h"
+#include "ftype.h"
 
 /* Sizes of the output buffers of crm_parse_date() and crm_parse_datetime(). */
 #define CRM_DATE_SIZE 11        /* "YYYY-MM-DD" and NUL */
 #define CRM_DATETIME_SIZE 20    /* "YYYY-MM-DDTHH:MM:SS" and NUL */
-
-/*
- * Returns the NFKC form of s in memory the caller frees, or NULL when s is
- * NULL or not valid UTF-8, or when memory runs out.
- */
-char *crm_nfkc(const char *s);
-
-/*
- * The NFKC of s without utf8proc when s is made only of characters whose
- * NFKC is known without it: ASCII, full-width ASCII, the ideographic space,
- * CJK ideographs, kana and a few marks (most Japanese values). Returns
- * CRM_OK with *out set (the caller frees it), CRM_EOF when s has any other
- * character (ASCII controls included), or CRM_ERR_NOMEM.
- */
-enum crm_status crm_nfkc_common(const char *s, char **out);
-
-/*
- * As crm_nfkc(), and also turns each run of white space (any Unicode White_Space
- * character, after NFKC) into one ASCII space and trims both ends. The caller
- * frees the result.
- */
-char *crm_fold_trim(const char *s);
-
-/*
- * Turns each run of white space (any Unicode White_Space character) in s
- * into one ASCII space and trims both ends, in place: s never grows. s must
- * be valid UTF-8, as crm_nfkc() returns it.
- */
-void crm_collapse_spaces(char *s);
-
-/* The size of a buffer that holds any crm_quote() result. */
-#define CRM_QUOTE_SIZE 136
-
-/*
- * Copies s into buf (of size at least CRM_QUOTE_SIZE) for a message: bytes
- * that are not UTF-8 and controls are shown as \xNN or \uNNNN, so that a
- * reader sees why a value that looks right is not; a long value is cut at a
- * character boundary with "...".
- */
-void crm_quote(const char *s, char *buf, size_t size);
 
 /*
  * Removes the "<...>" and a leading "mailto:" (ASCII case ignored) that

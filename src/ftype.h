@@ -1,0 +1,80 @@
+/*
+ * Field types. Each type of field crm knows (phone, email, postal code,
+ * date, name, kana, address, company, and the small ones: text, money,
+ * integer, flag, gender, ...) has one file, src/ftype-<type>.c with its
+ * header, holding both things done with a value of that type:
+ *
+ *   the check or parser that `crm import` uses to accept a value as
+ *   written in a spreadsheet, or to reject it with a reason, and
+ *
+ *   the normalizer that `crm cleanse` applies to remove notation drift
+ *   (表記揺れ) before duplicates are looked for,
+ *
+ * so that what import accepts, cleanse normalizes, and the result is
+ * accepted again.
+ *
+ * Checks and parsers first fold the value (fold.h: NFKC, white space
+ * collapsed and trimmed). Then:
+ *
+ *   CRM_OK           the value is good; the output is set.
+ *   CRM_EOF          the value is NULL, empty or blank: "no value", which the
+ *                    caller may treat differently from a bad value.
+ *   CRM_ERR_INVALID  the value is bad (this includes invalid UTF-8);
+ *                    err->message gives a lower-case reason that quotes the
+ *                    value as the caller passed it, before any folding, e.g.
+ *                    '2023/02/30' is not a date that exists
+ *   CRM_ERR_NOMEM    an allocation failed.
+ *
+ * Outputs are written only on CRM_OK, and err (which may be NULL) only on an
+ * error; file, line and column in err are left for the caller to fill.
+ *
+ * Every normalizer first cleans the text as crm_normalize_text() does, then
+ * applies its own rules, and is idempotent: normalizing its own output
+ * gives that output again, with the same split-out parts. Each returns
+ *
+ *   CRM_OK           out->value holds the normalized value (possibly "" when
+ *                    everything was split out into other parts) and
+ *                    out->changed says whether it differs from the input;
+ *                    the parts that apply are set, the others are NULL.
+ *   CRM_EOF          the value is NULL, empty or blank after cleaning: "no
+ *                    value". out is left empty.
+ *   CRM_ERR_INVALID  a violation: the value breaks a rule and must not be
+ *                    stored as normalized. err->message gives a lower-case
+ *                    reason that quotes the value as the caller passed it,
+ *                    e.g. '03-1234-abcd' has a letter: a
+ *                    The caller keeps the value as it was; nothing is
+ *                    dropped. out is left empty.
+ *   CRM_ERR_NOMEM    an allocation failed. out is left empty.
+ *
+ * err (which may be NULL) is written only on an error. out must have been
+ * initialized (CRM_NORM_INIT or crm_norm_init()); whatever it held is
+ * released first, so one struct crm_norm can serve a loop of calls. Its
+ * strings belong to it: crm_norm_release() frees them.
+ *
+ * All these functions keep no state and are safe to call from any thread.
+ */
+#ifndef CRM_FTYPE_H
+#define CRM_FTYPE_H
+
+#include "error.h"
+
+/* What a normalizer gives: the value written the one way, and the parts it split off. */
+struct crm_norm {
+	char *value;        /* the normalized value */
+	int changed;        /* 1 when value differs byte for byte from the input */
+	char *prefecture;   /* address: the prefecture split off the front */
+	char *city;         /* address: the city, ward or 郡+town split off next */
+	char *extension;    /* phone: the extension's digits (内線 12 gives "12") */
+	char *digits;       /* phone: the digits to match on (+81 3 ... gives 03...) */
+	char *family;       /* name, kana: the family part, when the split is known */
+	char *given;        /* name, kana: the given part, when the split is known */
+	char *suggestion;   /* email: the address probably meant; value is not changed */
+};
+
+#define CRM_NORM_INIT { 0 }
+
+void crm_norm_init(struct crm_norm *n);
+/* Frees every string of n and leaves it as after crm_norm_init. n may be NULL. */
+void crm_norm_release(struct crm_norm *n);
+
+#endif
