@@ -926,132 +926,7 @@ enum crm_status crm_check_email(const char *s, struct crm_error *err)
 	return crm_ft_check_folded(s, NULL, err, email_from);
 }
 
-/* --- Phones and postal codes -------------------------------------------- */
-
-#define PHONE_MIN_DIGITS 6
-#define PHONE_MAX_DIGITS 15     /* E.164 */
-
-/* An extension marker at p: what follows it, or NULL. */
-static const char *ext_marker(const char *p)
-{
-	/* Longest first: 内線 before 内. */
-	static const char *const markers[] = { "内線", "内", "ext.", "ext", "x", "#" };
-	size_t i;
-
-	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
-		if (match(&p, markers[i]))
-			return p;
-	return NULL;
-}
-
-/*
- * The extension number after its marker (closed by ')' when it opened with
- * one: 03-1234-5678（内線12）), and the count of main digits.
- */
-static enum crm_status phone_finish(const struct crm_ftctx *c, const char *ext, int paren,
-				    int digits)
-{
-	int n, v;
-
-	if (ext) {
-		skip_sp(&ext);
-		if (match(&ext, ":"))
-			skip_sp(&ext);
-		n = take_digits(&ext, &v);
-		skip_sp(&ext);
-		if (!n)
-			return crm_ft_bad(c, "has an extension marker without a number after it");
-		if (paren && !match(&ext, ")"))
-			return crm_ft_bad(c, "has unbalanced parentheses");
-		skip_sp(&ext);
-		if (*ext)
-			return crm_ft_bad(c, "has text after the extension number");
-	}
-	if (digits < PHONE_MIN_DIGITS)
-		return crm_ft_bad(c, "has %d digits: a phone number has at least %d",
-			   digits, PHONE_MIN_DIGITS);
-	if (digits > PHONE_MAX_DIGITS)
-		return crm_ft_bad(c, "has %d digits: a phone number has at most %d",
-			   digits, PHONE_MAX_DIGITS);
-	return CRM_OK;
-}
-
-enum ptok { P_START, P_DIGIT, P_DASH, P_OPEN, P_CLOSE };
-
-/* One character that is neither a digit nor a space. */
-static enum crm_status phone_char(const struct crm_ftctx *c, const char *p, int len,
-				  int32_t cp, enum ptok *prev, int *depth)
-{
-	if (is_number_dash(cp)) {
-		if (*prev != P_DIGIT && *prev != P_CLOSE)
-			return crm_ft_bad(c, "has a dash that is not between digits");
-		*prev = P_DASH;
-	} else if (cp == '(' && !*depth && *prev != P_DASH) {
-		*depth = 1;
-		*prev = P_OPEN;
-	} else if (cp == ')' && *depth && *prev == P_DIGIT) {
-		*depth = 0;
-		*prev = P_CLOSE;
-	} else if (cp == '(' || cp == ')') {
-		return crm_ft_bad(c, "has unbalanced parentheses");
-	} else if (cp == '+') {
-		return crm_ft_bad(c, "has a '+' that is not at the start");
-	} else if (crm_utf8_is_letter(cp)) {
-		return crm_ft_bad(c, "has a letter: %.*s", len, p);
-	} else {
-		char q[16];
-
-		crm_ft_quote_char(p, len, q, sizeof(q));
-		return crm_ft_bad(c, "has a character a phone number cannot contain: '%s'", q);
-	}
-	return CRM_OK;
-}
-
-static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
-{
-	enum ptok prev = P_START;
-	const char *ext = NULL;
-	int digits = 0, depth = 0, len, paren = 0;
-	int32_t cp;
-
-	if (*p == '+')
-		p++;
-	for (; *p; p += len) {
-		len = 1;
-		if (*p == ' ')
-			continue;
-		if (is_digit(*p)) {
-			digits++;
-			prev = P_DIGIT;
-			continue;
-		}
-		if ((prev == P_DIGIT || prev == P_CLOSE) && !depth) {
-			const char *q = p;
-
-			paren = *q == '(';
-			if (paren) {
-				q++;
-				skip_sp(&q);
-			}
-			if ((ext = ext_marker(q)))
-				break;
-			paren = 0;
-		}
-		len = crm_utf8_next(p, &cp);
-		if (phone_char(c, p, len, cp, &prev, &depth))
-			return CRM_ERR_INVALID;
-	}
-	if (prev == P_DASH)
-		return crm_ft_bad(c, "has a dash that is not between digits");
-	if (depth)
-		return crm_ft_bad(c, "has unbalanced parentheses");
-	return phone_finish(c, ext, paren, digits);
-}
-
-enum crm_status crm_check_phone(const char *s, struct crm_error *err)
-{
-	return crm_ft_check_folded(s, NULL, err, phone_from);
-}
+/* --- Postal codes ----------------------------------------------------- */
 
 #define POSTAL_DIGITS 7
 
@@ -1116,7 +991,6 @@ enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
 {
 	static enum crm_status (*const checks[])(const struct crm_ftctx *, char *) = {
 		[CRM_CHECK_EMAIL] = email_from,
-		[CRM_CHECK_PHONE] = phone_from,
 		[CRM_CHECK_POSTAL_JP] = postal_jp_from,
 	};
 

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "fold.h"
 #include "ftype.h"
+#include "ftype-phone.h"
 
 /* Sizes of the output buffers of crm_parse_date() and crm_parse_datetime(). */
 #define CRM_DATE_SIZE 11        /* "YYYY-MM-DD" and NUL */
@@ -87,14 +88,6 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 enum crm_status crm_check_email(const char *s, struct crm_error *err);
 
 /*
- * Checks a phone number: digits, dashes between digits (- ‐ ‑ ‒ – — ― − ー ｰ
- * －), parentheses, spaces, a leading '+', and an extension introduced by
- * 内線, ext, ext., x or # and followed by digits. At least 6 and at most 15
- * digits before the extension.
- */
-enum crm_status crm_check_phone(const char *s, struct crm_error *err);
-
-/*
  * Checks a postal code. When japanese is non-zero: an optional leading 〒,
  * then 7 digits with an optional hyphen after the third (100-0001,
  * 〒１００－０００１); spaces are ignored. Otherwise any value without
@@ -104,11 +97,11 @@ enum crm_status crm_check_postal(const char *s, int japanese,
 				 struct crm_error *err);
 
 /*
- * crm_check_email(s), crm_check_phone(s) or crm_check_postal(s, 1), with
+ * crm_check_email(s) or crm_check_postal(s, 1), with
  * messages that quote as instead of s: for a caller that checks a cleaned
  * copy of the value it was given.
  */
-enum crm_check { CRM_CHECK_EMAIL, CRM_CHECK_PHONE, CRM_CHECK_POSTAL_JP };
+enum crm_check { CRM_CHECK_EMAIL, CRM_CHECK_POSTAL_JP };
 enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
 			     struct crm_error *err);
 
