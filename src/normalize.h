@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "ftype.h"
+#include "ftype-email.h"
 #include "ftype-phone.h"
 
 /*
@@ -69,17 +70,6 @@ enum crm_status crm_normalize_kana(const char *s, struct crm_norm *out,
  */
 enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 				      struct crm_error *err);
-
-/*
- * An email address, as crm_check_email() accepts it: "mailto:" and "<>"
- * removed, the domain in lower case, the local part as written (old
- * docomo/au addresses with ".." or ".@" are kept). A known misspelling of
- * a common domain (gmial.com, yahoo.co.jpp, docomo.ne.jpp ...) sets
- * out->suggestion to the address with the domain spelled right; the value
- * itself is not changed. Violations: everything crm_check_email() rejects.
- */
-enum crm_status crm_normalize_email(const char *s, struct crm_norm *out,
-				    struct crm_error *err);
 
 /*
  * A Japanese postal code, as crm_check_postal() accepts it (〒 and full-width

@@ -13,18 +13,12 @@
 #include "error.h"
 #include "fold.h"
 #include "ftype.h"
+#include "ftype-email.h"
 #include "ftype-phone.h"
 
 /* Sizes of the output buffers of crm_parse_date() and crm_parse_datetime(). */
 #define CRM_DATE_SIZE 11        /* "YYYY-MM-DD" and NUL */
 #define CRM_DATETIME_SIZE 20    /* "YYYY-MM-DDTHH:MM:SS" and NUL */
-
-/*
- * Removes the "<...>" and a leading "mailto:" (ASCII case ignored) that
- * crm_check_email() tolerates around an address, in either nesting: may
- * cut s at its end and returns where the address starts within s.
- */
-char *crm_email_unwrap(char *s);
 
 /*
  * Writes a date as "YYYY-MM-DD" into out. Accepts 2025/7/23, 2025-07-23,
@@ -80,14 +74,6 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 				 struct crm_error *err);
 
 /*
- * Checks an email address; the caller stores the value as written. After
- * NFKC: exactly one '@', a non-empty local part, a domain with a dot and no
- * empty labels, no spaces. Old docomo/au local parts with ".." or a final
- * "." are accepted. A leading "mailto:" and surrounding "<>" are tolerated.
- */
-enum crm_status crm_check_email(const char *s, struct crm_error *err);
-
-/*
  * Checks a postal code. When japanese is non-zero: an optional leading 〒,
  * then 7 digits with an optional hyphen after the third (100-0001,
  * 〒１００－０００１); spaces are ignored. Otherwise any value without
@@ -97,11 +83,11 @@ enum crm_status crm_check_postal(const char *s, int japanese,
 				 struct crm_error *err);
 
 /*
- * crm_check_email(s) or crm_check_postal(s, 1), with
+ * crm_check_postal(s, 1), with
  * messages that quote as instead of s: for a caller that checks a cleaned
  * copy of the value it was given.
  */
-enum crm_check { CRM_CHECK_EMAIL, CRM_CHECK_POSTAL_JP };
+enum crm_check { CRM_CHECK_POSTAL_JP };
 enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
 			     struct crm_error *err);
 
