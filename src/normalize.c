@@ -482,34 +482,6 @@ enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 	return crm_ft_normalize(s, out, err, company_rules);
 }
 
-/* --- Postal codes ------------------------------------------------------- */
-
-static enum crm_status postal_rules(const char *orig, char *t, struct crm_norm *out,
-				    struct crm_error *err)
-{
-	char d[] = "NNN-NNNN";
-	enum crm_status st;
-	size_t n = 0;
-	const char *p;
-
-	if ((st = crm_check_as(CRM_CHECK_POSTAL_JP, t, orig, err)))
-		return st;
-	/* Checked: exactly seven ASCII digits, and 〒, spaces and a dash besides. */
-	for (p = t; *p && n < sizeof(d) - 1; p++) {
-		if (n == 3)
-			n++;
-		if (*p >= '0' && *p <= '9')
-			d[n++] = *p;
-	}
-	return crm_ft_take_text(orig, d, out, err);
-}
-
-enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
-				     struct crm_error *err)
-{
-	return crm_ft_normalize(s, out, err, postal_rules);
-}
-
 /* --- Addresses: prefecture and city ------------------------------------- */
 
 /*

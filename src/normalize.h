@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "ftype.h"
+#include "ftype-postal.h"
 #include "ftype-email.h"
 #include "ftype-phone.h"
 
@@ -70,14 +71,6 @@ enum crm_status crm_normalize_kana(const char *s, struct crm_norm *out,
  */
 enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 				      struct crm_error *err);
-
-/*
- * A Japanese postal code, as crm_check_postal() accepts it (〒 and full-width
- * digits allowed), as NNN-NNNN. Violations: anything but 7 digits with an
- * optional hyphen after the third.
- */
-enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
-				     struct crm_error *err);
 
 /*
  * A Japanese address. A prefecture at the start goes to out->prefecture

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "fold.h"
 #include "ftype.h"
+#include "ftype-postal.h"
 #include "ftype-email.h"
 #include "ftype-phone.h"
 
@@ -72,24 +73,6 @@ enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err);
  */
 enum crm_status crm_parse_gender(const char *s, const char **out,
 				 struct crm_error *err);
-
-/*
- * Checks a postal code. When japanese is non-zero: an optional leading 〒,
- * then 7 digits with an optional hyphen after the third (100-0001,
- * 〒１００－０００１); spaces are ignored. Otherwise any value without
- * control characters.
- */
-enum crm_status crm_check_postal(const char *s, int japanese,
-				 struct crm_error *err);
-
-/*
- * crm_check_postal(s, 1), with
- * messages that quote as instead of s: for a caller that checks a cleaned
- * copy of the value it was given.
- */
-enum crm_check { CRM_CHECK_POSTAL_JP };
-enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
-			     struct crm_error *err);
 
 /*
  * Returns 1 when country names Japan (日本, 日本国, Japan, JP, JPN; ASCII case
