@@ -329,35 +329,3 @@ enum crm_kind crm_kind_guess(const char *const *headers, size_t n)
 			best = (enum crm_kind)k;
 	return best;
 }
-
-const char *crm_prefecture_name(const char *s, size_t len)
-{
-#define P(name) { name, sizeof(name) - 1 }
-	static const struct { const char *name; size_t len; } prefectures[] = {
-		P("北海道"), P("青森県"), P("岩手県"), P("宮城県"), P("秋田県"), P("山形県"), P("福島県"), P("茨城県"),
-		P("栃木県"), P("群馬県"), P("埼玉県"), P("千葉県"), P("東京都"), P("神奈川県"), P("新潟県"), P("富山県"),
-		P("石川県"), P("福井県"), P("山梨県"), P("長野県"), P("岐阜県"), P("静岡県"), P("愛知県"), P("三重県"),
-		P("滋賀県"), P("京都府"), P("大阪府"), P("兵庫県"), P("奈良県"), P("和歌山県"), P("鳥取県"), P("島根県"),
-		P("岡山県"), P("広島県"), P("山口県"), P("徳島県"), P("香川県"), P("愛媛県"), P("高知県"), P("福岡県"),
-		P("佐賀県"), P("長崎県"), P("熊本県"), P("大分県"), P("宮崎県"), P("鹿児島県"), P("沖縄県"),
-	};
-#undef P
-	size_t i;
-
-	if (!s)
-		return NULL;
-	for (i = 0; i < COUNT(prefectures); i++) {
-		size_t plen = prefectures[i].len;
-
-		/* Also without 都/府/県 (3 bytes in UTF-8); 北海道 has no suffix to drop. */
-		if ((len == plen || (i > 0 && len == plen - 3)) &&
-		    !memcmp(s, prefectures[i].name, len))
-			return prefectures[i].name;
-	}
-	return NULL;
-}
-
-int crm_is_prefecture(const char *s)
-{
-	return s && crm_prefecture_name(s, strlen(s)) != NULL;
-}

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "ftype-address.h"   /* crm_is_prefecture(), which import asks */
+
 enum crm_kind {
 	CRM_KIND_CUSTOMERS = 0,
 	CRM_KIND_ORDERS,
@@ -80,19 +82,5 @@ const struct crm_field *crm_field_for_header(enum crm_kind kind, const char *hea
  * and no clue at all give customers.
  */
 enum crm_kind crm_kind_guess(const char *const *headers, size_t n);
-
-/*
- * 1 when s names one of the 47 prefectures, with or without its suffix
- * (東京都 or 東京, 大阪府 or 大阪; 北海道 whole), else 0. 京都 alone is
- * 京都府 here: as a prefecture column's value there is nothing else it
- * could be.
- */
-int crm_is_prefecture(const char *s);
-
-/*
- * The full name (東京都) of the prefecture that the len bytes at s name,
- * with or without the suffix, as crm_is_prefecture() decides; else NULL.
- */
-const char *crm_prefecture_name(const char *s, size_t len);
 
 #endif
