@@ -1,61 +1,19 @@
 /*
- * Typed values at the door: the pure functions `crm import` uses to turn a
- * field as written in a spreadsheet into one canonical form, or to reject it
- * with a reason. What they return, and what they promise, is said in
- * ftype.h; the folding they start with is fold.h.
+ * Typed values at the door: the checks and parsers `crm import` uses to
+ * turn a field as written in a spreadsheet into one canonical form, or to
+ * reject it with a reason. Each lives in its type's file beside the type's
+ * normalizer (ftype.h says what they promise); this header gathers the
+ * import side, with the folding they start with (fold.h).
  */
 #ifndef CRM_TYPES_H
 #define CRM_TYPES_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "error.h"
 #include "fold.h"
 #include "ftype.h"
+#include "ftype-basic.h"
 #include "ftype-date.h"
-#include "ftype-postal.h"
 #include "ftype-email.h"
 #include "ftype-phone.h"
-
-/*
- * Parses an amount of money into *scaled4, in ten-thousandths of the
- * currency unit (¥1,500 is 15000000, 2.55 is 25500). Accepts commas
- * between digits of the integer part, a currency sign ¥ ￥ \ $ £ €, a
- * trailing 円, a sign + - − or △ ▲, and accounting parentheses (1,200).
- * More than 4 decimal places are rejected unless the extra ones are zeros:
- * nothing is ever rounded. No floating point is used.
- */
-enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
-				struct crm_error *err);
-
-/*
- * Parses a whole number: digits, commas between digits and a sign.
- * A fraction of zeros (17850.0, 6.00, as pandas and Excel write ids and
- * counts) is accepted; any other fraction is rejected.
- */
-enum crm_status crm_parse_int(const char *s, int64_t *out,
-			      struct crm_error *err);
-
-/*
- * Parses a yes/no value (可/不可, 許可/拒否, 希望する/希望しない, ○/×,
- * yes/no, true/false, 1/0, ...; ASCII case is ignored) into *out as 1 or 0.
- */
-enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err);
-
-/*
- * Parses a gender (男/女, 男性/女性, M/F, JIS X 0303 codes 0/1/2/9, ...) into
- * *out, one of the static strings "male", "female", "other", "unknown",
- * "not_applicable".
- */
-enum crm_status crm_parse_gender(const char *s, const char **out,
-				 struct crm_error *err);
-
-/*
- * Returns 1 when country names Japan (日本, 日本国, Japan, JP, JPN; ASCII case
- * ignored) or is NULL or blank, which means Japan; 0 otherwise, and for
- * invalid UTF-8.
- */
-int crm_country_is_japan(const char *country);
+#include "ftype-postal.h"
 
 #endif

@@ -1,32 +1,26 @@
 /*
- * Typed values at the door. Each public function folds its input (NFKC,
- * white space collapsed and trimmed) into a private copy, scans that copy
- * with small hand-written scanners and reports problems against the value
- * as the caller gave it. No state, no I/O, no floating point.
+ * The small types, which share a file: text (the cleaning every
+ * normalizer starts with is the text type's normalizer), money and whole
+ * numbers, yes/no flags, genders, and the country names that say a record
+ * is in Japan. Import parses money, numbers, flags and genders into what it
+ * stores; cleanse normalizes only text of these.
  */
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include <utf8proc.h>
-
+#include "ftype-basic.h"
 #include "ftypeint.h"
-#include "types.h"
-#include "utf8.h"
 #include "banned.h"
 
-/* --- Scanning helpers --------------------------------------------------- */
+/* --- Text --------------------------------------------------------------- */
 
-static void lower_ascii(char *s)
+enum crm_status crm_normalize_text(const char *s, struct crm_norm *out,
+				   struct crm_error *err)
 {
-	for (; *s; s++)
-		if (*s >= 'A' && *s <= 'Z')
-			*s = (char)(*s - 'A' + 'a');
+	return crm_ft_normalize(s, out, err, crm_ft_take_text);
 }
 
-/* --- Numbers ------------------------------------------------------------ */
+/* --- Money and whole numbers ------------------------------------------ */
 
 #define SCALE 10000     /* money: ten-thousandths */
 #define SCALE_DIGITS 4
@@ -326,7 +320,12 @@ static const struct word japan_words[] = {
 	{ "日本", 1 }, { "日本国", 1 }, { "japan", 1 }, { "jp", 1 }, { "jpn", 1 },
 };
 
-#define NWORDS(a) (sizeof(a) / sizeof((a)[0]))
+static void lower_ascii(char *s)
+{
+	for (; *s; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
 
 /* The value of s in words, or -1 when it is not there. */
 static int lookup(const char *s, const struct word *words, size_t n)
@@ -360,7 +359,7 @@ enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err)
 	enum crm_status st;
 	int v;
 
-	if ((st = prepare_word(&c, flag_words, NWORDS(flag_words), &v)))
+	if ((st = prepare_word(&c, flag_words, NELEMS(flag_words), &v)))
 		return st;
 	if (v < 0)
 		return crm_ft_bad(&c, "is not a yes/no value (such as 可/不可, ○/×, yes/no, 1/0)");
@@ -375,7 +374,7 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 	enum crm_status st;
 	int v;
 
-	if ((st = prepare_word(&c, gender_words, NWORDS(gender_words), &v)))
+	if ((st = prepare_word(&c, gender_words, NELEMS(gender_words), &v)))
 		return st;
 	if (v < 0)
 		return crm_ft_bad(&c, "is not a gender (such as 男/女, M/F, or the JIS X 0303 codes 0, 1, 2, 9)");
@@ -389,7 +388,7 @@ int crm_country_is_japan(const char *country)
 	enum crm_status st;
 	int v;
 
-	st = prepare_word(&c, japan_words, NWORDS(japan_words), &v);
+	st = prepare_word(&c, japan_words, NELEMS(japan_words), &v);
 	if (st == CRM_EOF)
 		return 1;
 	return st == CRM_OK && v == 1;
