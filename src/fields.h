@@ -1,6 +1,7 @@
 /*
  * The field catalogue: every field crm knows for customers, orders and
- * interactions, its type, and the header names (Japanese and English) that
+ * interactions, its type (ftype.h: how import checks and stores it, how
+ * cleanse normalizes it), and the header names (Japanese and English) that
  * map to it. Import maps a file's columns through it; cleanse checks
  * values against it.
  */
@@ -9,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "ftype.h"
 #include "ftype-address.h"   /* crm_is_prefecture(), which import asks */
 
 enum crm_kind {
@@ -16,21 +18,6 @@ enum crm_kind {
 	CRM_KIND_ORDERS,
 	CRM_KIND_INTERACTIONS,
 	CRM_KIND_COUNT
-};
-
-enum crm_ftype {
-	CRM_T_TEXT,
-	CRM_T_KANA,
-	CRM_T_EMAIL,
-	CRM_T_PHONE,
-	CRM_T_POSTAL,
-	CRM_T_DATE,
-	CRM_T_DATETIME,
-	CRM_T_MONEY,
-	CRM_T_INTEGER,
-	CRM_T_ENUM,
-	CRM_T_FLAG,
-	CRM_T_KEY,
 };
 
 enum crm_field_flags {
@@ -47,7 +34,8 @@ enum crm_field_flags {
 struct crm_field {
 	enum crm_kind kind;
 	const char *name;              /* the table's column, or a pseudo-field name */
-	enum crm_ftype type;
+	enum crm_ftype type;           /* how import stores it: fieldtype->stored */
+	const struct crm_fieldtype *fieldtype;   /* its type in the catalogue (ftype.h) */
 	unsigned flags;
 	const char *aliases;           /* header names, '|'-separated */
 	const char *const *choices;    /* CRM_T_ENUM: the allowed stored values */
@@ -57,7 +45,6 @@ struct crm_field {
 const char *crm_kind_name(enum crm_kind kind);
 /* Parses "customers", "orders", "interactions"; returns 0 or -1. */
 int crm_kind_parse(const char *s, enum crm_kind *kind);
-const char *crm_ftype_name(enum crm_ftype type);
 
 /* The fields of kind, *n of them; static. */
 const struct crm_field *crm_fields(enum crm_kind kind, size_t *n);

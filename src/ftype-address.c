@@ -450,3 +450,9 @@ enum crm_status crm_normalize_address(const char *s, struct crm_norm *out,
 {
 	return crm_ft_normalize(s, out, err, address_rules);
 }
+
+/* --- The type ----------------------------------------------------------- */
+
+const struct crm_fieldtype crm_fieldtype_address = {
+	"address", CRM_T_TEXT, NULL, crm_normalize_address, CRM_FT_JAPAN,
+};

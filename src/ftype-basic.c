@@ -300,8 +300,9 @@ static const struct word flag_words[] = {
 
 enum gender { G_MALE, G_FEMALE, G_OTHER, G_UNKNOWN, G_NA };
 
-static const char *const gender_names[] = {
-	"male", "female", "other", "unknown", "not_applicable",
+const char *const crm_gender_values[] = {
+	[G_MALE] = "male", [G_FEMALE] = "female", [G_OTHER] = "other",
+	[G_UNKNOWN] = "unknown", [G_NA] = "not_applicable", NULL,
 };
 
 static const struct word gender_words[] = {
@@ -378,7 +379,7 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 		return st;
 	if (v < 0)
 		return crm_ft_bad(&c, "is not a gender (such as 男/女, M/F, or the JIS X 0303 codes 0, 1, 2, 9)");
-	*out = gender_names[v];
+	*out = crm_gender_values[v];
 	return CRM_OK;
 }
 
@@ -393,3 +394,67 @@ int crm_country_is_japan(const char *country)
 		return 1;
 	return st == CRM_OK && v == 1;
 }
+
+/* --- The types ---------------------------------------------------------- */
+
+static enum crm_status type_check_money(const char *s, int japanese,
+					struct crm_error *err)
+{
+	int64_t v;
+
+	return crm_parse_money(s, &v, err);
+}
+
+static enum crm_status type_check_integer(const char *s, int japanese,
+					  struct crm_error *err)
+{
+	int64_t v;
+
+	return crm_parse_int(s, &v, err);
+}
+
+static enum crm_status type_check_flag(const char *s, int japanese,
+				       struct crm_error *err)
+{
+	int v;
+
+	return crm_parse_flag(s, &v, err);
+}
+
+static enum crm_status type_check_gender(const char *s, int japanese,
+					 struct crm_error *err)
+{
+	const char *v;
+
+	return crm_parse_gender(s, &v, err);
+}
+
+const struct crm_fieldtype crm_fieldtype_text = {
+	"text", CRM_T_TEXT, NULL, crm_normalize_text, 0,
+};
+
+const struct crm_fieldtype crm_fieldtype_money = {
+	"money", CRM_T_MONEY, type_check_money, NULL, 0,
+};
+
+const struct crm_fieldtype crm_fieldtype_integer = {
+	"integer", CRM_T_INTEGER, type_check_integer, NULL, 0,
+};
+
+const struct crm_fieldtype crm_fieldtype_flag = {
+	"flag", CRM_T_FLAG, type_check_flag, NULL, 0,
+};
+
+const struct crm_fieldtype crm_fieldtype_gender = {
+	"gender", CRM_T_ENUM, type_check_gender, NULL, 0,
+};
+
+/* An enum's values are its field's choices, which import checks. */
+const struct crm_fieldtype crm_fieldtype_enum = {
+	"enum", CRM_T_ENUM, NULL, NULL, 0,
+};
+
+/* A key is any text that names a record in its source. */
+const struct crm_fieldtype crm_fieldtype_key = {
+	"key", CRM_T_KEY, NULL, NULL, 0,
+};

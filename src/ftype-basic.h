@@ -56,6 +56,9 @@ enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err);
 enum crm_status crm_parse_gender(const char *s, const char **out,
 				 struct crm_error *err);
 
+/* The values crm_parse_gender() gives, in that order, and a NULL. */
+extern const char *const crm_gender_values[];
+
 /*
  * Returns 1 when country names Japan (日本, 日本国, Japan, JP, JPN; ASCII case
  * ignored) or is NULL or blank, which means Japan; 0 otherwise, and for

@@ -203,3 +203,9 @@ enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 {
 	return crm_ft_normalize(s, out, err, company_rules);
 }
+
+/* --- The type ----------------------------------------------------------- */
+
+const struct crm_fieldtype crm_fieldtype_company = {
+	"company", CRM_T_TEXT, NULL, crm_normalize_company, 0,
+};

@@ -412,3 +412,29 @@ enum crm_status crm_parse_datetime(const char *s, char out[CRM_DATETIME_SIZE],
 	*p = '\0';
 	return CRM_OK;
 }
+
+/* --- The types ---------------------------------------------------------- */
+
+static enum crm_status type_check_date(const char *s, int japanese,
+				       struct crm_error *err)
+{
+	char out[CRM_DATE_SIZE];
+
+	return crm_parse_date(s, out, err);
+}
+
+static enum crm_status type_check_datetime(const char *s, int japanese,
+					   struct crm_error *err)
+{
+	char out[CRM_DATETIME_SIZE];
+
+	return crm_parse_datetime(s, out, err);
+}
+
+const struct crm_fieldtype crm_fieldtype_date = {
+	"date", CRM_T_DATE, type_check_date, NULL, 0,
+};
+
+const struct crm_fieldtype crm_fieldtype_datetime = {
+	"datetime", CRM_T_DATETIME, type_check_datetime, NULL, 0,
+};

@@ -196,3 +196,15 @@ enum crm_status crm_normalize_email(const char *s, struct crm_norm *out,
 {
 	return crm_ft_normalize(s, out, err, email_rules);
 }
+
+/* --- The type ----------------------------------------------------------- */
+
+static enum crm_status type_check_email(const char *s, int japanese,
+					struct crm_error *err)
+{
+	return crm_check_email(s, err);
+}
+
+const struct crm_fieldtype crm_fieldtype_email = {
+	"email", CRM_T_EMAIL, type_check_email, crm_normalize_email, 0,
+};

@@ -254,3 +254,13 @@ enum crm_status crm_normalize_kana(const char *s, struct crm_norm *out,
 {
 	return crm_ft_normalize(s, out, err, kana_rules);
 }
+
+/* --- The types ---------------------------------------------------------- */
+
+const struct crm_fieldtype crm_fieldtype_name = {
+	"name", CRM_T_TEXT, NULL, crm_normalize_name, 0,
+};
+
+const struct crm_fieldtype crm_fieldtype_kana = {
+	"kana", CRM_T_KANA, NULL, crm_normalize_kana, 0,
+};

@@ -461,3 +461,15 @@ enum crm_status crm_phone_digits(const char *s, char **digits, struct crm_error 
 	crm_norm_release(&n);
 	return st;
 }
+
+/* --- The type ----------------------------------------------------------- */
+
+static enum crm_status type_check_phone(const char *s, int japanese,
+					struct crm_error *err)
+{
+	return crm_check_phone(s, err);
+}
+
+const struct crm_fieldtype crm_fieldtype_phone = {
+	"phone", CRM_T_PHONE, type_check_phone, crm_normalize_phone, CRM_FT_JAPAN,
+};

@@ -93,3 +93,9 @@ enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
 {
 	return crm_ft_normalize(s, out, err, postal_rules);
 }
+
+/* --- The type ----------------------------------------------------------- */
+
+const struct crm_fieldtype crm_fieldtype_postal = {
+	"postal", CRM_T_POSTAL, crm_check_postal, crm_normalize_postal, CRM_FT_JAPAN,
+};

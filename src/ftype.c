@@ -1,7 +1,8 @@
 /*
- * The frame the field types share (ftypeint.h): reporting a bad value,
- * folding a value for a check, cleaning one for a normalizer, and running
- * a normalizer's rules. No state, no I/O.
+ * The field type catalogue (ftype.h), and the frame the types share
+ * (ftypeint.h): reporting a bad value, folding a value for a check,
+ * cleaning one for a normalizer, and running a normalizer's rules. No
+ * state, no I/O.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,6 +16,45 @@
 #include "strbuf.h"
 #include "utf8.h"
 #include "banned.h"
+
+/* --- The catalogue ------------------------------------------------------ */
+
+/* Every type; the plain type of each stored type comes first, in enum order. */
+static const struct crm_fieldtype *const fieldtypes[] = {
+	&crm_fieldtype_text, &crm_fieldtype_kana, &crm_fieldtype_email,
+	&crm_fieldtype_phone, &crm_fieldtype_postal, &crm_fieldtype_date,
+	&crm_fieldtype_datetime, &crm_fieldtype_money, &crm_fieldtype_integer,
+	&crm_fieldtype_enum, &crm_fieldtype_flag, &crm_fieldtype_key,
+	&crm_fieldtype_name, &crm_fieldtype_company, &crm_fieldtype_address,
+	&crm_fieldtype_gender,
+};
+#define NPLAIN (CRM_T_KEY + 1)
+
+const char *crm_ftype_name(enum crm_ftype type)
+{
+	return (size_t)type < NPLAIN ? fieldtypes[type]->name : "unknown";
+}
+
+const struct crm_fieldtype *const *crm_fieldtypes(size_t *n)
+{
+	*n = NELEMS(fieldtypes);
+	return fieldtypes;
+}
+
+const struct crm_fieldtype *crm_fieldtype_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEMS(fieldtypes); i++)
+		if (!strcmp(fieldtypes[i]->name, name))
+			return fieldtypes[i];
+	return NULL;
+}
+
+const struct crm_fieldtype *crm_fieldtype_of(enum crm_ftype type)
+{
+	return (size_t)type < NPLAIN ? fieldtypes[type] : NULL;
+}
 
 /* --- Messages ----------------------------------------------------------- */
 

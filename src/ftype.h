@@ -56,7 +56,33 @@
 #ifndef CRM_FTYPE_H
 #define CRM_FTYPE_H
 
+#include <stddef.h>
+
 #include "error.h"
+
+/*
+ * How import stores a value: checked and kept as written (text, kana,
+ * email, phone, postal), or parsed into one form (date, datetime, money,
+ * integer, enum, flag), or used as a record's key. The names
+ * (crm_ftype_name) are what a field definition's `type =` takes.
+ */
+enum crm_ftype {
+	CRM_T_TEXT,
+	CRM_T_KANA,
+	CRM_T_EMAIL,
+	CRM_T_PHONE,
+	CRM_T_POSTAL,
+	CRM_T_DATE,
+	CRM_T_DATETIME,
+	CRM_T_MONEY,
+	CRM_T_INTEGER,
+	CRM_T_ENUM,
+	CRM_T_FLAG,
+	CRM_T_KEY,
+};
+
+/* "text", "kana", ... "key"; "unknown" for a bad type. */
+const char *crm_ftype_name(enum crm_ftype type);
 
 /* What a normalizer gives: the value written the one way, and the parts it split off. */
 struct crm_norm {
@@ -76,5 +102,72 @@ struct crm_norm {
 void crm_norm_init(struct crm_norm *n);
 /* Frees every string of n and leaves it as after crm_norm_init. n may be NULL. */
 void crm_norm_release(struct crm_norm *n);
+
+/* --- The catalogue ------------------------------------------------------ */
+
+enum crm_fieldtype_flags {
+	/*
+	 * The normalizer knows Japanese values only (numbering plan, postal
+	 * codes, addresses): cleanse applies it to records in Japan.
+	 */
+	CRM_FT_JAPAN = 1 << 0,
+};
+
+/*
+ * A field type: how import stores its values, what import accepts and
+ * what cleanse makes of them, side by side. Each field of the field
+ * catalogue (fields.h) names its type; the entries are defined in their
+ * types' files.
+ */
+struct crm_fieldtype {
+	/*
+	 * "phone", "name", ...: for a type that has a normalizer, also the
+	 * name of the cleanse rule that runs it (crm-fields(5) `rules =`).
+	 */
+	const char *name;
+	enum crm_ftype stored;
+	/*
+	 * Whether import accepts s, as said at the top: CRM_OK, CRM_EOF for
+	 * no value, CRM_ERR_INVALID with the reason in err. japanese is 1 for
+	 * a record in Japan (a postal code is checked as Japanese only there).
+	 * NULL: any text is accepted (names, free text, keys; an enum's
+	 * values are its field's choices).
+	 */
+	enum crm_status (*check)(const char *s, int japanese, struct crm_error *err);
+	/* Cleanse's normalizer; NULL when cleanse leaves the type's values as they are. */
+	enum crm_status (*normalize)(const char *s, struct crm_norm *out,
+				     struct crm_error *err);
+	unsigned flags;   /* enum crm_fieldtype_flags */
+};
+
+extern const struct crm_fieldtype crm_fieldtype_text;      /* ftype-basic.c */
+extern const struct crm_fieldtype crm_fieldtype_money;
+extern const struct crm_fieldtype crm_fieldtype_integer;
+extern const struct crm_fieldtype crm_fieldtype_flag;
+extern const struct crm_fieldtype crm_fieldtype_gender;
+extern const struct crm_fieldtype crm_fieldtype_enum;
+extern const struct crm_fieldtype crm_fieldtype_key;
+extern const struct crm_fieldtype crm_fieldtype_name;      /* ftype-name.c */
+extern const struct crm_fieldtype crm_fieldtype_kana;
+extern const struct crm_fieldtype crm_fieldtype_company;   /* ftype-company.c */
+extern const struct crm_fieldtype crm_fieldtype_address;   /* ftype-address.c */
+extern const struct crm_fieldtype crm_fieldtype_email;     /* ftype-email.c */
+extern const struct crm_fieldtype crm_fieldtype_phone;     /* ftype-phone.c */
+extern const struct crm_fieldtype crm_fieldtype_postal;    /* ftype-postal.c */
+extern const struct crm_fieldtype crm_fieldtype_date;      /* ftype-date.c */
+extern const struct crm_fieldtype crm_fieldtype_datetime;
+
+/* Every field type, *n of them; static. */
+const struct crm_fieldtype *const *crm_fieldtypes(size_t *n);
+
+/* The field type called name, or NULL. */
+const struct crm_fieldtype *crm_fieldtype_find(const char *name);
+
+/*
+ * The plain type of values stored as type (text for CRM_T_TEXT, email for
+ * CRM_T_EMAIL, ...): the type of a field of a company's own, which
+ * crm-fields(5) declares by its stored type only. NULL for a bad type.
+ */
+const struct crm_fieldtype *crm_fieldtype_of(enum crm_ftype type);
 
 #endif
