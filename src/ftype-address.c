@@ -435,7 +435,7 @@ static enum crm_status address_rules(const char *orig, char *t, struct crm_norm 
 
 	if (strstr(t, "〒"))
 		return crm_ft_violation(err, orig, "has a postal code mark '〒': "
-				 "the postal code belongs in its own field");
+					"the postal code belongs in its own field");
 	rest = split_place(t, out, &failed);
 	if (failed || put_blocks(&sb, rest)) {
 		crm_strbuf_release(&sb);

@@ -185,7 +185,7 @@ static enum crm_status money_value(const struct crm_ftctx *c, const struct numbe
 
 	if (frac_nonzero(n, SCALE_DIGITS))
 		return crm_ft_bad(c, "has more than %d decimal places: crm does not round money",
-			   SCALE_DIGITS);
+				  SCALE_DIGITS);
 	for (i = 0; i < SCALE_DIGITS; i++)
 		frac = frac * 10 + (i < n->nfrac ? (uint64_t)(n->frac[i] - '0') : 0);
 	if (n->too_big || n->whole > (UINT64_MAX - frac) / SCALE ||

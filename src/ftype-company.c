@@ -159,12 +159,12 @@ static enum crm_status check_forms(const char *orig, const struct legal_form *he
 
 	if (f && f->why)
 		return crm_ft_violation(err, orig, "has the legal form '%s', which may be %s",
-				 f->written, f->why);
+					f->written, f->why);
 	if ((head && strlen(head->written) >= len) || (tail && strlen(tail->written) >= len))
 		return crm_ft_violation(err, orig, "is a legal form and no name");
 	if (head && tail)
 		return crm_ft_violation(err, orig, "has a legal form at both ends: '%s' and '%s'",
-				 head->written, tail->written);
+					head->written, tail->written);
 	return CRM_OK;
 }
 

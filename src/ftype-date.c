@@ -194,16 +194,16 @@ static enum crm_status check_date(const struct crm_ftctx *c, const struct ymd *d
 		  (e->to.y && ymd_key(d) > ymd_key(&e->to)))) {
 		if (!e->to.y)
 			return crm_ft_bad(c, "is outside the %s era (from %04d-%02d-%02d)",
-				   e->name, e->from.y, e->from.m, e->from.d);
+					  e->name, e->from.y, e->from.m, e->from.d);
 		return crm_ft_bad(c, "is outside the %s era (%04d-%02d-%02d to %04d-%02d-%02d)",
-			   e->name, e->from.y, e->from.m, e->from.d,
-			   e->to.y, e->to.m, e->to.d);
+				  e->name, e->from.y, e->from.m, e->from.d,
+				  e->to.y, e->to.m, e->to.d);
 	}
 	if (d->y < YEAR_MIN && e)
 		return crm_ft_bad(c, "is before 1873-01-01, when Japan adopted the Gregorian calendar");
 	if (d->y < YEAR_MIN || d->y > YEAR_MAX)
 		return crm_ft_bad(c, "has year %d: crm accepts years %d to %d",
-			   d->y, YEAR_MIN, YEAR_MAX);
+				  d->y, YEAR_MIN, YEAR_MAX);
 	return CRM_OK;
 }
 
@@ -287,7 +287,7 @@ static enum crm_status scan_time(const struct crm_ftctx *c, const char **p, stru
 		return st;
 	if (t->h > 23 || t->mi > 59 || t->s > 59)
 		return crm_ft_bad(c, "has a time that does not exist: "
-			   "hours run 0-23, minutes and seconds 0-59");
+				  "hours run 0-23, minutes and seconds 0-59");
 	return CRM_OK;
 }
 
@@ -333,7 +333,7 @@ static enum crm_status scan_after_date(const struct crm_ftctx *c, const char *p,
 		crm_quote(p, rest, sizeof(rest));
 		if (is_zone(p))
 			return crm_ft_bad(c, "has a time zone ('%s'): crm stores local time, "
-				   "so give the time without one", rest);
+					  "so give the time without one", rest);
 		return crm_ft_bad(c, "has unexpected text after the time: '%s'", rest);
 	}
 	crm_quote(p[0] == ' ' ? p + 1 : p, rest, sizeof(rest));

@@ -59,10 +59,10 @@ static enum crm_status check_local(const struct crm_ftctx *c, const char *s, con
 		n = crm_utf8_next(s, &cp);
 		if (cp >= 0x80)
 			return crm_ft_bad(c, "is not an email address: it has '%.*s' "
-				   "before the '@'; only ASCII is accepted there", n, s);
+					  "before the '@'; only ASCII is accepted there", n, s);
 		if (email_special(*s))
 			return crm_ft_bad(c, "is not an email address: it has '%c', "
-				   "which an address cannot contain", *s);
+					  "which an address cannot contain", *s);
 	}
 	return CRM_OK;
 }
@@ -84,7 +84,7 @@ static enum crm_status check_domain(const struct crm_ftctx *c, const char *d)
 			if (p == label) {
 				crm_quote(d, q, sizeof(q));
 				return crm_ft_bad(c, "is not an email address: "
-					   "the domain '%s' has an empty label", q);
+						  "the domain '%s' has an empty label", q);
 			}
 			if (!*p)
 				return CRM_OK;
@@ -93,7 +93,7 @@ static enum crm_status check_domain(const struct crm_ftctx *c, const char *d)
 			   !(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
 			   !is_digit(*p)) {
 			return crm_ft_bad(c, "is not an email address: the domain has '%c', "
-				   "which a domain cannot contain", *p);
+					  "which a domain cannot contain", *p);
 		}
 	}
 }
@@ -118,7 +118,7 @@ static enum crm_status email_from(const struct crm_ftctx *c, char *s)
 		return crm_ft_bad(c, "is not an email address: it has %d '@'", nat);
 	if (strlen(s) > EMAIL_MAX)
 		return crm_ft_bad(c, "is not an email address: it is longer than %d characters",
-			   EMAIL_MAX);
+				  EMAIL_MAX);
 	if (check_local(c, s, at))
 		return CRM_ERR_INVALID;
 	return check_domain(c, at + 1);

@@ -236,11 +236,9 @@ static enum crm_status kana_rules(const char *orig, char *t, struct crm_norm *ou
 	for (p = t; *p; p += n) {
 		n = crm_utf8_next(p, &cp);
 		if (!is_reading_cp(cp)) {
-			char one[8], q[CRM_QUOTE_SIZE];
+			char q[CRM_QUOTE_SIZE];
 
-			memcpy(one, p, (size_t)n);
-			one[n] = '\0';
-			crm_quote(one, q, sizeof(q));
+			crm_ft_quote_char(p, n, q, sizeof(q));
 			return crm_ft_violation(err, orig, "has '%s', which is not kana", q);
 		}
 	}

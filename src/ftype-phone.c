@@ -57,10 +57,10 @@ static enum crm_status phone_check_end(const struct crm_ftctx *c, const char *ex
 	}
 	if (digits < PHONE_MIN_DIGITS)
 		return crm_ft_bad(c, "has %d digits: a phone number has at least %d",
-			   digits, PHONE_MIN_DIGITS);
+				  digits, PHONE_MIN_DIGITS);
 	if (digits > PHONE_MAX_DIGITS)
 		return crm_ft_bad(c, "has %d digits: a phone number has at most %d",
-			   digits, PHONE_MAX_DIGITS);
+				  digits, PHONE_MAX_DIGITS);
 	return CRM_OK;
 }
 
@@ -385,12 +385,12 @@ static enum crm_status phone_display(const char *orig, const char *d,
 
 	if (d[0] != '0')
 		return crm_ft_violation(err, orig, "does not start with 0 or +: "
-				 "a Japanese number starts with its area code");
+					"a Japanese number starts with its area code");
 	/* The area code where it is known says what the length depends on. */
 	if (len != want)
 		return crm_ft_violation(err, orig, "has %zu digits: a Japanese number "
-				 "starting %.*s has %zu", len,
-				 grouped ? plan->group[0] : 3, d, want);
+					"starting %.*s has %zu", len,
+					grouped ? plan->group[0] : 3, d, want);
 	if (!grouped)
 		return crm_strbuf_addstr(sb, d) ? crm_ft_nomem(err) : CRM_OK;
 	for (i = 0; i < 3; i++) {

@@ -1,8 +1,9 @@
 /*
- * Field types. Each type of field crm knows (phone, email, postal code,
- * date, name, kana, address, company, and the small ones: text, money,
- * integer, flag, gender, ...) has one file, src/ftype-<type>.c with its
- * header, holding both things done with a value of that type:
+ * Field types. Each type of field crm knows has one file with its header,
+ * src/ftype-<type>.c: phone, email, postal, date (and datetime), name (and
+ * kana), address, company, and basic for the small ones (text, money,
+ * integer, flag, gender, enum, key). The file holds both things done with
+ * a value of its type:
  *
  *   the check or parser that `crm import` uses to accept a value as
  *   written in a spreadsheet, or to reject it with a reason, and
@@ -11,7 +12,10 @@
  *   (表記揺れ) before duplicates are looked for,
  *
  * so that what import accepts, cleanse normalizes, and the result is
- * accepted again.
+ * accepted again. The catalogue below (struct crm_fieldtype) puts a type's
+ * check and normalizer side by side; the field catalogue (fields.h) says
+ * which type each field has. The frame the type files share is private to
+ * them (ftypeint.h).
  *
  * Checks and parsers first fold the value (fold.h: NFKC, white space
  * collapsed and trimmed). Then:
@@ -125,7 +129,7 @@ struct crm_fieldtype {
 	 * name of the cleanse rule that runs it (crm-fields(5) `rules =`).
 	 */
 	const char *name;
-	enum crm_ftype stored;
+	enum crm_ftype stored;   /* how import stores its values */
 	/*
 	 * Whether import accepts s, as said at the top: CRM_OK, CRM_EOF for
 	 * no value, CRM_ERR_INVALID with the reason in err. japanese is 1 for
