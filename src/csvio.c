@@ -24,10 +24,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <utf8proc.h>
 
 #include "csvio.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "banned.h"
 
 #define CHUNK 65536
@@ -435,26 +435,14 @@ static int is_ascii(const char *s, size_t n)
 	return 1;
 }
 
-/* Whether p starts a valid three-byte UTF-8 sequence (RFC 3629). */
-static int utf8_3byte(const unsigned char *p)
-{
-	if (p[0] < 0xE0 || p[0] > 0xEF || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-		return 0;
-	if (p[0] == 0xE0 && p[1] < 0xA0)
-		return 0; /* overlong */
-	if (p[0] == 0xED && p[1] >= 0xA0)
-		return 0; /* a surrogate */
-	return 1;
-}
-
 /* Length of the valid UTF-8 prefix of s; a sequence cut at the end counts as valid if allow_cut. */
 static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 {
 	size_t i = 0;
 
 	while (i < n) {
-		utf8proc_int32_t cp;
-		utf8proc_ssize_t k;
+		int32_t cp;
+		int k;
 
 		if ((unsigned char)s[i] < 0x80) {
 			i++;
@@ -463,16 +451,16 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 		/*
 		 * The common case of Japanese text, a whole three-byte sequence
 		 * (U+0800..U+FFFF less the surrogates), checked here without a
-		 * call per character; anything else goes to utf8proc.
+		 * call per character; anything else goes to the decoder.
 		 */
-		if (n - i >= 3 && utf8_3byte((const unsigned char *)s + i)) {
+		if (n - i >= 3 && crm_utf8_valid3((const unsigned char *)s + i)) {
 			i += 3;
 			continue;
 		}
-		k = utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
+		k = crm_utf8_decode(s + i, (ptrdiff_t)(n - i), &cp);
 		if (k < 0) {
 			/* A lead byte whose sequence runs past the end may be whole later. */
-			if (allow_cut && n - i < 4 && utf8proc_utf8class[(unsigned char)s[i]] > (int)(n - i))
+			if (allow_cut && n - i < 4 && crm_utf8_lead_length((unsigned char)s[i]) > (int)(n - i))
 				return n;
 			return i;
 		}

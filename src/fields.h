@@ -1,6 +1,7 @@
 /*
  * The field catalogue: every field crm knows for customers, orders and
- * interactions, its type, and the header names (Japanese and English) that
+ * interactions, its type (ftype.h: how import checks and stores it, how
+ * cleanse normalizes it), and the header names (Japanese and English) that
  * map to it. Import maps a file's columns through it; cleanse checks
  * values against it.
  */
@@ -9,26 +10,14 @@
 
 #include <stddef.h>
 
+#include "ftype.h"
+#include "ftype-address.h"   /* crm_is_prefecture(), which import asks */
+
 enum crm_kind {
 	CRM_KIND_CUSTOMERS = 0,
 	CRM_KIND_ORDERS,
 	CRM_KIND_INTERACTIONS,
 	CRM_KIND_COUNT
-};
-
-enum crm_ftype {
-	CRM_T_TEXT,
-	CRM_T_KANA,
-	CRM_T_EMAIL,
-	CRM_T_PHONE,
-	CRM_T_POSTAL,
-	CRM_T_DATE,
-	CRM_T_DATETIME,
-	CRM_T_MONEY,
-	CRM_T_INTEGER,
-	CRM_T_ENUM,
-	CRM_T_FLAG,
-	CRM_T_KEY,
 };
 
 enum crm_field_flags {
@@ -45,7 +34,8 @@ enum crm_field_flags {
 struct crm_field {
 	enum crm_kind kind;
 	const char *name;              /* the table's column, or a pseudo-field name */
-	enum crm_ftype type;
+	enum crm_ftype type;           /* how import stores it: fieldtype->stored */
+	const struct crm_fieldtype *fieldtype;   /* its type in the catalogue (ftype.h) */
 	unsigned flags;
 	const char *aliases;           /* header names, '|'-separated */
 	const char *const *choices;    /* CRM_T_ENUM: the allowed stored values */
@@ -55,7 +45,6 @@ struct crm_field {
 const char *crm_kind_name(enum crm_kind kind);
 /* Parses "customers", "orders", "interactions"; returns 0 or -1. */
 int crm_kind_parse(const char *s, enum crm_kind *kind);
-const char *crm_ftype_name(enum crm_ftype type);
 
 /* The fields of kind, *n of them; static. */
 const struct crm_field *crm_fields(enum crm_kind kind, size_t *n);
@@ -80,19 +69,5 @@ const struct crm_field *crm_field_for_header(enum crm_kind kind, const char *hea
  * and no clue at all give customers.
  */
 enum crm_kind crm_kind_guess(const char *const *headers, size_t n);
-
-/*
- * 1 when s names one of the 47 prefectures, with or without its suffix
- * (東京都 or 東京, 大阪府 or 大阪; 北海道 whole), else 0. 京都 alone is
- * 京都府 here: as a prefecture column's value there is nothing else it
- * could be.
- */
-int crm_is_prefecture(const char *s);
-
-/*
- * The full name (東京都) of the prefecture that the len bytes at s name,
- * with or without the suffix, as crm_is_prefecture() decides; else NULL.
- */
-const char *crm_prefecture_name(const char *s, size_t len);
 
 #endif

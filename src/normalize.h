@@ -1,169 +1,19 @@
 /*
  * Normalizers: the pure functions `crm cleanse` applies to one field value
  * to remove notation drift (表記揺れ) before duplicates are looked for.
- *
- * Every normalizer first cleans the text as crm_normalize_text() does, then
- * applies its own rules, and is idempotent: normalizing its own output
- * gives that output again, with the same split-out parts. Each returns
- *
- *   CRM_OK           out->value holds the normalized value (possibly "" when
- *                    everything was split out into other parts) and
- *                    out->changed says whether it differs from the input;
- *                    the parts that apply are set, the others are NULL.
- *   CRM_EOF          the value is NULL, empty or blank after cleaning: "no
- *                    value". out is left empty.
- *   CRM_ERR_INVALID  a violation: the value breaks a rule and must not be
- *                    stored as normalized. err->message gives a lower-case
- *                    reason that quotes the value as the caller passed it,
- *                    e.g. '03-1234-abcd' has a letter: a
- *                    The caller keeps the value as it was; nothing is
- *                    dropped. out is left empty.
- *   CRM_ERR_NOMEM    an allocation failed. out is left empty.
- *
- * err (which may be NULL) is written only on an error. out must have been
- * initialized (CRM_NORM_INIT or crm_norm_init()); whatever it held is
- * released first, so one struct crm_norm can serve a loop of calls. Its
- * strings belong to it: crm_norm_release() frees them. The functions keep
- * no state and are safe to call from any thread.
+ * Each lives in its type's file beside the type's check (ftype.h says what
+ * they promise); this header gathers the cleanse side.
  */
 #ifndef CRM_NORMALIZE_H
 #define CRM_NORMALIZE_H
 
-#include "error.h"
-
-struct crm_norm {
-	char *value;        /* the normalized value */
-	int changed;        /* 1 when value differs byte for byte from the input */
-	char *prefecture;   /* address: the prefecture split off the front */
-	char *city;         /* address: the city, ward or 郡+town split off next */
-	char *extension;    /* phone: the extension's digits (内線 12 gives "12") */
-	char *digits;       /* phone: the digits to match on (+81 3 ... gives 03...) */
-	char *family;       /* name, kana: the family part, when the split is known */
-	char *given;        /* name, kana: the given part, when the split is known */
-	char *suggestion;   /* email: the address probably meant; value is not changed */
-};
-
-#define CRM_NORM_INIT { 0 }
-
-void crm_norm_init(struct crm_norm *n);
-/* Frees every string of n and leaves it as after crm_norm_init. n may be NULL. */
-void crm_norm_release(struct crm_norm *n);
-
-/*
- * The cleaning every normalizer starts with: NFKC; zero-width and other
- * default-ignorable characters (U+200B, U+FEFF, soft hyphen), variation
- * selectors and control characters removed; each run of Unicode white
- * space made one ASCII space, and both ends trimmed. A dash (- ‐ ― − ー and
- * the other Unicode dashes, but not the wave dashes 〜 ～) between two digits
- * becomes '-'; a dash after kana that is not followed by a digit becomes
- * the prolonged sound mark 'ー' (ｺ-ﾋ- gives コーヒー). Only invalid UTF-8
- * is a violation.
- */
-enum crm_status crm_normalize_text(const char *s, struct crm_norm *out,
-				   struct crm_error *err);
-
-/*
- * A person's name in one field. An honorific at the end (様, 殿, さん, 御中;
- * 氏 and 先生 only after a space) is removed. Spaces are kept where they
- * are, one ASCII space each: when the name is two parts of Japanese script
- * around one space (山田　太郎), out->family and out->given are set. No space
- * is invented (山田太郎 stays as written: where it splits is not known), and
- * kanji are kept as written (佐々木, 髙橋, 﨑 are not folded). Violations: a
- * digit, an '@', or nothing but an honorific.
- */
-enum crm_status crm_normalize_name(const char *s, struct crm_norm *out,
-				   struct crm_error *err);
-
-/*
- * A person's name given as its family and given parts (either may be NULL
- * or blank, not both): each part is cleaned as by crm_normalize_name() and
- * out->value is "family given" with one space (only the part there is when
- * the other is missing); out->family and out->given are set to the parts
- * there are. out->changed compares value with the parts joined by one space.
- */
-enum crm_status crm_normalize_name_parts(const char *family, const char *given,
-					 struct crm_norm *out,
-					 struct crm_error *err);
-
-/*
- * A reading (フリガナ) in full-width katakana: half-width katakana composed
- * with its ﾞ and ﾟ (ｶﾞ gives ガ, ｳﾞ gives ヴ), hiragana made katakana, ー kept
- * (コーヒー stays コーヒー); spaces and the family/given split as for names.
- * Violations: any character other than katakana, ー, ・, ヽ, ヾ and space.
- */
-enum crm_status crm_normalize_kana(const char *s, struct crm_norm *out,
-				   struct crm_error *err);
-
-/*
- * A company name. A legal form at the start (前株) or the end (後株) of the
- * name is written out in full and kept where it is, without a space between
- * it and the name: (株) ㈱ ㍿ （株） カ) (カ give 株式会社, (有) ㈲ ユ) (ユ
- * give 有限会社, (同) 合同会社, (名) 合名会社, (資) 合資会社, (医) 医療法人,
- * (一社) (一財) (公社) (公財) the 一般/公益 社団/財団法人, (特非) and NPO法人
- * 特定非営利活動法人, (学) 学校法人, (福) 社会福祉法人, (宗) 宗教法人,
- * (独) 独立行政法人. An English form at the end is spelled one way:
- * Co., Ltd. / Ltd. / Inc. / K.K. / G.K. / LLC. A form in the middle of the name
- * is left alone. Violations: the ambiguous (合) (合同 or 合資), (財) and (社)
- * (一般 or 公益); a Japanese legal form at both ends; a legal form and no name.
- */
-enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
-				      struct crm_error *err);
-
-/*
- * A phone number, as crm_check_phone() accepts it, in display form:
- * hyphens where the grouping is known (070 080 090 020 050 as 3-4-4,
- * 0120 0570 as 4-3-3, 0800 as 4-3-4, a fixed line by its 2- to 5-digit
- * area code in the MIC table: 03-1234-5678, 0422-51-5131, 04992-2-1441),
- * the digits alone where it is not (030, 0990 ...). +81 (and +81 (0))
- * becomes 0; a number with another country code is kept as '+' and its
- * digits. out->digits has the digits to match on (no '+'); an extension
- * (内線 12, ext. 12, x12, #12) goes to out->extension and is not part of
- * the value. Violations: everything crm_check_phone() rejects (letters
- * outside the extension, for one), a national number that does not start
- * with 0, and a length that does not fit the number's prefix.
- */
-enum crm_status crm_normalize_phone(const char *s, struct crm_norm *out,
-				    struct crm_error *err);
-
-/*
- * The digits of a phone number for matching, as crm_normalize_phone() sets
- * out->digits, into *digits, which the caller frees. Same statuses.
- */
-enum crm_status crm_phone_digits(const char *s, char **digits,
-				 struct crm_error *err);
-
-/*
- * An email address, as crm_check_email() accepts it: "mailto:" and "<>"
- * removed, the domain in lower case, the local part as written (old
- * docomo/au addresses with ".." or ".@" are kept). A known misspelling of
- * a common domain (gmial.com, yahoo.co.jpp, docomo.ne.jpp ...) sets
- * out->suggestion to the address with the domain spelled right; the value
- * itself is not changed. Violations: everything crm_check_email() rejects.
- */
-enum crm_status crm_normalize_email(const char *s, struct crm_norm *out,
-				    struct crm_error *err);
-
-/*
- * A Japanese postal code, as crm_check_postal() accepts it (〒 and full-width
- * digits allowed), as NNN-NNNN. Violations: anything but 7 digits with an
- * optional hyphen after the third.
- */
-enum crm_status crm_normalize_postal(const char *s, struct crm_norm *out,
-				     struct crm_error *err);
-
-/*
- * A Japanese address. A prefecture at the start goes to out->prefecture
- * (also when written without 都/府/県, but then only when a city follows:
- * 大阪堺市 gives 大阪府; 京都市 and the other cities named after their
- * prefecture give both, 京都府 and 京都市). The city that follows goes to
- * out->city: one of Tokyo's 23 wards (in 東京都 or with no prefecture), a
- * …市 with its ward (横浜市中区), or a …郡…町 or …郡…村. out->value is
- * what remains, with block numbers written 1-2-3: 一丁目２番３号 gives 1-2-3,
- * 三丁目 gives 3丁目, 十二番地 gives 12番地 (kanji numerals only where a
- * 丁目, 番地, 番 or 号 follows; 一番町, 604号室 are left alone).
- * Violations: a postal code mark 〒 in the address.
- */
-enum crm_status crm_normalize_address(const char *s, struct crm_norm *out,
-				      struct crm_error *err);
+#include "ftype.h"
+#include "ftype-address.h"
+#include "ftype-basic.h"
+#include "ftype-company.h"
+#include "ftype-email.h"
+#include "ftype-name.h"
+#include "ftype-phone.h"
+#include "ftype-postal.h"
 
 #endif

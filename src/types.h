@@ -1,176 +1,19 @@
 /*
- * Typed values at the door: the pure functions `crm import` uses to turn a
- * field as written in a spreadsheet into one canonical form, or to reject it
- * with a reason.
- *
- * Every function first folds the value with NFKC (full-width digits, letters,
- * ＠ and － become ASCII; U+3000 becomes a space; ㍻ becomes 平成), turns every
- * run of Unicode white space into one ASCII space and trims both ends. Then:
- *
- *   CRM_OK           the value is good; the output is set.
- *   CRM_EOF          the value is NULL, empty or blank: "no value", which the
- *                    caller may treat differently from a bad value.
- *   CRM_ERR_INVALID  the value is bad (this includes invalid UTF-8);
- *                    err->message gives a lower-case reason that quotes the
- *                    value as the caller passed it, before any folding, e.g.
- *                    '2023/02/30' is not a date that exists
- *   CRM_ERR_NOMEM    an allocation failed.
- *
- * Outputs are written only on CRM_OK, and err (which may be NULL) only on an
- * error; file, line and column in err are left for the caller to fill. The
- * functions keep no state and are safe to call from any thread.
+ * Typed values at the door: the checks and parsers `crm import` uses to
+ * turn a field as written in a spreadsheet into one canonical form, or to
+ * reject it with a reason. Each lives in its type's file beside the type's
+ * normalizer (ftype.h says what they promise); this header gathers the
+ * import side, with the folding they start with (fold.h).
  */
 #ifndef CRM_TYPES_H
 #define CRM_TYPES_H
 
-#include <stddef.h>
-#include <stdint.h>
-
-#include "error.h"
-
-/* Sizes of the output buffers of crm_parse_date() and crm_parse_datetime(). */
-#define CRM_DATE_SIZE 11        /* "YYYY-MM-DD" and NUL */
-#define CRM_DATETIME_SIZE 20    /* "YYYY-MM-DDTHH:MM:SS" and NUL */
-
-/*
- * Returns the NFKC form of s in memory the caller frees, or NULL when s is
- * NULL or not valid UTF-8, or when memory runs out.
- */
-char *crm_nfkc(const char *s);
-
-/*
- * The NFKC of s without utf8proc when s is made only of characters whose
- * NFKC is known without it: ASCII, full-width ASCII, the ideographic space,
- * CJK ideographs, kana and a few marks (most Japanese values). Returns
- * CRM_OK with *out set (the caller frees it), CRM_EOF when s has any other
- * character (ASCII controls included), or CRM_ERR_NOMEM.
- */
-enum crm_status crm_nfkc_common(const char *s, char **out);
-
-/*
- * As crm_nfkc(), and also turns each run of white space (any Unicode White_Space
- * character, after NFKC) into one ASCII space and trims both ends. The caller
- * frees the result.
- */
-char *crm_fold_trim(const char *s);
-
-/*
- * Turns each run of white space (any Unicode White_Space character) in s
- * into one ASCII space and trims both ends, in place: s never grows. s must
- * be valid UTF-8, as crm_nfkc() returns it.
- */
-void crm_collapse_spaces(char *s);
-
-/* The size of a buffer that holds any crm_quote() result. */
-#define CRM_QUOTE_SIZE 136
-
-/*
- * Copies s into buf (of size at least CRM_QUOTE_SIZE) for a message: bytes
- * that are not UTF-8 and controls are shown as \xNN or \uNNNN, so that a
- * reader sees why a value that looks right is not; a long value is cut at a
- * character boundary with "...".
- */
-void crm_quote(const char *s, char *buf, size_t size);
-
-/*
- * Removes the "<...>" and a leading "mailto:" (ASCII case ignored) that
- * crm_check_email() tolerates around an address, in either nesting: may
- * cut s at its end and returns where the address starts within s.
- */
-char *crm_email_unwrap(char *s);
-
-/*
- * Writes a date as "YYYY-MM-DD" into out. Accepts 2025/7/23, 2025-07-23,
- * 2025.7.23, 20250723, 2025年7月23日 and the Japanese eras 明治 (M), 大正 (T),
- * 昭和 (S), 平成 (H), 令和 (R) as 令和7年7月23日, 令和元年5月1日, R7.7.23,
- * H30/1/2, with spaces around separators, and a time after the date (which
- * must be valid and is then dropped). Rejects dates that do not exist, era
- * dates outside their era, years before 1873 or after 2200 and two-digit years.
- */
-enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
-			       struct crm_error *err);
-
-/*
- * Writes a local date and time as "YYYY-MM-DDTHH:MM:SS", or "YYYY-MM-DD" when
- * the value has no time. Accepts every date crm_parse_date() does, then a
- * space (or ISO 'T') and H:MM, HH:MM:SS or H時M分S秒 (minutes and seconds
- * optional). A time zone (Z, +09:00, JST) is rejected: crm stores local time.
- */
-enum crm_status crm_parse_datetime(const char *s, char out[CRM_DATETIME_SIZE],
-				   struct crm_error *err);
-
-/*
- * Parses an amount of money into *scaled4, in ten-thousandths of the
- * currency unit (¥1,500 is 15000000, 2.55 is 25500). Accepts commas
- * between digits of the integer part, a currency sign ¥ ￥ \ $ £ €, a
- * trailing 円, a sign + - − or △ ▲, and accounting parentheses (1,200).
- * More than 4 decimal places are rejected unless the extra ones are zeros:
- * nothing is ever rounded. No floating point is used.
- */
-enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
-				struct crm_error *err);
-
-/*
- * Parses a whole number: digits, commas between digits and a sign.
- * A fraction of zeros (17850.0, 6.00, as pandas and Excel write ids and
- * counts) is accepted; any other fraction is rejected.
- */
-enum crm_status crm_parse_int(const char *s, int64_t *out,
-			      struct crm_error *err);
-
-/*
- * Parses a yes/no value (可/不可, 許可/拒否, 希望する/希望しない, ○/×,
- * yes/no, true/false, 1/0, ...; ASCII case is ignored) into *out as 1 or 0.
- */
-enum crm_status crm_parse_flag(const char *s, int *out, struct crm_error *err);
-
-/*
- * Parses a gender (男/女, 男性/女性, M/F, JIS X 0303 codes 0/1/2/9, ...) into
- * *out, one of the static strings "male", "female", "other", "unknown",
- * "not_applicable".
- */
-enum crm_status crm_parse_gender(const char *s, const char **out,
-				 struct crm_error *err);
-
-/*
- * Checks an email address; the caller stores the value as written. After
- * NFKC: exactly one '@', a non-empty local part, a domain with a dot and no
- * empty labels, no spaces. Old docomo/au local parts with ".." or a final
- * "." are accepted. A leading "mailto:" and surrounding "<>" are tolerated.
- */
-enum crm_status crm_check_email(const char *s, struct crm_error *err);
-
-/*
- * Checks a phone number: digits, dashes between digits (- ‐ ‑ ‒ – — ― − ー ｰ
- * －), parentheses, spaces, a leading '+', and an extension introduced by
- * 内線, ext, ext., x or # and followed by digits. At least 6 and at most 15
- * digits before the extension.
- */
-enum crm_status crm_check_phone(const char *s, struct crm_error *err);
-
-/*
- * Checks a postal code. When japanese is non-zero: an optional leading 〒,
- * then 7 digits with an optional hyphen after the third (100-0001,
- * 〒１００－０００１); spaces are ignored. Otherwise any value without
- * control characters.
- */
-enum crm_status crm_check_postal(const char *s, int japanese,
-				 struct crm_error *err);
-
-/*
- * crm_check_email(s), crm_check_phone(s) or crm_check_postal(s, 1), with
- * messages that quote as instead of s: for a caller that checks a cleaned
- * copy of the value it was given.
- */
-enum crm_check { CRM_CHECK_EMAIL, CRM_CHECK_PHONE, CRM_CHECK_POSTAL_JP };
-enum crm_status crm_check_as(enum crm_check what, const char *s, const char *as,
-			     struct crm_error *err);
-
-/*
- * Returns 1 when country names Japan (日本, 日本国, Japan, JP, JPN; ASCII case
- * ignored) or is NULL or blank, which means Japan; 0 otherwise, and for
- * invalid UTF-8.
- */
-int crm_country_is_japan(const char *country);
+#include "fold.h"
+#include "ftype.h"
+#include "ftype-basic.h"
+#include "ftype-date.h"
+#include "ftype-email.h"
+#include "ftype-phone.h"
+#include "ftype-postal.h"
 
 #endif

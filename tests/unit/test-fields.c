@@ -190,6 +190,51 @@ static void test_catalogue(void **state)
 	assert_string_equal(crm_ftype_name(CRM_T_POSTAL), "postal");
 }
 
+/*
+ * Every field names its type in the type catalogue, and stores its values
+ * as that type does; the fields cleanse normalizes its own way have the
+ * types whose normalizers it runs.
+ */
+static void test_field_types(void **state)
+{
+	static const struct {
+		const char *field;
+		const char *type;
+	} special[] = {
+		{ "name", "name" }, { "family_name", "name" }, { "given_name", "name" },
+		{ "name_kana", "kana" }, { "family_kana", "kana" }, { "given_kana", "kana" },
+		{ "company", "company" }, { "address", "address" }, { "gender", "gender" },
+		{ "department", "text" }, { "prefecture", "text" }, { "country", "text" },
+		{ "email", "email" }, { "phone", "phone" }, { "mobile", "phone" },
+		{ "postal_code", "postal" }, { "birthdate", "date" },
+	};
+	const struct crm_field *f;
+	size_t i, n;
+	int k;
+
+	(void)state;
+	for (k = 0; k < CRM_KIND_COUNT; k++) {
+		f = crm_fields((enum crm_kind)k, &n);
+		for (i = 0; i < n; i++) {
+			assert_non_null(f[i].fieldtype);
+			if (f[i].fieldtype->stored != f[i].type)
+				fail_msg("%s.%s is stored as %s, its type %s as %s",
+					 crm_kind_name((enum crm_kind)k), f[i].name,
+					 crm_ftype_name(f[i].type), f[i].fieldtype->name,
+					 crm_ftype_name(f[i].fieldtype->stored));
+		}
+	}
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		assert_string_equal(crm_field_find(CRM_KIND_CUSTOMERS, special[i].field)->fieldtype->name,
+				    special[i].type);
+	/* The gender field's choices are what the gender type gives. */
+	f = crm_field_find(CRM_KIND_CUSTOMERS, "gender");
+	for (i = 0; f->choices[i]; i++)
+		;
+	assert_int_equal(i, 5);
+	assert_string_equal(f->choices[4], "not_applicable");
+}
+
 static void test_prefectures(void **state)
 {
 	(void)state;
@@ -224,6 +269,7 @@ int main(void)
 		cmocka_unit_test(test_order_headers),
 		cmocka_unit_test(test_kind_guess),
 		cmocka_unit_test(test_catalogue),
+		cmocka_unit_test(test_field_types),
 		cmocka_unit_test(test_prefectures),
 	};
 

@@ -1,0 +1,268 @@
+/*
+ * The folding every field type starts with: NFKC, white space collapsed
+ * and trimmed, and the quoting of a value in a message. The NFKC of the
+ * values most Japanese files hold (ASCII, full-width ASCII, kana, common
+ * kanji) is made here without utf8proc, which is not cheap; a unit test
+ * checks it against utf8proc code point by code point.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "fold.h"
+#include "utf8.h"
+#include "banned.h"
+
+/* --- Unicode ------------------------------------------------------------ */
+
+/* The Unicode White_Space property: categories Zs, Zl, Zp, and TAB..CR, NEL. */
+static int is_space_cp(int32_t cp)
+{
+	utf8proc_category_t cat;
+
+	if ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == ' ')
+		return 1;
+	if (cp < 0x80)
+		return 0; /* no other ASCII character is white space */
+	if (cp > 0x3000 && cp < 0xD800)
+		return 0; /* none there, kana and kanji included (a unit test checks) */
+	cat = utf8proc_category(cp);
+	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
+	       cat == UTF8PROC_CATEGORY_ZP;
+}
+
+/*
+ * Whether the three-byte UTF-8 sequence at p is a character that NFKC
+ * leaves as it is and that composes with nothing around it: CJK unified
+ * ideographs U+4E00..U+9FFF, hiragana U+3041..U+3096, katakana
+ * U+30A1..U+30FC and the marks U+3001, U+3002 (the voicing marks
+ * U+3099..U+309C, which do compose, are not among them), and the
+ * geometric shapes U+25A0..U+25FF (the ○ and × of yes/no columns).
+ * tests/unit/test-types.c checks each against utf8proc.
+ */
+static int nfkc_stable3(const unsigned char *p)
+{
+	unsigned cp;
+
+	if ((p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+		return 0;
+	cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+	if (p[0] < 0xE0 || p[0] > 0xEF)
+		return 0;
+	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
+	       (cp >= 0x30A1 && cp <= 0x30FC) || cp == 0x3001 || cp == 0x3002 ||
+	       (cp >= 0x25A0 && cp <= 0x25FF);
+}
+
+/*
+ * The NFKC of a value made only of ASCII, full-width ASCII (U+FF01 to
+ * U+FF5E, whose NFKC is the ASCII character 0xFEE0 below), the
+ * ideographic space U+3000 (NFKC: a space), the characters of
+ * nfkc_stable3() and × U+00D7 and ÷ U+00F7 (NFKC: themselves), without
+ * utf8proc: that is most email addresses, phone numbers, dates, genders
+ * and flags, in either width, and utf8proc_map is not cheap. Returns 0
+ * when s has anything else (then utf8proc decides), else 1 with *out set
+ * (NULL when out of memory): to buf when the result fits its size bytes,
+ * else to memory the caller frees.
+ */
+static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0, i = 0;
+	char *o;
+
+	for (; p[i]; n++) {
+		if (p[i] < 0x80)
+			i++;
+		else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
+					  (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E)))
+			i += 3;
+		else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80)
+			i += 3;
+		else if (p[i] == 0xC3 && (p[i + 1] == 0x97 || p[i + 1] == 0xB7))
+			i += 2, n++;
+		else if (p[i] >= 0xE0 && p[i + 1] && p[i + 2] && nfkc_stable3(p + i))
+			i += 3, n += 2;
+		else
+			return 0;
+	}
+	*out = o = n < size ? buf : malloc(n + 1);
+	if (!o)
+		return 1;
+	for (i = 0; p[i];) {
+		if (p[i] < 0x80) {
+			*o++ = (char)p[i++];
+		} else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
+			*o++ = ' ';
+			i += 3;
+		} else if (p[i] == 0xEF && (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
+			/* U+FF01..U+FF5E is EF BC 81..EF BD 9E: code point - 0xFEE0. */
+			unsigned cp = 0xFF00u + (p[i + 1] == 0xBC ? 0u : 0x40u) + (p[i + 2] & 0x3Fu);
+
+			*o++ = (char)(cp - 0xFEE0u);
+			i += 3;
+		} else if (p[i] == 0xC3) {
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
+		} else {
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
+		}
+	}
+	*o = '\0';
+	return 1;
+}
+
+/*
+ * NFKC into buf when it fits its size bytes (buf may be NULL, size 0),
+ * else into memory the caller frees; CRM_ERR_INVALID for bad UTF-8.
+ */
+static enum crm_status nfkc(const char *s, char *buf, size_t size, char **out)
+{
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t n;
+
+	*out = NULL;
+	if (nfkc_fast(s, buf, size, out))
+		return *out ? CRM_OK : CRM_ERR_NOMEM;
+	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
+			 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+			 UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
+	if (n < 0)
+		return n == UTF8PROC_ERROR_NOMEM ? CRM_ERR_NOMEM : CRM_ERR_INVALID;
+	*out = (char *)dst;
+	return CRM_OK;
+}
+
+/*
+ * Turns each run of white space into one ASCII space and trims, in place:
+ * every white-space character is at least one byte, so s never grows.
+ */
+void crm_collapse_spaces(char *s)
+{
+	const char *r = s;
+	char *w = s;
+	int32_t cp;
+	int n, pending = 0;
+
+	/*
+	 * Most values have no white space at all: a byte that could start
+	 * one is ASCII TAB..CR or space, or the lead byte of U+0080..U+00BF,
+	 * U+1000..U+1FFF, U+2000..U+2FFF or U+3000..U+3FFF, where all the
+	 * others are (a unit test checks). Without one, there is nothing to do.
+	 */
+	for (r = s; *r; r++) {
+		unsigned char c = (unsigned char)*r;
+
+		if ((c >= 0x09 && c <= 0x0D) || c == ' ' || c == 0xC2 || (c >= 0xE1 && c <= 0xE3))
+			break;
+	}
+	if (!*r)
+		return;
+	r = s;
+	while (*r) {
+		n = crm_utf8_next(r, &cp);
+		if (is_space_cp(cp)) {
+			pending = w > s;
+			r += n;
+			continue;
+		}
+		if (pending)
+			*w++ = ' ';
+		pending = 0;
+		/* w never passes r: a byte copy forward is safe, and cheaper than a call. */
+		while (n--)
+			*w++ = *r++;
+	}
+	*w = '\0';
+}
+
+enum crm_status crm_fold_trim_buf(const char *s, char *buf, size_t size, char **out)
+{
+	enum crm_status st = nfkc(s, buf, size, out);
+
+	if (st == CRM_OK)
+		crm_collapse_spaces(*out);
+	return st;
+}
+
+char *crm_nfkc(const char *s)
+{
+	char *out;
+
+	if (!s || nfkc(s, NULL, 0, &out) != CRM_OK)
+		return NULL;
+	return out;
+}
+
+enum crm_status crm_nfkc_common(const char *s, char **out)
+{
+	const char *p;
+
+	*out = NULL;
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return CRM_EOF;
+	if (!nfkc_fast(s, NULL, 0, out))
+		return CRM_EOF;
+	return *out ? CRM_OK : CRM_ERR_NOMEM;
+}
+
+char *crm_fold_trim(const char *s)
+{
+	char *out;
+
+	if (!s || crm_fold_trim_buf(s, NULL, 0, &out) != CRM_OK)
+		return NULL;
+	return out;
+}
+
+/* --- Messages ----------------------------------------------------------- */
+
+#define QUOTE_MAX 120   /* bytes of the value shown in a message */
+_Static_assert(QUOTE_MAX + 16 == CRM_QUOTE_SIZE, "CRM_QUOTE_SIZE is QUOTE_MAX + 16");
+
+/*
+ * Copies s for a message: bytes that are not UTF-8 and ASCII controls
+ * become \xNN, and other controls and invisible format characters (U+200B,
+ * U+FEFF) \uNNNN, so that the reader sees why a value that looks right is
+ * not; a long value is cut at a character boundary with "...".
+ */
+void crm_quote(const char *s, char *buf, size_t size)
+{
+	utf8proc_category_t cat;
+	size_t used = 0;
+	int32_t cp;
+	int n;
+
+	while (*s && used + 12 < size) {
+		if (used >= QUOTE_MAX) {
+			used += (size_t)snprintf(buf + used, size - used, "...");
+			break;
+		}
+		n = crm_utf8_decode(s, -1, &cp);
+		if (n < 0 || cp < 0x20 || cp == 0x7f) {
+			used += (size_t)snprintf(buf + used, size - used, "\\x%02x",
+						 (unsigned char)*s);
+			s++;
+			continue;
+		}
+		cat = utf8proc_category(cp);
+		if (cat == UTF8PROC_CATEGORY_CC || cat == UTF8PROC_CATEGORY_CF) {
+			used += (size_t)snprintf(buf + used, size - used,
+						 cp > 0xffff ? "\\U%08x" : "\\u%04x",
+						 (unsigned)cp);
+			s += n;
+			continue;
+		}
+		memcpy(buf + used, s, (size_t)n);
+		used += (size_t)n;
+		s += (size_t)n;
+	}
+	buf[used] = '\0';
+}
+

@@ -1,0 +1,475 @@
+/*
+ * The phone type: import checks a phone number (crm_check_phone) and
+ * stores it as written; cleanse writes it in display form with hyphens
+ * where the grouping is known (crm_normalize_phone), checking it the same
+ * way first.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ftype-phone.h"
+#include "ftypeint.h"
+#include "strbuf.h"
+#include "utf8.h"
+#include "banned.h"
+
+/* --- Check ------------------------------------------------------------- */
+
+#define PHONE_MIN_DIGITS 6
+#define PHONE_MAX_DIGITS 15     /* E.164 */
+
+/* An extension marker at p: what follows it, or NULL. */
+static const char *ext_marker(const char *p)
+{
+	/* Longest first: 内線 before 内. */
+	static const char *const markers[] = { "内線", "内", "ext.", "ext", "x", "#" };
+	size_t i;
+
+	for (i = 0; i < sizeof(markers) / sizeof(markers[0]); i++)
+		if (match(&p, markers[i]))
+			return p;
+	return NULL;
+}
+
+/*
+ * The extension number after its marker (closed by ')' when it opened with
+ * one: 03-1234-5678（内線12）), and the count of main digits.
+ */
+static enum crm_status phone_check_end(const struct crm_ftctx *c, const char *ext,
+				       int paren, int digits)
+{
+	int n, v;
+
+	if (ext) {
+		skip_sp(&ext);
+		if (match(&ext, ":"))
+			skip_sp(&ext);
+		n = take_digits(&ext, &v);
+		skip_sp(&ext);
+		if (!n)
+			return crm_ft_bad(c, "has an extension marker without a number after it");
+		if (paren && !match(&ext, ")"))
+			return crm_ft_bad(c, "has unbalanced parentheses");
+		skip_sp(&ext);
+		if (*ext)
+			return crm_ft_bad(c, "has text after the extension number");
+	}
+	if (digits < PHONE_MIN_DIGITS)
+		return crm_ft_bad(c, "has %d digits: a phone number has at least %d",
+				  digits, PHONE_MIN_DIGITS);
+	if (digits > PHONE_MAX_DIGITS)
+		return crm_ft_bad(c, "has %d digits: a phone number has at most %d",
+				  digits, PHONE_MAX_DIGITS);
+	return CRM_OK;
+}
+
+enum ptok { P_START, P_DIGIT, P_DASH, P_OPEN, P_CLOSE };
+
+/* One character that is neither a digit nor a space. */
+static enum crm_status phone_char(const struct crm_ftctx *c, const char *p, int len,
+				  int32_t cp, enum ptok *prev, int *depth)
+{
+	if (is_number_dash(cp)) {
+		if (*prev != P_DIGIT && *prev != P_CLOSE)
+			return crm_ft_bad(c, "has a dash that is not between digits");
+		*prev = P_DASH;
+	} else if (cp == '(' && !*depth && *prev != P_DASH) {
+		*depth = 1;
+		*prev = P_OPEN;
+	} else if (cp == ')' && *depth && *prev == P_DIGIT) {
+		*depth = 0;
+		*prev = P_CLOSE;
+	} else if (cp == '(' || cp == ')') {
+		return crm_ft_bad(c, "has unbalanced parentheses");
+	} else if (cp == '+') {
+		return crm_ft_bad(c, "has a '+' that is not at the start");
+	} else if (crm_utf8_is_letter(cp)) {
+		return crm_ft_bad(c, "has a letter: %.*s", len, p);
+	} else {
+		char q[16];
+
+		crm_ft_quote_char(p, len, q, sizeof(q));
+		return crm_ft_bad(c, "has a character a phone number cannot contain: '%s'", q);
+	}
+	return CRM_OK;
+}
+
+static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
+{
+	enum ptok prev = P_START;
+	const char *ext = NULL;
+	int digits = 0, depth = 0, len, paren = 0;
+	int32_t cp;
+
+	if (*p == '+')
+		p++;
+	for (; *p; p += len) {
+		len = 1;
+		if (*p == ' ')
+			continue;
+		if (is_digit(*p)) {
+			digits++;
+			prev = P_DIGIT;
+			continue;
+		}
+		if ((prev == P_DIGIT || prev == P_CLOSE) && !depth) {
+			const char *q = p;
+
+			paren = *q == '(';
+			if (paren) {
+				q++;
+				skip_sp(&q);
+			}
+			if ((ext = ext_marker(q)))
+				break;
+			paren = 0;
+		}
+		len = crm_utf8_next(p, &cp);
+		if (phone_char(c, p, len, cp, &prev, &depth))
+			return CRM_ERR_INVALID;
+	}
+	if (prev == P_DASH)
+		return crm_ft_bad(c, "has a dash that is not between digits");
+	if (depth)
+		return crm_ft_bad(c, "has unbalanced parentheses");
+	return phone_check_end(c, ext, paren, digits);
+}
+
+enum crm_status crm_check_phone(const char *s, struct crm_error *err)
+{
+	return crm_ft_check_folded(s, NULL, err, phone_from);
+}
+
+/* --- Normalizer -------------------------------------------------------- */
+
+/*
+ * How a Japanese number is written, by the longest prefix of its national
+ * digits that has a row: how many digits it has (10, or 11 for mobile, IP
+ * and 0800) and the sizes of the groups between hyphens.
+ *
+ * The rows for mobile (070 080 090 020), IP (050), toll-free (0120 0800)
+ * and Navi Dial (0570) are kept as they were. The rest are derived
+ * from the JP territory of Google libphonenumber's
+ * resources/PhoneNumberMetadata.xml (Apache-2.0), read at commit
+ * 2c7646f7d540099944e775e79446c14904df1cb6: for every prefix in its
+ * fixedLine ranges, the format whose last leadingDigits pattern matches,
+ * written as the fewest prefixes (up to 7 digits) that give the same
+ * answers. That data follows the MIC (総務省) table, in which area code,
+ * local exchange and a 4-digit subscriber number make 10 digits and the
+ * area code alone is 2 to 5 of them: 0422-51-5131 is Musashino, 042-212-3456
+ * is not, and no rule of thumb tells them apart. PLAIN marks what is not a
+ * fixed-line range there (030, 0110, 0990): with no grouping to know, such
+ * numbers keep their plain digits, as do numbers that have no row at all.
+ *
+ * Sorted in strcmp order for phone_plan()'s binary search. Regenerate it
+ * whole from newer metadata rather than edit rows by hand, and keep
+ * PLAN_PREFIX_MAX the length of its longest prefix.
+ */
+static const struct phone_plan {
+	const char *prefix;
+	int digits;
+	int group[3];
+} phone_plans[] = {
+#define PLAN(p, n, a, b, c) { p, n, { a, b, c } }
+#define AREA2(p) PLAN(p, 10, 2, 4, 4)
+#define AREA3(p) PLAN(p, 10, 3, 3, 4)
+#define AREA4(p) PLAN(p, 10, 4, 2, 4)
+#define AREA5(p) PLAN(p, 10, 5, 1, 4)
+#define PLAIN(p) PLAN(p, 10, 0, 0, 0)
+	AREA4("01"), PLAIN("010"), AREA3("011"), PLAIN("0110"), PLAIN("0111"),
+	PLAIN("0114"), PLAIN("0119"), PLAIN("012"), PLAN("0120", 10, 4, 3, 3),
+	AREA4("0123"), AREA4("0124"), AREA4("0125"), AREA4("0126"),
+	AREA5("01267"), PLAIN("0130"), PLAIN("0131"), PLAIN("0132"),
+	AREA5("01372"), AREA5("01374"), AREA5("01377"), AREA5("01392"),
+	AREA5("01397"), AREA5("01398"), PLAIN("0140"), PLAIN("0141"),
+	AREA5("01456"), AREA5("01457"), AREA5("01466"), PLAIN("0147"),
+	PLAIN("0148"), PLAIN("0149"), PLAIN("0150"), PLAIN("0151"),
+	AREA3("01540"), AREA3("01541"), AREA5("01547"), AREA3("01548"),
+	AREA3("01550"), AREA3("01551"), AREA3("01557"), AREA5("01558"),
+	AREA5("01564"), AREA5("01586"), AREA5("01587"), PLAIN("0159"),
+	PLAIN("0160"), PLAIN("0161"), AREA5("01632"), AREA5("01634"),
+	AREA5("01635"), AREA5("01648"), AREA5("01654"), AREA5("01655"),
+	AREA5("01656"), AREA5("01658"), PLAIN("0168"), PLAIN("0169"),
+	PLAIN("0170"), PLAIN("0171"), AREA3("0177"), PLAIN("0180"),
+	PLAIN("0181"), AREA3("0188"), PLAIN("0189"), PLAIN("0190"),
+	AREA3("0196"), AREA3("0199"), AREA4("02"), PLAN("020", 11, 3, 4, 4),
+	PLAIN("021"), AREA3("0221"), AREA3("0222"), AREA3("0223"),
+	AREA4("02232"), AREA4("02233"), AREA3("0227"), AREA3("0230"),
+	AREA3("0231"), AREA3("0232"), AREA3("0236"), AREA3("0239"),
+	AREA3("0245"), AREA3("0249"), AREA3("02500"), AREA3("02501"),
+	AREA3("0251"), AREA3("0252"), AREA3("0253"), AREA3("02540"),
+	AREA3("02541"), AREA3("0255"), AREA4("02557"), AREA4("02558"),
+	AREA3("02560"), AREA3("02561"), AREA3("0257"), AREA4("02572"),
+	AREA4("02573"), AREA4("02574"), AREA3("02580"), AREA3("02581"),
+	AREA3("025917"), AREA3("025999"), AREA3("0262"), AREA3("0264"),
+	AREA4("02642"), AREA4("02643"), AREA4("02644"), AREA4("02645"),
+	AREA3("0271"), AREA3("0272"), AREA3("0273"), AREA3("0275"),
+	AREA3("02780"), AREA3("02781"), AREA3("02788"), AREA3("02789"),
+	AREA3("0281"), AREA3("02830"), AREA3("02831"), AREA3("02833"),
+	AREA3("02834"), AREA3("0286"), AREA3("0289"), AREA4("02896"),
+	AREA4("02897"), AREA4("02898"), AREA4("02899"), AREA3("0290"),
+	AREA3("02917"), AREA3("0292"), AREA3("0293"), AREA4("02932"),
+	AREA4("02933"), AREA4("02934"), AREA3("0298"), AREA2("03"),
+	PLAIN("030"), AREA3("04"), PLAIN("040"), PLAIN("041"), AREA2("0420"),
+	AREA4("0422"), AREA3("04220"), AREA3("04221"), AREA4("04282"),
+	AREA4("04283"), AREA4("04287"), AREA4("04288"), AREA4("04289"),
+	AREA2("0429"), AREA3("04291"), AREA3("04297"), AREA3("04298"),
+	AREA4("0436"), AREA4("0438"), AREA4("0439"), AREA4("046"),
+	PLAIN("0461"), AREA3("0462"), AREA3("0464"), AREA3("0468"),
+	PLAIN("0469"), AREA4("047"), AREA2("04700"), AREA2("04701"),
+	AREA2("04709"), AREA2("0471"), AREA3("0472"), AREA3("0473"),
+	AREA3("0474"), AREA3("04750"), AREA3("04751"), AREA3("04759"),
+	AREA3("0477"), AREA3("04790"), AREA3("04791"), AREA3("04799"),
+	AREA4("0480"), PLAIN("049"), AREA3("0492"), AREA4("0493"),
+	AREA4("0494"), AREA4("0495"), AREA3("0499"), AREA5("04992"),
+	AREA5("04994"), AREA5("04996"), AREA5("04998"), AREA4("05"),
+	PLAN("050", 11, 3, 4, 4), PLAIN("051"), AREA3("052"), AREA3("0530"),
+	AREA3("0534"), AREA3("0535"), AREA3("054"), AREA4("0544"),
+	AREA4("0545"), AREA4("0547"), AREA4("0548"), AREA3("0552"),
+	AREA3("0559"), PLAIN("0560"), PLAN("0570", 10, 4, 3, 3), PLAIN("0571"),
+	AREA5("05769"), PLAIN("0579"), AREA3("0580"), AREA3("0582"),
+	AREA3("0583"), AREA3("0588"), AREA3("0589"), AREA3("0590"),
+	AREA3("0591"), AREA3("0592"), AREA3("0593"), AREA5("05979"),
+	AREA4("059790"), AREA4("059791"), AREA4("059797"), AREA4("059798"),
+	AREA3("05980"), AREA3("05981"), AREA3("05989"), AREA3("05990"),
+	AREA3("05991"), AREA3("05999"), AREA2("06"), PLAIN("060"), AREA4("07"),
+	PLAN("070", 11, 3, 4, 4), PLAIN("071"), AREA3("072"), AREA4("0721"),
+	AREA4("0725"), PLAIN("0730"), PLAIN("0731"), PLAIN("0732"),
+	PLAIN("0733"), AREA3("0734"), PLAIN("0741"), AREA5("07468"),
+	AREA3("075"), AREA3("0760"), AREA3("0762"), AREA3("0764"),
+	AREA3("0769"), AREA3("0775"), AREA3("0777"), AREA3("078"),
+	AREA3("0792"), AREA3("0793"), AREA3("0794"), AREA4("07946"),
+	AREA4("07947"), AREA4("07948"), AREA3("07950"), AREA3("07951"),
+	AREA3("07955"), AREA3("07956"), AREA3("07959"), AREA3("07960"),
+	AREA3("07961"), AREA3("07966"), AREA3("07967"), AREA4("08"),
+	PLAN("080", 11, 3, 4, 4), PLAN("0800", 11, 4, 3, 4), PLAIN("081"),
+	AREA3("082"), AREA4("0820"), AREA4("0823"), AREA4("08244"),
+	AREA4("08245"), AREA4("08246"), AREA4("08247"), AREA4("08248"),
+	AREA4("0826"), AREA4("0827"), AREA4("082920"), AREA4("08293"),
+	AREA4("08294"), AREA3("082941"), AREA3("082942"), AREA3("082943"),
+	AREA4("08295"), AREA4("0829652"), AREA4("0829655"), AREA4("0829660"),
+	AREA4("08297"), AREA4("08298"), PLAIN("0830"), PLAIN("0831"),
+	AREA3("0832"), AREA3("08370"), AREA3("08371"), AREA3("083766"),
+	AREA3("083767"), AREA3("083768"), AREA3("08377"), AREA3("08378"),
+	AREA3("08379"), AREA3("08380"), AREA3("08381"), AREA5("08387"),
+	AREA5("08388"), AREA5("08389"), AREA3("0839"), AREA5("08396"),
+	AREA3("083960"), AREA3("083961"), AREA3("083963"), AREA3("083966"),
+	PLAIN("084"), AREA4("0845"), AREA4("0846"), AREA4("0847"),
+	AREA5("08477"), AREA4("0848"), AREA3("0849"), PLAIN("0850"),
+	AREA5("0851"), AREA3("08510"), AREA3("08511"), AREA3("0860"),
+	AREA3("0861"), AREA3("0862"), AREA5("08636"), AREA4("086360"),
+	AREA4("086361"), AREA3("086362"), AREA3("086363"), AREA4("086366"),
+	AREA3("0864"), AREA3("0865"), AREA4("08654"), AREA4("08655"),
+	AREA3("086552"), AREA3("086553"), AREA4("08656"), AREA4("08657"),
+	AREA3("08660"), AREA3("08661"), AREA3("086691"), AREA3("086697"),
+	AREA3("086698"), AREA3("08672"), AREA3("08680"), AREA3("08681"),
+	AREA3("08689"), AREA3("08690"), AREA3("08691"), AREA3("08694"),
+	AREA3("08695"), AREA3("08699"), AREA4("086992"), AREA4("086993"),
+	AREA3("087"), AREA4("0875"), AREA4("0877"), AREA4("0879"),
+	PLAIN("0881"), PLAIN("0882"), AREA3("0886"), AREA3("0888"),
+	AREA3("0890"), AREA3("0891"), AREA3("0899"), AREA4("09"),
+	PLAN("090", 11, 3, 4, 4), PLAIN("091"), AREA3("092"), AREA4("0920"),
+	AREA3("093"), AREA4("0930"), AREA3("0941"), AREA3("0945"),
+	AREA5("09496"), AREA3("0951"), AREA3("0953"), AREA3("0958"),
+	PLAIN("0960"), AREA3("0961"), AREA3("0962"), AREA3("0963"),
+	PLAIN("0970"), AREA3("0971"), AREA3("0975"), AREA3("0976"),
+	AREA5("09802"), AREA3("0981"), AREA3("0988"), AREA3("0989"),
+	PLAIN("0990"), AREA3("0991"), AREA5("09912"), AREA5("09913"),
+	AREA3("0992"), AREA3("099331"), AREA3("099343"), AREA3("099345"),
+	AREA3("099347"), AREA3("09940"), AREA3("09941"), AREA3("09947"),
+	AREA3("09948"), AREA5("09969"), AREA3("0998"), AREA3("0999"),
+#undef PLAIN
+#undef AREA5
+#undef AREA4
+#undef AREA3
+#undef AREA2
+#undef PLAN
+};
+
+/* The lengths of the longest prefix in phone_plans and of the shortest. */
+#define PLAN_PREFIX_MAX 7
+#define PLAN_PREFIX_MIN 2
+#define FIXED_DIGITS 10
+
+struct plan_key {
+	const char *digits;
+	size_t len;
+};
+
+/*
+ * Orders the first key->len digits against a row as strcmp orders strings,
+ * so that a row that merely starts with them sorts after them.
+ */
+static int plan_cmp(const void *k, const void *row)
+{
+	const struct plan_key *key = k;
+	const char *prefix = ((const struct phone_plan *)row)->prefix;
+	int c = strncmp(key->digits, prefix, key->len);
+
+	return c ? c : prefix[key->len] ? -1 : 0;
+}
+
+/*
+ * Tries the prefixes of d from the longest a row can have: at most six
+ * binary searches of a few hundred rows, cheap enough for every phone of a
+ * million-row cleanse.
+ */
+static const struct phone_plan *phone_plan(const char *d)
+{
+	struct plan_key key = { d, strnlen(d, PLAN_PREFIX_MAX) };
+	const struct phone_plan *plan;
+
+	for (; key.len >= PLAN_PREFIX_MIN; key.len--) {
+		plan = bsearch(&key, phone_plans, NELEMS(phone_plans),
+			       sizeof(phone_plans[0]), plan_cmp);
+		if (plan)
+			return plan;
+	}
+	return NULL;
+}
+
+/*
+ * Splits checked phone text into the digits of the number and of its
+ * extension, which starts at the first letter or '#' (phone_from() has
+ * made sure that only an extension marker can be there).
+ */
+static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf *ext)
+{
+	struct crm_strbuf *to = main;
+	int32_t cp;
+	int n;
+
+	for (; *t; t += n) {
+		n = crm_utf8_next(t, &cp);
+		if (is_digit_cp(cp) && crm_strbuf_addch(to, (char)cp))
+			return -1;
+		if (cp == '#' || crm_utf8_is_letter(cp))
+			to = ext;
+	}
+	return 0;
+}
+
+/* +81 and +81 (0) to the national 0; *national is 0 for another country. */
+static void phone_national(struct crm_strbuf *d, int plus, int *national)
+{
+	*national = 1;
+	if (!plus)
+		return;
+	if (d->len < 2 || memcmp(d->buf, "81", 2)) {
+		*national = 0;
+		return;
+	}
+	/* Moves the NUL too. +81 (0)3 has its 0 already. */
+	if (d->len > 2 && d->buf[2] == '0') {
+		memmove(d->buf, d->buf + 2, d->len - 1);
+	} else {
+		memmove(d->buf + 1, d->buf + 2, d->len - 1);
+		d->buf[0] = '0';
+	}
+	d->len = strlen(d->buf);
+}
+
+/*
+ * Writes the display form of national digits d into sb: grouped by its
+ * plan, or the digits alone where the grouping is not known.
+ */
+static enum crm_status phone_display(const char *orig, const char *d,
+				     struct crm_strbuf *sb, struct crm_error *err)
+{
+	const struct phone_plan *plan = phone_plan(d);
+	int grouped = plan && plan->group[0];
+	size_t len = strlen(d);
+	size_t want = plan ? (size_t)plan->digits : FIXED_DIGITS;
+	int i, at = 0, failed = 0;
+
+	if (d[0] != '0')
+		return crm_ft_violation(err, orig, "does not start with 0 or +: "
+					"a Japanese number starts with its area code");
+	/* The area code where it is known says what the length depends on. */
+	if (len != want)
+		return crm_ft_violation(err, orig, "has %zu digits: a Japanese number "
+					"starting %.*s has %zu", len,
+					grouped ? plan->group[0] : 3, d, want);
+	if (!grouped)
+		return crm_strbuf_addstr(sb, d) ? crm_ft_nomem(err) : CRM_OK;
+	for (i = 0; i < 3; i++) {
+		if (i)
+			failed |= crm_strbuf_addch(sb, '-');
+		failed |= crm_strbuf_add(sb, d + at, (size_t)plan->group[i]);
+		at += plan->group[i];
+	}
+	return failed ? crm_ft_nomem(err) : CRM_OK;
+}
+
+static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
+				    struct crm_strbuf *ext, int plus,
+				    struct crm_norm *out, struct crm_error *err)
+{
+	struct crm_strbuf shown = CRM_STRBUF_INIT;
+	enum crm_status st = CRM_OK;
+	int national;
+
+	phone_national(digits, plus, &national);
+	if (national)
+		st = phone_display(orig, digits->buf, &shown, err);
+	else if (crm_strbuf_addch(&shown, '+') || crm_strbuf_addstr(&shown, digits->buf))
+		st = crm_ft_nomem(err);
+	if (st) {
+		crm_strbuf_release(&shown);
+		return st;
+	}
+	crm_ft_set_value(out, crm_strbuf_detach(&shown, NULL), orig);
+	out->digits = crm_strbuf_detach(digits, NULL);
+	if (ext->len)
+		out->extension = crm_strbuf_detach(ext, NULL);
+	return out->value && out->digits && (!ext->len || out->extension) ?
+	       CRM_OK : crm_ft_nomem(err);
+}
+
+static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *out,
+				   struct crm_error *err)
+{
+	struct crm_strbuf digits = CRM_STRBUF_INIT, ext = CRM_STRBUF_INIT;
+	enum crm_status st;
+
+	st = crm_ft_check_folded(t, orig, err, phone_from);
+	if (!st && phone_split(t, &digits, &ext))
+		st = crm_ft_nomem(err);
+	if (!st)
+		st = phone_finish(orig, &digits, &ext, t[0] == '+', out, err);
+	crm_strbuf_release(&digits);
+	crm_strbuf_release(&ext);
+	return st;
+}
+
+enum crm_status crm_normalize_phone(const char *s, struct crm_norm *out,
+				    struct crm_error *err)
+{
+	return crm_ft_normalize(s, out, err, phone_rules);
+}
+
+enum crm_status crm_phone_digits(const char *s, char **digits, struct crm_error *err)
+{
+	struct crm_norm n = CRM_NORM_INIT;
+	enum crm_status st = crm_normalize_phone(s, &n, err);
+
+	if (!st) {
+		*digits = n.digits;
+		n.digits = NULL;
+	}
+	crm_norm_release(&n);
+	return st;
+}
+
+/* --- The type ----------------------------------------------------------- */
+
+static enum crm_status type_check_phone(const char *s, int japanese,
+					struct crm_error *err)
+{
+	return crm_check_phone(s, err);
+}
+
+const struct crm_fieldtype crm_fieldtype_phone = {
+	"phone", CRM_T_PHONE, type_check_phone, crm_normalize_phone, CRM_FT_JAPAN,
+};

@@ -1,0 +1,329 @@
+/*
+ * The field type catalogue (ftype.h), and the frame the types share
+ * (ftypeint.h): reporting a bad value, folding a value for a check,
+ * cleaning one for a normalizer, and running a normalizer's rules. No
+ * state, no I/O.
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "ftypeint.h"
+#include "strbuf.h"
+#include "utf8.h"
+#include "banned.h"
+
+/* --- The catalogue ------------------------------------------------------ */
+
+/* Every type; the plain type of each stored type comes first, in enum order. */
+static const struct crm_fieldtype *const fieldtypes[] = {
+	&crm_fieldtype_text, &crm_fieldtype_kana, &crm_fieldtype_email,
+	&crm_fieldtype_phone, &crm_fieldtype_postal, &crm_fieldtype_date,
+	&crm_fieldtype_datetime, &crm_fieldtype_money, &crm_fieldtype_integer,
+	&crm_fieldtype_enum, &crm_fieldtype_flag, &crm_fieldtype_key,
+	&crm_fieldtype_name, &crm_fieldtype_company, &crm_fieldtype_address,
+	&crm_fieldtype_gender,
+};
+#define NPLAIN (CRM_T_KEY + 1)
+
+const char *crm_ftype_name(enum crm_ftype type)
+{
+	return (size_t)type < NPLAIN ? fieldtypes[type]->name : "unknown";
+}
+
+const struct crm_fieldtype *const *crm_fieldtypes(size_t *n)
+{
+	*n = NELEMS(fieldtypes);
+	return fieldtypes;
+}
+
+const struct crm_fieldtype *crm_fieldtype_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NELEMS(fieldtypes); i++)
+		if (!strcmp(fieldtypes[i]->name, name))
+			return fieldtypes[i];
+	return NULL;
+}
+
+const struct crm_fieldtype *crm_fieldtype_of(enum crm_ftype type)
+{
+	return (size_t)type < NPLAIN ? fieldtypes[type] : NULL;
+}
+
+/* --- Messages ----------------------------------------------------------- */
+
+/* Sets "'<orig, quoted>' <reason>" in err and returns CRM_ERR_INVALID. */
+static enum crm_status vinvalid(struct crm_error *err, const char *orig,
+				const char *fmt, va_list ap)
+{
+	char q[CRM_QUOTE_SIZE], reason[CRM_ERROR_MSG_MAX];
+
+	if (!err)
+		return CRM_ERR_INVALID;
+	crm_quote(orig, q, sizeof(q));
+	if (vsnprintf(reason, sizeof(reason), fmt, ap) < 0)
+		reason[0] = '\0';
+	return crm_error_set(err, CRM_ERR_INVALID, "'%s' %s", q, reason);
+}
+
+enum crm_status crm_ft_bad(const struct crm_ftctx *c, const char *fmt, ...)
+{
+	enum crm_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = vinvalid(c->err, c->orig, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum crm_status crm_ft_violation(struct crm_error *err, const char *orig,
+				 const char *fmt, ...)
+{
+	enum crm_status st;
+	va_list ap;
+
+	va_start(ap, fmt);
+	st = vinvalid(err, orig, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+enum crm_status crm_ft_nomem(struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+}
+
+void crm_ft_quote_char(const char *p, int len, char *buf, size_t size)
+{
+	char one[8];
+
+	memcpy(one, p, (size_t)len);
+	one[len] = '\0';
+	crm_quote(one, buf, size);
+}
+
+/* --- Checks: folding ---------------------------------------------------- */
+
+void crm_ft_release(char *t, const char *buf)
+{
+	if (t != buf)
+		free(t);
+}
+
+enum crm_status crm_ft_prepare(const struct crm_ftctx *c, char **t, char *buf)
+{
+	enum crm_status st;
+
+	*t = NULL;
+	if (!c->orig)
+		return CRM_EOF;
+	st = crm_fold_trim_buf(c->orig, buf, CRM_FT_FOLD_BUF, t);
+	if (st == CRM_ERR_NOMEM)
+		return crm_error_set(c->err, st, "out of memory");
+	if (st != CRM_OK)
+		return crm_ft_bad(c, "is not valid UTF-8");
+	if (!**t) {
+		crm_ft_release(*t, buf);
+		*t = NULL;
+		return CRM_EOF;
+	}
+	return CRM_OK;
+}
+
+enum crm_status crm_ft_check_folded(const char *s, const char *as, struct crm_error *err,
+				    crm_ft_scan_fn scan)
+{
+	const struct crm_ftctx c = { as ? as : s, err }, fold = { s, err };
+	enum crm_status st;
+	char *t, buf[CRM_FT_FOLD_BUF];
+
+	if ((st = crm_ft_prepare(&fold, &t, buf)))
+		return st;
+	st = scan(&c, t);
+	crm_ft_release(t, buf);
+	return st;
+}
+
+/* --- Normalizers: results ----------------------------------------------- */
+
+void crm_norm_init(struct crm_norm *n)
+{
+	memset(n, 0, sizeof(*n));
+}
+
+void crm_norm_release(struct crm_norm *n)
+{
+	if (!n)
+		return;
+	free(n->value);
+	free(n->prefecture);
+	free(n->city);
+	free(n->extension);
+	free(n->digits);
+	free(n->family);
+	free(n->given);
+	free(n->suggestion);
+	crm_norm_init(n);
+}
+
+void crm_ft_set_value(struct crm_norm *out, char *value, const char *orig)
+{
+	out->value = value;
+	out->changed = strcmp(value, orig) != 0;
+}
+
+char *crm_ft_dup(const char *s, size_t len)
+{
+	char *p = malloc(len + 1);
+
+	if (p) {
+		memcpy(p, s, len);
+		p[len] = '\0';
+	}
+	return p;
+}
+
+/* --- Normalizers: cleaning ---------------------------------------------- */
+
+/* Hiragana, katakana (after NFKC there is no half-width kana left) and ー. */
+static int is_kana(int32_t cp)
+{
+	return (cp >= 0x3041 && cp <= 0x3096) || (cp >= 0x309d && cp <= 0x309f) ||
+	       (cp >= 0x30a1 && cp <= 0x30fa) || (cp >= 0x30fc && cp <= 0x30ff);
+}
+
+/*
+ * Dashes: Unicode's dash punctuation, the minus sign and ー, but not the
+ * wave dashes 〜 and 〰 (10〜20 is a range) nor the katakana double hyphen.
+ */
+static int is_dash(int32_t cp)
+{
+	/* Without a lookup: ASCII, kana and the CJK ideographs. */
+	if (cp < 0x80)
+		return cp == '-';
+	if (cp >= 0x3041 && cp <= 0x30ff)
+		return cp == 0x30fc;
+	if (cp >= 0x4e00 && cp <= 0x9fff)
+		return 0;
+	if (cp == 0x301c || cp == 0x3030)
+		return 0;
+	return cp == 0x2212 || cp == 0x30fc ||
+	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
+}
+
+static int add_cp(struct crm_strbuf *sb, int32_t cp)
+{
+	char b[4];
+
+	return crm_strbuf_add(sb, b, (size_t)crm_utf8_encode(cp, b));
+}
+
+/*
+ * Decides the dashes of s by their neighbours. Returns 0 when none changes
+ * (sb untouched), 1 with the changed text in sb, -1 when out of memory.
+ */
+static int fix_dashes(const char *s, struct crm_strbuf *sb)
+{
+	const char *kept = s;   /* the start of the bytes not yet written to sb */
+	int32_t cp, to, next, prev = 0;
+	int n, changed = 0;
+
+	for (; *s; s += n, prev = to) {
+		n = crm_utf8_next(s, &cp);
+		to = cp;
+		if (!is_dash(cp))
+			continue;
+		crm_utf8_next(s + n, &next);
+		if (is_digit_cp(prev) && is_digit_cp(next))
+			to = '-';
+		else if (is_kana(prev) && !is_digit_cp(next))
+			to = 0x30fc;
+		if (to == cp)
+			continue;
+		if (crm_strbuf_add(sb, kept, (size_t)(s - kept)) || add_cp(sb, to))
+			return -1;
+		kept = s + n;
+		changed = 1;
+	}
+	if (changed && crm_strbuf_add(sb, kept, (size_t)(s - kept)))
+		return -1;
+	return changed;
+}
+
+enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	utf8proc_uint8_t *folded = NULL;
+	utf8proc_ssize_t n;
+	enum crm_status st;
+	int changed;
+
+	*out = NULL;
+	if (!orig)
+		return CRM_EOF;
+	if ((st = crm_nfkc_common(orig, (char **)&folded)) != CRM_EOF) {
+		/*
+		 * ASCII and the common Japanese characters: nothing among them to
+		 * ignore or strip, so NFKC is all, and without utf8proc.
+		 */
+		if (st)
+			return crm_ft_nomem(err);
+	} else {
+		/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
+		n = utf8proc_map((const utf8proc_uint8_t *)orig, 0, &folded,
+				 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+				 UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
+		if (n == UTF8PROC_ERROR_NOMEM)
+			return crm_ft_nomem(err);
+		if (n < 0)
+			return crm_ft_violation(err, orig, "is not valid UTF-8");
+	}
+	crm_collapse_spaces((char *)folded);
+	if (!*folded) {
+		free(folded);
+		return CRM_EOF;
+	}
+	changed = fix_dashes((const char *)folded, &sb);
+	if (!changed) {
+		*out = (char *)folded;   /* no dash to change: folded is the result */
+		return CRM_OK;
+	}
+	free(folded);
+	*out = changed > 0 ? crm_strbuf_detach(&sb, NULL) : NULL;
+	crm_strbuf_release(&sb);
+	return *out ? CRM_OK : crm_ft_nomem(err);
+}
+
+enum crm_status crm_ft_normalize(const char *s, struct crm_norm *out,
+				 struct crm_error *err, crm_ft_rules_fn rules)
+{
+	enum crm_status st;
+	char *t;
+
+	crm_norm_release(out);
+	if ((st = crm_ft_clean(s, &t, err)))
+		return st;
+	st = rules(s, t, out, err);
+	free(t);
+	if (st)
+		crm_norm_release(out);
+	return st;
+}
+
+enum crm_status crm_ft_take_text(const char *orig, char *t, struct crm_norm *out,
+				 struct crm_error *err)
+{
+	char *v = crm_ft_dup(t, strlen(t));
+
+	if (!v)
+		return crm_ft_nomem(err);
+	crm_ft_set_value(out, v, orig);
+	return CRM_OK;
+}

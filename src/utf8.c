@@ -1,0 +1,49 @@
+/*
+ * The UTF-8 decoder behind utf8.h: utf8proc's strict reading, with the
+ * cases the inline functions leave to it.
+ */
+#include <utf8proc.h>
+
+#include "utf8.h"
+#include "banned.h"
+
+int crm_utf8_decode(const char *p, ptrdiff_t n, int32_t *cp)
+{
+	utf8proc_int32_t c;
+	utf8proc_ssize_t len;
+
+	/* With a length of -1 utf8proc reads what the lead byte promises, no
+	 * further than a byte that is not a continuation byte (the NUL). */
+	len = utf8proc_iterate((const utf8proc_uint8_t *)p, n < 0 ? -1 : (utf8proc_ssize_t)n, &c);
+	if (len <= 0)
+		return -1;
+	*cp = c;
+	return (int)len;
+}
+
+int crm_utf8_next_slow(const char *p, int32_t *cp)
+{
+	int n = crm_utf8_decode(p, -1, cp);
+
+	if (n > 0)
+		return n;
+	*cp = CRM_UTF8_REPLACEMENT;
+	return 1;
+}
+
+int crm_utf8_lead_length(unsigned char c)
+{
+	return utf8proc_utf8class[c];
+}
+
+int crm_utf8_encode(int32_t cp, char buf[4])
+{
+	return (int)utf8proc_encode_char(cp, (utf8proc_uint8_t *)buf);
+}
+
+int crm_utf8_is_letter(int32_t cp)
+{
+	utf8proc_category_t cat = utf8proc_category(cp);
+
+	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
+}
