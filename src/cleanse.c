@@ -61,18 +61,9 @@ struct column {
 
 /*
  * The columns come from the field catalogue, in its order; a field's type
- * says how it is cleansed (column_for), except for the person's name and the
- * company, whose text has its own rules, and the address, which is text
- * to the catalogue but split into prefecture and city here.
+ * there says how it is cleansed (column_for): its normalizer, and for
+ * email, phone and address what more is done with what it gives.
  */
-static const struct column by_name[] = {
-	{ "name", R_NAME, crm_normalize_name, H_PLAIN, 0 },
-	{ "family_name", R_NAME, crm_normalize_name, H_PLAIN, 0 },
-	{ "given_name", R_NAME, crm_normalize_name, H_PLAIN, 0 },
-	{ "company", R_COMPANY, crm_normalize_company, H_PLAIN, 0 },
-	{ "address", R_ADDRESS, crm_normalize_address, H_ADDRESS, 1 },
-};
-
 /*
  * The fields cleanse treats by what they mean: the name and its parts,
  * the address and its parts, the country (is the record Japanese?), and
@@ -606,32 +597,35 @@ static enum crm_status prepare_select(struct cleanser *c, struct crm_stmt **sel,
 }
 
 /*
- * What cleanse does with field f, by its type (or by_name), into *k; 0 for
+ * What cleanse does with field f, by its type, into *k; 0 for
  * a field it leaves alone: pseudo-fields, flags, and types that customers
  * do not have.
  */
 static int column_for(const struct crm_field *f, struct column *k)
 {
-	static const struct column types[] = {
-		[CRM_T_TEXT] = { NULL, R_TEXT, crm_normalize_text, H_PLAIN, 0 },
-		[CRM_T_KANA] = { NULL, R_KANA, crm_normalize_kana, H_PLAIN, 0 },
-		[CRM_T_EMAIL] = { NULL, R_EMAIL, crm_normalize_email, H_EMAIL, 0 },
-		[CRM_T_PHONE] = { NULL, R_PHONE, crm_normalize_phone, H_PHONE, 1 },
-		[CRM_T_POSTAL] = { NULL, R_POSTAL, crm_normalize_postal, H_PLAIN, 1 },
-		/* Stored canonical by import: recheck() checks them. */
-		[CRM_T_DATE] = { NULL, R_TEXT, NULL, H_CHECK, 0 },
-		[CRM_T_ENUM] = { NULL, R_TEXT, NULL, H_CHECK, 0 },
-	};
-	size_t i;
+	const struct crm_fieldtype *t = f->fieldtype;
+	int rule;
 
-	if ((f->flags & CRM_F_VIRTUAL) || (size_t)f->type >= sizeof(types) / sizeof(types[0]) ||
-	    types[f->type].how == H_NONE)
+	if ((f->flags & CRM_F_VIRTUAL) || !t)
 		return 0;
-	*k = types[f->type];
-	for (i = 0; i < sizeof(by_name) / sizeof(by_name[0]); i++)
-		if (!strcmp(by_name[i].name, f->name))
-			*k = by_name[i];
 	k->name = f->name;
+	k->japan_only = (t->flags & CRM_FT_JAPAN) != 0;
+	if (!t->normalize) {
+		/* Stored canonical by import: recheck() checks them. */
+		k->rule = R_TEXT;
+		k->fn = NULL;
+		k->how = H_CHECK;
+		return f->type == CRM_T_DATE || f->type == CRM_T_ENUM;
+	}
+	/* A type's normalizer runs under the rule of its name (test-ftype holds them together). */
+	rule = crm_rule_index(t->name);
+	if (rule < 0)
+		return 0;
+	k->rule = (enum rule)rule;
+	k->fn = t->normalize;
+	k->how = t == &crm_fieldtype_email ? H_EMAIL
+		: t == &crm_fieldtype_phone ? H_PHONE
+		: t == &crm_fieldtype_address ? H_ADDRESS : H_PLAIN;
 	return 1;
 }
 
