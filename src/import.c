@@ -12,7 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "dbint.h"
 #include "import.h"
 #include "fielddefs.h"
 #include "strbuf.h"
@@ -38,12 +37,24 @@ struct column {
 	int by_user;
 };
 
+/*
+ * The statements of an import. Those before S_PER_FILE are prepared when
+ * the file's header is mapped and used for every record; the rest are
+ * asked for from the table when needed, once per file. A statement on
+ * orders is followed by the same on interactions (see kind_stmt).
+ */
 enum stmt {
 	S_FIND_SOURCE,           /* a customer by (source, key) */
 	S_INSERT_SOURCE,
 	S_UPDATE_SOURCE_RAW,
-	S_FIND_ROW,              /* an order or interaction by its key */
-	S_UPDATE_ROW_RAW,
+	S_FIND_ORDER,            /* an order or interaction by its key */
+	S_FIND_INTERACTION,
+	S_UPDATE_ORDER_RAW,
+	S_UPDATE_INTERACTION_RAW,
+	S_GET_ORDER_CUSTOMER,    /* an order's or interaction's customer_id */
+	S_GET_INTERACTION_CUSTOMER,
+	S_SET_ORDER_CUSTOMER,
+	S_SET_INTERACTION_CUSTOMER,
 	S_MINIMAL_CUSTOMER,
 	S_UPDATED_AT,
 	S_EXTRA,
@@ -54,14 +65,22 @@ enum stmt {
 	S_KEY_LINE,
 	S_GET_EXTRA,
 	S_GET_UPDATED_AT,
-	S_GET_CUSTOMER,          /* an order's or interaction's customer_id */
-	S_SET_CUSTOMER,
+	S_UNDO_CUSTOMER,
+	S_PER_FILE,
+	S_LINES_CREATE = S_PER_FILE,
+	S_LINES_CLEAR,
+	S_KEYS_CREATE,
+	S_KEYS_CLEAR,
+	S_FRESH_CUSTOMERS,       /* whether the source has no records of the kind */
+	S_FRESH_ORDERS,
+	S_FRESH_INTERACTIONS,
+	S_HEADERS_ADD,
+	S_HEADERS_ID,
 	S_COUNT
 };
 
 struct importer {
 	struct crm_db *db;
-	sqlite3 *h;
 	struct crm_audit *run;
 	const struct crm_import_options *o;
 	const struct crm_import_sink *sink;
@@ -78,10 +97,12 @@ struct importer {
 	int ckey_col;            /* orders, interactions: the customer key column */
 	char now[32];
 
-	sqlite3_stmt *st[S_COUNT];
-	sqlite3_stmt *ins;       /* INSERT of a new row */
-	sqlite3_stmt *get;       /* SELECT of every catalogue column of a row */
-	sqlite3_stmt **upd;      /* per field: UPDATE table SET field = ?1 WHERE id = ?2 */
+	struct crm_stmt_table sql;
+	struct crm_stmt *st[S_PER_FILE]; /* the table's, prepared up front (NULL: unused) */
+	/* Built from the catalogue's names of the kind's fields: */
+	struct crm_stmt *ins;    /* INSERT of a new row */
+	struct crm_stmt *get;    /* SELECT of every catalogue column of a row */
+	struct crm_stmt **upd;   /* per field: UPDATE table SET field = ?1 WHERE id = ?2 */
 
 	/* The record being imported. */
 	const struct crm_csv_record *rec;
@@ -109,19 +130,28 @@ struct importer {
 	int country_col;         /* the column of country, -1 when none */
 	int pref_col;            /* the column of prefecture, -1 when none */
 	int fresh;               /* the source had no records: skip lookups */
-	sqlite3_stmt *undo_insert; /* fresh path: a row whose key turned out taken */
 };
 
 static const char *const stmt_sql[S_COUNT] = {
 	[S_FIND_SOURCE] =
 		"SELECT id, customer_id, raw, raw_headers FROM source_records"
 		" WHERE source = ?1 AND source_key = ?2",
+	/* Nothing when the key is taken: the fresh path's repeated key. */
 	[S_INSERT_SOURCE] =
 		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source, source_key) DO NOTHING",
 	[S_UPDATE_SOURCE_RAW] = "UPDATE source_records SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
-	[S_FIND_ROW] = NULL, /* per kind, below */
-	[S_UPDATE_ROW_RAW] = NULL,
+	[S_FIND_ORDER] = "SELECT id, raw, raw_headers FROM orders"
+			 " WHERE source = ?1 AND order_key = ?2 AND line = ?3",
+	[S_FIND_INTERACTION] = "SELECT id, raw, raw_headers FROM interactions"
+			       " WHERE source = ?1 AND source_key = ?2",
+	[S_UPDATE_ORDER_RAW] = "UPDATE orders SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
+	[S_UPDATE_INTERACTION_RAW] =
+		"UPDATE interactions SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
+	[S_GET_ORDER_CUSTOMER] = "SELECT customer_id FROM orders WHERE id = ?1",
+	[S_GET_INTERACTION_CUSTOMER] = "SELECT customer_id FROM interactions WHERE id = ?1",
+	[S_SET_ORDER_CUSTOMER] = "UPDATE orders SET customer_id = ?1 WHERE id = ?2",
+	[S_SET_INTERACTION_CUSTOMER] = "UPDATE interactions SET customer_id = ?1 WHERE id = ?2",
 	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at) VALUES (?1, ?1)",
 	[S_UPDATED_AT] = "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
 	[S_EXTRA] = "UPDATE customers SET extra = nullif(json_patch(coalesce(extra, '{}'), ?1), '{}')"
@@ -132,17 +162,36 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OLD_RAW] = "SELECT h.value, v.value FROM json_each(?1) AS v"
 		      " JOIN json_each((SELECT names FROM raw_headers WHERE id = ?2)) AS h"
 		      " ON h.key = v.key",
-	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)",
+	/* Nothing when the key came before in the file. */
+	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)"
+		       " ON CONFLICT (k) DO NOTHING",
 	[S_KEY_LINE] = "SELECT line FROM temp.crm_import_keys WHERE k = ?1",
 	[S_GET_EXTRA] = "SELECT extra FROM customers WHERE id = ?1",
 	[S_GET_UPDATED_AT] = "SELECT updated_at FROM customers WHERE id = ?1",
-	[S_GET_CUSTOMER] = NULL, /* per kind, below */
-	[S_SET_CUSTOMER] = NULL,
+	[S_UNDO_CUSTOMER] = "DELETE FROM customers WHERE id = ?1",
+	[S_LINES_CREATE] = "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
+			   "order_key TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+	[S_LINES_CLEAR] = "DELETE FROM temp.crm_import_lines",
+	[S_KEYS_CREATE] = "CREATE TEMP TABLE IF NOT EXISTS crm_import_keys("
+			  "k TEXT PRIMARY KEY, line INTEGER NOT NULL)",
+	[S_KEYS_CLEAR] = "DELETE FROM temp.crm_import_keys",
+	[S_FRESH_CUSTOMERS] =
+		"SELECT NOT EXISTS (SELECT 1 FROM source_records WHERE source = ?1)",
+	[S_FRESH_ORDERS] = "SELECT NOT EXISTS (SELECT 1 FROM orders WHERE source = ?1)",
+	[S_FRESH_INTERACTIONS] = "SELECT NOT EXISTS (SELECT 1 FROM interactions WHERE source = ?1)",
+	[S_HEADERS_ADD] = "INSERT OR IGNORE INTO raw_headers(names) VALUES (?1)",
+	[S_HEADERS_ID] = "SELECT id FROM raw_headers WHERE names = ?1",
 };
 
 static enum crm_status nomem(struct crm_error *err)
 {
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+}
+
+/* The status of a failure a call reported only through err. */
+static enum crm_status failed(const struct crm_error *err)
+{
+	return err && err->code ? err->code : CRM_ERR_INTERNAL;
 }
 
 
@@ -176,28 +225,48 @@ static struct crm_value to_value(const struct importer *im, const struct fval *v
  * until the next record, and every statement bound here is stepped and
  * reset before then.
  */
-static void bind_fval(const struct importer *im, sqlite3_stmt *st, int i, const struct fval *v)
+static void bind_fval(const struct importer *im, struct crm_stmt *st, int i, const struct fval *v)
 {
 	if (!v || !v->set)
-		sqlite3_bind_null(st, i);
+		crm_stmt_bind_null(st, i);
 	else if (v->type == CRM_VALUE_INT)
-		sqlite3_bind_int64(st, i, v->i);
+		crm_stmt_bind_int(st, i, v->i);
 	else
-		sqlite3_bind_text(st, i, vtext(im, v), (int)v->len, SQLITE_STATIC);
+		crm_stmt_bind_text_ref(st, i, vtext(im, v), v->len);
 }
 
 /* ---- Statements -------------------------------------------------------- */
 
-static enum crm_status prepare(struct importer *im, const char *sql, sqlite3_stmt **st,
-			       struct crm_error *err)
+/* Statement orders of the kind being imported, or the same on interactions. */
+static struct crm_stmt *kind_stmt(const struct importer *im, enum stmt orders)
 {
-	return crm_db_prepare(im->db, sql, st, err);
+	return im->st[im->kind == CRM_KIND_ORDERS ? orders : orders + 1];
 }
 
-static enum crm_status step_done(struct importer *im, sqlite3_stmt *st, const char *what,
-				 struct crm_error *err)
+/*
+ * Steps a query that must give a row (the row read or changed a moment
+ * ago in this transaction): none means the database is damaged. The row
+ * is left to read; the caller resets st.
+ */
+static enum crm_status one_row(struct crm_stmt *st, const char *what, struct crm_error *err)
 {
-	return crm_db_step_done(im->db, st, what, err);
+	int found;
+	enum crm_status s = crm_stmt_one(st, &found, what, err);
+
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_SCHEMA, "%s: the row is gone", what);
+	if (s)
+		crm_stmt_reset(st);
+	return s;
+}
+
+/* Runs statement i of the table, one that is used once per file. */
+static enum crm_status run_once(struct importer *im, enum stmt i, const char *what,
+				struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(&im->sql, i, err);
+
+	return st ? crm_stmt_run(st, what, err) : failed(err);
 }
 
 /* Whether a field of the kind gets its value from a column or a derivation. */
@@ -244,106 +313,117 @@ static enum crm_status index_fields(struct importer *im, struct crm_error *err)
 	return CRM_OK;
 }
 
-static enum crm_status build_statements(struct importer *im, struct crm_error *err)
+/* Whether statement i of the table is used for every record of the kind. */
+static int stmt_used(enum crm_kind kind, size_t i)
 {
-	struct crm_strbuf ins = CRM_STRBUF_INIT, vals = CRM_STRBUF_INIT, get = CRM_STRBUF_INIT;
-	enum crm_status s = CRM_OK;
-	int oom = 0, n = 0;
-	size_t f, i;
-
-	for (i = 0; i < S_COUNT; i++) {
-		const char *sql = stmt_sql[i];
-
-		if (i == S_FIND_ROW)
-			sql = im->kind == CRM_KIND_ORDERS
-			      ? "SELECT id, raw, raw_headers FROM orders"
-				" WHERE source = ?1 AND order_key = ?2 AND line = ?3"
-			      : "SELECT id, raw, raw_headers FROM interactions"
-				" WHERE source = ?1 AND source_key = ?2";
-		else if (i == S_UPDATE_ROW_RAW)
-			sql = im->kind == CRM_KIND_ORDERS
-			      ? "UPDATE orders SET raw = ?1, raw_headers = ?3 WHERE id = ?2"
-			      : "UPDATE interactions SET raw = ?1, raw_headers = ?3 WHERE id = ?2";
-		else if (i == S_GET_CUSTOMER)
-			sql = im->kind == CRM_KIND_ORDERS
-			      ? "SELECT customer_id FROM orders WHERE id = ?1"
-			      : "SELECT customer_id FROM interactions WHERE id = ?1";
-		else if (i == S_SET_CUSTOMER)
-			sql = im->kind == CRM_KIND_ORDERS
-			      ? "UPDATE orders SET customer_id = ?1 WHERE id = ?2"
-			      : "UPDATE interactions SET customer_id = ?1 WHERE id = ?2";
-		if ((i == S_LINE_GET || i == S_LINE_SET) && im->kind != CRM_KIND_ORDERS)
-			continue;
-		/* Orders number their lines: their keys cannot repeat in a file. */
-		if ((i == S_KEY_SEEN || i == S_KEY_LINE) && im->kind == CRM_KIND_ORDERS)
-			continue;
-		if ((i == S_FIND_ROW || i == S_UPDATE_ROW_RAW || i == S_GET_CUSTOMER ||
-		     i == S_SET_CUSTOMER) && im->kind == CRM_KIND_CUSTOMERS)
-			continue;
-		if ((i == S_GET_EXTRA || i == S_GET_UPDATED_AT) && im->kind != CRM_KIND_CUSTOMERS)
-			continue;
-		s = prepare(im, sql, &im->st[i], err);
-		if (s)
-			return s;
+	switch (i) {
+	case S_FIND_ORDER:
+	case S_UPDATE_ORDER_RAW:
+	case S_GET_ORDER_CUSTOMER:
+	case S_SET_ORDER_CUSTOMER:
+	case S_LINE_GET:
+	case S_LINE_SET:
+		return kind == CRM_KIND_ORDERS;
+	case S_FIND_INTERACTION:
+	case S_UPDATE_INTERACTION_RAW:
+	case S_GET_INTERACTION_CUSTOMER:
+	case S_SET_INTERACTION_CUSTOMER:
+		return kind == CRM_KIND_INTERACTIONS;
+	/* Orders number their lines: their keys cannot repeat in a file. */
+	case S_KEY_SEEN:
+	case S_KEY_LINE:
+		return kind != CRM_KIND_ORDERS;
+	case S_GET_EXTRA:
+	case S_GET_UPDATED_AT:
+	case S_UNDO_CUSTOMER:
+		return kind == CRM_KIND_CUSTOMERS;
+	default:
+		return i < S_PER_FILE;
 	}
+}
 
-	/* INSERT INTO table(fixed..., mapped fields...) and SELECT of every field. */
-	oom |= crm_strbuf_addf(&ins, "INSERT INTO %s(", im->table);
+/*
+ * The SQL of the INSERT of a new row (the fixed columns of the kind, then
+ * each field a column or a derivation gives) and of the SELECT of every
+ * field of a row, from the catalogue's names.
+ */
+static int insert_and_get_sql(const struct importer *im, struct crm_strbuf *ins,
+			      struct crm_strbuf *get)
+{
+	struct crm_strbuf vals = CRM_STRBUF_INIT;
+	int oom = 0, n = 0;
+	size_t f;
+
+	oom |= crm_strbuf_addf(ins, "INSERT INTO %s(", im->table);
 	switch (im->kind) {
 	case CRM_KIND_CUSTOMERS:
-		oom |= crm_strbuf_addstr(&ins, "extra, created_at, updated_at");
+		oom |= crm_strbuf_addstr(ins, "extra, created_at, updated_at");
 		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?2");
 		n = 2;
 		break;
 	case CRM_KIND_ORDERS:
-		oom |= crm_strbuf_addstr(&ins, "customer_id, source, order_key, line, run_id, raw,"
+		oom |= crm_strbuf_addstr(ins, "customer_id, source, order_key, line, run_id, raw,"
 					 " raw_headers");
 		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6, ?7");
 		n = 7;
 		break;
 	default:
-		oom |= crm_strbuf_addstr(&ins, "customer_id, source, source_key, run_id, raw, raw_headers");
+		oom |= crm_strbuf_addstr(ins, "customer_id, source, source_key, run_id, raw, raw_headers");
 		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6");
 		n = 6;
 		break;
 	}
-	oom |= crm_strbuf_addstr(&get, "SELECT id");
+	oom |= crm_strbuf_addstr(get, "SELECT id");
 	for (f = 0; f < im->nfields; f++) {
 		if (!is_real(&im->fields[f]))
 			continue;
-		oom |= crm_strbuf_addf(&get, ", \"%s\"", im->fields[f].name);
+		oom |= crm_strbuf_addf(get, ", \"%s\"", im->fields[f].name);
 		if (!field_has_source(im, f))
 			continue;
-		oom |= crm_strbuf_addf(&ins, ", \"%s\"", im->fields[f].name);
+		oom |= crm_strbuf_addf(ins, ", \"%s\"", im->fields[f].name);
 		oom |= crm_strbuf_addf(&vals, ", ?%d", ++n);
 	}
-	oom |= crm_strbuf_addf(&ins, ") VALUES (%s)", vals.buf);
-	oom |= crm_strbuf_addf(&get, " FROM %s WHERE id = ?1", im->table);
-	if (oom)
+	oom |= crm_strbuf_addf(ins, ") VALUES (%s)", vals.buf);
+	oom |= crm_strbuf_addf(get, " FROM %s WHERE id = ?1", im->table);
+	crm_strbuf_release(&vals);
+	return oom ? -1 : 0;
+}
+
+/* Prepares what every record of the file needs. */
+static enum crm_status build_statements(struct importer *im, struct crm_error *err)
+{
+	struct crm_strbuf ins = CRM_STRBUF_INIT, get = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	size_t i;
+
+	for (i = 0; i < S_PER_FILE && !s; i++)
+		if (stmt_used(im->kind, i) && !(im->st[i] = crm_stmt_table_get(&im->sql, i, err)))
+			s = failed(err);
+	if (!s && insert_and_get_sql(im, &ins, &get))
 		s = nomem(err);
 	if (!s)
-		s = prepare(im, ins.buf, &im->ins, err);
+		s = crm_stmt_prepare(im->db, ins.buf, &im->ins, err);
 	if (!s)
-		s = prepare(im, get.buf, &im->get, err);
+		s = crm_stmt_prepare(im->db, get.buf, &im->get, err);
 	crm_strbuf_release(&ins);
-	crm_strbuf_release(&vals);
 	crm_strbuf_release(&get);
 	if (!s) {
-		im->upd = calloc(im->nfields, sizeof(*im->upd));
+		im->upd = calloc(im->nfields ? im->nfields : 1, sizeof(*im->upd));
 		if (!im->upd)
 			s = nomem(err);
 	}
 	return s;
 }
 
-static sqlite3_stmt *update_stmt(struct importer *im, size_t f, struct crm_error *err)
+static struct crm_stmt *update_stmt(struct importer *im, size_t f, struct crm_error *err)
 {
 	char sql[160];
 
 	if (!im->upd[f]) {
+		/* The catalogue's own names, never the file's. */
 		snprintf(sql, sizeof(sql), "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2",
 			 im->table, im->fields[f].name);
-		if (prepare(im, sql, &im->upd[f], err))
+		if (crm_stmt_prepare(im->db, sql, &im->upd[f], err))
 			return NULL;
 	}
 	return im->upd[f];
@@ -353,13 +433,12 @@ static void free_statements(struct importer *im)
 {
 	size_t i;
 
-	for (i = 0; i < S_COUNT; i++)
-		sqlite3_finalize(im->st[i]);
-	sqlite3_finalize(im->ins);
-	sqlite3_finalize(im->get);
+	crm_stmt_table_release(&im->sql);
+	crm_stmt_free(im->ins);
+	crm_stmt_free(im->get);
 	if (im->upd)
 		for (i = 0; i < im->nfields; i++)
-			sqlite3_finalize(im->upd[i]);
+			crm_stmt_free(im->upd[i]);
 	free(im->upd);
 }
 
@@ -1017,11 +1096,14 @@ static enum crm_status headers_id(struct importer *im, const struct column *cols
 				  int64_t *id, struct crm_error *err)
 {
 	struct crm_strbuf names = CRM_STRBUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct crm_stmt *add = crm_stmt_table_get(&im->sql, S_HEADERS_ADD, err);
+	struct crm_stmt *get = add ? crm_stmt_table_get(&im->sql, S_HEADERS_ID, err) : NULL;
 	enum crm_status s;
-	int oom, rc;
+	int oom;
 	size_t c;
 
+	if (!get)
+		return failed(err);
 	oom = crm_strbuf_addch(&names, '[');
 	for (c = 0; c < n; c++) {
 		if (c)
@@ -1033,57 +1115,69 @@ static enum crm_status headers_id(struct importer *im, const struct column *cols
 		crm_strbuf_release(&names);
 		return nomem(err);
 	}
-	s = prepare(im, "INSERT OR IGNORE INTO raw_headers(names) VALUES (?1)", &st, err);
+	crm_stmt_bind_text_ref(add, 1, names.buf, names.len);
+	s = crm_stmt_run(add, "cannot keep the header names", err);
 	if (!s) {
-		sqlite3_bind_text(st, 1, names.buf, (int)names.len, SQLITE_STATIC);
-		s = step_done(im, st, "cannot keep the header names", err);
-		sqlite3_finalize(st);
-		st = NULL;
+		crm_stmt_bind_text_ref(get, 1, names.buf, names.len);
+		s = one_row(get, "cannot read the header names back", err);
 	}
-	if (!s)
-		s = prepare(im, "SELECT id FROM raw_headers WHERE names = ?1", &st, err);
 	if (!s) {
-		sqlite3_bind_text(st, 1, names.buf, (int)names.len, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*id = sqlite3_column_int64(st, 0);
-		else
-			s = crm_db_fail(im->db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
-					"cannot read the header names back");
-		sqlite3_finalize(st);
+		*id = crm_stmt_int(get, 0);
+		crm_stmt_reset(get);
 	}
 	crm_strbuf_release(&names);
+	return s;
+}
+
+/*
+ * Inserts the source record (source, key) of customer with its raw row;
+ * *taken (and nothing inserted) when the source has that key already.
+ */
+static enum crm_status insert_source(struct importer *im, const char *source, const char *key,
+				     int64_t customer, const struct crm_strbuf *raw,
+				     int64_t headers, int *taken, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_INSERT_SOURCE];
+	enum crm_status s;
+
+	crm_stmt_bind_str_ref(st, 1, source);
+	crm_stmt_bind_str_ref(st, 2, key);
+	crm_stmt_bind_int(st, 3, customer);
+	crm_stmt_bind_int(st, 4, crm_audit_run_id(im->run));
+	crm_stmt_bind_text_ref(st, 5, raw->buf, raw->len);
+	crm_stmt_bind_int(st, 6, headers);
+	s = crm_stmt_run(st, "cannot record the source", err);
+	*taken = !s && crm_db_changes(im->db) == 0;
 	return s;
 }
 
 /* The customer of an order or interaction, created bare when its key is new. */
 static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
 {
-	sqlite3_stmt *st = im->st[S_FIND_SOURCE];
+	struct crm_stmt *st = im->st[S_FIND_SOURCE];
 	enum crm_status s;
 	struct crm_strbuf raw = CRM_STRBUF_INIT;
-	int rc;
+	int found, taken;
 
 	if (im->last_ckey && !strcmp(im->last_ckey, im->ckey)) {
 		*id = im->last_customer;
 		return CRM_OK;
 	}
-	sqlite3_bind_text(st, 1, im->csource, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, im->ckey, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 1);
-		sqlite3_reset(st);
-	} else {
-		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
-			return crm_db_fail(im->db, rc, err, "cannot look up the customer");
+	crm_stmt_bind_str_ref(st, 1, im->csource);
+	crm_stmt_bind_str_ref(st, 2, im->ckey);
+	s = crm_stmt_one(st, &found, "cannot look up the customer", err);
+	if (!s && found)
+		*id = crm_stmt_int(st, 1);
+	crm_stmt_reset(st);
+	if (s)
+		return s;
+	if (!found) {
 		st = im->st[S_MINIMAL_CUSTOMER];
-		sqlite3_bind_text(st, 1, im->now, -1, SQLITE_STATIC);
-		s = step_done(im, st, "cannot create the customer", err);
+		crm_stmt_bind_str_ref(st, 1, im->now);
+		s = crm_stmt_run(st, "cannot create the customer", err);
 		if (s)
 			return s;
-		*id = sqlite3_last_insert_rowid(im->h);
+		*id = crm_db_last_insert_id(im->db);
 		s = log_insert(im, "customers", *id, err);
 		if (s)
 			return s;
@@ -1098,17 +1192,15 @@ static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct
 			crm_strbuf_release(&raw);
 			return nomem(err);
 		}
-		st = im->st[S_INSERT_SOURCE];
-		sqlite3_bind_text(st, 1, im->csource, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, im->ckey, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, *id);
-		sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
-		sqlite3_bind_text(st, 5, raw.buf, (int)raw.len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, im->ckey_headers_id);
-		s = step_done(im, st, "cannot record the customer's source", err);
+		s = insert_source(im, im->csource, im->ckey, *id, &raw, im->ckey_headers_id, &taken,
+				  err);
 		crm_strbuf_release(&raw);
+		/* Looked up a moment ago in this transaction: it cannot be there. */
+		if (!s && taken)
+			s = crm_error_set(err, CRM_ERR_INTERNAL, "cannot record the customer's source:"
+					  " its key is taken");
 		if (!s)
-			s = log_insert(im, "source_records", sqlite3_last_insert_rowid(im->h), err);
+			s = log_insert(im, "source_records", crm_db_last_insert_id(im->db), err);
 		if (s)
 			return s;
 		im->stats->new_customers++;
@@ -1158,7 +1250,7 @@ static int extra_json(struct importer *im, struct crm_strbuf *out, const unsigne
 static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t *id,
 				  int log, struct crm_error *err)
 {
-	sqlite3_stmt *st = im->ins;
+	struct crm_stmt *st = im->ins;
 	struct crm_strbuf extra = CRM_STRBUF_INIT;
 	enum crm_status s;
 	int i = 1, n;
@@ -1170,41 +1262,38 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 		n = extra_json(im, &extra, NULL);
 		if (n < 0)
 			return nomem(err);
-		if (n > 0)
-			sqlite3_bind_text(st, 1, extra.buf, (int)extra.len, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(st, 1);
-		sqlite3_bind_text(st, 2, im->now, -1, SQLITE_STATIC);
+		crm_stmt_bind_text_ref(st, 1, n > 0 ? extra.buf : NULL, extra.len);
+		crm_stmt_bind_str_ref(st, 2, im->now);
 		i = 3;
 		break;
 	case CRM_KIND_ORDERS:
-		sqlite3_bind_int64(st, 1, customer);
-		sqlite3_bind_text(st, 2, im->o->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, im->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, im->line);
-		sqlite3_bind_int64(st, 5, crm_audit_run_id(im->run));
-		sqlite3_bind_text(st, 6, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 7, im->headers_id);
+		crm_stmt_bind_int(st, 1, customer);
+		crm_stmt_bind_str_ref(st, 2, im->o->source);
+		crm_stmt_bind_str_ref(st, 3, im->key);
+		crm_stmt_bind_int(st, 4, im->line);
+		crm_stmt_bind_int(st, 5, crm_audit_run_id(im->run));
+		crm_stmt_bind_text_ref(st, 6, im->raw.buf, im->raw.len);
+		crm_stmt_bind_int(st, 7, im->headers_id);
 		i = 8;
 		break;
 	default:
-		sqlite3_bind_int64(st, 1, customer);
-		sqlite3_bind_text(st, 2, im->o->source, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, im->key, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
-		sqlite3_bind_text(st, 5, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 6, im->headers_id);
+		crm_stmt_bind_int(st, 1, customer);
+		crm_stmt_bind_str_ref(st, 2, im->o->source);
+		crm_stmt_bind_str_ref(st, 3, im->key);
+		crm_stmt_bind_int(st, 4, crm_audit_run_id(im->run));
+		crm_stmt_bind_text_ref(st, 5, im->raw.buf, im->raw.len);
+		crm_stmt_bind_int(st, 6, im->headers_id);
 		i = 7;
 		break;
 	}
 	for (f = 0; f < im->nfields; f++)
 		if (is_real(&im->fields[f]) && field_has_source(im, f))
 			bind_fval(im, st, i++, &im->vals[f]);
-	s = step_done(im, st, "cannot insert the record", err);
+	s = crm_stmt_run(st, "cannot insert the record", err);
 	crm_strbuf_release(&extra);
 	if (s)
 		return s;
-	*id = sqlite3_last_insert_rowid(im->h);
+	*id = crm_db_last_insert_id(im->db);
 	return log ? log_insert(im, im->table, *id, err) : CRM_OK;
 }
 
@@ -1216,18 +1305,18 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 				       int64_t old_headers, unsigned char *changed,
 				       struct crm_error *err)
 {
-	sqlite3_stmt *st = im->st[S_OLD_RAW];
+	struct crm_stmt *st = im->st[S_OLD_RAW];
+	enum crm_step rc;
 	size_t c;
-	int rc;
 
 	for (c = 0; c < im->ncols; c++)
 		changed[c] = im->rec->lens[c] != 0; /* a column new to the source */
-	sqlite3_bind_text(st, 1, old_raw, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, old_headers);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		const char *v = (const char *)sqlite3_column_text(st, 1);
-		size_t vlen = (size_t)sqlite3_column_bytes(st, 1);
+	crm_stmt_bind_str(st, 1, old_raw);
+	crm_stmt_bind_int(st, 2, old_headers);
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *k = crm_stmt_text(st, 0);
+		const char *v = crm_stmt_text(st, 1);
+		size_t vlen = crm_stmt_bytes(st, 1);
 
 		for (c = 0; c < im->ncols; c++)
 			if (k && !strcmp(k, im->cols[c].header)) {
@@ -1237,9 +1326,13 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 				break;
 			}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(im->db, rc, err, "cannot read the record's last raw row");
+	if (rc == CRM_STEP_ERROR) {
+		enum crm_status s = crm_stmt_fail(st, err, "cannot read the record's last raw row");
+
+		crm_stmt_reset(st);
+		return s;
+	}
+	crm_stmt_reset(st);
 	return CRM_OK;
 }
 
@@ -1260,22 +1353,17 @@ static int field_changed(const struct importer *im, size_t f, const unsigned cha
 static enum crm_status update_fields(struct importer *im, int64_t id, const unsigned char *changed,
 				     struct crm_error *err)
 {
-	sqlite3_stmt *get = im->get;
-	enum crm_status s = CRM_OK;
-	int rc, col = 1;
+	struct crm_stmt *get = im->get;
+	enum crm_status s;
+	int col = 1;
 	size_t f;
 
 	im->changed_any = 0;
-	sqlite3_bind_int64(get, 1, id);
-	rc = sqlite3_step(get);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(get);
-		return crm_db_fail(im->db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
-				   "cannot read the record to update");
-	}
+	crm_stmt_bind_int(get, 1, id);
+	s = one_row(get, "cannot read the record to update", err);
 	for (f = 0; f < im->nfields && !s; f++) {
 		struct crm_value oldv, newv;
-		sqlite3_stmt *up;
+		struct crm_stmt *up;
 
 		if (!is_real(&im->fields[f]))
 			continue;
@@ -1283,24 +1371,24 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 		if (!field_changed(im, f, changed))
 			continue;
 		/* A bad value under --lenient is no value: the field is emptied. */
-		oldv = crm_value_column(get, col - 1);
+		oldv = crm_stmt_value(get, col - 1);
 		newv = to_value(im, &im->vals[f]);
 		if (crm_value_equal(&oldv, &newv))
 			continue;
 		up = update_stmt(im, f, err);
 		if (!up) {
-			s = err ? err->code : CRM_ERR_DB;
+			s = failed(err);
 			break;
 		}
 		s = log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);
 		if (s)
 			break;
 		bind_fval(im, up, 1, &im->vals[f]);
-		sqlite3_bind_int64(up, 2, id);
-		s = step_done(im, up, "cannot update the record", err);
+		crm_stmt_bind_int(up, 2, id);
+		s = crm_stmt_run(up, "cannot update the record", err);
 		im->changed_any = 1;
 	}
-	sqlite3_reset(get);
+	crm_stmt_reset(get);
 	return s;
 }
 
@@ -1310,27 +1398,41 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
  */
 static enum crm_status touch_customer(struct importer *im, int64_t id, struct crm_error *err)
 {
-	sqlite3_stmt *g = im->st[S_GET_UPDATED_AT], *st = im->st[S_UPDATED_AT];
+	struct crm_stmt *g = im->st[S_GET_UPDATED_AT], *st = im->st[S_UPDATED_AT];
 	struct crm_value o, nv = crm_value_text(im->now);
 	enum crm_status s;
-	int rc;
 
-	sqlite3_bind_int64(g, 1, id);
-	rc = sqlite3_step(g);
-	if (rc != SQLITE_ROW) {
-		sqlite3_reset(g);
-		return crm_db_fail(im->db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
-				   "cannot read the customer");
-	}
-	o = crm_value_column(g, 0);
-	s = crm_value_equal(&o, &nv) ? CRM_OK
-		: crm_audit_update(im->run, "customers", id, "updated_at", &o, &nv, err);
-	sqlite3_reset(g);
+	crm_stmt_bind_int(g, 1, id);
+	s = one_row(g, "cannot read the customer", err);
 	if (s)
 		return s;
-	sqlite3_bind_text(st, 1, im->now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	return step_done(im, st, "cannot update the customer", err);
+	o = crm_stmt_value(g, 0);
+	s = crm_value_equal(&o, &nv) ? CRM_OK
+		: crm_audit_update(im->run, "customers", id, "updated_at", &o, &nv, err);
+	crm_stmt_reset(g);
+	if (s)
+		return s;
+	crm_stmt_bind_str_ref(st, 1, im->now);
+	crm_stmt_bind_int(st, 2, id);
+	return crm_stmt_run(st, "cannot update the customer", err);
+}
+
+/* A customer's extra as it is, for the log: NULL when it has none. */
+static enum crm_status old_extra(struct importer *im, int64_t id, char **before,
+				 struct crm_error *err)
+{
+	struct crm_stmt *g = im->st[S_GET_EXTRA];
+	enum crm_status s;
+	int found;
+
+	*before = NULL;
+	crm_stmt_bind_int(g, 1, id);
+	/* Not "no extra" on a failure: the log would lose the old value. */
+	s = crm_stmt_one(g, &found, "cannot read the customer's extra", err);
+	if (!s && found && crm_stmt_text(g, 0) && !(*before = strdup(crm_stmt_text(g, 0))))
+		s = nomem(err);
+	crm_stmt_reset(g);
+	return s;
 }
 
 /* customers.extra and updated_at, after the fields of an updated customer. */
@@ -1339,34 +1441,22 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 {
 	struct crm_strbuf patch = CRM_STRBUF_INIT;
 	enum crm_status s = CRM_OK;
-	sqlite3_stmt *st;
 	char *before = NULL;
-	int n, rc;
+	int n;
 
 	n = extra_json(im, &patch, changed);
 	if (n < 0)
 		return nomem(err);
-	if (n > 0) {
-		/* The old extra, for the log. */
-		sqlite3_stmt *g = im->st[S_GET_EXTRA];
+	if (n > 0)
+		s = old_extra(im, id, &before, err);
+	if (n > 0 && !s) {
+		struct crm_stmt *st = im->st[S_EXTRA];
 
-		sqlite3_bind_int64(g, 1, id);
-		rc = sqlite3_step(g);
-		if (rc == SQLITE_ROW && sqlite3_column_text(g, 0)) {
-			before = strdup((const char *)sqlite3_column_text(g, 0));
-			if (!before)
-				s = nomem(err);
-		} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			/* Not "no extra": the log would lose the old value. */
-			s = crm_db_fail(im->db, rc, err, "cannot read the customer's extra");
-		}
-		sqlite3_reset(g);
-		st = im->st[S_EXTRA];
-		sqlite3_bind_text(st, 1, patch.buf, (int)patch.len, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, id);
-		rc = s ? SQLITE_ERROR : sqlite3_step(st);
-		if (!s && rc == SQLITE_ROW) {
-			const char *after = (const char *)sqlite3_column_text(st, 0);
+		crm_stmt_bind_text_ref(st, 1, patch.buf, patch.len);
+		crm_stmt_bind_int(st, 2, id);
+		s = one_row(st, "cannot update extra", err);
+		if (!s) {
+			const char *after = crm_stmt_text(st, 0);
 
 			if (!before || !after || strcmp(before, after)) {
 				struct crm_value o = crm_value_text(before), nv = crm_value_text(after);
@@ -1374,10 +1464,8 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 				s = log_update(im, "customers", id, "extra", &o, &nv, err);
 				im->changed_any = 1;
 			}
-		} else if (!s) {
-			s = crm_db_fail(im->db, rc, err, "cannot update extra");
+			crm_stmt_reset(st);
 		}
-		sqlite3_reset(st);
 	}
 	crm_strbuf_release(&patch);
 	free(before);
@@ -1388,7 +1476,7 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 
 /* Replaces the kept raw row, logged, so that the next import compares with it. */
 /* Its header list too, when the file's differs. */
-static enum crm_status update_raw(struct importer *im, sqlite3_stmt *st, const char *tbl,
+static enum crm_status update_raw(struct importer *im, struct crm_stmt *st, const char *tbl,
 				  int64_t id, const char *old_raw, int64_t old_headers,
 				  struct crm_error *err)
 {
@@ -1404,35 +1492,35 @@ static enum crm_status update_raw(struct importer *im, sqlite3_stmt *st, const c
 	}
 	if (s)
 		return s;
-	sqlite3_bind_text(st, 1, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, id);
-	sqlite3_bind_int64(st, 3, im->headers_id);
-	return step_done(im, st, "cannot keep the raw row", err);
+	crm_stmt_bind_text_ref(st, 1, im->raw.buf, im->raw.len);
+	crm_stmt_bind_int(st, 2, id);
+	crm_stmt_bind_int(st, 3, im->headers_id);
+	return crm_stmt_run(st, "cannot keep the raw row", err);
 }
 
 /* The customer of an order or interaction changes with its key or source. */
 static enum crm_status update_customer_id(struct importer *im, int64_t row, int64_t customer,
 					  struct crm_error *err)
 {
-	sqlite3_stmt *g = im->st[S_GET_CUSTOMER], *u = im->st[S_SET_CUSTOMER];
-	enum crm_status s = CRM_OK;
+	struct crm_stmt *g = kind_stmt(im, S_GET_ORDER_CUSTOMER);
+	struct crm_stmt *u = kind_stmt(im, S_SET_ORDER_CUSTOMER);
+	enum crm_status s;
 	int64_t was;
 
-	sqlite3_bind_int64(g, 1, row);
-	if (sqlite3_step(g) != SQLITE_ROW) {
-		sqlite3_reset(g);
-		return crm_db_fail(im->db, SQLITE_CORRUPT, err, "cannot read the record's customer");
-	}
-	was = sqlite3_column_int64(g, 0);
-	sqlite3_reset(g);
+	crm_stmt_bind_int(g, 1, row);
+	s = one_row(g, "cannot read the record's customer", err);
+	if (s)
+		return s;
+	was = crm_stmt_int(g, 0);
+	crm_stmt_reset(g);
 	if (was != customer) {
 		struct crm_value o = crm_value_int(was), nv = crm_value_int(customer);
 
 		s = log_update(im, im->table, row, "customer_id", &o, &nv, err);
 		if (!s) {
-			sqlite3_bind_int64(u, 1, customer);
-			sqlite3_bind_int64(u, 2, row);
-			s = step_done(im, u, "cannot update the customer", err);
+			crm_stmt_bind_int(u, 1, customer);
+			crm_stmt_bind_int(u, 2, row);
+			s = crm_stmt_run(u, "cannot update the customer", err);
 		}
 		im->changed_any = 1;
 	}
@@ -1474,8 +1562,8 @@ static enum crm_status update_row(struct importer *im, int64_t row, int64_t sour
 		s = im->kind == CRM_KIND_CUSTOMERS
 		    ? update_raw(im, im->st[S_UPDATE_SOURCE_RAW], "source_records", source_row,
 				 old_raw, old_headers, err)
-		    : update_raw(im, im->st[S_UPDATE_ROW_RAW], im->table, row, old_raw, old_headers,
-				 err);
+		    : update_raw(im, kind_stmt(im, S_UPDATE_ORDER_RAW), im->table, row, old_raw,
+				 old_headers, err);
 	free(changed);
 	if (!s) {
 		if (im->changed_any)
@@ -1508,23 +1596,22 @@ static enum crm_status reject_repeated_key(struct importer *im, unsigned long fi
 /* Notes the key as seen; *first is the line it was seen at before, or 0. */
 static enum crm_status see_key(struct importer *im, unsigned long *first, struct crm_error *err)
 {
-	sqlite3_stmt *st = im->st[S_KEY_SEEN];
-	int rc;
+	struct crm_stmt *st = im->st[S_KEY_SEEN];
+	enum crm_status s;
+	int found;
 
 	*first = 0;
-	sqlite3_bind_text(st, 1, im->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)im->rec->line);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return CRM_OK;
-	if (rc != SQLITE_CONSTRAINT_PRIMARYKEY && rc != SQLITE_CONSTRAINT_UNIQUE)
-		return crm_db_fail(im->db, rc, err, "cannot note the key");
+	crm_stmt_bind_str_ref(st, 1, im->key);
+	crm_stmt_bind_int(st, 2, (int64_t)im->rec->line);
+	s = crm_stmt_run(st, "cannot note the key", err);
+	if (s || crm_db_changes(im->db) != 0)
+		return s;
 	st = im->st[S_KEY_LINE];
-	sqlite3_bind_text(st, 1, im->key, -1, SQLITE_STATIC);
-	*first = sqlite3_step(st) == SQLITE_ROW ? (unsigned long)sqlite3_column_int64(st, 0) : 1;
-	sqlite3_reset(st);
-	return CRM_OK;
+	crm_stmt_bind_str_ref(st, 1, im->key);
+	s = crm_stmt_one(st, &found, "cannot read the key's first line", err);
+	*first = found ? (unsigned long)crm_stmt_int(st, 0) : 1;
+	crm_stmt_reset(st);
+	return s;
 }
 
 /*
@@ -1532,16 +1619,16 @@ static enum crm_status see_key(struct importer *im, unsigned long *first, struct
  * the raw row kept from last time, the next column its raw_headers.
  * Resets st.
  */
-static enum crm_status update_found(struct importer *im, sqlite3_stmt *st, int raw_col,
+static enum crm_status update_found(struct importer *im, struct crm_stmt *st, int raw_col,
 				    int64_t row, int64_t source_row, int64_t customer,
 				    struct crm_error *err)
 {
-	const unsigned char *t = sqlite3_column_text(st, raw_col);
-	int64_t headers = sqlite3_column_int64(st, raw_col + 1);
-	char *old = t ? strdup((const char *)t) : NULL;
+	const char *t = crm_stmt_text(st, raw_col);
+	int64_t headers = crm_stmt_int(st, raw_col + 1);
+	char *old = t ? strdup(t) : NULL;
 	enum crm_status s;
 
-	sqlite3_reset(st);
+	crm_stmt_reset(st);
 	if (t && !old)
 		return nomem(err);
 	s = update_row(im, row, source_row, old, headers, customer, err);
@@ -1549,50 +1636,29 @@ static enum crm_status update_found(struct importer *im, sqlite3_stmt *st, int r
 	return s;
 }
 
-/* Inserts the source record of a new customer; *taken when its key already was. */
-static enum crm_status insert_source(struct importer *im, int64_t customer, int *taken,
-				     struct crm_error *err)
-{
-	sqlite3_stmt *st = im->st[S_INSERT_SOURCE];
-	int rc;
-
-	*taken = 0;
-	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, customer);
-	sqlite3_bind_int64(st, 4, crm_audit_run_id(im->run));
-	sqlite3_bind_text(st, 5, im->raw.buf, (int)im->raw.len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, im->headers_id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return CRM_OK;
-	if (rc == SQLITE_CONSTRAINT_UNIQUE && im->fresh) {
-		*taken = 1;
-		return CRM_OK;
-	}
-	return crm_db_fail(im->db, rc, err, "cannot record the source");
-}
-
 /* A new customer and its source record, both logged once both are in. */
-static enum crm_status insert_customer(struct importer *im, int *taken, struct crm_error *err)
+static enum crm_status insert_customer(struct importer *im, struct crm_error *err)
 {
 	enum crm_status s;
 	int64_t id;
+	int taken = 0;
 
 	s = insert_row(im, 0, &id, 0, err);
 	if (!s)
-		s = insert_source(im, id, taken, err);
-	if (!s && *taken) {
+		s = insert_source(im, im->o->source, im->key, id, &im->raw, im->headers_id, &taken,
+				  err);
+	if (!s && taken) {
 		/* The key came before in this file: undo, and reject this one. */
-		sqlite3_bind_int64(im->undo_insert, 1, id);
-		s = step_done(im, im->undo_insert, "cannot undo an insert", err);
+		struct crm_stmt *undo = im->st[S_UNDO_CUSTOMER];
+
+		crm_stmt_bind_int(undo, 1, id);
+		s = crm_stmt_run(undo, "cannot undo an insert", err);
 		return s ? s : reject_repeated_key(im, 0, err);
 	}
 	if (!s)
 		s = log_insert(im, "customers", id, err);
 	if (!s)
-		s = log_insert(im, "source_records", sqlite3_last_insert_rowid(im->h), err);
+		s = log_insert(im, "source_records", crm_db_last_insert_id(im->db), err);
 	if (!s)
 		im->stats->added++;
 	return s;
@@ -1600,31 +1666,31 @@ static enum crm_status insert_customer(struct importer *im, int *taken, struct c
 
 static enum crm_status upsert_customer(struct importer *im, struct crm_error *err)
 {
-	sqlite3_stmt *st = im->st[S_FIND_SOURCE];
-	int rc, taken = 0;
+	struct crm_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+	int found;
 
 	/* A source seen for the first time: every key is new, unless repeated. */
 	if (im->fresh)
-		return insert_customer(im, &taken, err);
-	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int64_t src = sqlite3_column_int64(st, 0), cust = sqlite3_column_int64(st, 1);
+		return insert_customer(im, err);
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, im->key);
+	s = crm_stmt_one(st, &found, "cannot look up the record", err);
+	if (!s && found) {
+		int64_t src = crm_stmt_int(st, 0), cust = crm_stmt_int(st, 1);
 
 		return update_found(im, st, 2, cust, src, cust, err);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(im->db, rc, err, "cannot look up the record");
-	return insert_customer(im, &taken, err);
+	crm_stmt_reset(st);
+	return s ? s : insert_customer(im, err);
 }
 
 /* The line of this row within its order: rows of an order are numbered in file order. */
 static enum crm_status order_line(struct importer *im, struct crm_error *err)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	enum crm_status s;
+	int found;
 
 	if (im->prev_order && !strcmp(im->prev_order, im->key)) {
 		im->line = ++im->prev_line;
@@ -1632,16 +1698,19 @@ static enum crm_status order_line(struct importer *im, struct crm_error *err)
 	}
 	if (im->prev_order) {
 		st = im->st[S_LINE_SET];
-		sqlite3_bind_text(st, 1, im->prev_order, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, im->prev_line);
-		s = step_done(im, st, "cannot number order lines", err);
+		crm_stmt_bind_str_ref(st, 1, im->prev_order);
+		crm_stmt_bind_int(st, 2, im->prev_line);
+		s = crm_stmt_run(st, "cannot number order lines", err);
 		if (s)
 			return s;
 	}
 	st = im->st[S_LINE_GET];
-	sqlite3_bind_text(st, 1, im->key, -1, SQLITE_STATIC);
-	im->line = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) + 1 : 1;
-	sqlite3_reset(st);
+	crm_stmt_bind_str_ref(st, 1, im->key);
+	s = crm_stmt_one(st, &found, "cannot number order lines", err);
+	im->line = found ? crm_stmt_int(st, 0) + 1 : 1;
+	crm_stmt_reset(st);
+	if (s)
+		return s;
 	free(im->prev_order);
 	im->prev_order = strdup(im->key);
 	im->prev_line = im->line;
@@ -1650,10 +1719,10 @@ static enum crm_status order_line(struct importer *im, struct crm_error *err)
 
 static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
 {
-	sqlite3_stmt *st = im->st[S_FIND_ROW];
+	struct crm_stmt *st = kind_stmt(im, S_FIND_ORDER);
 	enum crm_status s;
 	int64_t customer = 0, id;
-	int rc;
+	int found;
 
 	s = resolve_customer(im, &customer, err);
 	if (s)
@@ -1668,19 +1737,19 @@ static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
 			im->stats->added++;
 		return s;
 	}
-	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, im->key, -1, SQLITE_STATIC);
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, im->key);
 	if (im->kind == CRM_KIND_ORDERS)
-		sqlite3_bind_int64(st, 3, im->line);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		int64_t row = sqlite3_column_int64(st, 0);
+		crm_stmt_bind_int(st, 3, im->line);
+	s = crm_stmt_one(st, &found, "cannot look up the record", err);
+	if (!s && found) {
+		int64_t row = crm_stmt_int(st, 0);
 
 		return update_found(im, st, 1, row, row, customer, err);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return crm_db_fail(im->db, rc, err, "cannot look up the record");
+	crm_stmt_reset(st);
+	if (s)
+		return s;
 	s = insert_row(im, customer, &id, 1, err);
 	if (!s)
 		im->stats->added++;
@@ -1690,10 +1759,10 @@ static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
 /* Whether the source has no records of this kind yet, and the like. */
 static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct crm_stmt *st;
 	enum crm_status s;
-	char sql[128];
 	size_t c;
+	int found;
 
 	im->country_col = im->pref_col = -1;
 	for (c = 0; c < im->ncols; c++) {
@@ -1706,15 +1775,16 @@ static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
 		else if (f && !strcmp(f->name, "prefecture"))
 			im->pref_col = (int)c;
 	}
-	snprintf(sql, sizeof(sql), "SELECT NOT EXISTS (SELECT 1 FROM %s WHERE source = ?1)",
-		 im->kind == CRM_KIND_CUSTOMERS ? "source_records" : im->table);
-	s = prepare(im, sql, &st, err);
-	if (s)
-		return s;
-	sqlite3_bind_text(st, 1, im->o->source, -1, SQLITE_STATIC);
-	im->fresh = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return prepare(im, "DELETE FROM customers WHERE id = ?1", &im->undo_insert, err);
+	st = crm_stmt_table_get(&im->sql, im->kind == CRM_KIND_CUSTOMERS ? S_FRESH_CUSTOMERS
+					  : im->kind == CRM_KIND_ORDERS ? S_FRESH_ORDERS
+					  : S_FRESH_INTERACTIONS, err);
+	if (!st)
+		return failed(err);
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	s = crm_stmt_one(st, &found, "cannot look the source up", err);
+	im->fresh = found && crm_stmt_int(st, 0);
+	crm_stmt_reset(st);
+	return s;
 }
 
 static int all_empty(const struct crm_csv_record *r)
@@ -1820,7 +1890,6 @@ static void importer_release(struct importer *im)
 	crm_strbuf_release(&im->why);
 	crm_strbuf_release(&im->tmp);
 	free(im->sourced);
-	sqlite3_finalize(im->undo_insert);
 	free(im->key);
 	free(im->ckey);
 	free(im->bad_value);
@@ -1862,7 +1931,6 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 
 	memset(stats, 0, sizeof(*stats));
 	im.db = db;
-	im.h = crm_db_handle(db);
 	im.run = run;
 	im.o = opts;
 	im.sink = sink;
@@ -1901,12 +1969,15 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 	if (s)
 		goto out;
 	report_mapping(&im, !opts->kind_given);
-	s = crm_db_exec(db, "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
-			"order_key TEXT PRIMARY KEY, n INTEGER NOT NULL);"
-			"DELETE FROM temp.crm_import_lines;"
-			"CREATE TEMP TABLE IF NOT EXISTS crm_import_keys("
-			"k TEXT PRIMARY KEY, line INTEGER NOT NULL);"
-			"DELETE FROM temp.crm_import_keys", err);
+	s = crm_stmt_table_init(&im.sql, db, stmt_sql, S_COUNT, err);
+	if (!s)
+		s = run_once(&im, S_LINES_CREATE, "cannot number order lines", err);
+	if (!s)
+		s = run_once(&im, S_LINES_CLEAR, "cannot number order lines", err);
+	if (!s)
+		s = run_once(&im, S_KEYS_CREATE, "cannot note the keys", err);
+	if (!s)
+		s = run_once(&im, S_KEYS_CLEAR, "cannot note the keys", err);
 	if (s)
 		goto out;
 	s = index_fields(&im, err);
