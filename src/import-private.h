@@ -91,7 +91,8 @@ enum stmt {
 /* One file being imported. */
 struct importer {
 	struct crm_db *db;
-	struct crm_audit *run;
+	struct crm_audit *audit; /* the run's: every change is logged to it */
+	int64_t run_id;
 	const struct crm_import_options *o;
 	const struct crm_import_sink *sink;
 	struct crm_import_stats *stats;

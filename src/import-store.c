@@ -242,7 +242,7 @@ enum crm_status import_log_insert(struct importer *im, const char *tbl, int64_t 
 				  struct crm_error *err)
 {
 	im->stats->changes++;
-	return crm_audit_insert(im->run, tbl, id, err);
+	return crm_audit_insert(im->audit, tbl, id, err);
 }
 
 /* Logs a field the import changed, and counts it as a change. */
@@ -251,7 +251,7 @@ enum crm_status import_log_update(struct importer *im, const char *tbl, int64_t 
 				  const struct crm_value *new_value, struct crm_error *err)
 {
 	im->stats->changes++;
-	return crm_audit_update(im->run, tbl, id, field, old_value, new_value, err);
+	return crm_audit_update(im->audit, tbl, id, field, old_value, new_value, err);
 }
 
 /*
@@ -367,7 +367,7 @@ static enum crm_status insert_source(struct importer *im, const char *source, co
 	crm_stmt_bind_str_ref(st, 1, source);
 	crm_stmt_bind_str_ref(st, 2, key);
 	crm_stmt_bind_int(st, 3, customer);
-	crm_stmt_bind_int(st, 4, crm_audit_run_id(im->run));
+	crm_stmt_bind_int(st, 4, im->run_id);
 	crm_stmt_bind_text_ref(st, 5, raw->buf, raw->len);
 	crm_stmt_bind_int(st, 6, headers);
 	s = crm_stmt_run(st, "cannot record the source", err);
@@ -467,7 +467,7 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 		crm_stmt_bind_str_ref(st, 2, im->o->source);
 		crm_stmt_bind_str_ref(st, 3, im->key);
 		crm_stmt_bind_int(st, 4, im->line);
-		crm_stmt_bind_int(st, 5, crm_audit_run_id(im->run));
+		crm_stmt_bind_int(st, 5, im->run_id);
 		crm_stmt_bind_text_ref(st, 6, im->raw.buf, im->raw.len);
 		crm_stmt_bind_int(st, 7, im->headers_id);
 		i = 8;
@@ -476,7 +476,7 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 		crm_stmt_bind_int(st, 1, customer);
 		crm_stmt_bind_str_ref(st, 2, im->o->source);
 		crm_stmt_bind_str_ref(st, 3, im->key);
-		crm_stmt_bind_int(st, 4, crm_audit_run_id(im->run));
+		crm_stmt_bind_int(st, 4, im->run_id);
 		crm_stmt_bind_text_ref(st, 5, im->raw.buf, im->raw.len);
 		crm_stmt_bind_int(st, 6, im->headers_id);
 		i = 7;

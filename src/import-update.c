@@ -136,7 +136,7 @@ static enum crm_status touch_customer(struct importer *im, int64_t id, struct cr
 		return s;
 	o = crm_stmt_value(g, 0);
 	s = crm_value_equal(&o, &nv) ? CRM_OK
-		: crm_audit_update(im->run, "customers", id, "updated_at", &o, &nv, err);
+		: crm_audit_update(im->audit, "customers", id, "updated_at", &o, &nv, err);
 	crm_stmt_reset(g);
 	if (s)
 		return s;

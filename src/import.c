@@ -59,14 +59,14 @@ static enum crm_status import_record(struct importer *im, struct crm_error *err)
 	return import_store(im, err);
 }
 
-static void importer_init(struct importer *im, struct crm_db *db, struct crm_audit *run,
-			  const char *name, const struct crm_import_options *opts,
+static void importer_init(struct importer *im, struct crm_run *run, const char *name, const struct crm_import_options *opts,
 			  const struct crm_import_sink *sink, struct crm_import_stats *stats)
 {
 	memset(stats, 0, sizeof(*stats));
 	memset(im, 0, sizeof(*im));
-	im->db = db;
-	im->run = run;
+	im->db = crm_run_db(run);
+	im->audit = crm_run_audit(run);
+	im->run_id = crm_run_id(run);
 	im->o = opts;
 	im->sink = sink;
 	im->stats = stats;
@@ -76,7 +76,7 @@ static void importer_init(struct importer *im, struct crm_db *db, struct crm_aud
 	crm_strbuf_init(&im->hashed);
 	crm_strbuf_init(&im->why);
 	crm_strbuf_init(&im->tmp);
-	snprintf(im->now, sizeof(im->now), "%s", crm_audit_started_at(run));
+	snprintf(im->now, sizeof(im->now), "%s", crm_run_started_at(run));
 	im->csource = opts->customer_source ? opts->customer_source : opts->source;
 }
 
@@ -187,8 +187,8 @@ static const char *encoding_read(const struct crm_csv_reader *r)
 	return crm_encoding_name(crm_csv_encoding(r));
 }
 
-enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *fp,
-				const char *name, const struct crm_import_options *opts,
+enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
+				const struct crm_import_options *opts,
 				const struct crm_import_sink *sink,
 				struct crm_import_stats *stats, struct crm_error *err)
 {
@@ -198,10 +198,10 @@ enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *
 	struct crm_csv_record rec;
 	enum crm_status s;
 
-	importer_init(&im, db, run, name, opts, sink, stats);
+	importer_init(&im, run, name, opts, sink, stats);
 	if (!opts->source || !*opts->source)
 		return crm_error_set(err, CRM_ERR_INVALID, "an import needs a source name");
-	s = crm_audit_batch(run, err);
+	s = crm_audit_batch(im.audit, err);
 	if (s)
 		return s;
 	s = crm_csv_reader_open(&r, fp, name, &ro, err);
