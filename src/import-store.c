@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "customer.h"
 #include "import-private.h"
 #include "banned.h"
 
@@ -20,9 +21,11 @@
  * INSERT OR IGNORE / OR REPLACE, RETURNING.
  */
 static const char *const stmt_sql[S_COUNT] = {
+	/* Whether the customer was merged into another comes along: it rarely is. */
 	[S_FIND_SOURCE] =
-		"SELECT id, customer_id, raw, raw_headers FROM source_records"
-		" WHERE source = ?1 AND source_key = ?2",
+		"SELECT s.id, s.customer_id, s.raw, s.raw_headers, c.merged_into IS NOT NULL"
+		" FROM source_records s LEFT JOIN customers c ON c.id = s.customer_id"
+		" WHERE s.source = ?1 AND s.source_key = ?2",
 	/* Nothing when the key is taken: the fresh path's repeated key. */
 	[S_INSERT_SOURCE] =
 		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers)"
@@ -415,6 +418,19 @@ static enum crm_status new_customer(struct importer *im, int64_t *id, struct crm
 	return s;
 }
 
+/*
+ * The customer of the source record S_FIND_SOURCE found: the survivor when
+ * it was merged into another, so that a re-import of a merged customer's
+ * key updates the customer it lives on in, and its orders and interactions
+ * go there.
+ */
+static enum crm_status found_customer(struct importer *im, struct crm_stmt *st, int64_t *id,
+				      struct crm_error *err)
+{
+	*id = crm_stmt_int(st, 1);
+	return crm_stmt_int(st, 4) ? crm_customer_resolve(im->db, *id, id, err) : CRM_OK;
+}
+
 /* The customer of an order or interaction, created bare when its key is new. */
 static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
 {
@@ -430,7 +446,7 @@ static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct
 	crm_stmt_bind_str_ref(st, 2, im->ckey);
 	s = crm_stmt_one(st, &found, "cannot look up the customer", err);
 	if (!s && found)
-		*id = crm_stmt_int(st, 1);
+		s = found_customer(im, st, id, err);
 	crm_stmt_reset(st);
 	if (s)
 		return s;
@@ -611,9 +627,11 @@ static enum crm_status upsert_customer(struct importer *im, struct crm_error *er
 	crm_stmt_bind_str_ref(st, 2, im->key);
 	s = crm_stmt_one(st, &found, "cannot look up the record", err);
 	if (!s && found) {
-		int64_t src = crm_stmt_int(st, 0), cust = crm_stmt_int(st, 1);
+		int64_t src = crm_stmt_int(st, 0), cust;
 
-		return update_found(im, st, 2, cust, src, cust, err);
+		s = found_customer(im, st, &cust, err);
+		if (!s)
+			return update_found(im, st, 2, cust, src, cust, err);
 	}
 	crm_stmt_reset(st);
 	return s ? s : insert_customer(im, err);
