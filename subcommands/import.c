@@ -536,6 +536,70 @@ static enum crm_status import_part(struct import_cli *cli, struct crm_run *run, 
 	return s;
 }
 
+/*
+ * What fails before anything, the database included, is made: a missing
+ * input, a bad field definitions file (naming its line). The exit code,
+ * or 0 to go on.
+ */
+static int check_inputs(struct import_cli *cli, int argc, char **argv)
+{
+	struct crm_error err;
+	int i;
+
+	crm_error_clear(&err);
+	for (i = optind; i < argc; i++)
+		if (strcmp(argv[i], "-") && access(argv[i], R_OK) != 0) {
+			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
+				      strerror(errno));
+			return crm_report("import", &err);
+		}
+	if (!cli->fields_path)
+		cli->fields_path = getenv("CRM_FIELDS");
+	if (cli->fields_path && *cli->fields_path &&
+	    crm_fielddefs_load(cli->fields_path, &cli->defs, &err)) {
+		crm_report("import", &err);
+		return CRM_EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* Opens the database for the load and begins the run (*bulk: see db.h). */
+static enum crm_status begin_run(struct import_cli *cli, struct crm_run **run, int *bulk,
+				 struct crm_error *err)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	enum crm_status s = crm_open_db(ctx, err);
+
+	/* Without --fields or $CRM_FIELDS, the definitions stored by crm cleanse --save. */
+	if (!s && !cli->defs)
+		s = crm_fielddefs_stored(ctx->db, &cli->defs, err);
+	cli->opt.defs = cli->defs;
+	if (!s)
+		s = crm_db_intend(ctx->db, CRM_DB_BULK_LOAD, err);
+	/* A new database is loaded without the WAL's second copy (see db.h). */
+	if (!s && !cli->dry_run)
+		s = crm_db_bulk_begin(ctx->db, bulk, err);
+	/* The runs row is committed at once; each file is a part of the run. */
+	if (!s)
+		s = crm_run_begin(ctx->db, "import", ctx->argc, ctx->argv,
+				  CRM_RUN_PARTS | (cli->dry_run ? CRM_RUN_DRY : 0), run, err);
+	if (!s)
+		s = zero_counts(*run, err);
+	return s;
+}
+
+static void cli_release(struct import_cli *cli)
+{
+	size_t i;
+
+	crm_fielddefs_free(cli->defs);
+	free(cli->maps);
+	free(cli->source_copy);
+	for (i = 0; i < cli->nopened; i++)
+		free(cli->opened[i]);
+	free(cli->opened);
+}
+
 int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 {
 	struct import_cli cli = { .ctx = ctx };
@@ -547,43 +611,13 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 
 	crm_error_clear(&err);
 	rc = parse_args(&cli, argc, argv);
+	if (!rc)
+		rc = check_inputs(&cli, argc, argv);
 	if (rc) {
-		free(cli.maps);
+		cli_release(&cli);
 		return rc < 0 ? CRM_EXIT_OK : rc;
 	}
-	/* A missing input fails before anything, the database included, is made. */
-	for (i = optind; i < argc; i++)
-		if (strcmp(argv[i], "-") && access(argv[i], R_OK) != 0) {
-			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
-				      strerror(errno));
-			free(cli.maps);
-			return crm_report("import", &err);
-		}
-	/* So does a bad field definitions file, naming its line. */
-	if (!cli.fields_path)
-		cli.fields_path = getenv("CRM_FIELDS");
-	if (cli.fields_path && *cli.fields_path &&
-	    crm_fielddefs_load(cli.fields_path, &cli.defs, &err)) {
-		free(cli.maps);
-		crm_report("import", &err);
-		return CRM_EXIT_FAILED;
-	}
-	s = crm_open_db(ctx, &err);
-	/* Else the definitions stored by crm cleanse --save. */
-	if (!s && !cli.defs)
-		s = crm_fielddefs_stored(ctx->db, &cli.defs, &err);
-	cli.opt.defs = cli.defs;
-	if (!s)
-		s = crm_db_intend(ctx->db, CRM_DB_BULK_LOAD, &err);
-	/* A new database is loaded without the WAL's second copy (see db.h). */
-	if (!s && !cli.dry_run)
-		s = crm_db_bulk_begin(ctx->db, &bulk, &err);
-	/* The runs row is committed at once; each file is a part of the run. */
-	if (!s)
-		s = crm_run_begin(ctx->db, "import", ctx->argc, ctx->argv,
-				  CRM_RUN_PARTS | (cli.dry_run ? CRM_RUN_DRY : 0), &run, &err);
-	if (!s)
-		s = zero_counts(run, &err);
+	s = begin_run(&cli, &run, &bulk, &err);
 	for (i = optind; !s && i < argc; i++) {
 		cli.file = argv[i];
 		s = import_part(&cli, run, i == argc - 1, &err);
@@ -618,12 +652,7 @@ int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		}
 	}
 	crm_run_free(run);
-	crm_fielddefs_free(cli.defs);
-	free(cli.maps);
-	free(cli.source_copy);
-	for (i = 0; i < (int)cli.nopened; i++)
-		free(cli.opened[i]);
-	free(cli.opened);
+	cli_release(&cli);
 	if (s) {
 		rc = crm_report("import", &err);
 		if (s == CRM_ERR_INVALID)
