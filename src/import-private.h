@@ -75,6 +75,7 @@ enum stmt {
 	S_GET_EXTRA,
 	S_GET_UPDATED_AT,
 	S_UNDO_CUSTOMER,
+	S_MERGED,                /* whether a customer was merged into another */
 	S_PER_FILE,
 	S_LINES_CREATE = S_PER_FILE,
 	S_LINES_CLEAR,
@@ -212,6 +213,7 @@ enum crm_status import_log_update(struct importer *im, const char *tbl, int64_t 
 int import_build_raw(struct importer *im);
 int import_extra_json(struct importer *im, struct crm_strbuf *out,
 		      const unsigned char *changed);
+enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_error *err);
 enum crm_status import_see_key(struct importer *im, unsigned long *first,
 			       struct crm_error *err);
 enum crm_status import_order_line(struct importer *im, struct crm_error *err);

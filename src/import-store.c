@@ -21,11 +21,9 @@
  * INSERT OR IGNORE / OR REPLACE, RETURNING.
  */
 static const char *const stmt_sql[S_COUNT] = {
-	/* Whether the customer was merged into another comes along: it rarely is. */
 	[S_FIND_SOURCE] =
-		"SELECT s.id, s.customer_id, s.raw, s.raw_headers, c.merged_into IS NOT NULL"
-		" FROM source_records s LEFT JOIN customers c ON c.id = s.customer_id"
-		" WHERE s.source = ?1 AND s.source_key = ?2",
+		"SELECT id, customer_id, raw, raw_headers FROM source_records"
+		" WHERE source = ?1 AND source_key = ?2",
 	/* Nothing when the key is taken: the fresh path's repeated key. */
 	[S_INSERT_SOURCE] =
 		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers)"
@@ -59,6 +57,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_GET_EXTRA] = "SELECT extra FROM customers WHERE id = ?1",
 	[S_GET_UPDATED_AT] = "SELECT updated_at FROM customers WHERE id = ?1",
 	[S_UNDO_CUSTOMER] = "DELETE FROM customers WHERE id = ?1",
+	[S_MERGED] = "SELECT merged_into IS NOT NULL FROM customers WHERE id = ?1",
 	[S_LINES_CREATE] = "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
 			   "order_key TEXT PRIMARY KEY, n INTEGER NOT NULL)",
 	[S_LINES_CLEAR] = "DELETE FROM temp.crm_import_lines",
@@ -419,16 +418,25 @@ static enum crm_status new_customer(struct importer *im, int64_t *id, struct crm
 }
 
 /*
- * The customer of the source record S_FIND_SOURCE found: the survivor when
- * it was merged into another, so that a re-import of a merged customer's
- * key updates the customer it lives on in, and its orders and interactions
- * go there.
+ * The customer *id stands for now: itself, or the survivor when it was
+ * merged into another (crm_customer_resolve), so that a re-import of a
+ * merged customer's key updates the customer it lives on in, and its
+ * orders and interactions go there. Asked only where the customer is
+ * written to: a merge is rare, and a look costs a read.
  */
-static enum crm_status found_customer(struct importer *im, struct crm_stmt *st, int64_t *id,
-				      struct crm_error *err)
+enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_error *err)
 {
-	*id = crm_stmt_int(st, 1);
-	return crm_stmt_int(st, 4) ? crm_customer_resolve(im->db, *id, id, err) : CRM_OK;
+	struct crm_stmt *st = im->st[S_MERGED];
+	enum crm_status s;
+	int merged;
+
+	crm_stmt_bind_int(st, 1, *id);
+	s = import_one_row(st, "cannot look the customer up", err);
+	if (s)
+		return s;
+	merged = crm_stmt_int(st, 0) != 0;
+	crm_stmt_reset(st);
+	return merged ? crm_customer_resolve(im->db, *id, id, err) : CRM_OK;
 }
 
 /* The customer of an order or interaction, created bare when its key is new. */
@@ -446,8 +454,10 @@ static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct
 	crm_stmt_bind_str_ref(st, 2, im->ckey);
 	s = crm_stmt_one(st, &found, "cannot look up the customer", err);
 	if (!s && found)
-		s = found_customer(im, st, id, err);
+		*id = crm_stmt_int(st, 1);
 	crm_stmt_reset(st);
+	if (!s && found)
+		s = import_survivor(im, id, err);
 	if (s)
 		return s;
 	if (!found && (s = new_customer(im, id, err)))
@@ -627,11 +637,9 @@ static enum crm_status upsert_customer(struct importer *im, struct crm_error *er
 	crm_stmt_bind_str_ref(st, 2, im->key);
 	s = crm_stmt_one(st, &found, "cannot look up the record", err);
 	if (!s && found) {
-		int64_t src = crm_stmt_int(st, 0), cust;
+		int64_t src = crm_stmt_int(st, 0), cust = crm_stmt_int(st, 1);
 
-		s = found_customer(im, st, &cust, err);
-		if (!s)
-			return update_found(im, st, 2, cust, src, cust, err);
+		return update_found(im, st, 2, cust, src, cust, err);
 	}
 	crm_stmt_reset(st);
 	return s ? s : insert_customer(im, err);

@@ -276,6 +276,9 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
 		}
 		return s;
 	}
+	/* A merged customer's record updates the survivor (import_survivor). */
+	if (im->kind == CRM_KIND_CUSTOMERS && (s = import_survivor(im, &row, err)))
+		return s;
 	changed = calloc(im->ncols ? im->ncols : 1, 1);
 	if (!changed)
 		return import_nomem(err);
