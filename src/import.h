@@ -1,6 +1,6 @@
 /*
- * The import engine: one CSV export into the database, inside the caller's
- * write transaction.
+ * The import engine: one CSV export into the database, as a part of the
+ * caller's run.
  *
  * Each record belongs to (source, key). A record seen before is compared,
  * column by column, with what the same source sent last time (the raw row
@@ -14,12 +14,11 @@
 
 #include <stdio.h>
 
-#include "audit.h"
 #include "csvio.h"
-#include "db.h"
 #include "error.h"
 #include "fields.h"
 #include "fielddefs.h"
+#include "run.h"
 
 struct crm_import_map {
 	const char *column;   /* a header of the file */
@@ -90,13 +89,15 @@ struct crm_import_sink {
 };
 
 /*
- * Imports the CSV on fp (name for messages) into db inside the caller's
- * open write transaction, logging every change to run. Rejected records go
- * to sink->problem. Returns CRM_OK (rejects are not failures: see
- * stats->rejected), or a failure after which the caller must roll back.
+ * Imports the CSV on fp (name for messages) into the run's database inside
+ * the part of the run the caller has begun (crm_run_part_begin), logging
+ * every change to the run. Rejected records go to sink->problem. The counts
+ * are the caller's to add to the run. Returns CRM_OK (rejects are not
+ * failures: see stats->rejected), or a failure after which the caller must
+ * abort the part.
  */
-enum crm_status crm_import_file(struct crm_db *db, struct crm_audit *run, FILE *fp,
-				const char *name, const struct crm_import_options *opts,
+enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
+				const struct crm_import_options *opts,
 				const struct crm_import_sink *sink,
 				struct crm_import_stats *stats, struct crm_error *err);
 

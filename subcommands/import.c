@@ -1,7 +1,8 @@
 /*
- * crm import: CSV exports into the database. Each file is one transaction;
- * the whole command is one run in the log. Rejected rows go to a rejects
- * file beside the input, with line, column and reason.
+ * crm import: CSV exports into the database. The whole command is one run
+ * in the log, each file one part of it (its own transaction). Rejected
+ * rows go to a rejects file beside the input, with line, column and
+ * reason.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -72,6 +73,8 @@ struct import_cli {
 	const char *fields_path;       /* --fields, else $CRM_FIELDS */
 	struct crm_fielddefs *defs;
 	int strict, dry_run;
+	int first;                     /* argv's first file */
+	int any_aborted;               /* a file was dropped for its rejects (--strict) */
 
 	/* The file being imported. */
 	const char *file;
@@ -339,25 +342,45 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 		fprintf(stderr, "crm import: %s: read as %s\n", cli->file, st->encoding);
 }
 
-static void add_counts(struct crm_import_stats *sum, const struct crm_import_stats *st)
+/* The run's counts as runs.counts names them, in the order it lists them. */
+static const char *const count_names[] = {
+	"files", "read", "new", "updated", "unchanged", "rejected", "fields_emptied", "blank",
+	"new_customers", "changes",
+};
+
+/* Every count at 0, so that the object lists them all, in order, whatever comes. */
+static enum crm_status zero_counts(struct crm_run *run, struct crm_error *err)
 {
-	sum->read += st->read;
-	sum->added += st->added;
-	sum->updated += st->updated;
-	sum->unchanged += st->unchanged;
-	sum->rejected += st->rejected;
-	sum->field_errors += st->field_errors;
-	sum->blank += st->blank;
-	sum->new_customers += st->new_customers;
-	sum->changes += st->changes;
+	enum crm_status s = CRM_OK;
+	size_t i;
+
+	for (i = 0; i < sizeof(count_names) / sizeof(count_names[0]) && !s; i++)
+		s = crm_run_count(run, count_names[i], 0, err);
+	return s;
 }
 
-/* Imports one file in its own transaction (or the dry run's). */
-static enum crm_status import_one(struct import_cli *cli, struct crm_audit *run,
+/* Adds the counts of a file kept to the run's. */
+static enum crm_status count_file(struct crm_run *run, const struct crm_import_stats *st,
+				  struct crm_error *err)
+{
+	const long long n[] = {
+		1, (long long)st->read, (long long)st->added, (long long)st->updated,
+		(long long)st->unchanged, (long long)st->rejected, (long long)st->field_errors,
+		(long long)st->blank, (long long)st->new_customers, (long long)st->changes,
+	};
+	enum crm_status s = CRM_OK;
+	size_t i;
+
+	for (i = 0; i < sizeof(count_names) / sizeof(count_names[0]) && !s; i++)
+		s = crm_run_add(run, count_names[i], n[i], err);
+	return s;
+}
+
+/* Imports one file in the part of the run begun for it. */
+static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 				  struct crm_import_stats *st, int *aborted, struct crm_error *err)
 {
 	struct crm_import_sink sink = { cli, print_mapping, on_problem, on_progress };
-	struct crm_db *db = cli->ctx->db;
 	char *source = NULL;
 	enum crm_status s, s2;
 	struct stat sb;
@@ -385,7 +408,7 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_audit *run,
 		if (source)
 			o.source = source;
 		cli->customer_source = o.customer_source ? o.customer_source : o.source;
-		s = cli->rejects_path ? crm_import_file(db, run, fp, cli->file, &o, &sink, st, err)
+		s = cli->rejects_path ? crm_import_file(run, fp, cli->file, &o, &sink, st, err)
 				      : crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 	}
 	crm_progress_done(&cli->bar);
@@ -481,164 +504,146 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		return usage_error("--strict and --lenient contradict each other");
 	if (g.optind >= argc)
 		return usage_error("no file to import");
-	/* cmd_import walks the files from here. */
-	optind = g.optind;
+	cli->first = g.optind;
 	return 0;
 }
 
-static char *counts_json(const struct crm_import_stats *s, int files)
+/* How the run stands: rejected rows (some in aborted files) or emptied fields want a look. */
+static enum crm_run_status run_status(const struct crm_run *run)
 {
-	struct crm_strbuf sb = CRM_STRBUF_INIT;
-
-	if (crm_strbuf_addf(&sb, "{\"files\":%d,\"read\":%lu,\"new\":%lu,\"updated\":%lu,"
-			    "\"unchanged\":%lu,\"rejected\":%lu,\"fields_emptied\":%lu,"
-			    "\"blank\":%lu,\"new_customers\":%lu,\"changes\":%lu}", files, s->read,
-			    s->added, s->updated, s->unchanged, s->rejected, s->field_errors,
-			    s->blank, s->new_customers, s->changes)) {
-		crm_strbuf_release(&sb);
-		return NULL;
-	}
-	return crm_strbuf_detach(&sb, NULL);
-}
-
-static const char *run_status(const struct crm_import_stats *sum, int failed)
-{
-	return failed ? "failed" : sum->rejected || sum->field_errors ? "rejected" : "ok";
+	return crm_run_get(run, "rejected") || crm_run_get(run, "fields_emptied")
+	       ? CRM_RUN_ATTENTION : CRM_RUN_OK;
 }
 
 /*
- * Records the run's counts, or its end when last, inside the current
- * transaction: what the log says is always what was committed.
+ * Imports the file in a part of the run of its own: kept and counted, or
+ * (--strict and rejects) dropped with only its rejects counted, or on a
+ * failure dropped. The last file's part ends the run.
  */
-static enum crm_status record_run(struct crm_audit *run, const struct crm_import_stats *sum,
-				  int files, int last, int failed, struct crm_error *err)
+static enum crm_status import_part(struct import_cli *cli, struct crm_run *run, int last,
+				   struct crm_error *err)
 {
-	char *counts = counts_json(sum, files);
-	enum crm_status s;
+	struct crm_import_stats st = { 0 };
+	enum crm_status s = crm_run_part_begin(run, err);
+	int aborted = 0;
 
-	if (!counts)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	s = last ? crm_audit_finish(run, run_status(sum, failed), counts, err)
-		 : crm_audit_counts(run, counts, err);
-	free(counts);
+	if (!s)
+		s = import_one(cli, run, &st, &aborted, err);
+	if (s || aborted)
+		crm_run_part_abort(run);
+	/* An aborted file's rejects still count: the run must say a human should look. */
+	if (!s && aborted)
+		s = crm_run_add(run, "rejected", (long long)st.rejected, err);
+	else if (!s)
+		s = count_file(run, &st, err);
+	if (!s && !aborted)
+		s = crm_run_part_commit(run, last, run_status(run), err);
+	if (!s) {
+		cli->any_aborted |= aborted;
+		summary(cli, &st, aborted);
+	}
 	return s;
 }
 
-/* Records the run's end in its own short transaction (after a failure). */
-static enum crm_status finish_run(struct crm_db *db, struct crm_audit *run, int failed,
-				  const struct crm_import_stats *sum, int files, struct crm_error *err)
+/*
+ * What fails before anything, the database included, is made: a missing
+ * input, a bad field definitions file (naming its line). The exit code,
+ * or 0 to go on.
+ */
+static int check_inputs(struct import_cli *cli, int argc, char **argv)
 {
-	enum crm_status s = crm_db_begin(db, err);
+	struct crm_error err;
+	int i;
 
-	if (s)
-		return s;
-	s = record_run(run, sum, files, 1, failed, err);
+	crm_error_clear(&err);
+	for (i = cli->first; i < argc; i++)
+		if (strcmp(argv[i], "-") && access(argv[i], R_OK) != 0) {
+			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
+				      strerror(errno));
+			return crm_report("import", &err);
+		}
+	if (!cli->fields_path)
+		cli->fields_path = getenv("CRM_FIELDS");
+	if (cli->fields_path && *cli->fields_path &&
+	    crm_fielddefs_load(cli->fields_path, &cli->defs, &err)) {
+		crm_report("import", &err);
+		return CRM_EXIT_FAILED;
+	}
+	return 0;
+}
+
+/* Opens the database for the load and begins the run (*bulk: see db.h). */
+static enum crm_status begin_run(struct import_cli *cli, struct crm_run **run, int *bulk,
+				 struct crm_error *err)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	enum crm_status s = crm_open_db(ctx, err);
+
+	/* Without --fields or $CRM_FIELDS, the definitions stored by crm cleanse --save. */
+	if (!s && !cli->defs)
+		s = crm_fielddefs_stored(ctx->db, &cli->defs, err);
+	cli->opt.defs = cli->defs;
 	if (!s)
-		return crm_db_commit(db, err);
-	crm_db_rollback(db);
+		s = crm_db_intend(ctx->db, CRM_DB_BULK_LOAD, err);
+	/* A new database is loaded without the WAL's second copy (see db.h). */
+	if (!s && !cli->dry_run)
+		s = crm_db_bulk_begin(ctx->db, bulk, err);
+	/* The runs row is committed at once; each file is a part of the run. */
+	if (!s)
+		s = crm_run_begin(ctx->db, "import", ctx->argc, ctx->argv,
+				  CRM_RUN_PARTS | (cli->dry_run ? CRM_RUN_DRY : 0), run, err);
+	if (!s)
+		s = zero_counts(*run, err);
 	return s;
+}
+
+static void cli_release(struct import_cli *cli)
+{
+	size_t i;
+
+	crm_fielddefs_free(cli->defs);
+	free(cli->maps);
+	free(cli->source_copy);
+	for (i = 0; i < cli->nopened; i++)
+		free(cli->opened[i]);
+	free(cli->opened);
 }
 
 static int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 {
 	struct import_cli cli = { .ctx = ctx };
-	struct crm_import_stats sum = { 0 };
-	struct crm_audit *run = NULL;
+	struct crm_run *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	int rc, i, files = 0, any_aborted = 0, finished = 0, bulk = 0;
+	long long files = 0;
+	int rc, i, bulk = 0, attention = 0;
 
 	crm_error_clear(&err);
 	rc = parse_args(&cli, argc, argv);
+	if (!rc)
+		rc = check_inputs(&cli, argc, argv);
 	if (rc) {
-		free(cli.maps);
+		cli_release(&cli);
 		return rc < 0 ? CRM_EXIT_OK : rc;
 	}
-	/* A missing input fails before anything, the database included, is made. */
-	for (i = optind; i < argc; i++)
-		if (strcmp(argv[i], "-") && access(argv[i], R_OK) != 0) {
-			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
-				      strerror(errno));
-			free(cli.maps);
-			return crm_report("import", &err);
-		}
-	/* So does a bad field definitions file, naming its line. */
-	if (!cli.fields_path)
-		cli.fields_path = getenv("CRM_FIELDS");
-	if (cli.fields_path && *cli.fields_path &&
-	    crm_fielddefs_load(cli.fields_path, &cli.defs, &err)) {
-		free(cli.maps);
-		crm_report("import", &err);
-		return CRM_EXIT_FAILED;
-	}
-	s = crm_open_db(ctx, &err);
-	/* Else the definitions stored by crm cleanse --save. */
-	if (!s && !cli.defs)
-		s = crm_fielddefs_stored(ctx->db, &cli.defs, &err);
-	cli.opt.defs = cli.defs;
-	if (!s)
-		s = crm_db_intend(ctx->db, CRM_DB_BULK_LOAD, &err);
-	/* A new database is loaded without the WAL's second copy (see db.h). */
-	if (!s && !cli.dry_run)
-		s = crm_db_bulk_begin(ctx->db, &bulk, &err);
-	/* The run: its own transaction, or the dry run's only one. */
-	if (!s)
-		s = crm_db_begin(ctx->db, &err);
-	if (!s) {
-		s = crm_audit_start(ctx->db, "import", ctx->argc, ctx->argv, &run, &err);
-		if (!s && !cli.dry_run)
-			s = crm_db_commit(ctx->db, &err);
-		else if (s)
-			crm_db_rollback(ctx->db);
-	}
-	for (i = optind; !s && i < argc; i++) {
-		struct crm_import_stats st;
-		int aborted, last = i == argc - 1;
-
+	s = begin_run(&cli, &run, &bulk, &err);
+	for (i = cli.first; !s && i < argc; i++) {
 		cli.file = argv[i];
-		/* A dry run is one transaction; each file a savepoint within it. */
-		s = cli.dry_run ? crm_db_savepoint(ctx->db, &err) : crm_db_begin(ctx->db, &err);
-		if (!s)
-			s = import_one(&cli, run, &st, &aborted, &err);
-		if (cli.dry_run && !s)
-			s = aborted ? (crm_db_rollback_to_savepoint(ctx->db), CRM_OK)
-				    : crm_db_release_savepoint(ctx->db, &err);
-		if (!s && !aborted) {
-			add_counts(&sum, &st);
-			files++;
-			if (!cli.dry_run)
-				s = record_run(run, &sum, files, last, 0, &err);
-			if (!s && !cli.dry_run)
-				s = crm_db_commit(ctx->db, &err);
-			if (!s && !cli.dry_run) {
-				finished = last;
-				crm_db_checkpoint(ctx->db);
-			}
-		} else if (!s && aborted) {
-			/* Its rejects still count: the run must say a human should look. */
-			sum.rejected += st.rejected;
-			if (!cli.dry_run)
-				crm_db_rollback(ctx->db);
-		} else if (!cli.dry_run) {
-			crm_db_rollback(ctx->db);
-		}
-		if (!s) {
-			any_aborted |= aborted;
-			summary(&cli, &st, aborted);
-		}
+		s = import_part(&cli, run, i == argc - 1, &err);
 		free(cli.rejects_path);
 		cli.rejects_path = NULL;
 	}
-	if (cli.dry_run) {
-		crm_db_rollback(ctx->db);
-	} else if (run && !finished) {
+	/* A run its last file did not end: a failure, or that file was dropped. */
+	if (run) {
 		struct crm_error e2;
-		enum crm_status f = finish_run(ctx->db, run, s != CRM_OK, &sum, files, &e2);
+		enum crm_status f = crm_run_finish(run, s ? CRM_RUN_FAILED : run_status(run), &e2);
 
 		if (!s && f) {
 			s = f;
 			err = e2;
 		}
+		files = crm_run_get(run, "files");
+		attention = run_status(run) == CRM_RUN_ATTENTION;
 	}
 	if (bulk) {
 		struct crm_error e4;
@@ -655,24 +660,19 @@ static int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 			err = e3;
 		}
 	}
-	crm_audit_free(run);
-	crm_fielddefs_free(cli.defs);
-	free(cli.maps);
-	free(cli.source_copy);
-	for (i = 0; i < (int)cli.nopened; i++)
-		free(cli.opened[i]);
-	free(cli.opened);
+	crm_run_free(run);
+	cli_release(&cli);
 	if (s) {
 		rc = crm_report("import", &err);
 		if (s == CRM_ERR_INVALID)
 			rc = CRM_EXIT_USAGE; /* --map or --key named what is not there */
 		if (files)
-			fprintf(stderr, "crm import: %d file%s %s imported before the failure\n",
+			fprintf(stderr, "crm import: %lld file%s %s imported before the failure\n",
 				files, files == 1 ? "" : "s", files == 1 ? "was" : "were");
 		return rc;
 	}
 	/* Rejected rows, an aborted file or emptied fields: a human should look. */
-	return sum.rejected || any_aborted || sum.field_errors ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
+	return attention || cli.any_aborted ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
 }
 
 const struct crm_cmd crm_cmd_import = {

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 80
+plan 84
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -254,5 +254,25 @@ printf '顧客番号,氏名,備考\nW1,山田, \nW2,佐藤,　\n' > w2.csv
 "$CRM" -q import --source ws w2.csv
 check 'a blank-looking extra value is no value, and clears the key' 0 'inline:|' empty \
 	q "SELECT group_concat(coalesce(extra, ''), '|') FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'ws'"
+
+# A customer merged into another (as dedupe will do: here by hand) lives on
+# in the survivor: a re-import of its source key updates the survivor, and
+# its orders, old and new, go there.
+printf '顧客番号,氏名,メールアドレス\nG1,山田 一郎,g1@example.jp\nG2,山田 一朗,g2@example.jp\n' > mg1.csv
+printf '顧客番号,氏名,メールアドレス\nG1,山田 一郎,g1new@example.jp\nG2,山田 一朗,g2@example.jp\n' > mg2.csv
+printf '注文番号,顧客番号,単価,数量\nMO1,G1,100,1\n' > mo1.csv
+printf '注文番号,顧客番号,単価,数量\nMO1,G1,100,2\nMO2,G1,300,1\n' > mo2.csv
+"$CRM" -q import --source mg mg1.csv
+"$CRM" -q import --source mo --customer-source mg mo1.csv
+key() { echo "(SELECT customer_id FROM source_records WHERE source = 'mg' AND source_key = '$1')"; }
+q "UPDATE customers SET merged_into = $(key G2) WHERE id = $(key G1)"
+check 'a re-import of a merged customer'"'"'s key updates the customer it was merged into' 0 empty \
+	'match:2 rows: 0 new, 1 updated, 1 unchanged, 0 rejected$' "$CRM" import --source mg mg2.csv
+check '... the survivor, not the merged row' 0 'inline:g1@example.jp|g1new@example.jp' empty \
+	q "SELECT group_concat(email, '|') FROM (SELECT email FROM customers WHERE id IN ($(key G1), $(key G2)) ORDER BY id)"
+check 'orders of the merged customer'"'"'s key go to the survivor, no customer made' 0 empty \
+	'match:2 rows: 1 new, 1 updated, 0 unchanged, 0 rejected$' "$CRM" import --source mo --customer-source mg mo2.csv
+check '... the old one and the new one' 0 'inline:MO1|1
+MO2|1' empty q "SELECT order_key, customer_id = $(key G2) FROM orders WHERE source = 'mo' ORDER BY 1"
 
 finish

@@ -1,0 +1,527 @@
+/*
+ * Conversion: a record of the file into typed field values (dates, money,
+ * flags, checked emails, phones and postal codes ...), its key, and for a
+ * record that cannot be stored, the reasons given to the sink: the column,
+ * the value and why.
+ */
+#include <nettle/sha2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import-private.h"
+#include "types.h"
+#include "banned.h"
+
+/* Trims ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends. */
+void import_trim(const char **s, size_t *len)
+{
+	const char *p = *s;
+	size_t n = *len;
+
+	for (;;) {
+		if (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+			p++;
+			n--;
+		} else if (n >= 3 && !memcmp(p, "\xE3\x80\x80", 3)) {
+			p += 3;
+			n -= 3;
+		} else {
+			break;
+		}
+	}
+	for (;;) {
+		if (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
+			n--;
+		else if (n >= 3 && !memcmp(p + n - 3, "\xE3\x80\x80", 3))
+			n -= 3;
+		else
+			break;
+	}
+	*s = p;
+	*len = n;
+}
+
+/* An order's status as exported: ok, cancelled or returned, in either language. */
+static enum crm_status parse_order_status(const char *s, const char **out,
+					      struct crm_error *err)
+{
+	static const struct { const char *word, *status; } words[] = {
+		{ "ok", "ok" }, { "正常", "ok" }, { "完了", "ok" }, { "出荷済", "ok" },
+		{ "出荷済み", "ok" }, { "発送済", "ok" }, { "発送済み", "ok" }, { "有効", "ok" },
+		{ "completed", "ok" }, { "complete", "ok" }, { "shipped", "ok" },
+		{ "paid", "ok" }, { "cancelled", "cancelled" }, { "canceled", "cancelled" },
+		{ "cancel", "cancelled" }, { "キャンセル", "cancelled" }, { "取消", "cancelled" },
+		{ "取消し", "cancelled" }, { "取り消し", "cancelled" }, { "無効", "cancelled" },
+		{ "returned", "returned" }, { "return", "returned" }, { "refunded", "returned" },
+		{ "返品", "returned" }, { "返品済", "returned" }, { "返品済み", "returned" },
+		{ "返金", "returned" },
+	};
+	char *k = crm_header_key(s);
+	size_t i;
+
+	if (!k)
+		return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not valid UTF-8", s);
+	if (!*k) {
+		free(k);
+		return CRM_EOF;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (!strcmp(k, words[i].word)) {
+			free(k);
+			*out = words[i].status;
+			return CRM_OK;
+		}
+	free(k);
+	return crm_error_set(err, CRM_ERR_INVALID,
+			     "'%s' is not an order status (ok, cancelled, returned)", s);
+}
+
+static size_t field_index(const struct importer *im, const struct crm_field *f)
+{
+	return (size_t)(f - im->fields);
+}
+
+static int set_text(struct importer *im, struct fval *v, const char *s, size_t len)
+{
+	v->set = 1;
+	v->type = CRM_VALUE_TEXT;
+	v->off = im->arena.len;
+	v->len = len;
+	if (crm_strbuf_add(&im->arena, s, len) || crm_strbuf_addch(&im->arena, '\0'))
+		return -1;
+	return 0;
+}
+
+static void set_int(struct fval *v, long long i)
+{
+	v->set = 1;
+	v->type = CRM_VALUE_INT;
+	v->i = i;
+}
+
+/* Records why a field of the record is bad; the record is rejected unless lenient. */
+static int field_problem(struct importer *im, const struct column *col, const char *value,
+			 const char *reason, struct crm_error *err, enum crm_status *fail)
+{
+	if (im->o->lenient) {
+		struct crm_import_problem p = {
+			.line = im->rec->line, .column = col->header, .value = value,
+			.reason = reason, .raw = im->rec->raw, .raw_len = im->rec->raw_len,
+			.stored = 1,
+		};
+
+		im->stats->field_errors++;
+		if (im->sink && im->sink->problem && (*fail = im->sink->problem(im->sink->ctx, &p, err)))
+			return -1;
+		return 0;
+	}
+	if (!im->bad_column) {
+		im->bad_column = col->header;
+		free(im->bad_value);
+		im->bad_value = strdup(value);
+	}
+	if (im->why.len)
+		crm_strbuf_addstr(&im->why, "; ");
+	crm_strbuf_addf(&im->why, "column %s: %s", col->header, reason);
+	return 0;
+}
+
+static enum crm_status text_value(struct importer *im, struct fval *v, const char *s, size_t len)
+{
+	return set_text(im, v, s, len) ? CRM_ERR_NOMEM : CRM_OK;
+}
+
+/*
+ * Parses or checks the value s of len bytes (tmp: the same as a C string)
+ * as a value of field fd into v: CRM_OK, CRM_EOF (a value that stands for
+ * none), CRM_ERR_INVALID (e says why) or CRM_ERR_NOMEM.
+ */
+static enum crm_status parse_value(struct importer *im, const struct crm_field *fd,
+				   struct fval *v, const char *s, size_t len, const char *tmp,
+				   int japanese, struct crm_error *e)
+{
+	enum crm_status rc = CRM_OK;
+	const char *word = NULL;
+	char buf[24];
+	int64_t n;
+	int b;
+
+	switch (fd->type) {
+	case CRM_T_TEXT:
+	case CRM_T_KANA:
+	case CRM_T_KEY:
+		break;
+	case CRM_T_EMAIL:
+		rc = crm_check_email(tmp, e);
+		break;
+	case CRM_T_PHONE:
+		rc = crm_check_phone(tmp, e);
+		break;
+	case CRM_T_POSTAL:
+		rc = crm_check_postal(tmp, japanese, e);
+		break;
+	case CRM_T_DATE:
+	case CRM_T_DATETIME:
+		rc = fd->type == CRM_T_DATE ? crm_parse_date(tmp, buf, e)
+					    : crm_parse_datetime(tmp, buf, e);
+		return rc ? rc : text_value(im, v, buf, strlen(buf));
+	case CRM_T_MONEY:
+	case CRM_T_INTEGER:
+		rc = fd->type == CRM_T_MONEY ? crm_parse_money(tmp, &n, e) : crm_parse_int(tmp, &n, e);
+		if (!rc)
+			set_int(v, n);
+		return rc;
+	case CRM_T_FLAG:
+		rc = crm_parse_flag(tmp, &b, e);
+		if (!rc)
+			set_int(v, b);
+		return rc;
+	case CRM_T_ENUM:
+		rc = !strcmp(fd->name, "gender") ? crm_parse_gender(tmp, &word, e)
+						 : parse_order_status(tmp, &word, e);
+		return rc ? rc : text_value(im, v, word, strlen(word));
+	}
+	/* Validated or plain text: stored as given, trimmed. */
+	return rc ? rc : text_value(im, v, s, len);
+}
+
+/* Converts the value s of len bytes of column col into v, or notes why it is bad. */
+static enum crm_status convert(struct importer *im, const struct column *col, struct fval *v,
+			       const char *s, size_t len, int japanese, struct crm_error *err)
+{
+	struct crm_error e;
+	enum crm_status rc, fail = CRM_OK;
+	const char *tmp;
+
+	/* The checks take a C string: most values already end where they end. */
+	if (s[len] == '\0') {
+		tmp = s;
+	} else {
+		crm_strbuf_reset(&im->tmp);
+		if (crm_strbuf_add(&im->tmp, s, len))
+			return import_nomem(err);
+		tmp = im->tmp.buf;
+	}
+	crm_error_clear(&e);
+	rc = parse_value(im, col->field, v, s, len, tmp, japanese, &e);
+	if (rc == CRM_ERR_INVALID) {
+		v->set = 0;
+		v->bad = 1;
+		if (field_problem(im, col, tmp, e.message, err, &fail))
+			return fail;
+		rc = CRM_OK;
+	} else if (rc == CRM_EOF) {
+		rc = CRM_OK;
+	} else if (rc == CRM_ERR_NOMEM) {
+		rc = import_nomem(err);
+	}
+	return rc;
+}
+
+/* "17850.0" (a number written by a spreadsheet) is the key "17850"; width is folded. */
+static char *normalize_key(const char *s)
+{
+	char *k = crm_fold_trim(s);
+	char *dot;
+	size_t i;
+
+	if (!k)
+		return NULL;
+	dot = strchr(k, '.');
+	if (dot && dot > k) {
+		for (i = 0; k + i < dot && k[i] >= '0' && k[i] <= '9'; i++)
+			;
+		if (k + i == dot && dot[1] && strspn(dot + 1, "0") == strlen(dot + 1))
+			*dot = '\0';
+	}
+	return k;
+}
+
+/* The key of a record without a key column: a hash of the whole row. */
+static char *hash_key(const struct importer *im)
+{
+	static const char hex[] = "0123456789abcdef";
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char *k = malloc(7 + 32 + 1);
+	int i;
+
+	if (!k)
+		return NULL;
+	sha256_init(&ctx);
+	sha256_update(&ctx, im->hashed.len, (const uint8_t *)im->hashed.buf);
+	sha256_digest(&ctx, sizeof(d), d);
+	memcpy(k, "sha256:", 7);
+	for (i = 0; i < 16; i++) {
+		k[7 + 2 * i] = hex[d[i] >> 4];
+		k[8 + 2 * i] = hex[d[i] & 15];
+	}
+	k[39] = '\0';
+	return k;
+}
+
+/*
+ * The header -> value object of the row that the key of a keyless row
+ * hashes: what raw held before schema 4, so that keys stay the same.
+ */
+static int build_hashed(struct importer *im)
+{
+	const struct crm_csv_record *r = im->rec;
+	size_t c;
+	int oom = 0;
+
+	crm_strbuf_reset(&im->hashed);
+	oom |= crm_strbuf_addch(&im->hashed, '{');
+	for (c = 0; c < im->ncols; c++) {
+		/* json_key is ",\"header\":" (no comma before the first). */
+		oom |= crm_strbuf_addstr(&im->hashed, im->cols[c].json_key + !c);
+		oom |= crm_strbuf_add_json_string(&im->hashed, r->fields[c], r->lens[c]);
+	}
+	oom |= crm_strbuf_addch(&im->hashed, '}');
+	return oom ? -1 : 0;
+}
+
+/*
+ * The record's key (from its key column, else a hash of the row) and its
+ * customer's key; *rejected when one it needs is empty.
+ */
+enum crm_status import_record_keys(struct importer *im, int *rejected, struct crm_error *err)
+{
+	*rejected = 0;
+	if (im->key_col >= 0) {
+		im->key = normalize_key(im->rec->fields[im->key_col]);
+		if (!im->key)
+			return import_nomem(err);
+		if (!*im->key) {
+			*rejected = 1;
+			return import_reject(im, im->cols[im->key_col].header, "",
+					     "the key is empty: a record needs it to be found again",
+					     err);
+		}
+	} else {
+		im->key = build_hashed(im) ? NULL : hash_key(im);
+		if (!im->key)
+			return import_nomem(err);
+	}
+	if (im->ckey_col >= 0) {
+		im->ckey = normalize_key(im->rec->fields[im->ckey_col]);
+		if (!im->ckey)
+			return import_nomem(err);
+		if (!*im->ckey) {
+			*rejected = 1;
+			return import_reject(im, im->cols[im->ckey_col].header, "",
+					     im->kind == CRM_KIND_ORDERS
+					     ? "the customer key is empty: an order needs its customer"
+					     : "the customer key is empty: an interaction needs its "
+					       "customer", err);
+		}
+	}
+	return CRM_OK;
+}
+
+/* Whether the record's postal code is to be checked as a Japanese one. */
+static int record_is_japanese(const struct importer *im)
+{
+	const char *country = NULL, *pref = NULL;
+	int jp;
+
+	/* The columns are found once per file (import_index_fields). */
+	if (im->country_col >= 0 && im->rec->lens[im->country_col])
+		country = im->rec->fields[im->country_col];
+	if (im->pref_col >= 0 && im->rec->lens[im->pref_col])
+		pref = im->rec->fields[im->pref_col];
+	jp = crm_country_is_japan(country);
+	if (jp && pref) {
+		char *p = crm_fold_trim(pref);
+
+		jp = p && (!*p || crm_is_prefecture(p));
+		free(p);
+	}
+	return jp;
+}
+
+/* Converts the record's columns into field values; bad ones are noted in im->why. */
+static enum crm_status convert_values(struct importer *im, struct crm_error *err)
+{
+	const struct crm_csv_record *r = im->rec;
+	int japanese = im->has_postal ? record_is_japanese(im) : 1;
+	struct crm_strbuf join = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	size_t c, f;
+
+	for (f = 0; f < im->nfields; f++)
+		memset(&im->vals[f], 0, sizeof(im->vals[f]));
+	/* Joined fields first: several columns, one value. */
+	for (f = 0; f < im->nfields && !s; f++) {
+		const struct column *first = NULL;
+
+		if (!(im->fields[f].flags & CRM_F_JOIN))
+			continue;
+		crm_strbuf_reset(&join);
+		for (c = 0; c < im->ncols; c++) {
+			const char *v = r->fields[c];
+			size_t len = r->lens[c];
+
+			if (im->cols[c].field != &im->fields[f])
+				continue;
+			import_trim(&v, &len);
+			if (!len)
+				continue;
+			if (!first)
+				first = &im->cols[c];
+			if ((join.len && crm_strbuf_addch(&join, ' ')) || crm_strbuf_add(&join, v, len))
+				s = import_nomem(err);
+		}
+		if (!s && first && join.len)
+			s = convert(im, first, &im->vals[f], join.buf, join.len, japanese, err);
+	}
+	crm_strbuf_release(&join);
+	for (c = 0; c < im->ncols && !s; c++) {
+		const struct crm_field *fd = im->cols[c].field;
+		const char *v = r->fields[c];
+		size_t len = r->lens[c];
+
+		if (!fd || (fd->flags & (CRM_F_JOIN | CRM_F_VIRTUAL)))
+			continue;
+		import_trim(&v, &len);
+		if (len)
+			s = convert(im, &im->cols[c], &im->vals[field_index(im, fd)], v, len,
+				    japanese, err);
+	}
+	return s;
+}
+
+/*
+ * Orders: the amount when no column gives it (unit price times quantity,
+ * exact), and the status: a return has a negative quantity or amount, a
+ * cancellation an order number of C and digits (C536379).
+ */
+static enum crm_status derive_order(struct importer *im, struct crm_error *err)
+{
+	struct fval *amount = &im->vals[im->f_amount];
+	struct fval *status = &im->vals[im->f_status];
+	struct fval *price = import_val(im, im->f_price), *qty = import_val(im, im->f_qty);
+	const char *st = "ok";
+	const char *k = im->key;
+	long long product;
+
+	if (!amount->set && !amount->bad && price && qty) {
+		if (__builtin_mul_overflow(price->i, qty->i, &product)) {
+			const struct column *col = NULL;
+			enum crm_status fail = CRM_OK;
+			size_t c;
+
+			for (c = 0; c < im->ncols && !col; c++)
+				if (im->cols[c].field == &im->fields[im->f_qty])
+					col = &im->cols[c];
+			amount->bad = 1;
+			if (col && field_problem(im, col, im->rec->fields[col - im->cols],
+						 "unit price times quantity is too large an amount",
+						 err, &fail))
+				return fail;
+		} else {
+			set_int(amount, product);
+		}
+	}
+	/* A status given (and good) stands; a bad one under --lenient is derived. */
+	if (status->set)
+		return CRM_OK;
+	if ((qty && qty->i < 0) || (amount->set && amount->i < 0))
+		st = "returned";
+	if (k[0] == 'C' || k[0] == 'c') {
+		size_t i = k[1] == '-' ? 2 : 1;
+
+		if (k[i] && strspn(k + i, "0123456789") == strlen(k + i))
+			st = "cancelled";
+	}
+	status->bad = 0;
+	return set_text(im, status, st, strlen(st)) ? import_nomem(err) : CRM_OK;
+}
+
+/*
+ * Converts the record into field values; *rejected (and the reasons given
+ * to the sink) when a value is bad, unless lenient, or a customer has no
+ * name.
+ */
+enum crm_status import_convert_record(struct importer *im, int *rejected,
+				      struct crm_error *err)
+{
+	const char *missing = NULL;
+	enum crm_status s = convert_values(im, err);
+
+	*rejected = 0;
+	if (s)
+		return s;
+	if (im->kind == CRM_KIND_CUSTOMERS && !import_val(im, im->f_name) &&
+	    !import_val(im, im->f_family))
+		missing = "no name: a customer needs a full name (氏名) or at least a family name (姓)";
+	if (!im->why.len && !missing)
+		return CRM_OK;
+	*rejected = 1;
+	if (!im->why.len)
+		return import_reject(im, NULL, NULL, missing, err);
+	if (missing)
+		crm_strbuf_addf(&im->why, "; %s", missing);
+	return import_reject(im, im->bad_column, im->bad_value, im->why.buf, err);
+}
+
+/* An order's amount and status, derived; *rejected when the amount overflows. */
+enum crm_status import_derive_order(struct importer *im, int *rejected, struct crm_error *err)
+{
+	enum crm_status s = derive_order(im, err);
+
+	*rejected = !s && im->why.len;
+	if (*rejected)
+		return import_reject(im, im->bad_column, im->bad_value, im->why.buf, err);
+	return s;
+}
+
+enum crm_status import_reject(struct importer *im, const char *column, const char *value,
+			      const char *reason, struct crm_error *err)
+{
+	struct crm_import_problem p = {
+		.line = im->rec->line, .column = column, .value = value, .reason = reason,
+		.raw = im->rec->raw, .raw_len = im->rec->raw_len,
+	};
+
+	im->stats->rejected++;
+	if (im->sink && im->sink->problem)
+		return im->sink->problem(im->sink->ctx, &p, err);
+	return CRM_OK;
+}
+
+/*
+ * A record whose key came before in the same file: the file says two
+ * things of one record, and which is right is for a human to decide.
+ */
+enum crm_status import_reject_repeated_key(struct importer *im, unsigned long first,
+					   struct crm_error *err)
+{
+	char why[160];
+
+	if (first)
+		snprintf(why, sizeof(why), "the key '%.60s' came before, at line %lu: a record "
+			 "may appear once in a file", im->key, first);
+	else
+		snprintf(why, sizeof(why), "the key '%.60s' came before in this file: a record "
+			 "may appear once in a file", im->key);
+	return import_reject(im, im->key_col >= 0 ? im->cols[im->key_col].header : NULL, im->key,
+			     why, err);
+}
+
+int import_all_empty(const struct crm_csv_record *r)
+{
+	size_t c;
+
+	for (c = 0; c < r->nfields; c++) {
+		const char *v = r->fields[c];
+		size_t len = r->lens[c];
+
+		import_trim(&v, &len);
+		if (len)
+			return 0;
+	}
+	return 1;
+}

@@ -1,0 +1,750 @@
+/*
+ * Storage: a record kept under its source key. The statements of an
+ * import (one table; the INSERT, the SELECT of a row and the per-field
+ * UPDATEs built from the catalogue's names); a record found by (source,
+ * key) and handed to import-update.c, or inserted with its raw row; the
+ * customer of an order or interaction, created bare when its key is new;
+ * every change logged to the run.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "customer.h"
+#include "import-private.h"
+#include "banned.h"
+
+/*
+ * The SQL of each statement of enum stmt (import-private.h). SQLite's own
+ * dialect here: json_patch and json_each (extra, the last raw row),
+ * INSERT OR IGNORE / OR REPLACE, RETURNING.
+ */
+static const char *const stmt_sql[S_COUNT] = {
+	[S_FIND_SOURCE] =
+		"SELECT id, customer_id, raw, raw_headers FROM source_records"
+		" WHERE source = ?1 AND source_key = ?2",
+	/* Nothing when the key is taken: the fresh path's repeated key. */
+	[S_INSERT_SOURCE] =
+		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source, source_key) DO NOTHING",
+	[S_UPDATE_SOURCE_RAW] = "UPDATE source_records SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
+	[S_FIND_ORDER] = "SELECT id, raw, raw_headers FROM orders"
+			 " WHERE source = ?1 AND order_key = ?2 AND line = ?3",
+	[S_FIND_INTERACTION] = "SELECT id, raw, raw_headers FROM interactions"
+			       " WHERE source = ?1 AND source_key = ?2",
+	[S_UPDATE_ORDER_RAW] = "UPDATE orders SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
+	[S_UPDATE_INTERACTION_RAW] =
+		"UPDATE interactions SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
+	[S_GET_ORDER_CUSTOMER] = "SELECT customer_id FROM orders WHERE id = ?1",
+	[S_GET_INTERACTION_CUSTOMER] = "SELECT customer_id FROM interactions WHERE id = ?1",
+	[S_SET_ORDER_CUSTOMER] = "UPDATE orders SET customer_id = ?1 WHERE id = ?2",
+	[S_SET_INTERACTION_CUSTOMER] = "UPDATE interactions SET customer_id = ?1 WHERE id = ?2",
+	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at) VALUES (?1, ?1)",
+	[S_UPDATED_AT] = "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
+	[S_EXTRA] = "UPDATE customers SET extra = nullif(json_patch(coalesce(extra, '{}'), ?1), '{}')"
+		    " WHERE id = ?2 RETURNING extra",
+	[S_LINE_GET] = "SELECT n FROM temp.crm_import_lines WHERE order_key = ?1",
+	[S_LINE_SET] = "INSERT OR REPLACE INTO temp.crm_import_lines(order_key, n) VALUES (?1, ?2)",
+	/* The old row's header -> value pairs: its values ?1 with its header list ?2. */
+	[S_OLD_RAW] = "SELECT h.value, v.value FROM json_each(?1) AS v"
+		      " JOIN json_each((SELECT names FROM raw_headers WHERE id = ?2)) AS h"
+		      " ON h.key = v.key",
+	/* Nothing when the key came before in the file. */
+	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)"
+		       " ON CONFLICT (k) DO NOTHING",
+	[S_KEY_LINE] = "SELECT line FROM temp.crm_import_keys WHERE k = ?1",
+	[S_GET_EXTRA] = "SELECT extra FROM customers WHERE id = ?1",
+	[S_GET_UPDATED_AT] = "SELECT updated_at FROM customers WHERE id = ?1",
+	[S_UNDO_CUSTOMER] = "DELETE FROM customers WHERE id = ?1",
+	[S_MERGED] = "SELECT merged_into IS NOT NULL FROM customers WHERE id = ?1",
+	[S_LINES_CREATE] = "CREATE TEMP TABLE IF NOT EXISTS crm_import_lines("
+			   "order_key TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+	[S_LINES_CLEAR] = "DELETE FROM temp.crm_import_lines",
+	[S_KEYS_CREATE] = "CREATE TEMP TABLE IF NOT EXISTS crm_import_keys("
+			  "k TEXT PRIMARY KEY, line INTEGER NOT NULL)",
+	[S_KEYS_CLEAR] = "DELETE FROM temp.crm_import_keys",
+	[S_FRESH_CUSTOMERS] =
+		"SELECT NOT EXISTS (SELECT 1 FROM source_records WHERE source = ?1)",
+	[S_FRESH_ORDERS] = "SELECT NOT EXISTS (SELECT 1 FROM orders WHERE source = ?1)",
+	[S_FRESH_INTERACTIONS] = "SELECT NOT EXISTS (SELECT 1 FROM interactions WHERE source = ?1)",
+	[S_HEADERS_ADD] = "INSERT OR IGNORE INTO raw_headers(names) VALUES (?1)",
+	[S_HEADERS_ID] = "SELECT id FROM raw_headers WHERE names = ?1",
+};
+
+/* ---- Statements ---------------------------------------------------------- */
+
+/* Whether statement i of the table is used for every record of the kind. */
+static int stmt_used(enum crm_kind kind, size_t i)
+{
+	switch (i) {
+	case S_FIND_ORDER:
+	case S_UPDATE_ORDER_RAW:
+	case S_GET_ORDER_CUSTOMER:
+	case S_SET_ORDER_CUSTOMER:
+	case S_LINE_GET:
+	case S_LINE_SET:
+		return kind == CRM_KIND_ORDERS;
+	case S_FIND_INTERACTION:
+	case S_UPDATE_INTERACTION_RAW:
+	case S_GET_INTERACTION_CUSTOMER:
+	case S_SET_INTERACTION_CUSTOMER:
+		return kind == CRM_KIND_INTERACTIONS;
+	/* Orders number their lines: their keys cannot repeat in a file. */
+	case S_KEY_SEEN:
+	case S_KEY_LINE:
+		return kind != CRM_KIND_ORDERS;
+	case S_GET_EXTRA:
+	case S_GET_UPDATED_AT:
+	case S_UNDO_CUSTOMER:
+		return kind == CRM_KIND_CUSTOMERS;
+	default:
+		return i < S_PER_FILE;
+	}
+}
+
+/*
+ * The SQL of the INSERT of a new row (the fixed columns of the kind, then
+ * each field a column or a derivation gives) and of the SELECT of every
+ * field of a row, from the catalogue's names.
+ */
+static int insert_and_get_sql(const struct importer *im, struct crm_strbuf *ins,
+			      struct crm_strbuf *get)
+{
+	struct crm_strbuf vals = CRM_STRBUF_INIT;
+	int oom = 0, n = 0;
+	size_t f;
+
+	oom |= crm_strbuf_addf(ins, "INSERT INTO %s(", im->table);
+	switch (im->kind) {
+	case CRM_KIND_CUSTOMERS:
+		oom |= crm_strbuf_addstr(ins, "extra, created_at, updated_at");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?2");
+		n = 2;
+		break;
+	case CRM_KIND_ORDERS:
+		oom |= crm_strbuf_addstr(ins, "customer_id, source, order_key, line, run_id, raw,"
+					 " raw_headers");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6, ?7");
+		n = 7;
+		break;
+	default:
+		oom |= crm_strbuf_addstr(ins, "customer_id, source, source_key, run_id, raw, raw_headers");
+		oom |= crm_strbuf_addstr(&vals, "?1, ?2, ?3, ?4, ?5, ?6");
+		n = 6;
+		break;
+	}
+	oom |= crm_strbuf_addstr(get, "SELECT id");
+	for (f = 0; f < im->nfields; f++) {
+		if (!import_is_real(&im->fields[f]))
+			continue;
+		oom |= crm_strbuf_addf(get, ", \"%s\"", im->fields[f].name);
+		if (!import_has_source(im, f))
+			continue;
+		oom |= crm_strbuf_addf(ins, ", \"%s\"", im->fields[f].name);
+		oom |= crm_strbuf_addf(&vals, ", ?%d", ++n);
+	}
+	oom |= crm_strbuf_addf(ins, ") VALUES (%s)", vals.buf);
+	oom |= crm_strbuf_addf(get, " FROM %s WHERE id = ?1", im->table);
+	crm_strbuf_release(&vals);
+	return oom ? -1 : 0;
+}
+
+/* Prepares what every record of the file needs. */
+static enum crm_status build_statements(struct importer *im, struct crm_error *err)
+{
+	struct crm_strbuf ins = CRM_STRBUF_INIT, get = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	size_t i;
+
+	for (i = 0; i < S_PER_FILE && !s; i++)
+		if (stmt_used(im->kind, i) && !(im->st[i] = crm_stmt_table_get(&im->sql, i, err)))
+			s = import_failed(err);
+	if (!s && insert_and_get_sql(im, &ins, &get))
+		s = import_nomem(err);
+	if (!s)
+		s = crm_stmt_prepare(im->db, ins.buf, &im->ins, err);
+	if (!s)
+		s = crm_stmt_prepare(im->db, get.buf, &im->get, err);
+	crm_strbuf_release(&ins);
+	crm_strbuf_release(&get);
+	if (!s) {
+		im->upd = calloc(im->nfields ? im->nfields : 1, sizeof(*im->upd));
+		if (!im->upd)
+			s = import_nomem(err);
+	}
+	return s;
+}
+
+struct crm_stmt *import_update_stmt(struct importer *im, size_t f, struct crm_error *err)
+{
+	char sql[160];
+
+	if (!im->upd[f]) {
+		/* The catalogue's own names, never the file's. */
+		snprintf(sql, sizeof(sql), "UPDATE %s SET \"%s\" = ?1 WHERE id = ?2",
+			 im->table, im->fields[f].name);
+		if (crm_stmt_prepare(im->db, sql, &im->upd[f], err))
+			return NULL;
+	}
+	return im->upd[f];
+}
+
+/* Statement orders of the kind being imported, or the same on interactions. */
+struct crm_stmt *import_kind_stmt(const struct importer *im, enum stmt orders)
+{
+	return im->st[im->kind == CRM_KIND_ORDERS ? orders : orders + 1];
+}
+
+/*
+ * Steps a query that must give a row (the row read or changed a moment
+ * ago in this transaction): none means the database is damaged. The row
+ * is left to read; the caller resets st.
+ */
+enum crm_status import_one_row(struct crm_stmt *st, const char *what, struct crm_error *err)
+{
+	int found;
+	enum crm_status s = crm_stmt_one(st, &found, what, err);
+
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_SCHEMA, "%s: the row is gone", what);
+	if (s)
+		crm_stmt_reset(st);
+	return s;
+}
+
+/*
+ * Binds without a copy: the arena holds the record's values unchanged
+ * until the next record, and every statement bound here is stepped and
+ * reset before then.
+ */
+void import_bind_fval(const struct importer *im, struct crm_stmt *st, int i, const struct fval *v)
+{
+	if (!v || !v->set)
+		crm_stmt_bind_null(st, i);
+	else if (v->type == CRM_VALUE_INT)
+		crm_stmt_bind_int(st, i, v->i);
+	else
+		crm_stmt_bind_text_ref(st, i, import_vtext(im, v), v->len);
+}
+
+/* Runs statement i of the table, one that is used once per file. */
+static enum crm_status run_once(struct importer *im, enum stmt i, const char *what,
+				struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(&im->sql, i, err);
+
+	return st ? crm_stmt_run(st, what, err) : import_failed(err);
+}
+
+/* ---- Log and raw rows ------------------------------------------------------ */
+
+/* Logs a row the import inserted, and counts it as a change. */
+enum crm_status import_log_insert(struct importer *im, const char *tbl, int64_t id,
+				  struct crm_error *err)
+{
+	im->stats->changes++;
+	return crm_audit_insert(im->audit, tbl, id, err);
+}
+
+/* Logs a field the import changed, and counts it as a change. */
+enum crm_status import_log_update(struct importer *im, const char *tbl, int64_t id,
+				  const char *field, const struct crm_value *old_value,
+				  const struct crm_value *new_value, struct crm_error *err)
+{
+	im->stats->changes++;
+	return crm_audit_update(im->audit, tbl, id, field, old_value, new_value, err);
+}
+
+/*
+ * The raw_headers row of the header names of n columns from cols, added
+ * when new: one per distinct list, shared by every row read under it.
+ */
+static enum crm_status headers_id(struct importer *im, const struct column *cols, size_t n,
+				  int64_t *id, struct crm_error *err)
+{
+	struct crm_strbuf names = CRM_STRBUF_INIT;
+	struct crm_stmt *add = crm_stmt_table_get(&im->sql, S_HEADERS_ADD, err);
+	struct crm_stmt *get = add ? crm_stmt_table_get(&im->sql, S_HEADERS_ID, err) : NULL;
+	enum crm_status s;
+	int oom;
+	size_t c;
+
+	if (!get)
+		return import_failed(err);
+	oom = crm_strbuf_addch(&names, '[');
+	for (c = 0; c < n; c++) {
+		if (c)
+			oom |= crm_strbuf_addch(&names, ',');
+		oom |= crm_strbuf_add_json_string(&names, cols[c].header, strlen(cols[c].header));
+	}
+	oom |= crm_strbuf_addch(&names, ']');
+	if (oom) {
+		crm_strbuf_release(&names);
+		return import_nomem(err);
+	}
+	crm_stmt_bind_text_ref(add, 1, names.buf, names.len);
+	s = crm_stmt_run(add, "cannot keep the header names", err);
+	if (!s) {
+		crm_stmt_bind_text_ref(get, 1, names.buf, names.len);
+		s = import_one_row(get, "cannot read the header names back", err);
+	}
+	if (!s) {
+		*id = crm_stmt_int(get, 0);
+		crm_stmt_reset(get);
+	}
+	crm_strbuf_release(&names);
+	return s;
+}
+
+/*
+ * The row as read, kept to compare with next time: a JSON array of the
+ * values, its header names in raw_headers (im->headers_id).
+ */
+int import_build_raw(struct importer *im)
+{
+	const struct crm_csv_record *r = im->rec;
+	size_t c;
+	int oom = 0;
+
+	crm_strbuf_reset(&im->raw);
+	oom |= crm_strbuf_addch(&im->raw, '[');
+	for (c = 0; c < im->ncols; c++) {
+		if (c)
+			oom |= crm_strbuf_addch(&im->raw, ',');
+		oom |= crm_strbuf_add_json_string(&im->raw, r->fields[c], r->lens[c]);
+	}
+	oom |= crm_strbuf_addch(&im->raw, ']');
+	return oom ? -1 : 0;
+}
+
+/* The record's extra columns (mapped to no field), non-empty ones, as JSON. */
+/* With changed, only the changed columns, emptied ones as null (to delete them). */
+int import_extra_json(struct importer *im, struct crm_strbuf *out, const unsigned char *changed)
+{
+	size_t c;
+	int n = 0, oom = 0;
+
+	oom |= crm_strbuf_addch(out, '{');
+	for (c = 0; c < im->ncols; c++) {
+		const struct column *col = &im->cols[c];
+		const char *v = im->rec->fields[c], *key;
+		size_t len = im->rec->lens[c];
+
+		if (col->field || col->ignored || (changed && !changed[c]))
+			continue;
+		import_trim(&v, &len); /* a space (or U+3000) alone is no value */
+		if (!len && !changed)
+			continue;
+		if (n++)
+			oom |= crm_strbuf_addch(out, ',');
+		key = col->own ? col->own : col->header;
+		oom |= crm_strbuf_add_json_string(out, key, strlen(key));
+		oom |= crm_strbuf_addch(out, ':');
+		/* An emptied column deletes its key: json_patch drops nulls. */
+		if (!len)
+			oom |= crm_strbuf_addstr(out, "null");
+		else
+			oom |= crm_strbuf_add_json_string(out, v, len);
+	}
+	oom |= crm_strbuf_addch(out, '}');
+	if (oom)
+		return -1;
+	return n;
+}
+
+/* ---- Inserting ------------------------------------------------------------ */
+
+/*
+ * Inserts the source record (source, key) of customer with its raw row;
+ * *taken (and nothing inserted) when the source has that key already.
+ */
+static enum crm_status insert_source(struct importer *im, const char *source, const char *key,
+				     int64_t customer, const struct crm_strbuf *raw,
+				     int64_t headers, int *taken, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_INSERT_SOURCE];
+	enum crm_status s;
+
+	crm_stmt_bind_str_ref(st, 1, source);
+	crm_stmt_bind_str_ref(st, 2, key);
+	crm_stmt_bind_int(st, 3, customer);
+	crm_stmt_bind_int(st, 4, im->run_id);
+	crm_stmt_bind_text_ref(st, 5, raw->buf, raw->len);
+	crm_stmt_bind_int(st, 6, headers);
+	s = crm_stmt_run(st, "cannot record the source", err);
+	*taken = !s && crm_db_changes(im->db) == 0;
+	return s;
+}
+
+/*
+ * A customer for a customer key its source has not sent: a bare row, and
+ * its source record whose raw row is the key alone, both logged.
+ */
+static enum crm_status new_customer(struct importer *im, int64_t *id, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_MINIMAL_CUSTOMER];
+	struct crm_strbuf raw = CRM_STRBUF_INIT;
+	enum crm_status s;
+	int taken;
+
+	crm_stmt_bind_str_ref(st, 1, im->now);
+	s = crm_stmt_run(st, "cannot create the customer", err);
+	if (s)
+		return s;
+	*id = crm_db_last_insert_id(im->db);
+	s = import_log_insert(im, "customers", *id, err);
+	if (!s && !im->ckey_headers_id)
+		s = headers_id(im, &im->cols[im->ckey_col], 1, &im->ckey_headers_id, err);
+	if (s)
+		return s;
+	if (crm_strbuf_addch(&raw, '[') ||
+	    crm_strbuf_add_json_string(&raw, im->ckey, strlen(im->ckey)) ||
+	    crm_strbuf_addch(&raw, ']')) {
+		crm_strbuf_release(&raw);
+		return import_nomem(err);
+	}
+	s = insert_source(im, im->csource, im->ckey, *id, &raw, im->ckey_headers_id, &taken, err);
+	crm_strbuf_release(&raw);
+	/* Looked up a moment ago in this transaction: it cannot be there. */
+	if (!s && taken)
+		s = crm_error_set(err, CRM_ERR_INTERNAL, "cannot record the customer's source:"
+				  " its key is taken");
+	if (!s)
+		s = import_log_insert(im, "source_records", crm_db_last_insert_id(im->db), err);
+	if (!s)
+		im->stats->new_customers++;
+	return s;
+}
+
+/*
+ * The customer *id stands for now: itself, or the survivor when it was
+ * merged into another (crm_customer_resolve), so that a re-import of a
+ * merged customer's key updates the customer it lives on in, and its
+ * orders and interactions go there. Asked only where the customer is
+ * written to: a merge is rare, and a look costs a read.
+ */
+enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_MERGED];
+	enum crm_status s;
+	int merged;
+
+	crm_stmt_bind_int(st, 1, *id);
+	s = import_one_row(st, "cannot look the customer up", err);
+	if (s)
+		return s;
+	merged = crm_stmt_int(st, 0) != 0;
+	crm_stmt_reset(st);
+	return merged ? crm_customer_resolve(im->db, *id, id, err) : CRM_OK;
+}
+
+/* The customer of an order or interaction, created bare when its key is new. */
+static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+	int found;
+
+	if (im->last_ckey && !strcmp(im->last_ckey, im->ckey)) {
+		*id = im->last_customer;
+		return CRM_OK;
+	}
+	crm_stmt_bind_str_ref(st, 1, im->csource);
+	crm_stmt_bind_str_ref(st, 2, im->ckey);
+	s = crm_stmt_one(st, &found, "cannot look up the customer", err);
+	if (!s && found)
+		*id = crm_stmt_int(st, 1);
+	crm_stmt_reset(st);
+	if (!s && found)
+		s = import_survivor(im, id, err);
+	if (s)
+		return s;
+	if (!found && (s = new_customer(im, id, err)))
+		return s;
+	free(im->last_ckey);
+	im->last_ckey = strdup(im->ckey);
+	im->last_customer = *id;
+	return im->last_ckey ? CRM_OK : import_nomem(err);
+}
+
+/* Inserts the record as a new row; logged unless the caller logs it later. */
+static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t *id,
+				  int log, struct crm_error *err)
+{
+	struct crm_stmt *st = im->ins;
+	struct crm_strbuf extra = CRM_STRBUF_INIT;
+	enum crm_status s;
+	int i = 1, n;
+	size_t f;
+
+	/* Every parameter is bound below, so no clearing of the last row's. */
+	switch (im->kind) {
+	case CRM_KIND_CUSTOMERS:
+		n = import_extra_json(im, &extra, NULL);
+		if (n < 0)
+			return import_nomem(err);
+		crm_stmt_bind_text_ref(st, 1, n > 0 ? extra.buf : NULL, extra.len);
+		crm_stmt_bind_str_ref(st, 2, im->now);
+		i = 3;
+		break;
+	case CRM_KIND_ORDERS:
+		crm_stmt_bind_int(st, 1, customer);
+		crm_stmt_bind_str_ref(st, 2, im->o->source);
+		crm_stmt_bind_str_ref(st, 3, im->key);
+		crm_stmt_bind_int(st, 4, im->line);
+		crm_stmt_bind_int(st, 5, im->run_id);
+		crm_stmt_bind_text_ref(st, 6, im->raw.buf, im->raw.len);
+		crm_stmt_bind_int(st, 7, im->headers_id);
+		i = 8;
+		break;
+	default:
+		crm_stmt_bind_int(st, 1, customer);
+		crm_stmt_bind_str_ref(st, 2, im->o->source);
+		crm_stmt_bind_str_ref(st, 3, im->key);
+		crm_stmt_bind_int(st, 4, im->run_id);
+		crm_stmt_bind_text_ref(st, 5, im->raw.buf, im->raw.len);
+		crm_stmt_bind_int(st, 6, im->headers_id);
+		i = 7;
+		break;
+	}
+	for (f = 0; f < im->nfields; f++)
+		if (import_is_real(&im->fields[f]) && import_has_source(im, f))
+			import_bind_fval(im, st, i++, &im->vals[f]);
+	s = crm_stmt_run(st, "cannot insert the record", err);
+	crm_strbuf_release(&extra);
+	if (s)
+		return s;
+	*id = crm_db_last_insert_id(im->db);
+	return log ? import_log_insert(im, im->table, *id, err) : CRM_OK;
+}
+
+/* A new customer and its source record, both logged once both are in. */
+static enum crm_status insert_customer(struct importer *im, struct crm_error *err)
+{
+	enum crm_status s;
+	int64_t id;
+	int taken = 0;
+
+	s = insert_row(im, 0, &id, 0, err);
+	if (!s)
+		s = insert_source(im, im->o->source, im->key, id, &im->raw, im->headers_id, &taken,
+				  err);
+	if (!s && taken) {
+		/* The key came before in this file: undo, and reject this one. */
+		struct crm_stmt *undo = im->st[S_UNDO_CUSTOMER];
+
+		crm_stmt_bind_int(undo, 1, id);
+		s = crm_stmt_run(undo, "cannot undo an insert", err);
+		return s ? s : import_reject_repeated_key(im, 0, err);
+	}
+	if (!s)
+		s = import_log_insert(im, "customers", id, err);
+	if (!s)
+		s = import_log_insert(im, "source_records", crm_db_last_insert_id(im->db), err);
+	if (!s)
+		im->stats->added++;
+	return s;
+}
+
+/* ---- Finding, or inserting -------------------------------------------------- */
+
+/* Notes the key as seen; *first is the line it was seen at before, or 0. */
+enum crm_status import_see_key(struct importer *im, unsigned long *first, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_KEY_SEEN];
+	enum crm_status s;
+	int found;
+
+	*first = 0;
+	crm_stmt_bind_str_ref(st, 1, im->key);
+	crm_stmt_bind_int(st, 2, (int64_t)im->rec->line);
+	s = crm_stmt_run(st, "cannot note the key", err);
+	if (s || crm_db_changes(im->db) != 0)
+		return s;
+	st = im->st[S_KEY_LINE];
+	crm_stmt_bind_str_ref(st, 1, im->key);
+	s = crm_stmt_one(st, &found, "cannot read the key's first line", err);
+	*first = found ? (unsigned long)crm_stmt_int(st, 0) : 1;
+	crm_stmt_reset(st);
+	return s;
+}
+
+/* The line of this row within its order: rows of an order are numbered in file order. */
+enum crm_status import_order_line(struct importer *im, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s;
+	int found;
+
+	if (im->prev_order && !strcmp(im->prev_order, im->key)) {
+		im->line = ++im->prev_line;
+		return CRM_OK;
+	}
+	if (im->prev_order) {
+		st = im->st[S_LINE_SET];
+		crm_stmt_bind_str_ref(st, 1, im->prev_order);
+		crm_stmt_bind_int(st, 2, im->prev_line);
+		s = crm_stmt_run(st, "cannot number order lines", err);
+		if (s)
+			return s;
+	}
+	st = im->st[S_LINE_GET];
+	crm_stmt_bind_str_ref(st, 1, im->key);
+	s = crm_stmt_one(st, &found, "cannot number order lines", err);
+	im->line = found ? crm_stmt_int(st, 0) + 1 : 1;
+	crm_stmt_reset(st);
+	if (s)
+		return s;
+	free(im->prev_order);
+	im->prev_order = strdup(im->key);
+	im->prev_line = im->line;
+	return im->prev_order ? CRM_OK : import_nomem(err);
+}
+
+/*
+ * Updates the row that st found from the record; column raw_col of st is
+ * the raw row kept from last time, the next column its raw_headers.
+ * Resets st.
+ */
+static enum crm_status update_found(struct importer *im, struct crm_stmt *st, int raw_col,
+				    int64_t row, int64_t source_row, int64_t customer,
+				    struct crm_error *err)
+{
+	const char *t = crm_stmt_text(st, raw_col);
+	int64_t headers = crm_stmt_int(st, raw_col + 1);
+	char *old = t ? strdup(t) : NULL;
+	enum crm_status s;
+
+	crm_stmt_reset(st);
+	if (t && !old)
+		return import_nomem(err);
+	s = import_update_row(im, row, source_row, old, headers, customer, err);
+	free(old);
+	return s;
+}
+
+static enum crm_status upsert_customer(struct importer *im, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+	int found;
+
+	/* A source seen for the first time: every key is new, unless repeated. */
+	if (im->fresh)
+		return insert_customer(im, err);
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, im->key);
+	s = crm_stmt_one(st, &found, "cannot look up the record", err);
+	if (!s && found) {
+		int64_t src = crm_stmt_int(st, 0), cust = crm_stmt_int(st, 1);
+
+		return update_found(im, st, 2, cust, src, cust, err);
+	}
+	crm_stmt_reset(st);
+	return s ? s : insert_customer(im, err);
+}
+
+static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
+{
+	struct crm_stmt *st = import_kind_stmt(im, S_FIND_ORDER);
+	enum crm_status s;
+	int64_t customer = 0, id;
+	int found;
+
+	s = resolve_customer(im, &customer, err);
+	if (s)
+		return s;
+	/*
+	 * Orders of a new source need no lookup: (order, line) is unique
+	 * within a file by construction.
+	 */
+	if (im->fresh && im->kind == CRM_KIND_ORDERS) {
+		s = insert_row(im, customer, &id, 1, err);
+		if (!s)
+			im->stats->added++;
+		return s;
+	}
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, im->key);
+	if (im->kind == CRM_KIND_ORDERS)
+		crm_stmt_bind_int(st, 3, im->line);
+	s = crm_stmt_one(st, &found, "cannot look up the record", err);
+	if (!s && found) {
+		int64_t row = crm_stmt_int(st, 0);
+
+		return update_found(im, st, 1, row, row, customer, err);
+	}
+	crm_stmt_reset(st);
+	if (s)
+		return s;
+	s = insert_row(im, customer, &id, 1, err);
+	if (!s)
+		im->stats->added++;
+	return s;
+}
+
+/* Whether the source has no records of this kind yet: then no key needs looking up. */
+static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s;
+	int found;
+
+	st = crm_stmt_table_get(&im->sql, im->kind == CRM_KIND_CUSTOMERS ? S_FRESH_CUSTOMERS
+					  : im->kind == CRM_KIND_ORDERS ? S_FRESH_ORDERS
+					  : S_FRESH_INTERACTIONS, err);
+	if (!st)
+		return import_failed(err);
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	s = crm_stmt_one(st, &found, "cannot look the source up", err);
+	im->fresh = found && crm_stmt_int(st, 0);
+	crm_stmt_reset(st);
+	return s;
+}
+
+/*
+ * Makes ready to store the file's records, once its columns are mapped:
+ * the work tables of the file, the statements, whether its source is new,
+ * and the raw_headers row of its header list.
+ */
+enum crm_status import_store_begin(struct importer *im, struct crm_error *err)
+{
+	enum crm_status s = crm_stmt_table_init(&im->sql, im->db, stmt_sql, S_COUNT, err);
+
+	if (!s)
+		s = run_once(im, S_LINES_CREATE, "cannot number order lines", err);
+	if (!s)
+		s = run_once(im, S_LINES_CLEAR, "cannot number order lines", err);
+	if (!s)
+		s = run_once(im, S_KEYS_CREATE, "cannot note the keys", err);
+	if (!s)
+		s = run_once(im, S_KEYS_CLEAR, "cannot note the keys", err);
+	if (!s)
+		s = build_statements(im, err);
+	if (!s)
+		s = check_fresh(im, err);
+	if (!s)
+		s = headers_id(im, im->cols, im->ncols, &im->headers_id, err);
+	return s;
+}
+
+/* Frees the file's statements. */
+void import_store_end(struct importer *im)
+{
+	size_t i;
+
+	crm_stmt_table_release(&im->sql);
+	crm_stmt_free(im->ins);
+	crm_stmt_free(im->get);
+	if (im->upd)
+		for (i = 0; i < im->nfields; i++)
+			crm_stmt_free(im->upd[i]);
+	free(im->upd);
+}
+
+/* Stores the record, converted and checked, under its key. */
+enum crm_status import_store(struct importer *im, struct crm_error *err)
+{
+	return im->kind == CRM_KIND_CUSTOMERS ? upsert_customer(im, err) : upsert_row(im, err);
+}

@@ -1,0 +1,306 @@
+/*
+ * A record seen before: compared, column by column, with the raw row the
+ * source sent last time, so that only fields whose source value changed
+ * are written (each logged with its old and new value), and a value
+ * cleansed since is not undone by a re-import of the same export.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import-private.h"
+#include "banned.h"
+
+static struct crm_value to_value(const struct importer *im, const struct fval *v)
+{
+	struct crm_value out = crm_value_null();
+
+	if (!v->set)
+		return out;
+	if (v->type == CRM_VALUE_INT)
+		return crm_value_int(v->i);
+	out.type = CRM_VALUE_TEXT;
+	out.s = import_vtext(im, v);
+	out.len = v->len;
+	return out;
+}
+
+/*
+ * Which columns changed since the source last sent this record: compares
+ * the new row with the raw row kept from last time, column by column.
+ */
+static enum crm_status changed_columns(struct importer *im, const char *old_raw,
+				       int64_t old_headers, unsigned char *changed,
+				       struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_OLD_RAW];
+	enum crm_step rc;
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		changed[c] = im->rec->lens[c] != 0; /* a column new to the source */
+	crm_stmt_bind_str(st, 1, old_raw);
+	crm_stmt_bind_int(st, 2, old_headers);
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *k = crm_stmt_text(st, 0);
+		const char *v = crm_stmt_text(st, 1);
+		size_t vlen = crm_stmt_bytes(st, 1);
+
+		for (c = 0; c < im->ncols; c++)
+			if (k && !strcmp(k, im->cols[c].header)) {
+				changed[c] = !v ? im->rec->lens[c] != 0
+						: vlen != im->rec->lens[c] ||
+						  memcmp(v, im->rec->fields[c], vlen) != 0;
+				break;
+			}
+	}
+	if (rc == CRM_STEP_ERROR) {
+		enum crm_status s = crm_stmt_fail(st, err, "cannot read the record's last raw row");
+
+		crm_stmt_reset(st);
+		return s;
+	}
+	crm_stmt_reset(st);
+	return CRM_OK;
+}
+
+/* Whether field f draws on a changed column (derived order fields: any change). */
+static int field_changed(const struct importer *im, size_t f, const unsigned char *changed)
+{
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		if (im->cols[c].field == &im->fields[f] && changed[c])
+			return 1;
+	if (im->kind == CRM_KIND_ORDERS &&
+	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
+		return import_has_source(im, f);
+	return 0;
+}
+
+static enum crm_status update_fields(struct importer *im, int64_t id, const unsigned char *changed,
+				     struct crm_error *err)
+{
+	struct crm_stmt *get = im->get;
+	enum crm_status s;
+	int col = 1;
+	size_t f;
+
+	im->changed_any = 0;
+	crm_stmt_bind_int(get, 1, id);
+	s = import_one_row(get, "cannot read the record to update", err);
+	for (f = 0; f < im->nfields && !s; f++) {
+		struct crm_value oldv, newv;
+		struct crm_stmt *up;
+
+		if (!import_is_real(&im->fields[f]))
+			continue;
+		col++;
+		if (!field_changed(im, f, changed))
+			continue;
+		/* A bad value under --lenient is no value: the field is emptied. */
+		oldv = crm_stmt_value(get, col - 1);
+		newv = to_value(im, &im->vals[f]);
+		if (crm_value_equal(&oldv, &newv))
+			continue;
+		up = import_update_stmt(im, f, err);
+		if (!up) {
+			s = import_failed(err);
+			break;
+		}
+		s = import_log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);
+		if (s)
+			break;
+		import_bind_fval(im, up, 1, &im->vals[f]);
+		crm_stmt_bind_int(up, 2, id);
+		s = crm_stmt_run(up, "cannot update the record", err);
+		im->changed_any = 1;
+	}
+	crm_stmt_reset(get);
+	return s;
+}
+
+/*
+ * Sets updated_at to the run's start, logged like any field (but not
+ * counted as a change of the record), so that a revert puts it back.
+ */
+static enum crm_status touch_customer(struct importer *im, int64_t id, struct crm_error *err)
+{
+	struct crm_stmt *g = im->st[S_GET_UPDATED_AT], *st = im->st[S_UPDATED_AT];
+	struct crm_value o, nv = crm_value_text(im->now);
+	enum crm_status s;
+
+	crm_stmt_bind_int(g, 1, id);
+	s = import_one_row(g, "cannot read the customer", err);
+	if (s)
+		return s;
+	o = crm_stmt_value(g, 0);
+	s = crm_value_equal(&o, &nv) ? CRM_OK
+		: crm_audit_update(im->audit, "customers", id, "updated_at", &o, &nv, err);
+	crm_stmt_reset(g);
+	if (s)
+		return s;
+	crm_stmt_bind_str_ref(st, 1, im->now);
+	crm_stmt_bind_int(st, 2, id);
+	return crm_stmt_run(st, "cannot update the customer", err);
+}
+
+/* A customer's extra as it is, for the log: NULL when it has none. */
+static enum crm_status old_extra(struct importer *im, int64_t id, char **before,
+				 struct crm_error *err)
+{
+	struct crm_stmt *g = im->st[S_GET_EXTRA];
+	enum crm_status s;
+	int found;
+
+	*before = NULL;
+	crm_stmt_bind_int(g, 1, id);
+	/* Not "no extra" on a failure: the log would lose the old value. */
+	s = crm_stmt_one(g, &found, "cannot read the customer's extra", err);
+	if (!s && found && crm_stmt_text(g, 0) && !(*before = strdup(crm_stmt_text(g, 0))))
+		s = import_nomem(err);
+	crm_stmt_reset(g);
+	return s;
+}
+
+/* customers.extra and updated_at, after the fields of an updated customer. */
+static enum crm_status update_customer_extras(struct importer *im, int64_t id,
+					      const unsigned char *changed, struct crm_error *err)
+{
+	struct crm_strbuf patch = CRM_STRBUF_INIT;
+	enum crm_status s = CRM_OK;
+	char *before = NULL;
+	int n;
+
+	n = import_extra_json(im, &patch, changed);
+	if (n < 0)
+		return import_nomem(err);
+	if (n > 0)
+		s = old_extra(im, id, &before, err);
+	if (n > 0 && !s) {
+		struct crm_stmt *st = im->st[S_EXTRA];
+
+		crm_stmt_bind_text_ref(st, 1, patch.buf, patch.len);
+		crm_stmt_bind_int(st, 2, id);
+		s = import_one_row(st, "cannot update extra", err);
+		if (!s) {
+			const char *after = crm_stmt_text(st, 0);
+
+			if (!before || !after || strcmp(before, after)) {
+				struct crm_value o = crm_value_text(before), nv = crm_value_text(after);
+
+				s = import_log_update(im, "customers", id, "extra", &o, &nv, err);
+				im->changed_any = 1;
+			}
+			crm_stmt_reset(st);
+		}
+	}
+	crm_strbuf_release(&patch);
+	free(before);
+	if (!s && im->changed_any)
+		s = touch_customer(im, id, err);
+	return s;
+}
+
+/* Replaces the kept raw row, logged, so that the next import compares with it. */
+/* Its header list too, when the file's differs. */
+static enum crm_status update_raw(struct importer *im, struct crm_stmt *st, const char *tbl,
+				  int64_t id, const char *old_raw, int64_t old_headers,
+				  struct crm_error *err)
+{
+	struct crm_value o = crm_value_text(old_raw), nv = crm_value_text(im->raw.buf);
+	enum crm_status s = CRM_OK;
+
+	if (!old_raw || strcmp(old_raw, im->raw.buf))
+		s = import_log_update(im, tbl, id, "raw", &o, &nv, err);
+	if (!s && old_headers != im->headers_id) {
+		o = old_headers ? crm_value_int(old_headers) : crm_value_null();
+		nv = crm_value_int(im->headers_id);
+		s = import_log_update(im, tbl, id, "raw_headers", &o, &nv, err);
+	}
+	if (s)
+		return s;
+	crm_stmt_bind_text_ref(st, 1, im->raw.buf, im->raw.len);
+	crm_stmt_bind_int(st, 2, id);
+	crm_stmt_bind_int(st, 3, im->headers_id);
+	return crm_stmt_run(st, "cannot keep the raw row", err);
+}
+
+/* The customer of an order or interaction changes with its key or source. */
+static enum crm_status update_customer_id(struct importer *im, int64_t row, int64_t customer,
+					  struct crm_error *err)
+{
+	struct crm_stmt *g = import_kind_stmt(im, S_GET_ORDER_CUSTOMER);
+	struct crm_stmt *u = import_kind_stmt(im, S_SET_ORDER_CUSTOMER);
+	enum crm_status s;
+	int64_t was;
+
+	crm_stmt_bind_int(g, 1, row);
+	s = import_one_row(g, "cannot read the record's customer", err);
+	if (s)
+		return s;
+	was = crm_stmt_int(g, 0);
+	crm_stmt_reset(g);
+	if (was != customer) {
+		struct crm_value o = crm_value_int(was), nv = crm_value_int(customer);
+
+		s = import_log_update(im, im->table, row, "customer_id", &o, &nv, err);
+		if (!s) {
+			crm_stmt_bind_int(u, 1, customer);
+			crm_stmt_bind_int(u, 2, row);
+			s = crm_stmt_run(u, "cannot update the customer", err);
+		}
+		im->changed_any = 1;
+	}
+	return s;
+}
+
+/* Updates a record seen before; old_raw is what the source sent last time. */
+enum crm_status import_update_row(struct importer *im, int64_t row, int64_t source_row,
+				  const char *old_raw, int64_t old_headers, int64_t customer,
+				  struct crm_error *err)
+{
+	unsigned char *changed;
+	enum crm_status s;
+
+	if (old_raw && old_headers == im->headers_id && strlen(old_raw) == im->raw.len &&
+	    !memcmp(old_raw, im->raw.buf, im->raw.len)) {
+		/* Same row; its customer may still be another (--customer-source). */
+		im->changed_any = 0;
+		s = im->kind == CRM_KIND_CUSTOMERS ? CRM_OK : update_customer_id(im, row, customer, err);
+		if (!s) {
+			if (im->changed_any)
+				im->stats->updated++;
+			else
+				im->stats->unchanged++;
+		}
+		return s;
+	}
+	/* A merged customer's record updates the survivor (import_survivor). */
+	if (im->kind == CRM_KIND_CUSTOMERS && (s = import_survivor(im, &row, err)))
+		return s;
+	changed = calloc(im->ncols ? im->ncols : 1, 1);
+	if (!changed)
+		return import_nomem(err);
+	s = changed_columns(im, old_raw ? old_raw : "[]", old_headers, changed, err);
+	if (!s)
+		s = update_fields(im, row, changed, err);
+	if (!s && im->kind == CRM_KIND_CUSTOMERS)
+		s = update_customer_extras(im, row, changed, err);
+	if (!s && im->kind != CRM_KIND_CUSTOMERS)
+		s = update_customer_id(im, row, customer, err);
+	if (!s)
+		s = im->kind == CRM_KIND_CUSTOMERS
+		    ? update_raw(im, im->st[S_UPDATE_SOURCE_RAW], "source_records", source_row,
+				 old_raw, old_headers, err)
+		    : update_raw(im, import_kind_stmt(im, S_UPDATE_ORDER_RAW), im->table, row, old_raw,
+				 old_headers, err);
+	free(changed);
+	if (!s) {
+		if (im->changed_any)
+			im->stats->updated++;
+		else
+			im->stats->unchanged++;
+	}
+	return s;
+}
