@@ -63,7 +63,6 @@ int crm_db_created(const struct crm_db *db) { return db->created; }
 const char *crm_db_network_fs(const struct crm_db *db) { return db->netfs; }
 int crm_db_schema_version(const struct crm_db *db) { return db->schema_version; }
 int crm_db_opened_version(const struct crm_db *db) { return db->opened_version; }
-sqlite3 *crm_db_handle(struct crm_db *db) { return db->sql; }
 sqlite3 *crm_db_sqlite(struct crm_db *db) { return db->sql; }
 
 const char *crm_db_backend_version(void)
@@ -144,8 +143,8 @@ int crm_db_checkpoint_truncate(struct crm_db *db)
 					 NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-enum crm_status crm_db_prepare(struct crm_db *db, const char *sql,
-			       sqlite3_stmt **stmt, struct crm_error *err)
+static enum crm_status prepare_raw(struct crm_db *db, const char *sql,
+				   sqlite3_stmt **stmt, struct crm_error *err)
 {
 	int rc = sqlite3_prepare_v2(db->sql, sql, -1, stmt, NULL);
 
@@ -168,7 +167,7 @@ enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int
 				   int64_t *out, struct crm_error *err)
 {
 	sqlite3_stmt *st;
-	enum crm_status s = crm_db_prepare(db, sql, &st, err);
+	enum crm_status s = prepare_raw(db, sql, &st, err);
 	int rc;
 
 	if (s)
@@ -182,15 +181,6 @@ enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int
 		s = crm_db_fail(db, rc, err, "cannot read the database");
 	sqlite3_finalize(st);
 	return s;
-}
-
-enum crm_status crm_db_step_done(struct crm_db *db, sqlite3_stmt *st, const char *what,
-				 struct crm_error *err)
-{
-	int rc = sqlite3_step(st);
-
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? CRM_OK : crm_db_fail(db, rc, err, what);
 }
 
 /* Runs a one-row, one-integer query such as "PRAGMA user_version". */
@@ -342,7 +332,7 @@ static enum crm_status use_wal(struct crm_db *db, struct crm_error *err)
 	long nap = 5;
 	int rc;
 
-	s = crm_db_prepare(db, "PRAGMA journal_mode", &st, err);
+	s = prepare_raw(db, "PRAGMA journal_mode", &st, err);
 	if (s)
 		return s;
 	rc = sqlite3_step(st);
@@ -351,7 +341,7 @@ static enum crm_status use_wal(struct crm_db *db, struct crm_error *err)
 		return CRM_OK;
 	}
 	sqlite3_finalize(st);
-	s = crm_db_prepare(db, "PRAGMA journal_mode = WAL", &st, err);
+	s = prepare_raw(db, "PRAGMA journal_mode = WAL", &st, err);
 	if (s)
 		return s;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -382,7 +372,7 @@ enum crm_status crm_db_bulk_begin(struct crm_db *db, int *on, struct crm_error *
 	*on = 0;
 	if (!db->created || db->bulk || db->in_txn || !(db->flags & CRM_DB_WRITE))
 		return CRM_OK;
-	s = crm_db_prepare(db, "PRAGMA journal_mode = DELETE", &st, err);
+	s = prepare_raw(db, "PRAGMA journal_mode = DELETE", &st, err);
 	if (s)
 		return s;
 	/* Another connection (busy) keeps the WAL: so be it. */
@@ -436,7 +426,7 @@ static enum crm_status check_schema(struct crm_db *db, struct crm_error *err)
 	 * another process commits in between would show its tables but not
 	 * yet its application_id, and crm would call its own file foreign.
 	 */
-	s = crm_db_prepare(db, "SELECT (SELECT application_id FROM pragma_application_id),"
+	s = prepare_raw(db, "SELECT (SELECT application_id FROM pragma_application_id),"
 			   " (SELECT user_version FROM pragma_user_version),"
 			   " (SELECT count(*) FROM sqlite_schema)", &st, err);
 	if (s == CRM_ERR_SCHEMA || s == CRM_ERR_DB) {

@@ -7,15 +7,20 @@
  * can only be walked. A PostgreSQL backend will implement this header (and
  * db.h) over libpq.
  *
- * SQL that is SQLite's own dialect, kept in the statement tables named here
- * so that a second backend knows what to translate:
- *   - json_object/json_extract/json_each/json_group_array: audit.c
- *     (whole-row JSON), log.c (revert of a row, forget), import.c (extra),
- *     cleanse.c (extra);
- *   - pragma_table_info(): audit.c, log.c (a table's columns);
- *   - INSERT OR IGNORE / INSERT OR REPLACE, RETURNING: import.c, audit.c,
- *     fielddefs.c;
- *   - PRAGMA statements: db.c only.
+ * SQL that is SQLite's own dialect, all of it in the statement tables (or
+ * built from the catalogues beside them) of the files named here, so that
+ * a second backend knows what to translate:
+ *   - JSON functions (json_object, json_extract, json_each, json_patch,
+ *     json_valid, json_type, json_group_array): audit.c (a row whole as
+ *     JSON), history.c, revertsql.c (a row put back), forget.c (blanking
+ *     the log), import-store.c (extra, raw rows), cleanse.c (extra);
+ *   - pragma_table_info(): audit.c, revertsql.c (a table's columns);
+ *   - INSERT OR IGNORE / OR REPLACE: audit.c, import-store.c;
+ *     ON CONFLICT ... DO: import-store.c, fielddefs.c; RETURNING: audit.c,
+ *     forget.c, import-store.c (PostgreSQL has the last two as they are);
+ *   - strftime('%Y-%m-%dT%H:%M:%fZ', 'now') for timestamps: audit.c;
+ *   - TEMP tables and WITHOUT ROWID: forget.c, import-store.c;
+ *   - PRAGMA statements and the WAL, journal and checkpoint calls: db.c only.
  */
 #ifndef CRM_DBSTMT_H
 #define CRM_DBSTMT_H

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "subcommands.h"
+#include "cli.h"
 #include "cleanse.h"
 #include "fielddefs.h"
 #include "output.h"

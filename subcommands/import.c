@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "subcommands.h"
+#include "cli.h"
 #include "fields.h"
 #include "fielddefs.h"
 #include "import.h"

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "subcommands.h"
+#include "cli.h"
 #include "banned.h"
 
 static const struct crm_option init_options[] = { CRM_OPT_END };

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "subcommands.h"
+#include "cli.h"
 #include "chain.h"
 #include "log.h"
 #include "output.h"

@@ -131,16 +131,16 @@ static void base(struct fx *f)
 static void update(struct fx *f, const char *tbl, int64_t id, const char *field,
 		   struct crm_value o, struct crm_value n)
 {
-	sqlite3_stmt *st;
+	struct crm_stmt *st;
 	char sql[128];
 
 	assert_int_equal(crm_audit_update(f->run, tbl, id, field, &o, &n, &f->err), CRM_OK);
 	snprintf(sql, sizeof(sql), "UPDATE %s SET %s = ?1 WHERE id = ?2", tbl, field);
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
-	crm_value_bind(st, 1, &n);
-	sqlite3_bind_int64(st, 2, id);
-	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
-	sqlite3_finalize(st);
+	assert_int_equal(crm_stmt_prepare(f->db, sql, &st, &f->err), CRM_OK);
+	crm_stmt_bind_value(st, 1, &n);
+	crm_stmt_bind_int(st, 2, id);
+	assert_int_equal(crm_stmt_step(st), CRM_STEP_DONE);
+	crm_stmt_free(st);
 }
 
 /* A dedupe-like merge: customer 2 into 1, its rows re-pointed. */
