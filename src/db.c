@@ -15,23 +15,6 @@
 #include "dbint.h"
 #include "banned.h"
 
-struct crm_db {
-	sqlite3 *sql;
-	char *path;
-	char *lock_path;
-	int lock_fd;        /* -1 until the first write transaction */
-	long busy_ms;
-	unsigned flags;
-	int created;
-	int in_txn;
-	int bulk;           /* crm_db_bulk_begin() left the WAL */
-	int schema_version;
-	int opened_version;
-	const char *netfs;
-	enum crm_status (*before_commit)(void *ctx, struct crm_error *err);
-	void (*on_rollback)(void *ctx);
-	void *hook_ctx;
-};
 
 const char *crm_db_default_path(void)
 {
@@ -75,7 +58,7 @@ const char *crm_db_backend_version(void)
 }
 int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
 
-static enum crm_status busy_error(struct crm_db *db, struct crm_error *err)
+enum crm_status crm_db_busy_error(struct crm_db *db, struct crm_error *err)
 {
 	return crm_error_set(err, CRM_ERR_BUSY,
 			     "database is busy: another process kept '%s' locked for more "
@@ -92,7 +75,7 @@ enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		if (db)
-			return busy_error(db, err);
+			return crm_db_busy_error(db, err);
 		code = CRM_ERR_BUSY;
 		break;
 	case SQLITE_READONLY:
@@ -301,7 +284,7 @@ static enum crm_status check_access(struct crm_db *db, const char *dir,
 	return CRM_OK;
 }
 
-static long elapsed_ms(const struct timespec *since)
+long crm_db_elapsed_ms(const struct timespec *since)
 {
 	struct timespec now;
 
@@ -346,7 +329,7 @@ static enum crm_status use_wal(struct crm_db *db, struct crm_error *err)
 		return s;
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	while ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		if ((rc & 0xff) != SQLITE_BUSY || elapsed_ms(&start) >= db->busy_ms) {
+		if ((rc & 0xff) != SQLITE_BUSY || crm_db_elapsed_ms(&start) >= db->busy_ms) {
 			s = crm_db_fail(db, rc, err, "cannot set journal_mode=WAL");
 			sqlite3_finalize(st);
 			return s;
@@ -536,52 +519,58 @@ static enum crm_status migrate(struct crm_db *db, struct crm_error *err)
 	return s;
 }
 
-enum crm_status crm_db_open(struct crm_db **out, const char *path,
-			    unsigned flags, long busy_ms, struct crm_error *err)
+/* A connection not yet open: its paths and settings. NULL when out of memory. */
+static struct crm_db *db_new(const char *path, unsigned flags, long busy_ms)
 {
-	struct crm_db *db;
-	enum crm_status s;
-	char *dir = NULL;
-	int rc;
+	struct crm_db *db = calloc(1, sizeof(*db));
+	size_t n = strlen(path);
 
-	*out = NULL;
-	if (!path || !*path)
-		return crm_error_set(err, CRM_ERR_INVALID, "empty database path");
-	db = calloc(1, sizeof(*db));
 	if (!db)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return NULL;
 	db->lock_fd = -1;
 	db->flags = (flags & CRM_DB_CREATE) ? flags | CRM_DB_WRITE : flags;
 	db->busy_ms = busy_ms < 0 ? CRM_DB_DEFAULT_BUSY_MS : busy_ms;
 	db->path = strdup(path);
-	db->lock_path = malloc(strlen(path) + sizeof("-lock"));
-	dir = dir_of(path);
-	if (!db->path || !db->lock_path || !dir) {
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-		goto fail;
+	db->lock_path = malloc(n + sizeof("-lock"));
+	if (!db->path || !db->lock_path) {
+		crm_db_close(db);
+		return NULL;
 	}
-	memcpy(db->lock_path, path, strlen(path));
-	memcpy(db->lock_path + strlen(path), "-lock", sizeof("-lock"));
+	memcpy(db->lock_path, path, n);
+	memcpy(db->lock_path + n, "-lock", sizeof("-lock"));
+	return db;
+}
 
-	if (access(path, F_OK) != 0) {
-		if (errno != ENOENT) {
-			s = crm_error_set(err, CRM_ERR_IO, "cannot open database '%s': %s",
-					  path, strerror(errno));
-			goto fail;
-		}
-		if (!(db->flags & CRM_DB_CREATE)) {
-			s = crm_error_set(err, CRM_ERR_NOTFOUND,
-					  "no database at '%s' (create one with 'crm init')", path);
-			goto fail;
-		}
+/*
+ * Makes sure the file is there (creating it 0600 when asked to) and can
+ * be used as the flags say, in directory dir; notes a network filesystem.
+ */
+static enum crm_status ensure_file(struct crm_db *db, const char *dir, struct crm_error *err)
+{
+	enum crm_status s;
+
+	if (access(db->path, F_OK) != 0) {
+		if (errno != ENOENT)
+			return crm_error_set(err, CRM_ERR_IO, "cannot open database '%s': %s",
+					     db->path, strerror(errno));
+		if (!(db->flags & CRM_DB_CREATE))
+			return crm_error_set(err, CRM_ERR_NOTFOUND,
+					     "no database at '%s' (create one with 'crm init')",
+					     db->path);
 		s = create_file(db, dir, err);
 		if (s)
-			goto fail;
+			return s;
 	}
 	s = check_access(db, dir, err);
-	if (s)
-		goto fail;
-	db->netfs = network_fs_name(dir);
+	if (!s)
+		db->netfs = network_fs_name(dir);
+	return s;
+}
+
+/* Opens the SQLite connection, its busy timeout first. */
+static enum crm_status connect_sqlite(struct crm_db *db, struct crm_error *err)
+{
+	int rc;
 
 	/*
 	 * A connection is used by one thread only: no per-connection mutex.
@@ -589,27 +578,30 @@ enum crm_status crm_db_open(struct crm_db **out, const char *path,
 	 * crm never reads them (this fails harmlessly once SQLite is running).
 	 */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	rc = sqlite3_open_v2(path, &db->sql,
+	rc = sqlite3_open_v2(db->path, &db->sql,
 			     ((db->flags & CRM_DB_WRITE) ? SQLITE_OPEN_READWRITE
 							 : SQLITE_OPEN_READONLY) | SQLITE_OPEN_NOMUTEX,
 			     NULL);
-	if (rc != SQLITE_OK) {
-		s = crm_db_fail(db, rc, err, "cannot open database");
-		goto fail;
-	}
+	if (rc != SQLITE_OK)
+		return crm_db_fail(db, rc, err, "cannot open database");
 	sqlite3_extended_result_codes(db->sql, 1);
 	/* The busy timeout comes first: every statement after it may wait. */
 	sqlite3_busy_timeout(db->sql, (int)db->busy_ms);
+	return CRM_OK;
+}
 
-	s = check_schema(db, err);
+/* Checks the schema, sets the pragmas, and migrates a connection for writing. */
+static enum crm_status ready_schema(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s = check_schema(db, err);
+
 	if (s)
-		goto fail;
-	if (!(db->flags & CRM_DB_WRITE) && db->schema_version < crm_schema_version) {
-		s = crm_error_set(err, CRM_ERR_SCHEMA,
-				  "database '%s' has schema version %d and needs upgrading to %d: "
-				  "run 'crm init'", path, db->schema_version, crm_schema_version);
-		goto fail;
-	}
+		return s;
+	if (!(db->flags & CRM_DB_WRITE) && db->schema_version < crm_schema_version)
+		return crm_error_set(err, CRM_ERR_SCHEMA,
+				     "database '%s' has schema version %d and needs upgrading to "
+				     "%d: run 'crm init'", db->path, db->schema_version,
+				     crm_schema_version);
 	/*
 	 * A file without a schema gets 16 KiB pages before its first write
 	 * (later, only a VACUUM could change them): fewer, larger writes and
@@ -620,30 +612,43 @@ enum crm_status crm_db_open(struct crm_db **out, const char *path,
 	if ((db->flags & CRM_DB_WRITE) && db->schema_version == 0) {
 		s = crm_db_exec(db, "PRAGMA page_size = 16384", err);
 		if (s)
-			goto fail;
+			return s;
 	}
 	s = set_pragmas(db, err);
-	if (s)
-		goto fail;
-	if (db->flags & CRM_DB_WRITE) {
+	if (!s && (db->flags & CRM_DB_WRITE))
 		s = migrate(db, err);
-		if (s)
-			goto fail;
-	}
+	return s;
+}
+
+enum crm_status crm_db_open(struct crm_db **out, const char *path,
+			    unsigned flags, long busy_ms, struct crm_error *err)
+{
+	struct crm_db *db;
+	enum crm_status s;
+	char *dir;
+
+	*out = NULL;
+	if (!path || !*path)
+		return crm_error_set(err, CRM_ERR_INVALID, "empty database path");
+	db = db_new(path, flags, busy_ms);
+	dir = dir_of(path);
+	if (!db || !dir)
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	else if (!(s = ensure_file(db, dir, err)) && !(s = connect_sqlite(db, err)))
+		s = ready_schema(db, err);
 	free(dir);
+	if (s) {
+		/*
+		 * A file this call created is left in place, empty or whole:
+		 * another process may have found it and migrated it meanwhile,
+		 * so removing it could destroy that process's database. An
+		 * empty file is a valid new database for the next run.
+		 */
+		crm_db_close(db);
+		return s;
+	}
 	*out = db;
 	return CRM_OK;
-
-fail:
-	/*
-	 * A file this call created is left in place, empty or whole: another
-	 * process may have found it and migrated it meanwhile, so removing it
-	 * could destroy that process's database. An empty file is a valid new
-	 * database for the next run.
-	 */
-	free(dir);
-	crm_db_close(db);
-	return s;
 }
 
 void crm_db_close(struct crm_db *db)
@@ -664,179 +669,3 @@ void crm_db_close(struct crm_db *db)
 	free(db);
 }
 
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-}
-
-/*
- * Takes the queue lock, waiting at most ms milliseconds. A blocked flock()
- * is woken by the kernel the moment the holder lets go, so waiting crm
- * writers are served promptly, unlike SQLite's busy handler, which sleeps
- * and polls and so lets a busy importer starve everyone else. The wait is
- * bounded by an interval timer whose signal interrupts flock() (as
- * flock(1) -w does); the previous handler and timer are restored.
- */
-static int flock_timed(int fd, long ms)
-{
-	struct sigaction sa, old_sa;
-	struct itimerval it, old_it;
-	struct timespec start;
-	int rc, e;
-
-	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	if (errno != EWOULDBLOCK)
-		return -1;
-	if (ms <= 0) {
-		errno = EWOULDBLOCK;
-		return -1;
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_alarm;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: the signal must end the wait */
-	if (sigaction(SIGALRM, &sa, &old_sa) != 0)
-		return -1;
-	/*
-	 * The timer fires at the deadline and then every 10 ms: should the
-	 * first signal arrive before flock() blocks, a later one still ends
-	 * the wait, and a signal before the deadline just blocks again.
-	 */
-	memset(&it, 0, sizeof(it));
-	it.it_value.tv_sec = ms / 1000;
-	it.it_value.tv_usec = (ms % 1000) * 1000;
-	it.it_interval.tv_usec = 10000;
-	if (setitimer(ITIMER_REAL, &it, &old_it) != 0) {
-		e = errno;
-		sigaction(SIGALRM, &old_sa, NULL);
-		errno = e;
-		return -1;
-	}
-	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR && elapsed_ms(&start) < ms)
-		;
-	e = errno;
-	memset(&it, 0, sizeof(it));
-	setitimer(ITIMER_REAL, &it, NULL);
-	sigaction(SIGALRM, &old_sa, NULL);
-	if (old_it.it_value.tv_sec || old_it.it_value.tv_usec)
-		setitimer(ITIMER_REAL, &old_it, NULL);
-	if (rc != 0)
-		errno = e == EINTR ? EWOULDBLOCK : e;
-	return rc;
-}
-
-enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
-{
-	struct timespec start;
-	long left;
-	int rc;
-
-	if (db->in_txn)
-		return crm_error_set(err, CRM_ERR_INTERNAL, "write transaction already open");
-	if (!(db->flags & CRM_DB_WRITE))
-		return crm_error_set(err, CRM_ERR_INTERNAL, "database opened read-only");
-	if (db->lock_fd < 0) {
-		db->lock_fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (db->lock_fd < 0)
-			return crm_error_set(err, errno == EACCES || errno == EROFS
-						  ? CRM_ERR_READONLY : CRM_ERR_IO,
-					     "cannot open lock file '%s': %s", db->lock_path,
-					     strerror(errno));
-	}
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	if (flock_timed(db->lock_fd, db->busy_ms) != 0) {
-		if (errno == EWOULDBLOCK)
-			return busy_error(db, err);
-		return crm_error_set(err, CRM_ERR_IO, "cannot lock '%s': %s",
-				     db->lock_path, strerror(errno));
-	}
-	/* Writers that are not crm (sqlite3, other tools) skip the queue. */
-	left = db->busy_ms - elapsed_ms(&start);
-	sqlite3_busy_timeout(db->sql, left > 0 ? (int)left : 0);
-	rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	sqlite3_busy_timeout(db->sql, (int)db->busy_ms);
-	if (rc != SQLITE_OK) {
-		enum crm_status s = (rc & 0xff) == SQLITE_BUSY
-			? busy_error(db, err)
-			: crm_db_fail(db, rc, err, "cannot begin transaction");
-
-		flock(db->lock_fd, LOCK_UN);
-		return s;
-	}
-	db->in_txn = 1;
-	return CRM_OK;
-}
-
-void crm_db_set_commit_hook(struct crm_db *db,
-			    enum crm_status (*before_commit)(void *ctx, struct crm_error *err),
-			    void (*on_rollback)(void *ctx), void *ctx)
-{
-	db->before_commit = before_commit;
-	db->on_rollback = on_rollback;
-	db->hook_ctx = ctx;
-}
-
-enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
-{
-	enum crm_status s = CRM_OK;
-	int rc;
-
-	if (!db->in_txn)
-		return crm_error_set(err, CRM_ERR_INTERNAL, "no write transaction to commit");
-	if (db->before_commit) {
-		s = db->before_commit(db->hook_ctx, err);
-		if (s) {
-			crm_db_rollback(db);
-			return s;
-		}
-	}
-	rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
-	if (rc != SQLITE_OK) {
-		s = crm_db_fail(db, rc, err, "cannot commit");
-		if (!sqlite3_get_autocommit(db->sql))
-			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-	}
-	db->in_txn = 0;
-	flock(db->lock_fd, LOCK_UN);
-	return s;
-}
-
-enum crm_status crm_db_savepoint(struct crm_db *db, struct crm_error *err)
-{
-	enum crm_status s;
-
-	if (!db->in_txn)
-		return crm_error_set(err, CRM_ERR_INTERNAL, "a savepoint needs a write transaction");
-	if (db->before_commit && (s = db->before_commit(db->hook_ctx, err)))
-		return s;
-	return crm_db_exec(db, "SAVEPOINT crm_part", err);
-}
-
-void crm_db_rollback_to_savepoint(struct crm_db *db)
-{
-	if (!db->in_txn)
-		return;
-	if (db->on_rollback)
-		db->on_rollback(db->hook_ctx);
-	sqlite3_exec(db->sql, "ROLLBACK TO crm_part; RELEASE crm_part", NULL, NULL, NULL);
-}
-
-enum crm_status crm_db_release_savepoint(struct crm_db *db, struct crm_error *err)
-{
-	return crm_db_exec(db, "RELEASE crm_part", err);
-}
-
-void crm_db_rollback(struct crm_db *db)
-{
-	if (!db || !db->in_txn)
-		return;
-	if (db->on_rollback)
-		db->on_rollback(db->hook_ctx);
-	if (!sqlite3_get_autocommit(db->sql))
-		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
-	db->in_txn = 0;
-	flock(db->lock_fd, LOCK_UN);
-}

@@ -6,9 +6,30 @@
 #ifndef CRM_DBINT_H
 #define CRM_DBINT_H
 
+#include <time.h>
+
 #include <sqlite3.h>
 
 #include "db.h"
+
+/* A connection, as the layer's files see it. */
+struct crm_db {
+	sqlite3 *sql;
+	char *path;
+	char *lock_path;
+	int lock_fd;        /* -1 until the first write transaction */
+	long busy_ms;
+	unsigned flags;
+	int created;
+	int in_txn;
+	int bulk;           /* crm_db_bulk_begin() left the WAL */
+	int schema_version;
+	int opened_version;
+	const char *netfs;
+	enum crm_status (*before_commit)(void *ctx, struct crm_error *err);
+	void (*on_rollback)(void *ctx);
+	void *hook_ctx;
+};
 
 /* The connection's SQLite handle; owned by db. */
 sqlite3 *crm_db_sqlite(struct crm_db *db);
@@ -19,5 +40,9 @@ sqlite3 *crm_db_sqlite(struct crm_db *db);
  */
 enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
 			    const char *what);
+/* The error for a lock held past the busy timeout: nothing was changed. */
+enum crm_status crm_db_busy_error(struct crm_db *db, struct crm_error *err);
+/* Milliseconds since since (CLOCK_MONOTONIC). */
+long crm_db_elapsed_ms(const struct timespec *since);
 
 #endif

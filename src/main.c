@@ -137,7 +137,11 @@ static int finish_stdout(int rc)
 	return rc;
 }
 
-int main(int argc, char **argv)
+/*
+ * Parses the global options into ctx. Returns -1 to go on to the command
+ * at argv[optind], else the exit code (--version, --help, a misuse ...).
+ */
+static int global_options(int argc, char **argv, struct crm_ctx *ctx, int *no_progress)
 {
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
@@ -150,15 +154,9 @@ int main(int argc, char **argv)
 		{ "list-opts", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct crm_ctx ctx = { 0 };
-	const struct crm_cmd *cmd;
-	struct crm_error err;
-	int c, no_progress = 0, rc;
 	size_t i;
+	int c;
 
-	crm_error_clear(&err);
-	ctx.argc = argc;
-	ctx.argv = argv;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:qvh", opts, NULL)) != -1) {
 		switch (c) {
@@ -167,11 +165,11 @@ int main(int argc, char **argv)
 				fprintf(stderr, "crm: --db needs a file name\n%s", global_usage);
 				return CRM_EXIT_USAGE;
 			}
-			ctx.db_path = optarg;
+			ctx->db_path = optarg;
 			break;
-		case 'q': ctx.quiet = 1; break;
-		case 'v': ctx.verbose = 1; break;
-		case 'P': no_progress = 1; break;
+		case 'q': ctx->quiet = 1; break;
+		case 'v': ctx->verbose = 1; break;
+		case 'P': *no_progress = 1; break;
 		case 'V':
 			printf("crm %s (schema %d, %s)\n", CRM_VERSION,
 			       crm_schema_version, crm_db_backend_version());
@@ -198,6 +196,22 @@ int main(int argc, char **argv)
 			return CRM_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct crm_ctx ctx = { 0 };
+	const struct crm_cmd *cmd;
+	struct crm_error err;
+	int no_progress = 0, rc, first;
+
+	crm_error_clear(&err);
+	ctx.argc = argc;
+	ctx.argv = argv;
+	rc = global_options(argc, argv, &ctx, &no_progress);
+	if (rc >= 0)
+		return rc;
 	if (optind >= argc) {
 		fprintf(stderr, "%s\nSee 'crm --help' for the commands.\n", global_usage);
 		return CRM_EXIT_USAGE;
@@ -225,12 +239,9 @@ int main(int argc, char **argv)
 	ctx.progress = !no_progress && !ctx.quiet && isatty(STDERR_FILENO);
 
 	/* The command sees its own name as argv[0]; optind = 0 resets getopt. */
-	{
-		int first = optind;
-
-		optind = 0;
-		rc = cmd->fn(argc - first, argv + first, &ctx);
-	}
+	first = optind;
+	optind = 0;
+	rc = cmd->fn(argc - first, argv + first, &ctx);
 	crm_db_close(ctx.db);
 	return finish_stdout(rc);
 }

@@ -1,0 +1,198 @@
+/*
+ * Write transactions: the writer queue (an advisory lock beside the
+ * database, so that crm writers are served in turn, which SQLite's busy
+ * handler does not do), BEGIN IMMEDIATE, commit with its hook, savepoints
+ * and rollback.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/vfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dbint.h"
+#include "banned.h"
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Takes the queue lock, waiting at most ms milliseconds. A blocked flock()
+ * is woken by the kernel the moment the holder lets go, so waiting crm
+ * writers are served promptly, unlike SQLite's busy handler, which sleeps
+ * and polls and so lets a busy importer starve everyone else. The wait is
+ * bounded by an interval timer whose signal interrupts flock() (as
+ * flock(1) -w does); the previous handler and timer are restored.
+ */
+static int flock_timed(int fd, long ms)
+{
+	struct sigaction sa, old_sa;
+	struct itimerval it, old_it;
+	struct timespec start;
+	int rc, e;
+
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return -1;
+	if (ms <= 0) {
+		errno = EWOULDBLOCK;
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: the signal must end the wait */
+	if (sigaction(SIGALRM, &sa, &old_sa) != 0)
+		return -1;
+	/*
+	 * The timer fires at the deadline and then every 10 ms: should the
+	 * first signal arrive before flock() blocks, a later one still ends
+	 * the wait, and a signal before the deadline just blocks again.
+	 */
+	memset(&it, 0, sizeof(it));
+	it.it_value.tv_sec = ms / 1000;
+	it.it_value.tv_usec = (ms % 1000) * 1000;
+	it.it_interval.tv_usec = 10000;
+	if (setitimer(ITIMER_REAL, &it, &old_it) != 0) {
+		e = errno;
+		sigaction(SIGALRM, &old_sa, NULL);
+		errno = e;
+		return -1;
+	}
+	while ((rc = flock(fd, LOCK_EX)) != 0 && errno == EINTR && crm_db_elapsed_ms(&start) < ms)
+		;
+	e = errno;
+	memset(&it, 0, sizeof(it));
+	setitimer(ITIMER_REAL, &it, NULL);
+	sigaction(SIGALRM, &old_sa, NULL);
+	if (old_it.it_value.tv_sec || old_it.it_value.tv_usec)
+		setitimer(ITIMER_REAL, &old_it, NULL);
+	if (rc != 0)
+		errno = e == EINTR ? EWOULDBLOCK : e;
+	return rc;
+}
+
+enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
+{
+	struct timespec start;
+	long left;
+	int rc;
+
+	if (db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "write transaction already open");
+	if (!(db->flags & CRM_DB_WRITE))
+		return crm_error_set(err, CRM_ERR_INTERNAL, "database opened read-only");
+	if (db->lock_fd < 0) {
+		db->lock_fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (db->lock_fd < 0)
+			return crm_error_set(err, errno == EACCES || errno == EROFS
+						  ? CRM_ERR_READONLY : CRM_ERR_IO,
+					     "cannot open lock file '%s': %s", db->lock_path,
+					     strerror(errno));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	if (flock_timed(db->lock_fd, db->busy_ms) != 0) {
+		if (errno == EWOULDBLOCK)
+			return crm_db_busy_error(db, err);
+		return crm_error_set(err, CRM_ERR_IO, "cannot lock '%s': %s",
+				     db->lock_path, strerror(errno));
+	}
+	/* Writers that are not crm (sqlite3, other tools) skip the queue. */
+	left = db->busy_ms - crm_db_elapsed_ms(&start);
+	sqlite3_busy_timeout(db->sql, left > 0 ? (int)left : 0);
+	rc = sqlite3_exec(db->sql, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	sqlite3_busy_timeout(db->sql, (int)db->busy_ms);
+	if (rc != SQLITE_OK) {
+		enum crm_status s = (rc & 0xff) == SQLITE_BUSY
+			? crm_db_busy_error(db, err)
+			: crm_db_fail(db, rc, err, "cannot begin transaction");
+
+		flock(db->lock_fd, LOCK_UN);
+		return s;
+	}
+	db->in_txn = 1;
+	return CRM_OK;
+}
+
+void crm_db_set_commit_hook(struct crm_db *db,
+			    enum crm_status (*before_commit)(void *ctx, struct crm_error *err),
+			    void (*on_rollback)(void *ctx), void *ctx)
+{
+	db->before_commit = before_commit;
+	db->on_rollback = on_rollback;
+	db->hook_ctx = ctx;
+}
+
+enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	int rc;
+
+	if (!db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "no write transaction to commit");
+	if (db->before_commit) {
+		s = db->before_commit(db->hook_ctx, err);
+		if (s) {
+			crm_db_rollback(db);
+			return s;
+		}
+	}
+	rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		s = crm_db_fail(db, rc, err, "cannot commit");
+		if (!sqlite3_get_autocommit(db->sql))
+			sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	}
+	db->in_txn = 0;
+	flock(db->lock_fd, LOCK_UN);
+	return s;
+}
+
+enum crm_status crm_db_savepoint(struct crm_db *db, struct crm_error *err)
+{
+	enum crm_status s;
+
+	if (!db->in_txn)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "a savepoint needs a write transaction");
+	if (db->before_commit && (s = db->before_commit(db->hook_ctx, err)))
+		return s;
+	return crm_db_exec(db, "SAVEPOINT crm_part", err);
+}
+
+void crm_db_rollback_to_savepoint(struct crm_db *db)
+{
+	if (!db->in_txn)
+		return;
+	if (db->on_rollback)
+		db->on_rollback(db->hook_ctx);
+	sqlite3_exec(db->sql, "ROLLBACK TO crm_part; RELEASE crm_part", NULL, NULL, NULL);
+}
+
+enum crm_status crm_db_release_savepoint(struct crm_db *db, struct crm_error *err)
+{
+	return crm_db_exec(db, "RELEASE crm_part", err);
+}
+
+void crm_db_rollback(struct crm_db *db)
+{
+	if (!db || !db->in_txn)
+		return;
+	if (db->on_rollback)
+		db->on_rollback(db->hook_ctx);
+	if (!sqlite3_get_autocommit(db->sql))
+		sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+	db->in_txn = 0;
+	flock(db->lock_fd, LOCK_UN);
+}
