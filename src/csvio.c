@@ -25,102 +25,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "csvio.h"
+#include "csvint.h"
 #include "strbuf.h"
 #include "utf8.h"
 #include "banned.h"
 
-#define CHUNK 65536
-
-struct crm_csv_reader {
-	FILE *fp;
-	char *name;
-	struct crm_csv_read_options opt;
-	enum crm_encoding enc;
-	int had_bom;
-	iconv_t cd;                     /* CP932 -> UTF-8, or (iconv_t)-1 */
-	struct csv_parser parser;
-
-	/* Raw input, undecoded. */
-	char *ibuf;
-	size_t ipos, ilen;
-	int eof;
-	unsigned long long consumed;
-	/* Raw lines to read again after an unbalanced quote (see unwind()). */
-	struct crm_strbuf pending;
-	size_t pending_pos;
-	/*
-	 * Where, in pending, a line ends that was cut at the size cap (it has
-	 * no terminator there), or SIZE_MAX: read again, it is still too long.
-	 */
-	size_t pending_cut;
-
-	unsigned long line_no;          /* physical lines taken so far */
-	struct crm_strbuf line;         /* the current raw line */
-	struct crm_strbuf dline;        /* the current line decoded to UTF-8 */
-
-	/* The record being read. */
-	unsigned long rec_line;         /* 0 while no record is open */
-	unsigned long field_line;       /* the line the current field began on */
-	size_t field_no;                /* 1-based number of the current field */
-	int rec_done;
-	struct crm_strbuf rawin;        /* its raw lines, for unwind() */
-	size_t *line_offs;              /* where each of its lines starts in rawin */
-	size_t *dline_offs;             /* ... and in raw */
-	size_t nlines, alines, adlines;
-	struct crm_strbuf raw;          /* its lines decoded, for the caller */
-	struct crm_strbuf fbuf;         /* its fields, NUL-separated */
-	size_t *foffs, *flens;
-	size_t nf, af, aflens;
-	size_t nf_total;                /* fields seen, stored or not */
-	char **fptrs;
-	size_t afptrs;
-	int nomem;
-	int started;
-	int utf16;                      /* starts with a UTF-16 byte order mark */
-
-	/* The first problem found in the record, if any. */
-	enum crm_status rec_status;
-	struct crm_error rec_err;
-};
-
-int crm_encoding_parse(const char *name, enum crm_encoding *enc)
-{
-	static const struct { const char *name; enum crm_encoding enc; } names[] = {
-		{ "auto", CRM_ENC_AUTO }, { "utf8", CRM_ENC_UTF8 },
-		{ "utf8bom", CRM_ENC_UTF8_BOM }, { "cp932", CRM_ENC_CP932 },
-		{ "ms932", CRM_ENC_CP932 }, { "windows31j", CRM_ENC_CP932 },
-		{ "shiftjis", CRM_ENC_CP932 }, { "sjis", CRM_ENC_CP932 },
-	};
-	char norm[32];
-	size_t i, n = 0;
-
-	for (; *name; name++) {
-		if (*name == '-' || *name == '_')
-			continue;
-		if (n + 1 >= sizeof(norm))
-			return -1;
-		norm[n++] = (char)tolower((unsigned char)*name);
-	}
-	norm[n] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(norm, names[i].name)) {
-			*enc = names[i].enc;
-			return 0;
-		}
-	return -1;
-}
-
-const char *crm_encoding_name(enum crm_encoding enc)
-{
-	switch (enc) {
-	case CRM_ENC_AUTO: return "auto";
-	case CRM_ENC_UTF8: return "utf-8";
-	case CRM_ENC_UTF8_BOM: return "utf-8-bom";
-	case CRM_ENC_CP932: return "cp932";
-	}
-	return "unknown";
-}
 
 enum crm_encoding crm_csv_encoding(const struct crm_csv_reader *r) { return r->enc; }
 int crm_csv_had_bom(const struct crm_csv_reader *r) { return r->had_bom; }
@@ -423,183 +332,6 @@ static void flag(struct crm_csv_reader *r, enum crm_status code,
 	va_start(ap, fmt);
 	vsnprintf(r->rec_err.message, sizeof(r->rec_err.message), fmt, ap);
 	va_end(ap);
-}
-
-static int is_ascii(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] >= 0x80)
-			return 0;
-	return 1;
-}
-
-/* Length of the valid UTF-8 prefix of s; a sequence cut at the end counts as valid if allow_cut. */
-static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		int32_t cp;
-		int k;
-
-		if ((unsigned char)s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		/*
-		 * The common case of Japanese text, a whole three-byte sequence
-		 * (U+0800..U+FFFF less the surrogates), checked here without a
-		 * call per character; anything else goes to the decoder.
-		 */
-		if (n - i >= 3 && crm_utf8_valid3((const unsigned char *)s + i)) {
-			i += 3;
-			continue;
-		}
-		k = crm_utf8_decode(s + i, (ptrdiff_t)(n - i), &cp);
-		if (k < 0) {
-			/* A lead byte whose sequence runs past the end may be whole later. */
-			if (allow_cut && n - i < 4 && crm_utf8_lead_length((unsigned char)s[i]) > (int)(n - i))
-				return n;
-			return i;
-		}
-		i += (size_t)k;
-	}
-	return n;
-}
-
-/* Counts the valid multi-byte UTF-8 sequences and the invalid bytes of s. */
-static void utf8_tally(const char *s, size_t n, int allow_cut,
-		       size_t *valid, size_t *invalid)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		size_t ok = utf8_valid_prefix(s + i, n - i, allow_cut), j;
-
-		for (j = i; j < i + ok; j++)
-			if (((unsigned char)s[j] & 0xC0) == 0xC0)
-				(*valid)++;
-		i += ok;
-		if (i < n) {
-			(*invalid)++;
-			i++;
-		}
-	}
-}
-
-/*
- * Decides the encoding at the first line with a non-ASCII byte, from that
- * line and the rest of the buffered input (up to 64 KiB): UTF-8 when valid
- * UTF-8 sequences outnumber invalid bytes at least two to one, else CP932.
- * CP932 text is almost never valid UTF-8 for long: its kanji lead bytes
- * (0x88-0x9F) are UTF-8 continuation bytes, and its half-width kana (ｶﾅ)
- * form valid pairs only by chance, so looking past one line matters. A
- * strict "any invalid byte means CP932" would turn a UTF-8 file with one
- * damaged byte into silent mojibake, since UTF-8 kana decode as valid CP932.
- */
-static void detect(struct crm_csv_reader *r)
-{
-	size_t valid = 0, invalid = 0;
-
-	utf8_tally(r->line.buf, r->line.len, 0, &valid, &invalid);
-	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &valid, &invalid);
-	r->enc = valid > 0 && valid >= 2 * invalid ? CRM_ENC_UTF8 : CRM_ENC_CP932;
-}
-
-static int add_replacement(struct crm_strbuf *sb)
-{
-	return crm_strbuf_add(sb, "\xEF\xBF\xBD", 3);
-}
-
-/* Number of characters in the UTF-8 text s[0..n). */
-static unsigned long utf8_chars(const char *s, size_t n)
-{
-	unsigned long c = 0;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xC0) != 0x80)
-			c++;
-	return c;
-}
-
-/*
- * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
- * offset in dline is returned in *bad (else SIZE_MAX), with a description.
- * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
- */
-static int decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat)
-{
-	const char *s = r->line.buf;
-	size_t n = r->line.len;
-
-	*bad = SIZE_MAX;
-	crm_strbuf_reset(&r->dline);
-	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n))
-		detect(r);
-	if (r->enc != CRM_ENC_CP932) {
-		size_t i = 0;
-
-		while (i < n) {
-			size_t ok = utf8_valid_prefix(s + i, n - i, 0);
-
-			if (crm_strbuf_add(&r->dline, s + i, ok))
-				return -1;
-			i += ok;
-			if (i < n) {
-				if (*bad == SIZE_MAX) {
-					*bad = r->dline.len;
-					snprintf(what, nwhat, "invalid UTF-8 byte 0x%02X",
-						 (unsigned char)s[i]);
-				}
-				if (add_replacement(&r->dline))
-					return -1;
-				i++;
-			}
-		}
-		return 0;
-	}
-	if (r->cd == (iconv_t)-1) {
-		r->cd = iconv_open("UTF-8", "CP932");
-		if (r->cd == (iconv_t)-1)
-			return -2;
-	}
-	while (n > 0) {
-		char *in = (char *)s, *outp;
-		size_t inleft = n, outleft, before;
-
-		if (crm_strbuf_grow(&r->dline, n * 3 + 4))
-			return -1;
-		outp = r->dline.buf + r->dline.len;
-		outleft = r->dline.alloc - r->dline.len - 1;
-		before = outleft;
-		if (iconv(r->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 && errno != E2BIG) {
-			r->dline.len += before - outleft;
-			r->dline.buf[r->dline.len] = '\0';
-			if (*bad == SIZE_MAX) {
-				*bad = r->dline.len;
-				if (inleft >= 2)
-					snprintf(what, nwhat, "invalid CP932 byte sequence 0x%02X 0x%02X",
-						 (unsigned char)in[0], (unsigned char)in[1]);
-				else
-					snprintf(what, nwhat, "invalid CP932 byte 0x%02X",
-						 (unsigned char)in[0]);
-			}
-			if (add_replacement(&r->dline))
-				return -1;
-			in++;
-			inleft--;
-			iconv(r->cd, NULL, NULL, NULL, NULL);
-		} else {
-			r->dline.len += before - outleft;
-			r->dline.buf[r->dline.len] = '\0';
-		}
-		s = in;
-		n = inleft;
-	}
-	return 0;
 }
 
 /*
@@ -923,6 +655,72 @@ static int over_cap(const struct crm_csv_reader *r)
 	return r->rawin.len + r->line.len > cap || r->raw.len + r->dline.len > cap;
 }
 
+/*
+ * The line in r->dline (or the quoted field it continues) went past the
+ * size cap: the bad record is the line alone, or the records since the
+ * quote that opened the field.
+ */
+static enum crm_status too_long(struct crm_csv_reader *r, int toolong,
+				struct crm_csv_record *rec, struct crm_error *err)
+{
+	unsigned long ql = r->field_line;
+
+	if (ql == r->line_no) {
+		/* The line alone is too long: it is the bad record. */
+		if (keep_line(r))
+			return nomem(r, err);
+		flag(r, CRM_ERR_TOOBIG, r->line_no, r->field_no,
+		     "line is longer than the limit of %zu bytes", r->opt.max_field);
+		reset_parser(r);
+		return bad_record(r, rec, err);
+	}
+	flag(r, CRM_ERR_TOOBIG, ql, r->field_no,
+	     "the quoted field opened at line %lu grew past the limit of %zu "
+	     "bytes: is its quote unbalanced?", ql, r->opt.max_field);
+	/* Keep the line for unwind(), marked if it was cut. */
+	if (keep_line(r))
+		return nomem(r, err);
+	return unwind(r, ql, toolong, rec, err);
+}
+
+/*
+ * Feeds the decoded line to the parser, flagging its first bad byte
+ * (bad, or SIZE_MAX for none; what says what it is) or NUL. Returns 1
+ * when a quote was followed by text (a stray quote), else 0.
+ */
+static int feed_line(struct crm_csv_reader *r, size_t bad, char *what, size_t nwhat)
+{
+	const char *nul = memchr(r->dline.buf, '\0', r->dline.len);
+
+	if (nul && (size_t)(nul - r->dline.buf) < bad) {
+		bad = (size_t)(nul - r->dline.buf);
+		snprintf(what, nwhat, "NUL byte");
+	}
+	if (bad == SIZE_MAX)
+		return !split_plain(r) && feed(r, r->dline.buf, r->dline.len);
+	/* Feed up to the bad byte first: the field count then gives its column. */
+	if (feed(r, r->dline.buf, bad))
+		return 1;
+	flag(r, bad < r->dline.len && r->dline.buf[bad] == '\0' ? CRM_ERR_CSV : CRM_ERR_ENCODING,
+	     r->line_no, r->field_no, "%s at character %lu", what,
+	     crm_utf8_count(r->dline.buf, bad) + 1);
+	return feed(r, r->dline.buf + bad, r->dline.len - bad);
+}
+
+/* Text after the closing quote of a quoted field: the record is bad. */
+static enum crm_status stray_quote(struct crm_csv_reader *r, struct crm_csv_record *rec,
+				   struct crm_error *err)
+{
+	if (r->field_line == r->line_no)
+		flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
+		     "stray quote: text follows the closing quote of a quoted field");
+	else
+		flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
+		     "stray quote: the quoted field opened at line %lu has text after "
+		     "its closing quote at line %lu", r->field_line, r->line_no);
+	return unwind(r, r->field_line, 0, rec, err);
+}
+
 enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *rec,
 			     struct crm_error *err)
 {
@@ -945,7 +743,6 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 		char what[96] = "";
 		size_t bad;
 		int toolong, rc;
-		const char *nul;
 
 		rc = next_line(r, &toolong);
 		if (rc == -1)
@@ -955,7 +752,7 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 			return nomem(r, err);
 		if (rc == 0)
 			return r->rec_line ? end_of_input(r, rec, err) : CRM_EOF;
-		rc = decode_line(r, &bad, what, sizeof(what));
+		rc = crm_csv_decode_line(r, &bad, what, sizeof(what));
 		if (rc == -2)
 			return crm_error_at(err, CRM_ERR_INTERNAL, r->name, r->line_no, 0,
 					    "cannot convert from CP932: iconv lacks it (%s)",
@@ -967,59 +764,15 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 				continue;
 			start_record(r);
 		}
-		if (toolong || over_cap(r)) {
-			unsigned long ql = r->field_line;
-
-			if (ql == r->line_no) {
-				/* The line alone is too long: it is the bad record. */
-				if (keep_line(r))
-					return nomem(r, err);
-				flag(r, CRM_ERR_TOOBIG, r->line_no, r->field_no,
-				     "line is longer than the limit of %zu bytes", r->opt.max_field);
-				reset_parser(r);
-				return bad_record(r, rec, err);
-			}
-			flag(r, CRM_ERR_TOOBIG, ql, r->field_no,
-			     "the quoted field opened at line %lu grew past the limit of %zu "
-			     "bytes: is its quote unbalanced?", ql, r->opt.max_field);
-			/* Keep the line for unwind(), marked if it was cut. */
-			if (keep_line(r))
-				return nomem(r, err);
-			return unwind(r, ql, toolong, rec, err);
-		}
+		if (toolong || over_cap(r))
+			return too_long(r, toolong, rec, err);
 		if (keep_line(r))
 			return nomem(r, err);
-		nul = memchr(r->dline.buf, '\0', r->dline.len);
-		if (nul && (size_t)(nul - r->dline.buf) < bad) {
-			bad = (size_t)(nul - r->dline.buf);
-			snprintf(what, sizeof(what), "NUL byte");
-		}
-		if (bad != SIZE_MAX) {
-			/* Feed up to the bad byte first: the field count then gives its column. */
-			if (feed(r, r->dline.buf, bad))
-				goto stray;
-			flag(r, bad < r->dline.len && r->dline.buf[bad] == '\0'
-				? CRM_ERR_CSV : CRM_ERR_ENCODING,
-			     r->line_no, r->field_no, "%s at character %lu", what,
-			     utf8_chars(r->dline.buf, bad) + 1);
-			if (feed(r, r->dline.buf + bad, r->dline.len - bad))
-				goto stray;
-		} else if (!split_plain(r) && feed(r, r->dline.buf, r->dline.len)) {
-			goto stray;
-		}
+		if (feed_line(r, bad, what, sizeof(what)))
+			return stray_quote(r, rec, err);
 		if (r->nomem)
 			return nomem(r, err);
 		if (r->rec_done)
 			return end_record(r, rec, err);
-		continue;
-stray:
-		if (r->field_line == r->line_no)
-			flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
-			     "stray quote: text follows the closing quote of a quoted field");
-		else
-			flag(r, CRM_ERR_CSV, r->field_line, r->field_no,
-			     "stray quote: the quoted field opened at line %lu has text after "
-			     "its closing quote at line %lu", r->field_line, r->line_no);
-		return unwind(r, r->field_line, 0, rec, err);
 	}
 }

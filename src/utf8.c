@@ -47,3 +47,15 @@ int crm_utf8_is_letter(int32_t cp)
 
 	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
+
+/* Number of characters in the UTF-8 text s[0..n). */
+unsigned long crm_utf8_count(const char *s, size_t n)
+{
+	unsigned long c = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			c++;
+	return c;
+}

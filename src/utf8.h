@@ -79,4 +79,7 @@ int crm_utf8_encode(int32_t cp, char buf[4]);
 /* Whether cp is a letter: Unicode general category Lu, Ll, Lt, Lm or Lo. */
 int crm_utf8_is_letter(int32_t cp);
 
+/* Number of characters in the UTF-8 text s[0..n) (bytes that are not continuations). */
+unsigned long crm_utf8_count(const char *s, size_t n);
+
 #endif

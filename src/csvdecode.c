@@ -1,0 +1,219 @@
+/*
+ * The CSV reader's decoding: which encoding a file is in (named, or found
+ * from its first non-ASCII line), and each raw line turned into UTF-8, an
+ * invalid sequence into U+FFFD with where and what it was.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <iconv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "csvint.h"
+#include "utf8.h"
+#include "banned.h"
+
+int crm_encoding_parse(const char *name, enum crm_encoding *enc)
+{
+	static const struct { const char *name; enum crm_encoding enc; } names[] = {
+		{ "auto", CRM_ENC_AUTO }, { "utf8", CRM_ENC_UTF8 },
+		{ "utf8bom", CRM_ENC_UTF8_BOM }, { "cp932", CRM_ENC_CP932 },
+		{ "ms932", CRM_ENC_CP932 }, { "windows31j", CRM_ENC_CP932 },
+		{ "shiftjis", CRM_ENC_CP932 }, { "sjis", CRM_ENC_CP932 },
+	};
+	char norm[32];
+	size_t i, n = 0;
+
+	for (; *name; name++) {
+		if (*name == '-' || *name == '_')
+			continue;
+		if (n + 1 >= sizeof(norm))
+			return -1;
+		norm[n++] = (char)tolower((unsigned char)*name);
+	}
+	norm[n] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(norm, names[i].name)) {
+			*enc = names[i].enc;
+			return 0;
+		}
+	return -1;
+}
+
+const char *crm_encoding_name(enum crm_encoding enc)
+{
+	switch (enc) {
+	case CRM_ENC_AUTO: return "auto";
+	case CRM_ENC_UTF8: return "utf-8";
+	case CRM_ENC_UTF8_BOM: return "utf-8-bom";
+	case CRM_ENC_CP932: return "cp932";
+	}
+	return "unknown";
+}
+
+static int is_ascii(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Length of the valid UTF-8 prefix of s; a sequence cut at the end counts as valid if allow_cut. */
+static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		int32_t cp;
+		int k;
+
+		if ((unsigned char)s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		/*
+		 * The common case of Japanese text, a whole three-byte sequence
+		 * (U+0800..U+FFFF less the surrogates), checked here without a
+		 * call per character; anything else goes to the decoder.
+		 */
+		if (n - i >= 3 && crm_utf8_valid3((const unsigned char *)s + i)) {
+			i += 3;
+			continue;
+		}
+		k = crm_utf8_decode(s + i, (ptrdiff_t)(n - i), &cp);
+		if (k < 0) {
+			/* A lead byte whose sequence runs past the end may be whole later. */
+			if (allow_cut && n - i < 4 && crm_utf8_lead_length((unsigned char)s[i]) > (int)(n - i))
+				return n;
+			return i;
+		}
+		i += (size_t)k;
+	}
+	return n;
+}
+
+/* Counts the valid multi-byte UTF-8 sequences and the invalid bytes of s. */
+static void utf8_tally(const char *s, size_t n, int allow_cut,
+		       size_t *valid, size_t *invalid)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t ok = utf8_valid_prefix(s + i, n - i, allow_cut), j;
+
+		for (j = i; j < i + ok; j++)
+			if (((unsigned char)s[j] & 0xC0) == 0xC0)
+				(*valid)++;
+		i += ok;
+		if (i < n) {
+			(*invalid)++;
+			i++;
+		}
+	}
+}
+
+/*
+ * Decides the encoding at the first line with a non-ASCII byte, from that
+ * line and the rest of the buffered input (up to 64 KiB): UTF-8 when valid
+ * UTF-8 sequences outnumber invalid bytes at least two to one, else CP932.
+ * CP932 text is almost never valid UTF-8 for long: its kanji lead bytes
+ * (0x88-0x9F) are UTF-8 continuation bytes, and its half-width kana (ｶﾅ)
+ * form valid pairs only by chance, so looking past one line matters. A
+ * strict "any invalid byte means CP932" would turn a UTF-8 file with one
+ * damaged byte into silent mojibake, since UTF-8 kana decode as valid CP932.
+ */
+static void detect(struct crm_csv_reader *r)
+{
+	size_t valid = 0, invalid = 0;
+
+	utf8_tally(r->line.buf, r->line.len, 0, &valid, &invalid);
+	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &valid, &invalid);
+	r->enc = valid > 0 && valid >= 2 * invalid ? CRM_ENC_UTF8 : CRM_ENC_CP932;
+}
+
+static int add_replacement(struct crm_strbuf *sb)
+{
+	return crm_strbuf_add(sb, "\xEF\xBF\xBD", 3);
+}
+
+
+/*
+ * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
+ * offset in dline is returned in *bad (else SIZE_MAX), with a description.
+ * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
+ */
+int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat)
+{
+	const char *s = r->line.buf;
+	size_t n = r->line.len;
+
+	*bad = SIZE_MAX;
+	crm_strbuf_reset(&r->dline);
+	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n))
+		detect(r);
+	if (r->enc != CRM_ENC_CP932) {
+		size_t i = 0;
+
+		while (i < n) {
+			size_t ok = utf8_valid_prefix(s + i, n - i, 0);
+
+			if (crm_strbuf_add(&r->dline, s + i, ok))
+				return -1;
+			i += ok;
+			if (i < n) {
+				if (*bad == SIZE_MAX) {
+					*bad = r->dline.len;
+					snprintf(what, nwhat, "invalid UTF-8 byte 0x%02X",
+						 (unsigned char)s[i]);
+				}
+				if (add_replacement(&r->dline))
+					return -1;
+				i++;
+			}
+		}
+		return 0;
+	}
+	if (r->cd == (iconv_t)-1) {
+		r->cd = iconv_open("UTF-8", "CP932");
+		if (r->cd == (iconv_t)-1)
+			return -2;
+	}
+	while (n > 0) {
+		char *in = (char *)s, *outp;
+		size_t inleft = n, outleft, before;
+
+		if (crm_strbuf_grow(&r->dline, n * 3 + 4))
+			return -1;
+		outp = r->dline.buf + r->dline.len;
+		outleft = r->dline.alloc - r->dline.len - 1;
+		before = outleft;
+		if (iconv(r->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 && errno != E2BIG) {
+			r->dline.len += before - outleft;
+			r->dline.buf[r->dline.len] = '\0';
+			if (*bad == SIZE_MAX) {
+				*bad = r->dline.len;
+				if (inleft >= 2)
+					snprintf(what, nwhat, "invalid CP932 byte sequence 0x%02X 0x%02X",
+						 (unsigned char)in[0], (unsigned char)in[1]);
+				else
+					snprintf(what, nwhat, "invalid CP932 byte 0x%02X",
+						 (unsigned char)in[0]);
+			}
+			if (add_replacement(&r->dline))
+				return -1;
+			in++;
+			inleft--;
+			iconv(r->cd, NULL, NULL, NULL, NULL);
+		} else {
+			r->dline.len += before - outleft;
+			r->dline.buf[r->dline.len] = '\0';
+		}
+		s = in;
+		n = inleft;
+	}
+	return 0;
+}

@@ -1,0 +1,76 @@
+/*
+ * Private to the CSV reader's files (csvio.c, csvdecode.c): the reader's
+ * state, and the decoding the reader calls.
+ */
+#ifndef CRM_CSVINT_H
+#define CRM_CSVINT_H
+
+#include <csv.h>
+#include <iconv.h>
+#include <stddef.h>
+
+#include "csvio.h"
+#include "strbuf.h"
+
+#define CHUNK 65536
+
+struct crm_csv_reader {
+	FILE *fp;
+	char *name;
+	struct crm_csv_read_options opt;
+	enum crm_encoding enc;
+	int had_bom;
+	iconv_t cd;                     /* CP932 -> UTF-8, or (iconv_t)-1 */
+	struct csv_parser parser;
+
+	/* Raw input, undecoded. */
+	char *ibuf;
+	size_t ipos, ilen;
+	int eof;
+	unsigned long long consumed;
+	/* Raw lines to read again after an unbalanced quote (see unwind()). */
+	struct crm_strbuf pending;
+	size_t pending_pos;
+	/*
+	 * Where, in pending, a line ends that was cut at the size cap (it has
+	 * no terminator there), or SIZE_MAX: read again, it is still too long.
+	 */
+	size_t pending_cut;
+
+	unsigned long line_no;          /* physical lines taken so far */
+	struct crm_strbuf line;         /* the current raw line */
+	struct crm_strbuf dline;        /* the current line decoded to UTF-8 */
+
+	/* The record being read. */
+	unsigned long rec_line;         /* 0 while no record is open */
+	unsigned long field_line;       /* the line the current field began on */
+	size_t field_no;                /* 1-based number of the current field */
+	int rec_done;
+	struct crm_strbuf rawin;        /* its raw lines, for unwind() */
+	size_t *line_offs;              /* where each of its lines starts in rawin */
+	size_t *dline_offs;             /* ... and in raw */
+	size_t nlines, alines, adlines;
+	struct crm_strbuf raw;          /* its lines decoded, for the caller */
+	struct crm_strbuf fbuf;         /* its fields, NUL-separated */
+	size_t *foffs, *flens;
+	size_t nf, af, aflens;
+	size_t nf_total;                /* fields seen, stored or not */
+	char **fptrs;
+	size_t afptrs;
+	int nomem;
+	int started;
+	int utf16;                      /* starts with a UTF-16 byte order mark */
+
+	/* The first problem found in the record, if any. */
+	enum crm_status rec_status;
+	struct crm_error rec_err;
+};
+
+/*
+ * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
+ * offset in dline is returned in *bad (else SIZE_MAX), with a description.
+ * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
+ */
+int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat);
+
+#endif
