@@ -4,7 +4,7 @@
 
 #include "cleanse.h"
 #include "fields.h"
-#include "log.h"
+#include "history.h"
 #include "normalize.h"
 #include "strbuf.h"
 #include "types.h"

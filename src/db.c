@@ -46,7 +46,6 @@ int crm_db_created(const struct crm_db *db) { return db->created; }
 const char *crm_db_network_fs(const struct crm_db *db) { return db->netfs; }
 int crm_db_schema_version(const struct crm_db *db) { return db->schema_version; }
 int crm_db_opened_version(const struct crm_db *db) { return db->opened_version; }
-sqlite3 *crm_db_sqlite(struct crm_db *db) { return db->sql; }
 
 const char *crm_db_backend_version(void)
 {
@@ -56,47 +55,8 @@ const char *crm_db_backend_version(void)
 		snprintf(v, sizeof(v), "SQLite %s", sqlite3_libversion());
 	return v;
 }
-int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
 
-enum crm_status crm_db_busy_error(struct crm_db *db, struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_BUSY,
-			     "database is busy: another process kept '%s' locked for more "
-			     "than %ld ms (CRM_BUSY_TIMEOUT); nothing was changed, try again later",
-			     db->path, db->busy_ms);
-}
 
-enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
-			    const char *what)
-{
-	enum crm_status code = CRM_ERR_DB;
-
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		if (db)
-			return crm_db_busy_error(db, err);
-		code = CRM_ERR_BUSY;
-		break;
-	case SQLITE_READONLY:
-	case SQLITE_PERM:
-		code = CRM_ERR_READONLY;
-		break;
-	case SQLITE_NOMEM:
-		code = CRM_ERR_NOMEM;
-		break;
-	case SQLITE_FULL:
-	case SQLITE_IOERR:
-		code = CRM_ERR_IO;
-		break;
-	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT:
-		code = CRM_ERR_SCHEMA;
-		break;
-	}
-	return crm_error_set(err, code, "%s: %s", what,
-			     db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
-}
 
 enum crm_status crm_db_intend(struct crm_db *db, enum crm_db_intent what,
 			      struct crm_error *err)
@@ -138,33 +98,7 @@ static enum crm_status prepare_raw(struct crm_db *db, const char *sql,
 	return CRM_OK;
 }
 
-enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
-			    struct crm_error *err)
-{
-	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? CRM_OK : crm_db_fail(db, rc, err, sql);
-}
-
-enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int64_t *arg,
-				   int64_t *out, struct crm_error *err)
-{
-	sqlite3_stmt *st;
-	enum crm_status s = prepare_raw(db, sql, &st, err);
-	int rc;
-
-	if (s)
-		return s;
-	if (arg)
-		sqlite3_bind_int64(st, 1, *arg);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
-		s = crm_db_fail(db, rc, err, "cannot read the database");
-	sqlite3_finalize(st);
-	return s;
-}
 
 /* Runs a one-row, one-integer query such as "PRAGMA user_version". */
 static enum crm_status query_int(struct crm_db *db, const char *sql, int *out,
@@ -284,14 +218,6 @@ static enum crm_status check_access(struct crm_db *db, const char *dir,
 	return CRM_OK;
 }
 
-long crm_db_elapsed_ms(const struct timespec *since)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - since->tv_sec) * 1000L +
-	       (now.tv_nsec - since->tv_nsec) / 1000000L;
-}
 
 static void sleep_ms(long ms)
 {

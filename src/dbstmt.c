@@ -1,14 +1,102 @@
 /*
  * Statements, rows and statement tables over SQLite: the thin half of the
  * database seam. Each call maps to one sqlite3_* call; the only state added
- * is the first failed binding, kept so that the next step reports it.
+ * is the first failed binding, kept so that the next step reports it. The
+ * rest of the layer (db.c opening, dbtxn.c transactions) builds on this
+ * file, never the other way round.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "dbint.h"
 #include "dbstmt.h"
 #include "banned.h"
+
+/*
+ * What the layer's files share and every statement needs: the handle,
+ * SQLite's errors as crm's, plain statements, and the busy timeout's clock.
+ */
+sqlite3 *crm_db_sqlite(struct crm_db *db) { return db->sql; }
+
+int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
+
+enum crm_status crm_db_busy_error(struct crm_db *db, struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_BUSY,
+			     "database is busy: another process kept '%s' locked for more "
+			     "than %ld ms (CRM_BUSY_TIMEOUT); nothing was changed, try again later",
+			     db->path, db->busy_ms);
+}
+
+enum crm_status crm_db_fail(struct crm_db *db, int rc, struct crm_error *err,
+			    const char *what)
+{
+	enum crm_status code = CRM_ERR_DB;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		if (db)
+			return crm_db_busy_error(db, err);
+		code = CRM_ERR_BUSY;
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		code = CRM_ERR_READONLY;
+		break;
+	case SQLITE_NOMEM:
+		code = CRM_ERR_NOMEM;
+		break;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		code = CRM_ERR_IO;
+		break;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		code = CRM_ERR_SCHEMA;
+		break;
+	}
+	return crm_error_set(err, code, "%s: %s", what,
+			     db && db->sql ? sqlite3_errmsg(db->sql) : sqlite3_errstr(rc));
+}
+
+enum crm_status crm_db_exec(struct crm_db *db, const char *sql,
+			    struct crm_error *err)
+{
+	int rc = sqlite3_exec(db->sql, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? CRM_OK : crm_db_fail(db, rc, err, sql);
+}
+
+enum crm_status crm_db_query_int64(struct crm_db *db, const char *sql, const int64_t *arg,
+				   int64_t *out, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s = CRM_OK;
+	int rc = sqlite3_prepare_v2(db->sql, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return crm_db_fail(db, rc, err, "cannot prepare statement");
+	if (arg)
+		sqlite3_bind_int64(st, 1, *arg);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot read the database");
+	sqlite3_finalize(st);
+	return s;
+}
+
+long crm_db_elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - since->tv_sec) * 1000L +
+	       (now.tv_nsec - since->tv_nsec) / 1000000L;
+}
 
 struct crm_stmt {
 	sqlite3_stmt *st;

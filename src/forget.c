@@ -9,7 +9,7 @@
 
 #include "chain.h"
 #include "customer.h"
-#include "log.h"
+#include "forget.h"
 #include "logsql.h"
 #include "run.h"
 #include "strbuf.h"

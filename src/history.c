@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "customer.h"
-#include "log.h"
+#include "history.h"
 #include "logsql.h"
 #include "types.h"
 #include "banned.h"

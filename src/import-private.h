@@ -217,11 +217,20 @@ enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_err
 enum crm_status import_see_key(struct importer *im, unsigned long *first,
 			       struct crm_error *err);
 enum crm_status import_order_line(struct importer *im, struct crm_error *err);
-enum crm_status import_store(struct importer *im, struct crm_error *err);
+/* The customer of an order or interaction, created bare when its key is new. */
+enum crm_status import_resolve_customer(struct importer *im, int64_t *id, struct crm_error *err);
+/* Inserts the record as a new row; logged unless log is 0 (the caller logs it later). */
+enum crm_status import_insert_row(struct importer *im, int64_t customer, int64_t *id,
+				  int log, struct crm_error *err);
+/* A new customer and its source record, both logged once both are in. */
+enum crm_status import_insert_customer(struct importer *im, struct crm_error *err);
 
 /* import-update.c */
 enum crm_status import_update_row(struct importer *im, int64_t row, int64_t source_row,
 				  const char *old_raw, int64_t old_headers, int64_t customer,
 				  struct crm_error *err);
+
+/* import-upsert.c */
+enum crm_status import_store(struct importer *im, struct crm_error *err);
 
 #endif

@@ -440,7 +440,7 @@ enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_err
 }
 
 /* The customer of an order or interaction, created bare when its key is new. */
-static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
+enum crm_status import_resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
 {
 	struct crm_stmt *st = im->st[S_FIND_SOURCE];
 	enum crm_status s;
@@ -469,7 +469,7 @@ static enum crm_status resolve_customer(struct importer *im, int64_t *id, struct
 }
 
 /* Inserts the record as a new row; logged unless the caller logs it later. */
-static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t *id,
+enum crm_status import_insert_row(struct importer *im, int64_t customer, int64_t *id,
 				  int log, struct crm_error *err)
 {
 	struct crm_stmt *st = im->ins;
@@ -520,13 +520,13 @@ static enum crm_status insert_row(struct importer *im, int64_t customer, int64_t
 }
 
 /* A new customer and its source record, both logged once both are in. */
-static enum crm_status insert_customer(struct importer *im, struct crm_error *err)
+enum crm_status import_insert_customer(struct importer *im, struct crm_error *err)
 {
 	enum crm_status s;
 	int64_t id;
 	int taken = 0;
 
-	s = insert_row(im, 0, &id, 0, err);
+	s = import_insert_row(im, 0, &id, 0, err);
 	if (!s)
 		s = insert_source(im, im->o->source, im->key, id, &im->raw, im->headers_id, &taken,
 				  err);
@@ -602,88 +602,6 @@ enum crm_status import_order_line(struct importer *im, struct crm_error *err)
 	return im->prev_order ? CRM_OK : import_nomem(err);
 }
 
-/*
- * Updates the row that st found from the record; column raw_col of st is
- * the raw row kept from last time, the next column its raw_headers.
- * Resets st.
- */
-static enum crm_status update_found(struct importer *im, struct crm_stmt *st, int raw_col,
-				    int64_t row, int64_t source_row, int64_t customer,
-				    struct crm_error *err)
-{
-	const char *t = crm_stmt_text(st, raw_col);
-	int64_t headers = crm_stmt_int(st, raw_col + 1);
-	char *old = t ? strdup(t) : NULL;
-	enum crm_status s;
-
-	crm_stmt_reset(st);
-	if (t && !old)
-		return import_nomem(err);
-	s = import_update_row(im, row, source_row, old, headers, customer, err);
-	free(old);
-	return s;
-}
-
-static enum crm_status upsert_customer(struct importer *im, struct crm_error *err)
-{
-	struct crm_stmt *st = im->st[S_FIND_SOURCE];
-	enum crm_status s;
-	int found;
-
-	/* A source seen for the first time: every key is new, unless repeated. */
-	if (im->fresh)
-		return insert_customer(im, err);
-	crm_stmt_bind_str_ref(st, 1, im->o->source);
-	crm_stmt_bind_str_ref(st, 2, im->key);
-	s = crm_stmt_one(st, &found, "cannot look up the record", err);
-	if (!s && found) {
-		int64_t src = crm_stmt_int(st, 0), cust = crm_stmt_int(st, 1);
-
-		return update_found(im, st, 2, cust, src, cust, err);
-	}
-	crm_stmt_reset(st);
-	return s ? s : insert_customer(im, err);
-}
-
-static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
-{
-	struct crm_stmt *st = import_kind_stmt(im, S_FIND_ORDER);
-	enum crm_status s;
-	int64_t customer = 0, id;
-	int found;
-
-	s = resolve_customer(im, &customer, err);
-	if (s)
-		return s;
-	/*
-	 * Orders of a new source need no lookup: (order, line) is unique
-	 * within a file by construction.
-	 */
-	if (im->fresh && im->kind == CRM_KIND_ORDERS) {
-		s = insert_row(im, customer, &id, 1, err);
-		if (!s)
-			im->stats->added++;
-		return s;
-	}
-	crm_stmt_bind_str_ref(st, 1, im->o->source);
-	crm_stmt_bind_str_ref(st, 2, im->key);
-	if (im->kind == CRM_KIND_ORDERS)
-		crm_stmt_bind_int(st, 3, im->line);
-	s = crm_stmt_one(st, &found, "cannot look up the record", err);
-	if (!s && found) {
-		int64_t row = crm_stmt_int(st, 0);
-
-		return update_found(im, st, 1, row, row, customer, err);
-	}
-	crm_stmt_reset(st);
-	if (s)
-		return s;
-	s = insert_row(im, customer, &id, 1, err);
-	if (!s)
-		im->stats->added++;
-	return s;
-}
-
 /* Whether the source has no records of this kind yet: then no key needs looking up. */
 static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
 {
@@ -741,10 +659,4 @@ void import_store_end(struct importer *im)
 		for (i = 0; i < im->nfields; i++)
 			crm_stmt_free(im->upd[i]);
 	free(im->upd);
-}
-
-/* Stores the record, converted and checked, under its key. */
-enum crm_status import_store(struct importer *im, struct crm_error *err)
-{
-	return im->kind == CRM_KIND_CUSTOMERS ? upsert_customer(im, err) : upsert_row(im, err);
 }

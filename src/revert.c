@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "customer.h"
-#include "log.h"
+#include "revert.h"
 #include "revertsql.h"
 #include "run.h"
 #include "strbuf.h"

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
+#include "revert.h"
 #include "strbuf.h"
 
 enum revert_sql {

@@ -11,7 +11,9 @@
 
 #include "cli.h"
 #include "chain.h"
-#include "log.h"
+#include "forget.h"
+#include "history.h"
+#include "revert.h"
 #include "output.h"
 #include "banned.h"
 
@@ -186,7 +188,7 @@ static int show_customer(struct log_cli *cli, const char *arg)
 	return page_rows(cli, s, rows, &err);
 }
 
-static int verify(struct log_cli *cli)
+static int run_verify(struct log_cli *cli)
 {
 	struct crm_error err;
 	struct crm_chain_break brk;
@@ -257,7 +259,7 @@ static void revert_summary(struct log_cli *cli, struct crm_run *run, int64_t tar
 	}
 }
 
-static int revert(struct log_cli *cli, const char *arg)
+static int run_revert(struct log_cli *cli, const char *arg)
 {
 	struct crm_error err;
 	struct crm_revert_result res = { 0 };
@@ -328,7 +330,7 @@ static enum crm_status begin_forget(struct log_cli *cli, int argi, int64_t id,
 	return s;
 }
 
-static int forget(struct log_cli *cli, const char *arg, int argi)
+static int run_forget(struct log_cli *cli, const char *arg, int argi)
 {
 	struct crm_ctx *ctx = cli->ctx;
 	struct crm_error err;
@@ -382,7 +384,7 @@ static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int a
 	if (cli->reason && strcmp(sub, "forget"))
 		return usage_error("%s: --reason is for forget", sub);
 	if (!strcmp(sub, "verify"))
-		return arg ? usage_error("verify takes no argument ('%s')", arg) : verify(cli);
+		return arg ? usage_error("verify takes no argument ('%s')", arg) : run_verify(cli);
 	if (!arg)
 		return usage_error("'%s' needs an argument", sub);
 	if (!strcmp(sub, "show"))
@@ -390,9 +392,9 @@ static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int a
 	if (!strcmp(sub, "customer"))
 		return show_customer(cli, arg);
 	if (!strcmp(sub, "revert"))
-		return revert(cli, arg);
+		return run_revert(cli, arg);
 	if (!strcmp(sub, "forget"))
-		return forget(cli, arg, argi);
+		return run_forget(cli, arg, argi);
 	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
 			   sub);
 }

@@ -17,7 +17,9 @@
 #include "dbint.h"
 #include "crm.h"
 #include "chain.h"
-#include "log.h"
+#include "forget.h"
+#include "history.h"
+#include "revert.h"
 
 #include "dbfixture.h"
 
