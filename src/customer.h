@@ -63,6 +63,16 @@ extern const char *const crm_logged_tables[];
 int crm_table_logged(const char *tbl);
 
 /*
+ * A customer and every customer merged into it, however many merges deep:
+ * the table who(id) of a WITH RECURSIVE, for the survivor bound to ?1.
+ * With crm_customer_resolve() (from any id up to its survivor) this is the
+ * one statement of what a merge ties together.
+ */
+#define CRM_CUSTOMER_WHO_SQL \
+	"who(id) AS (SELECT ?1 UNION" \
+	" SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
+
+/*
  * The customer that id stands for now: id itself, or the survivor at the
  * end of its merged_into chain. CRM_ERR_NOTFOUND when there is no customer
  * id; CRM_ERR_SCHEMA when the chain loops (a damaged database).

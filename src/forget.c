@@ -51,7 +51,7 @@ static const char *const forget_sql[SQL_COUNT] = {
 		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
 	[SQL_FORGET_WHO] =
 		"INSERT INTO temp.crm_forget_who(id)"
-		" WITH RECURSIVE " CRM_LOG_WHO_SQL " SELECT id FROM who",
+		" WITH RECURSIVE " CRM_CUSTOMER_WHO_SQL " SELECT id FROM who",
 	/* Their rows in every table of the catalogue (crm_log_sql_rows). */
 	[SQL_FORGET_ROWS] = "INSERT INTO temp.crm_forget_rows " CRM_LOG_PART,
 	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",

@@ -50,7 +50,7 @@ static const char *const history_sql[SQL_COUNT] = {
 	 * its order is the output's.
 	 */
 	[SQL_CUSTOMER] =
-		"WITH RECURSIVE " CRM_LOG_WHO_SQL ","
+		"WITH RECURSIVE " CRM_CUSTOMER_WHO_SQL ","
 		" mine(tbl, id) AS (" CRM_LOG_PART "),"
 		" keys(seq, row_id, ins, run) AS ("
 		"  SELECT c.id, c.row_id, 0, c.run_id"

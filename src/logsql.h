@@ -16,15 +16,6 @@
 /* Where a statement takes the SQL built from the catalogue. */
 #define CRM_LOG_PART "/* from the customer catalogue */"
 
-/*
- * The customers a statement is about, as the table who(id) of a WITH
- * RECURSIVE: the survivor ?1 and every customer merged into it, however
- * many merges deep (crm-schema(5), MERGES).
- */
-#define CRM_LOG_WHO_SQL \
-	"who(id) AS (SELECT ?1 UNION" \
-	" SELECT c.id FROM customers c JOIN who ON c.merged_into = who.id)"
-
 /* Appends tmpl with CRM_LOG_PART replaced by part. 0, or -1 when out of memory. */
 int crm_log_sql_fill(struct crm_strbuf *sb, const char *tmpl, const char *part);
 
