@@ -6,6 +6,7 @@
 
 #include "csvio.h"
 #include "output.h"
+#include "utf8.h"
 #include "strbuf.h"
 #include "banned.h"
 
@@ -46,9 +47,8 @@ size_t crm_display_width(const char *s, size_t len)
 	size_t w = 0, i = 0;
 
 	while (i < len) {
-		utf8proc_int32_t c;
-		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-						      (utf8proc_ssize_t)(len - i), &c);
+		int32_t c;
+		int k = crm_utf8_decode(s + i, (ptrdiff_t)(len - i), &c);
 		int cw;
 
 		if (k <= 0) {   /* not UTF-8: a byte is a column */
@@ -207,9 +207,8 @@ static int add_cell(struct crm_strbuf *sb, const char *s, size_t len, size_t wid
 		used = w;
 	} else {
 		while (i < len) {
-			utf8proc_int32_t c;
-			utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-							      (utf8proc_ssize_t)(len - i), &c);
+			int32_t c;
+			int k = crm_utf8_decode(s + i, (ptrdiff_t)(len - i), &c);
 			size_t cw;
 
 			if (k <= 0) {
