@@ -20,6 +20,9 @@
  *     forget.c, import-store.c (PostgreSQL has the last two as they are);
  *   - strftime('%Y-%m-%dT%H:%M:%fZ', 'now') for timestamps: audit.c;
  *   - TEMP tables and WITHOUT ROWID: forget.c, import-store.c;
+ *   - a table as the operand of IN (x IN who, IN temp.crm_forget_who):
+ *     history.c, forget.c, logsql.c; LIMIT -1 for no limit: history.c;
+ *     bare columns taken from the min() row of a GROUP BY: revertsql.c;
  *   - PRAGMA statements and the WAL, journal and checkpoint calls: db.c only.
  */
 #ifndef CRM_DBSTMT_H
@@ -65,8 +68,10 @@ void crm_stmt_bind_text(struct crm_stmt *st, int i, const char *s, size_t len);
 /* A NUL-terminated string, copied; NULL binds SQL NULL. */
 void crm_stmt_bind_str(struct crm_stmt *st, int i, const char *s);
 /*
- * As crm_stmt_bind_text/_str but not copied: s must stay unchanged until
- * the statement is reset or bound again. For hot loops.
+ * As crm_stmt_bind_text/_str but not copied: s must stay valid and
+ * unchanged until parameter i is bound again or the statement is freed
+ * (a reset keeps bindings). For hot loops that bind every parameter anew
+ * for each row.
  */
 void crm_stmt_bind_text_ref(struct crm_stmt *st, int i, const char *s, size_t len);
 void crm_stmt_bind_str_ref(struct crm_stmt *st, int i, const char *s);

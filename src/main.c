@@ -137,6 +137,30 @@ static int finish_stdout(int rc)
 	return rc;
 }
 
+/* Reports an unknown or ambiguous global option (optopt set for a short one). */
+static int unknown_global(const struct option *opts, const char *w)
+{
+	size_t len = strcspn(w, "="), k = 0;
+	const struct option *o;
+
+	if (optopt) {
+		fprintf(stderr, "crm: unknown option '-%c'\n%s", optopt, global_usage);
+		return CRM_EXIT_USAGE;
+	}
+	for (o = opts; o->name; o++)
+		k += len > 2 && !strncmp(o->name, w + 2, len - 2);
+	if (k > 1) {
+		fprintf(stderr, "crm: option '%.*s' is ambiguous:", (int)len, w);
+		for (o = opts; o->name; o++)
+			if (!strncmp(o->name, w + 2, len - 2))
+				fprintf(stderr, " --%s", o->name);
+		fprintf(stderr, "\n%s", global_usage);
+		return CRM_EXIT_USAGE;
+	}
+	fprintf(stderr, "crm: unknown option '%.*s'\n%s", (int)len, w, global_usage);
+	return CRM_EXIT_USAGE;
+}
+
 /*
  * Parses the global options into ctx. Returns -1 to go on to the command
  * at argv[optind], else the exit code (--version, --help, a misuse ...).
@@ -188,12 +212,7 @@ static int global_options(int argc, char **argv, struct crm_ctx *ctx, int *no_pr
 				global_usage);
 			return CRM_EXIT_USAGE;
 		default:
-			if (optopt)
-				fprintf(stderr, "crm: unknown option '-%c'\n%s", optopt, global_usage);
-			else
-				fprintf(stderr, "crm: unknown option '%s'\n%s", argv[optind - 1],
-					global_usage);
-			return CRM_EXIT_USAGE;
+			return unknown_global(opts, argv[optind - 1]);
 		}
 	}
 	return -1;

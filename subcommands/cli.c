@@ -109,10 +109,32 @@ static const struct crm_option *lookup(const struct crm_getopt *g, int c)
 	return o ? o : find_option(g, c);
 }
 
+/*
+ * Writes into buf the long options that start with the name in word
+ * ("--fo" or "--fo=x"), as "--format, --force"; returns how many.
+ */
+static int candidates(const struct crm_getopt *g, const char *word, char *buf, size_t n)
+{
+	const struct crm_option *o;
+	size_t len = strcspn(word + 2, "="), used = 0;
+	int k = 0;
+
+	buf[0] = '\0';
+	for (o = g->usage->options; o && o->name; o++) {
+		if (is_short(o) || strncmp(o->name, word + 2, len))
+			continue;
+		if (used < n)
+			used += (size_t)snprintf(buf + used, n - used, "%s--%s", k ? ", " : "",
+						 o->name);
+		k++;
+	}
+	return k;
+}
+
 /* Reports an option getopt could not take: unknown, its value missing, or a value too many. */
 static int misuse(struct crm_getopt *g, int c, char **argv)
 {
-	char word[128];
+	char word[128], which[256];
 	const char *w = argv[optind - 1];
 	const struct crm_option *o = optopt ? lookup(g, optopt) : NULL;
 
@@ -122,13 +144,21 @@ static int misuse(struct crm_getopt *g, int c, char **argv)
 	if (c == ':' && o)
 		return crm_getopt_error(g, "option '%s' needs a value",
 					option_word(o, word, sizeof(word)));
+	/* 'h' is --help's: only "--help=x" stops at it. */
+	if (optopt == 'h')
+		return crm_getopt_error(g, "option '--help' takes no value");
 	if (o && !is_short(o) && !o->arg)
 		return crm_getopt_error(g, "option '%s' takes no value",
 					option_word(o, word, sizeof(word)));
-	/* An unknown short option is known by optopt alone: "-xyz" stays one word. */
-	if (optopt > 0 && optopt < 0x100 && w[0] == '-' && w[1] != '-')
+	/*
+	 * An unknown short option is known by optopt alone: getopt has not
+	 * moved past its word yet when it stops inside a bundle ("-xy").
+	 */
+	if (optopt > 0 && optopt < 0x100)
 		return crm_getopt_error(g, "unknown option '-%c'", optopt);
 	snprintf(word, sizeof(word), "%.*s", (int)strcspn(w, "="), w);
+	if (w[0] == '-' && w[1] == '-' && candidates(g, w, which, sizeof(which)) > 1)
+		return crm_getopt_error(g, "option '%s' is ambiguous: %s", word, which);
 	return crm_getopt_error(g, "unknown option '%s'", word);
 }
 

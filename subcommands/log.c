@@ -345,6 +345,11 @@ static int run_forget(struct log_cli *cli, const char *arg, int argi)
 	s = crm_open_db_write(ctx, &err);
 	if (!s)
 		s = crm_customer_find(ctx->db, arg, &id, &err);
+	/* A merged customer is the same person: say whom that takes in. */
+	if (!s && strspn(arg, "0123456789") == strlen(arg) && strtoll(arg, NULL, 10) != id)
+		crm_note(ctx, CMD " forget", "customer %s was merged into %lld: erasing the "
+			 "person, customer %lld and every customer merged into it", arg,
+			 (long long)id, (long long)id);
 	if (!s)
 		s = begin_forget(cli, argi, id, &run, &err);
 	if (!s)

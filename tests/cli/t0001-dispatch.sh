@@ -3,7 +3,7 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 34
+plan 41
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
@@ -79,5 +79,12 @@ misuse 'crm cleanse --check=yes: a flag takes no value' \
 	"crm cleanse: option '--check' takes no value" cleanse --check=yes
 misuse 'crm log -n with no value' "crm log: option '-n' needs a value: a number of runs" log -n
 misuse 'crm init --bogus: unknown option' "crm init: unknown option '--bogus'" init --bogus
+misuse 'an unknown short option in a bundle is named, not the word before it' \
+	"crm log: unknown option '-x'" log --format csv -xy
+misuse 'an ambiguous abbreviation names the options it could be' \
+	"crm log: option '--fo' is ambiguous: --format, --force" log --fo json
+misuse '--help takes no value' "crm init: option '--help' takes no value" init --help=x
+check 'an ambiguous global option names the options it could be' 2 empty \
+	"match:^crm: option '--list' is ambiguous: --list-cmds --list-opts$" "$CRM" --list
 
 finish

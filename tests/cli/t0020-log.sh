@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 65
+plan 68
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -234,6 +234,20 @@ check '... (the names are still cleansed)' 0 'inline:山田 太郎
 q "UPDATE changes SET field = 'id' WHERE field = 'colour'"
 check '... nor id' 1 empty "match:the log names a column customers has not \('id'\)" \
 	"$CRM" log revert 2
+
+# A merged customer is the same person: forget of it erases the survivor too, and says so.
+rm -f crm.db crm.db-wal crm.db-shm
+printf '%s\n' '顧客番号,氏名' 'M1,合併 一郎' 'M2,合併 一郎' 'M3,別人 三郎' > merged.csv
+"$CRM" -q import --source m merged.csv
+q "UPDATE customers SET merged_into = 2 WHERE id = 1"
+check 'log customer of a merged id shows the person: the survivor and what was merged into it' \
+	0 'inline:customers,1
+customers,2' empty sh -c '"$CRM" log customer 1 | tail -n +2 | cut -d, -f5,6 | sort -u | grep "^customers"'
+check 'forget of a merged id names the survivor it erases' 0 empty \
+	'match:customer 1 was merged into 2: erasing the person, customer 2 and every customer merged into it' \
+	"$CRM" log forget 1 --reason 'request 7'
+check '... and erased both, leaving the other person' 0 'inline:別人 三郎' empty \
+	q 'SELECT name FROM customers'
 
 check 'a missing database: exit 1, none created' 1 empty ignore "$CRM" --db none.db log
 assert '... (none.db was not created)' test ! -e none.db
