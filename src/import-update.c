@@ -255,6 +255,16 @@ static enum crm_status update_customer_id(struct importer *im, int64_t row, int6
 	return s;
 }
 
+/* Counts a record seen before as updated or unchanged, once s says it was stored. */
+static enum crm_status count_result(struct importer *im, enum crm_status s)
+{
+	if (!s && im->changed_any)
+		im->stats->updated++;
+	else if (!s)
+		im->stats->unchanged++;
+	return s;
+}
+
 /* Updates a record seen before; old_raw is what the source sent last time. */
 enum crm_status import_update_row(struct importer *im, int64_t row, int64_t source_row,
 				  const char *old_raw, int64_t old_headers, int64_t customer,
@@ -268,13 +278,7 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
 		/* Same row; its customer may still be another (--customer-source). */
 		im->changed_any = 0;
 		s = im->kind == CRM_KIND_CUSTOMERS ? CRM_OK : update_customer_id(im, row, customer, err);
-		if (!s) {
-			if (im->changed_any)
-				im->stats->updated++;
-			else
-				im->stats->unchanged++;
-		}
-		return s;
+		return count_result(im, s);
 	}
 	/* A merged customer's record updates the survivor (import_survivor). */
 	if (im->kind == CRM_KIND_CUSTOMERS && (s = import_survivor(im, &row, err)))
@@ -296,11 +300,5 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
 		    : update_raw(im, import_kind_stmt(im, S_UPDATE_ORDER_RAW), im->table, row, old_raw,
 				 old_headers, err);
 	free(changed);
-	if (!s) {
-		if (im->changed_any)
-			im->stats->updated++;
-		else
-			im->stats->unchanged++;
-	}
-	return s;
+	return count_result(im, s);
 }
