@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,6 +82,31 @@ enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *sur
 				  "than %d", (long long)id, MAX_CHAIN);
 	else if (!s)
 		*survivor = crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return s;
+}
+
+enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
+			    struct crm_error *err)
+{
+	char sql[192];
+	struct crm_stmt *st;
+	enum crm_status s;
+	int found = 0;
+
+	if (!crm_table_logged(tbl))
+		return crm_error_set(err, CRM_ERR_INTERNAL, "'%s' is not a logged table",
+				     tbl ? tbl : "(null)");
+	/* tbl is one of the catalogue's own names: nothing of a user's is pasted. */
+	snprintf(sql, sizeof(sql), "SELECT max(coalesce((SELECT max(id) FROM \"%s\"), 0),"
+		 " coalesce((SELECT high FROM id_floors WHERE tbl = ?1), 0)) + 1", tbl);
+	s = crm_stmt_prepare(db, sql, &st, err);
+	if (s)
+		return s;
+	crm_stmt_bind_str(st, 1, tbl);
+	s = crm_stmt_one(st, &found, "cannot find the next id", err);
+	if (!s)
+		*next = found ? crm_stmt_int(st, 0) : 1;
 	crm_stmt_free(st);
 	return s;
 }

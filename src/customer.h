@@ -63,6 +63,17 @@ extern const char *const crm_logged_tables[];
 int crm_table_logged(const char *tbl);
 
 /*
+ * The id to give the next new row of tbl (one of crm_logged_tables), so
+ * that an id, once used, never names another row: one above both the
+ * largest id tbl has and the largest it ever had (id_floors, which a
+ * trigger raises when rows go: a revert or an erasure of the newest rows
+ * must not hand their ids on). A writer inside its write transaction may
+ * count up from it for the rows it inserts.
+ */
+enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
+			    struct crm_error *err);
+
+/*
  * A customer and every customer merged into it, however many merges deep:
  * the table who(id) of a WITH RECURSIVE, for the survivor bound to ?1.
  * With crm_customer_resolve() (from any id up to its survivor) this is the

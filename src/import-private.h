@@ -123,6 +123,11 @@ struct importer {
 	struct crm_strbuf raw;   /* the row as read: a JSON array of the values */
 	struct crm_strbuf hashed; /* keyless rows: header -> value, what the key hashes */
 	int64_t headers_id;      /* raw_headers of the file's header list */
+	/*
+	 * The ids the next new customer, source record and row of the file's
+	 * kind take (crm_id_next): counted up, never an id used before.
+	 */
+	int64_t next_customer, next_source, next_row;
 	int64_t ckey_headers_id; /* raw_headers of [customer key header], 0 until needed */
 	struct crm_strbuf why;   /* reasons for a rejection */
 	const char *bad_column;

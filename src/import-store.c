@@ -26,8 +26,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		" WHERE source = ?1 AND source_key = ?2",
 	/* Nothing when the key is taken: the fresh path's repeated key. */
 	[S_INSERT_SOURCE] =
-		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (source, source_key) DO NOTHING",
+		"INSERT INTO source_records(source, source_key, customer_id, run_id, raw, raw_headers,"
+		" id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (source, source_key) DO NOTHING",
 	[S_UPDATE_SOURCE_RAW] = "UPDATE source_records SET raw = ?1, raw_headers = ?3 WHERE id = ?2",
 	[S_FIND_ORDER] = "SELECT id, raw, raw_headers FROM orders"
 			 " WHERE source = ?1 AND order_key = ?2 AND line = ?3",
@@ -40,7 +40,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_GET_INTERACTION_CUSTOMER] = "SELECT customer_id FROM interactions WHERE id = ?1",
 	[S_SET_ORDER_CUSTOMER] = "UPDATE orders SET customer_id = ?1 WHERE id = ?2",
 	[S_SET_INTERACTION_CUSTOMER] = "UPDATE interactions SET customer_id = ?1 WHERE id = ?2",
-	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at) VALUES (?1, ?1)",
+	[S_MINIMAL_CUSTOMER] = "INSERT INTO customers(created_at, updated_at, id) VALUES (?1, ?1, ?2)",
 	[S_UPDATED_AT] = "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
 	[S_EXTRA] = "UPDATE customers SET extra = nullif(json_patch(coalesce(extra, '{}'), ?1), '{}')"
 		    " WHERE id = ?2 RETURNING extra",
@@ -144,7 +144,8 @@ static int insert_and_get_sql(const struct importer *im, struct crm_strbuf *ins,
 		oom |= crm_strbuf_addf(ins, ", \"%s\"", im->fields[f].name);
 		oom |= crm_strbuf_addf(&vals, ", ?%d", ++n);
 	}
-	oom |= crm_strbuf_addf(ins, ") VALUES (%s)", vals.buf);
+	/* Last, the id: crm_id_next's, never one a removed row had. */
+	oom |= crm_strbuf_addf(ins, ", id) VALUES (%s, ?%d)", vals.buf, ++n);
 	oom |= crm_strbuf_addf(get, " FROM %s WHERE id = ?1", im->table);
 	crm_strbuf_release(&vals);
 	return oom ? -1 : 0;
@@ -372,8 +373,12 @@ static enum crm_status insert_source(struct importer *im, const char *source, co
 	crm_stmt_bind_int(st, 4, im->run_id);
 	crm_stmt_bind_text_ref(st, 5, raw->buf, raw->len);
 	crm_stmt_bind_int(st, 6, headers);
+	crm_stmt_bind_int(st, 7, im->next_source);
 	s = crm_stmt_run(st, "cannot record the source", err);
 	*taken = !s && crm_db_changes(im->db) == 0;
+	/* An id a key already taken did not use stays free for the next. */
+	if (!s && !*taken)
+		im->next_source++;
 	return s;
 }
 
@@ -389,6 +394,7 @@ static enum crm_status new_customer(struct importer *im, int64_t *id, struct crm
 	int taken;
 
 	crm_stmt_bind_str_ref(st, 1, im->now);
+	crm_stmt_bind_int(st, 2, im->next_customer++);
 	s = crm_stmt_run(st, "cannot create the customer", err);
 	if (s)
 		return s;
@@ -511,6 +517,8 @@ enum crm_status import_insert_row(struct importer *im, int64_t customer, int64_t
 	for (f = 0; f < im->nfields; f++)
 		if (import_is_real(&im->fields[f]) && import_has_source(im, f))
 			import_bind_fval(im, st, i++, &im->vals[f]);
+	crm_stmt_bind_int(st, i, im->kind == CRM_KIND_CUSTOMERS ? im->next_customer++
+								 : im->next_row++);
 	s = crm_stmt_run(st, "cannot insert the record", err);
 	crm_strbuf_release(&extra);
 	if (s)
@@ -644,6 +652,12 @@ enum crm_status import_store_begin(struct importer *im, struct crm_error *err)
 		s = check_fresh(im, err);
 	if (!s)
 		s = headers_id(im, im->cols, im->ncols, &im->headers_id, err);
+	if (!s)
+		s = crm_id_next(im->db, "customers", &im->next_customer, err);
+	if (!s)
+		s = crm_id_next(im->db, "source_records", &im->next_source, err);
+	if (!s && im->kind != CRM_KIND_CUSTOMERS)
+		s = crm_id_next(im->db, im->table, &im->next_row, err);
 	return s;
 }
 

@@ -288,6 +288,29 @@ static void test_every_logged_table_has_an_id(void **state)
 	}
 }
 
+/* An id, once used, is never handed out again: not after the newest rows go. */
+static void test_id_next_never_reuses(void **state)
+{
+	struct fx *f = *state;
+	int64_t next = 0;
+
+	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
+	assert_int_equal(next, 1);
+	customers(f, 3);
+	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
+	assert_int_equal(next, 4);
+	exec(f, "DELETE FROM customers WHERE id >= 2");
+	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
+	assert_int_equal(next, 4);
+	/* Deleting an older row does not lower the floor either. */
+	exec(f, "DELETE FROM customers WHERE id = 1");
+	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
+	assert_int_equal(next, 4);
+	assert_int_equal(crm_id_next(f->db, "changes", &next, &f->err), CRM_ERR_INTERNAL);
+	assert_int_equal(crm_id_next(f->db, "x\"; DROP TABLE runs; --", &next, &f->err),
+			 CRM_ERR_INTERNAL);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -304,6 +327,7 @@ int main(void)
 		T(test_find_by_id_and_source_key),
 		cmocka_unit_test(test_catalogue),
 		T(test_every_logged_table_has_an_id),
+		T(test_id_next_never_reuses),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
