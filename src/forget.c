@@ -19,6 +19,11 @@ enum forget_sql {
 	SQL_FORGET_TEMP,
 	SQL_FORGET_WHO,
 	SQL_FORGET_ROWS,
+	SQL_FORGET_KEYS,
+	SQL_FORGET_NAMED_KEY,
+	SQL_FORGET_REMOVED_KEYS,
+	SQL_FIND_REMOVED_KEY,
+	SQL_FIND_REMOVED_ID,
 	SQL_FORGET_COUNT,
 	SQL_FORGET_SPANS,
 	SQL_FORGET_COPIES,
@@ -46,7 +51,10 @@ static const char *const forget_sql[SQL_COUNT] = {
 	[SQL_FORGET_TEMP] =
 		"DROP TABLE IF EXISTS temp.crm_forget_who;"
 		"DROP TABLE IF EXISTS temp.crm_forget_rows;"
+		"DROP TABLE IF EXISTS temp.crm_forget_keys;"
 		"CREATE TEMP TABLE crm_forget_who(id INTEGER PRIMARY KEY);"
+		"CREATE TEMP TABLE crm_forget_keys(source TEXT NOT NULL, source_key TEXT NOT NULL,"
+		" PRIMARY KEY (source, source_key)) WITHOUT ROWID;"
 		"CREATE TEMP TABLE crm_forget_rows(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
 		" PRIMARY KEY (tbl, id)) WITHOUT ROWID;",
 	[SQL_FORGET_WHO] =
@@ -55,6 +63,32 @@ static const char *const forget_sql[SQL_COUNT] = {
 	/* Their rows in every table of the catalogue (crm_log_sql_rows). */
 	[SQL_FORGET_ROWS] = "INSERT INTO temp.crm_forget_rows " CRM_LOG_PART,
 	[SQL_FORGET_COUNT] = "SELECT count(*) FROM temp.crm_forget_rows WHERE tbl = ?1",
+	/*
+	 * The source keys that are the person's: those of their source records,
+	 * the one they were named by, and, for a person a run removed, those of
+	 * the source records that run removed with their customer row.
+	 */
+	[SQL_FORGET_KEYS] =
+		"INSERT OR IGNORE INTO temp.crm_forget_keys SELECT source, source_key"
+		" FROM source_records WHERE customer_id IN temp.crm_forget_who",
+	[SQL_FORGET_NAMED_KEY] = "INSERT OR IGNORE INTO temp.crm_forget_keys VALUES (?1, ?2)",
+	[SQL_FORGET_REMOVED_KEYS] =
+		"INSERT OR IGNORE INTO temp.crm_forget_keys"
+		" SELECT json_extract(c.old_value, '$.source'), json_extract(c.old_value, '$.source_key')"
+		" FROM changes d JOIN changes c ON c.tbl = 'source_records' AND c.run_id = d.run_id"
+		"  AND c.op IN ('delete', 'merge') AND json_valid(c.old_value)"
+		"  AND json_extract(c.old_value, '$.customer_id') = d.row_id"
+		" WHERE d.tbl = 'customers' AND d.row_id = ?1 AND d.op IN ('delete', 'merge')"
+		"  AND d.old_value IS NOT NULL",
+	/* A person no row is left of: the customer of the latest removed copy of the key. */
+	[SQL_FIND_REMOVED_KEY] =
+		"SELECT json_extract(old_value, '$.customer_id') FROM changes"
+		" WHERE tbl = 'source_records' AND op IN ('delete', 'merge') AND json_valid(old_value)"
+		" AND json_extract(old_value, '$.source') = ?1"
+		" AND json_extract(old_value, '$.source_key') = ?2 ORDER BY id DESC LIMIT 1",
+	[SQL_FIND_REMOVED_ID] =
+		"SELECT row_id FROM changes WHERE tbl = 'customers' AND row_id = ?1"
+		" AND op IN ('delete', 'merge') AND old_value IS NOT NULL LIMIT 1",
 	[SQL_FORGET_SPANS] =
 		"DROP TABLE IF EXISTS temp.crm_forget_spans;"
 		"CREATE TEMP TABLE crm_forget_spans(tbl TEXT NOT NULL, id INTEGER NOT NULL,"
@@ -66,9 +100,8 @@ static const char *const forget_sql[SQL_COUNT] = {
 		"INSERT INTO temp.crm_forget_spans SELECT 'source_records', c.row_id,"
 		" " PREV_DELETE("'source_records'", "c.row_id", "c.id") ", c.id"
 		" FROM changes c WHERE c.tbl = 'source_records' AND c.op IN ('delete', 'merge')"
-		" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM source_records k"
-		"  WHERE k.customer_id IN temp.crm_forget_who"
-		"  AND k.source = json_extract(c.old_value, '$.source')"
+		" AND json_valid(c.old_value) AND EXISTS (SELECT 1 FROM temp.crm_forget_keys k"
+		"  WHERE k.source = json_extract(c.old_value, '$.source')"
 		"  AND k.source_key = json_extract(c.old_value, '$.source_key'));"
 		/* The customer rows those belonged to, removed by the same run. */
 		"INSERT INTO temp.crm_forget_spans SELECT d.tbl, d.row_id,"
@@ -79,10 +112,11 @@ static const char *const forget_sql[SQL_COUNT] = {
 		"  AND d.run_id = c.run_id AND d.row_id = json_extract(c.old_value, '$.customer_id')"
 		" WHERE s.tbl = 'source_records' AND s.hi < 9223372036854775807;",
 	/*
-	 * The rows of a customer row of theirs that was removed (order lines,
-	 * interactions ...), removed with it: owners(tbl, path) says, for each
-	 * table of the catalogue, where a copy names its customer
-	 * (owners_part()).
+	 * The rows of a customer row of theirs (order lines, interactions ...)
+	 * that some run removed while the customer's id was theirs, within the
+	 * customer's span (a revert of their orders before a revert of the
+	 * customer, say): owners(tbl, path) says, for each table of the
+	 * catalogue, where a copy names its customer (owners_part()).
 	 */
 	[SQL_FORGET_COPIES] =
 		"WITH owners(tbl, path) AS (VALUES " CRM_LOG_PART ")"
@@ -91,8 +125,7 @@ static const char *const forget_sql[SQL_COUNT] = {
 		" FROM temp.crm_forget_spans s JOIN owners w JOIN changes o"
 		"  ON o.tbl = w.tbl AND o.op IN ('delete', 'merge')"
 		"  AND json_valid(o.old_value) AND json_extract(o.old_value, w.path) = s.id"
-		"  AND o.id > s.lo AND (s.hi = 9223372036854775807 OR"
-		"   o.run_id = (SELECT run_id FROM changes WHERE id = s.hi))"
+		"  AND o.id > s.lo AND o.id <= s.hi"
 		" WHERE s.tbl = 'customers'",
 	/*
 	 * Values of the person in the log: every change to their rows, and the
@@ -112,6 +145,7 @@ static const char *const forget_sql[SQL_COUNT] = {
 		CRM_LOG_PART
 		"DROP TABLE temp.crm_forget_who;"
 		"DROP TABLE temp.crm_forget_rows;"
+		"DROP TABLE temp.crm_forget_keys;"
 		"DROP TABLE temp.crm_forget_spans;",
 	[SQL_TOMBSTONE] =
 		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason, removed)"
@@ -247,14 +281,108 @@ static enum crm_status run_bound(struct crm_db *db, enum forget_sql q, int64_t a
 	return s;
 }
 
-static enum crm_status collect_rows(struct crm_db *db, int64_t id, struct crm_error *err)
+/* Splits spec "SOURCE:KEY" at its first colon; 0 when it is not one. */
+static int split_key(const char *spec, size_t *source_len, const char **key)
+{
+	const char *colon = strchr(spec, ':');
+
+	if (!colon || colon == spec || !colon[1] || strspn(spec, "0123456789") == strlen(spec))
+		return 0;
+	*source_len = (size_t)(colon - spec);
+	*key = colon + 1;
+	return 1;
+}
+
+/* Adds the key t was named by to the person's keys. */
+static enum crm_status named_key(struct crm_db *db, const struct crm_forget_target *t,
+				 struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s;
+	const char *key;
+	size_t n;
+
+	if (!t->spec || !split_key(t->spec, &n, &key))
+		return CRM_OK;
+	s = prepare(db, SQL_FORGET_NAMED_KEY, &st, err);
+	if (s)
+		return s;
+	crm_stmt_bind_text(st, 1, t->spec, n);
+	crm_stmt_bind_str(st, 2, key);
+	s = crm_stmt_run(st, "cannot note the person's keys", err);
+	crm_stmt_free(st);
+	return s;
+}
+
+/*
+ * The person's customers (who), their rows in the tables, and their
+ * source keys. A person no row is left of has no rows: their id may name
+ * someone else's row in a database from before ids were kept apart.
+ */
+static enum crm_status collect_rows(struct crm_db *db, const struct crm_forget_target *t,
+				    struct crm_error *err)
 {
 	enum crm_status s = exec(db, SQL_FORGET_TEMP, err);
 
 	if (!s)
-		s = run_bound(db, SQL_FORGET_WHO, id, "cannot find the person's rows", err);
-	if (!s)
+		s = run_bound(db, SQL_FORGET_WHO, t->id, "cannot find the person's rows", err);
+	if (!s && t->live)
 		s = exec(db, SQL_FORGET_ROWS, err);
+	if (!s && t->live)
+		s = exec(db, SQL_FORGET_KEYS, err);
+	if (!s && !t->live)
+		s = run_bound(db, SQL_FORGET_REMOVED_KEYS, t->id, "cannot find the person's keys",
+			      err);
+	if (!s)
+		s = named_key(db, t, err);
+	return s;
+}
+
+/* Runs q, which finds one id by ?1 (and ?2): *id, or *found 0. */
+static enum crm_status find_one(struct crm_db *db, enum forget_sql q, const char *a, size_t alen,
+				const char *b, int64_t *id, int *found, struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = prepare(db, q, &st, err);
+
+	if (s)
+		return s;
+	if (b) {
+		crm_stmt_bind_text(st, 1, a, alen);
+		crm_stmt_bind_str(st, 2, b);
+	} else {
+		crm_stmt_bind_int(st, 1, strtoll(a, NULL, 10));
+	}
+	s = crm_stmt_one(st, found, "cannot look the person up in the log", err);
+	if (!s && *found && crm_stmt_is_null(st, 0))
+		*found = 0;
+	if (!s && *found)
+		*id = crm_stmt_int(st, 0);
+	crm_stmt_free(st);
+	return s;
+}
+
+enum crm_status crm_forget_find(struct crm_db *db, const char *spec,
+				struct crm_forget_target *t, struct crm_error *err)
+{
+	enum crm_status s = crm_customer_find(db, spec, &t->id, err);
+	const char *key;
+	size_t n;
+	int found = 0;
+
+	t->spec = spec;
+	t->live = 1;
+	if (s != CRM_ERR_NOTFOUND)
+		return s;
+	/* Not in the tables: a run may have removed them, while the log keeps their values. */
+	if (split_key(spec, &n, &key))
+		s = find_one(db, SQL_FIND_REMOVED_KEY, spec, n, key, &t->id, &found, err);
+	else
+		s = find_one(db, SQL_FIND_REMOVED_ID, spec, strlen(spec), NULL, &t->id, &found, err);
+	if (!s && !found)
+		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s, in the tables or "
+				     "in the log", spec);
+	t->live = 0;
 	return s;
 }
 
@@ -347,9 +475,11 @@ static enum crm_status tombstone(struct crm_run *run, int64_t id, const char *re
 	return s;
 }
 
-enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reason,
-			       struct crm_forget_result *res, struct crm_error *err)
+enum crm_status crm_log_forget(struct crm_run *run, const struct crm_forget_target *t,
+			       const char *reason, struct crm_forget_result *res,
+			       struct crm_error *err)
 {
+	struct crm_forget_target who = *t;
 	struct crm_db *db = crm_run_db(run);
 	struct crm_chain_break brk;
 	enum crm_status s;
@@ -364,10 +494,10 @@ enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reas
 				     "at change %lld: erasing now would seal that in; see "
 				     "'crm log verify'", (long long)brk.id);
 	/* The survivor, and so every customer merged into it, however deep. */
+	if (!s && who.live)
+		s = crm_customer_resolve(db, who.id, &who.id, err);
 	if (!s)
-		s = crm_customer_resolve(db, id, &id, err);
-	if (!s)
-		s = collect_rows(db, id, err);
+		s = collect_rows(db, &who, err);
 	if (!s)
 		s = count_rows(db, res, err);
 	if (!s)
@@ -378,10 +508,13 @@ enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reas
 		s = blank_changes(db, &res->changes_blanked, &first, err);
 	if (!s)
 		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
+	/* No row is theirs to delete: their id may be someone else's now. */
+	if (!s && !who.live)
+		s = crm_db_exec(db, "DELETE FROM temp.crm_forget_who", err);
 	if (!s)
 		s = exec(db, SQL_FORGET_REMOVE, err);
 	if (!s)
-		s = tombstone(run, id, reason, res, err);
+		s = tombstone(run, who.id, reason, res, err);
 	if (!s && first)
 		s = crm_chain_seal(db, first, err);
 	return s;

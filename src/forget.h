@@ -19,17 +19,34 @@ struct crm_forget_result {
 	long changes_blanked;                                   /* changes rows blanked */
 };
 
+/* Whom an erasure is for. */
+struct crm_forget_target {
+	int64_t id;        /* the customer: the survivor of its merges when live */
+	int live;          /* 0: no row of theirs is left (a revert removed them), the log has them */
+	const char *spec;  /* as named: an id, or SOURCE:KEY (the caller keeps it) */
+};
+
 /*
- * Erases customer id, resolved to its survivor, and every customer merged
- * into that, however deep, inside run: their rows in every table of the
- * customer catalogue go, their values in `changes` are blanked, a
- * tombstone with reason is written, and the hash chain is sealed again
- * from the first blanked change. Counts customers, source_records, orders,
- * interactions and changes_blanked (the tombstone keeps the same). Refuses
- * when the chain is already broken. The caller states the intent
- * CRM_DB_ERASE before the run begins.
+ * Finds whom spec ("42" or "SOURCE:KEY") names: a customer in the tables
+ * (crm_customer_find), else one whose rows a run removed but the log still
+ * holds (the latest removed copy of that source record, or of customer
+ * 42). CRM_ERR_NOTFOUND when neither has them.
  */
-enum crm_status crm_log_forget(struct crm_run *run, int64_t id, const char *reason,
-			       struct crm_forget_result *res, struct crm_error *err);
+enum crm_status crm_forget_find(struct crm_db *db, const char *spec,
+				struct crm_forget_target *t, struct crm_error *err);
+
+/*
+ * Erases t inside run: a live customer with every customer merged into it,
+ * however deep, and their rows in every table of the customer catalogue;
+ * for every person, their values in `changes`, found by the source keys
+ * they ever had, are blanked. A tombstone with reason is written, and the
+ * hash chain is sealed again from the first blanked change. Counts
+ * customers, source_records, orders, interactions and changes_blanked (the
+ * tombstone keeps the same). Refuses when the chain is already broken. The
+ * caller states the intent CRM_DB_ERASE before the run begins.
+ */
+enum crm_status crm_log_forget(struct crm_run *run, const struct crm_forget_target *t,
+			       const char *reason, struct crm_forget_result *res,
+			       struct crm_error *err);
 
 #endif

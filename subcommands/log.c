@@ -335,25 +335,29 @@ static int run_forget(struct log_cli *cli, const char *arg, int argi)
 	struct crm_ctx *ctx = cli->ctx;
 	struct crm_error err;
 	struct crm_forget_result res;
+	struct crm_forget_target who;
 	struct crm_run *run = NULL;
 	enum crm_status s;
-	int64_t id;
 
 	crm_error_clear(&err);
 	if (!cli->reason || !*cli->reason)
 		return usage_error("%s needs --reason: why the person is erased", "forget");
 	s = crm_open_db_write(ctx, &err);
 	if (!s)
-		s = crm_customer_find(ctx->db, arg, &id, &err);
+		s = crm_forget_find(ctx->db, arg, &who, &err);
 	/* A merged customer is the same person: say whom that takes in. */
-	if (!s && strspn(arg, "0123456789") == strlen(arg) && strtoll(arg, NULL, 10) != id)
+	if (!s && who.live && strspn(arg, "0123456789") == strlen(arg) &&
+	    strtoll(arg, NULL, 10) != who.id)
 		crm_note(ctx, CMD " forget", "customer %s was merged into %lld: erasing the "
 			 "person, customer %lld and every customer merged into it", arg,
-			 (long long)id, (long long)id);
+			 (long long)who.id, (long long)who.id);
+	if (!s && !who.live)
+		crm_note(ctx, CMD " forget", "%s has no rows left (a revert removed them): erasing "
+			 "what the log keeps of customer %lld", arg, (long long)who.id);
 	if (!s)
-		s = begin_forget(cli, argi, id, &run, &err);
+		s = begin_forget(cli, argi, who.id, &run, &err);
 	if (!s)
-		s = crm_log_forget(run, id, cli->reason, &res, &err);
+		s = crm_log_forget(run, &who, cli->reason, &res, &err);
 	if (!s)
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
 	crm_run_free(run);
@@ -366,7 +370,7 @@ static int run_forget(struct log_cli *cli, const char *arg, int argi)
 			crm_db_path(ctx->db));
 	crm_note(ctx, CMD " forget", "%scustomer %lld erased: %ld customer row%s, %ld source "
 		 "record%s, %ld order line%s, %ld interaction%s removed; %ld logged value%s blanked",
-		 cli->dry_run ? "dry run: " : "", (long long)id, res.customers,
+		 cli->dry_run ? "dry run: " : "", (long long)who.id, res.customers,
 		 res.customers == 1 ? "" : "s", res.source_records,
 		 res.source_records == 1 ? "" : "s", res.orders, res.orders == 1 ? "" : "s",
 		 res.interactions, res.interactions == 1 ? "" : "s", res.changes_blanked,

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 71
+plan 75
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -212,6 +212,14 @@ check '... and its history is its own: its run and nothing of 山田' 0 'inline:
 	sh -c '"$CRM" log customer y:B1 | tail -n +2 | grep -v 山田 | cut -d, -f2 | sort -u'
 check '... while run 1'"'"'s history of customer 1 still names 山田' 0 'match:山田 太郎' empty \
 	"$CRM" log show 2
+check 'forget finds a person a revert removed, by source:key, in the log' 0 empty \
+	'match:x:A1 has no rows left \(a revert removed them\)' "$CRM" log forget x:A1 --reason t
+check '... and no byte of them is left in the database or its WAL' 1 empty empty \
+	sh -c 'cat crm.db crm.db-wal 2>/dev/null | grep -a -q -e taro@example -e 山田'
+check '... while the other person and the chain are whole' 0 'inline:佐藤 花子' empty \
+	sh -c '"$CRM" -q log verify && sqlite3 crm.db "SELECT name FROM customers"'
+check 'forget of someone neither the tables nor the log hold: exit 1' 1 empty \
+	'match:no customer x:A9, in the tables or in the log' "$CRM" log forget x:A9 --reason t
 
 # A schema 1 database, its log without hashes, moves to schema 2 sealed.
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
