@@ -56,7 +56,7 @@ _crm_command()
 		*)
 			if [[ $cur == -* ]]; then
 				_crm_words '--kind --source --customer-source --key --map
-					--encoding --rejects --strict --lenient --dry-run
+					--encoding --rejects --strict --lenient --allow-erased --dry-run
 					--fields -h --help' "$cur"
 			elif [[ $cur != = && $prev != = ]]; then
 				_crm_files "$cur"

@@ -9,6 +9,7 @@
 
 #include "chain.h"
 #include "customer.h"
+#include "erasure.h"
 #include "forget.h"
 #include "logsql.h"
 #include "run.h"
@@ -24,6 +25,8 @@ enum forget_sql {
 	SQL_FORGET_REMOVED_KEYS,
 	SQL_FIND_REMOVED_KEY,
 	SQL_FIND_REMOVED_ID,
+	SQL_KEYS_OF,
+	SQL_FORGET_NOBODY,
 	SQL_FORGET_COUNT,
 	SQL_FORGET_SPANS,
 	SQL_FORGET_COPIES,
@@ -86,6 +89,8 @@ static const char *const forget_sql[SQL_COUNT] = {
 		" WHERE tbl = 'source_records' AND op IN ('delete', 'merge') AND json_valid(old_value)"
 		" AND json_extract(old_value, '$.source') = ?1"
 		" AND json_extract(old_value, '$.source_key') = ?2 ORDER BY id DESC LIMIT 1",
+	[SQL_KEYS_OF] = "SELECT source, source_key FROM temp.crm_forget_keys",
+	[SQL_FORGET_NOBODY] = "DELETE FROM temp.crm_forget_who",
 	[SQL_FIND_REMOVED_ID] =
 		"SELECT row_id FROM changes WHERE tbl = 'customers' AND row_id = ?1"
 		" AND op IN ('delete', 'merge') AND old_value IS NOT NULL LIMIT 1",
@@ -475,6 +480,30 @@ static enum crm_status tombstone(struct crm_run *run, int64_t id, const char *re
 	return s;
 }
 
+/*
+ * Keeps each source key of the person as erased by tombstone (a keyed hash,
+ * erasure.h), so that an import does not bring them back unasked.
+ */
+static enum crm_status keep_erased_keys(struct crm_db *db, int64_t tombstone,
+					struct crm_error *err)
+{
+	struct crm_erased *e = NULL;
+	struct crm_stmt *st = NULL;
+	enum crm_status s = crm_erased_open(db, 1, &e, err);
+	enum crm_step step = CRM_STEP_DONE;
+
+	if (!s)
+		s = prepare(db, SQL_KEYS_OF, &st, err);
+	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW)
+		s = crm_erased_add(e, tombstone, crm_stmt_text(st, 0), crm_stmt_bytes(st, 0),
+				   crm_stmt_text(st, 1), err);
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the person's keys");
+	crm_stmt_free(st);
+	crm_erased_free(e);
+	return s;
+}
+
 enum crm_status crm_log_forget(struct crm_run *run, const struct crm_forget_target *t,
 			       const char *reason, struct crm_forget_result *res,
 			       struct crm_error *err)
@@ -507,14 +536,16 @@ enum crm_status crm_log_forget(struct crm_run *run, const struct crm_forget_targ
 	if (!s)
 		s = blank_changes(db, &res->changes_blanked, &first, err);
 	if (!s)
+		s = tombstone(run, who.id, reason, res, err);
+	if (!s)
+		s = keep_erased_keys(db, crm_db_last_insert_id(db), err);
+	if (!s)
 		s = crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
 	/* No row is theirs to delete: their id may be someone else's now. */
 	if (!s && !who.live)
-		s = crm_db_exec(db, "DELETE FROM temp.crm_forget_who", err);
+		s = exec(db, SQL_FORGET_NOBODY, err);
 	if (!s)
 		s = exec(db, SQL_FORGET_REMOVE, err);
-	if (!s)
-		s = tombstone(run, who.id, reason, res, err);
 	if (!s && first)
 		s = crm_chain_seal(db, first, err);
 	return s;

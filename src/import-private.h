@@ -128,6 +128,7 @@ struct importer {
 	 * kind take (crm_id_next): counted up, never an id used before.
 	 */
 	int64_t next_customer, next_source, next_row;
+	struct crm_erased *erased;   /* keys of erased people, or NULL when none (erasure.h) */
 	int64_t ckey_headers_id; /* raw_headers of [customer key header], 0 until needed */
 	struct crm_strbuf why;   /* reasons for a rejection */
 	const char *bad_column;
@@ -234,6 +235,12 @@ enum crm_status import_insert_customer(struct importer *im, struct crm_error *er
 enum crm_status import_update_row(struct importer *im, int64_t row, int64_t source_row,
 				  const char *old_raw, int64_t old_headers, int64_t customer,
 				  struct crm_error *err);
+
+/*
+ * Whether the record would bring back a person erased at their request:
+ * then it is rejected, saying when (import-store.c).
+ */
+enum crm_status import_check_erased(struct importer *im, int *rejected, struct crm_error *err);
 
 /* import-upsert.c */
 enum crm_status import_store(struct importer *im, struct crm_error *err);

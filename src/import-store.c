@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "customer.h"
+#include "erasure.h"
 #include "import-private.h"
 #include "banned.h"
 
@@ -658,6 +659,8 @@ enum crm_status import_store_begin(struct importer *im, struct crm_error *err)
 		s = crm_id_next(im->db, "source_records", &im->next_source, err);
 	if (!s && im->kind != CRM_KIND_CUSTOMERS)
 		s = crm_id_next(im->db, im->table, &im->next_row, err);
+	if (!s && !im->o->allow_erased)
+		s = crm_erased_open(im->db, 0, &im->erased, err);
 	return s;
 }
 
@@ -667,10 +670,50 @@ void import_store_end(struct importer *im)
 	size_t i;
 
 	crm_stmt_table_release(&im->sql);
+	crm_erased_free(im->erased);
+	im->erased = NULL;
 	crm_stmt_free(im->ins);
 	crm_stmt_free(im->get);
 	if (im->upd)
 		for (i = 0; i < im->nfields; i++)
 			crm_stmt_free(im->upd[i]);
 	free(im->upd);
+}
+
+/* Whether source:key has a source record now (a person let back in, say). */
+static enum crm_status key_is_live(struct importer *im, const char *source, const char *key,
+				   int *live, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+
+	crm_stmt_bind_str_ref(st, 1, source);
+	crm_stmt_bind_str_ref(st, 2, key);
+	s = crm_stmt_one(st, live, "cannot look up the record", err);
+	crm_stmt_reset(st);
+	return s;
+}
+
+enum crm_status import_check_erased(struct importer *im, int *rejected, struct crm_error *err)
+{
+	int customers = im->kind == CRM_KIND_CUSTOMERS, found = 0, live = 0;
+	const char *source = customers ? im->o->source : im->csource;
+	const char *key = customers ? im->key : im->ckey;
+	int col = customers ? im->key_col : im->ckey_col;
+	char at[40] = "", why[200];
+	enum crm_status s;
+
+	*rejected = 0;
+	if (!im->erased || !key || !source)
+		return CRM_OK;
+	s = crm_erased_find(im->erased, source, key, &found, at, sizeof(at), err);
+	if (!s && found)
+		s = key_is_live(im, source, key, &live, err);
+	if (s || !found || live)
+		return s;
+	*rejected = 1;
+	snprintf(why, sizeof(why), "%s erased on %.10s at the person's request: not imported "
+		 "again (--allow-erased to import it)", customers ? "a record" : "its customer was",
+		 at);
+	return import_reject(im, col >= 0 ? im->cols[col].header : NULL, key, why, err);
 }

@@ -35,6 +35,7 @@ struct crm_import_options {
 	size_t nmaps;
 	enum crm_encoding encoding;
 	int lenient;                  /* store rows with bad fields, fields emptied */
+	int allow_erased;             /* create records of people erased before */
 	size_t max_field;             /* 0: the reader's default */
 	const struct crm_fielddefs *defs; /* crm-fields(5): more header aliases; or NULL */
 };

@@ -29,6 +29,7 @@ enum {
 	OPT_REJECTS,
 	OPT_STRICT,
 	OPT_LENIENT,
+	OPT_ALLOW_ERASED,
 };
 
 static const struct crm_option import_options[] = {
@@ -50,6 +51,8 @@ static const struct crm_option import_options[] = {
 	{ "strict", OPT_STRICT, NULL, "any rejected row aborts its file, storing nothing", NULL },
 	{ "lenient", OPT_LENIENT, NULL, "store rows with bad fields, leaving those fields empty",
 	  NULL },
+	{ "allow-erased", OPT_ALLOW_ERASED, NULL,
+	  "import records of people erased at their request (crm log forget)", NULL },
 	CRM_OPT_DRY_RUN,
 	CRM_OPT_FIELDS,
 	CRM_OPT_END,
@@ -58,8 +61,8 @@ static const struct crm_option import_options[] = {
 static const struct crm_usage import_usage = {
 	"usage: crm import [--kind <kind>] [--source <name>] [--customer-source <name>]\n"
 	"                  [--key <column>] [--map <column>=<field>]... [--encoding <enc>]\n"
-	"                  [--rejects <file>] [--strict | --lenient] [--dry-run]\n"
-	"                  [--fields <file>] <file>...\n",
+	"                  [--rejects <file>] [--strict | --lenient] [--allow-erased]\n"
+	"                  [--dry-run] [--fields <file>] <file>...\n",
 	import_options,
 };
 
@@ -493,6 +496,7 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		case OPT_REJECTS: cli->rejects_opt = g.arg; break;
 		case OPT_STRICT: cli->strict = 1; break;
 		case OPT_LENIENT: cli->opt.lenient = 1; break;
+		case OPT_ALLOW_ERASED: cli->opt.allow_erased = 1; break;
 		case CRM_OPT_ID_DRY_RUN: cli->dry_run = 1; break;
 		case CRM_OPT_ID_FIELDS: cli->fields_path = g.arg; break;
 		}

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 75
+plan 83
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -220,6 +220,33 @@ check '... while the other person and the chain are whole' 0 'inline:佐藤 花�
 	sh -c '"$CRM" -q log verify && sqlite3 crm.db "SELECT name FROM customers"'
 check 'forget of someone neither the tables nor the log hold: exit 1' 1 empty \
 	'match:no customer x:A9, in the tables or in the log' "$CRM" log forget x:A9 --reason t
+
+# An erased person does not come back when the same file is imported again
+# (schema 9): their key is kept only as a keyed hash, and import refuses it.
+rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'KX-ERASE-7,消去 希望,erase.me@example.jp' \
+	'K2,残留 次郎,stay@example.jp' > m.csv
+printf '%s\n' '注文番号,顧客番号,注文日,商品名,単価,数量' 'O1,KX-ERASE-7,2025/07/01,茶,800,1' \
+	'O2,K2,2025/07/01,茶,800,1' > mo.csv
+"$CRM" -q import --source messy m.csv
+"$CRM" -q log forget messy:KX-ERASE-7 --reason 'request 9' --dry-run
+"$CRM" -q log forget messy:KX-ERASE-7 --reason 'request 9'
+check 'the erased key is kept nowhere as itself' 1 empty empty \
+	sh -c 'cat crm.db crm.db-wal 2>/dev/null | grep -a -q -e KX-ERASE-7 -e erase.me -e 消去'
+check '... only as one keyed hash, linked to its tombstone' 0 'inline:1|32|1' empty \
+	q 'SELECT count(*), length(hash), tombstone_id FROM erased_keys'
+check 're-importing the file does not bring them back: a reject saying why, exit 3' 3 empty \
+	'match:0 new, 0 updated, 1 unchanged, 1 rejected' "$CRM" import --source messy m.csv
+check '... the reject names the erasure and the option' 0 \
+	"match:^m.csv,2,顧客番号,KX-ERASE-7,a record erased on [0-9-]{10} at the person's request: not imported again \(--allow-erased to import it\)," \
+	empty cat m.rejects.csv
+check 'an order of theirs is refused too, rather than bring back a bare customer' 3 empty \
+	'match:1 new, 0 updated, 0 unchanged, 1 rejected' "$CRM" import --source messy mo.csv
+check '... and nobody came back' 0 'inline:残留 次郎' empty q 'SELECT name FROM customers'
+check '--allow-erased imports them again' 0 empty 'match:1 new, 0 updated, 1 unchanged, 0 rejected' \
+	"$CRM" import --source messy --allow-erased m.csv
+check '... and, let back in, they update as anyone does' 0 empty 'match:0 rejected; nothing changed' \
+	"$CRM" import --source messy m.csv
 
 # A schema 1 database, its log without hashes, moves to schema 2 sealed.
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
