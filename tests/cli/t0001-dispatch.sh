@@ -3,7 +3,7 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 41
+plan 43
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
@@ -75,6 +75,8 @@ misuse 'crm import --bogus: unknown option' "crm import: unknown option '--bogus
 	import --bogus x.csv
 misuse 'crm cleanse --format with no value' \
 	"crm cleanse: option '--format' needs a value: csv, tsv, json or table" cleanse --format
+misuse 'crm cleanse --bogus: unknown option' "crm cleanse: unknown option '--bogus'" \
+	cleanse --bogus
 misuse 'crm cleanse --check=yes: a flag takes no value' \
 	"crm cleanse: option '--check' takes no value" cleanse --check=yes
 misuse 'crm log -n with no value' "crm log: option '-n' needs a value: a number of runs" log -n
