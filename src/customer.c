@@ -89,7 +89,7 @@ enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *sur
 enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
 			    struct crm_error *err)
 {
-	char sql[192];
+	char sql[384];
 	struct crm_stmt *st;
 	enum crm_status s;
 	int found = 0;
@@ -97,9 +97,17 @@ enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
 	if (!crm_table_logged(tbl))
 		return crm_error_set(err, CRM_ERR_INTERNAL, "'%s' is not a logged table",
 				     tbl ? tbl : "(null)");
-	/* tbl is one of the catalogue's own names: nothing of a user's is pasted. */
-	snprintf(sql, sizeof(sql), "SELECT max(coalesce((SELECT max(id) FROM \"%s\"), 0),"
-		 " coalesce((SELECT high FROM id_floors WHERE tbl = ?1), 0)) + 1", tbl);
+	/*
+	 * tbl is one of the catalogue's own names: nothing of a user's is
+	 * pasted. The log's ids come through its indexes on (tbl, row_id): the
+	 * largest row named, and the last id of each insert range of tbl (a
+	 * handful per run).
+	 */
+	if (snprintf(sql, sizeof(sql), "SELECT max(coalesce((SELECT max(id) FROM \"%s\"), 0),"
+		 " coalesce((SELECT max(row_id) FROM changes WHERE tbl = ?1), 0),"
+		 " coalesce((SELECT max(CAST(new_value AS INTEGER)) FROM changes"
+		 "  WHERE tbl = ?1 AND op = 'insert'), 0)) + 1", tbl) >= (int)sizeof(sql))
+		return crm_error_set(err, CRM_ERR_INTERNAL, "the next id's query is too long");
 	s = crm_stmt_prepare(db, sql, &st, err);
 	if (s)
 		return s;

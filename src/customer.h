@@ -64,11 +64,11 @@ int crm_table_logged(const char *tbl);
 
 /*
  * The id to give the next new row of tbl (one of crm_logged_tables), so
- * that an id, once used, never names another row: one above both the
- * largest id tbl has and the largest it ever had (id_floors, which a
- * trigger raises when rows go: a revert or an erasure of the newest rows
- * must not hand their ids on). A writer inside its write transaction may
- * count up from it for the rows it inserts.
+ * that an id, once used, never names another row: one above the largest
+ * id tbl has and every id the log names for tbl (the ends of insert
+ * ranges included), so that a revert or an erasure of the newest rows does
+ * not hand their ids on. Index seeks only. A writer inside its write
+ * transaction may count up from it for the rows it inserts.
  */
 enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
 			    struct crm_error *err);

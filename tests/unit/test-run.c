@@ -288,24 +288,44 @@ static void test_every_logged_table_has_an_id(void **state)
 	}
 }
 
-/* An id, once used, is never handed out again: not after the newest rows go. */
+/*
+ * An id, once used, is never handed out again: not after the newest rows
+ * go, by crm or by anyone's SQL, since the log still names them.
+ */
 static void test_id_next_never_reuses(void **state)
 {
 	struct fx *f = *state;
-	int64_t next = 0;
+	struct crm_run *r;
+	int64_t next = 0, id;
 
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 1);
-	customers(f, 3);
+	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, 0, &r, &f->err), CRM_OK);
+	for (id = 1; id <= 3; id++) {
+		customers(f, 1);
+		assert_int_equal(crm_audit_insert(crm_run_audit(r), "customers", id, &f->err),
+				 CRM_OK);
+	}
+	assert_int_equal(crm_run_finish(r, CRM_RUN_OK, &f->err), CRM_OK);
+	crm_run_free(r);
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 4);
+	/* The newest rows go: their ids are still the log's, one insert range 1-3. */
 	exec(f, "DELETE FROM customers WHERE id >= 2");
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 4);
-	/* Deleting an older row does not lower the floor either. */
-	exec(f, "DELETE FROM customers WHERE id = 1");
+	exec(f, "DELETE FROM customers");
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 4);
+	/* A row named by any other change counts too. */
+	exec(f, "INSERT INTO runs(command, argv, actor, host, started_at, status)"
+		" VALUES ('t', '[]', 'a', 'h', 'x', 'ok');"
+		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
+		" VALUES (2, 'customers', 9, 'delete', NULL, '{}', NULL)");
+	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
+	assert_int_equal(next, 10);
+	assert_int_equal(crm_id_next(f->db, "orders", &next, &f->err), CRM_OK);
+	assert_int_equal(next, 1);
 	assert_int_equal(crm_id_next(f->db, "changes", &next, &f->err), CRM_ERR_INTERNAL);
 	assert_int_equal(crm_id_next(f->db, "x\"; DROP TABLE runs; --", &next, &f->err),
 			 CRM_ERR_INTERNAL);

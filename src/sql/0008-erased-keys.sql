@@ -1,4 +1,4 @@
--- crm schema, version 9: an erased person does not come back unasked.
+-- crm schema, version 8: an erased person does not come back unasked.
 --
 -- After `crm log forget`, importing the same file again re-created the
 -- person. Each source:key of an erased person is kept as a keyed hash
