@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,35 +90,84 @@ static void print_help(FILE *out)
 	      "See 'crm help <command>' or man crm(1).\n", out);
 }
 
-/*
- * crm help NAME: the man page if man(1) can show it, else the usage. man's
- * own complaint is silenced, because the fallback says what happened.
- */
-static int run_help(const char *name)
+/* Runs argv quietly (its stderr to /dev/null); 1 when it exits 0. */
+static int quietly(char *const argv[])
 {
-	const struct crm_cmd *cmd = find_command(name);
-	char page[64];
 	pid_t pid;
 	int status;
 
-	if (!cmd) {
-		fprintf(stderr, "crm: 'help %s': '%s' is not a crm command. See 'crm --help'.\n",
-			name, name);
-		return CRM_EXIT_USAGE;
-	}
-	snprintf(page, sizeof(page), "crm-%s", cmd->name);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
 		FILE *devnull = freopen("/dev/null", "w", stderr);
 
 		(void)devnull;
-		execlp("man", "man", page, (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
-	if (pid > 0 && waitpid(pid, &status, 0) == pid &&
-	    WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return CRM_EXIT_OK;
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/*
+ * Shows page (crm-import.1) from its file when man(1) cannot find it by
+ * name: in the build's own tree, else where meson installs it; with
+ * man -l, else mandoc(1), which a minimal system may have without man.
+ */
+static int show_page_file(const char *page, char section)
+{
+	char path[PATH_MAX];
+	const char *dirs[] = { CRM_SOURCE_MANDIR, CRM_INSTALL_MANDIR };
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		char *man[] = { "man", "-l", path, NULL };
+		char *mandoc[] = { "mandoc", "-a", path, NULL };
+
+		/* The tree keeps pages flat; an installed manual, by section. */
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s/%s.%c", dirs[i], page, section);
+		else
+			snprintf(path, sizeof(path), "%s/man%c/%s.%c", dirs[i], section, page,
+				 section);
+		if (access(path, R_OK) != 0)
+			continue;
+		if (quietly(man) || quietly(mandoc))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * crm help NAME: the page of a command, or of a topic (fields, schema),
+ * by man(1) if it has it, else from the page's file; else the usage.
+ */
+static int run_help(const char *name)
+{
+	const struct crm_cmd *cmd = find_command(name);
+	char page[64];
+	char section = '1';
+
+	if (!strcmp(name, "fields") || !strcmp(name, "schema")) {
+		section = '5';
+	} else if (!cmd) {
+		fprintf(stderr, "crm: 'help %s': '%s' is not a crm command. See 'crm --help'.\n",
+			name, name);
+		return CRM_EXIT_USAGE;
+	}
+	snprintf(page, sizeof(page), "crm-%s", name);
+	{
+		char sect[2] = { section, '\0' };
+		char *man[] = { "man", sect, page, NULL };
+
+		if (quietly(man) || show_page_file(page, section))
+			return CRM_EXIT_OK;
+	}
+	if (!cmd) {
+		fprintf(stderr, "crm help: no page %s(%c) found: see man/%s.%c in crm's "
+			"sources\n", page, section, page, section);
+		return CRM_EXIT_FAILED;
+	}
 	fprintf(stderr, "crm help: no man page for %s installed; its usage:\n", page);
 	crm_usage_print(stdout, cmd->usage);
 	return CRM_EXIT_OK;

@@ -3,7 +3,7 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 43
+plan 46
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
@@ -35,6 +35,19 @@ check 'a bad CRM_BUSY_TIMEOUT is a usage error' 2 empty \
 assert '... and created no database' test ! -e crm.db
 check 'help for an unknown command' 2 empty \
 	"match:'nosuch' is not a crm command" "$CRM" help nosuch
+# A build that was never installed, on a system with mandoc but no man.
+mkdir -p onlymandoc
+if command -v mandoc >/dev/null; then
+	ln -sf "$(command -v mandoc)" onlymandoc/mandoc
+fi
+check 'help shows the page of the build with mandoc when there is no man' 0 \
+	'match:^NAME' empty sh -c 'PATH="$1" "$2" help import | sed "s/.$(printf "\\b")//g"' \
+	sh "$TEST_DIR/onlymandoc" "$CRM"
+check 'help fields shows crm-fields(5)' 0 'match:^     crm-fields . ' empty \
+	sh -c 'PATH="$1" "$2" help fields | sed "s/.$(printf "\\b")//g"' sh "$TEST_DIR/onlymandoc" "$CRM"
+check 'help schema without any viewer says where the page is, exit 1' 1 empty \
+	"inline:crm help: no page crm-schema(5) found: see man/crm-schema.5 in crm's sources" \
+	env PATH=/nonexistent "$CRM" help schema
 check 'help falls back to the usage when man cannot show the page' 0 \
 	'inline:usage: crm [--db <file>] init' 'match:no man page for crm-init installed' \
 	env PATH=/nonexistent "$CRM" help init
