@@ -149,6 +149,13 @@ static enum crm_status since_value(const char *since, char *out, size_t size,
 			     "(2025-07-23T09:00:00Z)", since);
 }
 
+enum crm_status crm_log_since_check(const char *since, struct crm_error *err)
+{
+	char out[64];
+
+	return since ? since_value(since, out, sizeof(out), err) : CRM_OK;
+}
+
 /* Prepares q with the filters bound to ?11 (since) to ?14 (limit). */
 static enum crm_status prepare_filtered(struct crm_db *db, enum history_sql q,
 					const struct crm_log_filter *f, struct crm_stmt **out,

@@ -24,6 +24,13 @@ struct crm_log_filter {
 };
 
 /*
+ * Checks a --since value as crm_log_runs() takes it: CRM_ERR_INVALID, with
+ * a message naming the option, when it is neither a date nor a timestamp.
+ * NULL is no filter and fine.
+ */
+enum crm_status crm_log_since_check(const char *since, struct crm_error *err);
+
+/*
  * Runs, newest first. Columns: run, started_at, actor, command, status,
  * counts, reverted_by. f->since is checked here: a bad date is
  * CRM_ERR_INVALID.

@@ -439,6 +439,13 @@ static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 	}
 	if (c == CRM_GETOPT_EXIT)
 		return g.exit;
+	/* A bad option value is a usage error, whatever the subcommand. */
+	{
+		struct crm_error e;
+
+		if (crm_log_since_check(cli.filter.since, &e))
+			return usage_error("%s", e.message);
+	}
 	if (!cli.format_set)
 		cli.format = crm_default_format();
 	cli.out = stdout;

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 83
+plan 84
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -270,8 +270,10 @@ check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run
 check 'show of a non-number: usage, exit 2' 2 empty 'match:not a run number' "$CRM" log show abc
 check 'an unknown customer: exit 1' 1 empty 'match:no customer web:nobody' "$CRM" log customer web:nobody
 check 'a bad --format: exit 2' 2 empty 'match:--format .xml.' "$CRM" log --format xml
-check 'a bad --since: exit 2 or 1 naming it' 1 empty "match:--since '2025-13-45' is not a date" \
-	"$CRM" log --since 2025-13-45
+check 'a bad --since: exit 2 naming it, as every bad option value' 2 empty \
+	"match:^crm log: --since '2025-13-45' is not a date" "$CRM" log --since 2025-13-45
+check '... for log customer too' 2 empty "match:^crm log: --since 'yesterday' is not a date" \
+	"$CRM" log customer 1 --since yesterday
 check 'an unknown log command: exit 2' 2 empty 'match:.frobnicate. is not a log command' "$CRM" log frobnicate 1
 # A log edited outside crm never names a column revert would trust.
 rm -f crm.db crm.db-wal crm.db-shm
