@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +193,68 @@ static void print_mapping(void *vctx, const struct crm_import_mapping *m)
 		fprintf(stderr, "  no key column: each row is known by a hash of its content\n");
 }
 
+/* Opens path for the rejects, 0600, appending when again; NULL and errno on failure. */
+static FILE *open_private(const char *path, int again)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0600);
+	FILE *fp;
+
+	/* Also an older file of that name: it gets this run's rows. */
+	if (fd >= 0 && fchmod(fd, 0600) != 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	fp = fd < 0 ? NULL : fdopen(fd, again ? "a" : "w");
+	if (fd >= 0 && !fp)
+		close(fd);
+	return fp;
+}
+
+/*
+ * The default rejects file could not be made beside the input: the same
+ * name in the current directory, said on stderr. 0, or -1 (errno kept).
+ */
+static int rejects_here(struct import_cli *cli, int again)
+{
+	const char *slash = strrchr(cli->rejects_path, '/');
+	int e = errno;
+	char *here;
+
+	if (cli->rejects_opt || !slash || again)
+		return -1;
+	here = strdup(slash + 1);
+	if (!here)
+		return -1;
+	cli->rejects_fp = open_private(here, 0);
+	if (!cli->rejects_fp) {
+		free(here);
+		errno = e;
+		return -1;
+	}
+	if (!cli->ctx->quiet)
+		fprintf(stderr, "crm import: %s: cannot write '%s' (%s): rejects go to '%s' in the "
+			"current directory\n", cli->file, cli->rejects_path, strerror(e), here);
+	free(cli->rejects_path);
+	cli->rejects_path = here;
+	return 0;
+}
+
+/* The error for a rejects file that cannot be written: where, and what to do. */
+static enum crm_status rejects_error(const struct import_cli *cli, int e, struct crm_error *err)
+{
+	char cwd[PATH_MAX];
+	const char *p = cli->rejects_path ? cli->rejects_path
+		      : cli->rejects_opt ? cli->rejects_opt : "FILE.rejects.csv";
+	int rel = p[0] != '/' && getcwd(cwd, sizeof(cwd));
+
+	return crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s%s%s': %s; name a "
+			     "file that can be written with --rejects FILE", rel ? cwd : "",
+			     rel ? "/" : "", p, strerror(e));
+}
+
 static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *err)
 {
 	static const char *const header[] = { "file", "line", "column", "value", "reason", "record" };
@@ -209,22 +272,9 @@ static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *er
 	for (i = 0; i < cli->nopened && !again; i++)
 		again = !strcmp(cli->opened[i], cli->rejects_path);
 	/* Rejected rows are customer records: as private as the database. */
-	{
-		int fd = open(cli->rejects_path,
-			      O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0600);
-
-		/* Also an older file of that name: it gets this run's rows. */
-		if (fd >= 0 && fchmod(fd, 0600) != 0) {
-			close(fd);
-			fd = -1;
-		}
-		cli->rejects_fp = fd < 0 ? NULL : fdopen(fd, again ? "a" : "w");
-		if (fd >= 0 && !cli->rejects_fp)
-			close(fd);
-	}
-	if (!cli->rejects_fp)
-		return crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
-				     cli->rejects_path, strerror(errno));
+	cli->rejects_fp = open_private(cli->rejects_path, again);
+	if (!cli->rejects_fp && rejects_here(cli, again))
+		return rejects_error(cli, errno, err);
 	if (!again) {
 		o = realloc(cli->opened, (cli->nopened + 1) * sizeof(*o));
 		if (!o || !(o[cli->nopened] = strdup(cli->rejects_path))) {
@@ -309,9 +359,7 @@ static enum crm_status close_rejects(struct import_cli *cli, struct crm_error *e
 		cli->rejects = NULL;
 	}
 	if (cli->rejects_fp && fclose(cli->rejects_fp) != 0 && !s)
-		s = crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
-				  cli->rejects_opt ? cli->rejects_opt : cli->rejects_path,
-				  strerror(errno));
+		s = rejects_error(cli, errno, err);
 	cli->rejects_fp = NULL;
 	return s;
 }
@@ -430,8 +478,7 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 			s = s2;
 	} else if (!s && cli->rejects_fp &&
 		   (fflush(cli->rejects_fp) != 0 || ferror(cli->rejects_fp))) {
-		s = crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s': %s",
-				  cli->rejects_opt, strerror(errno));
+		s = rejects_error(cli, errno, err);
 	}
 	if (!s && cli->strict && st->rejected)
 		*aborted = 1;

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 84
+plan 88
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -274,5 +274,20 @@ check 'orders of the merged customer'"'"'s key go to the survivor, no customer m
 	'match:2 rows: 1 new, 1 updated, 0 unchanged, 0 rejected$' "$CRM" import --source mo --customer-source mg mo2.csv
 check '... the old one and the new one' 0 'inline:MO1|1
 MO2|1' empty q "SELECT order_key, customer_id = $(key G2) FROM orders WHERE source = 'mo' ORDER BY 1"
+
+# A rejects file that cannot be made beside its input goes to the current
+# directory, saying so; one that cannot be made where --rejects says is an
+# error naming the whole path and the option.
+mkdir -p rin
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'RJ1,,bad@@x' 'RJ2,山田 一郎,ichiro@example.jp' > rin/bad.csv
+mkdir -p rin/bad.rejects.csv
+check 'rejects that cannot be written beside the input go to the current directory' 3 empty \
+	"match:^crm import: rin/bad.csv: cannot write 'rin/bad.rejects.csv' \(Is a directory\): rejects go to 'bad.rejects.csv' in the current directory$" \
+	"$CRM" import --source rj rin/bad.csv
+check '... and hold the rejected row' 0 'match:^rin/bad.csv,2,' empty cat bad.rejects.csv
+check 'a --rejects file that cannot be written names its whole path and the option' 1 empty \
+	"match:cannot write rejects to '$TEST_DIR/nodir/r.csv': No such file or directory; name a file that can be written with --rejects FILE" \
+	"$CRM" import --source rj2 --rejects nodir/r.csv rin/bad.csv
+check '... and that file stored nothing' 0 'inline:0' empty q "SELECT count(*) FROM source_records WHERE source = 'rj2'"
 
 finish
