@@ -126,7 +126,8 @@ static void summary(struct cli *cli, const struct crm_cleanse_stats *st, int64_t
 	for (i = 0; i < cli->nv; i++)
 		fprintf(stderr, "%s%s %lu", i ? ", " : ": ", cli->vfield[i], cli->vcount[i]);
 	fputc('\n', stderr);
-	if (run)
+	/* Nothing changed: nothing to list or undo. */
+	if (run && st->changes)
 		fprintf(stderr, "crm cleanse: this is run %lld ('crm log show %lld' lists the "
 			"changes, 'crm log revert %lld' undoes them)\n", (long long)run,
 			(long long)run, (long long)run);

@@ -170,9 +170,25 @@ static char *rejects_path_for(const char *file)
 	return crm_strbuf_detach(&sb, NULL);
 }
 
+/*
+ * A column's header as the mapping report shows it: a column without a
+ * name (the import calls the second "" " (2)") by its place in the file.
+ */
+static const char *header_name(const struct crm_import_column *col, size_t c, char *buf,
+			       size_t n)
+{
+	const char *h = col->header;
+
+	if (*h && strncmp(h, " (", 2) != 0)
+		return h;
+	snprintf(buf, n, "(column %zu, no name)", c + 1);
+	return buf;
+}
+
 static void print_mapping(void *vctx, const struct crm_import_mapping *m)
 {
 	struct import_cli *cli = vctx;
+	char name[48];
 	size_t c;
 
 	if (cli->ctx->quiet)
@@ -181,12 +197,14 @@ static void print_mapping(void *vctx, const struct crm_import_mapping *m)
 		m->kind_guessed ? " (guessed from the headers; --kind to choose)" : "");
 	if (cli->ctx->verbose) {
 		for (c = 0; c < m->ncolumns; c++)
-			fprintf(stderr, "  %s -> %s%s\n", m->columns[c].header, m->columns[c].field,
-				m->columns[c].by_user ? " (given)" : "");
+			fprintf(stderr, "  %s -> %s%s\n", header_name(&m->columns[c], c, name,
+								 sizeof(name)),
+				m->columns[c].field, m->columns[c].by_user ? " (given)" : "");
 	} else {
 		fprintf(stderr, "  columns:");
 		for (c = 0; c < m->ncolumns; c++)
-			fprintf(stderr, " %s=%s", m->columns[c].header, m->columns[c].field);
+			fprintf(stderr, " %s=%s", header_name(&m->columns[c], c, name, sizeof(name)),
+				m->columns[c].field);
 		fputc('\n', stderr);
 	}
 	if (m->hashed_key)
@@ -312,7 +330,8 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 			return s;
 	}
 	snprintf(line, sizeof(line), "%lu", p->line);
-	fields[0] = cli->file;
+	/* "-" would read as a formula to a spreadsheet, and be quoted as one. */
+	fields[0] = strcmp(cli->file, "-") ? cli->file : "stdin";
 	fields[1] = line;
 	fields[2] = p->column ? p->column : "";
 	fields[3] = p->value ? p->value : "";
@@ -336,10 +355,15 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 		lens[5] = strlen(fields[5]);
 		s = crm_csv_write_record(cli->rejects, fields, lens, 6, err);
 	}
-	if (cli->ctx->verbose && !cli->ctx->quiet)
+	if (cli->ctx->verbose && !cli->ctx->quiet) {
+		/* A reason that names its column already is not told it twice. */
+		int named = p->column && !strncmp(fields[4], "column ", 7) &&
+			    !strncmp(fields[4] + 7, p->column, strlen(p->column));
+
 		fprintf(stderr, "crm import: %s:%lu: %s%s%s%s\n", cli->file, p->line,
-			p->column ? "column " : "", p->column ? p->column : "",
-			p->column ? ": " : "", fields[4]);
+			p->column && !named ? "column " : "", p->column && !named ? p->column : "",
+			p->column && !named ? ": " : "", fields[4]);
+	}
 	return s;
 }
 
@@ -607,12 +631,21 @@ static int check_inputs(struct import_cli *cli, int argc, char **argv)
 	int i;
 
 	crm_error_clear(&err);
-	for (i = cli->first; i < argc; i++)
-		if (strcmp(argv[i], "-") && access(argv[i], R_OK) != 0) {
+	for (i = cli->first; i < argc; i++) {
+		struct stat sb;
+
+		if (!strcmp(argv[i], "-"))
+			continue;
+		if (access(argv[i], R_OK) != 0)
 			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
 				      strerror(errno));
-			return crm_report("import", &err);
-		}
+		else if (stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
+			crm_error_set(&err, CRM_ERR_IO, "'%s' is a directory: name the files in "
+				      "it to import", argv[i]);
+		else
+			continue;
+		return crm_report("import", &err);
+	}
 	if (!cli->fields_path)
 		cli->fields_path = getenv("CRM_FIELDS");
 	if (cli->fields_path && *cli->fields_path &&

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 88
+plan 93
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -289,5 +289,23 @@ check 'a --rejects file that cannot be written names its whole path and the opti
 	"match:cannot write rejects to '$TEST_DIR/nodir/r.csv': No such file or directory; name a file that can be written with --rejects FILE" \
 	"$CRM" import --source rj2 --rejects nodir/r.csv rin/bad.csv
 check '... and that file stored nothing' 0 'inline:0' empty q "SELECT count(*) FROM source_records WHERE source = 'rj2'"
+
+# A directory is no file to import, and makes no database.
+mkdir -p adir
+check 'import of a directory: exit 1, saying so' 1 empty \
+	"inline:crm import: 'adir' is a directory: name the files in it to import" \
+	"$CRM" --db dir.db import adir
+assert '... and no database was made' test ! -e dir.db
+# Columns without a name are shown by their place, not as nothing.
+printf '%s\n' '顧客番号,,氏名,' 'EH1,x,山田 一郎,y' > eh.csv
+check 'the mapping report names columns without a header by their place' 0 empty \
+	'match:^  columns: 顧客番号=source_key \(column 2, no name\)=extra 氏名=name \(column 4, no name\)=extra$' \
+	"$CRM" --db eh.db import eh.csv
+# Rejects of stdin: the file is called stdin, and -v says the column once.
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'SI1,,bad@@' > si.csv
+check '-v names a reject'"'"'s column once' 3 empty \
+	"match:^crm import: -:2: column メールアドレス: 'bad@@' is not an email" \
+	sh -c '"$1" --db si.db -v import --source si - < si.csv' sh "$CRM"
+check '... and the rejects of stdin name it stdin' 0 'match:^stdin,2,' empty cat stdin.rejects.csv
 
 finish

@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 48
+plan 49
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -185,5 +185,11 @@ check 'an unknown field: exit 2' 2 empty "match:--field 'colour' is not a custom
 	"$CRM" cleanse --field colour
 check '--check with --dry-run: exit 2' 2 empty 'match:drop --dry-run' "$CRM" cleanse --check --dry-run
 check 'a missing database: exit 1' 1 empty ignore "$CRM" --db none.db cleanse
+
+# A cleanse that changed nothing offers nothing to undo.
+"$CRM" -q cleanse
+check 'a cleanse that changed nothing does not offer to revert it' 0 'inline:0 changed
+0' empty sh -c '"$1" cleanse 2>&1 | grep -o "0 changed"; "$1" cleanse 2>&1 | grep -c "crm log revert" || :' \
+	sh "$CRM"
 
 finish
