@@ -27,7 +27,10 @@ enum history_sql {
 
 static const char *const history_sql[SQL_COUNT] = {
 	[SQL_RUNS] =
-		"SELECT id AS run, started_at, actor, command, status, counts, reverted_by"
+		/* counts as valid JSON, always: the json format writes it as an object. */
+		"SELECT id AS run, started_at, actor, command, status,"
+		" CASE WHEN counts IS NULL OR json_valid(counts) THEN counts"
+		"  ELSE json_quote(counts) END AS counts, reverted_by"
 		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
 	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
 	[SQL_CHANGES] =

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,8 @@ struct crm_out {
 	char **held;                /* held rows, n cells each, as one block */
 	size_t nheld;
 	int sized;
+	int cut;                    /* table: long cells cut to TABLE_MAX_WIDTH */
+	uint64_t json_cols;         /* columns whose text is JSON, written as is in json */
 	unsigned long rows;
 };
 
@@ -117,6 +120,7 @@ enum crm_status crm_out_open(struct crm_out **out, FILE *fp, enum crm_format for
 	o->fp = fp;
 	o->format = format;
 	o->n = n;
+	o->cut = 1;
 	crm_strbuf_init(&o->line);
 	o->names = calloc(n, sizeof(*o->names));
 	o->cells = calloc(n, sizeof(*o->cells));
@@ -194,13 +198,25 @@ static int add_json_value(struct crm_strbuf *sb, const struct crm_value *v)
 	return -1;
 }
 
-/* One table cell, padded to width (or cut with an ellipsis), to sb. */
-static int add_cell(struct crm_strbuf *sb, const char *s, size_t len, size_t width, int last)
+void crm_out_set_cut(struct crm_out *o, int cut)
+{
+	o->cut = cut;
+}
+
+void crm_out_json_column(struct crm_out *o, size_t col)
+{
+	if (col < o->n)
+		o->json_cols |= (uint64_t)1 << col;
+}
+
+/* One table cell, padded to width (or, when cut, cut with an ellipsis), to sb. */
+static int add_cell(struct crm_strbuf *sb, const char *s, size_t len, size_t width, int cut,
+		    int last)
 {
 	size_t w = crm_display_width(s, len), i = 0, used = 0;
 	int oom = 0;
 
-	if (w <= width) {
+	if (w <= width || !cut) {
 		for (i = 0; i < len; i++)
 			oom |= crm_strbuf_addch(sb, s[i] == '\n' || s[i] == '\r' || s[i] == '\t'
 						    ? ' ' : s[i]);
@@ -246,7 +262,8 @@ static enum crm_status print_table_row(struct crm_out *o, char *const *cells,
 
 	crm_strbuf_reset(&o->line);
 	for (i = 0; i < o->n; i++)
-		oom |= add_cell(&o->line, cells[i], strlen(cells[i]), o->width[i], i + 1 == o->n);
+		oom |= add_cell(&o->line, cells[i], strlen(cells[i]), o->width[i], o->cut,
+				i + 1 == o->n);
 	/* Trailing blanks of empty last cells are trimmed. */
 	while (o->line.len && o->line.buf[o->line.len - 1] == ' ')
 		crm_strbuf_setlen(&o->line, o->line.len - 1);
@@ -267,7 +284,7 @@ static enum crm_status flush_table(struct crm_out *o, struct crm_error *err)
 	if (o->sized)
 		return CRM_OK;
 	o->sized = 1;
-	for (i = 0; i < o->n; i++)
+	for (i = 0; o->cut && i < o->n; i++)
 		if (o->width[i] > TABLE_MAX_WIDTH)
 			o->width[i] = TABLE_MAX_WIDTH;
 	s = print_table_row(o, o->names, err);
@@ -355,7 +372,11 @@ enum crm_status crm_out_row(struct crm_out *o, const struct crm_value *vals,
 				oom |= crm_strbuf_add_json_string(&o->line, o->names[i],
 								  strlen(o->names[i]));
 				oom |= crm_strbuf_addch(&o->line, ':');
-				oom |= add_json_value(&o->line, &vals[i]);
+				/* A JSON column's text goes in as JSON, not as a string holding it. */
+				if ((o->json_cols >> i & 1) && vals[i].type == CRM_VALUE_TEXT)
+					oom |= crm_strbuf_add(&o->line, vals[i].s, vals[i].len);
+				else
+					oom |= add_json_value(&o->line, &vals[i]);
 				continue;
 			}
 			if (i)

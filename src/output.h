@@ -33,6 +33,19 @@ struct crm_out;
 enum crm_status crm_out_open(struct crm_out **out, FILE *fp, enum crm_format format,
 			     const char *const *names, size_t n, struct crm_error *err);
 
+/*
+ * A table cuts cells longer than 40 columns with an ellipsis when cut is 1
+ * (the default: for a person at a terminal); with 0 every cell is whole,
+ * for a table that goes to a pipe or a file.
+ */
+void crm_out_set_cut(struct crm_out *o, int cut);
+/*
+ * Column col holds JSON text (a runs row's counts): the json format writes
+ * it as JSON, an object in the record, not a string. The caller makes sure
+ * it is valid JSON.
+ */
+void crm_out_json_column(struct crm_out *o, size_t col);
+
 /* Writes one record of the n values. */
 enum crm_status crm_out_row(struct crm_out *o, const struct crm_value *vals,
 			    struct crm_error *err);

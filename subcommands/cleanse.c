@@ -229,6 +229,9 @@ static int run_cleanse(struct cli *cli)
 		s = crm_out_open(&cli->out, stdout, cli->format,
 				 cli->opt.check ? check_cols : change_cols, cli->opt.check ? 4 : 5,
 				 &err);
+	/* Cells are cut for a person at a terminal, never for a pipe or a file. */
+	if (!s && cli->out)
+		crm_out_set_cut(cli->out, isatty(STDOUT_FILENO));
 	/* --check changes nothing: it is no run. */
 	if (!s && !cli->opt.check)
 		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, cli->dry_run ? CRM_RUN_DRY : 0,

@@ -115,6 +115,13 @@ static enum crm_status print_rows(struct log_cli *cli, struct crm_rows *rows,
 	for (i = 0; i < n; i++)
 		names[i] = crm_rows_name(rows, i);
 	s = crm_out_open(&o, cli->out, cli->format, names, n, err);
+	if (!s) {
+		/* Cells are cut for a person at a terminal, never for a pipe or a file. */
+		crm_out_set_cut(o, isatty(STDOUT_FILENO));
+		for (i = 0; i < n; i++)
+			if (!strcmp(names[i], "counts"))
+				crm_out_json_column(o, i);
+	}
 	while (!s && (more = crm_rows_next(rows, err)) > 0) {
 		for (i = 0; i < n; i++)
 			vals[i] = crm_rows_value(rows, i);

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 84
+plan 86
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -52,6 +52,11 @@ check 'log show lists the three changed values with old and new' 0 \
 customers,1,1,update,phone,03-1234-5678,03-9999-0000
 customers,3,3,update,prefecture,大阪府,京都府' empty \
 	sh -c '"$CRM" log show 2 | grep ",update,\(email\|phone\|prefecture\)," | cut -d, -f2,3,5-'
+check 'log --format json gives a run'"'"'s counts as an object, not a string' 0 \
+	'match:^\{"run":1,.*"counts":\{"files":2,"read":[0-9]+,' empty \
+	sh -c '"$CRM" log --format json | tail -n 1'
+check 'a table for a pipe keeps every cell whole' 0 'match:"changes":[0-9]+\}' empty \
+	sh -c '"$CRM" log --format table | tail -n 1'
 check 'log show --format json gives typed values' 0 \
 	'match:^\{"change":[0-9]+,"table":"customers","row":1,"to":null,"customer":1,"op":"update","field":"email","old":"taro@example.jp","new":"taro.yamada@example.jp"\}$' \
 	empty sh -c '"$CRM" log show 2 --format json | grep "\"field\":\"email\""'

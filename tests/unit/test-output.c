@@ -119,6 +119,47 @@ static void test_table_cuts_long_cells(void **state)
 	free(out);
 }
 
+/* A table for a pipe keeps every cell whole; a JSON column goes in as JSON. */
+static void test_uncut_table_and_json_column(void **state)
+{
+	struct crm_error err;
+	struct crm_value v[3];
+	struct crm_out *o;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	(void)state;
+	assert_non_null(fp);
+	v[0] = crm_value_int(1);
+	v[1] = crm_value_text("ああああああああああああああああああああああああああああああ");
+	v[2] = crm_value_text("{\"files\":2}");
+	assert_int_equal(crm_out_open(&o, fp, CRM_FORMAT_TABLE, names, 3, &err), CRM_OK);
+	crm_out_set_cut(o, 0);
+	assert_int_equal(crm_out_row(o, v, &err), CRM_OK);
+	assert_int_equal(crm_out_close(o, &err), CRM_OK);
+	fflush(fp);
+	assert_null(strstr(buf, "…"));
+	assert_non_null(strstr(buf, "ああああああああああああああああああああああああああああああ"));
+	fclose(fp);
+	free(buf);
+
+	buf = NULL;
+	fp = open_memstream(&buf, &len);
+	assert_non_null(fp);
+	assert_int_equal(crm_out_open(&o, fp, CRM_FORMAT_JSON, names, 3, &err), CRM_OK);
+	crm_out_json_column(o, 2);
+	crm_out_json_column(o, 99);   /* no such column: ignored */
+	assert_int_equal(crm_out_row(o, v, &err), CRM_OK);
+	v[2] = crm_value_null();
+	assert_int_equal(crm_out_row(o, v, &err), CRM_OK);
+	assert_int_equal(crm_out_close(o, &err), CRM_OK);
+	fclose(fp);
+	assert_non_null(strstr(buf, ",\"note\":{\"files\":2}}\n"));
+	assert_non_null(strstr(buf, ",\"note\":null}\n"));
+	free(buf);
+}
+
 static void test_display_width(void **state)
 {
 	(void)state;
@@ -182,6 +223,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_table_aligns_wide_text),
 		cmocka_unit_test(test_table_cuts_long_cells),
+		cmocka_unit_test(test_uncut_table_and_json_column),
 		cmocka_unit_test(test_display_width),
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_write_error),
