@@ -43,6 +43,7 @@ int crm_table_logged(const char *tbl)
 enum customer_sql {
 	SQL_RESOLVE,
 	SQL_BY_SOURCE,
+	SQL_LABEL,
 	SQL_COUNT,
 };
 
@@ -61,6 +62,10 @@ static const char *const customer_sql[SQL_COUNT] = {
 		" SELECT id, next FROM chain ORDER BY depth DESC LIMIT 1",
 	[SQL_BY_SOURCE] =
 		"SELECT customer_id FROM source_records WHERE source = ?1 AND source_key = ?2",
+	[SQL_LABEL] =
+		"SELECT (SELECT source || ':' || source_key FROM source_records"
+		"  WHERE customer_id = c.id ORDER BY id LIMIT 1), c.name"
+		" FROM customers c WHERE c.id = ?1",
 };
 
 enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
@@ -158,4 +163,66 @@ enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *
 		s = crm_customer_resolve(db, crm_stmt_int(st, 0), id, err);
 	crm_stmt_free(st);
 	return s;
+}
+
+struct crm_customer_labels {
+	struct crm_stmt *st;
+	char *key, *name;
+};
+
+enum crm_status crm_customer_labels_open(struct crm_db *db, struct crm_customer_labels **out,
+					 struct crm_error *err)
+{
+	struct crm_customer_labels *l = calloc(1, sizeof(*l));
+	enum crm_status s;
+
+	*out = NULL;
+	if (!l)
+		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	s = crm_stmt_prepare(db, customer_sql[SQL_LABEL], &l->st, err);
+	if (s) {
+		free(l);
+		return s;
+	}
+	*out = l;
+	return CRM_OK;
+}
+
+/* Keeps a copy of col's text in *to (NULL for none); -1 when out of memory. */
+static int keep_text(struct crm_stmt *st, int col, char **to)
+{
+	const char *t = crm_stmt_text(st, col);
+
+	free(*to);
+	*to = t ? strdup(t) : NULL;
+	return t && !*to ? -1 : 0;
+}
+
+enum crm_status crm_customer_label(struct crm_customer_labels *l, int64_t id,
+				   const char **key, const char **name, struct crm_error *err)
+{
+	enum crm_status s;
+	int found = 0;
+
+	free(l->key);
+	free(l->name);
+	l->key = l->name = NULL;
+	crm_stmt_bind_int(l->st, 1, id);
+	s = crm_stmt_one(l->st, &found, "cannot read the customer", err);
+	if (!s && found && (keep_text(l->st, 0, &l->key) || keep_text(l->st, 1, &l->name)))
+		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	crm_stmt_reset(l->st);
+	*key = l->key;
+	*name = l->name;
+	return s;
+}
+
+void crm_customer_labels_free(struct crm_customer_labels *l)
+{
+	if (!l)
+		return;
+	crm_stmt_free(l->st);
+	free(l->key);
+	free(l->name);
+	free(l);
 }

@@ -99,4 +99,21 @@ enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *sur
 enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
 				  struct crm_error *err);
 
+/*
+ * How a person names a customer in a report: the source:key of its first
+ * source record and its name. For a command listing many customers.
+ */
+struct crm_customer_labels;
+
+enum crm_status crm_customer_labels_open(struct crm_db *db, struct crm_customer_labels **out,
+					 struct crm_error *err);
+/*
+ * Customer id's source:key and name (either NULL when it has none), valid
+ * until the next call on l.
+ */
+enum crm_status crm_customer_label(struct crm_customer_labels *l, int64_t id,
+				   const char **key, const char **name, struct crm_error *err);
+/* l may be NULL. */
+void crm_customer_labels_free(struct crm_customer_labels *l);
+
 #endif

@@ -56,6 +56,7 @@ struct cli {
 	enum crm_format format;
 	int format_set, dry_run, save;
 	struct crm_out *out;
+	struct crm_customer_labels *labels;   /* --check: how a person knows each customer */
 	struct crm_progress bar;
 	/* violations per field, for the summary */
 	char *vfield[MAX_FIELDS + 32];
@@ -87,6 +88,22 @@ static enum crm_status on_item(void *ctx, const struct crm_cleanse_item *it,
 		count_violation(cli, it->field);
 	if (!cli->out || (it->problem ? !cli->opt.check : cli->opt.check))
 		return CRM_OK;
+	/* A violation is for a person to fix: name the customer as they know it. */
+	if (cli->opt.check) {
+		const char *key, *name;
+		struct crm_value w[6];
+		enum crm_status s = crm_customer_label(cli->labels, it->customer, &key, &name, err);
+
+		if (s)
+			return s;
+		w[0] = crm_value_int(it->customer);
+		w[1] = crm_value_text(key);
+		w[2] = crm_value_text(name);
+		w[3] = crm_value_text(it->field);
+		w[4] = crm_value_text(it->before);
+		w[5] = crm_value_text(it->problem);
+		return crm_out_row(cli->out, w, err);
+	}
 	v[0] = crm_value_int(it->customer);
 	v[1] = crm_value_text(it->field);
 	v[2] = crm_value_text(it->before);
@@ -197,7 +214,8 @@ static enum crm_status count(struct crm_run *run, const struct crm_cleanse_stats
 static int run_cleanse(struct cli *cli)
 {
 	static const char *const change_cols[] = { "customer", "field", "before", "after", "rule" };
-	static const char *const check_cols[] = { "customer", "field", "value", "problem", "rule" };
+	static const char *const check_cols[] = { "customer", "key", "name", "field", "value",
+						   "problem" };
 	struct crm_ctx *ctx = cli->ctx;
 	struct crm_cleanse_sink sink = { .ctx = cli, .item = on_item, .progress = on_progress };
 	struct crm_cleanse_stats st;
@@ -227,11 +245,13 @@ static int run_cleanse(struct cli *cli)
 		s = crm_db_intend(ctx->db, CRM_DB_BULK_REWRITE, &err);
 	if (!s && (cli->dry_run || cli->opt.check))
 		s = crm_out_open(&cli->out, stdout, cli->format,
-				 cli->opt.check ? check_cols : change_cols, cli->opt.check ? 4 : 5,
+				 cli->opt.check ? check_cols : change_cols, cli->opt.check ? 6 : 5,
 				 &err);
 	/* Cells are cut for a person at a terminal, never for a pipe or a file. */
 	if (!s && cli->out)
 		crm_out_set_cut(cli->out, isatty(STDOUT_FILENO));
+	if (!s && cli->opt.check)
+		s = crm_customer_labels_open(ctx->db, &cli->labels, &err);
 	/* --check changes nothing: it is no run. */
 	if (!s && !cli->opt.check)
 		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, cli->dry_run ? CRM_RUN_DRY : 0,
@@ -249,6 +269,8 @@ static int run_cleanse(struct cli *cli)
 	if (!s && run && !cli->dry_run)
 		run_id = crm_run_id(run);
 	crm_run_free(run);
+	crm_customer_labels_free(cli->labels);
+	cli->labels = NULL;
 	if (cli->out) {
 		enum crm_status o = s ? CRM_OK : crm_out_close(cli->out, &err);
 

@@ -86,14 +86,14 @@ check '... and cleanse of its output changes 0 values' 0 empty 'match:, 0 change
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
 "$CRM" -q import --source crm traps.csv
 check '--check lists violations, exit 3, changing nothing' 3 \
-	'inline:customer,field,value,problem
-2,email,mailto:hanako@gmial.com,a misspelt domain? perhaps hanako@gmail.com
-5,address,東京都港区芝公園四丁目２番８号,"the address says 東京都, the prefecture field 大阪府"' \
+	'inline:customer,key,name,field,value,problem
+2,crm:K02,,email,mailto:hanako@gmial.com,a misspelt domain? perhaps hanako@gmail.com
+5,crm:K05,,address,東京都港区芝公園四丁目２番８号,"the address says 東京都, the prefecture field 大阪府"' \
 	'match:^crm cleanse: check: 5 customers scanned; 2 violations' "$CRM" cleanse --check
 check '... with field definitions: choices, required, rules off' 3 \
-	'inline:customer,field,value,problem
-5,address,東京都港区芝公園四丁目２番８号,"the address says 東京都, the prefecture field 大阪府"
-5,rank,プラチナ,not one of the choices the field definitions allow' \
+	'inline:customer,key,name,field,value,problem
+5,crm:K05,,address,東京都港区芝公園四丁目２番８号,"the address says 東京都, the prefecture field 大阪府"
+5,crm:K05,,rank,プラチナ,not one of the choices the field definitions allow' \
 	ignore "$CRM" cleanse --check --fields fields.txt
 printf '[email]\nrequired = maybe\n' > bad-fields.txt
 check 'a syntax error in them: file:line, exit 1' 1 empty \
@@ -150,9 +150,10 @@ check 'import maps an alias of a field of the company'"'"'s own (ランク -> �
 check '... and keeps it in extra under that name; a second such column keeps its header' 0 \
 	'inline:{"会員区分":"ゴールド","会員ランク":"シルバー"}' empty \
 	sqlite3 own.db "SELECT extra FROM customers WHERE name = '森 三'"
-check '... which --check holds to the definition' 3 'inline:customer,field,value,problem
-2,会員区分,プラチナ,not one of the choices the field definitions allow
-3,会員区分,,"required, but empty"' \
+check '... which --check holds to the definition, naming each customer by key and name' 3 \
+	'inline:customer,key,name,field,value,problem
+2,own:M4,森 四,会員区分,プラチナ,not one of the choices the field definitions allow
+3,own:M5,森 五,会員区分,,"required, but empty"' \
 	ignore "$CRM" --db own.db cleanse --check --fields own-fields.txt
 
 # Stored definitions: --save, then import and cleanse use them by default.
@@ -165,7 +166,7 @@ check '--fields FILE --save stores the definitions, as a run' 0 empty \
 	"$CRM" cleanse --fields fields.txt --save
 check '... the file as it was, byte for byte' 0 'inline:1|fields.txt' empty \
 	q "SELECT text = CAST(readfile('fields.txt') AS TEXT), source FROM field_definitions"
-check '... which --check now uses without --fields' 3 'match:^5,rank,プラチナ,' ignore \
+check '... which --check now uses without --fields' 3 'match:^5,crm:K05,鈴木 次郎,rank,プラチナ,' ignore \
 	"$CRM" cleanse --check
 printf '%s\n' '会員番号,氏名,連絡先' 'M2,森 二,mori2@example.jp' > own2.csv
 check '... and so does import (連絡先 -> email)' 0 empty 'match:連絡先=email' \
