@@ -230,12 +230,35 @@ static enum crm_status section(struct parser *p, char *s)
 	return CRM_OK;
 }
 
+/*
+ * Cuts a trailing comment: '#' after a blank (a space, a tab or
+ * the ideographic space of a Japanese keyboard) starts one, so that
+ * "rules = -phone   # as entered" is the rule alone, while a '#' inside a
+ * value (No.#5) stays.
+ */
+static void cut_comment(char *s)
+{
+	char *c;
+
+	for (c = s; *c; c++) {
+		int after_blank = c > s && (c[-1] == ' ' || c[-1] == '\t' ||
+					    (c - s >= 3 && !memcmp(c - 3, "\xe3\x80\x80", 3)));
+
+		if (*c == '#' && after_blank) {
+			*c = '\0';
+			return;
+		}
+	}
+}
+
 static enum crm_status parse_line(struct parser *p, char *raw)
 {
 	char *s = trim(raw), *eq;
 
 	if (p->line == 1 && !strncmp(s, "\xef\xbb\xbf", 3))   /* a BOM from Notepad */
 		s = trim(s + 3);
+	cut_comment(s);
+	s = trim(s);
 	if (!*s || *s == '#' || *s == ';')
 		return CRM_OK;
 	if (*s == '[')

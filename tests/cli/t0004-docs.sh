@@ -180,8 +180,8 @@ dir_is_empty()
 	return 1
 }
 
-# (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1, (l) 5n
-plan $((18 + 10 * ncmds))
+# (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1, (l) 5n, (m) 2
+plan $((20 + 10 * ncmds))
 
 # (a) The binary and meson.build agree on the commands.
 printf '%s\n' $CRM_COMMANDS | LC_ALL=C sort >"$TEST_TMP/expected-cmds"
@@ -323,5 +323,16 @@ for c in $cmds; do
 			"not completed:$m"
 	done
 done
+
+# (m) The example of crm-fields(5) is examples/fields.txt, and it works as
+# written: crm loads it.
+sed -n '/^\.Sh EXAMPLES/,/^\.Sh /p' "$man/crm-fields.5" |
+	sed -n '/^\.Bd -literal/,/^\.Ed/p' | sed '1d;$d' >"$TEST_TMP/fields-example"
+check 'the example of crm-fields(5) is examples/fields.txt' 0 \
+	"file:$SRCDIR/examples/fields.txt" empty cat "$TEST_TMP/fields-example"
+d=$(new_dir)
+check '... and crm takes it as written' 0 empty 'match:^crm cleanse: check: 0 customers scanned' \
+	sh -c 'cd "$1" && "$2" -q init >/dev/null && "$2" cleanse --check --fields "$3" >/dev/null' \
+	sh "$d" "$CRM" "$TEST_TMP/fields-example"
 
 finish

@@ -102,6 +102,37 @@ static void test_good_file(void **state)
 	crm_fielddefs_free(d);
 }
 
+/* A '#' after a blank starts a comment, as crm-fields(5)'s example writes it. */
+static void test_trailing_comments(void **state)
+{
+	static const char text[] =
+		"[phone]\n"
+		"rules = -phone          # keep phone numbers exactly as entered\n"
+		"[会員区分]                # a column of our own\n"
+		"type = enum\n"
+		"choices = 個人, 法人\u3000# after an ideographic space too\n"
+		"[rank]\n"
+		"choices = No.#5, 会員#2\n";
+	struct crm_fielddefs *d;
+	struct crm_error err;
+	const struct crm_fielddef *m, *r;
+
+	(void)state;
+	assert_int_equal(parse(text, &d, &err), CRM_OK);
+	assert_int_equal(crm_fielddef_rule(crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, "phone"),
+					   crm_rule_index("phone"), 1), 0);
+	m = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, "会員区分");
+	assert_non_null(m);
+	assert_int_equal(m->nchoices, 2);
+	assert_string_equal(m->choices[1], "法人");
+	/* A '#' inside a value is the value's. */
+	r = crm_fielddefs_find(d, CRM_KIND_CUSTOMERS, "rank");
+	assert_int_equal(r->nchoices, 2);
+	assert_string_equal(r->choices[0], "No.#5");
+	assert_string_equal(r->choices[1], "会員#2");
+	crm_fielddefs_free(d);
+}
+
 struct bad {
 	const char *text;
 	unsigned long line;
@@ -170,6 +201,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_list),
 		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_trailing_comments),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_missing_file),
 	};
