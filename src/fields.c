@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <utf8proc.h>
@@ -282,6 +283,96 @@ const struct crm_field *crm_field_for_header(enum crm_kind kind, const char *hea
 	}
 	free(key);
 	return hit;
+}
+
+/* Decodes s into at most max code points; returns how many (max + 1: too long). */
+static size_t code_points(const char *s, int32_t *cp, size_t max)
+{
+	size_t n = 0;
+	int32_t c;
+	int k;
+
+	while (*s && (k = crm_utf8_next(s, &c)) > 0) {
+		if (n == max)
+			return max + 1;
+		cp[n++] = c;
+		s += k;
+	}
+	return n;
+}
+
+/* The edit distance of a and b in code points, or a large number past limit. */
+#define SIMILAR_MAX 32
+static size_t distance(const char *a, const char *b, size_t limit)
+{
+	int32_t x[SIMILAR_MAX], y[SIMILAR_MAX];
+	size_t row[SIMILAR_MAX + 1], n = code_points(a, x, SIMILAR_MAX),
+	       m = code_points(b, y, SIMILAR_MAX), i, j;
+
+	if (n > SIMILAR_MAX || m > SIMILAR_MAX || (n > m ? n - m : m - n) > limit)
+		return limit + 1;
+	for (j = 0; j <= m; j++)
+		row[j] = j;
+	for (i = 1; i <= n; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= m; j++) {
+			size_t up = row[j], best = diag + (x[i - 1] != y[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[m];
+}
+
+const struct crm_field *crm_field_similar(enum crm_kind kind, const char *header,
+					  char *alias, size_t alias_size)
+{
+	const struct crm_field *f;
+	char *key = crm_header_key(header);
+	int32_t cps[SIMILAR_MAX];
+	size_t i, n, len, limit;
+
+	if (!key || !*key || crm_field_for_header(kind, header)) {
+		free(key);
+		return NULL;
+	}
+	/* One slip in a short header, two in a longer one. */
+	len = code_points(key, cps, SIMILAR_MAX);
+	limit = len <= 4 ? 1 : 2;
+	f = crm_fields(kind, &n);
+	for (i = 0; i < n; i++) {
+		const char *p = f[i].aliases;
+
+		while (p && *p) {
+			size_t l = strcspn(p, "|");
+			char a[128];
+			char *k;
+			int near = 0;
+
+			if (l < sizeof(a)) {
+				memcpy(a, p, l);
+				a[l] = '\0';
+				k = crm_header_key(a);
+				near = k && distance(k, key, limit) <= limit;
+				free(k);
+				if (near) {
+					snprintf(alias, alias_size, "%s", a);
+					free(key);
+					return &f[i];
+				}
+			}
+			p += l + (p[l] == '|');
+		}
+	}
+	free(key);
+	return NULL;
 }
 
 /* Fields that say "this file is of that kind" (keys and names are shared). */

@@ -62,6 +62,13 @@ char *crm_header_key(const char *header);
 
 /* The field of kind whose aliases or name match header, or NULL. */
 const struct crm_field *crm_field_for_header(enum crm_kind kind, const char *header);
+/*
+ * For a header no field takes, the field with an alias a slip away (one
+ * character in a short header, two in a longer one: 電話版号 for
+ * 電話番号), that alias copied into alias; NULL when none is that near.
+ */
+const struct crm_field *crm_field_similar(enum crm_kind kind, const char *header,
+					  char *alias, size_t alias_size);
 
 /*
  * Guesses the kind of a file from its headers: the kind whose own fields

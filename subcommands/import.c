@@ -209,6 +209,18 @@ static void print_mapping(void *vctx, const struct crm_import_mapping *m)
 	}
 	if (m->hashed_key)
 		fprintf(stderr, "  no key column: each row is known by a hash of its content\n");
+	/* A header a slip away from one crm knows is likely meant as that one. */
+	for (c = 0; c < m->ncolumns; c++) {
+		const struct crm_field *f;
+		char alias[128];
+
+		if (strcmp(m->columns[c].field, "extra") || m->columns[c].by_user)
+			continue;
+		f = crm_field_similar(m->kind, m->columns[c].header, alias, sizeof(alias));
+		if (f)
+			fprintf(stderr, "  %s: did you mean %s (%s)? --map '%s=%s' says so\n",
+				m->columns[c].header, alias, f->name, m->columns[c].header, f->name);
+	}
 }
 
 /* Opens path for the rejects, 0600, appending when again; NULL and errno on failure. */

@@ -3,12 +3,17 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 46
+plan 47
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
 check 'unknown command: the git-style message, exit 2' 2 empty \
 	"inline:crm: 'nosuch' is not a crm command. See 'crm --help'." "$CRM" nosuch
+check 'a mistyped command gets the most similar one, as git does' 2 empty \
+	"inline:crm: 'improt' is not a crm command. See 'crm --help'.
+
+The most similar command is
+	import" "$CRM" improt
 check 'an option name is not a command either' 2 empty \
 	"inline:crm: 'init-db' is not a crm command. See 'crm --help'." "$CRM" init-db
 check '--help lists the commands with summaries' 0 'match:^  init +create the database' empty \

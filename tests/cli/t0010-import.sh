@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 93
+plan 94
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -307,5 +307,11 @@ check '-v names a reject'"'"'s column once' 3 empty \
 	"match:^crm import: -:2: column メールアドレス: 'bad@@' is not an email" \
 	sh -c '"$1" --db si.db -v import --source si - < si.csv' sh "$CRM"
 check '... and the rejects of stdin name it stdin' 0 'match:^stdin,2,' empty cat stdin.rejects.csv
+
+# A header a slip away from one crm knows: the mapping report asks.
+printf '%s\n' '顧客番号,氏名,電話版号' 'DY1,山田 太郎,03-1234-5678' > dy.csv
+check 'a misspelt header gets "did you mean", with the --map that says so' 0 empty \
+	"match:^  電話版号: did you mean 電話番号 \(phone\)\? --map '電話版号=phone' says so$" \
+	"$CRM" --db dy.db import dy.csv
 
 finish

@@ -261,9 +261,32 @@ static void test_prefectures(void **state)
 	assert_null(crm_prefecture_name(NULL, 0));
 }
 
+/* A header a slip away from a known alias is named, an exact one or a far one is not. */
+static void test_similar_headers(void **state)
+{
+	char alias[128];
+	const struct crm_field *f;
+
+	(void)state;
+	f = crm_field_similar(CRM_KIND_CUSTOMERS, "電話版号", alias, sizeof(alias));
+	assert_non_null(f);
+	assert_string_equal(f->name, "phone");
+	assert_string_equal(alias, "電話番号");
+	f = crm_field_similar(CRM_KIND_CUSTOMERS, "メールアドレ", alias, sizeof(alias));
+	assert_non_null(f);
+	assert_string_equal(f->name, "email");
+	assert_null(crm_field_similar(CRM_KIND_CUSTOMERS, "電話番号", alias, sizeof(alias)));
+	assert_null(crm_field_similar(CRM_KIND_CUSTOMERS, "好きな色", alias, sizeof(alias)));
+	assert_null(crm_field_similar(CRM_KIND_CUSTOMERS, "", alias, sizeof(alias)));
+	assert_null(crm_field_similar(CRM_KIND_CUSTOMERS,
+				      "ああああああああああああああああああああああああああああああああああああああ",
+				      alias, sizeof(alias)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_similar_headers),
 		cmocka_unit_test(test_header_key),
 		cmocka_unit_test(test_customer_headers),
 		cmocka_unit_test(test_order_headers),
