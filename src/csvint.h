@@ -59,7 +59,8 @@ struct crm_csv_reader {
 	size_t afptrs;
 	int nomem;
 	int started;
-	int utf16;                      /* starts with a UTF-16 byte order mark */
+	int utf16;                      /* UTF-16: 1 by its byte order mark, 2 by its NULs */
+	int workbook;                   /* 1 an xlsx (a zip), 2 an xls (OLE2) */
 
 	/* The first problem found in the record, if any. */
 	enum crm_status rec_status;

@@ -43,6 +43,12 @@ const char *crm_encoding_name(enum crm_encoding enc);
 struct crm_csv_read_options {
 	enum crm_encoding encoding;  /* CRM_ENC_AUTO to detect */
 	char delimiter;              /* 0 means ',' */
+	/*
+	 * 1: the delimiter is whichever of ',', tab and ';' the first line has
+	 * most of outside quotes (',' on a tie): TSV and European CSV read
+	 * as what they are, not as one column.
+	 */
+	int detect_delimiter;
 	size_t max_field;            /* a record (so each field) at most; 0 = 16 MiB */
 	/*
 	 * How many fields every record must have: 0 takes the first record's
@@ -87,6 +93,9 @@ enum crm_status crm_csv_reader_open(struct crm_csv_reader **out, FILE *fp,
  */
 enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *rec,
 			     struct crm_error *err);
+
+/* The delimiter in use (after the first read, the one detected). */
+char crm_csv_delimiter(const struct crm_csv_reader *r);
 
 /* The encoding in use: CRM_ENC_AUTO until the first non-ASCII byte decides. */
 enum crm_encoding crm_csv_encoding(const struct crm_csv_reader *r);

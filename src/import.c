@@ -195,7 +195,8 @@ enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
 				const struct crm_import_sink *sink,
 				struct crm_import_stats *stats, struct crm_error *err)
 {
-	struct crm_csv_read_options ro = { .encoding = opts->encoding, .max_field = opts->max_field };
+	struct crm_csv_read_options ro = { .encoding = opts->encoding, .max_field = opts->max_field,
+					   .detect_delimiter = 1 };
 	struct importer im;
 	struct crm_csv_reader *r = NULL;
 	struct crm_csv_record rec;

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 94
+plan 99
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -313,5 +313,23 @@ printf '%s\n' '顧客番号,氏名,電話版号' 'DY1,山田 太郎,03-1234-5678
 check 'a misspelt header gets "did you mean", with the --map that says so' 0 empty \
 	"match:^  電話版号: did you mean 電話番号 \(phone\)\? --map '電話版号=phone' says so$" \
 	"$CRM" --db dy.db import dy.csv
+
+# Files that are not comma-separated CSV: read as what they are, or named.
+printf '顧客番号\t氏名\tメールアドレス\nTS1\t山田 花子\ttsv@example.jp\n' > t.tsv
+check 'a TSV is read as tab-separated, not as one column' 0 empty 'match:^t.tsv: 1 row: 1 new' \
+	"$CRM" --db kinds.db import t.tsv
+printf '顧客番号;氏名;メールアドレス\nSC1;佐藤 一郎;semi@example.jp\n' > semi.csv
+check 'a semicolon-separated file too' 0 empty 'match:^semi.csv: 1 row: 1 new' \
+	"$CRM" --db kinds.db import semi.csv
+check '... the values in their fields' 0 'inline:山田 花子|tsv@example.jp
+佐藤 一郎|semi@example.jp' empty sqlite3 kinds.db 'SELECT name, email FROM customers ORDER BY id'
+printf 'PK\003\004 a zip' > book.xlsx
+check 'an Excel workbook is named, with how to save it as CSV: exit 1' 1 empty \
+	'match:book.xlsx:1: the file is an Excel workbook \(xlsx\), not CSV: open it in Excel and save it as "CSV UTF-8"' \
+	"$CRM" --db kinds.db import book.xlsx
+printf 'id,name\n1,a\n' | iconv -t UTF-16LE > u16.csv
+check 'UTF-16 without a byte order mark is named: exit 1' 1 empty \
+	'match:u16.csv:1: the file is UTF-16 .*without a byte order mark' \
+	"$CRM" --db kinds.db import u16.csv
 
 finish

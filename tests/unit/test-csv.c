@@ -700,6 +700,33 @@ static void test_delimiter(void **state)
 	close_fixture(&f);
 }
 
+/* The delimiter the first line has most of, outside quotes; ',' on a tie or none. */
+static void test_delimiter_detected(void **state)
+{
+	static const struct { const char *data; char want; } cases[] = {
+		{ "a\tb\tc\n1\t2\t3\n", '\t' },
+		{ "a;b;c\n1;2;3\n", ';' },
+		{ "a,b;c\n", ',' },
+		{ "\"a,b,c\";d;e\n", ';' },
+		{ "abc\n", ',' },
+	};
+	struct crm_csv_read_options o = { .detect_delimiter = 1 };
+	struct fixture f;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		open_opts(&f, cases[i].data, strlen(cases[i].data), &o);
+		assert_int_equal(next(&f), CRM_OK);
+		assert_int_equal(crm_csv_delimiter(f.r), cases[i].want);
+		close_fixture(&f);
+	}
+	open_opts(&f, "a;b\n1;2\n", 8, &o);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_record(&f, 2, 2, "1", "2");
+	close_fixture(&f);
+}
+
 static void test_bytes_read(void **state)
 {
 	struct fixture f;
@@ -746,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_many_fields_cost_no_memory),
 		cmocka_unit_test(test_utf16_named),
 		cmocka_unit_test(test_delimiter),
+		cmocka_unit_test(test_delimiter_detected),
 		cmocka_unit_test(test_bytes_read),
 	};
 
