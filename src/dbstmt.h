@@ -18,7 +18,9 @@
  *   - INSERT OR IGNORE / OR REPLACE: audit.c, import-store.c;
  *     ON CONFLICT ... DO: import-store.c, fielddefs.c; RETURNING: audit.c,
  *     forget.c, import-store.c (PostgreSQL has the last two as they are);
- *   - strftime('%Y-%m-%dT%H:%M:%fZ', 'now') for timestamps: audit.c;
+ *   - strftime('%Y-%m-%dT%H:%M:%fZ', 'now') for timestamps: audit.c; the
+ *     'localtime' modifier, julianday() and printf() to show them in local
+ *     time: history.c;
  *   - TEMP tables and WITHOUT ROWID: forget.c, import-store.c;
  *   - a table as the operand of IN (x IN who, IN temp.crm_forget_who):
  *     history.c, forget.c, logsql.c; LIMIT -1 for no limit: history.c;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "customer.h"
 #include "history.h"
@@ -20,6 +21,19 @@ enum history_sql {
 	SQL_COUNT
 };
 
+/*
+ * A stored UTC timestamp t (2026-12-02T00:30:00.000Z) as local time, as
+ * TZ says, with its offset (2026-12-02T09:30:00.000+09:00); as stored when
+ * local time is UTC. SQLite's 'localtime' asks the C library, as date(1).
+ */
+#define LOCAL_OFFSET(t) \
+	"(SELECT CASE WHEN o < 0 THEN '-' ELSE '+' END ||" \
+	" printf('%02d:%02d', abs(o) / 3600, abs(o) % 3600 / 60) FROM (SELECT" \
+	" CAST(round((julianday(" t ", 'localtime') - julianday(" t ")) * 86400) AS INTEGER) AS o))"
+#define LOCAL_TIME(t) \
+	"CASE WHEN " t " IS NULL OR julianday(" t ", 'localtime') = julianday(" t ") THEN " t \
+	" ELSE strftime('%Y-%m-%dT%H:%M:%f', " t ", 'localtime') || " LOCAL_OFFSET(t) " END"
+
 /* The filters, on a query with started_at, actor and command columns. */
 #define FILTER_SQL \
 	" (?11 IS NULL OR started_at >= ?11) AND (?12 IS NULL OR actor = ?12)" \
@@ -28,7 +42,7 @@ enum history_sql {
 static const char *const history_sql[SQL_COUNT] = {
 	[SQL_RUNS] =
 		/* counts as valid JSON, always: the json format writes it as an object. */
-		"SELECT id AS run, started_at, actor, command, status,"
+		"SELECT id AS run, " LOCAL_TIME("started_at") " AS started_at, actor, command, status,"
 		" CASE WHEN counts IS NULL OR json_valid(counts) THEN counts"
 		"  ELSE json_quote(counts) END AS counts, reverted_by"
 		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
@@ -73,7 +87,7 @@ static const char *const history_sql[SQL_COUNT] = {
 		"   JOIN exports e ON e.id = x.export_id WHERE x.customer_id IN who),"
 		" sorted AS (SELECT * FROM timed"
 		"  WHERE (?11 IS NULL OR at >= ?11) ORDER BY at, seq LIMIT -1)"
-		" SELECT t.at, t.run, coalesce(e.actor, r.actor) AS actor,"
+		" SELECT " LOCAL_TIME("t.at") " AS at, t.run, coalesce(e.actor, r.actor) AS actor,"
 		"  CASE WHEN t.ins = 2 THEN 'export' ELSE r.command END AS command,"
 		"  CASE WHEN t.ins = 2 THEN 'exports' ELSE c.tbl END AS \"table\","
 		"  t.row_id AS row,"
@@ -135,8 +149,20 @@ static enum crm_status since_value(const char *since, char *out, size_t size,
 	char date[CRM_DATE_SIZE], head[11];
 	struct crm_error e;
 
+	/* A day is the local one, as TZ says: its midnight, in UTC as stored. */
 	if (crm_parse_date(since, date, &e) == CRM_OK) {
-		snprintf(out, size, "%s", date);
+		struct tm tm = { 0 }, utc;
+		time_t t;
+
+		/* date is canonical: YYYY-MM-DD. */
+		tm.tm_year = (int)strtol(date, NULL, 10) - 1900;
+		tm.tm_mon = (int)strtol(date + 5, NULL, 10) - 1;
+		tm.tm_mday = (int)strtol(date + 8, NULL, 10);
+		tm.tm_isdst = -1;
+		t = mktime(&tm);
+		if (t == (time_t)-1 || !gmtime_r(&t, &utc) ||
+		    !strftime(out, size, "%Y-%m-%dT%H:%M:%S.000Z", &utc))
+			snprintf(out, size, "%s", date);
 		return CRM_OK;
 	}
 	if (strlen(since) > 10 && strlen(since) < size && since[10] == 'T') {

@@ -28,7 +28,7 @@ enum {
 };
 
 static const struct crm_option log_options[] = {
-	{ "since", OPT_SINCE, "<date>", "only what happened on or after the date (UTC)",
+	{ "since", OPT_SINCE, "<date>", "only what happened on or after the (local) date",
 	  "a date (2025-04-01) or a UTC timestamp" },
 	{ "actor", OPT_ACTOR, "<name>", "only runs of this actor", "a user name" },
 	{ "command", OPT_COMMAND, "<name>", "only runs of this command (import, log revert, ...)",

@@ -14,8 +14,8 @@
 #
 # Environment. CRM (the crm binary) and SRCDIR (the source root) must be
 # set, or the test bails out. CRM_DB, CRM_BUSY_TIMEOUT and CRM_USER are
-# unset, so that the settings of whoever runs the tests do not leak into
-# them. CRM_TEST_KEEP=1 keeps the temporary directory for a look afterwards.
+# unset, and TZ is UTC, so that the settings of whoever runs the tests do
+# not leak into them. CRM_TEST_KEEP=1 keeps the temporary directory for a look afterwards.
 #
 # Sourcing makes a fresh temporary directory, removed on exit (also on HUP,
 # INT and TERM), and changes into an empty working directory inside it.
@@ -71,6 +71,10 @@ case $SRCDIR in /*) ;; *) SRCDIR=$PWD/$SRCDIR ;; esac
 [ -x "$CRM" ] || bail_out "CRM=$CRM is not an executable file"
 [ -d "$SRCDIR" ] || bail_out "SRCDIR=$SRCDIR is not a directory"
 unset CRM_DB CRM_BUSY_TIMEOUT CRM_USER
+# Times are shown in local time: the tests' is UTC, whatever the machine's,
+# unless a check sets TZ itself.
+TZ=UTC
+export TZ
 
 _lib_planned=
 _lib_count=0

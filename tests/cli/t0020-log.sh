@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 86
+plan 89
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -275,6 +275,16 @@ check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run
 check 'show of a non-number: usage, exit 2' 2 empty 'match:not a run number' "$CRM" log show abc
 check 'an unknown customer: exit 1' 1 empty 'match:no customer web:nobody' "$CRM" log customer web:nobody
 check 'a bad --format: exit 2' 2 empty 'match:--format .xml.' "$CRM" log --format xml
+# Times are stored in UTC, shown and filtered in local time (TZ).
+q "UPDATE runs SET started_at = '2026-12-01T16:30:00.000Z' WHERE id = 1"
+check 'a run is shown in local time, with its offset' 0 'inline:2026-12-02T01:30:00.000+09:00' empty \
+	sh -c 'TZ=JST-9 "$1" log --format csv | tail -n 1 | cut -d, -f2' sh "$CRM"
+check '--since a day is that local day, from its midnight (JST: 15:00 UTC the day before)' 0 \
+	'inline:1' empty sh -c 'TZ=JST-9 "$1" log --since 2026-12-02 --format csv | tail -n 1 | cut -d, -f1' \
+	sh "$CRM"
+check '... while in UTC the run is the day before' 0 'inline:2026-12-01T16:30:00.000Z
+0' empty \
+	sh -c '"$1" log --format csv | tail -n 1 | cut -d, -f2; "$1" log --since 2026-12-02 --format csv | grep -c "^1," || :' sh "$CRM"
 check 'a bad --since: exit 2 naming it, as every bad option value' 2 empty \
 	"match:^crm log: --since '2025-13-45' is not a date" "$CRM" log --since 2025-13-45
 check '... for log customer too' 2 empty "match:^crm log: --since 'yesterday' is not a date" \
