@@ -50,6 +50,9 @@ static int cmd_init(int argc, char **argv, struct crm_ctx *ctx)
 	if (from != to && record_run(ctx, &err))
 		return crm_report("init", &err);
 
+	/* -q leaves errors only, as crm(1) says: as git init -q, nothing. */
+	if (ctx->quiet)
+		return CRM_EXIT_OK;
 	shown = realpath(crm_db_path(ctx->db), real) ? real : crm_db_path(ctx->db);
 	if (crm_db_created(ctx->db) || from == 0)
 		printf("created crm database %s (schema version %d)\n", shown, to);
