@@ -19,6 +19,7 @@ enum audit_stmt {
 	ST_FINISH,
 	ST_COUNTS,
 	ST_COLUMNS,
+	ST_DISCARD,
 	ST_COUNT,
 };
 
@@ -35,6 +36,9 @@ static const char *const audit_sql[ST_COUNT] = {
 		"UPDATE runs SET finished_at = " NOW_SQL ", status = ?1, counts = ?2"
 		" WHERE id = ?3",
 	[ST_COUNTS] = "UPDATE runs SET counts = ?1 WHERE id = ?2",
+	/* A run that changed nothing: no row of the log names it. */
+	[ST_DISCARD] = "DELETE FROM runs WHERE id = ?1"
+		       " AND NOT EXISTS (SELECT 1 FROM changes WHERE run_id = ?1)",
 	/* SQLite's own: a table's columns, for the whole-row JSON below. */
 	[ST_COLUMNS] = "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
 };
@@ -749,6 +753,19 @@ enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 	s = crm_stmt_run(st, "cannot record the end of the run", err);
 	crm_stmt_clear(st);
 	return s;
+}
+
+enum crm_status crm_audit_discard(struct crm_audit *a, struct crm_error *err)
+{
+	enum crm_status s = crm_audit_flush(a, err);
+	struct crm_stmt *st;
+
+	if (s)
+		return s;
+	if (!(st = crm_stmt_table_get(&a->t, ST_DISCARD, err)))
+		return err->code;
+	crm_stmt_bind_int(st, 1, a->run_id);
+	return crm_stmt_run(st, "cannot drop the run", err);
 }
 
 enum crm_status crm_audit_counts(struct crm_audit *a, const char *counts_json,

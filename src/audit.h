@@ -103,6 +103,11 @@ enum crm_status crm_audit_finish(struct crm_audit *a, const char *status,
 				 const char *counts_json, struct crm_error *err);
 
 /*
+ * Drops the run's runs row, if no change names it: a run that failed
+ * before changing anything leaves no trace. Inside a write transaction.
+ */
+enum crm_status crm_audit_discard(struct crm_audit *a, struct crm_error *err);
+/*
  * Updates the run's counts so far (a JSON object as text), leaving it
  * 'running': a long run records each part's counts with that part's own
  * transaction, so that the log always matches what was committed.

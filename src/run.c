@@ -15,6 +15,7 @@ struct crm_run {
 	struct crm_audit *audit;
 	unsigned flags;
 	int in_part;        /* a part's transaction or savepoint is open */
+	long parts;         /* parts committed */
 	int finished;       /* the runs row has its end */
 	struct run_count *counts;
 	size_t ncounts, alloc;
@@ -183,6 +184,7 @@ enum crm_status crm_run_part_commit(struct crm_run *r, int last,
 		r->finished = 0;
 		crm_db_rollback(r->db);
 	} else {
+		r->parts++;
 		crm_db_checkpoint(r->db);
 	}
 	r->in_part = 0;
@@ -215,7 +217,14 @@ enum crm_status crm_run_finish(struct crm_run *r, enum crm_run_status status,
 	/* A run in parts has no transaction open between its parts. */
 	if ((r->flags & CRM_RUN_PARTS) && (s = crm_db_begin(r->db, err)))
 		return s;
-	s = record(r, &status, err);
+	/*
+	 * One that failed before any part was kept changed nothing (a --map
+	 * naming no column, say): it leaves no run behind.
+	 */
+	if ((r->flags & CRM_RUN_PARTS) && status == CRM_RUN_FAILED && !r->parts)
+		s = crm_audit_discard(r->audit, err);
+	else
+		s = record(r, &status, err);
 	if (!s)
 		s = crm_db_commit(r->db, err);
 	if (s) {

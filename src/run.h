@@ -82,8 +82,9 @@ void crm_run_part_abort(struct crm_run *r);
 /*
  * Ends the run with status and its counts and commits; a dry run rolls
  * back instead. For CRM_RUN_PARTS whose last part did not end it (a part
- * failed), the end is written in a short transaction of its own. On
- * failure nothing of the open transaction is kept.
+ * failed), the end is written in a short transaction of its own; a run
+ * in parts that failed before keeping any part changed nothing, and its
+ * runs row goes. On failure nothing of the open transaction is kept.
  */
 enum crm_status crm_run_finish(struct crm_run *r, enum crm_run_status status,
 			       struct crm_error *err);

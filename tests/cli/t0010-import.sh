@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 99
+plan 101
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -331,5 +331,11 @@ printf 'id,name\n1,a\n' | iconv -t UTF-16LE > u16.csv
 check 'UTF-16 without a byte order mark is named: exit 1' 1 empty \
 	'match:u16.csv:1: the file is UTF-16 .*without a byte order mark' \
 	"$CRM" --db kinds.db import u16.csv
+
+# A usage error found in a file's header changed nothing: no run is left.
+printf '%s\n' '顧客番号,氏名' 'NR1,山田 太郎' > nr.csv
+check 'a --map naming no column of the file: exit 2' 2 empty "match:the file has no column 'nope'" \
+	"$CRM" --db nr.db import --map 'nope=phone' nr.csv
+check '... and leaves no failed run behind' 0 'inline:0' empty sqlite3 nr.db 'SELECT count(*) FROM runs'
 
 finish

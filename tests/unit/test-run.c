@@ -138,7 +138,11 @@ static void test_parts_commit_one_by_one(void **state)
 	assert_query(f, "SELECT group_concat(name) FROM segments", "a");
 }
 
-/* A part that fails: the run ends 'failed' in a transaction of its own. */
+/*
+ * A part that fails after one was kept: the run ends 'failed' in a
+ * transaction of its own. One that fails before any was kept changed
+ * nothing, and leaves no run (a usage error found in a file's header).
+ */
 static void test_parts_failed_end(void **state)
 {
 	struct fx *f = *state;
@@ -150,7 +154,17 @@ static void test_parts_failed_end(void **state)
 	assert_int_equal(crm_run_count(r, "files", 0, &f->err), CRM_OK);
 	assert_int_equal(crm_run_finish(r, CRM_RUN_FAILED, &f->err), CRM_OK);
 	crm_run_free(r);
-	assert_query(f, "SELECT status || ' ' || counts FROM runs", "failed {\"files\":0}");
+	assert_query(f, "SELECT count(*) FROM runs", "0");
+
+	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, CRM_RUN_PARTS, &r, &f->err),
+			 CRM_OK);
+	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
+	assert_int_equal(crm_run_count(r, "files", 1, &f->err), CRM_OK);
+	assert_int_equal(crm_run_part_commit(r, 0, CRM_RUN_OK, &f->err), CRM_OK);
+	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
+	assert_int_equal(crm_run_finish(r, CRM_RUN_FAILED, &f->err), CRM_OK);
+	crm_run_free(r);
+	assert_query(f, "SELECT status || ' ' || counts FROM runs", "failed {\"files\":1}");
 }
 
 /* A dry run in parts: parts are savepoints of one transaction, all rolled back. */
