@@ -13,6 +13,7 @@
 #include <utf8proc.h>
 
 #include "fold.h"
+#include "strbuf.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -118,24 +119,108 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
 }
 
 /*
+ * Characters NFKC would flatten that mean something in a name or a
+ * company's name, kept as they are: circled, parenthesized and full-stop
+ * numbers and letters (①, ⑴, ⒈, Ⓐ, U+2460 to U+24FF) and the circled
+ * numbers 21 to 50 (㉑ to ㊿). ㈱ and its kind are not among them: their
+ * NFKC, (株), is what the company rule reads.
+ */
+static int nfkc_kept(int32_t cp)
+{
+	return (cp >= 0x2460 && cp <= 0x24FF) || (cp >= 0x3251 && cp <= 0x325F) ||
+	       (cp >= 0x32B1 && cp <= 0x32BF);
+}
+
+/* The first kept character of s, or NULL. */
+static const char *find_kept(const char *s)
+{
+	int32_t cp;
+	int k;
+
+	for (; *s; s += k) {
+		k = crm_utf8_next(s, &cp);
+		if (k <= 0)
+			return NULL;
+		if (nfkc_kept(cp))
+			return s;
+	}
+	return NULL;
+}
+
+/* utf8proc_map of s with flags into memory the caller frees. */
+static enum crm_status map(const char *s, size_t n, int flags, char **out)
+{
+	utf8proc_uint8_t *dst = NULL;
+	utf8proc_ssize_t r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)n, &dst,
+					  (utf8proc_option_t)flags);
+
+	*out = NULL;
+	if (r < 0)
+		return r == UTF8PROC_ERROR_NOMEM ? CRM_ERR_NOMEM : CRM_ERR_INVALID;
+	*out = (char *)dst;
+	return CRM_OK;
+}
+
+/*
+ * utf8proc_map of s with flags around its kept characters: each stretch
+ * between them mapped, each kept character as it is, into memory the
+ * caller frees.
+ */
+static enum crm_status map_keeping(const char *s, int flags, char **out)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	enum crm_status st = CRM_OK;
+
+	*out = NULL;
+	while (!st && *s) {
+		const char *k = find_kept(s);
+		size_t n = k ? (size_t)(k - s) : strlen(s);
+		char *part = NULL;
+		int32_t cp;
+
+		if (n)
+			st = map(s, n, flags & ~UTF8PROC_NULLTERM, &part);
+		if (!st && part && crm_strbuf_addstr(&sb, part))
+			st = CRM_ERR_NOMEM;
+		free(part);
+		s += n;
+		if (!st && k) {
+			int len = crm_utf8_next(k, &cp);
+
+			if (crm_strbuf_add(&sb, k, (size_t)len))
+				st = CRM_ERR_NOMEM;
+			s += len;
+		}
+	}
+	if (!st && crm_strbuf_addstr(&sb, ""))
+		st = CRM_ERR_NOMEM;
+	if (st) {
+		crm_strbuf_release(&sb);
+		return st;
+	}
+	*out = crm_strbuf_detach(&sb, NULL);
+	return *out ? CRM_OK : CRM_ERR_NOMEM;
+}
+
+enum crm_status crm_nfkc_map(const char *s, int extra_flags, char **out)
+{
+	int flags = UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+		    extra_flags;
+
+	return find_kept(s) ? map_keeping(s, flags, out) : map(s, 0, flags, out);
+}
+
+/*
  * NFKC into buf when it fits its size bytes (buf may be NULL, size 0),
- * else into memory the caller frees; CRM_ERR_INVALID for bad UTF-8.
+ * else into memory the caller frees; CRM_ERR_INVALID for bad UTF-8. The
+ * characters nfkc_kept() names stay as they are.
  */
 static enum crm_status nfkc(const char *s, char *buf, size_t size, char **out)
 {
-	utf8proc_uint8_t *dst = NULL;
-	utf8proc_ssize_t n;
-
 	*out = NULL;
 	if (nfkc_fast(s, buf, size, out))
 		return *out ? CRM_OK : CRM_ERR_NOMEM;
-	n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &dst,
-			 UTF8PROC_NULLTERM | UTF8PROC_STABLE |
-			 UTF8PROC_COMPOSE | UTF8PROC_COMPAT);
-	if (n < 0)
-		return n == UTF8PROC_ERROR_NOMEM ? CRM_ERR_NOMEM : CRM_ERR_INVALID;
-	*out = (char *)dst;
-	return CRM_OK;
+	return crm_nfkc_map(s, 0, out);
 }
 
 /*

@@ -43,6 +43,15 @@ char *crm_fold_trim(const char *s);
 enum crm_status crm_fold_trim_buf(const char *s, char *buf, size_t size, char **out);
 
 /*
+ * NFKC of s (utf8proc, with extra_flags such as UTF8PROC_IGNORE) into
+ * memory the caller frees, keeping as they are the characters that mean
+ * something in a name: circled, parenthesized and full-stop numbers and
+ * letters (U+2460 to U+24FF: ①, ⑴, ⒈, Ⓐ) and the circled numbers 21 to
+ * 50 (㉑ to ㊿). CRM_ERR_INVALID for bad UTF-8.
+ */
+enum crm_status crm_nfkc_map(const char *s, int extra_flags, char **out);
+
+/*
  * Turns each run of white space (any Unicode White_Space character) in s
  * into one ASCII space and trims both ends, in place: s never grows. s must
  * be valid UTF-8, as crm_nfkc() returns it.

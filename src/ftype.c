@@ -261,7 +261,6 @@ enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
 	utf8proc_uint8_t *folded = NULL;
-	utf8proc_ssize_t n;
 	enum crm_status st;
 	int changed;
 
@@ -277,12 +276,10 @@ enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err
 			return crm_ft_nomem(err);
 	} else {
 		/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
-		n = utf8proc_map((const utf8proc_uint8_t *)orig, 0, &folded,
-				 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
-				 UTF8PROC_COMPAT | UTF8PROC_IGNORE | UTF8PROC_STRIPCC);
-		if (n == UTF8PROC_ERROR_NOMEM)
+		st = crm_nfkc_map(orig, UTF8PROC_IGNORE | UTF8PROC_STRIPCC, (char **)&folded);
+		if (st == CRM_ERR_NOMEM)
 			return crm_ft_nomem(err);
-		if (n < 0)
+		if (st)
 			return crm_ft_violation(err, orig, "is not valid UTF-8");
 	}
 	crm_collapse_spaces((char *)folded);

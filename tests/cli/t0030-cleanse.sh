@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 49
+plan 50
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -191,6 +191,13 @@ check 'a missing database: exit 1' 1 empty ignore "$CRM" --db none.db cleanse
 "$CRM" -q cleanse
 check 'a cleanse that changed nothing does not offer to revert it' 0 'inline:0 changed
 0' empty sh -c '"$1" cleanse 2>&1 | grep -o "0 changed"; "$1" cleanse 2>&1 | grep -c "crm log revert" || :' \
+	sh "$CRM"
+
+# NFKC keeps circled numbers: ㈱テスト① is 株式会社テスト①, not 株式会社テスト1.
+printf '%s\n' '顧客番号,氏名,会社名' 'CN1,山田 太郎,㈱テスト①' > circled.csv
+"$CRM" -q --db circled.db import --source c circled.csv
+check 'a circled number in a company name stays' 0 'inline:株式会社テスト①' empty \
+	sh -c '"$1" -q --db circled.db cleanse && sqlite3 circled.db "SELECT company FROM customers"' \
 	sh "$CRM"
 
 finish
