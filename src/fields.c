@@ -285,58 +285,11 @@ const struct crm_field *crm_field_for_header(enum crm_kind kind, const char *hea
 	return hit;
 }
 
-/* Decodes s into at most max code points; returns how many (max + 1: too long). */
-static size_t code_points(const char *s, int32_t *cp, size_t max)
-{
-	size_t n = 0;
-	int32_t c;
-	int k;
-
-	while (*s && (k = crm_utf8_next(s, &c)) > 0) {
-		if (n == max)
-			return max + 1;
-		cp[n++] = c;
-		s += k;
-	}
-	return n;
-}
-
-/* The edit distance of a and b in code points, or a large number past limit. */
-#define SIMILAR_MAX 32
-static size_t distance(const char *a, const char *b, size_t limit)
-{
-	int32_t x[SIMILAR_MAX], y[SIMILAR_MAX];
-	size_t row[SIMILAR_MAX + 1], n = code_points(a, x, SIMILAR_MAX),
-	       m = code_points(b, y, SIMILAR_MAX), i, j;
-
-	if (n > SIMILAR_MAX || m > SIMILAR_MAX || (n > m ? n - m : m - n) > limit)
-		return limit + 1;
-	for (j = 0; j <= m; j++)
-		row[j] = j;
-	for (i = 1; i <= n; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= m; j++) {
-			size_t up = row[j], best = diag + (x[i - 1] != y[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[m];
-}
-
 const struct crm_field *crm_field_similar(enum crm_kind kind, const char *header,
 					  char *alias, size_t alias_size)
 {
 	const struct crm_field *f;
 	char *key = crm_header_key(header);
-	int32_t cps[SIMILAR_MAX];
 	size_t i, n, len, limit;
 
 	if (!key || !*key || crm_field_for_header(kind, header)) {
@@ -344,7 +297,7 @@ const struct crm_field *crm_field_similar(enum crm_kind kind, const char *header
 		return NULL;
 	}
 	/* One slip in a short header, two in a longer one. */
-	len = code_points(key, cps, SIMILAR_MAX);
+	len = crm_utf8_count(key, strlen(key));
 	limit = len <= 4 ? 1 : 2;
 	f = crm_fields(kind, &n);
 	for (i = 0; i < n; i++) {
@@ -360,7 +313,7 @@ const struct crm_field *crm_field_similar(enum crm_kind kind, const char *header
 				memcpy(a, p, l);
 				a[l] = '\0';
 				k = crm_header_key(a);
-				near = k && distance(k, key, limit) <= limit;
+				near = k && crm_utf8_distance(k, key, limit) <= limit;
 				free(k);
 				if (near) {
 					snprintf(alias, alias_size, "%s", a);

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "cli.h"
+#include "utf8.h"
 #include "banned.h"
 
 /*
@@ -187,45 +188,18 @@ static int finish_stdout(int rc)
 	return rc;
 }
 
-/* The edit distance of two short ASCII words, capped at 9. */
-static size_t word_distance(const char *a, const char *b)
-{
-	size_t n = strlen(a), m = strlen(b), row[16], i, j;
-
-	if (n > 15 || m > 15)
-		return 9;
-	for (j = 0; j <= m; j++)
-		row[j] = j;
-	for (i = 1; i <= n; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (j = 1; j <= m; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	return row[m];
-}
-
 /* As git does: the commands a slip (two edits at most) away from a mistyped one. */
 static void similar_commands(const char *name)
 {
 	size_t i, k = 0;
 
 	for (i = 0; i < NCOMMANDS; i++)
-		k += word_distance(name, commands[i]->name) <= 2;
+		k += crm_utf8_distance(name, commands[i]->name, 2) <= 2;
 	if (!k)
 		return;
 	fprintf(stderr, "\nThe most similar command%s\n", k == 1 ? " is" : "s are");
 	for (i = 0; i < NCOMMANDS; i++)
-		if (word_distance(name, commands[i]->name) <= 2)
+		if (crm_utf8_distance(name, commands[i]->name, 2) <= 2)
 			fprintf(stderr, "\t%s\n", commands[i]->name);
 }
 

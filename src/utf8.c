@@ -59,3 +59,49 @@ unsigned long crm_utf8_count(const char *s, size_t n)
 			c++;
 	return c;
 }
+
+#define DISTANCE_MAX 32   /* code points: longer words are never near */
+
+/* Decodes s into at most max code points; returns how many (max + 1: too long). */
+static size_t code_points(const char *s, int32_t *cp, size_t max)
+{
+	size_t n = 0;
+	int32_t c;
+	int k;
+
+	while (*s && (k = crm_utf8_next(s, &c)) > 0) {
+		if (n == max)
+			return max + 1;
+		cp[n++] = c;
+		s += k;
+	}
+	return n;
+}
+
+size_t crm_utf8_distance(const char *a, const char *b, size_t limit)
+{
+	int32_t x[DISTANCE_MAX], y[DISTANCE_MAX];
+	size_t row[DISTANCE_MAX + 1], n = code_points(a, x, DISTANCE_MAX),
+	       m = code_points(b, y, DISTANCE_MAX), i, j;
+
+	if (n > DISTANCE_MAX || m > DISTANCE_MAX || (n > m ? n - m : m - n) > limit)
+		return limit + 1;
+	for (j = 0; j <= m; j++)
+		row[j] = j;
+	for (i = 1; i <= n; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (j = 1; j <= m; j++) {
+			size_t up = row[j], best = diag + (x[i - 1] != y[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[m];
+}

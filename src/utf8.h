@@ -79,6 +79,12 @@ int crm_utf8_encode(int32_t cp, char buf[4]);
 /* Whether cp is a letter: Unicode general category Lu, Ll, Lt, Lm or Lo. */
 int crm_utf8_is_letter(int32_t cp);
 
+/*
+ * The edit distance of a and b (NUL-terminated) in code points, or limit
+ * + 1 when it is more than limit or either has more than 32 code points.
+ */
+size_t crm_utf8_distance(const char *a, const char *b, size_t limit);
+
 /* Number of characters in the UTF-8 text s[0..n) (bytes that are not continuations). */
 unsigned long crm_utf8_count(const char *s, size_t n);
 
