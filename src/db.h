@@ -97,6 +97,18 @@ int crm_db_schema_version(const struct crm_db *db);
  * timeout in all, then fails with CRM_ERR_BUSY having changed nothing.
  */
 enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err);
+/*
+ * Who this writer is ("crm import"), written into the queue's lock file
+ * while it holds it, so that a writer who must wait can say for whom.
+ */
+void crm_db_set_label(struct crm_db *db, const char *label);
+/*
+ * Called once when crm_db_begin() has to wait for another writer, with
+ * who that is ("crm import (pid 123)", or "another crm command"): the
+ * core does not print, the command may say so on a terminal. NULL: none.
+ */
+void crm_db_set_wait_hook(struct crm_db *db, void (*on_wait)(void *ctx, const char *holder),
+			  void *ctx);
 /* Commits the write transaction and releases the queue lock. */
 enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err);
 /* Rolls back the write transaction, if one is open, and releases the lock. */

@@ -18,6 +18,9 @@ struct crm_db {
 	char *path;
 	char *lock_path;
 	int lock_fd;        /* -1 until the first write transaction */
+	char label[48];     /* who this writer is, for those who wait ("crm import") */
+	void (*on_wait)(void *ctx, const char *holder);
+	void *wait_ctx;
 	long busy_ms;
 	unsigned flags;
 	int created;

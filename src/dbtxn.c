@@ -84,6 +84,56 @@ static int flock_timed(int fd, long ms)
 	return rc;
 }
 
+void crm_db_set_label(struct crm_db *db, const char *label)
+{
+	snprintf(db->label, sizeof(db->label), "%s", label ? label : "");
+}
+
+void crm_db_set_wait_hook(struct crm_db *db, void (*on_wait)(void *ctx, const char *holder),
+			  void *ctx)
+{
+	db->on_wait = on_wait;
+	db->wait_ctx = ctx;
+}
+
+/* Leaves "PID LABEL" in the lock file for the writers that queue behind. */
+static void say_holder(struct crm_db *db)
+{
+	char buf[80];
+	int n = snprintf(buf, sizeof(buf), "%ld %s\n", (long)getpid(),
+			 db->label[0] ? db->label : "crm");
+
+	/* Best effort: the lock works without it. */
+	if (n <= 0 || ftruncate(db->lock_fd, 0) != 0)
+		return;
+	if (pwrite(db->lock_fd, buf, (size_t)n, 0) != n)
+		return;
+}
+
+/* When the lock is taken, tells the wait hook who has it, from the lock file. */
+static void tell_wait(struct crm_db *db)
+{
+	char buf[80], holder[112];
+	ssize_t n;
+	long pid;
+	char *end;
+
+	if (!db->on_wait)
+		return;
+	/* Free: the try took it, and flock_timed() has it again at once. */
+	if (flock(db->lock_fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+		return;
+	n = pread(db->lock_fd, buf, sizeof(buf) - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	pid = strtol(buf, &end, 10);
+	if (n > 0 && pid > 0 && *end == ' ' && end[1])
+		snprintf(holder, sizeof(holder), "%s (pid %ld)", end + 1, pid);
+	else
+		snprintf(holder, sizeof(holder), "another crm command");
+	db->on_wait(db->wait_ctx, holder);
+}
+
 enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 {
 	struct timespec start;
@@ -103,6 +153,7 @@ enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 					     strerror(errno));
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);
+	tell_wait(db);
 	if (flock_timed(db->lock_fd, db->busy_ms) != 0) {
 		if (errno == EWOULDBLOCK)
 			return crm_db_busy_error(db, err);
@@ -123,6 +174,7 @@ enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 		return s;
 	}
 	db->in_txn = 1;
+	say_holder(db);
 	return CRM_OK;
 }
 

@@ -318,6 +318,7 @@ int main(int argc, char **argv)
 	if (!ctx.db_path)
 		ctx.db_path = crm_db_default_path();
 	ctx.db_flags = cmd->flags;
+	ctx.cmd = cmd->name;
 	if (crm_db_busy_timeout_env(&ctx.busy_ms, &err)) {
 		crm_report(NULL, &err);
 		return CRM_EXIT_USAGE;

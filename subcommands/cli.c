@@ -341,6 +341,13 @@ void crm_note(const struct crm_ctx *ctx, const char *cmd, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+/* Another writer holds the database: say so to a person at a terminal. */
+static void on_wait(void *vctx, const char *holder)
+{
+	(void)vctx;
+	fprintf(stderr, "crm: waiting for the database: %s is writing to it...\n", holder);
+}
+
 static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_error *err)
 {
 	enum crm_status s;
@@ -359,6 +366,14 @@ static enum crm_status open_db(struct crm_ctx *ctx, unsigned flags, struct crm_e
 	s = crm_db_open(&ctx->db, ctx->db_path, flags, ctx->busy_ms, err);
 	if (s)
 		return s;
+	{
+		char label[48];
+
+		snprintf(label, sizeof(label), "crm %s", ctx->cmd ? ctx->cmd : "");
+		crm_db_set_label(ctx->db, label);
+	}
+	if (!ctx->quiet && isatty(STDERR_FILENO))
+		crm_db_set_wait_hook(ctx->db, on_wait, ctx);
 	fs = crm_db_network_fs(ctx->db);
 	if (fs)
 		fprintf(stderr, "crm: warning: '%s' is on a network filesystem (%s): SQLite's "

@@ -37,6 +37,7 @@ enum crm_cmd_flags {
 struct crm_ctx {
 	struct crm_db *db;      /* opened by crm_open_db(), or NULL */
 	const char *db_path;
+	const char *cmd;        /* the command's name, as the lock file tells waiters */
 	unsigned db_flags;      /* the command's CRM_CMD_DB_* */
 	long busy_ms;
 	int quiet;              /* -q: errors only */

@@ -3,7 +3,7 @@
 # busy timeout, then fail with exit 4 having changed nothing; never hang.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 8
+plan 9
 
 # Holds SQLite's write lock on $1 for $2 seconds, the way an analyst's
 # sqlite3 session would; touches $1.held once it has the lock.
@@ -54,5 +54,26 @@ result $([ $s1 -eq 0 ] && [ $s2 -eq 0 ] && [ ! -s c1.err ] && [ ! -s c2.err ] &&
 	'two inits racing both exit 0 quietly' "statuses $s1 $s2" "$(cat c1.err c2.err)"
 check '... leaving one created run' 0 'inline:1' empty \
 	sqlite3 c.db "SELECT count(*) FROM runs WHERE command = 'init'"
+
+# A writer that must wait says so, and for whom, on a terminal. The other
+# writer is played by flock(1) on crm's queue lock, with the note a crm
+# writer leaves there.
+if command -v script >/dev/null && command -v flock >/dev/null; then
+	"$CRM" -q --db w.db init
+	printf '4242 crm import\n' > w.db-lock
+	flock w.db-lock sh -c 'touch w.held; sleep 2' &
+	holder=$!
+	i=0
+	while [ ! -e w.held ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	check 'a writer waiting for another says for whom, on a terminal' 0 \
+		'match:crm: waiting for the database: crm import \(pid 4242\) is writing to it' empty \
+		script -qec "\"$CRM\" --db w.db --no-progress cleanse --dry-run --format csv >/dev/null" /dev/null
+	wait "$holder"
+else
+	skip 'a writer waiting for another says for whom, on a terminal' 'script(1) or flock(1) is missing'
+fi
 
 finish
