@@ -44,7 +44,10 @@ static const char *const history_sql[SQL_COUNT] = {
 		/* counts as valid JSON, always: the json format writes it as an object. */
 		"SELECT id AS run, " LOCAL_TIME("started_at") " AS started_at, actor, command, status,"
 		" CASE WHEN counts IS NULL OR json_valid(counts) THEN counts"
-		"  ELSE json_quote(counts) END AS counts, reverted_by"
+		"  ELSE json_quote(counts) END AS counts, reverted_by,"
+		/* The command line but the program's path: the files a run read. */
+		" (SELECT group_concat(value, ' ') FROM json_each(CASE WHEN json_valid(argv)"
+		"  THEN argv END) WHERE key > 0) AS arguments"
 		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
 	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
 	[SQL_CHANGES] =

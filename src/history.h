@@ -32,7 +32,8 @@ enum crm_status crm_log_since_check(const char *since, struct crm_error *err);
 
 /*
  * Runs, newest first. Columns: run, started_at, actor, command, status,
- * counts, reverted_by. f->since is checked here: a bad date is
+ * counts, reverted_by, arguments (the command line but the program, so
+ * the files an import read). f->since is checked here: a bad date is
  * CRM_ERR_INVALID.
  */
 enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 89
+plan 90
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -43,6 +43,8 @@ check 'an edited file is run 2' 0 empty 'match:3 new|2 new' \
 check 'a third file is run 3' 0 empty ignore \
 	"$CRM" import --source shop third.csv third-orders.csv
 
+check 'crm log names the files a run read' 0 'match:^1,.*,import --source shop base.csv base-orders.csv$' \
+	empty sh -c '"$CRM" log --format csv | tail -n 1'
 check 'crm log lists the runs newest first' 0 'inline:3|import|ok
 2|import|ok
 1|import|ok' empty \
@@ -76,7 +78,7 @@ check '... and lists every export that carried the customer: who, to whom, why' 
 	'inline:2999-01-01T00:00:00.000Z,3,analyst,export,exports,1,export,,,"{""recipient"":""印刷会社"",""purpose"":""DM 秋"",""rows"":2}"' \
 	empty sh -c '"$CRM" log customer shop:C001 | tail -n 1'
 q "DELETE FROM export_customers; DELETE FROM exports"
-check '--since after the runs shows none' 0 'inline:run,started_at,actor,command,status,counts,reverted_by' \
+check '--since after the runs shows none' 0 'inline:run,started_at,actor,command,status,counts,reverted_by,arguments' \
 	empty "$CRM" log --since 2199-01-01
 check '--actor filters' 0 'inline:0' empty sh -c '"$CRM" log --actor nobody | tail -n +2 | wc -l'
 check '--command filters' 0 'inline:3' empty sh -c '"$CRM" log --command import | tail -n +2 | wc -l'
