@@ -86,6 +86,8 @@ enum stmt {
 	S_FRESH_INTERACTIONS,
 	S_HEADERS_ADD,
 	S_HEADERS_ID,
+	S_MAPPING_SAME,          /* whether the header list was mapped so last time */
+	S_MAPPING_PUT,
 	S_COUNT
 };
 
@@ -129,6 +131,8 @@ struct importer {
 	 */
 	int64_t next_customer, next_source, next_row;
 	struct crm_erased *erased;   /* keys of erased people, or NULL when none (erasure.h) */
+	int remap;               /* the file is mapped otherwise than last time: compare every field */
+	struct crm_strbuf mapping;   /* how the file is mapped (mapping_text), kept if it changes rows */
 	int64_t ckey_headers_id; /* raw_headers of [customer key header], 0 until needed */
 	struct crm_strbuf why;   /* reasons for a rejection */
 	const char *bad_column;
@@ -241,6 +245,13 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
  * then it is rejected, saying when (import-store.c).
  */
 enum crm_status import_check_erased(struct importer *im, int *rejected, struct crm_error *err);
+
+/*
+ * Keeps how the file was mapped, for the next import of its header list
+ * to compare with, when the file changed any row: a run that changed
+ * nothing says nothing of how the rows stand.
+ */
+enum crm_status import_keep_mapping(struct importer *im, struct crm_error *err);
 
 /* import-upsert.c */
 enum crm_status import_store(struct importer *im, struct crm_error *err);

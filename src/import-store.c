@@ -71,6 +71,15 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_FRESH_INTERACTIONS] = "SELECT NOT EXISTS (SELECT 1 FROM interactions WHERE source = ?1)",
 	[S_HEADERS_ADD] = "INSERT OR IGNORE INTO raw_headers(names) VALUES (?1)",
 	[S_HEADERS_ID] = "SELECT id FROM raw_headers WHERE names = ?1",
+	/* The last run that mapped it and stands: a reverted run's mapping is undone too. */
+	[S_MAPPING_SAME] = "SELECT m.mapping = ?4 FROM import_mappings m"
+			   " JOIN runs r ON r.id = m.run_id AND r.reverted_by IS NULL"
+			   " WHERE m.source = ?1 AND m.kind = ?2 AND m.raw_headers = ?3"
+			   " ORDER BY m.run_id DESC LIMIT 1",
+	[S_MAPPING_PUT] = "INSERT INTO import_mappings(source, kind, raw_headers, run_id, mapping)"
+			  " VALUES (?1, ?2, ?3, ?5, ?4)"
+			  " ON CONFLICT (source, kind, raw_headers, run_id)"
+			  " DO UPDATE SET mapping = excluded.mapping",
 };
 
 /* ---- Statements ---------------------------------------------------------- */
@@ -333,6 +342,16 @@ int import_extra_json(struct importer *im, struct crm_strbuf *out, const unsigne
 		const char *v = im->rec->fields[c], *key;
 		size_t len = im->rec->lens[c];
 
+		/*
+		 * Mapped to a field now, by a mapping that differs from last time:
+		 * the value it left in extra goes (json_patch drops a null).
+		 */
+		if (im->remap && changed && col->field && !col->ignored && !col->own) {
+			oom |= crm_strbuf_addstr(out, n++ ? "," : "");
+			oom |= crm_strbuf_add_json_string(out, col->header, strlen(col->header));
+			oom |= crm_strbuf_addstr(out, ":null");
+			continue;
+		}
 		if (col->field || col->ignored || (changed && !changed[c]))
 			continue;
 		import_trim(&v, &len); /* a space (or U+3000) alone is no value */
@@ -611,6 +630,76 @@ enum crm_status import_order_line(struct importer *im, struct crm_error *err)
 	return im->prev_order ? CRM_OK : import_nomem(err);
 }
 
+/* How each column is mapped, as one string: "header=field" by the unit separator. */
+static int mapping_text(const struct importer *im, struct crm_strbuf *sb)
+{
+	int oom = 0;
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++) {
+		const struct column *col = &im->cols[c];
+		const char *to = col->ignored ? "-" : col->field ? col->field->name : NULL;
+
+		if (to)
+			oom |= crm_strbuf_addf(sb, "%s%s=%s", c ? "\x1f" : "", col->header, to);
+		else
+			oom |= crm_strbuf_addf(sb, "%s%s=extra:%s", c ? "\x1f" : "", col->header,
+					       col->own ? col->own : col->header);
+	}
+	return oom;
+}
+
+/* Binds source, kind, header list and mapping to ?1 to ?4 of st. */
+static void bind_mapping(struct importer *im, struct crm_stmt *st)
+{
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, crm_kind_name(im->kind));
+	crm_stmt_bind_int(st, 3, im->headers_id);
+	crm_stmt_bind_text_ref(st, 4, im->mapping.buf, im->mapping.len);
+}
+
+/*
+ * Whether this header list of the source was mapped otherwise by the last
+ * run that changed its rows and stands (not reverted): then every row is
+ * compared field by field (im->remap).
+ */
+static enum crm_status check_mapping(struct importer *im, struct crm_error *err)
+{
+	struct crm_stmt *same = crm_stmt_table_get(&im->sql, S_MAPPING_SAME, err);
+	enum crm_status s;
+	int found = 0;
+
+	if (!same)
+		return import_failed(err);
+	crm_strbuf_reset(&im->mapping);
+	if (mapping_text(im, &im->mapping) || crm_strbuf_addstr(&im->mapping, ""))
+		return import_nomem(err);
+	bind_mapping(im, same);
+	s = crm_stmt_one(same, &found, "cannot read how the file was mapped", err);
+	/*
+	 * Only a mapping known to differ is applied again: rows stored before
+	 * this table was kept are left as they are, so that re-importing an
+	 * unchanged file still changes nothing.
+	 */
+	im->remap = !s && found && !crm_stmt_int(same, 0);
+	crm_stmt_reset(same);
+	return s;
+}
+
+enum crm_status import_keep_mapping(struct importer *im, struct crm_error *err)
+{
+	struct crm_stmt *put;
+
+	if (!im->stats->added && !im->stats->updated)
+		return CRM_OK;
+	put = crm_stmt_table_get(&im->sql, S_MAPPING_PUT, err);
+	if (!put)
+		return import_failed(err);
+	bind_mapping(im, put);
+	crm_stmt_bind_int(put, 5, im->run_id);
+	return crm_stmt_run(put, "cannot keep how the file was mapped", err);
+}
+
 /* Whether the source has no records of this kind yet: then no key needs looking up. */
 static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
 {
@@ -654,6 +743,8 @@ enum crm_status import_store_begin(struct importer *im, struct crm_error *err)
 	if (!s)
 		s = headers_id(im, im->cols, im->ncols, &im->headers_id, err);
 	if (!s)
+		s = check_mapping(im, err);
+	if (!s)
 		s = crm_id_next(im->db, "customers", &im->next_customer, err);
 	if (!s)
 		s = crm_id_next(im->db, "source_records", &im->next_source, err);
@@ -670,6 +761,7 @@ void import_store_end(struct importer *im)
 	size_t i;
 
 	crm_stmt_table_release(&im->sql);
+	crm_strbuf_release(&im->mapping);
 	crm_erased_free(im->erased);
 	im->erased = NULL;
 	crm_stmt_free(im->ins);

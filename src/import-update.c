@@ -186,7 +186,8 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 		if (!s) {
 			const char *after = crm_stmt_text(st, 0);
 
-			if (!before || !after || strcmp(before, after)) {
+			/* Changed: not both NULL, and not the same text. */
+			if ((before || after) && (!before || !after || strcmp(before, after))) {
 				struct crm_value o = crm_value_text(before), nv = crm_value_text(after);
 
 				s = import_log_update(im, "customers", id, "extra", &o, &nv, err);
@@ -273,8 +274,8 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
 	unsigned char *changed;
 	enum crm_status s;
 
-	if (old_raw && old_headers == im->headers_id && strlen(old_raw) == im->raw.len &&
-	    !memcmp(old_raw, im->raw.buf, im->raw.len)) {
+	if (!im->remap && old_raw && old_headers == im->headers_id &&
+	    strlen(old_raw) == im->raw.len && !memcmp(old_raw, im->raw.buf, im->raw.len)) {
 		/* Same row; its customer may still be another (--customer-source). */
 		im->changed_any = 0;
 		s = im->kind == CRM_KIND_CUSTOMERS ? CRM_OK : update_customer_id(im, row, customer, err);
@@ -287,6 +288,9 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
 	if (!changed)
 		return import_nomem(err);
 	s = changed_columns(im, old_raw ? old_raw : "[]", old_headers, changed, err);
+	/* Mapped otherwise than last time: every field may take another value. */
+	if (!s && im->remap)
+		memset(changed, 1, im->ncols ? im->ncols : 1);
 	if (!s)
 		s = update_fields(im, row, changed, err);
 	if (!s && im->kind == CRM_KIND_CUSTOMERS)

@@ -79,6 +79,7 @@ static void importer_init(struct importer *im, struct crm_run *run, const char *
 	crm_strbuf_init(&im->hashed);
 	crm_strbuf_init(&im->why);
 	crm_strbuf_init(&im->tmp);
+	crm_strbuf_init(&im->mapping);
 	snprintf(im->now, sizeof(im->now), "%s", crm_run_started_at(run));
 	im->csource = opts->customer_source ? opts->customer_source : opts->source;
 }
@@ -216,6 +217,8 @@ enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
 		s = begin_file(&im, &rec, err);
 	if (!s)
 		s = read_records(&im, r, &rec, err);
+	if (!s)
+		s = import_keep_mapping(&im, err);
 	if (!s)
 		stats->encoding = encoding_read(r);
 	if (s && err && !err->file[0])

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 101
+plan 105
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -337,5 +337,22 @@ printf '%s\n' '顧客番号,氏名' 'NR1,山田 太郎' > nr.csv
 check 'a --map naming no column of the file: exit 2' 2 empty "match:the file has no column 'nope'" \
 	"$CRM" --db nr.db import --map 'nope=phone' nr.csv
 check '... and leaves no failed run behind' 0 'inline:0' empty sqlite3 nr.db 'SELECT count(*) FROM runs'
+
+# A corrected mapping applies to every record of the file, as logged updates,
+# and the value it left in extra goes; a revert puts it all back.
+printf '%s\n' '顧客番号,氏名,電話版号' 'MP1,山田 太郎,03-1234-5678' 'MP2,佐藤 花子,06-1234-5678' > mapfix.csv
+"$CRM" -q --db mapfix.db import --source mf mapfix.csv
+check 're-importing with a corrected --map updates every record' 0 empty \
+	'match:^mapfix.csv: 2 rows: 0 new, 2 updated, 0 unchanged, 0 rejected$' \
+	"$CRM" --db mapfix.db import --source mf --map '電話版号=phone' mapfix.csv
+check '... the phone is the field, not an extra' 0 'inline:03-1234-5678|
+06-1234-5678|' empty sqlite3 mapfix.db 'SELECT phone, extra FROM customers ORDER BY id'
+check '... and the same again changes nothing' 0 empty 'match:2 unchanged, 0 rejected; nothing changed$' \
+	"$CRM" --db mapfix.db import --source mf --map '電話版号=phone' mapfix.csv
+run=$(sqlite3 mapfix.db "SELECT max(id) FROM runs WHERE argv LIKE '%--map%'")
+"$CRM" -q --db mapfix.db log revert $((run - 1))
+check 'after a revert of the correction, the correction applies again' 0 empty \
+	'match:^mapfix.csv: 2 rows: 0 new, 2 updated' \
+	"$CRM" --db mapfix.db import --source mf --map '電話版号=phone' mapfix.csv
 
 finish
