@@ -296,9 +296,16 @@ const struct crm_field *crm_field_similar(enum crm_kind kind, const char *header
 		free(key);
 		return NULL;
 	}
-	/* One slip in a short header, two in a longer one. */
+	/*
+	 * One slip in a header of 3 to 7 characters, two in a longer one; none
+	 * in one of 1 or 2, where a slip is most of the word (x is not 姓).
+	 */
 	len = crm_utf8_count(key, strlen(key));
-	limit = len <= 4 ? 1 : 2;
+	if (len < 3) {
+		free(key);
+		return NULL;
+	}
+	limit = len < 8 ? 1 : 2;
 	f = crm_fields(kind, &n);
 	for (i = 0; i < n; i++) {
 		const char *p = f[i].aliases;

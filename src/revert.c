@@ -332,7 +332,7 @@ static enum crm_status revert_delete(struct reverter *rv, int64_t change, const 
 	s = crm_stmt_run(st, "cannot put the row back", err);
 	if (!s && crm_db_changes(rv->db) == 0)
 		s = conflict_later(rv, tbl, row, NULL, change,
-				   "a row with its id exists again: ", err);
+				   "a row with its id or its key exists again: ", err);
 	else if (!s && !(s = crm_audit_insert(rv->audit, tbl, row, err)))
 		rv->res->reinserted++;
 	return s;

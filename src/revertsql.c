@@ -57,8 +57,13 @@ static const char *const built_sql[NBUILT] = {
 	[BUILT_SET] = "UPDATE \"@t\" SET \"@c\" = ?1 WHERE id = ?2",
 	[BUILT_RANGE] = "SELECT id FROM \"@t\" WHERE id BETWEEN ?1 AND ?2 ORDER BY id DESC",
 	[BUILT_DELETE] = "DELETE FROM \"@t\" WHERE id = ?1",
+	/*
+	 * OR IGNORE: a later run may have added a row with the same unique key
+	 * (the source record of a key imported again): that is a conflict to
+	 * list, not an error.
+	 */
 	[BUILT_REINSERT] =
-		"INSERT INTO \"@t\"(@c) SELECT @v"
+		"INSERT OR IGNORE INTO \"@t\"(@c) SELECT @v"
 		" WHERE NOT EXISTS (SELECT 1 FROM \"@t\" WHERE id = ?2)",
 	[BUILT_UNMERGE] =
 		"SELECT \"@c\", json_extract(?1, '$.\"@c\"'), json_type(?1, '$.\"@c\"')"

@@ -522,19 +522,23 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 }
 
 /* Adds a --map COLUMN=FIELD (arg is cut at '='): -1 when arg is not that, -2 out of memory. */
-static int add_map(struct import_cli *cli, char *arg)
+static int add_map(struct import_cli *cli, const char *arg)
 {
-	char *eq = strchr(arg, '=');
+	const char *eq = strchr(arg, '=');
 	struct crm_import_map *m;
+	char *column;
 
 	if (!eq || eq == arg || !eq[1])
 		return -1;
-	m = realloc(cli->maps, (cli->opt.nmaps + 1) * sizeof(*m));
-	if (!m)
+	/* A copy of the column: argv stays as typed, for the run's record of it. */
+	column = strndup(arg, (size_t)(eq - arg));
+	m = column ? realloc(cli->maps, (cli->opt.nmaps + 1) * sizeof(*m)) : NULL;
+	if (!m) {
+		free(column);
 		return -2;
+	}
 	cli->maps = m;
-	*eq = '\0';
-	m[cli->opt.nmaps].column = arg;
+	m[cli->opt.nmaps].column = column;
 	m[cli->opt.nmaps].field = eq + 1;
 	cli->opt.nmaps++;
 	return 0;
@@ -562,7 +566,7 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		case OPT_CUSTOMER_SOURCE: cli->opt.customer_source = g.arg; break;
 		case OPT_KEY: cli->opt.key_column = g.arg; break;
 		case OPT_MAP:
-			switch (add_map(cli, (char *)g.arg)) {
+			switch (add_map(cli, g.arg)) {
 			case -1:
 				return usage_error("--map takes COLUMN=FIELD, not '%s'", g.arg);
 			case -2:
@@ -637,6 +641,65 @@ static enum crm_status import_part(struct import_cli *cli, struct crm_run *run, 
  * input, a bad field definitions file (naming its line). The exit code,
  * or 0 to go on.
  */
+/* Whether paths a and b name one existing file. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat x, y;
+
+	return stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+	       x.st_ino == y.st_ino;
+}
+
+/*
+ * What a rejects file at path would overwrite that must not be: the
+ * database or a file beside it, or an input. NULL when nothing.
+ */
+static const char *rejects_clash(const struct import_cli *cli, const char *path, int argc,
+				 char **argv)
+{
+	static const char *const beside[] = { "", "-wal", "-shm", "-lock" };
+	char db[PATH_MAX];
+	size_t i;
+	int j;
+
+	for (i = 0; i < sizeof(beside) / sizeof(beside[0]); i++) {
+		snprintf(db, sizeof(db), "%s%s", cli->ctx->db_path, beside[i]);
+		if (same_file(path, db))
+			return "the database";
+	}
+	for (j = cli->first; j < argc; j++)
+		if (strcmp(argv[j], "-") && same_file(path, argv[j]))
+			return "a file to import";
+	return NULL;
+}
+
+/* No rejects file may overwrite the database or an input: a usage error, before anything. */
+static int check_rejects(struct import_cli *cli, int argc, char **argv)
+{
+	const char *clash;
+	int i;
+
+	if (cli->rejects_opt) {
+		clash = rejects_clash(cli, cli->rejects_opt, argc, argv);
+		return clash ? usage_error("--rejects '%s' is %s: name another file",
+					   cli->rejects_opt, clash) : 0;
+	}
+	for (i = cli->first; i < argc; i++) {
+		char *path = rejects_path_for(argv[i]);
+
+		clash = path ? rejects_clash(cli, path, argc, argv) : NULL;
+		if (clash) {
+			int rc = usage_error("the rejects of '%s' would go to '%s', which is %s: "
+					     "name another file with --rejects", argv[i], path, clash);
+
+			free(path);
+			return rc;
+		}
+		free(path);
+	}
+	return 0;
+}
+
 static int check_inputs(struct import_cli *cli, int argc, char **argv)
 {
 	struct crm_error err;
@@ -657,6 +720,12 @@ static int check_inputs(struct import_cli *cli, int argc, char **argv)
 		else
 			continue;
 		return crm_report("import", &err);
+	}
+	{
+		int rc = check_rejects(cli, argc, argv);
+
+		if (rc)
+			return rc;
 	}
 	if (!cli->fields_path)
 		cli->fields_path = getenv("CRM_FIELDS");
@@ -698,6 +767,8 @@ static void cli_release(struct import_cli *cli)
 	size_t i;
 
 	crm_fielddefs_free(cli->defs);
+	for (i = 0; i < cli->opt.nmaps; i++)
+		free((char *)cli->maps[i].column);
 	free(cli->maps);
 	free(cli->source_copy);
 	for (i = 0; i < cli->nopened; i++)

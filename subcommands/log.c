@@ -391,8 +391,16 @@ static int run_forget(struct log_cli *cli, const char *arg, int argi)
  */
 static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int argi)
 {
+	static const char *const subs[] = { "show", "customer", "revert", "verify", "forget" };
+	size_t i;
+
 	if (!sub)
 		return list_runs(cli);
+	for (i = 0; i < sizeof(subs) / sizeof(subs[0]) && strcmp(sub, subs[i]); i++)
+		;
+	if (i == sizeof(subs) / sizeof(subs[0]))
+		return usage_error("'%s' is not a log command: show, customer, revert, verify, "
+				   "forget", sub);
 	if ((cli->dry_run || cli->force) && strcmp(sub, "revert") &&
 	    !(cli->dry_run && !cli->force && !strcmp(sub, "forget")))
 		return usage_error("%s: --dry-run and --force are for revert (and --dry-run for "
@@ -409,10 +417,7 @@ static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int a
 		return show_customer(cli, arg);
 	if (!strcmp(sub, "revert"))
 		return run_revert(cli, arg);
-	if (!strcmp(sub, "forget"))
-		return run_forget(cli, arg, argi);
-	return usage_error("'%s' is not a log command: show, customer, revert, verify, forget",
-			   sub);
+	return run_forget(cli, arg, argi);
 }
 
 static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 105
+plan 111
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -354,5 +354,29 @@ run=$(sqlite3 mapfix.db "SELECT max(id) FROM runs WHERE argv LIKE '%--map%'")
 check 'after a revert of the correction, the correction applies again' 0 empty \
 	'match:^mapfix.csv: 2 rows: 0 new, 2 updated' \
 	"$CRM" --db mapfix.db import --source mf --map '電話版号=phone' mapfix.csv
+
+# A rejects file never overwrites the database or an input.
+printf '%s\n' '顧客番号,氏名' 'RX1,' > rx.csv
+"$CRM" -q --db rx.db init
+cp rx.db rx-before.db
+check '--rejects naming the database: a usage error, the database untouched' 2 empty \
+	"match:^crm import: --rejects 'rx.db' is the database: name another file$" \
+	"$CRM" --db rx.db import --rejects rx.db rx.csv
+assert '... (byte for byte)' cmp rx.db rx-before.db
+check '--rejects naming an input: a usage error' 2 empty \
+	"match:^crm import: --rejects 'rx.csv' is a file to import: name another file$" \
+	"$CRM" --db rx.db import --rejects rx.csv rx.csv
+cp rx.csv rx.rejects.csv
+check 'a default rejects file that would overwrite an input: a usage error' 2 empty \
+	"match:^crm import: the rejects of 'rx.csv' would go to 'rx.rejects.csv', which is a file to import" \
+	"$CRM" --db rx.db import rx.csv rx.rejects.csv
+# The run keeps the command line as typed, --map included.
+"$CRM" -q --db rx.db import --source rx --map '氏名=name' --rejects rx-out.csv rx.csv
+check 'the run keeps --map as typed' 0 'match:"--map","氏名=name"' empty \
+	sqlite3 rx.db 'SELECT argv FROM runs ORDER BY id DESC LIMIT 1'
+# Short headers get no "did you mean": a slip is most of the word.
+printf '%s\n' '顧客番号,氏名,x,reason' 'SH1,山田 太郎,1,2' > short.csv
+check 'no "did you mean" for one-letter or far headers' 0 empty 'inline:0' \
+	sh -c '"$1" --db short.db import short.csv 2>&1 | grep -c "did you mean" >&2; :' sh "$CRM"
 
 finish

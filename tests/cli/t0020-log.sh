@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 90
+plan 91
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -292,6 +292,8 @@ check 'a bad --since: exit 2 naming it, as every bad option value' 2 empty \
 check '... for log customer too' 2 empty "match:^crm log: --since 'yesterday' is not a date" \
 	"$CRM" log customer 1 --since yesterday
 check 'an unknown log command: exit 2' 2 empty 'match:.frobnicate. is not a log command' "$CRM" log frobnicate 1
+check 'an unknown log command without an argument is named so too' 2 empty \
+	"match:^crm log: 'foo' is not a log command" "$CRM" log foo
 # A log edited outside crm never names a column revert would trust.
 rm -f crm.db crm.db-wal crm.db-shm
 printf '%s\n' '顧客番号,氏名,電話番号' 'K1,山田　太郎,03-1234-5678' 'K2,佐藤　花子,03-2345-6789' > named.csv
