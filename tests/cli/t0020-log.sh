@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 91
+plan 92
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -225,6 +225,15 @@ check '... and no byte of them is left in the database or its WAL' 1 empty empty
 	sh -c 'cat crm.db crm.db-wal 2>/dev/null | grep -a -q -e taro@example -e 山田'
 check '... while the other person and the chain are whole' 0 'inline:佐藤 花子' empty \
 	sh -c '"$CRM" -q log verify && sqlite3 crm.db "SELECT name FROM customers"'
+# Reverting a revert after the same key came back: a conflict listed, not SQLite's error.
+rm -f rr.db*
+printf '%s\n' '顧客番号,氏名' 'RR1,往復 一郎' > rr.csv
+"$CRM" -q --db rr.db import --source rr rr.csv
+"$CRM" -q --db rr.db log revert 1
+"$CRM" -q --db rr.db import --source rr rr.csv
+check 'reverting a revert whose key came back lists the conflict: exit 1' 1 empty \
+	'match:^  source_records 1: a row with its id or its key exists again' \
+	"$CRM" --db rr.db log revert 2
 check 'forget of someone neither the tables nor the log hold: exit 1' 1 empty \
 	'match:no customer x:A9, in the tables or in the log' "$CRM" log forget x:A9 --reason t
 
