@@ -38,7 +38,7 @@ static const char global_usage[] =
 	"usage: crm [--db <file>] [-q | --quiet] [-v | --verbose] [--no-progress]\n"
 	"           <command> [<args>]\n"
 	"       crm --version | --help | --list-cmds | --list-opts <command>\n"
-	"       crm help <command>\n";
+	"       crm help <command> | fields | schema\n";
 
 static const struct crm_cmd *find_command(const char *name)
 {

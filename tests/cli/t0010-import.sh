@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 111
+plan 112
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -378,5 +378,14 @@ check 'the run keeps --map as typed' 0 'match:"--map","氏名=name"' empty \
 printf '%s\n' '顧客番号,氏名,x,reason' 'SH1,山田 太郎,1,2' > short.csv
 check 'no "did you mean" for one-letter or far headers' 0 empty 'inline:0' \
 	sh -c '"$1" --db short.db import short.csv 2>&1 | grep -c "did you mean" >&2; :' sh "$CRM"
+
+# An input in a directory that cannot be written: its rejects go here, said so.
+mkdir -p rodir
+printf '%s\n' '顧客番号,氏名' 'RO1,' > rodir/ro.csv
+chmod 555 rodir
+check 'rejects of an input in a read-only directory go to the current one, said so' 3 empty \
+	"match:^crm import: rodir/ro.csv: its directory cannot be written: rejects go to 'ro.rejects.csv' in the current directory$" \
+	"$CRM" --db ro.db import rodir/ro.csv
+chmod 755 rodir
 
 finish
