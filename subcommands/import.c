@@ -223,10 +223,22 @@ static void print_mapping(void *vctx, const struct crm_import_mapping *m)
 	}
 }
 
-/* Opens path for the rejects, 0600, appending when again; NULL and errno on failure. */
+/*
+ * Opens path for the rejects, 0600, appending when again; "-" is standard
+ * output, as crm(1) has it. NULL and errno on failure.
+ */
 static FILE *open_private(const char *path, int again)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0600);
+	int fd = !strcmp(path, "-") ? dup(STDOUT_FILENO)
+		 : open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0600);
+
+	if (fd >= 0 && !strcmp(path, "-")) {
+		FILE *out = fdopen(fd, "a");
+
+		if (!out)
+			close(fd);
+		return out;
+	}
 	FILE *fp;
 
 	/* Also an older file of that name: it gets this run's rows. */

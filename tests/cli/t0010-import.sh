@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 112
+plan 114
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -387,5 +387,11 @@ check 'rejects of an input in a read-only directory go to the current one, said 
 	"match:^crm import: rodir/ro.csv: its directory cannot be written: rejects go to 'ro.rejects.csv' in the current directory$" \
 	"$CRM" --db ro.db import rodir/ro.csv
 chmod 755 rodir
+
+# --rejects - is standard output, as crm(1) says of '-'.
+printf '%s\n' '顧客番号,氏名' 'SO1,' > so.csv
+check '--rejects - writes the rejects to standard output' 3 'match:^so.csv,2,' ignore \
+	"$CRM" --db so.db import --rejects - so.csv
+assert '... and makes no file named -' test ! -e ./-
 
 finish
