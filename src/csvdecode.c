@@ -217,3 +217,49 @@ int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_
 	}
 	return 0;
 }
+
+/*
+ * What the start of the input says it is, when it is no CSV at all: an
+ * Excel workbook (xlsx is a zip, xls an OLE2 file), or UTF-16 without a
+ * byte order mark (one byte of each ASCII pair is NUL).
+ */
+void crm_csv_sniff(struct crm_csv_reader *r)
+{
+	size_t i, n = r->ilen < 4096 ? r->ilen : 4096, nul[2] = { 0, 0 };
+
+	if (n >= 4 && !memcmp(r->ibuf, "PK\x03\x04", 4))
+		r->workbook = 1;
+	else if (n >= 8 && !memcmp(r->ibuf, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8))
+		r->workbook = 2;
+	if (r->workbook || r->utf16 || n < 4)
+		return;
+	for (i = 0; i < n; i++)
+		if (!r->ibuf[i])
+			nul[i & 1]++;
+	/* Text has no NULs; UTF-16 of ASCII has one in every pair, on one side. */
+	if ((nul[0] + nul[1]) * 4 >= n && (nul[0] * 8 < nul[1] || nul[1] * 8 < nul[0]))
+		r->utf16 = 2;
+}
+
+/* The delimiter the first line has most of, outside quotes (',' on a tie). */
+void crm_csv_detect_delimiter(struct crm_csv_reader *r)
+{
+	static const char cand[] = { ',', '\t', ';' };
+	size_t count[3] = { 0, 0, 0 }, i, best = 0;
+	int quoted = 0;
+
+	for (i = r->ipos; i < r->ilen && (quoted || (r->ibuf[i] != '\n' && r->ibuf[i] != '\r'));
+	     i++) {
+		const char *c = r->ibuf[i] ? memchr(cand, r->ibuf[i], sizeof(cand)) : NULL;
+
+		if (r->ibuf[i] == '"')
+			quoted = !quoted;
+		else if (!quoted && c)
+			count[c - cand]++;
+	}
+	for (i = 1; i < 3; i++)
+		if (count[i] > count[best])
+			best = i;
+	r->opt.delimiter = cand[best];
+	csv_set_delim(&r->parser, (unsigned char)cand[best]);
+}

@@ -73,5 +73,13 @@ struct crm_csv_reader {
  * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
  */
 int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat);
+/*
+ * What the start of the input (the first 4 KiB in r's buffer) says it is,
+ * when it is no CSV at all: an Excel workbook (r->workbook) or UTF-16
+ * without a byte order mark (r->utf16 = 2).
+ */
+void crm_csv_sniff(struct crm_csv_reader *r);
+/* Sets the delimiter the first line has most of, outside quotes (',' on a tie). */
+void crm_csv_detect_delimiter(struct crm_csv_reader *r);
 
 #endif
