@@ -564,7 +564,7 @@ static int add_map(struct import_cli *cli, const char *arg)
 /* Returns 0 to go on, -1 after --help, else the exit code of a misuse. */
 static int parse_args(struct import_cli *cli, int argc, char **argv)
 {
-	struct crm_getopt g = { .cmd = "import", .usage = &import_usage };
+	struct crm_getopt g = { .cmd = "import", .usage = &import_usage, .permute = 1 };
 	int c;
 
 	while ((c = crm_getopt(&g, argc, argv)) >= 0) {

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 114
+plan 115
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -393,5 +393,10 @@ printf '%s\n' '顧客番号,氏名' 'SO1,' > so.csv
 check '--rejects - writes the rejects to standard output' 3 'match:^so.csv,2,' ignore \
 	"$CRM" --db so.db import --rejects - so.csv
 assert '... and makes no file named -' test ! -e ./-
+
+# Options may follow the files, as in git; -- ends them.
+printf '%s\n' '顧客番号,氏名' 'DR1,山田 太郎' > dr.csv
+check 'an option after the files is an option, not a file' 0 empty 'match:^dry run: dr.csv: 1 row: 1 new' \
+	"$CRM" --db dr.db import dr.csv --dry-run
 
 finish
