@@ -476,6 +476,16 @@ static enum crm_status revert_changes(struct reverter *rv, struct crm_error *err
 				  "value%s changed since by later runs; nothing was changed "
 				  "(--force reverts the rest)", (long long)rv->target,
 				  res->nconflicts, res->nconflicts == 1 ? " was" : "s were");
+	/*
+	 * --force that could undo nothing undid nothing: the run is not
+	 * marked reverted, or it could never be reverted once what stands in
+	 * the way is gone.
+	 */
+	else if (!s && res->nconflicts && !res->restored && !res->deleted && !res->reinserted)
+		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld cannot be reverted: later "
+				  "runs changed all it did (%zu conflict%s); nothing was changed",
+				  (long long)rv->target, res->nconflicts,
+				  res->nconflicts == 1 ? "" : "s");
 	return s;
 }
 

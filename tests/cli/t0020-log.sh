@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 92
+plan 94
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -234,6 +234,17 @@ printf '%s\n' '顧客番号,氏名' 'RR1,往復 一郎' > rr.csv
 check 'reverting a revert whose key came back lists the conflict: exit 1' 1 empty \
 	'match:^  source_records 1: a row with its id or its key exists again' \
 	"$CRM" --db rr.db log revert 2
+# --force that can undo nothing undoes nothing, and leaves the run revertible.
+rm -f fz.db*
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'FZ1,強制 一郎,a@example.jp' > fz1.csv
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'FZ1,強制 一郎,b@example.jp' > fz2.csv
+"$CRM" -q --db fz.db import --source fz fz1.csv
+"$CRM" -q --db fz.db import --source fz fz2.csv
+check 'revert --force of a run later runs changed all of: exit 1, nothing marked' 1 empty \
+	'match:^crm log: run 1 cannot be reverted: later runs changed all it did' \
+	"$CRM" --db fz.db log revert 1 --force
+check '... run 1 can still be reverted once run 2 is' 0 empty ignore \
+	sh -c '"$1" -q --db fz.db log revert 2 && "$1" -q --db fz.db log revert 1' sh "$CRM"
 check 'forget of someone neither the tables nor the log hold: exit 1' 1 empty \
 	'match:no customer x:A9, in the tables or in the log' "$CRM" log forget x:A9 --reason t
 
