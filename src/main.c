@@ -1,7 +1,7 @@
 /*
  * crm: the dispatcher, reached by nobody. It parses the global options,
  * finds the command in the table below, and runs it; the command opens the
- * database through crm_open_db() (subcommands/cli.c) once its own options
+ * database through crm_open_db() (src/cli.c) once its own options
  * are known to be good, so that a usage error or --help never creates or
  * touches a database. At the end it checks that everything written to
  * stdout really got out.

@@ -3,6 +3,9 @@
  * their entry in the command table says, reporting errors, and options
  * declared once in tables, parsed with one message per misuse.
  *
+ * Not part of libcrm: cli.c is linked into the crm program with main.c
+ * and subcommands/, where every file is a command with its own page.
+ *
  * A command declares its options as a table ending in CRM_OPT_END, with
  * the shared ones (CRM_OPT_DRY_RUN, CRM_OPT_FORMAT ...) taken from here,
  * and calls crm_getopt() until it returns CRM_GETOPT_END. Its usage (-h)
