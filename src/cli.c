@@ -185,7 +185,10 @@ int crm_getopt(struct crm_getopt *g, int argc, char **argv)
 		return misuse(g, c, argv);
 	o = lookup(g, c);
 	if (c == 'h') {
-		crm_usage_print(stdout, g->usage);
+		if (g->help)
+			g->help(stdout);
+		else
+			crm_usage_print(stdout, g->usage);
 		g->exit = CRM_EXIT_OK;
 		return CRM_GETOPT_EXIT;
 	}
@@ -245,7 +248,7 @@ void crm_usage_print(FILE *fp, const struct crm_usage *u)
 static int vusage_error(const char *cmd, const struct crm_usage *u, const char *fmt,
 			va_list ap)
 {
-	fprintf(stderr, "crm %s: ", cmd);
+	fprintf(stderr, "crm%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	crm_usage_print(stderr, u);

@@ -92,13 +92,14 @@ struct crm_usage {
 
 /* The state of parsing one command's options. */
 struct crm_getopt {
-	const char *cmd;              /* "import", "log" */
+	const char *cmd;              /* "import", "log"; NULL for crm's own options */
 	const struct crm_usage *usage;
 	int permute;                  /* options may come after arguments (as in crm log) */
 	int optind;                   /* after CRM_GETOPT_END: the first argument */
 	const char *arg;              /* the value of the option just returned */
 	const char *name;             /* the option just returned, as "--name" or "-n" */
 	int exit;                     /* after CRM_GETOPT_EXIT: the command's exit code */
+	void (*help)(FILE *fp);       /* what -h prints, when not the usage (crm --help) */
 	char namebuf[64];
 };
 

@@ -7,7 +7,6 @@
  * stdout really got out.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -203,29 +202,26 @@ static void similar_commands(const char *name)
 			fprintf(stderr, "\t%s\n", commands[i]->name);
 }
 
-/* Reports an unknown or ambiguous global option (optopt set for a short one). */
-static int unknown_global(const struct option *opts, const char *w)
-{
-	size_t len = strcspn(w, "="), k = 0;
-	const struct option *o;
+/*
+ * crm's own options, parsed as the commands' are (cli.h): the same
+ * messages for a misuse, the usage after them; -h prints the whole help.
+ */
+enum { OPT_DB = CRM_OPT_OWN, OPT_NO_PROGRESS, OPT_VERSION, OPT_LIST_CMDS, OPT_LIST_OPTS };
 
-	if (optopt) {
-		fprintf(stderr, "crm: unknown option '-%c'\n%s", optopt, global_usage);
-		return CRM_EXIT_USAGE;
-	}
-	for (o = opts; o->name; o++)
-		k += len > 2 && !strncmp(o->name, w + 2, len - 2);
-	if (k > 1) {
-		fprintf(stderr, "crm: option '%.*s' is ambiguous:", (int)len, w);
-		for (o = opts; o->name; o++)
-			if (!strncmp(o->name, w + 2, len - 2))
-				fprintf(stderr, " --%s", o->name);
-		fprintf(stderr, "\n%s", global_usage);
-		return CRM_EXIT_USAGE;
-	}
-	fprintf(stderr, "crm: unknown option '%.*s'\n%s", (int)len, w, global_usage);
-	return CRM_EXIT_USAGE;
-}
+static const struct crm_option global_options_table[] = {
+	{ "db", OPT_DB, "<file>", NULL, NULL },
+	{ "quiet", 'q', NULL, NULL, NULL },
+	{ "q", 'q', NULL, NULL, NULL },
+	{ "verbose", 'v', NULL, NULL, NULL },
+	{ "v", 'v', NULL, NULL, NULL },
+	{ "no-progress", OPT_NO_PROGRESS, NULL, NULL, NULL },
+	{ "version", OPT_VERSION, NULL, NULL, NULL },
+	{ "list-cmds", OPT_LIST_CMDS, NULL, NULL, NULL },
+	{ "list-opts", OPT_LIST_OPTS, "<command>", NULL, NULL },
+	CRM_OPT_END,
+};
+
+static const struct crm_usage global_usage_table = { global_usage, global_options_table };
 
 /*
  * Parses the global options into ctx. Returns -1 to go on to the command
@@ -233,54 +229,37 @@ static int unknown_global(const struct option *opts, const char *w)
  */
 static int global_options(int argc, char **argv, struct crm_ctx *ctx, int *no_progress)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "no-progress", no_argument, NULL, 'P' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "list-cmds", no_argument, NULL, 'L' },
-		{ "list-opts", required_argument, NULL, 'O' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct crm_getopt g = { .usage = &global_usage_table, .help = print_help };
 	size_t i;
 	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:qvh", opts, NULL)) != -1) {
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
-		case 'd':
-			if (!*optarg) {
-				fprintf(stderr, "crm: --db needs a file name\n%s", global_usage);
-				return CRM_EXIT_USAGE;
+		case OPT_DB:
+			if (!*g.arg) {
+				crm_getopt_error(&g, "--db needs a file name");
+				return g.exit;
 			}
-			ctx->db_path = optarg;
+			ctx->db_path = g.arg;
 			break;
 		case 'q': ctx->quiet = 1; break;
 		case 'v': ctx->verbose = 1; break;
-		case 'P': *no_progress = 1; break;
-		case 'V':
+		case OPT_NO_PROGRESS: *no_progress = 1; break;
+		case OPT_VERSION:
 			printf("crm %s (schema %d, %s)\n", CRM_VERSION,
 			       crm_schema_version, crm_db_backend_version());
 			return finish_stdout(CRM_EXIT_OK);
-		case 'h':
-			print_help(stdout);
-			return finish_stdout(CRM_EXIT_OK);
-		case 'L':
+		case OPT_LIST_CMDS:
 			for (i = 0; i < NCOMMANDS; i++)
 				puts(commands[i]->name);
 			return finish_stdout(CRM_EXIT_OK);
-		case 'O':
-			return finish_stdout(list_options(optarg));
-		case ':':
-			fprintf(stderr, "crm: option '%s' needs a value\n%s", argv[optind - 1],
-				global_usage);
-			return CRM_EXIT_USAGE;
-		default:
-			return unknown_global(opts, argv[optind - 1]);
+		case OPT_LIST_OPTS:
+			return finish_stdout(list_options(g.arg));
 		}
 	}
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit == CRM_EXIT_OK ? finish_stdout(CRM_EXIT_OK) : g.exit;
+	optind = g.optind;
 	return -1;
 }
 

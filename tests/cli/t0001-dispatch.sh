@@ -105,6 +105,6 @@ misuse 'an ambiguous abbreviation names the options it could be' \
 	"crm log: option '--fo' is ambiguous: --format, --force" log --fo json
 misuse '--help takes no value' "crm init: option '--help' takes no value" init --help=x
 check 'an ambiguous global option names the options it could be' 2 empty \
-	"match:^crm: option '--list' is ambiguous: --list-cmds --list-opts$" "$CRM" --list
+	"match:^crm: option '--list' is ambiguous: --list-cmds, --list-opts$" "$CRM" --list
 
 finish
