@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct fx {
 	char dir[64];
@@ -46,6 +47,44 @@ static int teardown(void **state)
 	free(f);
 	unsetenv("CRM_USER");
 	return 0;
+}
+
+/* Runs sql (no parameters, no rows), failing the test with SQLite's message. */
+static inline void fx_exec(struct fx *f, const char *sql)
+{
+	if (crm_db_exec(f->db, sql, &f->err))
+		fail_msg("%s: %s", sql, f->err.message);
+}
+
+/*
+ * The text of the first column of the first row of sql, which the caller
+ * frees: "(null)" for NULL, "(none)" when there is no row.
+ */
+static inline char *fx_text(struct fx *f, const char *sql)
+{
+	struct crm_stmt *st;
+	char *v;
+	int found = 0;
+
+	if (crm_stmt_prepare(f->db, sql, &st, &f->err))
+		fail_msg("%s: %s", sql, f->err.message);
+	if (crm_stmt_one(st, &found, "test", &f->err))
+		fail_msg("%s: %s", sql, f->err.message);
+	v = strdup(!found ? "(none)" : crm_stmt_text(st, 0) ? crm_stmt_text(st, 0) : "(null)");
+	crm_stmt_free(st);
+	if (!v)
+		fail_msg("out of memory");
+	return v;
+}
+
+/* Fails the test unless sql gives want (as fx_text() does). */
+static inline void fx_assert_query(struct fx *f, const char *sql, const char *want)
+{
+	char *got = fx_text(f, sql);
+
+	if (strcmp(got, want))
+		fail_msg("%s: got '%s', want '%s'", sql, got, want);
+	free(got);
 }
 
 #endif

@@ -31,28 +31,6 @@ static long long count(struct fx *f, const char *sql)
 	return v;
 }
 
-/* The text of a one-row, one-column query; the caller frees it. */
-static char *text(struct fx *f, const char *sql)
-{
-	sqlite3_stmt *st;
-	char *v;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	v = strdup(sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "(null)");
-	sqlite3_finalize(st);
-	return v;
-}
-
-static void assert_query(struct fx *f, const char *sql, const char *want)
-{
-	char *got = text(f, sql);
-
-	if (strcmp(got, want))
-		fail_msg("%s: got '%s', want '%s'", sql, got, want);
-	free(got);
-}
-
 static int64_t insert_customer(struct fx *f, const char *name)
 {
 	sqlite3_stmt *st;
@@ -83,14 +61,14 @@ static void test_run_row(void **state)
 	struct crm_audit *a = start(f);
 
 	assert_true(crm_audit_run_id(a) > 0);
-	assert_query(f, "SELECT command || '|' || argv || '|' || actor || '|' || status FROM runs",
+	fx_assert_query(f, "SELECT command || '|' || argv || '|' || actor || '|' || status FROM runs",
 		     "import|[\"crm\",\"--db\",\"x.db\",\"import\",\"名簿.csv\"]|tester|running");
 	assert_int_equal(count(f, "SELECT count(*) FROM runs WHERE host <> '' AND finished_at IS NULL"
 			       " AND started_at GLOB '20[0-9][0-9]-[01][0-9]-[0-3][0-9]T*Z'"), 1);
 	assert_int_equal(crm_audit_finish(a, "ok", "{\"new\":3}", &f->err), CRM_OK);
 	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
 	crm_audit_free(a);
-	assert_query(f, "SELECT status || ' ' || counts FROM runs", "ok {\"new\":3}");
+	fx_assert_query(f, "SELECT status || ' ' || counts FROM runs", "ok {\"new\":3}");
 	assert_int_equal(count(f, "SELECT count(*) FROM runs WHERE finished_at >= started_at"), 1);
 }
 
@@ -127,14 +105,14 @@ static void test_changes_keep_types(void **state)
 
 	assert_int_equal(count(f, "SELECT count(*) FROM changes"), 3);
 	/* The insert names its rows, first to last; their values are the rows' own. */
-	assert_query(f, "SELECT op || ' ' || tbl || ' ' || (row_id = 1) || ' ' ||"
+	fx_assert_query(f, "SELECT op || ' ' || tbl || ' ' || (row_id = 1) || ' ' ||"
 		     " (old_value IS NULL) || ' ' || new_value FROM changes WHERE op = 'insert'",
 		     "insert customers 1 1 1");
 	/* '007' stays text and 7 stays an integer: no affinity rewrote them. */
-	assert_query(f, "SELECT typeof(old_value) || ' ' || old_value || ' ' ||"
+	fx_assert_query(f, "SELECT typeof(old_value) || ' ' || old_value || ' ' ||"
 		     " typeof(new_value) || ' ' || new_value FROM changes WHERE field = 'rank'",
 		     "text 007 integer 7");
-	assert_query(f, "SELECT typeof(old_value) || ' ' || new_value FROM changes"
+	fx_assert_query(f, "SELECT typeof(old_value) || ' ' || new_value FROM changes"
 		     " WHERE field = 'name'", "null 山田 太郎");
 }
 
@@ -166,9 +144,9 @@ static void test_delete_and_merge_keep_whole_row(void **state)
 	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
 	crm_audit_free(a);
 
-	assert_query(f, "SELECT json_extract(old_value, '$.name') || ' ' || new_value"
+	fx_assert_query(f, "SELECT json_extract(old_value, '$.name') || ' ' || new_value"
 		     " FROM changes WHERE op = 'merge'", "高橋 1");
-	assert_query(f, "SELECT json_extract(old_value, '$.name') || ' ' ||"
+	fx_assert_query(f, "SELECT json_extract(old_value, '$.name') || ' ' ||"
 		     " json_extract(old_value, '$.created_at') FROM changes WHERE op = 'delete'",
 		     "髙橋 2025-01-01T00:00:00.000Z");
 	/* Every column of the table is in the captured row. */
@@ -227,10 +205,10 @@ static void test_every_logged_table_is_captured(void **state)
 	assert_int_equal(crm_audit_delete(a, "rfm_scores", 1, &f->err), CRM_OK);
 	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
 	crm_audit_free(a);
-	assert_query(f, "SELECT group_concat(tbl || ':' || row_id, ' ') FROM"
+	fx_assert_query(f, "SELECT group_concat(tbl || ':' || row_id, ' ') FROM"
 		     " (SELECT tbl, row_id FROM changes WHERE op = 'delete' ORDER BY id)",
 		     "export_customers:1 rfm_scores:1");
-	assert_query(f, "SELECT json_extract(old_value, '$.thresholds') FROM changes"
+	fx_assert_query(f, "SELECT json_extract(old_value, '$.thresholds') FROM changes"
 		     " WHERE tbl = 'rfm_scores'", "{\"r\":[30,90]}");
 	assert_int_equal(count(f, "SELECT count(*) FROM json_each((SELECT old_value FROM changes"
 			       " WHERE tbl = 'rfm_scores'))"),
@@ -269,7 +247,7 @@ static void test_insert_ranges(void **state)
 	assert_int_equal(crm_audit_insert(a, "customers", 1003, &f->err), CRM_OK);
 	/* No explicit flush: the commit itself writes what is pending. */
 	assert_int_equal(crm_db_commit(f->db, &f->err), CRM_OK);
-	assert_query(f, "SELECT group_concat(tbl || ':' || op || ':' || row_id || ':' ||"
+	fx_assert_query(f, "SELECT group_concat(tbl || ':' || op || ':' || row_id || ':' ||"
 		     " coalesce(new_value, ''), ' ') FROM (SELECT * FROM changes ORDER BY id)",
 		     "customers:insert:1:1000 source_records:insert:1:1000 customers:insert:1002:1002 "
 		     "customers:update:1002:3 customers:insert:1003:1003");

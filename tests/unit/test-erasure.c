@@ -18,15 +18,9 @@
 
 #include "dbfixture.h"
 
-static void exec(struct fx *f, const char *sql)
-{
-	if (crm_db_exec(f->db, sql, &f->err))
-		fail_msg("%s: %s", sql, f->err.message);
-}
-
 static void tombstone(struct fx *f)
 {
-	exec(f, "INSERT INTO runs(command, argv, actor, host, started_at, status)"
+	fx_exec(f, "INSERT INTO runs(command, argv, actor, host, started_at, status)"
 		" VALUES ('log forget', '[]', 't', 'h', '2026-12-01T23:30:00.000Z', 'ok');"
 		"INSERT INTO tombstones(run_id, customer_id, at, actor, reason)"
 		" VALUES (1, 1, '2026-12-01T23:30:00.000Z', 't', 'request')");

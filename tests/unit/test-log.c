@@ -23,14 +23,6 @@
 
 #include "dbfixture.h"
 
-static void exec(struct fx *f, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(crm_db_sqlite(f->db), sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-}
-
 /* Every row of the tables a revert restores, with types, as one string. */
 static char *dump(struct fx *f)
 {
@@ -97,26 +89,13 @@ static enum crm_status revert(struct fx *f, int64_t target, int force,
 	return s;
 }
 
-/* The text of the first column of the first row of sql. */
-static char *query_text(struct fx *f, const char *sql)
-{
-	sqlite3_stmt *st;
-	char *text;
-
-	assert_int_equal(sqlite3_prepare_v2(crm_db_sqlite(f->db), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	text = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return text;
-}
-
 /* Run 1: two customers, the second with a source record and an order. */
 static void base(struct fx *f)
 {
 	int64_t i;
 
 	begin(f);
-	exec(f, "INSERT INTO customers(id, name, email, created_at, updated_at) VALUES"
+	fx_exec(f, "INSERT INTO customers(id, name, email, created_at, updated_at) VALUES"
 		" (1, '山田 太郎', 'taro@example.jp', 't0', 't0'),"
 		" (2, '山田太郎', '007', 't0', 't0');"
 		"INSERT INTO source_records(id, source, source_key, customer_id, run_id, raw)"
@@ -156,7 +135,7 @@ static void test_revert_unmerges(void **state)
 	before = dump(f);
 	begin(f);
 	assert_int_equal(crm_audit_merge(f->run, "customers", 2, 1, &f->err), CRM_OK);
-	exec(f, "UPDATE customers SET merged_into = 1, updated_at = 't1' WHERE id = 2");
+	fx_exec(f, "UPDATE customers SET merged_into = 1, updated_at = 't1' WHERE id = 2");
 	update(f, "source_records", 1, "customer_id", crm_value_int(2), crm_value_int(1));
 	update(f, "orders", 1, "customer_id", crm_value_int(2), crm_value_int(1));
 	update(f, "customers", 1, "email", crm_value_text("taro@example.jp"), crm_value_text("t@example.jp"));
@@ -181,7 +160,7 @@ static void test_revert_puts_deleted_rows_back(void **state)
 	before = dump(f);
 	begin(f);
 	assert_int_equal(crm_audit_delete(f->run, "orders", 1, &f->err), CRM_OK);
-	exec(f, "DELETE FROM orders WHERE id = 1");
+	fx_exec(f, "DELETE FROM orders WHERE id = 1");
 	commit(f);
 	assert_int_equal(revert(f, 2, 0, &res), CRM_OK);
 	assert_int_equal(res.reinserted, 1);
@@ -219,7 +198,7 @@ static void test_revert_refuses_what_later_runs_built_on(void **state)
 	assert_int_equal(res.restored, 1);
 	assert_int_equal(res.nconflicts, 1);
 	crm_revert_result_release(&res);
-	counts = query_text(f, "SELECT counts FROM runs WHERE id = 4");
+	counts = fx_text(f, "SELECT counts FROM runs WHERE id = 4");
 	assert_string_equal(counts, "{\"reverted\":2,\"restored\":1,\"deleted\":0,"
 			    "\"reinserted\":0,\"left\":1}");
 	free(counts);
@@ -236,7 +215,7 @@ static void test_revert_keeps_rows_later_runs_hang_on(void **state)
 
 	base(f);
 	begin(f);
-	exec(f, "INSERT INTO orders(id, customer_id, source, order_key, run_id)"
+	fx_exec(f, "INSERT INTO orders(id, customer_id, source, order_key, run_id)"
 		" VALUES (2, 1, 'web', 'A-2', 2)");
 	assert_int_equal(crm_audit_insert(f->run, "orders", 2, &f->err), CRM_OK);
 	commit(f);
@@ -258,7 +237,7 @@ static void test_forget(void **state)
 	begin(f);
 	update(f, "customers", 2, "email", crm_value_text("007"), crm_value_text("hanako@example.jp"));
 	assert_int_equal(crm_audit_merge(f->run, "customers", 2, 1, &f->err), CRM_OK);
-	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
+	fx_exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
 	commit(f);
 	begin(f);
 	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ 1, 1, NULL }, "request 1",
@@ -269,8 +248,8 @@ static void test_forget(void **state)
 	assert_int_equal(res.orders, 1);
 	assert_int_equal(res.changes_blanked, 2);
 	/* The run and the tombstone count the same, by the same names. */
-	counts = query_text(f, "SELECT counts FROM runs WHERE id = 3");
-	removed = query_text(f, "SELECT removed FROM tombstones");
+	counts = fx_text(f, "SELECT counts FROM runs WHERE id = 3");
+	removed = fx_text(f, "SELECT removed FROM tombstones");
 	assert_string_equal(counts, "{\"customers\":2,\"source_records\":1,\"orders\":1,"
 			    "\"interactions\":0,\"changes_blanked\":2}");
 	assert_string_equal(removed, counts);
@@ -300,7 +279,7 @@ static void test_forget_refuses_a_broken_chain(void **state)
 	struct crm_forget_result res;
 
 	base(f);
-	exec(f, "UPDATE changes SET new_value = 9 WHERE id = 1");
+	fx_exec(f, "UPDATE changes SET new_value = 9 WHERE id = 1");
 	begin(f);
 	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ 1, 1, NULL }, "request",
 					 &res, &f->err), CRM_ERR_CONFLICT);
@@ -312,7 +291,7 @@ static void merge_chain(struct fx *f)
 {
 	base(f);
 	begin(f);
-	exec(f, "INSERT INTO customers(id, name, email, created_at, updated_at)"
+	fx_exec(f, "INSERT INTO customers(id, name, email, created_at, updated_at)"
 		" VALUES (3, '山田 たろう', 'old@example.jp', 't2', 't2')");
 	assert_int_equal(crm_audit_insert(f->run, "customers", 3, &f->err), CRM_OK);
 	update(f, "customers", 3, "email", crm_value_text("old@example.jp"),
@@ -320,11 +299,11 @@ static void merge_chain(struct fx *f)
 	commit(f);
 	begin(f);
 	assert_int_equal(crm_audit_merge(f->run, "customers", 3, 2, &f->err), CRM_OK);
-	exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 3");
+	fx_exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 3");
 	commit(f);
 	begin(f);
 	assert_int_equal(crm_audit_merge(f->run, "customers", 2, 1, &f->err), CRM_OK);
-	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
+	fx_exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
 	update(f, "source_records", 1, "customer_id", crm_value_int(2), crm_value_int(1));
 	update(f, "orders", 1, "customer_id", crm_value_int(2), crm_value_int(1));
 	commit(f);
@@ -391,7 +370,7 @@ static void test_forget_follows_merges(void **state)
 	sqlite3_stmt *st;
 
 	merge_chain(f);
-	exec(f, "INSERT INTO rfm_scores(run_id, customer_id, as_of) VALUES (2, 3, '2025-01-01');"
+	fx_exec(f, "INSERT INTO rfm_scores(run_id, customer_id, as_of) VALUES (2, 3, '2025-01-01');"
 		"INSERT INTO exports(id, run_id, actor, at, purpose, row_count)"
 		" VALUES (1, 2, 'tester', 't2', 'mail', 1);"
 		"INSERT INTO export_customers(export_id, customer_id) VALUES (1, 2)");
@@ -421,7 +400,7 @@ static void test_revert_keeps_customers_with_history(void **state)
 
 	base(f);
 	begin(f);
-	exec(f, "INSERT INTO rfm_scores(run_id, customer_id, as_of) VALUES (2, 1, '2025-01-01')");
+	fx_exec(f, "INSERT INTO rfm_scores(run_id, customer_id, as_of) VALUES (2, 1, '2025-01-01')");
 	commit(f);
 	assert_int_equal(revert(f, 1, 0, &res), CRM_ERR_CONFLICT);
 	assert_int_equal(res.nconflicts, 1);

@@ -20,35 +20,6 @@
 
 static char *argv0[] = { "crm", "test", NULL };
 
-/* The text of a one-row, one-column query, or "(none)"; the caller frees it. */
-static char *text(struct fx *f, const char *sql)
-{
-	struct crm_stmt *st;
-	char *v;
-	int found = 0;
-
-	assert_int_equal(crm_stmt_prepare(f->db, sql, &st, &f->err), CRM_OK);
-	assert_int_equal(crm_stmt_one(st, &found, "test", &f->err), CRM_OK);
-	v = strdup(!found ? "(none)" : crm_stmt_text(st, 0) ? crm_stmt_text(st, 0) : "(null)");
-	crm_stmt_free(st);
-	return v;
-}
-
-static void assert_query(struct fx *f, const char *sql, const char *want)
-{
-	char *got = text(f, sql);
-
-	if (strcmp(got, want))
-		fail_msg("%s: got '%s', want '%s'", sql, got, want);
-	free(got);
-}
-
-static void exec(struct fx *f, const char *sql)
-{
-	if (crm_db_exec(f->db, sql, &f->err))
-		fail_msg("%s: %s", sql, f->err.message);
-}
-
 static void test_finish_writes_status_and_counts(void **state)
 {
 	struct fx *f = *state;
@@ -66,9 +37,9 @@ static void test_finish_writes_status_and_counts(void **state)
 	assert_int_equal(crm_run_finish(r, CRM_RUN_ATTENTION, &f->err), CRM_OK);
 	assert_false(crm_db_in_transaction(f->db));
 	crm_run_free(r);
-	assert_query(f, "SELECT status || ' ' || counts || ' ' || command FROM runs",
+	fx_assert_query(f, "SELECT status || ' ' || counts || ' ' || command FROM runs",
 		     "rejected {\"read\":4,\"new\":2} test");
-	assert_query(f, "SELECT finished_at IS NOT NULL FROM runs", "1");
+	fx_assert_query(f, "SELECT finished_at IS NOT NULL FROM runs", "1");
 }
 
 static void test_dry_run_leaves_nothing(void **state)
@@ -79,11 +50,11 @@ static void test_dry_run_leaves_nothing(void **state)
 	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, CRM_RUN_DRY, &r, &f->err),
 			 CRM_OK);
 	assert_true(crm_run_is_dry(r));
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('x', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('x', 'a', 'a')");
 	assert_int_equal(crm_run_finish(r, CRM_RUN_OK, &f->err), CRM_OK);
 	crm_run_free(r);
-	assert_query(f, "SELECT count(*) FROM runs", "0");
-	assert_query(f, "SELECT count(*) FROM segments", "0");
+	fx_assert_query(f, "SELECT count(*) FROM runs", "0");
+	fx_assert_query(f, "SELECT count(*) FROM segments", "0");
 }
 
 static void test_abort_and_free_roll_back(void **state)
@@ -92,16 +63,16 @@ static void test_abort_and_free_roll_back(void **state)
 	struct crm_run *r;
 
 	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, 0, &r, &f->err), CRM_OK);
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('x', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('x', 'a', 'a')");
 	crm_run_abort(r);
 	crm_run_free(r);
 	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, 0, &r, &f->err), CRM_OK);
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('y', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('y', 'a', 'a')");
 	crm_run_free(r);      /* never finished: nothing kept */
 	crm_run_free(NULL);
 	assert_false(crm_db_in_transaction(f->db));
-	assert_query(f, "SELECT count(*) FROM runs", "0");
-	assert_query(f, "SELECT count(*) FROM segments", "0");
+	fx_assert_query(f, "SELECT count(*) FROM runs", "0");
+	fx_assert_query(f, "SELECT count(*) FROM segments", "0");
 }
 
 /* A run in parts: the runs row at once, each part's counts with the part. */
@@ -113,18 +84,18 @@ static void test_parts_commit_one_by_one(void **state)
 	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, CRM_RUN_PARTS, &r, &f->err),
 			 CRM_OK);
 	assert_false(crm_db_in_transaction(f->db));
-	assert_query(f, "SELECT status FROM runs", "running");
+	fx_assert_query(f, "SELECT status FROM runs", "running");
 
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_ERR_INTERNAL);
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('a', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('a', 'a', 'a')");
 	assert_int_equal(crm_run_add(r, "files", 1, &f->err), CRM_OK);
 	assert_int_equal(crm_run_part_commit(r, 0, CRM_RUN_OK, &f->err), CRM_OK);
-	assert_query(f, "SELECT status || ' ' || counts FROM runs", "running {\"files\":1}");
+	fx_assert_query(f, "SELECT status || ' ' || counts FROM runs", "running {\"files\":1}");
 
 	/* A part dropped leaves neither its rows nor its counts. */
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('b', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('b', 'a', 'a')");
 	crm_run_part_abort(r);
 	assert_int_equal(crm_run_part_commit(r, 0, CRM_RUN_OK, &f->err), CRM_ERR_INTERNAL);
 
@@ -134,8 +105,8 @@ static void test_parts_commit_one_by_one(void **state)
 	/* The last part ended the run: finish has nothing left to do. */
 	assert_int_equal(crm_run_finish(r, CRM_RUN_FAILED, &f->err), CRM_OK);
 	crm_run_free(r);
-	assert_query(f, "SELECT status || ' ' || counts FROM runs", "ok {\"files\":2}");
-	assert_query(f, "SELECT group_concat(name) FROM segments", "a");
+	fx_assert_query(f, "SELECT status || ' ' || counts FROM runs", "ok {\"files\":2}");
+	fx_assert_query(f, "SELECT group_concat(name) FROM segments", "a");
 }
 
 /*
@@ -154,7 +125,7 @@ static void test_parts_failed_end(void **state)
 	assert_int_equal(crm_run_count(r, "files", 0, &f->err), CRM_OK);
 	assert_int_equal(crm_run_finish(r, CRM_RUN_FAILED, &f->err), CRM_OK);
 	crm_run_free(r);
-	assert_query(f, "SELECT count(*) FROM runs", "0");
+	fx_assert_query(f, "SELECT count(*) FROM runs", "0");
 
 	assert_int_equal(crm_run_begin(f->db, "test", 2, argv0, CRM_RUN_PARTS, &r, &f->err),
 			 CRM_OK);
@@ -164,7 +135,7 @@ static void test_parts_failed_end(void **state)
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
 	assert_int_equal(crm_run_finish(r, CRM_RUN_FAILED, &f->err), CRM_OK);
 	crm_run_free(r);
-	assert_query(f, "SELECT status || ' ' || counts FROM runs", "failed {\"files\":1}");
+	fx_assert_query(f, "SELECT status || ' ' || counts FROM runs", "failed {\"files\":1}");
 }
 
 /* A dry run in parts: parts are savepoints of one transaction, all rolled back. */
@@ -177,16 +148,16 @@ static void test_dry_parts(void **state)
 				       &r, &f->err), CRM_OK);
 	assert_true(crm_db_in_transaction(f->db));
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('a', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('a', 'a', 'a')");
 	assert_int_equal(crm_run_part_commit(r, 0, CRM_RUN_OK, &f->err), CRM_OK);
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
-	exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('b', 'a', 'a')");
+	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('b', 'a', 'a')");
 	crm_run_part_abort(r);
-	assert_query(f, "SELECT group_concat(name) FROM segments", "a");
+	fx_assert_query(f, "SELECT group_concat(name) FROM segments", "a");
 	assert_int_equal(crm_run_finish(r, CRM_RUN_OK, &f->err), CRM_OK);
 	crm_run_free(r);
-	assert_query(f, "SELECT count(*) FROM runs", "0");
-	assert_query(f, "SELECT count(*) FROM segments", "0");
+	fx_assert_query(f, "SELECT count(*) FROM runs", "0");
+	fx_assert_query(f, "SELECT count(*) FROM segments", "0");
 }
 
 static void test_counts_json_empty(void **state)
@@ -208,7 +179,7 @@ static void customers(struct fx *f, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		exec(f, "INSERT INTO customers(name, created_at, updated_at) VALUES ('x', 'a', 'a')");
+		fx_exec(f, "INSERT INTO customers(name, created_at, updated_at) VALUES ('x', 'a', 'a')");
 }
 
 static void test_resolve_follows_merges(void **state)
@@ -218,8 +189,8 @@ static void test_resolve_follows_merges(void **state)
 
 	customers(f, 4);
 	/* 1 -> 2 -> 3; 4 stands alone. */
-	exec(f, "UPDATE customers SET merged_into = 3 WHERE id = 2");
-	exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 1");
+	fx_exec(f, "UPDATE customers SET merged_into = 3 WHERE id = 2");
+	fx_exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 1");
 	assert_int_equal(crm_customer_resolve(f->db, 1, &id, &f->err), CRM_OK);
 	assert_int_equal(id, 3);
 	assert_int_equal(crm_customer_resolve(f->db, 3, &id, &f->err), CRM_OK);
@@ -229,7 +200,7 @@ static void test_resolve_follows_merges(void **state)
 	assert_int_equal(crm_customer_resolve(f->db, 99, &id, &f->err), CRM_ERR_NOTFOUND);
 	assert_string_equal(f->err.message, "no customer 99");
 	/* A loop, which no command writes, is a damaged database, not a hang. */
-	exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 3");
+	fx_exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 3");
 	assert_int_equal(crm_customer_resolve(f->db, 1, &id, &f->err), CRM_ERR_SCHEMA);
 	assert_non_null(strstr(f->err.message, "loops"));
 }
@@ -240,11 +211,11 @@ static void test_find_by_id_and_source_key(void **state)
 	int64_t id = 0;
 
 	customers(f, 2);
-	exec(f, "INSERT INTO source_records(source, source_key, customer_id, raw)"
+	fx_exec(f, "INSERT INTO source_records(source, source_key, customer_id, raw)"
 		" VALUES ('shop', 'C:1', 1, '[]')");
 	assert_int_equal(crm_customer_find(f->db, "shop:C:1", &id, &f->err), CRM_OK);
 	assert_int_equal(id, 1);
-	exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 1");
+	fx_exec(f, "UPDATE customers SET merged_into = 2 WHERE id = 1");
 	assert_int_equal(crm_customer_find(f->db, "shop:C:1", &id, &f->err), CRM_OK);
 	assert_int_equal(id, 2);
 	assert_int_equal(crm_customer_find(f->db, "1", &id, &f->err), CRM_OK);
@@ -325,14 +296,14 @@ static void test_id_next_never_reuses(void **state)
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 4);
 	/* The newest rows go: their ids are still the log's, one insert range 1-3. */
-	exec(f, "DELETE FROM customers WHERE id >= 2");
+	fx_exec(f, "DELETE FROM customers WHERE id >= 2");
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 4);
-	exec(f, "DELETE FROM customers");
+	fx_exec(f, "DELETE FROM customers");
 	assert_int_equal(crm_id_next(f->db, "customers", &next, &f->err), CRM_OK);
 	assert_int_equal(next, 4);
 	/* A row named by any other change counts too. */
-	exec(f, "INSERT INTO runs(command, argv, actor, host, started_at, status)"
+	fx_exec(f, "INSERT INTO runs(command, argv, actor, host, started_at, status)"
 		" VALUES ('t', '[]', 'a', 'h', 'x', 'ok');"
 		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value)"
 		" VALUES (2, 'customers', 9, 'delete', NULL, '{}', NULL)");
