@@ -41,6 +41,7 @@ static const char *const erasure_sql[SQL_COUNT] = {
 struct crm_erased {
 	struct crm_stmt_table sql;
 	unsigned char key[KEY_SIZE];
+	struct hmac_sha256_ctx keyed;   /* the HMAC with the key set, copied for each hash */
 };
 
 void crm_erased_free(struct crm_erased *e)
@@ -49,6 +50,7 @@ void crm_erased_free(struct crm_erased *e)
 		return;
 	crm_stmt_table_release(&e->sql);
 	memset(e->key, 0, sizeof(e->key));
+	memset(&e->keyed, 0, sizeof(e->keyed));
 	free(e);
 }
 
@@ -128,6 +130,7 @@ enum crm_status crm_erased_open(struct crm_db *db, int create, struct crm_erased
 		crm_erased_free(e);
 		return s;
 	}
+	hmac_sha256_set_key(&e->keyed, KEY_SIZE, e->key);
 	*out = e;
 	return CRM_OK;
 }
@@ -135,9 +138,8 @@ enum crm_status crm_erased_open(struct crm_db *db, int create, struct crm_erased
 static void hash_of(const struct crm_erased *e, const char *source, size_t source_len,
 		    const char *key, uint8_t out[SHA256_DIGEST_SIZE])
 {
-	struct hmac_sha256_ctx ctx;
+	struct hmac_sha256_ctx ctx = e->keyed;
 
-	hmac_sha256_set_key(&ctx, KEY_SIZE, e->key);
 	hmac_sha256_update(&ctx, source_len, (const uint8_t *)source);
 	hmac_sha256_update(&ctx, 1, (const uint8_t *)"");
 	hmac_sha256_update(&ctx, strlen(key), (const uint8_t *)key);

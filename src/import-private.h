@@ -228,7 +228,8 @@ enum crm_status import_see_key(struct importer *im, unsigned long *first,
 			       struct crm_error *err);
 enum crm_status import_order_line(struct importer *im, struct crm_error *err);
 /* The customer of an order or interaction, created bare when its key is new. */
-enum crm_status import_resolve_customer(struct importer *im, int64_t *id, struct crm_error *err);
+enum crm_status import_resolve_customer(struct importer *im, int64_t *id, int *rejected,
+					struct crm_error *err);
 /* Inserts the record as a new row; logged unless log is 0 (the caller logs it later). */
 enum crm_status import_insert_row(struct importer *im, int64_t customer, int64_t *id,
 				  int log, struct crm_error *err);
@@ -244,7 +245,8 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
  * Whether the record would bring back a person erased at their request:
  * then it is rejected, saying when (import-store.c).
  */
-enum crm_status import_check_erased(struct importer *im, int *rejected, struct crm_error *err);
+enum crm_status import_check_erased(struct importer *im, const char *source, const char *key,
+				    int col, int *rejected, struct crm_error *err);
 
 /*
  * Keeps how the file was mapped, for the next import of its header list

@@ -466,12 +466,14 @@ enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_err
 }
 
 /* The customer of an order or interaction, created bare when its key is new. */
-enum crm_status import_resolve_customer(struct importer *im, int64_t *id, struct crm_error *err)
+enum crm_status import_resolve_customer(struct importer *im, int64_t *id, int *rejected,
+					struct crm_error *err)
 {
 	struct crm_stmt *st = im->st[S_FIND_SOURCE];
 	enum crm_status s;
 	int found;
 
+	*rejected = 0;
 	if (im->last_ckey && !strcmp(im->last_ckey, im->ckey)) {
 		*id = im->last_customer;
 		return CRM_OK;
@@ -484,7 +486,9 @@ enum crm_status import_resolve_customer(struct importer *im, int64_t *id, struct
 	crm_stmt_reset(st);
 	if (!s && found)
 		s = import_survivor(im, id, err);
-	if (s)
+	if (!s && !found)
+		s = import_check_erased(im, im->csource, im->ckey, im->ckey_col, rejected, err);
+	if (s || *rejected)
 		return s;
 	if (!found && (s = new_customer(im, id, err)))
 		return s;
@@ -772,40 +776,34 @@ void import_store_end(struct importer *im)
 	free(im->upd);
 }
 
-/* Whether source:key has a source record now (a person let back in, say). */
-static enum crm_status key_is_live(struct importer *im, const char *source, const char *key,
-				   int *live, struct crm_error *err)
+/*
+ * Whether a record about to be created under source:key (its own key, or
+ * the key of the customer an order names) would bring back a person
+ * erased at their request: then it is rejected, saying when. Called only
+ * where the key was just found not to be in the tables. The reject keeps
+ * nothing of the person: not the key, not the record's text (the rejects
+ * file is written beside the input, in the clear).
+ */
+enum crm_status import_check_erased(struct importer *im, const char *source, const char *key,
+				    int col, int *rejected, struct crm_error *err)
 {
-	struct crm_stmt *st = im->st[S_FIND_SOURCE];
-	enum crm_status s;
-
-	crm_stmt_bind_str_ref(st, 1, source);
-	crm_stmt_bind_str_ref(st, 2, key);
-	s = crm_stmt_one(st, live, "cannot look up the record", err);
-	crm_stmt_reset(st);
-	return s;
-}
-
-enum crm_status import_check_erased(struct importer *im, int *rejected, struct crm_error *err)
-{
-	int customers = im->kind == CRM_KIND_CUSTOMERS, found = 0, live = 0;
-	const char *source = customers ? im->o->source : im->csource;
-	const char *key = customers ? im->key : im->ckey;
-	int col = customers ? im->key_col : im->ckey_col;
 	char at[40] = "", why[200];
+	int found = 0;
 	enum crm_status s;
+	struct crm_import_problem p = { .line = im->rec->line };
 
 	*rejected = 0;
 	if (!im->erased || !key || !source)
 		return CRM_OK;
 	s = crm_erased_find(im->erased, source, key, &found, at, sizeof(at), err);
-	if (!s && found)
-		s = key_is_live(im, source, key, &live, err);
-	if (s || !found || live)
+	if (s || !found)
 		return s;
 	*rejected = 1;
 	snprintf(why, sizeof(why), "%s erased on %.10s at the person's request: not imported "
-		 "again (--allow-erased to import it)", customers ? "a record" : "its customer was",
-		 at);
-	return import_reject(im, col >= 0 ? im->cols[col].header : NULL, key, why, err);
+		 "again (--allow-erased to import it)",
+		 im->kind == CRM_KIND_CUSTOMERS ? "a record" : "its customer was", at);
+	p.column = col >= 0 ? im->cols[col].header : NULL;
+	p.reason = why;
+	im->stats->rejected++;
+	return im->sink && im->sink->problem ? im->sink->problem(im->sink->ctx, &p, err) : CRM_OK;
 }

@@ -31,6 +31,16 @@ static enum crm_status update_found(struct importer *im, struct crm_stmt *st, in
 	return s;
 }
 
+/* A customer whose key the tables do not have: inserted, unless an erased person's. */
+static enum crm_status new_record(struct importer *im, struct crm_error *err)
+{
+	int rejected;
+	enum crm_status s = import_check_erased(im, im->o->source, im->key, im->key_col,
+						&rejected, err);
+
+	return s || rejected ? s : import_insert_customer(im, err);
+}
+
 static enum crm_status upsert_customer(struct importer *im, struct crm_error *err)
 {
 	struct crm_stmt *st = im->st[S_FIND_SOURCE];
@@ -39,7 +49,7 @@ static enum crm_status upsert_customer(struct importer *im, struct crm_error *er
 
 	/* A source seen for the first time: every key is new, unless repeated. */
 	if (im->fresh)
-		return import_insert_customer(im, err);
+		return new_record(im, err);
 	crm_stmt_bind_str_ref(st, 1, im->o->source);
 	crm_stmt_bind_str_ref(st, 2, im->key);
 	s = crm_stmt_one(st, &found, "cannot look up the record", err);
@@ -49,7 +59,7 @@ static enum crm_status upsert_customer(struct importer *im, struct crm_error *er
 		return update_found(im, st, 2, cust, src, cust, err);
 	}
 	crm_stmt_reset(st);
-	return s ? s : import_insert_customer(im, err);
+	return s ? s : new_record(im, err);
 }
 
 static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
@@ -57,10 +67,11 @@ static enum crm_status upsert_row(struct importer *im, struct crm_error *err)
 	struct crm_stmt *st = import_kind_stmt(im, S_FIND_ORDER);
 	enum crm_status s;
 	int64_t customer = 0, id;
-	int found;
+	int found, rejected;
 
-	s = import_resolve_customer(im, &customer, err);
-	if (s)
+	/* An erased person's customer key: the row is rejected, nothing made. */
+	s = import_resolve_customer(im, &customer, &rejected, err);
+	if (s || rejected)
 		return s;
 	/*
 	 * Orders of a new source need no lookup: (order, line) is unique

@@ -49,9 +49,6 @@ static enum crm_status import_record(struct importer *im, struct crm_error *err)
 		if (s || first)
 			return s ? s : import_reject_repeated_key(im, first, err);
 	}
-	s = import_check_erased(im, &rejected, err);
-	if (s || rejected)
-		return s;
 	if (im->kind == CRM_KIND_ORDERS) {
 		s = import_order_line(im, err);
 		if (!s)

@@ -360,7 +360,7 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 	fields[2] = p->column ? p->column : "";
 	fields[3] = p->value ? p->value : "";
 	fields[4] = p->stored ? NULL : p->reason;
-	fields[5] = p->raw;
+	fields[5] = p->raw ? p->raw : "";   /* NULL: withheld (an erased person's) */
 	for (i = 0; i < 6; i++)
 		lens[i] = fields[i] ? strlen(fields[i]) : 0;
 	lens[5] = p->raw_len;
