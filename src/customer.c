@@ -51,14 +51,16 @@ enum customer_sql {
  * The chain is walked in SQL, one row per step, its length bounded: a
  * loop (which dedupe never writes) shows as a last row still merged.
  */
-#define MAX_CHAIN 64   /* as in the statement */
+#define MAX_CHAIN 64
+#define STR(x) STR_(x)
+#define STR_(x) #x
 static const char *const customer_sql[SQL_COUNT] = {
 	[SQL_RESOLVE] =
 		"WITH RECURSIVE chain(id, next, depth) AS ("
 		"  SELECT id, merged_into, 0 FROM customers WHERE id = ?1"
 		"  UNION ALL"
 		"  SELECT c.id, c.merged_into, chain.depth + 1 FROM chain"
-		"   JOIN customers c ON c.id = chain.next WHERE chain.depth < 64)"
+		"   JOIN customers c ON c.id = chain.next WHERE chain.depth < " STR(MAX_CHAIN) ")"
 		" SELECT id, next FROM chain ORDER BY depth DESC LIMIT 1",
 	[SQL_BY_SOURCE] =
 		"SELECT customer_id FROM source_records WHERE source = ?1 AND source_key = ?2",

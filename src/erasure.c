@@ -13,12 +13,6 @@
 
 #define KEY_SIZE 32
 
-/* The status of a statement the table could not give (err says why). */
-static enum crm_status no_stmt(const struct crm_error *err)
-{
-	return err ? err->code : CRM_ERR_DB;
-}
-
 enum erasure_sql {
 	SQL_KEY,
 	SQL_KEY_ADD,
@@ -61,7 +55,7 @@ static enum crm_status read_key(struct crm_erased *e, int *found, struct crm_err
 	enum crm_status s;
 
 	if (!st)
-		return no_stmt(err);
+		return crm_error_status(err);
 	s = crm_stmt_one(st, found, "cannot read the erasure key", err);
 	if (!s && *found && crm_stmt_blob(st, 0) && crm_stmt_bytes(st, 0) == KEY_SIZE)
 		memcpy(e->key, crm_stmt_blob(st, 0), KEY_SIZE);
@@ -89,7 +83,7 @@ static enum crm_status make_key(struct crm_erased *e, struct crm_error *err)
 	}
 	st = crm_stmt_table_get(&e->sql, SQL_KEY_ADD, err);
 	if (!st)
-		return no_stmt(err);
+		return crm_error_status(err);
 	crm_stmt_bind_blob(st, 1, e->key, KEY_SIZE);
 	return crm_stmt_run(st, "cannot store the erasure key", err);
 }
@@ -102,7 +96,7 @@ static enum crm_status any_erased(struct crm_erased *e, int *any, struct crm_err
 	int found = 0;
 
 	if (!st)
-		return no_stmt(err);
+		return crm_error_status(err);
 	s = crm_stmt_one(st, &found, "cannot read the erased keys", err);
 	*any = !s && found && crm_stmt_int(st, 0);
 	crm_stmt_reset(st);
@@ -153,7 +147,7 @@ enum crm_status crm_erased_add(struct crm_erased *e, int64_t tombstone, const ch
 	struct crm_stmt *st = crm_stmt_table_get(&e->sql, SQL_ADD, err);
 
 	if (!st)
-		return no_stmt(err);
+		return crm_error_status(err);
 	hash_of(e, source, source_len, key, h);
 	crm_stmt_bind_blob(st, 1, h, sizeof(h));
 	crm_stmt_bind_int(st, 2, tombstone);
@@ -169,7 +163,7 @@ enum crm_status crm_erased_find(struct crm_erased *e, const char *source, const 
 
 	*found = 0;
 	if (!st)
-		return no_stmt(err);
+		return crm_error_status(err);
 	hash_of(e, source, strlen(source), key, h);
 	crm_stmt_bind_blob(st, 1, h, sizeof(h));
 	s = crm_stmt_one(st, found, "cannot look the erased keys up", err);

@@ -43,6 +43,15 @@ struct crm_error {
 /* A fixed, lower-case name for a status code; never NULL. */
 const char *crm_strerror(enum crm_status code);
 
+/*
+ * The status of a failure that was reported only through err (a call
+ * that returned NULL): err's code, or CRM_ERR_INTERNAL when err has none.
+ */
+static inline enum crm_status crm_error_status(const struct crm_error *err)
+{
+	return err && err->code ? err->code : CRM_ERR_INTERNAL;
+}
+
 /* Resets err to "no error". err may be NULL. */
 void crm_error_clear(struct crm_error *err);
 

@@ -138,9 +138,7 @@ static const char *find_kept(const char *s)
 	int k;
 
 	for (; *s; s += k) {
-		k = crm_utf8_next(s, &cp);
-		if (k <= 0)
-			return NULL;
+		k = crm_utf8_next(s, &cp);   /* 0 only at the NUL, which ends the loop */
 		if (nfkc_kept(cp))
 			return s;
 	}

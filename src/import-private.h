@@ -159,12 +159,6 @@ static inline enum crm_status import_nomem(struct crm_error *err)
 	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
 }
 
-/* The status of a failure a call reported only through err. */
-static inline enum crm_status import_failed(const struct crm_error *err)
-{
-	return err && err->code ? err->code : CRM_ERR_INTERNAL;
-}
-
 /* Whether f is a column of the kind's table (not one that only feeds others). */
 static inline int import_is_real(const struct crm_field *f)
 {

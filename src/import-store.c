@@ -170,7 +170,7 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 
 	for (i = 0; i < S_PER_FILE && !s; i++)
 		if (stmt_used(im->kind, i) && !(im->st[i] = crm_stmt_table_get(&im->sql, i, err)))
-			s = import_failed(err);
+			s = crm_error_status(err);
 	if (!s && insert_and_get_sql(im, &ins, &get))
 		s = import_nomem(err);
 	if (!s)
@@ -245,7 +245,7 @@ static enum crm_status run_once(struct importer *im, enum stmt i, const char *wh
 {
 	struct crm_stmt *st = crm_stmt_table_get(&im->sql, i, err);
 
-	return st ? crm_stmt_run(st, what, err) : import_failed(err);
+	return st ? crm_stmt_run(st, what, err) : crm_error_status(err);
 }
 
 /* ---- Log and raw rows ------------------------------------------------------ */
@@ -282,7 +282,7 @@ static enum crm_status headers_id(struct importer *im, const struct column *cols
 	size_t c;
 
 	if (!get)
-		return import_failed(err);
+		return crm_error_status(err);
 	oom = crm_strbuf_addch(&names, '[');
 	for (c = 0; c < n; c++) {
 		if (c)
@@ -674,7 +674,7 @@ static enum crm_status check_mapping(struct importer *im, struct crm_error *err)
 	int found = 0;
 
 	if (!same)
-		return import_failed(err);
+		return crm_error_status(err);
 	crm_strbuf_reset(&im->mapping);
 	if (mapping_text(im, &im->mapping) || crm_strbuf_addstr(&im->mapping, ""))
 		return import_nomem(err);
@@ -698,7 +698,7 @@ enum crm_status import_keep_mapping(struct importer *im, struct crm_error *err)
 		return CRM_OK;
 	put = crm_stmt_table_get(&im->sql, S_MAPPING_PUT, err);
 	if (!put)
-		return import_failed(err);
+		return crm_error_status(err);
 	bind_mapping(im, put);
 	crm_stmt_bind_int(put, 5, im->run_id);
 	return crm_stmt_run(put, "cannot keep how the file was mapped", err);
@@ -715,7 +715,7 @@ static enum crm_status check_fresh(struct importer *im, struct crm_error *err)
 					  : im->kind == CRM_KIND_ORDERS ? S_FRESH_ORDERS
 					  : S_FRESH_INTERACTIONS, err);
 	if (!st)
-		return import_failed(err);
+		return crm_error_status(err);
 	crm_stmt_bind_str_ref(st, 1, im->o->source);
 	s = crm_stmt_one(st, &found, "cannot look the source up", err);
 	im->fresh = found && crm_stmt_int(st, 0);

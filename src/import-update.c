@@ -105,7 +105,7 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 			continue;
 		up = import_update_stmt(im, f, err);
 		if (!up) {
-			s = import_failed(err);
+			s = crm_error_status(err);
 			break;
 		}
 		s = import_log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);

@@ -205,7 +205,7 @@ void crm_out_set_cut(struct crm_out *o, int cut)
 
 void crm_out_json_column(struct crm_out *o, size_t col)
 {
-	if (col < o->n)
+	if (col < o->n && col < 64)
 		o->json_cols |= (uint64_t)1 << col;
 }
 

@@ -36,7 +36,7 @@ enum {
 static const struct crm_option import_options[] = {
 	{ "kind", OPT_KIND, "<kind>", "customers, orders or interactions (default: guessed)",
 	  "customers, orders or interactions" },
-	{ "source", OPT_SOURCE, "<name>", "the system the file comes from (default: file name)",
+	{ "source", OPT_SOURCE, "<name>", "the system the file comes from (default: the file's name\nwithout its directory and extension)",
 	  "the name of the system the file comes from" },
 	{ "customer-source", OPT_CUSTOMER_SOURCE, "<name>",
 	  "where the customer keys of orders live (default: --source)",
