@@ -126,38 +126,49 @@ enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
 	return s;
 }
 
-static int all_digits(const char *s)
+enum crm_customer_spec crm_customer_spec(const char *spec, int64_t *id, size_t *source_len,
+					 const char **key)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
+	const char *colon = strchr(spec, ':');
+	size_t digits = strspn(spec, "0123456789");
+
+	if (*spec && !spec[digits] && digits < 19) {
+		*id = strtoll(spec, NULL, 10);
+		return CRM_SPEC_ID;
+	}
+	if (!colon || colon == spec || !colon[1])
+		return CRM_SPEC_NONE;
+	*source_len = (size_t)(colon - spec);
+	*key = colon + 1;
+	return CRM_SPEC_KEY;
 }
 
 enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
 				  struct crm_error *err)
 {
-	const char *colon = strchr(spec, ':');
 	struct crm_stmt *st;
 	enum crm_status s;
+	const char *key;
+	size_t n;
 	int found = 0;
 
-	if (all_digits(spec) && strlen(spec) < 19) {
-		s = crm_customer_resolve(db, strtoll(spec, NULL, 10), id, err);
+	switch (crm_customer_spec(spec, id, &n, &key)) {
+	case CRM_SPEC_ID:
+		s = crm_customer_resolve(db, *id, id, err);
 		if (s == CRM_ERR_NOTFOUND)
 			crm_error_set(err, s, "no customer %s", spec);
 		return s;
-	}
-	if (!colon || colon == spec || !colon[1])
+	case CRM_SPEC_NONE:
 		return crm_error_set(err, CRM_ERR_INVALID,
 				     "'%s' names no customer: give an id (42) or SOURCE:KEY", spec);
+	case CRM_SPEC_KEY:
+		break;
+	}
 	s = crm_stmt_prepare(db, customer_sql[SQL_BY_SOURCE], &st, err);
 	if (s)
 		return s;
-	crm_stmt_bind_text(st, 1, spec, (size_t)(colon - spec));
-	crm_stmt_bind_str(st, 2, colon + 1);
+	crm_stmt_bind_text(st, 1, spec, n);
+	crm_stmt_bind_str(st, 2, key);
 	s = crm_stmt_one(st, &found, "cannot find the customer", err);
 	if (!s && !found)
 		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);

@@ -91,6 +91,19 @@ enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
 enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
 				     struct crm_error *err);
 
+/* What a person names a customer by on the command line. */
+enum crm_customer_spec {
+	CRM_SPEC_NONE,     /* neither: a usage error */
+	CRM_SPEC_ID,       /* "42": *id */
+	CRM_SPEC_KEY,      /* "SOURCE:KEY": the source is spec's first *source_len bytes, *key the rest */
+};
+/*
+ * Reads spec as an id or a source record (the source may not contain ':'
+ * but the key may). The one reading of it that every command shares.
+ */
+enum crm_customer_spec crm_customer_spec(const char *spec, int64_t *id, size_t *source_len,
+					 const char **key);
+
 /*
  * Finds a customer by id ("42") or by source record ("SOURCE:KEY"; the
  * source may not contain ':' but the key may), resolved to the survivor.

@@ -286,18 +286,6 @@ static enum crm_status run_bound(struct crm_db *db, enum forget_sql q, int64_t a
 	return s;
 }
 
-/* Splits spec "SOURCE:KEY" at its first colon; 0 when it is not one. */
-static int split_key(const char *spec, size_t *source_len, const char **key)
-{
-	const char *colon = strchr(spec, ':');
-
-	if (!colon || colon == spec || !colon[1] || strspn(spec, "0123456789") == strlen(spec))
-		return 0;
-	*source_len = (size_t)(colon - spec);
-	*key = colon + 1;
-	return 1;
-}
-
 /* Adds the key t was named by to the person's keys. */
 static enum crm_status named_key(struct crm_db *db, const struct crm_forget_target *t,
 				 struct crm_error *err)
@@ -306,8 +294,9 @@ static enum crm_status named_key(struct crm_db *db, const struct crm_forget_targ
 	enum crm_status s;
 	const char *key;
 	size_t n;
+	int64_t id;
 
-	if (!t->spec || !split_key(t->spec, &n, &key))
+	if (!t->spec || crm_customer_spec(t->spec, &id, &n, &key) != CRM_SPEC_KEY)
 		return CRM_OK;
 	s = prepare(db, SQL_FORGET_NAMED_KEY, &st, err);
 	if (s)
@@ -343,20 +332,26 @@ static enum crm_status collect_rows(struct crm_db *db, const struct crm_forget_t
 	return s;
 }
 
-/* Runs q, which finds one id by ?1 (and ?2): *id, or *found 0. */
-static enum crm_status find_one(struct crm_db *db, enum forget_sql q, const char *a, size_t alen,
-				const char *b, int64_t *id, int *found, struct crm_error *err)
+/*
+ * The customer a removed copy in the log names: of the source record
+ * source:key (source of n bytes), or when source is NULL of customer
+ * named. *found 0 when the log has none.
+ */
+static enum crm_status find_removed(struct crm_db *db, const char *source, size_t n,
+				    const char *key, int64_t named, int64_t *id, int *found,
+				    struct crm_error *err)
 {
 	struct crm_stmt *st;
-	enum crm_status s = prepare(db, q, &st, err);
+	enum crm_status s = prepare(db, source ? SQL_FIND_REMOVED_KEY : SQL_FIND_REMOVED_ID,
+				    &st, err);
 
 	if (s)
 		return s;
-	if (b) {
-		crm_stmt_bind_text(st, 1, a, alen);
-		crm_stmt_bind_str(st, 2, b);
+	if (source) {
+		crm_stmt_bind_text(st, 1, source, n);
+		crm_stmt_bind_str(st, 2, key);
 	} else {
-		crm_stmt_bind_int(st, 1, strtoll(a, NULL, 10));
+		crm_stmt_bind_int(st, 1, named);
 	}
 	s = crm_stmt_one(st, found, "cannot look the person up in the log", err);
 	if (!s && *found && crm_stmt_is_null(st, 0))
@@ -370,20 +365,24 @@ static enum crm_status find_one(struct crm_db *db, enum forget_sql q, const char
 enum crm_status crm_forget_find(struct crm_db *db, const char *spec,
 				struct crm_forget_target *t, struct crm_error *err)
 {
-	enum crm_status s = crm_customer_find(db, spec, &t->id, err);
-	const char *key;
-	size_t n;
+	enum crm_customer_spec kind;
+	enum crm_status s;
+	const char *key = NULL;
+	size_t n = 0;
 	int found = 0;
 
 	t->spec = spec;
+	t->named = 0;
 	t->live = 1;
+	kind = crm_customer_spec(spec, &t->named, &n, &key);
+	if (kind == CRM_SPEC_KEY)
+		t->named = 0;
+	s = crm_customer_find(db, spec, &t->id, err);
 	if (s != CRM_ERR_NOTFOUND)
 		return s;
 	/* Not in the tables: a run may have removed them, while the log keeps their values. */
-	if (split_key(spec, &n, &key))
-		s = find_one(db, SQL_FIND_REMOVED_KEY, spec, n, key, &t->id, &found, err);
-	else
-		s = find_one(db, SQL_FIND_REMOVED_ID, spec, strlen(spec), NULL, &t->id, &found, err);
+	s = find_removed(db, kind == CRM_SPEC_KEY ? spec : NULL, n, key, t->named, &t->id, &found,
+			 err);
 	if (!s && !found)
 		return crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s, in the tables or "
 				     "in the log", spec);

@@ -23,6 +23,7 @@ struct crm_forget_result {
 struct crm_forget_target {
 	int64_t id;        /* the customer: the survivor of its merges when live */
 	int live;          /* 0: no row of theirs is left (a revert removed them), the log has them */
+	int64_t named;     /* the id spec named, or 0 when it named a source record */
 	const char *spec;  /* as named: an id, or SOURCE:KEY (the caller keeps it) */
 };
 

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "chain.h"
+#include "customer.h"
 #include "forget.h"
 #include "history.h"
 #include "revert.h"
@@ -353,8 +354,7 @@ static int run_forget(struct log_cli *cli, const char *arg, int argi)
 	if (!s)
 		s = crm_forget_find(ctx->db, arg, &who, &err);
 	/* A merged customer is the same person: say whom that takes in. */
-	if (!s && who.live && strspn(arg, "0123456789") == strlen(arg) &&
-	    strtoll(arg, NULL, 10) != who.id)
+	if (!s && who.live && who.named && who.named != who.id)
 		crm_note(ctx, CMD " forget", "customer %s was merged into %lld: erasing the "
 			 "person, customer %lld and every customer merged into it", arg,
 			 (long long)who.id, (long long)who.id);
@@ -411,6 +411,16 @@ static int dispatch(struct log_cli *cli, const char *sub, const char *arg, int a
 		return arg ? usage_error("verify takes no argument ('%s')", arg) : run_verify(cli);
 	if (!arg)
 		return usage_error("'%s' needs an argument", sub);
+	/* A customer is named by an id or SOURCE:KEY: anything else is a misuse. */
+	if (!strcmp(sub, "customer") || !strcmp(sub, "forget")) {
+		const char *key;
+		int64_t id;
+		size_t n;
+
+		if (crm_customer_spec(arg, &id, &n, &key) == CRM_SPEC_NONE)
+			return usage_error("'%s' names no customer: give an id (42) or SOURCE:KEY",
+					   arg);
+	}
 	if (!strcmp(sub, "show"))
 		return show_run(cli, arg);
 	if (!strcmp(sub, "customer"))

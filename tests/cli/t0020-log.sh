@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 95
+plan 97
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -298,6 +298,10 @@ check '... and its runs can be reverted' 0 empty 'match:1 value restored, 1 row 
 check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run 99' "$CRM" log show 99
 check 'show of a non-number: usage, exit 2' 2 empty 'match:not a run number' "$CRM" log show abc
 check 'an unknown customer: exit 1' 1 empty 'match:no customer web:nobody' "$CRM" log customer web:nobody
+check 'what names no customer is a usage error: exit 2' 2 empty \
+	"match:^crm log: 'foo' names no customer: give an id \\(42\\) or SOURCE:KEY$" "$CRM" log customer foo
+check '... for forget too' 2 empty "match:^crm log: 'x:' names no customer" \
+	"$CRM" log forget x: --reason r
 check 'a bad --format: exit 2' 2 empty 'match:--format .xml.' "$CRM" log --format xml
 # Times are stored in UTC, shown and filtered in local time (TZ).
 q "UPDATE runs SET started_at = '2026-12-01T16:30:00.000Z' WHERE id = 1"

@@ -240,7 +240,7 @@ static void test_forget(void **state)
 	fx_exec(f, "UPDATE customers SET merged_into = 1 WHERE id = 2");
 	commit(f);
 	begin(f);
-	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ 1, 1, NULL }, "request 1",
+	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ .id = 1, .live = 1 }, "request 1",
 					 &res, &f->err), CRM_OK);
 	commit(f);
 	assert_int_equal(res.customers, 2);          /* the person and the row merged into them */
@@ -281,7 +281,7 @@ static void test_forget_refuses_a_broken_chain(void **state)
 	base(f);
 	fx_exec(f, "UPDATE changes SET new_value = 9 WHERE id = 1");
 	begin(f);
-	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ 1, 1, NULL }, "request",
+	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ .id = 1, .live = 1 }, "request",
 					 &res, &f->err), CRM_ERR_CONFLICT);
 	abort_run(f);
 }
@@ -375,7 +375,7 @@ static void test_forget_follows_merges(void **state)
 		" VALUES (1, 2, 'tester', 't2', 'mail', 1);"
 		"INSERT INTO export_customers(export_id, customer_id) VALUES (1, 2)");
 	begin(f);
-	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ 2, 1, NULL }, "request 2",
+	assert_int_equal(crm_log_forget(run, &(struct crm_forget_target){ .id = 2, .live = 1 }, "request 2",
 					 &res, &f->err), CRM_OK);
 	commit(f);
 	assert_int_equal(res.customers, 3);
