@@ -462,15 +462,22 @@ static enum crm_status revert_changes(struct reverter *rv, struct crm_error *err
 	struct crm_revert_result *res = rv->res;
 	enum crm_status s = CRM_OK;
 	enum crm_step step = CRM_STEP_DONE;
+	long n = 0;
 
 	if (!st)
 		return err->code;
 	crm_stmt_bind_int(st, 1, rv->target);
-	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW)
+	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		s = revert_change(rv, st, err);
+		n++;
+	}
 	if (!s && step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(st, err, "cannot read the run's changes");
 	crm_stmt_reset(st);
+	/* A run that changed nothing (init, a dry import) has nothing to undo. */
+	if (!s && !n)
+		return crm_error_set(err, CRM_ERR_CONFLICT, "run %lld changed nothing: there is "
+				     "nothing to revert", (long long)rv->target);
 	if (!s && res->nconflicts && !rv->force)
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld cannot be reverted: %zu "
 				  "value%s changed since by later runs; nothing was changed "

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 97
+plan 98
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -175,6 +175,9 @@ check 'a tombstone keeps id, time, actor and reason' 0 'inline:1|tester|request 
 	q "SELECT customer_id, actor, reason, at = (SELECT started_at FROM runs WHERE id = run_id) FROM tombstones"
 check 'verify passes after the erasure' 0 empty 'match:hash chain intact' "$CRM" log verify
 check 'an erasure cannot be reverted' 1 empty 'match:an erasure cannot be undone' "$CRM" log revert 4
+check 'a run that changed nothing (init) has nothing to revert' 1 empty \
+	'match:run 1 changed nothing: there is nothing to revert' \
+	sh -c '"$CRM" -q --db initonly.db init && "$CRM" --db initonly.db log revert 1'
 
 # Ids are reused once rows are removed: history must not be mixed up.
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
