@@ -209,7 +209,7 @@ static int run_verify(struct log_cli *cli)
 	if (s)
 		return crm_report(CMD, &err);
 	if (brk.id) {
-		fprintf(stderr, "crm log verify: change %lld does not match its hash: the log was "
+		fprintf(stderr, "crm " CMD " verify: change %lld does not match its hash: the log was "
 			"changed outside crm at or just before that row\n"
 			"  stored:   %s\n  computed: %s\n",
 			(long long)brk.id, brk.found[0] ? brk.found : "(none)", brk.expected);
@@ -249,19 +249,15 @@ static void print_conflicts(const struct crm_revert_result *res)
 static void revert_summary(struct log_cli *cli, struct crm_run *run, int64_t target,
 			   const struct crm_revert_result *res)
 {
-	if (!cli->ctx->quiet) {
-		fprintf(stderr, "crm log revert: %srun %lld reverted: %ld value%s restored, "
-			"%ld row%s removed, %ld row%s put back\n",
-			cli->dry_run ? "dry run: " : "", (long long)target,
-			res->restored, res->restored == 1 ? "" : "s", res->deleted,
-			res->deleted == 1 ? "" : "s", res->reinserted,
-			res->reinserted == 1 ? "" : "s");
-		if (!cli->dry_run)
-			fprintf(stderr, "crm log revert: this is run %lld ('crm log show %lld')\n",
-				(long long)crm_run_id(run), (long long)crm_run_id(run));
-	}
+	crm_note(cli->ctx, CMD " revert", "%srun %lld reverted: %ld value%s restored, "
+		 "%ld row%s removed, %ld row%s put back", cli->dry_run ? "dry run: " : "",
+		 (long long)target, res->restored, res->restored == 1 ? "" : "s", res->deleted,
+		 res->deleted == 1 ? "" : "s", res->reinserted, res->reinserted == 1 ? "" : "s");
+	if (!cli->dry_run)
+		crm_note(cli->ctx, CMD " revert", "this is run %lld ('crm log show %lld')",
+			 (long long)crm_run_id(run), (long long)crm_run_id(run));
 	if (res->nconflicts) {
-		fprintf(stderr, "crm log revert: %zu value%s left as later runs made them:\n",
+		fprintf(stderr, "crm " CMD " revert: %zu value%s left as later runs made them:\n",
 			res->nconflicts, res->nconflicts == 1 ? "" : "s");
 		print_conflicts(res);
 	}
@@ -372,7 +368,7 @@ static int run_forget(struct log_cli *cli, const char *arg, int argi)
 		return crm_report(CMD, &err);
 	/* Old pages of the person's rows must not linger in the WAL. */
 	if (!cli->dry_run && crm_db_checkpoint_truncate(ctx->db))
-		fprintf(stderr, "crm log forget: warning: a reader kept the write-ahead log busy: "
+		fprintf(stderr, "crm " CMD " forget: warning: a reader kept the write-ahead log busy: "
 			"old copies of the erased rows stay in %s-wal until the next checkpoint\n",
 			crm_db_path(ctx->db));
 	crm_note(ctx, CMD " forget", "%scustomer %lld erased: %ld customer row%s, %ld source "
