@@ -198,7 +198,7 @@ static int remove_part(struct crm_strbuf *sb)
 }
 
 /* The part of q built from the customer catalogue, if it has one. */
-static int catalogue_part(enum forget_sql q, struct crm_strbuf *sb)
+static int catalogue_part(int q, struct crm_strbuf *sb)
 {
 	switch (q) {
 	case SQL_FORGET_ROWS:
@@ -215,25 +215,14 @@ static int catalogue_part(enum forget_sql q, struct crm_strbuf *sb)
 /* The SQL of q, its catalogue part filled in, into sql. */
 static enum crm_status sql_of(enum forget_sql q, struct crm_strbuf *sql, struct crm_error *err)
 {
-	struct crm_strbuf part = CRM_STRBUF_INIT;
-	int bad = catalogue_part(q, &part) || crm_log_sql_fill(sql, forget_sql[q], part.buf);
-
-	crm_strbuf_release(&part);
-	return bad ? crm_error_set(err, CRM_ERR_NOMEM, "out of memory") : CRM_OK;
+	return crm_log_sql_of(forget_sql[q], q, catalogue_part, sql, err);
 }
 
 /* Statement q of the table, prepared for the caller (who frees it). */
 static enum crm_status prepare(struct crm_db *db, enum forget_sql q, struct crm_stmt **out,
 			       struct crm_error *err)
 {
-	struct crm_strbuf sql = CRM_STRBUF_INIT;
-	enum crm_status s = sql_of(q, &sql, err);
-
-	*out = NULL;
-	if (!s)
-		s = crm_stmt_prepare(db, sql.buf, out, err);
-	crm_strbuf_release(&sql);
-	return s;
+	return crm_log_sql_prepare(db, forget_sql[q], q, catalogue_part, out, err);
 }
 
 /* Runs q, statements that take no parameters and return no rows. */

@@ -109,7 +109,7 @@ static const char *const history_sql[SQL_COUNT] = {
 };
 
 /* The part of q built from the customer catalogue, if it has one. */
-static int catalogue_part(enum history_sql q, struct crm_strbuf *sb)
+static int catalogue_part(int q, struct crm_strbuf *sb)
 {
 	switch (q) {
 	case SQL_CHANGES:
@@ -125,17 +125,7 @@ static int catalogue_part(enum history_sql q, struct crm_strbuf *sb)
 static enum crm_status prepare(struct crm_db *db, enum history_sql q, struct crm_stmt **out,
 			       struct crm_error *err)
 {
-	struct crm_strbuf part = CRM_STRBUF_INIT, sql = CRM_STRBUF_INIT;
-	enum crm_status s;
-
-	*out = NULL;
-	if (catalogue_part(q, &part) || crm_log_sql_fill(&sql, history_sql[q], part.buf))
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-	else
-		s = crm_stmt_prepare(db, sql.buf, out, err);
-	crm_strbuf_release(&part);
-	crm_strbuf_release(&sql);
-	return s;
+	return crm_log_sql_prepare(db, history_sql[q], q, catalogue_part, out, err);
 }
 
 /* Hands st over as rows; st is freed on failure too. */

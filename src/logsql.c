@@ -19,6 +19,30 @@ int crm_log_sql_fill(struct crm_strbuf *sb, const char *tmpl, const char *part)
 	return crm_strbuf_addstr(sb, at + strlen(CRM_LOG_PART));
 }
 
+enum crm_status crm_log_sql_of(const char *tmpl, int q, crm_log_part_fn *part_of,
+			       struct crm_strbuf *sql, struct crm_error *err)
+{
+	struct crm_strbuf part = CRM_STRBUF_INIT;
+	int bad = part_of(q, &part) || crm_log_sql_fill(sql, tmpl, part.buf);
+
+	crm_strbuf_release(&part);
+	return bad ? crm_error_set(err, CRM_ERR_NOMEM, "out of memory") : CRM_OK;
+}
+
+enum crm_status crm_log_sql_prepare(struct crm_db *db, const char *tmpl, int q,
+				    crm_log_part_fn *part_of, struct crm_stmt **out,
+				    struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	enum crm_status s = crm_log_sql_of(tmpl, q, part_of, &sql, err);
+
+	*out = NULL;
+	if (!s)
+		s = crm_stmt_prepare(db, sql.buf, out, err);
+	crm_strbuf_release(&sql);
+	return s;
+}
+
 int crm_log_sql_rows(struct crm_strbuf *sb, const char *who, unsigned skip)
 {
 	const struct crm_customer_table *t;

@@ -11,6 +11,8 @@
 #ifndef CRM_LOGSQL_H
 #define CRM_LOGSQL_H
 
+#include "db.h"
+#include "error.h"
 #include "strbuf.h"
 
 /* Where a statement takes the SQL built from the catalogue. */
@@ -18,6 +20,18 @@
 
 /* Appends tmpl with CRM_LOG_PART replaced by part. 0, or -1 when out of memory. */
 int crm_log_sql_fill(struct crm_strbuf *sb, const char *tmpl, const char *part);
+
+/* Appends statement q's catalogue part (none for most q) to sb; -1 when out of memory. */
+typedef int crm_log_part_fn(int q, struct crm_strbuf *sb);
+
+/* Appends statement q, tmpl with the part that part_of builds for q, to sql. */
+enum crm_status crm_log_sql_of(const char *tmpl, int q, crm_log_part_fn *part_of,
+			       struct crm_strbuf *sql, struct crm_error *err);
+
+/* Statement q, as crm_log_sql_of() builds it, prepared for the caller (who frees it). */
+enum crm_status crm_log_sql_prepare(struct crm_db *db, const char *tmpl, int q,
+				    crm_log_part_fn *part_of, struct crm_stmt **out,
+				    struct crm_error *err);
 
 /*
  * Appends a query of the rows (tbl, id) of the customers in who (a table

@@ -112,19 +112,23 @@ static int children_part(struct crm_strbuf *sb)
 	return bad;
 }
 
+/* The part of q built from the customer catalogue, if it has one. */
+static int catalogue_part(int q, struct crm_strbuf *sb)
+{
+	return q == SQL_CHILDREN ? children_part(sb) : 0;
+}
+
 enum crm_status crm_revert_open(struct reverter *rv, struct crm_error *err)
 {
-	struct crm_strbuf part = CRM_STRBUF_INIT;
+	enum crm_status s;
 	size_t i;
-	int bad;
 
 	for (i = 0; i < SQL_COUNT; i++)
 		rv->text[i] = revert_sql[i];
-	bad = children_part(&part) ||
-	      crm_log_sql_fill(&rv->children, revert_sql[SQL_CHILDREN], part.buf);
-	crm_strbuf_release(&part);
-	if (bad)
-		return nomem(err);
+	s = crm_log_sql_of(revert_sql[SQL_CHILDREN], SQL_CHILDREN, catalogue_part,
+			   &rv->children, err);
+	if (s)
+		return s;
 	rv->text[SQL_CHILDREN] = rv->children.buf;
 	return crm_stmt_table_init(&rv->sql, rv->db, rv->text, SQL_COUNT, err);
 }
