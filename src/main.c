@@ -206,10 +206,12 @@ static void similar_commands(const char *name)
  * crm's own options, parsed as the commands' are (cli.h): the same
  * messages for a misuse, the usage after them; -h prints the whole help.
  */
+#define DB_VALUE "the database's file name"
+
 enum { OPT_DB = CRM_OPT_OWN, OPT_NO_PROGRESS, OPT_VERSION, OPT_LIST_CMDS, OPT_LIST_OPTS };
 
 static const struct crm_option global_options_table[] = {
-	{ "db", OPT_DB, "<file>", NULL, NULL },
+	{ "db", OPT_DB, "<file>", NULL, DB_VALUE },
 	{ "quiet", 'q', NULL, NULL, NULL },
 	{ "q", 'q', NULL, NULL, NULL },
 	{ "verbose", 'v', NULL, NULL, NULL },
@@ -217,7 +219,7 @@ static const struct crm_option global_options_table[] = {
 	{ "no-progress", OPT_NO_PROGRESS, NULL, NULL, NULL },
 	{ "version", OPT_VERSION, NULL, NULL, NULL },
 	{ "list-cmds", OPT_LIST_CMDS, NULL, NULL, NULL },
-	{ "list-opts", OPT_LIST_OPTS, "<command>", NULL, NULL },
+	{ "list-opts", OPT_LIST_OPTS, "<command>", NULL, "a command's name" },
 	CRM_OPT_END,
 };
 
@@ -237,7 +239,7 @@ static int global_options(int argc, char **argv, struct crm_ctx *ctx, int *no_pr
 		switch (c) {
 		case OPT_DB:
 			if (!*g.arg) {
-				crm_getopt_error(&g, "--db needs a file name");
+				crm_getopt_error(&g, "option '--db' needs a value: " DB_VALUE);
 				return g.exit;
 			}
 			ctx->db_path = g.arg;

@@ -30,9 +30,9 @@ check 'an unknown long option is a usage error' 2 empty "match:^crm: unknown opt
 	"$CRM" --bogus init
 check 'an unknown short option is a usage error' 2 empty "match:^crm: unknown option '-x'$" \
 	"$CRM" -x init
-check '--db without a value is a usage error' 2 empty "match:^crm: option '--db' needs a value$" \
+check '--db without a value is a usage error' 2 empty "match:^crm: option '--db' needs a value: the database's file name$" \
 	"$CRM" --db
-check '--db with an empty value is a usage error' 2 empty 'match:^crm: --db needs a file name$' \
+check '--db with an empty value is a usage error' 2 empty "match:^crm: option '--db' needs a value: the database's file name$" \
 	"$CRM" --db '' init
 check 'a bad CRM_BUSY_TIMEOUT is a usage error' 2 empty \
 	"match:CRM_BUSY_TIMEOUT must be a number of milliseconds, not 'soon'" \
