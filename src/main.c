@@ -50,18 +50,39 @@ static const struct crm_cmd *find_command(const char *name)
 }
 
 /*
+ * The command called name, or NULL after saying it is none and, as git
+ * does, which commands are a slip (two edits at most) away from it.
+ */
+static const struct crm_cmd *command_named(const char *name)
+{
+	const struct crm_cmd *cmd = find_command(name);
+	const struct crm_cmd *near[NCOMMANDS];
+	size_t i, k = 0;
+
+	if (cmd)
+		return cmd;
+	fprintf(stderr, "crm: '%s' is not a crm command. See 'crm --help'.\n", name);
+	for (i = 0; i < NCOMMANDS; i++)
+		if (crm_utf8_distance(name, commands[i]->name, 2) <= 2)
+			near[k++] = commands[i];
+	if (k)
+		fprintf(stderr, "\nThe most similar command%s\n", k == 1 ? " is" : "s are");
+	for (i = 0; i < k; i++)
+		fprintf(stderr, "\t%s\n", near[i]->name);
+	return NULL;
+}
+
+/*
  * crm --list-opts NAME: every option of the command, from its table, one
  * per line; the docs test holds the pages and completions against it.
  */
 static int list_options(const char *name)
 {
-	const struct crm_cmd *cmd = find_command(name);
+	const struct crm_cmd *cmd = command_named(name);
 	const struct crm_option *o;
 
-	if (!cmd) {
-		fprintf(stderr, "crm: '%s' is not a crm command. See 'crm --help'.\n", name);
+	if (!cmd)
 		return CRM_EXIT_USAGE;
-	}
 	for (o = cmd->usage->options; o && o->name; o++)
 		printf("%s%s\n", o->name[1] ? "--" : "-", o->name);
 	puts("-h");
@@ -144,17 +165,14 @@ static int show_page_file(const char *page, char section)
  */
 static int run_help(const char *name)
 {
-	const struct crm_cmd *cmd = find_command(name);
+	const struct crm_cmd *cmd = NULL;
 	char page[64];
 	char section = '1';
 
-	if (!strcmp(name, "fields") || !strcmp(name, "schema")) {
+	if (!strcmp(name, "fields") || !strcmp(name, "schema"))
 		section = '5';
-	} else if (!cmd) {
-		fprintf(stderr, "crm: 'help %s': '%s' is not a crm command. See 'crm --help'.\n",
-			name, name);
+	else if (!(cmd = command_named(name)))
 		return CRM_EXIT_USAGE;
-	}
 	snprintf(page, sizeof(page), "crm-%s", name);
 	{
 		char sect[2] = { section, '\0' };
@@ -185,21 +203,6 @@ static int finish_stdout(int rc)
 		return CRM_EXIT_FAILED;
 	}
 	return rc;
-}
-
-/* As git does: the commands a slip (two edits at most) away from a mistyped one. */
-static void similar_commands(const char *name)
-{
-	size_t i, k = 0;
-
-	for (i = 0; i < NCOMMANDS; i++)
-		k += crm_utf8_distance(name, commands[i]->name, 2) <= 2;
-	if (!k)
-		return;
-	fprintf(stderr, "\nThe most similar command%s\n", k == 1 ? " is" : "s are");
-	for (i = 0; i < NCOMMANDS; i++)
-		if (crm_utf8_distance(name, commands[i]->name, 2) <= 2)
-			fprintf(stderr, "\t%s\n", commands[i]->name);
 }
 
 /*
@@ -289,13 +292,9 @@ int main(int argc, char **argv)
 		}
 		return finish_stdout(run_help(argv[optind + 1]));
 	}
-	cmd = find_command(argv[optind]);
-	if (!cmd) {
-		fprintf(stderr, "crm: '%s' is not a crm command. See 'crm --help'.\n",
-			argv[optind]);
-		similar_commands(argv[optind]);
+	cmd = command_named(argv[optind]);
+	if (!cmd)
 		return CRM_EXIT_USAGE;
-	}
 	if (!ctx.db_path)
 		ctx.db_path = crm_db_default_path();
 	ctx.db_flags = cmd->flags;

@@ -3,7 +3,7 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 48
+plan 50
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
@@ -40,6 +40,9 @@ check 'a bad CRM_BUSY_TIMEOUT is a usage error' 2 empty \
 assert '... and created no database' test ! -e crm.db
 check 'help for an unknown command' 2 empty \
 	"match:'nosuch' is not a crm command" "$CRM" help nosuch
+check '... suggests a similar one as the command line does' 2 empty \
+	"match:^	cleanse$" "$CRM" help clense
+check '... and so does --list-opts' 2 empty "match:^	cleanse$" "$CRM" --list-opts clense
 # A build that was never installed, on a system with mandoc but no man.
 mkdir -p onlymandoc
 if command -v mandoc >/dev/null; then
