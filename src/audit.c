@@ -182,7 +182,7 @@ static enum crm_status row_json_stmt(struct crm_db *db, struct crm_stmt *cols, c
 	else if (n == 0)
 		s = crm_error_set(err, CRM_ERR_SCHEMA, "table %s is missing", tbl);
 	else if (oom || crm_strbuf_addf(&sql, ") FROM \"%s\" WHERE id = ?1", tbl))
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		s = crm_error_nomem(err);
 	crm_stmt_clear(cols);
 	if (!s)
 		s = crm_stmt_prepare(db, sql.buf, out, err);
@@ -228,7 +228,7 @@ enum crm_status crm_audit_row_json(struct crm_db *db, const char *tbl,
 	if (!s)
 		s = step_row_json(st, tbl, row_id, &j, err);
 	if (!s && !(*json = strdup(j)))
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		s = crm_error_nomem(err);
 	crm_stmt_free(st);
 	crm_stmt_free(cols);
 	return s;
@@ -260,7 +260,7 @@ static struct crm_audit *audit_new(struct crm_db *db, const char *command,
 	struct crm_audit *a = calloc(1, sizeof(*a));
 
 	if (!a) {
-		crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		crm_error_nomem(err);
 		return NULL;
 	}
 	crm_strbuf_init(&a->arena);
@@ -274,7 +274,7 @@ static struct crm_audit *audit_new(struct crm_db *db, const char *command,
 	a->actor = strdup(crm_actor());
 	a->command = strdup(command);
 	if (!a->row_json || !a->pending || !a->actor || !a->command)
-		crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		crm_error_nomem(err);
 	else if (!crm_stmt_table_init(&a->t, db, audit_sql, ST_COUNT, err))
 		return a;
 	crm_audit_free(a);
@@ -326,7 +326,7 @@ enum crm_status crm_audit_start(struct crm_db *db, const char *command,
 		return err->code;
 	if (argv_json(argc, argv, &args)) {
 		crm_audit_free(a);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	s = insert_run(a, args, err);
 	free(args);
@@ -483,7 +483,7 @@ static enum crm_status hold(struct crm_audit *a, const struct crm_chain_link *l,
 	    hold_text(a, l->field.s, l->field.len, &h->field) ||
 	    hold_value(a, &l->old_value, &h->old_value, &h->old_text) ||
 	    hold_value(a, &l->new_value, &h->new_value, &h->new_text))
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	a->nheld++;
 	return CRM_OK;
 }
@@ -668,7 +668,7 @@ static enum crm_status prepare_batch(struct crm_audit *a, size_t rows, struct cr
 		for (c = 0; c < CHANGE_COLS && !failed; c++)
 			failed = crm_strbuf_addstr(&sb, c ? ", ?" : r ? "), (?" : "(?");
 	if (failed || crm_strbuf_addch(&sb, ')'))
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		s = crm_error_nomem(err);
 	else
 		s = crm_stmt_prepare(a->db, sb.buf, &a->batch, err);
 	crm_strbuf_release(&sb);
@@ -703,7 +703,7 @@ enum crm_status crm_audit_batch(struct crm_audit *a, struct crm_error *err)
 	if (!(held = calloc(rows, sizeof(*held)))) {
 		crm_stmt_free(a->batch);
 		a->batch = NULL;
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	/* Nothing is held here: every row went out when the run was one at a time. */
 	a->held = held;

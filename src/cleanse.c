@@ -119,11 +119,6 @@ struct cleanser {
 /* The column of field f (of enum field). */
 #define AT(c, f) ((c)->at[f])
 
-static enum crm_status nomem(struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
 /* For setup(): whether rule r applies to col. */
 static int rule_on(const struct cleanser *c, int col, enum rule r)
 {
@@ -176,7 +171,7 @@ static enum crm_status change(struct cleanser *c, struct row *r, int col, const 
 	if (c->o->check)
 		return CRM_OK;
 	if (v && !(copy = strdup(v)))
-		return nomem(err);
+		return crm_error_nomem(err);
 	free(r->val[col]);
 	r->val[col] = copy;
 	r->rule[col] = (int)rule;
@@ -217,7 +212,7 @@ static enum crm_status phone(struct cleanser *c, struct row *r, int col,
 		return s;
 	if (crm_strbuf_addstr(&sb, c->norm.value) ||
 	    (c->norm.extension && crm_strbuf_addf(&sb, " 内線 %s", c->norm.extension)))
-		s = nomem(err);
+		s = crm_error_nomem(err);
 	if (!s)
 		s = change(c, r, col, sb.buf, R_PHONE, err);
 	crm_strbuf_release(&sb);
@@ -305,8 +300,10 @@ static enum crm_status name_parts(struct cleanser *c, struct row *r, struct crm_
 			/* A name in Latin letters is written given name first. */
 			struct crm_strbuf sb = CRM_STRBUF_INIT;
 
-			s = crm_strbuf_addf(&sb, "%s %s", c->norm.given, c->norm.family) ? nomem(err)
-				: change(c, r, name, sb.buf, R_NAME, err);
+			if (crm_strbuf_addf(&sb, "%s %s", c->norm.given, c->norm.family))
+				s = crm_error_nomem(err);
+			else
+				s = change(c, r, name, sb.buf, R_NAME, err);
 			crm_strbuf_release(&sb);
 			return s;
 		}
@@ -319,7 +316,7 @@ static enum crm_status name_parts(struct cleanser *c, struct row *r, struct crm_
 		return CRM_OK;
 	s = crm_normalize_name(r->val[name], &c->norm, &e);
 	if (s != CRM_OK || !c->norm.family || !c->norm.given)
-		return s == CRM_ERR_NOMEM ? nomem(err) : CRM_OK;
+		return s == CRM_ERR_NOMEM ? crm_error_nomem(err) : CRM_OK;
 	s = change(c, r, family, c->norm.family, R_NAME, err);
 	return s ? s : change(c, r, given, c->norm.given, R_NAME, err);
 }
@@ -442,7 +439,7 @@ static enum crm_status update_stmt(struct cleanser *c, unsigned long mask, struc
 	oom |= crm_strbuf_addf(&sql, UPDATE_TAIL, n + 1, n + 2);
 	if (oom) {
 		crm_strbuf_release(&sql);
-		return nomem(err);
+		return crm_error_nomem(err);
 	}
 	s = crm_stmt_prepare(c->db, sql.buf, st, err);
 	crm_strbuf_release(&sql);
@@ -548,11 +545,11 @@ static enum crm_status row_read(const struct cleanser *c, struct row *r, struct 
 		r->val[col] = strdup(v);
 		r->orig[col] = strdup(v);
 		if (!r->val[col] || !r->orig[col])
-			return nomem(err);
+			return crm_error_nomem(err);
 	}
 	updated_at = crm_stmt_text(sel, 1 + c->ncols);
 	if (updated_at && !(r->updated_at = strdup(updated_at)))
-		return nomem(err);
+		return crm_error_nomem(err);
 	country = r->val[AT(c, F_COUNTRY)];
 	r->japan = !country || crm_country_is_japan(country);
 	return CRM_OK;
@@ -575,7 +572,7 @@ static enum crm_status prepare_select(struct cleanser *c, struct crm_stmt **sel,
 	oom |= crm_strbuf_addstr(&sql, SELECT_TAIL);
 	if (oom) {
 		crm_strbuf_release(&sql);
-		return nomem(err);
+		return crm_error_nomem(err);
 	}
 	s = crm_stmt_prepare(c->db, sql.buf, sel, err);
 	crm_strbuf_release(&sql);
@@ -588,7 +585,7 @@ static enum crm_status prepare_select(struct cleanser *c, struct crm_stmt **sel,
 
 		if (crm_strbuf_addstr(&path, "$.") ||
 		    crm_strbuf_add_json_string(&path, c->own[i]->name, strlen(c->own[i]->name)))
-			s = nomem(err);
+			s = crm_error_nomem(err);
 		else
 			crm_stmt_bind_text(*sel, (int)i + 3, path.buf, path.len);
 		crm_strbuf_release(&path);
@@ -693,7 +690,7 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 			c->rules[col] |= (unsigned)rule_on(c, col, (enum rule)r) << r;
 	}
 	if (d && d->n && !(c->own = calloc(d->n, sizeof(*c->own))))
-		return nomem(err);
+		return crm_error_nomem(err);
 	for (i = 0; d && i < d->n; i++)
 		if (d->defs[i].kind == CRM_KIND_CUSTOMERS && !d->defs[i].field &&
 		    field_on(c, d->defs[i].name))

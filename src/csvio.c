@@ -124,7 +124,7 @@ enum crm_status crm_csv_reader_open(struct crm_csv_reader **out, FILE *fp,
 	*out = NULL;
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	if (opts)
 		r->opt = *opts;
 	if (!r->opt.delimiter)
@@ -147,11 +147,11 @@ enum crm_status crm_csv_reader_open(struct crm_csv_reader **out, FILE *fp,
 	crm_strbuf_init(&r->fbuf);
 	if (!r->name || !r->ibuf) {
 		crm_csv_reader_free(r);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	if (csv_init(&r->parser, 0) != 0) {
 		crm_csv_reader_free(r);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	reset_parser(r);
 	*out = r;

@@ -281,7 +281,7 @@ static enum crm_status add_field(struct crm_csv_writer *w, const char *s,
 	if (apostrophe && w->delim == '\'')
 		fs.quote = 1;
 	if (append_field(&w->rec, s, len, &fs, apostrophe))
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	return CRM_OK;
 }
 
@@ -311,13 +311,13 @@ static enum crm_status build_record(struct crm_csv_writer *w,
 
 	crm_strbuf_reset(&w->rec);
 	if (ensure_starts(w, n))
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	for (i = 0; i < n; i++) {
 		const char *s = fields[i];
 		size_t len = !s ? 0 : lens ? lens[i] : strlen(s);
 
 		if (i && crm_strbuf_addch(&w->rec, w->delim))
-			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+			return crm_error_nomem(err);
 		w->starts[i] = w->rec.len;
 		status = add_field(w, s, len, i + 1, err);
 		if (status)
@@ -325,9 +325,9 @@ static enum crm_status build_record(struct crm_csv_writer *w,
 	}
 	/* Only an empty field leaves nothing; as a line of its own it would vanish. */
 	if (n == 1 && !w->rec.len && crm_strbuf_add(&w->rec, "\"\"", 2))
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	if (crm_strbuf_add(&w->rec, w->crlf ? "\r\n" : "\n", w->crlf ? 2 : 1))
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	return CRM_OK;
 }
 
@@ -367,7 +367,7 @@ static enum crm_status convert_record(struct crm_csv_writer *w, size_t n,
 	for (;;) {
 		/* CP932 never takes more bytes than UTF-8; E2BIG is only a safety net. */
 		if (crm_strbuf_grow(&w->conv, inleft + 16))
-			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+			return crm_error_nomem(err);
 		out = w->conv.buf + w->conv.len;
 		outleft = w->conv.alloc - w->conv.len - 1;
 		r = iconv(w->cd, &in, &inleft, &out, &outleft);
@@ -436,7 +436,7 @@ enum crm_status crm_csv_writer_open(struct crm_csv_writer **out, FILE *fp,
 		if (cd == (iconv_t)-1) {
 			e = errno;
 			if (e == ENOMEM)
-				return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+				return crm_error_nomem(err);
 			return crm_error_set(err, CRM_ERR_INVALID,
 					     "this system cannot convert to CP932: %s",
 					     strerror(e));
@@ -446,7 +446,7 @@ enum crm_status crm_csv_writer_open(struct crm_csv_writer **out, FILE *fp,
 	if (!w) {
 		if (cd != (iconv_t)-1)
 			iconv_close(cd);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	w->fp = fp;
 	w->delim = delim;

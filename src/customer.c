@@ -191,7 +191,7 @@ enum crm_status crm_customer_labels_open(struct crm_db *db, struct crm_customer_
 
 	*out = NULL;
 	if (!l)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	s = crm_stmt_prepare(db, customer_sql[SQL_LABEL], &l->st, err);
 	if (s) {
 		free(l);
@@ -223,7 +223,7 @@ enum crm_status crm_customer_label(struct crm_customer_labels *l, int64_t id,
 	crm_stmt_bind_int(l->st, 1, id);
 	s = crm_stmt_one(l->st, &found, "cannot read the customer", err);
 	if (!s && found && (keep_text(l->st, 0, &l->key) || keep_text(l->st, 1, &l->name)))
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		s = crm_error_nomem(err);
 	crm_stmt_reset(l->st);
 	*key = l->key;
 	*name = l->name;

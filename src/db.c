@@ -559,7 +559,7 @@ enum crm_status crm_db_open(struct crm_db **out, const char *path,
 	db = db_new(path, flags, busy_ms);
 	dir = dir_of(path);
 	if (!db || !dir)
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		s = crm_error_nomem(err);
 	else if (!(s = ensure_file(db, dir, err)) && !(s = connect_sqlite(db, err)))
 		s = ready_schema(db, err);
 	free(dir);

@@ -113,7 +113,7 @@ enum crm_status crm_stmt_prepare(struct crm_db *db, const char *sql,
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	rc = sqlite3_prepare_v2(crm_db_sqlite(db), sql, -1, &s->st, NULL);
 	if (rc != SQLITE_OK) {
 		free(s);
@@ -359,7 +359,7 @@ enum crm_status crm_stmt_table_init(struct crm_stmt_table *t, struct crm_db *db,
 	t->n = n;
 	t->st = calloc(n ? n : 1, sizeof(*t->st));
 	if (!t->st)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	return CRM_OK;
 }
 
@@ -403,7 +403,7 @@ struct crm_rows *crm_rows_wrap(struct crm_stmt *st, struct crm_error *err)
 
 	if (!r) {
 		crm_stmt_free(st);
-		crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		crm_error_nomem(err);
 		return NULL;
 	}
 	r->st = st;

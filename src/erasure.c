@@ -112,7 +112,7 @@ enum crm_status crm_erased_open(struct crm_db *db, int create, struct crm_erased
 
 	*out = NULL;
 	if (!e)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	s = crm_stmt_table_init(&e->sql, db, erasure_sql, SQL_COUNT, err);
 	if (!s)
 		s = read_key(e, &found, err);

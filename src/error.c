@@ -59,6 +59,11 @@ enum crm_status crm_error_set(struct crm_error *err, enum crm_status code,
 	return code;
 }
 
+enum crm_status crm_error_nomem(struct crm_error *err)
+{
+	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+}
+
 enum crm_status crm_error_at(struct crm_error *err, enum crm_status code,
 			     const char *file, unsigned long line,
 			     unsigned long column, const char *fmt, ...)

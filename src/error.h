@@ -64,6 +64,9 @@ enum crm_status crm_error_set(struct crm_error *err, enum crm_status code,
 			      const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* crm_error_set() for a failed allocation: CRM_ERR_NOMEM, "out of memory". */
+enum crm_status crm_error_nomem(struct crm_error *err);
+
 /* As crm_error_set(), and also records where: file (may be NULL), line, column. */
 enum crm_status crm_error_at(struct crm_error *err, enum crm_status code,
 			     const char *file, unsigned long line,

@@ -38,7 +38,7 @@ struct parser {
 
 static enum crm_status nomem(struct parser *p)
 {
-	return crm_error_set(p->err, CRM_ERR_NOMEM, "out of memory");
+	return crm_error_nomem(p->err);
 }
 
 /* Cuts leading and trailing blanks (ASCII and the ideographic space) in place. */
@@ -293,7 +293,7 @@ static enum crm_status read_empty(const char *name, struct crm_fielddefs **out,
 
 	if (!d || !(d->path = strdup(name))) {
 		free(d);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	*out = d;
 	return CRM_OK;
@@ -311,7 +311,7 @@ enum crm_status crm_fielddefs_read(FILE *fp, const char *path, struct crm_fieldd
 	p.d = calloc(1, sizeof(*p.d));
 	if (!p.d || !(p.d->path = strdup(path))) {
 		free(p.d);
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	}
 	errno = 0;
 	for (;;) {
@@ -447,7 +447,7 @@ enum crm_status crm_fielddefs_parse(const char *name, const char *text, size_t l
 		return read_empty(name, out, err);
 	fp = fmemopen((void *)text, len, "r");
 	if (!fp)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	s = crm_fielddefs_read(fp, name, out, err);
 	fclose(fp);
 	return s;
@@ -513,7 +513,7 @@ static enum crm_status slurp(const char *path, struct crm_strbuf *sb, struct crm
 		}
 		if (crm_strbuf_add(sb, buf, n)) {
 			fclose(fp);
-			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+			return crm_error_nomem(err);
 		}
 	}
 	if (ferror(fp)) {

@@ -443,7 +443,7 @@ static enum crm_status count(struct crm_run *run, struct crm_forget_result *res,
 				       forget_counts[i].name, *count_of(res, i));
 	}
 	if (!s && (bad || crm_strbuf_addch(removed, '}')))
-		s = crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		s = crm_error_nomem(err);
 	return s;
 }
 

@@ -97,7 +97,7 @@ enum crm_status crm_ft_violation(struct crm_error *err, const char *orig,
 
 enum crm_status crm_ft_nomem(struct crm_error *err)
 {
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+	return crm_error_nomem(err);
 }
 
 void crm_ft_quote_char(const char *p, int len, char *buf, size_t size)

@@ -201,7 +201,7 @@ static enum crm_status convert(struct importer *im, const struct column *col, st
 	} else {
 		crm_strbuf_reset(&im->tmp);
 		if (crm_strbuf_add(&im->tmp, s, len))
-			return import_nomem(err);
+			return crm_error_nomem(err);
 		tmp = im->tmp.buf;
 	}
 	crm_error_clear(&e);
@@ -215,7 +215,7 @@ static enum crm_status convert(struct importer *im, const struct column *col, st
 	} else if (rc == CRM_EOF) {
 		rc = CRM_OK;
 	} else if (rc == CRM_ERR_NOMEM) {
-		rc = import_nomem(err);
+		rc = crm_error_nomem(err);
 	}
 	return rc;
 }
@@ -293,7 +293,7 @@ enum crm_status import_record_keys(struct importer *im, int *rejected, struct cr
 	if (im->key_col >= 0) {
 		im->key = normalize_key(im->rec->fields[im->key_col]);
 		if (!im->key)
-			return import_nomem(err);
+			return crm_error_nomem(err);
 		if (!*im->key) {
 			*rejected = 1;
 			return import_reject(im, im->cols[im->key_col].header, "",
@@ -303,12 +303,12 @@ enum crm_status import_record_keys(struct importer *im, int *rejected, struct cr
 	} else {
 		im->key = build_hashed(im) ? NULL : hash_key(im);
 		if (!im->key)
-			return import_nomem(err);
+			return crm_error_nomem(err);
 	}
 	if (im->ckey_col >= 0) {
 		im->ckey = normalize_key(im->rec->fields[im->ckey_col]);
 		if (!im->ckey)
-			return import_nomem(err);
+			return crm_error_nomem(err);
 		if (!*im->ckey) {
 			*rejected = 1;
 			return import_reject(im, im->cols[im->ckey_col].header, "",
@@ -372,7 +372,7 @@ static enum crm_status convert_values(struct importer *im, struct crm_error *err
 			if (!first)
 				first = &im->cols[c];
 			if ((join.len && crm_strbuf_addch(&join, ' ')) || crm_strbuf_add(&join, v, len))
-				s = import_nomem(err);
+				s = crm_error_nomem(err);
 		}
 		if (!s && first && join.len)
 			s = convert(im, first, &im->vals[f], join.buf, join.len, japanese, err);
@@ -437,7 +437,7 @@ static enum crm_status derive_order(struct importer *im, struct crm_error *err)
 			st = "cancelled";
 	}
 	status->bad = 0;
-	return set_text(im, status, st, strlen(st)) ? import_nomem(err) : CRM_OK;
+	return set_text(im, status, st, strlen(st)) ? crm_error_nomem(err) : CRM_OK;
 }
 
 /*

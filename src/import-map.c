@@ -110,15 +110,15 @@ static enum crm_status name_column(struct importer *im, const char *header, size
 	col->header = unique_header(im->cols, c, header);
 	im->ncols = c + 1;
 	if (!col->header)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	if (crm_strbuf_addch(&k, ',') ||
 	    crm_strbuf_add_json_string(&k, col->header, strlen(col->header)) ||
 	    crm_strbuf_addch(&k, ':')) {
 		crm_strbuf_release(&k);
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	}
 	col->json_key = crm_strbuf_detach(&k, NULL);
-	return col->json_key ? CRM_OK : import_nomem(err);
+	return col->json_key ? CRM_OK : crm_error_nomem(err);
 }
 
 /* One column per field, except fields that join several; a user's choice wins. */
@@ -212,7 +212,7 @@ enum crm_status import_map_columns(struct importer *im, const struct crm_csv_rec
 
 	im->cols = calloc(hdr->nfields ? hdr->nfields : 1, sizeof(*im->cols));
 	if (!im->cols)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	im->key_col = im->ckey_col = -1;
 	for (c = 0; c < hdr->nfields && !s; c++) {
 		s = name_column(im, hdr->fields[c], c, err);
@@ -279,7 +279,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 
 	im->sourced = calloc(im->nfields ? im->nfields : 1, 1);
 	if (!im->sourced)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	for (f = 0; f < im->nfields; f++)
 		im->sourced[f] = (unsigned char)has_source(im, f);
 	im->f_name = im->f_family = im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;

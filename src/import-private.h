@@ -154,11 +154,6 @@ struct importer {
 	int fresh;               /* the source had no records: skip lookups */
 };
 
-static inline enum crm_status import_nomem(struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
 /* Whether f is a column of the kind's table (not one that only feeds others). */
 static inline int import_is_real(const struct crm_field *f)
 {

@@ -172,7 +172,7 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 		if (stmt_used(im->kind, i) && !(im->st[i] = crm_stmt_table_get(&im->sql, i, err)))
 			s = crm_error_status(err);
 	if (!s && insert_and_get_sql(im, &ins, &get))
-		s = import_nomem(err);
+		s = crm_error_nomem(err);
 	if (!s)
 		s = crm_stmt_prepare(im->db, ins.buf, &im->ins, err);
 	if (!s)
@@ -182,7 +182,7 @@ static enum crm_status build_statements(struct importer *im, struct crm_error *e
 	if (!s) {
 		im->upd = calloc(im->nfields ? im->nfields : 1, sizeof(*im->upd));
 		if (!im->upd)
-			s = import_nomem(err);
+			s = crm_error_nomem(err);
 	}
 	return s;
 }
@@ -292,7 +292,7 @@ static enum crm_status headers_id(struct importer *im, const struct column *cols
 	oom |= crm_strbuf_addch(&names, ']');
 	if (oom) {
 		crm_strbuf_release(&names);
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	}
 	crm_stmt_bind_text_ref(add, 1, names.buf, names.len);
 	s = crm_stmt_run(add, "cannot keep the header names", err);
@@ -428,7 +428,7 @@ static enum crm_status new_customer(struct importer *im, int64_t *id, struct crm
 	    crm_strbuf_add_json_string(&raw, im->ckey, strlen(im->ckey)) ||
 	    crm_strbuf_addch(&raw, ']')) {
 		crm_strbuf_release(&raw);
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	}
 	s = insert_source(im, im->csource, im->ckey, *id, &raw, im->ckey_headers_id, &taken, err);
 	crm_strbuf_release(&raw);
@@ -495,7 +495,7 @@ enum crm_status import_resolve_customer(struct importer *im, int64_t *id, int *r
 	free(im->last_ckey);
 	im->last_ckey = strdup(im->ckey);
 	im->last_customer = *id;
-	return im->last_ckey ? CRM_OK : import_nomem(err);
+	return im->last_ckey ? CRM_OK : crm_error_nomem(err);
 }
 
 /* Inserts the record as a new row; logged unless the caller logs it later. */
@@ -513,7 +513,7 @@ enum crm_status import_insert_row(struct importer *im, int64_t customer, int64_t
 	case CRM_KIND_CUSTOMERS:
 		n = import_extra_json(im, &extra, NULL);
 		if (n < 0)
-			return import_nomem(err);
+			return crm_error_nomem(err);
 		crm_stmt_bind_text_ref(st, 1, n > 0 ? extra.buf : NULL, extra.len);
 		crm_stmt_bind_str_ref(st, 2, im->now);
 		i = 3;
@@ -631,7 +631,7 @@ enum crm_status import_order_line(struct importer *im, struct crm_error *err)
 	free(im->prev_order);
 	im->prev_order = strdup(im->key);
 	im->prev_line = im->line;
-	return im->prev_order ? CRM_OK : import_nomem(err);
+	return im->prev_order ? CRM_OK : crm_error_nomem(err);
 }
 
 /* How each column is mapped, as one string: "header=field" by the unit separator. */
@@ -677,7 +677,7 @@ static enum crm_status check_mapping(struct importer *im, struct crm_error *err)
 		return crm_error_status(err);
 	crm_strbuf_reset(&im->mapping);
 	if (mapping_text(im, &im->mapping) || crm_strbuf_addstr(&im->mapping, ""))
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	bind_mapping(im, same);
 	s = crm_stmt_one(same, &found, "cannot read how the file was mapped", err);
 	/*

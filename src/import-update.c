@@ -158,7 +158,7 @@ static enum crm_status old_extra(struct importer *im, int64_t id, char **before,
 	/* Not "no extra" on a failure: the log would lose the old value. */
 	s = crm_stmt_one(g, &found, "cannot read the customer's extra", err);
 	if (!s && found && crm_stmt_text(g, 0) && !(*before = strdup(crm_stmt_text(g, 0))))
-		s = import_nomem(err);
+		s = crm_error_nomem(err);
 	crm_stmt_reset(g);
 	return s;
 }
@@ -174,7 +174,7 @@ static enum crm_status update_customer_extras(struct importer *im, int64_t id,
 
 	n = import_extra_json(im, &patch, changed);
 	if (n < 0)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	if (n > 0)
 		s = old_extra(im, id, &before, err);
 	if (n > 0 && !s) {
@@ -286,7 +286,7 @@ enum crm_status import_update_row(struct importer *im, int64_t row, int64_t sour
 		return s;
 	changed = calloc(im->ncols ? im->ncols : 1, 1);
 	if (!changed)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	s = changed_columns(im, old_raw ? old_raw : "[]", old_headers, changed, err);
 	/* Mapped otherwise than last time: every field may take another value. */
 	if (!s && im->remap)

@@ -25,7 +25,7 @@ static enum crm_status update_found(struct importer *im, struct crm_stmt *st, in
 
 	crm_stmt_reset(st);
 	if (t && !old)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	s = import_update_row(im, row, source_row, old, headers, customer, err);
 	free(old);
 	return s;

@@ -35,7 +35,7 @@ static enum crm_status import_record(struct importer *im, struct crm_error *err)
 
 	record_reset(im);
 	if (import_build_raw(im))
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	s = import_record_keys(im, &rejected, err);
 	if (!s && !rejected)
 		s = import_convert_record(im, &rejected, err);
@@ -139,7 +139,7 @@ static enum crm_status begin_file(struct importer *im, const struct crm_csv_reco
 	im->fields = crm_fields(im->kind, &im->nfields);
 	im->vals = calloc(im->nfields ? im->nfields : 1, sizeof(*im->vals));
 	if (!im->vals)
-		return import_nomem(err);
+		return crm_error_nomem(err);
 	s = import_map_columns(im, hdr, err);
 	if (s)
 		return s;

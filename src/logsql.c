@@ -26,7 +26,7 @@ enum crm_status crm_log_sql_of(const char *tmpl, int q, crm_log_part_fn *part_of
 	int bad = part_of(q, &part) || crm_log_sql_fill(sql, tmpl, part.buf);
 
 	crm_strbuf_release(&part);
-	return bad ? crm_error_set(err, CRM_ERR_NOMEM, "out of memory") : CRM_OK;
+	return bad ? crm_error_nomem(err) : CRM_OK;
 }
 
 enum crm_status crm_log_sql_prepare(struct crm_db *db, const char *tmpl, int q,

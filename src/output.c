@@ -66,11 +66,6 @@ size_t crm_display_width(const char *s, size_t len)
 	return w;
 }
 
-static enum crm_status nomem(struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
 static enum crm_status write_failed(struct crm_error *err)
 {
 	return crm_error_set(err, CRM_ERR_IO, "cannot write the output: %s", strerror(errno));
@@ -116,7 +111,7 @@ enum crm_status crm_out_open(struct crm_out **out, FILE *fp, enum crm_format for
 		return crm_error_set(err, CRM_ERR_INTERNAL, "an output needs 1 to 64 columns");
 	}
 	if (!o)
-		return nomem(err);
+		return crm_error_nomem(err);
 	o->fp = fp;
 	o->format = format;
 	o->n = n;
@@ -127,14 +122,14 @@ enum crm_status crm_out_open(struct crm_out **out, FILE *fp, enum crm_format for
 	o->width = calloc(n, sizeof(*o->width));
 	if (!o->names || !o->cells || !o->width) {
 		crm_out_free(o);
-		return nomem(err);
+		return crm_error_nomem(err);
 	}
 	for (i = 0; i < n; i++) {
 		crm_strbuf_init(&o->cells[i]);
 		o->names[i] = strdup(names[i]);
 		if (!o->names[i]) {
 			crm_out_free(o);
-			return nomem(err);
+			return crm_error_nomem(err);
 		}
 		o->width[i] = crm_display_width(names[i], strlen(names[i]));
 	}
@@ -157,7 +152,7 @@ enum crm_status crm_out_open(struct crm_out **out, FILE *fp, enum crm_format for
 	case CRM_FORMAT_TABLE:
 		o->held = calloc(TABLE_HOLD, sizeof(*o->held));
 		if (!o->held)
-			s = nomem(err);
+			s = crm_error_nomem(err);
 		break;
 	case CRM_FORMAT_JSON:
 		break;
@@ -269,7 +264,7 @@ static enum crm_status print_table_row(struct crm_out *o, char *const *cells,
 		crm_strbuf_setlen(&o->line, o->line.len - 1);
 	oom |= crm_strbuf_addch(&o->line, '\n');
 	if (oom)
-		return nomem(err);
+		return crm_error_nomem(err);
 	if (fwrite(o->line.buf, 1, o->line.len, o->fp) != o->line.len)
 		return write_failed(err);
 	return CRM_OK;
@@ -308,7 +303,7 @@ static enum crm_status table_row(struct crm_out *o, const struct crm_value *vals
 
 		for (i = 0; i < o->n; i++) {
 			if (value_text(&o->cells[i], &vals[i])) {
-				s = nomem(err);
+				s = crm_error_nomem(err);
 				break;
 			}
 			row[i] = o->cells[i].buf ? o->cells[i].buf : (char *)"";
@@ -324,12 +319,12 @@ static enum crm_status table_row(struct crm_out *o, const struct crm_value *vals
 		size_t w;
 
 		if (value_text(&o->cells[i], &vals[i]))
-			return nomem(err);
+			return crm_error_nomem(err);
 		cells[i] = strdup(o->cells[i].buf ? o->cells[i].buf : "");
 		if (!cells[i]) {
 			while (i--)
 				free(cells[i]);
-			return nomem(err);
+			return crm_error_nomem(err);
 		}
 		w = crm_display_width(cells[i], strlen(cells[i]));
 		if (w > o->width[i])
@@ -353,7 +348,7 @@ enum crm_status crm_out_row(struct crm_out *o, const struct crm_value *vals,
 
 		for (i = 0; i < o->n; i++) {
 			if (value_text(&o->cells[i], &vals[i]))
-				return nomem(err);
+				return crm_error_nomem(err);
 			f[i] = o->cells[i].buf ? o->cells[i].buf : "";
 			l[i] = o->cells[i].len;
 		}
@@ -389,7 +384,7 @@ enum crm_status crm_out_row(struct crm_out *o, const struct crm_value *vals,
 			oom |= crm_strbuf_addch(&o->line, '}');
 		oom |= crm_strbuf_addch(&o->line, '\n');
 		if (oom)
-			return nomem(err);
+			return crm_error_nomem(err);
 		if (fwrite(o->line.buf, 1, o->line.len, o->fp) != o->line.len)
 			s = write_failed(err);
 		break;

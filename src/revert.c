@@ -14,11 +14,6 @@
 #include "strbuf.h"
 #include "banned.h"
 
-static enum crm_status nomem(struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
 void crm_revert_result_release(struct crm_revert_result *res)
 {
 	size_t i;
@@ -60,7 +55,7 @@ static enum crm_status later_runs(struct reverter *rv, const char *tbl, int64_t 
 	crm_stmt_clear(st);
 	if (!n)
 		oom |= crm_strbuf_addstr(out, "no later run logged it (erased by crm log forget, or changed outside crm)");
-	return oom ? nomem(err) : CRM_OK;
+	return oom ? crm_error_nomem(err) : CRM_OK;
 }
 
 static enum crm_status add_conflict(struct reverter *rv, const char *tbl, int64_t row,
@@ -72,7 +67,7 @@ static enum crm_status add_conflict(struct reverter *rv, const char *tbl, int64_
 
 	c = realloc(res->conflicts, (res->nconflicts + 1) * sizeof(*c));
 	if (!c)
-		return nomem(err);
+		return crm_error_nomem(err);
 	res->conflicts = c;
 	c += res->nconflicts;
 	c->tbl = strdup(tbl);
@@ -83,7 +78,7 @@ static enum crm_status add_conflict(struct reverter *rv, const char *tbl, int64_
 		free(c->tbl);
 		free(c->field);
 		free(c->reason);
-		return nomem(err);
+		return crm_error_nomem(err);
 	}
 	res->nconflicts++;
 	return CRM_OK;
@@ -94,7 +89,7 @@ static enum crm_status conflict_later(struct reverter *rv, const char *tbl, int6
 				      struct crm_error *err)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
-	enum crm_status s = crm_strbuf_addstr(&sb, what) ? nomem(err) : CRM_OK;
+	enum crm_status s = crm_strbuf_addstr(&sb, what) ? crm_error_nomem(err) : CRM_OK;
 
 	if (!s)
 		s = later_runs(rv, tbl, row, field, after, &sb, err);
@@ -239,13 +234,13 @@ static enum crm_status customer_children(struct reverter *rv, int64_t id, int *h
 	s = crm_stmt_one(st, has, "cannot read the customer's rows", err);
 	if (!s && *has && crm_strbuf_addf(why, "%s row %lld", crm_stmt_text(st, 0),
 					  (long long)crm_stmt_int(st, 1)))
-		s = nomem(err);
+		s = crm_error_nomem(err);
 	/* A row no logged run wrote (none should be) is still theirs. */
 	if (!s && *has && !crm_stmt_is_null(st, 2) &&
 	    crm_strbuf_addf(why, " of run %lld", (long long)crm_stmt_int(st, 2)))
-		s = nomem(err);
+		s = crm_error_nomem(err);
 	if (!s && *has && crm_strbuf_addstr(why, " belongs to it"))
-		s = nomem(err);
+		s = crm_error_nomem(err);
 	crm_stmt_reset(st);
 	return s;
 }

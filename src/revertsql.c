@@ -78,11 +78,6 @@ struct revert_cached {
 	struct crm_stmt *st;
 };
 
-static enum crm_status nomem(struct crm_error *err)
-{
-	return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
-}
-
 /*
  * The rows of customer ?1 in each table of the catalogue but customers,
  * with the run that wrote each: the row's run_id where the table keeps one
@@ -249,7 +244,7 @@ static enum crm_status column_lists(struct reverter *rv, const char *tbl,
 	if (step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(st, err, "cannot read the schema");
 	else if (bad)
-		s = nomem(err);
+		s = crm_error_nomem(err);
 	crm_stmt_reset(st);
 	return s;
 }
@@ -264,7 +259,7 @@ static enum crm_status build(struct reverter *rv, enum revert_built what, const 
 	if (what == BUILT_REINSERT)
 		s = column_lists(rv, tbl, &cols, &vals, err);
 	if (!s && expand(sql, what, tbl, what == BUILT_REINSERT ? cols.buf : col, vals.buf))
-		s = nomem(err);
+		s = crm_error_nomem(err);
 	crm_strbuf_release(&cols);
 	crm_strbuf_release(&vals);
 	return s;
@@ -282,7 +277,7 @@ static enum crm_status keep(struct reverter *rv, enum revert_built what, const c
 		c = realloc(rv->cache, alloc * sizeof(*c));
 		if (!c) {
 			crm_stmt_free(st);
-			return nomem(err);
+			return crm_error_nomem(err);
 		}
 		rv->cache = c;
 		rv->alloc = alloc;
@@ -296,7 +291,7 @@ static enum crm_status keep(struct reverter *rv, enum revert_built what, const c
 		free(c->tbl);
 		free(c->col);
 		crm_stmt_free(st);
-		return nomem(err);
+		return crm_error_nomem(err);
 	}
 	rv->ncache++;
 	return CRM_OK;

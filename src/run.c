@@ -40,7 +40,7 @@ enum crm_status crm_run_begin(struct crm_db *db, const char *command, int argc,
 
 	*out = NULL;
 	if (!r)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	r->db = db;
 	r->flags = flags;
 	s = crm_db_begin(db, err);
@@ -86,7 +86,7 @@ static enum crm_status set_count(struct crm_run *r, const char *name, long long 
 			struct run_count *p = realloc(r->counts, alloc * sizeof(*p));
 
 			if (!p)
-				return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+				return crm_error_nomem(err);
 			r->counts = p;
 			r->alloc = alloc;
 		}
@@ -142,7 +142,7 @@ static enum crm_status record(struct crm_run *r, const enum crm_run_status *stat
 	enum crm_status s;
 
 	if (!json)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	s = status ? crm_audit_finish(r->audit, status_name(*status), json, err)
 		   : crm_audit_counts(r->audit, json, err);
 	free(json);

@@ -322,7 +322,7 @@ static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *er
 		if (!o || !(o[cli->nopened] = strdup(cli->rejects_path))) {
 			if (o)
 				cli->opened = o;
-			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+			return crm_error_nomem(err);
 		}
 		cli->opened = o;
 		cli->nopened++;
@@ -495,7 +495,7 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 		if (!source) {
 			if (fp != stdin)
 				fclose(fp);
-			return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+			return crm_error_nomem(err);
 		}
 	}
 	cli->rejects_path = cli->rejects_opt ? strdup(cli->rejects_opt) : rejects_path_for(cli->file);
@@ -513,7 +513,7 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 			o.source = source;
 		cli->customer_source = o.customer_source ? o.customer_source : o.source;
 		s = cli->rejects_path ? crm_import_file(run, fp, cli->file, &o, &sink, st, err)
-				      : crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+				      : crm_error_nomem(err);
 	}
 	crm_progress_done(&cli->bar);
 	if (fp != stdin)

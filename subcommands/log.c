@@ -323,7 +323,7 @@ static enum crm_status begin_forget(struct log_cli *cli, int argi, int64_t id,
 
 	*run = NULL;
 	if (!argv)
-		return crm_error_set(err, CRM_ERR_NOMEM, "out of memory");
+		return crm_error_nomem(err);
 	snprintf(idbuf, sizeof(idbuf), "%lld", (long long)id);
 	for (i = 0; i < ctx->argc; i++)
 		argv[i] = i == argi ? idbuf : ctx->argv[i];
