@@ -612,7 +612,7 @@ static int column_for(const struct crm_field *f, struct column *k)
 		k->rule = R_TEXT;
 		k->fn = NULL;
 		k->how = H_CHECK;
-		return f->type == CRM_T_DATE || f->type == CRM_T_ENUM;
+		return t->stored == CRM_T_DATE || t->stored == CRM_T_ENUM;
 	}
 	/* A type's normalizer runs under the rule of its name (test-ftype holds them together). */
 	rule = crm_rule_index(t->name);

@@ -151,7 +151,7 @@ static enum crm_status parse_type(struct parser *p, const char *v)
 
 	if (p->cur->field)
 		return syntax(p, "type: %s is a field of crm's own, its type is %s",
-			      p->cur->name, crm_ftype_name(p->cur->field->type));
+			      p->cur->name, crm_ftype_name(p->cur->field->fieldtype->stored));
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (!strcmp(v, crm_ftype_name(types[i]))) {
 			p->cur->type = types[i];
@@ -219,7 +219,7 @@ static enum crm_status section(struct parser *p, char *s)
 	d->field = crm_field_find(kind, name);
 	if (d->field && (d->field->flags & CRM_F_VIRTUAL))
 		return syntax(p, "[%s] is not a field that can be defined", name);
-	d->type = d->field ? d->field->type : CRM_T_TEXT;
+	d->type = d->field ? d->field->fieldtype->stored : CRM_T_TEXT;
 	if (!d->field && kind != CRM_KIND_CUSTOMERS)
 		return syntax(p, "[%s]: only customers can have fields of their own "
 			      "(kept in extra)", name);

@@ -34,8 +34,8 @@ enum crm_field_flags {
 struct crm_field {
 	enum crm_kind kind;
 	const char *name;              /* the table's column, or a pseudo-field name */
-	enum crm_ftype type;           /* how import stores it: fieldtype->stored */
-	const struct crm_fieldtype *fieldtype;   /* its type in the catalogue (ftype.h) */
+	/* Its type in the catalogue (ftype.h); fieldtype->stored is how import stores it. */
+	const struct crm_fieldtype *fieldtype;
 	unsigned flags;
 	const char *aliases;           /* header names, '|'-separated */
 	const char *const *choices;    /* CRM_T_ENUM: the allowed stored values */

@@ -142,13 +142,14 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 				   struct fval *v, const char *s, size_t len, const char *tmp,
 				   int japanese, struct crm_error *e)
 {
+	enum crm_ftype type = fd->fieldtype->stored;
 	enum crm_status rc = CRM_OK;
 	const char *word = NULL;
 	char buf[24];
 	int64_t n;
 	int b;
 
-	switch (fd->type) {
+	switch (type) {
 	case CRM_T_TEXT:
 	case CRM_T_KANA:
 	case CRM_T_KEY:
@@ -164,12 +165,12 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 		break;
 	case CRM_T_DATE:
 	case CRM_T_DATETIME:
-		rc = fd->type == CRM_T_DATE ? crm_parse_date(tmp, buf, e)
+		rc = type == CRM_T_DATE ? crm_parse_date(tmp, buf, e)
 					    : crm_parse_datetime(tmp, buf, e);
 		return rc ? rc : text_value(im, v, buf, strlen(buf));
 	case CRM_T_MONEY:
 	case CRM_T_INTEGER:
-		rc = fd->type == CRM_T_MONEY ? crm_parse_money(tmp, &n, e) : crm_parse_int(tmp, &n, e);
+		rc = type == CRM_T_MONEY ? crm_parse_money(tmp, &n, e) : crm_parse_int(tmp, &n, e);
 		if (!rc)
 			set_int(v, n);
 		return rc;

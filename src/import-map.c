@@ -298,7 +298,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 	for (c = 0; c < im->ncols; c++) {
 		const struct crm_field *fd = im->cols[c].field;
 
-		if (fd && fd->type == CRM_T_POSTAL)
+		if (fd && fd->fieldtype->stored == CRM_T_POSTAL)
 			im->has_postal = 1;
 		if (fd && !strcmp(fd->name, "country"))
 			im->country_col = (int)c;
