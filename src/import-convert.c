@@ -155,13 +155,10 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 	case CRM_T_KEY:
 		break;
 	case CRM_T_EMAIL:
-		rc = crm_check_email(tmp, e);
-		break;
 	case CRM_T_PHONE:
-		rc = crm_check_phone(tmp, e);
-		break;
 	case CRM_T_POSTAL:
-		rc = crm_check_postal(tmp, japanese, e);
+		/* Checked as the type says, and kept as given. */
+		rc = fd->fieldtype->check(tmp, japanese, e);
 		break;
 	case CRM_T_DATE:
 	case CRM_T_DATETIME:
