@@ -285,12 +285,12 @@ int crm_getopt_format(struct crm_getopt *g, enum crm_format *f)
 
 int crm_getopt_run(struct crm_getopt *g, int64_t *run)
 {
-	if (crm_parse_run(g->arg, run))
+	if (crm_parse_positive(g->arg, run))
 		return crm_getopt_error(g, "%s '%s' is not a run number", g->name, g->arg);
 	return 0;
 }
 
-int crm_parse_run(const char *arg, int64_t *run)
+int crm_parse_positive(const char *arg, int64_t *n)
 {
 	char *end;
 	long long v;
@@ -301,7 +301,7 @@ int crm_parse_run(const char *arg, int64_t *run)
 	v = strtoll(arg, &end, 10);
 	if (*end || v <= 0 || errno == ERANGE)
 		return -1;
-	*run = v;
+	*n = v;
 	return 0;
 }
 

@@ -134,8 +134,8 @@ int crm_getopt_format(struct crm_getopt *g, enum crm_format *f);
 /* g->arg as a run number; on a bad one reports it and returns CRM_GETOPT_EXIT. */
 int crm_getopt_run(struct crm_getopt *g, int64_t *run);
 
-/* Parses a run number (1, 2, ...) into *run; -1 when arg is not one. */
-int crm_parse_run(const char *arg, int64_t *run);
+/* Parses a positive whole number (1, 2, ...: a run, a count) into *n; -1 when arg is not one. */
+int crm_parse_positive(const char *arg, int64_t *n);
 /* Where --format is not given: a table on a terminal, else CSV for pipes. */
 enum crm_format crm_default_format(void);
 

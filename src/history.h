@@ -20,7 +20,7 @@ struct crm_log_filter {
 	const char *since;     /* a date or timestamp (UTC), or NULL */
 	const char *actor;     /* or NULL */
 	const char *command;   /* or NULL */
-	long limit;            /* 0: no limit */
+	int64_t limit;         /* 0: no limit */
 };
 
 /*

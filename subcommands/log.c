@@ -170,7 +170,7 @@ static int show_run(struct log_cli *cli, const char *arg)
 	int64_t run;
 
 	crm_error_clear(&err);
-	if (crm_parse_run(arg, &run))
+	if (crm_parse_positive(arg, &run))
 		return usage_error("'%s' is not a run number", arg ? arg : "");
 	s = crm_open_db(cli->ctx, &err);
 	if (!s)
@@ -274,7 +274,7 @@ static int run_revert(struct log_cli *cli, const char *arg)
 	int rc;
 
 	crm_error_clear(&err);
-	if (crm_parse_run(arg, &target))
+	if (crm_parse_positive(arg, &target))
 		return usage_error("'%s' is not a run number", arg ? arg : "");
 	s = begin_run(cli, "log revert", cli->ctx->argv, &run, &err);
 	if (s)
@@ -432,7 +432,6 @@ static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 	struct log_cli cli = { .ctx = ctx };
 	const char *sub, *arg;
 	int c, nargs, first = -1;
-	char *end;
 
 	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
@@ -440,8 +439,7 @@ static int cmd_log(int argc, char **argv, struct crm_ctx *ctx)
 		case OPT_ACTOR: cli.filter.actor = g.arg; break;
 		case OPT_COMMAND: cli.filter.command = g.arg; break;
 		case OPT_COUNT:
-			cli.filter.limit = strtol(g.arg, &end, 10);
-			if (*end || cli.filter.limit <= 0)
+			if (crm_parse_positive(g.arg, &cli.filter.limit))
 				return usage_error("-n '%s' is not a positive number", g.arg);
 			break;
 		case CRM_OPT_ID_FORMAT:

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 98
+plan 100
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -320,6 +320,10 @@ check 'a bad --since: exit 2 naming it, as every bad option value' 2 empty \
 	"match:^crm log: --since '2025-13-45' is not a date" "$CRM" log --since 2025-13-45
 check '... for log customer too' 2 empty "match:^crm log: --since 'yesterday' is not a date" \
 	"$CRM" log customer 1 --since yesterday
+check '-n too large for a number: exit 2, not no limit' 2 empty \
+	"match:^crm log: -n '99999999999999999999' is not a positive number" "$CRM" log -n 99999999999999999999
+check '... nor one with a space before it' 2 empty "match:^crm log: -n ' 5' is not a positive number" \
+	"$CRM" log -n ' 5'
 check 'an unknown log command: exit 2' 2 empty 'match:.frobnicate. is not a log command' "$CRM" log frobnicate 1
 check 'an unknown log command without an argument is named so too' 2 empty \
 	"match:^crm log: 'foo' is not a log command" "$CRM" log foo
