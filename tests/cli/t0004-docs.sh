@@ -181,7 +181,7 @@ dir_is_empty()
 }
 
 # (a) 1, (b) n, (c) 2, (d) 3, (e) 4, (f) 3n, (g) n, (h) 3, (i) 1, (j) 1, (k) 1, (l) 5n, (m) 2
-plan $((20 + 10 * ncmds))
+plan $((21 + 10 * ncmds))
 
 # (a) The binary and meson.build agree on the commands.
 printf '%s\n' $CRM_COMMANDS | LC_ALL=C sort >"$TEST_TMP/expected-cmds"
@@ -191,6 +191,13 @@ sorted_cmds()
 }
 check 'crm --list-cmds names the commands of meson.build' \
 	0 "file:$TEST_TMP/expected-cmds" empty sorted_cmds
+# subcommands/ holds the commands and nothing else: what they share is in src/cli.c.
+sorted_files()
+{
+	for f in "$SRCDIR"/subcommands/*; do basename "$f" .c; done | LC_ALL=C sort
+}
+check 'every file in subcommands/ is a command of meson.build' \
+	0 "file:$TEST_TMP/expected-cmds" empty sorted_files
 
 # (b) Every command has a page, and it is lint-clean.
 for c in $cmds; do
