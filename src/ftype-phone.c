@@ -1,8 +1,9 @@
 /*
- * The phone type: import checks a phone number (crm_check_phone) and
- * stores it as written; cleanse writes it in display form with hyphens
- * where the grouping is known (crm_normalize_phone), checking it the same
- * way first.
+ * The phone type: import checks a phone number and stores it as written;
+ * cleanse writes it in display form with hyphens (crm_normalize_phone).
+ * For a record in Japan, import's check is that normalizer, so the two
+ * agree; elsewhere it is crm_check_phone, the well-formedness that the
+ * normalizer checks first.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -159,8 +160,9 @@ enum crm_status crm_check_phone(const char *s, struct crm_error *err)
  * local exchange and a 4-digit subscriber number make 10 digits and the
  * area code alone is 2 to 5 of them: 0422-51-5131 is Musashino, 042-212-3456
  * is not, and no rule of thumb tells them apart. PLAIN marks what is not a
- * fixed-line range there (030, 0110, 0990): with no grouping to know, such
- * numbers keep their plain digits, as do numbers that have no row at all.
+ * fixed-line range there (030, 0110, 0990): a number with no grouping to
+ * know, there or with no row at all (00...), is a violation, not stripped
+ * to its digits.
  *
  * Sorted in strcmp order for phone_plan()'s binary search. Regenerate it
  * whole from newer metadata rather than edit rows by hand, and keep
@@ -344,7 +346,8 @@ static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf
 		n = crm_utf8_next(t, &cp);
 		if (is_digit_cp(cp) && crm_strbuf_addch(to, (char)cp))
 			return -1;
-		if (cp == '#' || crm_utf8_is_letter(cp))
+		/* ー is a letter to Unicode, and a dash between digits here. */
+		if (cp == '#' || (crm_utf8_is_letter(cp) && !is_number_dash(cp)))
 			to = ext;
 	}
 	return 0;
@@ -387,12 +390,17 @@ static enum crm_status phone_display(const char *orig, const char *d,
 		return crm_ft_violation(err, orig, "does not start with 0 or +: "
 					"a Japanese number starts with its area code");
 	/* The area code where it is known says what the length depends on. */
+	/*
+	 * A number outside every range of the plan cannot be written in its
+	 * grouping, and is more likely mistyped than new: 011-123-4567 is not
+	 * Sapporo's, whose numbers go on 011-2 to 011-8.
+	 */
+	if (!grouped)
+		return crm_ft_violation(err, orig, "is not in Japan's numbering plan: "
+					"no number starts %s", plan ? plan->prefix : "00");
 	if (len != want)
 		return crm_ft_violation(err, orig, "has %zu digits: a Japanese number "
-					"starting %.*s has %zu", len,
-					grouped ? plan->group[0] : 3, d, want);
-	if (!grouped)
-		return crm_strbuf_addstr(sb, d) ? crm_ft_nomem(err) : CRM_OK;
+					"starting %.*s has %zu", len, plan->group[0], d, want);
 	for (i = 0; i < 3; i++) {
 		if (i)
 			failed |= crm_strbuf_addch(sb, '-');
@@ -464,10 +472,22 @@ enum crm_status crm_phone_digits(const char *s, char **digits, struct crm_error 
 
 /* --- The type ----------------------------------------------------------- */
 
+/*
+ * A number of a record in Japan is accepted when cleanse's normalizer
+ * accepts it, so that whatever import stores, cleanse can write in its
+ * grouping; elsewhere any well-formed number is.
+ */
 static enum crm_status type_check_phone(const char *s, int japanese,
 					struct crm_error *err)
 {
-	return crm_check_phone(s, err);
+	struct crm_norm n = CRM_NORM_INIT;
+	enum crm_status st;
+
+	if (!japanese)
+		return crm_check_phone(s, err);
+	st = crm_normalize_phone(s, &n, err);
+	crm_norm_release(&n);
+	return st;
 }
 
 const struct crm_fieldtype crm_fieldtype_phone = {

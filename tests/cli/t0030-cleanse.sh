@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 50
+plan 56
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -199,5 +199,33 @@ printf '%s\n' '顧客番号,氏名,会社名' 'CN1,山田 太郎,㈱テスト①
 check 'a circled number in a company name stays' 0 'inline:株式会社テスト①' empty \
 	sh -c '"$1" -q --db circled.db cleanse && sqlite3 circled.db "SELECT company FROM customers"' \
 	sh "$CRM"
+
+# What import accepts, cleanse writes in its grouping, and that output is
+# accepted again (#12: ー between digits became an extension, and every
+# cleanse reported 090 ー1234ー5678).
+cp "$SRCDIR/tests/data/repro/phone-digits-moved-to-extension.csv" ph.csv
+"$CRM" -q --db ph.db import --source t ph.csv
+check 'phones with ー as a dash: cleanse groups them, no extension made' 0 'inline:+864115
+090-1234-5678
+03-1234-5678
++442079460958' empty \
+	sh -c '"$1" -q --db ph.db cleanse && sqlite3 ph.db "SELECT phone FROM customers ORDER BY id"' \
+	sh "$CRM"
+check '... --check accepts what cleanse wrote' 0 'inline:customer,key,name,field,value,problem' \
+	'match:0 violations' "$CRM" --db ph.db cleanse --check
+check '... and a second cleanse changes nothing' 0 empty 'match:, 0 changed \(0 values\); 0 violations' \
+	"$CRM" --db ph.db cleanse
+
+# A number outside Japan's numbering plan cannot be grouped: import rejects
+# it with the reason instead of cleanse stripping it to its digits (#11).
+printf '%s\n' '顧客番号,氏名,電話番号' 'S1,札幌 一郎,011-123-4567' 'S2,札幌 二郎,011-211-2111' > sapporo.csv
+check 'a Sapporo number that the plan does not have is rejected, with why' 3 ignore \
+	"match:sapporo.csv: 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected" \
+	"$CRM" --db sapporo.db import --source s sapporo.csv
+check '... file, line and reason in the rejects file' 0 \
+	"match:^sapporo.csv,2,電話番号,011-123-4567,column 電話番号: '011-123-4567' is not in Japan's numbering plan: no number starts 0111," \
+	empty sh -c "tr -d '\\r' < sapporo.rejects.csv"
+check '... and the real one is grouped as MIC groups it' 0 'inline:011-211-2111' empty \
+	sh -c '"$1" -q --db sapporo.db cleanse && sqlite3 sapporo.db "SELECT phone FROM customers"' sh "$CRM"
 
 finish

@@ -428,6 +428,7 @@ static void test_company(void **state)
 
 #define DIGITS(n, pre, want) "has " #n " digits: a Japanese number starting " pre " has " #want
 #define NO_AREA "does not start with 0 or +: a Japanese number starts with its area code"
+#define NOT_PLAN(pre) "is not in Japan's numbering plan: no number starts " pre
 
 static const struct ncase phone_cases[] = {
 	{ "03-1234-5678", "03-1234-5678", "0312345678", NULL, NULL },
@@ -484,10 +485,27 @@ static const struct ncase phone_cases[] = {
 	{ "042-251-5131", "0422-51-5131", "0422515131", NULL, NULL },
 	{ "0422-12-3456", "042-212-3456", "0422123456", NULL, NULL },
 	{ "0429-98-1111", "04-2998-1111", "0429981111", NULL, NULL },
-	/* Not a fixed-line range in the table: no grouping is known. */
-	{ "0301234567", "0301234567", "0301234567", NULL, NULL },
-	{ "0990-123-456", "0990123456", "0990123456", NULL, NULL },
-	{ "0110-123-456", "0110123456", "0110123456", NULL, NULL },
+	/*
+	 * Not a range of the table: no grouping is known, and the number is a
+	 * violation, not stripped to its digits (#11: Sapporo is 011-2 to
+	 * 011-8, so 011-123-4567 was mistyped).
+	 */
+	{ "0301234567", NULL, NULL, NULL, NOT_PLAN("030") },
+	{ "0990-123-456", NULL, NULL, NULL, NOT_PLAN("0990") },
+	{ "0110-123-456", NULL, NULL, NULL, NOT_PLAN("0110") },
+	{ "011-123-4567", NULL, NULL, NULL, NOT_PLAN("0111") },
+	{ "+81 11 123 4567", NULL, NULL, NULL, NOT_PLAN("0111") },
+	{ "00-1234-5678", NULL, NULL, NULL, NOT_PLAN("00") },
+	/*
+	 * ー (the long vowel mark, typed by an IME for a dash) is a dash between
+	 * digits, never the start of an extension (#12: '+44 ー20 7946 0958'
+	 * became '+44 内線 2079460958').
+	 */
+	{ "+44 ー20 7946 0958", "+442079460958", "442079460958", NULL, NULL },
+	{ "+8 ー64115", "+864115", "864115", NULL, NULL },
+	{ "090 ー1234ー5678", "090-1234-5678", "09012345678", NULL, NULL },
+	{ "03 ー 1234 ー 5678", "03-1234-5678", "0312345678", NULL, NULL },
+	{ "03ｰ1234ｰ5678", "03-1234-5678", "0312345678", NULL, NULL },
 	{ "03-1234-5678 内線 12", "03-1234-5678", "0312345678", "12", NULL },
 	{ "03-1234-5678（内線１２）", "03-1234-5678", "0312345678", "12", NULL },
 	{ "03-1234-5678 ext. 345", "03-1234-5678", "0312345678", "345", NULL },
@@ -505,7 +523,7 @@ static const struct ncase phone_cases[] = {
 	{ "0422-51-51311", NULL, NULL, NULL, DIGITS(11, "0422", 10) },
 	{ "04992-2-144", NULL, NULL, NULL, DIGITS(9, "04992", 10) },
 	{ "048-829-11111", NULL, NULL, NULL, DIGITS(11, "048", 10) },
-	{ "0990-123-4567", NULL, NULL, NULL, DIGITS(11, "099", 10) },
+	{ "0990-123-4567", NULL, NULL, NULL, NOT_PLAN("0990") },
 	{ "+81 3 1234 567", NULL, NULL, NULL, DIGITS(9, "03", 10) },
 	{ "1234-5678", NULL, NULL, NULL, NO_AREA },
 	{ "81-3-1234-5678", NULL, NULL, NULL, NO_AREA },
