@@ -62,6 +62,8 @@ struct crm_csv_reader {
 	int utf16;                      /* UTF-16: 1 by its byte order mark, 2 by its NULs */
 	int workbook;                   /* 1 an xlsx (a zip), 2 an xls (OLE2) */
 
+	struct crm_csv_mark quote, bom; /* the record's marks (see csvio.h) */
+
 	/* The first problem found in the record, if any. */
 	enum crm_status rec_status;
 	struct crm_error rec_err;

@@ -6,7 +6,9 @@
  * and each field is known by the line it started on. libcsv runs in strict
  * mode, which catches text after a closing quote ("abc"def: the sign of a
  * stray quote); a quote inside an unquoted field (12" monitor) is taken
- * literally, as every spreadsheet does. Spaces are never trimmed.
+ * literally, as every spreadsheet does, and marked on the record for the
+ * caller to judge (import rejects it unless --lenient). Spaces are never
+ * trimmed.
  *
  * A stray quote opens a quoted field that swallows the lines after it. The
  * reader keeps the raw bytes of the record being read, so when the quote
@@ -363,6 +365,13 @@ static int feed(struct crm_csv_reader *r, const char *s, size_t n)
 		}
 		if (p->quoted)
 			return 1;
+		/* s is in r->dline: the quote's place in the line. */
+		if (!r->quote.line) {
+			r->quote.line = r->line_no;
+			r->quote.character = crm_utf8_count(r->dline.buf,
+							    (size_t)(s + done - r->dline.buf)) + 1;
+			r->quote.field = r->nf_total + 1;
+		}
 		p->status = CSV_SUCCESS;
 		csv_set_opts(p, CSV_STRICT_FINI);
 		if (csv_parse(p, s + done, 1, on_field, on_record, r) != 1 ||
@@ -413,6 +422,8 @@ static void start_record(struct crm_csv_reader *r)
 	r->nf_total = 0;
 	r->nlines = 0;
 	r->rec_status = CRM_OK;
+	memset(&r->quote, 0, sizeof(r->quote));
+	memset(&r->bom, 0, sizeof(r->bom));
 	crm_error_clear(&r->rec_err);
 	crm_strbuf_reset(&r->fbuf);
 	crm_strbuf_reset(&r->rawin);
@@ -451,6 +462,42 @@ static void fill_record(struct crm_csv_reader *r, struct crm_csv_record *rec)
 	rec->end_line = r->line_no;
 	rec->raw = r->raw.buf;
 	rec->raw_len = r->raw.len;
+	rec->quote = r->quote;
+	rec->bom = r->bom;
+}
+
+/*
+ * Removes every U+FEFF from the decoded line, marking the first of the
+ * record: a byte order mark there is never data, only what is left of
+ * a file's start after files were joined, and kept it would make
+ * "\uFEFFC00004" a key of its own. The mark at the very start of the
+ * input was skipped before (skip_bom()).
+ */
+static void drop_boms(struct crm_csv_reader *r, size_t *bad)
+{
+	static const char bom[] = "\xEF\xBB\xBF";
+	char *b = r->dline.buf, *at = b, *to, *end = b + r->dline.len;
+
+	while ((at = memchr(at, 0xEF, (size_t)(end - at))) && end - at >= 3 && memcmp(at, bom, 3))
+		at++;
+	if (!at || end - at < 3)
+		return;
+	if (!r->bom.line) {
+		r->bom.line = r->line_no;
+		r->bom.character = crm_utf8_count(b, (size_t)(at - b)) + 1;
+	}
+	/* The first bad byte (decode's offset) moves with the line. */
+	for (to = at; at < end;) {
+		if (end - at >= 3 && !memcmp(at, bom, 3)) {
+			if (*bad != SIZE_MAX && (size_t)(at - b) < *bad)
+				*bad -= 3;
+			at += 3;
+		} else {
+			*to++ = *at++;
+		}
+	}
+	r->dline.len = (size_t)(to - b);
+	b[r->dline.len] = '\0';
 }
 
 /* Hands back a malformed record: no fields, its lines, the first problem. */
@@ -783,6 +830,7 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 				continue;
 			start_record(r);
 		}
+		drop_boms(r, &bad);
 		if (toolong || over_cap(r))
 			return too_long(r, toolong, rec, err);
 		if (keep_line(r))

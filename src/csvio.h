@@ -57,6 +57,13 @@ struct crm_csv_read_options {
 	size_t expect_fields;
 };
 
+/* Where in the input something was found: 0s for nowhere. */
+struct crm_csv_mark {
+	unsigned long line;        /* physical line, 1-based */
+	unsigned long character;   /* character in that line, 1-based */
+	size_t field;              /* field of the record, 1-based; 0 when not known */
+};
+
 /* One record. Owned by the reader: valid until the next crm_csv_read(). */
 struct crm_csv_record {
 	size_t nfields;
@@ -66,6 +73,15 @@ struct crm_csv_record {
 	unsigned long end_line;    /* last physical line */
 	const char *raw;           /* the record's lines as read, in UTF-8 */
 	size_t raw_len;
+	/*
+	 * Marks of a record that is well-formed but may not be what its writer
+	 * meant; the caller decides whether it stands:
+	 *   quote  the first quote inside an unquoted field (高橋 "次郎, 12"
+	 *          monitor), kept as a literal; RFC 4180 allows none there;
+	 *   bom    the first byte order mark (U+FEFF) after the start of the
+	 *          input (files joined with cat), removed from the fields.
+	 */
+	struct crm_csv_mark quote, bom;
 };
 
 struct crm_csv_reader;

@@ -109,7 +109,7 @@ static int field_problem(struct importer *im, const struct column *col, const ch
 		struct crm_import_problem p = {
 			.line = im->rec->line, .column = col->header, .value = value,
 			.reason = reason, .raw = im->rec->raw, .raw_len = im->rec->raw_len,
-			.stored = 1,
+			.stored = "stored with this field empty",
 		};
 
 		im->stats->field_errors++;

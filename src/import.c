@@ -148,6 +148,88 @@ static enum crm_status begin_file(struct importer *im, const struct crm_csv_reco
 	return s ? s : import_store_begin(im, err);
 }
 
+/* The header of the field a mark is in, and its value; NULLs when not known. */
+static void mark_field(const struct importer *im, const struct crm_csv_mark *m,
+		       const char **column, const char **value)
+{
+	*column = m->field && m->field <= im->ncols ? im->cols[m->field - 1].header : NULL;
+	*value = m->field && m->field <= im->rec->nfields ? im->rec->fields[m->field - 1] : NULL;
+}
+
+/*
+ * A quote inside an unquoted field (高橋 "次郎) is more often a slip than
+ * data, and RFC 4180 allows none: the record is rejected, with where the
+ * quote is and how to keep it, unless --lenient keeps it as written.
+ */
+static enum crm_status reject_quote(struct importer *im, struct crm_error *err)
+{
+	const struct crm_csv_mark *m = &im->rec->quote;
+	const char *column, *value;
+	char why[320];
+
+	mark_field(im, m, &column, &value);
+	snprintf(why, sizeof(why), "stray quote at line %lu, character %lu: a quote inside a "
+		 "field not in quotes; put the field in quotes and double its quotes "
+		 "(\"12\"\" monitor\"), or import with --lenient to keep it as written",
+		 m->line, m->character);
+	return import_reject(im, column, value, why, err);
+}
+
+/* Reports a mark of a record that was stored, so that someone looks. */
+static enum crm_status report_mark(struct importer *im, const struct crm_csv_mark *m,
+				   const char *stored, const char *reason, struct crm_error *err)
+{
+	struct crm_import_problem p = {
+		.line = im->rec->line, .reason = reason, .stored = stored,
+		.raw = im->rec->raw, .raw_len = im->rec->raw_len,
+	};
+
+	mark_field(im, m, &p.column, &p.value);
+	if (im->sink && im->sink->problem)
+		return im->sink->problem(im->sink->ctx, &p, err);
+	return CRM_OK;
+}
+
+/* The marks of a record that was stored (see struct crm_csv_record). */
+static enum crm_status report_marks(struct importer *im, struct crm_error *err)
+{
+	const struct crm_csv_record *rec = im->rec;
+	enum crm_status s = CRM_OK;
+	char why[200];
+
+	if (rec->quote.line || rec->bom.line)
+		im->stats->warned++;
+	if (rec->quote.line) {
+		snprintf(why, sizeof(why), "a quote inside a field not in quotes, at line %lu, "
+			 "character %lu", rec->quote.line, rec->quote.character);
+		s = report_mark(im, &rec->quote, "stored with the quote as written", why, err);
+	}
+	if (!s && rec->bom.line) {
+		snprintf(why, sizeof(why), "a byte order mark (U+FEFF) at line %lu, character "
+			 "%lu, where only a file's start has one: were files joined?",
+			 rec->bom.line, rec->bom.character);
+		s = report_mark(im, &rec->bom, "stored with the byte order mark removed", why, err);
+	}
+	return s;
+}
+
+/*
+ * A record the reader read: rejected for a stray quote, or imported and
+ * then its marks reported if it was stored.
+ */
+static enum crm_status import_marked(struct importer *im, struct crm_error *err)
+{
+	unsigned long rejected = im->stats->rejected;
+	enum crm_status s;
+
+	if (im->rec->quote.line && !im->o->lenient)
+		return reject_quote(im, err);
+	s = import_record(im, err);
+	if (!s && im->stats->rejected == rejected && (im->rec->quote.line || im->rec->bom.line))
+		s = report_marks(im, err);
+	return s;
+}
+
 /* Every record after the header: stored, rejected, or skipped when blank. */
 static enum crm_status read_records(struct importer *im, struct crm_csv_reader *r,
 				    struct crm_csv_record *rec, struct crm_error *err)
@@ -166,7 +248,7 @@ static enum crm_status read_records(struct importer *im, struct crm_csv_reader *
 			stats->blank++;
 		} else if (s == CRM_OK) {
 			stats->read++;
-			s = import_record(im, err);
+			s = import_marked(im, err);
 		}
 		if (s)
 			return s;

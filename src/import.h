@@ -47,6 +47,8 @@ struct crm_import_stats {
 	unsigned long unchanged;
 	unsigned long rejected;       /* records not stored */
 	unsigned long field_errors;   /* lenient: fields left empty */
+	unsigned long warned;         /* records stored with a reported mark (a quote
+					 kept, a byte order mark removed) */
 	unsigned long blank;          /* rows with every field empty, skipped */
 	unsigned long new_customers;  /* customers created for unknown customer keys */
 	unsigned long changes;        /* changes made: rows inserted, fields updated
@@ -77,7 +79,11 @@ struct crm_import_problem {
 	const char *reason;
 	const char *raw;              /* the record's lines as read */
 	size_t raw_len;
-	int stored;                   /* lenient: the record was stored anyway */
+	/*
+	 * NULL: the record was rejected. Else how it was stored anyway:
+	 * "stored with this field empty" (--lenient), ...
+	 */
+	const char *stored;
 };
 
 struct crm_import_sink {

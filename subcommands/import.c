@@ -368,7 +368,7 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 	while (lens[5] && (p->raw[lens[5] - 1] == '\n' || p->raw[lens[5] - 1] == '\r'))
 		lens[5]--;
 	if (p->stored) {
-		snprintf(buf, sizeof(buf), "stored with this field empty: %s", p->reason);
+		snprintf(buf, sizeof(buf), "%s: %s", p->stored, p->reason);
 		fields[4] = buf;
 		lens[4] = strlen(buf);
 	}
@@ -416,17 +416,20 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 {
 	char a[32], b[32], c[32], d[32], e[32];
 
-	if (cli->ctx->quiet && !st->rejected)
+	/* Quiet, it speaks only when the rejects file has something: exit 3. */
+	if (cli->ctx->quiet && !st->rejected && !st->field_errors && !st->warned)
 		return;
 	fprintf(stderr, "%s%s: %s row%s: %s new, %s updated, %s unchanged, %s rejected",
 		cli->dry_run ? "dry run: " : "", cli->file, num(st->read, a, sizeof(a)),
 		st->read == 1 ? "" : "s",
 		num(st->added, b, sizeof(b)), num(st->updated, c, sizeof(c)),
 		num(st->unchanged, d, sizeof(d)), num(st->rejected, e, sizeof(e)));
-	if (st->rejected || st->field_errors)
+	if (st->rejected || st->field_errors || st->warned)
 		fprintf(stderr, " (%s)", cli->rejects_path);
 	if (st->field_errors)
 		fprintf(stderr, ", %s fields left empty", num(st->field_errors, a, sizeof(a)));
+	if (st->warned)
+		fprintf(stderr, ", %s stored with a warning", num(st->warned, a, sizeof(a)));
 	if (st->new_customers)
 		fprintf(stderr, ", %s new customer%s for customer keys unknown in source '%s'",
 			num(st->new_customers, a, sizeof(a)), st->new_customers == 1 ? "" : "s",
@@ -443,8 +446,8 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 
 /* The run's counts as runs.counts names them, in the order it lists them. */
 static const char *const count_names[] = {
-	"files", "read", "new", "updated", "unchanged", "rejected", "fields_emptied", "blank",
-	"new_customers", "changes",
+	"files", "read", "new", "updated", "unchanged", "rejected", "fields_emptied", "warned",
+	"blank", "new_customers", "changes",
 };
 
 /* Every count at 0, so that the object lists them all, in order, whatever comes. */
@@ -465,7 +468,7 @@ static enum crm_status count_file(struct crm_run *run, const struct crm_import_s
 	const long long n[] = {
 		1, (long long)st->read, (long long)st->added, (long long)st->updated,
 		(long long)st->unchanged, (long long)st->rejected, (long long)st->field_errors,
-		(long long)st->blank, (long long)st->new_customers, (long long)st->changes,
+		(long long)st->warned, (long long)st->blank, (long long)st->new_customers, (long long)st->changes,
 	};
 	enum crm_status s = CRM_OK;
 	size_t i;
@@ -616,11 +619,14 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 	return 0;
 }
 
-/* How the run stands: rejected rows (some in aborted files) or emptied fields want a look. */
+/*
+ * How the run stands: rejected rows (some in aborted files), emptied fields
+ * and rows stored with a warning want a look.
+ */
 static enum crm_run_status run_status(const struct crm_run *run)
 {
-	return crm_run_get(run, "rejected") || crm_run_get(run, "fields_emptied")
-	       ? CRM_RUN_ATTENTION : CRM_RUN_OK;
+	return crm_run_get(run, "rejected") || crm_run_get(run, "fields_emptied") ||
+	       crm_run_get(run, "warned") ? CRM_RUN_ATTENTION : CRM_RUN_OK;
 }
 
 /*

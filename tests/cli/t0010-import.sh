@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 115
+plan 124
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -49,7 +49,7 @@ check 'columns that map to no field go to extra, multi-line values intact' 0 \
 check 'the original row is kept as read' 0 'inline:ｻﾄｳ ﾊﾅｺ|㈱テスト①' empty \
 	q "SELECT json_extract(raw, '\$.フリガナ'), json_extract(raw, '\$.会社名') FROM source_records_raw WHERE source_key = 'C002'"
 check 'the import is one run with its counts' 0 \
-	'inline:import|rejected|{"files":1,"read":8,"new":5,"updated":0,"unchanged":0,"rejected":3,"fields_emptied":0,"blank":0,"new_customers":0,"changes":10}' \
+	'inline:import|rejected|{"files":1,"read":8,"new":5,"updated":0,"unchanged":0,"rejected":3,"fields_emptied":0,"warned":0,"blank":0,"new_customers":0,"changes":10}' \
 	empty q "SELECT command, status, counts FROM runs"
 check 'inserts are logged as ranges of rows' 0 'inline:customers|insert|1|5
 source_records|insert|1|5' empty q "SELECT tbl, op, row_id, new_value FROM changes ORDER BY id"
@@ -398,5 +398,38 @@ assert '... and makes no file named -' test ! -e ./-
 printf '%s\n' '顧客番号,氏名' 'DR1,山田 太郎' > dr.csv
 check 'an option after the files is an option, not a file' 0 empty 'match:^dry run: dr.csv: 1 row: 1 new' \
 	"$CRM" --db dr.db import dr.csv --dry-run
+
+# A quote inside a field not in quotes is rejected with where it is, unless
+# --lenient keeps it as written and says so (#11: 高橋 "次郎 was stored).
+printf '%s\n' '顧客番号,氏名' 'Q1,高橋 "次郎' 'Q2,"佐藤 ""花子"""' > quote.csv
+check 'a stray quote inside an unquoted field: the row is rejected' 3 empty \
+	'match:quote.csv: 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected' \
+	"$CRM" -q --db quote.db import --source q quote.csv
+check '... with its line, character and the two ways out' 0 \
+	'match:^quote.csv,2,氏名,"高橋 ""次郎","stray quote at line 2, character 7: .*--lenient to keep it as written",' \
+	empty sh -c "tr -d '\\r' < quote.rejects.csv"
+check '... a quote written as RFC 4180 says is data' 0 'inline:佐藤 "花子"' empty \
+	sqlite3 quote.db 'SELECT name FROM customers'
+check '--lenient stores it as written' 3 empty 'match:1 new, 0 updated, 1 unchanged, 0 rejected .*1 stored with a warning' \
+	"$CRM" -q --db quote.db import --source q --lenient quote.csv
+check '... and lists it in the rejects file' 0 \
+	'match:^quote.csv,2,氏名,"高橋 ""次郎","stored with the quote as written: a quote inside a field not in quotes, at line 2, character 7",' \
+	empty sh -c "tr -d '\\r' < quote.rejects.csv"
+check '... the value as the file has it' 0 'inline:高橋 "次郎' empty \
+	sqlite3 quote.db "SELECT name FROM customers WHERE name LIKE '高橋%'"
+
+# A byte order mark in the middle (files joined with cat) is no part of a
+# key (#12: C00004 was stored as U+FEFF C00004, a record of its own).
+printf '\357\273\277顧客番号,氏名\nC00004,山田 太郎\n' > part1.csv
+printf '\357\273\277C00004,山田 太郎\n\357\273\277C00005,佐藤 花子\n' > part2.csv
+cat part1.csv part2.csv > joined.csv
+check 'a byte order mark inside the file is removed, with a warning' 3 empty \
+	'match:joined.csv: 3 rows: 2 new, 0 updated, 0 unchanged, 1 rejected .*1 stored with a warning' \
+	"$CRM" -q --db joined.db import --source j joined.csv
+check '... so the key is C00004 again: a repeated key, not a new record' 0 'inline:C00004
+C00005' empty sqlite3 joined.db 'SELECT source_key FROM source_records ORDER BY id'
+check '... the warning names line and character' 0 \
+	'match:^joined.csv,4,,,"stored with the byte order mark removed: a byte order mark \(U\+FEFF\) at line 4, character 1, where only a file.s start has one: were files joined\?"' \
+	empty sh -c "tr -d '\\r' < joined.rejects.csv"
 
 finish

@@ -273,6 +273,63 @@ static void test_spaces_and_literal_quotes(void **state)
 	close_fixture(&f);
 }
 
+static void assert_mark(const struct crm_csv_mark *m, unsigned long line,
+			unsigned long character, size_t field)
+{
+	assert_int_equal(m->line, line);
+	assert_int_equal(m->character, character);
+	assert_int_equal(m->field, field);
+}
+
+/*
+ * A quote inside an unquoted field is read literally and marked where it
+ * is (#11: 高橋 "次郎 was stored without a word); a quoted field is not.
+ */
+static void test_quote_inside_field_marked(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	open_str(&f, "k,name\nK1,高橋 \"次郎\nK2,\"a \"\"b\"\"\"\nK3,x\"y\"z\n");
+	expect_record(&f, 1, 2, "k", "name");
+	assert_mark(&f.rec.quote, 0, 0, 0);
+	expect_record(&f, 2, 2, "K1", "高橋 \"次郎");
+	assert_mark(&f.rec.quote, 2, 7, 2);
+	expect_record(&f, 3, 2, "K2", "a \"b\"");
+	assert_mark(&f.rec.quote, 0, 0, 0);
+	expect_record(&f, 4, 2, "K3", "x\"y\"z");
+	assert_mark(&f.rec.quote, 4, 5, 2);
+	assert_mark(&f.rec.bom, 0, 0, 0);
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
+/*
+ * A byte order mark after the start (files joined with cat) is removed from
+ * the fields and marked (#12: "\uFEFFC00004" was stored as a key of its
+ * own); a bad byte after it is still reported at its own character.
+ */
+static void test_bom_inside_file_removed(void **state)
+{
+	static const char data[] = "\xEF\xBB\xBFk,v\nC1,a\n\xEF\xBB\xBF"
+				   "C00004,b\nC5,x\xEF\xBB\xBFy\xEF\xBB\xBFz\n"
+				   "C6,\xEF\xBB\xBF\xff\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 2, "k", "v");
+	expect_record(&f, 2, 2, "C1", "a");
+	assert_mark(&f.rec.bom, 0, 0, 0);
+	expect_record(&f, 3, 2, "C00004", "b");
+	assert_mark(&f.rec.bom, 3, 1, 0);
+	expect_record(&f, 4, 2, "C5", "xyz");
+	assert_mark(&f.rec.bom, 4, 5, 0);
+	expect_error(&f, CRM_ERR_ENCODING, 5, 2, "invalid UTF-8 byte 0xFF at character 4");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+}
+
 static void test_ragged_rows_reported(void **state)
 {
 	struct fixture f;
@@ -754,6 +811,8 @@ int main(void)
 		cmocka_unit_test(test_quoted_newlines_keep_line_numbers),
 		cmocka_unit_test(test_plain_and_quoted_lines_alike),
 		cmocka_unit_test(test_spaces_and_literal_quotes),
+		cmocka_unit_test(test_quote_inside_field_marked),
+		cmocka_unit_test(test_bom_inside_file_removed),
 		cmocka_unit_test(test_ragged_rows_reported),
 		cmocka_unit_test(test_any_fields),
 		cmocka_unit_test(test_stray_quote_mid_file),
