@@ -48,7 +48,7 @@ _Static_assert(R_ADDRESS + 1 == CRM_NRULES, "enum rule and crm_rule_names must a
  * How a column is cleansed: not at all, checked only, normalized, or by a
  * function of its own for the three with more to them.
  */
-enum how { H_NONE, H_CHECK, H_PLAIN, H_PHONE, H_EMAIL, H_ADDRESS };
+enum how { H_NONE, H_CHECK, H_PLAIN, H_EMAIL, H_ADDRESS };
 
 /* A customer field of the catalogue that cleanse reads, and what it does with it. */
 struct column {
@@ -197,26 +197,6 @@ static enum crm_status normalize(struct cleanser *c, struct row *r, int col,
 		return crm_error_set(err, s, "%s", e.message);
 	*ok = 1;
 	return CRM_OK;
-}
-
-/* A phone number's canonical form keeps its extension: "03-1234-5678 内線 12". */
-static enum crm_status phone(struct cleanser *c, struct row *r, int col,
-			     struct crm_error *err)
-{
-	struct crm_strbuf sb = CRM_STRBUF_INIT;
-	enum crm_status s;
-	int ok;
-
-	s = normalize(c, r, col, crm_normalize_phone, R_PHONE, &ok, err);
-	if (s || !ok)
-		return s;
-	if (crm_strbuf_addstr(&sb, c->norm.value) ||
-	    (c->norm.extension && crm_strbuf_addf(&sb, " 内線 %s", c->norm.extension)))
-		s = crm_error_nomem(err);
-	if (!s)
-		s = change(c, r, col, sb.buf, R_PHONE, err);
-	crm_strbuf_release(&sb);
-	return s;
 }
 
 /*
@@ -400,9 +380,7 @@ static enum crm_status cleanse_row(struct cleanser *c, struct row *r, struct crm
 		}
 		if (!on(c, col, k->rule))
 			continue;
-		if (k->how == H_PHONE)
-			s = phone(c, r, col, err);
-		else if (k->how == H_ADDRESS)
+		if (k->how == H_ADDRESS)
 			s = address(c, r, err);
 		else if (!(s = normalize(c, r, col, k->fn, k->rule, &ok, err)) && ok)
 			s = change(c, r, col, c->norm.value, k->rule, err);
@@ -621,7 +599,6 @@ static int column_for(const struct crm_field *f, struct column *k)
 	k->rule = (enum rule)rule;
 	k->fn = t->normalize;
 	k->how = t == &crm_fieldtype_email ? H_EMAIL
-		: t == &crm_fieldtype_phone ? H_PHONE
 		: t == &crm_fieldtype_address ? H_ADDRESS : H_PLAIN;
 	return 1;
 }

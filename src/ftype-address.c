@@ -426,6 +426,45 @@ static int put_blocks(struct crm_strbuf *sb, const char *t)
 	return 0;
 }
 
+/*
+ * Passes of put_blocks() to reach its fixed point; each pass that changes
+ * anything turns a kanji numeral into digits or a unit into a hyphen, so
+ * it ends, and few addresses take more than one.
+ */
+#define BLOCK_PASSES_MAX 16
+
+/*
+ * Writes t's block numbers 1-2-3 until writing them again changes nothing.
+ * One pass is not idempotent: in 1番地の121番地の1 the two 番地の cannot
+ * chain, so only the second is written (1番地の121-1), and that output
+ * chains whole (1-121-1); 817丁目14番号 gives 817-14号, then 817-14 (#12).
+ */
+static int put_blocks_fixed(struct crm_strbuf *sb, const char *t)
+{
+	struct crm_strbuf next = CRM_STRBUF_INIT;
+	int i;
+
+	if (put_blocks(sb, t))
+		return -1;
+	for (i = 1; i < BLOCK_PASSES_MAX; i++) {
+		crm_strbuf_reset(&next);
+		if (put_blocks(&next, sb->buf)) {
+			crm_strbuf_release(&next);
+			return -1;
+		}
+		if (next.len == sb->len && !memcmp(next.buf, sb->buf, sb->len))
+			break;
+		{
+			struct crm_strbuf was = *sb;
+
+			*sb = next;
+			next = was;
+		}
+	}
+	crm_strbuf_release(&next);
+	return 0;
+}
+
 static enum crm_status address_rules(const char *orig, char *t, struct crm_norm *out,
 				     struct crm_error *err)
 {
@@ -437,7 +476,7 @@ static enum crm_status address_rules(const char *orig, char *t, struct crm_norm 
 		return crm_ft_violation(err, orig, "has a postal code mark '〒': "
 					"the postal code belongs in its own field");
 	rest = split_place(t, out, &failed);
-	if (failed || put_blocks(&sb, rest)) {
+	if (failed || put_blocks_fixed(&sb, rest)) {
 		crm_strbuf_release(&sb);
 		return crm_ft_nomem(err);
 	}

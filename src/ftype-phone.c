@@ -423,6 +423,9 @@ static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
 		st = phone_display(orig, digits->buf, &shown, err);
 	else if (crm_strbuf_addch(&shown, '+') || crm_strbuf_addstr(&shown, digits->buf))
 		st = crm_ft_nomem(err);
+	/* The extension is part of what is stored, in one notation. */
+	if (!st && ext->len && crm_strbuf_addf(&shown, " 内線 %s", ext->buf))
+		st = crm_ft_nomem(err);
 	if (st) {
 		crm_strbuf_release(&shown);
 		return st;

@@ -506,10 +506,10 @@ static const struct ncase phone_cases[] = {
 	{ "090 ー1234ー5678", "090-1234-5678", "09012345678", NULL, NULL },
 	{ "03 ー 1234 ー 5678", "03-1234-5678", "0312345678", NULL, NULL },
 	{ "03ｰ1234ｰ5678", "03-1234-5678", "0312345678", NULL, NULL },
-	{ "03-1234-5678 内線 12", "03-1234-5678", "0312345678", "12", NULL },
-	{ "03-1234-5678（内線１２）", "03-1234-5678", "0312345678", "12", NULL },
-	{ "03-1234-5678 ext. 345", "03-1234-5678", "0312345678", "345", NULL },
-	{ "03-1234-5678x9", "03-1234-5678", "0312345678", "9", NULL },
+	{ "03-1234-5678 内線 12", "03-1234-5678 内線 12", "0312345678", "12", NULL },
+	{ "03-1234-5678（内線１２）", "03-1234-5678 内線 12", "0312345678", "12", NULL },
+	{ "03-1234-5678 ext. 345", "03-1234-5678 内線 345", "0312345678", "345", NULL },
+	{ "03-1234-5678x9", "03-1234-5678 内線 9", "0312345678", "9", NULL },
 	{ "+1 415 555 0123", "+14155550123", "14155550123", NULL, NULL },
 	{ "03-abcd-5678", NULL, NULL, NULL, "has a letter: a" },
 	{ "TEL 03-1234-5678", NULL, NULL, NULL, "has a letter: T" },
@@ -537,7 +537,7 @@ static const struct ncase phone_cases[] = {
 };
 
 static const struct parts phone_parts = {
-	"crm_normalize_phone", crm_normalize_phone, PART(digits), PART(extension), 0, 1,
+	"crm_normalize_phone", crm_normalize_phone, PART(digits), PART(extension), 0, 0,
 };
 
 static void test_phone(void **state)
@@ -658,6 +658,13 @@ static void test_postal(void **state)
 #define POSTAL_MARK "has a postal code mark '〒': the postal code belongs in its own field"
 
 static const struct ncase address_cases[] = {
+	/*
+	 * Block numbers are written until writing them again changes nothing
+	 * (#12: these took two and three cleanses).
+	 */
+	{ "1番地の121番地の1", "1-121-1", NULL, NULL, NULL },
+	{ "東817丁目14番号", "東817-14", NULL, NULL, NULL },
+	{ "東京都千代田区1番地の121番地の1", "1-121-1", "東京都", "千代田区", NULL },
 	{ "東京都千代田区丸の内一丁目２番３号", "丸の内1-2-3", "東京都", "千代田区", NULL },
 	{ "東京都千代田区丸の内1-2-3", "丸の内1-2-3", "東京都", "千代田区", NULL },
 	{ "東京都 千代田区 丸の内1ー2ー3", "丸の内1-2-3", "東京都", "千代田区", NULL },
