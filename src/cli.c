@@ -245,6 +245,7 @@ void crm_usage_print(FILE *fp, const struct crm_usage *u)
 	}
 }
 
+__attribute__((format(printf, 3, 0)))
 static int vusage_error(const char *cmd, const struct crm_usage *u, const char *fmt,
 			va_list ap)
 {

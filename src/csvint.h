@@ -61,6 +61,7 @@ struct crm_csv_reader {
 	int started;
 	int utf16;                      /* UTF-16: 1 by its byte order mark, 2 by its NULs */
 	int workbook;                   /* 1 an xlsx (a zip), 2 an xls (OLE2) */
+	int refused;                    /* the workbook or UTF-16 error was returned */
 
 	struct crm_csv_mark quote, bom; /* the record's marks (see csvio.h) */
 

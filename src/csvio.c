@@ -791,6 +791,14 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 		if (r->opt.detect_delimiter && !r->utf16 && !r->workbook)
 			crm_csv_detect_delimiter(r);
 	}
+	/*
+	 * A workbook or UTF-16 is no CSV at all: said once, as the error of
+	 * its first record, and then it has no more (a caller that reads on
+	 * after an error, as the contract allows, must come to an end).
+	 */
+	if ((r->workbook || r->utf16) && r->refused)
+		return CRM_EOF;
+	r->refused = r->workbook || r->utf16;
 	if (r->workbook)
 		return crm_error_at(err, CRM_ERR_ENCODING, r->name, 1, 0,
 				    "the file is an Excel workbook (%s), not CSV: open it in "

@@ -103,7 +103,9 @@ enum crm_status crm_csv_reader_open(struct crm_csv_reader **out, FILE *fp,
  *   CRM_ERR_CSV, CRM_ERR_ENCODING, CRM_ERR_TOOBIG
  *                a malformed record, described in err (file, line, column);
  *                rec holds its line span and raw text (its fields are not
- *                to be trusted) and the next call goes on after it;
+ *                to be trusted) and the next call goes on after it (input
+ *                that is no CSV at all, a workbook or UTF-16, is one such
+ *                error at line 1, and then CRM_EOF);
  *   anything else a failure after which the reader is unusable (read error,
  *                out of memory).
  */

@@ -39,6 +39,7 @@ void crm_error_clear(struct crm_error *err)
 	err->message[0] = '\0';
 }
 
+__attribute__((format(printf, 2, 0)))
 static void set_message(struct crm_error *err, const char *fmt, va_list ap)
 {
 	if (vsnprintf(err->message, sizeof(err->message), fmt, ap) < 0)

@@ -372,6 +372,13 @@ static int chain_at(const char *p, struct block chain[CHAIN_MAX])
 	/* A chain cannot end on the hyphen that joins it to the next number. */
 	if (n && chain[n - 1].unit == U_HYPHEN)
 		return 0;
+	/*
+	 * Nor be cut short by CHAIN_MAX before its end: 7-15-23-8番5号 would
+	 * lose the 番 that keeps 8 and 5 apart, and read 7-15-23-85. Longer
+	 * than an address's block numbers, it is left as written.
+	 */
+	if (n == CHAIN_MAX && chain[n - 1].unit != U_NONE && chain[n - 1].unit != U_GO)
+		return 0;
 	return n;
 }
 

@@ -315,6 +315,7 @@ static const struct word gender_words[] = {
 	{ "0", G_UNKNOWN }, { "不明", G_UNKNOWN }, { "未回答", G_UNKNOWN },
 	{ "unknown", G_UNKNOWN }, { "回答しない", G_UNKNOWN },
 	{ "9", G_NA }, { "適用不能", G_NA }, { "該当なし", G_NA },
+	{ "not_applicable", G_NA }, { "not applicable", G_NA },
 };
 
 static const struct word japan_words[] = {

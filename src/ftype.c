@@ -59,6 +59,7 @@ const struct crm_fieldtype *crm_fieldtype_of(enum crm_ftype type)
 /* --- Messages ----------------------------------------------------------- */
 
 /* Sets "'<orig, quoted>' <reason>" in err and returns CRM_ERR_INVALID. */
+__attribute__((format(printf, 3, 0)))
 static enum crm_status vinvalid(struct crm_error *err, const char *orig,
 				const char *fmt, va_list ap)
 {

@@ -664,6 +664,8 @@ static const struct ncase address_cases[] = {
 	 */
 	{ "1番地の121番地の1", "1-121-1", NULL, NULL, NULL },
 	{ "東817丁目14番号", "東817-14", NULL, NULL, NULL },
+	/* A chain longer than four numbers is not cut: 8 and 5 stay apart (fuzz). */
+	{ "7-15-23-8番5号", "7-15-23-8-5", NULL, NULL, NULL },
 	{ "東京都千代田区1番地の121番地の1", "1-121-1", "東京都", "千代田区", NULL },
 	{ "東京都千代田区丸の内一丁目２番３号", "丸の内1-2-3", "東京都", "千代田区", NULL },
 	{ "東京都千代田区丸の内1-2-3", "丸の内1-2-3", "東京都", "千代田区", NULL },

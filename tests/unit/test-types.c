@@ -580,6 +580,8 @@ static const struct word_case gender_cases[] = {
 	{ "0", "unknown" }, { "不明", "unknown" }, { "未回答", "unknown" },
 	{ "unknown", "unknown" }, { "回答しない", "unknown" },
 	{ "9", "not_applicable" }, { "９", "not_applicable" },
+	/* What import stores reads back as itself (a fuzz target found this one did not). */
+	{ "not_applicable", "not_applicable" }, { "male", "male" }, { "unknown", "unknown" },
 	{ "適用不能", "not_applicable" }, { "該当なし", "not_applicable" },
 
 	{ "3", NULL }, { "男女", NULL }, { "mf", NULL }, { "女の子", NULL },

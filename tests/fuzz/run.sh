@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs one fuzz target under libFuzzer for a while, growing a working corpus
+# (seeded from tests/fuzz/corpus/TARGET) outside the tree, and prints the
+# figures a closing note quotes: executions, coverage, crashes.
+#
+#	tests/fuzz/run.sh BUILD TARGET SECONDS [WORKDIR]
+#
+# BUILD is a build directory set up with -Dfuzz=true (see README.md);
+# WORKDIR defaults to $TMPDIR/crm-fuzz. A crash, leak or broken oracle
+# leaves its input in WORKDIR/TARGET-artifacts/ and exits non-zero.
+set -eu
+[ $# -ge 3 ] || { echo "usage: $0 BUILD TARGET SECONDS [WORKDIR]" >&2; exit 2; }
+build=$1 target=$2 secs=$3
+work=${4:-${TMPDIR:-/tmp}/crm-fuzz}
+here=$(cd "$(dirname "$0")" && pwd)
+prog=$build/tests/fuzz/fuzz-$target
+[ -x "$prog" ] || { echo "$0: no $prog (meson setup with -Dfuzz=true)" >&2; exit 2; }
+mkdir -p "$work/$target-corpus" "$work/$target-artifacts"
+cp -n "$here/corpus/$target"/* "$work/$target-corpus/" 2>/dev/null || :
+log=$work/$target.log
+start=$(date +%s)
+set +e
+"$prog" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="$work/$target-artifacts/" "$work/$target-corpus" >"$log" 2>&1
+rc=$?
+set -e
+took=$(($(date +%s) - start))
+execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
+files=$(ls "$work/$target-corpus" | wc -l)
+crashes=$(ls "$work/$target-artifacts" | wc -l)
+echo "fuzz-$target: ${took}s, ${execs:-?} executions, ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $files, crashes $crashes, exit $rc"
+[ "$rc" -eq 0 ] || { tail -40 "$log" >&2; exit 1; }
