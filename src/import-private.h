@@ -152,6 +152,17 @@ struct importer {
 	int country_col;         /* the column of country, -1 when none */
 	int pref_col;            /* the column of prefecture, -1 when none */
 	int fresh;               /* the source had no records: skip lookups */
+	/*
+	 * The fresh path notes no keys: the line of a source record it
+	 * inserted is found from its id. Ids count up by one a record, so only
+	 * where line - id changes is kept (a reject, a blank or multi-line
+	 * row): little memory for a file of ordinary rows.
+	 */
+	struct fresh_lines {
+		int64_t *id;
+		int64_t *delta;      /* line - id from this id on */
+		size_t n, alloc;
+	} fresh_lines;
 };
 
 /* Whether f is a column of the kind's table (not one that only feeds others). */

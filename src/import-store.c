@@ -551,11 +551,71 @@ enum crm_status import_insert_row(struct importer *im, int64_t customer, int64_t
 	return log ? import_log_insert(im, im->table, *id, err) : CRM_OK;
 }
 
+/* Notes the line of the source record with id sid (see struct fresh_lines). */
+static int note_fresh_line(struct importer *im, int64_t sid)
+{
+	struct fresh_lines *fl = &im->fresh_lines;
+	int64_t delta = (int64_t)im->rec->line - sid;
+
+	if (fl->n && fl->delta[fl->n - 1] == delta)
+		return 0;
+	if (fl->n == fl->alloc) {
+		size_t alloc = fl->alloc ? fl->alloc * 2 : 64;
+		int64_t *id = realloc(fl->id, alloc * sizeof(*id)), *d;
+
+		if (!id)
+			return -1;
+		fl->id = id;
+		if (!(d = realloc(fl->delta, alloc * sizeof(*d))))
+			return -1;
+		fl->delta = d;
+		fl->alloc = alloc;
+	}
+	fl->id[fl->n] = sid;
+	fl->delta[fl->n++] = delta;
+	return 0;
+}
+
+/* The line of the source record with id sid inserted by the fresh path, or 0. */
+static unsigned long fresh_line(const struct importer *im, int64_t sid)
+{
+	const struct fresh_lines *fl = &im->fresh_lines;
+	size_t lo = 0, hi = fl->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (fl->id[mid] <= sid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? (unsigned long)(sid + fl->delta[lo - 1]) : 0;
+}
+
+/* The line where the key of a fresh path's repeated record came first, or 0. */
+static enum crm_status first_line(struct importer *im, unsigned long *line,
+				  struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_FIND_SOURCE];
+	enum crm_status s;
+	int found;
+
+	*line = 0;
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, im->key);
+	s = crm_stmt_one(st, &found, "cannot look up the key", err);
+	if (!s && found)
+		*line = fresh_line(im, crm_stmt_int(st, 0));
+	crm_stmt_reset(st);
+	return s;
+}
+
 /* A new customer and its source record, both logged once both are in. */
 enum crm_status import_insert_customer(struct importer *im, struct crm_error *err)
 {
 	enum crm_status s;
-	int64_t id;
+	int64_t id, sid = im->next_source;
 	int taken = 0;
 
 	s = import_insert_row(im, 0, &id, 0, err);
@@ -565,11 +625,16 @@ enum crm_status import_insert_customer(struct importer *im, struct crm_error *er
 	if (!s && taken) {
 		/* The key came before in this file: undo, and reject this one. */
 		struct crm_stmt *undo = im->st[S_UNDO_CUSTOMER];
+		unsigned long first;
 
 		crm_stmt_bind_int(undo, 1, id);
 		s = crm_stmt_run(undo, "cannot undo an insert", err);
-		return s ? s : import_reject_repeated_key(im, 0, err);
+		if (!s)
+			s = first_line(im, &first, err);
+		return s ? s : import_reject_repeated_key(im, first, err);
 	}
+	if (!s && im->fresh && note_fresh_line(im, sid))
+		s = crm_error_nomem(err);
 	if (!s)
 		s = import_log_insert(im, "customers", id, err);
 	if (!s)

@@ -98,6 +98,8 @@ static void importer_release(struct importer *im)
 	crm_strbuf_release(&im->why);
 	crm_strbuf_release(&im->tmp);
 	free(im->sourced);
+	free(im->fresh_lines.id);
+	free(im->fresh_lines.delta);
 	free(im->key);
 	free(im->ckey);
 	free(im->bad_value);

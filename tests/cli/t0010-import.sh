@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 124
+plan 125
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -204,7 +204,12 @@ printf '顧客番号,氏名,メールアドレス,備考\nK1,山田 太郎,a@exa
 check 'a key twice in one file: the second is rejected, naming the first' 3 empty \
 	'match:^dup.csv: 3 rows: 2 new, 0 updated, 0 unchanged, 1 rejected' \
 	"$CRM" import --source dup dup.csv
-assert '... with the reason' grep -q "came before in this file" dup.rejects.csv
+assert '... with the reason and the line of the first, also on a new source' \
+	grep -q "the key 'K1' came before, at line 2: a record may appear once in a file" dup.rejects.csv
+printf '顧客番号,氏名,備考\nD1,山田 太郎,"two\nlines"\n\nD2,佐藤 花子,\nD2,佐藤 次郎,\nD1,山田 次郎,\n' > dup2.csv
+"$CRM" -q --db dup2.db import --source dup2 dup2.csv 2>/dev/null
+check '... lines counted past multi-line records and blank rows' 0 'inline:6:D2:5
+7:D1:2' empty sh -c "tr -d '\\r' < dup2.rejects.csv | sed -n 's/^dup2.csv,\\([0-9]*\\),[^,]*,\\([^,]*\\),.*came before, at line \\([0-9]*\\):.*/\\1:\\2:\\3/p'"
 check '... and importing it again changes nothing' 3 empty \
 	'match:0 new, 0 updated, 2 unchanged, 1 rejected .*nothing changed$' \
 	"$CRM" import --source dup dup.csv
