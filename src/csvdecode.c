@@ -225,7 +225,7 @@ int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_
  */
 void crm_csv_sniff(struct crm_csv_reader *r)
 {
-	size_t i, n = r->ilen < 4096 ? r->ilen : 4096, nul[2] = { 0, 0 };
+	size_t i, n = r->ilen < 4096 ? r->ilen : 4096, nul[2] = { 0, 0 }, unit[2] = { 0, 0 };
 
 	if (n >= 4 && !memcmp(r->ibuf, "PK\x03\x04", 4))
 		r->workbook = 1;
@@ -233,11 +233,23 @@ void crm_csv_sniff(struct crm_csv_reader *r)
 		r->workbook = 2;
 	if (r->workbook || r->utf16 || n < 4)
 		return;
-	for (i = 0; i < n; i++)
-		if (!r->ibuf[i])
-			nul[i & 1]++;
-	/* Text has no NULs; UTF-16 of ASCII has one in every pair, on one side. */
-	if ((nul[0] + nul[1]) * 4 >= n && (nul[0] * 8 < nul[1] || nul[1] * 8 < nul[0]))
+	for (i = 0; i + 1 < n; i += 2) {
+		nul[0] += !r->ibuf[i];
+		nul[1] += !r->ibuf[i + 1];
+		/* A delimiter or line end as one UTF-16 code unit, LE or BE. */
+		if (!r->ibuf[i + 1] && r->ibuf[i] && strchr(",;\t\r\n", r->ibuf[i]))
+			unit[0]++;
+		else if (!r->ibuf[i] && r->ibuf[i + 1] && strchr(",;\t\r\n", r->ibuf[i + 1]))
+			unit[1]++;
+	}
+	/*
+	 * Text in UTF-8 or CP932 has no NULs. UTF-16 has one in each code unit
+	 * of ASCII, always on the same side, and its delimiters and line ends
+	 * are such units: a file of kanji has few NULs, but still those (#11).
+	 */
+	if (unit[0] >= 2 && nul[0] * 8 <= nul[1])
+		r->utf16 = 2;
+	else if (unit[1] >= 2 && nul[1] * 8 <= nul[0])
 		r->utf16 = 2;
 }
 

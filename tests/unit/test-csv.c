@@ -747,6 +747,35 @@ static void test_utf16_named(void **state)
 	close_fixture(&f);
 }
 
+/*
+ * UTF-16 without a byte order mark, mostly kanji: few NULs, but each
+ * delimiter and line end is a code unit with one (#11: read as CP932, it
+ * was "NUL byte at character 8").
+ */
+static void test_utf16_kanji_without_bom(void **state)
+{
+	/* 顧客,氏名\n山田,太郎\n in UTF-16LE, then UTF-16BE. */
+	static const char le[] = "\x67\x98\xA2\x5B,\0\x0F\x6C\x0D\x54\n\0"
+				 "\x71\x5C\x30\x75,\0\x2A\x59\xCE\x90\n\0";
+	static const char be[] = "\x98\x67\x5B\xA2\0,\x6C\x0F\x54\x0D\0\n"
+				 "\x5C\x71\x75\x30\0,\x59\x2A\x90\xCE\0\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, le, sizeof(le) - 1, NULL);
+	expect_error(&f, CRM_ERR_ENCODING, 1, 0, "the file is UTF-16");
+	close_fixture(&f);
+	open_opts(&f, be, sizeof(be) - 1, NULL);
+	expect_error(&f, CRM_ERR_ENCODING, 1, 0, "without a byte order mark");
+	close_fixture(&f);
+	/* A NUL in a UTF-8 file is a bad byte of its record, not UTF-16. */
+	open_opts(&f, "a,b\n1,\0\n2,x\n", 11, NULL);
+	expect_record(&f, 1, 2, "a", "b");
+	expect_error(&f, CRM_ERR_CSV, 2, 2, "NUL byte");
+	expect_record(&f, 3, 2, "2", "x");
+	close_fixture(&f);
+}
+
 static void test_delimiter(void **state)
 {
 	struct crm_csv_read_options o = { .delimiter = '\t' };
@@ -833,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_empty_tsv_row_is_a_record),
 		cmocka_unit_test(test_many_fields_cost_no_memory),
 		cmocka_unit_test(test_utf16_named),
+		cmocka_unit_test(test_utf16_kanji_without_bom),
 		cmocka_unit_test(test_delimiter),
 		cmocka_unit_test(test_delimiter_detected),
 		cmocka_unit_test(test_bytes_read),
