@@ -135,17 +135,126 @@ static enum crm_status wrap(struct crm_stmt *st, struct crm_rows **out, struct c
 	return *out ? CRM_OK : CRM_ERR_NOMEM;
 }
 
-/* --since: a date in any form import accepts, or an ISO timestamp as stored. */
+/* n digits at *p as a number, advancing *p; -1 when they are not all digits. */
+static int digits(const char **p, int n)
+{
+	int v = 0;
+
+	for (; n > 0; n--, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	return v;
+}
+
+/*
+ * The zone of a timestamp at p: Z, +HH:MM, +HHMM or -..., as seconds east
+ * of UTC in *east; *local is 1 when there is none (local time, as TZ says).
+ * Returns 0, or -1 when p holds anything else.
+ */
+static int zone(const char *p, long *east, int *local)
+{
+	int sign, h, m;
+
+	*east = 0;
+	*local = !*p;
+	if (!*p || (*p == 'Z' && !p[1]))
+		return 0;
+	if (*p != '+' && *p != '-')
+		return -1;
+	sign = *p++ == '-' ? -1 : 1;
+	h = digits(&p, 2);
+	if (*p == ':')
+		p++;
+	m = digits(&p, 2);
+	if (h < 0 || m < 0 || h > 23 || m > 59 || *p)
+		return -1;
+	*east = sign * (h * 3600L + m * 60L);
+	return 0;
+}
+
+/*
+ * An ISO 8601 timestamp, as crm shows them: YYYY-MM-DD, T or a space,
+ * HH:MM[:SS[.fraction]], and Z, an offset, or nothing for local time.
+ * Sets *t and *ms; -1 for anything else, or a time that does not exist.
+ */
+static int timestamp(const char *s, time_t *t, int *ms)
+{
+	const char *p = s;
+	struct tm tm = { 0 }, back;
+	int y, mo, d, h, mi, sec = 0, local, frac = 0, places = 0;
+	long east;
+	time_t shown;
+
+	y = digits(&p, 4);
+	if (y < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 0 || *p++ != '-' ||
+	    (d = digits(&p, 2)) < 0 || (*p != 'T' && *p != ' '))
+		return -1;
+	p++;
+	if ((h = digits(&p, 2)) < 0 || *p++ != ':' || (mi = digits(&p, 2)) < 0)
+		return -1;
+	if (*p == ':' && (p++, (sec = digits(&p, 2)) < 0))
+		return -1;
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, places++)
+			if (places < 3)
+				frac = frac * 10 + (*p - '0');
+		if (!places)
+			return -1;
+		for (; places < 3; places++)
+			frac *= 10;
+	}
+	if (zone(p, &east, &local))
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec;
+	tm.tm_isdst = -1;
+	*t = local ? mktime(&tm) : timegm(&tm) - east;
+	if (*t == (time_t)-1)
+		return -1;
+	/* 2026-02-30 or 25:00 comes back as another time: it does not exist. */
+	shown = local ? *t : *t + east;
+	if (!(local ? localtime_r(&shown, &back) : gmtime_r(&shown, &back)) ||
+	    back.tm_year != y - 1900 || back.tm_mon != mo - 1 || back.tm_mday != d ||
+	    back.tm_hour != h || back.tm_min != mi || back.tm_sec != sec)
+		return -1;
+	*ms = frac;
+	return 0;
+}
+
+/* The instant t (and ms) as runs.started_at stores it: UTC, milliseconds, Z. */
+static int stored_time(time_t t, int ms, char *out, size_t size)
+{
+	struct tm utc;
+	char head[32];
+
+	if (!gmtime_r(&t, &utc) || !strftime(head, sizeof(head), "%Y-%m-%dT%H:%M:%S", &utc))
+		return -1;
+	return snprintf(out, size, "%s.%03dZ", head, ms) < (int)size ? 0 : -1;
+}
+
+/*
+ * --since: a date in any form import accepts, from the midnight of that
+ * local day, or a timestamp (local time without a zone), as the instant
+ * stored times compare with.
+ */
 static enum crm_status since_value(const char *since, char *out, size_t size,
 				   struct crm_error *err)
 {
-	char date[CRM_DATE_SIZE], head[11];
-	struct crm_error e;
+	char date[CRM_DATE_SIZE];
+	time_t t;
+	int ms = 0;
 
-	/* A day is the local one, as TZ says: its midnight, in UTC as stored. */
-	if (crm_parse_date(since, date, &e) == CRM_OK) {
-		struct tm tm = { 0 }, utc;
-		time_t t;
+	if (!timestamp(since, &t, &ms) && !stored_time(t, ms, out, size))
+		return CRM_OK;
+	/* A timestamp that is not one is no date either: its time is not dropped. */
+	if (!strchr(since, ':') && crm_parse_date(since, date, NULL) == CRM_OK) {
+		struct tm tm = { 0 };
 
 		/* date is canonical: YYYY-MM-DD. */
 		tm.tm_year = (int)strtol(date, NULL, 10) - 1900;
@@ -153,22 +262,12 @@ static enum crm_status since_value(const char *since, char *out, size_t size,
 		tm.tm_mday = (int)strtol(date + 8, NULL, 10);
 		tm.tm_isdst = -1;
 		t = mktime(&tm);
-		if (t == (time_t)-1 || !gmtime_r(&t, &utc) ||
-		    !strftime(out, size, "%Y-%m-%dT%H:%M:%S.000Z", &utc))
-			snprintf(out, size, "%s", date);
-		return CRM_OK;
-	}
-	if (strlen(since) > 10 && strlen(since) < size && since[10] == 'T') {
-		memcpy(head, since, 10);
-		head[10] = '\0';
-		if (crm_parse_date(head, date, &e) == CRM_OK && !strcmp(date, head)) {
-			snprintf(out, size, "%s", since);
+		if (t != (time_t)-1 && !stored_time(t, 0, out, size))
 			return CRM_OK;
-		}
 	}
 	return crm_error_set(err, CRM_ERR_INVALID,
 			     "--since '%s' is not a date (2025-07-23) or a timestamp "
-			     "(2025-07-23T09:00:00Z)", since);
+			     "(2025-07-23T09:00:00Z, 2025-07-23 18:00 in local time)", since);
 }
 
 enum crm_status crm_log_since_check(const char *since, struct crm_error *err)

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 100
+plan 110
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -316,6 +316,20 @@ check '--since a day is that local day, from its midnight (JST: 15:00 UTC the da
 check '... while in UTC the run is the day before' 0 'inline:2026-12-01T16:30:00.000Z
 0' empty \
 	sh -c '"$1" log --format csv | tail -n 1 | cut -d, -f2; "$1" log --since 2026-12-02 --format csv | grep -c "^1," || :' sh "$CRM"
+# A timestamp is an instant: the form crm shows, with its offset, or local
+# time without one; its time is never dropped (#11: it was compared as text).
+since_first() { sh -c 'TZ=JST-9 "$1" log --since "$2" --format csv | grep -c "^1," || :' sh "$CRM" "$1"; }
+check '--since the timestamp crm shows, with its offset, finds the run at it' 0 'inline:1' empty \
+	since_first 2026-12-02T01:30:00.000+09:00
+check '... and not one a minute later' 0 'inline:0' empty since_first 2026-12-02T01:31+09:00
+check '... a local time without a zone is TZ.s (01:00 JST is before the run)' 0 'inline:1' empty \
+	since_first '2026-12-02 01:00'
+check '... 02:00 JST is after it' 0 'inline:0' empty since_first 2026-12-02T02:00:00
+check '... in UTC, with Z' 0 'inline:1' empty since_first 2026-12-01T16:30:00Z
+for bad in 2026-12-02Tfoo 2026-12-01T99:99:99Z 2026-02-30T00:00Z 2026-12-02T01:00X 2026-12-02T24:00Z; do
+	check "--since '$bad': exit 2, not a filter of some other time" 2 empty \
+		"match:^crm log: --since '$bad' is not a date" "$CRM" log --since "$bad"
+done
 check 'a bad --since: exit 2 naming it, as every bad option value' 2 empty \
 	"match:^crm log: --since '2025-13-45' is not a date" "$CRM" log --since 2025-13-45
 check '... for log customer too' 2 empty "match:^crm log: --since 'yesterday' is not a date" \
