@@ -37,7 +37,7 @@ static const char global_usage[] =
 	"usage: crm [--db <file>] [-q | --quiet] [-v | --verbose] [--no-progress]\n"
 	"           <command> [<args>]\n"
 	"       crm --version | --help | --list-cmds | --list-opts <command>\n"
-	"       crm help <command> | fields | schema\n";
+	"       crm help <command> | crm | fields | schema\n";
 
 static const struct crm_cmd *find_command(const char *name)
 {
@@ -171,9 +171,10 @@ static int run_help(const char *name)
 
 	if (!strcmp(name, "fields") || !strcmp(name, "schema"))
 		section = '5';
-	else if (!(cmd = command_named(name)))
+	else if (strcmp(name, "crm") && !(cmd = command_named(name)))
 		return CRM_EXIT_USAGE;
-	snprintf(page, sizeof(page), "crm-%s", name);
+	/* crm help crm is crm(1), the page of the program itself. */
+	snprintf(page, sizeof(page), strcmp(name, "crm") ? "crm-%s" : "%s", name);
 	{
 		char sect[2] = { section, '\0' };
 		char *man[] = { "man", sect, page, NULL };

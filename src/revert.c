@@ -405,11 +405,10 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 		return err->code;
 	crm_stmt_bind_int(st, 1, rv->target);
 	s = crm_stmt_one(st, &found, "cannot read the run", err);
-	if (!s && !found)
+	/* The revert's own run is the next number: to whoever typed it, no run yet. */
+	if (!s && (!found || rv->target == crm_run_id(rv->run)))
 		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: see 'crm log'",
 				  (long long)rv->target);
-	else if (!s && rv->target == crm_run_id(rv->run))
-		s = crm_error_set(err, CRM_ERR_INVALID, "a run cannot revert itself");
 	else if (!s && !crm_stmt_is_null(st, 2))
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld was already reverted by run %lld",
 				  (long long)rv->target, (long long)crm_stmt_int(st, 2));

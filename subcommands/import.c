@@ -506,7 +506,8 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 	if (cli->rejects_path && !cli->rejects_opt && strchr(cli->file, '/') &&
 	    !strchr(cli->rejects_path, '/') && !cli->ctx->quiet)
 		fprintf(stderr, "crm import: %s: its directory cannot be written: rejects go to "
-			"'%s' in the current directory\n", cli->file, cli->rejects_path);
+			"'%s' in the current directory (--rejects FILE to choose)\n", cli->file,
+			cli->rejects_path);
 	crm_progress_start(&cli->bar, stderr, cli->ctx->progress, cli->file,
 			   fp != stdin && fstat(fileno(fp), &sb) == 0 ? (unsigned long long)sb.st_size : 0);
 	{

@@ -3,7 +3,7 @@
 # write errors on stdout.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 50
+plan 51
 
 usage_re='^usage: crm \[--db <file>\]'
 check 'no command: usage on stderr, exit 2' 2 empty "match:$usage_re" "$CRM"
@@ -53,6 +53,8 @@ check 'help shows the page of the build with mandoc when there is no man' 0 \
 	sh "$TEST_DIR/onlymandoc" "$CRM"
 check 'help fields shows crm-fields(5)' 0 'match:^     crm-fields . ' empty \
 	sh -c 'PATH="$1" "$2" help fields | sed "s/.$(printf "\\b")//g"' sh "$TEST_DIR/onlymandoc" "$CRM"
+check 'help crm shows crm(1), the program'"'"'s own page' 0 'match:^     crm . keep customer data' empty \
+	sh -c 'PATH="$1" "$2" help crm | sed "s/.$(printf "\\b")//g"' sh "$TEST_DIR/onlymandoc" "$CRM"
 check 'help schema without any viewer says where the page is, exit 1' 1 empty \
 	"inline:crm help: no page crm-schema(5) found: see man/crm-schema.5 in crm's sources" \
 	env PATH=/nonexistent "$CRM" help schema

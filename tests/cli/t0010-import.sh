@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 125
+plan 127
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -192,6 +192,10 @@ mkdir fresh
 check 'a missing input fails with its name' 1 empty "inline:crm import: cannot open 'nosuch.csv': No such file or directory" \
 	"$CRM" --db fresh/crm.db import nosuch.csv
 assert '... before any database is made' test ! -e fresh/crm.db
+check '... also after a good file: every file is opened before any is read' 1 empty \
+	"inline:crm import: cannot open 'nosuch.csv': No such file or directory" \
+	"$CRM" --db fresh/crm.db import customers.csv nosuch.csv
+assert '... so nothing was imported, no database made' test ! -e fresh/crm.db
 printf '\377\376n\000a\000m\000e\000\r\000\n\000' > unicode.txt
 check 'Excel "Unicode text" (UTF-16) is named, with what to do' 1 empty \
 	'inline:crm import: unicode.txt:1: the file is UTF-16 (Excel'"'"'s "Unicode text"): save it as "CSV UTF-8" or "CSV" and import that' \
@@ -389,7 +393,7 @@ mkdir -p rodir
 printf '%s\n' '顧客番号,氏名' 'RO1,' > rodir/ro.csv
 chmod 555 rodir
 check 'rejects of an input in a read-only directory go to the current one, said so' 3 empty \
-	"match:^crm import: rodir/ro.csv: its directory cannot be written: rejects go to 'ro.rejects.csv' in the current directory$" \
+	"match:^crm import: rodir/ro.csv: its directory cannot be written: rejects go to 'ro.rejects.csv' in the current directory \\(--rejects FILE to choose\\)$" \
 	"$CRM" --db ro.db import rodir/ro.csv
 chmod 755 rodir
 

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 110
+plan 111
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -299,6 +299,9 @@ check '... and its runs can be reverted' 0 empty 'match:1 value restored, 1 row 
 
 # Bad input.
 check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run 99' "$CRM" log show 99
+next=$(($(q 'SELECT max(id) FROM runs') + 1))
+check 'revert of the next run number: there is no such run (not "cannot revert itself")' 1 empty \
+	"match:^crm log: there is no run $next: see 'crm log'\$" "$CRM" log revert "$next"
 check 'show of a non-number: usage, exit 2' 2 empty 'match:not a run number' "$CRM" log show abc
 check 'an unknown customer: exit 1' 1 empty 'match:no customer web:nobody' "$CRM" log customer web:nobody
 check 'what names no customer is a usage error: exit 2' 2 empty \
