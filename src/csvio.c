@@ -477,6 +477,7 @@ static void drop_boms(struct crm_csv_reader *r, size_t *bad)
 {
 	static const char bom[] = "\xEF\xBB\xBF";
 	char *b = r->dline.buf, *at = b, *to, *end = b + r->dline.len;
+	size_t was_bad = *bad;
 
 	while ((at = memchr(at, 0xEF, (size_t)(end - at))) && end - at >= 3 && memcmp(at, bom, 3))
 		at++;
@@ -489,7 +490,7 @@ static void drop_boms(struct crm_csv_reader *r, size_t *bad)
 	/* The first bad byte (decode's offset) moves with the line. */
 	for (to = at; at < end;) {
 		if (end - at >= 3 && !memcmp(at, bom, 3)) {
-			if (*bad != SIZE_MAX && (size_t)(at - b) < *bad)
+			if (was_bad != SIZE_MAX && (size_t)(at - b) < was_bad)
 				*bad -= 3;
 			at += 3;
 		} else {
