@@ -18,6 +18,7 @@
 #include "fielddefs.h"
 #include "import.h"
 #include "progress.h"
+#include "safefile.h"
 #include "banned.h"
 
 enum {
@@ -83,6 +84,12 @@ struct import_cli {
 	/* The file being imported. */
 	const char *file;
 	char *rejects_path;
+	/*
+	 * The file's rejects: a temporary file beside rejects_path, renamed
+	 * over it only once the file's part of the run is committed, so that
+	 * a kill keeps the last complete rejects file (or stdout for "-").
+	 */
+	struct crm_safefile *rejects_file;
 	FILE *rejects_fp;
 	struct crm_csv_writer *rejects;
 	struct crm_progress bar;
@@ -223,36 +230,41 @@ static void print_mapping(void *vctx, const struct crm_import_mapping *m)
 	}
 }
 
-/*
- * Opens path for the rejects, 0600, appending when again; "-" is standard
- * output, as crm(1) has it. NULL and errno on failure.
- */
-static FILE *open_private(const char *path, int again)
+/* Standard output for --rejects -, as crm(1) has it; NULL and errno on failure. */
+static FILE *rejects_stdout(void)
 {
-	int fd = !strcmp(path, "-") ? dup(STDOUT_FILENO)
-		 : open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0600);
+	int fd = dup(STDOUT_FILENO);
+	FILE *out = fd < 0 ? NULL : fdopen(fd, "a");
 
-	if (fd >= 0 && !strcmp(path, "-")) {
-		FILE *out = fdopen(fd, "a");
+	if (fd >= 0 && !out)
+		close(fd);
+	return out;
+}
 
-		if (!out)
+/*
+ * Starts the rejects file at path: a temporary file beside it, holding what
+ * this run already wrote there when again. 0, or -1 (errno kept).
+ */
+static int start_rejects(struct import_cli *cli, const char *path, int again)
+{
+	struct crm_error e;
+	struct stat sb;
+
+	if (!strcmp(path, "-"))
+		return (cli->rejects_fp = rejects_stdout()) ? 0 : -1;
+	/* A device or a pipe (/dev/null, a FIFO) is written, never renamed over. */
+	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		int fd = S_ISDIR(sb.st_mode) ? (errno = EISDIR, -1)
+			 : open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+
+		if (fd >= 0 && !(cli->rejects_fp = fdopen(fd, "a")))
 			close(fd);
-		return out;
+		return cli->rejects_fp ? 0 : -1;
 	}
-	FILE *fp;
-
-	/* Also an older file of that name: it gets this run's rows. */
-	if (fd >= 0 && fchmod(fd, 0600) != 0) {
-		int e = errno;
-
-		close(fd);
-		errno = e;
-		return NULL;
-	}
-	fp = fd < 0 ? NULL : fdopen(fd, again ? "a" : "w");
-	if (fd >= 0 && !fp)
-		close(fd);
-	return fp;
+	if (crm_safefile_open(&cli->rejects_file, path, again, &e))
+		return -1;
+	cli->rejects_fp = crm_safefile_fp(cli->rejects_file);
+	return 0;
 }
 
 /*
@@ -270,22 +282,23 @@ static int rejects_here(struct import_cli *cli, int again)
 	here = strdup(slash + 1);
 	if (!here)
 		return -1;
-	cli->rejects_fp = open_private(here, 0);
-	if (!cli->rejects_fp) {
+	if (start_rejects(cli, here, 0)) {
 		free(here);
 		errno = e;
 		return -1;
 	}
 	if (!cli->ctx->quiet)
 		fprintf(stderr, "crm import: %s: cannot write '%s' (%s): rejects go to '%s' in the "
-			"current directory\n", cli->file, cli->rejects_path, strerror(e), here);
+			"current directory (--rejects FILE to choose)\n", cli->file, cli->rejects_path,
+			strerror(e), here);
 	free(cli->rejects_path);
 	cli->rejects_path = here;
 	return 0;
 }
 
-/* The error for a rejects file that cannot be written: where, and what to do. */
-static enum crm_status rejects_error(const struct import_cli *cli, int e, struct crm_error *err)
+/* The error for a rejects file that cannot be written (why): where, and what to do. */
+static enum crm_status rejects_failed(const struct import_cli *cli, const char *why,
+				      struct crm_error *err)
 {
 	char cwd[PATH_MAX];
 	const char *p = cli->rejects_path ? cli->rejects_path
@@ -294,7 +307,29 @@ static enum crm_status rejects_error(const struct import_cli *cli, int e, struct
 
 	return crm_error_set(err, CRM_ERR_IO, "cannot write rejects to '%s%s%s': %s; name a "
 			     "file that can be written with --rejects FILE", rel ? cwd : "",
-			     rel ? "/" : "", p, strerror(e));
+			     rel ? "/" : "", p, why);
+}
+
+static enum crm_status rejects_error(const struct import_cli *cli, int e, struct crm_error *err)
+{
+	return rejects_failed(cli, strerror(e), err);
+}
+
+/*
+ * A failure of the rejects' CSV writer: an I/O error (a full disk) names
+ * the rejects file, not "CSV output" (#12).
+ */
+static enum crm_status rejects_write_error(const struct import_cli *cli, enum crm_status s,
+					   struct crm_error *err)
+{
+	static const char prefix[] = "cannot write CSV output: ";
+	char why[CRM_ERROR_MSG_MAX];
+
+	if (s != CRM_ERR_IO || !err)
+		return s;
+	snprintf(why, sizeof(why), "%s", strncmp(err->message, prefix, sizeof(prefix) - 1)
+		 ? err->message : err->message + sizeof(prefix) - 1);
+	return rejects_failed(cli, why, err);
 }
 
 static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *err)
@@ -313,9 +348,8 @@ static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *er
 	 */
 	for (i = 0; i < cli->nopened && !again; i++)
 		again = !strcmp(cli->opened[i], cli->rejects_path);
-	/* Rejected rows are customer records: as private as the database. */
-	cli->rejects_fp = open_private(cli->rejects_path, again);
-	if (!cli->rejects_fp && rejects_here(cli, again))
+	/* Rejected rows are customer records: as private as the database (0600). */
+	if (start_rejects(cli, cli->rejects_path, again) && rejects_here(cli, again))
 		return rejects_error(cli, errno, err);
 	if (!again) {
 		o = realloc(cli->opened, (cli->nopened + 1) * sizeof(*o));
@@ -333,7 +367,7 @@ static enum crm_status open_rejects(struct import_cli *cli, struct crm_error *er
 	s = crm_csv_writer_open(&cli->rejects, cli->rejects_fp, &wo, err);
 	if (!s && !again)
 		s = crm_csv_write_record(cli->rejects, header, NULL, 6, err);
-	return s;
+	return rejects_write_error(cli, s, err);
 }
 
 /* Each problem goes to the rejects file: nothing read is ever just dropped. */
@@ -379,6 +413,7 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 		lens[5] = strlen(fields[5]);
 		s = crm_csv_write_record(cli->rejects, fields, lens, 6, err);
 	}
+	s = rejects_write_error(cli, s, err);
 	if (cli->ctx->verbose && !cli->ctx->quiet) {
 		/* A reason that names its column already is not told it twice. */
 		int named = p->column && !strncmp(fields[4], "column ", 7) &&
@@ -398,18 +433,56 @@ static void on_progress(void *vctx, unsigned long long bytes, unsigned long rows
 	crm_progress_update(&cli->bar, bytes, rows);
 }
 
-static enum crm_status close_rejects(struct import_cli *cli, struct crm_error *err)
+/*
+ * Writes the file's rejects out and onto the disk, before its part of the
+ * run commits: a row neither stored nor in the rejects file would be lost.
+ * The temporary file stays for keep_rejects() or drop_rejects().
+ */
+static enum crm_status sync_rejects(struct import_cli *cli, struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
+	struct crm_error e;
 
 	if (cli->rejects) {
-		s = crm_csv_writer_close(cli->rejects, err);
+		s = rejects_write_error(cli, crm_csv_writer_close(cli->rejects, err), err);
 		cli->rejects = NULL;
 	}
-	if (cli->rejects_fp && fclose(cli->rejects_fp) != 0 && !s)
+	if (!s && cli->rejects_file && crm_safefile_sync(cli->rejects_file, &e))
 		s = rejects_error(cli, errno, err);
-	cli->rejects_fp = NULL;
+	if (!cli->rejects_file && cli->rejects_fp) {
+		if (fclose(cli->rejects_fp) != 0 && !s)
+			s = rejects_error(cli, errno, err);
+	}
+	if (!cli->rejects_file)
+		cli->rejects_fp = NULL;
 	return s;
+}
+
+/* After the part committed (or was dropped by --strict): the rejects replace the old file. */
+static enum crm_status keep_rejects(struct import_cli *cli, struct crm_error *err)
+{
+	struct crm_safefile *f = cli->rejects_file;
+	struct crm_error e;
+
+	cli->rejects_file = NULL;
+	cli->rejects_fp = NULL;
+	if (f && crm_safefile_commit(f, &e))
+		return rejects_error(cli, errno, err);
+	return CRM_OK;
+}
+
+/* After a failure: the old rejects file stays as it was. */
+static void drop_rejects(struct import_cli *cli)
+{
+	if (cli->rejects) {
+		crm_csv_writer_close(cli->rejects, NULL);
+		cli->rejects = NULL;
+	}
+	crm_safefile_abort(cli->rejects_file);
+	if (!cli->rejects_file && cli->rejects_fp)
+		fclose(cli->rejects_fp);
+	cli->rejects_file = NULL;
+	cli->rejects_fp = NULL;
 }
 
 static void summary(struct import_cli *cli, const struct crm_import_stats *st, int aborted)
@@ -478,6 +551,28 @@ static enum crm_status count_file(struct crm_run *run, const struct crm_import_s
 	return s;
 }
 
+/*
+ * Opens an input for reading. A FIFO that no one writes to would block
+ * open(2) for ever (#12): it is opened without waiting, and then reads as
+ * the pipe it is (an empty file while no one writes).
+ */
+static FILE *open_input(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags, e;
+	FILE *fp;
+
+	if (fd < 0)
+		return NULL;
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 || !(fp = fdopen(fd, "rb"))) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return fp;
+}
+
 /* Imports one file in the part of the run begun for it. */
 static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 				  struct crm_import_stats *st, int *aborted, struct crm_error *err)
@@ -489,7 +584,7 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 	FILE *fp;
 
 	*aborted = 0;
-	fp = strcmp(cli->file, "-") ? fopen(cli->file, "rb") : stdin;
+	fp = strcmp(cli->file, "-") ? open_input(cli->file) : stdin;
 	if (!fp)
 		return crm_error_set(err, CRM_ERR_IO, "cannot open '%s': %s", cli->file,
 				     strerror(errno));
@@ -524,19 +619,10 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 		fclose(fp);
 	free(cli->source_copy);
 	cli->source_copy = source;
-	/*
-	 * The rejects must be safely written before the file commits: a row
-	 * neither stored nor in the rejects file would be lost. A --rejects
-	 * file collects every input's rejects and is closed at the end.
-	 */
-	if (!cli->rejects_opt) {
-		s2 = close_rejects(cli, s ? NULL : err);
-		if (!s)
-			s = s2;
-	} else if (!s && cli->rejects_fp &&
-		   (fflush(cli->rejects_fp) != 0 || ferror(cli->rejects_fp))) {
-		s = rejects_error(cli, errno, err);
-	}
+	/* The rejects are on disk before the file commits (import_part renames them). */
+	s2 = s ? CRM_OK : sync_rejects(cli, err);
+	if (!s)
+		s = s2;
 	if (!s && cli->strict && st->rejected)
 		*aborted = 1;
 	return s;
@@ -653,6 +739,11 @@ static enum crm_status import_part(struct import_cli *cli, struct crm_run *run, 
 		s = count_file(run, &st, err);
 	if (!s && !aborted)
 		s = crm_run_part_commit(run, last, run_status(run), err);
+	/* Only now may the rejects replace an older file: the rows they hold are out. */
+	if (!s)
+		s = keep_rejects(cli, err);
+	else
+		drop_rejects(cli);
 	if (!s) {
 		cli->any_aborted |= aborted;
 		summary(cli, &st, aborted);
@@ -843,14 +934,7 @@ static int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		if (crm_db_bulk_end(ctx->db, &e4) && !ctx->quiet)
 			fprintf(stderr, "crm import: warning: %s\n", e4.message);
 	}
-	{
-		struct crm_error e3;
-
-		if (close_rejects(&cli, &e3) && !s) {
-			s = e3.code;
-			err = e3;
-		}
-	}
+	drop_rejects(&cli);
 	crm_run_free(run);
 	cli_release(&cli);
 	if (s) {

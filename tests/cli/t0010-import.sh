@@ -192,7 +192,7 @@ mkdir fresh
 check 'a missing input fails with its name' 1 empty "inline:crm import: cannot open 'nosuch.csv': No such file or directory" \
 	"$CRM" --db fresh/crm.db import nosuch.csv
 assert '... before any database is made' test ! -e fresh/crm.db
-check '... also after a good file: every file is opened before any is read' 1 empty \
+check '... also after a good file: every file is checked before any is read' 1 empty \
 	"inline:crm import: cannot open 'nosuch.csv': No such file or directory" \
 	"$CRM" --db fresh/crm.db import customers.csv nosuch.csv
 assert '... so nothing was imported, no database made' test ! -e fresh/crm.db
@@ -291,7 +291,7 @@ mkdir -p rin
 printf '%s\n' '顧客番号,氏名,メールアドレス' 'RJ1,,bad@@x' 'RJ2,山田 一郎,ichiro@example.jp' > rin/bad.csv
 mkdir -p rin/bad.rejects.csv
 check 'rejects that cannot be written beside the input go to the current directory' 3 empty \
-	"match:^crm import: rin/bad.csv: cannot write 'rin/bad.rejects.csv' \(Is a directory\): rejects go to 'bad.rejects.csv' in the current directory$" \
+	"match:^crm import: rin/bad.csv: cannot write 'rin/bad.rejects.csv' \(Is a directory\): rejects go to 'bad.rejects.csv' in the current directory \\(--rejects FILE to choose\\)$" \
 	"$CRM" import --source rj rin/bad.csv
 check '... and hold the rejected row' 0 'match:^rin/bad.csv,2,' empty cat bad.rejects.csv
 check 'a --rejects file that cannot be written names its whole path and the option' 1 empty \

@@ -7,7 +7,8 @@
 [ -n "${BENCH_GEN:-}" ] && [ -x "$BENCH_GEN" ] || bail_out 'BENCH_GEN (the bench-gen program) is not set'
 kills=5
 newkills=3
-plan $((kills * 2 + newkills * 3 + 5))
+rjkills=3
+plan $((kills * 2 + newkills * 3 + rjkills + 9))
 
 "$BENCH_GEN" --rows 60000 --seed 7 --bad-rate 0 > big.csv
 # Copies: an import writes its rejects beside its input, never in the source tree.
@@ -71,6 +72,48 @@ while [ $i -le $newkills ]; do
 		sqlite3 new.db 'PRAGMA journal_mode'
 	i=$((i + 1))
 done
+
+# A killed import keeps the last complete rejects file (#12: it was opened
+# with O_TRUNC and written as the import went, so 47 of 51 kills destroyed
+# the only copy of the rows it rejected). The new rejects go to a temporary
+# file and replace the old one only after the file commits.
+"$BENCH_GEN" --rows 60000 --seed 11 --bad-rate 0.02 > rj.csv
+printf '顧客番号,氏名\nOLD1,\n' > old.csv
+"$CRM" --db rj.db -q import --source rj --rejects keep.csv old.csv 2>/dev/null
+cp keep.csv keep.before
+# How long the whole import takes, on a copy, so that the kills land inside it.
+cp rj.db rjtime.db
+start=$(date +%s%N)
+"$CRM" --db rjtime.db -q import --source rj --rejects timed.csv rj.csv 2>/dev/null
+rjtook=$(( ($(date +%s%N) - start) / 1000000 ))
+i=1
+while [ $i -le $rjkills ]; do
+	at=$(( (rjtook * i / (rjkills + 1)) + 5 ))
+	"$CRM" --db rj.db -q import --source rj --rejects keep.csv rj.csv 2>/dev/null &
+	pid=$!
+	sleep "$(printf '%d.%03d' $((at / 1000)) $((at % 1000)))"
+	kill -9 $pid 2>/dev/null
+	wait $pid 2>/dev/null
+	st=$?
+	if [ "$st" -eq 137 ]; then
+		check "kill -9 after $at ms of an import with rejects: the last rejects file is whole, as it was" \
+			0 empty empty cmp keep.csv keep.before
+	else
+		skip "kill -9 after $at ms of an import with rejects" "the import ended first (exit $st)"
+	fi
+	rm -f keep.csv.tmp-*
+	i=$((i + 1))
+done
+check 'the import run to its end replaces the rejects file with its own' 3 empty ignore \
+	"$CRM" --db rj.db -q import --source rj --rejects keep.csv rj.csv
+check '... which holds this run'"'"'s rejects, not the old ones' 0 'inline:0' empty \
+	sh -c 'grep -c "^old.csv," keep.csv || :'
+check '... and leaves no temporary file' 0 empty empty sh -c '! ls keep.csv.tmp-* 2>/dev/null'
+
+# A FIFO no one writes to is an empty file, not a wait for ever (#12).
+mkfifo nowriter.csv
+check 'a FIFO with no writer: an empty file, exit 1, at once' 1 empty 'match:nowriter.csv: the file is empty' \
+	timeout 20 "$CRM" --db fifo.db import --source f nowriter.csv
 
 # A writer holding the database: import waits, or with a short timeout gives up.
 printf 'BEGIN IMMEDIATE;\n.shell touch held\n.shell sleep 2\nCOMMIT;\n' | sqlite3 crm.db >/dev/null &
