@@ -19,6 +19,14 @@ struct crm_run {
 	int finished;       /* the runs row has its end */
 	struct run_count *counts;
 	size_t ncounts, alloc;
+	/*
+	 * The counts when the open part began: a part that is dropped, or
+	 * whose commit fails, takes its counts with it, so that the runs row
+	 * counts only what was committed (#12: a full disk's failed commit was
+	 * logged with the counts of work never done).
+	 */
+	struct run_count *kept;
+	size_t nkept;
 };
 
 static const char *status_name(enum crm_run_status s)
@@ -151,13 +159,39 @@ static enum crm_status record(struct crm_run *r, const enum crm_run_status *stat
 	return s;
 }
 
+/* Notes the counts as they are, for forget_part() to go back to. */
+static enum crm_status keep_counts(struct crm_run *r, struct crm_error *err)
+{
+	struct run_count *k = NULL;
+
+	if (r->ncounts && !(k = malloc(r->ncounts * sizeof(*k))))
+		return crm_error_nomem(err);
+	if (k)
+		memcpy(k, r->counts, r->ncounts * sizeof(*k));
+	free(r->kept);
+	r->kept = k;
+	r->nkept = r->ncounts;
+	return CRM_OK;
+}
+
+/* The part's counts go with it: back to those kept when it began. */
+static void forget_part(struct crm_run *r)
+{
+	/* counts has room: it held at least these when they were kept. */
+	if (r->nkept)
+		memcpy(r->counts, r->kept, r->nkept * sizeof(*r->kept));
+	r->ncounts = r->nkept;
+}
+
 enum crm_status crm_run_part_begin(struct crm_run *r, struct crm_error *err)
 {
 	enum crm_status s;
 
 	if (r->in_part)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "a part of the run is already open");
-	s = crm_run_is_dry(r) ? crm_db_savepoint(r->db, err) : crm_db_begin(r->db, err);
+	s = keep_counts(r, err);
+	if (!s)
+		s = crm_run_is_dry(r) ? crm_db_savepoint(r->db, err) : crm_db_begin(r->db, err);
 	if (!s)
 		r->in_part = 1;
 	return s;
@@ -183,6 +217,7 @@ enum crm_status crm_run_part_commit(struct crm_run *r, int last,
 	if (s) {
 		r->finished = 0;
 		crm_db_rollback(r->db);
+		forget_part(r);
 	} else {
 		r->parts++;
 		crm_db_checkpoint(r->db);
@@ -199,6 +234,7 @@ void crm_run_part_abort(struct crm_run *r)
 		crm_db_rollback_to_savepoint(r->db);
 	else
 		crm_db_rollback(r->db);
+	forget_part(r);
 	r->in_part = 0;
 }
 
@@ -250,5 +286,6 @@ void crm_run_free(struct crm_run *r)
 		crm_db_rollback(r->db);
 	crm_audit_free(r->audit);
 	free(r->counts);
+	free(r->kept);
 	free(r);
 }

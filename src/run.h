@@ -73,10 +73,15 @@ enum crm_status crm_run_part_begin(struct crm_run *r, struct crm_error *err);
 /*
  * Keeps the part: its counts so far go into the runs row in the part's own
  * transaction, which commits. When last, the run ends there with status.
+ * When the commit fails (a full disk), the part is dropped as by
+ * crm_run_part_abort, counts and all.
  */
 enum crm_status crm_run_part_commit(struct crm_run *r, int last,
 				    enum crm_run_status status, struct crm_error *err);
-/* Drops the part: back to where it began. */
+/*
+ * Drops the part: back to where it began, and so are the counts, so that
+ * the run counts only what was committed.
+ */
 void crm_run_part_abort(struct crm_run *r);
 
 /*

@@ -737,8 +737,17 @@ static enum crm_status import_part(struct import_cli *cli, struct crm_run *run, 
 		s = crm_run_add(run, "rejected", (long long)st.rejected, err);
 	else if (!s)
 		s = count_file(run, &st, err);
-	if (!s && !aborted)
+	if (!s && !aborted) {
 		s = crm_run_part_commit(run, last, run_status(run), err);
+		/*
+		 * A commit that fails (a full disk) is the whole file's failure: say
+		 * which, and no line (crm_error_set leaves a reject's place in err).
+		 */
+		if (s && err) {
+			snprintf(err->file, sizeof(err->file), "%s", cli->file);
+			err->line = err->column = 0;
+		}
+	}
 	/* Only now may the rejects replace an older file: the rows they hold are out. */
 	if (!s)
 		s = keep_rejects(cli, err);

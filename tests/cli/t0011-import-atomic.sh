@@ -8,7 +8,7 @@
 kills=5
 newkills=3
 rjkills=3
-plan $((kills * 2 + newkills * 3 + rjkills + 9))
+plan $((kills * 2 + newkills * 3 + rjkills + 12))
 
 "$BENCH_GEN" --rows 60000 --seed 7 --bad-rate 0 > big.csv
 # Copies: an import writes its rejects beside its input, never in the source tree.
@@ -114,6 +114,21 @@ check '... and leaves no temporary file' 0 empty empty sh -c '! ls keep.csv.tmp-
 mkfifo nowriter.csv
 check 'a FIFO with no writer: an empty file, exit 1, at once' 1 empty 'match:nowriter.csv: the file is empty' \
 	timeout 20 "$CRM" --db fifo.db import --source f nowriter.csv
+
+# A commit that fails (a full disk, here a file size limit) is not counted:
+# the run says what was committed (#12: it was logged with the counts of the
+# file that never got in, and "1 file was imported" was said of none).
+"$CRM" --db full.db -q init
+"$BENCH_GEN" --rows 5000 --seed 3 --bad-rate 0 > c5k.csv
+small=$(sqlite3 ref.db "SELECT count(*) FROM source_records WHERE source = 'first'")
+check 'a file whose commit fails: exit 1, naming the file' 1 empty 'match:^crm import: c5k.csv: cannot commit' \
+	sh -c 'trap "" XFSZ; ulimit -f 1500; exec "$1" --db full.db -q import --source c customers.csv c5k.csv' \
+	sh "$CRM"
+check '... the run failed, counting only the file that was committed' 0 "inline:failed|1|$small" empty \
+	sqlite3 full.db "SELECT status, json_extract(counts, '\$.files'), json_extract(counts, '\$.new')
+		FROM runs WHERE command = 'import'"
+check '... which is all the database holds' 0 "inline:$small" empty \
+	sqlite3 full.db 'SELECT count(*) FROM source_records'
 
 # A writer holding the database: import waits, or with a short timeout gives up.
 printf 'BEGIN IMMEDIATE;\n.shell touch held\n.shell sleep 2\nCOMMIT;\n' | sqlite3 crm.db >/dev/null &

@@ -93,10 +93,14 @@ static void test_parts_commit_one_by_one(void **state)
 	assert_int_equal(crm_run_part_commit(r, 0, CRM_RUN_OK, &f->err), CRM_OK);
 	fx_assert_query(f, "SELECT status || ' ' || counts FROM runs", "running {\"files\":1}");
 
-	/* A part dropped leaves neither its rows nor its counts. */
+	/* A part dropped leaves neither its rows nor its counts (#12: it left its counts). */
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
 	fx_exec(f, "INSERT INTO segments(name, created_at, updated_at) VALUES ('b', 'a', 'a')");
+	assert_int_equal(crm_run_add(r, "files", 5, &f->err), CRM_OK);
+	assert_int_equal(crm_run_add(r, "dropped", 1, &f->err), CRM_OK);
 	crm_run_part_abort(r);
+	assert_int_equal(crm_run_get(r, "files"), 1);
+	assert_int_equal(crm_run_get(r, "dropped"), 0);
 	assert_int_equal(crm_run_part_commit(r, 0, CRM_RUN_OK, &f->err), CRM_ERR_INTERNAL);
 
 	assert_int_equal(crm_run_part_begin(r, &f->err), CRM_OK);
