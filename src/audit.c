@@ -25,8 +25,8 @@ enum audit_stmt {
 
 static const char *const audit_sql[ST_COUNT] = {
 	[ST_INSERT_RUN] =
-		"INSERT INTO runs(command, argv, actor, host, started_at, status)"
-		" VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running')"
+		"INSERT INTO runs(command, argv, actor, host, started_at, status, pid)"
+		" VALUES (?1, ?2, ?3, ?4, " NOW_SQL ", 'running', ?5)"
 		" RETURNING id, started_at",
 	[ST_INSERT_CHANGE] =
 		"INSERT INTO changes(run_id, tbl, row_id, op, field, old_value, new_value, id, hash)"
@@ -297,6 +297,7 @@ static enum crm_status insert_run(struct crm_audit *a, const char *args, struct 
 	crm_stmt_bind_str_ref(st, 2, args);
 	crm_stmt_bind_str_ref(st, 3, a->actor);
 	crm_stmt_bind_str_ref(st, 4, host);
+	crm_stmt_bind_int(st, 5, (int64_t)getpid());
 	s = crm_stmt_one(st, &found, "cannot record the run", err);
 	if (!s && !found)
 		s = crm_error_set(err, CRM_ERR_DB, "cannot record the run: no row came back");

@@ -2,19 +2,25 @@
  * The history: the runs, one run's changes, and one customer's history,
  * each as rows for the command to print.
  */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "customer.h"
 #include "history.h"
+#include "strbuf.h"
 #include "logsql.h"
 #include "types.h"
 #include "banned.h"
 
 enum history_sql {
 	SQL_RUNS,
+	SQL_RUNNING,
 	SQL_RUN_EXISTS,
 	SQL_CHANGES,
 	SQL_CUSTOMER,
@@ -42,13 +48,17 @@ enum history_sql {
 static const char *const history_sql[SQL_COUNT] = {
 	[SQL_RUNS] =
 		/* counts as valid JSON, always: the json format writes it as an object. */
-		"SELECT id AS run, " LOCAL_TIME("started_at") " AS started_at, actor, command, status,"
+		"SELECT id AS run, " LOCAL_TIME("started_at") " AS started_at, actor, command,"
+		/* ?15: the runs found killed (killed_runs), as a JSON array. */
+		" CASE WHEN status = 'running' AND id IN (SELECT value FROM json_each(?15))"
+		"  THEN 'killed' ELSE status END AS status,"
 		" CASE WHEN counts IS NULL OR json_valid(counts) THEN counts"
 		"  ELSE json_quote(counts) END AS counts, reverted_by,"
 		/* The command line but the program's path: the files a run read. */
 		" (SELECT group_concat(value, ' ') FROM json_each(CASE WHEN json_valid(argv)"
 		"  THEN argv END) WHERE key > 0) AS arguments"
 		" FROM runs WHERE" FILTER_SQL " ORDER BY id DESC LIMIT ?14",
+	[SQL_RUNNING] = "SELECT id, host, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL",
 	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
 	[SQL_CHANGES] =
 		"SELECT id AS change, tbl AS \"table\", row_id AS row,"
@@ -301,13 +311,56 @@ static enum crm_status prepare_filtered(struct crm_db *db, enum history_sql q,
 	return CRM_OK;
 }
 
+/* Whether process pid of this host is gone (a process of another user is not). */
+static int process_gone(int64_t pid)
+{
+	return pid > 0 && pid <= INT_MAX && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/*
+ * The runs still 'running' whose process, on this host, is gone: killed,
+ * never to finish (#12). Into ids as a JSON array. A run of another host
+ * cannot be told, and stays 'running'.
+ */
+static enum crm_status killed_runs(struct crm_db *db, struct crm_strbuf *ids,
+				   struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_step step;
+	char host[256] = "";
+	enum crm_status s = prepare(db, SQL_RUNNING, &st, err);
+	int bad = 0, n = 0;
+
+	if (s)
+		return s;
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		host[0] = '\0';
+	bad |= crm_strbuf_addch(ids, '[');
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW)
+		if (host[0] && !strcmp(crm_stmt_text(st, 1) ? crm_stmt_text(st, 1) : "", host) &&
+		    process_gone(crm_stmt_int(st, 2)))
+			bad |= crm_strbuf_addf(ids, "%s%lld", n++ ? "," : "",
+					       (long long)crm_stmt_int(st, 0));
+	bad |= crm_strbuf_addch(ids, ']');
+	s = step == CRM_STEP_ERROR ? crm_stmt_fail(st, err, "cannot read the runs")
+	    : bad ? crm_error_nomem(err) : CRM_OK;
+	crm_stmt_free(st);
+	return s;
+}
+
 enum crm_status crm_log_runs(struct crm_db *db, const struct crm_log_filter *f,
 			     struct crm_rows **out, struct crm_error *err)
 {
-	struct crm_stmt *st;
-	enum crm_status s = prepare_filtered(db, SQL_RUNS, f, &st, err);
+	struct crm_strbuf killed = CRM_STRBUF_INIT;
+	struct crm_stmt *st = NULL;
+	enum crm_status s = killed_runs(db, &killed, err);
 
 	*out = NULL;
+	if (!s)
+		s = prepare_filtered(db, SQL_RUNS, f, &st, err);
+	if (!s)
+		crm_stmt_bind_str(st, 15, killed.buf);
+	crm_strbuf_release(&killed);
 	return s ? s : wrap(st, out, err);
 }
 

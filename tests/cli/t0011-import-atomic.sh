@@ -8,7 +8,7 @@
 kills=5
 newkills=3
 rjkills=3
-plan $((kills * 2 + newkills * 3 + rjkills + 12))
+plan $((kills * 3 + newkills * 3 + rjkills + 12))
 
 "$BENCH_GEN" --rows 60000 --seed 7 --bad-rate 0 > big.csv
 # Copies: an import writes its rejects beside its input, never in the source tree.
@@ -44,6 +44,12 @@ while [ $i -le $kills ]; do
 	result $([ "$n" -eq "$s" ] && { { [ "$n" -eq 0 ] && [ "$r" -le 1 ]; } ||
 		{ [ "$n" -eq "$whole" ] && [ "$r" -eq 0 ]; }; } && echo 0 || echo 1) \
 		"... and the file is wholly out or wholly in ($n of $whole, $r runs left running)"
+	if [ "$r" -eq 1 ]; then
+		check '... and crm log shows that run as killed, not running' 0 'inline:1' empty \
+			sh -c '"$1" --db victim.db log --format csv | grep -c ",import,killed,"' sh "$CRM"
+	else
+		skip '... and crm log shows that run as killed' 'killed before its run was recorded'
+	fi
 	i=$((i + 1))
 done
 

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 111
+plan 112
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -296,6 +296,22 @@ rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
 check 'a schema 1 database is upgraded by init' 0 'match:from schema version 1 to [0-9]+$' ignore "$CRM" init
 check '... its old log sealed: verify passes' 0 empty 'match:2 changes, hash chain intact' "$CRM" log verify
 check '... and its runs can be reverted' 0 empty 'match:1 value restored, 1 row removed' "$CRM" log revert 1
+
+# A run whose process is gone (kill -9) never finishes: crm log shows it as
+# killed, and one whose process lives as running (#12).
+sh -c 'exit 0' &
+dead=$!
+wait $dead
+host=$(uname -n)
+q "INSERT INTO runs(command, argv, actor, host, started_at, status, pid) VALUES
+	('import', '[]', 'k', '$host', '2026-01-01T00:00:00.000Z', 'running', $dead),
+	('import', '[]', 'k', '$host', '2026-01-01T00:00:01.000Z', 'running', $$),
+	('import', '[]', 'k', 'elsewhere', '2026-01-01T00:00:02.000Z', 'running', $dead)"
+check 'a run whose process is gone shows as killed; a live one, or another host'"'"'s, as running' 0 \
+	'inline:killed
+running
+running' empty sh -c '"$1" log --actor k --format csv | tail -n +2 | cut -d, -f5 | tac' sh "$CRM"
+q "DELETE FROM runs WHERE actor = 'k'"
 
 # Bad input.
 check 'show of a run that does not exist: exit 1' 1 empty 'match:there is no run 99' "$CRM" log show 99

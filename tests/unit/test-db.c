@@ -153,7 +153,8 @@ static void test_migrations_numbered(void **state)
 	assert_true(crm_schema_version >= 1);
 	for (i = 0; i < crm_schema_version; i++) {
 		assert_int_equal(crm_migrations[i].version, i + 1);
-		assert_non_null(strstr(crm_migrations[i].sql, "CREATE"));
+		assert_true(strstr(crm_migrations[i].sql, "CREATE") ||
+			    strstr(crm_migrations[i].sql, "ALTER TABLE"));
 	}
 }
 
@@ -262,7 +263,9 @@ static void make_schema_5(const char *path, const char *edit)
 {
 	char sql[512];
 
+	/* Schema 10 added runs.pid. */
 	snprintf(sql, sizeof(sql),
+		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "PRAGMA writable_schema = ON;"
 		 "UPDATE sqlite_schema SET sql = %s WHERE name = 'changes';"
 		 "PRAGMA writable_schema = RESET;"
@@ -285,6 +288,25 @@ static void test_migration_6(void **state)
 	assert_int_equal(query_int(db, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'crm_%'"), 0);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM pragma_integrity_check WHERE"
 				   " integrity_check = 'ok'"), 1);
+	crm_db_close(db);
+}
+
+/* Schema 10: runs get a pid column; runs recorded before keep NULL there. */
+static void test_migration_10(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	raw_exec(t->path, "ALTER TABLE runs DROP COLUMN pid;"
+		 "INSERT INTO runs(command, argv, actor, host, started_at) VALUES"
+		 " ('import', '[]', 'a', 'h', '2026-01-01T00:00:00.000Z');"
+		 "PRAGMA user_version = 9");
+	db = open_ok(t->path, CRM_DB_WRITE);
+	assert_int_equal(crm_db_opened_version(db), 9);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE command = 'import'"
+				   " AND status = 'running' AND pid IS NULL"), 1);
 	crm_db_close(db);
 }
 
@@ -745,6 +767,7 @@ int main(void)
 		T(test_negative_schema_refused),
 		T(test_change_needs_its_run_at_commit),
 		T(test_migration_6),
+		T(test_migration_10),
 		T(test_migration_6_guard),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),
