@@ -494,9 +494,38 @@ static enum crm_status ensure_file(struct crm_db *db, const char *dir, struct cr
 }
 
 /* Opens the SQLite connection, its busy timeout first. */
+/*
+ * A writer killed inside a transaction in rollback mode (a first bulk load,
+ * crm_db_bulk_begin) leaves a hot journal, which only a connection that may
+ * write can roll back: opened read-only, the database then fails every
+ * read with "attempt to write a readonly database" until some writer opens
+ * it (#12: crm log verify failed on healthy data). A reader that may write
+ * the file has SQLite roll it back, under SQLite's own locks, with one read
+ * on a read-write connection; one that may not gets SQLite's error.
+ */
+static void roll_back_hot_journal(struct crm_db *db)
+{
+	char journal[PATH_MAX];
+	struct stat sb;
+	sqlite3 *h = NULL;
+
+	if (snprintf(journal, sizeof(journal), "%s-journal", db->path) >= (int)sizeof(journal) ||
+	    stat(journal, &sb) != 0 || sb.st_size == 0 || access(db->path, W_OK) != 0)
+		return;
+	if (sqlite3_open_v2(db->path, &h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+			    NULL) == SQLITE_OK) {
+		sqlite3_busy_timeout(h, (int)db->busy_ms);
+		sqlite3_exec(h, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	}
+	sqlite3_close(h);
+}
+
 static enum crm_status connect_sqlite(struct crm_db *db, struct crm_error *err)
 {
 	int rc;
+
+	if (!(db->flags & CRM_DB_WRITE))
+		roll_back_hot_journal(db);
 
 	/*
 	 * A connection is used by one thread only: no per-connection mutex.
