@@ -47,9 +47,7 @@ struct crm_csv_reader {
 	size_t field_no;                /* 1-based number of the current field */
 	int rec_done;
 	struct crm_strbuf rawin;        /* its raw lines, for unwind() */
-	size_t *line_offs;              /* where each of its lines starts in rawin */
-	size_t *dline_offs;             /* ... and in raw */
-	size_t nlines, alines, adlines;
+	size_t nlines;                  /* its lines (line_start() finds where each starts) */
 	struct crm_strbuf raw;          /* its lines decoded, for the caller */
 	struct crm_strbuf fbuf;         /* its fields, NUL-separated */
 	size_t *foffs, *flens;
@@ -64,6 +62,14 @@ struct crm_csv_reader {
 	int refused;                    /* the workbook or UTF-16 error was returned */
 
 	struct crm_csv_mark quote, bom; /* the record's marks (see csvio.h) */
+	/*
+	 * A quoted field that grew past the cap and holds no records (a giant
+	 * cell, not a stray quote): its lines are read to its end without
+	 * being kept, and it is one bad record (see skip_giant()).
+	 */
+	int skipping;
+	int skip_in_quote;              /* inside the quoted field as read so far */
+	unsigned long skip_from;        /* the line the field opened on */
 
 	/* The first problem found in the record, if any. */
 	enum crm_status rec_status;

@@ -175,8 +175,6 @@ void crm_csv_reader_free(struct crm_csv_reader *r)
 	crm_strbuf_release(&r->rawin);
 	crm_strbuf_release(&r->raw);
 	crm_strbuf_release(&r->fbuf);
-	free(r->line_offs);
-	free(r->dline_offs);
 	free(r->foffs);
 	free(r->flens);
 	free(r->fptrs);
@@ -522,6 +520,23 @@ static enum crm_status bad_record(struct crm_csv_reader *r, struct crm_csv_recor
  * record's last line was cut at the size cap: read again, it must still
  * count as too long.
  */
+/*
+ * Where line k (0 for the first) of a record's lines in b[0..len) starts.
+ * The lines end as next_line() ends them: at LF, CRLF or a lone CR (none
+ * of which a CP932 trail byte or a decoded character can hold). Found by
+ * scanning, not kept a line: a cell of a million short lines would cost
+ * two arrays of a million offsets (#12).
+ */
+static size_t line_start(const char *b, size_t len, size_t k)
+{
+	size_t i;
+
+	for (i = 0; k > 0 && i < len; i++)
+		if (b[i] == '\n' || (b[i] == '\r' && !(i + 1 < len && b[i + 1] == '\n')))
+			k--;
+	return i;
+}
+
 static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql, int cut_last,
 			      struct crm_csv_record *rec, struct crm_error *err)
 {
@@ -530,11 +545,21 @@ static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql, int cu
 	reset_parser(r);
 	if (keep < r->nlines) {
 		struct crm_strbuf again = CRM_STRBUF_INIT;
-		size_t cut = r->line_offs[keep], tail = r->rawin.len - cut;
+		size_t cut = line_start(r->rawin.buf, r->rawin.len, keep), tail = r->rawin.len - cut;
 
-		if (crm_strbuf_add(&again, r->rawin.buf + cut, tail) ||
-		    crm_strbuf_add(&again, r->pending.buf + r->pending_pos,
-				   r->pending.len - r->pending_pos)) {
+		/*
+		 * The lines to read again, then what was pending. With nothing
+		 * pending (most often), the record's own buffer becomes the
+		 * pending one: no second copy of up to the cap (#12).
+		 */
+		if (r->pending_pos == r->pending.len) {
+			memmove(r->rawin.buf, r->rawin.buf + cut, tail);
+			crm_strbuf_setlen(&r->rawin, tail);
+			again = r->rawin;
+			crm_strbuf_init(&r->rawin);
+		} else if (crm_strbuf_add(&again, r->rawin.buf + cut, tail) ||
+			   crm_strbuf_add(&again, r->pending.buf + r->pending_pos,
+					  r->pending.len - r->pending_pos)) {
 			crm_strbuf_release(&again);
 			return nomem(r, err);
 		}
@@ -546,7 +571,7 @@ static enum crm_status unwind(struct crm_csv_reader *r, unsigned long ql, int cu
 		r->pending = again;
 		r->pending_pos = 0;
 		r->line_no = ql;
-		crm_strbuf_setlen(&r->raw, r->dline_offs[keep]);
+		crm_strbuf_setlen(&r->raw, line_start(r->raw.buf, r->raw.len, keep));
 	}
 	return bad_record(r, rec, err);
 }
@@ -684,11 +709,6 @@ static enum crm_status end_of_input(struct crm_csv_reader *r, struct crm_csv_rec
 /* Appends the current line to the record's raw buffers. */
 static int keep_line(struct crm_csv_reader *r)
 {
-	if (grow_array((void **)&r->line_offs, &r->alines, r->nlines + 1, sizeof(size_t)) ||
-	    grow_array((void **)&r->dline_offs, &r->adlines, r->nlines + 1, sizeof(size_t)))
-		return -1;
-	r->line_offs[r->nlines] = r->rawin.len;
-	r->dline_offs[r->nlines] = r->raw.len;
 	r->nlines++;
 	if (crm_strbuf_add(&r->rawin, r->line.buf, r->line.len) ||
 	    crm_strbuf_add(&r->raw, r->dline.buf, r->dline.len))
@@ -709,17 +729,116 @@ static int over_cap(const struct crm_csv_reader *r)
 }
 
 /*
+ * Whether the lines that a quoted field swallowed, after the one it opened
+ * on, look like records of their own (each with the delimiters of a whole
+ * record): a stray quote. Lines that do not are the text of one giant cell.
+ */
+/* How much of a line over the cap is kept as its record's text. */
+#define TOO_LONG_KEPT 4096
+
+static int swallowed_look_like_records(const struct crm_csv_reader *r)
+{
+	size_t want = r->opt.expect_fields, like = 0, lines = 0;
+
+	if (want == 0 || want == CRM_CSV_ANY_FIELDS)
+		want = 2;
+	const char *b = r->raw.buf;
+	size_t i = line_start(b, r->raw.len, 1), d = 0;
+
+	for (; i < r->raw.len; i++) {
+		if (b[i] == r->opt.delimiter)
+			d++;
+		if (b[i] == '\n' || (b[i] == '\r' && !(i + 1 < r->raw.len && b[i + 1] == '\n')) ||
+		    i + 1 == r->raw.len) {
+			like += d + 1 >= want;
+			lines++;
+			d = 0;
+		}
+	}
+	return lines && like * 2 >= lines;
+}
+
+/*
+ * Reads a giant cell's lines to the end of its record without keeping
+ * them (memory stays flat, #12), following its quotes: "" is a quote in
+ * the text, a lone one closes the field, and one after that opens another.
+ * Returns 1 when the record ended with this line.
+ */
+static int skip_giant_line(struct crm_csv_reader *r)
+{
+	const char *p = r->dline.buf, *end = p + r->dline.len;
+
+	for (; p < end; p++) {
+		if (*p != '"')
+			continue;
+		if (r->skip_in_quote && p + 1 < end && p[1] == '"')
+			p++;
+		else
+			r->skip_in_quote = !r->skip_in_quote;
+	}
+	return !r->skip_in_quote;
+}
+
+/* The end of a giant cell's record (or of the input inside it): one bad record. */
+static enum crm_status giant_record(struct crm_csv_reader *r, int closed,
+				    struct crm_csv_record *rec, struct crm_error *err)
+{
+	unsigned long from = r->skip_from;
+
+	r->skipping = 0;
+	reset_parser(r);
+	if (closed)
+		flag(r, CRM_ERR_TOOBIG, from, r->field_no,
+		     "the quoted field opened at line %lu ends at line %lu, past the limit of "
+		     "%zu bytes: lines %lu-%lu are one record, not read", from, r->line_no,
+		     r->opt.max_field, from, r->line_no);
+	else
+		flag(r, CRM_ERR_CSV, from, r->field_no,
+		     "unterminated quoted field: the quote opened at line %lu is never closed, "
+		     "and the %zu bytes after it hold no records: lines %lu-%lu not read",
+		     from, r->opt.max_field, from, r->line_no);
+	r->rec_line = from;
+	/* The record handed back is its first line: its text stays in the input. */
+	r->nf = 0;
+	fill_record(r, rec);
+	rec->end_line = r->line_no;
+	r->rec_line = 0;
+	if (r->nomem)
+		return nomem(r, err);
+	if (err)
+		*err = r->rec_err;
+	return r->rec_status;
+}
+
+/*
  * The line in r->dline (or the quoted field it continues) went past the
  * size cap: the bad record is the line alone, or the records since the
- * quote that opened the field.
+ * quote that opened the field, or (*skip set, nothing returned yet) a
+ * giant cell read on to its end.
  */
 static enum crm_status too_long(struct crm_csv_reader *r, int toolong,
-				struct crm_csv_record *rec, struct crm_error *err)
+				struct crm_csv_record *rec, struct crm_error *err, int *skip)
 {
 	unsigned long ql = r->field_line;
 
+	*skip = 0;
 	if (ql == r->line_no) {
-		/* The line alone is too long: it is the bad record. */
+		/*
+		 * The line alone is too long: it is the bad record. Its text for
+		 * the rejects file is its start: a copy of all of it would double
+		 * the memory a giant line takes (#12), and it is in the input.
+		 */
+		if (r->line.len > TOO_LONG_KEPT)
+			crm_strbuf_setlen(&r->line, TOO_LONG_KEPT);
+		if (r->dline.len > TOO_LONG_KEPT) {
+			size_t n = TOO_LONG_KEPT;
+
+			while (n > 0 && ((unsigned char)r->dline.buf[n] & 0xC0) == 0x80)
+				n--;
+			crm_strbuf_setlen(&r->dline, n);
+			if (crm_strbuf_addstr(&r->dline, "…"))
+				return nomem(r, err);
+		}
 		if (keep_line(r))
 			return nomem(r, err);
 		flag(r, CRM_ERR_TOOBIG, r->line_no, r->field_no,
@@ -727,12 +846,46 @@ static enum crm_status too_long(struct crm_csv_reader *r, int toolong,
 		reset_parser(r);
 		return bad_record(r, rec, err);
 	}
+	/*
+	 * A giant cell: reading its lines again as records gave a reject a line
+	 * (8.9 million from one 17 MB cell, #12). It is read to its end, kept
+	 * no more, and is one bad record.
+	 */
+	/* Keep the line for unwind() (marked if it was cut), or for a look at it. */
+	if (keep_line(r))
+		return nomem(r, err);
+	if (!swallowed_look_like_records(r)) {
+		size_t first = line_start(r->raw.buf, r->raw.len, 1);
+
+		struct crm_strbuf line = CRM_STRBUF_INIT, kept = r->dline;
+		int ended;
+
+		r->skipping = 1;
+		r->skip_from = ql;
+		/* The quotes of the lines kept so far, the first one's included. */
+		r->skip_in_quote = 0;
+		r->dline = r->raw;
+		ended = skip_giant_line(r);
+		r->dline = kept;
+		/* The record's text is its first line; the rest is let go. */
+		if (crm_strbuf_add(&line, r->raw.buf, first)) {
+			crm_strbuf_release(&line);
+			return nomem(r, err);
+		}
+		crm_strbuf_release(&r->raw);
+		r->raw = line;
+		crm_strbuf_release(&r->rawin);
+		crm_strbuf_release(&r->fbuf);
+		r->nlines = r->nlines ? 1 : 0;
+		reset_parser(r);
+		if (ended)
+			return giant_record(r, 1, rec, err);
+		*skip = 1;
+		return CRM_OK;
+	}
 	flag(r, CRM_ERR_TOOBIG, ql, r->field_no,
 	     "the quoted field opened at line %lu grew past the limit of %zu "
 	     "bytes: is its quote unbalanced?", ql, r->opt.max_field);
-	/* Keep the line for unwind(), marked if it was cut. */
-	if (keep_line(r))
-		return nomem(r, err);
 	return unwind(r, ql, toolong, rec, err);
 }
 
@@ -825,6 +978,8 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 					    "read error: %s", strerror(errno));
 		if (rc == -2)
 			return nomem(r, err);
+		if (rc == 0 && r->skipping)
+			return giant_record(r, 0, rec, err);
 		if (rc == 0)
 			return r->rec_line ? end_of_input(r, rec, err) : CRM_EOF;
 		rc = crm_csv_decode_line(r, &bad, what, sizeof(what));
@@ -834,14 +989,25 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 					    strerror(errno));
 		if (rc)
 			return nomem(r, err);
+		if (r->skipping) {
+			if (skip_giant_line(r))
+				return giant_record(r, 1, rec, err);
+			continue;
+		}
 		if (!r->rec_line) {
 			if (!toolong && is_blank(r, r->dline.buf, r->dline.len))
 				continue;
 			start_record(r);
 		}
 		drop_boms(r, &bad);
-		if (toolong || over_cap(r))
-			return too_long(r, toolong, rec, err);
+		if (toolong || over_cap(r)) {
+			int skip;
+			enum crm_status s = too_long(r, toolong, rec, err, &skip);
+
+			if (!skip)
+				return s;
+			continue;
+		}
 		if (keep_line(r))
 			return nomem(r, err);
 		if (feed_line(r, bad, what, sizeof(what)))

@@ -635,6 +635,50 @@ static void test_field_cap(void **state)
 	crm_strbuf_release(&sb);
 }
 
+/*
+ * A quoted field over the cap whose lines are no records is one giant cell:
+ * one bad record for all its lines, read on to its end, and the records
+ * after it (#12: each of its lines was read again as a record, 8.9 million
+ * rejects from one cell of a 17 MB file).
+ */
+static void test_giant_cell_is_one_record(void **state)
+{
+	struct crm_csv_read_options o = { .max_field = 64 };
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	struct fixture f;
+	int i;
+
+	(void)state;
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,note\n1,a,\"x"), 0);
+	for (i = 0; i < 500; i++)
+		assert_int_equal(crm_strbuf_addstr(&sb, "\nline \"\"quoted\"\" text"), 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "\"\n2,b,ok\n3,c,ok\n"), 0);
+	open_opts(&f, sb.buf, sb.len, &o);
+	expect_record(&f, 1, 3, "id", "name", "note");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 3, "ends at line 502, past the limit of 64 bytes");
+	assert_int_equal(f.rec.line, 2);
+	assert_int_equal(f.rec.end_line, 502);
+	/* Its text for the rejects file is its first line only. */
+	assert_int_equal(f.rec.raw_len, strlen("1,a,\"x\n"));
+	expect_record(&f, 503, 3, "2", "b", "ok");
+	expect_record(&f, 504, 3, "3", "c", "ok");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* Never closed: one bad record to the end of the input. */
+	crm_strbuf_setlen(&sb, 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,note\n1,a,\"x"), 0);
+	for (i = 0; i < 500; i++)
+		assert_int_equal(crm_strbuf_addstr(&sb, "\nmore text"), 0);
+	open_opts(&f, sb.buf, sb.len, &o);
+	expect_record(&f, 1, 3, "id", "name", "note");
+	expect_error(&f, CRM_ERR_CSV, 2, 3, "the quote opened at line 2 is never closed");
+	assert_int_equal(f.rec.end_line, 502);
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	crm_strbuf_release(&sb);
+}
+
 static void test_cut_line_stays_too_long_when_read_again(void **state)
 {
 	/*
@@ -861,6 +905,7 @@ int main(void)
 		cmocka_unit_test(test_invalid_cp932),
 		cmocka_unit_test(test_ten_megabyte_field),
 		cmocka_unit_test(test_field_cap),
+		cmocka_unit_test(test_giant_cell_is_one_record),
 		cmocka_unit_test(test_cut_line_stays_too_long_when_read_again),
 		cmocka_unit_test(test_swallowed_lines_survive_other_errors),
 		cmocka_unit_test(test_ragged_multiline_record_unwinds),
