@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cleanse.h"
 #include "fields.h"
@@ -32,7 +33,7 @@ static const char *const cleanse_sql[ST_COUNT] = {
 #define SELECT_OWN ", json_extract(extra, ?%zu)"
 #define SELECT_TAIL \
 	" FROM customers WHERE merged_into IS NULL AND (?1 IS NULL OR updated_at >="\
-	" (SELECT started_at FROM runs WHERE id = ?1)) ORDER BY id"
+	" (SELECT started_at FROM runs WHERE id = ?1)) AND id > ?2 ORDER BY id"
 #define UPDATE_HEAD "UPDATE customers SET "
 #define UPDATE_TAIL "updated_at = ?%d WHERE id = ?%d"
 
@@ -97,6 +98,7 @@ struct cleanser {
 	const struct crm_cleanse_options *o;
 	const struct crm_cleanse_sink *sink;
 	struct crm_cleanse_stats *st;
+	int64_t from;                /* customers after this id only (a part: see cleanse.h) */
 	/* The columns, from the catalogue, and where the fields of enum field are. */
 	struct column col[MAX_COLS];
 	int ncols;
@@ -558,6 +560,7 @@ static enum crm_status prepare_select(struct cleanser *c, struct crm_stmt **sel,
 		return s;
 	if (c->o->since)
 		crm_stmt_bind_int(*sel, 1, c->o->since);
+	crm_stmt_bind_int(*sel, 2, c->from);
 	for (i = 0; i < c->nown; i++) {
 		struct crm_strbuf path = CRM_STRBUF_INIT;
 
@@ -678,19 +681,44 @@ static enum crm_status setup(struct cleanser *c, struct crm_error *err)
 	return c->o->since ? crm_log_run_exists(c->db, c->o->since, err) : CRM_OK;
 }
 
+static long elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (long)(now.tv_sec - start->tv_sec) * 1000 +
+	       (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
 enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 			    const struct crm_cleanse_options *opts,
 			    const struct crm_cleanse_sink *sink,
 			    struct crm_cleanse_stats *stats, struct crm_error *err)
 {
-	struct cleanser c = { .db = db, .run = run, .o = opts, .sink = sink, .st = stats };
+	int64_t from = 0;
+	int done;
+
+	memset(stats, 0, sizeof(*stats));
+	return crm_cleanse_part(db, run, opts, sink, stats, &from, 0, &done, err);
+}
+
+enum crm_status crm_cleanse_part(struct crm_db *db, struct crm_audit *run,
+				 const struct crm_cleanse_options *opts,
+				 const struct crm_cleanse_sink *sink,
+				 struct crm_cleanse_stats *stats, int64_t *from, long budget_ms,
+				 int *done, struct crm_error *err)
+{
+	struct cleanser c = { .db = db, .run = run, .o = opts, .sink = sink, .st = stats,
+			      .from = *from };
 	struct row r = { 0 };
 	struct crm_stmt *sel = NULL;
 	int64_t total = 0;   /* the largest id, for the progress bar */
 	enum crm_status s;
 	enum crm_step step = CRM_STEP_DONE;
+	struct timespec start;
 
-	memset(stats, 0, sizeof(*stats));
+	*done = 0;
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	crm_norm_init(&c.norm);
 	s = setup(&c, err);
 	if (!s && run)
@@ -700,6 +728,7 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 	if (!s)
 		s = prepare_select(&c, &sel, err);
 	while (!s && (step = crm_stmt_step(sel)) == CRM_STEP_ROW) {
+		*from = crm_stmt_int(sel, 0);
 		s = row_read(&c, &r, sel, err);
 		if (!s)
 			s = cleanse_row(&c, &r, sel, err);
@@ -712,9 +741,14 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 		if (sink && sink->progress && stats->scanned % 1024 == 0)
 			sink->progress(sink->ctx, (unsigned long)crm_stmt_int(sel, 0),
 				       (unsigned long)total, stats->scanned);
+		/* The part's time is up: the rest in the next one. */
+		if (budget_ms > 0 && stats->scanned % 256 == 0 && elapsed_ms(&start) >= budget_ms)
+			break;
 	}
 	if (!s && step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(sel, err, "cannot read the customers");
+	if (!s && step == CRM_STEP_DONE)
+		*done = 1;
 	row_release(&c, &r);
 	crm_stmt_free(sel);
 	while (c.nset--)

@@ -60,4 +60,18 @@ enum crm_status crm_cleanse(struct crm_db *db, struct crm_audit *run,
 			    const struct crm_cleanse_sink *sink,
 			    struct crm_cleanse_stats *stats, struct crm_error *err);
 
+/*
+ * A part of a cleanse, for a run in parts that lets other writers in
+ * between (#12: a long cleanse held the write lock for all of its run):
+ * the customers after id *from, in id order, until budget_ms have passed
+ * (0: no limit) or none is left. *from becomes the last id cleansed and
+ * *done 1 when none is left; stats add up over the parts (zero them first).
+ * A customer is cleansed whole in one part.
+ */
+enum crm_status crm_cleanse_part(struct crm_db *db, struct crm_audit *run,
+				 const struct crm_cleanse_options *opts,
+				 const struct crm_cleanse_sink *sink,
+				 struct crm_cleanse_stats *stats, int64_t *from, long budget_ms,
+				 int *done, struct crm_error *err);
+
 #endif

@@ -2,17 +2,14 @@
  * The history: the runs, one run's changes, and one customer's history,
  * each as rows for the command to print.
  */
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "customer.h"
 #include "history.h"
+#include "run.h"
 #include "strbuf.h"
 #include "logsql.h"
 #include "types.h"
@@ -311,12 +308,6 @@ static enum crm_status prepare_filtered(struct crm_db *db, enum history_sql q,
 	return CRM_OK;
 }
 
-/* Whether process pid of this host is gone (a process of another user is not). */
-static int process_gone(int64_t pid)
-{
-	return pid > 0 && pid <= INT_MAX && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
-}
-
 /*
  * The runs still 'running' whose process, on this host, is gone: killed,
  * never to finish (#12). Into ids as a JSON array. A run of another host
@@ -327,18 +318,14 @@ static enum crm_status killed_runs(struct crm_db *db, struct crm_strbuf *ids,
 {
 	struct crm_stmt *st;
 	enum crm_step step;
-	char host[256] = "";
 	enum crm_status s = prepare(db, SQL_RUNNING, &st, err);
 	int bad = 0, n = 0;
 
 	if (s)
 		return s;
-	if (gethostname(host, sizeof(host) - 1) != 0)
-		host[0] = '\0';
 	bad |= crm_strbuf_addch(ids, '[');
 	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW)
-		if (host[0] && !strcmp(crm_stmt_text(st, 1) ? crm_stmt_text(st, 1) : "", host) &&
-		    process_gone(crm_stmt_int(st, 2)))
+		if (crm_run_process_gone(crm_stmt_text(st, 1), crm_stmt_int(st, 2)))
 			bad |= crm_strbuf_addf(ids, "%s%lld", n++ ? "," : "",
 					       (long long)crm_stmt_int(st, 0));
 	bad |= crm_strbuf_addch(ids, ']');

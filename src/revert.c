@@ -415,10 +415,16 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 	else if (!s && crm_stmt_int(st, 3))
 		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld erased a person: an erasure "
 				  "cannot be undone", (long long)rv->target);
-	else if (!s && !strcmp(crm_stmt_text(st, 1), "running") && !rv->force)
+	/*
+	 * A run still running is not reverted under its feet; one killed (its
+	 * process gone) will never finish, and what it committed is undone
+	 * like any run's (#12: a cleanse killed between its parts).
+	 */
+	else if (!s && !strcmp(crm_stmt_text(st, 1), "running") && !rv->force &&
+		 !crm_run_process_gone(crm_stmt_text(st, 4), crm_stmt_int(st, 5)))
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld has not finished (it is still "
-				  "running, or was killed): --force reverts what it committed",
-				  (long long)rv->target);
+				  "running, or was killed on another host): --force reverts what "
+				  "it committed", (long long)rv->target);
 	crm_stmt_reset(st);
 	return s;
 }

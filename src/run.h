@@ -98,4 +98,12 @@ void crm_run_abort(struct crm_run *r);
 /* Frees r, rolling back first if a transaction is still open. r may be NULL. */
 void crm_run_free(struct crm_run *r);
 
+/*
+ * Whether the process that ran a run (runs.host, runs.pid) is gone: on
+ * this host and no longer alive. A run still 'running' whose process is
+ * gone was killed and will never finish. 0 when it cannot be told (another
+ * host, no pid: a run recorded before schema 10).
+ */
+int crm_run_process_gone(const char *host, int64_t pid);
+
 #endif

@@ -211,6 +211,54 @@ static enum crm_status count(struct crm_run *run, const struct crm_cleanse_stats
 	return s;
 }
 
+/*
+ * How long a part of a cleanse may hold the write lock: other writers wait
+ * at most about this for their turn (#12: an importer once waited 7.85 s
+ * behind a cleanse). A part costs a commit, a few milliseconds. The tests
+ * set CRM_TEST_PART_MS to kill a cleanse between its parts.
+ */
+#define PART_MS 250
+
+/* The cleanse, a part at a time, each committed with the run's counts so far. */
+static enum crm_status cleanse_in_parts(struct cli *cli, struct crm_run *run,
+					const struct crm_cleanse_sink *sink,
+					struct crm_cleanse_stats *st, struct crm_error *err)
+{
+	int64_t from = 0;
+	int done = 0;
+	enum crm_status s = CRM_OK;
+
+	const char *test_ms = getenv("CRM_TEST_PART_MS");
+	long part_ms = test_ms ? strtol(test_ms, NULL, 10) : 0;
+
+	if (part_ms <= 0)
+		part_ms = PART_MS;
+	memset(st, 0, sizeof(*st));
+	while (!s && !done) {
+		s = crm_run_part_begin(run, err);
+		if (s)
+			break;
+		s = crm_cleanse_part(cli->ctx->db, crm_run_audit(run), &cli->opt, sink, st,
+				     &from, part_ms, &done, err);
+		if (!s)
+			s = count(run, st, err);
+		if (!s)
+			s = crm_run_part_commit(run, done, CRM_RUN_OK, err);
+		else
+			crm_run_part_abort(run);
+	}
+	return s;
+}
+
+/* Ends the run: failed if s is a failure (the parts kept stay), else ok. */
+static enum crm_status finish(struct crm_run *run, enum crm_status s, struct crm_error *err)
+{
+	struct crm_error e;
+	enum crm_status f = crm_run_finish(run, s ? CRM_RUN_FAILED : CRM_RUN_OK, s ? &e : err);
+
+	return s ? s : f;
+}
+
 static int run_cleanse(struct cli *cli)
 {
 	static const char *const change_cols[] = { "customer", "field", "before", "after", "rule" };
@@ -254,18 +302,16 @@ static int run_cleanse(struct cli *cli)
 		s = crm_customer_labels_open(ctx->db, &cli->labels, &err);
 	/* --check changes nothing: it is no run. */
 	if (!s && !cli->opt.check)
-		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, cli->dry_run ? CRM_RUN_DRY : 0,
-				  &run, &err);
+		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv,
+				  CRM_RUN_PARTS | (cli->dry_run ? CRM_RUN_DRY : 0), &run, &err);
 	if (!s) {
 		crm_progress_start(&cli->bar, stderr, ctx->progress, "cleanse", 0);
-		s = crm_cleanse(ctx->db, run ? crm_run_audit(run) : NULL, &cli->opt, &sink, &st,
-				&err);
+		s = run ? cleanse_in_parts(cli, run, &sink, &st, &err)
+			: crm_cleanse(ctx->db, NULL, &cli->opt, &sink, &st, &err);
 		crm_progress_done(&cli->bar);
 	}
-	if (!s && run)
-		s = count(run, &st, &err);
-	if (!s && run)
-		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	if (run)
+		s = finish(run, s, &err);
 	if (!s && run && !cli->dry_run)
 		run_id = crm_run_id(run);
 	crm_run_free(run);

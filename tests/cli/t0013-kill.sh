@@ -2,7 +2,9 @@
 # kill -9 at random points of import, re-import, cleanse and revert (#12):
 # after each kill the database passes integrity_check and crm log verify,
 # holds exactly the state before the command or exactly the state after it
-# (compared with a run of the same command to its end), its run is not
+# (compared with a run of the same command to its end) or, for a cleanse,
+# which commits in parts, some of its parts (then reverting the killed run
+# gives the customers before, and a cleanse again those after), its run is not
 # 'running' in crm log, and the rejects file is the previous one or the
 # new one, each whole. CRM_KILLS sets the kills per command (default 13:
 # 52 in all); the figures are printed as diagnostics.
@@ -33,6 +35,13 @@ state()
 		echo "== $t"
 		sqlite3 "$1" "SELECT $cols FROM \"$t\" ORDER BY 1"
 	done | cksum
+}
+
+# The customers alone, as state() has them.
+customers()
+{
+	sqlite3 "$1" "SELECT * FROM customers ORDER BY id" |
+		sed 's/[0-9]\{4\}-[0-9][0-9]-[0-9][0-9]T[0-9:.]*Z/T/g' | cksum
 }
 
 # The database before each command, and the command.
@@ -69,7 +78,10 @@ copy_base()
 	cp base.db "$1"
 }
 
-total=0 before_n=0 after_n=0
+total=0 before_n=0 after_n=0 part_n=0
+# Parts of 20 ms, so that a cleanse of these rows is killed between parts.
+CRM_TEST_PART_MS=20
+export CRM_TEST_PART_MS
 for op in $ops; do
 	prepare "$op"
 	before=$(state base.db)
@@ -81,6 +93,8 @@ for op in $ops; do
 	"$CRM" "$@" >/dev/null 2>&1
 	took=$(( ($(date +%s%N) - start) / 1000000 ))
 	after=$(state ref.db)
+	before_customers=$(customers base.db)
+	after_customers=$(customers ref.db)
 	[ "$before" != "$after" ] || bail_out "$op changed nothing: no test"
 	diag "$op: $took ms to its end"
 	i=1
@@ -111,6 +125,21 @@ for op in $ops; do
 		elif [ "$now" = "$after" ]; then
 			was=after
 			after_n=$((after_n + 1))
+		elif [ "$op" = cleanse ]; then
+			# A cleanse commits in parts: killed between them, what it did
+			# is reverted whole, and a cleanse again does the rest.
+			was="of some parts of"
+			part_n=$((part_n + 1))
+			cp victim.db again.db
+			rm -f again.db-wal again.db-shm
+			"$CRM" --db again.db -q cleanse >/dev/null 2>&1
+			[ "$(customers again.db)" = "$after_customers" ] ||
+				why="$why a cleanse again does not end where a whole one does;"
+			killed=$(sqlite3 victim.db "SELECT max(id) FROM runs WHERE command = 'cleanse'")
+			"$CRM" --db victim.db -q log revert "$killed" >/dev/null 2>&1 ||
+				why="$why the killed run $killed cannot be reverted;"
+			[ "$(customers victim.db)" = "$before_customers" ] ||
+				why="$why its revert does not give the customers before;"
 		else
 			was=neither
 			why="$why the state is neither the one before nor the one after;"
@@ -128,6 +157,6 @@ for op in $ops; do
 		i=$((i + 1))
 	done
 done
-diag "$total kills: $before_n left the state before the command, $after_n the state after it"
+diag "$total kills: $before_n left the state before the command, $after_n the state after it, $part_n a cleanse part-way"
 
 finish

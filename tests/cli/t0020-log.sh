@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 112
+plan 114
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -311,6 +311,12 @@ check 'a run whose process is gone shows as killed; a live one, or another host'
 	'inline:killed
 running
 running' empty sh -c '"$1" log --actor k --format csv | tail -n +2 | cut -d, -f5 | tac' sh "$CRM"
+live=$(q "SELECT id FROM runs WHERE actor = 'k' AND pid = $$")
+gone=$(q "SELECT id FROM runs WHERE actor = 'k' AND pid = $dead AND host = '$host'")
+check 'a run still running is not reverted under its feet' 1 empty \
+	"match:run $live has not finished \\(it is still running" "$CRM" log revert "$live"
+check '... one whose process is gone is reverted like any (this one changed nothing)' 1 empty \
+	"match:run $gone changed nothing" "$CRM" log revert "$gone"
 q "DELETE FROM runs WHERE actor = 'k'"
 
 # Bad input.
