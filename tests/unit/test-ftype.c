@@ -118,6 +118,29 @@ static void test_normalized_is_accepted(void **state)
 			fail_msg("%s '%s' normalizes to '%s', which its check refuses",
 				 ft->name, cases[i].in, out.value);
 	}
+	/*
+	 * Where the normalizer refuses, so does import's check (for a record
+	 * in Japan): found by the fuzz targets and #11/#12.
+	 */
+	{
+		static const struct {
+			const char *type;
+			const char *in;
+		} refused[] = {
+			{ "email", "a@Efz.\xC2\x92" },      /* the cleaned text has an empty label */
+			{ "phone", "011-123-4567" },          /* no number starts 0111 */
+			{ "phone", "03-1234-567" },           /* 9 digits */
+		};
+
+		for (i = 0; i < NELEMS(refused); i++) {
+			const struct crm_fieldtype *ft = crm_fieldtype_find(refused[i].type);
+
+			assert_int_equal(ft->normalize(refused[i].in, &out, NULL), CRM_ERR_INVALID);
+			if (ft->check(refused[i].in, 1, NULL) != CRM_ERR_INVALID)
+				fail_msg("%s '%s': cleanse refuses it, import's check takes it",
+					 ft->name, refused[i].in);
+		}
+	}
 	crm_norm_release(&out);
 	/* Every type with both is among the cases. */
 	for (i = 0; i < n; i++)
