@@ -3,7 +3,7 @@
 # busy timeout, then fail with exit 4 having changed nothing; never hang.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 9
+plan 10
 
 # Holds SQLite's write lock on $1 for $2 seconds, the way an analyst's
 # sqlite3 session would; touches $1.held once it has the lock.
@@ -75,5 +75,21 @@ if command -v script >/dev/null && command -v flock >/dev/null; then
 else
 	skip 'a writer waiting for another says for whom, on a terminal' 'script(1) or flock(1) is missing'
 fi
+
+# A long cleanse lets other writers in between its parts (#12: an importer
+# waited 7.85 s behind one): an import started while it runs is done before
+# it. Parts of 50 ms here, the cleanse a second or more.
+[ -n "${BENCH_GEN:-}" ] && [ -x "$BENCH_GEN" ] || bail_out 'BENCH_GEN (the bench-gen program) is not set'
+"$BENCH_GEN" --rows 40000 --seed 9 --drift-rate 0.6 > many.csv
+"$CRM" --db long.db -q import --source many --rejects many.rej many.csv 2>/dev/null
+printf 'id,氏名\nQ1,割込 太郎\n' > one.csv
+rm -f cleansed imported
+(CRM_TEST_PART_MS=50 "$CRM" --db long.db -q cleanse && date +%s%N > cleansed) &
+cleanser=$!
+sleep 0.2
+"$CRM" --db long.db -q import --source one one.csv && date +%s%N > imported
+wait "$cleanser"
+check 'an import started during a long cleanse is done before the cleanse' 0 'inline:yes' empty \
+	sh -c '[ -s imported ] && [ -s cleansed ] && [ "$(cat imported)" -lt "$(cat cleansed)" ] && echo yes'
 
 finish
