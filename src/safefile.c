@@ -154,12 +154,20 @@ enum crm_status crm_safefile_commit(struct crm_safefile *f, struct crm_error *er
 	f->fp = NULL;
 	if (!s && closed != 0)
 		s = io_error(err, "write", f->path);
-	if (!s && rename(f->tmp, f->path) != 0)
-		s = io_error(err, "replace", f->path);
-	if (s)
+	if (s) {
 		unlink(f->tmp);
-	else
+	} else if (rename(f->tmp, f->path) != 0) {
+		/*
+		 * Whole on disk, but not where it belongs: the caller may have
+		 * counted on it (a commit made), so it stays, and says where.
+		 */
+		int e = errno;
+
+		s = crm_error_set(err, CRM_ERR_IO, "cannot replace '%s' (%s): what was written "
+				  "is in '%s'", f->path, strerror(e), f->tmp);
+	} else {
 		sync_dir(f->path);
+	}
 	release(f);
 	return s;
 }

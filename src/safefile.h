@@ -34,7 +34,10 @@ enum crm_status crm_safefile_open(struct crm_safefile **out, const char *path, i
 FILE *crm_safefile_fp(struct crm_safefile *f);
 const char *crm_safefile_path(const struct crm_safefile *f);
 enum crm_status crm_safefile_sync(struct crm_safefile *f, struct crm_error *err);
-/* On failure the temporary file is removed too, and f freed. */
+/*
+ * f is freed. When writing fails the temporary file is removed; when only
+ * the rename fails it stays, whole, and err names it.
+ */
 enum crm_status crm_safefile_commit(struct crm_safefile *f, struct crm_error *err);
 /* f may be NULL. */
 void crm_safefile_abort(struct crm_safefile *f);

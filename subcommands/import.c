@@ -80,6 +80,7 @@ struct import_cli {
 	int strict, dry_run;
 	int first;                     /* argv's first file */
 	int any_aborted;               /* a file was dropped for its rejects (--strict) */
+	int rejects_kept_aside;        /* rejects left in a temporary file: exit 3 */
 
 	/* The file being imported. */
 	const char *file;
@@ -250,18 +251,37 @@ static int start_rejects(struct import_cli *cli, const char *path, int again)
 	struct crm_error e;
 	struct stat sb;
 
+	char *real = NULL;
+	int rc;
+
 	if (!strcmp(path, "-"))
 		return (cli->rejects_fp = rejects_stdout()) ? 0 : -1;
-	/* A device or a pipe (/dev/null, a FIFO) is written, never renamed over. */
-	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		int fd = S_ISDIR(sb.st_mode) ? (errno = EISDIR, -1)
-			 : open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	/*
+	 * Only a regular file is replaced (a temporary file beside it, renamed
+	 * over it), and through a symbolic link, the file it names. A device, a
+	 * pipe, or a link to one (/dev/null, a FIFO, /dev/stdout) is written,
+	 * never renamed over: an early version of this replaced /dev/full.
+	 */
+	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && (real = realpath(path, NULL)) &&
+	    (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+		free(real);
+		real = NULL;
+	}
+	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !real) {
+		int fd;
 
+		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+			errno = EISDIR;
+			return -1;
+		}
+		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
 		if (fd >= 0 && !(cli->rejects_fp = fdopen(fd, "a")))
 			close(fd);
 		return cli->rejects_fp ? 0 : -1;
 	}
-	if (crm_safefile_open(&cli->rejects_file, path, again, &e))
+	rc = crm_safefile_open(&cli->rejects_file, real ? real : path, again, &e);
+	free(real);
+	if (rc)
 		return -1;
 	cli->rejects_fp = crm_safefile_fp(cli->rejects_file);
 	return 0;
@@ -458,17 +478,23 @@ static enum crm_status sync_rejects(struct import_cli *cli, struct crm_error *er
 	return s;
 }
 
-/* After the part committed (or was dropped by --strict): the rejects replace the old file. */
-static enum crm_status keep_rejects(struct import_cli *cli, struct crm_error *err)
+/*
+ * After the part committed (or was dropped by --strict): the rejects
+ * replace the old file. The rows are in the database by now, so a rename
+ * that fails is no failure of the file: its rejects stay in the temporary
+ * file, whole, and the user is told where (the run wants a look anyway).
+ */
+static void keep_rejects(struct import_cli *cli)
 {
 	struct crm_safefile *f = cli->rejects_file;
 	struct crm_error e;
 
 	cli->rejects_file = NULL;
 	cli->rejects_fp = NULL;
-	if (f && crm_safefile_commit(f, &e))
-		return rejects_error(cli, errno, err);
-	return CRM_OK;
+	if (f && crm_safefile_commit(f, &e)) {
+		fprintf(stderr, "crm import: %s: %s\n", cli->file, e.message);
+		cli->rejects_kept_aside = 1;
+	}
 }
 
 /* After a failure: the old rejects file stays as it was. */
@@ -750,7 +776,7 @@ static enum crm_status import_part(struct import_cli *cli, struct crm_run *run, 
 	}
 	/* Only now may the rejects replace an older file: the rows they hold are out. */
 	if (!s)
-		s = keep_rejects(cli, err);
+		keep_rejects(cli);
 	else
 		drop_rejects(cli);
 	if (!s) {
@@ -956,7 +982,8 @@ static int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 		return rc;
 	}
 	/* Rejected rows, an aborted file or emptied fields: a human should look. */
-	return attention || cli.any_aborted ? CRM_EXIT_ATTENTION : CRM_EXIT_OK;
+	return attention || cli.any_aborted || cli.rejects_kept_aside ? CRM_EXIT_ATTENTION
+								      : CRM_EXIT_OK;
 }
 
 const struct crm_cmd crm_cmd_import = {

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 127
+plan 131
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -402,6 +402,20 @@ printf '%s\n' '顧客番号,氏名' 'SO1,' > so.csv
 check '--rejects - writes the rejects to standard output' 3 'match:^so.csv,2,' ignore \
 	"$CRM" --db so.db import --rejects - so.csv
 assert '... and makes no file named -' test ! -e ./-
+
+# A --rejects that is a symbolic link: the file it names is replaced, the
+# link stays; one to a device or a pipe (/dev/stdout) is written through,
+# never renamed over (review).
+printf '%s\n' '顧客番号,氏名' 'SL1,' > sl.csv
+printf 'old\n' > sl-target.csv
+ln -s sl-target.csv sl-link.csv
+check '--rejects through a symbolic link replaces the file it names' 3 empty ignore \
+	"$CRM" --db sl.db -q import --rejects sl-link.csv sl.csv
+check '... the link stays a link, the target holds the rejects' 0 'inline:link 2' empty \
+	sh -c '[ -L sl-link.csv ] && echo "link $(wc -l < sl-target.csv)"'
+check '--rejects /dev/stdout writes to standard output' 3 'match:^sl.csv,2,' ignore \
+	"$CRM" --db sl2.db -q import --rejects /dev/stdout sl.csv
+assert '... and /dev/stdout is still a link' test -L /dev/stdout
 
 # Options may follow the files, as in git; -- ends them.
 printf '%s\n' '顧客番号,氏名' 'DR1,山田 太郎' > dr.csv

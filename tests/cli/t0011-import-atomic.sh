@@ -8,7 +8,7 @@
 kills=5
 newkills=3
 rjkills=3
-plan $((kills * 3 + newkills * 3 + rjkills + 15))
+plan $((kills * 3 + newkills * 3 + rjkills + 18))
 
 "$BENCH_GEN" --rows 60000 --seed 7 --bad-rate 0 > big.csv
 # Copies: an import writes its rejects beside its input, never in the source tree.
@@ -115,6 +115,26 @@ check 'the import run to its end replaces the rejects file with its own' 3 empty
 check '... which holds this run'"'"'s rejects, not the old ones' 0 'inline:0' empty \
 	sh -c 'grep -c "^old.csv," keep.csv || :'
 check '... and leaves no temporary file' 0 empty empty sh -c '! ls keep.csv.tmp-* 2>/dev/null'
+
+# If the rejects cannot replace the old file after the commit, they stay in
+# the temporary file, whole, and import says where (review: the rename's
+# failure removed the only copy of the rejected rows).
+rm -rf aside.csv aside.csv.tmp-*
+printf 'x\n' > aside.csv
+"$CRM" --db aside.db -q import --source aside --rejects aside.csv rj.csv 2>aside.err &
+pid=$!
+n=0
+while [ $n -lt 500 ] && ! ls aside.csv.tmp-* >/dev/null 2>&1; do sleep 0.01; n=$((n + 1)); done
+rm -f aside.csv && mkdir -p aside.csv/in-the-way
+wait $pid
+st=$?
+check 'a rejects file that cannot replace the old one after the commit: exit 3, saying where it is' 0 \
+	'inline:3' empty echo "$st"
+check '... the message names the temporary file' 0 "match:what was written is in '.*aside.csv.tmp-" \
+	empty cat aside.err
+check '... which holds the rejects, whole' 0 'inline:yes' empty sh -c \
+	'f=$(ls aside.csv.tmp-*) && [ "$(wc -l < "$f")" -eq "$(wc -l < keep.csv)" ] && echo yes'
+rm -rf aside.csv aside.csv.tmp-*
 
 # A FIFO no one writes to is an empty file, not a wait for ever (#12).
 mkfifo nowriter.csv
