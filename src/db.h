@@ -109,6 +109,15 @@ void crm_db_set_label(struct crm_db *db, const char *label);
  */
 void crm_db_set_wait_hook(struct crm_db *db, void (*on_wait)(void *ctx, const char *holder),
 			  void *ctx);
+/*
+ * A run's process says it lives: a lock on the run's byte of the lock file
+ * that the kernel lets go when the process ends, however it ends.
+ * crm_db_run_alive() tells another process: 1 alive, 0 gone (killed, if
+ * its run is still 'running'), -1 cannot tell (no lock file to look at).
+ */
+enum crm_status crm_db_hold_run(struct crm_db *db, int64_t run, struct crm_error *err);
+int crm_db_run_alive(struct crm_db *db, int64_t run);
+
 /* Commits the write transaction and releases the queue lock. */
 enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err);
 /* Rolls back the write transaction, if one is open, and releases the lock. */

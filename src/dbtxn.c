@@ -134,6 +134,49 @@ static void tell_wait(struct crm_db *db)
 	db->on_wait(db->wait_ctx, holder);
 }
 
+/* Opens the lock file once for the connection: writable when it can be. */
+static int open_lock(struct crm_db *db)
+{
+	if (db->lock_fd >= 0)
+		return 0;
+	db->lock_fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (db->lock_fd < 0 && !(db->flags & CRM_DB_WRITE))
+		db->lock_fd = open(db->lock_path, O_RDONLY | O_CLOEXEC);
+	return db->lock_fd >= 0 ? 0 : -1;
+}
+
+/*
+ * A run's process holds a read lock on one byte of the lock file, far past
+ * its text, from the start of the run to its own end: fcntl() locks go
+ * with the process, also on kill -9, and are seen by every process of the
+ * kernel, whatever its PID namespace (a pid and a host name are not proof:
+ * review). The byte is RUN_LOCK_BASE + the run's id. A process holds its
+ * locks only while every descriptor of the file it opened stays open: the
+ * connection's lock_fd, which lives as long as it.
+ */
+#define RUN_LOCK_BASE ((off_t)1 << 40)
+
+enum crm_status crm_db_hold_run(struct crm_db *db, int64_t run, struct crm_error *err)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+			    .l_start = RUN_LOCK_BASE + (off_t)run, .l_len = 1 };
+
+	if (open_lock(db) != 0 || fcntl(db->lock_fd, F_SETLK, &fl) != 0)
+		return crm_error_set(err, CRM_ERR_IO, "cannot lock '%s': %s", db->lock_path,
+				     strerror(errno));
+	return CRM_OK;
+}
+
+int crm_db_run_alive(struct crm_db *db, int64_t run)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = RUN_LOCK_BASE + (off_t)run, .l_len = 1 };
+
+	if (open_lock(db) != 0 || fcntl(db->lock_fd, F_GETLK, &fl) != 0)
+		return -1;
+	return fl.l_type != F_UNLCK;
+}
+
 enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 {
 	struct timespec start;
@@ -144,14 +187,11 @@ enum crm_status crm_db_begin(struct crm_db *db, struct crm_error *err)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "write transaction already open");
 	if (!(db->flags & CRM_DB_WRITE))
 		return crm_error_set(err, CRM_ERR_INTERNAL, "database opened read-only");
-	if (db->lock_fd < 0) {
-		db->lock_fd = open(db->lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (db->lock_fd < 0)
-			return crm_error_set(err, errno == EACCES || errno == EROFS
-						  ? CRM_ERR_READONLY : CRM_ERR_IO,
-					     "cannot open lock file '%s': %s", db->lock_path,
-					     strerror(errno));
-	}
+	if (open_lock(db) != 0)
+		return crm_error_set(err, errno == EACCES || errno == EROFS
+					  ? CRM_ERR_READONLY : CRM_ERR_IO,
+				     "cannot open lock file '%s': %s", db->lock_path,
+				     strerror(errno));
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	tell_wait(db);
 	if (flock_timed(db->lock_fd, db->busy_ms) != 0) {

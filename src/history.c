@@ -309,9 +309,8 @@ static enum crm_status prepare_filtered(struct crm_db *db, enum history_sql q,
 }
 
 /*
- * The runs still 'running' whose process, on this host, is gone: killed,
- * never to finish (#12). Into ids as a JSON array. A run of another host
- * cannot be told, and stays 'running'.
+ * The runs still 'running' whose process is gone: killed, never to finish
+ * (#12). Into ids as a JSON array.
  */
 static enum crm_status killed_runs(struct crm_db *db, struct crm_strbuf *ids,
 				   struct crm_error *err)
@@ -325,7 +324,7 @@ static enum crm_status killed_runs(struct crm_db *db, struct crm_strbuf *ids,
 		return s;
 	bad |= crm_strbuf_addch(ids, '[');
 	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW)
-		if (crm_run_process_gone(crm_stmt_text(st, 1), crm_stmt_int(st, 2)))
+		if (crm_run_gone(db, crm_stmt_int(st, 0), crm_stmt_int(st, 2)))
 			bad |= crm_strbuf_addf(ids, "%s%lld", n++ ? "," : "",
 					       (long long)crm_stmt_int(st, 0));
 	bad |= crm_strbuf_addch(ids, ']');

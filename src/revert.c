@@ -421,10 +421,10 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 	 * like any run's (#12: a cleanse killed between its parts).
 	 */
 	else if (!s && !strcmp(crm_stmt_text(st, 1), "running") && !rv->force &&
-		 !crm_run_process_gone(crm_stmt_text(st, 4), crm_stmt_int(st, 5)))
+		 !crm_run_gone(rv->db, rv->target, crm_stmt_int(st, 4)))
 		s = crm_error_set(err, CRM_ERR_CONFLICT, "run %lld has not finished (it is still "
-				  "running, or was killed on another host): --force reverts what "
-				  "it committed", (long long)rv->target);
+				  "running): --force reverts what it committed",
+				  (long long)rv->target);
 	crm_stmt_reset(st);
 	return s;
 }

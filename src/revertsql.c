@@ -15,7 +15,7 @@
 static const char *const revert_sql[SQL_COUNT] = {
 	[SQL_TARGET] =
 		"SELECT command, status, reverted_by,"
-		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1), host, pid FROM runs WHERE id = ?1",
+		" EXISTS (SELECT 1 FROM tombstones WHERE run_id = ?1), pid FROM runs WHERE id = ?1",
 	/* The runs after a change that touched the same value. */
 	[SQL_LATER] =
 		"SELECT DISTINCT c.run_id, r.command FROM changes c JOIN runs r ON r.id = c.run_id"

@@ -1,10 +1,6 @@
-#include <errno.h>
-#include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "run.h"
 #include "strbuf.h"
@@ -59,6 +55,9 @@ enum crm_status crm_run_begin(struct crm_db *db, const char *command, int argc,
 	s = crm_db_begin(db, err);
 	if (!s)
 		s = crm_audit_start(db, command, argc, argv, &r->audit, err);
+	/* Before anyone can see the run: so that it is never taken for killed. */
+	if (!s && !(flags & CRM_RUN_DRY))
+		s = crm_db_hold_run(db, crm_audit_run_id(r->audit), err);
 	/* A run in parts keeps its runs row whatever becomes of the parts. */
 	if (!s && (flags & CRM_RUN_PARTS) && !(flags & CRM_RUN_DRY))
 		s = crm_db_commit(db, err);
@@ -310,13 +309,8 @@ void crm_run_free(struct crm_run *r)
 	free(r);
 }
 
-int crm_run_process_gone(const char *host, int64_t pid)
+int crm_run_gone(struct crm_db *db, int64_t run, int64_t pid)
 {
-	char here[256] = "";
-
-	if (!host || pid <= 0 || pid > INT_MAX || gethostname(here, sizeof(here) - 1) != 0 ||
-	    strcmp(host, here) != 0)
-		return 0;
-	/* EPERM: alive, another user's. */
-	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+	/* No pid: a run of schema 9 or before, which holds no lock to look at. */
+	return pid > 0 && crm_db_run_alive(db, run) == 0;
 }

@@ -99,11 +99,12 @@ void crm_run_abort(struct crm_run *r);
 void crm_run_free(struct crm_run *r);
 
 /*
- * Whether the process that ran a run (runs.host, runs.pid) is gone: on
- * this host and no longer alive. A run still 'running' whose process is
- * gone was killed and will never finish. 0 when it cannot be told (another
- * host, no pid: a run recorded before schema 10).
+ * Whether the process of run (its runs.pid given) is gone: it held the
+ * run's lock (crm_db_hold_run) from its start, and no one holds it now. A
+ * run still 'running' whose process is gone was killed and will never
+ * finish. 0 when it cannot be told (no pid: a run recorded before schema
+ * 10; no lock file).
  */
-int crm_run_process_gone(const char *host, int64_t pid);
+int crm_run_gone(struct crm_db *db, int64_t run, int64_t pid);
 
 #endif
