@@ -70,6 +70,7 @@ struct crm_csv_reader {
 	int skipping;
 	int skip_in_quote;              /* inside the quoted field as read so far */
 	unsigned long skip_from;        /* the line the field opened on */
+	size_t cut_quotes;              /* quotes in the part of the line next_line() cut */
 
 	/* The first problem found in the record, if any. */
 	enum crm_status rec_status;

@@ -237,11 +237,26 @@ static int skip_bom(struct crm_csv_reader *r)
  * than the cap is cut there (*toolong set) and the rest of it skipped.
  * Returns 1 for a line, 0 at the end of input, -1 on a read error.
  */
+/* The quotes among the n bytes at p. */
+static size_t count_quotes(const char *p, size_t n)
+{
+	size_t k = 0;
+	const char *q;
+
+	while (n && (q = memchr(p, '"', n))) {
+		k++;
+		n -= (size_t)(q - p) + 1;
+		p = q + 1;
+	}
+	return k;
+}
+
 static int next_line(struct crm_csv_reader *r, int *toolong)
 {
 	size_t cap = r->opt.max_field;
 
 	*toolong = 0;
+	r->cut_quotes = 0;
 	crm_strbuf_reset(&r->line);
 	if (r->pending_pos < r->pending.len) {
 		const char *p = r->pending.buf + r->pending_pos;
@@ -302,6 +317,9 @@ static int next_line(struct crm_csv_reader *r, int *toolong)
 			}
 			if (crm_strbuf_add(&r->line, p, take))
 				return -2;
+			r->cut_quotes += count_quotes(p + take, n - take);
+		} else {
+			r->cut_quotes += count_quotes(p, n);
 		}
 		r->ipos += n;
 		r->consumed += n;
@@ -776,6 +794,13 @@ static int skip_giant_line(struct crm_csv_reader *r)
 		else
 			r->skip_in_quote = !r->skip_in_quote;
 	}
+	/*
+	 * The quotes of the part of an over-long line next_line() did not
+	 * keep (review: a closing quote there was never seen). "" toggles
+	 * twice, so their count's parity is all that matters.
+	 */
+	if (r->cut_quotes & 1)
+		r->skip_in_quote = !r->skip_in_quote;
 	return !r->skip_in_quote;
 }
 
@@ -857,16 +882,19 @@ static enum crm_status too_long(struct crm_csv_reader *r, int toolong,
 	if (!swallowed_look_like_records(r)) {
 		size_t first = line_start(r->raw.buf, r->raw.len, 1);
 
-		struct crm_strbuf line = CRM_STRBUF_INIT, kept = r->dline;
+		struct crm_strbuf line = CRM_STRBUF_INIT;
 		int ended;
 
 		r->skipping = 1;
 		r->skip_from = ql;
-		/* The quotes of the lines kept so far, the first one's included. */
-		r->skip_in_quote = 0;
-		r->dline = r->raw;
+		/*
+		 * The record went on past a line end, so the line before this one
+		 * ended inside the quoted field; this line is not fed yet. Only
+		 * its quotes count from here (review: counting those of the whole
+		 * record took a literal one, 12" monitor, for a closing quote).
+		 */
+		r->skip_in_quote = 1;
 		ended = skip_giant_line(r);
-		r->dline = kept;
 		/* The record's text is its first line; the rest is let go. */
 		if (crm_strbuf_add(&line, r->raw.buf, first)) {
 			crm_strbuf_release(&line);

@@ -665,6 +665,36 @@ static void test_giant_cell_is_one_record(void **state)
 	assert_int_equal(next(&f), CRM_EOF);
 	close_fixture(&f);
 
+	/* A literal quote before the cell's own on its first line (review). */
+	crm_strbuf_setlen(&sb, 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,note\n1,12\" monitor,\"x"), 0);
+	for (i = 0; i < 500; i++)
+		assert_int_equal(crm_strbuf_addstr(&sb, "\nline"), 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "\"\n2,b,ok\n"), 0);
+	open_opts(&f, sb.buf, sb.len, &o);
+	expect_record(&f, 1, 3, "id", "name", "note");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 3, "ends at line 502");
+	expect_record(&f, 503, 3, "2", "b", "ok");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* Its closing quote on a line longer than the cap, past what is kept (review). */
+	crm_strbuf_setlen(&sb, 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,note\n1,a,\"x"), 0);
+	for (i = 0; i < 500; i++)
+		assert_int_equal(crm_strbuf_addstr(&sb, "\nline"), 0);
+	assert_int_equal(crm_strbuf_addch(&sb, '\n'), 0);
+	for (i = 0; i < 200; i++)
+		assert_int_equal(crm_strbuf_addch(&sb, 'y'), 0);
+	assert_int_equal(crm_strbuf_addstr(&sb, "\"\n2,b,ok\n3,c,ok\n"), 0);
+	open_opts(&f, sb.buf, sb.len, &o);
+	expect_record(&f, 1, 3, "id", "name", "note");
+	expect_error(&f, CRM_ERR_TOOBIG, 2, 3, "ends at line 503");
+	expect_record(&f, 504, 3, "2", "b", "ok");
+	expect_record(&f, 505, 3, "3", "c", "ok");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
 	/* Never closed: one bad record to the end of the input. */
 	crm_strbuf_setlen(&sb, 0);
 	assert_int_equal(crm_strbuf_addstr(&sb, "id,name,note\n1,a,\"x"), 0);
