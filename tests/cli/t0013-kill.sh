@@ -147,8 +147,13 @@ for op in $ops; do
 		if "$CRM" --db victim.db log --format csv 2>/dev/null | cut -d, -f5 | grep -qx running; then
 			why="$why crm log shows a run 'running';"
 		fi
-		if ! cmp -s victim.rej old.rej.keep && ! cmp -s victim.rej ref.rej; then
-			why="$why the rejects file is neither the old one nor the new one, whole;"
+		# Before the command: the old rejects file. After it: the new one,
+		# whole, in place or (killed before the rename) beside it.
+		if [ "$was" = before ] && ! cmp -s victim.rej old.rej.keep; then
+			why="$why the state is the one before, the rejects file not the old one;"
+		elif [ "$was" = after ] && ! cmp -s victim.rej ref.rej &&
+		     ! for t in victim.rej.tmp-*; do cmp -s "$t" ref.rej && break; done; then
+			why="$why the state is the one after, the new rejects neither in place nor beside it;"
 		fi
 		result "$([ -z "$why" ]; echo $?)" \
 			"$op: kill -9 after $at ms (exit $st): whole, the state $was the command" "$why"
