@@ -76,6 +76,7 @@ int64_t crm_run_id(const struct crm_run *r) { return crm_audit_run_id(r->audit);
 const char *crm_run_started_at(const struct crm_run *r) { return crm_audit_started_at(r->audit); }
 struct crm_db *crm_run_db(struct crm_run *r) { return r->db; }
 int crm_run_is_dry(const struct crm_run *r) { return (r->flags & CRM_RUN_DRY) != 0; }
+long crm_run_parts(const struct crm_run *r) { return r->parts; }
 
 static struct run_count *find_count(const struct crm_run *r, const char *name)
 {

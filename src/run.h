@@ -68,6 +68,8 @@ long long crm_run_get(const struct crm_run *r, const char *name);
 /* The counts as the runs row gets them, in a new string the caller frees. */
 char *crm_run_counts_json(const struct crm_run *r);
 
+/* CRM_RUN_PARTS: how many parts were committed so far. */
+long crm_run_parts(const struct crm_run *r);
 /* CRM_RUN_PARTS: starts a part (a transaction, or in a dry run a savepoint). */
 enum crm_status crm_run_part_begin(struct crm_run *r, struct crm_error *err);
 /*

@@ -271,7 +271,8 @@ static int run_cleanse(struct cli *cli)
 	struct crm_run *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	int64_t run_id = 0;
+	int64_t run_id = 0, kept_id = 0;
+	long long kept = 0;
 	size_t i;
 	int rc;
 
@@ -312,6 +313,14 @@ static int run_cleanse(struct cli *cli)
 	}
 	if (run)
 		s = finish(run, s, &err);
+	/*
+	 * A cleanse that fails after committing parts changed those customers
+	 * (a busy error says nothing was: not so for the parts kept).
+	 */
+	if (s && run && !cli->dry_run && crm_run_parts(run)) {
+		kept_id = crm_run_id(run);
+		kept = crm_run_get(run, "scanned");
+	}
 	if (!s && run && !cli->dry_run)
 		run_id = crm_run_id(run);
 	crm_run_free(run);
@@ -326,8 +335,14 @@ static int run_cleanse(struct cli *cli)
 		s = s ? s : o;
 	}
 	crm_fielddefs_free(defs);
-	if (s)
-		return crm_report(CMD, &err);
+	if (s) {
+		rc = crm_report(CMD, &err);
+		if (kept_id)
+			fprintf(stderr, "crm cleanse: but run %lld kept the parts it committed (%lld "
+				"customers scanned): 'crm log revert %lld' undoes them, and crm cleanse "
+				"again does the rest\n", (long long)kept_id, kept, (long long)kept_id);
+		return rc;
+	}
 	if (!cli->dry_run && !cli->opt.check)
 		crm_db_checkpoint(ctx->db);
 	summary(cli, &st, run_id);
