@@ -549,11 +549,6 @@ static enum crm_status connect_sqlite(struct crm_db *db, struct crm_error *err)
 	 * 1000 pages anyway; closing takes no lock.
 	 */
 	sqlite3_db_config(db->sql, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-	{
-		int persist = 1;
-
-		sqlite3_file_control(db->sql, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-	}
 	/* The busy timeout comes first: every statement after it may wait. */
 	sqlite3_busy_timeout(db->sql, (int)db->busy_ms);
 	return CRM_OK;
