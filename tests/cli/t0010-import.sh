@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 131
+plan 133
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -340,6 +340,13 @@ printf 'id,name\n1,a\n' | iconv -t UTF-16LE > u16.csv
 check 'UTF-16 without a byte order mark is named: exit 1' 1 empty \
 	'match:u16.csv:1: the file is UTF-16 .*without a byte order mark' \
 	"$CRM" --db kinds.db import u16.csv
+# Mostly kanji, few NULs: still UTF-16, LE or BE (#11, found by a new-user trial).
+printf '顧客番号,氏名,会社名\n山田,山田太郎,株式会社山田\n' | iconv -f UTF-8 -t UTF-16LE > k16le.csv
+printf '顧客番号,氏名,会社名\n山田,山田太郎,株式会社山田\n' | iconv -f UTF-8 -t UTF-16BE > k16be.csv
+check 'UTF-16LE of kanji without a byte order mark is named' 1 empty \
+	'match:k16le.csv:1: the file is UTF-16 .*without a byte order mark' "$CRM" --db k16.db import k16le.csv
+check '... and so is UTF-16BE' 1 empty \
+	'match:k16be.csv:1: the file is UTF-16 .*without a byte order mark' "$CRM" --db k16.db import k16be.csv
 
 # A usage error found in a file's header changed nothing: no run is left.
 printf '%s\n' '顧客番号,氏名' 'NR1,山田 太郎' > nr.csv
