@@ -246,11 +246,79 @@ static FILE *rejects_stdout(void)
  * Starts the rejects file at path: a temporary file beside it, holding what
  * this run already wrote there when again. 0, or -1 (errno kept).
  */
-static int start_rejects(struct import_cli *cli, const char *path, int again)
+/* The rejects file at path, written to a temporary file beside it (safefile.h). */
+static int start_safe(struct import_cli *cli, const char *path, int again)
 {
 	struct crm_error e;
-	struct stat sb;
 
+	if (crm_safefile_open(&cli->rejects_file, path, again, &e))
+		return -1;
+	cli->rejects_fp = crm_safefile_fp(cli->rejects_file);
+	return 0;
+}
+
+/*
+ * Whether the link at path leads, on any of its hops, into /dev or /proc:
+ * /dev/stdout, /dev/fd/1 and /proc/self/fd/1 name whatever standard output
+ * is, a file a shell redirected it to included, which is to be written,
+ * not replaced (a new-user trial: `--rejects /dev/stdout >> cron.log`
+ * replaced cron.log).
+ */
+static int leads_to_system(const char *path)
+{
+	char at[PATH_MAX], to[PATH_MAX];
+	int hops;
+
+	snprintf(at, sizeof(at), "%s", path);
+	for (hops = 0; hops < 40; hops++) {
+		ssize_t n;
+
+		if (!strncmp(at, "/dev/", 5) || !strncmp(at, "/proc/", 6))
+			return 1;
+		n = readlink(at, to, sizeof(to) - 1);
+		if (n < 0)
+			return 0;
+		to[n] = '\0';
+		if (to[0] == '/') {
+			memcpy(at, to, (size_t)n + 1);
+		} else {
+			/* Relative to the link's directory. */
+			char *slash = strrchr(at, '/');
+			size_t dir = slash ? (size_t)(slash - at) + 1 : 0;
+
+			if (dir + (size_t)n + 1 > sizeof(at))
+				return 1;
+			memcpy(at + dir, to, (size_t)n + 1);
+		}
+	}
+	return 1;
+}
+
+/* Opens path to write to as it is, without waiting for a FIFO's reader. */
+static FILE *write_through(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC), flags, e;
+	FILE *fp;
+
+	if (fd < 0) {
+		/* A FIFO no one reads (ENXIO) would have blocked the import for ever. */
+		if (errno == ENXIO)
+			errno = EPIPE;
+		return NULL;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 || !(fp = fdopen(fd, "a"))) {
+		e = errno;
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	return fp;
+}
+
+static int start_rejects(struct import_cli *cli, const char *path, int again)
+{
+	struct stat sb;
 	char *real = NULL;
 	int rc;
 
@@ -259,32 +327,26 @@ static int start_rejects(struct import_cli *cli, const char *path, int again)
 	/*
 	 * Only a regular file is replaced (a temporary file beside it, renamed
 	 * over it), and through a symbolic link, the file it names. A device, a
-	 * pipe, or a link to one (/dev/null, a FIFO, /dev/stdout) is written,
-	 * never renamed over: an early version of this replaced /dev/full.
+	 * pipe, or what /dev and /proc name (/dev/stdout, /dev/fd/1) is
+	 * written, never renamed over: an early version of this replaced
+	 * /dev/full.
 	 */
-	if (lstat(path, &sb) == 0 && S_ISLNK(sb.st_mode) && (real = realpath(path, NULL)) &&
-	    (stat(real, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+	if (lstat(path, &sb) != 0)
+		return start_safe(cli, path, again);
+	if (S_ISLNK(sb.st_mode) && !leads_to_system(path) && (real = realpath(path, NULL)) &&
+	    stat(real, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		rc = start_safe(cli, real, again);
 		free(real);
-		real = NULL;
+		return rc;
 	}
-	if (lstat(path, &sb) == 0 && !S_ISREG(sb.st_mode) && !real) {
-		int fd;
-
-		if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-			errno = EISDIR;
-			return -1;
-		}
-		fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
-		if (fd >= 0 && !(cli->rejects_fp = fdopen(fd, "a")))
-			close(fd);
-		return cli->rejects_fp ? 0 : -1;
-	}
-	rc = crm_safefile_open(&cli->rejects_file, real ? real : path, again, &e);
 	free(real);
-	if (rc)
+	if (S_ISREG(sb.st_mode) && strncmp(path, "/dev/", 5) && strncmp(path, "/proc/", 6))
+		return start_safe(cli, path, again);
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		errno = EISDIR;
 		return -1;
-	cli->rejects_fp = crm_safefile_fp(cli->rejects_file);
-	return 0;
+	}
+	return (cli->rejects_fp = write_through(path)) ? 0 : -1;
 }
 
 /*

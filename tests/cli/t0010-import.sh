@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 133
+plan 135
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -423,6 +423,13 @@ check '... the link stays a link, the target holds the rejects' 0 'inline:link 2
 check '--rejects /dev/stdout writes to standard output' 3 'match:^sl.csv,2,' ignore \
 	"$CRM" --db sl2.db -q import --rejects /dev/stdout sl.csv
 assert '... and /dev/stdout is still a link' test -L /dev/stdout
+printf 'line1\n' > cron.log
+check '--rejects /dev/stdout with stdout sent to a file: appended to it, not replaced' 0 'inline:line1' \
+	empty sh -c '"$1" --db sl3.db -q import --rejects /dev/stdout sl.csv >> cron.log 2>/dev/null;
+		head -n 1 cron.log' sh "$CRM"
+mkfifo noreader
+check '--rejects a FIFO no one reads: an error at once, not a wait holding the lock' 1 empty \
+	"match:cannot write rejects to '.*noreader'" timeout 20 "$CRM" --db sl4.db -q import --rejects noreader sl.csv
 
 # Options may follow the files, as in git; -- ends them.
 printf '%s\n' '顧客番号,氏名' 'DR1,山田 太郎' > dr.csv
