@@ -201,11 +201,21 @@ static const char *split_place(const char *t, struct crm_norm *out, int *failed)
 			return skip_space(t + c);
 		}
 	}
+	/*
+	 * The same prefecture written again (東京都東京都千代田区) is split off
+	 * again by the next cleanse: here, at once, so that one cleanse is
+	 * all (a new-user trial found such addresses changed twice).
+	 */
+	while (out->prefecture && starts_with(rest, out->prefecture))
+		rest = skip_space(rest + strlen(out->prefecture));
 	c = city_at(rest, out->prefecture);
 	if (c) {
 		out->city = crm_ft_dup(rest, c);
 		*failed |= !out->city;
 		rest = skip_space(rest + c);
+		/* And the same city again (千代田区千代田区丸の内). */
+		while (out->city && starts_with(rest, out->city))
+			rest = skip_space(rest + strlen(out->city));
 	}
 	return rest;
 }
@@ -297,13 +307,17 @@ static enum unit unit_at(const char *p, size_t *len)
 struct block {
 	char num[NUM_MAX];   /* the number in ASCII digits */
 	int kanji;           /* written in kanji numerals */
+	int with_no;         /* its unit is 番地の: a number follows, kanji too */
 	enum unit unit;      /* what follows it */
 	size_t unit_off;     /* offset of the unit from the block's start */
 	size_t end;          /* offset just after its unit */
 };
 
-/* One number and its unit at p; 0 when there is no number there. */
-static int block_at(const char *p, int after_hyphen, struct block *b)
+/*
+ * One number and its unit at p; 0 when there is no number there. After
+ * 番地の a number in kanji needs no unit: 百二十三番地の四 is 123-4.
+ */
+static int block_at(const char *p, int after_hyphen, int after_no, struct block *b)
 {
 	size_t n = 0, ulen = 0;
 	long v;
@@ -325,7 +339,8 @@ static int block_at(const char *p, int after_hyphen, struct block *b)
 	b->unit = unit_at(p + n, &ulen);
 	if (b->unit == U_NONE)
 		ulen = 0;
-	if (b->kanji && b->unit == U_NONE)
+	b->with_no = b->unit == U_BANCHI && ulen == strlen("番地の");
+	if (b->kanji && b->unit == U_NONE && !after_no)
 		return 0;
 	b->unit_off = n;
 	b->end = n + ulen;
@@ -360,7 +375,7 @@ static int chain_at(const char *p, struct block chain[CHAIN_MAX])
 	int n = 0;
 
 	while (n < CHAIN_MAX && block_at(p + at, n && chain[n - 1].unit == U_HYPHEN,
-					 &chain[n])) {
+					 n && chain[n - 1].with_no, &chain[n])) {
 		if (n && !may_follow(chain[n - 1].unit, chain[n].unit))
 			return 0;
 		at += chain[n].end;
@@ -372,6 +387,13 @@ static int chain_at(const char *p, struct block chain[CHAIN_MAX])
 	/* A chain cannot end on the hyphen that joins it to the next number. */
 	if (n && chain[n - 1].unit == U_HYPHEN)
 		return 0;
+	/*
+	 * Nor on 番地の with no number after it (十二丁目三番地の先): that
+	 * block is not the chain's, or writing the chain would drop its の
+	 * (a new-user trial found 十二丁目百二十三番地の四 written 12-123四).
+	 */
+	if (n > 1 && chain[n - 1].with_no)
+		n--;
 	/*
 	 * Nor be cut short by CHAIN_MAX before its end: 7-15-23-8番5号 would
 	 * lose the 番 that keeps 8 and 5 apart, and read 7-15-23-85. Longer

@@ -666,6 +666,11 @@ static const struct ncase address_cases[] = {
 	 */
 	{ "1番地の121番地の1", "1-121-1", NULL, NULL, NULL },
 	{ "東817丁目14番号", "東817-14", NULL, NULL, NULL },
+	/* A new-user trial: a number after 番地の in kanji; a repeated prefecture or city. */
+	{ "十二丁目百二十三番地の四", "12-123-4", NULL, NULL, NULL },
+	{ "十二丁目三番地の先", "12丁目3番地の先", NULL, NULL, NULL },
+	{ "東京都東京都千代田区千代田1-1", "千代田1-1", "東京都", "千代田区", NULL },
+	{ "千代田区千代田区丸の内1-1", "丸の内1-1", NULL, "千代田区", NULL },
 	/* A chain longer than four numbers is not cut: 8 and 5 stay apart (fuzz). */
 	{ "7-15-23-8番5号", "7-15-23-8-5", NULL, NULL, NULL },
 	{ "東京都千代田区1番地の121番地の1", "1-121-1", "東京都", "千代田区", NULL },
