@@ -395,3 +395,19 @@ enum crm_status crm_open_db_write(struct crm_ctx *ctx, struct crm_error *err)
 {
 	return open_db(ctx, CRM_DB_WRITE, err);
 }
+
+const char *crm_num(unsigned long n, char *buf, size_t size)
+{
+	char tmp[32];
+	size_t len, i, o = 0;
+
+	snprintf(tmp, sizeof(tmp), "%lu", n);
+	len = strlen(tmp);
+	for (i = 0; i < len && o + 2 < size; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}

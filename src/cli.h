@@ -165,4 +165,10 @@ struct crm_cmd {
 	const struct crm_usage *usage;  /* for -h, and crm help NAME without a man page */
 };
 
+/*
+ * n with thousands separators, for summaries people read (10,000), into
+ * buf; returns buf. 32 bytes are enough for any unsigned long.
+ */
+const char *crm_num(unsigned long n, char *buf, size_t size);
+
 #endif

@@ -103,8 +103,15 @@ static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 	int digits = 0, depth = 0, len, paren = 0;
 	int32_t cp;
 
-	if (*p == '+')
+	if (*p == '+') {
+		const char *q = p + 1;
+
+		skip_sp(&q);
+		/* E.164: no country code starts with 0 (a new-user trial: +0 12345678). */
+		if (*q == '0')
+			return crm_ft_bad(c, "has a '+' before 0: no country code starts with 0");
 		p++;
+	}
 	for (; *p; p += len) {
 		len = 1;
 		if (*p == ' ')
@@ -365,10 +372,28 @@ static const struct phone_plan *phone_plan(const char *d)
 static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf *ext)
 {
 	struct crm_strbuf *to = main;
+	int plus = *t == '+';
 	int32_t cp;
 	int n;
 
 	for (; *t; t += n) {
+		/*
+		 * "(0)" after a country code is the trunk prefix dialled at home,
+		 * no digit of the number: +44 (0)20 7946 0958 is +442079460958.
+		 */
+		if (plus && to == main && *t == '(') {
+			const char *q = t + 1;
+
+			skip_sp(&q);
+			if (*q == '0') {
+				q++;
+				skip_sp(&q);
+				if (*q == ')') {
+					n = (int)(q + 1 - t);
+					continue;
+				}
+			}
+		}
 		n = crm_utf8_next(t, &cp);
 		if (is_digit_cp(cp) && crm_strbuf_addch(to, (char)cp))
 			return -1;

@@ -124,24 +124,28 @@ static void on_progress(void *ctx, unsigned long at, unsigned long total, unsign
 static void summary(struct cli *cli, const struct crm_cleanse_stats *st, int64_t run)
 {
 	const char *what = cli->opt.check ? "check" : cli->dry_run ? "dry run" : NULL;
+	char a[32], b[32];
 	size_t i;
 	int n = 0;
 
 	if (cli->ctx->quiet)
 		return;
-	fprintf(stderr, "crm cleanse: %s%s%lu customer%s scanned", what ? what : "",
-		what ? ": " : "", st->scanned, st->scanned == 1 ? "" : "s");
+	/* Numbers with thousands separators, as import's summary and crm-cleanse(1) have them. */
+	fprintf(stderr, "crm cleanse: %s%s%s customer%s scanned", what ? what : "",
+		what ? ": " : "", crm_num(st->scanned, a, sizeof(a)), st->scanned == 1 ? "" : "s");
 	if (!cli->opt.check) {
-		fprintf(stderr, ", %lu changed (%lu value%s)", st->rows_changed, st->changes,
-			st->changes == 1 ? "" : "s");
+		fprintf(stderr, ", %s changed (%s value%s)", crm_num(st->rows_changed, a, sizeof(a)),
+			crm_num(st->changes, b, sizeof(b)), st->changes == 1 ? "" : "s");
 		for (i = 0; i < CRM_NRULES; i++)
 			if (st->per_rule[i])
-				fprintf(stderr, "%s%s %lu", n++ ? ", " : ": ", crm_rule_names[i],
-					st->per_rule[i]);
+				fprintf(stderr, "%s%s %s", n++ ? ", " : ": ", crm_rule_names[i],
+					crm_num(st->per_rule[i], a, sizeof(a)));
 	}
-	fprintf(stderr, "; %lu violation%s", st->violations, st->violations == 1 ? "" : "s");
+	fprintf(stderr, "; %s violation%s", crm_num(st->violations, a, sizeof(a)),
+		st->violations == 1 ? "" : "s");
 	for (i = 0; i < cli->nv; i++)
-		fprintf(stderr, "%s%s %lu", i ? ", " : ": ", cli->vfield[i], cli->vcount[i]);
+		fprintf(stderr, "%s%s %s", i ? ", " : ": ", cli->vfield[i],
+			crm_num(cli->vcount[i], a, sizeof(a)));
 	fputc('\n', stderr);
 	/* Nothing changed: nothing to list or undo. */
 	if (run && st->changes)

@@ -100,23 +100,6 @@ struct import_cli {
 	size_t nopened;
 };
 
-/* Thousands separators, for summaries people read: 10,000. */
-static const char *num(unsigned long n, char *buf, size_t size)
-{
-	char tmp[32];
-	size_t len, i, o = 0;
-
-	snprintf(tmp, sizeof(tmp), "%lu", n);
-	len = strlen(tmp);
-	for (i = 0; i < len && o + 2 < size; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /* "dir/sfa-export.csv" -> "sfa-export". */
 static char *base_name(const char *path)
 {
@@ -581,19 +564,19 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 	if (cli->ctx->quiet && !st->rejected && !st->field_errors && !st->warned)
 		return;
 	fprintf(stderr, "%s%s: %s row%s: %s new, %s updated, %s unchanged, %s rejected",
-		cli->dry_run ? "dry run: " : "", cli->file, num(st->read, a, sizeof(a)),
+		cli->dry_run ? "dry run: " : "", cli->file, crm_num(st->read, a, sizeof(a)),
 		st->read == 1 ? "" : "s",
-		num(st->added, b, sizeof(b)), num(st->updated, c, sizeof(c)),
-		num(st->unchanged, d, sizeof(d)), num(st->rejected, e, sizeof(e)));
+		crm_num(st->added, b, sizeof(b)), crm_num(st->updated, c, sizeof(c)),
+		crm_num(st->unchanged, d, sizeof(d)), crm_num(st->rejected, e, sizeof(e)));
 	if (st->rejected || st->field_errors || st->warned)
 		fprintf(stderr, " (%s)", cli->rejects_path);
 	if (st->field_errors)
-		fprintf(stderr, ", %s fields left empty", num(st->field_errors, a, sizeof(a)));
+		fprintf(stderr, ", %s fields left empty", crm_num(st->field_errors, a, sizeof(a)));
 	if (st->warned)
-		fprintf(stderr, ", %s stored with a warning", num(st->warned, a, sizeof(a)));
+		fprintf(stderr, ", %s stored with a warning", crm_num(st->warned, a, sizeof(a)));
 	if (st->new_customers)
 		fprintf(stderr, ", %s new customer%s for customer keys unknown in source '%s'",
-			num(st->new_customers, a, sizeof(a)), st->new_customers == 1 ? "" : "s",
+			crm_num(st->new_customers, a, sizeof(a)), st->new_customers == 1 ? "" : "s",
 			cli->customer_source);
 	if (aborted)
 		fputs(cli->dry_run ? "; --strict: nothing of this file would be stored"

@@ -513,6 +513,10 @@ static const struct ncase phone_cases[] = {
 	{ "03-1234-5678 ext. 345", "03-1234-5678 内線 345", "0312345678", "345", NULL },
 	{ "03-1234-5678x9", "03-1234-5678 内線 9", "0312345678", "9", NULL },
 	{ "+1 415 555 0123", "+14155550123", "14155550123", NULL, NULL },
+	/* The trunk 0 in parentheses is no digit of the number (a new-user trial). */
+	{ "+44 (0)20 7946 0958", "+442079460958", "442079460958", NULL, NULL },
+	{ "+81 (0)3 1234 5678", "03-1234-5678", "0312345678", NULL, NULL },
+	{ "+0 12345678", NULL, NULL, NULL, "has a '+' before 0: no country code starts with 0" },
 	{ "03-abcd-5678", NULL, NULL, NULL, "has a letter: a" },
 	{ "TEL 03-1234-5678", NULL, NULL, NULL, "has a letter: T" },
 	{ "03-1234-5678 内線", NULL, NULL, NULL,
