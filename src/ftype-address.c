@@ -509,6 +509,37 @@ static enum crm_status address_rules(const char *orig, char *t, struct crm_norm 
 		crm_strbuf_release(&sb);
 		return crm_ft_nomem(err);
 	}
+	/*
+	 * Writing block numbers can bring a dash next to a digit that the
+	 * cleaning makes '-' ("2号−2" gives "2−2"): clean and write again until
+	 * neither changes anything, as the next cleanse would (a fuzz target).
+	 */
+	for (int pass = 0; pass < BLOCK_PASSES_MAX && sb.len; pass++) {
+		struct crm_strbuf again = CRM_STRBUF_INIT;
+		char *c = NULL;
+		enum crm_status st = crm_ft_clean(sb.buf, &c, err);
+
+		if (st == CRM_EOF) {
+			crm_strbuf_reset(&sb);
+			break;
+		}
+		if (st) {
+			crm_strbuf_release(&sb);
+			return st;
+		}
+		if (!strcmp(c, sb.buf)) {
+			free(c);
+			break;
+		}
+		failed = put_blocks_fixed(&again, c);
+		free(c);
+		crm_strbuf_release(&sb);
+		sb = again;
+		if (failed) {
+			crm_strbuf_release(&sb);
+			return crm_ft_nomem(err);
+		}
+	}
 	crm_ft_set_value(out, crm_strbuf_detach(&sb, NULL), orig);
 	return out->value ? CRM_OK : crm_ft_nomem(err);
 }

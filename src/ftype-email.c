@@ -107,11 +107,24 @@ static enum crm_status email_from(const struct crm_ftctx *c, char *s)
 	for (p = s; *p; p++) {
 		if (*p == ' ')
 			return crm_ft_bad(c, "is not an email address: it has a space");
-		/* C0, DEL and C1 (U+0080-U+009F): cleanse would strip them, changing the address. */
+		/*
+		 * What cleaning strips, cleanse would strip, changing the address
+		 * into one it may refuse: C0, DEL, C1 (fuzz: U+0092) and the
+		 * invisible ignorables (fuzz: U+2066). Refused as written.
+		 */
 		if ((unsigned char)*p < 0x20 || *p == 0x7f ||
 		    ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] >= 0x80 &&
 		     (unsigned char)p[1] <= 0x9F))
 			return crm_ft_bad(c, "is not an email address: it has a control character");
+		if ((unsigned char)*p >= 0x80) {
+			int32_t cp;
+			int n = crm_utf8_next(p, &cp);
+
+			if (n > 0 && crm_utf8_is_invisible(cp))
+				return crm_ft_bad(c, "is not an email address: it has an invisible "
+						  "character");
+			p += n > 1 ? n - 1 : 0;
+		}
 		if (*p == '@' && !nat++)
 			at = p;
 	}

@@ -48,6 +48,14 @@ int crm_utf8_is_letter(int32_t cp)
 	return cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_LO;
 }
 
+int crm_utf8_is_invisible(int32_t cp)
+{
+	const utf8proc_property_t *p = utf8proc_get_property(cp);
+
+	return p->ignorable || p->category == UTF8PROC_CATEGORY_CF ||
+	       p->category == UTF8PROC_CATEGORY_CC;
+}
+
 /* Number of characters in the UTF-8 text s[0..n). */
 unsigned long crm_utf8_count(const char *s, size_t n)
 {

@@ -78,6 +78,11 @@ int crm_utf8_encode(int32_t cp, char buf[4]);
 
 /* Whether cp is a letter: Unicode general category Lu, Ll, Lt, Lm or Lo. */
 int crm_utf8_is_letter(int32_t cp);
+/*
+ * Whether cp is a control or format character, or one Unicode says to
+ * ignore (U+200B, U+2066, U+FEFF ...): what cleaning text strips.
+ */
+int crm_utf8_is_invisible(int32_t cp);
 
 /*
  * The edit distance of a and b (NUL-terminated) in code points, or limit

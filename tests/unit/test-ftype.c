@@ -128,6 +128,7 @@ static void test_normalized_is_accepted(void **state)
 			const char *in;
 		} refused[] = {
 			{ "email", "a@Efz.\xC2\x92" },      /* the cleaned text has an empty label */
+			{ "email", "xDz@l.\xE2\x81\xA6" },  /* U+2066, invisible: the same */
 			{ "phone", "011-123-4567" },          /* no number starts 0111 */
 			{ "phone", "03-1234-567" },           /* 9 digits */
 		};
