@@ -456,14 +456,10 @@ static int put_blocks(struct crm_strbuf *sb, const char *t)
 }
 
 /*
- * Passes of put_blocks() to reach its fixed point; each pass that changes
- * anything turns a kanji numeral into digits or a unit into a hyphen, so
- * it ends, and few addresses take more than one.
- */
-#define BLOCK_PASSES_MAX 16
-
-/*
- * Writes t's block numbers 1-2-3 until writing them again changes nothing.
+ * Writes t's block numbers 1-2-3 until writing them again changes nothing:
+ * each pass that changes anything turns a kanji numeral into digits or a
+ * unit into a hyphen, so at most as many passes as t has bytes, and few
+ * addresses take more than one.
  * One pass is not idempotent: in 1番地の121番地の1 the two 番地の cannot
  * chain, so only the second is written (1番地の121-1), and that output
  * chains whole (1-121-1); 817丁目14番号 gives 817-14号, then 817-14 (#12).
@@ -471,11 +467,11 @@ static int put_blocks(struct crm_strbuf *sb, const char *t)
 static int put_blocks_fixed(struct crm_strbuf *sb, const char *t)
 {
 	struct crm_strbuf next = CRM_STRBUF_INIT;
-	int i;
+	size_t i, most = strlen(t) + 2;
 
 	if (put_blocks(sb, t))
 		return -1;
-	for (i = 1; i < BLOCK_PASSES_MAX; i++) {
+	for (i = 1; i < most; i++) {
 		crm_strbuf_reset(&next);
 		if (put_blocks(&next, sb->buf)) {
 			crm_strbuf_release(&next);
@@ -514,7 +510,12 @@ static enum crm_status address_rules(const char *orig, char *t, struct crm_norm 
 	 * cleaning makes '-' ("2号−2" gives "2−2"): clean and write again until
 	 * neither changes anything, as the next cleanse would (a fuzz target).
 	 */
-	for (int pass = 0; pass < BLOCK_PASSES_MAX && sb.len; pass++) {
+	/*
+	 * Each pass that changes something makes one more dash a '-' or one
+	 * more unit part of a chain, and a cascade of them can take a pass
+	 * each (a fuzz target: twenty 2番−42番 in a row): bounded by the length.
+	 */
+	for (size_t pass = 0, most = sb.len + 2; pass < most && sb.len; pass++) {
 		struct crm_strbuf again = CRM_STRBUF_INIT;
 		char *c = NULL;
 		enum crm_status st = crm_ft_clean(sb.buf, &c, err);
