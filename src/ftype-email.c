@@ -165,8 +165,12 @@ enum crm_status crm_check_email(const char *s, struct crm_error *err)
 {
 	char *t = NULL;
 	enum crm_status st;
+	const char *p;
 
-	if (s && invisible_in(s))
+	/* Printable ASCII folds and cleans alike: the usual address, checked once. */
+	for (p = s; p && *p >= 0x20 && *p < 0x7f; p++)
+		;
+	if (!s || !*p || invisible_in(s))
 		return crm_ft_check_folded(s, NULL, err, email_from);
 	st = crm_ft_clean(s, &t, err);
 	if (st)
