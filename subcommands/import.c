@@ -277,20 +277,25 @@ static int leads_to_system(const char *path)
 	return 1;
 }
 
-/* Opens path to write to as it is, without waiting for a FIFO's reader. */
-static FILE *write_through(const char *path)
+/*
+ * Opens path with flags and O_NONBLOCK, then reads or writes it blocking,
+ * as fopen's mode says: a FIFO with no one at its other end makes open(2)
+ * wait for ever otherwise (#12). Opened so, an input FIFO with no writer
+ * reads as empty, and an output one with no reader fails at once (ENXIO,
+ * said as EPIPE).
+ */
+static FILE *open_nowait(const char *path, int flags, const char *mode)
 {
-	int fd = open(path, O_WRONLY | O_APPEND | O_NONBLOCK | O_CLOEXEC), flags, e;
+	int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC), fl, e;
 	FILE *fp;
 
 	if (fd < 0) {
-		/* A FIFO no one reads (ENXIO) would have blocked the import for ever. */
 		if (errno == ENXIO)
 			errno = EPIPE;
 		return NULL;
 	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 || !(fp = fdopen(fd, "a"))) {
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 || !(fp = fdopen(fd, mode))) {
 		e = errno;
 		close(fd);
 		errno = e;
@@ -329,7 +334,7 @@ static int start_rejects(struct import_cli *cli, const char *path, int again)
 		errno = EISDIR;
 		return -1;
 	}
-	return (cli->rejects_fp = write_through(path)) ? 0 : -1;
+	return (cli->rejects_fp = open_nowait(path, O_WRONLY | O_APPEND, "a")) ? 0 : -1;
 }
 
 /*
@@ -377,7 +382,8 @@ static enum crm_status rejects_failed(const struct import_cli *cli, const char *
 
 static enum crm_status rejects_error(const struct import_cli *cli, int e, struct crm_error *err)
 {
-	return rejects_failed(cli, strerror(e), err);
+	/* A pipe or FIFO (open_nowait) with no reader: say so, not "Broken pipe". */
+	return rejects_failed(cli, e == EPIPE ? "no process reads it" : strerror(e), err);
 }
 
 /*
@@ -622,28 +628,6 @@ static enum crm_status count_file(struct crm_run *run, const struct crm_import_s
 	return s;
 }
 
-/*
- * Opens an input for reading. A FIFO that no one writes to would block
- * open(2) for ever (#12): it is opened without waiting, and then reads as
- * the pipe it is (an empty file while no one writes).
- */
-static FILE *open_input(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), flags, e;
-	FILE *fp;
-
-	if (fd < 0)
-		return NULL;
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0 || !(fp = fdopen(fd, "rb"))) {
-		e = errno;
-		close(fd);
-		errno = e;
-		return NULL;
-	}
-	return fp;
-}
-
 /* Imports one file in the part of the run begun for it. */
 static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 				  struct crm_import_stats *st, int *aborted, struct crm_error *err)
@@ -655,7 +639,7 @@ static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 	FILE *fp;
 
 	*aborted = 0;
-	fp = strcmp(cli->file, "-") ? open_input(cli->file) : stdin;
+	fp = strcmp(cli->file, "-") ? open_nowait(cli->file, O_RDONLY, "rb") : stdin;
 	if (!fp)
 		return crm_error_set(err, CRM_ERR_IO, "cannot open '%s': %s", cli->file,
 				     strerror(errno));
