@@ -404,23 +404,29 @@ static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf
 	return 0;
 }
 
-/* +81 and +81 (0) to the national 0; *national is 0 for another country. */
+/*
+ * +81 and +81 (0) to the national 0, in the n digits at d (NUL-terminated,
+ * room for one more); 0 for another country's number, left as it is.
+ */
+static int to_national(char *d, size_t n, int plus)
+{
+	if (!plus)
+		return 1;
+	if (n < 2 || memcmp(d, "81", 2))
+		return 0;
+	/* Moves the NUL too. +81 (0)3 has its 0 already. */
+	if (n > 2 && d[2] == '0') {
+		memmove(d, d + 2, n - 1);
+	} else {
+		memmove(d + 1, d + 2, n - 1);
+		d[0] = '0';
+	}
+	return 1;
+}
+
 static void phone_national(struct crm_strbuf *d, int plus, int *national)
 {
-	*national = 1;
-	if (!plus)
-		return;
-	if (d->len < 2 || memcmp(d->buf, "81", 2)) {
-		*national = 0;
-		return;
-	}
-	/* Moves the NUL too. +81 (0)3 has its 0 already. */
-	if (d->len > 2 && d->buf[2] == '0') {
-		memmove(d->buf, d->buf + 2, d->len - 1);
-	} else {
-		memmove(d->buf + 1, d->buf + 2, d->len - 1);
-		d->buf[0] = '0';
-	}
+	*national = to_national(d->buf, d->len, plus);
 	d->len = strlen(d->buf);
 }
 
@@ -567,17 +573,9 @@ static enum crm_status phone_from_japan(const struct crm_ftctx *c, char *t)
 			d[n++] = (char)cp;
 	}
 	d[n] = '\0';
-	if (t[0] == '+') {
-		/* Another country's number is any well-formed one. */
-		if (n < 2 || memcmp(d, "81", 2))
-			return CRM_OK;
-		if (d[2] == '0') {
-			memmove(d, d + 2, n - 1);
-		} else {
-			memmove(d + 1, d + 2, n - 1);
-			d[0] = '0';
-		}
-	}
+	/* Another country's number is any well-formed one. */
+	if (!to_national(d, n, t[0] == '+'))
+		return CRM_OK;
 	return phone_verdict(c->orig, d, &plan, c->err);
 }
 
