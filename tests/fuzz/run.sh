@@ -25,11 +25,14 @@ set +e
 rc=$?
 set -e
 took=$(($(date +%s) - start))
+# CPU time of the fuzzer itself (user + system), from the shell's "times":
+# the acceptance is counted in CPU-minutes, which a busy machine stretches.
+cpu=$(times | awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } printf "%d", s }')
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
 files=$(ls "$work/$target-corpus" | wc -l)
 # Crashes, leaks, timeouts and out-of-memory: a "slow-unit" is only slow.
 crashes=$(ls "$work/$target-artifacts" | grep -cv '^slow-unit-' || :)
-echo "fuzz-$target: ${took}s, ${execs:-?} executions, ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $files, crashes $crashes, exit $rc"
+echo "fuzz-$target: ${took}s wall, ${cpu}s CPU, ${execs:-?} executions, ${cov:-cov: ?}, ${ft:-ft: ?}, corpus $files, crashes $crashes, exit $rc"
 [ "$rc" -eq 0 ] || { tail -40 "$log" >&2; exit 1; }
