@@ -47,6 +47,9 @@ _crm_command()
 		--encoding)
 			_crm_words 'auto utf-8 cp932' "$cur"
 			;;
+		--format)
+			_crm_words 'csv tsv json table' "$cur"
+			;;
 		--rejects | --fields)
 			_crm_files "$cur"
 			;;
@@ -56,8 +59,8 @@ _crm_command()
 		*)
 			if [[ $cur == -* ]]; then
 				_crm_words '--kind --source --customer-source --key --map
-					--encoding --rejects --strict --lenient --allow-erased --dry-run
-					--fields -h --help' "$cur"
+					--encoding --rejects --strict --lenient --allow-erased
+					--no-cleanse --dry-run --format --fields -h --help' "$cur"
 			elif [[ $cur != = && $prev != = ]]; then
 				_crm_files "$cur"
 			fi

@@ -83,7 +83,9 @@ complete -c crm -n '__crm_using_command import' -l rejects -r -F -d 'Where rejec
 complete -c crm -n '__crm_using_command import' -l strict -d 'Any rejected row aborts its file'
 complete -c crm -n '__crm_using_command import' -l lenient -d 'Store rows with bad fields, leaving those fields empty'
 complete -c crm -n '__crm_using_command import' -l allow-erased -d 'Import records of people erased at their request'
+complete -c crm -n '__crm_using_command import' -l no-cleanse -d 'Store values as the file wrote them'
 complete -c crm -n '__crm_using_command import' -l dry-run -d 'Do everything, report, then roll back'
+complete -c crm -n '__crm_using_command import' -l format -x -a 'csv tsv json table' -d 'How --dry-run lists the values it would normalize'
 complete -c crm -n '__crm_using_command import' -l fields -r -F -d 'Field definitions, crm-fields(5)'
 complete -c crm -n '__crm_using_command import' -s h -l help -d 'Print the usage and exit'
 

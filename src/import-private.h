@@ -12,6 +12,8 @@
  *                     key: found, or inserted with its raw row, logged
  *   import-update.c   a record seen before: which fields changed since the
  *                     source last sent it, and only those written, logged
+ *   import-clean.c    a customer's values in the notation crm cleanse
+ *                     gives them, before they are stored (#13)
  */
 #ifndef CRM_IMPORT_PRIVATE_H
 #define CRM_IMPORT_PRIVATE_H
@@ -152,6 +154,7 @@ struct importer {
 	int country_col;         /* the column of country, -1 when none */
 	int pref_col;            /* the column of prefecture, -1 when none */
 	int fresh;               /* the source had no records: skip lookups */
+	struct import_clean *clean; /* customers: the rules of crm cleanse; NULL: --no-cleanse */
 	/*
 	 * The fresh path notes no keys: the line of a source record it
 	 * inserted is found from its id. Ids count up by one a record, so only
@@ -254,6 +257,30 @@ enum crm_status import_check_erased(struct importer *im, const char *source, con
  * nothing says nothing of how the rows stand.
  */
 enum crm_status import_keep_mapping(struct importer *im, struct crm_error *err);
+
+/* Whether field f draws on a changed column (derived order fields: any change). */
+int import_field_changed(const struct importer *im, size_t f, const unsigned char *changed);
+
+/*
+ * import-clean.c: the rules of crm cleanse (rowclean.h) on a customer on
+ * its way in. Begun once the columns are mapped and before the statements
+ * are built (every field the rules may give a value is inserted).
+ */
+enum crm_status import_clean_begin(struct importer *im, struct crm_error *err);
+void import_clean_end(struct importer *im);
+/* A new customer: its values in im->vals become what the rules make of them. */
+enum crm_status import_clean_new(struct importer *im, struct crm_error *err);
+/* The new customer was inserted as id: its changes are counted and reported. */
+enum crm_status import_clean_inserted(struct importer *im, int64_t id, struct crm_error *err);
+/*
+ * A customer seen before, read by im->get (its row stepped): the rules on
+ * its stored values with the fields the file changed (changed columns)
+ * put over them. Then import_clean_value() gives the value of each field
+ * the rules cover (*covered), NULL for none.
+ */
+enum crm_status import_clean_update(struct importer *im, int64_t id,
+				    const unsigned char *changed, struct crm_error *err);
+const char *import_clean_value(const struct importer *im, size_t f, int *covered);
 
 /* import-upsert.c */
 enum crm_status import_store(struct importer *im, struct crm_error *err);

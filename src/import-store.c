@@ -618,7 +618,9 @@ enum crm_status import_insert_customer(struct importer *im, struct crm_error *er
 	int64_t id, sid = im->next_source;
 	int taken = 0;
 
-	s = import_insert_row(im, 0, &id, 0, err);
+	s = import_clean_new(im, err);
+	if (!s)
+		s = import_insert_row(im, 0, &id, 0, err);
 	if (!s)
 		s = insert_source(im, im->o->source, im->key, id, &im->raw, im->headers_id, &taken,
 				  err);
@@ -639,6 +641,8 @@ enum crm_status import_insert_customer(struct importer *im, struct crm_error *er
 		s = import_log_insert(im, "customers", id, err);
 	if (!s)
 		s = import_log_insert(im, "source_records", crm_db_last_insert_id(im->db), err);
+	if (!s)
+		s = import_clean_inserted(im, id, err);
 	if (!s)
 		im->stats->added++;
 	return s;

@@ -64,8 +64,7 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 	return CRM_OK;
 }
 
-/* Whether field f draws on a changed column (derived order fields: any change). */
-static int field_changed(const struct importer *im, size_t f, const unsigned char *changed)
+int import_field_changed(const struct importer *im, size_t f, const unsigned char *changed)
 {
 	size_t c;
 
@@ -89,18 +88,26 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 	im->changed_any = 0;
 	crm_stmt_bind_int(get, 1, id);
 	s = import_one_row(get, "cannot read the record to update", err);
+	/* The rules of crm cleanse on the customer as the file leaves it. */
+	if (!s && im->clean)
+		s = import_clean_update(im, id, changed, err);
 	for (f = 0; f < im->nfields && !s; f++) {
 		struct crm_value oldv, newv;
 		struct crm_stmt *up;
+		const char *clean = NULL;
+		int covered = 0;
 
 		if (!import_is_real(&im->fields[f]))
 			continue;
 		col++;
-		if (!field_changed(im, f, changed))
+		/* A field the rules cover is written when they make it another value. */
+		if (im->clean)
+			clean = import_clean_value(im, f, &covered);
+		if (!covered && !import_field_changed(im, f, changed))
 			continue;
 		/* A bad value under --lenient is no value: the field is emptied. */
 		oldv = crm_stmt_value(get, col - 1);
-		newv = to_value(im, &im->vals[f]);
+		newv = covered ? crm_value_text(clean) : to_value(im, &im->vals[f]);
 		if (crm_value_equal(&oldv, &newv))
 			continue;
 		up = import_update_stmt(im, f, err);
@@ -111,7 +118,10 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 		s = import_log_update(im, im->table, id, im->fields[f].name, &oldv, &newv, err);
 		if (s)
 			break;
-		import_bind_fval(im, up, 1, &im->vals[f]);
+		if (covered)
+			crm_stmt_bind_str_ref(up, 1, clean);
+		else
+			import_bind_fval(im, up, 1, &im->vals[f]);
 		crm_stmt_bind_int(up, 2, id);
 		s = crm_stmt_run(up, "cannot update the record", err);
 		im->changed_any = 1;

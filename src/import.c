@@ -86,6 +86,7 @@ static void importer_release(struct importer *im)
 	size_t c;
 
 	import_store_end(im);
+	import_clean_end(im);
 	for (c = 0; c < im->ncols; c++) {
 		free(im->cols[c].header);
 		free(im->cols[c].json_key);
@@ -147,6 +148,9 @@ static enum crm_status begin_file(struct importer *im, const struct crm_csv_reco
 		return s;
 	import_report_mapping(im, !opts->kind_given);
 	s = import_index_fields(im, err);
+	/* Before the statements: the rules may give a value to fields no column gives. */
+	if (!s)
+		s = import_clean_begin(im, err);
 	return s ? s : import_store_begin(im, err);
 }
 

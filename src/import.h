@@ -12,6 +12,7 @@
 #ifndef CRM_IMPORT_H
 #define CRM_IMPORT_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "csvio.h"
@@ -37,8 +38,12 @@ struct crm_import_options {
 	int lenient;                  /* store rows with bad fields, fields emptied */
 	int allow_erased;             /* create records of people erased before */
 	size_t max_field;             /* 0: the reader's default */
+	int no_cleanse;               /* customers: store values as the file wrote them */
 	const struct crm_fielddefs *defs; /* crm-fields(5): more header aliases; or NULL */
 };
+
+/* Customer fields the counts by field hold at most (the catalogue's are fewer). */
+#define CRM_IMPORT_MAX_FIELDS 64
 
 struct crm_import_stats {
 	unsigned long read;           /* records after the header, blank ones excluded */
@@ -54,6 +59,16 @@ struct crm_import_stats {
 	unsigned long changes;        /* changes made: rows inserted, fields updated
 					 (the log keeps runs of inserts as one row) */
 	const char *encoding;         /* what the file turned out to be */
+	/*
+	 * Customers, unless no_cleanse: values the rules of crm cleanse stored
+	 * otherwise than the file wrote them, and values against a rule or a
+	 * field definition (stored as they are: crm cleanse --check lists
+	 * them); each also by field, in the customer catalogue's order.
+	 */
+	unsigned long normalized;
+	unsigned long violations;
+	unsigned long normalized_by[CRM_IMPORT_MAX_FIELDS];
+	unsigned long violations_by[CRM_IMPORT_MAX_FIELDS];
 };
 
 /* How the columns were mapped, reported once per file after its header. */
@@ -86,13 +101,26 @@ struct crm_import_problem {
 	const char *stored;
 };
 
+/* A value stored otherwise than the file wrote it, by a rule of crm cleanse. */
+struct crm_import_change {
+	unsigned long line;
+	int64_t customer;
+	const char *field;
+	const char *before;           /* as the file (or, for a field it does not
+					 send, the customer) had it; NULL: none */
+	const char *after;            /* NULL: emptied */
+	const char *rule;
+};
+
 struct crm_import_sink {
 	void *ctx;
-	/* Each may be NULL. A failure of problem() aborts the import. */
+	/* Each may be NULL. A failure of problem() or change() aborts the import. */
 	void (*mapping)(void *ctx, const struct crm_import_mapping *m);
 	enum crm_status (*problem)(void *ctx, const struct crm_import_problem *p,
 				   struct crm_error *err);
 	void (*progress)(void *ctx, unsigned long long bytes, unsigned long rows);
+	enum crm_status (*change)(void *ctx, const struct crm_import_change *c,
+				  struct crm_error *err);
 };
 
 /*

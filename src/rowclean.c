@@ -254,9 +254,9 @@ static enum crm_status check_defs(struct crm_rowclean *c, struct crm_rowclean_ro
 	for (col = 0; !s && col < c->ncols; col++)
 		if (c->def[col] && c->on[col])
 			s = check_def(c, r, c->col[col].name, c->def[col], r->val[col], err);
-	for (i = 0; !s && i < c->nown; i++)
-		s = check_def(c, r, c->own[i]->name, c->own[i],
-			      r->own ? r->own[i] : NULL, err);
+	/* Own fields not known (an update that does not send them all) are not checked. */
+	for (i = 0; !s && r->own && i < c->nown; i++)
+		s = check_def(c, r, c->own[i]->name, c->own[i], r->own[i], err);
 	return s;
 }
 
@@ -267,7 +267,7 @@ enum crm_status crm_rowclean_apply(struct crm_rowclean *c, struct crm_rowclean_r
 	int col, ok;
 
 	for (col = 0; !s && col < c->ncols; col++) {
-		const struct column *k = &c->col[col];
+		const struct crm_rowclean_col *k = &c->col[col];
 
 		if (k->how == H_CHECK || !c->on[col] || (k->japan_only && !r->japan))
 			continue;
@@ -296,7 +296,7 @@ enum crm_status crm_rowclean_apply(struct crm_rowclean *c, struct crm_rowclean_r
  * a field it leaves alone: pseudo-fields, flags, and types that customers
  * do not have.
  */
-static int column_for(const struct crm_field *f, struct column *k)
+static int column_for(const struct crm_field *f, struct crm_rowclean_col *k)
 {
 	const struct crm_fieldtype *t = f->fieldtype;
 	int rule;

@@ -1,7 +1,7 @@
 /*
  * The rules of crm cleanse for one customer's values, wherever they come
- * from: the customers table (crm cleanse, src/cleanse.c) or, in time, a
- * record on its way in (crm import, #13). Which columns (from the field
+ * from: the customers table (crm cleanse, src/cleanse.c) or a record on
+ * its way in (crm import, src/import-clean.c). Which columns (from the field
  * catalogue), which rules and field definitions apply, and what they make
  * of a row: changed values in the row, violations and changes to the sink.
  * Private to the commands' cores: cleanse.c and import.
@@ -30,7 +30,7 @@ _Static_assert(R_ADDRESS + 1 == CRM_NRULES, "enum rule and crm_rule_names must a
 enum how { H_NONE, H_CHECK, H_PLAIN, H_EMAIL, H_ADDRESS };
 
 /* A customer field of the catalogue that cleanse reads, and what it does with it. */
-struct column {
+struct crm_rowclean_col {
 	const char *name;    /* the catalogue's */
 	enum rule rule;      /* the rule that normalizes it */
 	normalizer fn;       /* NULL (H_CHECK): checked only */
@@ -68,7 +68,10 @@ struct crm_rowclean_row {
 	int rule[CRM_ROWCLEAN_MAX_COLS];      /* the rule that last changed the column */
 	char *updated_at;        /* as read (crm cleanse) */
 	int japan;
-	/* The values of the field definitions' own fields (in extra), by own[] index. */
+	/*
+	 * The values of the field definitions' own fields (in extra), by own[]
+	 * index; NULL when they are not known, and then not checked.
+	 */
 	const char *const *own;
 };
 
@@ -77,7 +80,7 @@ struct crm_rowclean {
 	const struct crm_cleanse_sink *sink;
 	struct crm_cleanse_stats *st;
 	/* The columns, from the catalogue, and where the fields of enum field are. */
-	struct column col[CRM_ROWCLEAN_MAX_COLS];
+	struct crm_rowclean_col col[CRM_ROWCLEAN_MAX_COLS];
 	int ncols;
 	int at[F_COUNT];
 	const struct crm_fielddef *def[CRM_ROWCLEAN_MAX_COLS];

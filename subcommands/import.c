@@ -17,6 +17,7 @@
 #include "fields.h"
 #include "fielddefs.h"
 #include "import.h"
+#include "output.h"
 #include "progress.h"
 #include "safefile.h"
 #include "banned.h"
@@ -32,6 +33,7 @@ enum {
 	OPT_STRICT,
 	OPT_LENIENT,
 	OPT_ALLOW_ERASED,
+	OPT_NO_CLEANSE,
 };
 
 static const struct crm_option import_options[] = {
@@ -55,8 +57,11 @@ static const struct crm_option import_options[] = {
 	  NULL },
 	{ "allow-erased", OPT_ALLOW_ERASED, NULL,
 	  "import records of people erased at their request (crm log forget)", NULL },
+	{ "no-cleanse", OPT_NO_CLEANSE, NULL,
+	  "store customers' values as the file wrote them, not in\nthe notation crm cleanse gives them", NULL },
 	CRM_OPT_DRY_RUN,
 	CRM_OPT_FIELDS,
+	CRM_OPT_FORMAT,
 	CRM_OPT_END,
 };
 
@@ -64,7 +69,8 @@ static const struct crm_usage import_usage = {
 	"usage: crm import [--kind <kind>] [--source <name>] [--customer-source <name>]\n"
 	"                  [--key <column>] [--map <column>=<field>]... [--encoding <enc>]\n"
 	"                  [--rejects <file>] [--strict | --lenient] [--allow-erased]\n"
-	"                  [--dry-run] [--fields <file>] <file>...\n",
+	"                  [--no-cleanse] [--dry-run [--format <fmt>]] [--fields <file>]\n"
+	"                  <file>...\n",
 	import_options,
 };
 
@@ -78,6 +84,9 @@ struct import_cli {
 	const char *fields_path;       /* --fields, else $CRM_FIELDS */
 	struct crm_fielddefs *defs;
 	int strict, dry_run;
+	enum crm_format format;        /* of the --dry-run list of values normalized */
+	int format_set;
+	struct crm_out *changes;       /* that list, opened at its first row */
 	int first;                     /* argv's first file */
 	int any_aborted;               /* a file was dropped for its rejects (--strict) */
 	int rejects_kept_aside;        /* rejects left in a temporary file: exit 3 */
@@ -497,6 +506,35 @@ static enum crm_status on_problem(void *vctx, const struct crm_import_problem *p
 	return s;
 }
 
+/* --dry-run: each value the rules of crm cleanse would store otherwise, as cleanse lists them. */
+static enum crm_status on_change(void *vctx, const struct crm_import_change *c,
+				 struct crm_error *err)
+{
+	static const char *const cols[] = { "file", "line", "customer", "field", "before", "after",
+					    "rule" };
+	struct import_cli *cli = vctx;
+	struct crm_value v[7];
+	enum crm_status s;
+
+	if (!cli->dry_run)
+		return CRM_OK;
+	if (!cli->changes) {
+		s = crm_out_open(&cli->changes, stdout, cli->format, cols, 7, err);
+		if (s)
+			return s;
+		/* Cells are cut for a person at a terminal, never for a pipe or a file. */
+		crm_out_set_cut(cli->changes, isatty(STDOUT_FILENO));
+	}
+	v[0] = crm_value_text(strcmp(cli->file, "-") ? cli->file : "stdin");
+	v[1] = crm_value_int((long long)c->line);
+	v[2] = crm_value_int(c->customer);
+	v[3] = crm_value_text(c->field);
+	v[4] = crm_value_text(c->before);
+	v[5] = crm_value_text(c->after);
+	v[6] = crm_value_text(c->rule);
+	return crm_out_row(cli->changes, v, err);
+}
+
 static void on_progress(void *vctx, unsigned long long bytes, unsigned long rows)
 {
 	struct import_cli *cli = vctx;
@@ -562,6 +600,39 @@ static void drop_rejects(struct import_cli *cli)
 	cli->rejects_fp = NULL;
 }
 
+/* The values the rules of crm cleanse stored otherwise, and those against them, by field. */
+static void summary_cleansed(const struct import_cli *cli, const struct crm_import_stats *st)
+{
+	const struct crm_field *fields;
+	char a[32];
+	size_t n, i;
+	int k = 0;
+
+	if (!st->normalized && !st->violations)
+		return;
+	fields = crm_fields(CRM_KIND_CUSTOMERS, &n);
+	if (n > CRM_IMPORT_MAX_FIELDS)
+		n = CRM_IMPORT_MAX_FIELDS;
+	fprintf(stderr, "%s%s: %s value%s %snormalized", cli->dry_run ? "dry run: " : "", cli->file,
+		crm_num(st->normalized, a, sizeof(a)), st->normalized == 1 ? "" : "s",
+		cli->dry_run ? "would be " : "");
+	for (i = 0; i < n; i++)
+		if (st->normalized_by[i])
+			fprintf(stderr, "%s%s %s", k++ ? ", " : ": ", fields[i].name,
+				crm_num(st->normalized_by[i], a, sizeof(a)));
+	if (st->violations) {
+		fprintf(stderr, "; %s value%s against the rules or field definitions, stored as "
+			"written", crm_num(st->violations, a, sizeof(a)),
+			st->violations == 1 ? "" : "s");
+		for (i = 0, k = 0; i < n; i++)
+			if (st->violations_by[i])
+				fprintf(stderr, "%s%s %s", k++ ? ", " : ": ", fields[i].name,
+					crm_num(st->violations_by[i], a, sizeof(a)));
+		fputs(" (crm cleanse --check lists them)", stderr);
+	}
+	fputc('\n', stderr);
+}
+
 static void summary(struct import_cli *cli, const struct crm_import_stats *st, int aborted)
 {
 	char a[32], b[32], c[32], d[32], e[32];
@@ -590,6 +661,8 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 	else if (!st->added && !st->updated && !cli->dry_run)
 		fputs("; nothing changed", stderr);
 	fputc('\n', stderr);
+	if (!cli->ctx->quiet)
+		summary_cleansed(cli, st);
 	if (cli->ctx->verbose && !cli->ctx->quiet && st->encoding)
 		fprintf(stderr, "crm import: %s: read as %s\n", cli->file, st->encoding);
 }
@@ -597,7 +670,7 @@ static void summary(struct import_cli *cli, const struct crm_import_stats *st, i
 /* The run's counts as runs.counts names them, in the order it lists them. */
 static const char *const count_names[] = {
 	"files", "read", "new", "updated", "unchanged", "rejected", "fields_emptied", "warned",
-	"blank", "new_customers", "changes",
+	"blank", "new_customers", "changes", "normalized", "violations",
 };
 
 /* Every count at 0, so that the object lists them all, in order, whatever comes. */
@@ -619,6 +692,7 @@ static enum crm_status count_file(struct crm_run *run, const struct crm_import_s
 		1, (long long)st->read, (long long)st->added, (long long)st->updated,
 		(long long)st->unchanged, (long long)st->rejected, (long long)st->field_errors,
 		(long long)st->warned, (long long)st->blank, (long long)st->new_customers, (long long)st->changes,
+		(long long)st->normalized, (long long)st->violations,
 	};
 	enum crm_status s = CRM_OK;
 	size_t i;
@@ -632,7 +706,7 @@ static enum crm_status count_file(struct crm_run *run, const struct crm_import_s
 static enum crm_status import_one(struct import_cli *cli, struct crm_run *run,
 				  struct crm_import_stats *st, int *aborted, struct crm_error *err)
 {
-	struct crm_import_sink sink = { cli, print_mapping, on_problem, on_progress };
+	struct crm_import_sink sink = { cli, print_mapping, on_problem, on_progress, on_change };
 	char *source = NULL;
 	enum crm_status s, s2;
 	struct stat sb;
@@ -746,6 +820,12 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		case OPT_STRICT: cli->strict = 1; break;
 		case OPT_LENIENT: cli->opt.lenient = 1; break;
 		case OPT_ALLOW_ERASED: cli->opt.allow_erased = 1; break;
+		case OPT_NO_CLEANSE: cli->opt.no_cleanse = 1; break;
+		case CRM_OPT_ID_FORMAT:
+			if (crm_getopt_format(&g, &cli->format))
+				return g.exit;
+			cli->format_set = 1;
+			break;
 		case CRM_OPT_ID_DRY_RUN: cli->dry_run = 1; break;
 		case CRM_OPT_ID_FIELDS: cli->fields_path = g.arg; break;
 		}
@@ -755,6 +835,14 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 	cli->opt.maps = cli->maps;
 	if (cli->strict && cli->opt.lenient)
 		return usage_error("--strict and --lenient contradict each other");
+	if (cli->format_set && !cli->dry_run)
+		return usage_error("--format is for the list --dry-run prints");
+	if (cli->dry_run && cli->rejects_opt && !strcmp(cli->rejects_opt, "-") &&
+	    !cli->opt.no_cleanse)
+		return usage_error("--dry-run lists the values it would normalize on standard "
+				   "output: --rejects - cannot go there too");
+	if (!cli->format_set)
+		cli->format = crm_default_format();
 	if (g.optind >= argc)
 		return usage_error("no file to import");
 	cli->first = g.optind;
@@ -1000,6 +1088,16 @@ static int cmd_import(int argc, char **argv, struct crm_ctx *ctx)
 	}
 	drop_rejects(&cli);
 	crm_run_free(run);
+	if (cli.changes && s) {
+		crm_out_free(cli.changes);
+	} else if (cli.changes) {
+		struct crm_error e3;
+
+		if (crm_out_close(cli.changes, &e3)) {
+			s = crm_error_status(&e3);
+			err = e3;
+		}
+	}
 	cli_release(&cli);
 	if (s) {
 		rc = crm_report("import", &err);

@@ -247,6 +247,7 @@ setup_crm_import_1()
 setup_crm_cleanse_1()
 {
 	quiet crm import --source shop customers.csv
+	cp "$ex/customers.csv" legacy.csv || bail_out 'cannot copy the example'
 }
 
 # Run 12 is an import that can be reverted; sfa:C-0042 and web:taro@example.jp

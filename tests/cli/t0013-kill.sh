@@ -52,7 +52,7 @@ prepare()
 	case $1 in
 	import) ;;
 	reimport|revert) "$CRM" --db base.db -q import --source s --rejects old.rej v1.csv 2>/dev/null ;;
-	cleanse) "$CRM" --db base.db -q import --source s --rejects old.rej v1.csv 2>/dev/null ;;
+	cleanse) "$CRM" --db base.db -q import --no-cleanse --source s --rejects old.rej v1.csv 2>/dev/null ;;
 	esac
 	[ "$1" = revert ] && "$CRM" --db base.db -q import --source s --rejects old.rej v2.csv 2>/dev/null
 	: >old.rej.keep

@@ -11,7 +11,7 @@ q() { sqlite3 crm.db "$@"; }
 data=$SRCDIR/tests/data
 cp "$data"/cleanse/customers.csv traps.csv
 cp "$data"/cleanse/fields.txt fields.txt
-"$CRM" -q import --source crm traps.csv
+"$CRM" -q import --no-cleanse --source crm traps.csv
 
 check 'a dry run lists the changes it would make' 0 \
 	'match:^1	address	東京都千代田区丸の内一丁目２番３号	丸の内1-2-3	address$' \
@@ -75,7 +75,7 @@ for f in "$data"/import/*.csv "$data"/cleanse/customers.csv; do
 done
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
 for f in fx-*.csv; do
-	"$CRM" -q import --source "${f%.csv}" --rejects rejects.csv "$f" 2>/dev/null
+	"$CRM" -q import --no-cleanse --source "${f%.csv}" --rejects rejects.csv "$f" 2>/dev/null
 done
 check 'every fixture imported' 0 'match:^[1-9][0-9]$' empty q 'SELECT count(*) FROM customers'
 check 'cleanse over every fixture' 0 empty 'match:changed \([1-9][0-9]* values\)' "$CRM" cleanse
@@ -84,7 +84,7 @@ check '... and cleanse of its output changes 0 values' 0 empty 'match:, 0 change
 
 # --check against the field definitions.
 rm -f crm.db crm.db-wal crm.db-shm crm.db-lock
-"$CRM" -q import --source crm traps.csv
+"$CRM" -q import --no-cleanse --source crm traps.csv
 check '--check lists violations, exit 3, changing nothing' 3 \
 	'inline:customer,key,name,field,value,problem
 2,crm:K02,,email,mailto:hanako@gmial.com,a misspelt domain? perhaps hanako@gmail.com
@@ -109,7 +109,7 @@ check '--field limits the fields' 0 'inline:100-0001|ﾔﾏﾀﾞ ﾀﾛｳ' ign
 		sqlite3 crm.db "SELECT postal_code, name_kana FROM customers WHERE id = 1"'
 "$CRM" -q cleanse
 printf '%s\n' '顧客番号,氏名,住所' 'K09,新井 九郎,東京都港区芝公園四丁目２番８号' > late.csv
-"$CRM" -q import --source crm late.csv
+"$CRM" -q import --no-cleanse --source crm late.csv
 late=$(q 'SELECT max(id) FROM runs')
 check '--since RUN takes only the customers that run or later ones changed' 0 empty \
 	'match:^crm cleanse: 1 customer scanned, 1 changed' "$CRM" cleanse --since "$late"
@@ -121,7 +121,7 @@ check '... and no run is left behind' 0 "inline:$runs" empty q 'SELECT count(*) 
 # Import reads the same definitions: their aliases map a company's headers.
 printf '%s\n' '会員番号,氏名,メアド' 'M1,森 一,mori@example.jp' > own.csv
 check 'import --fields maps a header by its alias (メアド -> email)' 0 empty 'match:メアド=email' \
-	"$CRM" import --source own --fields fields.txt own.csv
+	"$CRM" import --no-cleanse --source own --fields fields.txt own.csv
 check '... and stores it there' 0 'inline:mori@example.jp' empty \
 	q "SELECT email FROM customers WHERE name = '森 一'"
 check 'import with a bad definitions file fails before the database, exit 1' 1 empty \
@@ -131,7 +131,7 @@ assert '... (other.db was not created)' test ! -e other.db
 
 # The email-typo rule alone reports; only the email rule changes an email.
 printf '%s\n' '顧客番号,氏名,メール' 'T1,空 メール,sora@example.jp' > typo.csv
-"$CRM" -q --db typo.db import --source typo typo.csv
+"$CRM" -q --db typo.db import --no-cleanse --source typo typo.csv
 sqlite3 typo.db "UPDATE customers SET email = '　'"
 check '--rule email-typo leaves a blank email alone' 0 empty \
 	'match:1 customer scanned, 0 changed \(0 values\)' "$CRM" --db typo.db cleanse --rule email-typo
@@ -146,7 +146,7 @@ printf '%s\n' '会員番号,氏名,ランク,会員ランク' 'M3,森 三,ゴー
 	'M5,森 五,,' > own3.csv
 check 'import maps an alias of a field of the company'"'"'s own (ランク -> 会員区分)' 0 empty \
 	'match:ランク=会員区分 会員ランク=extra' \
-	"$CRM" --db own.db import --source own --fields own-fields.txt own3.csv
+	"$CRM" --db own.db import --no-cleanse --source own --fields own-fields.txt own3.csv
 check '... and keeps it in extra under that name; a second such column keeps its header' 0 \
 	'inline:{"会員区分":"ゴールド","会員ランク":"シルバー"}' empty \
 	sqlite3 own.db "SELECT extra FROM customers WHERE name = '森 三'"
@@ -170,13 +170,13 @@ check '... which --check now uses without --fields' 3 'match:^5,crm:K05,鈴木 �
 	"$CRM" cleanse --check
 printf '%s\n' '会員番号,氏名,連絡先' 'M2,森 二,mori2@example.jp' > own2.csv
 check '... and so does import (連絡先 -> email)' 0 empty 'match:連絡先=email' \
-	"$CRM" import --source own own2.csv
+	"$CRM" import --no-cleanse --source own own2.csv
 save=$(q "SELECT run_id FROM field_definitions")
 check 'crm log revert of the --save run removes them' 0 empty ignore "$CRM" log revert "$save"
 check '... (none stored)' 0 'inline:0' empty q 'SELECT count(*) FROM field_definitions'
 
 printf '%s\n' '顧客番号,氏名,住所' 'K10,住所 十,東京都千代田区丸の内一丁目２番３号' > addr.csv
-"$CRM" -q import --source addr addr.csv
+"$CRM" -q import --no-cleanse --source addr addr.csv
 check '--field address alone leaves an address whose prefecture and city it cannot store' 0 \
 	'inline:||東京都千代田区丸の内一丁目２番３号' ignore sh -c '"$CRM" cleanse --field address >/dev/null 2>&1;
 		sqlite3 crm.db "SELECT prefecture, city, address FROM customers WHERE name = '"'住所 十'"'"'
@@ -195,7 +195,7 @@ check 'a cleanse that changed nothing does not offer to revert it' 0 'inline:0 c
 
 # NFKC keeps circled numbers: ㈱テスト① is 株式会社テスト①, not 株式会社テスト1.
 printf '%s\n' '顧客番号,氏名,会社名' 'CN1,山田 太郎,㈱テスト①' > circled.csv
-"$CRM" -q --db circled.db import --source c circled.csv
+"$CRM" -q --db circled.db import --no-cleanse --source c circled.csv
 check 'a circled number in a company name stays' 0 'inline:株式会社テスト①' empty \
 	sh -c '"$1" -q --db circled.db cleanse && sqlite3 circled.db "SELECT company FROM customers"' \
 	sh "$CRM"
@@ -204,7 +204,7 @@ check 'a circled number in a company name stays' 0 'inline:株式会社テスト
 # accepted again (#12: ー between digits became an extension, and every
 # cleanse reported 090 ー1234ー5678).
 cp "$SRCDIR/tests/data/repro/phone-digits-moved-to-extension.csv" ph.csv
-"$CRM" -q --db ph.db import --source t ph.csv
+"$CRM" -q --db ph.db import --no-cleanse --source t ph.csv
 check 'phones with ー as a dash: cleanse groups them, no extension made' 0 'inline:+864115
 090-1234-5678
 03-1234-5678
@@ -219,7 +219,7 @@ check '... and a second cleanse changes nothing' 0 empty 'match:, 0 changed \(0 
 # Address block numbers reach their notation in one cleanse (#12: three
 # cleanses changed 10, 4, then 0 values).
 cp "$SRCDIR/tests/data/repro/address-not-idempotent.csv" addr2.csv
-"$CRM" -q --db addr2.db import --source t addr2.csv
+"$CRM" -q --db addr2.db import --no-cleanse --source t addr2.csv
 check 'the repro addresses: one cleanse writes them as the second would' 0 'inline:1-121-1
 東817-14' empty \
 	sh -c '"$1" -q --db addr2.db cleanse && sqlite3 addr2.db "SELECT address FROM customers ORDER BY id"' \
@@ -232,7 +232,7 @@ check '... and a second cleanse changes nothing' 0 empty 'match:, 0 changed \(0 
 printf '%s\n' '顧客番号,氏名,電話番号' 'S1,札幌 一郎,011-123-4567' 'S2,札幌 二郎,011-211-2111' > sapporo.csv
 check 'a Sapporo number that the plan does not have is rejected, with why' 3 ignore \
 	"match:sapporo.csv: 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected" \
-	"$CRM" --db sapporo.db import --source s sapporo.csv
+	"$CRM" --db sapporo.db import --no-cleanse --source s sapporo.csv
 check '... file, line and reason in the rejects file' 0 \
 	"match:^sapporo.csv,2,電話番号,011-123-4567,column 電話番号: '011-123-4567' is not in Japan's numbering plan: no number starts 0111," \
 	empty sh -c "tr -d '\\r' < sapporo.rejects.csv"

@@ -1,0 +1,317 @@
+/*
+ * A customer's values in one notation on the way in (#13): the rules of
+ * crm cleanse (rowclean.h), with the same field definitions, applied to
+ * a new customer before it is inserted and to a customer seen before as
+ * the file leaves it, so that a cleanse right after the import changes
+ * nothing. The raw row keeps what the source sent: the comparison that
+ * finds a re-import unchanged stays against it (import-update.c), so
+ * nothing churns.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "import-private.h"
+#include "rowclean.h"
+#include "types.h"
+#include "banned.h"
+
+struct import_clean {
+	struct crm_rowclean rc;
+	struct crm_cleanse_options o;
+	struct crm_cleanse_stats st;     /* rowclean's: only its violations are read */
+	struct crm_cleanse_sink sink;
+	struct importer *im;
+	int col_of[CRM_IMPORT_MAX_FIELDS];   /* per field of the kind: its rule column, or -1 */
+	size_t field[CRM_ROWCLEAN_MAX_COLS]; /* per rule column: its field */
+	int get_col[CRM_ROWCLEAN_MAX_COLS];  /* per rule column: its column in im->get */
+	int *own_col;                    /* per own field of the rules: the file's column, or -1 */
+	const char **own;                /* and the record's value of it */
+	int own_all;                     /* the file sends every own field */
+	struct crm_rowclean_row row;     /* the customer the rules were last applied to */
+	char *before[CRM_ROWCLEAN_MAX_COLS]; /* its values before the rules */
+};
+
+/* Counts a violation by field; it is stored as it is, for crm cleanse --check to list. */
+static enum crm_status on_violation(void *ctx, const struct crm_cleanse_item *it,
+				    struct crm_error *err)
+{
+	struct import_clean *c = ctx;
+	struct crm_import_stats *st = c->im->stats;
+	int col;
+
+	(void)err;
+	st->violations++;
+	for (col = 0; col < c->rc.ncols; col++)
+		if (!strcmp(c->rc.col[col].name, it->field)) {
+			st->violations_by[c->field[col]]++;
+			break;
+		}
+	return CRM_OK;
+}
+
+static void row_release(struct import_clean *c)
+{
+	struct crm_rowclean_row *r = &c->row;
+	int col;
+
+	for (col = 0; col < c->rc.ncols; col++) {
+		free(r->val[col]);
+		free(r->orig[col]);
+		free(c->before[col]);
+		r->val[col] = r->orig[col] = c->before[col] = NULL;
+	}
+	for (col = 0; (size_t)col < c->rc.nown; col++) {
+		free((char *)c->own[col]);
+		c->own[col] = NULL;
+	}
+}
+
+/* The file's column of each own field the rules check, and whether it sends them all. */
+static enum crm_status find_own(struct import_clean *c, struct crm_error *err)
+{
+	const struct importer *im = c->im;
+	size_t i, k;
+
+	c->own_all = 1;
+	if (!c->rc.nown)
+		return CRM_OK;
+	c->own_col = malloc(c->rc.nown * sizeof(*c->own_col));
+	c->own = calloc(c->rc.nown, sizeof(*c->own));
+	if (!c->own_col || !c->own)
+		return crm_error_nomem(err);
+	for (i = 0; i < c->rc.nown; i++) {
+		c->own_col[i] = -1;
+		for (k = 0; k < im->ncols; k++)
+			if (im->cols[k].own && !strcmp(im->cols[k].own, c->rc.own[i]->name))
+				c->own_col[i] = (int)k;
+		c->own_all &= c->own_col[i] >= 0;
+	}
+	return CRM_OK;
+}
+
+/*
+ * Which field each rule column is, and its column in im->get (the id,
+ * then every real field in order); every field the rules cover is one
+ * the INSERT gives a value, since the rules may give it one.
+ */
+static enum crm_status find_fields(struct import_clean *c, struct crm_error *err)
+{
+	struct importer *im = c->im;
+	size_t f;
+	int col, get = 1;
+
+	if (im->nfields > CRM_IMPORT_MAX_FIELDS)
+		return crm_error_set(err, CRM_ERR_INTERNAL, "import counts at most %d customer "
+				     "fields", CRM_IMPORT_MAX_FIELDS);
+	for (f = 0; f < im->nfields; f++) {
+		c->col_of[f] = -1;
+		if (!import_is_real(&im->fields[f]))
+			continue;
+		for (col = 0; col < c->rc.ncols; col++)
+			if (!strcmp(c->rc.col[col].name, im->fields[f].name)) {
+				c->col_of[f] = col;
+				c->field[col] = f;
+				c->get_col[col] = get;
+				im->sourced[f] = 1;
+			}
+		get++;
+	}
+	for (col = 0; col < c->rc.ncols; col++)
+		if (c->col_of[c->field[col]] != col || !import_is_real(&im->fields[c->field[col]]))
+			return crm_error_set(err, CRM_ERR_INTERNAL, "the rules of crm cleanse name "
+					     "a customer field import does not store: %s",
+					     c->rc.col[col].name);
+	return CRM_OK;
+}
+
+enum crm_status import_clean_begin(struct importer *im, struct crm_error *err)
+{
+	struct import_clean *c;
+	enum crm_status s;
+
+	if (im->kind != CRM_KIND_CUSTOMERS || im->o->no_cleanse)
+		return CRM_OK;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return crm_error_nomem(err);
+	im->clean = c;
+	c->im = im;
+	c->o.defs = im->o->defs;
+	c->sink.ctx = c;
+	c->sink.item = on_violation;
+	s = crm_rowclean_init(&c->rc, &c->o, &c->sink, &c->st, err);
+	if (!s)
+		s = find_fields(c, err);
+	return s ? s : find_own(c, err);
+}
+
+void import_clean_end(struct importer *im)
+{
+	struct import_clean *c = im->clean;
+
+	if (!c)
+		return;
+	row_release(c);
+	crm_rowclean_release(&c->rc);
+	free(c->own_col);
+	free(c->own);
+	free(c);
+	im->clean = NULL;
+}
+
+/* Sets column col of the row to v (NULL: none), as it is before the rules. */
+static int row_set(struct import_clean *c, int col, const char *v, size_t len)
+{
+	struct crm_rowclean_row *r = &c->row;
+
+	if (!v)
+		return 0;
+	r->val[col] = strndup(v, len);
+	r->orig[col] = strndup(v, len);
+	c->before[col] = strndup(v, len);
+	return r->val[col] && r->orig[col] && c->before[col] ? 0 : -1;
+}
+
+/* The record's values of the own fields, trimmed; NULL in the row when the file lacks one. */
+static int row_own(struct import_clean *c)
+{
+	const struct importer *im = c->im;
+	size_t i;
+
+	c->row.own = c->own_all ? c->own : NULL;
+	for (i = 0; c->own_all && i < c->rc.nown; i++) {
+		const char *v = im->rec->fields[c->own_col[i]];
+		size_t len = im->rec->lens[c->own_col[i]];
+
+		import_trim(&v, &len);
+		if (len && !(c->own[i] = strndup(v, len)))
+			return -1;
+	}
+	return 0;
+}
+
+/* The rules on the row, as crm cleanse would apply them to the stored customer. */
+static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_error *err)
+{
+	struct crm_rowclean_row *r = &c->row;
+	const char *country = r->val[AT(&c->rc, F_COUNTRY)];
+
+	r->id = id;
+	r->japan = !country || crm_country_is_japan(country);
+	if (row_own(c))
+		return crm_error_nomem(err);
+	return crm_rowclean_apply(&c->rc, r, err);
+}
+
+/* Whether the rules changed column col. */
+static int col_changed(const struct import_clean *c, int col)
+{
+	const char *a = c->before[col], *b = c->row.val[col];
+
+	return (a || b) && (!a || !b || strcmp(a, b));
+}
+
+enum crm_status import_clean_new(struct importer *im, struct crm_error *err)
+{
+	struct import_clean *c = im->clean;
+	enum crm_status s;
+	int col;
+
+	if (!c)
+		return CRM_OK;
+	row_release(c);
+	for (col = 0; col < c->rc.ncols; col++) {
+		const struct fval *v = &im->vals[c->field[col]];
+
+		/* The rules cover text fields only (types.h's date and gender are text too). */
+		if (v->set && v->type == CRM_VALUE_TEXT &&
+		    row_set(c, col, import_vtext(im, v), v->len))
+			return crm_error_nomem(err);
+	}
+	s = apply(c, 0, err);
+	for (col = 0; !s && col < c->rc.ncols; col++) {
+		struct fval *v = &im->vals[c->field[col]];
+		const char *after = c->row.val[col];
+
+		if (!col_changed(c, col))
+			continue;
+		memset(v, 0, sizeof(*v));
+		if (!after)
+			continue;
+		/* The arena keeps the record's values until the next record. */
+		v->set = 1;
+		v->type = CRM_VALUE_TEXT;
+		v->off = im->arena.len;
+		v->len = strlen(after);
+		if (crm_strbuf_add(&im->arena, after, v->len + 1))
+			s = crm_error_nomem(err);
+	}
+	return s;
+}
+
+/* Counts the row's changes by the rules, and tells the sink of each. */
+static enum crm_status report(struct import_clean *c, int64_t id, struct crm_error *err)
+{
+	struct importer *im = c->im;
+	enum crm_status s = CRM_OK;
+	int col;
+
+	for (col = 0; !s && col < c->rc.ncols; col++) {
+		struct crm_import_change ch = {
+			.line = im->rec->line, .customer = id, .field = c->rc.col[col].name,
+			.before = c->before[col], .after = c->row.val[col],
+			.rule = crm_rule_names[c->row.rule[col]],
+		};
+
+		if (!col_changed(c, col))
+			continue;
+		im->stats->normalized++;
+		im->stats->normalized_by[c->field[col]]++;
+		if (im->sink && im->sink->change)
+			s = im->sink->change(im->sink->ctx, &ch, err);
+	}
+	return s;
+}
+
+enum crm_status import_clean_inserted(struct importer *im, int64_t id, struct crm_error *err)
+{
+	return im->clean ? report(im->clean, id, err) : CRM_OK;
+}
+
+enum crm_status import_clean_update(struct importer *im, int64_t id,
+				    const unsigned char *changed, struct crm_error *err)
+{
+	struct import_clean *c = im->clean;
+	enum crm_status s;
+	int col;
+
+	row_release(c);
+	for (col = 0; col < c->rc.ncols; col++) {
+		size_t f = c->field[col];
+		const struct fval *v = &im->vals[f];
+		int bad;
+
+		/* What the file sends now, over what the customer has. */
+		if (import_field_changed(im, f, changed)) {
+			bad = v->set && v->type == CRM_VALUE_TEXT &&
+			      row_set(c, col, import_vtext(im, v), v->len);
+		} else {
+			const char *t = crm_stmt_text(im->get, c->get_col[col]);
+
+			bad = t && row_set(c, col, t, strlen(t));
+		}
+		if (bad)
+			return crm_error_nomem(err);
+	}
+	s = apply(c, id, err);
+	return s ? s : report(c, id, err);
+}
+
+const char *import_clean_value(const struct importer *im, size_t f, int *covered)
+{
+	const struct import_clean *c = im->clean;
+	int col = c && f < CRM_IMPORT_MAX_FIELDS ? c->col_of[f] : -1;
+
+	*covered = col >= 0;
+	return col >= 0 ? c->row.val[col] : NULL;
+}
