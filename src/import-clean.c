@@ -292,7 +292,9 @@ enum crm_status import_clean_update(struct importer *im, int64_t id,
 		int bad;
 
 		/* What the file sends now, over what the customer has. */
-		if (import_field_changed(im, f, changed)) {
+		if ((f == im->f_family || f == im->f_given) && im->parts_stale) {
+			bad = 0;   /* stale: split from the new name again (import-update.c) */
+		} else if (import_field_changed(im, f, changed)) {
 			bad = v->set && v->type == CRM_VALUE_TEXT &&
 			      row_set(c, col, import_vtext(im, v), v->len);
 		} else {

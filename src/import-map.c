@@ -282,17 +282,21 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 		return crm_error_nomem(err);
 	for (f = 0; f < im->nfields; f++)
 		im->sourced[f] = (unsigned char)has_source(im, f);
-	im->f_name = im->f_family = im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;
+	im->f_name = im->f_family = im->f_given = SIZE_MAX;
+	im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;
 	for (f = 0; f < im->nfields; f++) {
 		const char *n = im->fields[f].name;
 
 		if (!strcmp(n, "name")) im->f_name = f;
 		else if (!strcmp(n, "family_name")) im->f_family = f;
+		else if (!strcmp(n, "given_name")) im->f_given = f;
 		else if (!strcmp(n, "amount")) im->f_amount = f;
 		else if (!strcmp(n, "status")) im->f_status = f;
 		else if (!strcmp(n, "unit_price")) im->f_price = f;
 		else if (!strcmp(n, "quantity")) im->f_qty = f;
 	}
+	im->file_has_parts = (im->f_family != SIZE_MAX && im->sourced[im->f_family]) ||
+			     (im->f_given != SIZE_MAX && im->sourced[im->f_given]);
 	/* What tells whether a postal code is Japanese: a field has one column at most. */
 	im->country_col = im->pref_col = -1;
 	for (c = 0; c < im->ncols; c++) {

@@ -149,7 +149,9 @@ struct importer {
 	int changed_any;
 	struct crm_strbuf tmp;   /* a value being converted */
 	unsigned char *sourced;  /* per field: a column or a derivation gives it */
-	size_t f_name, f_family, f_amount, f_status, f_price, f_qty; /* field indexes */
+	size_t f_name, f_family, f_given, f_amount, f_status, f_price, f_qty; /* field indexes */
+	int file_has_parts;      /* a column gives the family or the given name */
+	int parts_stale;         /* the customer being updated: see import-update.c */
 	int has_postal;          /* a column maps to a postal field */
 	int country_col;         /* the column of country, -1 when none */
 	int pref_col;            /* the column of prefecture, -1 when none */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fold.h"
 #include "import-private.h"
 #include "banned.h"
 
@@ -77,6 +78,72 @@ int import_field_changed(const struct importer *im, size_t f, const unsigned cha
 	return 0;
 }
 
+/* The column of field f in im->get: the id, then every real field in order. */
+static int get_column(const struct importer *im, size_t f)
+{
+	size_t i;
+	int col = 1;
+
+	for (i = 0; i < f; i++)
+		col += import_is_real(&im->fields[i]);
+	return col;
+}
+
+/* s folded (NFKC) with every space taken out, appended to sb. */
+static int add_spaceless(struct crm_strbuf *sb, const char *s)
+{
+	char *f = crm_fold_trim(s), *p;
+	int oom = !f;
+
+	for (p = f; p && *p; p++)
+		if (*p != ' ')
+			oom |= crm_strbuf_addch(sb, *p);
+	free(f);
+	return oom ? -1 : 0;
+}
+
+/*
+ * Whether the stored family and given name are not those of the name the
+ * file sends now (山田 太郎 became 山田 一郎), when the file sends the name
+ * and not its parts: then they are emptied, and crm cleanse (or import's
+ * rules) split the new name again. Kept, they would tell cleanse to build
+ * the old name back from them.
+ */
+static enum crm_status parts_stale(struct importer *im, const unsigned char *changed,
+				   int *stale, struct crm_error *err)
+{
+	struct crm_strbuf name = CRM_STRBUF_INIT, a = CRM_STRBUF_INIT, b = CRM_STRBUF_INIT;
+	const struct fval *v = import_val(im, im->f_name);
+	const char *family, *given;
+	int oom;
+
+	*stale = 0;
+	if (im->kind != CRM_KIND_CUSTOMERS || im->file_has_parts || im->f_family == SIZE_MAX ||
+	    im->f_given == SIZE_MAX || !v || !import_field_changed(im, im->f_name, changed))
+		return CRM_OK;
+	family = crm_stmt_text(im->get, get_column(im, im->f_family));
+	given = crm_stmt_text(im->get, get_column(im, im->f_given));
+	if (!family && !given)
+		return CRM_OK;
+	/* The parts of the name in either order (a Latin name is given name first). */
+	oom = add_spaceless(&name, import_vtext(im, v));
+	oom |= add_spaceless(&a, family ? family : "") | add_spaceless(&a, given ? given : "");
+	oom |= add_spaceless(&b, given ? given : "") | add_spaceless(&b, family ? family : "");
+	oom |= crm_strbuf_addstr(&name, "") | crm_strbuf_addstr(&a, "") | crm_strbuf_addstr(&b, "");
+	if (!oom)
+		*stale = strcmp(name.buf, a.buf) && strcmp(name.buf, b.buf);
+	crm_strbuf_release(&name);
+	crm_strbuf_release(&a);
+	crm_strbuf_release(&b);
+	return oom ? crm_error_nomem(err) : CRM_OK;
+}
+
+/* Whether field f is a part of the name that parts_stale() found stale. */
+static int stale_part(const struct importer *im, size_t f)
+{
+	return im->parts_stale && (f == im->f_family || f == im->f_given);
+}
+
 static enum crm_status update_fields(struct importer *im, int64_t id, const unsigned char *changed,
 				     struct crm_error *err)
 {
@@ -88,6 +155,8 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 	im->changed_any = 0;
 	crm_stmt_bind_int(get, 1, id);
 	s = import_one_row(get, "cannot read the record to update", err);
+	if (!s)
+		s = parts_stale(im, changed, &im->parts_stale, err);
 	/* The rules of crm cleanse on the customer as the file leaves it. */
 	if (!s && im->clean)
 		s = import_clean_update(im, id, changed, err);
@@ -103,11 +172,12 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 		/* A field the rules cover is written when they make it another value. */
 		if (im->clean)
 			clean = import_clean_value(im, f, &covered);
-		if (!covered && !import_field_changed(im, f, changed))
+		if (!covered && !import_field_changed(im, f, changed) && !stale_part(im, f))
 			continue;
 		/* A bad value under --lenient is no value: the field is emptied. */
 		oldv = crm_stmt_value(get, col - 1);
-		newv = covered ? crm_value_text(clean) : to_value(im, &im->vals[f]);
+		newv = covered ? crm_value_text(clean)
+		     : stale_part(im, f) ? crm_value_null() : to_value(im, &im->vals[f]);
 		if (crm_value_equal(&oldv, &newv))
 			continue;
 		up = import_update_stmt(im, f, err);
@@ -120,6 +190,8 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 			break;
 		if (covered)
 			crm_stmt_bind_str_ref(up, 1, clean);
+		else if (stale_part(im, f))
+			crm_stmt_bind_null(up, 1);
 		else
 			import_bind_fval(im, up, 1, &im->vals[f]);
 		crm_stmt_bind_int(up, 2, id);
