@@ -56,9 +56,8 @@ static void row_release(struct import_clean *c)
 
 	for (col = 0; col < c->rc.ncols; col++) {
 		free(r->val[col]);
-		free(r->orig[col]);
 		free(c->before[col]);
-		r->val[col] = r->orig[col] = c->before[col] = NULL;
+		r->val[col] = c->before[col] = NULL;
 	}
 	for (col = 0; (size_t)col < c->rc.nown; col++) {
 		free((char *)c->own[col]);
@@ -166,10 +165,10 @@ static int row_set(struct import_clean *c, int col, const char *v, size_t len)
 
 	if (!v)
 		return 0;
+	/* orig[] is cleanse's, for its log: the import keeps before[] instead. */
 	r->val[col] = strndup(v, len);
-	r->orig[col] = strndup(v, len);
 	c->before[col] = strndup(v, len);
-	return r->val[col] && r->orig[col] && c->before[col] ? 0 : -1;
+	return r->val[col] && c->before[col] ? 0 : -1;
 }
 
 /* The record's values of the own fields, trimmed; NULL in the row when the file lacks one. */
@@ -198,6 +197,7 @@ static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_erro
 
 	r->id = id;
 	r->japan = !country || crm_country_is_japan(country);
+	r->pre = c->im->pre;
 	if (row_own(c))
 		return crm_error_nomem(err);
 	return crm_rowclean_apply(&c->rc, r, err);
@@ -307,6 +307,23 @@ enum crm_status import_clean_update(struct importer *im, int64_t id,
 	}
 	s = apply(c, id, err);
 	return s ? s : report(c, id, err);
+}
+
+int import_clean_fn(const struct importer *im, size_t f, int *col, import_norm_fn *fn)
+{
+	const struct import_clean *c = im->clean;
+
+	*col = c && f < CRM_IMPORT_MAX_FIELDS ? c->col_of[f] : -1;
+	*fn = *col >= 0 ? c->rc.col[*col].fn : NULL;
+	return *col >= 0 ? 0 : -1;
+}
+
+struct crm_rowclean_pre *import_clean_pre(const struct importer *im, size_t f)
+{
+	const struct import_clean *c = im->clean;
+	int col = c && im->pre && f < CRM_IMPORT_MAX_FIELDS ? c->col_of[f] : -1;
+
+	return col >= 0 ? &im->pre[col] : NULL;
 }
 
 const char *import_clean_value(const struct importer *im, size_t f, int *covered)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "import-private.h"
+#include "rowclean.h"
 #include "types.h"
 #include "banned.h"
 
@@ -133,6 +134,19 @@ static enum crm_status text_value(struct importer *im, struct fval *v, const cha
 	return set_text(im, v, s, len) ? CRM_ERR_NOMEM : CRM_OK;
 }
 
+/* fd's check of tmp, or its result worked out ahead (import-ahead.c) for the same value. */
+static enum crm_status check_value(struct importer *im, const struct crm_field *fd,
+				   const char *tmp, int japanese, struct crm_error *e)
+{
+	const struct crm_rowclean_pre *p = import_clean_pre(im, field_index(im, fd));
+
+	if (!p || !p->checked || p->japanese != japanese || !p->in || strcmp(p->in, tmp))
+		return fd->fieldtype->check(tmp, japanese, e);
+	if (p->check_st == CRM_ERR_INVALID)
+		crm_error_set(e, CRM_ERR_INVALID, "%s", p->check_why);
+	return p->check_st;
+}
+
 /*
  * Parses or checks the value s of len bytes (tmp: the same as a C string)
  * as a value of field fd into v: CRM_OK, CRM_EOF (a value that stands for
@@ -158,7 +172,7 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 	case CRM_T_PHONE:
 	case CRM_T_POSTAL:
 		/* Checked as the type says, and kept as given. */
-		rc = fd->fieldtype->check(tmp, japanese, e);
+		rc = check_value(im, fd, tmp, japanese, e);
 		break;
 	case CRM_T_DATE:
 	case CRM_T_DATETIME:
@@ -319,17 +333,18 @@ enum crm_status import_record_keys(struct importer *im, int *rejected, struct cr
 	return CRM_OK;
 }
 
-/* Whether the record's postal code is to be checked as a Japanese one. */
-static int record_is_japanese(const struct importer *im)
+int import_is_japanese(const struct importer *im, const struct crm_csv_record *rec)
 {
 	const char *country = NULL, *pref = NULL;
 	int jp;
 
+	if (!im->has_postal)
+		return 1;
 	/* The columns are found once per file (import_index_fields). */
-	if (im->country_col >= 0 && im->rec->lens[im->country_col])
-		country = im->rec->fields[im->country_col];
-	if (im->pref_col >= 0 && im->rec->lens[im->pref_col])
-		pref = im->rec->fields[im->pref_col];
+	if (im->country_col >= 0 && rec->lens[im->country_col])
+		country = rec->fields[im->country_col];
+	if (im->pref_col >= 0 && rec->lens[im->pref_col])
+		pref = rec->fields[im->pref_col];
 	jp = crm_country_is_japan(country);
 	if (jp && pref) {
 		char *p = crm_fold_trim(pref);
@@ -344,7 +359,7 @@ static int record_is_japanese(const struct importer *im)
 static enum crm_status convert_values(struct importer *im, struct crm_error *err)
 {
 	const struct crm_csv_record *r = im->rec;
-	int japanese = im->has_postal ? record_is_japanese(im) : 1;
+	int japanese = import_is_japanese(im, im->rec);
 	struct crm_strbuf join = CRM_STRBUF_INIT;
 	enum crm_status s = CRM_OK;
 	size_t c, f;

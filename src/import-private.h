@@ -157,6 +157,7 @@ struct importer {
 	int pref_col;            /* the column of prefecture, -1 when none */
 	int fresh;               /* the source had no records: skip lookups */
 	struct import_clean *clean; /* customers: the rules of crm cleanse; NULL: --no-cleanse */
+	struct crm_rowclean_pre *pre; /* the record's results worked out ahead, or NULL */
 	/*
 	 * The fresh path notes no keys: the line of a source record it
 	 * inserted is found from its id. Ids count up by one a record, so only
@@ -283,6 +284,40 @@ enum crm_status import_clean_inserted(struct importer *im, int64_t id, struct cr
 enum crm_status import_clean_update(struct importer *im, int64_t id,
 				    const unsigned char *changed, struct crm_error *err);
 const char *import_clean_value(const struct importer *im, size_t f, int *covered);
+/*
+ * For reading ahead: the rule column of field f and the normalizer the
+ * rules run on its value (NULL: checked only); -1 when the rules do not
+ * cover it (or run none).
+ */
+struct crm_rowclean_pre;
+struct crm_norm;
+typedef enum crm_status (*import_norm_fn)(const char *s, struct crm_norm *out,
+					  struct crm_error *err);
+int import_clean_fn(const struct importer *im, size_t f, int *col, import_norm_fn *fn);
+/* The record's result worked out ahead for field f, or NULL. */
+struct crm_rowclean_pre *import_clean_pre(const struct importer *im, size_t f);
+
+/* import-convert.c: whether rec's postal code is checked as a Japanese one. */
+int import_is_japanese(const struct importer *im, const struct crm_csv_record *rec);
+
+/*
+ * import-ahead.c: a thread that reads the file ahead and works out the
+ * normalizers' results for each record. Started once the columns are
+ * mapped and the rules begun; *out stays NULL when there is nothing to
+ * work out. Until it is stopped the reader is the thread's.
+ */
+struct import_ahead;
+enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r,
+				   struct import_ahead **out, struct crm_error *err);
+/*
+ * The next record, as crm_csv_read() gives it (err set for a bad one),
+ * with the results worked out for it (*pre) and the bytes read by then;
+ * valid until the next call.
+ */
+enum crm_status import_ahead_next(struct import_ahead *a, const struct crm_csv_record **rec,
+				  struct crm_rowclean_pre **pre, unsigned long long *bytes,
+				  struct crm_error *err);
+void import_ahead_stop(struct import_ahead *a);
 
 /* import-upsert.c */
 enum crm_status import_store(struct importer *im, struct crm_error *err);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "import-private.h"
 #include "banned.h"
@@ -236,21 +237,44 @@ static enum crm_status import_marked(struct importer *im, struct crm_error *err)
 	return s;
 }
 
+/*
+ * The next record: from the reader, or from the thread reading ahead
+ * (with the results it worked out, im->pre). *bytes: read by then.
+ */
+static enum crm_status next_record(struct importer *im, struct crm_csv_reader *r,
+				   struct import_ahead *a, struct crm_csv_record *rec,
+				   unsigned long long *bytes, struct crm_error *err)
+{
+	const struct crm_csv_record *got;
+	enum crm_status s;
+
+	if (!a) {
+		s = crm_csv_read(r, rec, err);
+		im->rec = rec;
+		*bytes = crm_csv_bytes_read(r);
+		return s;
+	}
+	s = import_ahead_next(a, &got, &im->pre, bytes, err);
+	im->rec = s == CRM_EOF ? NULL : got;
+	return s;
+}
+
 /* Every record after the header: stored, rejected, or skipped when blank. */
 static enum crm_status read_records(struct importer *im, struct crm_csv_reader *r,
-				    struct crm_csv_record *rec, struct crm_error *err)
+				    struct import_ahead *a, struct crm_csv_record *rec,
+				    struct crm_error *err)
 {
 	const struct crm_import_sink *sink = im->sink;
 	struct crm_import_stats *stats = im->stats;
 	unsigned long rows = 0;
+	unsigned long long bytes = 0;
 	enum crm_status s;
 
-	while ((s = crm_csv_read(r, rec, err)) != CRM_EOF) {
-		im->rec = rec;
+	while ((s = next_record(im, r, a, rec, &bytes, err)) != CRM_EOF) {
 		if (s == CRM_ERR_CSV || s == CRM_ERR_ENCODING || s == CRM_ERR_TOOBIG) {
 			stats->read++;
 			s = import_reject(im, NULL, NULL, err->message, err);
-		} else if (s == CRM_OK && import_all_empty(rec)) {
+		} else if (s == CRM_OK && import_all_empty(im->rec)) {
 			stats->blank++;
 		} else if (s == CRM_OK) {
 			stats->read++;
@@ -259,11 +283,23 @@ static enum crm_status read_records(struct importer *im, struct crm_csv_reader *
 		if (s)
 			return s;
 		if (sink && sink->progress && (++rows & 1023) == 0)
-			sink->progress(sink->ctx, crm_csv_bytes_read(r), rows);
+			sink->progress(sink->ctx, bytes, rows);
 	}
+	im->pre = NULL;
 	if (sink && sink->progress)
 		sink->progress(sink->ctx, crm_csv_bytes_read(r), rows);
 	return CRM_OK;
+}
+
+/*
+ * Whether a thread may read fp ahead: a regular file only, whose reads
+ * end; one from a pipe may wait for ever, and could not be stopped.
+ */
+static int reads_ahead(FILE *fp)
+{
+	struct stat sb;
+
+	return fstat(fileno(fp), &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 /* What the file turned out to be, as the summary names it. */
@@ -285,6 +321,7 @@ enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
 					   .detect_delimiter = 1 };
 	struct importer im;
 	struct crm_csv_reader *r = NULL;
+	struct import_ahead *ahead = NULL;
 	struct crm_csv_record rec;
 	enum crm_status s;
 
@@ -300,8 +337,12 @@ enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
 	s = read_header(&im, r, &rec, err);
 	if (!s)
 		s = begin_file(&im, &rec, err);
+	/* Customers in one notation: their normalizers run ahead, on another core. */
+	if (!s && im.clean && reads_ahead(fp))
+		s = import_ahead_start(&im, r, &ahead, err);
 	if (!s)
-		s = read_records(&im, r, &rec, err);
+		s = read_records(&im, r, ahead, &rec, err);
+	import_ahead_stop(ahead);
 	if (!s)
 		s = import_keep_mapping(&im, err);
 	if (!s)

@@ -71,9 +71,53 @@ static enum crm_status change(struct crm_rowclean *c, struct crm_rowclean_row *r
 	return CRM_OK;
 }
 
+void crm_rowclean_pre_release(struct crm_rowclean_pre *p)
+{
+	free(p->in);
+	free(p->why);
+	free(p->check_why);
+	crm_norm_release(&p->norm);
+	p->in = p->why = p->check_why = NULL;
+	p->checked = 0;
+}
+
+/*
+ * c->norm as a normalizer may write it: a result borrowed from a struct
+ * crm_rowclean_pre (run()) is the pre's to free, and only let go here.
+ */
+static struct crm_norm *own_norm(struct crm_rowclean *c)
+{
+	if (c->borrowed)
+		crm_norm_init(&c->norm);
+	c->borrowed = 0;
+	return &c->norm;
+}
+
+/* fn on col's value, or the result worked out ahead for that value. */
+static enum crm_status run(struct crm_rowclean *c, struct crm_rowclean_row *r, int col,
+			   crm_rowclean_fn fn, struct crm_error *e)
+{
+	struct crm_rowclean_pre *p = r->pre ? &r->pre[col] : NULL;
+	enum crm_status s;
+
+	if (!p || !p->in || strcmp(p->in, r->val[col]))
+		return fn(r->val[col], own_norm(c), e);
+	/*
+	 * Borrowed, not copied: the pre outlives the row, and what another
+	 * thread allocated is that thread's to free.
+	 */
+	crm_norm_release(own_norm(c));
+	c->norm = p->norm;
+	c->borrowed = 1;
+	s = p->st;
+	if (s == CRM_ERR_INVALID)
+		crm_error_set(e, s, "%s", p->why ? p->why : "not valid");
+	return s;
+}
+
 /* Runs col's normalizer; a violation is reported and the value kept. */
 static enum crm_status normalize(struct crm_rowclean *c, struct crm_rowclean_row *r, int col,
-				 normalizer fn, enum rule rule, int *ok, struct crm_error *err)
+				 crm_rowclean_fn fn, enum rule rule, int *ok, struct crm_error *err)
 {
 	struct crm_error e;
 	enum crm_status s;
@@ -81,7 +125,7 @@ static enum crm_status normalize(struct crm_rowclean *c, struct crm_rowclean_row
 	*ok = 0;
 	if (!r->val[col])
 		return CRM_OK;
-	s = fn(r->val[col], &c->norm, &e);
+	s = run(c, r, col, fn, &e);
 	if (s == CRM_EOF)   /* blank: no value, if the rule may change it */
 		return on(c, col, rule) ? change(c, r, col, NULL, rule, err) : CRM_OK;
 	if (s == CRM_ERR_INVALID)
@@ -170,7 +214,7 @@ static enum crm_status name_parts(struct crm_rowclean *c, struct crm_rowclean_ro
 	enum crm_status s;
 
 	if (r->val[family] && r->val[given]) {
-		s = crm_normalize_name_parts(r->val[family], r->val[given], &c->norm, &e);
+		s = crm_normalize_name_parts(r->val[family], r->val[given], own_norm(c), &e);
 		if (s == CRM_OK && c->norm.family && c->norm.given && latin(c->norm.family) &&
 		    latin(c->norm.given)) {
 			/* A name in Latin letters is written given name first. */
@@ -190,7 +234,7 @@ static enum crm_status name_parts(struct crm_rowclean *c, struct crm_rowclean_ro
 	}
 	if (!r->val[name] || r->val[family] || r->val[given])
 		return CRM_OK;
-	s = crm_normalize_name(r->val[name], &c->norm, &e);
+	s = crm_normalize_name(r->val[name], own_norm(c), &e);
 	if (s != CRM_OK || !c->norm.family || !c->norm.given)
 		return s == CRM_ERR_NOMEM ? crm_error_nomem(err) : CRM_OK;
 	s = change(c, r, family, c->norm.family, R_NAME, err);
@@ -405,7 +449,7 @@ enum crm_status crm_rowclean_init(struct crm_rowclean *c, const struct crm_clean
 
 void crm_rowclean_release(struct crm_rowclean *c)
 {
-	crm_norm_release(&c->norm);
+	crm_norm_release(own_norm(c));
 	free(c->own);
 	c->own = NULL;
 	c->nown = 0;

@@ -15,7 +15,7 @@
 #include "fields.h"
 #include "normalize.h"
 
-typedef enum crm_status (*normalizer)(const char *s, struct crm_norm *out,
+typedef enum crm_status (*crm_rowclean_fn)(const char *s, struct crm_norm *out,
 				      struct crm_error *err);
 
 enum rule { R_TEXT, R_NAME, R_KANA, R_COMPANY, R_PHONE, R_EMAIL, R_EMAIL_TYPO, R_POSTAL,
@@ -33,7 +33,7 @@ enum how { H_NONE, H_CHECK, H_PLAIN, H_EMAIL, H_ADDRESS };
 struct crm_rowclean_col {
 	const char *name;    /* the catalogue's */
 	enum rule rule;      /* the rule that normalizes it */
-	normalizer fn;       /* NULL (H_CHECK): checked only */
+	crm_rowclean_fn fn;       /* NULL (H_CHECK): checked only */
 	enum how how;
 	int japan_only;      /* skipped for a record whose country is not Japan */
 };
@@ -60,6 +60,32 @@ static const char *const field_names[F_COUNT] = {
 /* At most as many columns as the bits of a set of them (an UPDATE's). */
 #define CRM_ROWCLEAN_MAX_COLS ((int)(sizeof(unsigned long) * 8))
 
+/*
+ * A normalizer's result worked out ahead, in another thread, for the
+ * value in: crm_rowclean_apply() takes it instead of calling the
+ * normalizer when the column holds that value then (a normalizer is a
+ * pure function of its input, so the result is the same).
+ */
+struct crm_rowclean_pre {
+	char *in;                /* owned; NULL: none */
+	enum crm_status st;      /* what the normalizer returned */
+	struct crm_norm norm;    /* its result, which crm_rowclean_apply() borrows */
+	char *why;               /* CRM_ERR_INVALID: the message (owned) */
+	/*
+	 * Import's check of the same value (crm_fieldtype's check) for a
+	 * record in Japan or not, when checked is 1.
+	 */
+	int checked, japanese;
+	enum crm_status check_st;
+	char *check_why;
+};
+
+/*
+ * Frees what p holds and leaves it empty. The pre must outlive the row
+ * it was given to (crm_rowclean_apply() borrows its result).
+ */
+void crm_rowclean_pre_release(struct crm_rowclean_pre *p);
+
 /* One customer as read, and the values this run gives it. */
 struct crm_rowclean_row {
 	int64_t id;
@@ -73,6 +99,8 @@ struct crm_rowclean_row {
 	 * index; NULL when they are not known, and then not checked.
 	 */
 	const char *const *own;
+	/* Results worked out ahead, by column, or NULL (see struct crm_rowclean_pre). */
+	struct crm_rowclean_pre *pre;
 };
 
 struct crm_rowclean {
@@ -92,6 +120,7 @@ struct crm_rowclean {
 	const struct crm_fielddef **own;
 	size_t nown;
 	struct crm_norm norm;
+	int borrowed;                     /* norm's strings are a pre's (rowclean.c) */
 	const struct crm_field *gender;   /* the catalogue's, for its choices */
 };
 

@@ -1,0 +1,364 @@
+/*
+ * Reading ahead (#13): a thread of its own reads the file's records a
+ * little ahead of the import and works out, for each, what the rules of
+ * crm cleanse's normalizers make of its values (struct crm_rowclean_pre),
+ * while the import stores the records before them. The normalizers are
+ * pure functions of their input and share nothing, so the import takes
+ * the same results it would have worked out itself, on a second core:
+ * storing customers in one notation then costs little more than storing
+ * them as written.
+ *
+ * Only for a regular file: a read from a pipe may wait for ever, and the
+ * import must be able to stop the thread when it fails. The records in
+ * flight are bounded in number and in bytes, so memory stays flat.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import-private.h"
+#include "rowclean.h"
+#include "banned.h"
+
+#define SLOTS 64
+#define MAX_HELD ((size_t)8 << 20)   /* bytes of records in flight, past the first */
+
+struct slot {
+	struct crm_csv_record rec;       /* its fields and raw text in buf */
+	enum crm_status st;
+	struct crm_error err;
+	unsigned long long bytes;        /* read by then, for the progress bar */
+	char *buf;
+	size_t cap, size;
+	char **fields;
+	size_t *lens, fcap;
+	struct crm_rowclean_pre pre[CRM_ROWCLEAN_MAX_COLS];
+};
+
+/* A value the thread normalizes: the file's column col, for rule column rc. */
+struct job {
+	size_t col;
+	int rc;
+	crm_rowclean_fn fn;
+	/* import's check of the value (email, phone, postal), or NULL */
+	enum crm_status (*check)(const char *s, int japanese, struct crm_error *err);
+};
+
+struct import_ahead {
+	pthread_t thread;
+	int started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;               /* broadcast on every change of the counts */
+	struct crm_csv_reader *r;
+	const struct importer *im;       /* what it reads of it is set before the thread starts */
+	struct slot slot[SLOTS];
+	unsigned long filled;            /* records the thread has read */
+	unsigned long taken;             /* records handed to the import */
+	unsigned long released;          /* and given back */
+	size_t held;                     /* bytes of the slots filled and not released */
+	int done, stop;
+	/*
+	 * Who waits for whom: each wakes the other only when it waits, and
+	 * the thread only once half the slots are free again, so that the
+	 * two do not take turns record by record.
+	 */
+	int reader_waits, import_waits;
+	struct job job[CRM_ROWCLEAN_MAX_COLS];
+	size_t njobs;
+};
+
+/* Copies rec into s: fields, lengths and raw text in one buffer. */
+static int copy_record(struct slot *s, const struct crm_csv_record *rec)
+{
+	size_t need = rec->raw_len + 1, i, off = 0;
+
+	for (i = 0; i < rec->nfields; i++)
+		need += rec->lens[i] + 1;
+	if (need > s->cap) {
+		char *b = realloc(s->buf, need);
+
+		if (!b)
+			return -1;
+		s->buf = b;
+		s->cap = need;
+	}
+	if (rec->nfields > s->fcap) {
+		char **f = realloc(s->fields, rec->nfields * sizeof(*f));
+		size_t *l = f ? realloc(s->lens, rec->nfields * sizeof(*l)) : NULL;
+
+		if (f)
+			s->fields = f;
+		if (!l)
+			return -1;
+		s->lens = l;
+		s->fcap = rec->nfields;
+	}
+	s->rec = *rec;
+	s->rec.fields = s->fields;
+	s->rec.lens = s->lens;
+	for (i = 0; i < rec->nfields; i++) {
+		s->fields[i] = s->buf + off;
+		s->lens[i] = rec->lens[i];
+		memcpy(s->buf + off, rec->fields[i], rec->lens[i]);
+		s->buf[off + rec->lens[i]] = '\0';
+		off += rec->lens[i] + 1;
+	}
+	if (rec->raw)
+		memcpy(s->buf + off, rec->raw, rec->raw_len);
+	s->buf[off + rec->raw_len] = '\0';
+	s->rec.raw = rec->raw ? s->buf + off : NULL;
+	s->size = need;
+	return 0;
+}
+
+/* The normalizers on the record's values; a value it cannot do is left to the import. */
+static void work_out(const struct import_ahead *a, struct slot *s)
+{
+	int japanese = import_is_japanese(a->im, &s->rec);
+	size_t i;
+
+	for (i = 0; i < a->njobs; i++) {
+		const struct job *j = &a->job[i];
+		struct crm_rowclean_pre *p = &s->pre[j->rc];
+		const char *v;
+		size_t len;
+		struct crm_error e;
+
+		if (j->col >= s->rec.nfields)
+			continue;
+		v = s->rec.fields[j->col];
+		len = s->rec.lens[j->col];
+		import_trim(&v, &len);
+		if (!len || !(p->in = strndup(v, len)))
+			continue;
+		crm_error_clear(&e);
+		p->st = j->fn(p->in, &p->norm, &e);
+		if (p->st == CRM_ERR_INVALID)
+			p->why = strdup(e.message);
+		if ((p->st != CRM_OK && p->st != CRM_EOF && p->st != CRM_ERR_INVALID) ||
+		    (p->st == CRM_ERR_INVALID && !p->why)) {
+			crm_rowclean_pre_release(p);
+			continue;
+		}
+		if (!j->check)
+			continue;
+		crm_error_clear(&e);
+		p->check_st = j->check(p->in, japanese, &e);
+		p->japanese = japanese;
+		p->checked = p->check_st == CRM_OK || p->check_st == CRM_EOF ||
+			     (p->check_st == CRM_ERR_INVALID && (p->check_why = strdup(e.message)));
+	}
+}
+
+/* Whether the thread must wait for slots: all are full, or hold too much. */
+static int full(const struct import_ahead *a)
+{
+	return a->filled - a->released == SLOTS ||
+	       (a->filled > a->released && a->held > MAX_HELD);
+}
+
+/* Wakes the import when it waits and a batch is ready (called with the lock held). */
+static void wake_import(struct import_ahead *a)
+{
+	if (a->import_waits && (a->done || a->filled - a->taken >= SLOTS / 4))
+		pthread_cond_broadcast(&a->cv);
+}
+
+static void *reader(void *arg)
+{
+	struct import_ahead *a = arg;
+	struct crm_csv_record rec;
+	int k;
+
+	for (;;) {
+		struct slot *s;
+		enum crm_status st;
+		int last;
+
+		pthread_mutex_lock(&a->mu);
+		if (!a->stop && full(a)) {
+			a->reader_waits = 1;
+			while (!a->stop && a->filled - a->released > SLOTS / 2)
+				pthread_cond_wait(&a->cv, &a->mu);
+			while (!a->stop && full(a))
+				pthread_cond_wait(&a->cv, &a->mu);
+			a->reader_waits = 0;
+		}
+		if (a->stop) {
+			pthread_mutex_unlock(&a->mu);
+			return NULL;
+		}
+		s = &a->slot[a->filled % SLOTS];
+		pthread_mutex_unlock(&a->mu);
+		/* What the slot held last time was this thread's, as it allocated it. */
+		for (k = 0; k < CRM_ROWCLEAN_MAX_COLS; k++)
+			crm_rowclean_pre_release(&s->pre[k]);
+
+		crm_error_clear(&s->err);
+		st = crm_csv_read(a->r, &rec, &s->err);
+		if (st == CRM_EOF) {
+			pthread_mutex_lock(&a->mu);
+			a->done = 1;
+			wake_import(a);
+			pthread_mutex_unlock(&a->mu);
+			return NULL;
+		}
+		s->st = st;
+		s->bytes = crm_csv_bytes_read(a->r);
+		if (copy_record(s, &rec)) {
+			s->st = crm_error_nomem(&s->err);
+			s->size = 0;
+		} else if (st == CRM_OK) {
+			work_out(a, s);
+		}
+		/* A failure to read is the last record: the import stops at it. */
+		last = s->st != CRM_OK && s->st != CRM_ERR_CSV && s->st != CRM_ERR_ENCODING &&
+		       s->st != CRM_ERR_TOOBIG;
+		pthread_mutex_lock(&a->mu);
+		a->filled++;
+		a->held += s->size;
+		a->done |= last;
+		wake_import(a);
+		pthread_mutex_unlock(&a->mu);
+		if (last)
+			return NULL;
+	}
+}
+
+/* The normalizers worth running ahead: a rule column fed by one column of the file. */
+static void find_jobs(struct import_ahead *a, const struct importer *im)
+{
+	size_t c, k;
+	int rc;
+
+	for (c = 0; c < im->ncols; c++) {
+		const struct crm_field *f = im->cols[c].field;
+		crm_rowclean_fn fn;
+		int alone = 1;
+
+		/* A field joined from one column only is that column's value, trimmed. */
+		if (!f || im->cols[c].ignored || (f->flags & CRM_F_VIRTUAL))
+			continue;
+		for (k = 0; k < im->ncols; k++)
+			alone &= k == c || im->cols[k].field != f;
+		if (!alone || import_clean_fn(im, (size_t)(f - im->fields), &rc, &fn) || !fn)
+			continue;
+		a->job[a->njobs].col = c;
+		a->job[a->njobs].rc = rc;
+		a->job[a->njobs].fn = fn;
+		switch (f->fieldtype->stored) {
+		case CRM_T_EMAIL:
+		case CRM_T_PHONE:
+		case CRM_T_POSTAL:
+			a->job[a->njobs].check = f->fieldtype->check;
+			break;
+		default:
+			break;
+		}
+		a->njobs++;
+	}
+}
+
+static void free_slots(struct import_ahead *a)
+{
+	size_t i;
+	int k;
+
+	for (i = 0; i < SLOTS; i++) {
+		for (k = 0; k < CRM_ROWCLEAN_MAX_COLS; k++)
+			crm_rowclean_pre_release(&a->slot[i].pre[k]);
+		free(a->slot[i].buf);
+		free(a->slot[i].fields);
+		free(a->slot[i].lens);
+	}
+}
+
+enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r,
+				   struct import_ahead **out, struct crm_error *err)
+{
+	struct import_ahead *a = calloc(1, sizeof(*a));
+
+	*out = NULL;
+	if (!a)
+		return crm_error_nomem(err);
+	a->r = r;
+	a->im = im;
+	find_jobs(a, im);
+	if (!a->njobs) {
+		free(a);
+		return CRM_OK;   /* nothing to work out: the import reads as before */
+	}
+	if (pthread_mutex_init(&a->mu, NULL)) {
+		free(a);
+		return crm_error_set(err, CRM_ERR_INTERNAL, "cannot start reading ahead");
+	}
+	if (pthread_cond_init(&a->cv, NULL)) {
+		pthread_mutex_destroy(&a->mu);
+		free(a);
+		return crm_error_set(err, CRM_ERR_INTERNAL, "cannot start reading ahead");
+	}
+	/* No thread (a limit reached): the import reads as before. */
+	if (pthread_create(&a->thread, NULL, reader, a)) {
+		pthread_cond_destroy(&a->cv);
+		pthread_mutex_destroy(&a->mu);
+		free(a);
+		return CRM_OK;
+	}
+	a->started = 1;
+	*out = a;
+	return CRM_OK;
+}
+
+/* Gives back the slot handed out last (the thread empties it when it fills it again). */
+static void give_back(struct import_ahead *a)
+{
+	if (a->taken == a->released)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->held -= a->slot[a->released % SLOTS].size;
+	a->released++;
+	if (a->reader_waits && a->filled - a->released <= SLOTS / 2 && !full(a))
+		pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+enum crm_status import_ahead_next(struct import_ahead *a, const struct crm_csv_record **rec,
+				  struct crm_rowclean_pre **pre, unsigned long long *bytes,
+				  struct crm_error *err)
+{
+	struct slot *s;
+
+	give_back(a);
+	pthread_mutex_lock(&a->mu);
+	a->import_waits = 1;
+	while (a->taken == a->filled && !a->done)
+		pthread_cond_wait(&a->cv, &a->mu);
+	a->import_waits = 0;
+	if (a->taken == a->filled) {
+		pthread_mutex_unlock(&a->mu);
+		return CRM_EOF;
+	}
+	s = &a->slot[a->taken++ % SLOTS];
+	pthread_mutex_unlock(&a->mu);
+	*rec = &s->rec;
+	*pre = s->pre;
+	*bytes = s->bytes;
+	if (s->st != CRM_OK && err)
+		*err = s->err;
+	return s->st;
+}
+
+void import_ahead_stop(struct import_ahead *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->mu);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->thread, NULL);
+	pthread_cond_destroy(&a->cv);
+	pthread_mutex_destroy(&a->mu);
+	free_slots(a);
+	free(a);
+}
