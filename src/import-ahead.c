@@ -33,6 +33,8 @@ struct slot {
 	char **fields;
 	size_t *lens, fcap;
 	struct crm_rowclean_pre pre[CRM_ROWCLEAN_MAX_COLS];
+	char *in;                        /* the values the pres are for, trimmed, each ended */
+	size_t incap;
 };
 
 /* A value the thread normalizes: the file's column col, for rule column rc. */
@@ -112,25 +114,58 @@ static int copy_record(struct slot *s, const struct crm_csv_record *rec)
 }
 
 /* The normalizers on the record's values; a value it cannot do is left to the import. */
+/* The values the jobs take, trimmed, into s->in; -1 when out of memory. */
+static int trimmed_values(const struct import_ahead *a, struct slot *s, size_t *off)
+{
+	size_t i, need = 0;
+
+	for (i = 0; i < a->njobs; i++)
+		if (a->job[i].col < s->rec.nfields)
+			need += s->rec.lens[a->job[i].col] + 1;
+	if (need > s->incap) {
+		char *b = realloc(s->in, need);
+
+		if (!b)
+			return -1;
+		s->in = b;
+		s->incap = need;
+	}
+	need = 0;
+	for (i = 0; i < a->njobs; i++) {
+		const char *v;
+		size_t len;
+
+		off[i] = SIZE_MAX;
+		if (a->job[i].col >= s->rec.nfields)
+			continue;
+		v = s->rec.fields[a->job[i].col];
+		len = s->rec.lens[a->job[i].col];
+		import_trim(&v, &len);
+		if (!len)
+			continue;
+		memcpy(s->in + need, v, len);
+		s->in[need + len] = '\0';
+		off[i] = need;
+		need += len + 1;
+	}
+	return 0;
+}
+
 static void work_out(const struct import_ahead *a, struct slot *s)
 {
 	int japanese = import_is_japanese(a->im, &s->rec);
-	size_t i;
+	size_t i, off[CRM_ROWCLEAN_MAX_COLS];
 
+	if (trimmed_values(a, s, off))
+		return;   /* the import works them out itself */
 	for (i = 0; i < a->njobs; i++) {
 		const struct job *j = &a->job[i];
 		struct crm_rowclean_pre *p = &s->pre[j->rc];
-		const char *v;
-		size_t len;
 		struct crm_error e;
 
-		if (j->col >= s->rec.nfields)
+		if (off[i] == SIZE_MAX)
 			continue;
-		v = s->rec.fields[j->col];
-		len = s->rec.lens[j->col];
-		import_trim(&v, &len);
-		if (!len || !(p->in = strndup(v, len)))
-			continue;
+		p->in = s->in + off[i];
 		crm_error_clear(&e);
 		p->st = j->fn(p->in, &p->norm, &e);
 		if (p->st == CRM_ERR_INVALID)
@@ -191,8 +226,8 @@ static void *reader(void *arg)
 		s = &a->slot[a->filled % SLOTS];
 		pthread_mutex_unlock(&a->mu);
 		/* What the slot held last time was this thread's, as it allocated it. */
-		for (k = 0; k < CRM_ROWCLEAN_MAX_COLS; k++)
-			crm_rowclean_pre_release(&s->pre[k]);
+		for (k = 0; (size_t)k < a->njobs; k++)
+			crm_rowclean_pre_release(&s->pre[a->job[k].rc]);
 
 		crm_error_clear(&s->err);
 		st = crm_csv_read(a->r, &rec, &s->err);
@@ -268,6 +303,7 @@ static void free_slots(struct import_ahead *a)
 		for (k = 0; k < CRM_ROWCLEAN_MAX_COLS; k++)
 			crm_rowclean_pre_release(&a->slot[i].pre[k]);
 		free(a->slot[i].buf);
+		free(a->slot[i].in);
 		free(a->slot[i].fields);
 		free(a->slot[i].lens);
 	}

@@ -28,7 +28,16 @@ struct import_clean {
 	const char **own;                /* and the record's value of it */
 	int own_all;                     /* the file sends every own field */
 	struct crm_rowclean_row row;     /* the customer the rules were last applied to */
-	char *before[CRM_ROWCLEAN_MAX_COLS]; /* its values before the rules */
+	/*
+	 * Its values before the rules, not copied: a new customer's in the
+	 * record's arena (by offset, SIZE_MAX for none: the arena grows as
+	 * the rules' values are added to it); an updated one's where they
+	 * are, in the arena or in the row im->get read, both kept until the
+	 * changes are reported.
+	 */
+	int in_arena;
+	size_t before_off[CRM_ROWCLEAN_MAX_COLS];
+	const char *before[CRM_ROWCLEAN_MAX_COLS];
 };
 
 /* Counts a violation by field; it is stored as it is, for crm cleanse --check to list. */
@@ -56,8 +65,9 @@ static void row_release(struct import_clean *c)
 
 	for (col = 0; col < c->rc.ncols; col++) {
 		free(r->val[col]);
-		free(c->before[col]);
-		r->val[col] = c->before[col] = NULL;
+		r->val[col] = NULL;
+		c->before[col] = NULL;
+		c->before_off[col] = SIZE_MAX;
 	}
 	for (col = 0; (size_t)col < c->rc.nown; col++) {
 		free((char *)c->own[col]);
@@ -158,17 +168,30 @@ void import_clean_end(struct importer *im)
 	im->clean = NULL;
 }
 
-/* Sets column col of the row to v (NULL: none), as it is before the rules. */
+/*
+ * Sets column col of the row to v (NULL: none), as it is before the
+ * rules; v stays where it is (see before[]). orig[] is cleanse's, for its
+ * log: import does not fill it.
+ */
 static int row_set(struct import_clean *c, int col, const char *v, size_t len)
 {
 	struct crm_rowclean_row *r = &c->row;
 
 	if (!v)
 		return 0;
-	/* orig[] is cleanse's, for its log: the import keeps before[] instead. */
-	r->val[col] = strndup(v, len);
-	c->before[col] = strndup(v, len);
-	return r->val[col] && c->before[col] ? 0 : -1;
+	if (c->in_arena)
+		c->before_off[col] = (size_t)(v - c->im->arena.buf);
+	else
+		c->before[col] = v;
+	return (r->val[col] = strndup(v, len)) ? 0 : -1;
+}
+
+/* Column col's value before the rules. */
+static const char *before_of(const struct import_clean *c, int col)
+{
+	if (!c->in_arena)
+		return c->before[col];
+	return c->before_off[col] == SIZE_MAX ? NULL : c->im->arena.buf + c->before_off[col];
 }
 
 /* The record's values of the own fields, trimmed; NULL in the row when the file lacks one. */
@@ -206,7 +229,7 @@ static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_erro
 /* Whether the rules changed column col. */
 static int col_changed(const struct import_clean *c, int col)
 {
-	const char *a = c->before[col], *b = c->row.val[col];
+	const char *a = before_of(c, col), *b = c->row.val[col];
 
 	return (a || b) && (!a || !b || strcmp(a, b));
 }
@@ -220,6 +243,7 @@ enum crm_status import_clean_new(struct importer *im, struct crm_error *err)
 	if (!c)
 		return CRM_OK;
 	row_release(c);
+	c->in_arena = 1;
 	for (col = 0; col < c->rc.ncols; col++) {
 		const struct fval *v = &im->vals[c->field[col]];
 
@@ -259,7 +283,7 @@ static enum crm_status report(struct import_clean *c, int64_t id, struct crm_err
 	for (col = 0; !s && col < c->rc.ncols; col++) {
 		struct crm_import_change ch = {
 			.line = im->rec->line, .customer = id, .field = c->rc.col[col].name,
-			.before = c->before[col], .after = c->row.val[col],
+			.before = before_of(c, col), .after = c->row.val[col],
 			.rule = crm_rule_names[c->row.rule[col]],
 		};
 
@@ -286,6 +310,7 @@ enum crm_status import_clean_update(struct importer *im, int64_t id,
 	int col;
 
 	row_release(c);
+	c->in_arena = 0;
 	for (col = 0; col < c->rc.ncols; col++) {
 		size_t f = c->field[col];
 		const struct fval *v = &im->vals[f];

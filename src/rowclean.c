@@ -73,7 +73,6 @@ static enum crm_status change(struct crm_rowclean *c, struct crm_rowclean_row *r
 
 void crm_rowclean_pre_release(struct crm_rowclean_pre *p)
 {
-	free(p->in);
 	free(p->why);
 	free(p->check_why);
 	crm_norm_release(&p->norm);

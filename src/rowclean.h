@@ -67,7 +67,7 @@ static const char *const field_names[F_COUNT] = {
  * pure function of its input, so the result is the same).
  */
 struct crm_rowclean_pre {
-	char *in;                /* owned; NULL: none */
+	const char *in;          /* not owned (the maker's); NULL: none */
 	enum crm_status st;      /* what the normalizer returned */
 	struct crm_norm norm;    /* its result, which crm_rowclean_apply() borrows */
 	char *why;               /* CRM_ERR_INVALID: the message (owned) */
