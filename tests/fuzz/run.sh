@@ -8,6 +8,9 @@
 # BUILD is a build directory set up with -Dfuzz=true (see README.md);
 # WORKDIR defaults to $TMPDIR/crm-fuzz. A crash, leak or broken oracle
 # leaves its input in WORKDIR/TARGET-artifacts/ and exits non-zero.
+# FUZZ_TIMEOUT (default 10) is the seconds an input may take: libFuzzer
+# counts wall time, so a fuzzer stopped (SIGSTOP) for a benchmark wants
+# more.
 set -eu
 [ $# -ge 3 ] || { echo "usage: $0 BUILD TARGET SECONDS [WORKDIR]" >&2; exit 2; }
 build=$1 target=$2 secs=$3
@@ -20,14 +23,16 @@ cp -n "$here/corpus/$target"/* "$work/$target-corpus/" 2>/dev/null || :
 log=$work/$target.log
 start=$(date +%s)
 set +e
-"$prog" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$prog" -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-10}" -rss_limit_mb=2048 -print_final_stats=1 \
 	-artifact_prefix="$work/$target-artifacts/" "$work/$target-corpus" >"$log" 2>&1
 rc=$?
 set -e
 took=$(($(date +%s) - start))
-# CPU time of the fuzzer itself (user + system), from the shell's "times":
-# the acceptance is counted in CPU-minutes, which a busy machine stretches.
-cpu=$(times | awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } printf "%d", s }')
+# CPU time of the fuzzer itself (user + system), from the shell's "times"
+# (not in a pipe: a subshell has no children): the acceptance is counted
+# in CPU-minutes, which a busy machine stretches.
+times >"$work/$target.times"
+cpu=$(awk 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, t, "m"); s += t[1] * 60 + t[2] } printf "%d", s }' "$work/$target.times")
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
 ft=$(grep -o 'ft: [0-9]*' "$log" | tail -1)
