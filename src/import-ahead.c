@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "import-private.h"
 #include "rowclean.h"
@@ -204,6 +205,9 @@ static void *reader(void *arg)
 	struct import_ahead *a = arg;
 	struct crm_csv_record rec;
 	int k;
+
+	/* Named, for top(1) and perf(1). */
+	prctl(PR_SET_NAME, "crm-read-ahead", 0, 0, 0);
 
 	for (;;) {
 		struct slot *s;

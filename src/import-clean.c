@@ -36,6 +36,7 @@ struct import_clean {
 	 * changes are reported.
 	 */
 	int in_arena;
+	unsigned long changed;           /* the columns the rules changed (bits) */
 	size_t before_off[CRM_ROWCLEAN_MAX_COLS];
 	const char *before[CRM_ROWCLEAN_MAX_COLS];
 };
@@ -64,11 +65,13 @@ static void row_release(struct import_clean *c)
 	int col;
 
 	for (col = 0; col < c->rc.ncols; col++) {
-		free(r->val[col]);
+		if (!(r->lent & (1ul << col)))
+			free(r->val[col]);
 		r->val[col] = NULL;
 		c->before[col] = NULL;
 		c->before_off[col] = SIZE_MAX;
 	}
+	r->lent = 0;
 	for (col = 0; (size_t)col < c->rc.nown; col++) {
 		free((char *)c->own[col]);
 		c->own[col] = NULL;
@@ -170,20 +173,22 @@ void import_clean_end(struct importer *im)
 
 /*
  * Sets column col of the row to v (NULL: none), as it is before the
- * rules; v stays where it is (see before[]). orig[] is cleanse's, for its
- * log: import does not fill it.
+ * rules: lent to the rules, not copied, and kept where it is (see
+ * before[]): a rule that changes it gives the row a copy of its own.
+ * orig[] is cleanse's, for its log: import does not fill it.
  */
-static int row_set(struct import_clean *c, int col, const char *v, size_t len)
+static void row_set(struct import_clean *c, int col, const char *v)
 {
 	struct crm_rowclean_row *r = &c->row;
 
 	if (!v)
-		return 0;
+		return;
 	if (c->in_arena)
 		c->before_off[col] = (size_t)(v - c->im->arena.buf);
 	else
 		c->before[col] = v;
-	return (r->val[col] = strndup(v, len)) ? 0 : -1;
+	r->val[col] = (char *)v;   /* never written through: change() replaces it */
+	r->lent |= 1ul << col;
 }
 
 /* Column col's value before the rules. */
@@ -226,12 +231,27 @@ static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_erro
 	return crm_rowclean_apply(&c->rc, r, err);
 }
 
+
 /* Whether the rules changed column col. */
 static int col_changed(const struct import_clean *c, int col)
 {
 	const char *a = before_of(c, col), *b = c->row.val[col];
 
 	return (a || b) && (!a || !b || strcmp(a, b));
+}
+
+/*
+ * The columns the rules changed, noted once they ran: a value lent from
+ * the arena may move when the arena grows, and is not read after that.
+ */
+static void note_changed(struct import_clean *c)
+{
+	int col;
+
+	c->changed = 0;
+	for (col = 0; col < c->rc.ncols; col++)
+		if (col_changed(c, col))
+			c->changed |= 1ul << col;
 }
 
 enum crm_status import_clean_new(struct importer *im, struct crm_error *err)
@@ -248,16 +268,17 @@ enum crm_status import_clean_new(struct importer *im, struct crm_error *err)
 		const struct fval *v = &im->vals[c->field[col]];
 
 		/* The rules cover text fields only (types.h's date and gender are text too). */
-		if (v->set && v->type == CRM_VALUE_TEXT &&
-		    row_set(c, col, import_vtext(im, v), v->len))
-			return crm_error_nomem(err);
+		if (v->set && v->type == CRM_VALUE_TEXT)
+			row_set(c, col, import_vtext(im, v));
 	}
 	s = apply(c, 0, err);
+	if (!s)
+		note_changed(c);
 	for (col = 0; !s && col < c->rc.ncols; col++) {
 		struct fval *v = &im->vals[c->field[col]];
-		const char *after = c->row.val[col];
+		const char *after = c->row.val[col];   /* changed: the row's own copy */
 
-		if (!col_changed(c, col))
+		if (!(c->changed & (1ul << col)))
 			continue;
 		memset(v, 0, sizeof(*v));
 		if (!after)
@@ -287,7 +308,7 @@ static enum crm_status report(struct import_clean *c, int64_t id, struct crm_err
 			.rule = crm_rule_names[c->row.rule[col]],
 		};
 
-		if (!col_changed(c, col))
+		if (!(c->changed & (1ul << col)))
 			continue;
 		im->stats->normalized++;
 		im->stats->normalized_by[c->field[col]]++;
@@ -314,23 +335,20 @@ enum crm_status import_clean_update(struct importer *im, int64_t id,
 	for (col = 0; col < c->rc.ncols; col++) {
 		size_t f = c->field[col];
 		const struct fval *v = &im->vals[f];
-		int bad;
 
 		/* What the file sends now, over what the customer has. */
-		if ((f == im->f_family || f == im->f_given) && im->parts_stale) {
-			bad = 0;   /* stale: split from the new name again (import-update.c) */
-		} else if (import_field_changed(im, f, changed)) {
-			bad = v->set && v->type == CRM_VALUE_TEXT &&
-			      row_set(c, col, import_vtext(im, v), v->len);
+		if ((f == im->f_family || f == im->f_given) && im->parts_stale)
+			continue;   /* stale: split from the new name again (import-update.c) */
+		if (import_field_changed(im, f, changed)) {
+			if (v->set && v->type == CRM_VALUE_TEXT)
+				row_set(c, col, import_vtext(im, v));
 		} else {
-			const char *t = crm_stmt_text(im->get, c->get_col[col]);
-
-			bad = t && row_set(c, col, t, strlen(t));
+			row_set(c, col, crm_stmt_text(im->get, c->get_col[col]));
 		}
-		if (bad)
-			return crm_error_nomem(err);
 	}
 	s = apply(c, id, err);
+	if (!s)
+		note_changed(c);
 	return s ? s : report(c, id, err);
 }
 

@@ -65,7 +65,9 @@ static enum crm_status change(struct crm_rowclean *c, struct crm_rowclean_row *r
 		return CRM_OK;
 	if (v && !(copy = strdup(v)))
 		return crm_error_nomem(err);
-	free(r->val[col]);
+	if (!(r->lent & (1ul << col)))
+		free(r->val[col]);
+	r->lent &= ~(1ul << col);
 	r->val[col] = copy;
 	r->rule[col] = (int)rule;
 	return CRM_OK;

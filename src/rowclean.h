@@ -89,7 +89,8 @@ void crm_rowclean_pre_release(struct crm_rowclean_pre *p);
 /* One customer as read, and the values this run gives it. */
 struct crm_rowclean_row {
 	int64_t id;
-	char *val[CRM_ROWCLEAN_MAX_COLS];     /* current values (owned), NULL for none */
+	char *val[CRM_ROWCLEAN_MAX_COLS];     /* current values, NULL for none: owned, */
+	unsigned long lent;                   /* but for those of these bits (the caller's) */
 	char *orig[CRM_ROWCLEAN_MAX_COLS];    /* as read, for the log (owned) */
 	int rule[CRM_ROWCLEAN_MAX_COLS];      /* the rule that last changed the column */
 	char *updated_at;        /* as read (crm cleanse) */
