@@ -23,6 +23,7 @@
 
 #define SLOTS 64
 #define MAX_HELD ((size_t)8 << 20)   /* bytes of records in flight, past the first */
+#define BUSY 4                       /* records waiting that keep the import busy */
 
 struct slot {
 	struct crm_csv_record rec;       /* its fields and raw text in buf */
@@ -212,7 +213,7 @@ static void *reader(void *arg)
 	for (;;) {
 		struct slot *s;
 		enum crm_status st;
-		int last;
+		int last, ahead;
 
 		pthread_mutex_lock(&a->mu);
 		if (!a->stop && full(a)) {
@@ -228,6 +229,12 @@ static void *reader(void *arg)
 			return NULL;
 		}
 		s = &a->slot[a->filled % SLOTS];
+		/*
+		 * The import has records enough waiting: this one's values are
+		 * worked out here. Else it goes as read, and the import works them
+		 * out itself rather than wait: the two share the work as they can.
+		 */
+		ahead = a->filled - a->taken >= BUSY;
 		pthread_mutex_unlock(&a->mu);
 		/* What the slot held last time was this thread's, as it allocated it. */
 		for (k = 0; (size_t)k < a->njobs; k++)
@@ -247,7 +254,7 @@ static void *reader(void *arg)
 		if (copy_record(s, &rec)) {
 			s->st = crm_error_nomem(&s->err);
 			s->size = 0;
-		} else if (st == CRM_OK) {
+		} else if (st == CRM_OK && ahead) {
 			work_out(a, s);
 		}
 		/* A failure to read is the last record: the import stops at it. */
