@@ -27,9 +27,13 @@ echo
 echo "The same file again changes nothing:"
 step "$crm" import --source shop --rejects "$work/rejects.csv" "$here/customers.csv"
 echo
-echo "Typed values were stored in one form (dates from any era notation, flags):"
+echo "Typed values were stored in one form (dates from any era notation, flags),"
+echo "and every customer's text in one notation (名寄せ starts here); the raw row"
+echo "keeps what the source sent:"
 step sqlite3 -header "$CRM_DB" \
 	"SELECT s.source_key, c.name, c.birthdate, c.gender, c.consent_email FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'shop' ORDER BY 1"
+step sqlite3 -header "$CRM_DB" \
+	"SELECT c.company, c.phone, c.postal_code, json_extract(s.raw, '\$[3]') AS company_as_sent, json_extract(s.raw, '\$[5]') AS phone_as_sent FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'shop' ORDER BY s.source_key"
 echo
 echo "Orders keep exact money (ten-thousandths of a yen), returns marked:"
 step sqlite3 -header "$CRM_DB" \
@@ -39,7 +43,10 @@ echo "Every run is in the log, every change with its old and new value:"
 step "$crm" log --format table --no-pager
 step "$crm" log customer shop:C0001 --format table --no-pager
 echo
-echo "Cleanse: one notation per field, shown first, then done as one run:"
+echo "Cleanse puts what is already stored in that notation: right after the"
+echo "imports it has nothing to do. An old list imported as written, it has:"
+step "$crm" cleanse --dry-run --format table
+step "$crm" import --no-cleanse --source legacy --rejects "$work/rejects.csv" "$here/customers.csv"
 step "$crm" cleanse --dry-run --format table
 step "$crm" cleanse
 echo
