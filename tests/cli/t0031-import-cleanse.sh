@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 38
+plan 39
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -58,6 +58,12 @@ customers a.db > a.txt
 customers b.db > b.txt
 check '... to the same customers, field for field' 0 empty empty cmp a.txt b.txt
 assert '... (and there are customers to compare)' test "$(wc -l < a.txt)" -gt 2500
+# A regular file is read ahead by a second thread that works the values
+# out (import-ahead.c); standard input is read by the import alone.
+"$CRM" --db c.db -q import --source s - < v1.csv 2>/dev/null
+customers c.db > c.txt
+check 'read from standard input (no thread reading ahead), the same customers' 0 empty empty \
+	cmp a.txt c.txt
 n_import=$(sqlite3 a.db "SELECT json_extract(counts, '\$.normalized') FROM runs WHERE id = 1")
 n_cleanse=$(sqlite3 b.db "SELECT json_extract(counts, '\$.changes') FROM runs WHERE id = 2")
 check 'the import normalized as many values as that cleanse changed' 0 "inline:$n_cleanse" empty \
