@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 39
+plan 40
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -108,6 +108,9 @@ state a.db > after-revert.txt
 check '... gives back the database as it was before it, exactly' 0 empty empty \
 	cmp before-v2.txt after-revert.txt
 check 'crm log verify holds' 0 ignore ignore "$CRM" --db a.db log verify
+check 'revert of the first import, normalized: no customer left' 0 'inline:0|0' ignore \
+	sh -c '"$CRM" --db a.db -q log revert "$(sqlite3 a.db "SELECT min(id) FROM runs WHERE command = '"'import'"'")" >/dev/null 2>&1;
+		sqlite3 a.db "SELECT (SELECT count(*) FROM customers), (SELECT count(*) FROM source_records)"' 
 
 # --dry-run lists what it would normalize, as cleanse's dry run does.
 printf '%s\n' '顧客番号,氏名,電話番号,会社名,郵便番号,住所' \
