@@ -154,6 +154,8 @@ enum crm_status import_clean_begin(struct importer *im, struct crm_error *err)
 	s = crm_rowclean_init(&c->rc, &c->o, &c->sink, &c->st, err);
 	if (!s)
 		s = find_fields(c, err);
+	if (!s)
+		im->clean_col = c->col_of;
 	return s ? s : find_own(c, err);
 }
 
@@ -169,6 +171,7 @@ void import_clean_end(struct importer *im)
 	free(c->own);
 	free(c);
 	im->clean = NULL;
+	im->clean_col = NULL;
 }
 
 /*
@@ -359,14 +362,6 @@ int import_clean_fn(const struct importer *im, size_t f, int *col, import_norm_f
 	*col = c && f < CRM_IMPORT_MAX_FIELDS ? c->col_of[f] : -1;
 	*fn = *col >= 0 ? c->rc.col[*col].fn : NULL;
 	return *col >= 0 ? 0 : -1;
-}
-
-struct crm_rowclean_pre *import_clean_pre(const struct importer *im, size_t f)
-{
-	const struct import_clean *c = im->clean;
-	int col = c && im->pre && f < CRM_IMPORT_MAX_FIELDS ? c->col_of[f] : -1;
-
-	return col >= 0 ? &im->pre[col] : NULL;
 }
 
 const char *import_clean_value(const struct importer *im, size_t f, int *covered)

@@ -15,35 +15,6 @@
 #include "types.h"
 #include "banned.h"
 
-/* Trims ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends. */
-void import_trim(const char **s, size_t *len)
-{
-	const char *p = *s;
-	size_t n = *len;
-
-	for (;;) {
-		if (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
-			p++;
-			n--;
-		} else if (n >= 3 && !memcmp(p, "\xE3\x80\x80", 3)) {
-			p += 3;
-			n -= 3;
-		} else {
-			break;
-		}
-	}
-	for (;;) {
-		if (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
-			n--;
-		else if (n >= 3 && !memcmp(p + n - 3, "\xE3\x80\x80", 3))
-			n -= 3;
-		else
-			break;
-	}
-	*s = p;
-	*len = n;
-}
-
 /* An order's status as exported: ok, cancelled or returned, in either language. */
 static enum crm_status parse_order_status(const char *s, const char **out,
 					      struct crm_error *err)
@@ -134,11 +105,19 @@ static enum crm_status text_value(struct importer *im, struct fval *v, const cha
 	return set_text(im, v, s, len) ? CRM_ERR_NOMEM : CRM_OK;
 }
 
-/* fd's check of tmp, or its result worked out ahead (import-ahead.c) for the same value. */
+/* The record's result worked out ahead (import-ahead.c) for field f, or NULL. */
+static const struct crm_rowclean_pre *pre_of(const struct importer *im, size_t f)
+{
+	int col = im->pre && im->clean_col ? im->clean_col[f] : -1;
+
+	return col >= 0 ? &im->pre[col] : NULL;
+}
+
+/* fd's check of tmp, or its result worked out ahead for the same value. */
 static enum crm_status check_value(struct importer *im, const struct crm_field *fd,
 				   const char *tmp, int japanese, struct crm_error *e)
 {
-	const struct crm_rowclean_pre *p = import_clean_pre(im, field_index(im, fd));
+	const struct crm_rowclean_pre *p = pre_of(im, field_index(im, fd));
 
 	if (!p || !p->checked || p->japanese != japanese || !p->in || strcmp(p->in, tmp))
 		return fd->fieldtype->check(tmp, japanese, e);

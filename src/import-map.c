@@ -311,3 +311,46 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 	}
 	return CRM_OK;
 }
+
+/* Trims ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends. */
+void import_trim(const char **s, size_t *len)
+{
+	const char *p = *s;
+	size_t n = *len;
+
+	for (;;) {
+		if (n && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) {
+			p++;
+			n--;
+		} else if (n >= 3 && !memcmp(p, "\xE3\x80\x80", 3)) {
+			p += 3;
+			n -= 3;
+		} else {
+			break;
+		}
+	}
+	for (;;) {
+		if (n && (p[n - 1] == ' ' || p[n - 1] == '\t' || p[n - 1] == '\r' || p[n - 1] == '\n'))
+			n--;
+		else if (n >= 3 && !memcmp(p + n - 3, "\xE3\x80\x80", 3))
+			n -= 3;
+		else
+			break;
+	}
+	*s = p;
+	*len = n;
+}
+
+/* Whether field f draws on a changed column (derived order fields: any change). */
+int import_field_changed(const struct importer *im, size_t f, const unsigned char *changed)
+{
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		if (im->cols[c].field == &im->fields[f] && changed[c])
+			return 1;
+	if (im->kind == CRM_KIND_ORDERS &&
+	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
+		return import_has_source(im, f);
+	return 0;
+}

@@ -158,6 +158,7 @@ struct importer {
 	int fresh;               /* the source had no records: skip lookups */
 	struct import_clean *clean; /* customers: the rules of crm cleanse; NULL: --no-cleanse */
 	struct crm_rowclean_pre *pre; /* the record's results worked out ahead, or NULL */
+	const int *clean_col;    /* per field: its column of the rules (import-clean.c), or -1 */
 	/*
 	 * The fresh path notes no keys: the line of a source record it
 	 * inserted is found from its id. Ids count up by one a record, so only
@@ -196,13 +197,16 @@ static inline const char *import_vtext(const struct importer *im, const struct f
 }
 
 /* import-map.c */
+/* Trims ASCII white space and U+3000 IDEOGRAPHIC SPACE from both ends. */
+void import_trim(const char **s, size_t *len);
+/* Whether field f draws on a changed column (derived order fields: any change). */
+int import_field_changed(const struct importer *im, size_t f, const unsigned char *changed);
 enum crm_status import_map_columns(struct importer *im, const struct crm_csv_record *hdr,
 				   struct crm_error *err);
 void import_report_mapping(struct importer *im, int guessed);
 enum crm_status import_index_fields(struct importer *im, struct crm_error *err);
 
 /* import-convert.c */
-void import_trim(const char **s, size_t *len);
 int import_all_empty(const struct crm_csv_record *r);
 enum crm_status import_record_keys(struct importer *im, int *rejected, struct crm_error *err);
 enum crm_status import_convert_record(struct importer *im, int *rejected,
@@ -261,8 +265,6 @@ enum crm_status import_check_erased(struct importer *im, const char *source, con
  */
 enum crm_status import_keep_mapping(struct importer *im, struct crm_error *err);
 
-/* Whether field f draws on a changed column (derived order fields: any change). */
-int import_field_changed(const struct importer *im, size_t f, const unsigned char *changed);
 
 /*
  * import-clean.c: the rules of crm cleanse (rowclean.h) on a customer on
@@ -294,8 +296,6 @@ struct crm_norm;
 typedef enum crm_status (*import_norm_fn)(const char *s, struct crm_norm *out,
 					  struct crm_error *err);
 int import_clean_fn(const struct importer *im, size_t f, int *col, import_norm_fn *fn);
-/* The record's result worked out ahead for field f, or NULL. */
-struct crm_rowclean_pre *import_clean_pre(const struct importer *im, size_t f);
 
 /* import-convert.c: whether rec's postal code is checked as a Japanese one. */
 int import_is_japanese(const struct importer *im, const struct crm_csv_record *rec);

@@ -65,19 +65,6 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 	return CRM_OK;
 }
 
-int import_field_changed(const struct importer *im, size_t f, const unsigned char *changed)
-{
-	size_t c;
-
-	for (c = 0; c < im->ncols; c++)
-		if (im->cols[c].field == &im->fields[f] && changed[c])
-			return 1;
-	if (im->kind == CRM_KIND_ORDERS &&
-	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
-		return import_has_source(im, f);
-	return 0;
-}
-
 /* The column of field f in im->get: the id, then every real field in order. */
 static int get_column(const struct importer *im, size_t f)
 {
