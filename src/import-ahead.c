@@ -24,6 +24,7 @@
 #define SLOTS 64
 #define MAX_HELD ((size_t)8 << 20)   /* bytes of records in flight, past the first */
 #define BUSY 4                       /* records waiting that keep the import busy */
+#define KEEP ((size_t)256 << 10)     /* the most a slot keeps allocated between records */
 
 struct slot {
 	struct crm_csv_record rec;       /* its fields and raw text in buf */
@@ -71,13 +72,23 @@ struct import_ahead {
 	size_t njobs;
 };
 
-/* Copies rec into s: fields, lengths and raw text in one buffer. */
+/*
+ * Copies rec into s: fields, lengths and raw text in one buffer. A buffer
+ * grown for a large record is given back once a small one comes, so that
+ * the slots do not keep the largest record each has seen.
+ */
 static int copy_record(struct slot *s, const struct crm_csv_record *rec)
 {
 	size_t need = rec->raw_len + 1, i, off = 0;
 
 	for (i = 0; i < rec->nfields; i++)
 		need += rec->lens[i] + 1;
+	if (s->cap > KEEP && need <= KEEP) {
+		free(s->buf);
+		free(s->in);
+		s->buf = s->in = NULL;
+		s->cap = s->incap = 0;
+	}
 	if (need > s->cap) {
 		char *b = realloc(s->buf, need);
 
@@ -194,10 +205,14 @@ static int full(const struct import_ahead *a)
 	       (a->filled > a->released && a->held > MAX_HELD);
 }
 
-/* Wakes the import when it waits and a batch is ready (called with the lock held). */
+/*
+ * Wakes the import when it waits and a batch is ready, or the thread can
+ * read no more until it takes some (a few large records hold the bytes:
+ * a batch of them would never come). Called with the lock held.
+ */
 static void wake_import(struct import_ahead *a)
 {
-	if (a->import_waits && (a->done || a->filled - a->taken >= SLOTS / 4))
+	if (a->import_waits && (a->done || a->filled - a->taken >= SLOTS / 4 || full(a)))
 		pthread_cond_broadcast(&a->cv);
 }
 
@@ -217,6 +232,7 @@ static void *reader(void *arg)
 
 		pthread_mutex_lock(&a->mu);
 		if (!a->stop && full(a)) {
+			wake_import(a);
 			a->reader_waits = 1;
 			while (!a->stop && a->filled - a->released > SLOTS / 2)
 				pthread_cond_wait(&a->cv, &a->mu);

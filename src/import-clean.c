@@ -37,23 +37,31 @@ struct import_clean {
 	 */
 	int in_arena;
 	unsigned long changed;           /* the columns the rules changed (bits) */
+	/*
+	 * Its violations, counted once it is stored (a record rejected after
+	 * the rules ran, its key repeated, has none): by field, and in all.
+	 */
+	unsigned long pending_by[CRM_IMPORT_MAX_FIELDS];
+	unsigned long pending;
 	size_t before_off[CRM_ROWCLEAN_MAX_COLS];
 	const char *before[CRM_ROWCLEAN_MAX_COLS];
 };
 
-/* Counts a violation by field; it is stored as it is, for crm cleanse --check to list. */
+/*
+ * Notes a violation by field; the value is stored as it is, for crm
+ * cleanse --check to list, and counted when the customer is (report()).
+ */
 static enum crm_status on_violation(void *ctx, const struct crm_cleanse_item *it,
 				    struct crm_error *err)
 {
 	struct import_clean *c = ctx;
-	struct crm_import_stats *st = c->im->stats;
 	int col;
 
 	(void)err;
-	st->violations++;
+	c->pending++;
 	for (col = 0; col < c->rc.ncols; col++)
 		if (!strcmp(c->rc.col[col].name, it->field)) {
-			st->violations_by[c->field[col]]++;
+			c->pending_by[c->field[col]]++;
 			break;
 		}
 	return CRM_OK;
@@ -72,7 +80,7 @@ static void row_release(struct import_clean *c)
 		c->before_off[col] = SIZE_MAX;
 	}
 	r->lent = 0;
-	for (col = 0; (size_t)col < c->rc.nown; col++) {
+	for (col = 0; c->own && (size_t)col < c->rc.nown; col++) {
 		free((char *)c->own[col]);
 		c->own[col] = NULL;
 	}
@@ -229,6 +237,8 @@ static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_erro
 	r->id = id;
 	r->japan = !country || crm_country_is_japan(country);
 	r->pre = c->im->pre;
+	memset(c->pending_by, 0, sizeof(c->pending_by));
+	c->pending = 0;
 	if (row_own(c))
 		return crm_error_nomem(err);
 	return crm_rowclean_apply(&c->rc, r, err);
@@ -302,7 +312,12 @@ static enum crm_status report(struct import_clean *c, int64_t id, struct crm_err
 {
 	struct importer *im = c->im;
 	enum crm_status s = CRM_OK;
+	size_t f;
 	int col;
+
+	im->stats->violations += c->pending;
+	for (f = 0; c->pending && f < CRM_IMPORT_MAX_FIELDS; f++)
+		im->stats->violations_by[f] += c->pending_by[f];
 
 	for (col = 0; !s && col < c->rc.ncols; col++) {
 		struct crm_import_change ch = {

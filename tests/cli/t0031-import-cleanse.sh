@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 40
+plan 45
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -60,7 +60,7 @@ check '... to the same customers, field for field' 0 empty empty cmp a.txt b.txt
 assert '... (and there are customers to compare)' test "$(wc -l < a.txt)" -gt 2500
 # A regular file is read ahead by a second thread that works the values
 # out (import-ahead.c); standard input is read by the import alone.
-"$CRM" --db c.db -q import --source s - < v1.csv 2>/dev/null
+cat v1.csv | "$CRM" --db c.db -q import --source s - 2>/dev/null
 customers c.db > c.txt
 check 'read from standard input (no thread reading ahead), the same customers' 0 empty empty \
 	cmp a.txt c.txt
@@ -184,6 +184,28 @@ check '... and cleanse with the same definitions changes nothing' 0 empty 'match
 printf '%s\n' '注文番号,顧客番号,注文日,金額' 'O1,K1,2026/11/02,"1,200"' > orders.csv
 check 'orders are imported as before' 0 empty 'match:^orders.csv: 1 row: 1 new' \
 	"$CRM" --db d.db import --source s orders.csv
+
+# Records large enough that a few hold all the bytes the thread may read
+# ahead (8 MiB): it once waited for the import to take a batch of them,
+# while the import waited for the batch (a review found it).
+note=$(head -c 4300000 /dev/zero | tr '\0' 'a')
+{ echo '顧客番号,氏名,メールアドレス,備考'; echo "G1,大山 一郎,g1@example.jp,$note"; } > one-big.csv
+check 'one record of 4 MB is imported, not waited on for ever' 0 empty 'match:^one-big.csv: 1 row: 1 new' \
+	timeout 120 "$CRM" --db big.db import --source big one-big.csv
+note=$(head -c 700000 /dev/zero | tr '\0' 'b')
+{ echo '顧客番号,氏名,メールアドレス,備考'; i=1; while [ $i -le 30 ]; do echo "H$i,大山 $i郎,h$i@example.jp,$note"; i=$((i + 1)); done; } > many-big.csv
+check '... nor thirty of 700 KB' 0 empty 'match:^many-big.csv: 30 rows: 30 new' \
+	timeout 120 "$CRM" --db big.db import --source many many-big.csv
+check '... each whole' 0 'inline:31|700000' empty \
+	sqlite3 big.db "SELECT count(*), min(length(json_extract(extra, '\$.備考'))) FROM customers"
+
+# A record rejected after the rules ran (its key came before) counts no violation.
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'C1,山田 太郎,taro@example.com' 'C1,山田 次郎,taro@gmial.com' > twice.csv
+check 'a repeated key: rejected, and its misspelt domain not counted' 3 empty \
+	'match:^twice.csv: 2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected \(twice.rejects.csv\)$' \
+	"$CRM" --db twice.db import --source t twice.csv
+check '... (the run counts no violation)' 0 'inline:0' empty \
+	sqlite3 twice.db "SELECT json_extract(counts, '\$.violations') FROM runs"
 
 # Bad options.
 check '--format without --dry-run: exit 2' 2 empty 'match:--format is for the list --dry-run prints' \
