@@ -471,6 +471,9 @@ static int put_blocks_fixed(struct crm_strbuf *sb, const char *t)
 
 	if (put_blocks(sb, t))
 		return -1;
+	/* Unchanged: a fixed point already, as most addresses are. */
+	if (sb->len == strlen(t) && !memcmp(sb->buf, t, sb->len))
+		return 0;
 	for (i = 1; i < most; i++) {
 		crm_strbuf_reset(&next);
 		if (put_blocks(&next, sb->buf)) {
