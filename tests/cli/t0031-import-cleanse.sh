@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 45
+plan 47
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -179,6 +179,14 @@ check '... the phone as written' 0 'inline:０３－１２３４－５６７８'
 	sqlite3 e.db "SELECT phone FROM customers WHERE id = 1"
 check '... and cleanse with the same definitions changes nothing' 0 empty 'match:0 changed \(0 values\); 2 violations' \
 	env CRM_FIELDS=defs.txt "$CRM" --db e.db cleanse
+
+check '... and so with $CRM_FIELDS naming them' 0 'inline:０３－１２３４－５６７８' ignore \
+	sh -c 'CRM_FIELDS=defs.txt "$CRM" --db e2.db -q import --source s small.csv 2>/dev/null;
+		sqlite3 e2.db "SELECT phone FROM customers WHERE id = 1"'
+check '... and with the definitions stored by crm cleanse --save' 0 'inline:０３－１２３４－５６７８' ignore \
+	sh -c '"$CRM" --db e3.db -q init && "$CRM" --db e3.db -q cleanse --fields defs.txt --save &&
+		"$CRM" --db e3.db -q import --source s small.csv 2>/dev/null;
+		sqlite3 e3.db "SELECT phone FROM customers WHERE id = 1"'
 
 # Orders are stored as read, with or without --no-cleanse.
 printf '%s\n' '注文番号,顧客番号,注文日,金額' 'O1,K1,2026/11/02,"1,200"' > orders.csv
