@@ -36,6 +36,8 @@ struct import_clean {
 	 * changes are reported.
 	 */
 	int in_arena;
+	size_t before_off[CRM_ROWCLEAN_MAX_COLS];
+	const char *before[CRM_ROWCLEAN_MAX_COLS];
 	unsigned long changed;           /* the columns the rules changed (bits) */
 	/*
 	 * Its violations, counted once it is stored (a record rejected after
@@ -43,8 +45,6 @@ struct import_clean {
 	 */
 	unsigned long pending_by[CRM_IMPORT_MAX_FIELDS];
 	unsigned long pending;
-	size_t before_off[CRM_ROWCLEAN_MAX_COLS];
-	const char *before[CRM_ROWCLEAN_MAX_COLS];
 };
 
 /*
@@ -243,7 +243,6 @@ static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_erro
 		return crm_error_nomem(err);
 	return crm_rowclean_apply(&c->rc, r, err);
 }
-
 
 /* Whether the rules changed column col. */
 static int col_changed(const struct import_clean *c, int col)
