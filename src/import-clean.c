@@ -354,8 +354,15 @@ enum crm_status import_clean_update(struct importer *im, int64_t id,
 		const struct fval *v = &im->vals[f];
 
 		/* What the file sends now, over what the customer has. */
-		if ((f == im->f_family || f == im->f_given) && im->parts_stale)
-			continue;   /* stale: split from the new name again (import-update.c) */
+		/*
+		 * Stale (import-update.c): the rules see none, and take it from the
+		 * new name or address again; what is stored counts as before, so
+		 * that the same value found again is no change.
+		 */
+		if (import_stale(im, f)) {
+			c->before[col] = crm_stmt_text(im->get, c->get_col[col]);
+			continue;
+		}
 		if (import_field_changed(im, f, changed)) {
 			if (v->set && v->type == CRM_VALUE_TEXT)
 				row_set(c, col, import_vtext(im, v));

@@ -283,6 +283,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 	for (f = 0; f < im->nfields; f++)
 		im->sourced[f] = (unsigned char)has_source(im, f);
 	im->f_name = im->f_family = im->f_given = SIZE_MAX;
+	im->f_address = im->f_prefecture = im->f_city = SIZE_MAX;
 	im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;
 	for (f = 0; f < im->nfields; f++) {
 		const char *n = im->fields[f].name;
@@ -290,6 +291,9 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 		if (!strcmp(n, "name")) im->f_name = f;
 		else if (!strcmp(n, "family_name")) im->f_family = f;
 		else if (!strcmp(n, "given_name")) im->f_given = f;
+		else if (!strcmp(n, "address")) im->f_address = f;
+		else if (!strcmp(n, "prefecture")) im->f_prefecture = f;
+		else if (!strcmp(n, "city")) im->f_city = f;
 		else if (!strcmp(n, "amount")) im->f_amount = f;
 		else if (!strcmp(n, "status")) im->f_status = f;
 		else if (!strcmp(n, "unit_price")) im->f_price = f;
@@ -297,6 +301,8 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 	}
 	im->file_has_parts = (im->f_family != SIZE_MAX && im->sourced[im->f_family]) ||
 			     (im->f_given != SIZE_MAX && im->sourced[im->f_given]);
+	im->file_has_place = (im->f_prefecture != SIZE_MAX && im->sourced[im->f_prefecture]) ||
+			     (im->f_city != SIZE_MAX && im->sourced[im->f_city]);
 	/* What tells whether a postal code is Japanese: a field has one column at most. */
 	im->country_col = im->pref_col = -1;
 	for (c = 0; c < im->ncols; c++) {

@@ -150,8 +150,14 @@ struct importer {
 	struct crm_strbuf tmp;   /* a value being converted */
 	unsigned char *sourced;  /* per field: a column or a derivation gives it */
 	size_t f_name, f_family, f_given, f_amount, f_status, f_price, f_qty; /* field indexes */
+	size_t f_address, f_prefecture, f_city;
 	int file_has_parts;      /* a column gives the family or the given name */
-	int parts_stale;         /* the customer being updated: see import-update.c */
+	int file_has_place;      /* a column gives the prefecture or the city */
+	/*
+	 * The customer being updated: fields derived from one the file
+	 * changed that no longer fit it, emptied (import-update.c).
+	 */
+	int parts_stale, prefecture_stale, city_stale;
 	int has_postal;          /* a column maps to a postal field */
 	int country_col;         /* the column of country, -1 when none */
 	int pref_col;            /* the column of prefecture, -1 when none */
@@ -194,6 +200,14 @@ static inline struct fval *import_val(struct importer *im, size_t f)
 static inline const char *import_vtext(const struct importer *im, const struct fval *v)
 {
 	return im->arena.buf + v->off;
+}
+
+/* Whether field f is one import_update_row() found stale, and empties. */
+static inline int import_stale(const struct importer *im, size_t f)
+{
+	return (im->parts_stale && (f == im->f_family || f == im->f_given)) ||
+	       (im->prefecture_stale && f == im->f_prefecture) ||
+	       (im->city_stale && f == im->f_city);
 }
 
 /* import-map.c */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "fold.h"
+#include "ftype-address.h"
 #include "import-private.h"
 #include "banned.h"
 
@@ -125,10 +126,41 @@ static enum crm_status parts_stale(struct importer *im, const unsigned char *cha
 	return oom ? crm_error_nomem(err) : CRM_OK;
 }
 
-/* Whether field f is a part of the name that parts_stale() found stale. */
-static int stale_part(const struct importer *im, size_t f)
+/*
+ * Whether the stored prefecture and city are not those of the address the
+ * file sends now, when it sends the address and not them: the customer
+ * moved (東京都千代田区 to 神奈川県横浜市西区...). A part the new address
+ * names otherwise is emptied, for the rules (or crm cleanse) to take it
+ * from the address again; one it does not name is left, as nothing says
+ * it changed. Kept, they would contradict the address for ever.
+ */
+static enum crm_status place_stale(struct importer *im, const unsigned char *changed,
+				   struct crm_error *err)
 {
-	return im->parts_stale && (f == im->f_family || f == im->f_given);
+	const struct fval *v = import_val(im, im->f_address);
+	const char *pref, *city;
+	struct crm_norm n = CRM_NORM_INIT;
+	struct crm_error e;
+	enum crm_status s;
+
+	im->prefecture_stale = im->city_stale = 0;
+	if (im->kind != CRM_KIND_CUSTOMERS || im->file_has_place || im->f_prefecture == SIZE_MAX ||
+	    im->f_city == SIZE_MAX || !v || !import_field_changed(im, im->f_address, changed))
+		return CRM_OK;
+	pref = crm_stmt_text(im->get, get_column(im, im->f_prefecture));
+	city = crm_stmt_text(im->get, get_column(im, im->f_city));
+	if (!pref && !city)
+		return CRM_OK;
+	s = crm_normalize_address(import_vtext(im, v), &n, &e);
+	if (s == CRM_ERR_NOMEM)
+		return crm_error_nomem(err);
+	if (s == CRM_OK) {
+		im->prefecture_stale = n.prefecture && pref && strcmp(n.prefecture, pref);
+		/* In another prefecture, the city is another too, named or not. */
+		im->city_stale = city && ((n.city && strcmp(n.city, city)) || im->prefecture_stale);
+	}
+	crm_norm_release(&n);
+	return CRM_OK;
 }
 
 static enum crm_status update_fields(struct importer *im, int64_t id, const unsigned char *changed,
@@ -144,6 +176,8 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 	s = import_one_row(get, "cannot read the record to update", err);
 	if (!s)
 		s = parts_stale(im, changed, &im->parts_stale, err);
+	if (!s)
+		s = place_stale(im, changed, err);
 	/* The rules of crm cleanse on the customer as the file leaves it. */
 	if (!s && im->clean)
 		s = import_clean_update(im, id, changed, err);
@@ -159,12 +193,12 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 		/* A field the rules cover is written when they make it another value. */
 		if (im->clean)
 			clean = import_clean_value(im, f, &covered);
-		if (!covered && !import_field_changed(im, f, changed) && !stale_part(im, f))
+		if (!covered && !import_field_changed(im, f, changed) && !import_stale(im, f))
 			continue;
 		/* A bad value under --lenient is no value: the field is emptied. */
 		oldv = crm_stmt_value(get, col - 1);
 		newv = covered ? crm_value_text(clean)
-		     : stale_part(im, f) ? crm_value_null() : to_value(im, &im->vals[f]);
+		     : import_stale(im, f) ? crm_value_null() : to_value(im, &im->vals[f]);
 		if (crm_value_equal(&oldv, &newv))
 			continue;
 		up = import_update_stmt(im, f, err);
@@ -177,7 +211,7 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 			break;
 		if (covered)
 			crm_stmt_bind_str_ref(up, 1, clean);
-		else if (stale_part(im, f))
+		else if (import_stale(im, f))
 			crm_stmt_bind_null(up, 1);
 		else
 			import_bind_fval(im, up, 1, &im->vals[f]);

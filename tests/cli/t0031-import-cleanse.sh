@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 47
+plan 51
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -143,19 +143,29 @@ check 'the real run stores what the dry run listed' 0 \
 check 'the run counts what it normalized' 0 'inline:11|0' empty \
 	sqlite3 d.db "SELECT json_extract(counts, '\$.normalized'), json_extract(counts, '\$.violations') FROM runs"
 
-# A changed name: its parts follow; a moved address in another prefecture
-# than the one stored is against the rules, stored as written and counted.
+# A changed name: its parts follow. A new address in another prefecture:
+# the customer moved, and the prefecture and city follow it too.
 printf '%s\n' '顧客番号,氏名,電話番号,会社名,郵便番号,住所' \
 	'K1,山田　一郎,０３－１２３４－５６７８,㈱テスト,〒100-0001,大阪府大阪市北区梅田１丁目１番１号' \
 	'K2,佐藤 花子,090-1234-5678,,,' > small2.csv
-check 'an update: the changed name normalized, a contradicting address counted' 0 empty \
-	'match:^small2.csv: 3 values normalized: name 1, family_name 1, given_name 1; 1 value against the rules or field definitions, stored as written: address 1 \(crm cleanse --check lists them\)$' \
+check 'an update: the changed name and the moved address normalized, their parts following' 0 empty \
+	'match:^small2.csv: 5 values normalized: name 1, given_name 1, prefecture 1, city 1, address 1$' \
 	"$CRM" --db d.db import --source s small2.csv
-check '... the name and its parts follow; the address is kept as written' 0 \
-	'inline:山田 一郎|山田|一郎|東京都|大阪府大阪市北区梅田１丁目１番１号' empty \
-	sqlite3 d.db "SELECT name, family_name, given_name, prefecture, address FROM customers WHERE id = 1"
-check '... which crm cleanse --check reports the same' 3 'match:address,大阪府大阪市北区梅田１丁目１番１号,"the address says 大阪府, the prefecture field 東京都"' \
-	ignore "$CRM" --db d.db cleanse --check --format csv
+check '... stored so' 0 'inline:山田 一郎|山田|一郎|大阪府|大阪市北区|梅田1-1-1' empty \
+	sqlite3 d.db "SELECT name, family_name, given_name, prefecture, city, address FROM customers WHERE id = 1"
+check '... and a cleanse right after finds nothing to change or report' 0 empty \
+	'match:0 changed \(0 values\); 0 violations$' "$CRM" --db d.db cleanse
+printf '%s\n' '顧客番号,氏名,住所' 'K1,山田 一郎,港区六本木1-1-1' > small2b.csv
+check 'a move that names no prefecture: the city follows, the prefecture stays' 0 \
+	'inline:大阪府|港区|六本木1-1-1' ignore \
+	sh -c '"$CRM" --db d.db -q import --source s small2b.csv 2>/dev/null; sqlite3 d.db "SELECT prefecture, city, address FROM customers WHERE id = 1"'
+printf '%s\n' '顧客番号,氏名,都道府県,住所' 'P1,森 一,東京都,大阪府大阪市北区梅田1-1-1' > small5.csv
+check 'a prefecture column and an address that disagree: stored as written, counted' 0 empty \
+	'match:1 value against the rules or field definitions, stored as written: address 1 \(crm cleanse --check lists them\)$' \
+	"$CRM" --db p.db import --source s small5.csv
+check '... which crm cleanse --check reports the same' 3 \
+	'match:address,大阪府大阪市北区梅田1-1-1,"the address says 大阪府, the prefecture field 東京都"' \
+	ignore "$CRM" --db p.db cleanse --check --format csv
 
 # The same with --no-cleanse: the stale parts are emptied, for cleanse to split the new name.
 "$CRM" --db g.db -q import --no-cleanse --source s small.csv
@@ -163,8 +173,11 @@ check '... which crm cleanse --check reports the same' 3 'match:address,大阪�
 "$CRM" --db g.db -q import --no-cleanse --source s small2.csv 2>/dev/null
 check 'import --no-cleanse of a changed name empties the parts of the old one' 0 'inline:山田　一郎||' \
 	empty sqlite3 g.db "SELECT name, family_name, given_name FROM customers WHERE id = 1"
-check '... which cleanse then splits from the new name, as import would have' 0 'inline:山田 一郎|山田|一郎' \
-	ignore sh -c '"$CRM" --db g.db -q cleanse; sqlite3 g.db "SELECT name, family_name, given_name FROM customers WHERE id = 1"'
+check '... and the prefecture and city of the old address' 0 'inline:||大阪府大阪市北区梅田１丁目１番１号' \
+	empty sqlite3 g.db "SELECT prefecture, city, address FROM customers WHERE id = 1"
+check '... which cleanse then takes from the new name and address, as import would have' 0 \
+	'inline:山田 一郎|山田|一郎|大阪府|大阪市北区|梅田1-1-1' ignore \
+	sh -c '"$CRM" --db g.db -q cleanse; sqlite3 g.db "SELECT name, family_name, given_name, prefecture, city, address FROM customers WHERE id = 1"'
 printf '%s\n' '顧客番号,氏名,電話番号,会社名,郵便番号,住所' \
 	'K1,山田 一郎,03-1234-5678,,,' > small3.csv
 check 'a name written otherwise but the same leaves its parts' 0 'inline:山田|一郎' ignore \
