@@ -451,7 +451,7 @@ static enum crm_status phone_verdict(const char *orig, const char *d,
 	/*
 	 * A number outside every range of the plan cannot be written in its
 	 * grouping, and is more likely mistyped than new: 011-123-4567 is not
-	 * Sapporo's, whose numbers go on 011-2 to 011-8.
+	 * Sapporo's, none of whose numbers starts 011-1 (nor 011-4).
 	 */
 	if (!grouped)
 		return crm_ft_violation(err, orig, "is not in Japan's numbering plan: "

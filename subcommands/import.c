@@ -600,34 +600,51 @@ static void drop_rejects(struct import_cli *cli)
 	cli->rejects_fp = NULL;
 }
 
-/* The values the rules of crm cleanse stored otherwise, and those against them, by field. */
-static void summary_cleansed(const struct import_cli *cli, const struct crm_import_stats *st)
+/* ": field N, field N" for the counts by field (in the catalogue's order) that are not 0. */
+static unsigned long by_field(const unsigned long *by)
 {
 	const struct crm_field *fields;
+	unsigned long sum = 0;
 	char a[32];
 	size_t n, i;
 	int k = 0;
 
+	fields = crm_fields(CRM_KIND_CUSTOMERS, &n);
+	for (i = 0; i < n && i < CRM_IMPORT_MAX_FIELDS; i++)
+		if (by[i]) {
+			fprintf(stderr, "%s%s %s", k++ ? ", " : ": ", fields[i].name,
+				crm_num(by[i], a, sizeof(a)));
+			sum += by[i];
+		}
+	return sum;
+}
+
+/*
+ * The values the rules of crm cleanse stored otherwise, and those against
+ * them, by field; each part only when its count is not 0.
+ */
+static void summary_cleansed(const struct import_cli *cli, const struct crm_import_stats *st)
+{
+	unsigned long own;
+	char a[32];
+
 	if (!st->normalized && !st->violations)
 		return;
-	fields = crm_fields(CRM_KIND_CUSTOMERS, &n);
-	if (n > CRM_IMPORT_MAX_FIELDS)
-		n = CRM_IMPORT_MAX_FIELDS;
-	fprintf(stderr, "%s%s: %s value%s %snormalized", cli->dry_run ? "dry run: " : "", cli->file,
-		crm_num(st->normalized, a, sizeof(a)), st->normalized == 1 ? "" : "s",
-		cli->dry_run ? "would be " : "");
-	for (i = 0; i < n; i++)
-		if (st->normalized_by[i])
-			fprintf(stderr, "%s%s %s", k++ ? ", " : ": ", fields[i].name,
-				crm_num(st->normalized_by[i], a, sizeof(a)));
+	fprintf(stderr, "%s%s: ", cli->dry_run ? "dry run: " : "", cli->file);
+	if (st->normalized) {
+		fprintf(stderr, "%s value%s %snormalized", crm_num(st->normalized, a, sizeof(a)),
+			st->normalized == 1 ? "" : "s", cli->dry_run ? "would be " : "");
+		by_field(st->normalized_by);
+	}
 	if (st->violations) {
-		fprintf(stderr, "; %s value%s against the rules or field definitions, stored as "
-			"written", crm_num(st->violations, a, sizeof(a)),
+		fprintf(stderr, "%s%s value%s against the rules or field definitions, stored as "
+			"written", st->normalized ? "; " : "", crm_num(st->violations, a, sizeof(a)),
 			st->violations == 1 ? "" : "s");
-		for (i = 0, k = 0; i < n; i++)
-			if (st->violations_by[i])
-				fprintf(stderr, "%s%s %s", k++ ? ", " : ": ", fields[i].name,
-					crm_num(st->violations_by[i], a, sizeof(a)));
+		/* The rest are of fields the definitions add, kept in extra. */
+		own = st->violations - by_field(st->violations_by);
+		if (own)
+			fprintf(stderr, "%sthe definitions' own fields %s",
+				own == st->violations ? ": " : ", ", crm_num(own, a, sizeof(a)));
 		fputs(" (crm cleanse --check lists them)", stderr);
 	}
 	fputc('\n', stderr);
@@ -917,6 +934,15 @@ static int same_file(const char *a, const char *b)
 	       x.st_ino == y.st_ino;
 }
 
+/* Whether path names the file standard output is (/dev/stdout, or the file it was sent to). */
+static int is_stdout(const char *path)
+{
+	struct stat o, x;
+
+	return fstat(STDOUT_FILENO, &o) == 0 && stat(path, &x) == 0 && o.st_dev == x.st_dev &&
+	       o.st_ino == x.st_ino;
+}
+
 /*
  * What a rejects file at path would overwrite that must not be: the
  * database or a file beside it, or an input. NULL when nothing.
@@ -937,6 +963,8 @@ static const char *rejects_clash(const struct import_cli *cli, const char *path,
 	for (j = cli->first; j < argc; j++)
 		if (strcmp(argv[j], "-") && same_file(path, argv[j]))
 			return "a file to import";
+	if (cli->dry_run && !cli->opt.no_cleanse && is_stdout(path))
+		return "standard output, where --dry-run lists the values it would normalize";
 	return NULL;
 }
 
@@ -975,9 +1003,15 @@ static int check_inputs(struct import_cli *cli, int argc, char **argv)
 	crm_error_clear(&err);
 	for (i = cli->first; i < argc; i++) {
 		struct stat sb;
+		int j;
 
-		if (!strcmp(argv[i], "-"))
+		if (!strcmp(argv[i], "-")) {
+			for (j = i + 1; j < argc; j++)
+				if (!strcmp(argv[j], "-"))
+					return usage_error("'-' (standard input) is named twice: it "
+							   "can be read once");
 			continue;
+		}
 		if (access(argv[i], R_OK) != 0)
 			crm_error_set(&err, CRM_ERR_IO, "cannot open '%s': %s", argv[i],
 				      strerror(errno));

@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 51
+plan 54
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -201,6 +201,12 @@ check '... and with the definitions stored by crm cleanse --save' 0 'inline:０�
 		"$CRM" --db e3.db -q import --source s small.csv 2>/dev/null;
 		sqlite3 e3.db "SELECT phone FROM customers WHERE id = 1"'
 
+printf '%s\n' '[会員区分]' 'aliases = ランク' 'choices = ゴールド、シルバー' > own.txt
+printf '%s\n' '会員番号,氏名,ランク' 'M1,森一,プラチナ' > own.csv
+check 'a field of the definitions'"'"' own against them is counted too, by itself' 0 empty \
+	"match:^own.csv: 1 value against the rules or field definitions, stored as written: the definitions' own fields 1 \(crm cleanse --check lists them\)\$" \
+	"$CRM" --db own.db import --fields own.txt --source o own.csv
+
 # Orders are stored as read, with or without --no-cleanse.
 printf '%s\n' '注文番号,顧客番号,注文日,金額' 'O1,K1,2026/11/02,"1,200"' > orders.csv
 check 'orders are imported as before' 0 empty 'match:^orders.csv: 1 row: 1 new' \
@@ -235,4 +241,9 @@ check '--format of no format: exit 2' 2 empty "match:--format" \
 	"$CRM" --db f.db import --dry-run --format xml small.csv
 check '--dry-run with --rejects -: exit 2, both would go to standard output' 2 empty \
 	'match:--rejects - cannot go there too' "$CRM" --db f.db import --dry-run --rejects - small.csv
+check '--dry-run with the rejects sent to standard output by name: exit 2' 2 empty \
+	'match:is standard output, where --dry-run lists the values it would normalize' \
+	sh -c '"$CRM" --db f.db import --dry-run --rejects /dev/stdout small.csv > out.txt'
+check "'-' named twice: exit 2, standard input can be read once" 2 empty \
+	'match:is named twice: it can be read once' sh -c 'cat small.csv | "$CRM" --db f.db import - -'
 assert '... and no database was made' test ! -e f.db
