@@ -138,6 +138,19 @@ static size_t shi_at(const char *t, int min_chars)
 }
 
 /* …郡…町 or …郡…村. */
+static size_t gun_at(const char *t);
+
+/*
+ * …市, or a district whose name ends in 市 (余市郡余市町, 高市郡明日香村):
+ * 余市 followed by 郡 is no city.
+ */
+static size_t shi_or_gun_at(const char *t, int min_chars)
+{
+	size_t n = shi_at(t, min_chars);
+
+	return n && starts_with(t + n, "郡") ? gun_at(t) : n;
+}
+
 static size_t gun_at(const char *t)
 {
 	size_t g = place_ending(t, "郡", 1, 5), n;
@@ -163,7 +176,7 @@ static size_t city_at(const char *t, const char *pref)
 		for (i = 0; i < NELEMS(tokyo_wards); i++)
 			if (starts_with(t, tokyo_wards[i]))
 				return strlen(tokyo_wards[i]);
-	if ((n = shi_at(t, pref ? 1 : 2)))
+	if ((n = shi_or_gun_at(t, pref ? 1 : 2)))
 		return n;
 	return gun_at(t);
 }
@@ -184,6 +197,19 @@ static const char *split_place(const char *t, struct crm_norm *out, int *failed)
 	int bare = 0;
 	size_t n = prefecture_at(t, &full, &bare), c;
 
+	/*
+	 * A bare name that begins a longer one is not the prefecture: 岩手郡
+	 * and 愛知郡 are districts, 大阪狭山市 a city (大阪府's, which the
+	 * name does not say: that is known here).
+	 */
+	if (n && bare && starts_with(t + n, "郡"))
+		n = 0;
+	if (n && bare && starts_with(t, "大阪狭山市")) {
+		out->prefecture = crm_ft_dup("大阪府", strlen("大阪府"));
+		out->city = crm_ft_dup("大阪狭山市", strlen("大阪狭山市"));
+		*failed |= !out->prefecture || !out->city;
+		return skip_space(t + strlen("大阪狭山市"));
+	}
 	if (n) {
 		p = skip_space(t + n);
 		if (bare && starts_with(t + n, "市"))
