@@ -20,6 +20,40 @@
 #define PHONE_MIN_DIGITS 6
 #define PHONE_MAX_DIGITS 15     /* E.164 */
 
+#define NOTE_MAX_BYTES 48        /* 16 kanji, (代表番号) and the like many times over */
+
+/*
+ * A note at p that ends the number: '(' then text without digits or
+ * parentheses, ')' and nothing after it but spaces, as exports write
+ * which line it is: 03-1234-5678(代), 090-1234-5678（本人）. Returns the
+ * note's length in bytes (its text, without the parentheses), 0 when p
+ * holds none.
+ */
+static size_t note_at(const char *p)
+{
+	const char *q;
+
+	if (*p != '(')
+		return 0;
+	for (q = p + 1; *q && *q != ')' && *q != '(' && !is_digit(*q); q++)
+		;
+	if (*q != ')' || q == p + 1 || (size_t)(q - p - 1) > NOTE_MAX_BYTES)
+		return 0;
+	for (const char *e = q + 1; *e; e++)
+		if (*e != ' ')
+			return 0;
+	return (size_t)(q - p - 1);
+}
+
+/* The note that ends t (note_at), or NULL; *len its length. */
+static const char *find_note(const char *t, size_t *len)
+{
+	const char *open = strrchr(t, '(');
+
+	*len = open ? note_at(open) : 0;
+	return *len ? open + 1 : NULL;
+}
+
 /* An extension marker at p: what follows it, or NULL. */
 static const char *ext_marker(const char *p)
 {
@@ -53,7 +87,7 @@ static enum crm_status phone_check_end(const struct crm_ftctx *c, const char *ex
 		if (paren && !match(&ext, ")"))
 			return crm_ft_bad(c, "has unbalanced parentheses");
 		skip_sp(&ext);
-		if (*ext)
+		if (*ext && !note_at(ext))
 			return crm_ft_bad(c, "has text after the extension number");
 	}
 	if (digits < PHONE_MIN_DIGITS)
@@ -132,6 +166,9 @@ static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 			if ((ext = ext_marker(q)))
 				break;
 			paren = 0;
+			/* A note (代) ends the number; its text is no part of it. */
+			if (note_at(p))
+				break;
 		}
 		len = crm_utf8_next(p, &cp);
 		if (phone_char(c, p, len, cp, &prev, &depth))
@@ -482,8 +519,8 @@ static enum crm_status phone_display(const char *orig, const char *d,
 }
 
 static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
-				    struct crm_strbuf *ext, int plus,
-				    struct crm_norm *out, struct crm_error *err)
+				    struct crm_strbuf *ext, const char *note, size_t note_len,
+				    int plus, struct crm_norm *out, struct crm_error *err)
 {
 	struct crm_strbuf shown = CRM_STRBUF_INIT;
 	enum crm_status st = CRM_OK;
@@ -494,8 +531,10 @@ static enum crm_status phone_finish(const char *orig, struct crm_strbuf *digits,
 		st = phone_display(orig, digits->buf, &shown, err);
 	else if (crm_strbuf_addch(&shown, '+') || crm_strbuf_addstr(&shown, digits->buf))
 		st = crm_ft_nomem(err);
-	/* The extension is part of what is stored, in one notation. */
+	/* The extension is part of what is stored, in one notation; so is a note. */
 	if (!st && ext->len && crm_strbuf_addf(&shown, " 内線 %s", ext->buf))
+		st = crm_ft_nomem(err);
+	if (!st && note && crm_strbuf_addf(&shown, " (%.*s)", (int)note_len, note))
 		st = crm_ft_nomem(err);
 	if (st) {
 		crm_strbuf_release(&shown);
@@ -514,12 +553,15 @@ static enum crm_status phone_rules(const char *orig, char *t, struct crm_norm *o
 {
 	struct crm_strbuf digits = CRM_STRBUF_INIT, ext = CRM_STRBUF_INIT;
 	enum crm_status st;
+	const char *note;
+	size_t note_len;
 
 	st = crm_ft_check_folded(t, orig, err, phone_from);
 	if (!st && phone_split(t, &digits, &ext))
 		st = crm_ft_nomem(err);
+	note = find_note(t, &note_len);
 	if (!st)
-		st = phone_finish(orig, &digits, &ext, t[0] == '+', out, err);
+		st = phone_finish(orig, &digits, &ext, note, note_len, t[0] == '+', out, err);
 	crm_strbuf_release(&digits);
 	crm_strbuf_release(&ext);
 	return st;

@@ -8,7 +8,7 @@
 # apply; bad options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 54
+plan 55
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -206,6 +206,11 @@ printf '%s\n' '会員番号,氏名,ランク' 'M1,森一,プラチナ' > own.csv
 check 'a field of the definitions'"'"' own against them is counted too, by itself' 0 empty \
 	"match:^own.csv: 1 value against the rules or field definitions, stored as written: the definitions' own fields 1 \(crm cleanse --check lists them\)\$" \
 	"$CRM" --db own.db import --fields own.txt --source o own.csv
+
+printf '%s\n' '顧客番号,氏名,電話番号,携帯電話' 'N1,森 一,03-1234-5678(代),０９０－１２３４－５６７８（本人）' > note.csv
+check 'a phone with a note of which line it is is taken, the note kept (a new-user trial)' 0 \
+	'inline:03-1234-5678 (代)|090-1234-5678 (本人)' ignore \
+	sh -c '"$CRM" --db note.db -q import --source n note.csv && sqlite3 note.db "SELECT phone, mobile FROM customers"'
 
 # Orders are stored as read, with or without --no-cleanse.
 printf '%s\n' '注文番号,顧客番号,注文日,金額' 'O1,K1,2026/11/02,"1,200"' > orders.csv

@@ -512,6 +512,15 @@ static const struct ncase phone_cases[] = {
 	{ "03-1234-5678（内線１２）", "03-1234-5678 内線 12", "0312345678", "12", NULL },
 	{ "03-1234-5678 ext. 345", "03-1234-5678 内線 345", "0312345678", "345", NULL },
 	{ "03-1234-5678x9", "03-1234-5678 内線 9", "0312345678", "9", NULL },
+	/* A note that says which line it is, as exports write it, is kept (a new-user trial). */
+	{ "03-1234-5678(代)", "03-1234-5678 (代)", "0312345678", NULL, NULL },
+	{ "０９０－１２３４－５６７８（本人）", "090-1234-5678 (本人)", "09012345678", NULL, NULL },
+	{ "03-1234-5678 内線12 (代表)", "03-1234-5678 内線 12 (代表)", "0312345678", "12", NULL },
+	{ "+1 415 555 0123 (office)", "+14155550123 (office)", "14155550123", NULL, NULL },
+	{ "03-1234-5678(代)(本人)", NULL, NULL, NULL, "has a letter: 代" },
+	{ "03(代)1234-5678", NULL, NULL, NULL, "has a letter: 代" },
+	{ "03-1234-5678(代1)", NULL, NULL, NULL, "has a letter: 代" },
+	{ "03-1234-(代)", NULL, NULL, NULL, "has unbalanced parentheses" },
 	{ "+1 415 555 0123", "+14155550123", "14155550123", NULL, NULL },
 	/* The trunk 0 in parentheses is no digit of the number (a new-user trial). */
 	{ "+44 (0)20 7946 0958", "+442079460958", "442079460958", NULL, NULL },

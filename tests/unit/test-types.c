@@ -745,7 +745,8 @@ static const struct check_case phone_cases[] = {
 	{ "03-1234-567a", "has a letter: a" },
 	{ "TEL03-1234-5678", "has a letter: T" },
 	{ "TEL:03-1234-5678", "has a letter: T" },
-	{ "03-1234-5678 (自宅)", "has a letter: 自" },
+	{ "03-1234-5678 自宅", "has a letter: 自" },
+	{ "03-1234-5678 (自宅)", NULL },   /* a note that ends it (代, 本人, 自宅) */
 	{ "電話なし", "has a letter: 電" },
 	{ "内線12", "has a letter: 内" },
 	{ "03-1234-5678 ex", "has a letter: e" },
