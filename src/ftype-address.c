@@ -162,6 +162,18 @@ static size_t gun_at(const char *t)
 	return 0;
 }
 
+/* Cities of one letter before 市, taken without a prefecture too: 津市, 柏市, 呉市, 堺市. */
+static size_t one_letter_city_at(const char *t)
+{
+	static const char *const cities[] = { "津市", "柏市", "呉市", "堺市" };
+	size_t i;
+
+	for (i = 0; i < NELEMS(cities); i++)
+		if (starts_with(t, cities[i]))
+			return strlen(cities[i]) + place_ending(t + strlen(cities[i]), "区", 1, 4);
+	return 0;
+}
+
 /*
  * The city at the start of t, after prefecture pref (NULL when there is
  * none): a Tokyo ward, …市, or …郡…町/村. Without a prefecture a city's
@@ -178,7 +190,35 @@ static size_t city_at(const char *t, const char *pref)
 				return strlen(tokyo_wards[i]);
 	if ((n = shi_or_gun_at(t, pref ? 1 : 2)))
 		return n;
+	if (!pref && (n = one_letter_city_at(t)))
+		return n;
 	return gun_at(t);
+}
+
+/*
+ * The designated cities (政令指定都市), whose names no other city has: one
+ * written without its prefecture (名古屋市中区...) says which it is, as
+ * 大阪市 and 京都市 always did.
+ */
+static const struct { const char *city, *prefecture; } designated_cities[] = {
+	{ "札幌市", "北海道" }, { "仙台市", "宮城県" }, { "さいたま市", "埼玉県" },
+	{ "千葉市", "千葉県" }, { "横浜市", "神奈川県" }, { "川崎市", "神奈川県" },
+	{ "相模原市", "神奈川県" }, { "新潟市", "新潟県" }, { "静岡市", "静岡県" },
+	{ "浜松市", "静岡県" }, { "名古屋市", "愛知県" }, { "京都市", "京都府" },
+	{ "大阪市", "大阪府" }, { "堺市", "大阪府" }, { "神戸市", "兵庫県" },
+	{ "岡山市", "岡山県" }, { "広島市", "広島県" }, { "北九州市", "福岡県" },
+	{ "福岡市", "福岡県" }, { "熊本市", "熊本県" },
+};
+
+/* The prefecture of the designated city t starts with, or NULL. */
+static const char *designated_city_prefecture(const char *t)
+{
+	size_t i;
+
+	for (i = 0; i < NELEMS(designated_cities); i++)
+		if (starts_with(t, designated_cities[i].city))
+			return designated_cities[i].prefecture;
+	return NULL;
 }
 
 static const char *skip_space(const char *p)
@@ -236,8 +276,14 @@ static const char *split_place(const char *t, struct crm_norm *out, int *failed)
 		rest = skip_space(rest + strlen(out->prefecture));
 	c = city_at(rest, out->prefecture);
 	if (c) {
+		const char *pref = out->prefecture ? NULL : designated_city_prefecture(rest);
+
 		out->city = crm_ft_dup(rest, c);
 		*failed |= !out->city;
+		if (pref) {
+			out->prefecture = crm_ft_dup(pref, strlen(pref));
+			*failed |= !out->prefecture;
+		}
 		rest = skip_space(rest + c);
 		/* And the same city again (千代田区千代田区丸の内). */
 		while (out->city && starts_with(rest, out->city))
