@@ -51,9 +51,8 @@ struct job {
 
 struct import_ahead {
 	pthread_t thread;
-	int started;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;               /* broadcast on every change of the counts */
+	pthread_cond_t cv;               /* broadcast when the other waits (below) */
 	struct crm_csv_reader *r;
 	const struct importer *im;       /* what it reads of it is set before the thread starts */
 	struct slot slot[SLOTS];
@@ -367,7 +366,6 @@ enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r
 		free(a);
 		return CRM_OK;
 	}
-	a->started = 1;
 	*out = a;
 	return CRM_OK;
 }
