@@ -141,6 +141,11 @@ static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 		const char *q = p + 1;
 
 		skip_sp(&q);
+		/* The code in parentheses too (a fuzz target: +(0-8-1...)). */
+		if (*q == '(') {
+			q++;
+			skip_sp(&q);
+		}
 		/* E.164: no country code starts with 0 (a new-user trial: +0 12345678). */
 		if (*q == '0')
 			return crm_ft_bad(c, "has a '+' before 0: no country code starts with 0");

@@ -526,6 +526,8 @@ static const struct ncase phone_cases[] = {
 	{ "+44 (0)20 7946 0958", "+442079460958", "442079460958", NULL, NULL },
 	{ "+81 (0)3 1234 5678", "03-1234-5678", "0312345678", NULL, NULL },
 	{ "+0 12345678", NULL, NULL, NULL, "has a '+' before 0: no country code starts with 0" },
+	{ "+(0-8-1-8-7-7-7-6-9)", NULL, NULL, NULL,
+	  "has a '+' before 0: no country code starts with 0" },
 	{ "03-abcd-5678", NULL, NULL, NULL, "has a letter: a" },
 	{ "TEL 03-1234-5678", NULL, NULL, NULL, "has a letter: T" },
 	{ "03-1234-5678 内線", NULL, NULL, NULL,
