@@ -35,7 +35,8 @@ static size_t note_at(const char *p)
 
 	if (*p != '(')
 		return 0;
-	for (q = p + 1; *q && *q != ')' && *q != '(' && !is_digit(*q); q++)
+	/* No control character: the cleaning strips those, and the note with them (fuzz). */
+	for (q = p + 1; (unsigned char)*q >= 0x20 && *q != ')' && *q != '(' && !is_digit(*q); q++)
 		;
 	if (*q != ')' || q == p + 1 || (size_t)(q - p - 1) > NOTE_MAX_BYTES)
 		return 0;
