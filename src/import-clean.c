@@ -23,7 +23,6 @@ struct import_clean {
 	struct importer *im;
 	int col_of[CRM_IMPORT_MAX_FIELDS];   /* per field of the kind: its rule column, or -1 */
 	size_t field[CRM_ROWCLEAN_MAX_COLS]; /* per rule column: its field */
-	int get_col[CRM_ROWCLEAN_MAX_COLS];  /* per rule column: its column in im->get */
 	int *own_col;                    /* per own field of the rules: the file's column, or -1 */
 	const char **own;                /* and the record's value of it */
 	int own_all;                     /* the file sends every own field */
@@ -118,7 +117,7 @@ static enum crm_status find_fields(struct import_clean *c, struct crm_error *err
 {
 	struct importer *im = c->im;
 	size_t f;
-	int col, get = 1;
+	int col;
 
 	if (im->nfields > CRM_IMPORT_MAX_FIELDS)
 		return crm_error_set(err, CRM_ERR_INTERNAL, "import counts at most %d customer "
@@ -131,10 +130,8 @@ static enum crm_status find_fields(struct import_clean *c, struct crm_error *err
 			if (!strcmp(c->rc.col[col].name, im->fields[f].name)) {
 				c->col_of[f] = col;
 				c->field[col] = f;
-				c->get_col[col] = get;
 				im->sourced[f] = 1;
 			}
-		get++;
 	}
 	for (col = 0; col < c->rc.ncols; col++)
 		if (c->col_of[c->field[col]] != col || !import_is_real(&im->fields[c->field[col]]))
@@ -360,14 +357,14 @@ enum crm_status import_clean_update(struct importer *im, int64_t id,
 		 * that the same value found again is no change.
 		 */
 		if (import_stale(im, f)) {
-			c->before[col] = crm_stmt_text(im->get, c->get_col[col]);
+			c->before[col] = crm_stmt_text(im->get, im->get_col[f]);
 			continue;
 		}
 		if (import_field_changed(im, f, changed)) {
 			if (v->set && v->type == CRM_VALUE_TEXT)
 				row_set(c, col, import_vtext(im, v));
 		} else {
-			row_set(c, col, crm_stmt_text(im->get, c->get_col[col]));
+			row_set(c, col, crm_stmt_text(im->get, im->get_col[f]));
 		}
 	}
 	s = apply(c, id, err);

@@ -277,11 +277,18 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 {
 	size_t f, c;
 
+	int get = 1;
+
 	im->sourced = calloc(im->nfields ? im->nfields : 1, 1);
-	if (!im->sourced)
+	im->get_col = calloc(im->nfields ? im->nfields : 1, sizeof(*im->get_col));
+	if (!im->sourced || !im->get_col)
 		return crm_error_nomem(err);
-	for (f = 0; f < im->nfields; f++)
+	for (f = 0; f < im->nfields; f++) {
 		im->sourced[f] = (unsigned char)has_source(im, f);
+		/* The SELECT of a row (import-store.c): the id, then every real field. */
+		if (import_is_real(&im->fields[f]))
+			im->get_col[f] = get++;
+	}
 	im->f_name = im->f_family = im->f_given = SIZE_MAX;
 	im->f_address = im->f_prefecture = im->f_city = SIZE_MAX;
 	im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;

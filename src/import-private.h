@@ -149,6 +149,7 @@ struct importer {
 	int changed_any;
 	struct crm_strbuf tmp;   /* a value being converted */
 	unsigned char *sourced;  /* per field: a column or a derivation gives it */
+	int *get_col;            /* per real field: its column in get (the id is 0) */
 	size_t f_name, f_family, f_given, f_amount, f_status, f_price, f_qty; /* field indexes */
 	size_t f_address, f_prefecture, f_city;
 	int file_has_parts;      /* a column gives the family or the given name */

@@ -66,17 +66,6 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 	return CRM_OK;
 }
 
-/* The column of field f in im->get: the id, then every real field in order. */
-static int get_column(const struct importer *im, size_t f)
-{
-	size_t i;
-	int col = 1;
-
-	for (i = 0; i < f; i++)
-		col += import_is_real(&im->fields[i]);
-	return col;
-}
-
 /* s folded (NFKC) with every space taken out, appended to sb. */
 static int add_spaceless(struct crm_strbuf *sb, const char *s)
 {
@@ -98,19 +87,19 @@ static int add_spaceless(struct crm_strbuf *sb, const char *s)
  * the old name back from them.
  */
 static enum crm_status parts_stale(struct importer *im, const unsigned char *changed,
-				   int *stale, struct crm_error *err)
+				   struct crm_error *err)
 {
 	struct crm_strbuf name = CRM_STRBUF_INIT, a = CRM_STRBUF_INIT, b = CRM_STRBUF_INIT;
 	const struct fval *v = import_val(im, im->f_name);
 	const char *family, *given;
 	int oom;
 
-	*stale = 0;
+	im->parts_stale = 0;
 	if (im->kind != CRM_KIND_CUSTOMERS || im->file_has_parts || im->f_family == SIZE_MAX ||
 	    im->f_given == SIZE_MAX || !v || !import_field_changed(im, im->f_name, changed))
 		return CRM_OK;
-	family = crm_stmt_text(im->get, get_column(im, im->f_family));
-	given = crm_stmt_text(im->get, get_column(im, im->f_given));
+	family = crm_stmt_text(im->get, im->get_col[im->f_family]);
+	given = crm_stmt_text(im->get, im->get_col[im->f_given]);
 	if (!family && !given)
 		return CRM_OK;
 	/* The parts of the name in either order (a Latin name is given name first). */
@@ -119,7 +108,7 @@ static enum crm_status parts_stale(struct importer *im, const unsigned char *cha
 	oom |= add_spaceless(&b, given ? given : "") | add_spaceless(&b, family ? family : "");
 	oom |= crm_strbuf_addstr(&name, "") | crm_strbuf_addstr(&a, "") | crm_strbuf_addstr(&b, "");
 	if (!oom)
-		*stale = strcmp(name.buf, a.buf) && strcmp(name.buf, b.buf);
+		im->parts_stale = strcmp(name.buf, a.buf) && strcmp(name.buf, b.buf);
 	crm_strbuf_release(&name);
 	crm_strbuf_release(&a);
 	crm_strbuf_release(&b);
@@ -147,8 +136,8 @@ static enum crm_status place_stale(struct importer *im, const unsigned char *cha
 	if (im->kind != CRM_KIND_CUSTOMERS || im->file_has_place || im->f_prefecture == SIZE_MAX ||
 	    im->f_city == SIZE_MAX || !v || !import_field_changed(im, im->f_address, changed))
 		return CRM_OK;
-	pref = crm_stmt_text(im->get, get_column(im, im->f_prefecture));
-	city = crm_stmt_text(im->get, get_column(im, im->f_city));
+	pref = crm_stmt_text(im->get, im->get_col[im->f_prefecture]);
+	city = crm_stmt_text(im->get, im->get_col[im->f_city]);
 	if (!pref && !city)
 		return CRM_OK;
 	s = crm_normalize_address(import_vtext(im, v), &n, &e);
@@ -168,14 +157,13 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 {
 	struct crm_stmt *get = im->get;
 	enum crm_status s;
-	int col = 1;
 	size_t f;
 
 	im->changed_any = 0;
 	crm_stmt_bind_int(get, 1, id);
 	s = import_one_row(get, "cannot read the record to update", err);
 	if (!s)
-		s = parts_stale(im, changed, &im->parts_stale, err);
+		s = parts_stale(im, changed, err);
 	if (!s)
 		s = place_stale(im, changed, err);
 	/* The rules of crm cleanse on the customer as the file leaves it. */
@@ -189,14 +177,13 @@ static enum crm_status update_fields(struct importer *im, int64_t id, const unsi
 
 		if (!import_is_real(&im->fields[f]))
 			continue;
-		col++;
 		/* A field the rules cover is written when they make it another value. */
 		if (im->clean)
 			clean = import_clean_value(im, f, &covered);
 		if (!covered && !import_field_changed(im, f, changed) && !import_stale(im, f))
 			continue;
 		/* A bad value under --lenient is no value: the field is emptied. */
-		oldv = crm_stmt_value(get, col - 1);
+		oldv = crm_stmt_value(get, im->get_col[f]);
 		newv = covered ? crm_value_text(clean)
 		     : import_stale(im, f) ? crm_value_null() : to_value(im, &im->vals[f]);
 		if (crm_value_equal(&oldv, &newv))

@@ -100,6 +100,7 @@ static void importer_release(struct importer *im)
 	crm_strbuf_release(&im->why);
 	crm_strbuf_release(&im->tmp);
 	free(im->sourced);
+	free(im->get_col);
 	free(im->fresh_lines.id);
 	free(im->fresh_lines.delta);
 	free(im->key);
