@@ -31,13 +31,12 @@ struct slot {
 	enum crm_status st;
 	struct crm_error err;
 	unsigned long long bytes;        /* read by then, for the progress bar */
-	char *buf;
-	size_t cap, size;
+	struct crm_strbuf buf;
+	size_t size;
 	char **fields;
 	size_t *lens, fcap;
 	struct crm_rowclean_pre pre[CRM_ROWCLEAN_MAX_COLS];
-	char *in;                        /* the values the pres are for, trimmed, each ended */
-	size_t incap;
+	struct crm_strbuf in;            /* the values the pres are for, trimmed, each ended */
 };
 
 /* A value the thread normalizes: the file's column col, for rule column rc. */
@@ -78,23 +77,14 @@ struct import_ahead {
  */
 static int copy_record(struct slot *s, const struct crm_csv_record *rec)
 {
-	size_t need = rec->raw_len + 1, i, off = 0;
+	size_t need = rec->raw_len + 1, i, raw;
+	int oom = 0;
 
 	for (i = 0; i < rec->nfields; i++)
 		need += rec->lens[i] + 1;
-	if (s->cap > KEEP && need <= KEEP) {
-		free(s->buf);
-		free(s->in);
-		s->buf = s->in = NULL;
-		s->cap = s->incap = 0;
-	}
-	if (need > s->cap) {
-		char *b = realloc(s->buf, need);
-
-		if (!b)
-			return -1;
-		s->buf = b;
-		s->cap = need;
+	if (s->buf.alloc > KEEP && need <= KEEP) {
+		crm_strbuf_release(&s->buf);
+		crm_strbuf_release(&s->in);
 	}
 	if (rec->nfields > s->fcap) {
 		char **f = realloc(s->fields, rec->nfields * sizeof(*f));
@@ -107,43 +97,44 @@ static int copy_record(struct slot *s, const struct crm_csv_record *rec)
 		s->lens = l;
 		s->fcap = rec->nfields;
 	}
+	/* Each field ended by its NUL, then the raw text; where they start is set after. */
+	crm_strbuf_reset(&s->buf);
+	oom = crm_strbuf_grow(&s->buf, need);
+	for (i = 0; !oom && i < rec->nfields; i++) {
+		s->lens[i] = rec->lens[i];
+		oom |= crm_strbuf_add(&s->buf, rec->fields[i], rec->lens[i]);
+		oom |= crm_strbuf_addch(&s->buf, '\0');
+	}
+	raw = s->buf.len;
+	if (!oom && rec->raw)
+		oom |= crm_strbuf_add(&s->buf, rec->raw, rec->raw_len);
+	if (oom)
+		return -1;
 	s->rec = *rec;
 	s->rec.fields = s->fields;
 	s->rec.lens = s->lens;
-	for (i = 0; i < rec->nfields; i++) {
-		s->fields[i] = s->buf + off;
-		s->lens[i] = rec->lens[i];
-		memcpy(s->buf + off, rec->fields[i], rec->lens[i]);
-		s->buf[off + rec->lens[i]] = '\0';
-		off += rec->lens[i] + 1;
+	for (i = 0, need = 0; i < rec->nfields; i++) {
+		s->fields[i] = s->buf.buf + need;
+		need += rec->lens[i] + 1;
 	}
-	if (rec->raw)
-		memcpy(s->buf + off, rec->raw, rec->raw_len);
-	s->buf[off + rec->raw_len] = '\0';
-	s->rec.raw = rec->raw ? s->buf + off : NULL;
-	s->size = need;
+	s->rec.raw = rec->raw ? s->buf.buf + raw : NULL;
+	s->size = s->buf.len + 1;
 	return 0;
 }
 
-/* The normalizers on the record's values; a value it cannot do is left to the import. */
 /* The values the jobs take, trimmed, into s->in; -1 when out of memory. */
 static int trimmed_values(const struct import_ahead *a, struct slot *s, size_t *off)
 {
 	size_t i, need = 0;
+	int oom;
 
 	for (i = 0; i < a->njobs; i++)
 		if (a->job[i].col < s->rec.nfields)
 			need += s->rec.lens[a->job[i].col] + 1;
-	if (need > s->incap) {
-		char *b = realloc(s->in, need);
-
-		if (!b)
-			return -1;
-		s->in = b;
-		s->incap = need;
-	}
-	need = 0;
-	for (i = 0; i < a->njobs; i++) {
+	crm_strbuf_reset(&s->in);
+	/* Grown once: the pres point into it. */
+	oom = crm_strbuf_grow(&s->in, need);
+	for (i = 0; !oom && i < a->njobs; i++) {
 		const char *v;
 		size_t len;
 
@@ -155,14 +146,13 @@ static int trimmed_values(const struct import_ahead *a, struct slot *s, size_t *
 		import_trim(&v, &len);
 		if (!len)
 			continue;
-		memcpy(s->in + need, v, len);
-		s->in[need + len] = '\0';
-		off[i] = need;
-		need += len + 1;
+		off[i] = s->in.len;
+		oom |= crm_strbuf_add(&s->in, v, len) | crm_strbuf_addch(&s->in, '\0');
 	}
-	return 0;
+	return oom ? -1 : 0;
 }
 
+/* The normalizers on the record's values; a value it cannot do is left to the import. */
 static void work_out(const struct import_ahead *a, struct slot *s)
 {
 	int japanese = import_is_japanese(a->im, &s->rec);
@@ -177,7 +167,7 @@ static void work_out(const struct import_ahead *a, struct slot *s)
 
 		if (off[i] == SIZE_MAX)
 			continue;
-		p->in = s->in + off[i];
+		p->in = s->in.buf + off[i];
 		crm_error_clear(&e);
 		p->st = j->fn(p->in, &p->norm, &e);
 		if (p->st == CRM_ERR_INVALID)
@@ -328,8 +318,8 @@ static void free_slots(struct import_ahead *a)
 	for (i = 0; i < SLOTS; i++) {
 		for (k = 0; k < CRM_ROWCLEAN_MAX_COLS; k++)
 			crm_rowclean_pre_release(&a->slot[i].pre[k]);
-		free(a->slot[i].buf);
-		free(a->slot[i].in);
+		crm_strbuf_release(&a->slot[i].buf);
+		crm_strbuf_release(&a->slot[i].in);
 		free(a->slot[i].fields);
 		free(a->slot[i].lens);
 	}
@@ -343,6 +333,10 @@ enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r
 	*out = NULL;
 	if (!a)
 		return crm_error_nomem(err);
+	for (size_t i = 0; i < SLOTS; i++) {
+		crm_strbuf_init(&a->slot[i].buf);
+		crm_strbuf_init(&a->slot[i].in);
+	}
 	a->r = r;
 	a->im = im;
 	find_jobs(a, im);
