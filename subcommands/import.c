@@ -61,7 +61,9 @@ static const struct crm_option import_options[] = {
 	  "store customers' values as the file wrote them, not in\nthe notation crm cleanse gives them", NULL },
 	CRM_OPT_DRY_RUN,
 	CRM_OPT_FIELDS,
-	CRM_OPT_FORMAT,
+	{ "format", CRM_OPT_ID_FORMAT, "<fmt>", "how --dry-run lists the values it would normalize:\n"
+	  "csv, tsv, json or table (default: table on a terminal,\nelse csv)",
+	  "csv, tsv, json or table" },
 	CRM_OPT_END,
 };
 
