@@ -53,13 +53,13 @@ _crm_command()
 		--rejects | --fields)
 			_crm_files "$cur"
 			;;
-		--map | --key | --source | --customer-source)
+		--map | --key | --source | --customer-source | --country)
 			# A column, a COLUMN=FIELD or a name: the user's own word.
 			;;
 		*)
 			if [[ $cur == -* ]]; then
 				_crm_words '--kind --source --customer-source --key --map
-					--encoding --rejects --strict --lenient --allow-erased
+					--encoding --rejects --strict --lenient --country --allow-erased
 					--no-cleanse --dry-run --format --fields -h --help' "$cur"
 			elif [[ $cur != = && $prev != = ]]; then
 				_crm_files "$cur"

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "cleanse.h"
+#include "country.h"
 #include "fields.h"
 #include "history.h"
 #include "rowclean.h"
@@ -206,7 +207,7 @@ static enum crm_status row_read(const struct cleanser *c, struct crm_rowclean_ro
 	if (updated_at && !(r->updated_at = strdup(updated_at)))
 		return crm_error_nomem(err);
 	country = r->val[AT(&c->rc, F_COUNTRY)];
-	r->japan = !country || crm_country_is_japan(country);
+	r->japan = crm_record_country(country, r->val[AT(&c->rc, F_PREFECTURE)]) == CRM_COUNTRY_JP;
 	return CRM_OK;
 }
 

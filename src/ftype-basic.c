@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "country.h"
 #include "ftype-basic.h"
 #include "ftypeint.h"
 #include "banned.h"
@@ -318,10 +319,6 @@ static const struct word gender_words[] = {
 	{ "not_applicable", G_NA }, { "not applicable", G_NA },
 };
 
-static const struct word japan_words[] = {
-	{ "日本", 1 }, { "日本国", 1 }, { "japan", 1 }, { "jp", 1 }, { "jpn", 1 },
-};
-
 static void lower_ascii(char *s)
 {
 	for (; *s; s++)
@@ -386,19 +383,12 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 
 int crm_country_is_japan(const char *country)
 {
-	const struct crm_ftctx c = { country, NULL };
-	enum crm_status st;
-	int v;
-
-	st = prepare_word(&c, japan_words, NELEMS(japan_words), &v);
-	if (st == CRM_EOF)
-		return 1;
-	return st == CRM_OK && v == 1;
+	return crm_country_of(country) == CRM_COUNTRY_JP;
 }
 
 /* --- The types ---------------------------------------------------------- */
 
-static enum crm_status type_check_money(const char *s, int japanese,
+static enum crm_status type_check_money(const char *s, int country,
 					struct crm_error *err)
 {
 	int64_t v;
@@ -406,7 +396,7 @@ static enum crm_status type_check_money(const char *s, int japanese,
 	return crm_parse_money(s, &v, err);
 }
 
-static enum crm_status type_check_integer(const char *s, int japanese,
+static enum crm_status type_check_integer(const char *s, int country,
 					  struct crm_error *err)
 {
 	int64_t v;
@@ -414,7 +404,7 @@ static enum crm_status type_check_integer(const char *s, int japanese,
 	return crm_parse_int(s, &v, err);
 }
 
-static enum crm_status type_check_flag(const char *s, int japanese,
+static enum crm_status type_check_flag(const char *s, int country,
 				       struct crm_error *err)
 {
 	int v;
@@ -422,7 +412,7 @@ static enum crm_status type_check_flag(const char *s, int japanese,
 	return crm_parse_flag(s, &v, err);
 }
 
-static enum crm_status type_check_gender(const char *s, int japanese,
+static enum crm_status type_check_gender(const char *s, int country,
 					 struct crm_error *err)
 {
 	const char *v;

@@ -415,7 +415,7 @@ enum crm_status crm_parse_datetime(const char *s, char out[CRM_DATETIME_SIZE],
 
 /* --- The types ---------------------------------------------------------- */
 
-static enum crm_status type_check_date(const char *s, int japanese,
+static enum crm_status type_check_date(const char *s, int country,
 				       struct crm_error *err)
 {
 	char out[CRM_DATE_SIZE];
@@ -423,7 +423,7 @@ static enum crm_status type_check_date(const char *s, int japanese,
 	return crm_parse_date(s, out, err);
 }
 
-static enum crm_status type_check_datetime(const char *s, int japanese,
+static enum crm_status type_check_datetime(const char *s, int country,
 					   struct crm_error *err)
 {
 	char out[CRM_DATETIME_SIZE];

@@ -256,7 +256,7 @@ enum crm_status crm_normalize_email(const char *s, struct crm_norm *out,
  * check refuses (a fuzz target found 'a@Efz.' + U+0092 taken by import and
  * refused by cleanse). The fuzz target holds the two to agreeing.
  */
-static enum crm_status type_check_email(const char *s, int japanese,
+static enum crm_status type_check_email(const char *s, int country,
 					struct crm_error *err)
 {
 	return crm_check_email(s, err);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "country.h"
 #include "ftype-phone.h"
 #include "ftypeint.h"
 #include "strbuf.h"
@@ -632,10 +633,10 @@ static enum crm_status phone_from_japan(const struct crm_ftctx *c, char *t)
  * would accept it, so that whatever import stores, cleanse can write in
  * its grouping; elsewhere any well-formed number is.
  */
-static enum crm_status type_check_phone(const char *s, int japanese,
+static enum crm_status type_check_phone(const char *s, int country,
 					struct crm_error *err)
 {
-	return japanese ? crm_ft_check_folded(s, NULL, err, phone_from_japan)
+	return country == CRM_COUNTRY_JP ? crm_ft_check_folded(s, NULL, err, phone_from_japan)
 			: crm_check_phone(s, err);
 }
 

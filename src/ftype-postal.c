@@ -8,6 +8,7 @@
 
 #include <utf8proc.h>
 
+#include "country.h"
 #include "ftype-postal.h"
 #include "ftypeint.h"
 #include "utf8.h"
@@ -60,10 +61,34 @@ static enum crm_status postal_other(const struct crm_ftctx *c, char *t)
 	return CRM_OK;
 }
 
-enum crm_status crm_check_postal(const char *s, int japanese,
+/* A postal code of a country whose codes' shape crm knows (country.h). */
+static enum crm_status postal_pattern(const char *s, int country, const char *pattern,
+				      struct crm_error *err)
+{
+	const struct crm_ftctx c = { s, err };
+	char *t, buf[CRM_FT_FOLD_BUF];
+	enum crm_status st;
+
+	if ((st = crm_ft_prepare(&c, &t, buf)))
+		return st;
+	crm_collapse_spaces(t);
+	st = crm_country_postal_fits(pattern, t) ? CRM_OK
+		: crm_ft_bad(&c, "is not a postal code of %s: they are written %s "
+			     "(9 a digit, A a letter, X either)", crm_country_code(country), pattern);
+	crm_ft_release(t, buf);
+	return st;
+}
+
+enum crm_status crm_check_postal(const char *s, int country,
 				 struct crm_error *err)
 {
-	return crm_ft_check_folded(s, NULL, err, japanese ? postal_jp : postal_other);
+	const char *pattern = crm_country_postal(country);
+
+	if (country == CRM_COUNTRY_JP)
+		return crm_ft_check_folded(s, NULL, err, postal_jp);
+	if (pattern)
+		return postal_pattern(s, country, pattern, err);
+	return crm_ft_check_folded(s, NULL, err, postal_other);
 }
 
 /* --- Normalizer -------------------------------------------------------- */

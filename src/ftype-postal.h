@@ -9,12 +9,14 @@
 #include "ftype.h"
 
 /*
- * Checks a postal code. When japanese is non-zero: an optional leading 〒,
- * then 7 digits with an optional hyphen after the third (100-0001,
- * 〒１００－０００１); spaces are ignored. Otherwise any value without
- * control characters.
+ * Checks a postal code of a record in country (country.h). Japan's: an
+ * optional leading 〒, then 7 digits with an optional hyphen after the
+ * third (100-0001, 〒１００－０００１); spaces are ignored. A country whose
+ * codes' shape the table knows: that shape (Australia's 4 digits, the
+ * United Kingdom's SW1A 1AA ...), folded, in any case. Otherwise any value
+ * without control characters.
  */
-enum crm_status crm_check_postal(const char *s, int japanese,
+enum crm_status crm_check_postal(const char *s, int country,
 				 struct crm_error *err);
 
 /*

@@ -132,12 +132,14 @@ struct crm_fieldtype {
 	enum crm_ftype stored;   /* how import stores its values */
 	/*
 	 * Whether import accepts s, as said at the top: CRM_OK, CRM_EOF for
-	 * no value, CRM_ERR_INVALID with the reason in err. japanese is 1 for
-	 * a record in Japan (a postal code is checked as Japanese only there).
+	 * no value, CRM_ERR_INVALID with the reason in err. country is the
+	 * record's (country.h: crm_record_country): a postal code or a phone
+	 * number is checked as that country writes them, Japan's
+	 * (CRM_COUNTRY_JP) strictly.
 	 * NULL: any text is accepted (names, free text, keys; an enum's
 	 * values are its field's choices).
 	 */
-	enum crm_status (*check)(const char *s, int japanese, struct crm_error *err);
+	enum crm_status (*check)(const char *s, int country, struct crm_error *err);
 	/* Cleanse's normalizer; NULL when cleanse leaves the type's values as they are. */
 	enum crm_status (*normalize)(const char *s, struct crm_norm *out,
 				     struct crm_error *err);

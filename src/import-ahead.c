@@ -45,7 +45,7 @@ struct job {
 	int rc;
 	crm_rowclean_fn fn;
 	/* import's check of the value (email, phone, postal), or NULL */
-	enum crm_status (*check)(const char *s, int japanese, struct crm_error *err);
+	enum crm_status (*check)(const char *s, int country, struct crm_error *err);
 };
 
 struct import_ahead {
@@ -155,7 +155,7 @@ static int trimmed_values(const struct import_ahead *a, struct slot *s, size_t *
 /* The normalizers on the record's values; a value it cannot do is left to the import. */
 static void work_out(const struct import_ahead *a, struct slot *s)
 {
-	int japanese = import_is_japanese(a->im, &s->rec);
+	int country = import_country(a->im, &s->rec);
 	size_t i, off[CRM_ROWCLEAN_MAX_COLS];
 
 	if (trimmed_values(a, s, off))
@@ -180,8 +180,8 @@ static void work_out(const struct import_ahead *a, struct slot *s)
 		if (!j->check)
 			continue;
 		crm_error_clear(&e);
-		p->check_st = j->check(p->in, japanese, &e);
-		p->japanese = japanese;
+		p->check_st = j->check(p->in, country, &e);
+		p->country = country;
 		p->checked = p->check_st == CRM_OK || p->check_st == CRM_EOF ||
 			     (p->check_st == CRM_ERR_INVALID && (p->check_why = strdup(e.message)));
 	}

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "country.h"
 #include "import-private.h"
 #include "rowclean.h"
 #include "types.h"
@@ -232,7 +233,7 @@ static enum crm_status apply(struct import_clean *c, int64_t id, struct crm_erro
 	const char *country = r->val[AT(&c->rc, F_COUNTRY)];
 
 	r->id = id;
-	r->japan = !country || crm_country_is_japan(country);
+	r->japan = crm_record_country(country, r->val[AT(&c->rc, F_PREFECTURE)]) == CRM_COUNTRY_JP;
 	r->pre = c->im->pre;
 	memset(c->pending_by, 0, sizeof(c->pending_by));
 	c->pending = 0;

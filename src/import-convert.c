@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "country.h"
 #include "import-private.h"
 #include "rowclean.h"
 #include "types.h"
@@ -115,12 +116,12 @@ static const struct crm_rowclean_pre *pre_of(const struct importer *im, size_t f
 
 /* fd's check of tmp, or its result worked out ahead for the same value. */
 static enum crm_status check_value(struct importer *im, const struct crm_field *fd,
-				   const char *tmp, int japanese, struct crm_error *e)
+				   const char *tmp, int country, struct crm_error *e)
 {
 	const struct crm_rowclean_pre *p = pre_of(im, field_index(im, fd));
 
-	if (!p || !p->checked || p->japanese != japanese || !p->in || strcmp(p->in, tmp))
-		return fd->fieldtype->check(tmp, japanese, e);
+	if (!p || !p->checked || p->country != country || !p->in || strcmp(p->in, tmp))
+		return fd->fieldtype->check(tmp, country, e);
 	if (p->check_st == CRM_ERR_INVALID)
 		crm_error_set(e, CRM_ERR_INVALID, "%s", p->check_why);
 	return p->check_st;
@@ -133,7 +134,7 @@ static enum crm_status check_value(struct importer *im, const struct crm_field *
  */
 static enum crm_status parse_value(struct importer *im, const struct crm_field *fd,
 				   struct fval *v, const char *s, size_t len, const char *tmp,
-				   int japanese, struct crm_error *e)
+				   int country, struct crm_error *e)
 {
 	enum crm_ftype type = fd->fieldtype->stored;
 	enum crm_status rc = CRM_OK;
@@ -151,7 +152,7 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 	case CRM_T_PHONE:
 	case CRM_T_POSTAL:
 		/* Checked as the type says, and kept as given. */
-		rc = check_value(im, fd, tmp, japanese, e);
+		rc = check_value(im, fd, tmp, country, e);
 		break;
 	case CRM_T_DATE:
 	case CRM_T_DATETIME:
@@ -180,7 +181,7 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 
 /* Converts the value s of len bytes of column col into v, or notes why it is bad. */
 static enum crm_status convert(struct importer *im, const struct column *col, struct fval *v,
-			       const char *s, size_t len, int japanese, struct crm_error *err)
+			       const char *s, size_t len, int country, struct crm_error *err)
 {
 	struct crm_error e;
 	enum crm_status rc, fail = CRM_OK;
@@ -196,7 +197,7 @@ static enum crm_status convert(struct importer *im, const struct column *col, st
 		tmp = im->tmp.buf;
 	}
 	crm_error_clear(&e);
-	rc = parse_value(im, col->field, v, s, len, tmp, japanese, &e);
+	rc = parse_value(im, col->field, v, s, len, tmp, country, &e);
 	if (rc == CRM_ERR_INVALID) {
 		v->set = 0;
 		v->bad = 1;
@@ -312,33 +313,23 @@ enum crm_status import_record_keys(struct importer *im, int *rejected, struct cr
 	return CRM_OK;
 }
 
-int import_is_japanese(const struct importer *im, const struct crm_csv_record *rec)
+int import_country(const struct importer *im, const struct crm_csv_record *rec)
 {
-	const char *country = NULL, *pref = NULL;
-	int jp;
+	const char *country = im->o->country, *pref = NULL;
 
-	if (!im->has_postal)
-		return 1;
 	/* The columns are found once per file (import_index_fields). */
 	if (im->country_col >= 0 && rec->lens[im->country_col])
 		country = rec->fields[im->country_col];
 	if (im->pref_col >= 0 && rec->lens[im->pref_col])
 		pref = rec->fields[im->pref_col];
-	jp = crm_country_is_japan(country);
-	if (jp && pref) {
-		char *p = crm_fold_trim(pref);
-
-		jp = p && (!*p || crm_is_prefecture(p));
-		free(p);
-	}
-	return jp;
+	return crm_record_country(country, pref);
 }
 
 /* Converts the record's columns into field values; bad ones are noted in im->why. */
 static enum crm_status convert_values(struct importer *im, struct crm_error *err)
 {
 	const struct crm_csv_record *r = im->rec;
-	int japanese = import_is_japanese(im, im->rec);
+	int country = import_country(im, im->rec);
 	struct crm_strbuf join = CRM_STRBUF_INIT;
 	enum crm_status s = CRM_OK;
 	size_t c, f;
@@ -367,7 +358,7 @@ static enum crm_status convert_values(struct importer *im, struct crm_error *err
 				s = crm_error_nomem(err);
 		}
 		if (!s && first && join.len)
-			s = convert(im, first, &im->vals[f], join.buf, join.len, japanese, err);
+			s = convert(im, first, &im->vals[f], join.buf, join.len, country, err);
 	}
 	crm_strbuf_release(&join);
 	for (c = 0; c < im->ncols && !s; c++) {
@@ -380,9 +371,39 @@ static enum crm_status convert_values(struct importer *im, struct crm_error *err
 		import_trim(&v, &len);
 		if (len)
 			s = convert(im, &im->cols[c], &im->vals[field_index(im, fd)], v, len,
-				    japanese, err);
+				    country, err);
 	}
+	/* --country: the country of a record that gives none. */
+	if (!s && im->o->country && im->f_country != SIZE_MAX && !im->vals[im->f_country].set &&
+	    !im->vals[im->f_country].bad &&
+	    set_text(im, &im->vals[im->f_country], im->o->country, strlen(im->o->country)))
+		s = crm_error_nomem(err);
 	return s;
+}
+
+/*
+ * The fields that tell who a customer is: under --lenient a record needs
+ * one of them (a given name alone, an email alone, a birthdate with the
+ * rest of the row in extra), not a full name. A record linkage set (FEBRL)
+ * leaves names out on purpose: dedupe can still find such a person.
+ */
+static const char *const identifying[] = {
+	"name", "family_name", "given_name", "name_kana", "family_kana", "given_kana",
+	"company", "email", "phone", "mobile", "birthdate", "address", "postal_code",
+};
+
+static int identified(struct importer *im)
+{
+	size_t f, i;
+
+	for (f = 0; f < im->nfields; f++) {
+		if (!im->vals[f].set)
+			continue;
+		for (i = 0; i < sizeof(identifying) / sizeof(identifying[0]); i++)
+			if (!strcmp(im->fields[f].name, identifying[i]))
+				return 1;
+	}
+	return 0;
 }
 
 /*
@@ -447,8 +468,14 @@ enum crm_status import_convert_record(struct importer *im, int *rejected,
 	if (s)
 		return s;
 	if (im->kind == CRM_KIND_CUSTOMERS && !import_val(im, im->f_name) &&
-	    !import_val(im, im->f_family))
-		missing = "no name: a customer needs a full name (氏名) or at least a family name (姓)";
+	    !import_val(im, im->f_family)) {
+		if (!im->o->lenient)
+			missing = "no name: a customer needs a full name (氏名) or at least a family "
+				  "name (姓); --lenient takes less";
+		else if (!identified(im))
+			missing = "nothing tells who the customer is: it needs a name, a kana "
+				  "reading, a company, an email, a phone, a birthdate or an address";
+	}
 	if (!im->why.len && !missing)
 		return CRM_OK;
 	*rejected = 1;

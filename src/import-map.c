@@ -265,6 +265,9 @@ static int has_source(const struct importer *im, size_t f)
 	for (c = 0; c < im->ncols; c++)
 		if (im->cols[c].field == &im->fields[f])
 			return 1;
+	/* A customer's country from --country, when no column gives it. */
+	if (im->kind == CRM_KIND_CUSTOMERS && im->o->country && !strcmp(im->fields[f].name, "country"))
+		return 1;
 	/* Derived for orders when no column gives them. */
 	if (im->kind == CRM_KIND_ORDERS &&
 	    (!strcmp(im->fields[f].name, "status") || !strcmp(im->fields[f].name, "amount")))
@@ -290,7 +293,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 			im->get_col[f] = get++;
 	}
 	im->f_name = im->f_family = im->f_given = SIZE_MAX;
-	im->f_address = im->f_prefecture = im->f_city = SIZE_MAX;
+	im->f_address = im->f_prefecture = im->f_city = im->f_country = SIZE_MAX;
 	im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;
 	for (f = 0; f < im->nfields; f++) {
 		const char *n = im->fields[f].name;
@@ -301,6 +304,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 		else if (!strcmp(n, "address")) im->f_address = f;
 		else if (!strcmp(n, "prefecture")) im->f_prefecture = f;
 		else if (!strcmp(n, "city")) im->f_city = f;
+		else if (!strcmp(n, "country")) im->f_country = f;
 		else if (!strcmp(n, "amount")) im->f_amount = f;
 		else if (!strcmp(n, "status")) im->f_status = f;
 		else if (!strcmp(n, "unit_price")) im->f_price = f;

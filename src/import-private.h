@@ -151,7 +151,7 @@ struct importer {
 	unsigned char *sourced;  /* per field: a column or a derivation gives it */
 	int *get_col;            /* per real field: its column in get (the id is 0) */
 	size_t f_name, f_family, f_given, f_amount, f_status, f_price, f_qty; /* field indexes */
-	size_t f_address, f_prefecture, f_city;
+	size_t f_address, f_prefecture, f_city, f_country;
 	int file_has_parts;      /* a column gives the family or the given name */
 	int file_has_place;      /* a column gives the prefecture or the city */
 	/*
@@ -312,8 +312,11 @@ typedef enum crm_status (*import_norm_fn)(const char *s, struct crm_norm *out,
 					  struct crm_error *err);
 int import_clean_fn(const struct importer *im, size_t f, int *col, import_norm_fn *fn);
 
-/* import-convert.c: whether rec's postal code is checked as a Japanese one. */
-int import_is_japanese(const struct importer *im, const struct crm_csv_record *rec);
+/*
+ * import-convert.c: the country of rec (country.h) from its country and
+ * prefecture columns, or the file's --country, as its checks and rules take it.
+ */
+int import_country(const struct importer *im, const struct crm_csv_record *rec);
 
 /*
  * import-ahead.c: a thread that reads the file ahead and works out the

@@ -39,6 +39,12 @@ struct crm_import_options {
 	int allow_erased;             /* create records of people erased before */
 	size_t max_field;             /* 0: the reader's default */
 	int no_cleanse;               /* customers: store values as the file wrote them */
+	/*
+	 * Customers: the country of records that give none (no country
+	 * column, or an empty value), stored as their country; NULL: Japan
+	 * (crm_record_country).
+	 */
+	const char *country;
 	const struct crm_fielddefs *defs; /* crm-fields(5): more header aliases; or NULL */
 };
 

@@ -73,9 +73,9 @@ struct crm_rowclean_pre {
 	char *why;               /* CRM_ERR_INVALID: the message (owned) */
 	/*
 	 * Import's check of the same value (crm_fieldtype's check) for a
-	 * record in Japan or not, when checked is 1.
+	 * record in country, when checked is 1.
 	 */
-	int checked, japanese;
+	int checked, country;
 	enum crm_status check_st;
 	char *check_why;
 };

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "country.h"
 #include "fields.h"
 #include "fielddefs.h"
 #include "import.h"
@@ -34,6 +35,7 @@ enum {
 	OPT_LENIENT,
 	OPT_ALLOW_ERASED,
 	OPT_NO_CLEANSE,
+	OPT_COUNTRY,
 };
 
 static const struct crm_option import_options[] = {
@@ -53,8 +55,10 @@ static const struct crm_option import_options[] = {
 	{ "rejects", OPT_REJECTS, "<file>", "where rejected rows go (default: FILE.rejects.csv)",
 	  "a file name" },
 	{ "strict", OPT_STRICT, NULL, "any rejected row aborts its file, storing nothing", NULL },
-	{ "lenient", OPT_LENIENT, NULL, "store rows with bad fields, leaving those fields empty",
-	  NULL },
+	{ "lenient", OPT_LENIENT, NULL, "store rows with bad fields, leaving those fields empty,\n"
+	  "and customers known by any name, email or phone", NULL },
+	{ "country", OPT_COUNTRY, "<country>", "the country of customers whose row names none\n"
+	  "(default: Japan); postal codes are checked as it writes them", "a country code or name" },
 	{ "allow-erased", OPT_ALLOW_ERASED, NULL,
 	  "import records of people erased at their request (crm log forget)", NULL },
 	{ "no-cleanse", OPT_NO_CLEANSE, NULL,
@@ -70,9 +74,9 @@ static const struct crm_option import_options[] = {
 static const struct crm_usage import_usage = {
 	"usage: crm import [--kind <kind>] [--source <name>] [--customer-source <name>]\n"
 	"                  [--key <column>] [--map <column>=<field>]... [--encoding <enc>]\n"
-	"                  [--rejects <file>] [--strict | --lenient] [--allow-erased]\n"
-	"                  [--no-cleanse] [--dry-run [--format <fmt>]] [--fields <file>]\n"
-	"                  <file>...\n",
+	"                  [--rejects <file>] [--strict | --lenient] [--country <country>]\n"
+	"                  [--allow-erased] [--no-cleanse] [--dry-run [--format <fmt>]]\n"
+	"                  [--fields <file>] <file>...\n",
 	import_options,
 };
 
@@ -840,6 +844,14 @@ static int parse_args(struct import_cli *cli, int argc, char **argv)
 		case OPT_LENIENT: cli->opt.lenient = 1; break;
 		case OPT_ALLOW_ERASED: cli->opt.allow_erased = 1; break;
 		case OPT_NO_CLEANSE: cli->opt.no_cleanse = 1; break;
+		case OPT_COUNTRY:
+			if (!*g.arg)
+				return usage_error("--country needs a country (an ISO code such as AU, or a name)");
+			cli->opt.country = g.arg;
+			if (crm_country_of(g.arg) == CRM_COUNTRY_UNKNOWN)
+				crm_note(cli->ctx, "import", "--country %s: crm knows no postal code "
+					 "format of it; postal codes are stored as written", g.arg);
+			break;
 		case CRM_OPT_ID_FORMAT:
 			if (crm_getopt_format(&g, &cli->format))
 				return g.exit;

@@ -15,6 +15,7 @@
 
 #include <utf8proc.h>
 
+#include "country.h"
 #include "types.h"
 
 #define BAD CRM_ERR_INVALID
@@ -874,6 +875,75 @@ static void test_check_postal(void **state)
 	assert_int_equal(crm_check_postal("  ", 0, &err), CRM_EOF);
 }
 
+/* A country's postal codes by their shape; Japan's as before; unknown: any. */
+static void test_check_postal_country(void **state)
+{
+	static const struct { const char *country, *code; int good; } cases[] = {
+		{ "AU", "2000", 1 }, { "AU", "２０００", 1 }, { "AU", "200", 0 }, { "AU", "20000", 0 },
+		{ "Australia", " 4030 ", 1 }, { "豪州", "4030", 1 }, { "AUS", "40a0", 0 },
+		{ "US", "90210", 1 }, { "usa", "90210-1234", 1 }, { "US", "902101234", 1 },
+		{ "US", "9021", 0 }, { "アメリカ", "90210-123", 0 },
+		{ "GB", "SW1A 1AA", 1 }, { "UK", "sw1a1aa", 1 }, { "GB", "M1 1AE", 1 },
+		{ "GB", "B33 8TH", 1 }, { "GB", "CR2 6XH", 1 }, { "GB", "DN55 1PT", 1 },
+		{ "GB", "W1A 0AX", 1 }, { "GB", "SW1A", 0 }, { "GB", "12345", 0 },
+		{ "CA", "K1A 0B1", 1 }, { "Canada", "k1a0b1", 1 }, { "CA", "K1A 0B", 0 },
+		{ "NL", "1234 AB", 1 }, { "NL", "1234AB", 1 }, { "NL", "1234", 0 },
+		{ "IE", "A65 F4E2", 1 }, { "IE", "D6W 1234", 1 }, { "IE", "A65", 0 },
+		{ "DE", "10115", 1 }, { "DE", "1011", 0 }, { "PL", "00-950", 1 },
+		{ "BR", "01310-100", 1 }, { "PT", "1000-001", 1 }, { "SE", "114 55", 1 },
+		{ "TW", "100", 1 }, { "TW", "10058", 1 }, { "TW", "1005", 0 },
+		{ "CN", "100000", 1 }, { "韓国", "03187", 1 }, { "KR", "110-050", 0 },
+		{ "HK", "anything", 1 }, { "Kenya", "00100", 1 }, { "Narnia", "?", 1 },
+		{ "日本", "100-0001", 1 }, { "JP", "2000", 0 }, { "", "〒100-0001", 1 },
+		{ "AU", "2000\x01", 0 }, { "AU", "2 000", 0 },
+	};
+	struct crm_error err;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEMS(cases); i++) {
+		enum crm_status st = crm_check_postal(cases[i].code,
+						      crm_country_of(cases[i].country), &err);
+
+		if ((st == CRM_OK) != cases[i].good) {
+			print_error("postal '%s' of %s: %s, expected %s\n", cases[i].code,
+				    cases[i].country, st == CRM_OK ? "good" : err.message,
+				    cases[i].good ? "good" : "bad");
+			fail();
+		}
+	}
+	reset(&err);
+	assert_int_equal(crm_check_postal("20000", crm_country_of("AU"), &err), BAD);
+	assert_string_equal(err.message, "'20000' is not a postal code of AU: they are written "
+			    "9999 (9 a digit, A a letter, X either)");
+}
+
+/* Which country a value names, and a record's country from its values. */
+static void test_country_of(void **state)
+{
+	(void)state;
+	assert_int_equal(crm_country_of(NULL), CRM_COUNTRY_JP);
+	assert_int_equal(crm_country_of(""), CRM_COUNTRY_JP);
+	assert_int_equal(crm_country_of(" ｊｐ "), CRM_COUNTRY_JP);
+	assert_string_equal(crm_country_code(crm_country_of("au")), "AU");
+	assert_string_equal(crm_country_code(crm_country_of("New  Zealand")), "NZ");
+	assert_string_equal(crm_country_code(crm_country_of("ＵＳＡ")), "US");
+	assert_string_equal(crm_country_code(crm_country_of("英国")), "GB");
+	assert_int_equal(crm_country_of("Austral"), CRM_COUNTRY_UNKNOWN);
+	assert_int_equal(crm_country_of("A"), CRM_COUNTRY_UNKNOWN);
+	assert_int_equal(crm_country_of("\xff"), CRM_COUNTRY_UNKNOWN);
+	assert_null(crm_country_code(CRM_COUNTRY_UNKNOWN));
+	assert_null(crm_country_postal(CRM_COUNTRY_UNKNOWN));
+	assert_null(crm_country_postal(9999));
+	assert_int_equal(crm_record_country(NULL, NULL), CRM_COUNTRY_JP);
+	assert_int_equal(crm_record_country(NULL, "東京都"), CRM_COUNTRY_JP);
+	assert_int_equal(crm_record_country("", "大阪"), CRM_COUNTRY_JP);
+	assert_int_equal(crm_record_country(NULL, "nsw"), CRM_COUNTRY_UNKNOWN);
+	assert_int_equal(crm_record_country("AU", "nsw"), crm_country_of("AU"));
+	assert_int_equal(crm_record_country("日本", "California"), CRM_COUNTRY_JP);
+	assert_int_equal(crm_record_country(NULL, "  "), CRM_COUNTRY_JP);
+}
+
 /* --- Countries and folding ---------------------------------------------- */
 
 static void test_country_is_japan(void **state)
@@ -1280,6 +1350,8 @@ int main(void)
 		cmocka_unit_test(test_check_phone),
 		cmocka_unit_test(test_check_postal),
 		cmocka_unit_test(test_country_is_japan),
+		cmocka_unit_test(test_country_of),
+		cmocka_unit_test(test_check_postal_country),
 		cmocka_unit_test(test_nfkc_and_fold),
 		cmocka_unit_test(test_nfkc_shortcut_matches_utf8proc),
 		cmocka_unit_test(test_blank_is_eof),
