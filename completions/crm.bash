@@ -86,6 +86,19 @@ _crm_command()
 			;;
 		esac
 		;;
+	dedupe)
+		case $prev in
+		--format)
+			_crm_words 'csv tsv json table' "$cur"
+			;;
+		--threshold | --review-threshold | --explain | --max-block)
+			;;
+		*)
+			_crm_words '--threshold --review-threshold --explain --max-block
+				--format -h --help' "$cur"
+			;;
+		esac
+		;;
 	log)
 		case $prev in
 		--format)

@@ -103,6 +103,14 @@ complete -c crm -n '__crm_using_command log' -l force -d 'Revert what is still a
 complete -c crm -n '__crm_using_command log' -l reason -x -d 'Why the person is erased'
 complete -c crm -n '__crm_using_command log' -s h -l help -d 'Print the usage and exit'
 
+# crm dedupe
+complete -c crm -n '__crm_using_command dedupe' -l threshold -x -d 'Merge pairs of at least this match weight, in bits'
+complete -c crm -n '__crm_using_command dedupe' -l review-threshold -x -d 'List pairs of at least this weight for review'
+complete -c crm -n '__crm_using_command dedupe' -l explain -x -d 'Show the weight of each field of one pair (ID1,ID2)'
+complete -c crm -n '__crm_using_command dedupe' -l max-block -x -d 'Skip blocks of more customers than this'
+complete -c crm -n '__crm_using_command dedupe' -l format -x -a 'csv tsv json table' -d 'The output format'
+complete -c crm -n '__crm_using_command dedupe' -s h -l help -d 'Print the usage and exit'
+
 # crm cleanse
 complete -c crm -n '__crm_using_command cleanse' -l field -x -d 'Only this customer field'
 complete -c crm -n '__crm_using_command cleanse' -l rule -x -a 'text name kana company phone email email-typo postal address' -d 'Only this rule'

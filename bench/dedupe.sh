@@ -1,0 +1,78 @@
+#!/bin/sh
+# The dedupe benchmark (#14): each record-linkage set with its ground truth
+# goes through crm import and crm dedupe as a user's would (no labels, no
+# tuning per set); the merge band's clusters are scored against the truth:
+# pairwise precision, recall and F1 (recall counts the true pairs blocking
+# never generated), cluster precision, recall and F1 (a cluster is right
+# when it is exactly a true one, singletons included), pairs compared,
+# wall time and peak RSS; then F1 over a sweep of thresholds, to show how
+# far the default is from the best in hindsight.
+#
+# usage: bench/dedupe.sh [BUILD_DIR] [SET...]
+#   SET: febrl1 febrl2 febrl3 fake_1000 fake_20000 (default: all that are
+#   in ../shared/data)
+set -eu
+
+build=${1:-build}
+[ $# -gt 0 ] && shift
+bench=bench/dedupe.sh
+. "$(dirname "$0")/lib.sh"
+data=$here/../shared/data
+sets=${*:-febrl1 febrl2 febrl3 fake_1000 fake_20000}
+
+# truth FILE KIND: "key<TAB>entity" for every record of a set.
+truth()
+{
+	case $2 in
+	febrl) awk -F', *' 'NR > 1 { k = $1; sub(/^ +/, "", k); split(k, p, "-"); print k "\t" p[2] }' "$1" ;;
+	splink) awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cluster" || $i == "group") c = i; next }
+		{ print $1 "\t" $c }' "$1" ;;
+	esac
+}
+
+# score TRUTH REPORT: the figures of a report (tsv: cluster, customer, key, name, score, band).
+score()
+{
+	awk -F'\t' '
+	NR == FNR { ent[$1] = $2; cnt[$2]++; n++; next }
+	FNR > 1 && $6 == "merge" { k = $3; sub(/^[^:]*:/, "", k); pc[k] = $1 }
+	END {
+		for (e in cnt) { T += cnt[e] * (cnt[e] - 1) / 2; ntrue++ }
+		for (k in pc) { pn[pc[k]]++; cell[pc[k] SUBSEP ent[k]]++; first[pc[k]] = ent[k] }
+		for (c in pn) P += pn[c] * (pn[c] - 1) / 2
+		for (x in cell) TP += cell[x] * (cell[x] - 1) / 2
+		p = P ? TP / P : 1; r = T ? TP / T : 1; f = p + r ? 2 * p * r / (p + r) : 0
+		# Clusters: each predicted cluster, and each customer left alone.
+		for (c in pn) { npred++; if (cell[c SUBSEP first[c]] == pn[c] && cnt[first[c]] == pn[c]) ok++ }
+		for (k in ent) if (!(k in pc)) { npred++; if (cnt[ent[k]] == 1) ok++ }
+		cp = npred ? ok / npred : 1; cr = ntrue ? ok / ntrue : 1; cf = cp + cr ? 2 * cp * cr / (cp + cr) : 0
+		printf "pairs: precision %.4f recall %.4f F1 %.4f (true %d, predicted %d, right %d); clusters: precision %.4f recall %.4f F1 %.4f\n", p, r, f, T, P, TP, cp, cr, cf
+	}' "$1" "$2"
+}
+
+for set in $sets; do
+	case $set in
+	febrl[1-3]) file=$data/febrl/dataset${set#febrl}.csv kind=febrl opts="--country AU" ;;
+	fake_1000) file=$data/splink/$set.csv kind=splink opts="--country GB --map cluster=-" ;;
+	fake_20000) file=$data/splink/$set.csv kind=splink opts="--country GB --map group=-" ;;
+	*) echo "$bench: unknown set '$set'" >&2; exit 2 ;;
+	esac
+	[ -r "$file" ] || { echo "== $set: $file is not there, skipped"; continue; }
+	echo "== $set ($file)"
+	truth "$file" $kind > truth.tsv
+	rm -f "$set.db"
+	# shellcheck disable=SC2086
+	"$crm" --db "$set.db" -q import --lenient $opts --source "$set" --rejects rejects.csv "$file" 2>/dev/null || true
+	"$crm" --db "$set.db" -q cleanse >/dev/null 2>&1 || true
+	"$run" "crm dedupe" "$crm" --db "$set.db" dedupe --format tsv > report.tsv 2> dedupe.t || true
+	sed -n 's/^/  /p' dedupe.t
+	echo "  default threshold: $(score truth.tsv report.tsv)"
+	best=0 bestt=
+	for t in -4 -2 0 2 4 6 8 10 12 16; do
+		"$crm" --db "$set.db" dedupe --threshold $t --review-threshold -1000 --format tsv > sweep.tsv 2>/dev/null
+		f=$(score truth.tsv sweep.tsv | sed 's/.*pairs: .* F1 \([0-9.]*\) (true.*/\1/')
+		echo "    threshold $t: $(score truth.tsv sweep.tsv)"
+		if awk -v a="$f" -v b="$best" 'BEGIN { exit !(a > b) }'; then best=$f bestt=$t; fi
+	done
+	echo "  best threshold in hindsight: $bestt (pairwise F1 $best)"
+done

@@ -1,0 +1,86 @@
+/*
+ * Private to src/dedupe*.c: the comparison keys of a customer and how two
+ * keys compare (dedupe-keys.c), and the model (dedupe.c).
+ */
+#ifndef CRM_DEDUPE_PRIVATE_H
+#define CRM_DEDUPE_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dedupe.h"
+#include "strbuf.h"
+
+/* The fields compared, in the order --explain shows them. */
+enum dd_field {
+	DF_FAMILY,
+	DF_GIVEN,
+	DF_KANA,
+	DF_BIRTH,
+	DF_EMAIL,
+	DF_PHONE,
+	DF_POSTAL,
+	DF_CITY,
+	DF_ADDRESS,
+	DF_COMPANY,
+	DF_PREF,
+	DF_NFIELDS,
+};
+/*
+ * Columns of extra (from exports, unknown to the field catalogue) that
+ * look like identifiers (会員番号, a national id): compared as fields too,
+ * after the catalogue's. At most this many.
+ */
+#define DD_MAX_EXTRA 4
+#define DD_MAX_FIELDS (DF_NFIELDS + DD_MAX_EXTRA)
+/* Keys: one per field, and a second phone (the mobile). */
+#define DK_MOBILE DD_MAX_FIELDS
+#define DD_NKEYS (DD_MAX_FIELDS + 1)
+
+/* Levels: 0 is missing (either side); the last of a field is "different". */
+#define DD_MAX_LEVELS 5
+
+struct dd_fieldinfo {
+	const char *name;
+	int nlevels;                     /* with missing */
+	const char *const *level_names;  /* nlevels of them */
+	int tf;                          /* exact matches weighed by term frequency */
+	int personal;                    /* agreeing on it can tell one person */
+};
+extern const struct dd_fieldinfo dd_fields[DF_NFIELDS];
+/* An extra column's: exact, close (one slip), different. */
+extern const struct dd_fieldinfo dd_extra_field;
+
+/* The values read of a customer, in this order (dedupe.c selects them). */
+enum dd_column {
+	DC_NAME, DC_FAMILY, DC_GIVEN, DC_KANA, DC_FAMILY_KANA, DC_GIVEN_KANA,
+	DC_COMPANY, DC_EMAIL, DC_PHONE, DC_MOBILE, DC_POSTAL, DC_PREF, DC_CITY,
+	DC_ADDRESS, DC_BIRTH, DC_EXTRA, DC_NCOLUMNS = DC_EXTRA + DD_MAX_EXTRA,
+};
+
+struct dd_rec {
+	int64_t id;
+	uint32_t key[DD_NKEYS];   /* offset + 1 of the key in the arena; 0: none */
+	uint32_t tf[DD_MAX_FIELDS]; /* customers with the same key (term frequency) */
+};
+
+/*
+ * Builds r's keys from the column values (NULL or empty: none) into
+ * arena. Returns 0, or -1 when memory runs out.
+ */
+int dd_keys(struct crm_strbuf *arena, const char *const vals[DC_NCOLUMNS], struct dd_rec *r);
+
+/* The key k of r, or NULL. */
+static inline const char *dd_key(const struct crm_strbuf *arena, const struct dd_rec *r, int k)
+{
+	return r->key[k] ? arena->buf + r->key[k] - 1 : NULL;
+}
+
+/* The level of field f between a and b (keys in arena); f past DF_NFIELDS is extra's. */
+int dd_level(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b,
+	     int f);
+
+/* Jaro-Winkler similarity of UTF-8 a and b, on code points (0..1). */
+double dd_jaro_winkler(const char *a, const char *b);
+
+#endif

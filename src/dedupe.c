@@ -1,0 +1,1165 @@
+/*
+ * The dedupe engine (dedupe.h): customers in, blocking, comparison, the
+ * Fellegi-Sunter model fitted without labels, scores, bands, clusters.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedupe-private.h"
+#include "banned.h"
+
+#define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+const char *const crm_dedupe_band_names[] = { "none", "review", "merge" };
+
+/* Random pairs compared for u of the levels below exact, at most. */
+#define RANDOM_PAIRS 100000UL
+#define EM_MAX_ITER 500
+#define EM_TOLERANCE 1e-7
+/* A pair this far below zero is two people: no cluster holds both. */
+#define STRONGLY_NEGATIVE (-5.0)
+/* Work of the check of one union, at most (pairs compared). */
+#define CLUSTER_CHECK_MAX 250000UL
+
+struct crm_dedupe {
+	struct crm_dedupe_options o;
+	struct crm_dedupe_stats st;
+	struct crm_strbuf arena;          /* the keys */
+	struct dd_rec *rec;
+	size_t n;
+	int nfields;                      /* the catalogue's, then extra's */
+	struct dd_fieldinfo info[DD_MAX_FIELDS];
+	char *extra_name[DD_MAX_EXTRA];   /* "extra." and the column */
+	unsigned long nkeyed[DD_MAX_FIELDS]; /* customers with a key, per field */
+	double m[DD_MAX_FIELDS][DD_MAX_LEVELS], u[DD_MAX_FIELDS][DD_MAX_LEVELS];
+	double prior;                     /* log2 of the prior odds */
+	struct crm_dedupe_pair *pairs;    /* merge and review bands */
+	size_t npairs;
+	int64_t *members;                 /* clusters, one after another */
+	size_t *cstart;                   /* cluster i is members[cstart[i] .. cstart[i+1]) */
+	size_t nclusters;
+};
+
+/* --- Reading customers --------------------------------------------------- */
+
+enum { ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_COUNT };
+
+static const char *const dedupe_sql[ST_COUNT] = {
+	[ST_CUSTOMER_COUNT] = "SELECT count(*) FROM customers WHERE merged_into IS NULL",
+	/* The columns of extra with how many customers have them, and how many values. */
+	[ST_EXTRA_KEYS] = "SELECT j.key, count(*), count(DISTINCT j.value)"
+			  " FROM customers c, json_each(c.extra) j"
+			  " WHERE c.merged_into IS NULL AND json_valid(c.extra)"
+			  " AND j.type IN ('text', 'integer', 'real') AND j.value <> ''"
+			  " GROUP BY j.key ORDER BY count(*) DESC, j.key LIMIT 64",
+	/* The columns in enum dd_column's order; ?1..?4 the paths of extra's chosen. */
+	[ST_CUSTOMERS] = "SELECT id, name, family_name, given_name, name_kana, family_kana,"
+			 " given_kana, company, email, phone, mobile, postal_code, prefecture,"
+			 " city, address, birthdate,"
+			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?1),"
+			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?2),"
+			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?3),"
+			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?4)"
+			 " FROM customers WHERE merged_into IS NULL ORDER BY id",
+};
+
+/*
+ * The columns of extra worth comparing: identifiers (会員番号, a national
+ * id), which at least a tenth of the customers have, with values shared
+ * by few (at least 3 values in 10, and some value shared: else no two
+ * agree), the most common first.
+ */
+static enum crm_status choose_extras(struct crm_dedupe *d, struct crm_stmt_table *t,
+				     struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(t, ST_CUSTOMER_COUNT, err);
+	enum crm_status s;
+	enum crm_step step;
+	int found;
+	double customers;
+
+	if (!st)
+		return err->code;
+	if ((s = crm_stmt_one(st, &found, "cannot count the customers", err)))
+		return s;
+	customers = found ? (double)crm_stmt_int(st, 0) : 0;
+	crm_stmt_reset(st);
+	if (!(st = crm_stmt_table_get(t, ST_EXTRA_KEYS, err)))
+		return err->code;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW && d->nfields < DD_MAX_FIELDS) {
+		const char *key = crm_stmt_text(st, 0);
+		double have = (double)crm_stmt_int(st, 1), values = (double)crm_stmt_int(st, 2);
+		struct crm_strbuf name = CRM_STRBUF_INIT;
+
+		if (!key || !*key || strchr(key, '"') || strchr(key, '\\') ||
+		    have < 0.1 * customers || values < 0.3 * have || values >= have)
+			continue;
+		if (crm_strbuf_addstr(&name, "extra.") || crm_strbuf_addstr(&name, key)) {
+			crm_strbuf_release(&name);
+			return crm_error_nomem(err);
+		}
+		d->extra_name[d->nfields - DF_NFIELDS] = crm_strbuf_detach(&name, NULL);
+		d->info[d->nfields] = dd_extra_field;
+		d->info[d->nfields].name = d->extra_name[d->nfields - DF_NFIELDS];
+		d->nfields++;
+	}
+	if (step == CRM_STEP_ERROR)
+		return crm_stmt_fail(st, err, "cannot read the columns of extra");
+	crm_stmt_reset(st);
+	return CRM_OK;
+}
+
+/* Binds the JSON path of each extra column chosen ($."KEY"). */
+static enum crm_status bind_extras(struct crm_dedupe *d, struct crm_stmt *st,
+				   struct crm_error *err)
+{
+	int e;
+
+	for (e = 0; e < d->nfields - DF_NFIELDS; e++) {
+		struct crm_strbuf path = CRM_STRBUF_INIT;
+
+		if (crm_strbuf_addf(&path, "$.\"%s\"", d->extra_name[e] + strlen("extra."))) {
+			crm_strbuf_release(&path);
+			return crm_error_nomem(err);
+		}
+		crm_stmt_bind_text(st, e + 1, path.buf, path.len);
+		crm_strbuf_release(&path);
+	}
+	return CRM_OK;
+}
+
+static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_error *err)
+{
+	struct crm_stmt_table t;
+	struct crm_stmt *st;
+	enum crm_status s;
+	size_t cap = 0;
+	enum crm_step step = CRM_STEP_DONE;
+
+	if ((s = crm_stmt_table_init(&t, db, dedupe_sql, ST_COUNT, err)))
+		return s;
+	s = choose_extras(d, &t, err);
+	if (!s && !(st = crm_stmt_table_get(&t, ST_CUSTOMERS, err)))
+		s = err->code;
+	if (!s)
+		s = bind_extras(d, st, err);
+	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *v[DC_NCOLUMNS];
+		struct dd_rec *r;
+		int c;
+
+		if (d->n == cap) {
+			size_t ncap = cap ? cap * 2 : 1024;
+			struct dd_rec *p = realloc(d->rec, ncap * sizeof(*p));
+
+			if (!p) {
+				s = crm_error_nomem(err);
+				break;
+			}
+			d->rec = p;
+			cap = ncap;
+		}
+		r = &d->rec[d->n];
+		memset(r, 0, sizeof(*r));
+		r->id = crm_stmt_int(st, 0);
+		for (c = 0; c < DC_NCOLUMNS; c++)
+			v[c] = crm_stmt_text(st, c + 1);
+		if (dd_keys(&d->arena, v, r)) {
+			s = crm_error_nomem(err);
+			break;
+		}
+		d->n++;
+		if (d->o.progress && !(d->n % 65536))
+			d->o.progress(d->o.ctx, "reading", d->n, 0);
+	}
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the customers");
+	crm_stmt_table_release(&t);
+	return s;
+}
+
+/* --- Term frequencies ------------------------------------------------------ */
+
+struct keyed {
+	const char *key;
+	uint32_t rec;
+};
+
+static int by_key(const void *x, const void *y)
+{
+	const struct keyed *a = x, *b = y;
+	int c = strcmp(a->key, b->key);
+
+	return c ? c : (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+/* How many customers share each customer's key, per field. */
+static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *err)
+{
+	struct keyed *ix = malloc((d->n ? d->n : 1) * sizeof(*ix));
+	int f;
+
+	if (!ix)
+		return crm_error_nomem(err);
+	for (f = 0; f < d->nfields; f++) {
+		size_t k = 0, i, j, x;
+
+		for (i = 0; i < d->n; i++)
+			if (d->rec[i].key[f]) {
+				ix[k].key = dd_key(&d->arena, &d->rec[i], f);
+				ix[k++].rec = (uint32_t)i;
+			}
+		d->nkeyed[f] = k;
+		qsort(ix, k, sizeof(*ix), by_key);
+		for (i = 0; i < k; i = j) {
+			for (j = i + 1; j < k && !strcmp(ix[i].key, ix[j].key); j++)
+				;
+			for (x = i; x < j; x++)
+				d->rec[ix[x].rec].tf[f] = (uint32_t)(j - i);
+		}
+	}
+	free(ix);
+	return CRM_OK;
+}
+
+/* --- Blocking ------------------------------------------------------------- */
+
+/* A part of a blocking rule: a key, or its first bytes (a birth year). */
+struct part {
+	int key;
+	int prefix;   /* 0: whole */
+};
+
+struct rule {
+	const char *name;
+	struct part part[3];
+	int nparts;
+	long max;     /* its own cap on a block, when below max_block; 0: none */
+};
+
+/*
+ * A rule on one name or one date alone finds the pairs that agree on
+ * nothing else exactly (a typing slip in every other field), but its
+ * blocks grow with the customers: only blocks this small are taken.
+ */
+#define NARROW_BLOCK 30
+
+/*
+ * The union of rules a candidate pair comes from: any one of them is
+ * enough. Each pairs a strong key with another so that no block is a
+ * whole city or a whole birth year.
+ */
+static const struct rule rules[] = {
+	{ "email", { { DF_EMAIL, 0 } }, 1, 0 },
+	{ "phone", { { DF_PHONE, 0 } }, 1, 0 },
+	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, 0 },
+	{ "family+birthdate", { { DF_FAMILY, 0 }, { DF_BIRTH, 0 } }, 2, 0 },
+	{ "given+birthdate", { { DF_GIVEN, 0 }, { DF_BIRTH, 0 } }, 2, 0 },
+	{ "kana+postal", { { DF_KANA, 0 }, { DF_POSTAL, 0 } }, 2, 0 },
+	{ "kana+birth year", { { DF_KANA, 0 }, { DF_BIRTH, 4 } }, 2, 0 },
+	{ "postal+birthdate", { { DF_POSTAL, 0 }, { DF_BIRTH, 0 } }, 2, 0 },
+	{ "family+postal", { { DF_FAMILY, 0 }, { DF_POSTAL, 0 } }, 2, 0 },
+	{ "given+postal", { { DF_GIVEN, 0 }, { DF_POSTAL, 0 } }, 2, 0 },
+	{ "birthdate+city", { { DF_BIRTH, 0 }, { DF_CITY, 0 } }, 2, 0 },
+	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, 0 },
+	{ "given+address", { { DF_GIVEN, 0 }, { DF_ADDRESS, 0 } }, 2, 0 },
+	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, 0 },
+	{ "family alone", { { DF_FAMILY, 0 } }, 1, NARROW_BLOCK },
+	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK },
+	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK },
+};
+
+static uint64_t fnv(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/* The block of r under rule u from its key k (for a rule of one key); 0: none. */
+static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
+			 const struct rule *u, int k)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	int i;
+
+	for (i = 0; i < u->nparts; i++) {
+		const char *v = dd_key(&d->arena, r, u->nparts == 1 ? k : u->part[i].key);
+		size_t n;
+
+		if (!v)
+			return 0;
+		n = strlen(v);
+		if (u->part[i].prefix) {
+			if (n < (size_t)u->part[i].prefix)
+				return 0;
+			n = (size_t)u->part[i].prefix;
+		}
+		h = fnv(h, v, n);
+		h = fnv(h, "\x1f", 1);
+	}
+	return h ? h : 1;
+}
+
+struct entry {
+	uint64_t block;
+	uint32_t rec;
+};
+
+static int by_block(const void *x, const void *y)
+{
+	const struct entry *a = x, *b = y;
+
+	if (a->block != b->block)
+		return (a->block > b->block) - (a->block < b->block);
+	return (a->rec > b->rec) - (a->rec < b->rec);
+}
+
+static int by_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+struct pairset {
+	uint64_t *p;   /* low record << 32 | high record */
+	size_t n, cap;
+};
+
+static int pairset_add(struct pairset *s, uint32_t a, uint32_t b)
+{
+	if (s->n == s->cap) {
+		size_t ncap = s->cap ? s->cap * 2 : 4096;
+		uint64_t *p = realloc(s->p, ncap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		s->p = p;
+		s->cap = ncap;
+	}
+	s->p[s->n++] = a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+	return 0;
+}
+
+/* Sorts and drops the pairs given twice. */
+static void pairset_unique(struct pairset *s)
+{
+	size_t i, k = 0;
+
+	qsort(s->p, s->n, sizeof(*s->p), by_u64);
+	for (i = 0; i < s->n; i++)
+		if (!k || s->p[k - 1] != s->p[i])
+			s->p[k++] = s->p[i];
+	s->n = k;
+}
+
+struct patcount;
+struct training;
+static enum crm_status patterns(const struct crm_dedupe *d, const struct pairset *ps,
+				struct patcount **pc, size_t *np, struct crm_error *err);
+static void train(struct crm_dedupe *d, struct training *tr, const struct patcount *pc,
+		  size_t np, unsigned blocked);
+
+/*
+ * Every pair within the blocks of rule u, blocks too large skipped; the
+ * rule's pairs train the model (a session without the rule's fields), and
+ * join ps.
+ */
+static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, struct entry *e,
+				  struct pairset *ps, struct training *tr, struct crm_error *err)
+{
+	struct pairset rp = { 0 };
+	struct patcount *pc = NULL;
+	enum crm_status s;
+	size_t k = 0, i, j, x, y, np = 0;
+	unsigned blocked = 0;
+	long max = d->o.max_block > 0 ? d->o.max_block : CRM_DEDUPE_MAX_BLOCK;
+
+	for (i = 0; i < d->n; i++) {
+		int key, nkeys = u->nparts == 1 && u->part[0].key == DF_PHONE ? 2 : 1;
+
+		for (key = 0; key < nkeys; key++) {
+			uint64_t b = block_of(d, &d->rec[i], u, key ? DK_MOBILE : u->part[0].key);
+
+			if (b) {
+				e[k].block = b;
+				e[k++].rec = (uint32_t)i;
+			}
+		}
+	}
+	qsort(e, k, sizeof(*e), by_block);
+	for (i = 0; i < k; i = j) {
+		for (j = i + 1; j < k && e[j].block == e[i].block; j++)
+			;
+		if (u->max && (long)(j - i) > u->max && u->max < max)
+			continue;
+		if ((long)(j - i) > max) {
+			d->st.blocks_skipped++;
+			if (j - i > d->st.largest_skipped)
+				d->st.largest_skipped = j - i;
+			continue;
+		}
+		for (x = i; x < j; x++)
+			for (y = x + 1; y < j; y++)
+				if (e[x].rec != e[y].rec && pairset_add(&rp, e[x].rec, e[y].rec)) {
+					free(rp.p);
+					return crm_error_nomem(err);
+				}
+	}
+	pairset_unique(&rp);
+	for (i = 0; i < (size_t)u->nparts; i++)
+		blocked |= 1u << u->part[i].key;
+	s = patterns(d, &rp, &pc, &np, err);
+	if (!s)
+		train(d, tr, pc, np, blocked);
+	free(pc);
+	for (i = 0; !s && i < rp.n; i++)
+		if (pairset_add(ps, (uint32_t)(rp.p[i] >> 32), (uint32_t)rp.p[i]))
+			s = crm_error_nomem(err);
+	free(rp.p);
+	/* Keep the set small as rules add to it. */
+	if (!s)
+		pairset_unique(ps);
+	return s;
+}
+
+static enum crm_status candidates(struct crm_dedupe *d, struct pairset *ps,
+				  struct training *tr, struct crm_error *err)
+{
+	struct entry *e = malloc((d->n ? d->n : 1) * 2 * sizeof(*e));
+	enum crm_status s = CRM_OK;
+	size_t r;
+
+	if (!e)
+		return crm_error_nomem(err);
+	for (r = 0; r < NELEMS(rules) && !s; r++) {
+		s = block_rule(d, &rules[r], e, ps, tr, err);
+		if (d->o.progress)
+			d->o.progress(d->o.ctx, "blocking", r + 1, NELEMS(rules));
+	}
+	/* An identifier of extra alone, as an email. */
+	for (r = DF_NFIELDS; r < (size_t)d->nfields && !s; r++) {
+		struct rule u = { d->info[r].name, { { (int)r, 0 } }, 1, 0 };
+
+		s = block_rule(d, &u, e, ps, tr, err);
+	}
+	d->st.rules = NELEMS(rules) + (unsigned long)(d->nfields - DF_NFIELDS);
+	free(e);
+	return s;
+}
+
+/* --- Comparing ------------------------------------------------------------ */
+
+typedef uint64_t pattern_t;   /* the levels of a pair, a base-5 digit per field */
+
+static pattern_t pattern_of(const struct crm_dedupe *d, const struct dd_rec *a,
+			    const struct dd_rec *b)
+{
+	pattern_t p = 0;
+	int f;
+
+	for (f = d->nfields - 1; f >= 0; f--)
+		p = p * DD_MAX_LEVELS + (pattern_t)dd_level(&d->arena, a, b, f);
+	return p;
+}
+
+static int level_in(pattern_t p, int f)
+{
+	while (f--)
+		p /= DD_MAX_LEVELS;
+	return (int)(p % DD_MAX_LEVELS);
+}
+
+/* A small, fixed generator: the same random pairs on every run. */
+static uint64_t splitmix(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+/*
+ * u: how often each level comes up between two customers taken at random.
+ * Exact agreement is counted, not sampled: from the term frequencies, the
+ * share of all pairs (of customers with a key) whose keys are equal. The
+ * levels below it share the rest as random pairs do.
+ */
+static void estimate_u(struct crm_dedupe *d)
+{
+	double count[DD_MAX_FIELDS][DD_MAX_LEVELS] = { { 0 } };
+	double same[DD_MAX_FIELDS] = { 0 };
+	uint64_t seed = 20261202;
+	unsigned long all = d->n > 1 ? (unsigned long)(d->n * (d->n - 1) / 2) : 0, k;
+	int exhaustive = all <= RANDOM_PAIRS;
+	size_t i = 0, j = 1;
+	int f, l;
+
+	for (i = 0; i < d->n; i++)
+		for (f = 0; f < d->nfields; f++)
+			if (d->rec[i].key[f])
+				same[f] += (double)d->rec[i].tf[f] - 1;
+	i = 0;
+	d->st.random_pairs = exhaustive ? all : RANDOM_PAIRS;
+	for (k = 0; k < d->st.random_pairs; k++) {
+		size_t a, b;
+
+		if (exhaustive) {
+			a = i;
+			b = j;
+			if (++j == d->n) {
+				i++;
+				j = i + 1;
+			}
+		} else {
+			do {
+				a = splitmix(&seed) % d->n;
+				b = splitmix(&seed) % d->n;
+			} while (a == b);
+		}
+		for (f = 0; f < d->nfields; f++)
+			count[f][dd_level(&d->arena, &d->rec[a], &d->rec[b], f)] += 1;
+	}
+	for (f = 0; f < d->nfields; f++) {
+		int L = d->info[f].nlevels;
+		double keyed = (double)d->nkeyed[f], exact, below = 0;
+
+		/* Ordered pairs of keyed customers with equal keys, over all such pairs. */
+		exact = keyed > 1 ? same[f] / (keyed * (keyed - 1)) : 0;
+		if (exact <= 0)
+			exact = 0.5 / (keyed * keyed + 1);
+		if (exact > 0.999)
+			exact = 0.999;
+		for (l = 2; l < L; l++)
+			below += count[f][l] + 0.5;
+		d->u[f][1] = exact;
+		for (l = 2; l < L; l++)
+			d->u[f][l] = (1 - exact) * (count[f][l] + 0.5) / below;
+	}
+}
+
+/* --- The model: EM over the distinct patterns ------------------------------ */
+
+struct patcount {
+	pattern_t p;
+	unsigned long n;
+};
+
+/*
+ * A training session, as Splink has them: EM on the pairs of one blocking
+ * rule, leaving out the fields of the rule (its pairs agree on them by
+ * construction, which says nothing). m is estimated for the other fields
+ * (u stays the random pairs'), with the share of matches among the pairs.
+ */
+struct session {
+	double m[DD_MAX_FIELDS][DD_MAX_LEVELS];
+	unsigned blocked;          /* fields left out, a bit each */
+	double lambda;
+	unsigned long iterations;
+	int converged;
+};
+
+static void init_m(const struct crm_dedupe *d, double m[][DD_MAX_LEVELS])
+{
+	int f, l;
+
+	for (f = 0; f < d->nfields; f++) {
+		int L = d->info[f].nlevels;
+		double rest = 0.1 / (L - 2 > 0 ? L - 2 : 1);
+
+		for (l = 1; l < L; l++)
+			m[f][l] = l == 1 ? 0.9 : rest;
+	}
+}
+
+static double posterior(const struct crm_dedupe *d, const struct session *s, pattern_t p)
+{
+	double lm = log(s->lambda), lu = log(1 - s->lambda);
+	int f;
+
+	for (f = 0; f < d->nfields; f++) {
+		int l = level_in(p, f);
+
+		if (l && !(s->blocked & 1u << f)) {
+			lm += log(s->m[f][l]);
+			lu += log(d->u[f][l]);
+		}
+	}
+	return 1.0 / (1.0 + exp(lu - lm));
+}
+
+/* EM over the distinct patterns pc: lambda, and m too when fit_m. */
+static void em(const struct crm_dedupe *d, const struct patcount *pc, size_t np,
+	       struct session *s, int fit_m)
+{
+	double total = 0;
+	unsigned long it;
+	size_t i;
+	int f, l;
+
+	for (i = 0; i < np; i++)
+		total += (double)pc[i].n;
+	s->lambda = 0.05;
+	s->converged = 0;
+	for (it = 0; it < EM_MAX_ITER && total > 0; it++) {
+		double sm[DD_MAX_FIELDS][DD_MAX_LEVELS] = { { 0 } }, matches = 0, delta;
+
+		for (i = 0; i < np; i++) {
+			double w = posterior(d, s, pc[i].p) * (double)pc[i].n;
+
+			matches += w;
+			for (f = 0; fit_m && f < d->nfields; f++)
+				sm[f][level_in(pc[i].p, f)] += w;
+		}
+		delta = fabs(matches / total - s->lambda);
+		s->lambda = matches / total;
+		if (s->lambda < 1e-9)
+			s->lambda = 1e-9;
+		if (s->lambda > 1 - 1e-9)
+			s->lambda = 1 - 1e-9;
+		for (f = 0; fit_m && f < d->nfields; f++) {
+			int L = d->info[f].nlevels;
+			double seen = 0;
+
+			if (s->blocked & 1u << f)
+				continue;
+			for (l = 1; l < L; l++)
+				seen += sm[f][l];
+			for (l = 1; l < L; l++) {
+				double m = (sm[f][l] + 1e-6) / (seen + 1e-6 * (L - 1));
+
+				if (fabs(m - s->m[f][l]) > delta)
+					delta = fabs(m - s->m[f][l]);
+				s->m[f][l] = m;
+			}
+		}
+		if (delta < EM_TOLERANCE) {
+			s->converged = 1;
+			it++;
+			break;
+		}
+	}
+	s->iterations = it;
+}
+
+/* What the sessions found, weighed by the matches each saw. */
+struct training {
+	double msum[DD_MAX_FIELDS][DD_MAX_LEVELS];
+	double wsum[DD_MAX_FIELDS];
+	unsigned long sessions;
+};
+
+/* The fewest matches a session must see for its m to count. */
+#define SESSION_MIN_MATCHES 10.0
+
+static void train(struct crm_dedupe *d, struct training *tr, const struct patcount *pc,
+		  size_t np, unsigned blocked)
+{
+	struct session s;
+	double total = 0, matches;
+	size_t i;
+	int f, l;
+
+	for (i = 0; i < np; i++)
+		total += (double)pc[i].n;
+	memset(&s, 0, sizeof(s));
+	s.blocked = blocked;
+	init_m(d, s.m);
+	em(d, pc, np, &s, 1);
+	d->st.iterations += s.iterations;
+	d->st.converged &= s.converged;
+	matches = s.lambda * total;
+	if (matches < SESSION_MIN_MATCHES)
+		return;
+	tr->sessions++;
+	for (f = 0; f < d->nfields; f++) {
+		if (blocked & 1u << f)
+			continue;
+		for (l = 1; l < d->info[f].nlevels; l++)
+			tr->msum[f][l] += s.m[f][l] * matches;
+		tr->wsum[f] += matches;
+	}
+}
+
+/* m from the sessions; a field no session could learn keeps the starting guess. */
+static void trained_m(struct crm_dedupe *d, const struct training *tr)
+{
+	int f, l;
+
+	init_m(d, d->m);
+	for (f = 0; f < d->nfields; f++)
+		if (tr->wsum[f] > 0)
+			for (l = 1; l < d->info[f].nlevels; l++)
+				d->m[f][l] = tr->msum[f][l] / tr->wsum[f];
+}
+
+/* The share of matches among all compared pairs, with m and u as trained. */
+static void fit_prior(struct crm_dedupe *d, const struct patcount *pc, size_t np)
+{
+	struct session s;
+
+	memset(&s, 0, sizeof(s));
+	memcpy(s.m, d->m, sizeof(s.m));
+	em(d, pc, np, &s, 0);
+	d->st.iterations += s.iterations;
+	d->st.converged &= s.converged;
+	d->st.prior = s.lambda;
+}
+
+/*
+ * The prior odds of a pair: the share of matches among the compared pairs
+ * spread over all pairs (those blocking left out are taken as two
+ * people), so that a score is the odds for any two customers.
+ */
+static void set_prior(struct crm_dedupe *d, unsigned long compared)
+{
+	double all = (double)d->n * ((double)d->n - 1) / 2, lambda;
+
+	lambda = all > 0 ? d->st.prior * (double)compared / all : 0;
+	if (lambda < 1e-12)
+		lambda = 1e-12;
+	if (lambda > 0.5)
+		lambda = 0.5;
+	d->prior = log2(lambda / (1 - lambda));
+}
+
+static int by_pattern(const void *x, const void *y)
+{
+	pattern_t a = *(const pattern_t *)x, b = *(const pattern_t *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* --- Scores ---------------------------------------------------------------- */
+
+/* The weight of field f at level l for a and b: exact by term frequency. */
+static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
+			   const struct dd_rec *b, int f, int l, double *u)
+{
+	*u = d->u[f][l];
+	if (!l)
+		return 0.0;
+	if (l == 1 && d->info[f].tf && d->nkeyed[f] && f != DF_PHONE) {
+		uint32_t n = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
+
+		*u = (double)n / (double)d->nkeyed[f];
+	} else if (l == 1 && f == DF_PHONE && d->nkeyed[f]) {
+		/* The number both have: the phone's count, or the mobile's (not counted). */
+		uint32_t n = a->tf[f] < b->tf[f] ? a->tf[f] : b->tf[f];
+
+		*u = (double)(n ? n : 1) / (double)d->nkeyed[f];
+	}
+	if (*u <= 0)
+		*u = d->u[f][l];
+	return log2(d->m[f][l] / *u);
+}
+
+/*
+ * Whether the pair may be merged without a person's look: it agrees on a
+ * value of one person, not only of a home or an office (a shared phone,
+ * address or family name is a family or colleagues); and not two
+ * birthdates at one phone or address (a father and a son of one name at
+ * one home), unless an email or an identifier says it is one person.
+ */
+static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b,
+		     const int *lv)
+{
+	int f, agree = 0, sure = lv[DF_EMAIL] == 1 || lv[DF_EMAIL] == 2;
+	int home = lv[DF_PHONE] == 1 || lv[DF_ADDRESS] == 1;
+
+	for (f = 0; f < d->nfields; f++)
+		if (d->info[f].personal && f != DF_FAMILY && (lv[f] == 1 || lv[f] == 2))
+			agree = 1;
+	/* A name not split into its parts is a whole name: it is personal. */
+	if ((lv[DF_FAMILY] == 1 || lv[DF_FAMILY] == 2) && !a->key[DF_GIVEN] && !b->key[DF_GIVEN])
+		agree = 1;
+	for (f = DF_NFIELDS; f < d->nfields; f++)
+		sure |= lv[f] == 1 || lv[f] == 2;
+	/* Two birthdates at one home: two people of one family, unless something says not. */
+	return agree && !(lv[DF_BIRTH] == 3 && home && !sure);
+}
+
+static double score(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b,
+		    int *is_personal)
+{
+	int lv[DD_MAX_FIELDS] = { 0 }, f;
+	double w = d->prior, u;
+
+	for (f = 0; f < d->nfields; f++) {
+		lv[f] = dd_level(&d->arena, a, b, f);
+		w += field_weight(d, a, b, f, lv[f], &u);
+	}
+	*is_personal = mergeable(d, a, b, lv);
+	return w;
+}
+
+static enum crm_dedupe_band band_of(const struct crm_dedupe *d, double w, int is_personal)
+{
+	if (w >= d->o.threshold && is_personal)
+		return CRM_DEDUPE_MERGE;
+	return w >= d->o.review_threshold ? CRM_DEDUPE_REVIEW : CRM_DEDUPE_NONE;
+}
+
+static int by_strength(const void *x, const void *y)
+{
+	const struct crm_dedupe_pair *a = x, *b = y;
+
+	if (a->weight != b->weight)
+		return a->weight < b->weight ? 1 : -1;
+	if (a->a != b->a)
+		return (a->a > b->a) - (a->a < b->a);
+	return (a->b > b->b) - (a->b < b->b);
+}
+
+/* --- Clusters -------------------------------------------------------------- */
+
+struct uf {
+	uint32_t *parent, *next, *size;   /* next: the members' ring */
+};
+
+static uint32_t uf_find(struct uf *u, uint32_t x)
+{
+	while (u->parent[x] != x) {
+		u->parent[x] = u->parent[u->parent[x]];
+		x = u->parent[x];
+	}
+	return x;
+}
+
+/* Whether any customer of x's cluster and any of y's are two people. */
+static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t y)
+{
+	uint32_t i = x, j;
+	int p;
+
+	if ((unsigned long)u->size[x] * u->size[y] > CLUSTER_CHECK_MAX)
+		return 1;
+	do {
+		j = y;
+		do {
+			if (score(d, &d->rec[i], &d->rec[j], &p) < STRONGLY_NEGATIVE)
+				return 1;
+			j = u->next[j];
+		} while (j != y);
+		i = u->next[i];
+	} while (i != x);
+	return 0;
+}
+
+static size_t find_rec(const struct crm_dedupe *d, int64_t id)
+{
+	size_t lo = 0, hi = d->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (d->rec[mid].id == id)
+			return mid;
+		if (d->rec[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+static enum crm_status cluster(struct crm_dedupe *d, struct crm_error *err)
+{
+	struct uf u;
+	size_t i, k, c;
+	enum crm_status s = CRM_OK;
+
+	u.parent = malloc((d->n ? d->n : 1) * sizeof(uint32_t));
+	u.next = malloc((d->n ? d->n : 1) * sizeof(uint32_t));
+	u.size = malloc((d->n ? d->n : 1) * sizeof(uint32_t));
+	if (!u.parent || !u.next || !u.size) {
+		s = crm_error_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < d->n; i++) {
+		u.parent[i] = u.next[i] = (uint32_t)i;
+		u.size[i] = 1;
+	}
+	/* The strongest first: a weak link cannot join what a strong one kept apart. */
+	for (i = 0; i < d->npairs; i++) {
+		const struct crm_dedupe_pair *p = &d->pairs[i];
+		uint32_t x, y, t;
+
+		if (p->band != CRM_DEDUPE_MERGE)
+			continue;
+		x = uf_find(&u, (uint32_t)find_rec(d, p->a));
+		y = uf_find(&u, (uint32_t)find_rec(d, p->b));
+		if (x == y)
+			continue;
+		if (clash(d, &u, x, y)) {
+			d->st.split_edges++;
+			continue;
+		}
+		if (u.size[x] < u.size[y]) {
+			t = x;
+			x = y;
+			y = t;
+		}
+		u.parent[y] = x;
+		u.size[x] += u.size[y];
+		t = u.next[x];
+		u.next[x] = u.next[y];
+		u.next[y] = t;
+	}
+	/* Clusters in the order of their first (smallest) id: records are in id order. */
+	d->members = malloc((d->n ? d->n : 1) * sizeof(*d->members));
+	d->cstart = malloc((d->n / 2 + 2) * sizeof(*d->cstart));
+	if (!d->members || !d->cstart) {
+		s = crm_error_nomem(err);
+		goto out;
+	}
+	for (i = 0, k = 0, c = 0; i < d->n; i++) {
+		uint32_t r = uf_find(&u, (uint32_t)i);
+		size_t first = k;
+
+		if (u.size[r] < 2)
+			continue;
+		/* Collect the ring once, at its smallest member (the first seen). */
+		{
+			uint32_t j = r;
+
+			do {
+				d->members[k++] = d->rec[j].id;
+				j = u.next[j];
+			} while (j != r);
+		}
+		qsort(d->members + first, k - first, sizeof(*d->members), by_u64);
+		d->cstart[c++] = first;
+		d->st.clustered += u.size[r];
+		u.size[r] = 0;   /* done */
+	}
+	d->cstart[c] = k;
+	d->nclusters = c;
+	d->st.clusters = c;
+out:
+	free(u.parent);
+	free(u.next);
+	free(u.size);
+	return s;
+}
+
+/* --- The whole ----------------------------------------------------------- */
+
+/* The distinct patterns of levels of the pairs of ps, with their counts. */
+static enum crm_status patterns(const struct crm_dedupe *d, const struct pairset *ps,
+				struct patcount **out, size_t *np, struct crm_error *err)
+{
+	pattern_t *pat = malloc((ps->n ? ps->n : 1) * sizeof(*pat));
+	struct patcount *pc;
+	size_t i, n = 0;
+
+	*out = NULL;
+	*np = 0;
+	if (!pat)
+		return crm_error_nomem(err);
+	for (i = 0; i < ps->n; i++)
+		pat[i] = pattern_of(d, &d->rec[ps->p[i] >> 32], &d->rec[ps->p[i] & 0xffffffffu]);
+	qsort(pat, ps->n, sizeof(*pat), by_pattern);
+	if (!(pc = malloc((ps->n ? ps->n : 1) * sizeof(*pc)))) {
+		free(pat);
+		return crm_error_nomem(err);
+	}
+	for (i = 0; i < ps->n; i++) {
+		if (n && pc[n - 1].p == pat[i]) {
+			pc[n - 1].n++;
+		} else {
+			pc[n].p = pat[i];
+			pc[n++].n = 1;
+		}
+	}
+	free(pat);
+	*out = pc;
+	*np = n;
+	return CRM_OK;
+}
+
+/* m from the rules' sessions, then the prior over all the pairs compared. */
+static enum crm_status fit(struct crm_dedupe *d, const struct pairset *ps,
+			   const struct training *tr, struct crm_error *err)
+{
+	struct patcount *pc;
+	size_t np;
+	enum crm_status s = patterns(d, ps, &pc, &np, err);
+
+	if (s)
+		return s;
+	d->st.patterns = np;
+	trained_m(d, tr);
+	fit_prior(d, pc, np);
+	set_prior(d, (unsigned long)ps->n);
+	free(pc);
+	return CRM_OK;
+}
+
+static enum crm_status score_pairs(struct crm_dedupe *d, const struct pairset *ps,
+				   struct crm_error *err)
+{
+	size_t i, cap = 0;
+
+	for (i = 0; i < ps->n; i++) {
+		const struct dd_rec *a = &d->rec[ps->p[i] >> 32], *b = &d->rec[ps->p[i] & 0xffffffffu];
+		int p;
+		double w = score(d, a, b, &p);
+		enum crm_dedupe_band band = band_of(d, w, p);
+
+		if (band == CRM_DEDUPE_NONE)
+			continue;
+		if (d->npairs == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			struct crm_dedupe_pair *q = realloc(d->pairs, ncap * sizeof(*q));
+
+			if (!q)
+				return crm_error_nomem(err);
+			d->pairs = q;
+			cap = ncap;
+		}
+		d->pairs[d->npairs].a = a->id;
+		d->pairs[d->npairs].b = b->id;
+		d->pairs[d->npairs].weight = w;
+		d->pairs[d->npairs++].band = band;
+		if (band == CRM_DEDUPE_MERGE)
+			d->st.merge_pairs++;
+		else
+			d->st.review_pairs++;
+	}
+	if (d->npairs)
+		qsort(d->pairs, d->npairs, sizeof(*d->pairs), by_strength);
+	return CRM_OK;
+}
+
+enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_options *o,
+				struct crm_dedupe **out, struct crm_error *err)
+{
+	struct crm_dedupe *d = calloc(1, sizeof(*d));
+	struct training *tr = calloc(1, sizeof(*tr));
+	struct pairset ps = { 0 };
+	enum crm_status s;
+
+	*out = NULL;
+	if (!d || !tr) {
+		free(d);
+		free(tr);
+		return crm_error_nomem(err);
+	}
+	d->o = *o;
+	crm_strbuf_init(&d->arena);
+	memcpy(d->info, dd_fields, sizeof(dd_fields));
+	d->nfields = DF_NFIELDS;
+	s = load(d, db, err);
+	if (!s && d->n > UINT32_MAX - 1)
+		s = crm_error_set(err, CRM_ERR_INVALID, "too many customers to compare (%zu)", d->n);
+	d->st.customers = d->n;
+	if (!s)
+		s = term_frequencies(d, err);
+	if (!s)
+		estimate_u(d);
+	d->st.converged = 1;
+	if (!s)
+		s = candidates(d, &ps, tr, err);
+	d->st.pairs = ps.n;
+	if (!s)
+		s = fit(d, &ps, tr, err);
+	if (!s)
+		s = score_pairs(d, &ps, err);
+	free(ps.p);
+	free(tr);
+	if (!s)
+		s = cluster(d, err);
+	if (s) {
+		crm_dedupe_free(d);
+		return s;
+	}
+	*out = d;
+	return CRM_OK;
+}
+
+const struct crm_dedupe_stats *crm_dedupe_stats(const struct crm_dedupe *d)
+{
+	return &d->st;
+}
+
+size_t crm_dedupe_npairs(const struct crm_dedupe *d)
+{
+	return d->npairs;
+}
+
+const struct crm_dedupe_pair *crm_dedupe_pair(const struct crm_dedupe *d, size_t i)
+{
+	return i < d->npairs ? &d->pairs[i] : NULL;
+}
+
+size_t crm_dedupe_nclusters(const struct crm_dedupe *d)
+{
+	return d->nclusters;
+}
+
+const int64_t *crm_dedupe_cluster(const struct crm_dedupe *d, size_t i, size_t *n)
+{
+	if (i >= d->nclusters) {
+		*n = 0;
+		return NULL;
+	}
+	*n = d->cstart[i + 1] - d->cstart[i];
+	return d->members + d->cstart[i];
+}
+
+enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_t b,
+				   void (*term)(void *ctx, const struct crm_dedupe_term *t),
+				   void *ctx, double *prior, double *weight,
+				   enum crm_dedupe_band *band, struct crm_error *err)
+{
+	size_t x = find_rec(d, a), y = find_rec(d, b);
+	const struct dd_rec *ra, *rb;
+	int f, p;
+
+	if (x == SIZE_MAX || y == SIZE_MAX)
+		return crm_error_set(err, CRM_ERR_NOTFOUND, "customer %lld is not one dedupe "
+				     "compares (no such customer, or merged into another)",
+				     (long long)(x == SIZE_MAX ? a : b));
+	ra = &d->rec[x];
+	rb = &d->rec[y];
+	for (f = 0; f < d->nfields; f++) {
+		struct crm_dedupe_term t;
+		int l = dd_level(&d->arena, ra, rb, f);
+
+		t.field = d->info[f].name;
+		t.a = dd_key(&d->arena, ra, f);
+		t.b = dd_key(&d->arena, rb, f);
+		t.level = d->info[f].level_names[l];
+		t.m = l ? d->m[f][l] : 0;
+		t.weight = field_weight(d, ra, rb, f, l, &t.u);
+		if (!l)
+			t.u = 0;
+		term(ctx, &t);
+	}
+	*prior = d->prior;
+	*weight = score(d, ra, rb, &p);
+	*band = band_of(d, *weight, p);
+	return CRM_OK;
+}
+
+void crm_dedupe_free(struct crm_dedupe *d)
+{
+	if (!d)
+		return;
+	crm_strbuf_release(&d->arena);
+	for (int e = 0; e < DD_MAX_EXTRA; e++)
+		free(d->extra_name[e]);
+	free(d->rec);
+	free(d->pairs);
+	free(d->members);
+	free(d->cstart);
+	free(d);
+}

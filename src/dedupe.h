@@ -1,0 +1,130 @@
+/*
+ * Finding duplicate customers (名寄せ) without labels, as Fellegi and
+ * Sunter modelled it and Splink and fastLink do it:
+ *
+ *   keys       each customer's comparison keys, from its stored values
+ *              (names with old kanji forms and 々 folded, the kana reading,
+ *              email, phone digits, postal code, birthdate, company ...);
+ *   blocking   candidate pairs: customers that share the key of one of a
+ *              union of rules (the same email; the same family name and
+ *              birthdate; ...), so that the pairs grow near-linearly;
+ *   levels     each field of a pair compared: exact, close (Jaro-Winkler
+ *              on code points, one typing slip), different, or missing;
+ *   model      the probability of each level among pairs of the same
+ *              person (m) and of different people (u): u from random
+ *              pairs, m and the share of matches by EM over the distinct
+ *              patterns of levels; a common value (a frequent surname, an
+ *              office phone) counts for less by its term frequency;
+ *   score      the match weight: log2 of the odds that the pair is one
+ *              person, the prior and each field's weight summed;
+ *   bands      merge (>= threshold), review (>= review threshold), none;
+ *              a pair that agrees on no personal value (name, kana, email,
+ *              birthdate) is never merged: a shared phone or address is
+ *              a family or an office, not a person;
+ *   clusters   connected components of the merge band, never joining two
+ *              customers whose own score is strongly negative.
+ *
+ * Everything is deterministic: the same database gives the same pairs,
+ * scores and clusters, byte for byte. Nothing is written here: merging is
+ * the caller's, through the customer catalogue (customer.h).
+ */
+#ifndef CRM_DEDUPE_H
+#define CRM_DEDUPE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+
+/* Defaults, in bits of match weight. */
+#define CRM_DEDUPE_THRESHOLD 0.0
+#define CRM_DEDUPE_REVIEW_THRESHOLD (-5.0)
+/* Blocks with more customers than this are skipped, and reported. */
+#define CRM_DEDUPE_MAX_BLOCK 2000
+
+struct crm_dedupe_options {
+	double threshold;          /* the merge band: weight >= threshold */
+	double review_threshold;   /* the review band: >= this, below threshold */
+	long max_block;            /* 0: CRM_DEDUPE_MAX_BLOCK */
+	/* Called now and then with a stage's name and its progress. */
+	void (*progress)(void *ctx, const char *stage, unsigned long at, unsigned long total);
+	void *ctx;
+};
+
+enum crm_dedupe_band {
+	CRM_DEDUPE_NONE,
+	CRM_DEDUPE_REVIEW,
+	CRM_DEDUPE_MERGE,
+};
+
+/* "none", "review", "merge" */
+extern const char *const crm_dedupe_band_names[];
+
+struct crm_dedupe_pair {
+	int64_t a, b;             /* customer ids, a < b */
+	double weight;            /* the match weight, in bits */
+	enum crm_dedupe_band band;
+};
+
+struct crm_dedupe_stats {
+	unsigned long customers;
+	unsigned long rules;           /* blocking rules */
+	unsigned long pairs;           /* candidate pairs compared */
+	unsigned long blocks_skipped;  /* blocks over max_block */
+	unsigned long largest_skipped; /* the largest of them */
+	unsigned long random_pairs;    /* pairs compared for u */
+	unsigned long patterns;        /* distinct patterns of levels */
+	unsigned long iterations;      /* of EM */
+	int converged;
+	double prior;                  /* the share of matches among the pairs */
+	unsigned long merge_pairs, review_pairs;
+	unsigned long clusters;        /* of two or more customers, merge band */
+	unsigned long clustered;       /* customers in them */
+	unsigned long split_edges;     /* merge pairs left out to keep a cluster whole */
+};
+
+struct crm_dedupe;
+
+/*
+ * Reads every customer not merged away, blocks, compares, fits the model,
+ * scores and clusters. *out owns the result.
+ */
+enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_options *o,
+				struct crm_dedupe **out, struct crm_error *err);
+
+const struct crm_dedupe_stats *crm_dedupe_stats(const struct crm_dedupe *d);
+
+/* Pairs in the merge and review bands, the strongest first (ties by ids). */
+size_t crm_dedupe_npairs(const struct crm_dedupe *d);
+const struct crm_dedupe_pair *crm_dedupe_pair(const struct crm_dedupe *d, size_t i);
+
+/*
+ * Clusters of the merge band, each its customer ids in ascending order,
+ * the clusters in the order of their first id.
+ */
+size_t crm_dedupe_nclusters(const struct crm_dedupe *d);
+const int64_t *crm_dedupe_cluster(const struct crm_dedupe *d, size_t i, size_t *n);
+
+/* One field of a pair, as --explain shows it. */
+struct crm_dedupe_term {
+	const char *field;
+	const char *a, *b;        /* the keys compared; NULL when missing */
+	const char *level;        /* "exact", "close", "different", "missing" ... */
+	double m, u;              /* of the level (u by term frequency for exact) */
+	double weight;            /* log2(m / u); 0 when missing */
+};
+
+/*
+ * The weight of the pair (a, b) with each field's part, whether or not
+ * blocking made it a candidate: term(ctx, t) per field, in order, then
+ * *weight and *band. CRM_ERR_NOTFOUND when either id is no customer of d.
+ */
+enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_t b,
+				   void (*term)(void *ctx, const struct crm_dedupe_term *t),
+				   void *ctx, double *prior, double *weight,
+				   enum crm_dedupe_band *band, struct crm_error *err);
+
+void crm_dedupe_free(struct crm_dedupe *d);
+
+#endif

@@ -1,0 +1,372 @@
+/*
+ * crm dedupe: find duplicate customers (名寄せ) and report them, in bands:
+ * pairs to merge, pairs for a person to review; --explain shows why a
+ * pair scores as it does.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "customer.h"
+#include "dedupe.h"
+#include "output.h"
+#include "progress.h"
+#include "banned.h"
+
+#define CMD "dedupe"
+
+enum {
+	OPT_THRESHOLD = CRM_OPT_OWN,
+	OPT_REVIEW_THRESHOLD,
+	OPT_EXPLAIN,
+	OPT_MAX_BLOCK,
+};
+
+static const struct crm_option dedupe_options[] = {
+	{ "threshold", OPT_THRESHOLD, "<w>", "merge pairs of at least this match weight, in bits\n"
+	  "(default: 0, even odds; 8 is odds of 256 to 1)", "a number of bits, such as 0 or 8" },
+	{ "review-threshold", OPT_REVIEW_THRESHOLD, "<w>", "list pairs of at least this weight "
+	  "for review\n(default: -5, odds of 1 to 32)", "a number of bits, such as -5" },
+	{ "explain", OPT_EXPLAIN, "<id1>,<id2>", "show the weight of each field of one pair",
+	  "two customers, as ID,ID or SOURCE:KEY,SOURCE:KEY" },
+	{ "max-block", OPT_MAX_BLOCK, "<n>", "skip blocks of more customers than this\n"
+	  "(default: 2000)", "a positive whole number" },
+	CRM_OPT_FORMAT,
+	CRM_OPT_END,
+};
+
+static const struct crm_usage dedupe_usage = {
+	"usage: crm dedupe [--threshold <w>] [--review-threshold <w>] [--max-block <n>]\n"
+	"                  [--format <fmt>]\n"
+	"       crm dedupe --explain <id1>,<id2> [--format <fmt>]\n",
+	dedupe_options,
+};
+
+#define usage_error(...) crm_usage_error(CMD, &dedupe_usage, __VA_ARGS__)
+
+struct cli {
+	struct crm_ctx *ctx;
+	struct crm_dedupe_options opt;
+	const char *explain;
+	enum crm_format format;
+	struct crm_progress bar;
+	const char *stage;
+};
+
+static int parse_weight(const char *arg, double *w)
+{
+	char *end;
+
+	errno = 0;
+	*w = strtod(arg, &end);
+	return errno || end == arg || *end || !isfinite(*w) ? -1 : 0;
+}
+
+static void on_progress(void *ctx, const char *stage, unsigned long at, unsigned long total)
+{
+	struct cli *cli = ctx;
+
+	if (cli->stage != stage) {
+		crm_progress_done(&cli->bar);
+		crm_progress_start(&cli->bar, stderr, cli->ctx->progress, stage, total);
+		cli->stage = stage;
+	}
+	crm_progress_update(&cli->bar, at, at);
+}
+
+static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
+{
+	char a[32], b[32], c[32], e[32];
+
+	if (cli->ctx->quiet)
+		return;
+	fprintf(stderr, "crm dedupe: %s customers, %s pairs compared (%lu blocking rules",
+		crm_num(st->customers, a, sizeof(a)), crm_num(st->pairs, b, sizeof(b)), st->rules);
+	if (st->blocks_skipped)
+		fprintf(stderr, "; %s blocks of over %ld customers skipped, the largest %s",
+			crm_num(st->blocks_skipped, c, sizeof(c)),
+			cli->opt.max_block > 0 ? cli->opt.max_block : (long)CRM_DEDUPE_MAX_BLOCK,
+			crm_num(st->largest_skipped, e, sizeof(e)));
+	fprintf(stderr, ")\n");
+	fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% of the pairs "
+		"matches\n", st->patterns, st->iterations, st->converged ? "" : " (did not converge)",
+		st->prior * 100);
+	fprintf(stderr, "crm dedupe: %s clusters to merge (%s customers), %s pairs to review",
+		crm_num(st->clusters, a, sizeof(a)), crm_num(st->clustered, b, sizeof(b)),
+		crm_num(st->review_pairs, c, sizeof(c)));
+	if (st->split_edges)
+		fprintf(stderr, "; %s merge pairs left out of a cluster holding someone else",
+			crm_num(st->split_edges, e, sizeof(e)));
+	fputc('\n', stderr);
+}
+
+/* The strongest merge pair of id within its cluster. */
+static double best_in_cluster(const struct crm_dedupe *d, int64_t id, const int64_t *m,
+			      size_t n)
+{
+	size_t i, j;
+	double best = -INFINITY;
+
+	for (i = 0; i < crm_dedupe_npairs(d); i++) {
+		const struct crm_dedupe_pair *p = crm_dedupe_pair(d, i);
+
+		if (p->band != CRM_DEDUPE_MERGE || (p->a != id && p->b != id))
+			continue;
+		for (j = 0; j < n; j++)
+			if (m[j] == (p->a == id ? p->b : p->a))
+				return p->weight;   /* pairs are strongest first */
+	}
+	return best;
+}
+
+static enum crm_status row(struct crm_out *out, struct crm_customer_labels *labels,
+			   long long cluster, int64_t id, double w, const char *band,
+			   struct crm_error *err)
+{
+	struct crm_value v[6];
+	const char *key, *name;
+	char score[32];
+	enum crm_status s = crm_customer_label(labels, id, &key, &name, err);
+
+	if (s)
+		return s;
+	snprintf(score, sizeof(score), "%.2f", w);
+	v[0] = crm_value_int(cluster);
+	v[1] = crm_value_int(id);
+	v[2] = crm_value_text(key);
+	v[3] = crm_value_text(name);
+	v[4] = crm_value_text(isfinite(w) ? score : NULL);
+	v[5] = crm_value_text(band);
+	return crm_out_row(out, v, err);
+}
+
+/* Whether a and b are in one merge cluster. */
+static int same_cluster(const struct crm_dedupe *d, int64_t a, int64_t b)
+{
+	size_t i, j, n;
+
+	for (i = 0; i < crm_dedupe_nclusters(d); i++) {
+		const int64_t *m = crm_dedupe_cluster(d, i, &n);
+		int has_a = 0, has_b = 0;
+
+		for (j = 0; j < n; j++) {
+			has_a |= m[j] == a;
+			has_b |= m[j] == b;
+		}
+		if (has_a || has_b)
+			return has_a && has_b;
+	}
+	return 0;
+}
+
+/* The clusters to merge, then the pairs to review, each a numbered group. */
+static enum crm_status report(struct cli *cli, const struct crm_dedupe *d, struct crm_error *err)
+{
+	static const char *const cols[] = { "cluster", "customer", "key", "name", "score", "band" };
+	struct crm_customer_labels *labels = NULL;
+	struct crm_out *out = NULL;
+	enum crm_status s;
+	size_t i, j, n;
+	long long group = 0;
+
+	s = crm_customer_labels_open(cli->ctx->db, &labels, err);
+	if (!s)
+		s = crm_out_open(&out, stdout, cli->format, cols, 6, err);
+	if (!s)
+		crm_out_set_cut(out, isatty(STDOUT_FILENO));
+	for (i = 0; !s && i < crm_dedupe_nclusters(d); i++) {
+		const int64_t *m = crm_dedupe_cluster(d, i, &n);
+
+		group++;
+		for (j = 0; !s && j < n; j++)
+			s = row(out, labels, group, m[j], best_in_cluster(d, m[j], m, n), "merge", err);
+	}
+	for (i = 0; !s && i < crm_dedupe_npairs(d); i++) {
+		const struct crm_dedupe_pair *p = crm_dedupe_pair(d, i);
+
+		if (p->band != CRM_DEDUPE_REVIEW || same_cluster(d, p->a, p->b))
+			continue;
+		group++;
+		s = row(out, labels, group, p->a, p->weight, "review", err);
+		if (!s)
+			s = row(out, labels, group, p->b, p->weight, "review", err);
+	}
+	if (out) {
+		enum crm_status o = s ? CRM_OK : crm_out_close(out, err);
+
+		if (s)
+			crm_out_free(out);
+		s = s ? s : o;
+	}
+	crm_customer_labels_free(labels);
+	return s;
+}
+
+struct explain_ctx {
+	struct crm_out *out;
+	struct crm_error *err;
+	enum crm_status s;
+};
+
+static void explain_row(struct explain_ctx *x, const char *field, const char *a, const char *b,
+			const char *level, double m, double u, double w)
+{
+	struct crm_value v[7];
+	char ms[32], us[32], ws[32];
+
+	if (x->s)
+		return;
+	snprintf(ms, sizeof(ms), "%.6f", m);
+	snprintf(us, sizeof(us), "%.6f", u);
+	snprintf(ws, sizeof(ws), "%+.2f", w);
+	v[0] = crm_value_text(field);
+	v[1] = crm_value_text(a);
+	v[2] = crm_value_text(b);
+	v[3] = crm_value_text(level);
+	v[4] = crm_value_text(m > 0 ? ms : NULL);
+	v[5] = crm_value_text(u > 0 ? us : NULL);
+	v[6] = crm_value_text(ws);
+	x->s = crm_out_row(x->out, v, x->err);
+}
+
+static void on_term(void *ctx, const struct crm_dedupe_term *t)
+{
+	explain_row(ctx, t->field, t->a, t->b, t->level, t->m, t->u, t->weight);
+}
+
+/* "ID,ID" or "SOURCE:KEY,SOURCE:KEY": two customers, resolved to their survivors. */
+static enum crm_status explain_ids(struct cli *cli, int64_t *a, int64_t *b,
+				   struct crm_error *err)
+{
+	const char *comma = strrchr(cli->explain, ',');
+	char *first;
+	enum crm_status s;
+
+	if (!(first = strndup(cli->explain, (size_t)(comma - cli->explain))))
+		return crm_error_nomem(err);
+	s = crm_customer_find(cli->ctx->db, first, a, err);
+	free(first);
+	if (!s)
+		s = crm_customer_find(cli->ctx->db, comma + 1, b, err);
+	if (!s && *a == *b)
+		s = crm_error_set(err, CRM_ERR_INVALID, "--explain: %s is one customer (customer "
+				  "%lld)", cli->explain, (long long)*a);
+	return s;
+}
+
+static enum crm_status explain(struct cli *cli, const struct crm_dedupe *d, int64_t a, int64_t b,
+			       struct crm_error *err)
+{
+	static const char *const cols[] = { "field", "a", "b", "level", "m", "u", "weight" };
+	struct explain_ctx x = { NULL, err, CRM_OK };
+	enum crm_dedupe_band band;
+	double prior, w;
+	char id_a[32], id_b[32];
+	enum crm_status s = crm_out_open(&x.out, stdout, cli->format, cols, 7, err);
+
+	if (s)
+		return s;
+	crm_out_set_cut(x.out, isatty(STDOUT_FILENO));
+	snprintf(id_a, sizeof(id_a), "%lld", (long long)a);
+	snprintf(id_b, sizeof(id_b), "%lld", (long long)b);
+	explain_row(&x, "customer", id_a, id_b, NULL, 0, 0, 0);
+	s = crm_dedupe_explain(d, a, b, on_term, &x, &prior, &w, &band, err);
+	if (!s && !x.s) {
+		explain_row(&x, "prior", NULL, NULL, NULL, 0, 0, prior);
+		explain_row(&x, "total", NULL, NULL, crm_dedupe_band_names[band], 0, 0, w);
+	}
+	s = s ? s : x.s;
+	if (!s)
+		return crm_out_close(x.out, err);
+	crm_out_free(x.out);
+	return s;
+}
+
+static int run(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_dedupe *d = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int64_t a = 0, b = 0;
+
+	crm_error_clear(&err);
+	cli->opt.progress = on_progress;
+	cli->opt.ctx = cli;
+	s = crm_open_db(ctx, &err);
+	if (!s && cli->explain)
+		s = explain_ids(cli, &a, &b, &err);
+	if (!s)
+		s = crm_dedupe_find(ctx->db, &cli->opt, &d, &err);
+	crm_progress_done(&cli->bar);
+	if (!s)
+		s = cli->explain ? explain(cli, d, a, b, &err) : report(cli, d, &err);
+	if (!s && !cli->explain)
+		summary(cli, crm_dedupe_stats(d));
+	crm_dedupe_free(d);
+	return s ? crm_report(CMD, &err) : CRM_EXIT_OK;
+}
+
+static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
+{
+	struct crm_getopt g = { .cmd = CMD, .usage = &dedupe_usage, .permute = 1 };
+	struct cli cli = { .ctx = ctx };
+	int c, format_set = 0;
+	int64_t n;
+
+	cli.opt.threshold = CRM_DEDUPE_THRESHOLD;
+	cli.opt.review_threshold = CRM_DEDUPE_REVIEW_THRESHOLD;
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
+		switch (c) {
+		case OPT_THRESHOLD:
+			if (parse_weight(g.arg, &cli.opt.threshold))
+				return usage_error("--threshold takes a number of bits, not '%s'", g.arg);
+			break;
+		case OPT_REVIEW_THRESHOLD:
+			if (parse_weight(g.arg, &cli.opt.review_threshold))
+				return usage_error("--review-threshold takes a number of bits, not '%s'",
+						   g.arg);
+			break;
+		case OPT_EXPLAIN: {
+			const char *comma = strrchr(g.arg, ',');
+
+			if (!comma || comma == g.arg || !comma[1])
+				return usage_error("--explain takes two customers, ID,ID or "
+						   "SOURCE:KEY,SOURCE:KEY, not '%s'", g.arg);
+			cli.explain = g.arg;
+			break;
+		}
+		case OPT_MAX_BLOCK:
+			if (crm_parse_positive(g.arg, &n) || n < 2 || n > 1000000)
+				return usage_error("--max-block takes a whole number from 2 to "
+						   "1000000, not '%s'", g.arg);
+			cli.opt.max_block = (long)n;
+			break;
+		case CRM_OPT_ID_FORMAT:
+			if (crm_getopt_format(&g, &cli.format))
+				return g.exit;
+			format_set = 1;
+			break;
+		}
+	}
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit;
+	if (g.optind < argc)
+		return usage_error("unexpected argument '%s'", argv[g.optind]);
+	if (cli.opt.review_threshold > cli.opt.threshold)
+		return usage_error("--review-threshold (%g) is above --threshold (%g): the review "
+				   "band lies below the merge band", cli.opt.review_threshold,
+				   cli.opt.threshold);
+	if (!format_set)
+		cli.format = crm_default_format();
+	return run(&cli);
+}
+
+const struct crm_cmd crm_cmd_dedupe = {
+	"dedupe", cmd_dedupe, CRM_CMD_DB_READ,
+	"find duplicate customers (名寄せ) and merge them", &dedupe_usage,
+};

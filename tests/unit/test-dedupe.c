@@ -1,0 +1,202 @@
+/*
+ * The comparison keys of dedupe and how they compare (src/dedupe-keys.c):
+ * what must fold to one key (髙橋/高橋, 々, kana of any script and size, a
+ * Gmail address's dots, ㈱), what must stay apart, and the levels.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "dedupe-private.h"
+#include "strbuf.h"
+
+struct two {
+	struct crm_strbuf arena;
+	struct dd_rec a, b;
+};
+
+/* A customer of one column set to value (the others empty). */
+static void rec_of(struct crm_strbuf *arena, struct dd_rec *r, int col, const char *value)
+{
+	const char *v[DC_NCOLUMNS] = { 0 };
+
+	memset(r, 0, sizeof(*r));
+	v[col] = value;
+	assert_int_equal(dd_keys(arena, v, r), 0);
+}
+
+static const char *key_of(int col, int field, const char *value, struct crm_strbuf *arena)
+{
+	struct dd_rec r;
+
+	rec_of(arena, &r, col, value);
+	return dd_key(arena, &r, field);
+}
+
+/* The key of value in column col, as field's key, is want (NULL: none). */
+static void key_is(int col, int field, const char *value, const char *want)
+{
+	struct crm_strbuf arena = CRM_STRBUF_INIT;
+	const char *got = key_of(col, field, value, &arena);
+
+	if (want ? !got || strcmp(got, want) : got != NULL) {
+		print_error("key of '%s' is '%s', expected '%s'\n", value, got ? got : "(none)",
+			    want ? want : "(none)");
+		crm_strbuf_release(&arena);
+		fail();
+	}
+	crm_strbuf_release(&arena);
+}
+
+static void test_name_keys(void **state)
+{
+	(void)state;
+	key_is(DC_FAMILY, DF_FAMILY, "髙橋", "高橋");
+	key_is(DC_FAMILY, DF_FAMILY, "山﨑", "山崎");
+	key_is(DC_FAMILY, DF_FAMILY, "齋藤", "斎藤");
+	key_is(DC_FAMILY, DF_FAMILY, "渡邊", "渡辺");
+	key_is(DC_FAMILY, DF_FAMILY, "渡邉", "渡辺");
+	key_is(DC_FAMILY, DF_FAMILY, "澤田", "沢田");
+	key_is(DC_FAMILY, DF_FAMILY, "濱口", "浜口");
+	key_is(DC_FAMILY, DF_FAMILY, "佐々木", "佐佐木");
+	key_is(DC_FAMILY, DF_FAMILY, "𠮷田", "吉田");
+	key_is(DC_FAMILY, DF_FAMILY, "Lillie-Hinrichs", "lilliehinrichs");
+	key_is(DC_FAMILY, DF_FAMILY, " ＯＢＲＩＥＮ ", "obrien");
+	key_is(DC_FAMILY, DF_FAMILY, "O'Brien", "obrien");
+	key_is(DC_FAMILY, DF_FAMILY, "", NULL);
+	key_is(DC_FAMILY, DF_FAMILY, "・", NULL);
+	key_is(DC_FAMILY, DF_FAMILY, "\xff", NULL);   /* not UTF-8: no key */
+	/* 斉 and 斎 are two names: only the old forms fold. */
+	key_is(DC_FAMILY, DF_FAMILY, "斉藤", "斉藤");
+	/* A name not split goes whole, as the family name. */
+	key_is(DC_NAME, DF_FAMILY, "山田 太郎", "山田太郎");
+	key_is(DC_NAME, DF_GIVEN, "山田 太郎", NULL);
+}
+
+static void test_kana_keys(void **state)
+{
+	(void)state;
+	key_is(DC_KANA, DF_KANA, "やまだ たろう", "ヤマダタロウ");
+	key_is(DC_KANA, DF_KANA, "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダタロウ");
+	key_is(DC_KANA, DF_KANA, "ヤマダ　タロウ", "ヤマダタロウ");
+	key_is(DC_KANA, DF_KANA, "キョウコ", "キヨウコ");
+	key_is(DC_KANA, DF_KANA, "きょうこ", "キヨウコ");
+	key_is(DC_KANA, DF_KANA, "ユーコ", "ユコ");
+	key_is(DC_KANA, DF_KANA, "ハットリ", "ハツトリ");
+	key_is(DC_KANA, DF_KANA, "ヴィクトル", "ブイクトル");
+	key_is(DC_KANA, DF_KANA, "ちづこ", "チズコ");
+	key_is(DC_KANA, DF_KANA, "", NULL);
+}
+
+static void test_other_keys(void **state)
+{
+	(void)state;
+	key_is(DC_EMAIL, DF_EMAIL, "Taro.Yamada+shop@GoogleMail.com", "taroyamada@gmail.com");
+	key_is(DC_EMAIL, DF_EMAIL, "t.a.r.o@gmail.com", "taro@gmail.com");
+	key_is(DC_EMAIL, DF_EMAIL, "Taro.Yamada+x@Example.JP", "taro.yamada+x@example.jp");
+	key_is(DC_PHONE, DF_PHONE, "03-1234-5678", "0312345678");
+	key_is(DC_PHONE, DF_PHONE, "+81 3-1234-5678", "0312345678");
+	key_is(DC_PHONE, DF_PHONE, "+44 20 7946 0958", "+442079460958");
+	key_is(DC_PHONE, DF_PHONE, "03-1234-5678 内線 12", "0312345678");
+	key_is(DC_PHONE, DF_PHONE, "03-1234-5678 (代)", "0312345678");
+	key_is(DC_PHONE, DF_PHONE, "12345", NULL);
+	key_is(DC_MOBILE, DF_PHONE, "090-1234-5678", "09012345678");   /* a mobile alone */
+	key_is(DC_POSTAL, DF_POSTAL, "〒100-0001", "1000001");
+	key_is(DC_POSTAL, DF_POSTAL, "sw1a 1aa", "SW1A1AA");
+	key_is(DC_BIRTH, DF_BIRTH, "1985-04-03", "19850403");
+	key_is(DC_BIRTH, DF_BIRTH, "1985-4-3", NULL);
+	key_is(DC_COMPANY, DF_COMPANY, "株式会社ABC", "abc");
+	key_is(DC_COMPANY, DF_COMPANY, "㈱ＡＢＣ", "abc");
+	key_is(DC_COMPANY, DF_COMPANY, "ABC Co., Ltd.", "abc");
+	key_is(DC_COMPANY, DF_COMPANY, "株式会社", NULL);
+	key_is(DC_CITY, DF_CITY, "Birmingham  Gardens", "birmingham gardens");
+	key_is(DC_EXTRA, DF_NFIELDS, " 4080-299 ", "4080299");
+}
+
+/* The level of field f between two customers of one column each. */
+static int level(int col, int f, const char *x, const char *y)
+{
+	struct crm_strbuf arena = CRM_STRBUF_INIT;
+	struct dd_rec a, b;
+	int l;
+
+	rec_of(&arena, &a, col, x);
+	rec_of(&arena, &b, col, y);
+	l = dd_level(&arena, &a, &b, f);
+	crm_strbuf_release(&arena);
+	return l;
+}
+
+static void test_levels(void **state)
+{
+	(void)state;
+	assert_int_equal(level(DC_FAMILY, DF_FAMILY, "髙橋", "高橋"), 1);
+	assert_int_equal(level(DC_FAMILY, DF_FAMILY, "mccarthy", "mccarty"), 2);
+	assert_int_equal(level(DC_FAMILY, DF_FAMILY, "green", "greene"), 2);
+	assert_int_equal(level(DC_FAMILY, DF_FAMILY, "smith", "jones"), 4);
+	assert_int_equal(level(DC_FAMILY, DF_FAMILY, "smith", ""), 0);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1985-04-03"), 1);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1985-04-08"), 2);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1958-04-03"), 2);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1985-03-04"), 2);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1990-11-21"), 3);
+	assert_int_equal(level(DC_EMAIL, DF_EMAIL, "taro@a.jp", "taro@b.jp"), 2);
+	assert_int_equal(level(DC_EMAIL, DF_EMAIL, "taro@a.jp", "hanako@b.jp"), 3);
+	assert_int_equal(level(DC_POSTAL, DF_POSTAL, "100-0001", "100-0010"), 2);
+	assert_int_equal(level(DC_POSTAL, DF_POSTAL, "100-0001", "530-0001"), 3);
+	assert_int_equal(level(DC_PHONE, DF_PHONE, "03-1234-5678", "0312345678"), 1);
+	assert_int_equal(level(DC_PHONE, DF_PHONE, "03-1234-5678", "03-1234-5679"), 2);
+	assert_int_equal(level(DC_PREF, DF_PREF, "東京都", "大阪府"), 2);
+}
+
+/* A family and given name the other way round are close, not different. */
+static void test_swapped_names(void **state)
+{
+	struct crm_strbuf arena = CRM_STRBUF_INIT;
+	const char *v[DC_NCOLUMNS] = { 0 };
+	struct dd_rec a, b;
+
+	(void)state;
+	v[DC_FAMILY] = "dent";
+	v[DC_GIVEN] = "bailee";
+	assert_int_equal(dd_keys(&arena, v, &a), 0);
+	v[DC_FAMILY] = "bailee";
+	v[DC_GIVEN] = "dent";
+	assert_int_equal(dd_keys(&arena, v, &b), 0);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_FAMILY), 2);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_GIVEN), 2);
+	crm_strbuf_release(&arena);
+}
+
+static void test_jaro_winkler(void **state)
+{
+	(void)state;
+	/* The classic figures (Winkler 1990). */
+	assert_true(fabs(dd_jaro_winkler("martha", "marhta") - 0.9611) < 0.0001);
+	assert_true(fabs(dd_jaro_winkler("dwayne", "duane") - 0.84) < 0.0001);
+	assert_true(fabs(dd_jaro_winkler("dixon", "dicksonx") - 0.8133) < 0.0001);
+	assert_true(dd_jaro_winkler("abc", "abc") == 1.0);
+	assert_true(dd_jaro_winkler("abc", "xyz") == 0.0);
+	assert_true(dd_jaro_winkler("", "abc") == 0.0);
+	/* On code points, not bytes: one kanji changed of three. */
+	assert_true(fabs(dd_jaro_winkler("山田花", "山田華") - dd_jaro_winkler("abc", "abd")) < 1e-9);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_name_keys),
+		cmocka_unit_test(test_kana_keys),
+		cmocka_unit_test(test_other_keys),
+		cmocka_unit_test(test_levels),
+		cmocka_unit_test(test_swapped_names),
+		cmocka_unit_test(test_jaro_winkler),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
