@@ -91,11 +91,14 @@ _crm_command()
 		--format)
 			_crm_words 'csv tsv json table' "$cur"
 			;;
-		--threshold | --review-threshold | --explain | --max-block)
+		--survivor)
+			_crm_words 'oldest newest most-complete' "$cur"
+			;;
+		--threshold | --review-threshold | --explain | --max-block | --max-merges)
 			;;
 		*)
 			_crm_words '--threshold --review-threshold --explain --max-block
-				--format -h --help' "$cur"
+				--apply --max-merges --survivor --dry-run --format -h --help' "$cur"
 			;;
 		esac
 		;;

@@ -91,6 +91,19 @@ enum crm_status crm_id_next(struct crm_db *db, const char *tbl, int64_t *next,
 enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
 				     struct crm_error *err);
 
+struct crm_audit;
+
+/*
+ * Folds customer loser into survivor as MERGES above says, inside the
+ * caller's write transaction, each change logged through a: loser's row
+ * whole (op 'merge') as its merged_into is set, then every row of a
+ * CRM_CT_MOVES table re-pointed to survivor (an update each). *moved
+ * counts the rows moved. CRM_ERR_CONFLICT when loser is merged already,
+ * is survivor, or survivor is merged; nothing is changed then.
+ */
+enum crm_status crm_customer_merge(struct crm_db *db, struct crm_audit *a, int64_t loser,
+				   int64_t survivor, unsigned long *moved, struct crm_error *err);
+
 /* What a person names a customer by on the command line. */
 enum crm_customer_spec {
 	CRM_SPEC_NONE,     /* neither: a usage error */

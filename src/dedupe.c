@@ -560,6 +560,7 @@ struct patcount {
  */
 struct session {
 	double m[DD_MAX_FIELDS][DD_MAX_LEVELS];
+	double m0[DD_MAX_FIELDS][DD_MAX_LEVELS];   /* the prior's (init_m) */
 	unsigned blocked;          /* fields left out, a bit each */
 	double lambda;
 	unsigned long iterations;
@@ -595,7 +596,15 @@ static double posterior(const struct crm_dedupe *d, const struct session *s, pat
 	return 1.0 / (1.0 + exp(lu - lm));
 }
 
-/* EM over the distinct patterns pc: lambda, and m too when fit_m. */
+/*
+ * Pairs' worth of belief in the starting m (a Dirichlet prior): EM on a
+ * few dozen customers, where a handful of pairs would otherwise set m
+ * (two people of one name made a match), stays near it; on thousands the
+ * data decides.
+ */
+#define PRIOR_PAIRS 20.0
+
+/* EM over the distinct patterns pc: lambda, and m too when fit_m (the MAP estimate). */
 static void em(const struct crm_dedupe *d, const struct patcount *pc, size_t np,
 	       struct session *s, int fit_m)
 {
@@ -633,7 +642,8 @@ static void em(const struct crm_dedupe *d, const struct patcount *pc, size_t np,
 			for (l = 1; l < L; l++)
 				seen += sm[f][l];
 			for (l = 1; l < L; l++) {
-				double m = (sm[f][l] + 1e-6) / (seen + 1e-6 * (L - 1));
+				double m = (sm[f][l] + PRIOR_PAIRS * s->m0[f][l]) /
+					   (seen + PRIOR_PAIRS);
 
 				if (fabs(m - s->m[f][l]) > delta)
 					delta = fabs(m - s->m[f][l]);
@@ -672,6 +682,7 @@ static void train(struct crm_dedupe *d, struct training *tr, const struct patcou
 	memset(&s, 0, sizeof(s));
 	s.blocked = blocked;
 	init_m(d, s.m);
+	init_m(d, s.m0);
 	em(d, pc, np, &s, 1);
 	d->st.iterations += s.iterations;
 	d->st.converged &= s.converged;

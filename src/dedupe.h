@@ -25,8 +25,9 @@
  *              customers whose own score is strongly negative.
  *
  * Everything is deterministic: the same database gives the same pairs,
- * scores and clusters, byte for byte. Nothing is written here: merging is
- * the caller's, through the customer catalogue (customer.h).
+ * scores and clusters, byte for byte. Finding writes nothing; merging a
+ * cluster (crm_dedupe_merge, below) is survivorship here and the merge of
+ * the customer catalogue (customer.h), in the caller's run.
  */
 #ifndef CRM_DEDUPE_H
 #define CRM_DEDUPE_H
@@ -36,6 +37,7 @@
 
 #include "db.h"
 #include "error.h"
+#include "run.h"
 
 /* Defaults, in bits of match weight. */
 #define CRM_DEDUPE_THRESHOLD 0.0
@@ -126,5 +128,39 @@ enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_
 				   enum crm_dedupe_band *band, struct crm_error *err);
 
 void crm_dedupe_free(struct crm_dedupe *d);
+
+/* --- Merging (src/dedupe-merge.c) ----------------------------------------- */
+
+/* Which customer of a cluster survives: the first created, the last, or the fullest. */
+enum crm_dedupe_survivor {
+	CRM_DEDUPE_OLDEST,
+	CRM_DEDUPE_NEWEST,
+	CRM_DEDUPE_MOST_COMPLETE,
+};
+/* "oldest", "newest", "most-complete", then NULL. */
+extern const char *const crm_dedupe_survivor_names[];
+
+struct crm_dedupe_merged {
+	unsigned long clusters;   /* merged */
+	unsigned long merged;     /* customers merged into another */
+	unsigned long moved;      /* rows re-pointed (source records, orders, interactions) */
+	unsigned long values;     /* values of survivors changed */
+};
+
+/*
+ * Merges the n customers ids (none merged already) into one, in run: the
+ * survivor as how says (*survivor); its values by survivorship: a name
+ * with its parts, a reading with its parts, and a postal code with its
+ * prefecture, city, address and country each from the most recently
+ * updated customer that has one; a consent any of them withdrew stays
+ * withdrawn; every other field the most recent value that is not empty,
+ * never an empty one over a value; extra the keys of all, the more recent
+ * over the older, and the emails and phones not kept in other_emails and
+ * other_phones. The others are merged into it through the customer
+ * catalogue (crm_customer_merge). Every change is logged in run.
+ */
+enum crm_status crm_dedupe_merge(struct crm_run *run, const int64_t *ids, size_t n,
+				 enum crm_dedupe_survivor how, int64_t *survivor,
+				 struct crm_dedupe_merged *st, struct crm_error *err);
 
 #endif

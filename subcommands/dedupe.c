@@ -24,6 +24,9 @@ enum {
 	OPT_REVIEW_THRESHOLD,
 	OPT_EXPLAIN,
 	OPT_MAX_BLOCK,
+	OPT_APPLY,
+	OPT_MAX_MERGES,
+	OPT_SURVIVOR,
 };
 
 static const struct crm_option dedupe_options[] = {
@@ -35,12 +38,19 @@ static const struct crm_option dedupe_options[] = {
 	  "two customers, as ID,ID or SOURCE:KEY,SOURCE:KEY" },
 	{ "max-block", OPT_MAX_BLOCK, "<n>", "skip blocks of more customers than this\n"
 	  "(default: 2000)", "a positive whole number" },
+	{ "apply", OPT_APPLY, NULL, "merge the clusters of the merge band, as one run", NULL },
+	{ "max-merges", OPT_MAX_MERGES, "<n>", "with --apply: merge nothing and exit 3 if more than\n"
+	  "n customers would be merged", "a positive whole number" },
+	{ "survivor", OPT_SURVIVOR, "<rule>", "which customer of a cluster stays: oldest (default),\n"
+	  "newest or most-complete", "oldest, newest or most-complete" },
+	CRM_OPT_DRY_RUN,
 	CRM_OPT_FORMAT,
 	CRM_OPT_END,
 };
 
 static const struct crm_usage dedupe_usage = {
 	"usage: crm dedupe [--threshold <w>] [--review-threshold <w>] [--max-block <n>]\n"
+	"                  [--apply [--max-merges <n>] [--survivor <rule>] [--dry-run]]\n"
 	"                  [--format <fmt>]\n"
 	"       crm dedupe --explain <id1>,<id2> [--format <fmt>]\n",
 	dedupe_options,
@@ -52,6 +62,9 @@ struct cli {
 	struct crm_ctx *ctx;
 	struct crm_dedupe_options opt;
 	const char *explain;
+	int apply, dry_run;
+	int64_t max_merges;            /* 0: no cap */
+	enum crm_dedupe_survivor survivor;
 	enum crm_format format;
 	struct crm_progress bar;
 	const char *stage;
@@ -286,6 +299,100 @@ static enum crm_status explain(struct cli *cli, const struct crm_dedupe *d, int6
 	return s;
 }
 
+/* The run's counts, in one place. */
+static enum crm_status count(struct crm_run *run, const struct crm_dedupe_stats *ds,
+			     const struct crm_dedupe_merged *m, struct crm_error *err)
+{
+	enum crm_status s = crm_run_count(run, "customers", (long long)ds->customers, err);
+
+	if (!s)
+		s = crm_run_count(run, "pairs", (long long)ds->pairs, err);
+	if (!s)
+		s = crm_run_count(run, "clusters", (long long)m->clusters, err);
+	if (!s)
+		s = crm_run_count(run, "merged", (long long)m->merged, err);
+	if (!s)
+		s = crm_run_count(run, "moved", (long long)m->moved, err);
+	if (!s)
+		s = crm_run_count(run, "values", (long long)m->values, err);
+	if (!s)
+		s = crm_run_count(run, "review", (long long)ds->review_pairs, err);
+	return s;
+}
+
+/*
+ * --apply: the clusters are found and merged in one run, one transaction,
+ * so that what is merged is what was found (no writer comes between) and
+ * `crm log revert` undoes all of it. A dry run rolls back.
+ */
+static int apply(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_dedupe_merged m = { 0 };
+	const struct crm_dedupe_stats *ds;
+	struct crm_dedupe *d = NULL;
+	struct crm_run *run = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int64_t run_id = 0;
+	size_t i, n;
+	int over = 0;
+	char a[32], b[32], c[32], e[32];
+
+	crm_error_clear(&err);
+	s = crm_open_db_write(ctx, &err);
+	if (!s)
+		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv,
+				  cli->dry_run ? CRM_RUN_DRY : 0, &run, &err);
+	if (!s)
+		s = crm_dedupe_find(ctx->db, &cli->opt, &d, &err);
+	crm_progress_done(&cli->bar);
+	ds = d ? crm_dedupe_stats(d) : NULL;
+	if (!s && cli->max_merges && (int64_t)(ds->clustered - ds->clusters) > cli->max_merges)
+		over = 1;
+	if (!s && !over)
+		s = report(cli, d, &err);
+	for (i = 0; !s && !over && i < crm_dedupe_nclusters(d); i++) {
+		const int64_t *ids = crm_dedupe_cluster(d, i, &n);
+		int64_t survivor;
+
+		s = crm_dedupe_merge(run, ids, n, cli->survivor, &survivor, &m, &err);
+	}
+	if (!s && !over)
+		s = count(run, ds, &m, &err);
+	if (!s && !over) {
+		run_id = crm_run_id(run);
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	}
+	crm_run_free(run);
+	if (!s && over) {
+		fprintf(stderr, "crm dedupe: %s customers would be merged, over --max-merges %lld: "
+			"nothing merged (raise it, or look with crm dedupe first)\n",
+			crm_num(ds->clustered - ds->clusters, a, sizeof(a)), (long long)cli->max_merges);
+		crm_dedupe_free(d);
+		return CRM_EXIT_ATTENTION;
+	}
+	if (s) {
+		crm_dedupe_free(d);
+		return crm_report(CMD, &err);
+	}
+	summary(cli, ds);
+	if (!ctx->quiet)
+		fprintf(stderr, "crm dedupe: %s%s customers merged into %s (%s rows moved, %s values "
+			"of survivors changed)", cli->dry_run ? "dry run: " : "",
+			crm_num(m.merged, a, sizeof(a)), crm_num(m.clusters, b, sizeof(b)),
+			crm_num(m.moved, c, sizeof(c)), crm_num(m.values, e, sizeof(e)));
+	if (!ctx->quiet && !cli->dry_run && m.merged)
+		fprintf(stderr, "; this is run %lld ('crm log revert %lld' undoes it)",
+			(long long)run_id, (long long)run_id);
+	if (!ctx->quiet)
+		fputc('\n', stderr);
+	if (!cli->dry_run)
+		crm_db_checkpoint(ctx->db);
+	crm_dedupe_free(d);
+	return CRM_EXIT_OK;
+}
+
 static int run(struct cli *cli)
 {
 	struct crm_ctx *ctx = cli->ctx;
@@ -297,6 +404,8 @@ static int run(struct cli *cli)
 	crm_error_clear(&err);
 	cli->opt.progress = on_progress;
 	cli->opt.ctx = cli;
+	if (cli->apply)
+		return apply(cli);
 	s = crm_open_db(ctx, &err);
 	if (!s && cli->explain)
 		s = explain_ids(cli, &a, &b, &err);
@@ -315,7 +424,7 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 {
 	struct crm_getopt g = { .cmd = CMD, .usage = &dedupe_usage, .permute = 1 };
 	struct cli cli = { .ctx = ctx };
-	int c, format_set = 0;
+	int c, format_set = 0, survivor_set = 0;
 	int64_t n;
 
 	cli.opt.threshold = CRM_DEDUPE_THRESHOLD;
@@ -346,6 +455,26 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 						   "1000000, not '%s'", g.arg);
 			cli.opt.max_block = (long)n;
 			break;
+		case OPT_APPLY: cli.apply = 1; break;
+		case OPT_MAX_MERGES:
+			if (crm_parse_positive(g.arg, &cli.max_merges))
+				return usage_error("--max-merges takes a positive whole number, not '%s'",
+						   g.arg);
+			break;
+		case OPT_SURVIVOR: {
+			int i;
+
+			for (i = 0; crm_dedupe_survivor_names[i]; i++)
+				if (!strcmp(g.arg, crm_dedupe_survivor_names[i]))
+					break;
+			if (!crm_dedupe_survivor_names[i])
+				return usage_error("--survivor must be oldest, newest or most-complete, "
+						   "not '%s'", g.arg);
+			cli.survivor = (enum crm_dedupe_survivor)i;
+			survivor_set = 1;
+			break;
+		}
+		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
 		case CRM_OPT_ID_FORMAT:
 			if (crm_getopt_format(&g, &cli.format))
 				return g.exit;
@@ -357,6 +486,12 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 		return g.exit;
 	if (g.optind < argc)
 		return usage_error("unexpected argument '%s'", argv[g.optind]);
+	if (!cli.apply && (cli.max_merges || survivor_set || cli.dry_run))
+		return usage_error("%s is for --apply (without it dedupe changes nothing)",
+				   cli.max_merges ? "--max-merges" : survivor_set ? "--survivor"
+				   : "--dry-run");
+	if (cli.apply && cli.explain)
+		return usage_error("--explain shows one pair; it merges nothing: drop --apply%s", "");
 	if (cli.opt.review_threshold > cli.opt.threshold)
 		return usage_error("--review-threshold (%g) is above --threshold (%g): the review "
 				   "band lies below the merge band", cli.opt.review_threshold,

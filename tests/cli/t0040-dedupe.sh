@@ -10,7 +10,7 @@
 # options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 27
+plan 47
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -103,5 +103,64 @@ check 'an argument is a usage error' 2 empty "match:unexpected argument 'x'" "$C
 check 'without a database: a clear error, and none is created' 1 empty \
 	"match:no database at 'none.db'" "$CRM" --db none.db dedupe
 check '--help lists the options' 0 'match:--explain <id1>,<id2>' empty "$CRM" dedupe --help
+
+# --apply: the merge band merged, in one run that a revert undoes.
+check '--max-merges under the merges found: nothing merged, exit 3' 3 empty \
+	'match:^crm dedupe: 3 customers would be merged, over --max-merges 2: nothing merged' \
+	"$CRM" dedupe --apply --max-merges 2
+dump_tables > capped.txt
+check '... every table as it was' 0 empty empty cmp before.txt capped.txt
+check '--apply --dry-run: the same work, rolled back' 0 ignore \
+	'match:^crm dedupe: dry run: 3 customers merged into 3 \(3 rows moved, [0-9]+ values of survivors changed\)$' \
+	"$CRM" dedupe --apply --dry-run
+dump_tables > dry.txt
+check '... every table as it was' 0 empty empty cmp before.txt dry.txt
+# A consent withdrawn in one source stays withdrawn in the merged customer.
+sqlite3 crm.db 'UPDATE customers SET consent_email = 1 WHERE id = 1;
+	UPDATE customers SET consent_email = 0, updated_at = '"'"'2000-01-01T00:00:00.000Z'"'"' WHERE id = 8'
+dump_tables > before.txt
+check '--apply merges the merge band, says how much, and names the run' 0 \
+	'match:^1,8,fair:F01,高橋 一郎,[0-9.]+,merge$' \
+	'match:^crm dedupe: 3 customers merged into 3 \(3 rows moved, [0-9]+ values of survivors changed\); this is run [0-9]+ .{2}crm log revert [0-9]+. undoes it\)$' \
+	"$CRM" dedupe --apply --format csv
+run=$(sqlite3 crm.db "SELECT max(id) FROM runs WHERE command = 'dedupe'")
+check '... the oldest of each cluster survives; the others point to it' 0 'inline:8|1
+12|5
+14|7' empty sqlite3 crm.db 'SELECT id, merged_into FROM customers WHERE merged_into IS NOT NULL ORDER BY id'
+check '... every source record points to a customer not merged away' 0 'inline:0' empty \
+	sqlite3 crm.db 'SELECT count(*) FROM source_records s JOIN customers c ON c.id = s.customer_id
+		WHERE c.merged_into IS NOT NULL'
+check '... so the keys of both sources find the survivor' 0 'inline:1|2' empty \
+	sqlite3 crm.db "SELECT customer_id, count(*) FROM source_records WHERE customer_id = 1"
+check '... which takes the most recent values, a withdrawn consent, and keeps the other email' 0 \
+	'inline:髙橋 一郎|ichiro.t@gmail.com|0|{"other_emails":["ichirot@gmail.com"]}' empty \
+	sqlite3 crm.db 'SELECT name, email, consent_email, extra FROM customers WHERE id = 1'
+check '... the run counts what it did' 0 \
+	'match:^\{"customers":74,"pairs":[0-9]+,"clusters":3,"merged":3,"moved":3,"values":[0-9]+,"review":2\}$' \
+	empty sqlite3 crm.db "SELECT counts FROM runs WHERE id = $run"
+check 'dedupe again finds nothing more to merge' 0 'not-match:,merge$' \
+	'match:^crm dedupe: 0 clusters to merge' "$CRM" dedupe --format csv
+check '--explain of a merged customer explains its survivor' 0 'match:^customer,1,25,' empty \
+	"$CRM" dedupe --explain fair:F01,crm:O010 --format csv
+check '... (which is one customer with itself: an error)' 1 empty 'match:is one customer' \
+	"$CRM" dedupe --explain 8,1
+check 'crm log verify: the merge is in the hash chain' 0 empty 'match:hash chain intact' \
+	"$CRM" log verify
+check 'crm log revert of the dedupe run' 0 empty 'match:run [0-9]+ reverted' \
+	"$CRM" log revert "$run"
+dump_tables > reverted.txt
+check '... restores every merged customer and every re-pointed row exactly' 0 empty empty \
+	cmp before.txt reverted.txt
+check '--survivor newest: the last created of a cluster stays' 0 'inline:1|8
+5|12
+7|14' ignore sh -c '"$CRM" -q dedupe --apply --survivor newest >/dev/null &&
+	sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE merged_into IS NOT NULL ORDER BY id"'
+check '--max-merges without --apply is a usage error' 2 empty 'match:--max-merges is for --apply' \
+	"$CRM" dedupe --max-merges 5
+check '--survivor that is no rule is a usage error' 2 empty \
+	"match:--survivor must be oldest, newest or most-complete, not 'first'" \
+	"$CRM" dedupe --apply --survivor first
+check '--explain with --apply is a usage error' 2 empty 'match:drop --apply' \
+	"$CRM" dedupe --apply --explain 1,2
 
 finish
