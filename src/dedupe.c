@@ -14,7 +14,7 @@
 const char *const crm_dedupe_band_names[] = { "none", "review", "merge" };
 
 /* Random pairs compared for u of the levels below exact, at most. */
-#define RANDOM_PAIRS 100000UL
+#define RANDOM_PAIRS 50000UL
 #define EM_MAX_ITER 500
 #define EM_TOLERANCE 1e-7
 /* A pair this far below zero is two people: no cluster holds both. */
@@ -37,6 +37,8 @@ struct crm_dedupe {
 	struct crm_dedupe_pair *pairs;    /* merge and review bands */
 	size_t npairs;
 	int64_t *members;                 /* clusters, one after another */
+	uint32_t *cluster_of;             /* per record: its cluster, or UINT32_MAX */
+	double *best;                     /* per record: its strongest merge pair in it */
 	size_t *cstart;                   /* cluster i is members[cstart[i] .. cstart[i+1]) */
 	size_t nclusters;
 };
@@ -359,26 +361,35 @@ static void pairset_unique(struct pairset *s)
 	s->n = k;
 }
 
-struct patcount;
-struct training;
-static enum crm_status patterns(const struct crm_dedupe *d, const struct pairset *ps,
-				struct patcount **pc, size_t *np, struct crm_error *err);
-static void train(struct crm_dedupe *d, struct training *tr, const struct patcount *pc,
-		  size_t np, unsigned blocked);
-
 /*
- * Every pair within the blocks of rule u, blocks too large skipped; the
- * rule's pairs train the model (a session without the rule's fields), and
- * join ps.
+ * The candidate pairs: each once, with the rules that gave it (a bit
+ * each: a rule's pairs train the model without the rule's own fields) and,
+ * once compared, its pattern of levels: every pair is compared once.
  */
-static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, struct entry *e,
-				  struct pairset *ps, struct training *tr, struct crm_error *err)
+struct cand {
+	uint64_t pair;    /* low record << 32 | high record */
+	uint32_t rules;
+};
+
+struct candset {
+	struct cand *c;
+	size_t n, cap;
+	uint64_t *pat;    /* pattern_t, below */
+};
+
+static int by_pair(const void *x, const void *y)
+{
+	const struct cand *a = x, *b = y;
+
+	return (a->pair > b->pair) - (a->pair < b->pair);
+}
+
+/* Every pair within the blocks of rule u (number ri), blocks too large skipped, into all. */
+static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, int ri,
+				  struct entry *e, struct candset *all, struct crm_error *err)
 {
 	struct pairset rp = { 0 };
-	struct patcount *pc = NULL;
-	enum crm_status s;
-	size_t k = 0, i, j, x, y, np = 0;
-	unsigned blocked = 0;
+	size_t k = 0, i, j, x, y;
 	long max = d->o.max_block > 0 ? d->o.max_block : CRM_DEDUPE_MAX_BLOCK;
 
 	for (i = 0; i < d->n; i++) {
@@ -413,24 +424,53 @@ static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, st
 				}
 	}
 	pairset_unique(&rp);
-	for (i = 0; i < (size_t)u->nparts; i++)
-		blocked |= 1u << u->part[i].key;
-	s = patterns(d, &rp, &pc, &np, err);
-	if (!s)
-		train(d, tr, pc, np, blocked);
-	free(pc);
-	for (i = 0; !s && i < rp.n; i++)
-		if (pairset_add(ps, (uint32_t)(rp.p[i] >> 32), (uint32_t)rp.p[i]))
-			s = crm_error_nomem(err);
+	if (all->n + rp.n > all->cap) {
+		size_t ncap = (all->n + rp.n) * 2;
+		struct cand *c = realloc(all->c, ncap * sizeof(*c));
+
+		if (!c) {
+			free(rp.p);
+			return crm_error_nomem(err);
+		}
+		all->c = c;
+		all->cap = ncap;
+	}
+	for (i = 0; i < rp.n; i++) {
+		all->c[all->n].pair = rp.p[i];
+		all->c[all->n++].rules = 1u << ri;
+	}
 	free(rp.p);
-	/* Keep the set small as rules add to it. */
-	if (!s)
-		pairset_unique(ps);
-	return s;
+	return CRM_OK;
 }
 
-static enum crm_status candidates(struct crm_dedupe *d, struct pairset *ps,
-				  struct training *tr, struct crm_error *err)
+/* The fields rule u blocks on, a bit each: its session leaves them out. */
+static unsigned rule_fields(const struct rule *u)
+{
+	unsigned blocked = 0;
+	int i;
+
+	for (i = 0; i < u->nparts; i++)
+		blocked |= 1u << u->part[i].key;
+	return blocked;
+}
+
+/* Sorts all and makes each pair one entry, with the rules of all its copies. */
+static void cands_unique(struct candset *all)
+{
+	size_t i, k = 0;
+
+	qsort(all->c, all->n, sizeof(*all->c), by_pair);
+	for (i = 0; i < all->n; i++) {
+		if (k && all->c[k - 1].pair == all->c[i].pair)
+			all->c[k - 1].rules |= all->c[i].rules;
+		else
+			all->c[k++] = all->c[i];
+	}
+	all->n = k;
+}
+
+static enum crm_status candidates(struct crm_dedupe *d, struct candset *all,
+				  struct rule *ru, int *nru, struct crm_error *err)
 {
 	struct entry *e = malloc((d->n ? d->n : 1) * 2 * sizeof(*e));
 	enum crm_status s = CRM_OK;
@@ -438,18 +478,24 @@ static enum crm_status candidates(struct crm_dedupe *d, struct pairset *ps,
 
 	if (!e)
 		return crm_error_nomem(err);
-	for (r = 0; r < NELEMS(rules) && !s; r++) {
-		s = block_rule(d, &rules[r], e, ps, tr, err);
-		if (d->o.progress)
-			d->o.progress(d->o.ctx, "blocking", r + 1, NELEMS(rules));
-	}
+	*nru = 0;
+	for (r = 0; r < NELEMS(rules); r++)
+		ru[(*nru)++] = rules[r];
 	/* An identifier of extra alone, as an email. */
-	for (r = DF_NFIELDS; r < (size_t)d->nfields && !s; r++) {
+	for (r = DF_NFIELDS; r < (size_t)d->nfields; r++) {
 		struct rule u = { d->info[r].name, { { (int)r, 0 } }, 1, 0 };
 
-		s = block_rule(d, &u, e, ps, tr, err);
+		ru[(*nru)++] = u;
 	}
-	d->st.rules = NELEMS(rules) + (unsigned long)(d->nfields - DF_NFIELDS);
+	for (r = 0; r < (size_t)*nru && !s; r++) {
+		s = block_rule(d, &ru[r], (int)r, e, all, err);
+		/* Keep the set small as rules add to it. */
+		if (!s)
+			cands_unique(all);
+		if (d->o.progress)
+			d->o.progress(d->o.ctx, "blocking", r + 1, (unsigned long)*nru);
+	}
+	d->st.rules = (unsigned long)*nru;
 	free(e);
 	return s;
 }
@@ -561,6 +607,12 @@ struct patcount {
 struct session {
 	double m[DD_MAX_FIELDS][DD_MAX_LEVELS];
 	double m0[DD_MAX_FIELDS][DD_MAX_LEVELS];   /* the prior's (init_m) */
+	/*
+	 * u among the session's own pairs, fitted with m: the people a rule
+	 * puts together wrongly (two 佐藤翔太) are not random pairs, and with u
+	 * held at the random pairs' EM made them matches, every pair at last.
+	 */
+	double u[DD_MAX_FIELDS][DD_MAX_LEVELS];
 	unsigned blocked;          /* fields left out, a bit each */
 	double lambda;
 	unsigned long iterations;
@@ -590,7 +642,7 @@ static double posterior(const struct crm_dedupe *d, const struct session *s, pat
 
 		if (l && !(s->blocked & 1u << f)) {
 			lm += log(s->m[f][l]);
-			lu += log(d->u[f][l]);
+			lu += log(s->u[f][l]);
 		}
 	}
 	return 1.0 / (1.0 + exp(lu - lm));
@@ -603,6 +655,8 @@ static double posterior(const struct crm_dedupe *d, const struct session *s, pat
  * data decides.
  */
 #define PRIOR_PAIRS 20.0
+/* The same for u, from the random pairs: worth more, as they are many. */
+#define PRIOR_U_PAIRS 200.0
 
 /* EM over the distinct patterns pc: lambda, and m too when fit_m (the MAP estimate). */
 static void em(const struct crm_dedupe *d, const struct patcount *pc, size_t np,
@@ -619,13 +673,17 @@ static void em(const struct crm_dedupe *d, const struct patcount *pc, size_t np,
 	s->converged = 0;
 	for (it = 0; it < EM_MAX_ITER && total > 0; it++) {
 		double sm[DD_MAX_FIELDS][DD_MAX_LEVELS] = { { 0 } }, matches = 0, delta;
+		double su[DD_MAX_FIELDS][DD_MAX_LEVELS] = { { 0 } };
 
 		for (i = 0; i < np; i++) {
-			double w = posterior(d, s, pc[i].p) * (double)pc[i].n;
+			double p = posterior(d, s, pc[i].p), w = p * (double)pc[i].n;
+			double v = (1 - p) * (double)pc[i].n;
 
 			matches += w;
-			for (f = 0; fit_m && f < d->nfields; f++)
+			for (f = 0; fit_m && f < d->nfields; f++) {
 				sm[f][level_in(pc[i].p, f)] += w;
+				su[f][level_in(pc[i].p, f)] += v;
+			}
 		}
 		delta = fabs(matches / total - s->lambda);
 		s->lambda = matches / total;
@@ -635,19 +693,24 @@ static void em(const struct crm_dedupe *d, const struct patcount *pc, size_t np,
 			s->lambda = 1 - 1e-9;
 		for (f = 0; fit_m && f < d->nfields; f++) {
 			int L = d->info[f].nlevels;
-			double seen = 0;
+			double seen = 0, unseen = 0;
 
 			if (s->blocked & 1u << f)
 				continue;
-			for (l = 1; l < L; l++)
+			for (l = 1; l < L; l++) {
 				seen += sm[f][l];
+				unseen += su[f][l];
+			}
 			for (l = 1; l < L; l++) {
 				double m = (sm[f][l] + PRIOR_PAIRS * s->m0[f][l]) /
 					   (seen + PRIOR_PAIRS);
+				double u = (su[f][l] + PRIOR_U_PAIRS * d->u[f][l]) /
+					   (unseen + PRIOR_U_PAIRS);
 
 				if (fabs(m - s->m[f][l]) > delta)
 					delta = fabs(m - s->m[f][l]);
 				s->m[f][l] = m;
+				s->u[f][l] = u;
 			}
 		}
 		if (delta < EM_TOLERANCE) {
@@ -683,6 +746,7 @@ static void train(struct crm_dedupe *d, struct training *tr, const struct patcou
 	s.blocked = blocked;
 	init_m(d, s.m);
 	init_m(d, s.m0);
+	memcpy(s.u, d->u, sizeof(s.u));
 	em(d, pc, np, &s, 1);
 	d->st.iterations += s.iterations;
 	d->st.converged &= s.converged;
@@ -718,6 +782,7 @@ static void fit_prior(struct crm_dedupe *d, const struct patcount *pc, size_t np
 
 	memset(&s, 0, sizeof(s));
 	memcpy(s.m, d->m, sizeof(s.m));
+	memcpy(s.u, d->u, sizeof(s.u));
 	em(d, pc, np, &s, 0);
 	d->st.iterations += s.iterations;
 	d->st.converged &= s.converged;
@@ -797,18 +862,27 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 	return agree && !(lv[DF_BIRTH] == 3 && home && !sure);
 }
 
+/* The weight of a and b at levels lv, and whether they may be merged unseen. */
+static double score_levels(const struct crm_dedupe *d, const struct dd_rec *a,
+			   const struct dd_rec *b, const int *lv, int *is_mergeable)
+{
+	double w = d->prior, u;
+	int f;
+
+	for (f = 0; f < d->nfields; f++)
+		w += field_weight(d, a, b, f, lv[f], &u);
+	*is_mergeable = mergeable(d, a, b, lv);
+	return w;
+}
+
 static double score(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b,
-		    int *is_personal)
+		    int *is_mergeable)
 {
 	int lv[DD_MAX_FIELDS] = { 0 }, f;
-	double w = d->prior, u;
 
-	for (f = 0; f < d->nfields; f++) {
+	for (f = 0; f < d->nfields; f++)
 		lv[f] = dd_level(&d->arena, a, b, f);
-		w += field_weight(d, a, b, f, lv[f], &u);
-	}
-	*is_personal = mergeable(d, a, b, lv);
-	return w;
+	return score_levels(d, a, b, lv, is_mergeable);
 }
 
 static enum crm_dedupe_band band_of(const struct crm_dedupe *d, double w, int is_personal)
@@ -954,6 +1028,32 @@ static enum crm_status cluster(struct crm_dedupe *d, struct crm_error *err)
 	d->cstart[c] = k;
 	d->nclusters = c;
 	d->st.clusters = c;
+	/* Where each customer is, and its strongest pair there (pairs are strongest first). */
+	d->cluster_of = malloc((d->n ? d->n : 1) * sizeof(*d->cluster_of));
+	d->best = malloc((d->n ? d->n : 1) * sizeof(*d->best));
+	if (!d->cluster_of || !d->best) {
+		s = crm_error_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < d->n; i++) {
+		d->cluster_of[i] = UINT32_MAX;
+		d->best[i] = -INFINITY;
+	}
+	for (i = 0; i < c; i++)
+		for (k = d->cstart[i]; k < d->cstart[i + 1]; k++)
+			d->cluster_of[find_rec(d, d->members[k])] = (uint32_t)i;
+	for (i = 0; i < d->npairs; i++) {
+		const struct crm_dedupe_pair *p = &d->pairs[i];
+		size_t a = find_rec(d, p->a), b = find_rec(d, p->b);
+
+		if (p->band != CRM_DEDUPE_MERGE || d->cluster_of[a] == UINT32_MAX ||
+		    d->cluster_of[a] != d->cluster_of[b])
+			continue;
+		if (d->best[a] == -INFINITY)
+			d->best[a] = p->weight;
+		if (d->best[b] == -INFINITY)
+			d->best[b] = p->weight;
+	}
 out:
 	free(u.parent);
 	free(u.next);
@@ -963,26 +1063,43 @@ out:
 
 /* --- The whole ----------------------------------------------------------- */
 
-/* The distinct patterns of levels of the pairs of ps, with their counts. */
-static enum crm_status patterns(const struct crm_dedupe *d, const struct pairset *ps,
-				struct patcount **out, size_t *np, struct crm_error *err)
+/* Each candidate pair compared, once. */
+static enum crm_status compare(struct crm_dedupe *d, struct candset *all, struct crm_error *err)
 {
-	pattern_t *pat = malloc((ps->n ? ps->n : 1) * sizeof(*pat));
+	size_t i;
+
+	if (!(all->pat = malloc((all->n ? all->n : 1) * sizeof(*all->pat))))
+		return crm_error_nomem(err);
+	for (i = 0; i < all->n; i++) {
+		all->pat[i] = pattern_of(d, &d->rec[all->c[i].pair >> 32],
+					 &d->rec[all->c[i].pair & 0xffffffffu]);
+		if (d->o.progress && !(i % 65536))
+			d->o.progress(d->o.ctx, "comparing", i, all->n);
+	}
+	return CRM_OK;
+}
+
+/* The distinct patterns of the pairs of rule bit mask (0: all), with their counts. */
+static enum crm_status patterns(const struct candset *all, uint32_t mask, struct patcount **out,
+				size_t *np, struct crm_error *err)
+{
+	pattern_t *pat = malloc((all->n ? all->n : 1) * sizeof(*pat));
 	struct patcount *pc;
-	size_t i, n = 0;
+	size_t i, k = 0, n = 0;
 
 	*out = NULL;
 	*np = 0;
 	if (!pat)
 		return crm_error_nomem(err);
-	for (i = 0; i < ps->n; i++)
-		pat[i] = pattern_of(d, &d->rec[ps->p[i] >> 32], &d->rec[ps->p[i] & 0xffffffffu]);
-	qsort(pat, ps->n, sizeof(*pat), by_pattern);
-	if (!(pc = malloc((ps->n ? ps->n : 1) * sizeof(*pc)))) {
+	for (i = 0; i < all->n; i++)
+		if (!mask || (all->c[i].rules & mask))
+			pat[k++] = all->pat[i];
+	qsort(pat, k, sizeof(*pat), by_pattern);
+	if (!(pc = malloc((k ? k : 1) * sizeof(*pc)))) {
 		free(pat);
 		return crm_error_nomem(err);
 	}
-	for (i = 0; i < ps->n; i++) {
+	for (i = 0; i < k; i++) {
 		if (n && pc[n - 1].p == pat[i]) {
 			pc[n - 1].n++;
 		} else {
@@ -996,35 +1113,55 @@ static enum crm_status patterns(const struct crm_dedupe *d, const struct pairset
 	return CRM_OK;
 }
 
-/* m from the rules' sessions, then the prior over all the pairs compared. */
-static enum crm_status fit(struct crm_dedupe *d, const struct pairset *ps,
-			   const struct training *tr, struct crm_error *err)
+/*
+ * m from a session per rule (EM on its pairs, without its fields), then
+ * the prior over all the pairs compared.
+ */
+static enum crm_status fit(struct crm_dedupe *d, const struct candset *all,
+			   const struct rule *ru, int nru, struct crm_error *err)
 {
-	struct patcount *pc;
+	struct training *tr = calloc(1, sizeof(*tr));
+	struct patcount *pc = NULL;
+	enum crm_status s = tr ? CRM_OK : crm_error_nomem(err);
 	size_t np;
-	enum crm_status s = patterns(d, ps, &pc, &np, err);
+	int r;
 
-	if (s)
-		return s;
-	d->st.patterns = np;
-	trained_m(d, tr);
-	fit_prior(d, pc, np);
-	set_prior(d, (unsigned long)ps->n);
+	for (r = 0; !s && r < nru; r++) {
+		s = patterns(all, 1u << r, &pc, &np, err);
+		if (!s)
+			train(d, tr, pc, np, rule_fields(&ru[r]));
+		free(pc);
+		pc = NULL;
+	}
+	if (!s)
+		s = patterns(all, 0, &pc, &np, err);
+	if (!s) {
+		d->st.patterns = np;
+		trained_m(d, tr);
+		fit_prior(d, pc, np);
+		set_prior(d, (unsigned long)all->n);
+	}
 	free(pc);
-	return CRM_OK;
+	free(tr);
+	return s;
 }
 
-static enum crm_status score_pairs(struct crm_dedupe *d, const struct pairset *ps,
+static enum crm_status score_pairs(struct crm_dedupe *d, const struct candset *all,
 				   struct crm_error *err)
 {
 	size_t i, cap = 0;
 
-	for (i = 0; i < ps->n; i++) {
-		const struct dd_rec *a = &d->rec[ps->p[i] >> 32], *b = &d->rec[ps->p[i] & 0xffffffffu];
-		int p;
-		double w = score(d, a, b, &p);
-		enum crm_dedupe_band band = band_of(d, w, p);
+	for (i = 0; i < all->n; i++) {
+		const struct dd_rec *a = &d->rec[all->c[i].pair >> 32];
+		const struct dd_rec *b = &d->rec[all->c[i].pair & 0xffffffffu];
+		int lv[DD_MAX_FIELDS] = { 0 }, f, p;
+		double w;
+		enum crm_dedupe_band band;
 
+		for (f = 0; f < d->nfields; f++)
+			lv[f] = level_in(all->pat[i], f);
+		w = score_levels(d, a, b, lv, &p);
+		band = band_of(d, w, p);
 		if (band == CRM_DEDUPE_NONE)
 			continue;
 		if (d->npairs == cap) {
@@ -1054,16 +1191,14 @@ enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_optio
 				struct crm_dedupe **out, struct crm_error *err)
 {
 	struct crm_dedupe *d = calloc(1, sizeof(*d));
-	struct training *tr = calloc(1, sizeof(*tr));
-	struct pairset ps = { 0 };
+	struct candset all = { 0 };
+	struct rule ru[NELEMS(rules) + DD_MAX_EXTRA];
 	enum crm_status s;
+	int nru = 0;
 
 	*out = NULL;
-	if (!d || !tr) {
-		free(d);
-		free(tr);
+	if (!d)
 		return crm_error_nomem(err);
-	}
 	d->o = *o;
 	crm_strbuf_init(&d->arena);
 	memcpy(d->info, dd_fields, sizeof(dd_fields));
@@ -1078,14 +1213,16 @@ enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_optio
 		estimate_u(d);
 	d->st.converged = 1;
 	if (!s)
-		s = candidates(d, &ps, tr, err);
-	d->st.pairs = ps.n;
+		s = candidates(d, &all, ru, &nru, err);
+	d->st.pairs = all.n;
 	if (!s)
-		s = fit(d, &ps, tr, err);
+		s = compare(d, &all, err);
 	if (!s)
-		s = score_pairs(d, &ps, err);
-	free(ps.p);
-	free(tr);
+		s = fit(d, &all, ru, nru, err);
+	if (!s)
+		s = score_pairs(d, &all, err);
+	free(all.c);
+	free(all.pat);
 	if (!s)
 		s = cluster(d, err);
 	if (s) {
@@ -1094,6 +1231,17 @@ enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_optio
 	}
 	*out = d;
 	return CRM_OK;
+}
+
+size_t crm_dedupe_cluster_of(const struct crm_dedupe *d, int64_t id, double *weight)
+{
+	size_t r = find_rec(d, id);
+
+	*weight = -INFINITY;
+	if (r == SIZE_MAX || d->cluster_of[r] == UINT32_MAX)
+		return SIZE_MAX;
+	*weight = d->best[r];
+	return d->cluster_of[r];
 }
 
 const struct crm_dedupe_stats *crm_dedupe_stats(const struct crm_dedupe *d)
@@ -1172,5 +1320,7 @@ void crm_dedupe_free(struct crm_dedupe *d)
 	free(d->pairs);
 	free(d->members);
 	free(d->cstart);
+	free(d->cluster_of);
+	free(d->best);
 	free(d);
 }

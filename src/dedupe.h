@@ -107,6 +107,12 @@ const struct crm_dedupe_pair *crm_dedupe_pair(const struct crm_dedupe *d, size_t
  */
 size_t crm_dedupe_nclusters(const struct crm_dedupe *d);
 const int64_t *crm_dedupe_cluster(const struct crm_dedupe *d, size_t i, size_t *n);
+/*
+ * The cluster customer id is in (an index for crm_dedupe_cluster), or
+ * SIZE_MAX when none; and *weight, the weight of its strongest merge pair
+ * with another customer of its cluster.
+ */
+size_t crm_dedupe_cluster_of(const struct crm_dedupe *d, int64_t id, double *weight);
 
 /* One field of a pair, as --explain shows it. */
 struct crm_dedupe_term {

@@ -117,25 +117,6 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 	fputc('\n', stderr);
 }
 
-/* The strongest merge pair of id within its cluster. */
-static double best_in_cluster(const struct crm_dedupe *d, int64_t id, const int64_t *m,
-			      size_t n)
-{
-	size_t i, j;
-	double best = -INFINITY;
-
-	for (i = 0; i < crm_dedupe_npairs(d); i++) {
-		const struct crm_dedupe_pair *p = crm_dedupe_pair(d, i);
-
-		if (p->band != CRM_DEDUPE_MERGE || (p->a != id && p->b != id))
-			continue;
-		for (j = 0; j < n; j++)
-			if (m[j] == (p->a == id ? p->b : p->a))
-				return p->weight;   /* pairs are strongest first */
-	}
-	return best;
-}
-
 static enum crm_status row(struct crm_out *out, struct crm_customer_labels *labels,
 			   long long cluster, int64_t id, double w, const char *band,
 			   struct crm_error *err)
@@ -160,20 +141,10 @@ static enum crm_status row(struct crm_out *out, struct crm_customer_labels *labe
 /* Whether a and b are in one merge cluster. */
 static int same_cluster(const struct crm_dedupe *d, int64_t a, int64_t b)
 {
-	size_t i, j, n;
+	double w;
+	size_t ca = crm_dedupe_cluster_of(d, a, &w);
 
-	for (i = 0; i < crm_dedupe_nclusters(d); i++) {
-		const int64_t *m = crm_dedupe_cluster(d, i, &n);
-		int has_a = 0, has_b = 0;
-
-		for (j = 0; j < n; j++) {
-			has_a |= m[j] == a;
-			has_b |= m[j] == b;
-		}
-		if (has_a || has_b)
-			return has_a && has_b;
-	}
-	return 0;
+	return ca != SIZE_MAX && ca == crm_dedupe_cluster_of(d, b, &w);
 }
 
 /* The clusters to merge, then the pairs to review, each a numbered group. */
@@ -195,8 +166,12 @@ static enum crm_status report(struct cli *cli, const struct crm_dedupe *d, struc
 		const int64_t *m = crm_dedupe_cluster(d, i, &n);
 
 		group++;
-		for (j = 0; !s && j < n; j++)
-			s = row(out, labels, group, m[j], best_in_cluster(d, m[j], m, n), "merge", err);
+		for (j = 0; !s && j < n; j++) {
+			double w;
+
+			crm_dedupe_cluster_of(d, m[j], &w);
+			s = row(out, labels, group, m[j], w, "merge", err);
+		}
 	}
 	for (i = 0; !s && i < crm_dedupe_npairs(d); i++) {
 		const struct crm_dedupe_pair *p = crm_dedupe_pair(d, i);
