@@ -9,8 +9,11 @@
 # far the default is from the best in hindsight.
 #
 # usage: bench/dedupe.sh [BUILD_DIR] [SET...]
-#   SET: febrl1 febrl2 febrl3 fake_1000 fake_20000 (default: all that are
-#   in ../shared/data)
+#   SET: febrl1 febrl2 febrl3 fake_1000 fake_20000 (in ../shared/data), and
+#   japanese[:ROWS] (bench-gen's CP932 export with notation drift, 5%
+#   duplicates and 5% hard negatives: namesakes elsewhere, a father and son
+#   at one home, colleagues on one phone, families, married names; default
+#   20000 rows). Default: all.
 set -eu
 
 build=${1:-build}
@@ -18,7 +21,7 @@ build=${1:-build}
 bench=bench/dedupe.sh
 . "$(dirname "$0")/lib.sh"
 data=$here/../shared/data
-sets=${*:-febrl1 febrl2 febrl3 fake_1000 fake_20000}
+sets=${*:-febrl1 febrl2 febrl3 fake_1000 fake_20000 japanese}
 
 # truth FILE KIND: "key<TAB>entity" for every record of a set.
 truth()
@@ -27,6 +30,7 @@ truth()
 	febrl) awk -F', *' 'NR > 1 { k = $1; sub(/^ +/, "", k); split(k, p, "-"); print k "\t" p[2] }' "$1" ;;
 	splink) awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "cluster" || $i == "group") c = i; next }
 		{ print $1 "\t" $c }' "$1" ;;
+	gen) awk -F, 'NR > 1 { print $1 "\t" $2 }' "$1" ;;
 	esac
 }
 
@@ -55,17 +59,33 @@ for set in $sets; do
 	febrl[1-3]) file=$data/febrl/dataset${set#febrl}.csv kind=febrl opts="--country AU" ;;
 	fake_1000) file=$data/splink/$set.csv kind=splink opts="--country GB --map cluster=-" ;;
 	fake_20000) file=$data/splink/$set.csv kind=splink opts="--country GB --map group=-" ;;
+	japanese*)
+		rows=${set#japanese}; rows=${rows#:}; rows=${rows:-20000}
+		file=japanese.csv kind=gen opts=
+		"$gen" --rows "$rows" --seed 14 --hard-rate 0.05 --encoding cp932 --crlf \
+			--truth gen-truth.csv > "$file" ;;
 	*) echo "$bench: unknown set '$set'" >&2; exit 2 ;;
 	esac
 	[ -r "$file" ] || { echo "== $set: $file is not there, skipped"; continue; }
 	echo "== $set ($file)"
-	truth "$file" $kind > truth.tsv
 	rm -f "$set.db"
 	# shellcheck disable=SC2086
-	"$crm" --db "$set.db" -q import --lenient $opts --source "$set" --rejects rejects.csv "$file" 2>/dev/null || true
-	"$crm" --db "$set.db" -q cleanse >/dev/null 2>&1 || true
+	"$run" "crm import" "$crm" --db "$set.db" -q import --lenient $opts --source "$set" \
+		--rejects rejects.csv "$file" 2> import.t || true
+	"$run" "crm cleanse" "$crm" --db "$set.db" -q cleanse 2> cleanse.t >/dev/null || true
+	sed -n 's/^/  /p' import.t cleanse.t
+	# The truth of the records imported (a bad row of a generated export is rejected).
+	if [ $kind = gen ]; then
+		truth gen-truth.csv gen > all-truth.tsv
+		sqlite3 "$set.db" "SELECT source_key FROM source_records" > keys.txt
+		awk -F'\t' 'NR == FNR { k[$1] = 1; next } $1 in k' keys.txt all-truth.tsv > truth.tsv
+	else
+		truth "$file" $kind > truth.tsv
+	fi
 	"$run" "crm dedupe" "$crm" --db "$set.db" dedupe --format tsv > report.tsv 2> dedupe.t || true
 	sed -n 's/^/  /p' dedupe.t
+	echo "  end to end (import, cleanse, dedupe): $(awk -v a="$(secs import.t)" -v b="$(secs cleanse.t)" \
+		-v c="$(secs dedupe.t)" 'BEGIN { printf "%.3f", a + b + c }') s"
 	echo "  default threshold: $(score truth.tsv report.tsv)"
 	best=0 bestt=
 	for t in -4 -2 0 2 4 6 8 10 12 16; do

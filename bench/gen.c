@@ -65,7 +65,16 @@ static const char usage_text[] =
 	"                         or quantity, a missing name or customer, a\n"
 	"                         missing column (default 0.002)\n"
 	"    --customers <n>      orders: customer numbers run C0000001..n\n"
-	"                         (default 1000)\n";
+	"                         (default 1000)\n"
+	"    --truth <file>       customers: write who each row is to file, as\n"
+	"                         CSV key,person (rows of one person are one\n"
+	"                         person: the ground truth of dedupe)\n"
+	"    --hard-rate <p>      customers: share of new people made to look\n"
+	"                         like a recent one but not be (a namesake\n"
+	"                         elsewhere, a father and son of one name at\n"
+	"                         one home, a colleague on the office phone),\n"
+	"                         and of duplicates under a new surname after\n"
+	"                         marriage (default 0)\n";
 
 /* Random numbers: splitmix64, one state per stream. */
 
@@ -875,6 +884,7 @@ struct person {
 	char postal[8];
 	unsigned char consent;		/* 0 unknown, 1 yes, 2 no */
 	signed char note;
+	uint32_t who;			/* the person, for --truth: a duplicate keeps it */
 };
 
 enum bad_kind { BAD_NONE, BAD_DATE, BAD_EMAIL, BAD_PHONE, BAD_NAME, BAD_RAGGED, BAD_QTY, BAD_CUST };
@@ -905,7 +915,9 @@ struct gen {
 	struct rng content, style;
 	struct house house;
 	uint64_t seed;
-	double drift, dup_rate, bad_rate, drift_now;
+	double drift, dup_rate, bad_rate, drift_now, hard_rate;
+	uint32_t people;		/* persons made so far */
+	FILE *truth;			/* --truth, or NULL */
 	const char *eol;
 	unsigned pop_total;
 
@@ -1782,6 +1794,65 @@ static void company_phone(struct gen *g, const struct person *p, char *tel,
 	make_fixed(&r, (int)rng_below(&r, ARRAY_SIZE(prefs)), tel, area);
 }
 
+static void make_email(struct gen *g, struct person *p);
+
+/*
+ * --hard-rate: p, a new person, made to look like o, someone recent, as
+ * dedupe must not merge: a namesake elsewhere (same name, own address,
+ * birth and email), a father or a son of one name at one home (same
+ * name, address and home phone, a generation apart), a colleague on the
+ * office phone (same company and number, own name).
+ */
+static void make_lookalike(struct gen *g, struct person *p, const struct person *o)
+{
+	struct rng *r = &g->content;
+
+	switch (rng_below(r, 3)) {
+	case 0:		/* a namesake elsewhere */
+		p->family = o->family;
+		p->variant = o->variant;
+		p->given = o->given;
+		p->sex = o->sex;
+		if (p->pref == o->pref)
+			p->pref = (unsigned char)((p->pref + 1) % ARRAY_SIZE(prefs));
+		make_email(g, p);
+		break;
+	case 1:		/* a father and a son */
+		p->family = o->family;
+		p->variant = o->variant;
+		p->given = o->given;
+		p->sex = o->sex;
+		if (o->birth != NO_DATE)
+			p->birth = o->birth + (rng_chance(r, 0.5) ? 1 : -1) *
+				   (int32_t)rng_range(r, 25 * 365, 35 * 365);
+		p->pref = o->pref;
+		p->city = o->city;
+		p->town = o->town;
+		p->chome = o->chome;
+		p->ban = o->ban;
+		p->go = o->go;
+		p->bldg = o->bldg;
+		p->room = o->room;
+		memcpy(p->postal, o->postal, sizeof(p->postal));
+		memcpy(p->tel, o->tel, sizeof(p->tel));
+		p->tel_area = o->tel_area;
+		p->tel_ext = 0;
+		make_email(g, p);
+		break;
+	default:	/* a colleague */
+		if (o->company < 0 || !o->tel[0])
+			break;
+		p->company = o->company;
+		p->legal = o->legal;
+		p->legal_front = o->legal_front;
+		p->dept = o->dept;
+		memcpy(p->tel, o->tel, sizeof(p->tel));
+		p->tel_area = o->tel_area;
+		p->tel_ext = o->tel_ext ? (unsigned short)rng_range(r, 10, 4999) : 0;
+		break;
+	}
+}
+
 static void make_person(struct gen *g, struct person *p)
 {
 	struct rng *r = &g->content;
@@ -1897,6 +1968,10 @@ static void make_person(struct gen *g, struct person *p)
 			p->tel_ext = 0;
 		}
 	}
+	p->who = ++g->people;
+	/* Draws only with --hard-rate, so that the default output stays as it was. */
+	if (g->hard_rate > 0 && g->ring_len && rng_chance(r, g->hard_rate))
+		make_lookalike(g, p, &g->ring[rng_below(r, (uint32_t)g->ring_len)]);
 }
 
 /* A date that does not exist, or an era date outside its era. */
@@ -1994,17 +2069,29 @@ static void gen_customers(struct gen *g, unsigned long rows)
 	emit_header(g, customer_cols, C_COUNT);
 	for (id = 1; id <= rows; id++) {
 		const struct person *pp = &p;
+		struct person wed;
 
 		make_bad_customer(g, &bad);
 		if (g->ring_len && rng_chance(&g->content, g->dup_rate)) {
 			pp = &g->ring[rng_below(&g->content, (uint32_t)g->ring_len)];
 			g->drift_now = g->drift * 2 < 1 ? g->drift * 2 : 1;
+			/* Married since: a new surname, the same birthdate and email. */
+			if (g->hard_rate > 0 && rng_chance(&g->content, g->hard_rate)) {
+				wed = *pp;
+				wed.family = (unsigned short)((wed.family + 1 +
+					rng_below(&g->content, ARRAY_SIZE(families) - 1)) %
+					ARRAY_SIZE(families));
+				wed.variant = 0;
+				pp = &wed;
+			}
 		} else {
 			make_person(g, &p);
 			ring_push(g, &p);
 			g->drift_now = g->drift;
 		}
 		emit_customer(g, id, pp, &bad);
+		if (g->truth && fprintf(g->truth, "C%07lu,%lu\n", id, (unsigned long)pp->who) < 0)
+			die_write();
 	}
 }
 
@@ -2230,7 +2317,7 @@ static void choose_house(struct gen *g, uint64_t seed)
 int main(int argc, char **argv)
 {
 	enum { OPT_KIND = 256, OPT_ROWS, OPT_SEED, OPT_ENC, OPT_CRLF, OPT_DUP, OPT_DRIFT,
-		OPT_BAD, OPT_CUST };
+		OPT_BAD, OPT_CUST, OPT_TRUTH, OPT_HARD };
 	static const struct option opts[] = {
 		{ "kind", required_argument, NULL, OPT_KIND },
 		{ "rows", required_argument, NULL, OPT_ROWS },
@@ -2241,13 +2328,15 @@ int main(int argc, char **argv)
 		{ "drift-rate", required_argument, NULL, OPT_DRIFT },
 		{ "bad-rate", required_argument, NULL, OPT_BAD },
 		{ "customers", required_argument, NULL, OPT_CUST },
+		{ "truth", required_argument, NULL, OPT_TRUTH },
+		{ "hard-rate", required_argument, NULL, OPT_HARD },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct gen g;
 	static char stdout_buf[1 << 20];
 	unsigned long long rows = 1000, customers = 1000, seed = 1;
-	const char *enc = "utf-8";
+	const char *enc = "utf-8", *truth = NULL;
 	int orders = 0, crlf = 0, c;
 	size_t i;
 
@@ -2303,6 +2392,14 @@ int main(int argc, char **argv)
 				return usage_error("--bad-rate: '%s' is not a rate from 0 to 1",
 						   optarg);
 			break;
+		case OPT_TRUTH:
+			truth = optarg;
+			break;
+		case OPT_HARD:
+			if (parse_rate(optarg, &g.hard_rate))
+				return usage_error("--hard-rate: '%s' is not a rate from 0 to 1",
+						   optarg);
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return fflush(stdout) || ferror(stdout) ? 1 : 0;
@@ -2348,10 +2445,20 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (truth && !(g.truth = fopen(truth, "w"))) {
+		fprintf(stderr, "bench-gen: %s: %s\n", truth, strerror(errno));
+		return 1;
+	}
+	if (g.truth && fputs("key,person\n", g.truth) < 0)
+		die_write();
 	if (orders)
 		gen_orders(&g, rows, customers);
 	else
 		gen_customers(&g, rows);
+	if (g.truth && fclose(g.truth)) {
+		fprintf(stderr, "bench-gen: %s: %s\n", truth, strerror(errno));
+		return 1;
+	}
 	flush_out(&g);
 	if (fflush(stdout) || ferror(stdout))
 		die_write();

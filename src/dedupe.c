@@ -838,28 +838,55 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 }
 
 /*
- * Whether the pair may be merged without a person's look: it agrees on a
- * value of one person, not only of a home or an office (a shared phone,
- * address or family name is a family or colleagues); and not two
- * birthdates at one phone or address (a father and a son of one name at
- * one home), unless an email or an identifier says it is one person.
+ * Whether the pair may be merged without a person's look. It must agree
+ * on something of one person: a given name, the reading, a name not split
+ * into parts, a birthdate, an email or an identifier; a shared phone,
+ * address or family name is a family or colleagues. And where it shares a
+ * home (the phone or the address), the name is not enough: a father and a
+ * son of one name live there, and a namesake's row may lack a birthdate;
+ * only a birthdate, the email itself (not one like it: namesakes have
+ * those) or an identifier agreeing tells them apart.
  */
 static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b,
 		     const int *lv)
 {
-	int f, agree = 0, sure = lv[DF_EMAIL] == 1 || lv[DF_EMAIL] == 2;
+	int f, agree = 0, sure = lv[DF_EMAIL] == 1;
 	int home = lv[DF_PHONE] == 1 || lv[DF_ADDRESS] == 1;
 
-	for (f = 0; f < d->nfields; f++)
-		if (d->info[f].personal && f != DF_FAMILY && (lv[f] == 1 || lv[f] == 2))
-			agree = 1;
+	sure |= lv[DF_BIRTH] == 1 || lv[DF_BIRTH] == 2;
+	for (f = DF_NFIELDS; f < d->nfields; f++)
+		sure |= lv[f] == 1 || lv[f] == 2;
+	agree = sure || lv[DF_GIVEN] == 1 || lv[DF_GIVEN] == 2 || lv[DF_KANA] == 1 ||
+		lv[DF_KANA] == 2 || lv[DF_EMAIL] == 2;
 	/* A name not split into its parts is a whole name: it is personal. */
 	if ((lv[DF_FAMILY] == 1 || lv[DF_FAMILY] == 2) && !a->key[DF_GIVEN] && !b->key[DF_GIVEN])
 		agree = 1;
-	for (f = DF_NFIELDS; f < d->nfields; f++)
-		sure |= lv[f] == 1 || lv[f] == 2;
-	/* Two birthdates at one home: two people of one family, unless something says not. */
-	return agree && !(lv[DF_BIRTH] == 3 && home && !sure);
+	return agree && (!home || sure);
+}
+
+/*
+ * Whether field f's agreement is implied by another's, and so weighs
+ * nothing: the model takes fields as independent, and these are not. The
+ * reading of a name says nothing more when the names agree exactly (it
+ * counts where the kanji differ: 斉藤 and 斎藤 read サイトウ); a city and a
+ * prefecture nothing more when a postal code of a town's area agrees. Counted twice, a
+ * namesake or a neighbour outweighed everything else.
+ */
+static int implied(const struct crm_dedupe *d, int f, const int *lv, const struct dd_rec *a,
+		   const struct dd_rec *b)
+{
+	int whole = !a->key[DF_GIVEN] && !b->key[DF_GIVEN];
+
+	switch (f) {
+	case DF_KANA:
+		return lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole);
+	case DF_CITY:
+	case DF_PREF:
+		/* A code of 6 or more letters (Japan's 7 digits) names a town's area. */
+		return lv[DF_POSTAL] == 1 && lv[f] == 1 && strlen(dd_key(&d->arena, a, DF_POSTAL)) >= 6;
+	default:
+		return 0;
+	}
 }
 
 /* The weight of a and b at levels lv, and whether they may be merged unseen. */
@@ -870,7 +897,8 @@ static double score_levels(const struct crm_dedupe *d, const struct dd_rec *a,
 	int f;
 
 	for (f = 0; f < d->nfields; f++)
-		w += field_weight(d, a, b, f, lv[f], &u);
+		if (!implied(d, f, lv, a, b))
+			w += field_weight(d, a, b, f, lv[f], &u);
 	*is_mergeable = mergeable(d, a, b, lv);
 	return w;
 }
@@ -1281,7 +1309,7 @@ enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_
 {
 	size_t x = find_rec(d, a), y = find_rec(d, b);
 	const struct dd_rec *ra, *rb;
-	int f, p;
+	int f, p, lv[DD_MAX_FIELDS] = { 0 };
 
 	if (x == SIZE_MAX || y == SIZE_MAX)
 		return crm_error_set(err, CRM_ERR_NOTFOUND, "customer %lld is not one dedupe "
@@ -1289,6 +1317,8 @@ enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_
 				     (long long)(x == SIZE_MAX ? a : b));
 	ra = &d->rec[x];
 	rb = &d->rec[y];
+	for (f = 0; f < d->nfields; f++)
+		lv[f] = dd_level(&d->arena, ra, rb, f);
 	for (f = 0; f < d->nfields; f++) {
 		struct crm_dedupe_term t;
 		int l = dd_level(&d->arena, ra, rb, f);
@@ -1301,6 +1331,10 @@ enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_
 		t.weight = field_weight(d, ra, rb, f, l, &t.u);
 		if (!l)
 			t.u = 0;
+		if (implied(d, f, lv, ra, rb)) {
+			t.level = "implied";   /* by another field: it weighs nothing */
+			t.weight = 0;
+		}
 		term(ctx, &t);
 	}
 	*prior = d->prior;

@@ -108,9 +108,10 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 	fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% of the pairs "
 		"matches\n", st->patterns, st->iterations, st->converged ? "" : " (did not converge)",
 		st->prior * 100);
-	fprintf(stderr, "crm dedupe: %s clusters to merge (%s customers), %s pairs to review",
-		crm_num(st->clusters, a, sizeof(a)), crm_num(st->clustered, b, sizeof(b)),
-		crm_num(st->review_pairs, c, sizeof(c)));
+	fprintf(stderr, "crm dedupe: %s cluster%s to merge (%s customers), %s pair%s to review",
+		crm_num(st->clusters, a, sizeof(a)), st->clusters == 1 ? "" : "s",
+		crm_num(st->clustered, b, sizeof(b)), crm_num(st->review_pairs, c, sizeof(c)),
+		st->review_pairs == 1 ? "" : "s");
 	if (st->split_edges)
 		fprintf(stderr, "; %s merge pairs left out of a cluster holding someone else",
 			crm_num(st->split_edges, e, sizeof(e)));
