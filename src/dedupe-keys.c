@@ -172,13 +172,35 @@ static int fold_key(struct crm_strbuf *sb, const char *s, enum key_kind kind, ui
 	return end_key(sb, start, key);
 }
 
-/* The family name's key and the given name's; a name not split goes whole. */
+/*
+ * The family name's key and the given name's, and the two together; a
+ * name not split goes whole, as the family name.
+ */
 static int name_keys(struct crm_strbuf *sb, const char *const v[], struct dd_rec *r)
 {
-	if ((v[DC_FAMILY] && *v[DC_FAMILY]) || (v[DC_GIVEN] && *v[DC_GIVEN]))
-		return fold_key(sb, v[DC_FAMILY], K_NAME, &r->key[DF_FAMILY]) ||
-		       fold_key(sb, v[DC_GIVEN], K_NAME, &r->key[DF_GIVEN]);
+	if ((v[DC_FAMILY] && *v[DC_FAMILY]) || (v[DC_GIVEN] && *v[DC_GIVEN])) {
+		const char *f, *g;
+		size_t start;
+
+		if (fold_key(sb, v[DC_FAMILY], K_NAME, &r->key[DF_FAMILY]) ||
+		    fold_key(sb, v[DC_GIVEN], K_NAME, &r->key[DF_GIVEN]))
+			return -1;
+		if (!r->key[DF_FAMILY] || !r->key[DF_GIVEN])
+			return 0;
+		start = sb->len;
+		/* Offsets: the buffer may move as the key is added. */
+		if (crm_strbuf_grow(sb, strlen(sb->buf + r->key[DF_FAMILY] - 1) +
+				    strlen(sb->buf + r->key[DF_GIVEN] - 1) + 1))
+			return -1;
+		f = sb->buf + r->key[DF_FAMILY] - 1;
+		g = sb->buf + r->key[DF_GIVEN] - 1;
+		if (crm_strbuf_addstr(sb, f) || crm_strbuf_addstr(sb, g) || crm_strbuf_addch(sb, '\0'))
+			return -1;
+		r->key[DK_FULL] = (uint32_t)start + 1;
+		return 0;
+	}
 	r->key[DF_GIVEN] = 0;
+	r->whole = 1;
 	return fold_key(sb, v[DC_NAME], K_NAME, &r->key[DF_FAMILY]);
 }
 
@@ -551,6 +573,12 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 		return 0;
 	switch (f) {
 	case DF_FAMILY:
+		/* A whole name against one split: the whole against family and given together. */
+		if (a->whole && b->key[DK_FULL])
+			return name_level(x, dd_key(ar, b, DK_FULL));
+		if (b->whole && a->key[DK_FULL])
+			return name_level(dd_key(ar, a, DK_FULL), y);
+		/* fall through */
 	case DF_GIVEN:
 		if (strcmp(x, y) && swapped(ar, a, b))
 			return 2;

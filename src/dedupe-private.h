@@ -33,9 +33,14 @@ enum dd_field {
  */
 #define DD_MAX_EXTRA 4
 #define DD_MAX_FIELDS (DF_NFIELDS + DD_MAX_EXTRA)
-/* Keys: one per field, and a second phone (the mobile). */
+/*
+ * Keys: one per field, a second phone (the mobile), and the family and
+ * given name together, to compare with a name not split into its parts
+ * (坂本亮 and 坂本 / 亮).
+ */
 #define DK_MOBILE DD_MAX_FIELDS
-#define DD_NKEYS (DD_MAX_FIELDS + 1)
+#define DK_FULL (DD_MAX_FIELDS + 1)
+#define DD_NKEYS (DD_MAX_FIELDS + 2)
 
 /* Levels: 0 is missing (either side); the last of a field is "different". */
 #define DD_MAX_LEVELS 5
@@ -62,6 +67,7 @@ struct dd_rec {
 	int64_t id;
 	uint32_t key[DD_NKEYS];   /* offset + 1 of the key in the arena; 0: none */
 	uint32_t tf[DD_MAX_FIELDS]; /* customers with the same key (term frequency) */
+	unsigned char whole;      /* the family key is a name not split into its parts */
 };
 
 /*

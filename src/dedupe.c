@@ -851,7 +851,9 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 		     const int *lv)
 {
 	int f, agree = 0, sure = lv[DF_EMAIL] == 1;
-	int home = lv[DF_PHONE] == 1 || lv[DF_ADDRESS] == 1;
+	/* One home: one phone, one address, or one postal code and an address written otherwise. */
+	int home = lv[DF_PHONE] == 1 || lv[DF_ADDRESS] == 1 ||
+		   (lv[DF_ADDRESS] == 2 && lv[DF_POSTAL] == 1);
 
 	sure |= lv[DF_BIRTH] == 1 || lv[DF_BIRTH] == 2;
 	for (f = DF_NFIELDS; f < d->nfields; f++)
@@ -859,7 +861,8 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 	agree = sure || lv[DF_GIVEN] == 1 || lv[DF_GIVEN] == 2 || lv[DF_KANA] == 1 ||
 		lv[DF_KANA] == 2 || lv[DF_EMAIL] == 2;
 	/* A name not split into its parts is a whole name: it is personal. */
-	if ((lv[DF_FAMILY] == 1 || lv[DF_FAMILY] == 2) && !a->key[DF_GIVEN] && !b->key[DF_GIVEN])
+	if ((lv[DF_FAMILY] == 1 || lv[DF_FAMILY] == 2) &&
+	    (a->whole || b->whole || (!a->key[DF_GIVEN] && !b->key[DF_GIVEN])))
 		agree = 1;
 	return agree && (!home || sure);
 }
@@ -875,7 +878,7 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 static int implied(const struct crm_dedupe *d, int f, const int *lv, const struct dd_rec *a,
 		   const struct dd_rec *b)
 {
-	int whole = !a->key[DF_GIVEN] && !b->key[DF_GIVEN];
+	int whole = a->whole || b->whole;
 
 	switch (f) {
 	case DF_KANA:

@@ -173,6 +173,33 @@ static void test_swapped_names(void **state)
 	crm_strbuf_release(&arena);
 }
 
+/* A name not split (坂本亮) compares with one split (坂本 / 亮) as a whole. */
+static void test_whole_name(void **state)
+{
+	struct crm_strbuf arena = CRM_STRBUF_INIT;
+	const char *v[DC_NCOLUMNS] = { 0 };
+	struct dd_rec a, b, c;
+
+	(void)state;
+	v[DC_NAME] = "坂本亮";
+	assert_int_equal(dd_keys(&arena, v, &a), 0);
+	v[DC_NAME] = NULL;
+	v[DC_FAMILY] = "坂本";
+	v[DC_GIVEN] = "亮";
+	assert_int_equal(dd_keys(&arena, v, &b), 0);
+	assert_true(a.whole && !b.whole);
+	assert_string_equal(dd_key(&arena, &b, DK_FULL), "坂本亮");
+	assert_int_equal(dd_level(&arena, &a, &b, DF_FAMILY), 1);
+	assert_int_equal(dd_level(&arena, &b, &a, DF_FAMILY), 1);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_GIVEN), 0);
+	/* A family name alone is no whole name: compared as a family name. */
+	v[DC_GIVEN] = NULL;
+	assert_int_equal(dd_keys(&arena, v, &c), 0);
+	assert_false(c.whole);
+	assert_int_equal(dd_level(&arena, &c, &b, DF_FAMILY), 1);
+	crm_strbuf_release(&arena);
+}
+
 static void test_jaro_winkler(void **state)
 {
 	(void)state;
@@ -195,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_other_keys),
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_swapped_names),
+		cmocka_unit_test(test_whole_name),
 		cmocka_unit_test(test_jaro_winkler),
 	};
 
