@@ -422,6 +422,8 @@ static int company_key(struct crm_strbuf *sb, const char *s, uint32_t *key)
 
 int dd_keys(struct crm_strbuf *arena, const char *const v[DC_NCOLUMNS], struct dd_rec *r)
 {
+	memset(r->key, 0, sizeof(r->key));
+	r->whole = 0;
 	if (name_keys(arena, v, r) || kana_key(arena, v, &r->key[DF_KANA]) ||
 	    birth_key(arena, v[DC_BIRTH], &r->key[DF_BIRTH]) ||
 	    email_key(arena, v[DC_EMAIL], &r->key[DF_EMAIL]) ||

@@ -71,8 +71,9 @@ struct dd_rec {
 };
 
 /*
- * Builds r's keys from the column values (NULL or empty: none) into
- * arena. Returns 0, or -1 when memory runs out.
+ * Builds r's keys (and whole) from the column values (NULL or empty:
+ * none) into arena; r's id and tf are left as they are. Returns 0, or -1
+ * when memory runs out.
  */
 int dd_keys(struct crm_strbuf *arena, const char *const vals[DC_NCOLUMNS], struct dd_rec *r);
 

@@ -354,6 +354,8 @@ static void pairset_unique(struct pairset *s)
 {
 	size_t i, k = 0;
 
+	if (!s->n)
+		return;
 	qsort(s->p, s->n, sizeof(*s->p), by_u64);
 	for (i = 0; i < s->n; i++)
 		if (!k || s->p[k - 1] != s->p[i])
@@ -459,6 +461,8 @@ static void cands_unique(struct candset *all)
 {
 	size_t i, k = 0;
 
+	if (!all->n)
+		return;
 	qsort(all->c, all->n, sizeof(*all->c), by_pair);
 	for (i = 0; i < all->n; i++) {
 		if (k && all->c[k - 1].pair == all->c[i].pair)
