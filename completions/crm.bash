@@ -94,11 +94,11 @@ _crm_command()
 		--survivor)
 			_crm_words 'oldest newest most-complete' "$cur"
 			;;
-		--threshold | --review-threshold | --explain | --max-block | --max-merges)
+		--threshold | --review-threshold | --explain | --max-block | --max-merges | --since)
 			;;
 		*)
 			_crm_words '--threshold --review-threshold --explain --max-block
-				--apply --max-merges --survivor --dry-run --format -h --help' "$cur"
+				--since --apply --max-merges --survivor --dry-run --format -h --help' "$cur"
 			;;
 		esac
 		;;

@@ -68,6 +68,7 @@ struct dd_rec {
 	uint32_t key[DD_NKEYS];   /* offset + 1 of the key in the arena; 0: none */
 	uint32_t tf[DD_MAX_FIELDS]; /* customers with the same key (term frequency) */
 	unsigned char whole;      /* the family key is a name not split into its parts */
+	unsigned char fresh;      /* to compare: all are, unless since (dedupe.h) */
 };
 
 /*

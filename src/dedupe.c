@@ -45,7 +45,7 @@ struct crm_dedupe {
 
 /* --- Reading customers --------------------------------------------------- */
 
-enum { ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_COUNT };
+enum { ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_RUN_START, ST_COUNT };
 
 static const char *const dedupe_sql[ST_COUNT] = {
 	[ST_CUSTOMER_COUNT] = "SELECT count(*) FROM customers WHERE merged_into IS NULL",
@@ -62,8 +62,11 @@ static const char *const dedupe_sql[ST_COUNT] = {
 			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?1),"
 			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?2),"
 			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?3),"
-			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?4)"
+			 " json_extract(CASE WHEN json_valid(extra) THEN extra END, ?4),"
+			 " ?5 IS NULL OR updated_at >= ?5"
 			 " FROM customers WHERE merged_into IS NULL ORDER BY id",
+	/* When a run started: what it and later runs changed is newer. */
+	[ST_RUN_START] = "SELECT started_at FROM runs WHERE id = ?1",
 };
 
 /*
@@ -146,6 +149,22 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 		s = err->code;
 	if (!s)
 		s = bind_extras(d, st, err);
+	if (!s && d->o.since) {
+		struct crm_stmt *run = crm_stmt_table_get(&t, ST_RUN_START, err);
+		int found = 0;
+
+		if (!run)
+			s = err->code;
+		else
+			crm_stmt_bind_int(run, 1, d->o.since);
+		if (!s)
+			s = crm_stmt_one(run, &found, "cannot read the runs", err);
+		if (!s && !found)
+			s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld (crm log "
+					  "lists them)", (long long)d->o.since);
+		if (!s)
+			crm_stmt_bind_str(st, 5, crm_stmt_text(run, 0));
+	}
 	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		const char *v[DC_NCOLUMNS];
 		struct dd_rec *r;
@@ -167,6 +186,8 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 		r->id = crm_stmt_int(st, 0);
 		for (c = 0; c < DC_NCOLUMNS; c++)
 			v[c] = crm_stmt_text(st, c + 1);
+		r->fresh = crm_stmt_int(st, DC_NCOLUMNS + 1) != 0;
+		d->st.fresh += r->fresh;
 		if (dd_keys(&d->arena, v, r)) {
 			s = crm_error_nomem(err);
 			break;
@@ -420,7 +441,9 @@ static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, in
 		}
 		for (x = i; x < j; x++)
 			for (y = x + 1; y < j; y++)
-				if (e[x].rec != e[y].rec && pairset_add(&rp, e[x].rec, e[y].rec)) {
+				if (e[x].rec != e[y].rec &&
+				    (d->rec[e[x].rec].fresh || d->rec[e[y].rec].fresh) &&
+				    pairset_add(&rp, e[x].rec, e[y].rec)) {
 					free(rp.p);
 					return crm_error_nomem(err);
 				}

@@ -49,6 +49,12 @@ struct crm_dedupe_options {
 	double threshold;          /* the merge band: weight >= threshold */
 	double review_threshold;   /* the review band: >= this, below threshold */
 	long max_block;            /* 0: CRM_DEDUPE_MAX_BLOCK */
+	/*
+	 * 0, or a run: only pairs with a customer that run or a later one
+	 * added or changed are compared (the nightly job: the day's new
+	 * customers against everyone, not everyone against everyone).
+	 */
+	int64_t since;
 	/* Called now and then with a stage's name and its progress. */
 	void (*progress)(void *ctx, const char *stage, unsigned long at, unsigned long total);
 	void *ctx;
@@ -71,6 +77,7 @@ struct crm_dedupe_pair {
 
 struct crm_dedupe_stats {
 	unsigned long customers;
+	unsigned long fresh;           /* with since: customers added or changed since */
 	unsigned long rules;           /* blocking rules */
 	unsigned long pairs;           /* candidate pairs compared */
 	unsigned long blocks_skipped;  /* blocks over max_block */

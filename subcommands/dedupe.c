@@ -38,6 +38,7 @@ static const struct crm_option dedupe_options[] = {
 	  "two customers, as ID,ID or SOURCE:KEY,SOURCE:KEY" },
 	{ "max-block", OPT_MAX_BLOCK, "<n>", "skip blocks of more customers than this\n"
 	  "(default: 2000)", "a positive whole number" },
+	CRM_OPT_SINCE_RUN,
 	{ "apply", OPT_APPLY, NULL, "merge the clusters of the merge band, as one run", NULL },
 	{ "max-merges", OPT_MAX_MERGES, "<n>", "with --apply: merge nothing and exit 3 if more than\n"
 	  "n customers would be merged", "a positive whole number" },
@@ -50,6 +51,7 @@ static const struct crm_option dedupe_options[] = {
 
 static const struct crm_usage dedupe_usage = {
 	"usage: crm dedupe [--threshold <w>] [--review-threshold <w>] [--max-block <n>]\n"
+	"                  [--since <run>]\n"
 	"                  [--apply [--max-merges <n>] [--survivor <rule>] [--dry-run]]\n"
 	"                  [--format <fmt>]\n"
 	"       crm dedupe --explain <id1>,<id2> [--format <fmt>]\n",
@@ -97,8 +99,12 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 
 	if (cli->ctx->quiet)
 		return;
-	fprintf(stderr, "crm dedupe: %s customers, %s pairs compared (%lu blocking rules",
-		crm_num(st->customers, a, sizeof(a)), crm_num(st->pairs, b, sizeof(b)), st->rules);
+	fprintf(stderr, "crm dedupe: %s customers", crm_num(st->customers, a, sizeof(a)));
+	if (cli->opt.since)
+		fprintf(stderr, " (%s added or changed since run %lld)",
+			crm_num(st->fresh, a, sizeof(a)), (long long)cli->opt.since);
+	fprintf(stderr, ", %s pairs compared (%lu blocking rules", crm_num(st->pairs, b, sizeof(b)),
+		st->rules);
 	if (st->blocks_skipped)
 		fprintf(stderr, "; %s blocks of over %ld customers skipped, the largest %s",
 			crm_num(st->blocks_skipped, c, sizeof(c)),
@@ -432,6 +438,10 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 			cli.opt.max_block = (long)n;
 			break;
 		case OPT_APPLY: cli.apply = 1; break;
+		case CRM_OPT_ID_SINCE_RUN:
+			if (crm_getopt_run(&g, &cli.opt.since))
+				return g.exit;
+			break;
 		case OPT_MAX_MERGES:
 			if (crm_parse_positive(g.arg, &cli.max_merges))
 				return usage_error("--max-merges takes a positive whole number, not '%s'",

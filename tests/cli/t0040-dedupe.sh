@@ -10,7 +10,7 @@
 # options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 47
+plan 52
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -160,5 +160,23 @@ check '--survivor that is no rule is a usage error' 2 empty \
 	"$CRM" dedupe --apply --survivor first
 check '--explain with --apply is a usage error' 2 empty 'match:drop --apply' \
 	"$CRM" dedupe --apply --explain 1,2
+
+# --since: the night's new customers against everyone, not all against all.
+printf 'id,name,kana,birthdate,email,tel\nL01,高橋 一郎,タカハシ イチロウ,1980-01-15,ichirot@gmail.com,090-1111-2222\n' > late.csv
+"$CRM" -q import --source late --map kana=name_kana --map tel=phone late.csv ||
+	bail_out 'import of late.csv failed'
+late=$(sqlite3 crm.db "SELECT max(id) FROM runs WHERE command = 'import'")
+check '--since RUN: the customer that run added is found with the one it duplicates' 0 \
+	'match:^1,[0-9]+,late:L01,高橋 一郎,[0-9.]+,merge$' \
+	"match:^crm dedupe: 72 customers \(1 added or changed since run $late\), [0-9]+ pairs compared" \
+	"$CRM" dedupe --since "$late" --format csv
+check '... and pairs of customers older than the run are not looked at again' 0 \
+	'not-match:鈴木' ignore "$CRM" dedupe --since "$late" --format csv
+check '... (without --since they are)' 0 'match:鈴木 一郎,-?[0-9.]+,review$' ignore \
+	"$CRM" dedupe --format csv
+check '--since a run that is not there names it' 1 empty 'match:there is no run 999' \
+	"$CRM" dedupe --since 999
+check '--since that is no run number is a usage error' 2 empty 'match:--since' \
+	"$CRM" dedupe --since yesterday
 
 finish
