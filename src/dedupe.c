@@ -259,6 +259,14 @@ struct rule {
 	struct part part[3];
 	int nparts;
 	long max;     /* its own cap on a block, when below max_block; 0: none */
+	/*
+	 * Its pairs train the model: the rules whose pairs are mostly one
+	 * person (an email, a phone, or the birthdate with a name, a
+	 * reading, a postal code or a town). On the others (a name alone, a
+	 * name and a town) namesakes can outnumber the duplicates, and EM
+	 * fitted to them took a namesake for what a duplicate looks like.
+	 */
+	int train;
 };
 
 /*
@@ -274,23 +282,23 @@ struct rule {
  * whole city or a whole birth year.
  */
 static const struct rule rules[] = {
-	{ "email", { { DF_EMAIL, 0 } }, 1, 0 },
-	{ "phone", { { DF_PHONE, 0 } }, 1, 0 },
-	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, 0 },
-	{ "family+birthdate", { { DF_FAMILY, 0 }, { DF_BIRTH, 0 } }, 2, 0 },
-	{ "given+birthdate", { { DF_GIVEN, 0 }, { DF_BIRTH, 0 } }, 2, 0 },
-	{ "kana+postal", { { DF_KANA, 0 }, { DF_POSTAL, 0 } }, 2, 0 },
-	{ "kana+birth year", { { DF_KANA, 0 }, { DF_BIRTH, 4 } }, 2, 0 },
-	{ "postal+birthdate", { { DF_POSTAL, 0 }, { DF_BIRTH, 0 } }, 2, 0 },
-	{ "family+postal", { { DF_FAMILY, 0 }, { DF_POSTAL, 0 } }, 2, 0 },
-	{ "given+postal", { { DF_GIVEN, 0 }, { DF_POSTAL, 0 } }, 2, 0 },
-	{ "birthdate+city", { { DF_BIRTH, 0 }, { DF_CITY, 0 } }, 2, 0 },
-	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, 0 },
-	{ "given+address", { { DF_GIVEN, 0 }, { DF_ADDRESS, 0 } }, 2, 0 },
-	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, 0 },
-	{ "family alone", { { DF_FAMILY, 0 } }, 1, NARROW_BLOCK },
-	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK },
-	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK },
+	{ "email", { { DF_EMAIL, 0 } }, 1, 0, 1 },
+	{ "phone", { { DF_PHONE, 0 } }, 1, 0, 1 },
+	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, 0, 0 },
+	{ "family+birthdate", { { DF_FAMILY, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
+	{ "given+birthdate", { { DF_GIVEN, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
+	{ "kana+postal", { { DF_KANA, 0 }, { DF_POSTAL, 0 } }, 2, 0, 1 },
+	{ "kana+birth year", { { DF_KANA, 0 }, { DF_BIRTH, 4 } }, 2, 0, 1 },
+	{ "postal+birthdate", { { DF_POSTAL, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
+	{ "family+postal", { { DF_FAMILY, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0 },
+	{ "given+postal", { { DF_GIVEN, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0 },
+	{ "birthdate+city", { { DF_BIRTH, 0 }, { DF_CITY, 0 } }, 2, 0, 1 },
+	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, 0, 0 },
+	{ "given+address", { { DF_GIVEN, 0 }, { DF_ADDRESS, 0 } }, 2, 0, 0 },
+	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, 0, 0 },
+	{ "family alone", { { DF_FAMILY, 0 } }, 1, NARROW_BLOCK, 0 },
+	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK, 0 },
+	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK, 0 },
 };
 
 static uint64_t fnv(uint64_t h, const char *s, size_t n)
@@ -441,9 +449,7 @@ static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, in
 		}
 		for (x = i; x < j; x++)
 			for (y = x + 1; y < j; y++)
-				if (e[x].rec != e[y].rec &&
-				    (d->rec[e[x].rec].fresh || d->rec[e[y].rec].fresh) &&
-				    pairset_add(&rp, e[x].rec, e[y].rec)) {
+				if (e[x].rec != e[y].rec && pairset_add(&rp, e[x].rec, e[y].rec)) {
 					free(rp.p);
 					return crm_error_nomem(err);
 				}
@@ -510,7 +516,7 @@ static enum crm_status candidates(struct crm_dedupe *d, struct candset *all,
 		ru[(*nru)++] = rules[r];
 	/* An identifier of extra alone, as an email. */
 	for (r = DF_NFIELDS; r < (size_t)d->nfields; r++) {
-		struct rule u = { d->info[r].name, { { (int)r, 0 } }, 1, 0 };
+		struct rule u = { d->info[r].name, { { (int)r, 0 } }, 1, 0, 1 };
 
 		ru[(*nru)++] = u;
 	}
@@ -1185,6 +1191,8 @@ static enum crm_status fit(struct crm_dedupe *d, const struct candset *all,
 	int r;
 
 	for (r = 0; !s && r < nru; r++) {
+		if (!ru[r].train)
+			continue;
 		s = patterns(all, 1u << r, &pc, &np, err);
 		if (!s)
 			train(d, tr, pc, np, rule_fields(&ru[r]));
@@ -1216,6 +1224,13 @@ static enum crm_status score_pairs(struct crm_dedupe *d, const struct candset *a
 		double w;
 		enum crm_dedupe_band band;
 
+		/*
+		 * since: the model is fitted on every pair (a night's customers
+		 * hold too few duplicates for EM to find what one looks like),
+		 * but only pairs with one of them are scored.
+		 */
+		if (!a->fresh && !b->fresh)
+			continue;
 		for (f = 0; f < d->nfields; f++)
 			lv[f] = level_in(all->pat[i], f);
 		w = score_levels(d, a, b, lv, &p);

@@ -51,8 +51,11 @@ struct crm_dedupe_options {
 	long max_block;            /* 0: CRM_DEDUPE_MAX_BLOCK */
 	/*
 	 * 0, or a run: only pairs with a customer that run or a later one
-	 * added or changed are compared (the nightly job: the day's new
-	 * customers against everyone, not everyone against everyone).
+	 * added or changed are scored (the nightly job: the day's new
+	 * customers against everyone). The model is still fitted on all
+	 * candidate pairs: fitted on a night's customers alone, it took
+	 * namesakes for duplicates. (Keeping the last full run's model, to
+	 * compare only the night's pairs, is the way to make this fast.)
 	 */
 	int64_t since;
 	/* Called now and then with a stage's name and its progress. */
