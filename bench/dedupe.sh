@@ -70,7 +70,7 @@ for set in $sets; do
 	echo "== $set ($file)"
 	rm -f "$set.db"
 	# shellcheck disable=SC2086
-	"$run" "crm import" "$crm" --db "$set.db" -q import --lenient $opts --source "$set" \
+	"$run" "crm import" "$crm" --db "$set.db" -q import --lenient $opts --source "${set%%:*}" \
 		--rejects rejects.csv "$file" 2> import.t || true
 	"$run" "crm cleanse" "$crm" --db "$set.db" -q cleanse 2> cleanse.t >/dev/null || true
 	sed -n 's/^/  /p' import.t cleanse.t

@@ -99,7 +99,8 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 
 	if (cli->ctx->quiet)
 		return;
-	fprintf(stderr, "crm dedupe: %s customers", crm_num(st->customers, a, sizeof(a)));
+	fprintf(stderr, "crm dedupe: %s customer%s", crm_num(st->customers, a, sizeof(a)),
+		st->customers == 1 ? "" : "s");
 	if (cli->opt.since)
 		fprintf(stderr, " (%s added or changed since run %lld)",
 			crm_num(st->fresh, a, sizeof(a)), (long long)cli->opt.since);
@@ -111,9 +112,12 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 			cli->opt.max_block > 0 ? cli->opt.max_block : (long)CRM_DEDUPE_MAX_BLOCK,
 			crm_num(st->largest_skipped, e, sizeof(e)));
 	fprintf(stderr, ")\n");
-	fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% of the pairs "
-		"matches\n", st->patterns, st->iterations, st->converged ? "" : " (did not converge)",
-		st->prior * 100);
+	if (!st->pairs)
+		fprintf(stderr, "crm dedupe: model: no pairs to fit it on\n");
+	else
+		fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% of the "
+			"pairs matches\n", st->patterns, st->iterations,
+			st->converged ? "" : " (did not converge)", st->prior * 100);
 	fprintf(stderr, "crm dedupe: %s cluster%s to merge (%s customers), %s pair%s to review",
 		crm_num(st->clusters, a, sizeof(a)), st->clusters == 1 ? "" : "s",
 		crm_num(st->clustered, b, sizeof(b)), crm_num(st->review_pairs, c, sizeof(c)),

@@ -10,7 +10,7 @@
 # options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 52
+plan 54
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -101,6 +101,12 @@ check 'an argument is a usage error' 2 empty "match:unexpected argument 'x'" "$C
 check 'without a database: a clear error, and none is created' 1 empty \
 	"match:no database at 'none.db'" "$CRM" --db none.db dedupe
 check '--help lists the options' 0 'match:--explain <id1>,<id2>' empty "$CRM" dedupe --help
+"$CRM" --db empty.db -q init
+check 'an empty database: an empty report, and the summary says there was nothing to fit' 0 \
+	'inline:cluster,customer,key,name,score,band' 'match:^crm dedupe: model: no pairs to fit it on$' \
+	"$CRM" --db empty.db dedupe --format csv
+check '... --apply merges nothing' 0 ignore 'match:0 customers merged into 0' \
+	"$CRM" --db empty.db dedupe --apply --format csv
 
 # --apply: the merge band merged, in one run that a revert undoes.
 check '--max-merges under the merges found: nothing merged, exit 3' 3 empty \
