@@ -775,6 +775,9 @@ static void train(struct crm_dedupe *d, struct training *tr, const struct patcou
 
 	for (i = 0; i < np; i++)
 		total += (double)pc[i].n;
+	/* A rule that gave no pairs (no kana in the data) has nothing to fit. */
+	if (total <= 0)
+		return;
 	memset(&s, 0, sizeof(s));
 	s.blocked = blocked;
 	init_m(d, s.m);
@@ -813,6 +816,8 @@ static void fit_prior(struct crm_dedupe *d, const struct patcount *pc, size_t np
 {
 	struct session s;
 
+	if (!np)
+		return;
 	memset(&s, 0, sizeof(s));
 	memcpy(s.m, d->m, sizeof(s.m));
 	memcpy(s.u, d->u, sizeof(s.u));
