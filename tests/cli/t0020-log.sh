@@ -163,8 +163,12 @@ q "SELECT name FROM sqlite_master WHERE type = 'table'" > tables
 : > found
 while read -r t; do
 	for col in $(q "SELECT name FROM pragma_table_info('$t')"); do
+		# The phone's digits whole, in any notation: a SHA-256 in hex holds
+		# 5555 once in about 25 runs of this test (changes.hash did).
 		q "SELECT '$t.$col' FROM \"$t\" WHERE CAST(\"$col\" AS TEXT) LIKE '%forgetme%'
-		   OR CAST(\"$col\" AS TEXT) LIKE '%忘却%' OR CAST(\"$col\" AS TEXT) LIKE '%5555%'" >> found
+		   OR CAST(\"$col\" AS TEXT) LIKE '%忘却%'
+		   OR replace(CAST(\"$col\" AS TEXT), '-', '') LIKE '%5555777%'
+		   OR replace(CAST(\"$col\" AS TEXT), '-', '') LIKE '%5555888%'" >> found
 	done
 done < tables
 check 'no column of any table holds the name, e-mail or phone' 0 empty empty cat found
