@@ -44,6 +44,7 @@ enum customer_sql {
 	SQL_RESOLVE,
 	SQL_BY_SOURCE,
 	SQL_LABEL,
+	SQL_CARD,
 	SQL_COUNT,
 };
 
@@ -68,6 +69,17 @@ static const char *const customer_sql[SQL_COUNT] = {
 		"SELECT (SELECT source || ':' || source_key FROM source_records"
 		"  WHERE customer_id = c.id ORDER BY id LIMIT 1), c.name"
 		" FROM customers c WHERE c.id = ?1",
+	/* In the order of crm_customer_card_fields. */
+	[SQL_CARD] =
+		"SELECT (SELECT source || ':' || source_key FROM source_records"
+		"  WHERE customer_id = c.id ORDER BY id LIMIT 1), name, name_kana, birthdate,"
+		" email, phone, mobile, postal_code, prefecture, city, address, company"
+		" FROM customers c WHERE c.id = ?1",
+};
+
+const char *const crm_customer_card_fields[CRM_CUSTOMER_CARD] = {
+	"key", "name", "name_kana", "birthdate", "email", "phone", "mobile", "postal_code",
+	"prefecture", "city", "address", "company",
 };
 
 enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
@@ -179,8 +191,9 @@ enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *
 }
 
 struct crm_customer_labels {
-	struct crm_stmt *st;
+	struct crm_stmt *st, *card;
 	char *key, *name;
+	char *vals[CRM_CUSTOMER_CARD];
 };
 
 enum crm_status crm_customer_labels_open(struct crm_db *db, struct crm_customer_labels **out,
@@ -230,10 +243,41 @@ enum crm_status crm_customer_label(struct crm_customer_labels *l, int64_t id,
 	return s;
 }
 
+enum crm_status crm_customer_card(struct crm_customer_labels *l, int64_t id,
+				  const char *vals[CRM_CUSTOMER_CARD], struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	int found = 0, i;
+
+	for (i = 0; i < CRM_CUSTOMER_CARD; i++) {
+		free(l->vals[i]);
+		l->vals[i] = NULL;
+	}
+	if (!l->card)
+		s = crm_stmt_prepare(crm_stmt_db(l->st), customer_sql[SQL_CARD], &l->card, err);
+	if (!s) {
+		crm_stmt_bind_int(l->card, 1, id);
+		s = crm_stmt_one(l->card, &found, "cannot read the customer", err);
+	}
+	for (i = 0; !s && found && i < CRM_CUSTOMER_CARD; i++)
+		if (keep_text(l->card, i, &l->vals[i]))
+			s = crm_error_nomem(err);
+	if (l->card)
+		crm_stmt_reset(l->card);
+	for (i = 0; i < CRM_CUSTOMER_CARD; i++)
+		vals[i] = l->vals[i];
+	return s;
+}
+
 void crm_customer_labels_free(struct crm_customer_labels *l)
 {
+	int i;
+
 	if (!l)
 		return;
+	crm_stmt_free(l->card);
+	for (i = 0; i < CRM_CUSTOMER_CARD; i++)
+		free(l->vals[i]);
 	crm_stmt_free(l->st);
 	free(l->key);
 	free(l->name);

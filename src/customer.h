@@ -139,6 +139,16 @@ enum crm_status crm_customer_labels_open(struct crm_db *db, struct crm_customer_
  */
 enum crm_status crm_customer_label(struct crm_customer_labels *l, int64_t id,
 				   const char **key, const char **name, struct crm_error *err);
+/*
+ * What a person compares two customers by, for a review side by side:
+ * source:key, then these columns of the customer, in this order.
+ */
+#define CRM_CUSTOMER_CARD 12
+extern const char *const crm_customer_card_fields[CRM_CUSTOMER_CARD];
+/* Customer id's card (NULL values where it has none), valid until the next call on l. */
+enum crm_status crm_customer_card(struct crm_customer_labels *l, int64_t id,
+				  const char *vals[CRM_CUSTOMER_CARD], struct crm_error *err);
+
 /* l may be NULL. */
 void crm_customer_labels_free(struct crm_customer_labels *l);
 

@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "csvio.h"
 #include "customer.h"
 #include "dedupe.h"
 #include "output.h"
 #include "progress.h"
+#include "safefile.h"
 #include "banned.h"
 
 #define CMD "dedupe"
@@ -27,6 +29,7 @@ enum {
 	OPT_APPLY,
 	OPT_MAX_MERGES,
 	OPT_SURVIVOR,
+	OPT_REVIEW_FILE,
 };
 
 static const struct crm_option dedupe_options[] = {
@@ -39,6 +42,8 @@ static const struct crm_option dedupe_options[] = {
 	{ "max-block", OPT_MAX_BLOCK, "<n>", "skip blocks of more customers than this\n"
 	  "(default: 2000)", "a positive whole number" },
 	CRM_OPT_SINCE_RUN,
+	{ "review-file", OPT_REVIEW_FILE, "<file>", "also write the pairs to review to file, both\n"
+	  "customers side by side, for Excel (UTF-8 with BOM)", "a file name" },
 	{ "apply", OPT_APPLY, NULL, "merge the clusters of the merge band, as one run", NULL },
 	{ "max-merges", OPT_MAX_MERGES, "<n>", "with --apply: merge nothing and exit 3 if more than\n"
 	  "n customers would be merged", "a positive whole number" },
@@ -51,7 +56,7 @@ static const struct crm_option dedupe_options[] = {
 
 static const struct crm_usage dedupe_usage = {
 	"usage: crm dedupe [--threshold <w>] [--review-threshold <w>] [--max-block <n>]\n"
-	"                  [--since <run>]\n"
+	"                  [--since <run>] [--review-file <file>]\n"
 	"                  [--apply [--max-merges <n>] [--survivor <rule>] [--dry-run]]\n"
 	"                  [--format <fmt>]\n"
 	"       crm dedupe --explain <id1>,<id2> [--format <fmt>]\n",
@@ -64,6 +69,7 @@ struct cli {
 	struct crm_ctx *ctx;
 	struct crm_dedupe_options opt;
 	const char *explain;
+	const char *review_file;
 	int apply, dry_run;
 	int64_t max_merges;            /* 0: no cap */
 	enum crm_dedupe_survivor survivor;
@@ -158,6 +164,88 @@ static int same_cluster(const struct crm_dedupe *d, int64_t a, int64_t b)
 	return ca != SIZE_MAX && ca == crm_dedupe_cluster_of(d, b, &w);
 }
 
+/*
+ * --review-file: the review band's pairs (not in one cluster), each on one
+ * row with both customers side by side and an empty decision for a
+ * person: same or different. Written whole or not at all.
+ */
+static enum crm_status review_file(struct cli *cli, const struct crm_dedupe *d,
+				   struct crm_customer_labels *labels, struct crm_error *err)
+{
+	const struct crm_csv_write_options opts = { CRM_ENC_UTF8_BOM, ',', 1, 0 };
+	const char *row[3 + 2 + 2 * CRM_CUSTOMER_CARD];
+	char *copy[CRM_CUSTOMER_CARD] = { NULL };
+	struct crm_safefile *f = NULL;
+	struct crm_csv_writer *w = NULL;
+	char names[2 * CRM_CUSTOMER_CARD][32], pair[32], score[32], ida[32], idb[32];
+	enum crm_status s;
+	size_t i, n = 3 + 2 + 2 * CRM_CUSTOMER_CARD;
+	long long k = 0;
+	int j;
+
+	row[0] = "pair";
+	row[1] = "score";
+	row[2] = "decision";
+	row[3] = "a";
+	row[4] = "b";
+	for (j = 0; j < CRM_CUSTOMER_CARD; j++) {
+		snprintf(names[2 * j], sizeof(names[0]), "a_%s", crm_customer_card_fields[j]);
+		snprintf(names[2 * j + 1], sizeof(names[0]), "b_%s", crm_customer_card_fields[j]);
+		row[5 + 2 * j] = names[2 * j];
+		row[5 + 2 * j + 1] = names[2 * j + 1];
+	}
+	s = crm_safefile_open(&f, cli->review_file, 0, err);
+	if (!s)
+		s = crm_csv_writer_open(&w, crm_safefile_fp(f), &opts, err);
+	if (!s)
+		s = crm_csv_write_record(w, row, NULL, n, err);
+	for (i = 0; !s && i < crm_dedupe_npairs(d); i++) {
+		const struct crm_dedupe_pair *p = crm_dedupe_pair(d, i);
+		const char *va[CRM_CUSTOMER_CARD], *vb[CRM_CUSTOMER_CARD];
+
+		if (p->band != CRM_DEDUPE_REVIEW || same_cluster(d, p->a, p->b))
+			continue;
+		/* The labels keep one card at a time: a's is copied first. */
+		s = crm_customer_card(labels, p->a, va, err);
+		for (j = 0; !s && j < CRM_CUSTOMER_CARD; j++)
+			if (va[j] && !(copy[j] = strdup(va[j])))
+				s = crm_error_nomem(err);
+		if (!s)
+			s = crm_customer_card(labels, p->b, vb, err);
+		if (!s) {
+			snprintf(pair, sizeof(pair), "%lld", ++k);
+			snprintf(score, sizeof(score), "%.2f", p->weight);
+			snprintf(ida, sizeof(ida), "%lld", (long long)p->a);
+			snprintf(idb, sizeof(idb), "%lld", (long long)p->b);
+			row[0] = pair;
+			row[1] = score;
+			row[2] = "";
+			row[3] = ida;
+			row[4] = idb;
+			for (j = 0; j < CRM_CUSTOMER_CARD; j++) {
+				row[5 + 2 * j] = copy[j];
+				row[5 + 2 * j + 1] = vb[j];
+			}
+			s = crm_csv_write_record(w, row, NULL, n, err);
+		}
+		for (j = 0; j < CRM_CUSTOMER_CARD; j++) {
+			free(copy[j]);
+			copy[j] = NULL;
+		}
+	}
+	if (w) {
+		enum crm_status c = s ? CRM_OK : crm_csv_writer_close(w, err);
+
+		if (s)
+			crm_csv_writer_free(w);
+		s = s ? s : c;
+	}
+	if (!s)
+		return crm_safefile_commit(f, err);
+	crm_safefile_abort(f);
+	return s;
+}
+
 /* The clusters to merge, then the pairs to review, each a numbered group. */
 static enum crm_status report(struct cli *cli, const struct crm_dedupe *d, struct crm_error *err)
 {
@@ -194,6 +282,8 @@ static enum crm_status report(struct cli *cli, const struct crm_dedupe *d, struc
 		if (!s)
 			s = row(out, labels, group, p->b, p->weight, "review", err);
 	}
+	if (!s && cli->review_file)
+		s = review_file(cli, d, labels, err);
 	if (out) {
 		enum crm_status o = s ? CRM_OK : crm_out_close(out, err);
 
@@ -442,6 +532,7 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 			cli.opt.max_block = (long)n;
 			break;
 		case OPT_APPLY: cli.apply = 1; break;
+		case OPT_REVIEW_FILE: cli.review_file = g.arg; break;
 		case CRM_OPT_ID_SINCE_RUN:
 			if (crm_getopt_run(&g, &cli.opt.since))
 				return g.exit;
@@ -480,6 +571,9 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 		return usage_error("%s is for --apply (without it dedupe changes nothing)",
 				   cli.max_merges ? "--max-merges" : survivor_set ? "--survivor"
 				   : "--dry-run");
+	if (cli.explain && cli.review_file)
+		return usage_error("--review-file lists the review band; --explain shows one pair: "
+				   "give one of them%s", "");
 	if (cli.apply && cli.explain)
 		return usage_error("--explain shows one pair; it merges nothing: drop --apply%s", "");
 	if (cli.opt.review_threshold > cli.opt.threshold)

@@ -10,7 +10,7 @@
 # options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 54
+plan 58
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -58,6 +58,15 @@ check '--format json: one object per line' 0 \
 	ignore "$CRM" dedupe --format json
 
 # Why: the waterfall of one pair.
+check '--review-file: the review band, both customers side by side, for Excel' 0 ignore ignore \
+	"$CRM" dedupe --review-file review.csv
+printf '\357\273\277pair,score,decision,a,b,a_key,b_key,a_name,b_name,a_name_kana,b_name_kana,a_birthdate,b_birthdate,a_email,b_email,a_phone,b_phone,a_mobile,b_mobile,a_postal_code,b_postal_code,a_prefecture,b_prefecture,a_city,b_city,a_address,b_address,a_company,b_company\r\n' > review-head.txt
+check '... with a BOM, CRLF and a header naming a and b' 0 'file:review-head.txt' empty head -n 1 review.csv
+check '... and the father and the son on one row, their birthdates side by side' 0 \
+	'match:^1,[0-9.]+,,4,11,shop:S004,fair:F04,鈴木 一郎,鈴木 一郎,スズキ イチロウ,スズキ イチロウ,1950-07-07,1980-03-03,' \
+	empty cat review.csv
+check '--review-file with --explain is a usage error' 2 empty 'match:give one of them' \
+	"$CRM" dedupe --explain 4,11 --review-file r2.csv
 check '--explain: the father and the son, field by field, prior and total' 0 \
 	'match:^total,,,review,,,\+[0-9.]+$' empty "$CRM" dedupe --explain 4,11 --format csv
 check '... their birthdates differ, which counts against' 0 \
