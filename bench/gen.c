@@ -1796,6 +1796,20 @@ static void company_phone(struct gen *g, const struct person *p, char *tel,
 
 static void make_email(struct gen *g, struct person *p);
 
+/* p lives where o does: the same address and postal code. */
+static void same_home(struct person *p, const struct person *o)
+{
+	p->pref = o->pref;
+	p->city = o->city;
+	p->town = o->town;
+	p->chome = o->chome;
+	p->ban = o->ban;
+	p->go = o->go;
+	p->bldg = o->bldg;
+	p->room = o->room;
+	memcpy(p->postal, o->postal, sizeof(p->postal));
+}
+
 /*
  * --hard-rate: p, a new person, made to look like o, someone recent, as
  * dedupe must not merge: a namesake elsewhere (same name, own address,
@@ -1825,15 +1839,7 @@ static void make_lookalike(struct gen *g, struct person *p, const struct person 
 		if (o->birth != NO_DATE)
 			p->birth = o->birth + (rng_chance(r, 0.5) ? 1 : -1) *
 				   (int32_t)rng_range(r, 25 * 365, 35 * 365);
-		p->pref = o->pref;
-		p->city = o->city;
-		p->town = o->town;
-		p->chome = o->chome;
-		p->ban = o->ban;
-		p->go = o->go;
-		p->bldg = o->bldg;
-		p->room = o->room;
-		memcpy(p->postal, o->postal, sizeof(p->postal));
+		same_home(p, o);
 		memcpy(p->tel, o->tel, sizeof(p->tel));
 		p->tel_area = o->tel_area;
 		p->tel_ext = 0;
@@ -1953,15 +1959,7 @@ static void make_person(struct gen *g, struct person *p)
 		}
 		p->family = o->family;
 		p->variant = o->variant;
-		p->pref = o->pref;
-		p->city = o->city;
-		p->town = o->town;
-		p->chome = o->chome;
-		p->ban = o->ban;
-		p->go = o->go;
-		p->bldg = o->bldg;
-		p->room = o->room;
-		memcpy(p->postal, o->postal, sizeof(p->postal));
+		same_home(p, o);
 		if (o->tel[0] && !o->tel_ext && strcmp(o->tel, o->mobile)) {
 			memcpy(p->tel, o->tel, sizeof(p->tel));
 			p->tel_area = o->tel_area;

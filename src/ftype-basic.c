@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "country.h"
 #include "ftype-basic.h"
 #include "ftypeint.h"
 #include "banned.h"
@@ -379,11 +378,6 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 		return crm_ft_bad(&c, "is not a gender (such as 男/女, M/F, or the JIS X 0303 codes 0, 1, 2, 9)");
 	*out = crm_gender_values[v];
 	return CRM_OK;
-}
-
-int crm_country_is_japan(const char *country)
-{
-	return crm_country_of(country) == CRM_COUNTRY_JP;
 }
 
 /* --- The types ---------------------------------------------------------- */

@@ -59,11 +59,4 @@ enum crm_status crm_parse_gender(const char *s, const char **out,
 /* The values crm_parse_gender() gives, in that order, and a NULL. */
 extern const char *const crm_gender_values[];
 
-/*
- * Returns 1 when country names Japan (日本, 日本国, Japan, JP, JPN; ASCII case
- * ignored) or is NULL or blank, which means Japan; 0 otherwise, and for
- * invalid UTF-8.
- */
-int crm_country_is_japan(const char *country);
-
 #endif

@@ -961,15 +961,15 @@ static void test_country_is_japan(void **state)
 	size_t i;
 
 	(void)state;
-	assert_int_equal(crm_country_is_japan(NULL), 1);
+	assert_int_equal(crm_country_of(NULL) == CRM_COUNTRY_JP, 1);
 	for (i = 0; i < NELEMS(japan); i++)
-		if (crm_country_is_japan(japan[i]) != 1) {
-			print_error("crm_country_is_japan('%s') is not 1\n", japan[i]);
+		if ((crm_country_of(japan[i]) == CRM_COUNTRY_JP) != 1) {
+			print_error("crm_country_of('%s') is not Japan\n", japan[i]);
 			fail();
 		}
 	for (i = 0; i < NELEMS(other); i++)
-		if (crm_country_is_japan(other[i]) != 0) {
-			print_error("crm_country_is_japan('%s') is not 0\n", other[i]);
+		if ((crm_country_of(other[i]) == CRM_COUNTRY_JP) != 0) {
+			print_error("crm_country_of('%s') is Japan\n", other[i]);
 			fail();
 		}
 }
@@ -1247,7 +1247,7 @@ static void test_invalid_utf8(void **state)
 			assert_string_equal(err.message, cases[c].msg);
 			assert_int_equal(call(i, cases[c].in, NULL), BAD);
 		}
-	assert_int_equal(crm_country_is_japan("\xff"), 0);
+	assert_int_equal(crm_country_of("\xff") == CRM_COUNTRY_JP, 0);
 }
 
 static void test_message_quoting(void **state)
