@@ -40,7 +40,8 @@ struct merger {
 	const char *now;
 	const char *colname[MAX_COLUMNS];
 	size_t ncols;
-	struct crm_stmt *get, *json_patch, *json_set, *json_items, *set_extra;
+	struct crm_stmt *get, *json_patch, *json_set, *json_items, *set_extra, *touch;
+	struct crm_stmt *set[MAX_COLUMNS];   /* UPDATE of each column, prepared at first use */
 	struct member *m;     /* the cluster, most recently updated first */
 	size_t n;
 };
@@ -97,7 +98,7 @@ static char *dup_or_null(const char *s)
 	return s ? strdup(s) : NULL;
 }
 
-enum { SQL_PATCH, SQL_SET_ARRAY, SQL_ITEMS, SQL_SET_EXTRA, SQL_COUNT };
+enum { SQL_PATCH, SQL_SET_ARRAY, SQL_ITEMS, SQL_SET_EXTRA, SQL_TOUCH, SQL_COUNT };
 
 static const char *const merge_sql[SQL_COUNT] = {
 	/* RFC 7396: the later customer's keys over the earlier's. */
@@ -105,6 +106,7 @@ static const char *const merge_sql[SQL_COUNT] = {
 	[SQL_SET_ARRAY] = "SELECT json_set(coalesce(?1, '{}'), ?2, json(?3))",
 	[SQL_ITEMS] = "SELECT value FROM json_each(?1, ?2) WHERE type = 'text'",
 	[SQL_SET_EXTRA] = "UPDATE customers SET extra = ?1 WHERE id = ?2",
+	[SQL_TOUCH] = "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
 };
 
 static enum crm_status prepare(struct merger *g, struct crm_error *err)
@@ -140,6 +142,8 @@ static enum crm_status prepare(struct merger *g, struct crm_error *err)
 		s = crm_stmt_prepare(g->db, merge_sql[SQL_ITEMS], &g->json_items, err);
 	if (!s)
 		s = crm_stmt_prepare(g->db, merge_sql[SQL_SET_EXTRA], &g->set_extra, err);
+	if (!s)
+		s = crm_stmt_prepare(g->db, merge_sql[SQL_TOUCH], &g->touch, err);
 	return s;
 }
 
@@ -280,25 +284,25 @@ static enum crm_status set_column(struct merger *g, int64_t id, size_t c,
 				  const struct crm_value *old, const struct crm_value *v,
 				  struct crm_error *err)
 {
-	struct crm_strbuf sql = CRM_STRBUF_INIT;
-	struct crm_stmt *st;
-	enum crm_status s;
+	enum crm_status s = CRM_OK;
 
-	/* The column's name comes from the field catalogue. */
-	if (crm_strbuf_addf(&sql, "UPDATE customers SET \"%s\" = ?1 WHERE id = ?2",
-			    g->colname[c]))
-		return crm_error_nomem(err);
-	s = crm_audit_update(g->audit, "customers", id, g->colname[c], old, v, err);
+	if (!g->set[c]) {
+		struct crm_strbuf sql = CRM_STRBUF_INIT;
+
+		/* The column's name comes from the field catalogue. */
+		if (crm_strbuf_addf(&sql, "UPDATE customers SET \"%s\" = ?1 WHERE id = ?2",
+				    g->colname[c]))
+			return crm_error_nomem(err);
+		s = crm_stmt_prepare(g->db, sql.buf, &g->set[c], err);
+		crm_strbuf_release(&sql);
+	}
 	if (!s)
-		s = crm_stmt_prepare(g->db, sql.buf, &st, err);
-	crm_strbuf_release(&sql);
+		s = crm_audit_update(g->audit, "customers", id, g->colname[c], old, v, err);
 	if (s)
 		return s;
-	crm_stmt_bind_value(st, 1, v);
-	crm_stmt_bind_int(st, 2, id);
-	s = crm_stmt_run(st, "cannot update the surviving customer", err);
-	crm_stmt_free(st);
-	return s;
+	crm_stmt_bind_value(g->set[c], 1, v);
+	crm_stmt_bind_int(g->set[c], 2, id);
+	return crm_stmt_run(g->set[c], "cannot update the surviving customer", err);
 }
 
 /* Adds s to the JSON array being built in sb, unless seen (a list of n strings) has it. */
@@ -474,17 +478,12 @@ static enum crm_status update_survivor(struct merger *g, size_t sv, unsigned lon
 	free(extra);
 	if (!s && changed && strcmp(m->updated_at, g->now)) {
 		struct crm_value o = crm_value_text(m->updated_at), v = crm_value_text(g->now);
-		struct crm_stmt *st;
 
 		s = crm_audit_update(g->audit, "customers", m->id, "updated_at", &o, &v, err);
-		if (!s)
-			s = crm_stmt_prepare(g->db, "UPDATE customers SET updated_at = ?1 WHERE id = ?2",
-					     &st, err);
 		if (!s) {
-			crm_stmt_bind_str(st, 1, g->now);
-			crm_stmt_bind_int(st, 2, m->id);
-			s = crm_stmt_run(st, "cannot update the surviving customer", err);
-			crm_stmt_free(st);
+			crm_stmt_bind_str(g->touch, 1, g->now);
+			crm_stmt_bind_int(g->touch, 2, m->id);
+			s = crm_stmt_run(g->touch, "cannot update the surviving customer", err);
 		}
 	}
 	return s;
@@ -502,6 +501,9 @@ static void merger_release(struct merger *g)
 	crm_stmt_free(g->json_set);
 	crm_stmt_free(g->json_items);
 	crm_stmt_free(g->set_extra);
+	crm_stmt_free(g->touch);
+	for (i = 0; i < g->ncols; i++)
+		crm_stmt_free(g->set[i]);
 }
 
 enum crm_status crm_dedupe_merge(struct crm_run *run, const int64_t *ids, size_t n,
