@@ -24,6 +24,26 @@
 #define NOTE_MAX_BYTES 48        /* 16 kanji, (代表番号) and the like many times over */
 
 /*
+ * The bytes of "(0)" at p (spaces allowed inside), else 0. After a country
+ * code it is the trunk prefix dialled at home, no digit of the number:
+ * +44 (0)20 7946 0958 is +442079460958. The check counts digits as the
+ * normalizer keeps them (fuzz: +8-675 (0)7 passed with six digits and
+ * became +86757, five).
+ */
+static int trunk_at(const char *p)
+{
+	const char *q = p + 1;
+
+	if (*p != '(')
+		return 0;
+	skip_sp(&q);
+	if (*q++ != '0')
+		return 0;
+	skip_sp(&q);
+	return *q == ')' ? (int)(q + 1 - p) : 0;
+}
+
+/*
  * A note at p that ends the number: '(' then text without digits or
  * parentheses, ')' and nothing after it but spaces, as exports write
  * which line it is: 03-1234-5678(代), 090-1234-5678（本人）. Returns the
@@ -136,10 +156,10 @@ static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 {
 	enum ptok prev = P_START;
 	const char *ext = NULL;
-	int digits = 0, depth = 0, len, paren = 0;
+	int digits = 0, depth = 0, len, paren = 0, plus = *p == '+';
 	int32_t cp;
 
-	if (*p == '+') {
+	if (plus) {
 		const char *q = p + 1;
 
 		skip_sp(&q);
@@ -177,6 +197,9 @@ static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 			if (note_at(p))
 				break;
 		}
+		/* Its 0 is counted next, and is no digit of the number. */
+		if (plus && trunk_at(p))
+			digits--;
 		len = crm_utf8_next(p, &cp);
 		if (phone_char(c, p, len, cp, &prev, &depth))
 			return CRM_ERR_INVALID;
@@ -421,23 +444,8 @@ static int phone_split(const char *t, struct crm_strbuf *main, struct crm_strbuf
 	int n;
 
 	for (; *t; t += n) {
-		/*
-		 * "(0)" after a country code is the trunk prefix dialled at home,
-		 * no digit of the number: +44 (0)20 7946 0958 is +442079460958.
-		 */
-		if (plus && to == main && *t == '(') {
-			const char *q = t + 1;
-
-			skip_sp(&q);
-			if (*q == '0') {
-				q++;
-				skip_sp(&q);
-				if (*q == ')') {
-					n = (int)(q + 1 - t);
-					continue;
-				}
-			}
-		}
+		if (plus && to == main && (n = trunk_at(t)))
+			continue;
 		n = crm_utf8_next(t, &cp);
 		if (is_digit_cp(cp) && crm_strbuf_addch(to, (char)cp))
 			return -1;
@@ -614,6 +622,8 @@ static enum crm_status phone_from_japan(const struct crm_ftctx *c, char *t)
 	if (st)
 		return st;
 	for (const char *p = t; *p; p += len) {
+		if (t[0] == '+' && (len = trunk_at(p)))
+			continue;
 		len = crm_utf8_next(p, &cp);
 		if (cp == '#' || (crm_utf8_is_letter(cp) && !is_number_dash(cp)))
 			break;

@@ -131,6 +131,7 @@ static void test_normalized_is_accepted(void **state)
 			{ "email", "xDz@l.\xE2\x81\xA6" },  /* U+2066, invisible: the same */
 			{ "phone", "011-123-4567" },          /* no number starts 0111 */
 			{ "phone", "03-1234-567" },           /* 9 digits */
+			{ "phone", "+8-675\t(0)7" },         /* 5 digits without the trunk 0 */
 		};
 
 		for (i = 0; i < NELEMS(refused); i++) {

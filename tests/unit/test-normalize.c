@@ -525,6 +525,9 @@ static const struct ncase phone_cases[] = {
 	/* The trunk 0 in parentheses is no digit of the number (a new-user trial). */
 	{ "+44 (0)20 7946 0958", "+442079460958", "442079460958", NULL, NULL },
 	{ "+81 (0)3 1234 5678", "03-1234-5678", "0312345678", NULL, NULL },
+	/* Nor is it counted by the check (fuzz: +86757 came out, five digits). */
+	{ "+8-675\t(0)7", NULL, NULL, NULL, "has 5 digits: a phone number has at least 6" },
+	{ "+8-675 (0)71", "+867571", "867571", NULL, NULL },
 	{ "+0 12345678", NULL, NULL, NULL, "has a '+' before 0: no country code starts with 0" },
 	{ "+(0-8-1-8-7-7-7-6-9)", NULL, NULL, NULL,
 	  "has a '+' before 0: no country code starts with 0" },
