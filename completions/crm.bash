@@ -94,14 +94,14 @@ _crm_command()
 		--survivor)
 			_crm_words 'oldest newest most-complete' "$cur"
 			;;
-		--review-file)
+		--review-file | --decisions)
 			_crm_files "$cur"
 			;;
 		--threshold | --review-threshold | --explain | --max-block | --max-merges | --since)
 			;;
 		*)
 			_crm_words '--threshold --review-threshold --explain --max-block
-				--since --review-file --apply --max-merges --survivor --dry-run --format -h --help' "$cur"
+				--since --review-file --apply --decisions --max-merges --survivor --dry-run --format -h --help' "$cur"
 			;;
 		esac
 		;;

@@ -111,6 +111,7 @@ complete -c crm -n '__crm_using_command dedupe' -l max-block -x -d 'Skip blocks 
 complete -c crm -n '__crm_using_command dedupe' -l since -x -d 'Only pairs with a customer that run or a later one changed'
 complete -c crm -n '__crm_using_command dedupe' -l review-file -r -F -d 'Also write the pairs to review, side by side'
 complete -c crm -n '__crm_using_command dedupe' -l apply -d 'Merge the clusters of the merge band, as one run'
+complete -c crm -n '__crm_using_command dedupe' -l decisions -r -F -d 'Merge the same pairs of a filled-in review file; keep different ones apart'
 complete -c crm -n '__crm_using_command dedupe' -l max-merges -x -d 'With --apply: merge nothing if more would be merged'
 complete -c crm -n '__crm_using_command dedupe' -l survivor -x -a 'oldest newest most-complete' -d 'Which customer of a cluster stays'
 complete -c crm -n '__crm_using_command dedupe' -l dry-run -d 'With --apply: merge, report, then roll back'

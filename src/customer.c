@@ -12,12 +12,14 @@ const struct crm_customer_table crm_customer_tables[] = {
 	{ "interactions", "customer_id", CRM_CT_MOVES | CRM_CT_SOURCE },
 	{ "rfm_scores", "customer_id", CRM_CT_HISTORY | CRM_CT_SOURCE },
 	{ "export_customers", "customer_id", CRM_CT_HISTORY },
+	/* A person's decision about two records: it names those records, not who they became. */
+	{ "dedupe_decisions", "customer_id", CRM_CT_HISTORY | CRM_CT_SOURCE },
 	{ NULL, NULL, 0 },
 };
 
 const char *const crm_logged_tables[] = {
 	"customers", "source_records", "orders", "interactions", "rfm_scores",
-	"export_customers", "segments", "exports", "field_definitions", NULL,
+	"export_customers", "segments", "exports", "field_definitions", "dedupe_decisions", NULL,
 };
 
 const struct crm_customer_table *crm_customer_table(const char *tbl)

@@ -41,11 +41,13 @@ struct crm_dedupe {
 	double *best;                     /* per record: its strongest merge pair in it */
 	size_t *cstart;                   /* cluster i is members[cstart[i] .. cstart[i+1]) */
 	size_t nclusters;
+	uint64_t *apart;                  /* records decided two people: x << 32 | y, x < y, sorted */
+	size_t napart;
 };
 
 /* --- Reading customers --------------------------------------------------- */
 
-enum { ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_RUN_START, ST_COUNT };
+enum { ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_RUN_START, ST_APART, ST_COUNT };
 
 static const char *const dedupe_sql[ST_COUNT] = {
 	[ST_CUSTOMER_COUNT] = "SELECT count(*) FROM customers WHERE merged_into IS NULL",
@@ -67,6 +69,23 @@ static const char *const dedupe_sql[ST_COUNT] = {
 			 " FROM customers WHERE merged_into IS NULL ORDER BY id",
 	/* When a run started: what it and later runs changed is newer. */
 	[ST_RUN_START] = "SELECT started_at FROM runs WHERE id = ?1",
+	/*
+	 * The pairs a person decided are two people (crm dedupe --decisions),
+	 * as the customers they stand for now: someone the same as a is not b
+	 * either. A merged_into chain that loops reaches no survivor, and
+	 * gives no pair.
+	 */
+	[ST_APART] = "WITH RECURSIVE"
+		     " d(a, b) AS (SELECT customer_id, other_id FROM dedupe_decisions"
+		     "  WHERE decision = 'different' AND customer_id < other_id),"
+		     " up(start, id, next) AS ("
+		     "  SELECT id, id, merged_into FROM customers"
+		     "   WHERE id IN (SELECT a FROM d UNION SELECT b FROM d)"
+		     "  UNION SELECT up.start, c.id, c.merged_into FROM up"
+		     "   JOIN customers c ON c.id = up.next)"
+		     " SELECT ua.id, ub.id FROM d"
+		     " JOIN up ua ON ua.start = d.a AND ua.next IS NULL"
+		     " JOIN up ub ON ub.start = d.b AND ub.next IS NULL",
 };
 
 /*
@@ -134,6 +153,10 @@ static enum crm_status bind_extras(struct crm_dedupe *d, struct crm_stmt *st,
 	return CRM_OK;
 }
 
+static size_t find_rec(const struct crm_dedupe *d, int64_t id);
+static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t,
+				  struct crm_error *err);
+
 static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_error *err)
 {
 	struct crm_stmt_table t;
@@ -198,6 +221,8 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 	}
 	if (!s && step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(st, err, "cannot read the customers");
+	if (!s)
+		s = load_apart(d, &t, err);
 	crm_stmt_table_release(&t);
 	return s;
 }
@@ -987,6 +1012,56 @@ static uint32_t uf_find(struct uf *u, uint32_t x)
 	return x;
 }
 
+static uint64_t pair_key(size_t x, size_t y)
+{
+	return x < y ? (uint64_t)x << 32 | y : (uint64_t)y << 32 | x;
+}
+
+/* Whether a person decided that records x and y are two people. */
+static int apart(const struct crm_dedupe *d, size_t x, size_t y)
+{
+	uint64_t k = pair_key(x, y);
+
+	return d->napart && bsearch(&k, d->apart, d->napart, sizeof(k), by_u64) != NULL;
+}
+
+/* The pairs decided 'different', as pairs of records (ST_APART). */
+static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t,
+				  struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(t, ST_APART, err);
+	enum crm_step step;
+	size_t cap = 0, i, k;
+
+	if (!st)
+		return err->code;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		size_t x = find_rec(d, crm_stmt_int(st, 0)), y = find_rec(d, crm_stmt_int(st, 1));
+
+		if (x == SIZE_MAX || y == SIZE_MAX || x == y)
+			continue;
+		if (d->napart == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			uint64_t *p = realloc(d->apart, ncap * sizeof(*p));
+
+			if (!p)
+				return crm_error_nomem(err);
+			d->apart = p;
+			cap = ncap;
+		}
+		d->apart[d->napart++] = pair_key(x, y);
+	}
+	if (step == CRM_STEP_ERROR)
+		return crm_stmt_fail(st, err, "cannot read the decisions");
+	if (d->napart)
+		qsort(d->apart, d->napart, sizeof(*d->apart), by_u64);
+	for (i = 0, k = 0; i < d->napart; i++)
+		if (!k || d->apart[k - 1] != d->apart[i])
+			d->apart[k++] = d->apart[i];
+	d->napart = k;
+	return CRM_OK;
+}
+
 /* Whether any customer of x's cluster and any of y's are two people. */
 static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t y)
 {
@@ -998,7 +1073,8 @@ static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t 
 	do {
 		j = y;
 		do {
-			if (score(d, &d->rec[i], &d->rec[j], &p) < STRONGLY_NEGATIVE)
+			if (apart(d, i, j) ||
+			    score(d, &d->rec[i], &d->rec[j], &p) < STRONGLY_NEGATIVE)
 				return 1;
 			j = u->next[j];
 		} while (j != y);
@@ -1242,6 +1318,10 @@ static enum crm_status score_pairs(struct crm_dedupe *d, const struct candset *a
 		band = band_of(d, w, p);
 		if (band == CRM_DEDUPE_NONE)
 			continue;
+		if (apart(d, all->c[i].pair >> 32, all->c[i].pair & 0xffffffffu)) {
+			d->st.kept_apart++;
+			continue;
+		}
 		if (d->npairs == cap) {
 			size_t ncap = cap ? cap * 2 : 256;
 			struct crm_dedupe_pair *q = realloc(d->pairs, ncap * sizeof(*q));
@@ -1390,6 +1470,13 @@ enum crm_status crm_dedupe_explain(const struct crm_dedupe *d, int64_t a, int64_
 	*prior = d->prior;
 	*weight = score(d, ra, rb, &p);
 	*band = band_of(d, *weight, p);
+	if (apart(d, x, y)) {
+		/* A person's decision outweighs the model's. */
+		struct crm_dedupe_term t = { "decision", NULL, NULL, "different", 0, 0, 0 };
+
+		term(ctx, &t);
+		*band = CRM_DEDUPE_NONE;
+	}
 	return CRM_OK;
 }
 
@@ -1398,6 +1485,7 @@ void crm_dedupe_free(struct crm_dedupe *d)
 	if (!d)
 		return;
 	crm_strbuf_release(&d->arena);
+	free(d->apart);
 	for (int e = 0; e < DD_MAX_EXTRA; e++)
 		free(d->extra_name[e]);
 	free(d->rec);

@@ -94,6 +94,7 @@ struct crm_dedupe_stats {
 	unsigned long clusters;        /* of two or more customers, merge band */
 	unsigned long clustered;       /* customers in them */
 	unsigned long split_edges;     /* merge pairs left out to keep a cluster whole */
+	unsigned long kept_apart;      /* pairs a person decided 'different' (not proposed) */
 };
 
 struct crm_dedupe;
@@ -178,5 +179,32 @@ struct crm_dedupe_merged {
 enum crm_status crm_dedupe_merge(struct crm_run *run, const int64_t *ids, size_t n,
 				 enum crm_dedupe_survivor how, int64_t *survivor,
 				 struct crm_dedupe_merged *st, struct crm_error *err);
+
+/* --- A person's decisions (src/dedupe-decide.c) ----------------------------- */
+
+struct crm_dedupe_decided {
+	unsigned long lines;       /* pairs read */
+	unsigned long same, different, undecided;
+	unsigned long already;     /* 'same' pairs that are one customer already */
+	unsigned long gone;        /* pairs naming a customer no longer there (erased) */
+	unsigned long recorded;    /* decisions new or changed */
+};
+
+/*
+ * Applies the decisions of a review file a person filled in (the columns
+ * a, b and decision of crm dedupe --review-file; decision same or
+ * different, 同一 or 別人, empty for undecided; CSV or TSV in UTF-8 or
+ * CP932, as Excel saves it), in run: the customers that its 'same' pairs
+ * join are merged (crm_dedupe_merge, the survivor as how says), and every
+ * decision is recorded in dedupe_decisions, so that crm_dedupe_find never
+ * proposes a 'different' pair again, nor clusters its customers together.
+ * Ids are followed through merges. The file is read and checked whole
+ * first: a malformed line, a pair decided both ways, or a 'different'
+ * pair that is (or the file's 'same' pairs make) one customer is an error
+ * naming the file and line, and nothing is changed.
+ */
+enum crm_status crm_dedupe_decide(struct crm_run *run, const char *path,
+				  enum crm_dedupe_survivor how, struct crm_dedupe_decided *st,
+				  struct crm_dedupe_merged *m, struct crm_error *err);
 
 #endif

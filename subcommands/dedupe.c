@@ -30,6 +30,7 @@ enum {
 	OPT_MAX_MERGES,
 	OPT_SURVIVOR,
 	OPT_REVIEW_FILE,
+	OPT_DECISIONS,
 };
 
 static const struct crm_option dedupe_options[] = {
@@ -45,6 +46,8 @@ static const struct crm_option dedupe_options[] = {
 	{ "review-file", OPT_REVIEW_FILE, "<file>", "also write the pairs to review to file, both\n"
 	  "customers side by side, for Excel (UTF-8 with BOM)", "a file name" },
 	{ "apply", OPT_APPLY, NULL, "merge the clusters of the merge band, as one run", NULL },
+	{ "decisions", OPT_DECISIONS, "<file>", "merge the pairs a review file says are the same,\n"
+	  "and never propose those it says are different again", "a file name" },
 	{ "max-merges", OPT_MAX_MERGES, "<n>", "with --apply: merge nothing and exit 3 if more than\n"
 	  "n customers would be merged", "a positive whole number" },
 	{ "survivor", OPT_SURVIVOR, "<rule>", "which customer of a cluster stays: oldest (default),\n"
@@ -59,6 +62,7 @@ static const struct crm_usage dedupe_usage = {
 	"                  [--since <run>] [--review-file <file>]\n"
 	"                  [--apply [--max-merges <n>] [--survivor <rule>] [--dry-run]]\n"
 	"                  [--format <fmt>]\n"
+	"       crm dedupe --decisions <file> [--survivor <rule>] [--dry-run]\n"
 	"       crm dedupe --explain <id1>,<id2> [--format <fmt>]\n",
 	dedupe_options,
 };
@@ -70,6 +74,7 @@ struct cli {
 	struct crm_dedupe_options opt;
 	const char *explain;
 	const char *review_file;
+	const char *decisions;
 	int apply, dry_run;
 	int64_t max_merges;            /* 0: no cap */
 	enum crm_dedupe_survivor survivor;
@@ -131,6 +136,9 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 	if (st->split_edges)
 		fprintf(stderr, "; %s merge pairs left out of a cluster holding someone else",
 			crm_num(st->split_edges, e, sizeof(e)));
+	if (st->kept_apart)
+		fprintf(stderr, "; %s pair%s left out, decided different", crm_num(st->kept_apart, e,
+			sizeof(e)), st->kept_apart == 1 ? "" : "s");
 	fputc('\n', stderr);
 }
 
@@ -469,6 +477,72 @@ static int apply(struct cli *cli)
 	return CRM_EXIT_OK;
 }
 
+/*
+ * --decisions: a review file a person filled in, applied as one run: its
+ * 'same' pairs merged, every decision recorded. A dry run rolls back.
+ */
+static int decide(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_dedupe_merged m = { 0 };
+	struct crm_dedupe_decided dd;
+	struct crm_run *run = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int64_t run_id = 0;
+	char a[32], b[32], c[32], e[32];
+
+	crm_error_clear(&err);
+	s = crm_open_db_write(ctx, &err);
+	if (!s)
+		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv,
+				  cli->dry_run ? CRM_RUN_DRY : 0, &run, &err);
+	if (!s)
+		s = crm_dedupe_decide(run, cli->decisions, cli->survivor, &dd, &m, &err);
+	if (!s)
+		s = crm_run_count(run, "decisions", (long long)(dd.same + dd.different), &err);
+	if (!s)
+		s = crm_run_count(run, "recorded", (long long)dd.recorded, &err);
+	if (!s)
+		s = crm_run_count(run, "merged", (long long)m.merged, &err);
+	if (!s)
+		s = crm_run_count(run, "moved", (long long)m.moved, &err);
+	if (!s) {
+		run_id = crm_run_id(run);
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	}
+	crm_run_free(run);
+	if (s)
+		return crm_report(CMD, &err);
+	if (!ctx->quiet) {
+		fprintf(stderr, "crm dedupe: %s: %s same, %s different, %s undecided",
+			cli->decisions, crm_num(dd.same, a, sizeof(a)),
+			crm_num(dd.different, b, sizeof(b)), crm_num(dd.undecided, c, sizeof(c)));
+		if (dd.already)
+			fprintf(stderr, "; %s same pair%s already one customer",
+				crm_num(dd.already, a, sizeof(a)), dd.already == 1 ? " is" : "s are");
+		if (dd.gone)
+			fprintf(stderr, "; %s pair%s naming a customer no longer there (erased) "
+				"skipped", crm_num(dd.gone, a, sizeof(a)), dd.gone == 1 ? "" : "s");
+		fprintf(stderr, "\ncrm dedupe: %s%s decision%s recorded", cli->dry_run ?
+			"dry run: " : "", crm_num(dd.recorded, a, sizeof(a)),
+			dd.recorded == 1 ? "" : "s");
+		if (m.merged)
+			fprintf(stderr, ", %s customer%s merged into %s (%s rows moved, %s values "
+				"of survivors changed)", crm_num(m.merged, a, sizeof(a)),
+				m.merged == 1 ? "" : "s",
+				crm_num(m.clusters, b, sizeof(b)), crm_num(m.moved, c, sizeof(c)),
+				crm_num(m.values, e, sizeof(e)));
+		if (!cli->dry_run && (m.merged || dd.recorded))
+			fprintf(stderr, "; this is run %lld ('crm log revert %lld' undoes it)",
+				(long long)run_id, (long long)run_id);
+		fputc('\n', stderr);
+	}
+	if (!cli->dry_run)
+		crm_db_checkpoint(ctx->db);
+	return CRM_EXIT_OK;
+}
+
 static int run(struct cli *cli)
 {
 	struct crm_ctx *ctx = cli->ctx;
@@ -482,6 +556,8 @@ static int run(struct cli *cli)
 	cli->opt.ctx = cli;
 	if (cli->apply)
 		return apply(cli);
+	if (cli->decisions)
+		return decide(cli);
 	s = crm_open_db(ctx, &err);
 	if (!s && cli->explain)
 		s = explain_ids(cli, &a, &b, &err);
@@ -533,6 +609,7 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 			break;
 		case OPT_APPLY: cli.apply = 1; break;
 		case OPT_REVIEW_FILE: cli.review_file = g.arg; break;
+		case OPT_DECISIONS: cli.decisions = g.arg; break;
 		case CRM_OPT_ID_SINCE_RUN:
 			if (crm_getopt_run(&g, &cli.opt.since))
 				return g.exit;
@@ -567,10 +644,16 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 		return g.exit;
 	if (g.optind < argc)
 		return usage_error("unexpected argument '%s'", argv[g.optind]);
-	if (!cli.apply && (cli.max_merges || survivor_set || cli.dry_run))
-		return usage_error("%s is for --apply (without it dedupe changes nothing)",
-				   cli.max_merges ? "--max-merges" : survivor_set ? "--survivor"
-				   : "--dry-run");
+	if (cli.decisions && (cli.apply || cli.explain || cli.review_file || cli.opt.since ||
+			      cli.max_merges))
+		return usage_error("--decisions applies a review file, and finds nothing: drop %s",
+				   cli.apply ? "--apply" : cli.explain ? "--explain"
+				   : cli.review_file ? "--review-file" : cli.opt.since ? "--since"
+				   : "--max-merges");
+	if (!cli.apply && !cli.decisions && (cli.max_merges || survivor_set || cli.dry_run))
+		return usage_error("%s is for --apply or --decisions (without them dedupe changes "
+				   "nothing)", cli.max_merges ? "--max-merges" : survivor_set ?
+				   "--survivor" : "--dry-run");
 	if (cli.explain && cli.review_file)
 		return usage_error("--review-file lists the review band; --explain shows one pair: "
 				   "give one of them%s", "");

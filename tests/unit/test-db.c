@@ -258,13 +258,29 @@ static void test_change_needs_its_run_at_commit(void **state)
 	crm_db_close(db);
 }
 
+/* Schema 11: a database of version 10 gets the table of dedupe's decisions, empty. */
+static void test_migration_11(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	raw_exec(t->path, "DROP TABLE dedupe_decisions; PRAGMA user_version = 10");
+	db = open_ok(t->path, CRM_DB_WRITE);
+	assert_int_equal(crm_db_opened_version(db), 10);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_decisions"), 0);
+	crm_db_close(db);
+}
+
 /* Turns a new database back into schema 5, whose changes has sql_5. */
 static void make_schema_5(const char *path, const char *edit)
 {
 	char sql[512];
 
-	/* Schema 10 added runs.pid. */
+	/* Schema 10 added runs.pid, 11 dedupe_decisions. */
 	snprintf(sql, sizeof(sql),
+		 "DROP TABLE dedupe_decisions;"
 		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "PRAGMA writable_schema = ON;"
 		 "UPDATE sqlite_schema SET sql = %s WHERE name = 'changes';"
@@ -298,7 +314,8 @@ static void test_migration_10(void **state)
 	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
 
 	crm_db_close(db);
-	raw_exec(t->path, "ALTER TABLE runs DROP COLUMN pid;"
+	raw_exec(t->path, "DROP TABLE dedupe_decisions;"
+		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "INSERT INTO runs(command, argv, actor, host, started_at) VALUES"
 		 " ('import', '[]', 'a', 'h', '2026-01-01T00:00:00.000Z');"
 		 "PRAGMA user_version = 9");
@@ -768,6 +785,7 @@ int main(void)
 		T(test_change_needs_its_run_at_commit),
 		T(test_migration_6),
 		T(test_migration_10),
+		T(test_migration_11),
 		T(test_migration_6_guard),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),
