@@ -1,5 +1,7 @@
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +87,27 @@ static int add_int(struct crm_strbuf *sb, long long i)
 	return crm_strbuf_add(sb, p, (size_t)(buf + sizeof(buf) - p));
 }
 
+/*
+ * The shortest decimal that reads back as r (2.57, not 2.5699999999999998):
+ * what a person and a spreadsheet expect, and exact for a program.
+ */
+static int add_real(struct crm_strbuf *sb, double r, const char *none)
+{
+	char buf[32];
+	int p;
+
+	if (!isfinite(r))
+		return crm_strbuf_addstr(sb, none);
+	for (p = 15; p < 17; p++) {
+		snprintf(buf, sizeof(buf), "%.*g", p, r);
+		if (strtod(buf, NULL) == r)
+			break;
+	}
+	if (p == 17)
+		snprintf(buf, sizeof(buf), "%.17g", r);
+	return crm_strbuf_addstr(sb, buf);
+}
+
 /* A value as text; NULL is empty. */
 static int value_text(struct crm_strbuf *sb, const struct crm_value *v)
 {
@@ -92,7 +115,7 @@ static int value_text(struct crm_strbuf *sb, const struct crm_value *v)
 	switch (v->type) {
 	case CRM_VALUE_NULL: return crm_strbuf_addstr(sb, "");
 	case CRM_VALUE_INT: return add_int(sb, v->i);
-	case CRM_VALUE_REAL: return crm_strbuf_addf(sb, "%.17g", v->r);
+	case CRM_VALUE_REAL: return add_real(sb, v->r, "");
 	case CRM_VALUE_TEXT: return crm_strbuf_add(sb, v->s, v->len);
 	}
 	return -1;
@@ -187,7 +210,7 @@ static int add_json_value(struct crm_strbuf *sb, const struct crm_value *v)
 	switch (v->type) {
 	case CRM_VALUE_NULL: return crm_strbuf_addstr(sb, "null");
 	case CRM_VALUE_INT: return add_int(sb, v->i);
-	case CRM_VALUE_REAL: return crm_strbuf_addf(sb, "%.17g", v->r);
+	case CRM_VALUE_REAL: return add_real(sb, v->r, "null");
 	case CRM_VALUE_TEXT: return crm_strbuf_add_json_string(sb, v->s, v->len);
 	}
 	return -1;

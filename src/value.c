@@ -1,3 +1,4 @@
+#include <math.h>
 #include <string.h>
 
 #include "value.h"
@@ -13,6 +14,13 @@ struct crm_value crm_value_null(void)
 struct crm_value crm_value_int(long long i)
 {
 	struct crm_value v = { .type = CRM_VALUE_INT, .i = i };
+
+	return v;
+}
+
+struct crm_value crm_value_real(double r)
+{
+	struct crm_value v = { .type = isfinite(r) ? CRM_VALUE_REAL : CRM_VALUE_NULL, .r = r };
 
 	return v;
 }

@@ -21,6 +21,8 @@ struct crm_value {
 
 struct crm_value crm_value_null(void);
 struct crm_value crm_value_int(long long i);
+/* r NaN or infinite gives a NULL value: neither CSV nor JSON has one. */
+struct crm_value crm_value_real(double r);
 /* s may be NULL, which gives a NULL value. */
 struct crm_value crm_value_text(const char *s);
 /* Whether a and b are the same value of the same type. */

@@ -148,17 +148,16 @@ static enum crm_status row(struct crm_out *out, struct crm_customer_labels *labe
 {
 	struct crm_value v[6];
 	const char *key, *name;
-	char score[32];
 	enum crm_status s = crm_customer_label(labels, id, &key, &name, err);
 
 	if (s)
 		return s;
-	snprintf(score, sizeof(score), "%.2f", w);
 	v[0] = crm_value_int(cluster);
 	v[1] = crm_value_int(id);
 	v[2] = crm_value_text(key);
 	v[3] = crm_value_text(name);
-	v[4] = crm_value_text(isfinite(w) ? score : NULL);
+	/* A number, in JSON too; to the hundredth, as the report has always shown it. */
+	v[4] = crm_value_real(round(w * 100) / 100);
 	v[5] = crm_value_text(band);
 	return crm_out_row(out, v, err);
 }

@@ -83,6 +83,29 @@ static void test_json(void **state)
 	free(out);
 }
 
+/* A real is the shortest decimal that reads back as it, a number in JSON, never guarded. */
+static void test_reals(void **state)
+{
+	struct crm_value v[6];
+	char *out;
+
+	(void)state;
+	v[0] = crm_value_real(2.57);
+	v[1] = crm_value_real(-4.5);
+	v[2] = crm_value_real(0.1 + 0.2);
+	v[3] = crm_value_real(8);
+	v[4] = crm_value_real(1.0 / 0.0);
+	v[5] = crm_value_real(-0.001);
+	assert_int_equal(v[4].type, CRM_VALUE_NULL);
+	out = render(CRM_FORMAT_CSV, v, 2);
+	assert_string_equal(out, "id,name,note\n2.57,-4.5,0.30000000000000004\n8,,-0.001\n");
+	free(out);
+	out = render(CRM_FORMAT_JSON, v, 2);
+	assert_string_equal(out, "{\"id\":2.57,\"name\":-4.5,\"note\":0.30000000000000004}\n"
+			    "{\"id\":8,\"name\":null,\"note\":-0.001}\n");
+	free(out);
+}
+
 /* Wide characters take two columns; the widest cell sizes its column. */
 static void test_table_aligns_wide_text(void **state)
 {
@@ -228,6 +251,7 @@ int main(void)
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_no_columns),
+		cmocka_unit_test(test_reals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
