@@ -17,8 +17,8 @@ const char *const crm_dedupe_band_names[] = { "none", "review", "merge" };
 #define RANDOM_PAIRS 50000UL
 #define EM_MAX_ITER 500
 #define EM_TOLERANCE 1e-7
-/* A pair this far below zero is two people: no cluster holds both. */
-#define STRONGLY_NEGATIVE (-5.0)
+/* A pair this far below zero (odds of 1 to 1000) is two people: no cluster holds both. */
+#define STRONGLY_NEGATIVE (-10.0)
 /* Work of the check of one union, at most (pairs compared). */
 #define CLUSTER_CHECK_MAX 250000UL
 
@@ -1062,10 +1062,20 @@ static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t
 	return CRM_OK;
 }
 
-/* Whether any customer of x's cluster and any of y's are two people. */
+/*
+ * Whether x's cluster and y's are better kept apart, though a merge pair
+ * joins them: any customer of one and any of the other are two people
+ * (decided so, or strongly negative), or the pairs across them are not on
+ * average as likely one person as the merge band asks. A chain of merge
+ * pairs, each fair, can join two people whom every other pair keeps
+ * apart; one record that disagrees with its duplicates on one field
+ * should not split a cluster that the rest holds together.
+ */
 static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t y)
 {
 	uint32_t i = x, j;
+	unsigned long n = 0;
+	double sum = 0, w;
 	int p;
 
 	if ((unsigned long)u->size[x] * u->size[y] > CLUSTER_CHECK_MAX)
@@ -1073,14 +1083,18 @@ static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t 
 	do {
 		j = y;
 		do {
-			if (apart(d, i, j) ||
-			    score(d, &d->rec[i], &d->rec[j], &p) < STRONGLY_NEGATIVE)
+			if (apart(d, i, j))
 				return 1;
+			w = score(d, &d->rec[i], &d->rec[j], &p);
+			if (w < STRONGLY_NEGATIVE)
+				return 1;
+			sum += w;
+			n++;
 			j = u->next[j];
 		} while (j != y);
 		i = u->next[i];
 	} while (i != x);
-	return 0;
+	return sum < d->o.threshold * (double)n;
 }
 
 static size_t find_rec(const struct crm_dedupe *d, int64_t id)

@@ -1,0 +1,32 @@
+#!/bin/sh
+# crm dedupe's clusters (#14): a chain of merge pairs, each fair, does not
+# join customers whom the pairs across it keep apart on average. 森 花子
+# four times: C1 and C2 share an email, C2 and C3 only a name (a fair
+# pair, barely), C3 and C4 a phone; C1 and C3 disagree on their phones.
+# C3 must not join C1 and C2 through C2 alone.
+. "$SRCDIR/tests/cli/lib.sh"
+
+plan 4
+
+export CRM_USER=tester
+data=$SRCDIR/tests/data/dedupe
+
+"$CRM" -q import --source shop "$data/people.csv" &&
+"$CRM" -q import --source fair --map kana=name_kana --map tel=phone --map zip=postal_code \
+	--map pref=prefecture "$data/fair.csv" &&
+"$CRM" -q import --source crm "$data/others.csv" &&
+"$CRM" -q import --source chain "$data/chain.csv" || bail_out 'import failed'
+
+check 'C2 and C3 are a merge pair on their own' 0 'match:^total,,,merge,,,\+' empty \
+	"$CRM" dedupe --explain chain:C2,chain:C3 --format csv
+check '... C1 and C3 are not, nor two people by far' 0 'match:^total,,,review,,,-[0-4]\.' empty \
+	"$CRM" dedupe --explain chain:C1,chain:C3 --format csv
+check 'C1 and C2 are one cluster, without C3' 0 'inline:75,chain:C1,merge,one
+76,chain:C2,merge,one
+77,chain:C3,review,another' \
+	'match:merge pairs? left out of a cluster holding someone else$' \
+	sh -c '"$CRM" dedupe --format csv | awk -F, "\$3 ~ /^chain:/ && n++ < 3 {
+		if (!first) first = \$1; print \$2 \",\" \$3 \",\" \$6 \",\" (\$1 == first ? \"one\" : \"another\") }"'
+check '... and --apply merges C2 into C1 only' 0 'inline:76|75' empty sh -c \
+	'"$CRM" -q dedupe --apply > /dev/null && sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE id > 74 AND merged_into IS NOT NULL"'
+finish
