@@ -56,9 +56,17 @@ static size_t note_at(const char *p)
 
 	if (*p != '(')
 		return 0;
-	/* No control character: the cleaning strips those, and the note with them (fuzz). */
-	for (q = p + 1; (unsigned char)*q >= 0x20 && *q != ')' && *q != '(' && !is_digit(*q); q++)
-		;
+	/*
+	 * No control character, C0, DEL or C1 (U+0080..U+009F, C2 80..C2 9F):
+	 * the cleaning strips those, and the note would change with them
+	 * (fuzz: 03...(\u0088xv) was a note to the check, an extension x to
+	 * the normalizer).
+	 */
+	for (q = p + 1; (unsigned char)*q >= 0x20 && *q != 0x7f && *q != ')' && *q != '(' &&
+	     !is_digit(*q); q++)
+		if ((unsigned char)q[0] == 0xc2 && (unsigned char)q[1] >= 0x80 &&
+		    (unsigned char)q[1] <= 0x9f)
+			return 0;
 	if (*q != ')' || q == p + 1 || (size_t)(q - p - 1) > NOTE_MAX_BYTES)
 		return 0;
 	for (const char *e = q + 1; *e; e++)

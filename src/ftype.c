@@ -273,6 +273,41 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
 	return changed;
 }
 
+/*
+ * s without its control characters (C0, DEL, C1), as utf8proc's STRIPCC
+ * would take them, but before NFKC: line breaks, tabs, form feeds and NEL
+ * become a space, the rest go. utf8proc strips them while decomposing and
+ * leaves the marks they stood between in the wrong order, which the next
+ * NFKC reorders (fuzz: U+05AB, U+001A, U+05BA came out U+05AB U+05BA, and
+ * normalized again U+05BA U+05AB). NULL with *copy untouched when s has
+ * none; -1 when out of memory.
+ */
+static int strip_controls(const char *s, char **copy)
+{
+	const unsigned char *p;
+	char *w;
+	int any = 0;
+
+	for (p = (const unsigned char *)s; *p && !any; p++)
+		any = *p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+	if (!any)
+		return 0;
+	if (!(*copy = malloc(strlen(s) + 1)))
+		return -1;
+	for (p = (const unsigned char *)s, w = *copy; *p; p++) {
+		if ((*p >= 0x09 && *p <= 0x0d) || (*p == 0xc2 && p[1] == 0x85)) {
+			*w++ = ' ';
+			p += *p == 0xc2;
+		} else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+			p++;
+		} else if (*p >= 0x20 && *p != 0x7f) {
+			*w++ = (char)*p;
+		}
+	}
+	*w = '\0';
+	return 1;
+}
+
 enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
@@ -291,8 +326,14 @@ enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err
 		if (st)
 			return crm_ft_nomem(err);
 	} else {
+		char *plain = NULL;
+
+		if (strip_controls(orig, &plain) < 0)
+			return crm_ft_nomem(err);
 		/* IGNORE also strips what a decomposition yields (ﾠ gives U+3164). */
-		st = crm_nfkc_map(orig, UTF8PROC_IGNORE | UTF8PROC_STRIPCC, (char **)&folded);
+		st = crm_nfkc_map(plain ? plain : orig, UTF8PROC_IGNORE | UTF8PROC_STRIPCC,
+				  (char **)&folded);
+		free(plain);
 		if (st == CRM_ERR_NOMEM)
 			return crm_ft_nomem(err);
 		if (st)
