@@ -300,6 +300,13 @@ struct rule {
  * blocks grow with the customers: only blocks this small are taken.
  */
 #define NARROW_BLOCK 30
+/*
+ * A key many share is no one's: an office's switchboard, 佐藤 in 横浜市,
+ * a common full name. Its block's pairs cost the square of its size and
+ * find no duplicate that a personal key (an email, a birthdate with the
+ * name) would not: blocks of these rules are taken up to this size.
+ */
+#define SHARED_BLOCK 30
 
 /*
  * The union of rules a candidate pair comes from: any one of them is
@@ -308,8 +315,8 @@ struct rule {
  */
 static const struct rule rules[] = {
 	{ "email", { { DF_EMAIL, 0 } }, 1, 0, 1 },
-	{ "phone", { { DF_PHONE, 0 } }, 1, 0, 1 },
-	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, 0, 0 },
+	{ "phone", { { DF_PHONE, 0 } }, 1, SHARED_BLOCK, 1 },
+	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, SHARED_BLOCK, 0 },
 	{ "family+birthdate", { { DF_FAMILY, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
 	{ "given+birthdate", { { DF_GIVEN, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
 	{ "kana+postal", { { DF_KANA, 0 }, { DF_POSTAL, 0 } }, 2, 0, 1 },
@@ -318,9 +325,9 @@ static const struct rule rules[] = {
 	{ "family+postal", { { DF_FAMILY, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0 },
 	{ "given+postal", { { DF_GIVEN, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0 },
 	{ "birthdate+city", { { DF_BIRTH, 0 }, { DF_CITY, 0 } }, 2, 0, 1 },
-	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, 0, 0 },
+	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, SHARED_BLOCK, 0 },
 	{ "given+address", { { DF_GIVEN, 0 }, { DF_ADDRESS, 0 } }, 2, 0, 0 },
-	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, 0, 0 },
+	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, SHARED_BLOCK, 0 },
 	{ "family alone", { { DF_FAMILY, 0 } }, 1, NARROW_BLOCK, 0 },
 	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK, 0 },
 	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK, 0 },
