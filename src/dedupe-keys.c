@@ -454,12 +454,47 @@ static size_t code_points(const char *s, int32_t *cp, size_t max)
 {
 	size_t n = 0;
 
-	while (*s && n < max)
-		s += crm_utf8_next(s, &cp[n++]);
+	while (*s && n < max) {
+		if ((unsigned char)*s < 0x80)
+			cp[n++] = (unsigned char)*s++;
+		else
+			s += crm_utf8_next(s, &cp[n++]);
+	}
 	return n;
 }
 
+/*
+ * The most Jaro-Winkler can be for x and y: matches are at most the
+ * characters they share (counted by buckets of code points, which can
+ * only count more), and the common prefix is known. Random pairs (for u)
+ * share few, and need no alignment.
+ */
+static double jw_bound(const int32_t *x, size_t n, const int32_t *y, size_t m)
+{
+	unsigned char hx[64] = { 0 }, hy[64] = { 0 };
+	size_t i, c = 0, prefix = 0;
+	double jaro;
+
+	for (i = 0; i < n; i++)
+		hx[x[i] & 63]++;
+	for (i = 0; i < m; i++)
+		hy[y[i] & 63]++;
+	for (i = 0; i < 64; i++)
+		c += hx[i] < hy[i] ? hx[i] : hy[i];
+	if (!c)
+		return 0.0;
+	while (prefix < 4 && prefix < n && prefix < m && x[prefix] == y[prefix])
+		prefix++;
+	jaro = ((double)c / n + (double)c / m + 1.0) / 3.0;
+	return jaro + prefix * 0.1 * (1.0 - jaro);
+}
+
 double dd_jaro_winkler(const char *a, const char *b)
+{
+	return dd_jaro_winkler_min(a, b, 0.0);
+}
+
+double dd_jaro_winkler_min(const char *a, const char *b, double floor)
 {
 	int32_t x[JW_MAX], y[JW_MAX];
 	unsigned char mx[JW_MAX] = { 0 }, my[JW_MAX] = { 0 };
@@ -468,6 +503,8 @@ double dd_jaro_winkler(const char *a, const char *b)
 	double jaro;
 
 	if (!n || !m)
+		return 0.0;
+	if (floor > 0 && jw_bound(x, n, y, m) < floor)
 		return 0.0;
 	window = (n > m ? n : m) / 2;
 	window = window ? window - 1 : 0;
@@ -535,7 +572,7 @@ static int name_level(const char *a, const char *b)
 
 	if (!strcmp(a, b))
 		return 1;
-	jw = dd_jaro_winkler(a, b);
+	jw = dd_jaro_winkler_min(a, b, 0.80);
 	return jw >= 0.92 ? 2 : jw >= 0.80 ? 3 : 4;
 }
 
@@ -590,15 +627,15 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 	case DF_POSTAL:
 		return !strcmp(x, y) ? 1 : one_slip(x, y) ? 2 : 3;
 	case DF_EMAIL:
-		return !strcmp(x, y) ? 1 : same_local(x, y) || dd_jaro_winkler(x, y) >= 0.9 ? 2 : 3;
+		return !strcmp(x, y) ? 1 : same_local(x, y) || dd_jaro_winkler_min(x, y, 0.9) >= 0.9 ? 2 : 3;
 	case DF_PREF:
 		return !strcmp(x, y) ? 1 : 2;
 	case DF_COMPANY:
-		return !strcmp(x, y) ? 1 : dd_jaro_winkler(x, y) >= 0.92 ? 2 : 3;
+		return !strcmp(x, y) ? 1 : dd_jaro_winkler_min(x, y, 0.92) >= 0.92 ? 2 : 3;
 	case DF_KANA:
 	case DF_CITY:
 	case DF_ADDRESS:
-		return !strcmp(x, y) ? 1 : dd_jaro_winkler(x, y) >= 0.9 ? 2 : 3;
+		return !strcmp(x, y) ? 1 : dd_jaro_winkler_min(x, y, 0.9) >= 0.9 ? 2 : 3;
 	default:   /* an identifier of extra */
 		return !strcmp(x, y) ? 1 : one_slip(x, y) ? 2 : 3;
 	}

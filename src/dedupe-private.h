@@ -90,5 +90,7 @@ int dd_level(const struct crm_strbuf *arena, const struct dd_rec *a, const struc
 
 /* Jaro-Winkler similarity of UTF-8 a and b, on code points (0..1). */
 double dd_jaro_winkler(const char *a, const char *b);
+/* The same, or 0 when it is sure to be below floor (cheaper then). */
+double dd_jaro_winkler_min(const char *a, const char *b, double floor);
 
 #endif

@@ -212,6 +212,27 @@ static void test_jaro_winkler(void **state)
 	assert_true(dd_jaro_winkler("", "abc") == 0.0);
 	/* On code points, not bytes: one kanji changed of three. */
 	assert_true(fabs(dd_jaro_winkler("山田花", "山田華") - dd_jaro_winkler("abc", "abd")) < 1e-9);
+	/* With a floor: the same figure at or above it, 0 below it, never a wrong one. */
+	assert_true(dd_jaro_winkler_min("martha", "marhta", 0.9) == dd_jaro_winkler("martha", "marhta"));
+	assert_true(dd_jaro_winkler_min("dwayne", "duane", 0.9) == 0.0);
+	assert_true(dd_jaro_winkler_min("dwayne", "duane", 0.8) == dd_jaro_winkler("dwayne", "duane"));
+	assert_true(dd_jaro_winkler_min("東京都千代田区", "大阪府大阪市北区", 0.9) == 0.0);
+	{
+		static const char *const w[] = { "smith", "smyth", "schmidt", "smithson", "jones",
+						 "johnson", "山田", "山本", "山田太郎", "田山", "" };
+		size_t i, j;
+
+		for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+			for (j = 0; j < sizeof(w) / sizeof(w[0]); j++) {
+				double jw = dd_jaro_winkler(w[i], w[j]), floor;
+
+				for (floor = 0.5; floor < 1.0; floor += 0.05)
+					if (jw >= floor)
+						assert_true(dd_jaro_winkler_min(w[i], w[j], floor) == jw);
+					else
+						assert_true(dd_jaro_winkler_min(w[i], w[j], floor) < floor);
+			}
+	}
 }
 
 int main(void)
