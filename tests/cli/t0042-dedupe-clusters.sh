@@ -6,7 +6,7 @@
 # C3 must not join C1 and C2 through C2 alone.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 4
+plan 6
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -29,4 +29,15 @@ check 'C1 and C2 are one cluster, without C3' 0 'inline:75,chain:C1,merge,one
 		if (!first) first = \$1; print \$2 \",\" \$3 \",\" \$6 \",\" (\$1 == first ? \"one\" : \"another\") }"'
 check '... and --apply merges C2 into C1 only' 0 'inline:76|75' empty sh -c \
 	'"$CRM" -q dedupe --apply > /dev/null && sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE id > 74 AND merged_into IS NOT NULL"'
+
+# Enough customers that the pairs are compared by several threads: the
+# same report every time, byte for byte.
+"$BENCH_GEN" --rows 3000 --seed 14 --hard-rate 0.05 > gen.csv || bail_out 'bench-gen failed'
+"$CRM" --db gen.db -q import --source gen --rejects /dev/null gen.csv
+check 'thousands of customers: tens of thousands of pairs compared' 0 ignore \
+	'match:^crm dedupe: 2,970 customers, [0-9]{2},[0-9]{3} pairs compared' \
+	sh -c '"$CRM" --db gen.db dedupe --format csv > one.csv'
+"$CRM" --db gen.db dedupe --format csv > two.csv 2>/dev/null
+"$CRM" --db gen.db dedupe --format csv > three.csv 2>/dev/null
+check '... and the same report on every run' 0 empty empty sh -c 'cmp one.csv two.csv && cmp one.csv three.csv'
 finish
