@@ -21,7 +21,11 @@
 #define PHONE_MIN_DIGITS 6
 #define PHONE_MAX_DIGITS 15     /* E.164 */
 
-#define NOTE_MAX_BYTES 48        /* 16 kanji, (代表番号) and the like many times over */
+/*
+ * Characters, not bytes: the cleaning may write a character in more bytes
+ * (a dash after kana becomes ー), and a note must stay one (fuzz).
+ */
+#define NOTE_MAX_CHARS 24        /* (代表番号) and the like many times over */
 
 /*
  * The bytes of "(0)" at p (spaces allowed inside), else 0. After a country
@@ -53,6 +57,7 @@ static int trunk_at(const char *p)
 static size_t note_at(const char *p)
 {
 	const char *q;
+	size_t chars = 0;
 
 	if (*p != '(')
 		return 0;
@@ -63,11 +68,13 @@ static size_t note_at(const char *p)
 	 * the normalizer).
 	 */
 	for (q = p + 1; (unsigned char)*q >= 0x20 && *q != 0x7f && *q != ')' && *q != '(' &&
-	     !is_digit(*q); q++)
+	     !is_digit(*q); q++) {
 		if ((unsigned char)q[0] == 0xc2 && (unsigned char)q[1] >= 0x80 &&
 		    (unsigned char)q[1] <= 0x9f)
 			return 0;
-	if (*q != ')' || q == p + 1 || (size_t)(q - p - 1) > NOTE_MAX_BYTES)
+		chars += ((unsigned char)*q & 0xc0) != 0x80;
+	}
+	if (*q != ')' || q == p + 1 || chars > NOTE_MAX_CHARS)
 		return 0;
 	for (const char *e = q + 1; *e; e++)
 		if (*e != ' ')
