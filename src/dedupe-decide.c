@@ -286,10 +286,13 @@ static size_t index_of(const struct groups *g, int64_t id)
 	return p ? (size_t)(p - g->id) : SIZE_MAX;
 }
 
+/* The group of x: its smallest member (the roots are joined so), the path halved. */
 static size_t root(const struct groups *g, size_t x)
 {
-	while (g->parent[x] != x)
+	while (g->parent[x] != x) {
+		g->parent[x] = g->parent[g->parent[x]];
 		x = g->parent[x];
+	}
 	return x;
 }
 
@@ -442,29 +445,41 @@ static enum crm_status record(struct crm_run *run, const struct decided *d,
 	return s;
 }
 
-/* Merges each group of two or more customers joined by 'same' pairs. */
+/*
+ * Merges each group of two or more customers joined by 'same' pairs: the
+ * members counted by group, then laid out group by group in id order
+ * (g->id is sorted, and a group's root is its smallest member).
+ */
 static enum crm_status merge_groups(struct crm_run *run, const struct groups *g,
 				    enum crm_dedupe_survivor how, struct crm_dedupe_merged *m,
 				    struct crm_error *err)
 {
+	size_t *start = calloc(g->n + 1, sizeof(*start)), *at = malloc((g->n + 1) * sizeof(*at));
 	int64_t *ids = malloc((g->n + 1) * sizeof(*ids));
 	enum crm_status s = CRM_OK;
-	size_t i, j, n;
+	size_t i, r;
 
-	if (!ids)
-		return crm_error_nomem(err);
-	for (i = 0; !s && i < g->n; i++) {
+	if (!start || !at || !ids) {
+		s = crm_error_nomem(err);
+		goto out;
+	}
+	for (i = 0; i < g->n; i++)
+		start[root(g, i) + 1]++;
+	for (i = 0; i < g->n; i++)
+		start[i + 1] += start[i];
+	memcpy(at, start, g->n * sizeof(*at));
+	for (i = 0; i < g->n; i++)
+		ids[at[root(g, i)]++] = g->id[i];
+	for (r = 0; !s && r < g->n; r++) {
 		int64_t survivor;
 
-		if (root(g, i) != i)
-			continue;
-		/* Members in id order: g->id is sorted. */
-		for (j = i, n = 0; j < g->n; j++)
-			if (root(g, j) == i)
-				ids[n++] = g->id[j];
-		if (n > 1)
-			s = crm_dedupe_merge(run, ids, n, how, &survivor, m, err);
+		if (start[r + 1] - start[r] > 1)
+			s = crm_dedupe_merge(run, ids + start[r], start[r + 1] - start[r], how,
+					     &survivor, m, err);
 	}
+out:
+	free(start);
+	free(at);
 	free(ids);
 	return s;
 }

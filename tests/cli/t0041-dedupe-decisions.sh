@@ -7,7 +7,7 @@
 # erasure takes the person's decisions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 32
+plan 33
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -115,6 +115,12 @@ check '--decisions with --apply is a usage error' 2 empty 'match:drop --apply' \
 	"$CRM" dedupe --decisions dry.csv --apply
 check '--decisions with --explain is a usage error' 2 empty 'match:drop --explain' \
 	"$CRM" dedupe --decisions dry.csv --explain 1,2
+
+# Same pairs sharing a customer are one group, merged into one survivor.
+printf 'a,b,decision\n10,6,same\n3,10,same\n' > group.csv
+check 'same pairs sharing a customer merge all three into the oldest' 0 'inline:6|3
+10|3' empty sh -c '"$CRM" -q dedupe --decisions group.csv &&
+	sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE id IN (3, 6, 10) AND merged_into IS NOT NULL ORDER BY id"'
 
 # Erasure: the person's decision rows go with them.
 "$CRM" -q log forget 8 --reason 'test' || bail_out 'forget failed'
