@@ -67,8 +67,11 @@ static const char usage_text[] =
 	"    --customers <n>      orders: customer numbers run C0000001..n\n"
 	"                         (default 1000)\n"
 	"    --truth <file>       customers: write who each row is to file, as\n"
-	"                         CSV key,person (rows of one person are one\n"
-	"                         person: the ground truth of dedupe)\n"
+	"                         CSV key,person,kind,like (rows of one person\n"
+	"                         are one person: the ground truth of dedupe;\n"
+	"                         kind, a hard case: family, namesake,\n"
+	"                         father-son, colleague or married, and like,\n"
+	"                         the person it is made to look like)\n"
 	"    --hard-rate <p>      customers: share of new people made to look\n"
 	"                         like a recent one but not be (a namesake\n"
 	"                         elsewhere, a father and son of one name at\n"
@@ -885,6 +888,15 @@ struct person {
 	unsigned char consent;		/* 0 unknown, 1 yes, 2 no */
 	signed char note;
 	uint32_t who;			/* the person, for --truth: a duplicate keeps it */
+	unsigned char hard;		/* enum hard: what it is made to look like, for --truth */
+	uint32_t like;			/* the person it looks like (who), or 0 */
+};
+
+/* For --truth: the hard cases, which bench/dedupe.sh scores one by one. */
+enum hard { HARD_NONE, HARD_FAMILY, HARD_NAMESAKE, HARD_FATHER_SON, HARD_COLLEAGUE, HARD_MARRIED };
+
+static const char *const hard_names[] = {
+	"", "family", "namesake", "father-son", "colleague", "married",
 };
 
 enum bad_kind { BAD_NONE, BAD_DATE, BAD_EMAIL, BAD_PHONE, BAD_NAME, BAD_RAGGED, BAD_QTY, BAD_CUST };
@@ -1823,6 +1835,8 @@ static void make_lookalike(struct gen *g, struct person *p, const struct person 
 
 	switch (rng_below(r, 3)) {
 	case 0:		/* a namesake elsewhere */
+		p->hard = HARD_NAMESAKE;
+		p->like = o->who;
 		p->family = o->family;
 		p->variant = o->variant;
 		p->given = o->given;
@@ -1832,6 +1846,8 @@ static void make_lookalike(struct gen *g, struct person *p, const struct person 
 		make_email(g, p);
 		break;
 	case 1:		/* a father and a son */
+		p->hard = HARD_FATHER_SON;
+		p->like = o->who;
 		p->family = o->family;
 		p->variant = o->variant;
 		p->given = o->given;
@@ -1848,6 +1864,8 @@ static void make_lookalike(struct gen *g, struct person *p, const struct person 
 	default:	/* a colleague */
 		if (o->company < 0 || !o->tel[0])
 			break;
+		p->hard = HARD_COLLEAGUE;
+		p->like = o->who;
 		p->company = o->company;
 		p->legal = o->legal;
 		p->legal_front = o->legal_front;
@@ -1957,6 +1975,8 @@ static void make_person(struct gen *g, struct person *p)
 			if (p->sex)
 				p->sex = (unsigned char)givens[p->given].sex;
 		}
+		p->hard = HARD_FAMILY;
+		p->like = o->who;
 		p->family = o->family;
 		p->variant = o->variant;
 		same_home(p, o);
@@ -2080,6 +2100,8 @@ static void gen_customers(struct gen *g, unsigned long rows)
 					rng_below(&g->content, ARRAY_SIZE(families) - 1)) %
 					ARRAY_SIZE(families));
 				wed.variant = 0;
+				wed.hard = HARD_MARRIED;
+				wed.like = pp->who;
 				pp = &wed;
 			}
 		} else {
@@ -2088,7 +2110,9 @@ static void gen_customers(struct gen *g, unsigned long rows)
 			g->drift_now = g->drift;
 		}
 		emit_customer(g, id, pp, &bad);
-		if (g->truth && fprintf(g->truth, "C%07lu,%lu\n", id, (unsigned long)pp->who) < 0)
+		/* A duplicate of a look-alike looks alike too; a duplicate made otherwise is none. */
+		if (g->truth && fprintf(g->truth, "C%07lu,%lu,%s,%lu\n", id, (unsigned long)pp->who,
+					hard_names[pp->hard], (unsigned long)pp->like) < 0)
 			die_write();
 	}
 }
@@ -2447,7 +2471,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-gen: %s: %s\n", truth, strerror(errno));
 		return 1;
 	}
-	if (g.truth && fputs("key,person\n", g.truth) < 0)
+	if (g.truth && fputs("key,person,kind,like\n", g.truth) < 0)
 		die_write();
 	if (orders)
 		gen_orders(&g, rows, customers);
