@@ -382,6 +382,15 @@ static enum crm_status explain(struct cli *cli, const struct crm_dedupe *d, int6
 	return s;
 }
 
+/* The database opened for writing and a run begun: --apply's and --decisions'. */
+static enum crm_status begin(struct cli *cli, struct crm_run **run, struct crm_error *err)
+{
+	enum crm_status s = crm_open_db_write(cli->ctx, err);
+
+	return s ? s : crm_run_begin(cli->ctx->db, CMD, cli->ctx->argc, cli->ctx->argv,
+				     cli->dry_run ? CRM_RUN_DRY : 0, run, err);
+}
+
 /* The run's counts, in one place. */
 static enum crm_status count(struct crm_run *run, const struct crm_dedupe_stats *ds,
 			     const struct crm_dedupe_merged *m, struct crm_error *err)
@@ -423,10 +432,7 @@ static int apply(struct cli *cli)
 	char a[32], b[32], c[32], e[32];
 
 	crm_error_clear(&err);
-	s = crm_open_db_write(ctx, &err);
-	if (!s)
-		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv,
-				  cli->dry_run ? CRM_RUN_DRY : 0, &run, &err);
+	s = begin(cli, &run, &err);
 	if (!s)
 		s = crm_dedupe_find(ctx->db, &cli->opt, &d, &err);
 	crm_progress_done(&cli->bar);
@@ -492,10 +498,7 @@ static int decide(struct cli *cli)
 	char a[32], b[32], c[32], e[32];
 
 	crm_error_clear(&err);
-	s = crm_open_db_write(ctx, &err);
-	if (!s)
-		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv,
-				  cli->dry_run ? CRM_RUN_DRY : 0, &run, &err);
+	s = begin(cli, &run, &err);
 	if (!s)
 		s = crm_dedupe_decide(run, cli->decisions, cli->survivor, &dd, &m, &err);
 	if (!s)
