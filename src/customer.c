@@ -19,7 +19,8 @@ const struct crm_customer_table crm_customer_tables[] = {
 
 const char *const crm_logged_tables[] = {
 	"customers", "source_records", "orders", "interactions", "rfm_scores",
-	"export_customers", "segments", "exports", "field_definitions", "dedupe_decisions", NULL,
+	"export_customers", "segments", "exports", "field_definitions", "dedupe_decisions",
+	"dedupe_models", NULL,
 };
 
 const struct crm_customer_table *crm_customer_table(const char *tbl)

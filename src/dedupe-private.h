@@ -88,6 +88,33 @@ static inline const char *dd_key(const struct crm_strbuf *arena, const struct dd
 int dd_level(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b,
 	     int f);
 
+/*
+ * A fitted model as dedupe_models keeps it (dedupe-model.c): per field
+ * compared, by name, each level's m and u; the prior odds, and what it
+ * was fitted on.
+ */
+struct dd_model {
+	int nfields;
+	const char *name[DD_MAX_FIELDS];
+	int nlevels[DD_MAX_FIELDS];
+	double m[DD_MAX_FIELDS][DD_MAX_LEVELS], u[DD_MAX_FIELDS][DD_MAX_LEVELS];
+	double prior;              /* log2 of the prior odds of any two customers */
+	unsigned long customers;   /* it was fitted on */
+	unsigned long pairs;       /* candidate pairs it was fitted on */
+	int64_t run;               /* the run that fitted it (on load) */
+};
+
+/* Saves m in run (logged: a revert of the run removes it). */
+enum crm_status dd_model_save(struct crm_run *run, const struct dd_model *m,
+			      struct crm_error *err);
+/*
+ * Reads the latest saved model into m, whose nfields, names and nlevels
+ * say the fields compared now: *found is 0 when there is none, or when it
+ * is of other fields (an extra column come or gone).
+ */
+enum crm_status dd_model_load(struct crm_db *db, struct dd_model *m, int *found,
+			      struct crm_error *err);
+
 /* Jaro-Winkler similarity of UTF-8 a and b, on code points (0..1). */
 double dd_jaro_winkler(const char *a, const char *b);
 /* The same, or 0 when it is sure to be below floor (cheaper then). */

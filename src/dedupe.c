@@ -47,6 +47,7 @@ struct crm_dedupe {
 	size_t nclusters;
 	uint64_t *apart;                  /* records decided two people: x << 32 | y, x < y, sorted */
 	size_t napart;
+	int64_t model_run;                /* since: the run whose saved model scores; 0: fitted now */
 };
 
 /* --- Reading customers --------------------------------------------------- */
@@ -231,6 +232,68 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 	return s;
 }
 
+/* --- Hashing and sorting --------------------------------------------------- */
+
+static uint64_t fnv(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+/*
+ * Radix sorts (least significant 16 bits first; a pass whose digit is the
+ * same for all is skipped) of n elements of type T by the uint64_t KEY of
+ * each: the candidate pairs number in the millions, and qsort's
+ * comparisons through a function pointer were a fifth of the work. -1
+ * when out of memory (nothing is sorted then).
+ */
+#define RADIX_SORT(name, T, KEY)							\
+	static int name(T *a, size_t n)							\
+	{										\
+		T *b = malloc(n * sizeof(*b)), *t, *orig = a;				\
+		size_t *count = malloc(65536 * sizeof(*count)), i, sum;		\
+		unsigned shift;								\
+											\
+		if (!b || !count) {							\
+			free(b);							\
+			free(count);							\
+			return -1;							\
+		}									\
+		for (shift = 0; shift < 64; shift += 16) {				\
+			memset(count, 0, 65536 * sizeof(*count));			\
+			for (i = 0; i < n; i++)						\
+				count[(KEY(a[i]) >> shift) & 0xffff]++;			\
+			if (count[(KEY(a[0]) >> shift) & 0xffff] == n)			\
+				continue;						\
+			for (i = 0, sum = 0; i < 65536; i++) {				\
+				size_t c = count[i];					\
+											\
+				count[i] = sum;						\
+				sum += c;						\
+			}								\
+			for (i = 0; i < n; i++)						\
+				b[count[(KEY(a[i]) >> shift) & 0xffff]++] = a[i];	\
+			t = a;								\
+			a = b;								\
+			b = t;								\
+		}									\
+		if (a != orig) {							\
+			memcpy(orig, a, n * sizeof(*a));				\
+			b = a;								\
+		}									\
+		free(b);								\
+		free(count);								\
+		return 0;								\
+	}
+
+#define U64_KEY(x) (x)
+RADIX_SORT(radix_sort_u64, uint64_t, U64_KEY)
+
 /* --- Term frequencies ------------------------------------------------------ */
 
 struct keyed {
@@ -246,33 +309,87 @@ static int by_key(const void *x, const void *y)
 	return c ? c : (a->rec > b->rec) - (a->rec < b->rec);
 }
 
-/* How many customers share each customer's key, per field. */
+/* A key's hash, with the customer it is of. */
+struct hashed {
+	uint64_t h;
+	uint32_t rec;
+};
+
+#define HASHED_KEY(x) ((x).h)
+RADIX_SORT(radix_sort_hashed, struct hashed, HASHED_KEY)
+
+/*
+ * Sets the term frequency of field f of the customers ix[0..n) says, all
+ * of one key's hash: their keys are the same but for a collision of the
+ * hash (kept exact: then the keys are sorted and counted one by one).
+ */
+static enum crm_status count_run(struct crm_dedupe *d, int f, const struct hashed *ix, size_t n,
+				 struct crm_error *err)
+{
+	const char *first = dd_key(&d->arena, &d->rec[ix[0].rec], f);
+	struct keyed *k;
+	size_t i, j, x;
+
+	for (i = 1; i < n && !strcmp(first, dd_key(&d->arena, &d->rec[ix[i].rec], f)); i++)
+		;
+	if (i == n) {
+		for (i = 0; i < n; i++)
+			d->rec[ix[i].rec].tf[f] = (uint32_t)n;
+		return CRM_OK;
+	}
+	if (!(k = malloc(n * sizeof(*k))))
+		return crm_error_nomem(err);
+	for (i = 0; i < n; i++) {
+		k[i].key = dd_key(&d->arena, &d->rec[ix[i].rec], f);
+		k[i].rec = ix[i].rec;
+	}
+	qsort(k, n, sizeof(*k), by_key);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && !strcmp(k[i].key, k[j].key); j++)
+			;
+		for (x = i; x < j; x++)
+			d->rec[k[x].rec].tf[f] = (uint32_t)(j - i);
+	}
+	free(k);
+	return CRM_OK;
+}
+
+/*
+ * How many customers share each customer's key, per field: the keys'
+ * hashes sorted and counted (sorting the keys themselves was a sixth of
+ * dedupe's work, and with --since most of it).
+ */
 static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *err)
 {
-	struct keyed *ix = malloc((d->n ? d->n : 1) * sizeof(*ix));
+	struct hashed *ix = malloc((d->n ? d->n : 1) * sizeof(*ix));
+	enum crm_status s = CRM_OK;
 	int f;
 
 	if (!ix)
 		return crm_error_nomem(err);
-	for (f = 0; f < d->nfields; f++) {
-		size_t k = 0, i, j, x;
+	for (f = 0; !s && f < d->nfields; f++) {
+		size_t k = 0, i, j;
 
 		for (i = 0; i < d->n; i++)
 			if (d->rec[i].key[f]) {
-				ix[k].key = dd_key(&d->arena, &d->rec[i], f);
+				const char *key = dd_key(&d->arena, &d->rec[i], f);
+
+				ix[k].h = fnv(0xcbf29ce484222325ULL, key, strlen(key));
 				ix[k++].rec = (uint32_t)i;
 			}
 		d->nkeyed[f] = k;
-		qsort(ix, k, sizeof(*ix), by_key);
-		for (i = 0; i < k; i = j) {
-			for (j = i + 1; j < k && !strcmp(ix[i].key, ix[j].key); j++)
+		if (k > 1 && radix_sort_hashed(ix, k)) {
+			s = crm_error_nomem(err);
+			break;
+		}
+		for (i = 0; !s && i < k; i = j) {
+			for (j = i + 1; j < k && ix[j].h == ix[i].h; j++)
 				;
-			for (x = i; x < j; x++)
-				d->rec[ix[x].rec].tf[f] = (uint32_t)(j - i);
+			s = count_run(d, f, ix + i, j - i, err);
 		}
 	}
 	free(ix);
-	return CRM_OK;
+	return s;
 }
 
 /* --- Blocking ------------------------------------------------------------- */
@@ -336,17 +453,6 @@ static const struct rule rules[] = {
 	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK, 0 },
 	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK, 0 },
 };
-
-static uint64_t fnv(uint64_t h, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /* The block of r under rule u from its key k (for a rule of one key); 0: none. */
 static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
@@ -415,55 +521,6 @@ static int pairset_add(struct pairset *s, uint32_t a, uint32_t b)
 }
 
 /* Sorts and drops the pairs given twice. */
-/*
- * Radix sorts (least significant 16 bits first; a pass whose digit is the
- * same for all is skipped) of n elements of type T by the uint64_t KEY of
- * each: the candidate pairs number in the millions, and qsort's
- * comparisons through a function pointer were a fifth of the work. -1
- * when out of memory (nothing is sorted then).
- */
-#define RADIX_SORT(name, T, KEY)							\
-	static int name(T *a, size_t n)							\
-	{										\
-		T *b = malloc(n * sizeof(*b)), *t, *orig = a;				\
-		size_t *count = malloc(65536 * sizeof(*count)), i, sum;		\
-		unsigned shift;								\
-											\
-		if (!b || !count) {							\
-			free(b);							\
-			free(count);							\
-			return -1;							\
-		}									\
-		for (shift = 0; shift < 64; shift += 16) {				\
-			memset(count, 0, 65536 * sizeof(*count));			\
-			for (i = 0; i < n; i++)						\
-				count[(KEY(a[i]) >> shift) & 0xffff]++;			\
-			if (count[(KEY(a[0]) >> shift) & 0xffff] == n)			\
-				continue;						\
-			for (i = 0, sum = 0; i < 65536; i++) {				\
-				size_t c = count[i];					\
-											\
-				count[i] = sum;						\
-				sum += c;						\
-			}								\
-			for (i = 0; i < n; i++)						\
-				b[count[(KEY(a[i]) >> shift) & 0xffff]++] = a[i];	\
-			t = a;								\
-			a = b;								\
-			b = t;								\
-		}									\
-		if (a != orig) {							\
-			memcpy(orig, a, n * sizeof(*a));				\
-			b = a;								\
-		}									\
-		free(b);								\
-		free(count);								\
-		return 0;								\
-	}
-
-#define U64_KEY(x) (x)
-RADIX_SORT(radix_sort_u64, uint64_t, U64_KEY)
-
 static void pairset_unique(struct pairset *s)
 {
 	size_t i, k = 0;
@@ -504,27 +561,101 @@ static int by_pair(const void *x, const void *y)
 	return (a->pair > b->pair) - (a->pair < b->pair);
 }
 
-/* Every pair within the blocks of rule u (number ri), blocks too large skipped, into all. */
+#define ENTRY_KEY(x) ((x).block)
+RADIX_SORT(radix_sort_entries, struct entry, ENTRY_KEY)
+
+/*
+ * A set of blocks (never 0), open addressing: the blocks of the customers
+ * to compare with --since, against which everyone's are looked up.
+ */
+struct blockset {
+	uint64_t *slot;
+	size_t mask;
+};
+
+static int blockset_init(struct blockset *bs, size_t n)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	bs->mask = cap - 1;
+	return (bs->slot = calloc(cap, sizeof(*bs->slot))) ? 0 : -1;
+}
+
+/* The slot of b: where it is, or the empty one where it would go. */
+static size_t blockset_slot(const struct blockset *bs, uint64_t b)
+{
+	size_t i = (size_t)(b ^ b >> 29) & bs->mask;
+
+	while (bs->slot[i] && bs->slot[i] != b)
+		i = (i + 1) & bs->mask;
+	return i;
+}
+
+/* The blocks of customer i under rule u, into b (at most 2); how many. */
+static int blocks_of(const struct crm_dedupe *d, size_t i, const struct rule *u, uint64_t b[2])
+{
+	int key, n = 0, nkeys = u->nparts == 1 && u->part[0].key == DF_PHONE ? 2 : 1;
+
+	for (key = 0; key < nkeys; key++)
+		if ((b[n] = block_of(d, &d->rec[i], u, key ? DK_MOBILE : u->part[0].key)))
+			n++;
+	return n;
+}
+
+/*
+ * With --since and a saved model: the blocks of the customers to compare
+ * under rule u, so that only the blocks holding one of them are formed.
+ */
+static int fresh_blocks(const struct crm_dedupe *d, const struct rule *u, struct blockset *bs)
+{
+	uint64_t b[2];
+	size_t i;
+	int k, n;
+
+	if (blockset_init(bs, 2 * (size_t)d->st.fresh))
+		return -1;
+	for (i = 0; i < d->n; i++)
+		if (d->rec[i].fresh)
+			for (n = blocks_of(d, i, u, b), k = 0; k < n; k++)
+				bs->slot[blockset_slot(bs, b[k])] = b[k];
+	return 0;
+}
+
+/*
+ * Every pair within the blocks of rule u (number ri), blocks too large
+ * skipped, into all. With --since and a saved model (d->model_run), only
+ * the blocks of the customers to compare are formed, whole (so that a
+ * block is skipped as it would be in a full run), and only their pairs
+ * with one of those customers are taken.
+ */
 static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, int ri,
 				  struct entry *e, struct candset *all, struct crm_error *err)
 {
 	struct pairset rp = { 0 };
+	struct blockset fresh = { 0 };
 	size_t k = 0, i, j, x, y;
 	long max = d->o.max_block > 0 ? d->o.max_block : CRM_DEDUPE_MAX_BLOCK;
+	int only_fresh = d->model_run != 0;
 
+	if (only_fresh && fresh_blocks(d, u, &fresh))
+		return crm_error_nomem(err);
 	for (i = 0; i < d->n; i++) {
-		int key, nkeys = u->nparts == 1 && u->part[0].key == DF_PHONE ? 2 : 1;
+		uint64_t b[2];
+		int n = blocks_of(d, i, u, b), key;
 
-		for (key = 0; key < nkeys; key++) {
-			uint64_t b = block_of(d, &d->rec[i], u, key ? DK_MOBILE : u->part[0].key);
-
-			if (b) {
-				e[k].block = b;
-				e[k++].rec = (uint32_t)i;
-			}
+		for (key = 0; key < n; key++) {
+			if (only_fresh && !fresh.slot[blockset_slot(&fresh, b[key])])
+				continue;
+			e[k].block = b[key];
+			e[k++].rec = (uint32_t)i;
 		}
 	}
-	qsort(e, k, sizeof(*e), by_block);
+	free(fresh.slot);
+	/* Stable: a block's entries stay in the order of their customers. */
+	if (k > 1 && radix_sort_entries(e, k))
+		qsort(e, k, sizeof(*e), by_block);
 	for (i = 0; i < k; i = j) {
 		for (j = i + 1; j < k && e[j].block == e[i].block; j++)
 			;
@@ -537,11 +668,16 @@ static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, in
 			continue;
 		}
 		for (x = i; x < j; x++)
-			for (y = x + 1; y < j; y++)
-				if (e[x].rec != e[y].rec && pairset_add(&rp, e[x].rec, e[y].rec)) {
+			for (y = x + 1; y < j; y++) {
+				if (e[x].rec == e[y].rec)
+					continue;
+				if (only_fresh && !d->rec[e[x].rec].fresh && !d->rec[e[y].rec].fresh)
+					continue;
+				if (pairset_add(&rp, e[x].rec, e[y].rec)) {
 					free(rp.p);
 					return crm_error_nomem(err);
 				}
+			}
 	}
 	pairset_unique(&rp);
 	if (all->n + rp.n > all->cap) {
@@ -855,6 +991,25 @@ struct training {
 /* The fewest matches a session must see for its m to count. */
 #define SESSION_MIN_MATCHES 10.0
 
+/*
+ * Whether a session found duplicates at all: the pairs it calls one
+ * person must mostly agree on each personal value it was free to learn
+ * (a name, the reading, the birthdate, the email). On a database whose
+ * duplicates were merged already, EM found what was left, a family or
+ * namesakes, and called it the match: pairs that differ on the birthdate
+ * and the email 97 times in 100, which would have merged every namesake.
+ */
+static int plausible(const struct crm_dedupe *d, const struct session *s)
+{
+	int f;
+
+	for (f = 0; f < d->nfields; f++)
+		if (d->info[f].personal && !(s->blocked & 1u << f) &&
+		    s->m[f][d->info[f].nlevels - 1] > 0.5)
+			return 0;
+	return 1;
+}
+
 static void train(struct crm_dedupe *d, struct training *tr, const struct patcount *pc,
 		  size_t np, unsigned blocked)
 {
@@ -879,6 +1034,10 @@ static void train(struct crm_dedupe *d, struct training *tr, const struct patcou
 	matches = s.lambda * total;
 	if (matches < SESSION_MIN_MATCHES)
 		return;
+	if (!plausible(d, &s)) {
+		d->st.implausible++;
+		return;
+	}
 	tr->sessions++;
 	for (f = 0; f < d->nfields; f++) {
 		if (blocked & 1u << f)
@@ -1365,7 +1524,8 @@ static enum crm_status patterns(const struct candset *all, uint32_t mask, struct
 	for (i = 0; i < all->n; i++)
 		if (!mask || (all->c[i].rules & mask))
 			pat[k++] = all->pat[i];
-	qsort(pat, k, sizeof(*pat), by_pattern);
+	if (k > 1 && radix_sort_u64(pat, k))
+		qsort(pat, k, sizeof(*pat), by_pattern);
 	if (!(pc = malloc((k ? k : 1) * sizeof(*pc)))) {
 		free(pat);
 		return crm_error_nomem(err);
@@ -1388,7 +1548,29 @@ static enum crm_status patterns(const struct candset *all, uint32_t mask, struct
  * m from a session per rule (EM on its pairs, without its fields), then
  * the prior over all the pairs compared.
  */
-static enum crm_status fit(struct crm_dedupe *d, const struct candset *all,
+/*
+ * m when EM found no duplicates to learn from, only families and
+ * namesakes (plausible()), and no model was saved: one person's values
+ * agree, all but a slip now and then. The starting guess (init_m) forgave
+ * a differing birthdate, email and address too easily to be used alone.
+ */
+static void strict_m(const struct crm_dedupe *d, double m[][DD_MAX_LEVELS])
+{
+	int f, l;
+
+	for (f = 0; f < d->nfields; f++) {
+		int L = d->info[f].nlevels;
+
+		m[f][1] = 0.95;
+		m[f][L - 1] = 0.01;
+		for (l = 2; l < L - 1; l++)
+			m[f][l] = 0.04 / (L - 3);
+	}
+}
+
+static enum crm_status use_saved(struct crm_dedupe *d, struct crm_db *db, struct crm_error *err);
+
+static enum crm_status fit(struct crm_dedupe *d, struct crm_db *db, const struct candset *all,
 			   const struct rule *ru, int nru, struct crm_error *err)
 {
 	struct training *tr = calloc(1, sizeof(*tr));
@@ -1411,6 +1593,20 @@ static enum crm_status fit(struct crm_dedupe *d, const struct candset *all,
 	if (!s) {
 		d->st.patterns = np;
 		trained_m(d, tr);
+	}
+	/*
+	 * Nothing learned but families and namesakes: the duplicates were
+	 * merged already. The model saved when they were found scores what
+	 * is left; without one, a strict m does.
+	 */
+	if (!s && !tr->sessions && d->st.implausible) {
+		s = use_saved(d, db, err);
+		if (!s && !d->model_run) {
+			strict_m(d, d->m);
+			d->st.strict = 1;
+		}
+	}
+	if (!s && !d->model_run) {
 		fit_prior(d, pc, np);
 		set_prior(d, (unsigned long)all->n);
 	}
@@ -1471,6 +1667,68 @@ static enum crm_status score_pairs(struct crm_dedupe *d, const struct candset *a
 	return CRM_OK;
 }
 
+/* The fields compared now, as a saved model names them. */
+static void model_fields(const struct crm_dedupe *d, struct dd_model *m)
+{
+	int f;
+
+	memset(m, 0, sizeof(*m));
+	m->nfields = d->nfields;
+	for (f = 0; f < d->nfields; f++) {
+		m->name[f] = d->info[f].name;
+		m->nlevels[f] = d->info[f].nlevels;
+	}
+}
+
+/*
+ * since: the latest saved model, when there is one of the fields compared
+ * now. Its prior odds were of any two of the customers it was fitted on;
+ * the duplicates grow with the customers, the pairs with their square, so
+ * the odds of two of today's are smaller by as much as the customers grew.
+ */
+static enum crm_status use_saved(struct crm_dedupe *d, struct crm_db *db, struct crm_error *err)
+{
+	struct dd_model m;
+	enum crm_status s;
+	double lambda;
+	int found;
+
+	model_fields(d, &m);
+	if ((s = dd_model_load(db, &m, &found, err)) || !found)
+		return s;
+	memcpy(d->m, m.m, sizeof(d->m));
+	memcpy(d->u, m.u, sizeof(d->u));
+	lambda = exp2(m.prior) / (1 + exp2(m.prior));
+	if (d->n > 1 && m.customers > 1)
+		lambda *= ((double)m.customers - 1) / ((double)d->n - 1);
+	if (lambda < 1e-12)
+		lambda = 1e-12;
+	if (lambda > 0.5)
+		lambda = 0.5;
+	d->prior = log2(lambda / (1 - lambda));
+	d->model_run = m.run;
+	d->st.model_run = m.run;
+	d->st.model_customers = m.customers;
+	d->st.model_pairs = m.pairs;
+	return CRM_OK;
+}
+
+enum crm_status crm_dedupe_save_model(struct crm_run *run, const struct crm_dedupe *d,
+				      struct crm_error *err)
+{
+	struct dd_model m;
+
+	if (d->model_run || d->o.since || d->st.strict || !d->st.pairs)
+		return CRM_OK;
+	model_fields(d, &m);
+	memcpy(m.m, d->m, sizeof(m.m));
+	memcpy(m.u, d->u, sizeof(m.u));
+	m.prior = d->prior;
+	m.customers = d->st.customers;
+	m.pairs = d->st.pairs;
+	return dd_model_save(run, &m, err);
+}
+
 enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_options *o,
 				struct crm_dedupe **out, struct crm_error *err)
 {
@@ -1493,7 +1751,9 @@ enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_optio
 	d->st.customers = d->n;
 	if (!s)
 		s = term_frequencies(d, err);
-	if (!s)
+	if (!s && d->o.since)
+		s = use_saved(d, db, err);
+	if (!s && !d->model_run)
 		estimate_u(d);
 	d->st.converged = 1;
 	if (!s)
@@ -1501,8 +1761,8 @@ enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_optio
 	d->st.pairs = all.n;
 	if (!s)
 		s = compare(d, &all, err);
-	if (!s)
-		s = fit(d, &all, ru, nru, err);
+	if (!s && !d->model_run)
+		s = fit(d, db, &all, ru, nru, err);
 	if (!s)
 		s = score_pairs(d, &all, err);
 	free(all.c);

@@ -52,10 +52,11 @@ struct crm_dedupe_options {
 	/*
 	 * 0, or a run: only pairs with a customer that run or a later one
 	 * added or changed are scored (the nightly job: the day's new
-	 * customers against everyone). The model is still fitted on all
-	 * candidate pairs: fitted on a night's customers alone, it took
-	 * namesakes for duplicates. (Keeping the last full run's model, to
-	 * compare only the night's pairs, is the way to make this fast.)
+	 * customers against everyone). With the model a full --apply saved
+	 * (crm_dedupe_save_model), only the blocks holding such a customer
+	 * are formed and only their pairs compared; without one, a model is
+	 * fitted on all candidate pairs as in a full run (fitted on a night's
+	 * customers alone, it took namesakes for duplicates).
 	 */
 	int64_t since;
 	/* Called now and then with a stage's name and its progress. */
@@ -88,6 +89,8 @@ struct crm_dedupe_stats {
 	unsigned long random_pairs;    /* pairs compared for u */
 	unsigned long patterns;        /* distinct patterns of levels */
 	unsigned long iterations;      /* of EM */
+	unsigned long implausible;     /* EM sessions whose matches differed on personal values */
+	int strict;                    /* only those, and no saved model: a strict m was used */
 	int converged;
 	double prior;                  /* the share of matches among the pairs */
 	unsigned long merge_pairs, review_pairs;
@@ -95,6 +98,9 @@ struct crm_dedupe_stats {
 	unsigned long clustered;       /* customers in them */
 	unsigned long split_edges;     /* merge pairs left out to keep a cluster whole */
 	unsigned long kept_apart;      /* pairs a person decided 'different' (not proposed) */
+	/* since: the saved model used, of that run; 0 when it was fitted now */
+	int64_t model_run;
+	unsigned long model_customers, model_pairs;   /* it was fitted on */
 };
 
 struct crm_dedupe;
@@ -107,6 +113,15 @@ enum crm_status crm_dedupe_find(struct crm_db *db, const struct crm_dedupe_optio
 				struct crm_dedupe **out, struct crm_error *err);
 
 const struct crm_dedupe_stats *crm_dedupe_stats(const struct crm_dedupe *d);
+
+/*
+ * Saves the model d fitted, in run, for later runs with since (table
+ * dedupe_models; logged, so a revert of run removes it). Nothing is saved
+ * when d used a saved model, scored since a run, learned nothing (the
+ * strict m) or had no pairs.
+ */
+enum crm_status crm_dedupe_save_model(struct crm_run *run, const struct crm_dedupe *d,
+				      struct crm_error *err);
 
 /* Pairs in the merge and review bands, the strongest first (ties by ids). */
 size_t crm_dedupe_npairs(const struct crm_dedupe *d);

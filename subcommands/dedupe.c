@@ -123,12 +123,25 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 			cli->opt.max_block > 0 ? cli->opt.max_block : (long)CRM_DEDUPE_MAX_BLOCK,
 			crm_num(st->largest_skipped, e, sizeof(e)));
 	fprintf(stderr, ")\n");
-	if (!st->pairs)
-		fprintf(stderr, "crm dedupe: model: no pairs to fit it on\n");
-	else
-		fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% of the "
-			"pairs matches\n", st->patterns, st->iterations,
-			st->converged ? "" : " (did not converge)", st->prior * 100);
+	if (st->model_run) {
+		fprintf(stderr, "crm dedupe: model: the one run %lld fitted on %s customers (%s pairs)\n",
+			(long long)st->model_run, crm_num(st->model_customers, a, sizeof(a)),
+			crm_num(st->model_pairs, b, sizeof(b)));
+	} else {
+		if (cli->opt.since)
+			fprintf(stderr, "crm dedupe: model: none saved of these fields (crm dedupe "
+				"--apply saves one): fitted on every pair\n");
+		if (!st->pairs)
+			fprintf(stderr, "crm dedupe: model: no pairs to fit it on\n");
+		else if (st->strict)
+			fprintf(stderr, "crm dedupe: model: no duplicates to learn from (EM found "
+				"only families or namesakes, %lu times): strict, %.4f%% of the pairs "
+				"matches\n", st->implausible, st->prior * 100);
+		else
+			fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% "
+				"of the pairs matches\n", st->patterns, st->iterations,
+				st->converged ? "" : " (did not converge)", st->prior * 100);
+	}
 	fprintf(stderr, "crm dedupe: %s cluster%s to merge (%s customers), %s pair%s to review",
 		crm_num(st->clusters, a, sizeof(a)), st->clusters == 1 ? "" : "s",
 		crm_num(st->clustered, b, sizeof(b)), crm_num(st->review_pairs, c, sizeof(c)),
@@ -449,6 +462,8 @@ static int apply(struct cli *cli)
 	}
 	if (!s && !over)
 		s = count(run, ds, &m, &err);
+	if (!s && !over)
+		s = crm_dedupe_save_model(run, d, &err);
 	if (!s && !over) {
 		run_id = crm_run_id(run);
 		s = crm_run_finish(run, CRM_RUN_OK, &err);

@@ -265,11 +265,26 @@ static void test_migration_11(void **state)
 	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
 
 	crm_db_close(db);
-	raw_exec(t->path, "DROP TABLE dedupe_decisions; PRAGMA user_version = 10");
+	raw_exec(t->path, "DROP TABLE dedupe_models; DROP TABLE dedupe_decisions;"
+		 "PRAGMA user_version = 10");
 	db = open_ok(t->path, CRM_DB_WRITE);
 	assert_int_equal(crm_db_opened_version(db), 10);
 	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_decisions"), 0);
+	crm_db_close(db);
+}
+
+static void test_migration_12(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	raw_exec(t->path, "DROP TABLE dedupe_models; PRAGMA user_version = 11");
+	db = open_ok(t->path, CRM_DB_WRITE);
+	assert_int_equal(crm_db_opened_version(db), 11);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_models"), 0);
 	crm_db_close(db);
 }
 
@@ -278,8 +293,9 @@ static void make_schema_5(const char *path, const char *edit)
 {
 	char sql[512];
 
-	/* Schema 10 added runs.pid, 11 dedupe_decisions. */
+	/* Schema 10 added runs.pid, 11 dedupe_decisions, 12 dedupe_models. */
 	snprintf(sql, sizeof(sql),
+		 "DROP TABLE dedupe_models;"
 		 "DROP TABLE dedupe_decisions;"
 		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "PRAGMA writable_schema = ON;"
@@ -314,7 +330,7 @@ static void test_migration_10(void **state)
 	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
 
 	crm_db_close(db);
-	raw_exec(t->path, "DROP TABLE dedupe_decisions;"
+	raw_exec(t->path, "DROP TABLE dedupe_models; DROP TABLE dedupe_decisions;"
 		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "INSERT INTO runs(command, argv, actor, host, started_at) VALUES"
 		 " ('import', '[]', 'a', 'h', '2026-01-01T00:00:00.000Z');"
@@ -786,6 +802,7 @@ int main(void)
 		T(test_migration_6),
 		T(test_migration_10),
 		T(test_migration_11),
+		T(test_migration_12),
 		T(test_migration_6_guard),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),
