@@ -14,6 +14,12 @@
 #   duplicates and 5% hard negatives: namesakes elsewhere, a father and son
 #   at one home, colleagues on one phone, families, married names; default
 #   20000 rows). Default: all.
+#   nightly[:ROWS[:NEW]]: the nightly job (#14's --since target): ROWS
+#   generated customers (default 1000000) imported and merged by a whole
+#   --apply (which saves its model), then a second whole run (it should
+#   merge no one), then NEW customers (default 10000; one in twenty a copy
+#   of an existing one under another source's key) imported and found by
+#   crm dedupe --since. Not in the default list: it takes minutes.
 set -eu
 
 build=${1:-build}
@@ -77,8 +83,42 @@ hard()
 	}' "$1" "$2" | sed 's/;$//'
 }
 
+# nightly ROWS NEW: the --since benchmark.
+nightly()
+{
+	echo "== nightly: $1 customers, then $2 new"
+	"$gen" --rows "$1" --seed 14 --hard-rate 0.05 > big.csv
+	rm -f night.db
+	"$run" "crm import" "$crm" --db night.db -q import --source gen --rejects /dev/null big.csv 2> t1 || true
+	"$run" "crm dedupe --apply (whole)" "$crm" --db night.db dedupe --apply 2> t2 > /dev/null || true
+	"$run" "crm dedupe (whole, again)" "$crm" --db night.db dedupe --format tsv 2> t3 > again.tsv || true
+	sed -n 's/^/  /p' t1 t2 t3
+	# The night: new people, and one in twenty someone already there.
+	"$gen" --rows "$2" --seed 15 > fresh.csv
+	{
+		head -n 1 fresh.csv
+		awk -v n="$(($2 / 20))" -v total="$2" 'NR > 1 && NR <= total - n + 1' fresh.csv
+		awk -F, -v n="$(($2 / 20))" -v all="$1" 'NR > 1 && (NR % int(all / n)) == 0 && k < n {
+			k++; sub(/^[^,]*,/, ""); print "R" NR "," $0 }' big.csv
+	} > night.csv
+	"$run" "crm import (the night)" "$crm" --db night.db -q import --source night --rejects /dev/null \
+		night.csv 2> t4 || true
+	r=$(sqlite3 night.db 'SELECT max(id) FROM runs')
+	"$run" "crm dedupe --since $r" "$crm" --db night.db dedupe --since "$r" --format tsv > since.tsv 2> t5 || true
+	sed -n 's/^/  /p' t4 t5
+	echo "  the night's repeats found: $(awk -F'\t' '$6 == "merge" && $3 ~ /^night:R/' since.tsv | wc -l)" \
+		"of $(grep -c '^R' night.csv) (merge band)"
+	echo "  ratio crm dedupe --since / 5 s target: $(ratio "$(secs t5)" 5)   (target <= 1)"
+}
+
 for set in $sets; do
 	case $set in
+	nightly*)
+		rows=${set#nightly}; rows=${rows#:}; new=${rows#*:}
+		[ "$new" = "$rows" ] && new=
+		rows=${rows%%:*}
+		nightly "${rows:-1000000}" "${new:-10000}"
+		continue ;;
 	febrl[1-3]) file=$data/febrl/dataset${set#febrl}.csv kind=febrl opts="--country AU" ;;
 	fake_1000) file=$data/splink/$set.csv kind=splink opts="--country GB --map cluster=-" ;;
 	fake_20000) file=$data/splink/$set.csv kind=splink opts="--country GB --map group=-" ;;
