@@ -1718,7 +1718,7 @@ enum crm_status crm_dedupe_save_model(struct crm_run *run, const struct crm_dedu
 {
 	struct dd_model m;
 
-	if (d->model_run || d->o.since || d->st.strict || !d->st.pairs)
+	if (d->model_run || d->st.strict || !d->st.pairs)
 		return CRM_OK;
 	model_fields(d, &m);
 	memcpy(m.m, d->m, sizeof(m.m));

@@ -117,8 +117,9 @@ const struct crm_dedupe_stats *crm_dedupe_stats(const struct crm_dedupe *d);
 /*
  * Saves the model d fitted, in run, for later runs with since (table
  * dedupe_models; logged, so a revert of run removes it). Nothing is saved
- * when d used a saved model, scored since a run, learned nothing (the
- * strict m) or had no pairs.
+ * when d used a saved model, learned nothing (the strict m) or had no
+ * pairs. With since and no saved model, d fitted one on every pair, as a
+ * whole run does: that one is saved.
  */
 enum crm_status crm_dedupe_save_model(struct crm_run *run, const struct crm_dedupe *d,
 				      struct crm_error *err);

@@ -8,7 +8,7 @@
 # only the blocks they are in.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 18
+plan 20
 
 export CRM_USER=tester
 
@@ -76,5 +76,9 @@ assert '... removes the model' test "$(sqlite3 fresh.db 'SELECT count(*) FROM de
 check '... so --since fits one on every pair, and says so' 0 ignore \
 	'match:^crm dedupe: model: none saved of these fields' \
 	"$CRM" --db fresh.db dedupe --since 1 --format csv
+check '... and --apply --since saves the one it fitted' 0 ignore \
+	'match:^crm dedupe: model: none saved of these fields' \
+	"$CRM" --db fresh.db dedupe --apply --since 1
+assert '... for the next night' test "$(sqlite3 fresh.db 'SELECT count(*) FROM dedupe_models')" = 1
 
 finish
