@@ -51,11 +51,25 @@ static enum crm_status violation(struct crm_rowclean *c, const struct crm_rowcle
 	return CRM_OK;
 }
 
+/*
+ * Whether v is a string of a result borrowed from a struct crm_rowclean_pre
+ * (run(), below): those live as long as the record, so the row may be
+ * lent them instead of a copy.
+ */
+static int borrowed(const struct crm_rowclean *c, const char *v)
+{
+	const struct crm_norm *n = &c->norm;
+
+	return c->borrowed && v && (v == n->value || v == n->prefecture || v == n->city ||
+				     v == n->family || v == n->given);
+}
+
 /* Gives col the value v (NULL or "" for none); the caller logs and stores it. */
 static enum crm_status change(struct crm_rowclean *c, struct crm_rowclean_row *r, int col,
 			      const char *v, enum rule rule, struct crm_error *err)
 {
 	char *copy = NULL;
+	int lend;
 
 	if (v && !*v)
 		v = NULL;
@@ -63,12 +77,15 @@ static enum crm_status change(struct crm_rowclean *c, struct crm_rowclean_row *r
 		return CRM_OK;
 	if (c->o->check)
 		return CRM_OK;
-	if (v && !(copy = strdup(v)))
+	lend = borrowed(c, v);
+	if (v && !lend && !(copy = strdup(v)))
 		return crm_error_nomem(err);
 	if (!(r->lent & (1ul << col)))
 		free(r->val[col]);
 	r->lent &= ~(1ul << col);
-	r->val[col] = copy;
+	if (lend)
+		r->lent |= 1ul << col;
+	r->val[col] = lend ? (char *)v : copy;
 	r->rule[col] = (int)rule;
 	return CRM_OK;
 }
