@@ -21,7 +21,8 @@ enum { ST_SAVE, ST_LATEST, ST_LEVELS, ST_COUNT };
 static const char *const model_sql[ST_COUNT] = {
 	[ST_SAVE] = "INSERT INTO dedupe_models(run_id, customers, pairs, prior, fields)"
 		    " VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_LATEST] = "SELECT id, run_id, customers, pairs, prior, fields FROM dedupe_models"
+	[ST_LATEST] = "SELECT id, run_id, customers, pairs, prior, fields,"
+		      " typeof(prior) IN ('real', 'integer') FROM dedupe_models"
 		      " ORDER BY id DESC LIMIT 1",
 	/* Each field's levels, in the order written: level is the array's index. */
 	[ST_LEVELS] = "SELECT f.key, l.key, json_extract(l.value, '$[0]'),"
@@ -168,7 +169,8 @@ enum crm_status dd_model_load(struct crm_db *db, struct dd_model *m, int *found,
 		m->customers = (unsigned long)crm_stmt_int(latest, 2);
 		m->pairs = (unsigned long)crm_stmt_int(latest, 3);
 		m->prior = crm_stmt_real(latest, 4);
-		if (!isfinite(m->prior))
+		/* Odds of two customers taken at random: far below even (a hand edit, else). */
+		if (!crm_stmt_int(latest, 6) || !isfinite(m->prior) || m->prior >= 0)
 			other = 1;
 		if (!other)
 			s = read_levels(levels, crm_stmt_text(latest, 5), m, &other, err);

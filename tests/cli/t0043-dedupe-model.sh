@@ -8,7 +8,7 @@
 # only the blocks they are in.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 20
+plan 21
 
 export CRM_USER=tester
 
@@ -52,6 +52,11 @@ check 'a saved model of other fields (or hand edited) is not used' 0 ignore \
 sqlite3 other.db "UPDATE dedupe_models SET fields = '{\"family_name\": [[0, 0], [0, 0.5]]}'"
 check '... nor one with a probability of 0' 0 ignore 'match:^crm dedupe: model: no duplicates to learn' \
 	"$CRM" --db other.db dedupe --format csv
+cp crm.db prior.db
+sqlite3 prior.db "UPDATE dedupe_models SET prior = 'x'" || bail_out 'sqlite3 failed'
+check '... nor one whose prior is not a number (read as 0, even odds, it would merge namesakes)' 0 \
+	'not-match:,merge$' 'match:^crm dedupe: model: no duplicates to learn' \
+	"$CRM" --db prior.db dedupe --format csv
 
 
 # The night's customers: C0000100 again, under another source's key.
