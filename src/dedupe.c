@@ -60,7 +60,6 @@ struct crm_dedupe {
 	size_t napart;
 	int64_t model_run;                /* since: the run whose saved model scores; 0: fitted now */
 	struct scratch scratch;           /* the sorts' */
-	size_t expect;                    /* customers counted before reading them */
 };
 
 /* --- Reading customers --------------------------------------------------- */
@@ -117,7 +116,7 @@ static const char *const dedupe_sql[ST_COUNT] = {
  * agree), the most common first.
  */
 static enum crm_status choose_extras(struct crm_dedupe *d, struct crm_stmt_table *t,
-				     struct crm_error *err)
+				     size_t *expect, struct crm_error *err)
 {
 	struct crm_stmt *st = crm_stmt_table_get(t, ST_CUSTOMER_COUNT, err);
 	enum crm_status s;
@@ -130,7 +129,7 @@ static enum crm_status choose_extras(struct crm_dedupe *d, struct crm_stmt_table
 	if ((s = crm_stmt_one(st, &found, "cannot count the customers", err)))
 		return s;
 	customers = found ? (double)crm_stmt_int(st, 0) : 0;
-	d->expect = found && crm_stmt_int(st, 0) > 0 ? (size_t)crm_stmt_int(st, 0) : 0;
+	*expect = found && crm_stmt_int(st, 0) > 0 ? (size_t)crm_stmt_int(st, 0) : 0;
 	crm_stmt_reset(st);
 	if (!(st = crm_stmt_table_get(t, ST_EXTRA_KEYS, err)))
 		return err->code;
@@ -249,17 +248,21 @@ static void *keyer_main(void *arg)
 	return NULL;
 }
 
-static void keyer_init(struct keyer *k, struct crm_dedupe *d)
+/* A keyer for d's customers (its batches are 320 KB: not on the stack); NULL when out of memory. */
+static struct keyer *keyer_new(struct crm_dedupe *d)
 {
-	memset(k, 0, sizeof(*k));
+	struct keyer *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
 	k->d = d;
 	crm_strbuf_init(&k->batch[0].text);
 	crm_strbuf_init(&k->batch[1].text);
 	if (pthread_mutex_init(&k->mu, NULL))
-		return;
+		return k;
 	if (pthread_cond_init(&k->cv, NULL)) {
 		pthread_mutex_destroy(&k->mu);
-		return;
+		return k;
 	}
 	/* No thread: the reader builds the keys itself. */
 	k->started = !pthread_create(&k->thread, NULL, keyer_main, k);
@@ -267,6 +270,7 @@ static void keyer_init(struct keyer *k, struct crm_dedupe *d)
 		pthread_cond_destroy(&k->cv);
 		pthread_mutex_destroy(&k->mu);
 	}
+	return k;
 }
 
 /* Waits until the thread holds no batch; -1 when a batch ran out of memory. */
@@ -306,7 +310,8 @@ static int keyer_flush(struct keyer *k)
 	/* The thread is done with it: it had it two hand-overs ago. */
 	b->n = 0;
 	crm_strbuf_setlen(&b->text, 0);
-	return k->failed ? -1 : 0;
+	/* A failure of the batch handed over is told by the next keyer_idle(). */
+	return !k->started && k->failed ? -1 : 0;
 }
 
 /* Copies the values v of customer rec into the reader's batch; -1 when out of memory. */
@@ -334,11 +339,14 @@ static int keyer_add(struct keyer *k, size_t rec, const char *const v[DC_NCOLUMN
 	return 0;
 }
 
-/* Builds what is left and stops the thread; -1 when a batch ran out of memory. */
+/* Builds what is left, stops the thread and frees k; -1 when a batch ran out of memory. */
 static int keyer_finish(struct keyer *k)
 {
-	int bad = keyer_flush(k);
+	int bad;
 
+	if (!k)
+		return 0;
+	bad = keyer_flush(k);
 	bad |= keyer_idle(k);
 	if (k->started) {
 		pthread_mutex_lock(&k->mu);
@@ -352,6 +360,7 @@ static int keyer_finish(struct keyer *k)
 	}
 	crm_strbuf_release(&k->batch[0].text);
 	crm_strbuf_release(&k->batch[1].text);
+	free(k);
 	return bad ? -1 : 0;
 }
 
@@ -359,14 +368,14 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 {
 	struct crm_stmt_table t;
 	struct crm_stmt *st = NULL;
-	struct keyer k;
+	struct keyer *k = NULL;
 	enum crm_status s;
-	size_t cap = 0;
+	size_t cap = 0, expect = 0;
 	enum crm_step step = CRM_STEP_DONE;
 
 	if ((s = crm_stmt_table_init(&t, db, dedupe_sql, ST_COUNT, err)))
 		return s;
-	s = choose_extras(d, &t, err);
+	s = choose_extras(d, &t, &expect, err);
 	if (!s && !(st = crm_stmt_table_get(&t, ST_CUSTOMERS, err)))
 		s = err->code;
 	if (!s)
@@ -392,11 +401,12 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 	 * what names, address and email take): grown by doubling, the copies
 	 * and the pages faulted in were a tenth of --since.
 	 */
-	if (!s && d->expect && (d->rec = malloc(d->expect * sizeof(*d->rec))))
-		cap = d->expect;
-	if (!s && d->expect && d->expect < SIZE_MAX / 64 && crm_strbuf_grow(&d->arena, d->expect * 64))
+	if (!s && expect && (d->rec = malloc(expect * sizeof(*d->rec))))
+		cap = expect;
+	if (!s && expect && expect < SIZE_MAX / 64 && crm_strbuf_grow(&d->arena, expect * 64))
 		s = crm_error_nomem(err);
-	keyer_init(&k, d);
+	if (!s && !(k = keyer_new(d)))
+		s = crm_error_nomem(err);
 	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		const char *v[DC_NCOLUMNS];
 		struct dd_rec *r;
@@ -407,7 +417,7 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 			struct dd_rec *p;
 
 			/* The thread writes into d->rec: not while it moves. */
-			if (keyer_idle(&k)) {
+			if (keyer_idle(k)) {
 				s = crm_error_nomem(err);
 				break;
 			}
@@ -427,7 +437,7 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 			v[c] = crm_stmt_text(st, c + 1);
 		r->fresh = crm_stmt_int(st, DC_NCOLUMNS + 1) != 0;
 		d->st.fresh += r->fresh;
-		if (keyer_add(&k, d->n, v)) {
+		if (keyer_add(k, d->n, v)) {
 			s = crm_error_nomem(err);
 			break;
 		}
@@ -435,7 +445,7 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 		if (d->o.progress && !(d->n % 65536))
 			d->o.progress(d->o.ctx, "reading", d->n, 0);
 	}
-	if (keyer_finish(&k) && !s)
+	if (keyer_finish(k) && !s)
 		s = crm_error_nomem(err);
 	if (!s && step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(st, err, "cannot read the customers");
@@ -446,6 +456,13 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 }
 
 /* --- Hashing and sorting --------------------------------------------------- */
+
+/* FNV-1a, 64 bits: the basis, and one byte more of h. */
+#define FNV_BASIS 0xcbf29ce484222325ULL
+static inline uint64_t fnv_byte(uint64_t h, unsigned char c)
+{
+	return (h ^ c) * 0x100000001b3ULL;
+}
 
 /* At least size bytes of s (and its counts), or NULL when out of memory. */
 static void *scratch_get(struct scratch *s, size_t size)
@@ -534,11 +551,11 @@ static int by_key(const void *x, const void *y)
  */
 static uint64_t hash2(const char *s, uint32_t *second)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t g = 0x811c9dc5u;
+	uint64_t h = FNV_BASIS;
+	uint32_t g = 0x811c9dc5u;   /* FNV-1a, 32 bits */
 
 	for (; *s; s++) {
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+		h = fnv_byte(h, (unsigned char)*s);
 		g = (g ^ (unsigned char)*s) * 0x01000193u;
 	}
 	*second = g;
@@ -699,7 +716,7 @@ static const struct rule rules[] = {
 static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
 			 const struct rule *u, int k)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_BASIS;
 	int i;
 
 	for (i = 0; i < u->nparts; i++) {
@@ -712,13 +729,13 @@ static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
 			for (j = 0; j < u->part[i].prefix; j++) {
 				if (!v[j])
 					return 0;
-				h = (h ^ (unsigned char)v[j]) * 0x100000001b3ULL;
+				h = fnv_byte(h, (unsigned char)v[j]);
 			}
 		} else {
 			for (; *v; v++)
-				h = (h ^ (unsigned char)*v) * 0x100000001b3ULL;
+				h = fnv_byte(h, (unsigned char)*v);
 		}
-		h = (h ^ 0x1f) * 0x100000001b3ULL;
+		h = fnv_byte(h, 0x1f);
 	}
 	return h ? h : 1;
 }
@@ -881,7 +898,7 @@ static enum crm_status block_rule(struct crm_dedupe *d, const struct rule *u, in
 	struct blockset fresh = { 0 };
 	size_t k = 0, i, j, x, y;
 	long max = d->o.max_block > 0 ? d->o.max_block : CRM_DEDUPE_MAX_BLOCK;
-	int only_fresh = d->model_run != 0;
+	int only_fresh = d->o.since && d->model_run;
 
 	if (only_fresh && fresh_blocks(d, u, &fresh))
 		return crm_error_nomem(err);
