@@ -258,32 +258,40 @@ static void test_change_needs_its_run_at_commit(void **state)
 	crm_db_close(db);
 }
 
+/*
+ * A new database turned back into schema `from` by downgrade, opened for
+ * writing: it says it was at `from`, and is migrated to the current schema.
+ */
+static struct crm_db *migrated_from(const char *path, const char *downgrade, int from)
+{
+	struct crm_db *db = open_ok(path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	raw_exec(path, downgrade);
+	db = open_ok(path, CRM_DB_WRITE);
+	assert_int_equal(crm_db_opened_version(db), from);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	return db;
+}
+
 /* Schema 11: a database of version 10 gets the table of dedupe's decisions, empty. */
 static void test_migration_11(void **state)
 {
 	struct tmp *t = *state;
-	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_db *db = migrated_from(t->path, "DROP TABLE dedupe_models;"
+					  " DROP TABLE dedupe_decisions; PRAGMA user_version = 10", 10);
 
-	crm_db_close(db);
-	raw_exec(t->path, "DROP TABLE dedupe_models; DROP TABLE dedupe_decisions;"
-		 "PRAGMA user_version = 10");
-	db = open_ok(t->path, CRM_DB_WRITE);
-	assert_int_equal(crm_db_opened_version(db), 10);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_decisions"), 0);
 	crm_db_close(db);
 }
 
+/* Schema 12: a database of version 11 gets the table of dedupe's saved models, empty. */
 static void test_migration_12(void **state)
 {
 	struct tmp *t = *state;
-	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_db *db = migrated_from(t->path, "DROP TABLE dedupe_models;"
+					  " PRAGMA user_version = 11", 11);
 
-	crm_db_close(db);
-	raw_exec(t->path, "DROP TABLE dedupe_models; PRAGMA user_version = 11");
-	db = open_ok(t->path, CRM_DB_WRITE);
-	assert_int_equal(crm_db_opened_version(db), 11);
-	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_models"), 0);
 	crm_db_close(db);
 }
