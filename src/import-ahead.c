@@ -13,6 +13,7 @@
  * flight are bounded in number and in bytes, so memory stays flat.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -37,6 +38,7 @@ struct slot {
 	size_t *lens, fcap;
 	struct crm_rowclean_pre pre[CRM_ROWCLEAN_MAX_COLS];
 	struct crm_strbuf in;            /* the values the pres are for, trimmed, each ended */
+	struct crm_strbuf out;           /* the strings of the pres' results (pack()) */
 };
 
 /* A value the thread normalizes: the file's column col, for rule column rc. */
@@ -85,6 +87,7 @@ static int copy_record(struct slot *s, const struct crm_csv_record *rec)
 	if (s->buf.alloc > KEEP && need <= KEEP) {
 		crm_strbuf_release(&s->buf);
 		crm_strbuf_release(&s->in);
+		crm_strbuf_release(&s->out);
 	}
 	if (rec->nfields > s->fcap) {
 		char **f = realloc(s->fields, rec->nfields * sizeof(*f));
@@ -152,6 +155,69 @@ static int trimmed_values(const struct import_ahead *a, struct slot *s, size_t *
 	return oom ? -1 : 0;
 }
 
+/* The strings of a struct crm_norm, for pack(). */
+#define NORM_STRINGS 8
+
+static char **norm_string(struct crm_norm *n, int i)
+{
+	char **f[NORM_STRINGS] = { &n->value, &n->prefecture, &n->city, &n->extension,
+				   &n->digits, &n->family, &n->given, &n->suggestion };
+
+	return f[i];
+}
+
+/*
+ * Moves the strings of p's result into s->out, by offset until
+ * unpack() (the buffer may move as it grows), and frees them here, while
+ * this thread has them in its cache: the import reads the record's
+ * results from one buffer, and the thread frees nothing the import has
+ * read. -1 when out of memory, and p is as it was.
+ */
+static int pack(struct slot *s, struct crm_rowclean_pre *p)
+{
+	size_t start = s->out.len;
+	int i;
+
+	for (i = 0; i < NORM_STRINGS; i++) {
+		char *v = *norm_string(&p->norm, i);
+
+		if (v && (crm_strbuf_add(&s->out, v, strlen(v)) ||
+			  crm_strbuf_addch(&s->out, '\0'))) {
+			crm_strbuf_setlen(&s->out, start);
+			return -1;
+		}
+	}
+	for (i = 0; i < NORM_STRINGS; i++) {
+		char **v = norm_string(&p->norm, i);
+
+		if (!*v)
+			continue;
+		free(*v);
+		*v = (char *)(uintptr_t)(start + 1);   /* not NULL: the offset, plus one */
+		start += strlen(s->out.buf + start) + 1;
+	}
+	p->packed = 1;
+	return 0;
+}
+
+/* The packed results' strings where s->out holds them now. */
+static void unpack(struct slot *s, const struct import_ahead *a)
+{
+	size_t k;
+	int i;
+
+	for (k = 0; k < a->njobs; k++) {
+		struct crm_rowclean_pre *p = &s->pre[a->job[k].rc];
+
+		for (i = 0; p->packed && i < NORM_STRINGS; i++) {
+			char **v = norm_string(&p->norm, i);
+
+			if (*v)
+				*v = s->out.buf + ((uintptr_t)*v - 1);
+		}
+	}
+}
+
 /* The normalizers on the record's values; a value it cannot do is left to the import. */
 static void work_out(const struct import_ahead *a, struct slot *s)
 {
@@ -160,6 +226,7 @@ static void work_out(const struct import_ahead *a, struct slot *s)
 
 	if (trimmed_values(a, s, off))
 		return;   /* the import works them out itself */
+	crm_strbuf_reset(&s->out);
 	for (i = 0; i < a->njobs; i++) {
 		const struct job *j = &a->job[i];
 		struct crm_rowclean_pre *p = &s->pre[j->rc];
@@ -177,6 +244,9 @@ static void work_out(const struct import_ahead *a, struct slot *s)
 			crm_rowclean_pre_release(p);
 			continue;
 		}
+		p->same = p->norm.value && !strcmp(p->norm.value, p->in);
+		/* Out of memory: the result stays allocated, and is freed so. */
+		(void)pack(s, p);
 		if (!j->check)
 			continue;
 		crm_error_clear(&e);
@@ -185,6 +255,7 @@ static void work_out(const struct import_ahead *a, struct slot *s)
 		p->checked = p->check_st == CRM_OK || p->check_st == CRM_EOF ||
 			     (p->check_st == CRM_ERR_INVALID && (p->check_why = strdup(e.message)));
 	}
+	unpack(s, a);
 }
 
 /* Whether the thread must wait for slots: all are full, or hold too much. */
@@ -320,6 +391,7 @@ static void free_slots(struct import_ahead *a)
 			crm_rowclean_pre_release(&a->slot[i].pre[k]);
 		crm_strbuf_release(&a->slot[i].buf);
 		crm_strbuf_release(&a->slot[i].in);
+		crm_strbuf_release(&a->slot[i].out);
 		free(a->slot[i].fields);
 		free(a->slot[i].lens);
 	}
@@ -336,6 +408,7 @@ enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r
 	for (size_t i = 0; i < SLOTS; i++) {
 		crm_strbuf_init(&a->slot[i].buf);
 		crm_strbuf_init(&a->slot[i].in);
+		crm_strbuf_init(&a->slot[i].out);
 	}
 	a->r = r;
 	a->im = im;

@@ -247,7 +247,7 @@ static int col_changed(const struct import_clean *c, int col)
 {
 	const char *a = before_of(c, col), *b = c->row.val[col];
 
-	return (a || b) && (!a || !b || strcmp(a, b));
+	return a != b && (!a || !b || strcmp(a, b));
 }
 
 /*

@@ -73,6 +73,9 @@ static enum crm_status change(struct crm_rowclean *c, struct crm_rowclean_row *r
 
 	if (v && !*v)
 		v = NULL;
+	/* A result worked out ahead knows whether it is its input (run()). */
+	if (v && v == c->norm.value && c->borrowed && c->same && c->same == r->val[col])
+		return CRM_OK;
 	if ((!v && !r->val[col]) || (v && r->val[col] && !strcmp(v, r->val[col])))
 		return CRM_OK;
 	if (c->o->check)
@@ -94,9 +97,12 @@ void crm_rowclean_pre_release(struct crm_rowclean_pre *p)
 {
 	free(p->why);
 	free(p->check_why);
-	crm_norm_release(&p->norm);
+	if (p->packed)
+		crm_norm_init(&p->norm);
+	else
+		crm_norm_release(&p->norm);
 	p->in = p->why = p->check_why = NULL;
-	p->checked = 0;
+	p->checked = p->packed = p->same = 0;
 }
 
 /*
@@ -108,6 +114,7 @@ static struct crm_norm *own_norm(struct crm_rowclean *c)
 	if (c->borrowed)
 		crm_norm_init(&c->norm);
 	c->borrowed = 0;
+	c->same = NULL;
 	return &c->norm;
 }
 
@@ -127,6 +134,7 @@ static enum crm_status run(struct crm_rowclean *c, struct crm_rowclean_row *r, i
 	crm_norm_release(own_norm(c));
 	c->norm = p->norm;
 	c->borrowed = 1;
+	c->same = p->same ? r->val[col] : NULL;
 	s = p->st;
 	if (s == CRM_ERR_INVALID)
 		crm_error_set(e, s, "%s", p->why ? p->why : "not valid");

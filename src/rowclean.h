@@ -70,6 +70,8 @@ struct crm_rowclean_pre {
 	const char *in;          /* not owned (the maker's); NULL: none */
 	enum crm_status st;      /* what the normalizer returned */
 	struct crm_norm norm;    /* its result, which crm_rowclean_apply() borrows */
+	int packed;              /* norm's strings are not owned (the maker's buffer) */
+	int same;                /* norm.value is in, byte for byte */
 	char *why;               /* CRM_ERR_INVALID: the message (owned) */
 	/*
 	 * Import's check of the same value (crm_fieldtype's check) for a
@@ -122,6 +124,7 @@ struct crm_rowclean {
 	size_t nown;
 	struct crm_norm norm;
 	int borrowed;                     /* norm's strings are a pre's (rowclean.c) */
+	const char *same;                 /* and norm.value is this value, byte for byte */
 	const struct crm_field *gender;   /* the catalogue's, for its choices */
 };
 
