@@ -105,6 +105,28 @@ _crm_command()
 			;;
 		esac
 		;;
+	rfm)
+		case $prev in
+		--format)
+			_crm_words 'csv tsv json table' "$cur"
+			;;
+		--returns)
+			_crm_words 'net gross' "$cur"
+			;;
+		--method)
+			_crm_words 'rank ntile quantile' "$cur"
+			;;
+		--scheme)
+			_crm_words 'rfm11 none' "$cur"
+			;;
+		--as-of | --bins | --compare)
+			;;
+		*)
+			_crm_words '--as-of --returns --method --bins --scheme --explain --save
+				--dry-run --compare --format -h --help' "$cur"
+			;;
+		esac
+		;;
 	log)
 		case $prev in
 		--format)

@@ -128,3 +128,16 @@ complete -c crm -n '__crm_using_command cleanse' -l fields -r -F -d 'Field defin
 complete -c crm -n '__crm_using_command cleanse' -l save -d 'Store the --fields file in the database'
 complete -c crm -n '__crm_using_command cleanse' -l format -x -a 'csv tsv json table' -d 'The output format'
 complete -c crm -n '__crm_using_command cleanse' -s h -l help -d 'Print the usage and exit'
+
+# crm rfm
+complete -c crm -n '__crm_using_command rfm' -l as-of -x -d 'Score as of this day, YYYY-MM-DD'
+complete -c crm -n '__crm_using_command rfm' -l returns -x -a 'net gross' -d 'How cancellations and returns count'
+complete -c crm -n '__crm_using_command rfm' -l method -x -a 'rank ntile quantile' -d 'How values become scores'
+complete -c crm -n '__crm_using_command rfm' -l bins -x -d 'Scores from 1 to n'
+complete -c crm -n '__crm_using_command rfm' -l scheme -x -a 'rfm11 none' -d 'Segment names'
+complete -c crm -n '__crm_using_command rfm' -l explain -d 'Print the values each score stands for'
+complete -c crm -n '__crm_using_command rfm' -l save -d 'Keep the scores as a snapshot, in a run'
+complete -c crm -n '__crm_using_command rfm' -l dry-run -d 'With --save: save, report, then roll back'
+complete -c crm -n '__crm_using_command rfm' -l compare -x -d 'Who moved between the snapshot of a run and now'
+complete -c crm -n '__crm_using_command rfm' -l format -x -a 'csv tsv json table' -d 'The output format'
+complete -c crm -n '__crm_using_command rfm' -s h -l help -d 'Print the usage and exit'

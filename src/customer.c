@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ const struct crm_customer_table crm_customer_tables[] = {
 const char *const crm_logged_tables[] = {
 	"customers", "source_records", "orders", "interactions", "rfm_scores",
 	"export_customers", "segments", "exports", "field_definitions", "dedupe_decisions",
-	"dedupe_models", NULL,
+	"dedupe_models", "rfm_snapshots", NULL,
 };
 
 const struct crm_customer_table *crm_customer_table(const char *tbl)
@@ -48,6 +49,7 @@ enum customer_sql {
 	SQL_BY_SOURCE,
 	SQL_LABEL,
 	SQL_CARD,
+	SQL_KEYS,
 	SQL_COUNT,
 };
 
@@ -73,6 +75,8 @@ static const char *const customer_sql[SQL_COUNT] = {
 		"  WHERE customer_id = c.id ORDER BY id LIMIT 1), c.name"
 		" FROM customers c WHERE c.id = ?1",
 	/* In the order of crm_customer_card_fields. */
+	/* Every source record, oldest first: the first of each customer is its label. */
+	[SQL_KEYS] = "SELECT customer_id, source || ':' || source_key FROM source_records ORDER BY id",
 	[SQL_CARD] =
 		"SELECT (SELECT source || ':' || source_key FROM source_records"
 		"  WHERE customer_id = c.id ORDER BY id LIMIT 1), name, name_kana, birthdate,"
@@ -285,4 +289,65 @@ void crm_customer_labels_free(struct crm_customer_labels *l)
 	free(l->key);
 	free(l->name);
 	free(l);
+}
+
+/* The index of id in the ascending ids[0..n-1], or SIZE_MAX. */
+static size_t find_id(const int64_t *ids, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ids[mid] == id)
+			return mid;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SIZE_MAX;
+}
+
+enum crm_status crm_customer_keys(struct crm_db *db, const int64_t *ids, size_t n, char **keys,
+				  struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_step step;
+	enum crm_status s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		keys[i] = NULL;
+	if (!n)
+		return CRM_OK;
+	if ((s = crm_stmt_prepare(db, customer_sql[SQL_KEYS], &st, err)))
+		return s;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *k = crm_stmt_text(st, 1);
+
+		i = find_id(ids, n, crm_stmt_int(st, 0));
+		if (i == SIZE_MAX || keys[i] || !k)
+			continue;
+		if (!(keys[i] = strdup(k))) {
+			s = crm_error_nomem(err);
+			break;
+		}
+	}
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the source records");
+	crm_stmt_free(st);
+	if (s)
+		crm_customer_keys_free(keys, n);
+	return s;
+}
+
+void crm_customer_keys_free(char **keys, size_t n)
+{
+	size_t i;
+
+	for (i = 0; keys && i < n; i++) {
+		free(keys[i]);
+		keys[i] = NULL;
+	}
 }

@@ -152,4 +152,14 @@ enum crm_status crm_customer_card(struct crm_customer_labels *l, int64_t id,
 /* l may be NULL. */
 void crm_customer_labels_free(struct crm_customer_labels *l);
 
+/*
+ * The source:key labels of many customers in one pass over the source
+ * records (for a report of every customer, where crm_customer_label()
+ * would seek once per customer): keys[i] for ids[i], ids ascending, NULL
+ * when it has no source record. Free with crm_customer_keys_free().
+ */
+enum crm_status crm_customer_keys(struct crm_db *db, const int64_t *ids, size_t n, char **keys,
+				  struct crm_error *err);
+void crm_customer_keys_free(char **keys, size_t n);
+
 #endif

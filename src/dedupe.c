@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "dedupe-private.h"
+#include "hash.h"
 #include "banned.h"
 
 #define NELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -457,13 +458,6 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 
 /* --- Hashing and sorting --------------------------------------------------- */
 
-/* FNV-1a, 64 bits: the basis, and one byte more of h. */
-#define FNV_BASIS 0xcbf29ce484222325ULL
-static inline uint64_t fnv_byte(uint64_t h, unsigned char c)
-{
-	return (h ^ c) * 0x100000001b3ULL;
-}
-
 /* At least size bytes of s (and its counts), or NULL when out of memory. */
 static void *scratch_get(struct scratch *s, size_t size)
 {
@@ -551,11 +545,11 @@ static int by_key(const void *x, const void *y)
  */
 static uint64_t hash2(const char *s, uint32_t *second)
 {
-	uint64_t h = FNV_BASIS;
+	uint64_t h = CRM_FNV_BASIS;
 	uint32_t g = 0x811c9dc5u;   /* FNV-1a, 32 bits */
 
 	for (; *s; s++) {
-		h = fnv_byte(h, (unsigned char)*s);
+		h = crm_fnv_byte(h, (unsigned char)*s);
 		g = (g ^ (unsigned char)*s) * 0x01000193u;
 	}
 	*second = g;
@@ -716,7 +710,7 @@ static const struct rule rules[] = {
 static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
 			 const struct rule *u, int k)
 {
-	uint64_t h = FNV_BASIS;
+	uint64_t h = CRM_FNV_BASIS;
 	int i;
 
 	for (i = 0; i < u->nparts; i++) {
@@ -729,13 +723,13 @@ static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
 			for (j = 0; j < u->part[i].prefix; j++) {
 				if (!v[j])
 					return 0;
-				h = fnv_byte(h, (unsigned char)v[j]);
+				h = crm_fnv_byte(h, (unsigned char)v[j]);
 			}
 		} else {
 			for (; *v; v++)
-				h = fnv_byte(h, (unsigned char)*v);
+				h = crm_fnv_byte(h, (unsigned char)*v);
 		}
-		h = fnv_byte(h, 0x1f);
+		h = crm_fnv_byte(h, 0x1f);
 	}
 	return h ? h : 1;
 }

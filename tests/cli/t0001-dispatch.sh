@@ -26,7 +26,8 @@ check '--list-cmds prints one name a line' 0 'inline:init
 import
 log
 cleanse
-dedupe' empty "$CRM" --list-cmds
+dedupe
+rfm' empty "$CRM" --list-cmds
 check 'an unknown long option is a usage error' 2 empty "match:^crm: unknown option '--bogus'$" \
 	"$CRM" --bogus init
 check 'an unknown short option is a usage error' 2 empty "match:^crm: unknown option '-x'$" \

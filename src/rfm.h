@@ -1,0 +1,151 @@
+/*
+ * RFM (recency, frequency, monetary) scores of the customers from their
+ * orders, as crm-rfm(1) defines them: one pass over the order lines in
+ * the database, every merged customer's lines counted for its survivor,
+ * money summed in exact integers (ten-thousandths, crm-schema(5)); then
+ * scores 1..bins per dimension by one of three methods, and a segment
+ * name from a scheme of (R, FM) cells.
+ *
+ * crm_rfm_score() is the scoring alone, on values in memory: the unit
+ * tests pin it on hand-computed cases.
+ */
+#ifndef CRM_RFM_H
+#define CRM_RFM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db.h"
+#include "error.h"
+#include "run.h"
+
+enum crm_rfm_method {
+	CRM_RFM_RANK,       /* tie-aware: equal values, equal scores */
+	CRM_RFM_NTILE,      /* SQL NTILE, ties broken by customer id */
+	CRM_RFM_QUANTILE,   /* the breaks of R's rfm package (type-7 quantiles) */
+};
+extern const char *const crm_rfm_method_names[];   /* by enum, NULL-terminated */
+
+enum crm_rfm_returns {
+	CRM_RFM_NET,        /* cancellations and returns subtract from monetary */
+	CRM_RFM_GROSS,      /* and are left out */
+};
+
+#define CRM_RFM_MAX_BINS 10
+/* Dates as days since 1970-01-01. */
+#define CRM_RFM_NO_DATE INT32_MIN
+
+/* A scheme names the cells of (R, FM), FM = (F + M + 1) / 2, of 5 bins. */
+struct crm_rfm_scheme {
+	const char *name;
+	const char *const *segments;        /* the names, in the order reports list them */
+	unsigned char cell[5][5];           /* [R - 1][FM - 1]: index into segments */
+};
+extern const struct crm_rfm_scheme crm_rfm_rfm11;
+/* The scheme called name, or NULL. */
+const struct crm_rfm_scheme *crm_rfm_scheme(const char *name);
+/* Scheme s's segment for scores r, f, m (of 5 bins): its index. */
+int crm_rfm_segment(const struct crm_rfm_scheme *s, int r, int f, int m);
+
+struct crm_rfm_options {
+	int32_t as_of;                  /* CRM_RFM_NO_DATE: the day after the latest order */
+	enum crm_rfm_returns returns;
+	enum crm_rfm_method method;
+	int bins;                       /* 2..CRM_RFM_MAX_BINS */
+	const struct crm_rfm_scheme *scheme;   /* NULL: no segments */
+	void (*progress)(void *ctx, unsigned long long at, unsigned long long total);
+	void *ctx;
+};
+
+struct crm_rfm_customer {
+	int64_t id;
+	int64_t monetary;               /* ten-thousandths */
+	int64_t frequency;              /* distinct orders */
+	int32_t last;                   /* the last purchase, days */
+	int32_t recency;                /* days from it to as_of */
+	unsigned char r, f, m;
+	signed char segment;            /* index into scheme->segments, or -1 */
+};
+
+/* Per dimension and score: how many got it, their lowest and highest value. */
+struct crm_rfm_bin {
+	size_t count;
+	int64_t lo, hi;
+};
+
+enum { CRM_RFM_R, CRM_RFM_F, CRM_RFM_M, CRM_RFM_DIMS };
+
+struct crm_rfm {
+	struct crm_rfm_options o;
+	int32_t as_of;
+	struct crm_rfm_customer *c;     /* the scored, by id */
+	size_t n;
+	size_t unscored;                /* customers with cancellations or returns only */
+	unsigned long long lines;       /* order lines read */
+	unsigned long long undated;     /* lines without a date, left out */
+	unsigned long long after;       /* lines on or after as_of, left out */
+	unsigned long long orphans;     /* lines of no customer (a damaged database) */
+	size_t currencies;              /* distinct currencies named (NULL is none) */
+	char currency[2][8];            /* the first two */
+	struct crm_rfm_bin bin[CRM_RFM_DIMS][CRM_RFM_MAX_BINS];
+	/* --method quantile: the breaks, times bins (exact: see rfm.c) */
+	int64_t breaks[CRM_RFM_DIMS][CRM_RFM_MAX_BINS];
+};
+
+/*
+ * Reads the orders of db and scores the customers as o says. The result
+ * is the caller's, to free with crm_rfm_free().
+ */
+enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options *o,
+				struct crm_rfm **out, struct crm_error *err);
+void crm_rfm_free(struct crm_rfm *r);
+
+/*
+ * Scores n values (ids[i] the customer of v[i], for ntile's ties) into
+ * score[i], 1..bins, bins higher for higher values (for recency, pass the
+ * days negated). For CRM_RFM_QUANTILE, unit is one unit of the value (1
+ * day, 1 order, 10000 ten-thousandths), added to each break as R's rfm
+ * package does, and breaks[0..bins-2] receive the breaks times bins.
+ * CRM_ERR_NOMEM, or CRM_ERR_INVALID when the values are too large for
+ * exact breaks.
+ */
+enum crm_status crm_rfm_score(const int64_t *v, const int64_t *ids, size_t n, int bins,
+			      enum crm_rfm_method method, int64_t unit, unsigned char *score,
+			      int64_t *breaks, struct crm_error *err);
+
+/*
+ * --save: r as the snapshot of run, inside its transaction: a row of
+ * rfm_snapshots (how it scored, the thresholds) and a row of rfm_scores
+ * per customer, each logged. progress (may be NULL) is told of the rows.
+ */
+enum crm_status crm_rfm_save(struct crm_run *run, const struct crm_rfm *r,
+			     void (*progress)(void *ctx, unsigned long long at,
+					      unsigned long long total),
+			     void *ctx, struct crm_error *err);
+
+#define CRM_RFM_MAX_SEGMENTS 16
+
+/*
+ * --compare: who moved from which segment of run's snapshot to which of
+ * r's. cell[then][now], by index of the scheme's segments; row nseg holds
+ * the customers new since (not in the snapshot), column nseg those gone
+ * (in the snapshot, not scored now: merged away, or no purchase left).
+ * Each row sums to the snapshot's customers of that segment, each column
+ * to r's; then and now are the two totals.
+ */
+struct crm_rfm_moves {
+	size_t nseg;
+	size_t cell[CRM_RFM_MAX_SEGMENTS + 1][CRM_RFM_MAX_SEGMENTS + 1];
+	size_t then, now;
+};
+enum crm_status crm_rfm_compare(struct crm_db *db, int64_t run, const struct crm_rfm *r,
+				struct crm_rfm_moves *m, struct crm_error *err);
+
+/* Days since 1970-01-01 of "YYYY-MM-DD..." (a time may follow), or CRM_RFM_NO_DATE. */
+int32_t crm_rfm_days(const char *s);
+/* The date of days as "YYYY-MM-DD" into buf (11 bytes). */
+void crm_rfm_date(int32_t days, char buf[11]);
+/* Ten-thousandths as a decimal ("1234.5", "-3", "0.0125") into buf (32 bytes). */
+void crm_rfm_money(int64_t v, char buf[32]);
+
+#endif

@@ -1,0 +1,573 @@
+/*
+ * crm rfm: scores every customer by recency, frequency and monetary value
+ * of their orders, names their segment, and shows who is where: the
+ * customers as records, or on a terminal a table of the segments and the
+ * R x FM grid. --save keeps the scores as a snapshot (a run); --compare
+ * shows who moved between a snapshot and now.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "customer.h"
+#include "progress.h"
+#include "rfm.h"
+#include "banned.h"
+
+#define CMD "rfm"
+
+enum {
+	OPT_AS_OF = CRM_OPT_OWN,
+	OPT_RETURNS,
+	OPT_METHOD,
+	OPT_BINS,
+	OPT_SCHEME,
+	OPT_SAVE,
+	OPT_COMPARE,
+	OPT_EXPLAIN,
+};
+
+static const struct crm_option rfm_options[] = {
+	{ "as-of", OPT_AS_OF, "<date>", "score as of this day, YYYY-MM-DD (default: the day\n"
+	  "after the latest order); later orders are left out", "a date, YYYY-MM-DD" },
+	{ "returns", OPT_RETURNS, "<how>", "net (default): cancellations and returns subtract\n"
+	  "from monetary; gross: they are left out", "net or gross" },
+	{ "method", OPT_METHOD, "<m>", "rank (default; equal values, equal scores), ntile\n"
+	  "or quantile (the breaks of R's rfm package)", "rank, ntile or quantile" },
+	{ "bins", OPT_BINS, "<n>", "scores from 1 to n (default: 5)", "a whole number from 2 to 10" },
+	{ "scheme", OPT_SCHEME, "<name>", "segment names: rfm11 (default, 5 bins) or none",
+	  "rfm11 or none" },
+	{ "save", OPT_SAVE, NULL, "keep the scores as a snapshot, in a run of their own", NULL },
+	{ "compare", OPT_COMPARE, "<run>", "who moved between the snapshot of run and now,\n"
+	  "as a matrix of segments", "a run number" },
+	{ "explain", OPT_EXPLAIN, NULL, "print the values each score stands for, and the\n"
+	  "bin sizes", NULL },
+	CRM_OPT_DRY_RUN,
+	CRM_OPT_FORMAT,
+	CRM_OPT_END,
+};
+
+static const struct crm_usage rfm_usage = {
+	"usage: crm rfm [--as-of <date>] [--returns net|gross] [--method <m>] [--bins <n>]\n"
+	"               [--scheme <name>] [--explain] [--save [--dry-run]]\n"
+	"               [--compare <run>] [--format <fmt>]\n",
+	rfm_options,
+};
+
+#define usage_error(...) crm_usage_error(CMD, &rfm_usage, __VA_ARGS__)
+
+struct cli {
+	struct crm_ctx *ctx;
+	struct crm_rfm_options opt;
+	int save, dry_run, explain, format_set;
+	int64_t compare;
+	enum crm_format format;
+	struct crm_progress bar;
+	const char *stage;
+};
+
+static void on_progress(void *ctx, unsigned long long at, unsigned long long total)
+{
+	struct cli *cli = ctx;
+
+	if (!cli->stage) {
+		crm_progress_start(&cli->bar, stderr, cli->ctx->progress, "orders", total);
+		cli->stage = "orders";
+	}
+	crm_progress_update(&cli->bar, at, at);
+}
+
+static void on_save_progress(void *ctx, unsigned long long at, unsigned long long total)
+{
+	struct cli *cli = ctx;
+
+	if (!cli->stage || strcmp(cli->stage, "saving")) {
+		crm_progress_done(&cli->bar);
+		crm_progress_start(&cli->bar, stderr, cli->ctx->progress, "saving", total);
+		cli->stage = "saving";
+	}
+	crm_progress_update(&cli->bar, at, at);
+}
+
+static const char *segment_name(const struct crm_rfm *r, const struct crm_rfm_customer *c)
+{
+	return c->segment >= 0 ? r->o.scheme->segments[c->segment] : NULL;
+}
+
+/* Every scored customer as a record. */
+static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct crm_error *err)
+{
+	static const char *const cols[] = { "id", "source_key", "last_purchase", "recency_days",
+					    "frequency", "monetary", "r", "f", "m", "segment" };
+	int64_t *ids = malloc(r->n * sizeof(*ids) + 1);
+	char **keys = calloc(r->n + 1, sizeof(*keys));
+	struct crm_out *out = NULL;
+	enum crm_status s = CRM_OK;
+	size_t i;
+
+	if (!ids || !keys)
+		s = crm_error_nomem(err);
+	for (i = 0; !s && i < r->n; i++)
+		ids[i] = r->c[i].id;
+	if (!s)
+		s = crm_customer_keys(cli->ctx->db, ids, r->n, keys, err);
+	if (!s)
+		s = crm_out_open(&out, stdout, cli->format, cols, 10, err);
+	if (!s)
+		crm_out_set_cut(out, isatty(STDOUT_FILENO));
+	for (i = 0; !s && i < r->n; i++) {
+		const struct crm_rfm_customer *c = &r->c[i];
+		struct crm_value v[10];
+		char last[11], money[32];
+
+		crm_rfm_date(c->last, last);
+		crm_rfm_money(c->monetary, money);
+		v[0] = crm_value_int(c->id);
+		v[1] = crm_value_text(keys[i]);
+		v[2] = crm_value_text(last);
+		v[3] = crm_value_int(c->recency);
+		v[4] = crm_value_int(c->frequency);
+		v[5] = crm_value_text(money);
+		v[6] = crm_value_int(c->r);
+		v[7] = crm_value_int(c->f);
+		v[8] = crm_value_int(c->m);
+		v[9] = crm_value_text(segment_name(r, c));
+		s = crm_out_row(out, v, err);
+	}
+	if (out && !s)
+		s = crm_out_close(out, err);
+	else
+		crm_out_free(out);
+	crm_customer_keys_free(keys, r->n);
+	free(keys);
+	free(ids);
+	return s;
+}
+
+/* Sums of monetary: a million customers' int64s may not fit in one. */
+__extension__ typedef __int128 wide;
+
+/* Per segment: customers and monetary. */
+struct seg_total {
+	size_t n;
+	wide money;
+};
+
+/* total / n in ten-thousandths, rounded half away from zero. */
+static int64_t average(wide total, size_t n)
+{
+	wide q;
+
+	if (!n)
+		return 0;
+	q = (total < 0 ? total - (wide)n / 2 : total + (wide)n / 2) / (wide)n;
+	return (int64_t)q;
+}
+
+/* The segments' table: customers, share, average and share of monetary. */
+static enum crm_status segments_table(struct cli *cli, const struct crm_rfm *r, FILE *fp,
+				      struct crm_error *err)
+{
+	static const char *const cols[] = { "segment", "customers", "share", "avg_monetary",
+					    "monetary_share" };
+	struct seg_total t[CRM_RFM_MAX_SEGMENTS] = { { 0, 0 } };
+	struct crm_out *out = NULL;
+	wide all = 0;
+	enum crm_status s;
+	size_t i;
+	int k;
+
+	for (i = 0; i < r->n; i++) {
+		t[r->c[i].segment].n++;
+		t[r->c[i].segment].money += r->c[i].monetary;
+		all += r->c[i].monetary;
+	}
+	s = crm_out_open(&out, fp, cli->format_set ? cli->format : CRM_FORMAT_TABLE, cols, 5, err);
+	for (k = 0; !s && r->o.scheme->segments[k]; k++) {
+		struct crm_value v[5];
+		char n[32], share[16], avg[32], mshare[16];
+
+		crm_num(t[k].n, n, sizeof(n));
+		snprintf(share, sizeof(share), "%.1f%%", r->n ? 100.0 * (double)t[k].n / (double)r->n
+			 : 0.0);
+		crm_rfm_money(average(t[k].money, t[k].n), avg);
+		snprintf(mshare, sizeof(mshare), "%.1f%%", all > 0 ? 100.0 * (double)t[k].money /
+			 (double)all : 0.0);
+		v[0] = crm_value_text(r->o.scheme->segments[k]);
+		v[1] = crm_value_text(n);
+		v[2] = crm_value_text(share);
+		v[3] = crm_value_text(avg);
+		v[4] = crm_value_text(mshare);
+		s = crm_out_row(out, v, err);
+	}
+	if (out && !s)
+		return crm_out_close(out, err);
+	crm_out_free(out);
+	return s;
+}
+
+/* Whether fp may take colour: a terminal, TERM not dumb, NO_COLOR unset. */
+static int colour(FILE *fp)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(fileno(fp)) && !getenv("NO_COLOR") && term && strcmp(term, "dumb");
+}
+
+/* The R x FM grid of counts, R 5 at the top; shaded by share where colour is. */
+static void grid(const struct crm_rfm *r, FILE *fp)
+{
+	static const int shade[] = { 255, 194, 157, 120, 83, 46 };
+	size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS] = { { 0 } }, most = 0;
+	int bins = r->o.bins, x, y, c = colour(fp);
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		size_t *k = &cell[r->c[i].r - 1][(r->c[i].f + r->c[i].m + 1) / 2 - 1];
+
+		if (++*k > most)
+			most = *k;
+	}
+	fprintf(fp, "\n  R \\ FM");
+	for (x = 1; x <= bins; x++)
+		fprintf(fp, " %8d", x);
+	fputc('\n', fp);
+	for (y = bins; y >= 1; y--) {
+		fprintf(fp, "  %6d", y);
+		for (x = 1; x <= bins; x++) {
+			size_t n = cell[y - 1][x - 1];
+			int level = most ? (int)((n * 5 + most - 1) / most) : 0;
+
+			if (c)
+				fprintf(fp, " \033[48;5;%dm\033[38;5;16m%8zu\033[0m", shade[level], n);
+			else
+				fprintf(fp, " %8zu", n);
+		}
+		fputc('\n', fp);
+	}
+	fprintf(fp, "  (customers by recency score R and (F + M + 1) / 2; 5 is best)\n");
+}
+
+/* The terminal's picture: the segments and the grid. */
+static enum crm_status picture(struct cli *cli, const struct crm_rfm *r, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+
+	if (r->o.scheme)
+		s = segments_table(cli, r, stdout, err);
+	if (!s && r->o.bins == 5)
+		grid(r, stdout);
+	if (!s)
+		printf("  every customer's scores: crm rfm --format csv > scores.csv\n");
+	return s;
+}
+
+/* --compare: the migration matrix, a row per segment then, a column per segment now. */
+static enum crm_status moves(struct cli *cli, const struct crm_rfm *r, int64_t run,
+			     struct crm_error *err)
+{
+	const char *cols[CRM_RFM_MAX_SEGMENTS + 3];
+	struct crm_rfm_moves *m = malloc(sizeof(*m));
+	struct crm_out *out = NULL;
+	enum crm_status s;
+	size_t i, j, ncols;
+
+	if (!m)
+		return crm_error_nomem(err);
+	s = crm_rfm_compare(cli->ctx->db, run, r, m, err);
+	ncols = m->nseg + 3;
+	cols[0] = "then \\ now";
+	for (j = 0; j < m->nseg; j++)
+		cols[1 + j] = r->o.scheme->segments[j];
+	cols[1 + m->nseg] = "(gone)";
+	cols[2 + m->nseg] = "total";
+	if (!s)
+		s = crm_out_open(&out, stdout, cli->format, cols, ncols, err);
+	for (i = 0; !s && i <= m->nseg + 1; i++) {
+		struct crm_value v[CRM_RFM_MAX_SEGMENTS + 3];
+		size_t row = 0;
+
+		v[0] = crm_value_text(i < m->nseg ? r->o.scheme->segments[i] : i == m->nseg
+				      ? "(new)" : "total");
+		for (j = 0; j <= m->nseg; j++) {
+			size_t n = 0, k;
+
+			if (i <= m->nseg)
+				n = m->cell[i][j];
+			else
+				for (k = 0; k <= m->nseg; k++)
+					n += m->cell[k][j];
+			row += n;
+			v[1 + j] = crm_value_int((long long)n);
+		}
+		v[2 + m->nseg] = crm_value_int((long long)row);
+		s = crm_out_row(out, v, err);
+	}
+	if (out && !s)
+		s = crm_out_close(out, err);
+	else
+		crm_out_free(out);
+	if (!s && !cli->ctx->quiet)
+		fprintf(stderr, "crm rfm: %zu customers in the snapshot of run %lld, %zu now\n",
+			m->then, (long long)run, m->now);
+	free(m);
+	return s;
+}
+
+/* --explain: what each score stands for, and how many got it. */
+static void explain(const struct crm_rfm *r)
+{
+	static const char *const dim[CRM_RFM_DIMS] = { "recency_days", "frequency", "monetary" };
+	int d, k;
+
+	fprintf(stderr, "crm rfm: method %s, %d bins, %zu customers\n",
+		crm_rfm_method_names[r->o.method], r->o.bins, r->n);
+	for (d = 0; d < CRM_RFM_DIMS; d++) {
+		for (k = r->o.bins; k >= 1; k--) {
+			const struct crm_rfm_bin *b = &r->bin[d][k - 1];
+			char lo[32], hi[32];
+
+			if (d == CRM_RFM_M) {
+				crm_rfm_money(b->lo, lo);
+				crm_rfm_money(b->hi, hi);
+			} else {
+				snprintf(lo, sizeof(lo), "%lld", (long long)b->lo);
+				snprintf(hi, sizeof(hi), "%lld", (long long)b->hi);
+			}
+			if (b->count)
+				fprintf(stderr, "  %c=%d  %-12s %s..%s  %zu customers\n", "RFM"[d], k,
+					dim[d], lo, hi, b->count);
+			else
+				fprintf(stderr, "  %c=%d  %-12s none\n", "RFM"[d], k, dim[d]);
+		}
+	}
+}
+
+/* Bins under half their nominal size: the values are too few or too tied to cut so finely. */
+static void warn_small(const struct cli *cli, const struct crm_rfm *r)
+{
+	int d, k, any;
+
+	if (cli->ctx->quiet || r->n < (size_t)r->o.bins)
+		return;
+	for (d = 0; d < CRM_RFM_DIMS; d++) {
+		for (k = 0, any = 0; k < r->o.bins; k++) {
+			if (r->bin[d][k].count * 2 * (size_t)r->o.bins >= r->n)
+				continue;
+			fprintf(stderr, "%s%c=%d (%zu)", any ? ", " : "crm rfm: warning: ", "RFM"[d],
+				k + 1, r->bin[d][k].count);
+			any = 1;
+		}
+		if (any)
+			fprintf(stderr, ": under half the %zu customers of an even cut (tied "
+				"values; --explain shows them)\n", r->n / (size_t)r->o.bins);
+	}
+}
+
+static void summary(const struct cli *cli, const struct crm_rfm *r)
+{
+	char a[32], b[32], as_of[11];
+
+	if (cli->ctx->quiet)
+		return;
+	if (r->as_of == CRM_RFM_NO_DATE) {
+		fprintf(stderr, "crm rfm: no dated orders: no one to score\n");
+		return;
+	}
+	crm_rfm_date(r->as_of, as_of);
+	fprintf(stderr, "crm rfm: %s customers scored as of %s (%s, %d bins, returns %s)",
+		crm_num(r->n, a, sizeof(a)), as_of, crm_rfm_method_names[r->o.method], r->o.bins,
+		r->o.returns == CRM_RFM_NET ? "net" : "gross");
+	if (r->unscored)
+		fprintf(stderr, "; %s with only cancellations or returns, not scored",
+			crm_num(r->unscored, b, sizeof(b)));
+	fputc('\n', stderr);
+	if (r->undated)
+		fprintf(stderr, "crm rfm: warning: %s order lines without a date left out\n",
+			crm_num(r->undated, a, sizeof(a)));
+	if (r->after)
+		fprintf(stderr, "crm rfm: %s order lines on or after %s left out\n",
+			crm_num(r->after, a, sizeof(a)), as_of);
+	if (r->orphans)
+		fprintf(stderr, "crm rfm: warning: %s order lines of no customer left out\n",
+			crm_num(r->orphans, a, sizeof(a)));
+	if (r->currencies > 1)
+		fprintf(stderr, "crm rfm: warning: the orders are in more than one currency "
+			"(%s, %s%s): monetary adds them as they are\n", r->currency[0],
+			r->currency[1], r->currencies > 2 ? ", ..." : "");
+}
+
+/* --save: computed and saved in one run, so that what is saved is what was read. */
+static int save(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_run *run = NULL;
+	struct crm_rfm *r = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int64_t run_id = 0;
+	char a[32];
+
+	crm_error_clear(&err);
+	s = crm_open_db_write(ctx, &err);
+	if (!s)
+		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, cli->dry_run ? CRM_RUN_DRY : 0,
+				  &run, &err);
+	if (!s)
+		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
+	if (!s)
+		s = crm_rfm_save(run, r, on_save_progress, cli, &err);
+	crm_progress_done(&cli->bar);
+	if (!s)
+		s = crm_run_count(run, "customers", (long long)r->n, &err);
+	if (!s)
+		s = crm_run_count(run, "not_scored", (long long)r->unscored, &err);
+	if (!s && cli->compare)
+		s = moves(cli, r, cli->compare, &err);
+	if (!s) {
+		run_id = crm_run_id(run);
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	}
+	crm_run_free(run);
+	if (s) {
+		crm_rfm_free(r);
+		return crm_report(CMD, &err);
+	}
+	summary(cli, r);
+	warn_small(cli, r);
+	if (cli->explain)
+		explain(r);
+	if (!ctx->quiet) {
+		fprintf(stderr, "crm rfm: %s%s scores saved", cli->dry_run ? "dry run: " : "",
+			crm_num(r->n, a, sizeof(a)));
+		if (!cli->dry_run)
+			fprintf(stderr, " as run %lld ('crm rfm --compare %lld' later shows who moved; "
+				"'crm log revert %lld' removes them)", (long long)run_id,
+				(long long)run_id, (long long)run_id);
+		fputc('\n', stderr);
+	}
+	crm_rfm_free(r);
+	return CRM_EXIT_OK;
+}
+
+static int run(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_rfm *r = NULL;
+	struct crm_error err;
+	enum crm_status s;
+
+	crm_error_clear(&err);
+	cli->opt.progress = on_progress;
+	cli->opt.ctx = cli;
+	if (cli->save)
+		return save(cli);
+	s = crm_open_db(ctx, &err);
+	if (!s)
+		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
+	crm_progress_done(&cli->bar);
+	if (!s && cli->compare)
+		s = moves(cli, r, cli->compare, &err);
+	else if (!s && !cli->format_set && isatty(STDOUT_FILENO))
+		s = picture(cli, r, &err);
+	else if (!s)
+		s = records(cli, r, &err);
+	if (!s) {
+		summary(cli, r);
+		warn_small(cli, r);
+		if (cli->explain)
+			explain(r);
+	}
+	crm_rfm_free(r);
+	return s ? crm_report(CMD, &err) : CRM_EXIT_OK;
+}
+
+static int parse_enum(const char *arg, const char *const *names, int *out)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
+{
+	static const char *const returns[] = { "net", "gross", NULL };
+	struct crm_getopt g = { .cmd = CMD, .usage = &rfm_usage, .permute = 1 };
+	struct cli cli = { .ctx = ctx };
+	int c, k;
+	int64_t n;
+
+	cli.opt.as_of = CRM_RFM_NO_DATE;
+	cli.opt.bins = 5;
+	cli.opt.scheme = &crm_rfm_rfm11;
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
+		switch (c) {
+		case OPT_AS_OF:
+			cli.opt.as_of = crm_rfm_days(g.arg);
+			if (cli.opt.as_of == CRM_RFM_NO_DATE || strlen(g.arg) != 10)
+				return usage_error("--as-of takes a date, YYYY-MM-DD, not '%s'", g.arg);
+			break;
+		case OPT_RETURNS:
+			if (parse_enum(g.arg, returns, &k))
+				return usage_error("--returns must be net or gross, not '%s'", g.arg);
+			cli.opt.returns = (enum crm_rfm_returns)k;
+			break;
+		case OPT_METHOD:
+			if (parse_enum(g.arg, crm_rfm_method_names, &k))
+				return usage_error("--method must be rank, ntile or quantile, not '%s'",
+						   g.arg);
+			cli.opt.method = (enum crm_rfm_method)k;
+			break;
+		case OPT_BINS:
+			if (crm_parse_positive(g.arg, &n) || n < 2 || n > CRM_RFM_MAX_BINS)
+				return usage_error("--bins takes a whole number from 2 to %d, not '%s'",
+						   CRM_RFM_MAX_BINS, g.arg);
+			cli.opt.bins = (int)n;
+			break;
+		case OPT_SCHEME:
+			if (!strcmp(g.arg, "none"))
+				cli.opt.scheme = NULL;
+			else if (!(cli.opt.scheme = crm_rfm_scheme(g.arg)))
+				return usage_error("--scheme must be rfm11 or none, not '%s'", g.arg);
+			break;
+		case OPT_SAVE: cli.save = 1; break;
+		case OPT_COMPARE:
+			if (crm_getopt_run(&g, &cli.compare))
+				return g.exit;
+			break;
+		case OPT_EXPLAIN: cli.explain = 1; break;
+		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
+		case CRM_OPT_ID_FORMAT:
+			if (crm_getopt_format(&g, &cli.format))
+				return g.exit;
+			cli.format_set = 1;
+			break;
+		}
+	}
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit;
+	if (g.optind < argc)
+		return usage_error("unexpected argument '%s'", argv[g.optind]);
+	if (cli.dry_run && !cli.save)
+		return usage_error("--dry-run is for --save (without it rfm changes nothing)%s", "");
+	if (cli.opt.scheme && cli.opt.bins != 5)
+		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
+				   "--scheme none", cli.opt.scheme->name, cli.opt.bins);
+	if (cli.compare && !cli.opt.scheme)
+		return usage_error("--compare compares segments: it needs a scheme, not none%s", "");
+	if (!cli.format_set)
+		cli.format = crm_default_format();
+	return run(&cli);
+}
+
+const struct crm_cmd crm_cmd_rfm = {
+	"rfm", cmd_rfm, CRM_CMD_DB_READ,
+	"score customers by recency, frequency and monetary value (RFM)", &rfm_usage,
+};
