@@ -39,6 +39,10 @@ echo "Orders keep exact money (ten-thousandths of a yen), returns marked:"
 step sqlite3 -header "$CRM_DB" \
 	"SELECT order_key, line, ordered_at, amount / 10000 AS yen, status FROM orders ORDER BY id"
 echo
+echo "Who buys, how recently, how often, for how much (RFM), and their segment;"
+echo "the cancellation C-1003 counts against C0003's money but is no purchase:"
+step "$crm" rfm --format table
+echo
 echo "Every run is in the log, every change with its old and new value:"
 step "$crm" log --format table --no-pager
 step "$crm" log customer shop:C0001 --format table --no-pager

@@ -1,11 +1,13 @@
 /*
  * RFM scores (rfm.h): the orders read once, aggregated per surviving
- * customer in arrays indexed by customer id, distinct orders told apart
- * in a hash set; then the scores.
+ * customer in arrays indexed by customer id; distinct orders counted from
+ * a list of where each order's lines start (runs), grouped by customer
+ * afterwards; then the scores.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "dbstmt.h"
 #include "hash.h"
@@ -47,6 +49,32 @@ int crm_rfm_segment(const struct crm_rfm_scheme *s, int r, int f, int m)
 	if (r < 1 || r > 5 || fm < 1 || fm > 5)
 		return -1;
 	return s->cell[r - 1][fm - 1];
+}
+
+/* --- Large arrays ----------------------------------------------------------- */
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+/*
+ * malloc (calloc when zero) for the arrays of a large database, tens of
+ * megabytes each: where the kernel gives transparent huge pages on
+ * request (the "madvise" setting, Debian's), asks for them before the
+ * first touch. A page fault each 4 KiB cost a fifth of crm rfm's time on
+ * 10,000,000 order lines; the advice changes nothing but speed, and
+ * touches nothing, so untouched pages still cost no memory.
+ */
+static void *big_alloc(size_t size, int zero)
+{
+	void *p = zero ? calloc(1, size) : malloc(size);
+	uintptr_t from, to;
+
+	if (p && size >= 2 * HUGE_PAGE) {
+		from = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+		to = ((uintptr_t)p + size) & ~(HUGE_PAGE - 1);
+		if (to > from)
+			(void)madvise((void *)from, to - from, MADV_HUGEPAGE);   /* advice only */
+	}
+	return p;
 }
 
 /* --- Dates and money ------------------------------------------------------ */
@@ -148,6 +176,59 @@ static int by_value(const void *pa, const void *pb)
 }
 
 /*
+ * Sorts x by value, stably: x in ascending id order comes out as
+ * by_value() orders it. LSD radix on the value (its sign bit flipped), 16
+ * bits a pass, a pass skipped when every value has the same digit there.
+ * -1 when out of memory.
+ */
+static int radix_by_value(struct item *x, size_t n)
+{
+	struct item *tmp = big_alloc(n * sizeof(*tmp), 0), *from = x, *to = tmp, *t;
+	size_t *count = malloc(65536 * sizeof(*count)), i, sum;
+	int shift;
+
+	if (!tmp || !count) {
+		free(tmp);
+		free(count);
+		return -1;
+	}
+	for (shift = 0; shift < 64; shift += 16) {
+		memset(count, 0, 65536 * sizeof(*count));
+		for (i = 0; i < n; i++)
+			count[(((uint64_t)from[i].v ^ (1ULL << 63)) >> shift) & 0xffff]++;
+		if (count[(((uint64_t)from[0].v ^ (1ULL << 63)) >> shift) & 0xffff] == n)
+			continue;
+		for (i = 0, sum = 0; i < 65536; i++) {
+			size_t c = count[i];
+
+			count[i] = sum;
+			sum += c;
+		}
+		for (i = 0; i < n; i++)
+			to[count[(((uint64_t)from[i].v ^ (1ULL << 63)) >> shift) & 0xffff]++] = from[i];
+		t = from;
+		from = to;
+		to = t;
+	}
+	if (from != x)
+		memcpy(x, from, n * sizeof(*x));
+	free(tmp);
+	free(count);
+	return 0;
+}
+
+/* Whether ids (NULL: 0, 1, ...) ascend. */
+static int ascending(const int64_t *ids, size_t n)
+{
+	size_t i;
+
+	for (i = 1; ids && i < n; i++)
+		if (ids[i] <= ids[i - 1])
+			return 0;
+	return 1;
+}
+
+/*
  * Type-7 quantile k/bins of the sorted x[0..n-1], plus unit, times bins:
  * x[j] + (rem/bins)(x[j+1] - x[j]) with j, rem of (n-1)k/bins, so that
  * v reaches the break exactly when bins * v >= it. -1 on overflow.
@@ -178,14 +259,20 @@ enum crm_status crm_rfm_score(const int64_t *v, const int64_t *ids, size_t n, in
 
 	if (!n)
 		return CRM_OK;
-	if (!(x = malloc(n * sizeof(*x))))
+	if (!(x = big_alloc(n * sizeof(*x), 0)))
 		return crm_error_nomem(err);
 	for (p = 0; p < n; p++) {
 		x[p].v = v[p];
 		x[p].id = ids ? ids[p] : (int64_t)p;
 		x[p].i = p;
 	}
-	qsort(x, n, sizeof(*x), by_value);
+	/* Radix when the ids ascend (the customers do, by id): stable, it keeps them so. */
+	if (!ascending(ids, n))
+		qsort(x, n, sizeof(*x), by_value);
+	else if (radix_by_value(x, n)) {
+		free(x);
+		return crm_error_nomem(err);
+	}
 	if (method == CRM_RFM_QUANTILE) {
 		for (k = 1; k < bins; k++)
 			if (quantile_break(x, n, bins, k, unit, &breaks[k - 1])) {
@@ -249,40 +336,86 @@ enum { A_OK = 1, A_OTHER = 2 };
 /* Per customer id: what its lines (and those of every customer merged into it) add up to. */
 struct agg {
 	int64_t money;
-	int64_t orders;
 	int32_t last;
+	uint32_t orders;        /* runs while reading, then distinct orders */
 	unsigned char flags;
 };
 
-/* The distinct orders seen: hashes of (customer, source, order key), 0 for an empty slot. */
-struct set {
+/*
+ * The runs of purchase lines: a line starts one when its customer or
+ * order differs from the line before, so the lines of an order stored
+ * together are one run, and an order whose lines lie apart is two: the
+ * hashes of each customer's runs are compared once all are read
+ * (distinct()). An order is (source, order key): a 64-bit hash of both
+ * tells them apart.
+ */
+struct runs {
 	uint64_t *h;
-	size_t cap, n;
+	uint32_t *cust;
+	size_t n, cap;
+	uint64_t prev_h;        /* the line before's, when it was a purchase */
+	int64_t prev_cust;
 };
 
-/* 1 when h was not in s and is now, 0 when it was, -1 when out of memory. */
-static int set_add(struct set *s, uint64_t h)
+/* Appends a run; -1 when out of memory. */
+static int runs_add(struct runs *r, uint64_t h, int64_t cust)
 {
-	size_t i;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 65536;
+		uint64_t *nh = realloc(r->h, cap * sizeof(*nh));
+		uint32_t *nc;
 
-	h += !h;
-	if ((s->n + 1) * 2 > s->cap) {
-		struct set g = { NULL, s->cap ? s->cap * 2 : 1024, 0 };
-
-		if (!(g.h = calloc(g.cap, sizeof(*g.h))))
+		if (!nh)
 			return -1;
-		for (i = 0; i < s->cap; i++)
-			if (s->h[i])
-				(void)set_add(&g, s->h[i]);
-		free(s->h);
-		*s = g;
+		r->h = nh;
+		if (!(nc = realloc(r->cust, cap * sizeof(*nc))))
+			return -1;
+		r->cust = nc;
+		r->cap = cap;
 	}
-	for (i = h & (s->cap - 1); s->h[i]; i = (i + 1) & (s->cap - 1))
-		if (s->h[i] == h)
-			return 0;
-	s->h[i] = h;
-	s->n++;
-	return 1;
+	r->h[r->n] = h;
+	r->cust[r->n++] = (uint32_t)cust;
+	return 0;
+}
+
+/*
+ * Room for as many runs as there are lines, n: address space only, until
+ * written (a concurrent import adding lines makes runs_add() grow it).
+ */
+static int runs_reserve(struct runs *r, size_t n)
+{
+	if (n < 65536 || n > ((size_t)1 << 30))
+		return 0;
+	if (!(r->h = big_alloc(n * sizeof(*r->h), 0)) ||
+	    !(r->cust = big_alloc(n * sizeof(*r->cust), 0)))
+		return -1;
+	r->cap = n;
+	return 0;
+}
+
+static int by_hash(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return (a > b) - (a < b);
+}
+
+/* Sorts the n hashes of h: insertion for the few most customers have. */
+static void sort_hashes(uint64_t *h, size_t n)
+{
+	size_t i, j;
+
+	if (n > 16) {
+		qsort(h, n, sizeof(*h), by_hash);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		uint64_t x = h[i];
+
+		for (j = i; j > 0 && h[j - 1] > x; j--)
+			h[j] = h[j - 1];
+		h[j] = x;
+	}
 }
 
 struct load {
@@ -291,7 +424,7 @@ struct load {
 	int64_t max_id;
 	int64_t *into;          /* per id: the survivor, when merged; NULL when none is */
 	struct agg *agg;        /* per id */
-	struct set orders;
+	struct runs runs;
 	int32_t latest;
 };
 
@@ -322,7 +455,7 @@ static enum crm_status survivors(struct load *l, struct crm_error *err)
 		id = crm_stmt_int(st, 0);
 		if (id < 1 || id > l->max_id)
 			continue;
-		if (!l->into && !(l->into = calloc((size_t)l->max_id + 1, sizeof(*l->into)))) {
+		if (!l->into && !(l->into = big_alloc(((size_t)l->max_id + 1) * sizeof(*l->into), 1))) {
 			crm_stmt_reset(st);
 			return crm_error_nomem(err);
 		}
@@ -361,78 +494,159 @@ static void note_currency(struct crm_rfm *r, const char *c)
 	r->currencies++;
 }
 
-/* One order line into the aggregates. */
-static enum crm_status add_line(struct load *l, struct crm_stmt *st, struct crm_error *err)
+/* An order line as the aggregates take it. */
+struct line {
+	int64_t id;             /* the survivor */
+	int64_t amount;
+	uint64_t h;             /* of (source, order key): purchases only */
+	int32_t d;
+	int ok;                 /* a purchase */
+};
+
+/*
+ * Reads the statement's row into *ln; 0 when it is left out (counted:
+ * no customer, no date, on or after as_of).
+ */
+static int read_line(struct load *l, struct crm_stmt *st, struct line *ln)
 {
 	struct crm_rfm *r = l->r;
-	int64_t id = crm_stmt_int(st, 0), amount = crm_stmt_int(st, 4);
-	const char *status = crm_stmt_text(st, 5);
-	int32_t d = crm_rfm_days(crm_stmt_text(st, 3));
-	struct agg *a;
-	uint64_t h;
+	int64_t id = crm_stmt_int(st, 0);
+	const char *status, *source, *key;
 
 	r->lines++;
-	if (id < 1 || id > l->max_id) {
-		r->orphans++;
-		return CRM_OK;
-	}
-	if (l->into && l->into[id])
+	if (id >= 1 && id <= l->max_id && l->into && l->into[id])
 		id = l->into[id];
 	if (id < 1 || id > l->max_id) {
 		r->orphans++;
-		return CRM_OK;
+		return 0;
 	}
-	if (d == CRM_RFM_NO_DATE) {
+	ln->d = crm_rfm_days(crm_stmt_text(st, 3));
+	if (ln->d == CRM_RFM_NO_DATE) {
 		r->undated++;
-		return CRM_OK;
+		return 0;
 	}
-	if (r->o.as_of != CRM_RFM_NO_DATE && d >= r->o.as_of) {
+	if (r->o.as_of != CRM_RFM_NO_DATE && ln->d >= r->o.as_of) {
 		r->after++;
-		return CRM_OK;
+		return 0;
 	}
-	if (d > l->latest)
-		l->latest = d;
+	ln->id = id;
+	ln->amount = crm_stmt_int(st, 4);
+	status = crm_stmt_text(st, 5);
+	ln->ok = status && !strcmp(status, "ok");
 	note_currency(r, crm_stmt_text(st, 6));
-	a = &l->agg[id];
-	if (!status || strcmp(status, "ok")) {
+	if (ln->ok) {
+		source = crm_stmt_text(st, 1);
+		key = crm_stmt_text(st, 2);
+		ln->h = crm_fnv_str(crm_fnv_byte(crm_fnv_str(CRM_FNV_BASIS, source ? source : ""),
+						 0x1f), key ? key : "");
+	}
+	return 1;
+}
+
+/* One order line into the aggregates; -1 when out of memory. */
+static int add_line(struct load *l, const struct line *ln)
+{
+	struct agg *a = &l->agg[ln->id];
+
+	if (ln->d > l->latest)
+		l->latest = ln->d;
+	if (!ln->ok) {
 		/* A cancellation or a return: never a purchase. */
 		a->flags |= A_OTHER;
-		if (r->o.returns == CRM_RFM_NET)
-			a->money -= amount < 0 ? -amount : amount;
-		return CRM_OK;
+		if (l->r->o.returns == CRM_RFM_NET)
+			a->money -= ln->amount < 0 ? -ln->amount : ln->amount;
+		return 0;
 	}
-	if (!(a->flags & A_OK) || d > a->last)
-		a->last = d;
+	if (!(a->flags & A_OK) || ln->d > a->last)
+		a->last = ln->d;
 	a->flags |= A_OK;
-	a->money += amount;
-	h = crm_fnv_str(CRM_FNV_BASIS, crm_stmt_text(st, 1) ? crm_stmt_text(st, 1) : "");
-	h = crm_fnv_byte(h, 0x1f);
-	h = crm_fnv_str(h, crm_stmt_text(st, 2) ? crm_stmt_text(st, 2) : "");
-	switch (set_add(&l->orders, crm_hash_mix(h ^ crm_hash_mix((uint64_t)id)))) {
-	case 1: a->orders++; break;
-	case 0: break;
-	default: return crm_error_nomem(err);
+	a->money += ln->amount;
+	if (ln->h == l->runs.prev_h && ln->id == l->runs.prev_cust)
+		return 0;
+	l->runs.prev_h = ln->h;
+	l->runs.prev_cust = ln->id;
+	a->orders++;
+	return runs_add(&l->runs, ln->h, ln->id);
+}
+
+/*
+ * Each customer's distinct orders, from its runs: grouped by customer
+ * (counting sort, by the runs each has), each group sorted, equal hashes
+ * counted once. The runs are freed as soon as they are grouped.
+ */
+static enum crm_status distinct(struct load *l, struct crm_error *err)
+{
+	size_t *start = big_alloc(((size_t)l->max_id + 2) * sizeof(*start), 1), i;
+	uint64_t *group = big_alloc(l->runs.n * sizeof(*group) + 1, 0);
+	int64_t id;
+
+	if (!start || !group) {
+		free(start);
+		free(group);
+		return crm_error_nomem(err);
 	}
+	for (id = 1; id <= l->max_id; id++)
+		start[id + 1] = start[id] + l->agg[id].orders;
+	for (i = 0; i < l->runs.n; i++)
+		group[start[l->runs.cust[i]]++] = l->runs.h[i];
+	free(l->runs.h);
+	free(l->runs.cust);
+	l->runs.h = NULL;
+	l->runs.cust = NULL;
+	/* start[id] is now where id + 1's group starts: id's ends there. */
+	for (id = 1; id <= l->max_id; id++) {
+		size_t n = l->agg[id].orders, from = start[id] - n, k, d = 0;
+
+		sort_hashes(group + from, n);
+		for (k = 0; k < n; k++)
+			d += !k || group[from + k] != group[from + k - 1];
+		l->agg[id].orders = (uint32_t)d;
+	}
+	free(start);
+	free(group);
 	return CRM_OK;
 }
+
+/*
+ * The lines in batches: each line's customer is fetched into the cache
+ * (the customers' aggregates are tens of megabytes, visited at random)
+ * while the next lines are read, then the batch is added in order.
+ */
+#define BATCH 128
 
 static enum crm_status scan(struct load *l, struct crm_error *err)
 {
 	struct crm_stmt *st = crm_stmt_table_get(&l->t, SQL_ORDERS, err);
+	struct line batch[BATCH];
 	int64_t total = 0;
 	enum crm_status s = CRM_OK;
-	enum crm_step step;
+	enum crm_step step = CRM_STEP_DONE;
+	size_t n = 0, i;
 
 	if (!st)
 		return err->code;
-	if (l->r->o.progress && (s = max_of(l, SQL_MAX_ORDER, &total, err)))
+	if ((s = max_of(l, SQL_MAX_ORDER, &total, err)))
 		return s;
-	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
-		s = add_line(l, st, err);
+	if (runs_reserve(&l->runs, (size_t)total))
+		return crm_error_nomem(err);
+	for (;;) {
+		step = crm_stmt_step(st);
+		if (step == CRM_STEP_ROW && read_line(l, st, &batch[n]))
+			__builtin_prefetch(&l->agg[batch[n++].id], 1);
+		if (n == BATCH || (n && step != CRM_STEP_ROW)) {
+			for (i = 0; i < n; i++)
+				if (add_line(l, &batch[i])) {
+					crm_stmt_reset(st);
+					return crm_error_nomem(err);
+				}
+			n = 0;
+		}
+		if (step != CRM_STEP_ROW)
+			break;
 		if (l->r->o.progress && !(l->r->lines & 0xffff))
 			l->r->o.progress(l->r->o.ctx, l->r->lines, (unsigned long long)total);
 	}
-	if (!s && step == CRM_STEP_ERROR)
+	if (step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(st, err, "cannot read the orders");
 	crm_stmt_reset(st);
 	return s;
@@ -449,7 +663,7 @@ static enum crm_status collect(struct load *l, struct crm_error *err)
 		n += (l->agg[id].flags & A_OK) != 0;
 		r->unscored += l->agg[id].flags == A_OTHER;
 	}
-	if (n && !(r->c = calloc(n, sizeof(*r->c))))
+	if (n && !(r->c = big_alloc(n * sizeof(*r->c), 1)))
 		return crm_error_nomem(err);
 	for (id = 1; id <= l->max_id; id++) {
 		const struct agg *a = &l->agg[id];
@@ -548,12 +762,17 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 	s = crm_stmt_table_init(&l.t, db, rfm_sql, SQL_COUNT, err);
 	if (!s)
 		s = max_of(&l, SQL_MAX_CUSTOMER, &l.max_id, err);
-	if (!s && !(l.agg = calloc((size_t)l.max_id + 1, sizeof(*l.agg))))
+	if (!s && l.max_id > (int64_t)UINT32_MAX)
+		s = crm_error_set(err, CRM_ERR_INVALID, "customer ids above %lu: more than rfm "
+				  "counts", (unsigned long)UINT32_MAX);
+	if (!s && !(l.agg = big_alloc(((size_t)l.max_id + 1) * sizeof(*l.agg), 1)))
 		s = crm_error_nomem(err);
 	if (!s)
 		s = survivors(&l, err);
 	if (!s)
 		s = scan(&l, err);
+	if (!s)
+		s = distinct(&l, err);
 	if (!s) {
 		r->as_of = o->as_of != CRM_RFM_NO_DATE ? o->as_of
 			   : l.latest != CRM_RFM_NO_DATE ? l.latest + 1 : CRM_RFM_NO_DATE;
@@ -564,7 +783,8 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 	crm_stmt_table_release(&l.t);
 	free(l.into);
 	free(l.agg);
-	free(l.orders.h);
+	free(l.runs.h);
+	free(l.runs.cust);
 	if (s) {
 		crm_rfm_free(r);
 		return s;

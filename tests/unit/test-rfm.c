@@ -113,6 +113,34 @@ static void test_ntile_long_tie(void **state)
 	expect(got, want, 7);
 }
 
+static void test_ntile_ids_in_any_order(void **state)
+{
+	/* ties broken by customer id, whatever order the values come in */
+	static const int64_t v[] = { 5, 5, 1 }, ids[] = { 9, 3, 7 };
+	static const unsigned char want[] = { 3, 2, 1 };
+	unsigned char got[3];
+	int64_t br[CRM_RFM_MAX_BINS];
+	struct crm_error err;
+
+	(void)state;
+	crm_error_clear(&err);
+	assert_int_equal(crm_rfm_score(v, ids, 3, 3, CRM_RFM_NTILE, 1, got, br, &err), CRM_OK);
+	expect(got, want, 3);
+}
+
+static void test_rank_wide_values(void **state)
+{
+	/* negative and 64-bit values sort as numbers (the radix sort's sign bit) */
+	static const int64_t v[] = { INT64_MAX, -1, INT64_MIN, 0, 1LL << 40 };
+	static const unsigned char want[] = { 5, 2, 1, 3, 4 };
+	unsigned char got[5];
+	int64_t br[CRM_RFM_MAX_BINS];
+
+	(void)state;
+	score(v, 5, 5, CRM_RFM_RANK, 1, got, br);
+	expect(got, want, 5);
+}
+
 static void test_ntile_fewer_than_bins(void **state)
 {
 	static const int64_t two[] = { 7, 3 };
@@ -244,6 +272,8 @@ int main(void)
 		cmocka_unit_test(test_quantile_breaks_as_r),
 		cmocka_unit_test(test_rank_long_tie),
 		cmocka_unit_test(test_ntile_long_tie),
+		cmocka_unit_test(test_ntile_ids_in_any_order),
+		cmocka_unit_test(test_rank_wide_values),
 		cmocka_unit_test(test_ntile_fewer_than_bins),
 		cmocka_unit_test(test_quantile_money_unit),
 		cmocka_unit_test(test_quantile_overflow_is_an_error),
