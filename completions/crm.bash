@@ -119,10 +119,10 @@ _crm_command()
 		--scheme)
 			_crm_words 'rfm11 none' "$cur"
 			;;
-		--as-of | --bins | --compare)
+		--as-of | --bins | --compare | --freeze-thresholds)
 			;;
 		*)
-			_crm_words '--as-of --returns --method --bins --scheme --explain --save
+			_crm_words '--as-of --returns --method --bins --scheme --freeze-thresholds --explain --save
 				--dry-run --compare --format -h --help' "$cur"
 			;;
 		esac

@@ -135,6 +135,7 @@ complete -c crm -n '__crm_using_command rfm' -l returns -x -a 'net gross' -d 'Ho
 complete -c crm -n '__crm_using_command rfm' -l method -x -a 'rank ntile quantile' -d 'How values become scores'
 complete -c crm -n '__crm_using_command rfm' -l bins -x -d 'Scores from 1 to n'
 complete -c crm -n '__crm_using_command rfm' -l scheme -x -a 'rfm11 none' -d 'Segment names'
+complete -c crm -n '__crm_using_command rfm' -l freeze-thresholds -x -d 'Score with the thresholds of a run\'s snapshot'
 complete -c crm -n '__crm_using_command rfm' -l explain -d 'Print the values each score stands for'
 complete -c crm -n '__crm_using_command rfm' -l save -d 'Keep the scores as a snapshot, in a run'
 complete -c crm -n '__crm_using_command rfm' -l dry-run -d 'With --save: save, report, then roll back'

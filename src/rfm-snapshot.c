@@ -4,6 +4,7 @@
  * customer, each logged in the run, so that crm log revert removes them;
  * and the migration matrix between a snapshot and scores of now.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ enum {
 	SQL_FIND,
 	SQL_THEN,
 	SQL_ANY,
+	SQL_HOW,
+	SQL_BINS,
 	SQL_COUNT
 };
 
@@ -34,6 +37,12 @@ static const char *const snapshot_sql[SQL_COUNT] = {
 	[SQL_THEN] = "SELECT customer_id, segment FROM rfm_scores WHERE run_id = ?1"
 		     " ORDER BY customer_id",
 	[SQL_ANY] = "SELECT count(*) FROM rfm_scores WHERE run_id = ?1",
+	[SQL_HOW] = "SELECT method, bins, thresholds FROM rfm_snapshots WHERE run_id = ?1",
+	/* Per dimension and score: count, and the lowest and highest value as text, exact. */
+	[SQL_BINS] = "SELECT d.key, json_extract(b.value, '$.score'), json_extract(b.value, '$.count'),"
+		     " json_extract(b.value, '$.min'), json_extract(b.value, '$.max')"
+		     " FROM json_each(?1) d, json_each(d.value) b"
+		     " WHERE d.key IN ('r', 'f', 'm') AND d.type = 'array' AND b.type = 'object'",
 };
 
 static const char *const dim_names[CRM_RFM_DIMS] = { "r", "f", "m" };
@@ -71,7 +80,9 @@ static int thresholds_json(const struct crm_rfm *r, struct crm_strbuf *b)
 
 	for (d = 0; !oom && d < CRM_RFM_DIMS; d++)
 		oom |= (d && crm_strbuf_addch(b, ',')) | dim_json(r, d, b);
-	if (!oom && r->o.method == CRM_RFM_QUANTILE) {
+	if (!oom && r->o.frozen)
+		oom |= crm_strbuf_addf(b, ",\"frozen_from\":%lld", (long long)r->o.frozen->run);
+	if (!oom && r->o.method == CRM_RFM_QUANTILE && !r->o.frozen) {
 		/* The breaks as R's rfm package prints them: values, each break reached at or above. */
 		oom |= crm_strbuf_add(b, ",\"breaks\":{", 11);
 		for (d = 0; !oom && d < CRM_RFM_DIMS; d++) {
@@ -292,6 +303,73 @@ enum crm_status crm_rfm_compare(struct crm_db *db, int64_t run, const struct crm
 			m->cell[nseg][r->c[i].segment]++;   /* new */
 	}
 	free(seen);
+	crm_stmt_table_release(&t);
+	return s;
+}
+
+/* A bin's value from its JSON number: days and orders whole, money to the ten-thousandth. */
+static int64_t bin_value(struct crm_stmt *st, int col, int d)
+{
+	double x = crm_stmt_real(st, col);
+
+	return d == CRM_RFM_M ? llround(x * 10000) : llround(x);
+}
+
+enum crm_status crm_rfm_thresholds(struct crm_db *db, int64_t run, struct crm_rfm_frozen *f,
+				   enum crm_rfm_method *method, int *bins, struct crm_error *err)
+{
+	struct crm_stmt_table t;
+	struct crm_stmt *st, *b;
+	enum crm_step step;
+	enum crm_status s;
+	int found = 0, i;
+
+	memset(f, 0, sizeof(*f));
+	f->run = run;
+	if ((s = crm_stmt_table_init(&t, db, snapshot_sql, SQL_COUNT, err)))
+		return s;
+	if (!(st = crm_stmt_table_get(&t, SQL_HOW, err))) {
+		crm_stmt_table_release(&t);
+		return err->code;
+	}
+	crm_stmt_bind_int(st, 1, run);
+	s = crm_stmt_one(st, &found, "cannot read the RFM snapshots", err);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld saved no RFM thresholds (crm rfm "
+				  "--save saves them; crm log lists the runs)", (long long)run);
+	for (i = 0; !s && crm_rfm_method_names[i]; i++)
+		if (!strcmp(crm_stmt_text(st, 0), crm_rfm_method_names[i]))
+			*method = (enum crm_rfm_method)i;
+	if (!s)
+		*bins = (int)crm_stmt_int(st, 1);
+	if (!s && !(b = crm_stmt_table_get(&t, SQL_BINS, err)))
+		s = err->code;
+	if (!s) {
+		crm_stmt_bind_str(b, 1, crm_stmt_text(st, 2));
+		while ((step = crm_stmt_step(b)) == CRM_STEP_ROW) {
+			const char *dim = crm_stmt_text(b, 0);
+			int d = dim[0] == 'r' ? CRM_RFM_R : dim[0] == 'f' ? CRM_RFM_F : CRM_RFM_M;
+			int64_t k = crm_stmt_int(b, 1);
+			struct crm_rfm_bin *x;
+
+			if (k < 1 || k > *bins || k > CRM_RFM_MAX_BINS) {
+				s = crm_error_set(err, CRM_ERR_INVALID, "run %lld: its thresholds "
+						  "name score %lld of %d", (long long)run,
+						  (long long)k, *bins);
+				break;
+			}
+			x = &f->bin[d][k - 1];
+			x->count = (size_t)crm_stmt_int(b, 2);
+			if (x->count) {
+				x->lo = bin_value(b, 3, d);
+				x->hi = bin_value(b, 4, d);
+			}
+		}
+		if (!s && step == CRM_STEP_ERROR)
+			s = crm_stmt_fail(b, err, "cannot read the RFM thresholds");
+		crm_stmt_reset(b);
+	}
+	crm_stmt_reset(st);
 	crm_stmt_table_release(&t);
 	return s;
 }

@@ -313,6 +313,16 @@ enum crm_status crm_rfm_score(const int64_t *v, const int64_t *ids, size_t n, in
 	return CRM_OK;
 }
 
+int crm_rfm_frozen_score(const struct crm_rfm_bin *b, int bins, int d, int64_t v)
+{
+	int k, best = 1;
+
+	for (k = 0; k < bins; k++)
+		if (b[k].count && (d == CRM_RFM_R ? v <= b[k].hi : v >= b[k].lo))
+			best = k + 1;
+	return best;
+}
+
 /* --- Reading the orders ----------------------------------------------------- */
 
 enum {
@@ -706,13 +716,18 @@ static enum crm_status score_all(struct crm_rfm *r, struct crm_error *err)
 		 * negated; quantile takes R's breaks of the days and reverses
 		 * the score, as R's rfm package does.
 		 */
-		if (d == CRM_RFM_R && r->o.method != CRM_RFM_QUANTILE)
+		if (d == CRM_RFM_R && r->o.method != CRM_RFM_QUANTILE && !r->o.frozen)
 			for (i = 0; i < r->n; i++)
 				v[i] = -v[i];
-		s = crm_rfm_score(v, ids, r->n, r->o.bins, r->o.method, unit[d], sc,
-				  r->breaks[d], err);
+		if (r->o.frozen)
+			for (i = 0; i < r->n; i++)
+				sc[i] = (unsigned char)crm_rfm_frozen_score(r->o.frozen->bin[d],
+									   r->o.bins, d, v[i]);
+		else
+			s = crm_rfm_score(v, ids, r->n, r->o.bins, r->o.method, unit[d], sc,
+					  r->breaks[d], err);
 		for (i = 0; !s && i < r->n; i++) {
-			int x = d == CRM_RFM_R && r->o.method == CRM_RFM_QUANTILE
+			int x = d == CRM_RFM_R && r->o.method == CRM_RFM_QUANTILE && !r->o.frozen
 				? r->o.bins + 1 - sc[i] : sc[i];
 			struct crm_rfm_customer *c = &r->c[i];
 			int64_t val = d == CRM_RFM_R ? c->recency : d == CRM_RFM_F ? c->frequency

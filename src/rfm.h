@@ -47,7 +47,25 @@ const struct crm_rfm_scheme *crm_rfm_scheme(const char *name);
 /* Scheme s's segment for scores r, f, m (of 5 bins): its index. */
 int crm_rfm_segment(const struct crm_rfm_scheme *s, int r, int f, int m);
 
+/* Per dimension and score: how many got it, their lowest and highest value. */
+struct crm_rfm_bin {
+	size_t count;
+	int64_t lo, hi;
+};
+
+enum { CRM_RFM_R, CRM_RFM_F, CRM_RFM_M, CRM_RFM_DIMS };
+
+/*
+ * --freeze-thresholds: the bins of an earlier snapshot, which score the
+ * values of now (crm_rfm_frozen_score()).
+ */
+struct crm_rfm_frozen {
+	int64_t run;
+	struct crm_rfm_bin bin[CRM_RFM_DIMS][CRM_RFM_MAX_BINS];
+};
+
 struct crm_rfm_options {
+	const struct crm_rfm_frozen *frozen;   /* or NULL */
 	int32_t as_of;                  /* CRM_RFM_NO_DATE: the day after the latest order */
 	enum crm_rfm_returns returns;
 	enum crm_rfm_method method;
@@ -66,14 +84,6 @@ struct crm_rfm_customer {
 	unsigned char r, f, m;
 	signed char segment;            /* index into scheme->segments, or -1 */
 };
-
-/* Per dimension and score: how many got it, their lowest and highest value. */
-struct crm_rfm_bin {
-	size_t count;
-	int64_t lo, hi;
-};
-
-enum { CRM_RFM_R, CRM_RFM_F, CRM_RFM_M, CRM_RFM_DIMS };
 
 struct crm_rfm {
 	struct crm_rfm_options o;
@@ -140,6 +150,21 @@ struct crm_rfm_moves {
 };
 enum crm_status crm_rfm_compare(struct crm_db *db, int64_t run, const struct crm_rfm *r,
 				struct crm_rfm_moves *m, struct crm_error *err);
+
+/*
+ * Score of value v of dimension d by frozen bins b[0..bins-1]: the highest
+ * score whose lowest value v reaches (recency: whose highest value v does
+ * not pass), scores no one had skipped; 1 when v reaches none.
+ */
+int crm_rfm_frozen_score(const struct crm_rfm_bin *b, int bins, int d, int64_t v);
+
+/*
+ * The bins, method and bins count of run's snapshot into *f, *method,
+ * *bins. CRM_ERR_NOTFOUND when run saved none (or saved it before schema
+ * 13, without thresholds).
+ */
+enum crm_status crm_rfm_thresholds(struct crm_db *db, int64_t run, struct crm_rfm_frozen *f,
+				   enum crm_rfm_method *method, int *bins, struct crm_error *err);
 
 /* Days since 1970-01-01 of "YYYY-MM-DD..." (a time may follow), or CRM_RFM_NO_DATE. */
 int32_t crm_rfm_days(const char *s);

@@ -27,6 +27,7 @@ enum {
 	OPT_SAVE,
 	OPT_COMPARE,
 	OPT_EXPLAIN,
+	OPT_FREEZE,
 };
 
 static const struct crm_option rfm_options[] = {
@@ -42,6 +43,8 @@ static const struct crm_option rfm_options[] = {
 	{ "save", OPT_SAVE, NULL, "keep the scores as a snapshot, in a run of their own", NULL },
 	{ "compare", OPT_COMPARE, "<run>", "who moved between the snapshot of run and now,\n"
 	  "as a matrix of segments", "a run number" },
+	{ "freeze-thresholds", OPT_FREEZE, "<run>", "score with the values each score stood for in\n"
+	  "that run's snapshot, so that movement is behaviour", "a run number" },
 	{ "explain", OPT_EXPLAIN, NULL, "print the values each score stands for, and the\n"
 	  "bin sizes", NULL },
 	CRM_OPT_DRY_RUN,
@@ -51,8 +54,8 @@ static const struct crm_option rfm_options[] = {
 
 static const struct crm_usage rfm_usage = {
 	"usage: crm rfm [--as-of <date>] [--returns net|gross] [--method <m>] [--bins <n>]\n"
-	"               [--scheme <name>] [--explain] [--save [--dry-run]]\n"
-	"               [--compare <run>] [--format <fmt>]\n",
+	"               [--scheme <name>] [--freeze-thresholds <run>] [--explain]\n"
+	"               [--save [--dry-run]] [--compare <run>] [--format <fmt>]\n",
 	rfm_options,
 };
 
@@ -61,8 +64,9 @@ static const struct crm_usage rfm_usage = {
 struct cli {
 	struct crm_ctx *ctx;
 	struct crm_rfm_options opt;
-	int save, dry_run, explain, format_set;
-	int64_t compare;
+	int save, dry_run, explain, format_set, bins_set, method_set;
+	int64_t compare, freeze;
+	struct crm_rfm_frozen frozen;
 	enum crm_format format;
 	struct crm_progress bar;
 	const char *stage;
@@ -399,6 +403,24 @@ static void summary(const struct cli *cli, const struct crm_rfm *r)
 			r->currency[1], r->currencies > 2 ? ", ..." : "");
 }
 
+/* --freeze-thresholds: the snapshot's bins, method and bins count, for the options. */
+static enum crm_status freeze(struct cli *cli, struct crm_error *err)
+{
+	enum crm_status s;
+
+	if (!cli->freeze)
+		return CRM_OK;
+	s = crm_rfm_thresholds(cli->ctx->db, cli->freeze, &cli->frozen, &cli->opt.method,
+			       &cli->opt.bins, err);
+	if (!s && cli->opt.scheme && cli->opt.bins != 5)
+		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld scored in %d bins: scheme %s names "
+				  "the cells of 5 (give --scheme none)", (long long)cli->freeze,
+				  cli->opt.bins, cli->opt.scheme->name);
+	if (!s)
+		cli->opt.frozen = &cli->frozen;
+	return s;
+}
+
 /* --save: computed and saved in one run, so that what is saved is what was read. */
 static int save(struct cli *cli)
 {
@@ -412,6 +434,8 @@ static int save(struct cli *cli)
 
 	crm_error_clear(&err);
 	s = crm_open_db_write(ctx, &err);
+	if (!s)
+		s = freeze(cli, &err);
 	if (!s)
 		s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, cli->dry_run ? CRM_RUN_DRY : 0,
 				  &run, &err);
@@ -465,6 +489,8 @@ static int run(struct cli *cli)
 	if (cli->save)
 		return save(cli);
 	s = crm_open_db(ctx, &err);
+	if (!s)
+		s = freeze(cli, &err);
 	if (!s)
 		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
 	crm_progress_done(&cli->bar);
@@ -524,12 +550,14 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 				return usage_error("--method must be rank, ntile or quantile, not '%s'",
 						   g.arg);
 			cli.opt.method = (enum crm_rfm_method)k;
+			cli.method_set = 1;
 			break;
 		case OPT_BINS:
 			if (crm_parse_positive(g.arg, &n) || n < 2 || n > CRM_RFM_MAX_BINS)
 				return usage_error("--bins takes a whole number from 2 to %d, not '%s'",
 						   CRM_RFM_MAX_BINS, g.arg);
 			cli.opt.bins = (int)n;
+			cli.bins_set = 1;
 			break;
 		case OPT_SCHEME:
 			if (!strcmp(g.arg, "none"))
@@ -540,6 +568,10 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 		case OPT_SAVE: cli.save = 1; break;
 		case OPT_COMPARE:
 			if (crm_getopt_run(&g, &cli.compare))
+				return g.exit;
+			break;
+		case OPT_FREEZE:
+			if (crm_getopt_run(&g, &cli.freeze))
 				return g.exit;
 			break;
 		case OPT_EXPLAIN: cli.explain = 1; break;
@@ -560,6 +592,9 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 	if (cli.opt.scheme && cli.opt.bins != 5)
 		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
 				   "--scheme none", cli.opt.scheme->name, cli.opt.bins);
+	if (cli.freeze && (cli.bins_set || cli.method_set))
+		return usage_error("--freeze-thresholds scores as that run did: drop %s",
+				   cli.bins_set ? "--bins" : "--method");
 	if (cli.compare && !cli.opt.scheme)
 		return usage_error("--compare compares segments: it needs a scheme, not none%s", "");
 	if (!cli.format_set)

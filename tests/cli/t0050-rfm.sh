@@ -6,7 +6,7 @@
 # snapshots (--save, --compare, revert); and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 27
+plan 32
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -69,12 +69,25 @@ assert '... a row per customer, and the snapshot' test \
 	"4
 2024-03-11|rank|5|net|rfm11|4"
 # Four customers: ranks 1 to 4 of monetary score 1, 2, 3 and 4; no one 5.
-assert '... its thresholds JSON' test "$(sqlite3 crm.db \
+assert '... its thresholds JSON (frozen from no run)' test "$(sqlite3 crm.db \
 	"SELECT json_extract(thresholds, '\$.m[3].min'), json_extract(thresholds, '\$.m[4].count')
 	   FROM rfm_snapshots")" = '5000|0'
 check '--save --dry-run saves nothing' 0 empty 'match:^crm rfm: dry run: 4 scores saved$' \
 	"$CRM" rfm --save --dry-run
 assert '... (still one snapshot)' test "$(sqlite3 crm.db 'SELECT count(*) FROM rfm_snapshots')" = 1
+
+# Snapshot 4's monetary cut: M=3 from 3200, M=4 from 5000.
+"$CRM" -q rfm --format csv > now.csv || bail_out 'rfm failed'
+check '--freeze-thresholds of that snapshot: on the same values, the same scores' 0 \
+	"file:now.csv" ignore "$CRM" -q rfm --format csv --freeze-thresholds 4
+check '... and as of earlier, the cut of then: C1'"'"'s 3500 reaches 3200 (M=3), not 5000' 0 \
+	'match:^1,shop:C1,2024-03-01,1,2,3500,4,2,3,' ignore \
+	"$CRM" rfm --format csv --freeze-thresholds 4 --as-of 2024-03-02
+check '... it takes the run'"'"'s bins: --bins is a usage error' 2 empty \
+	"match:^crm rfm: --freeze-thresholds scores as that run did: drop --bins$" \
+	"$CRM" rfm --freeze-thresholds 4 --bins 5 --scheme none
+check '... a run without a snapshot is an error' 1 empty \
+	'match:^crm rfm: run 2 saved no RFM thresholds' "$CRM" rfm --freeze-thresholds 2
 
 # A new order moves C2 (Need Attention) to the top of recency.
 printf '注文番号,顧客番号,注文日,金額,status\nO10,C2,2024-03-20,100,ok\nO11,C7,2024-03-20,10,ok\n' \
@@ -127,6 +140,10 @@ check 'bins out of range' 2 empty "match:^crm rfm: --bins takes a whole number f
 check 'rfm11 with 3 bins' 2 empty \
 	'match:^crm rfm: scheme rfm11 names the cells of 5 bins: with --bins 3 give --scheme none$' \
 	"$CRM" rfm --bins 3
+"$CRM" -q rfm --save --freeze-thresholds 4 || bail_out 'rfm --save --freeze-thresholds failed'
+check 'a frozen snapshot says which run it was frozen from' 0 'inline:4' empty \
+	sqlite3 crm.db "SELECT json_extract(thresholds, '\$.frozen_from') FROM rfm_snapshots
+	  WHERE run_id = (SELECT max(run_id) FROM rfm_snapshots)"
 check '--compare of a run that saved no scores' 1 empty \
 	"match:^crm rfm: run 2 saved no RFM scores" "$CRM" rfm --compare 2
 finish
