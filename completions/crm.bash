@@ -117,12 +117,12 @@ _crm_command()
 			_crm_words 'rank ntile quantile' "$cur"
 			;;
 		--scheme)
-			_crm_words 'rfm11 none' "$cur"
+			_crm_words 'rfm11 cpm none' "$cur"
 			;;
-		--as-of | --bins | --compare | --freeze-thresholds)
+		--as-of | --bins | --compare | --freeze-thresholds | --cpm-tenure | --cpm-amount | --cpm-lapse)
 			;;
 		*)
-			_crm_words '--as-of --returns --method --bins --scheme --freeze-thresholds --explain --save
+			_crm_words '--as-of --returns --method --bins --scheme --cpm-tenure --cpm-amount --cpm-lapse --freeze-thresholds --explain --save
 				--dry-run --compare --format -h --help' "$cur"
 			;;
 		esac

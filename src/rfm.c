@@ -35,11 +35,40 @@ const struct crm_rfm_scheme crm_rfm_rfm11 = {
 		/* R 4 */ { PROMISING, POTENTIAL, POTENTIAL, LOYAL, CHAMP },
 		/* R 5 */ { NEW, POTENTIAL, LOYAL, CHAMP, CHAMP },
 	},
+	0,
 };
+
+static const char *const cpm_names[] = {
+	"初回現役", "よちよち現役", "コツコツ現役", "流行現役", "優良現役",
+	"初回離脱", "よちよち離脱", "コツコツ離脱", "流行離脱", "優良離脱", NULL,
+};
+
+const struct crm_rfm_scheme crm_rfm_cpm_scheme = { "cpm", cpm_names, { { 0 } }, 1 };
 
 const struct crm_rfm_scheme *crm_rfm_scheme(const char *name)
 {
-	return name && !strcmp(name, crm_rfm_rfm11.name) ? &crm_rfm_rfm11 : NULL;
+	if (name && !strcmp(name, crm_rfm_rfm11.name))
+		return &crm_rfm_rfm11;
+	return name && !strcmp(name, crm_rfm_cpm_scheme.name) ? &crm_rfm_cpm_scheme : NULL;
+}
+
+int crm_rfm_cpm_segment(const struct crm_rfm_cpm *t, int64_t frequency, int64_t monetary,
+			int32_t first, int32_t last, int32_t as_of)
+{
+	int32_t tenure = last - first;
+	int k;
+
+	if (frequency <= 1)
+		k = 0;                                  /* 初回 */
+	else if (tenure < t->tenure1)
+		k = 1;                                  /* よちよち */
+	else if (monetary < t->amount)
+		k = 2;                                  /* コツコツ */
+	else if (tenure < t->tenure2)
+		k = 3;                                  /* 流行 */
+	else
+		k = 4;                                  /* 優良 */
+	return as_of - last < t->lapse ? k : k + 5;
 }
 
 int crm_rfm_segment(const struct crm_rfm_scheme *s, int r, int f, int m)
@@ -346,7 +375,7 @@ enum { A_OK = 1, A_OTHER = 2 };
 /* Per customer id: what its lines (and those of every customer merged into it) add up to. */
 struct agg {
 	int64_t money;
-	int32_t last;
+	int32_t first, last;
 	uint32_t orders;        /* runs while reading, then distinct orders */
 	unsigned char flags;
 };
@@ -569,6 +598,8 @@ static int add_line(struct load *l, const struct line *ln)
 	}
 	if (!(a->flags & A_OK) || ln->d > a->last)
 		a->last = ln->d;
+	if (!(a->flags & A_OK) || ln->d < a->first)
+		a->first = ln->d;
 	a->flags |= A_OK;
 	a->money += ln->amount;
 	if (ln->h == l->runs.prev_h && ln->id == l->runs.prev_cust)
@@ -685,6 +716,7 @@ static enum crm_status collect(struct load *l, struct crm_error *err)
 		c->id = id;
 		c->monetary = a->money;
 		c->frequency = a->orders;
+		c->first = a->first;
 		c->last = a->last;
 		c->recency = r->as_of - a->last;
 		c->segment = -1;
@@ -747,7 +779,11 @@ static enum crm_status score_all(struct crm_rfm *r, struct crm_error *err)
 			b->count++;
 		}
 	}
-	for (i = 0; !s && r->o.scheme && i < r->n; i++)
+	for (i = 0; !s && r->o.scheme && r->o.scheme->cpm && i < r->n; i++)
+		r->c[i].segment = (signed char)crm_rfm_cpm_segment(&r->o.cpm, r->c[i].frequency,
+								   r->c[i].monetary, r->c[i].first,
+								   r->c[i].last, r->as_of);
+	for (i = 0; !s && r->o.scheme && !r->o.scheme->cpm && i < r->n; i++)
 		r->c[i].segment = (signed char)crm_rfm_segment(r->o.scheme, r->c[i].r, r->c[i].f,
 							       r->c[i].m);
 	free(v);
@@ -767,7 +803,7 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 	if (o->bins < 2 || o->bins > CRM_RFM_MAX_BINS)
 		return crm_error_set(err, CRM_ERR_INVALID, "bins must be from 2 to %d",
 				     CRM_RFM_MAX_BINS);
-	if (o->scheme && o->bins != 5)
+	if (o->scheme && !o->scheme->cpm && o->bins != 5)
 		return crm_error_set(err, CRM_ERR_INVALID, "scheme %s names the cells of 5 bins",
 				     o->scheme->name);
 	if (!(r = calloc(1, sizeof(*r))))

@@ -35,13 +35,35 @@ enum crm_rfm_returns {
 /* Dates as days since 1970-01-01. */
 #define CRM_RFM_NO_DATE INT32_MIN
 
-/* A scheme names the cells of (R, FM), FM = (F + M + 1) / 2, of 5 bins. */
+/*
+ * A scheme names the cells of (R, FM), FM = (F + M + 1) / 2, of 5 bins;
+ * or, cpm, classes customers by tenure, money and lapse (crm_rfm_cpm()).
+ */
 struct crm_rfm_scheme {
 	const char *name;
 	const char *const *segments;        /* the names, in the order reports list them */
 	unsigned char cell[5][5];           /* [R - 1][FM - 1]: index into segments */
+	int cpm;                            /* 1: by crm_rfm_cpm(), not the cells */
 };
-extern const struct crm_rfm_scheme crm_rfm_rfm11;
+extern const struct crm_rfm_scheme crm_rfm_rfm11, crm_rfm_cpm_scheme;
+
+/*
+ * CPM分析 (customer portfolio management, as やずや made it): tenure is the
+ * days from the first purchase to the last; a customer is 初回 (one
+ * purchase), よちよち (more, tenure under tenure1), コツコツ (tenure
+ * tenure1 or more, money under amount), 流行 (money amount or more,
+ * tenure under tenure2) or 優良 (money amount or more, tenure tenure2 or
+ * more); 現役 (active) when the last purchase is under lapse days before
+ * as_of, else 離脱 (lapsed).
+ */
+struct crm_rfm_cpm {
+	int32_t tenure1, tenure2, lapse;    /* days: 90, 210, 240 by default */
+	int64_t amount;                     /* ten-thousandths: 70,000 by default */
+};
+#define CRM_RFM_CPM_DEFAULT { 90, 210, 240, (int64_t)70000 * 10000 }
+/* The cpm segment of a customer (index into crm_rfm_cpm_scheme.segments). */
+int crm_rfm_cpm_segment(const struct crm_rfm_cpm *t, int64_t frequency, int64_t monetary,
+			int32_t first, int32_t last, int32_t as_of);
 /* The scheme called name, or NULL. */
 const struct crm_rfm_scheme *crm_rfm_scheme(const char *name);
 /* Scheme s's segment for scores r, f, m (of 5 bins): its index. */
@@ -71,6 +93,7 @@ struct crm_rfm_options {
 	enum crm_rfm_method method;
 	int bins;                       /* 2..CRM_RFM_MAX_BINS */
 	const struct crm_rfm_scheme *scheme;   /* NULL: no segments */
+	struct crm_rfm_cpm cpm;                /* the cpm scheme's thresholds */
 	void (*progress)(void *ctx, unsigned long long at, unsigned long long total);
 	void *ctx;
 };
@@ -79,6 +102,7 @@ struct crm_rfm_customer {
 	int64_t id;
 	int64_t monetary;               /* ten-thousandths */
 	int64_t frequency;              /* distinct orders */
+	int32_t first;                  /* the first purchase, days */
 	int32_t last;                   /* the last purchase, days */
 	int32_t recency;                /* days from it to as_of */
 	unsigned char r, f, m;

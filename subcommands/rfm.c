@@ -28,6 +28,9 @@ enum {
 	OPT_COMPARE,
 	OPT_EXPLAIN,
 	OPT_FREEZE,
+	OPT_CPM_TENURE,
+	OPT_CPM_AMOUNT,
+	OPT_CPM_LAPSE,
 };
 
 static const struct crm_option rfm_options[] = {
@@ -38,8 +41,15 @@ static const struct crm_option rfm_options[] = {
 	{ "method", OPT_METHOD, "<m>", "rank (default; equal values, equal scores), ntile\n"
 	  "or quantile (the breaks of R's rfm package)", "rank, ntile or quantile" },
 	{ "bins", OPT_BINS, "<n>", "scores from 1 to n (default: 5)", "a whole number from 2 to 10" },
-	{ "scheme", OPT_SCHEME, "<name>", "segment names: rfm11 (default, 5 bins) or none",
-	  "rfm11 or none" },
+	{ "scheme", OPT_SCHEME, "<name>", "segment names: rfm11 (default, 5 bins), cpm\n"
+	  "(CPM分析) or none", "rfm11, cpm or none" },
+	{ "cpm-tenure", OPT_CPM_TENURE, "<d1>,<d2>", "cpm: days from the first purchase to the\n"
+	  "last that make よちよち into コツコツ, and 流行 into 優良\n(default: 90,210)",
+	  "two numbers of days, such as 90,210" },
+	{ "cpm-amount", OPT_CPM_AMOUNT, "<money>", "cpm: the money from which a customer is 流行\n"
+	  "or 優良 (default: 70000)", "an amount, such as 70000" },
+	{ "cpm-lapse", OPT_CPM_LAPSE, "<days>", "cpm: days without a purchase that make a\n"
+	  "customer 離脱 (default: 240)", "a number of days, such as 240" },
 	{ "save", OPT_SAVE, NULL, "keep the scores as a snapshot, in a run of their own", NULL },
 	{ "compare", OPT_COMPARE, "<run>", "who moved between the snapshot of run and now,\n"
 	  "as a matrix of segments", "a run number" },
@@ -54,7 +64,8 @@ static const struct crm_option rfm_options[] = {
 
 static const struct crm_usage rfm_usage = {
 	"usage: crm rfm [--as-of <date>] [--returns net|gross] [--method <m>] [--bins <n>]\n"
-	"               [--scheme <name>] [--freeze-thresholds <run>] [--explain]\n"
+	"               [--scheme <name>] [--cpm-tenure <d1>,<d2>] [--cpm-amount <money>]\n"
+	"               [--cpm-lapse <days>] [--freeze-thresholds <run>] [--explain]\n"
 	"               [--save [--dry-run]] [--compare <run>] [--format <fmt>]\n",
 	rfm_options,
 };
@@ -412,7 +423,7 @@ static enum crm_status freeze(struct cli *cli, struct crm_error *err)
 		return CRM_OK;
 	s = crm_rfm_thresholds(cli->ctx->db, cli->freeze, &cli->frozen, &cli->opt.method,
 			       &cli->opt.bins, err);
-	if (!s && cli->opt.scheme && cli->opt.bins != 5)
+	if (!s && cli->opt.scheme && !cli->opt.scheme->cpm && cli->opt.bins != 5)
 		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld scored in %d bins: scheme %s names "
 				  "the cells of 5 (give --scheme none)", (long long)cli->freeze,
 				  cli->opt.bins, cli->opt.scheme->name);
@@ -510,6 +521,30 @@ static int run(struct cli *cli)
 	return s ? crm_report(CMD, &err) : CRM_EXIT_OK;
 }
 
+/* "70000", "500.5": money in ten-thousandths, at most 4 decimals, not negative. */
+static int parse_money(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+	int places = -1;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s == '.' && places < 0) {
+			places = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || places >= 4 || v > (INT64_MAX - 9) / 10 / 10000)
+			return -1;
+		v = v * 10 + (*s - '0');
+		places += places >= 0;
+	}
+	for (places = places < 0 ? 0 : places; places < 4; places++)
+		v *= 10;
+	*out = v;
+	return 0;
+}
+
 static int parse_enum(const char *arg, const char *const *names, int *out)
 {
 	int i;
@@ -527,12 +562,13 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 	static const char *const returns[] = { "net", "gross", NULL };
 	struct crm_getopt g = { .cmd = CMD, .usage = &rfm_usage, .permute = 1 };
 	struct cli cli = { .ctx = ctx };
-	int c, k;
+	int c, k, cpm_set = 0;
 	int64_t n;
 
 	cli.opt.as_of = CRM_RFM_NO_DATE;
 	cli.opt.bins = 5;
 	cli.opt.scheme = &crm_rfm_rfm11;
+	cli.opt.cpm = (struct crm_rfm_cpm)CRM_RFM_CPM_DEFAULT;
 	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_AS_OF:
@@ -563,12 +599,44 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 			if (!strcmp(g.arg, "none"))
 				cli.opt.scheme = NULL;
 			else if (!(cli.opt.scheme = crm_rfm_scheme(g.arg)))
-				return usage_error("--scheme must be rfm11 or none, not '%s'", g.arg);
+				return usage_error("--scheme must be rfm11, cpm or none, not '%s'", g.arg);
 			break;
 		case OPT_SAVE: cli.save = 1; break;
 		case OPT_COMPARE:
 			if (crm_getopt_run(&g, &cli.compare))
 				return g.exit;
+			break;
+		case OPT_CPM_TENURE: {
+			int64_t a, b;
+			const char *comma = strchr(g.arg, ',');
+			char first[32];
+
+			if (!comma || (size_t)(comma - g.arg) >= sizeof(first))
+				return usage_error("--cpm-tenure takes two numbers of days, such as "
+						   "90,210, not '%s'", g.arg);
+			memcpy(first, g.arg, (size_t)(comma - g.arg));
+			first[comma - g.arg] = '\0';
+			if (crm_parse_positive(first, &a) || crm_parse_positive(comma + 1, &b) ||
+			    a >= b || b > 100000)
+				return usage_error("--cpm-tenure takes two numbers of days, the first "
+						   "below the second, such as 90,210, not '%s'", g.arg);
+			cli.opt.cpm.tenure1 = (int32_t)a;
+			cli.opt.cpm.tenure2 = (int32_t)b;
+			cpm_set = 1;
+			break;
+		}
+		case OPT_CPM_AMOUNT:
+			if (parse_money(g.arg, &cli.opt.cpm.amount))
+				return usage_error("--cpm-amount takes an amount of money, such as 70000 "
+						   "or 500.50, not '%s'", g.arg);
+			cpm_set = 1;
+			break;
+		case OPT_CPM_LAPSE:
+			if (crm_parse_positive(g.arg, &n) || n > 100000)
+				return usage_error("--cpm-lapse takes a number of days, such as 240, "
+						   "not '%s'", g.arg);
+			cli.opt.cpm.lapse = (int32_t)n;
+			cpm_set = 1;
 			break;
 		case OPT_FREEZE:
 			if (crm_getopt_run(&g, &cli.freeze))
@@ -589,7 +657,10 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 		return usage_error("unexpected argument '%s'", argv[g.optind]);
 	if (cli.dry_run && !cli.save)
 		return usage_error("--dry-run is for --save (without it rfm changes nothing)%s", "");
-	if (cli.opt.scheme && cli.opt.bins != 5)
+	if (cpm_set && cli.opt.scheme != &crm_rfm_cpm_scheme)
+		return usage_error("--cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm%s",
+				   "");
+	if (cli.opt.scheme && !cli.opt.scheme->cpm && cli.opt.bins != 5)
 		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
 				   "--scheme none", cli.opt.scheme->name, cli.opt.bins);
 	if (cli.freeze && (cli.bins_set || cli.method_set))

@@ -6,7 +6,7 @@
 # snapshots (--save, --compare, revert); and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 32
+plan 39
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -49,6 +49,29 @@ check '--explain prints what each score stands for' 0 ignore \
 check '--bins 3 --scheme none: scores to 3, no segment' 0 \
 	'match:^4,shop:C4,2024-01-15,56,2,1600,1,2,2,$' ignore \
 	"$CRM" rfm --format csv --bins 3 --scheme none
+
+# CPM: tenure from the first purchase to the last (C1 51 days, C4 45),
+# money, and days since the last purchase against the lapse.
+check '--scheme cpm, defaults: two purchases within 90 days are よちよち' 0 \
+	'match:^1,shop:C1,2024-03-01,10,2,3200,4,4,4,よちよち現役$' ignore \
+	"$CRM" rfm --format csv --scheme cpm
+check '... one purchase is 初回' 0 'match:^2,shop:C2,2024-02-01,39,1,5000,2,1,5,初回現役$' ignore \
+	"$CRM" rfm --format csv --scheme cpm
+check '... tenure, amount and lapse set: 優良現役 and コツコツ離脱' 0 \
+	'inline:優良現役 初回現役 初回現役 コツコツ離脱 初回現役' ignore sh -c \
+	'"$CRM" rfm --format csv --scheme cpm --cpm-tenure 40,50 --cpm-amount 2000 --cpm-lapse 50 |
+	 awk -F, "NR > 1 { printf \"%s%s\", s, \$NF; s = \" \" } END { print \"\" }"'
+check '... tenure under the second: 流行' 0 'match:^1,.*,流行現役$' ignore \
+	"$CRM" rfm --format csv --scheme cpm --cpm-tenure 40,60 --cpm-amount 2000
+check '... an amount with five decimals is a usage error' 2 empty \
+	"match:^crm rfm: --cpm-amount takes an amount of money, such as 70000 or 500.50, not '1.23456'$" \
+	"$CRM" rfm --scheme cpm --cpm-amount 1.23456
+check '... so is a tenure whose first number is not the smaller' 2 empty \
+	'match:^crm rfm: --cpm-tenure takes two numbers of days, the first below the second' \
+	"$CRM" rfm --scheme cpm --cpm-tenure 210,90
+check '... the cpm options without it are a usage error' 2 empty \
+	'match:^crm rfm: --cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm$' \
+	"$CRM" rfm --cpm-amount 2000
 
 # C5 merged into C3: C5's order counts for C3, and C5 is not scored.
 printf 'a,b,decision\n3,5,same\n' > same.csv

@@ -14,6 +14,12 @@
 
 #include "rfm.h"
 
+static const char *crm_rfm_cpm_segment_name(int k)
+{
+	assert_true(k >= 0 && k < 10);
+	return crm_rfm_cpm_scheme.segments[k];
+}
+
 static void score(const int64_t *v, size_t n, int bins, enum crm_rfm_method m, int64_t unit,
 		  unsigned char *out, int64_t *breaks)
 {
@@ -216,6 +222,30 @@ static void test_rfm11_cells(void **state)
 	assert_int_equal(crm_rfm_segment(&crm_rfm_rfm11, 6, 1, 1), -1);
 }
 
+static void test_cpm_boundaries(void **state)
+{
+	const struct crm_rfm_cpm t = CRM_RFM_CPM_DEFAULT;
+	const int32_t now = 1000;
+	const int64_t yen = 10000;
+
+	(void)state;
+#define CPM(f, m, first, last) \
+	crm_rfm_cpm_segment_name(crm_rfm_cpm_segment(&t, f, m, first, last, now))
+	assert_string_equal(CPM(1, 999999 * yen, 0, 999), "初回現役");
+	/* lapse: 239 days is active, 240 lapsed */
+	assert_string_equal(CPM(1, yen, 761, 761), "初回現役");
+	assert_string_equal(CPM(1, yen, 760, 760), "初回離脱");
+	/* tenure 89 is よちよち, 90 コツコツ under 70,000 */
+	assert_string_equal(CPM(2, 69999 * yen, 900, 989), "よちよち現役");
+	assert_string_equal(CPM(2, 69999 * yen, 900, 990), "コツコツ現役");
+	/* 70,000 and tenure 90..209: 流行; 210: 優良 */
+	assert_string_equal(CPM(3, 70000 * yen, 700, 790), "流行現役");
+	assert_string_equal(CPM(3, 70000 * yen, 700, 909), "流行現役");
+	assert_string_equal(CPM(3, 70000 * yen, 700, 910), "優良現役");
+	assert_string_equal(CPM(3, 70000 * yen, 100, 310), "優良離脱");
+#undef CPM
+}
+
 static void test_days(void **state)
 {
 	char buf[11];
@@ -278,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_quantile_money_unit),
 		cmocka_unit_test(test_quantile_overflow_is_an_error),
 		cmocka_unit_test(test_rfm11_cells),
+		cmocka_unit_test(test_cpm_boundaries),
 		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_money),
 	};
