@@ -119,10 +119,13 @@ _crm_command()
 		--scheme)
 			_crm_words 'rfm11 cpm none' "$cur"
 			;;
+		--report)
+			_crm_files "$cur"
+			;;
 		--as-of | --bins | --compare | --freeze-thresholds | --cpm-tenure | --cpm-amount | --cpm-lapse)
 			;;
 		*)
-			_crm_words '--as-of --returns --method --bins --scheme --cpm-tenure --cpm-amount --cpm-lapse --freeze-thresholds --explain --save
+			_crm_words '--as-of --returns --method --bins --scheme --cpm-tenure --cpm-amount --cpm-lapse --freeze-thresholds --explain --report --save
 				--dry-run --compare --format -h --help' "$cur"
 			;;
 		esac

@@ -139,6 +139,7 @@ complete -c crm -n '__crm_using_command rfm' -l cpm-tenure -x -d 'cpm: days of t
 complete -c crm -n '__crm_using_command rfm' -l cpm-amount -x -d 'cpm: the money of 流行 and 優良'
 complete -c crm -n '__crm_using_command rfm' -l cpm-lapse -x -d 'cpm: days without a purchase that make 離脱'
 complete -c crm -n '__crm_using_command rfm' -l freeze-thresholds -x -d 'Score with the thresholds of a run\'s snapshot'
+complete -c crm -n '__crm_using_command rfm' -l report -r -F -d 'Also write the picture as one HTML file'
 complete -c crm -n '__crm_using_command rfm' -l explain -d 'Print the values each score stands for'
 complete -c crm -n '__crm_using_command rfm' -l save -d 'Keep the scores as a snapshot, in a run'
 complete -c crm -n '__crm_using_command rfm' -l dry-run -d 'With --save: save, report, then roll back'

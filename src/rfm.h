@@ -190,6 +190,13 @@ int crm_rfm_frozen_score(const struct crm_rfm_bin *b, int bins, int d, int64_t v
 enum crm_status crm_rfm_thresholds(struct crm_db *db, int64_t run, struct crm_rfm_frozen *f,
 				   enum crm_rfm_method *method, int *bins, struct crm_error *err);
 
+/*
+ * --report: r (and m, the moves since run, or NULL) as one self-contained
+ * HTML file at path, written whole or not at all.
+ */
+enum crm_status crm_rfm_report(const struct crm_rfm *r, const struct crm_rfm_moves *m,
+			       int64_t run, const char *path, struct crm_error *err);
+
 /* Days since 1970-01-01 of "YYYY-MM-DD..." (a time may follow), or CRM_RFM_NO_DATE. */
 int32_t crm_rfm_days(const char *s);
 /* The date of days as "YYYY-MM-DD" into buf (11 bytes). */

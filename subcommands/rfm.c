@@ -31,6 +31,7 @@ enum {
 	OPT_CPM_TENURE,
 	OPT_CPM_AMOUNT,
 	OPT_CPM_LAPSE,
+	OPT_REPORT,
 };
 
 static const struct crm_option rfm_options[] = {
@@ -55,6 +56,8 @@ static const struct crm_option rfm_options[] = {
 	  "as a matrix of segments", "a run number" },
 	{ "freeze-thresholds", OPT_FREEZE, "<run>", "score with the values each score stood for in\n"
 	  "that run's snapshot, so that movement is behaviour", "a run number" },
+	{ "report", OPT_REPORT, "<file>", "also write the picture as one HTML file to mail:\n"
+	  "inline SVG and CSS, opens offline", "a file name, such as rfm.html" },
 	{ "explain", OPT_EXPLAIN, NULL, "print the values each score stands for, and the\n"
 	  "bin sizes", NULL },
 	CRM_OPT_DRY_RUN,
@@ -66,7 +69,8 @@ static const struct crm_usage rfm_usage = {
 	"usage: crm rfm [--as-of <date>] [--returns net|gross] [--method <m>] [--bins <n>]\n"
 	"               [--scheme <name>] [--cpm-tenure <d1>,<d2>] [--cpm-amount <money>]\n"
 	"               [--cpm-lapse <days>] [--freeze-thresholds <run>] [--explain]\n"
-	"               [--save [--dry-run]] [--compare <run>] [--format <fmt>]\n",
+	"               [--save [--dry-run]] [--compare <run>] [--report <file>]\n"
+	"               [--format <fmt>]\n",
 	rfm_options,
 };
 
@@ -77,6 +81,7 @@ struct cli {
 	struct crm_rfm_options opt;
 	int save, dry_run, explain, format_set, bins_set, method_set;
 	int64_t compare, freeze;
+	const char *report;
 	struct crm_rfm_frozen frozen;
 	enum crm_format format;
 	struct crm_progress bar;
@@ -331,6 +336,24 @@ static enum crm_status moves(struct cli *cli, const struct crm_rfm *r, int64_t r
 	return s;
 }
 
+/* --report: the HTML file, with the moves when --compare is given too. */
+static enum crm_status report(struct cli *cli, const struct crm_rfm *r, struct crm_error *err)
+{
+	struct crm_rfm_moves *m = NULL;
+	enum crm_status s = CRM_OK;
+
+	if (!cli->report)
+		return CRM_OK;
+	if (cli->compare && !(m = malloc(sizeof(*m))))
+		return crm_error_nomem(err);
+	if (m)
+		s = crm_rfm_compare(cli->ctx->db, cli->compare, r, m, err);
+	if (!s)
+		s = crm_rfm_report(r, m, cli->compare, cli->report, err);
+	free(m);
+	return s;
+}
+
 /* --explain: what each score stands for, and how many got it. */
 static void explain(const struct crm_rfm *r)
 {
@@ -459,6 +482,8 @@ static int save(struct cli *cli)
 		s = crm_run_count(run, "customers", (long long)r->n, &err);
 	if (!s)
 		s = crm_run_count(run, "not_scored", (long long)r->unscored, &err);
+	if (!s)
+		s = report(cli, r, &err);
 	if (!s && cli->compare)
 		s = moves(cli, r, cli->compare, &err);
 	if (!s) {
@@ -505,6 +530,9 @@ static int run(struct cli *cli)
 	if (!s)
 		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
 	crm_progress_done(&cli->bar);
+	/* The report first: a file that cannot be written is an error before any output. */
+	if (!s)
+		s = report(cli, r, &err);
 	if (!s && cli->compare)
 		s = moves(cli, r, cli->compare, &err);
 	else if (!s && !cli->format_set && isatty(STDOUT_FILENO))
@@ -642,6 +670,7 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 			if (crm_getopt_run(&g, &cli.freeze))
 				return g.exit;
 			break;
+		case OPT_REPORT: cli.report = g.arg; break;
 		case OPT_EXPLAIN: cli.explain = 1; break;
 		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
 		case CRM_OPT_ID_FORMAT:
