@@ -4,6 +4,7 @@
  * a list of where each order's lines start (runs), grouped by customer
  * afterwards; then the scores.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,122 @@ const struct crm_rfm_scheme *crm_rfm_scheme(const char *name)
 	if (name && !strcmp(name, crm_rfm_rfm11.name))
 		return &crm_rfm_rfm11;
 	return name && !strcmp(name, crm_rfm_cpm_scheme.name) ? &crm_rfm_cpm_scheme : NULL;
+}
+
+/* The scheme being read: its names, owned, and which cells are named. */
+struct scheme_file {
+	struct crm_rfm_scheme *s;
+	char *names[CRM_RFM_MAX_SEGMENTS + 1];
+	int n;
+	int named[5][5];                    /* line that named it, or 0 */
+};
+
+static enum crm_status scheme_line(struct scheme_file *f, const char *path, unsigned long line,
+				   char *text, struct crm_error *err)
+{
+	char *colon = strchr(text, ':'), *end, *tok, *save = NULL;
+	int cells = 0;
+
+	end = text + strlen(text);
+	while (end > text && strchr(" \t\r\n", end[-1]))
+		*--end = '\0';
+	while (*text == ' ' || *text == '\t')
+		text++;
+	if (!*text || *text == '#')
+		return CRM_OK;
+	if (!colon || colon == text)
+		return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: a line is NAME: CELLS, such as "
+				     "'Champions: 55 54 45'", path, line);
+	*colon = '\0';
+	for (end = colon; end > text && (end[-1] == ' ' || end[-1] == '\t'); end--)
+		end[-1] = '\0';
+	if (f->n == CRM_RFM_MAX_SEGMENTS)
+		return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: more than %d segments", path,
+				     line, CRM_RFM_MAX_SEGMENTS);
+	if (!(f->names[f->n] = strdup(text)))
+		return crm_error_nomem(err);
+	for (tok = strtok_r(colon + 1, " \t,", &save); tok; tok = strtok_r(NULL, " \t,", &save)) {
+		int r = tok[0] - '0', fm = tok[1] - '0';
+
+		if (strlen(tok) != 2 || r < 1 || r > 5 || fm < 1 || fm > 5)
+			return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: '%s' is not a cell: two "
+					     "digits R and FM, each 1 to 5", path, line, tok);
+		if (f->named[r - 1][fm - 1])
+			return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: cell %s is named on "
+					     "line %d already", path, line, tok,
+					     f->named[r - 1][fm - 1]);
+		f->named[r - 1][fm - 1] = (int)line;
+		f->s->cell[r - 1][fm - 1] = (unsigned char)f->n;
+		cells++;
+	}
+	if (!cells)
+		return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: segment '%s' names no cell",
+				     path, line, f->names[f->n]);
+	f->n++;
+	return CRM_OK;
+}
+
+enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **out,
+				    struct crm_error *err)
+{
+	struct scheme_file f = { 0 };
+	enum crm_status s = CRM_OK;
+	char buf[1024], missing[80] = "";
+	unsigned long line = 0;
+	const char *base = strrchr(path, '/');
+	FILE *fp;
+	int r, fm;
+
+	*out = NULL;
+	if (!(fp = fopen(path, "r")))
+		return crm_error_set(err, CRM_ERR_IO, "cannot read %s: %s", path, strerror(errno));
+	if (!(f.s = calloc(1, sizeof(*f.s) + sizeof(f.names))))
+		s = crm_error_nomem(err);
+	while (!s && fgets(buf, sizeof(buf), fp)) {
+		line++;
+		if (!strchr(buf, '\n') && !feof(fp))
+			s = crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: a line of over %zu bytes",
+					  path, line, sizeof(buf) - 2);
+		else
+			s = scheme_line(&f, path, line, buf, err);
+	}
+	if (!s && ferror(fp))
+		s = crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
+	fclose(fp);
+	for (r = 5; !s && r >= 1; r--)
+		for (fm = 1; fm <= 5; fm++)
+			if (!f.named[r - 1][fm - 1] && strlen(missing) + 4 < sizeof(missing))
+				snprintf(missing + strlen(missing), sizeof(missing) - strlen(missing),
+					 "%s%d%d", *missing ? " " : "", r, fm);
+	if (!s && *missing)
+		s = crm_error_set(err, CRM_ERR_INVALID, "%s: no segment names cell%s %s (every "
+				  "R FM from 11 to 55 needs one)", path, strchr(missing, ' ') ?
+				  "s" : "", missing);
+	if (s) {
+		for (r = 0; r < f.n; r++)
+			free(f.names[r]);
+		free(f.s);
+		return s;
+	}
+	/* The names live after the scheme, in the same allocation. */
+	memcpy(f.s + 1, f.names, sizeof(f.names));
+	f.s->segments = (const char *const *)(f.s + 1);
+	f.s->name = base ? base + 1 : path;
+	*out = f.s;
+	return CRM_OK;
+}
+
+void crm_rfm_scheme_free(struct crm_rfm_scheme *s)
+{
+	char **names;
+	int i;
+
+	if (!s)
+		return;
+	names = (char **)(s + 1);
+	for (i = 0; names[i]; i++)
+		free(names[i]);
+	free(s);
 }
 
 int crm_rfm_cpm_segment(const struct crm_rfm_cpm *t, int64_t frequency, int64_t monetary,

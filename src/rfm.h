@@ -66,6 +66,15 @@ int crm_rfm_cpm_segment(const struct crm_rfm_cpm *t, int64_t frequency, int64_t 
 			int32_t first, int32_t last, int32_t as_of);
 /* The scheme called name, or NULL. */
 const struct crm_rfm_scheme *crm_rfm_scheme(const char *name);
+/*
+ * A scheme from a file (crm-rfm(1), SCHEMES): a line per segment, "NAME:
+ * CELLS", each cell two digits R FM from 1 to 5, every one of the 25
+ * named by exactly one segment; # starts a comment. Named after the file.
+ * The error names the file and line. Free with crm_rfm_scheme_free().
+ */
+enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **out,
+				    struct crm_error *err);
+void crm_rfm_scheme_free(struct crm_rfm_scheme *s);
 /* Scheme s's segment for scores r, f, m (of 5 bins): its index. */
 int crm_rfm_segment(const struct crm_rfm_scheme *s, int r, int f, int m);
 

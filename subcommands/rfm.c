@@ -43,7 +43,7 @@ static const struct crm_option rfm_options[] = {
 	  "or quantile (the breaks of R's rfm package)", "rank, ntile or quantile" },
 	{ "bins", OPT_BINS, "<n>", "scores from 1 to n (default: 5)", "a whole number from 2 to 10" },
 	{ "scheme", OPT_SCHEME, "<name>", "segment names: rfm11 (default, 5 bins), cpm\n"
-	  "(CPM分析) or none", "rfm11, cpm or none" },
+	  "(CPM分析), none, or a scheme file of your own", "rfm11, cpm, none or a file" },
 	{ "cpm-tenure", OPT_CPM_TENURE, "<d1>,<d2>", "cpm: days from the first purchase to the\n"
 	  "last that make よちよち into コツコツ, and 流行 into 優良\n(default: 90,210)",
 	  "two numbers of days, such as 90,210" },
@@ -585,11 +585,50 @@ static int parse_enum(const char *arg, const char *const *names, int *out)
 	return -1;
 }
 
+/* The checks of the options together, then the command. */
+static int checked(struct cli *cli, int cpm_set)
+{
+	if (cpm_set && cli->opt.scheme != &crm_rfm_cpm_scheme)
+		return usage_error("--cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm%s",
+				   "");
+	if (cli->opt.scheme && !cli->opt.scheme->cpm && cli->opt.bins != 5)
+		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
+				   "--scheme none", cli->opt.scheme->name, cli->opt.bins);
+	if (cli->freeze && (cli->bins_set || cli->method_set))
+		return usage_error("--freeze-thresholds scores as that run did: drop %s",
+				   cli->bins_set ? "--bins" : "--method");
+	if (cli->compare && !cli->opt.scheme)
+		return usage_error("--compare compares segments: it needs a scheme, not none%s", "");
+	if (!cli->format_set)
+		cli->format = crm_default_format();
+	return run(cli);
+}
+
+/* --scheme FILE: the scheme read, the command run with it, the scheme freed. */
+static int with_scheme_file(struct cli *cli, const char *path, int cpm_set)
+{
+	struct crm_rfm_scheme *sc = NULL;
+	struct crm_error err;
+	int rc;
+
+	crm_error_clear(&err);
+	if (!strchr(path, '/') && access(path, F_OK))
+		return usage_error("--scheme must be rfm11, cpm, none or a scheme file, not '%s'",
+				   path);
+	if (crm_rfm_scheme_load(path, &sc, &err))
+		return crm_report(CMD, &err);
+	cli->opt.scheme = sc;
+	rc = checked(cli, cpm_set);
+	crm_rfm_scheme_free(sc);
+	return rc;
+}
+
 static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 {
 	static const char *const returns[] = { "net", "gross", NULL };
 	struct crm_getopt g = { .cmd = CMD, .usage = &rfm_usage, .permute = 1 };
 	struct cli cli = { .ctx = ctx };
+	const char *scheme_file = NULL;
 	int c, k, cpm_set = 0;
 	int64_t n;
 
@@ -627,7 +666,7 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 			if (!strcmp(g.arg, "none"))
 				cli.opt.scheme = NULL;
 			else if (!(cli.opt.scheme = crm_rfm_scheme(g.arg)))
-				return usage_error("--scheme must be rfm11, cpm or none, not '%s'", g.arg);
+				scheme_file = g.arg;
 			break;
 		case OPT_SAVE: cli.save = 1; break;
 		case OPT_COMPARE:
@@ -686,20 +725,9 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 		return usage_error("unexpected argument '%s'", argv[g.optind]);
 	if (cli.dry_run && !cli.save)
 		return usage_error("--dry-run is for --save (without it rfm changes nothing)%s", "");
-	if (cpm_set && cli.opt.scheme != &crm_rfm_cpm_scheme)
-		return usage_error("--cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm%s",
-				   "");
-	if (cli.opt.scheme && !cli.opt.scheme->cpm && cli.opt.bins != 5)
-		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
-				   "--scheme none", cli.opt.scheme->name, cli.opt.bins);
-	if (cli.freeze && (cli.bins_set || cli.method_set))
-		return usage_error("--freeze-thresholds scores as that run did: drop %s",
-				   cli.bins_set ? "--bins" : "--method");
-	if (cli.compare && !cli.opt.scheme)
-		return usage_error("--compare compares segments: it needs a scheme, not none%s", "");
-	if (!cli.format_set)
-		cli.format = crm_default_format();
-	return run(&cli);
+	if (scheme_file)
+		return with_scheme_file(&cli, scheme_file, cpm_set);
+	return checked(&cli, cpm_set);
 }
 
 const struct crm_cmd crm_cmd_rfm = {

@@ -6,7 +6,7 @@
 # snapshots (--save, --compare, revert); and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 39
+plan 43
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -72,6 +72,21 @@ check '... so is a tenure whose first number is not the smaller' 2 empty \
 check '... the cpm options without it are a usage error' 2 empty \
 	'match:^crm rfm: --cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm$' \
 	"$CRM" rfm --cpm-amount 2000
+
+# A scheme of one's own, from a file.
+printf '# 自社の区分\n優良: 55 54 45 53 44 35 34\n育成: 52 42 33 43 51 41 31\n要注意: 32 23 22 21\n休眠予備: 25 24 13 15 14\n休眠: 12 11\n' > jp.txt
+check 'a scheme file names the segments' 0 'inline:優良 要注意 育成 休眠予備 要注意' ignore sh -c \
+	'"$CRM" rfm --format csv --scheme jp.txt | awk -F, "NR > 1 { printf \"%s%s\", s, \$NF; s = \" \" } END { print \"\" }"'
+printf 'A: 55 54\nB: 54\n' > twice.txt
+check '... a cell named twice is an error with its line' 1 empty \
+	'match:^crm rfm: twice.txt:2: cell 54 is named on line 1 already$' \
+	"$CRM" rfm --scheme twice.txt
+printf 'A: 55 54 53 52 51 45 44 43 42 41 35 34 33 32 31 25 24 23 22 21 15 14 13 12\n' > short.txt
+check '... so is a cell no segment names' 1 empty \
+	'match:^crm rfm: short.txt: no segment names cell 11 ' "$CRM" rfm --scheme short.txt
+check '... and a name that is neither a scheme nor a file' 2 ignore \
+	"match:^crm rfm: --scheme must be rfm11, cpm, none or a scheme file, not 'rfm12'$" \
+	"$CRM" rfm --scheme rfm12
 
 # C5 merged into C3: C5's order counts for C3, and C5 is not scored.
 printf 'a,b,decision\n3,5,same\n' > same.csv
