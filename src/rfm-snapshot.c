@@ -24,6 +24,7 @@ enum {
 	SQL_ANY,
 	SQL_HOW,
 	SQL_BINS,
+	SQL_RUN,
 	SQL_COUNT
 };
 
@@ -37,6 +38,7 @@ static const char *const snapshot_sql[SQL_COUNT] = {
 	[SQL_THEN] = "SELECT customer_id, segment FROM rfm_scores WHERE run_id = ?1"
 		     " ORDER BY customer_id",
 	[SQL_ANY] = "SELECT count(*) FROM rfm_scores WHERE run_id = ?1",
+	[SQL_RUN] = "SELECT command, status FROM runs WHERE id = ?1",
 	[SQL_HOW] = "SELECT method, bins, thresholds FROM rfm_snapshots WHERE run_id = ?1",
 	/* Per dimension and score: count, and the lowest and highest value as text, exact. */
 	[SQL_BINS] = "SELECT d.key, json_extract(b.value, '$.score'), json_extract(b.value, '$.count'),"
@@ -148,7 +150,8 @@ enum crm_status crm_rfm_save(struct crm_run *run, const struct crm_rfm *r,
 	size_t i;
 
 	if (r->as_of == CRM_RFM_NO_DATE)
-		return crm_error_set(err, CRM_ERR_INVALID, "no orders: nothing to save");
+		return crm_error_set(err, CRM_ERR_INVALID, "no dated orders, and no --as-of: no "
+				     "day to save scores for");
 	crm_rfm_date(r->as_of, as_of);
 	if ((s = crm_stmt_table_init(&t, db, snapshot_sql, SQL_COUNT, err)))
 		return s;
@@ -197,6 +200,29 @@ static int segment_index(const struct crm_rfm_scheme *sc, const char *name)
 	return -1;
 }
 
+/* Why run has no what: there is no such run, or it is not a crm rfm --save. */
+static enum crm_status no_scores(struct crm_stmt_table *t, int64_t run, const char *what,
+				 struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(t, SQL_RUN, err);
+	enum crm_status s;
+	int found = 0;
+
+	if (!st)
+		return err->code;
+	crm_stmt_bind_int(st, 1, run);
+	s = crm_stmt_one(st, &found, "cannot read the runs", err);
+	if (!s && !found)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld (crm log lists the "
+				  "runs)", (long long)run);
+	else if (!s)
+		s = crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld (crm %s, %s) saved no %s: crm "
+				  "rfm --save saves them, and a revert of its run removes them",
+				  (long long)run, crm_stmt_text(st, 0), crm_stmt_text(st, 1), what);
+	crm_stmt_reset(st);
+	return s;
+}
+
 /* Whether run saved a snapshot of scheme sc: CRM_ERR_NOTFOUND or CRM_ERR_INVALID if not. */
 static enum crm_status find_snapshot(struct crm_stmt_table *t, int64_t run,
 				     const struct crm_rfm_scheme *sc, struct crm_error *err)
@@ -221,11 +247,10 @@ static enum crm_status find_snapshot(struct crm_stmt_table *t, int64_t run,
 		return err->code;
 	crm_stmt_bind_int(st, 1, run);
 	s = crm_stmt_one(st, &found, "cannot read the RFM scores", err);
-	if (!s && (!found || !crm_stmt_int(st, 0)))
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld saved no RFM scores (crm rfm "
-				  "--save saves them; crm log lists the runs)", (long long)run);
+	if (!s && found && crm_stmt_int(st, 0))
+		found = 2;
 	crm_stmt_reset(st);
-	return s;
+	return s || found == 2 ? s : no_scores(t, run, "RFM scores", err);
 }
 
 /* The index of id in the ascending scores of r, or SIZE_MAX. */
@@ -334,9 +359,10 @@ enum crm_status crm_rfm_thresholds(struct crm_db *db, int64_t run, struct crm_rf
 	}
 	crm_stmt_bind_int(st, 1, run);
 	s = crm_stmt_one(st, &found, "cannot read the RFM snapshots", err);
-	if (!s && !found)
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld saved no RFM thresholds (crm rfm "
-				  "--save saves them; crm log lists the runs)", (long long)run);
+	if (!s && !found) {
+		crm_stmt_reset(st);
+		s = no_scores(&t, run, "RFM thresholds", err);
+	}
 	for (i = 0; !s && crm_rfm_method_names[i]; i++)
 		if (!strcmp(crm_stmt_text(st, 0), crm_rfm_method_names[i]))
 			*method = (enum crm_rfm_method)i;

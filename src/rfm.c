@@ -699,26 +699,34 @@ static int read_line(struct load *l, struct crm_stmt *st, struct line *ln)
 	return 1;
 }
 
-/* One order line into the aggregates; -1 when out of memory. */
+/*
+ * One order line into the aggregates: 0, -1 when out of memory, 1 when
+ * the customer's monetary would leave 64 bits (ten-thousandths: over
+ * 922 trillion of the currency), which is then not summed.
+ */
 static int add_line(struct load *l, const struct line *ln)
 {
 	struct agg *a = &l->agg[ln->id];
+	int64_t amount = ln->amount;
 
 	if (ln->d > l->latest)
 		l->latest = ln->d;
 	if (!ln->ok) {
 		/* A cancellation or a return: never a purchase. */
 		a->flags |= A_OTHER;
-		if (l->r->o.returns == CRM_RFM_NET)
-			a->money -= ln->amount < 0 ? -ln->amount : ln->amount;
-		return 0;
+		if (l->r->o.returns == CRM_RFM_GROSS)
+			return 0;
+		if (amount == INT64_MIN)
+			return 1;
+		return __builtin_sub_overflow(a->money, amount < 0 ? -amount : amount, &a->money);
 	}
 	if (!(a->flags & A_OK) || ln->d > a->last)
 		a->last = ln->d;
 	if (!(a->flags & A_OK) || ln->d < a->first)
 		a->first = ln->d;
 	a->flags |= A_OK;
-	a->money += ln->amount;
+	if (__builtin_add_overflow(a->money, amount, &a->money))
+		return 1;
 	if (ln->h == l->runs.prev_h && ln->id == l->runs.prev_cust)
 		return 0;
 	l->runs.prev_h = ln->h;
@@ -792,11 +800,19 @@ static enum crm_status scan(struct load *l, struct crm_error *err)
 		if (step == CRM_STEP_ROW && read_line(l, st, &batch[n]))
 			__builtin_prefetch(&l->agg[batch[n++].id], 1);
 		if (n == BATCH || (n && step != CRM_STEP_ROW)) {
-			for (i = 0; i < n; i++)
-				if (add_line(l, &batch[i])) {
-					crm_stmt_reset(st);
+			for (i = 0; i < n; i++) {
+				int bad = add_line(l, &batch[i]);
+
+				if (!bad)
+					continue;
+				crm_stmt_reset(st);
+				if (bad < 0)
 					return crm_error_nomem(err);
-				}
+				return crm_error_set(err, CRM_ERR_INVALID, "customer %lld: the "
+						     "amounts of the orders add up to more than "
+						     "64 bits hold (±922,337,203,685,477 of the "
+						     "currency): not summed", (long long)batch[i].id);
+			}
 			n = 0;
 		}
 		if (step != CRM_STEP_ROW)

@@ -61,7 +61,9 @@ static const struct crm_option rfm_options[] = {
 	{ "explain", OPT_EXPLAIN, NULL, "print the values each score stands for, and the\n"
 	  "bin sizes", NULL },
 	CRM_OPT_DRY_RUN,
-	CRM_OPT_FORMAT,
+	{ "format", CRM_OPT_ID_FORMAT, "<fmt>", "csv, tsv, json or table for every customer's\n"
+	  "scores (default: the segments and the grid on a\nterminal, else csv)",
+	  "csv, tsv, json or table" },
 	CRM_OPT_END,
 };
 
@@ -267,7 +269,7 @@ static void grid(const struct crm_rfm *r, FILE *fp)
 		}
 		fputc('\n', fp);
 	}
-	fprintf(fp, "  (customers by recency score R and (F + M + 1) / 2; 5 is best)\n");
+	fprintf(fp, "  (customers by recency score R and FM = (F + M + 1) / 2; %d is best)\n", bins);
 }
 
 /* The terminal's picture: the segments and the grid. */
@@ -277,7 +279,7 @@ static enum crm_status picture(struct cli *cli, const struct crm_rfm *r, struct 
 
 	if (r->o.scheme)
 		s = segments_table(cli, r, stdout, err);
-	if (!s && r->o.bins == 5)
+	if (!s && r->n)
 		grid(r, stdout);
 	if (!s)
 		printf("  every customer's scores: crm rfm --format csv > scores.csv\n");
@@ -380,6 +382,14 @@ static void explain(const struct crm_rfm *r)
 			else
 				fprintf(stderr, "  %c=%d  %-12s none\n", "RFM"[d], k, dim[d]);
 		}
+		if (r->o.method != CRM_RFM_QUANTILE || r->o.frozen)
+			continue;
+		/* R's breaks: each next score from this value (recency: up to it) */
+		fprintf(stderr, "  %c breaks (R's rfm package, the quantile plus one unit):", "RFM"[d]);
+		for (k = 0; k < r->o.bins - 1; k++)
+			fprintf(stderr, " %.4f", (double)r->breaks[d][k] / r->o.bins /
+				(d == CRM_RFM_M ? 10000 : 1));
+		fputc('\n', stderr);
 	}
 }
 
@@ -388,7 +398,7 @@ static void warn_small(const struct cli *cli, const struct crm_rfm *r)
 {
 	int d, k, any;
 
-	if (cli->ctx->quiet || r->n < (size_t)r->o.bins)
+	if (cli->ctx->quiet || !r->n)
 		return;
 	for (d = 0; d < CRM_RFM_DIMS; d++) {
 		for (k = 0, any = 0; k < r->o.bins; k++) {
@@ -399,8 +409,9 @@ static void warn_small(const struct cli *cli, const struct crm_rfm *r)
 			any = 1;
 		}
 		if (any)
-			fprintf(stderr, ": under half the %zu customers of an even cut (tied "
-				"values; --explain shows them)\n", r->n / (size_t)r->o.bins);
+			fprintf(stderr, ": under half an even cut of %zu customer%s into %d (tied "
+				"values; --explain shows them)\n", r->n, r->n == 1 ? "" : "s",
+				r->o.bins);
 	}
 }
 
@@ -415,22 +426,22 @@ static void summary(const struct cli *cli, const struct crm_rfm *r)
 		return;
 	}
 	crm_rfm_date(r->as_of, as_of);
-	fprintf(stderr, "crm rfm: %s customers scored as of %s (%s, %d bins, returns %s)",
-		crm_num(r->n, a, sizeof(a)), as_of, crm_rfm_method_names[r->o.method], r->o.bins,
+	fprintf(stderr, "crm rfm: %s customer%s scored as of %s (%s, %d bins, returns %s)",
+		crm_num(r->n, a, sizeof(a)), r->n == 1 ? "" : "s", as_of, crm_rfm_method_names[r->o.method], r->o.bins,
 		r->o.returns == CRM_RFM_NET ? "net" : "gross");
 	if (r->unscored)
 		fprintf(stderr, "; %s with only cancellations or returns, not scored",
 			crm_num(r->unscored, b, sizeof(b)));
 	fputc('\n', stderr);
 	if (r->undated)
-		fprintf(stderr, "crm rfm: warning: %s order lines without a date left out\n",
-			crm_num(r->undated, a, sizeof(a)));
+		fprintf(stderr, "crm rfm: warning: %s order line%s without a date left out\n",
+			crm_num(r->undated, a, sizeof(a)), r->undated == 1 ? "" : "s");
 	if (r->after)
-		fprintf(stderr, "crm rfm: %s order lines on or after %s left out\n",
-			crm_num(r->after, a, sizeof(a)), as_of);
+		fprintf(stderr, "crm rfm: %s order line%s on or after %s left out\n",
+			crm_num(r->after, a, sizeof(a)), r->after == 1 ? "" : "s", as_of);
 	if (r->orphans)
-		fprintf(stderr, "crm rfm: warning: %s order lines of no customer left out\n",
-			crm_num(r->orphans, a, sizeof(a)));
+		fprintf(stderr, "crm rfm: warning: %s order line%s of no customer left out\n",
+			crm_num(r->orphans, a, sizeof(a)), r->orphans == 1 ? "" : "s");
 	if (r->currencies > 1)
 		fprintf(stderr, "crm rfm: warning: the orders are in more than one currency "
 			"(%s, %s%s): monetary adds them as they are\n", r->currency[0],
@@ -500,8 +511,9 @@ static int save(struct cli *cli)
 	if (cli->explain)
 		explain(r);
 	if (!ctx->quiet) {
-		fprintf(stderr, "crm rfm: %s%s scores saved", cli->dry_run ? "dry run: " : "",
-			crm_num(r->n, a, sizeof(a)));
+		fprintf(stderr, "crm rfm: %s%s scores %s", cli->dry_run ? "dry run: " : "",
+			crm_num(r->n, a, sizeof(a)), cli->dry_run ? "would be saved (nothing was)"
+			: "saved");
 		if (!cli->dry_run)
 			fprintf(stderr, " as run %lld ('crm rfm --compare %lld' later shows who moved; "
 				"'crm log revert %lld' removes them)", (long long)run_id,

@@ -6,7 +6,7 @@
 # snapshots (--save, --compare, revert); and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 43
+plan 45
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -110,7 +110,8 @@ assert '... a row per customer, and the snapshot' test \
 assert '... its thresholds JSON (frozen from no run)' test "$(sqlite3 crm.db \
 	"SELECT json_extract(thresholds, '\$.m[3].min'), json_extract(thresholds, '\$.m[4].count')
 	   FROM rfm_snapshots")" = '5000|0'
-check '--save --dry-run saves nothing' 0 empty 'match:^crm rfm: dry run: 4 scores saved$' \
+check '--save --dry-run saves nothing' 0 empty \
+	'match:^crm rfm: dry run: 4 scores would be saved \(nothing was\)$' \
 	"$CRM" rfm --save --dry-run
 assert '... (still one snapshot)' test "$(sqlite3 crm.db 'SELECT count(*) FROM rfm_snapshots')" = 1
 
@@ -125,7 +126,8 @@ check '... it takes the run'"'"'s bins: --bins is a usage error' 2 empty \
 	"match:^crm rfm: --freeze-thresholds scores as that run did: drop --bins$" \
 	"$CRM" rfm --freeze-thresholds 4 --bins 5 --scheme none
 check '... a run without a snapshot is an error' 1 empty \
-	'match:^crm rfm: run 2 saved no RFM thresholds' "$CRM" rfm --freeze-thresholds 2
+	'match:^crm rfm: run 2 \(crm import, ok\) saved no RFM thresholds' \
+	"$CRM" rfm --freeze-thresholds 2
 
 # A new order moves C2 (Need Attention) to the top of recency.
 printf '注文番号,顧客番号,注文日,金額,status\nO10,C2,2024-03-20,100,ok\nO11,C7,2024-03-20,10,ok\n' \
@@ -183,5 +185,15 @@ check 'a frozen snapshot says which run it was frozen from' 0 'inline:4' empty \
 	sqlite3 crm.db "SELECT json_extract(thresholds, '\$.frozen_from') FROM rfm_snapshots
 	  WHERE run_id = (SELECT max(run_id) FROM rfm_snapshots)"
 check '--compare of a run that saved no scores' 1 empty \
-	"match:^crm rfm: run 2 saved no RFM scores" "$CRM" rfm --compare 2
+	'match:^crm rfm: run 2 \(crm import, ok\) saved no RFM scores' "$CRM" rfm --compare 2
+check '--compare of a run that does not exist' 1 empty \
+	'match:^crm rfm: there is no run 999 ' "$CRM" rfm --compare 999
+
+# Money beyond 64 bits is an error, not a wrapped sum (the import takes each amount).
+printf '注文番号,顧客番号,注文日,金額\nB1,D1,2024-01-01,922337203685477\nB2,D1,2024-01-02,922337203685477\n' \
+	> huge.csv
+"$CRM" --db huge.db -q import --source shop huge.csv || bail_out 'import of huge.csv failed'
+check 'a customer whose amounts overflow 64 bits is an error naming the customer' 1 empty \
+	'match:^crm rfm: customer 1: the amounts of the orders add up to more than 64 bits' \
+	"$CRM" --db huge.db rfm --format csv
 finish
