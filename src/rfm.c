@@ -143,7 +143,8 @@ enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **ou
 				  "R FM from 11 to 55 needs one)", path, strchr(missing, ' ') ?
 				  "s" : "", missing);
 	if (s) {
-		for (r = 0; r < f.n; r++)
+		/* names[n] too: a line that failed after its name was taken */
+		for (r = 0; r <= f.n && r < CRM_RFM_MAX_SEGMENTS; r++)
 			free(f.names[r]);
 		free(f.s);
 		return s;
