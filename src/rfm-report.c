@@ -81,15 +81,10 @@ static void segment_bars(FILE *fp, const struct crm_rfm *r)
 /* The R x FM heat map of counts, R at the top from the best. */
 static void heat_map(FILE *fp, const struct crm_rfm *r)
 {
-	size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS] = { { 0 } }, most = 1, i;
+	size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS], most = crm_rfm_grid(r, cell);
 	int b = r->o.bins, x, y;
 
-	for (i = 0; i < r->n; i++) {
-		size_t *c = &cell[r->c[i].r - 1][(r->c[i].f + r->c[i].m + 1) / 2 - 1];
-
-		if (++*c > most)
-			most = *c;
-	}
+	most += !most;
 	fprintf(fp, "<h2>Customers by R and FM = (F + M + 1) / 2</h2>\n"
 		"<svg width=\"%d\" height=\"%d\" role=\"img\">\n", 60 + b * 64, 50 + b * 44);
 	for (y = b; y >= 1; y--) {
@@ -125,13 +120,8 @@ static void thresholds(FILE *fp, const struct crm_rfm *r)
 			const struct crm_rfm_bin *b = &r->bin[d][k - 1];
 			char lo[32], hi[32];
 
-			if (d == CRM_RFM_M) {
-				crm_rfm_money(b->lo, lo);
-				crm_rfm_money(b->hi, hi);
-			} else {
-				snprintf(lo, sizeof(lo), "%lld", (long long)b->lo);
-				snprintf(hi, sizeof(hi), "%lld", (long long)b->hi);
-			}
+			crm_rfm_value(d, b->lo, lo);
+			crm_rfm_value(d, b->hi, hi);
 			fprintf(fp, "<tr><td class=\"l\">%s</td><td>%d</td><td>%s</td><td>%s</td>"
 				"<td>%zu</td></tr>\n", dim[d], k, b->count ? lo : "",
 				b->count ? hi : "", b->count);

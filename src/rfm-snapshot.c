@@ -58,13 +58,8 @@ static int dim_json(const struct crm_rfm *r, int d, struct crm_strbuf *b)
 	for (k = 0; !oom && k < r->o.bins; k++) {
 		const struct crm_rfm_bin *x = &r->bin[d][k];
 
-		if (d == CRM_RFM_M) {
-			crm_rfm_money(x->lo, lo);
-			crm_rfm_money(x->hi, hi);
-		} else {
-			snprintf(lo, sizeof(lo), "%lld", (long long)x->lo);
-			snprintf(hi, sizeof(hi), "%lld", (long long)x->hi);
-		}
+		crm_rfm_value(d, x->lo, lo);
+		crm_rfm_value(d, x->hi, hi);
 		if (x->count)
 			oom |= crm_strbuf_addf(b, "%s{\"score\":%d,\"count\":%zu,\"min\":%s,\"max\":%s}",
 					       k ? "," : "", k + 1, x->count, lo, hi);
@@ -91,8 +86,7 @@ static int thresholds_json(const struct crm_rfm *r, struct crm_strbuf *b)
 			oom |= crm_strbuf_addf(b, "%s\"%s\":[", d ? "," : "", dim_names[d]);
 			for (k = 0; !oom && k < r->o.bins - 1; k++)
 				oom |= crm_strbuf_addf(b, "%s%.17g", k ? "," : "",
-						       (double)r->breaks[d][k] / r->o.bins /
-						       (d == CRM_RFM_M ? 10000 : 1));
+						       crm_rfm_break(r, d, k));
 			oom |= crm_strbuf_addch(b, ']');
 		}
 		oom |= crm_strbuf_addch(b, '}');

@@ -305,6 +305,33 @@ void crm_rfm_money(int64_t v, char buf[32])
 		 places, frac);
 }
 
+void crm_rfm_value(int d, int64_t v, char buf[32])
+{
+	if (d == CRM_RFM_M)
+		crm_rfm_money(v, buf);
+	else
+		snprintf(buf, 32, "%lld", (long long)v);
+}
+
+double crm_rfm_break(const struct crm_rfm *r, int d, int k)
+{
+	return (double)r->breaks[d][k] / r->o.bins / (d == CRM_RFM_M ? 10000 : 1);
+}
+
+size_t crm_rfm_grid(const struct crm_rfm *r, size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS])
+{
+	size_t i, most = 0;
+
+	memset(cell, 0, sizeof(size_t) * CRM_RFM_MAX_BINS * CRM_RFM_MAX_BINS);
+	for (i = 0; i < r->n; i++) {
+		size_t *c = &cell[r->c[i].r - 1][(r->c[i].f + r->c[i].m + 1) / 2 - 1];
+
+		if (++*c > most)
+			most = *c;
+	}
+	return most;
+}
+
 /* --- Scores ----------------------------------------------------------------- */
 
 struct item {

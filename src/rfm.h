@@ -206,6 +206,16 @@ enum crm_status crm_rfm_thresholds(struct crm_db *db, int64_t run, struct crm_rf
 enum crm_status crm_rfm_report(const struct crm_rfm *r, const struct crm_rfm_moves *m,
 			       int64_t run, const char *path, struct crm_error *err);
 
+/* Value v of dimension d as the reports show it: days and orders whole, money in units. */
+void crm_rfm_value(int d, int64_t v, char buf[32]);
+/* --method quantile: break k (0-based) of dimension d, as a value in units. */
+double crm_rfm_break(const struct crm_rfm *r, int d, int k);
+/*
+ * The customers by R (rows) and FM = (F + M + 1) / 2 (columns), each from
+ * 1 at index 0, into cell; returns the largest count (0 for none).
+ */
+size_t crm_rfm_grid(const struct crm_rfm *r, size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS]);
+
 /* Days since 1970-01-01 of "YYYY-MM-DD..." (a time may follow), or CRM_RFM_NO_DATE. */
 int32_t crm_rfm_days(const char *s);
 /* The date of days as "YYYY-MM-DD" into buf (11 bytes). */

@@ -242,16 +242,8 @@ static int colour(FILE *fp)
 static void grid(const struct crm_rfm *r, FILE *fp)
 {
 	static const int shade[] = { 255, 194, 157, 120, 83, 46 };
-	size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS] = { { 0 } }, most = 0;
+	size_t cell[CRM_RFM_MAX_BINS][CRM_RFM_MAX_BINS], most = crm_rfm_grid(r, cell);
 	int bins = r->o.bins, x, y, c = colour(fp);
-	size_t i;
-
-	for (i = 0; i < r->n; i++) {
-		size_t *k = &cell[r->c[i].r - 1][(r->c[i].f + r->c[i].m + 1) / 2 - 1];
-
-		if (++*k > most)
-			most = *k;
-	}
 	fprintf(fp, "\n  R \\ FM");
 	for (x = 1; x <= bins; x++)
 		fprintf(fp, " %8d", x);
@@ -287,26 +279,20 @@ static enum crm_status picture(struct cli *cli, const struct crm_rfm *r, struct 
 }
 
 /* --compare: the migration matrix, a row per segment then, a column per segment now. */
-static enum crm_status moves(struct cli *cli, const struct crm_rfm *r, int64_t run,
-			     struct crm_error *err)
+static enum crm_status moves(struct cli *cli, const struct crm_rfm *r,
+			     const struct crm_rfm_moves *m, struct crm_error *err)
 {
 	const char *cols[CRM_RFM_MAX_SEGMENTS + 3];
-	struct crm_rfm_moves *m = malloc(sizeof(*m));
 	struct crm_out *out = NULL;
 	enum crm_status s;
-	size_t i, j, ncols;
+	size_t i, j, ncols = m->nseg + 3;
 
-	if (!m)
-		return crm_error_nomem(err);
-	s = crm_rfm_compare(cli->ctx->db, run, r, m, err);
-	ncols = m->nseg + 3;
 	cols[0] = "then \\ now";
 	for (j = 0; j < m->nseg; j++)
 		cols[1 + j] = r->o.scheme->segments[j];
 	cols[1 + m->nseg] = "(gone)";
 	cols[2 + m->nseg] = "total";
-	if (!s)
-		s = crm_out_open(&out, stdout, cli->format, cols, ncols, err);
+	s = crm_out_open(&out, stdout, cli->format, cols, ncols, err);
 	for (i = 0; !s && i <= m->nseg + 1; i++) {
 		struct crm_value v[CRM_RFM_MAX_SEGMENTS + 3];
 		size_t row = 0;
@@ -333,25 +319,33 @@ static enum crm_status moves(struct cli *cli, const struct crm_rfm *r, int64_t r
 		crm_out_free(out);
 	if (!s && !cli->ctx->quiet)
 		fprintf(stderr, "crm rfm: %zu customers in the snapshot of run %lld, %zu now\n",
-			m->then, (long long)run, m->now);
-	free(m);
+			m->then, (long long)cli->compare, m->now);
 	return s;
 }
 
-/* --report: the HTML file, with the moves when --compare is given too. */
-static enum crm_status report(struct cli *cli, const struct crm_rfm *r, struct crm_error *err)
+/*
+ * What the command shows: the moves (--compare, read once for them and
+ * the report), else the picture on a terminal, else the records. The
+ * report first: a file that cannot be written is an error before any
+ * output.
+ */
+static enum crm_status show(struct cli *cli, const struct crm_rfm *r, struct crm_error *err)
 {
 	struct crm_rfm_moves *m = NULL;
 	enum crm_status s = CRM_OK;
 
-	if (!cli->report)
-		return CRM_OK;
 	if (cli->compare && !(m = malloc(sizeof(*m))))
 		return crm_error_nomem(err);
 	if (m)
 		s = crm_rfm_compare(cli->ctx->db, cli->compare, r, m, err);
-	if (!s)
+	if (!s && cli->report)
 		s = crm_rfm_report(r, m, cli->compare, cli->report, err);
+	if (!s && m)
+		s = moves(cli, r, m, err);
+	else if (!s && !cli->save && !cli->format_set && isatty(STDOUT_FILENO))
+		s = picture(cli, r, err);
+	else if (!s && !cli->save)
+		s = records(cli, r, err);
 	free(m);
 	return s;
 }
@@ -369,13 +363,8 @@ static void explain(const struct crm_rfm *r)
 			const struct crm_rfm_bin *b = &r->bin[d][k - 1];
 			char lo[32], hi[32];
 
-			if (d == CRM_RFM_M) {
-				crm_rfm_money(b->lo, lo);
-				crm_rfm_money(b->hi, hi);
-			} else {
-				snprintf(lo, sizeof(lo), "%lld", (long long)b->lo);
-				snprintf(hi, sizeof(hi), "%lld", (long long)b->hi);
-			}
+			crm_rfm_value(d, b->lo, lo);
+			crm_rfm_value(d, b->hi, hi);
 			if (b->count)
 				fprintf(stderr, "  %c=%d  %-12s %s..%s  %zu customers\n", "RFM"[d], k,
 					dim[d], lo, hi, b->count);
@@ -387,8 +376,7 @@ static void explain(const struct crm_rfm *r)
 		/* R's breaks: each next score from this value (recency: up to it) */
 		fprintf(stderr, "  %c breaks (R's rfm package, the quantile plus one unit):", "RFM"[d]);
 		for (k = 0; k < r->o.bins - 1; k++)
-			fprintf(stderr, " %.4f", (double)r->breaks[d][k] / r->o.bins /
-				(d == CRM_RFM_M ? 10000 : 1));
+			fprintf(stderr, " %.4f", crm_rfm_break(r, d, k));
 		fputc('\n', stderr);
 	}
 }
@@ -494,9 +482,7 @@ static int save(struct cli *cli)
 	if (!s)
 		s = crm_run_count(run, "not_scored", (long long)r->unscored, &err);
 	if (!s)
-		s = report(cli, r, &err);
-	if (!s && cli->compare)
-		s = moves(cli, r, cli->compare, &err);
+		s = show(cli, r, &err);
 	if (!s) {
 		run_id = crm_run_id(run);
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
@@ -542,15 +528,8 @@ static int run(struct cli *cli)
 	if (!s)
 		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
 	crm_progress_done(&cli->bar);
-	/* The report first: a file that cannot be written is an error before any output. */
 	if (!s)
-		s = report(cli, r, &err);
-	if (!s && cli->compare)
-		s = moves(cli, r, cli->compare, &err);
-	else if (!s && !cli->format_set && isatty(STDOUT_FILENO))
-		s = picture(cli, r, &err);
-	else if (!s)
-		s = records(cli, r, &err);
+		s = show(cli, r, &err);
 	if (!s) {
 		summary(cli, r);
 		warn_small(cli, r);
