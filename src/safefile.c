@@ -76,7 +76,14 @@ enum crm_status crm_safefile_open(struct crm_safefile **out, const char *path, i
 	size_t n = strlen(path);
 	int fd = -1;
 
+	struct stat st;
+
 	*out = NULL;
+	/* A directory is never replaced: say so before writing a file beside it. */
+	if (!stat(path, &st) && S_ISDIR(st.st_mode)) {
+		free(f);
+		return crm_error_set(err, CRM_ERR_IO, "cannot write '%s': it is a directory", path);
+	}
 	if (!f || !(f->path = strdup(path)) || !(f->tmp = malloc(n + sizeof(".tmp-XXXXXX")))) {
 		release(f);
 		return crm_error_nomem(err);

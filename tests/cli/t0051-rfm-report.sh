@@ -6,7 +6,7 @@
 # a picture.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 11
+plan 13
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/rfm
@@ -31,6 +31,11 @@ assert '... UTF-8 declared, Japanese segment names as they are' sh -c \
 check 'a report that cannot be written is an error, and leaves no file' 1 empty \
 	'match:^crm rfm: .*no/such/dir' "$CRM" rfm --format csv --report no/such/dir/r.html
 assert '... (nothing there)' test ! -e no
+mkdir dir
+check 'a report over a directory is an error, before writing anything' 1 empty \
+	"match:^crm rfm: cannot write 'dir': it is a directory$" \
+	"$CRM" rfm --format csv --report dir
+assert '... and leaves no temporary file beside it' test -z "$(ls -A . | grep tmp)"
 
 if have chromium; then
 	chromium --headless --no-sandbox --disable-gpu --dump-dom "file://$TEST_DIR/report.html" \
