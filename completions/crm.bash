@@ -130,6 +130,35 @@ _crm_command()
 			;;
 		esac
 		;;
+	segment)
+		case $prev in
+		--format)
+			_crm_words 'csv tsv json table' "$cur"
+			;;
+		--scheme)
+			_crm_files "$cur"
+			;;
+		--where | --as-of | --description | --since-export)
+			;;
+		segment)
+			_crm_words 'list show count create drop snapshot diff lint fields
+				-h --help' "$cur"
+			;;
+		show | count | drop | snapshot | diff)
+			if [[ $cur == -* ]]; then
+				_crm_words '--where --ids --as-of --since-export --dry-run
+					--format -h --help' "$cur"
+			else
+				_crm_words "$("$crm" segment list --format csv \
+					2>/dev/null | sed -n '2,$s/,.*//p')" "$cur"
+			fi
+			;;
+		*)
+			_crm_words '--where --ids --as-of --description --replace --since-export
+				--scheme --dry-run --format -h --help' "$cur"
+			;;
+		esac
+		;;
 	log)
 		case $prev in
 		--format)

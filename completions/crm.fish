@@ -146,3 +146,16 @@ complete -c crm -n '__crm_using_command rfm' -l dry-run -d 'With --save: save, r
 complete -c crm -n '__crm_using_command rfm' -l compare -x -d 'Who moved between the snapshot of a run and now'
 complete -c crm -n '__crm_using_command rfm' -l format -x -a 'csv tsv json table' -d 'The output format'
 complete -c crm -n '__crm_using_command rfm' -s h -l help -d 'Print the usage and exit'
+
+# crm segment
+complete -c crm -n '__crm_using_command segment' -a 'list show count create drop snapshot diff lint fields' -d 'Segment command'
+complete -c crm -n '__crm_using_command segment' -l where -x -d 'An expression instead of a saved segment'
+complete -c crm -n '__crm_using_command segment' -l ids -d 'show: the ids alone, one per line'
+complete -c crm -n '__crm_using_command segment' -l as-of -x -d 'Evaluate as on this day, YYYY-MM-DD'
+complete -c crm -n '__crm_using_command segment' -l description -x -d 'create: what the segment is for'
+complete -c crm -n '__crm_using_command segment' -l replace -d 'create: change a saved segment\'s expression'
+complete -c crm -n '__crm_using_command segment' -l since-export -x -d 'show: who of an export\'s recipients bought afterwards'
+complete -c crm -n '__crm_using_command segment' -l scheme -r -F -d 'lint: the cells of an RFM scheme file'
+complete -c crm -n '__crm_using_command segment' -l dry-run -d 'Do it and report it, then roll back'
+complete -c crm -n '__crm_using_command segment' -l format -x -a 'csv tsv json table' -d 'The output format'
+complete -c crm -n '__crm_using_command segment' -s h -l help -d 'Print the usage and exit'

@@ -15,13 +15,15 @@ const struct crm_customer_table crm_customer_tables[] = {
 	{ "export_customers", "customer_id", CRM_CT_HISTORY },
 	/* A person's decision about two records: it names those records, not who they became. */
 	{ "dedupe_decisions", "customer_id", CRM_CT_HISTORY | CRM_CT_SOURCE },
+	/* Who was in a segment when a snapshot was taken: as they were then. */
+	{ "segment_members", "customer_id", CRM_CT_HISTORY },
 	{ NULL, NULL, 0 },
 };
 
 const char *const crm_logged_tables[] = {
 	"customers", "source_records", "orders", "interactions", "rfm_scores",
 	"export_customers", "segments", "exports", "field_definitions", "dedupe_decisions",
-	"dedupe_models", "rfm_snapshots", NULL,
+	"dedupe_models", "rfm_snapshots", "segment_snapshots", "segment_members", NULL,
 };
 
 const struct crm_customer_table *crm_customer_table(const char *tbl)

@@ -11,8 +11,8 @@
  *     interactions) move to S: their customer_id is updated, each update
  *     logged, so that S's history, RFM and exports see them and a later
  *     import of L's source key updates S;
- *   - history rows (CRM_CT_HISTORY: rfm_scores, export_customers) stay
- *     with L: they say what was true when they were written;
+ *   - history rows (CRM_CT_HISTORY: rfm_scores, export_customers,
+ *     segment_members) stay with L: they say what was true when they were written;
  *   - a revert of the merging run puts each moved row back and clears
  *     merged_into from the log, change by change, like any other run;
  *   - forget of S, or of any source key that resolves to S, erases S and

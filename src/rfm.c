@@ -59,6 +59,7 @@ struct scheme_file {
 	char *names[CRM_RFM_MAX_SEGMENTS + 1];
 	int n;
 	int named[5][5];                    /* line that named it, or 0 */
+	uint32_t *cover;                    /* crm_rfm_scheme_cover: [5][5] of segment bits */
 };
 
 static enum crm_status scheme_line(struct scheme_file *f, const char *path, unsigned long line,
@@ -91,7 +92,9 @@ static enum crm_status scheme_line(struct scheme_file *f, const char *path, unsi
 		if (strlen(tok) != 2 || r < 1 || r > 5 || fm < 1 || fm > 5)
 			return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: '%s' is not a cell: two "
 					     "digits R and FM, each 1 to 5", path, line, tok);
-		if (f->named[r - 1][fm - 1])
+		if (f->cover)
+			f->cover[(r - 1) * 5 + fm - 1] |= (uint32_t)1 << f->n;
+		else if (f->named[r - 1][fm - 1])
 			return crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: cell %s is named on "
 					     "line %d already", path, line, tok,
 					     f->named[r - 1][fm - 1]);
@@ -106,21 +109,17 @@ static enum crm_status scheme_line(struct scheme_file *f, const char *path, unsi
 	return CRM_OK;
 }
 
-enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **out,
-				    struct crm_error *err)
+/* Reads the lines of the scheme file at path into f. */
+static enum crm_status scheme_read(const char *path, struct scheme_file *f, struct crm_error *err)
 {
-	struct scheme_file f = { 0 };
 	enum crm_status s = CRM_OK;
-	char buf[1024], missing[80] = "";
 	unsigned long line = 0;
-	const char *base = strrchr(path, '/');
+	char buf[1024];
 	FILE *fp;
-	int r, fm;
 
-	*out = NULL;
 	if (!(fp = fopen(path, "r")))
 		return crm_error_set(err, CRM_ERR_IO, "cannot read %s: %s", path, strerror(errno));
-	if (!(f.s = calloc(1, sizeof(*f.s) + sizeof(f.names))))
+	if (!(f->s = calloc(1, sizeof(*f->s) + sizeof(f->names))))
 		s = crm_error_nomem(err);
 	while (!s && fgets(buf, sizeof(buf), fp)) {
 		line++;
@@ -128,11 +127,35 @@ enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **ou
 			s = crm_error_set(err, CRM_ERR_INVALID, "%s:%lu: a line of over %zu bytes",
 					  path, line, sizeof(buf) - 2);
 		else
-			s = scheme_line(&f, path, line, buf, err);
+			s = scheme_line(f, path, line, buf, err);
 	}
 	if (!s && ferror(fp))
 		s = crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
 	fclose(fp);
+	return s;
+}
+
+static void scheme_file_release(struct scheme_file *f)
+{
+	int i;
+
+	/* names[n] too: a line that failed after its name was taken */
+	for (i = 0; i <= f->n && i < CRM_RFM_MAX_SEGMENTS; i++)
+		free(f->names[i]);
+	free(f->s);
+}
+
+enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **out,
+				    struct crm_error *err)
+{
+	struct scheme_file f = { 0 };
+	enum crm_status s;
+	char missing[80] = "";
+	const char *base = strrchr(path, '/');
+	int r, fm;
+
+	*out = NULL;
+	s = scheme_read(path, &f, err);
 	for (r = 5; !s && r >= 1; r--)
 		for (fm = 1; fm <= 5; fm++)
 			if (!f.named[r - 1][fm - 1] && strlen(missing) + 4 < sizeof(missing))
@@ -143,10 +166,7 @@ enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **ou
 				  "R FM from 11 to 55 needs one)", path, strchr(missing, ' ') ?
 				  "s" : "", missing);
 	if (s) {
-		/* names[n] too: a line that failed after its name was taken */
-		for (r = 0; r <= f.n && r < CRM_RFM_MAX_SEGMENTS; r++)
-			free(f.names[r]);
-		free(f.s);
+		scheme_file_release(&f);
 		return s;
 	}
 	/* The names live after the scheme, in the same allocation. */
@@ -155,6 +175,35 @@ enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **ou
 	f.s->name = base ? base + 1 : path;
 	*out = f.s;
 	return CRM_OK;
+}
+
+enum crm_status crm_rfm_scheme_cover(const char *path, struct crm_rfm_cover *c,
+				     struct crm_error *err)
+{
+	struct scheme_file f = { 0 };
+	enum crm_status s;
+
+	memset(c, 0, sizeof(*c));
+	f.cover = &c->cell[0][0];
+	s = scheme_read(path, &f, err);
+	if (!s) {
+		memcpy(c->names, f.names, sizeof(c->names));
+		c->n = f.n;
+		free(f.s);
+		return CRM_OK;
+	}
+	scheme_file_release(&f);
+	memset(c, 0, sizeof(*c));
+	return s;
+}
+
+void crm_rfm_cover_release(struct crm_rfm_cover *c)
+{
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->names[i]);
+	memset(c, 0, sizeof(*c));
 }
 
 void crm_rfm_scheme_free(struct crm_rfm_scheme *s)

@@ -32,6 +32,7 @@ enum crm_rfm_returns {
 };
 
 #define CRM_RFM_MAX_BINS 10
+#define CRM_RFM_MAX_SEGMENTS 16
 /* Dates as days since 1970-01-01. */
 #define CRM_RFM_NO_DATE INT32_MIN
 
@@ -75,6 +76,20 @@ const struct crm_rfm_scheme *crm_rfm_scheme(const char *name);
 enum crm_status crm_rfm_scheme_load(const char *path, struct crm_rfm_scheme **out,
 				    struct crm_error *err);
 void crm_rfm_scheme_free(struct crm_rfm_scheme *s);
+/*
+ * A scheme file read for checking (crm segment lint): its segments and,
+ * per cell [R - 1][FM - 1], a bit per segment naming it (bit i for
+ * names[i]), cells named twice or not at all included. Any other fault
+ * of the file is an error, as for crm_rfm_scheme_load().
+ */
+struct crm_rfm_cover {
+	char *names[CRM_RFM_MAX_SEGMENTS + 1];
+	int n;
+	uint32_t cell[5][5];
+};
+enum crm_status crm_rfm_scheme_cover(const char *path, struct crm_rfm_cover *c,
+				     struct crm_error *err);
+void crm_rfm_cover_release(struct crm_rfm_cover *c);
 /* Scheme s's segment for scores r, f, m (of 5 bins): its index. */
 int crm_rfm_segment(const struct crm_rfm_scheme *s, int r, int f, int m);
 
@@ -166,7 +181,6 @@ enum crm_status crm_rfm_save(struct crm_run *run, const struct crm_rfm *r,
 					      unsigned long long total),
 			     void *ctx, struct crm_error *err);
 
-#define CRM_RFM_MAX_SEGMENTS 16
 
 /*
  * --compare: who moved from which segment of run's snapshot to which of

@@ -27,7 +27,8 @@ import
 log
 cleanse
 dedupe
-rfm' empty "$CRM" --list-cmds
+rfm
+segment' empty "$CRM" --list-cmds
 check 'an unknown long option is a usage error' 2 empty "match:^crm: unknown option '--bogus'$" \
 	"$CRM" --bogus init
 check 'an unknown short option is a usage error' 2 empty "match:^crm: unknown option '-x'$" \

@@ -274,11 +274,14 @@ static struct crm_db *migrated_from(const char *path, const char *downgrade, int
 	return db;
 }
 
+/* What schema 14 added, to go back before it. */
+#define DROP_14 "DROP TABLE segment_members; DROP TABLE segment_snapshots; "
+
 /* Schema 11: a database of version 10 gets the table of dedupe's decisions, empty. */
 static void test_migration_11(void **state)
 {
 	struct tmp *t = *state;
-	struct crm_db *db = migrated_from(t->path, "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
+	struct crm_db *db = migrated_from(t->path, DROP_14 "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
 					  " DROP TABLE dedupe_decisions; PRAGMA user_version = 10", 10);
 
 	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_decisions"), 0);
@@ -289,7 +292,7 @@ static void test_migration_11(void **state)
 static void test_migration_12(void **state)
 {
 	struct tmp *t = *state;
-	struct crm_db *db = migrated_from(t->path, "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
+	struct crm_db *db = migrated_from(t->path, DROP_14 "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
 					  " PRAGMA user_version = 11", 11);
 
 	assert_int_equal(query_int(db, "SELECT count(*) FROM dedupe_models"), 0);
@@ -300,21 +303,34 @@ static void test_migration_12(void **state)
 static void test_migration_13(void **state)
 {
 	struct tmp *t = *state;
-	struct crm_db *db = migrated_from(t->path, "DROP TABLE rfm_snapshots;"
+	struct crm_db *db = migrated_from(t->path, DROP_14 "DROP TABLE rfm_snapshots;"
 					  " PRAGMA user_version = 12", 12);
 
 	assert_int_equal(query_int(db, "SELECT count(*) FROM rfm_snapshots"), 0);
 	crm_db_close(db);
 }
 
+/* Schema 14: a database of version 13 gets the tables of segment snapshots, empty. */
+static void test_migration_14(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = migrated_from(t->path, "DROP TABLE segment_members;"
+					  " DROP TABLE segment_snapshots; PRAGMA user_version = 13", 13);
+
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segment_snapshots"), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM segment_members"), 0);
+	crm_db_close(db);
+}
+
 /* Turns a new database back into schema 5, whose changes has sql_5. */
 static void make_schema_5(const char *path, const char *edit)
 {
-	char sql[512];
+	char sql[640];
 
-	/* Schema 10 added runs.pid, 11 dedupe_decisions, 12 dedupe_models, 13 rfm_snapshots. */
+	/* Schema 10 added runs.pid, 11 dedupe_decisions, 12 dedupe_models, 13 rfm_snapshots,
+	 * 14 segment_snapshots and segment_members. */
 	snprintf(sql, sizeof(sql),
-		 "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
+		 DROP_14 "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
 		 "DROP TABLE dedupe_decisions;"
 		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "PRAGMA writable_schema = ON;"
@@ -349,7 +365,8 @@ static void test_migration_10(void **state)
 	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
 
 	crm_db_close(db);
-	raw_exec(t->path, "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models; DROP TABLE dedupe_decisions;"
+	raw_exec(t->path, DROP_14 "DROP TABLE rfm_snapshots; DROP TABLE dedupe_models;"
+		 " DROP TABLE dedupe_decisions;"
 		 "ALTER TABLE runs DROP COLUMN pid;"
 		 "INSERT INTO runs(command, argv, actor, host, started_at) VALUES"
 		 " ('import', '[]', 'a', 'h', '2026-01-01T00:00:00.000Z');"
@@ -823,6 +840,7 @@ int main(void)
 		T(test_migration_11),
 		T(test_migration_12),
 		T(test_migration_13),
+		T(test_migration_14),
 		T(test_migration_6_guard),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),

@@ -245,8 +245,11 @@ static void test_catalogue(void **state)
 		assert_true(crm_table_logged(t->tbl));
 		assert_ptr_equal(crm_customer_table(t->tbl), t);
 	}
-	assert_int_equal(n, 7);
+	assert_int_equal(n, 8);
 	assert_true(crm_customer_table("orders")->flags & CRM_CT_MOVES);
+	assert_true(crm_customer_table("segment_members")->flags & CRM_CT_HISTORY);
+	assert_null(crm_customer_table("segment_snapshots"));
+	assert_true(crm_table_logged("segment_snapshots"));
 	assert_true(crm_customer_table("rfm_scores")->flags & CRM_CT_HISTORY);
 	assert_true(crm_customer_table("dedupe_decisions")->flags & CRM_CT_HISTORY);
 	assert_null(crm_customer_table("segments"));
