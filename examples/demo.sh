@@ -43,6 +43,17 @@ echo "Who buys, how recently, how often, for how much (RFM), and their segment;"
 echo "the cancellation C-1003 counts against C0003's money but is no purchase:"
 step "$crm" rfm --format table
 echo
+echo "Segments: customers named by an expression over their fields, orders and"
+echo "scores (values read as stored: 大阪 is 大阪府), evaluated now, never stored as SQL:"
+step "$crm" segment count --where "prefecture = '大阪' and orders >= 1"
+step "$crm" segment show --as-of 2026-06-01 --format table \
+	--where "days_since_last_order >= 180 or consent_email = no"
+step "$crm" segment create osaka "prefecture = '大阪府'" --description '関西キャンペーン'
+step "$crm" segment list --format table
+echo
+echo "A mistake in an expression says where it is:"
+"$crm" segment count --where "prefecture = '大阪府' and nmae contains '髙'" || true
+echo
 echo "Every run is in the log, every change with its old and new value:"
 step "$crm" log --format table --no-pager
 step "$crm" log customer shop:C0001 --format table --no-pager

@@ -40,42 +40,43 @@
 #define RFM_OF(col) "(SELECT s." col " FROM rfm_scores s WHERE s.run_id = ?3 AND s.customer_id = c.id)"
 
 static const struct crm_seg_field derived[] = {
-	{ "id", CRM_SEG_INT, "c.id", "the customer's id", 0, 1, INT64_MAX },
+	{ "id", CRM_SEG_INT, "c.id", "the customer's id", 0, 1, INT64_MAX, 0 },
 	{ "age", CRM_SEG_INT,
 	  "(CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(c.birthdate, 1, 4) AS INTEGER)"
 	  " - (substr(?1, 6, 5) < substr(c.birthdate, 6, 5)))",
-	  "whole years from birthdate to the as-of date", CRM_SEG_DERIVED, 0, 200 },
+	  "whole years from birthdate to the as-of date", CRM_SEG_DERIVED, 0, 200, 0 },
 	{ "orders", CRM_SEG_INT,
 	  "(SELECT count(DISTINCT o.source || ':' || o.order_key) " ORDERS_OF
 	  " AND o.status = 'ok')",
-	  "orders with a line not cancelled or returned", CRM_SEG_DERIVED, 0, INT64_MAX },
+	  "orders with a line not cancelled or returned", CRM_SEG_DERIVED, 0, INT64_MAX, 3 },
 	{ "total_spent", CRM_SEG_MONEY, "IFNULL((SELECT sum(o.amount) " ORDERS_OF "), 0)",
 	  "the amounts of all order lines, cancellations and\nreturns subtracted (0 for none)",
-	  CRM_SEG_DERIVED, INT64_MIN, INT64_MAX },
+	  CRM_SEG_DERIVED, INT64_MIN, INT64_MAX, 3 },
 	{ "first_order", CRM_SEG_DATE,
 	  "(SELECT substr(min(o.ordered_at), 1, 10) " ORDERS_OF " AND o.status = 'ok')",
-	  "the day of the first order line not cancelled or returned", CRM_SEG_DERIVED, 0, 0 },
+	  "the day of the first order line not cancelled or returned", CRM_SEG_DERIVED, 0, 0, 2 },
 	{ "last_order", CRM_SEG_DATE, LAST_ORDER,
-	  "the day of the last order line not cancelled or returned", CRM_SEG_DERIVED, 0, 0 },
+	  "the day of the last order line not cancelled or returned", CRM_SEG_DERIVED, 0, 0, 2 },
 	{ "days_since_last_order", CRM_SEG_INT,
 	  "CAST(julianday(?1) - julianday(" LAST_ORDER ") AS INTEGER)",
-	  "days from last_order to the as-of date", CRM_SEG_DERIVED, 0, INT64_MAX },
+	  "days from last_order to the as-of date", CRM_SEG_DERIVED, 0, INT64_MAX, 2 },
 	{ "last_interaction", CRM_SEG_DATE,
 	  "(SELECT substr(max(i.at), 1, 10) FROM interactions i WHERE i.customer_id = c.id"
-	  " AND i.at < ?2)", "the day of the last interaction", CRM_SEG_DERIVED, 0, 0 },
+	  " AND i.at < ?2)", "the day of the last interaction", CRM_SEG_DERIVED, 0, 0, 2 },
 	{ "created", CRM_SEG_DATE, "substr(c.created_at, 1, 10)",
-	  "the day the customer was first imported (UTC)", 0, 0, 0 },
-	{ "r", CRM_SEG_INT, RFM_OF("r_score"), "RFM recency score", CRM_SEG_RFM, 1, 10 },
-	{ "f", CRM_SEG_INT, RFM_OF("f_score"), "RFM frequency score", CRM_SEG_RFM, 1, 10 },
-	{ "m", CRM_SEG_INT, RFM_OF("m_score"), "RFM monetary score", CRM_SEG_RFM, 1, 10 },
+	  "the day the customer was first imported (UTC)", 0, 0, 0, 0 },
+	{ "r", CRM_SEG_INT, RFM_OF("r_score"), "RFM recency score", CRM_SEG_RFM, 1, 10, 1 },
+	{ "f", CRM_SEG_INT, RFM_OF("f_score"), "RFM frequency score", CRM_SEG_RFM, 1, 10, 1 },
+	{ "m", CRM_SEG_INT, RFM_OF("m_score"), "RFM monetary score", CRM_SEG_RFM, 1, 10, 1 },
 	{ "segment", CRM_SEG_TEXT, RFM_OF("segment"), "RFM segment (Champions, At Risk ...)",
-	  CRM_SEG_RFM, 0, 0 },
+	  CRM_SEG_RFM, 0, 0, 1 },
 	{ "recency", CRM_SEG_INT, RFM_OF("recency_days"),
-	  "RFM recency: days from the last purchase to its as-of", CRM_SEG_RFM, 0, INT64_MAX },
+	  "RFM recency: days from the last purchase to its as-of", CRM_SEG_RFM, 0, INT64_MAX,
+	  1 },
 	{ "frequency", CRM_SEG_INT, RFM_OF("frequency"), "RFM frequency: orders",
-	  CRM_SEG_RFM, 1, INT64_MAX },
+	  CRM_SEG_RFM, 1, INT64_MAX, 1 },
 	{ "monetary", CRM_SEG_MONEY, RFM_OF("monetary"), "RFM monetary: money spent",
-	  CRM_SEG_RFM, INT64_MIN, INT64_MAX },
+	  CRM_SEG_RFM, INT64_MIN, INT64_MAX, 1 },
 };
 
 #define MAX_FIELDS 64
@@ -734,13 +735,24 @@ static int allowed(const struct crm_seg_field *f, enum op op)
 	return f->type != CRM_SEG_TEXT && f->type != CRM_SEG_BOOL ? 1 : op == OP_EQ || op == OP_NE;
 }
 
+static void note_used(struct crm_seg_expr *e, const struct crm_seg_field *f)
+{
+	size_t i;
+
+	for (i = 0; i < e->nused; i++)
+		if (e->used[i] == f)
+			return;
+	if (e->nused < MAX_FIELDS)
+		e->used[e->nused++] = f;
+}
+
 /* FIELD followed by its test. */
 static enum crm_status parse_test(struct parser *p, struct node **out)
 {
 	const struct crm_seg_field *f;
 	size_t pos = p->tok.pos;
 	struct node *n = NULL;
-	struct lit v;
+	struct lit v = { 0 };
 	enum crm_status s;
 	char buf[48], q[32];
 	int neg = 0;
@@ -760,6 +772,7 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 		return fail(p, pos, "unknown field '%s' (crm segment fields lists them)",
 			    quote(p, pos, p->tok.len, q));
 	}
+	note_used(p->e, f);   /* in the order written: show's columns */
 	if (f->flags & CRM_SEG_RFM) {
 		p->e->rfm = 1;
 		if (!p->env->rfm_run && !p->env->check_only)
@@ -789,8 +802,7 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 		n->op = op;
 		s = value(p, f, op == OP_EQ || op == OP_NE, &v);
 		if (s || node_add_value(n, &v)) {
-			if (!s)
-				lit_release(&v);
+			lit_release(&v);        /* the value is not the node's */
 			node_free(n);
 			return s ? s : crm_error_nomem(p->err);
 		}
@@ -803,6 +815,7 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 		n->neg = neg;
 		for (;;) {
 			if ((s = value(p, f, 1, &v))) {
+				lit_release(&v);
 				node_free(n);
 				return s;
 			}
@@ -835,11 +848,14 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 			return crm_error_nomem(p->err);
 		n->f = f;
 		n->neg = neg;
-		if ((s = text_value(p, f, 0, &v)) || node_add_value(n, &v) || (s = lex(p))) {
-			if (!s)
-				lit_release(&v);
+		if ((s = text_value(p, f, 0, &v)) || node_add_value(n, &v)) {
+			lit_release(&v);
 			node_free(n);
 			return s ? s : crm_error_nomem(p->err);
+		}
+		if ((s = lex(p))) {
+			node_free(n);           /* which owns the value now */
+			return s;
 		}
 		if (!*n->v[0].s) {
 			node_free(n);
@@ -979,15 +995,17 @@ static int add_param(struct crm_seg_expr *e, const struct lit *v)
 	return crm_strbuf_addf(&e->sql, "?%zu", e->nparam + 3);
 }
 
-static void note_used(struct crm_seg_expr *e, const struct crm_seg_field *f)
+
+/* What evaluating n costs: the dearest field it names (0 to 3). */
+static int node_cost(const struct node *n)
 {
+	int c = n->f ? n->f->cost : 0, k;
 	size_t i;
 
-	for (i = 0; i < e->nused; i++)
-		if (e->used[i] == f)
-			return;
-	if (e->nused < MAX_FIELDS)
-		e->used[e->nused++] = f;
+	for (i = 0; i < n->nkid; i++)
+		if ((k = node_cost(n->kid[i])) > c)
+			c = k;
+	return c < 0 ? 0 : c > 3 ? 3 : c;
 }
 
 static int emit(struct crm_seg_expr *e, const struct node *n)
@@ -997,16 +1015,27 @@ static int emit(struct crm_seg_expr *e, const struct node *n)
 	int oom = 0;
 	size_t i;
 
-	if (n->f)
-		note_used(e, n->f);
 	switch (n->k) {
 	case N_AND:
-	case N_OR:
+	case N_OR: {
+		/*
+		 * Cheapest first: SQLite stops at the first false of an AND (the
+		 * first true of an OR), so that an order seek is only made for
+		 * the customers the columns let through. Same cost, same order.
+		 */
+		int c, first = 1;
+
 		oom |= crm_strbuf_addch(b, '(');
-		for (i = 0; !oom && i < n->nkid; i++)
-			oom |= (i && crm_strbuf_addstr(b, n->k == N_AND ? " AND " : " OR ")) |
-			       emit(e, n->kid[i]);
+		for (c = 0; c <= 3; c++)
+			for (i = 0; !oom && i < n->nkid; i++) {
+				if (node_cost(n->kid[i]) != c)
+					continue;
+				oom |= (!first && crm_strbuf_addstr(b, n->k == N_AND ? " AND " :
+								    " OR ")) | emit(e, n->kid[i]);
+				first = 0;
+			}
 		return oom | crm_strbuf_addch(b, ')');
+	}
 	case N_NOT:
 		return crm_strbuf_addstr(b, "NOT IFNULL(") | emit(e, n->kid[0]) |
 		       crm_strbuf_addstr(b, ", 0)");

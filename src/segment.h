@@ -44,6 +44,7 @@ struct crm_seg_field {
 	const char *help;
 	unsigned flags;
 	int64_t lo, hi;         /* INT: the values it can have */
+	int cost;               /* 0 a column, 1 a seek, 2 an index range, 3 reading rows */
 };
 
 /* The fields, in the order crm segment fields lists them; *n of them. */

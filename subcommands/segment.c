@@ -94,39 +94,95 @@ static int expr_error(const char *text, size_t at, const struct crm_error *err)
 	return crm_exit_code(err->code);
 }
 
+/*
+ * An expression given as "-": read from standard input (one too long to
+ * be an argument), all of it counted but only what can be compiled kept.
+ * *len is its whole length; the text is NUL-terminated at what was kept.
+ */
+static char *read_expr(size_t *len, struct crm_error *err)
+{
+	size_t cap = CRM_SEG_MAX_BYTES + 1, n = 0, got;
+	char *buf = malloc(cap + 1), chunk[8192];
+
+	if (!buf) {
+		crm_error_nomem(err);
+		return NULL;
+	}
+	while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
+		if (n < cap)
+			memcpy(buf + n, chunk, got < cap - n ? got : cap - n);
+		n += got;
+	}
+	if (ferror(stdin)) {
+		free(buf);
+		crm_error_set(err, CRM_ERR_IO, "cannot read the expression from standard input");
+		return NULL;
+	}
+	/* a final newline, as echo and editors leave, is not part of it */
+	if (n && n <= cap && buf[n - 1] == '\n')
+		n--;
+	buf[n < cap ? n : cap] = '\0';
+	*len = n;
+	return buf;
+}
+
+/* The expression text of an argument: itself, or for "-" standard input. */
+static int expr_arg(const char *arg, char **owned, size_t *len)
+{
+	struct crm_error err;
+
+	*owned = NULL;
+	if (strcmp(arg, "-")) {
+		*len = strlen(arg);
+		return CRM_EXIT_OK;
+	}
+	crm_error_clear(&err);
+	if (!(*owned = read_expr(len, &err)))
+		return crm_report(CMD, &err);
+	return CRM_EXIT_OK;
+}
+
 /* The segment name, or --where, compiled on the database as of --as-of. */
 struct target {
 	struct crm_segment seg;
 	struct crm_seg_env env;
 	struct crm_seg_expr *e;
 	const char *text;
+	char *owned;            /* --where - */
 };
 
 static void target_release(struct target *t)
 {
 	crm_seg_free(t->e);
 	crm_segment_release(&t->seg);
+	free(t->owned);
 }
 
 static int target_open(struct cli *cli, const char *name, struct target *t)
 {
 	struct crm_error err;
 	enum crm_status s;
-	size_t at = 0;
+	size_t at = 0, len = 0;
+	int rc;
 
 	memset(t, 0, sizeof(*t));
 	crm_error_clear(&err);
+	if (!name && (rc = expr_arg(cli->where, &t->owned, &len)))
+		return rc;
 	if ((s = crm_open_db(cli->ctx, &err)) ||
 	    (s = crm_segment_env(cli->ctx->db, cli->as_of, &t->env, &err)))
 		return crm_report(CMD, &err);
 	if (name && (s = crm_segment_find(cli->ctx->db, name, &t->seg, &err)))
 		return crm_report(CMD, &err);
-	t->text = name ? t->seg.definition : cli->where;
-	if ((s = crm_seg_compile(t->text, strlen(t->text), &t->env, &t->e, &at, &err))) {
+	t->text = name ? t->seg.definition : t->owned ? t->owned : cli->where;
+	if (name)
+		len = strlen(t->text);
+	if ((s = crm_seg_compile(t->text, len, &t->env, &t->e, &at, &err))) {
+		rc = expr_error(t->text, at, &err);
 		if (name)
-			fprintf(stderr, "crm segment: segment '%s' is: %s\n", name, t->text);
+			fprintf(stderr, "crm segment: (segment '%s' is: %s)\n", name, t->text);
 		target_release(t);
-		return expr_error(t->text, at, &err);
+		return rc;
 	}
 	return CRM_EXIT_OK;
 }
@@ -166,6 +222,8 @@ static enum crm_status out_open(struct cli *cli, struct crm_out **out, const cha
 	return s;
 }
 
+static void said(struct cli *cli, const struct target *t, unsigned long n);
+
 static int show_ids(struct cli *cli, struct target *t)
 {
 	struct crm_rows *r = NULL;
@@ -186,7 +244,10 @@ static int show_ids(struct cli *cli, struct target *t)
 	crm_rows_free(r);
 	if (!s && fflush(stdout))
 		s = crm_error_set(&err, CRM_ERR_IO, "cannot write the ids");
-	return s ? crm_report(CMD, &err) : CRM_EXIT_OK;
+	if (s)
+		return crm_report(CMD, &err);
+	said(cli, t, n);
+	return CRM_EXIT_OK;
 }
 
 static void said(struct cli *cli, const struct target *t, unsigned long n)
@@ -301,9 +362,17 @@ static int count(struct cli *cli)
 /* ---- The effect of an export ------------------------------------------------------ */
 
 struct effect_out {
-	struct crm_out *out;
+	struct cli *cli;
+	struct crm_out *out;    /* opened at the first row: an error prints nothing */
 	struct crm_customer_labels *labels;
 };
+
+static const char *const effect_names[] = {
+	"id", "source_key", "name", "orders_since", "spent_since", "first_order_since",
+};
+
+static enum crm_status out_open(struct cli *cli, struct crm_out **out, const char *const *names,
+				size_t n, struct crm_error *err);
 
 static enum crm_status effect_row(void *ctx, int64_t id, int64_t orders, int64_t spent,
 				  const char *first, struct crm_error *err)
@@ -314,6 +383,8 @@ static enum crm_status effect_row(void *ctx, int64_t id, int64_t orders, int64_t
 	char money[32];
 	enum crm_status s = crm_customer_label(x->labels, id, &key, &name, err);
 
+	if (!s && !x->out)
+		s = out_open(x->cli, &x->out, effect_names, 6, err);
 	if (s)
 		return s;
 	crm_rfm_money(spent, money);
@@ -333,10 +404,7 @@ static void rate(size_t a, size_t b, char buf[16])
 
 static int since_export(struct cli *cli)
 {
-	static const char *const names[] = {
-		"id", "source_key", "name", "orders_since", "spent_since", "first_order_since",
-	};
-	struct effect_out x = { 0 };
+	struct effect_out x = { .cli = cli };
 	struct crm_seg_effect eff;
 	struct crm_segment seg;
 	struct crm_error err;
@@ -350,10 +418,10 @@ static int since_export(struct cli *cli)
 		return crm_report(CMD, &err);
 	s = crm_customer_labels_open(cli->ctx->db, &x.labels, &err);
 	if (!s)
-		s = out_open(cli, &x.out, names, 6, &err);
-	if (!s)
 		s = crm_segment_effect(cli->ctx->db, seg.name, cli->since_export, &eff, effect_row,
 				       &x, &err);
+	if (!s && !x.out)
+		s = out_open(cli, &x.out, effect_names, 6, &err);
 	if (!s) {
 		s = crm_out_close(x.out, &err);
 		x.out = NULL;
@@ -470,19 +538,28 @@ static int create(struct cli *cli)
 	struct crm_run *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	size_t at = 0;
-	int replaced = 0;
+	size_t at = 0, len = 0;
+	char *owned = NULL;
+	int replaced = 0, rc;
 
 	if (!crm_segment_name_ok(name))
 		return usage_error("'%s' cannot name a segment: letters, digits, - and _ (or "
 				   "Japanese), at most 64 bytes, not starting with -", name);
+	if ((rc = expr_arg(text, &owned, &len)))
+		return rc;
+	text = owned ? owned : text;
 	crm_error_clear(&err);
 	if ((s = crm_open_db_write(cli->ctx, &err)) ||
-	    (s = crm_segment_env(cli->ctx->db, cli->as_of, &env, &err)))
+	    (s = crm_segment_env(cli->ctx->db, cli->as_of, &env, &err))) {
+		free(owned);
 		return crm_report(CMD, &err);
+	}
 	env.check_only = 1;
-	if (crm_seg_compile(text, strlen(text), &env, &e, &at, &err))
-		return expr_error(text, at, &err);
+	if (crm_seg_compile(text, len, &env, &e, &at, &err)) {
+		rc = expr_error(text, at, &err);
+		free(owned);
+		return rc;
+	}
 	why = crm_seg_never(e);
 	if (why && !cli->ctx->quiet)
 		fprintf(stderr, "crm segment: warning: %s can never match: %s\n", name, why);
@@ -497,6 +574,7 @@ static int create(struct cli *cli)
 	if (!s)
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
 	crm_run_free(run);
+	free(owned);
 	if (s)
 		return crm_report(CMD, &err);
 	crm_note(cli->ctx, CMD, "%s%s %s", cli->dry_run ? "dry run: would have " : "",
@@ -689,8 +767,13 @@ static int lint_scheme(const char *path, int *problems)
 			uint32_t bits = c.cell[r - 1][fm - 1];
 
 			if (!bits) {
-				printf("%s: cell R%d FM%d (F + M = %d or %d): no segment names it\n",
-				       path, r, fm, 2 * fm - 2 > 1 ? 2 * fm - 2 : 2, 2 * fm - 1);
+				/* FM = (F + M + 1) / 2, and F + M is at least 2 */
+				if (fm == 1)
+					printf("%s: cell R%d FM1 (F + M = 2): no segment names it\n",
+					       path, r);
+				else
+					printf("%s: cell R%d FM%d (F + M = %d or %d): no segment "
+					       "names it\n", path, r, fm, 2 * fm - 1, 2 * fm);
 				++*problems;
 				continue;
 			}

@@ -182,21 +182,24 @@ static void test_values(void **state)
 	e = ok("prefecture = '東京' and gender = '男' and total_spent > 1500.5 and age > 30"
 	       " and phone = '０３（１２３４）５６７８' and birthdate < 2000-01-01 and consent_email");
 	assert_int_equal(crm_seg_nparams(e), 7);
+	/* in the order of the SQL: the columns first, total_spent (reading orders) last */
 	assert_string_equal(crm_seg_param(e, 0).s, "東京都");
 	assert_string_equal(crm_seg_param(e, 1).s, "male");
-	assert_int_equal(crm_seg_param(e, 2).type, CRM_VALUE_INT);
-	assert_int_equal(crm_seg_param(e, 2).i, 15005000);
-	assert_int_equal(crm_seg_param(e, 3).i, 30);
-	assert_string_equal(crm_seg_param(e, 4).s, "03-1234-5678");
-	assert_string_equal(crm_seg_param(e, 5).s, "2000-01-01");
-	assert_int_equal(crm_seg_param(e, 6).i, 1);
+	assert_int_equal(crm_seg_param(e, 2).i, 30);
+	assert_string_equal(crm_seg_param(e, 3).s, "03-1234-5678");
+	assert_string_equal(crm_seg_param(e, 4).s, "2000-01-01");
+	assert_int_equal(crm_seg_param(e, 5).i, 1);
+	assert_int_equal(crm_seg_param(e, 6).type, CRM_VALUE_INT);
+	assert_int_equal(crm_seg_param(e, 6).i, 15005000);
+	assert_true(strstr(crm_seg_sql(e), "c.consent_email") <
+		    strstr(crm_seg_sql(e), "sum(o.amount)"));
 	assert_null(crm_seg_never(e));
 	crm_seg_free(e);
 	/* contains looks for the text as written; today is the as-of day */
 	e = ok("name contains '山田' and last_order < today - 1m and name_kana = 'ﾔﾏﾀﾞ'");
 	assert_string_equal(crm_seg_param(e, 0).s, "山田");
-	assert_string_equal(crm_seg_param(e, 1).s, "2026-11-03");
-	assert_string_equal(crm_seg_param(e, 2).s, "ヤマダ");
+	assert_string_equal(crm_seg_param(e, 1).s, "ヤマダ");
+	assert_string_equal(crm_seg_param(e, 2).s, "2026-11-03");
 	crm_seg_free(e);
 	/* quotes inside quotes */
 	e = ok("segment = 'Can''t Lose Them' or segment = \"Can't Lose Them\"");
