@@ -75,6 +75,7 @@ if [ "$(cat crm.out)" = "$(cat sql.out)" ]; then
 	echo "  both count $(cat crm.out) customers"
 else
 	echo "  the counts DIFFER: crm $(cat crm.out), sqlite3 $(cat sql.out)"
+	differ=1
 fi
 echo "  crm segment count: $(secs crm.out.t) s (target <= 1 s); ratio sqlite3 query / crm: $(ratio "$(secs sql.out.t)" "$(secs crm.out.t)")"
 
@@ -84,3 +85,4 @@ best "crm segment show --format csv" csv.out "$crm" --db "$db" -q segment show d
 	--as-of "$as_of"
 sed 's/^/  /' ids.out.t csv.out.t
 echo "  $(wc -l < ids.out) ids, $(($(wc -l < csv.out) - 1)) records; peak RSS --ids $(rss ids.out.t) KB, --format csv $(rss csv.out.t) KB (target <= 65536 KB)"
+[ -z "${differ-}" ] || { echo "$bench: crm and the plain SQL disagree" >&2; exit 1; }

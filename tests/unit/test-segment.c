@@ -20,6 +20,9 @@
 
 static const struct crm_seg_env env = { "2026-12-03", 7, 0 };
 
+static void assert_only_placeholders(const struct crm_seg_expr *e);
+
+/* Compiles text, which must be good; its SQL is inspected. */
 static struct crm_seg_expr *ok(const char *text)
 {
 	struct crm_seg_expr *e = NULL;
@@ -30,6 +33,7 @@ static struct crm_seg_expr *ok(const char *text)
 	if (crm_seg_compile(text, strlen(text), &env, &e, &at, &err))
 		print_error("%s: %s\n", text, err.message);
 	assert_non_null(e);
+	assert_only_placeholders(e);
 	return e;
 }
 
@@ -44,16 +48,25 @@ static void assert_only_placeholders(const struct crm_seg_expr *e)
 		"AND", "OR", "NOT", "IFNULL", "IN", "IS", "NULL", "instr", "length", "0", NULL,
 	};
 	const struct crm_seg_field *const *used;
-	char *sql = strdup(crm_seg_sql(e)), *p, *hit;
+	char *sql = strdup(crm_seg_sql(e)), *p, *hit, done[64] = { 0 };
 	size_t n, i, k;
 
 	assert_non_null(sql);
 	used = crm_seg_used(e, &n);
+	assert_true(n <= sizeof(done));
 	/* Longest field SQL first, so that c.name does not cut into c.name_kana. */
-	for (k = 0; k < 2; k++)
+	for (k = 0; k < n; k++) {
+		size_t best = n;
+
 		for (i = 0; i < n; i++)
-			while ((hit = strstr(sql, used[i]->sql)))
-				memset(hit, ' ', strlen(used[i]->sql));
+			if (used[i]->sql[0] && (best == n ||
+						strlen(used[i]->sql) > strlen(used[best]->sql)) &&
+			    !done[i])
+				best = i;
+		done[best] = 1;
+		while ((hit = strstr(sql, used[best]->sql)))
+			memset(hit, ' ', strlen(used[best]->sql));
+	}
 	for (p = sql; *p;) {
 		size_t len;
 
@@ -404,6 +417,34 @@ static void test_limits(void **state)
 	free(big);
 }
 
+/* Every expression of the CLI test t0060 (tests/data/segment/cases.txt). */
+static void test_cli_cases(void **state)
+{
+	const char *src = getenv("SRCDIR");
+	char path[4096], line[1024];
+	size_t n = 0;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/tests/data/segment/cases.txt", src);
+	fp = fopen(path, "r");
+	if (!fp)
+		print_error("cannot read %s\n", path);
+	assert_non_null(fp);
+	while (fgets(line, sizeof(line), fp)) {
+		char *text = strrchr(line, '|');
+
+		if (line[0] == '#' || !text)
+			continue;
+		text[strcspn(text, "\n")] = '\0';
+		crm_seg_free(ok(text + 1));
+		n++;
+	}
+	fclose(fp);
+	assert_true(n >= 40);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -416,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_rfm_needed),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_cli_cases),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
