@@ -28,6 +28,7 @@
 #include "rfm.h"
 #include "segment.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "banned.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -42,9 +43,11 @@
 static const struct crm_seg_field derived[] = {
 	{ "id", CRM_SEG_INT, "c.id", "the customer's id", 0, 1, INT64_MAX, 0 },
 	{ "age", CRM_SEG_INT,
-	  "(CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(c.birthdate, 1, 4) AS INTEGER)"
-	  " - (substr(?1, 6, 5) < substr(c.birthdate, 6, 5)))",
-	  "whole years from birthdate to the as-of date", CRM_SEG_DERIVED, 0, 200, 0 },
+	  "(CASE WHEN c.birthdate <= ?1 THEN"
+	  " CAST(substr(?1, 1, 4) AS INTEGER) - CAST(substr(c.birthdate, 1, 4) AS INTEGER)"
+	  " - (substr(?1, 6, 5) < substr(c.birthdate, 6, 5)) END)",
+	  "whole years from birthdate to the as-of date (none\nbefore the birth)", CRM_SEG_DERIVED, 0, INT64_MAX,
+	  0 },
 	{ "orders", CRM_SEG_INT,
 	  "(SELECT count(DISTINCT o.source || ':' || o.order_key) " ORDERS_OF
 	  " AND o.status = 'ok')",
@@ -65,9 +68,9 @@ static const struct crm_seg_field derived[] = {
 	  " AND i.at < ?2)", "the day of the last interaction", CRM_SEG_DERIVED, 0, 0, 2 },
 	{ "created", CRM_SEG_DATE, "substr(c.created_at, 1, 10)",
 	  "the day the customer was first imported (UTC)", 0, 0, 0, 0 },
-	{ "r", CRM_SEG_INT, RFM_OF("r_score"), "RFM recency score", CRM_SEG_RFM, 1, 10, 1 },
-	{ "f", CRM_SEG_INT, RFM_OF("f_score"), "RFM frequency score", CRM_SEG_RFM, 1, 10, 1 },
-	{ "m", CRM_SEG_INT, RFM_OF("m_score"), "RFM monetary score", CRM_SEG_RFM, 1, 10, 1 },
+	{ "r", CRM_SEG_INT, RFM_OF("r_score"), "RFM recency score", CRM_SEG_RFM, 1, CRM_RFM_MAX_BINS, 1 },
+	{ "f", CRM_SEG_INT, RFM_OF("f_score"), "RFM frequency score", CRM_SEG_RFM, 1, CRM_RFM_MAX_BINS, 1 },
+	{ "m", CRM_SEG_INT, RFM_OF("m_score"), "RFM monetary score", CRM_SEG_RFM, 1, CRM_RFM_MAX_BINS, 1 },
 	{ "segment", CRM_SEG_TEXT, RFM_OF("segment"), "RFM segment (Champions, At Risk ...)",
 	  CRM_SEG_RFM, 0, 0, 1 },
 	{ "recency", CRM_SEG_INT, RFM_OF("recency_days"),
@@ -412,6 +415,8 @@ static enum crm_status lex(struct parser *p)
 		p->tok.t = T_OP;
 		p->tok.len = 1;
 		if (a == '=') {
+			if (b == '>' || b == '<')
+				return fail(p, i, "'=%c' is not an operator: did you mean %c=?", b, b);
 			p->tok.op = OP_EQ;
 			p->tok.len = b == '=' ? 2 : 1;
 		} else if (a == '!') {
@@ -450,9 +455,18 @@ static enum crm_status lex(struct parser *p)
 					;
 			p->tok.t = T_NUMBER;
 		}
-		if (j < p->len && word_char((unsigned char)s[j]))
+		if (j < p->len && word_char((unsigned char)s[j])) {
+			size_t k = j;
+
+			while (k < p->len && word_char((unsigned char)s[k]))
+				k++;
+			if (p->tok.t == T_DURATION ||
+			    (strchr("dwmy", s[j]) && j + 1 < p->len && isdigit((unsigned char)s[j + 1])))
+				return fail(p, i, "'%s': one unit to a duration (today - 2w - 3d)",
+					    quote(p, i, k - i, buf));
 			return fail(p, i, "'%s' is not a number, a date or a duration (365d)",
-				    quote(p, i, j + 1 - i, buf));
+				    quote(p, i, k - i, buf));
+		}
 		p->tok.len = j - i;
 		p->at = j;
 		return CRM_OK;
@@ -468,11 +482,20 @@ static enum crm_status lex(struct parser *p)
 		return CRM_OK;
 	}
 	if ((unsigned char)s[i] >= 0x80) {
-		size_t j = i + 1;
+		size_t j = i;
+		int32_t cp = 0;
+		int n = crm_utf8_decode(s + i, (ptrdiff_t)(p->len - i), &cp);
 
-		while (j < p->len && ((unsigned char)s[j] & 0xc0) == 0x80)
+		if (n <= 0)
+			return fail(p, i, "a byte that is not UTF-8 (0x%02x)", (unsigned char)s[i]);
+		/* ０-９, Ａ-ｚ, ＞ ...: the full-width forms of ASCII, U+FF01..FF5E */
+		if (cp >= 0xff01 && cp <= 0xff5e)
+			return fail(p, i, "'%s' is full-width: write it half-width ('%c'), or quote "
+				    "text", quote(p, i, (size_t)n, buf), (char)(cp - 0xff01 + '!'));
+		while (j < p->len && (unsigned char)s[j] >= 0x80)
 			j++;
-		return fail(p, i, "'%s' here: text is quoted ('東京都')", quote(p, i, j - i, buf));
+		return fail(p, i, "'%s' is not quoted: text is quoted ('東京都'), and field "
+			    "names are in English (crm segment fields)", quote(p, i, j - i, buf));
 	}
 	return fail(p, i, "'%c' is not part of an expression (operators: = != < <= > >= in "
 		    "contains is empty and or not)", s[i]);
@@ -512,7 +535,8 @@ static const char *tok_desc(struct parser *p, char buf[48])
 
 	if (p->tok.t == T_END)
 		return "the end";
-	snprintf(buf, 48, "'%s'", quote(p, p->tok.pos, p->tok.len, q));
+	/* text comes with its own quotes */
+	snprintf(buf, 48, p->tok.t == T_STRING ? "%s" : "'%s'", quote(p, p->tok.pos, p->tok.len, q));
 	return buf;
 }
 
@@ -638,8 +662,8 @@ static enum crm_status text_value(struct parser *p, const struct crm_seg_field *
 
 	if (!exact || !cf || (f->flags & (CRM_SEG_DERIVED | CRM_SEG_RFM))) {
 		v->s = strdup(t);
-	} else if (!strcmp(f->name, "prefecture") && (g = crm_prefecture_name(t, strlen(t)))) {
-		v->s = strdup(g);                       /* 東京 is 東京都 */
+	} else if (!strcmp(f->name, "prefecture")) {
+		v->s = strdup(t);                       /* and its other forms: prefecture_forms */
 	} else if (cf->fieldtype == &crm_fieldtype_gender && !crm_parse_gender(t, &g, &e)) {
 		v->s = strdup(g);                       /* 男 is male */
 	} else if (cf->fieldtype->normalize && !cf->fieldtype->normalize(t, &norm, &e) &&
@@ -703,11 +727,12 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 			return fail(p, pos, "%s is a %s: compare it with a number, not %s", f->name,
 				    f->type == CRM_SEG_INT ? "number" : "sum of money",
 				    tok_desc(p, buf));
-		if (p->tok.t == T_STRING)
-			snprintf(num, sizeof(num), "%s%s", minus ? "-" : "", p->tok.str);
-		else
-			snprintf(num, sizeof(num), "%s%.*s", minus ? "-" : "", (int)p->tok.len,
-				 p->s + p->tok.pos);
+		if ((p->tok.t == T_STRING ?
+		     snprintf(num, sizeof(num), "%s%s", minus ? "-" : "", p->tok.str) :
+		     snprintf(num, sizeof(num), "%s%.*s", minus ? "-" : "", (int)p->tok.len,
+			      p->s + p->tok.pos)) >= (int)sizeof(num))
+			return fail(p, pos, "%s: a number of over %zu characters", f->name,
+				    sizeof(num) - 2);
 		if (f->type == CRM_SEG_INT ? crm_parse_int(num, &v->i, &e) :
 		    crm_parse_money(num, &v->i, &e))
 			return fail(p, pos, "%s is %s: %s", f->name, f->type == CRM_SEG_INT ?
@@ -746,6 +771,47 @@ static void note_used(struct crm_seg_expr *e, const struct crm_seg_field *f)
 		e->used[e->nused++] = f;
 }
 
+/*
+ * A prefecture column holds what the source wrote, 東京 or 東京都 (and a
+ * state or a province abroad): a test of 東京 or 東京都 is a test of both.
+ * = and != become in and not in with every form of each value.
+ */
+static int prefecture_forms(struct node *n)
+{
+	size_t i, k, nv = n->nv;
+
+	for (i = 0; i < nv; i++) {
+		const char *full = crm_prefecture_name(n->v[i].s, strlen(n->v[i].s));
+		char form[2][32];
+
+		if (!full || strlen(full) >= sizeof(form[0]))
+			continue;
+		snprintf(form[0], sizeof(form[0]), "%s", full);
+		snprintf(form[1], sizeof(form[1]), "%s", full);
+		/* 都, 府, 県 are three bytes each; 北海道 has no short form */
+		if (strcmp(full, "北海道") && strlen(full) > 3)
+			form[1][strlen(full) - 3] = '\0';
+		for (k = 0; k < 2; k++) {
+			struct lit v = { 0 };
+			size_t j;
+
+			for (j = 0; j < n->nv && strcmp(n->v[j].s, form[k]); j++)
+				;
+			if (j < n->nv)
+				continue;
+			if (!(v.s = strdup(form[k])) || node_add_value(n, &v)) {
+				free(v.s);
+				return -1;
+			}
+		}
+	}
+	if (n->k == N_CMP && n->nv > 1) {
+		n->neg = n->op == OP_NE;
+		n->k = N_IN;
+	}
+	return 0;
+}
+
 /* FIELD followed by its test. */
 static enum crm_status parse_test(struct parser *p, struct node **out)
 {
@@ -776,8 +842,9 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 	if (f->flags & CRM_SEG_RFM) {
 		p->e->rfm = 1;
 		if (!p->env->rfm_run && !p->env->check_only)
-			return fail(p, pos, "%s comes from the saved RFM scores, and there are none: "
-				    "run crm rfm --save first", f->name);
+			return fail(p, pos, "%s comes from the saved RFM scores, and none were "
+				    "saved as of %s or before: run crm rfm --save (--as-of for "
+				    "a day past)", f->name, p->env->as_of);
 	}
 	if ((s = lex(p)))
 		return s;
@@ -837,8 +904,9 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 		}
 	} else if (is_word(p, "contains")) {
 		if (f->type != CRM_SEG_TEXT)
-			return fail(p, p->tok.pos, "contains is for text: %s is a %s", f->name,
-				    crm_seg_type_name(f->type));
+			return fail(p, p->tok.pos, "contains is for text: %s is %s", f->name,
+				    f->type == CRM_SEG_MONEY ? "money" : f->type == CRM_SEG_DATE ?
+				    "a date" : f->type == CRM_SEG_BOOL ? "yes or no" : "a number");
 		if ((s = lex(p)))
 			return s;
 		if (p->tok.t != T_STRING)
@@ -892,6 +960,12 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 		return fail(p, p->tok.pos, "after %s comes a test (= != < <= > >= in contains "
 			    "is empty), not %s", f->name, tok_desc(p, buf));
 	}
+	if (!strcmp(f->name, "prefecture") &&
+	    (n->k == N_IN || (n->k == N_CMP && (n->op == OP_EQ || n->op == OP_NE))) &&
+	    prefecture_forms(n)) {
+		node_free(n);
+		return crm_error_nomem(p->err);
+	}
 	*out = n;
 	return CRM_OK;
 }
@@ -915,9 +989,16 @@ static enum crm_status parse_unary(struct parser *p, struct node **out)
 	} else if (p->tok.t == T_LP) {
 		if ((s = lex(p)) || (s = parse_or(p, &n)))
 			return s;
-		if (p->tok.t != T_RP) {
+		if (p->tok.t == T_END) {
 			node_free(n);
 			return fail(p, pos, "this '(' is not closed");
+		}
+		if (p->tok.t != T_RP) {
+			char buf[48];
+
+			node_free(n);
+			return fail(p, p->tok.pos, "expected and, or or ')', not %s",
+				    tok_desc(p, buf));
 		}
 		if ((s = lex(p))) {
 			node_free(n);
@@ -1008,6 +1089,51 @@ static int node_cost(const struct node *n)
 	return c < 0 ? 0 : c > 3 ? 3 : c;
 }
 
+static int emit(struct crm_seg_expr *e, const struct node *n);
+
+/* The kids of n, and of its kids of the same kind k, however nested, into *out. */
+static int flatten(const struct node *n, enum nkind k, const struct node ***out, size_t *len,
+		   size_t *cap)
+{
+	size_t i;
+
+	for (i = 0; i < n->nkid; i++) {
+		if (n->kid[i]->k == k) {
+			if (flatten(n->kid[i], k, out, len, cap))
+				return -1;
+			continue;
+		}
+		if (*len == *cap) {
+			size_t c = *cap ? *cap * 2 : 8;
+			const struct node **x = realloc(*out, c * sizeof(*x));
+
+			if (!x)
+				return -1;
+			*out = x;
+			*cap = c;
+		}
+		(*out)[(*len)++] = n->kid[i];
+	}
+	return 0;
+}
+
+/*
+ * The n kids joined by op as a balanced tree, (a op b) op (c op d), left
+ * to right: SQLite parses a op b op c ... into a tree as deep as the
+ * chain is long, and refuses one deeper than 1000.
+ */
+static int emit_group(struct crm_seg_expr *e, const struct node **kids, size_t n,
+		      const char *op)
+{
+	size_t half = n / 2;
+
+	if (n == 1)
+		return emit(e, kids[0]);
+	return crm_strbuf_addch(&e->sql, '(') | emit_group(e, kids, half, op) |
+	       crm_strbuf_addstr(&e->sql, op) | emit_group(e, kids + half, n - half, op) |
+	       crm_strbuf_addch(&e->sql, ')');
+}
+
 static int emit(struct crm_seg_expr *e, const struct node *n)
 {
 	struct crm_strbuf *b = &e->sql;
@@ -1023,22 +1149,29 @@ static int emit(struct crm_seg_expr *e, const struct node *n)
 		 * first true of an OR), so that an order seek is only made for
 		 * the customers the columns let through. Same cost, same order.
 		 */
-		int c, first = 1;
+		const struct node **flat = NULL, **kids = NULL;
+		size_t nflat = 0, k = 0, cap = 0;
+		int c;
 
-		oom |= crm_strbuf_addch(b, '(');
+		/* a or (b or c) is a or b or c: one group, as shallow as can be */
+		if (flatten(n, n->k, &flat, &nflat, &cap) ||
+		    !(kids = malloc(nflat * sizeof(*kids)))) {
+			free(flat);
+			return -1;
+		}
 		for (c = 0; c <= 3; c++)
-			for (i = 0; !oom && i < n->nkid; i++) {
-				if (node_cost(n->kid[i]) != c)
-					continue;
-				oom |= (!first && crm_strbuf_addstr(b, n->k == N_AND ? " AND " :
-								    " OR ")) | emit(e, n->kid[i]);
-				first = 0;
-			}
-		return oom | crm_strbuf_addch(b, ')');
+			for (i = 0; i < nflat; i++)
+				if (node_cost(flat[i]) == c)
+					kids[k++] = flat[i];
+		oom = emit_group(e, kids, k, n->k == N_AND ? " AND " : " OR ");
+		free(kids);
+		free(flat);
+		return oom;
 	}
 	case N_NOT:
-		return crm_strbuf_addstr(b, "NOT IFNULL(") | emit(e, n->kid[0]) |
-		       crm_strbuf_addstr(b, ", 0)");
+		/* 0 and NULL (a missing value) are not 1: two-valued, as the header says */
+		return crm_strbuf_addch(b, '(') | emit(e, n->kid[0]) |
+		       crm_strbuf_addstr(b, ") IS NOT 1");
 	case N_CMP:
 		return crm_strbuf_addf(b, "(%s) %s ", sql, op_sql[n->op]) | add_param(e, &n->v[0]);
 	case N_IN:
@@ -1157,6 +1290,10 @@ static int bound_add(struct crm_seg_expr *e, struct bound *bs, size_t *nb, const
 			b->has_lo = b->has_hi = 1;
 			b->lo = n->f->lo;
 			b->hi = n->f->hi;
+			/* scores run to the bins of the scores evaluated */
+			if ((n->f->flags & CRM_SEG_RFM) && n->f->hi == CRM_RFM_MAX_BINS &&
+			    e->env.rfm_bins >= 2)
+				b->hi = e->env.rfm_bins;
 		}
 	}
 	if (n->k == N_EMPTY) {
@@ -1169,16 +1306,6 @@ static int bound_add(struct crm_seg_expr *e, struct bound *bs, size_t *nb, const
 	b->present = 1;
 	if (n->k == N_CONTAINS)
 		return 0;
-	if (n->f->type == CRM_SEG_TEXT && !strcmp(n->f->name, "prefecture") && !n->neg &&
-	    (n->k == N_IN || (n->k == N_CMP && n->op == OP_EQ))) {
-		for (i = 0; i < n->nv && !crm_is_prefecture(n->v[i].s); i++)
-			;
-		if (i == n->nv) {
-			never_say(e, "'%s' is not a prefecture%s", n->v[0].s,
-				  n->nv > 1 ? " (nor any value of the list)" : "");
-			return 1;
-		}
-	}
 	if (n->k == N_IN || (n->k == N_CMP && n->op == OP_NE)) {
 		if (n->neg || n->k == N_CMP) {
 			if (b->nexcl < ARRAY_LEN(b->excl))
@@ -1196,8 +1323,10 @@ static int bound_add(struct crm_seg_expr *e, struct bound *bs, size_t *nb, const
 	x = lit_num(n->f, &n->v[0]);
 	switch (n->op) {
 	case OP_LT:
-		if (x == INT64_MIN)
+		if (x == INT64_MIN) {
+			never_say(e, "no value of %s is below the lowest number", n->f->name);
 			return 1;
+		}
 		x--;
 		/* fall through */
 	case OP_LE:
@@ -1206,8 +1335,10 @@ static int bound_add(struct crm_seg_expr *e, struct bound *bs, size_t *nb, const
 		b->has_hi = 1;
 		break;
 	case OP_GT:
-		if (x == INT64_MAX)
+		if (x == INT64_MAX) {
+			never_say(e, "no value of %s is above the highest number", n->f->name);
 			return 1;
+		}
 		x++;
 		/* fall through */
 	case OP_GE:
@@ -1288,9 +1419,14 @@ static int never(struct crm_seg_expr *e, const struct node *n)
 	if (n->k == N_NOT)
 		return 0;
 	if (n->k == N_OR) {
+		/* a branch's reason stands only if every branch has one */
+		int had = e->never_found;
+
 		for (i = 0; i < n->nkid; i++)
-			if (!never(e, n->kid[i]))
+			if (!never(e, n->kid[i])) {
+				e->never_found = had;
 				return 0;
+			}
 		return 1;
 	}
 	if (!(bs = calloc(MAX_FIELDS, sizeof(*bs))))
@@ -1312,6 +1448,7 @@ enum crm_status crm_seg_compile(const char *text, size_t len, const struct crm_s
 	enum crm_status s;
 	char buf[48];
 	size_t i;
+	int k;
 
 	*out = NULL;
 	*at = 0;
@@ -1321,9 +1458,17 @@ enum crm_status crm_seg_compile(const char *text, size_t len, const struct crm_s
 				     "expression is at most %d bytes, this one is %zu",
 				     char_at(text, CRM_SEG_MAX_BYTES), CRM_SEG_MAX_BYTES, len);
 	}
-	for (i = 0; i < len; i++)
+	for (i = 0; i < len; i += (size_t)k) {
+		int32_t cp;
+
 		if (!text[i])
 			return fail(&p, i, "a NUL byte");
+		k = 1;
+		if ((unsigned char)text[i] >= 0x80 &&
+		    (k = crm_utf8_decode(text + i, (ptrdiff_t)(len - i), &cp)) <= 0)
+			return fail(&p, i, "a byte that is not UTF-8 (0x%02x): the expression is "
+				    "read as UTF-8", (unsigned char)text[i]);
+	}
 	if (!(e = calloc(1, sizeof(*e))))
 		return crm_error_nomem(err);
 	crm_strbuf_init(&e->sql);

@@ -26,6 +26,7 @@ enum {
 	SQL_UPDATE,
 	SQL_DELETE,
 	SQL_RFM_RUN,
+	SQL_RFM_SNAPSHOT,
 	SQL_SNAP_INSERT,
 	SQL_MEMBER_INSERT,
 	SQL_SNAP_FIND,
@@ -38,14 +39,18 @@ enum {
 };
 
 static const char *const segment_sql[SQL_COUNT] = {
-	[SQL_FIND] = "SELECT id, name, definition, description FROM segments WHERE name = ?1",
+	[SQL_FIND] = "SELECT id, name, definition, description, updated_at FROM segments"
+		     " WHERE name = ?1",
 	[SQL_ALL] = "SELECT id, name, definition, description FROM segments ORDER BY name",
 	[SQL_INSERT] = "INSERT INTO segments(id, name, kind, definition, description, created_at,"
 		       " updated_at) VALUES (?1, ?2, 'rule', ?3, ?4, ?5, ?5)",
 	[SQL_UPDATE] = "UPDATE segments SET definition = ?2, description = ?3, updated_at = ?4"
 		       " WHERE id = ?1",
 	[SQL_DELETE] = "DELETE FROM segments WHERE id = ?1",
+	/* Scores saved before schema 13 have no snapshot row: the latest of them, then. */
 	[SQL_RFM_RUN] = "SELECT max(run_id) FROM rfm_scores",
+	[SQL_RFM_SNAPSHOT] = "SELECT run_id, bins, scheme FROM rfm_snapshots WHERE as_of <= ?1"
+			     " ORDER BY run_id DESC LIMIT 1",
 	[SQL_SNAP_INSERT] = "INSERT INTO segment_snapshots(id, run_id, segment, definition, as_of,"
 			    " customers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[SQL_MEMBER_INSERT] = "INSERT INTO segment_members(id, snapshot_id, customer_id)"
@@ -56,7 +61,9 @@ static const char *const segment_sql[SQL_COUNT] = {
 	[SQL_MEMBERS] = "SELECT m.customer_id, c.merged_into FROM segment_snapshots s"
 			" JOIN segment_members m ON m.snapshot_id = s.id"
 			" JOIN customers c ON c.id = m.customer_id WHERE s.run_id = ?1",
-	[SQL_EXPORT] = "SELECT min(at), count(*) FROM exports WHERE run_id = ?1",
+	/* exports.at is UTC, orders.ordered_at local time: the export's day, locally */
+	[SQL_EXPORT] = "SELECT min(at), count(*), date(min(at), 'localtime') FROM exports"
+		       " WHERE run_id = ?1",
 	[SQL_RECIPIENTS] = "SELECT ec.customer_id, c.merged_into FROM exports e"
 			   " JOIN export_customers ec ON ec.export_id = e.id"
 			   " JOIN customers c ON c.id = ec.customer_id WHERE e.run_id = ?1",
@@ -295,6 +302,67 @@ enum crm_status crm_segment_list(struct crm_db *db, struct crm_segment **out, si
 
 /* ---- Saving and dropping ------------------------------------------------------ */
 
+/* The values of a segments row, as the log records them. */
+static int dup_value(struct crm_stmt *st, int col, char **out, struct crm_value *v)
+{
+	*out = NULL;
+	*v = crm_value_null();
+	if (crm_stmt_is_null(st, col))
+		return 0;
+	if (!(*out = strdup(crm_stmt_text(st, col))))
+		return -1;
+	*v = crm_value_text(*out);
+	return 0;
+}
+
+/*
+ * --replace of the row st found: its definition, and its description when
+ * one is given, each change logged, updated_at too. *replaced is 1, or 2
+ * when nothing changed (and nothing is written).
+ */
+static enum crm_status replace_row(struct crm_run *run, struct crm_stmt_table *t,
+				   struct crm_stmt *st, const char *definition,
+				   const char *description, int *replaced, struct crm_error *err)
+{
+	struct crm_audit *a = crm_run_audit(run);
+	struct crm_value old[3], def = crm_value_text(definition), desc, now;
+	char *keep[3];
+	enum crm_status s = CRM_OK;
+	int64_t id = crm_stmt_int(st, 0);
+	int i, oom = 0;
+
+	for (i = 0; i < 3; i++)
+		oom |= dup_value(st, i + 2, &keep[i], &old[i]);
+	crm_stmt_reset(st);
+	desc = description ? crm_value_text(description) : old[1];
+	now = crm_value_text(crm_run_started_at(run));
+	if (oom) {
+		s = crm_error_nomem(err);
+	} else if (crm_value_equal(&old[0], &def) && crm_value_equal(&old[1], &desc)) {
+		*replaced = 2;
+	} else {
+		if (!crm_value_equal(&old[0], &def))
+			s = crm_audit_update(a, "segments", id, "definition", &old[0], &def, err);
+		if (!s && !crm_value_equal(&old[1], &desc))
+			s = crm_audit_update(a, "segments", id, "description", &old[1], &desc, err);
+		if (!s)
+			s = crm_audit_update(a, "segments", id, "updated_at", &old[2], &now, err);
+		if (!s && !(st = crm_stmt_table_get(t, SQL_UPDATE, err)))
+			s = err->code;
+		if (!s) {
+			crm_stmt_bind_int(st, 1, id);
+			crm_stmt_bind_value(st, 2, &def);
+			crm_stmt_bind_value(st, 3, &desc);
+			crm_stmt_bind_value(st, 4, &now);
+			s = crm_stmt_run(st, "cannot change the segment", err);
+		}
+		*replaced = !s;
+	}
+	for (i = 0; i < 3; i++)
+		free(keep[i]);
+	return s;
+}
+
 enum crm_status crm_segment_save(struct crm_run *run, const char *name, const char *definition,
 				 const char *description, int replace, int *replaced,
 				 struct crm_error *err)
@@ -318,47 +386,12 @@ enum crm_status crm_segment_save(struct crm_run *run, const char *name, const ch
 	if ((s = crm_stmt_one(st, &found, "cannot read the segments", err)))
 		goto out;
 	if (found) {
-		struct crm_value old_def, old_desc, new_def = crm_value_text(definition),
-			new_desc = description ? crm_value_text(description) : crm_value_null();
-		char *def0 = NULL, *desc0 = NULL;
-		int null_def, null_desc;
-
 		if (!replace) {
 			s = crm_error_set(err, CRM_ERR_CONFLICT, "segment '%s' exists already: "
 					  "--replace changes its expression", name);
 			goto out;
 		}
-		id = crm_stmt_int(st, 0);
-		null_def = crm_stmt_is_null(st, 2);
-		null_desc = crm_stmt_is_null(st, 3);
-		def0 = null_def ? NULL : strdup(crm_stmt_text(st, 2));
-		desc0 = null_desc ? NULL : strdup(crm_stmt_text(st, 3));
-		crm_stmt_reset(st);
-		if ((!null_def && !def0) || (!null_desc && !desc0)) {
-			free(def0);
-			free(desc0);
-			s = crm_error_nomem(err);
-			goto out;
-		}
-		old_def = def0 ? crm_value_text(def0) : crm_value_null();
-		old_desc = desc0 ? crm_value_text(desc0) : crm_value_null();
-		if (!crm_value_equal(&old_def, &new_def))
-			s = crm_audit_update(a, "segments", id, "definition", &old_def, &new_def, err);
-		if (!s && !crm_value_equal(&old_desc, &new_desc))
-			s = crm_audit_update(a, "segments", id, "description", &old_desc, &new_desc,
-					     err);
-		free(def0);
-		free(desc0);
-		if (!s && !(st = crm_stmt_table_get(&t, SQL_UPDATE, err)))
-			s = err->code;
-		if (!s) {
-			crm_stmt_bind_int(st, 1, id);
-			crm_stmt_bind_str(st, 2, definition);
-			crm_stmt_bind_str(st, 3, description);
-			crm_stmt_bind_str(st, 4, crm_run_started_at(run));
-			s = crm_stmt_run(st, "cannot change the segment", err);
-		}
-		*replaced = !s;
+		s = replace_row(run, &t, st, definition, description, replaced, err);
 		goto out;
 	}
 	crm_stmt_reset(st);
@@ -424,9 +457,12 @@ out:
 enum crm_status crm_segment_env(struct crm_db *db, const char *as_of, struct crm_seg_env *env,
 				struct crm_error *err)
 {
+	struct crm_stmt_table t;
+	struct crm_stmt *st;
 	time_t now = time(NULL);
 	struct tm tm;
-	int64_t run = 0;
+	char next[11];
+	int found = 0;
 	enum crm_status s;
 
 	memset(env, 0, sizeof(*env));
@@ -436,8 +472,25 @@ enum crm_status crm_segment_env(struct crm_db *db, const char *as_of, struct crm
 							   "%Y-%m-%d", &tm)) {
 		return crm_error_set(err, CRM_ERR_INTERNAL, "cannot tell today's date");
 	}
-	s = crm_db_query_int64(db, segment_sql[SQL_RFM_RUN], NULL, &run, err);
-	env->rfm_run = run;
+	if (crm_seg_date_add(env->as_of, 1, 'd', next))
+		return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not a date", env->as_of);
+	if ((s = crm_stmt_table_init(&t, db, segment_sql, SQL_COUNT, err)))
+		return s;
+	if (!(st = crm_stmt_table_get(&t, SQL_RFM_SNAPSHOT, err))) {
+		crm_stmt_table_release(&t);
+		return err->code;
+	}
+	crm_stmt_bind_str(st, 1, next);
+	s = crm_stmt_one(st, &found, "cannot read the RFM snapshots", err);
+	if (!s && found) {
+		env->rfm_run = crm_stmt_int(st, 0);
+		env->rfm_bins = (int)crm_stmt_int(st, 1);
+		snprintf(env->rfm_scheme, sizeof(env->rfm_scheme), "%s",
+			 crm_stmt_is_null(st, 2) ? "" : crm_stmt_text(st, 2));
+	}
+	crm_stmt_table_release(&t);
+	if (!s && !found && !as_of)
+		s = crm_db_query_int64(db, segment_sql[SQL_RFM_RUN], NULL, &env->rfm_run, err);
 	return s;
 }
 
@@ -469,6 +522,21 @@ static enum crm_status prepare(struct crm_db *db, const struct crm_seg_expr *e, 
 	crm_strbuf_release(&sql);
 	if (!s)
 		crm_seg_bind(e, *out);
+	else if (strstr(err->message, "parser stack overflow") ||
+		 strstr(err->message, "too large"))
+		/* SQLite's parser takes about a dozen levels of and/or in parentheses */
+		s = crm_error_set(err, CRM_ERR_INVALID, "the expression nests too deeply for the "
+				  "database: use fewer levels of parentheses and not");
+	return s;
+}
+
+enum crm_status crm_segment_check(struct crm_db *db, const struct crm_seg_expr *e,
+				  struct crm_error *err)
+{
+	struct crm_stmt *st = NULL;
+	enum crm_status s = prepare(db, e, "SELECT c.id", 0, " ORDER BY c.id", &st, err);
+
+	crm_stmt_free(st);
 	return s;
 }
 
@@ -760,8 +828,9 @@ enum crm_status crm_segment_effect(struct crm_db *db, const char *name, int64_t 
 		goto out;
 	}
 	snprintf(eff->at, sizeof(eff->at), "%s", crm_stmt_text(st, 0));
-	memcpy(day, eff->at, 10);   /* the day of the export */
-	day[10] = '\0';
+	snprintf(eff->day, sizeof(eff->day), "%s",
+		 crm_stmt_is_null(st, 2) ? "" : crm_stmt_text(st, 2));
+	memcpy(day, eff->day, sizeof(day));
 	crm_stmt_reset(st);
 	if ((s = resolved_ids(db, segment_sql[SQL_RECIPIENTS], run, &sent, err)))
 		goto out;

@@ -59,6 +59,8 @@ const char *crm_seg_type_name(enum crm_seg_type t);
 struct crm_seg_env {
 	char as_of[11];         /* "today": YYYY-MM-DD */
 	int64_t rfm_run;        /* the latest saved RFM scores, 0 when there are none */
+	int rfm_bins;           /* their scores run from 1 to this; 0 when unknown */
+	char rfm_scheme[48];    /* the scheme that named their segments, "" for none */
 	int check_only;         /* compiled to be saved, not run: RFM fields need no scores */
 };
 
@@ -126,9 +128,10 @@ enum crm_status crm_segment_list(struct crm_db *db, struct crm_segment **out, si
 int crm_segment_name_ok(const char *name);
 
 /*
- * Saves name with definition (compiled first: a bad one saves nothing),
- * in run. replace: an existing one is updated, else it is CRM_ERR_CONFLICT.
- * *replaced says whether one was.
+ * Saves name with definition (which the caller compiled and checked) in
+ * run. replace: an existing one is updated (its description kept when
+ * description is NULL), else it is CRM_ERR_CONFLICT. *replaced is 0 for
+ * a new one, 1 for one replaced, 2 when the saved one was that already.
  */
 enum crm_status crm_segment_save(struct crm_run *run, const char *name, const char *definition,
 				 const char *description, int replace, int *replaced,
@@ -136,10 +139,20 @@ enum crm_status crm_segment_save(struct crm_run *run, const char *name, const ch
 /* Drops the saved segment name in run; CRM_ERR_NOTFOUND when none is saved. */
 enum crm_status crm_segment_drop(struct crm_run *run, const char *name, struct crm_error *err);
 
-/* The environment of now (or of as_of, YYYY-MM-DD, when not NULL) on db. */
+/*
+ * The environment of now (or of as_of, YYYY-MM-DD, when not NULL) on db:
+ * the RFM scores are those of the latest snapshot saved as of that day or
+ * before.
+ */
 enum crm_status crm_segment_env(struct crm_db *db, const char *as_of, struct crm_seg_env *env,
 				struct crm_error *err);
 
+/*
+ * Whether the database can evaluate e (prepared, not run): an expression
+ * nested deeper than SQLite's parser takes is CRM_ERR_INVALID.
+ */
+enum crm_status crm_segment_check(struct crm_db *db, const struct crm_seg_expr *e,
+				  struct crm_error *err);
 /* How many customers (merged-away ones left out) e matches. */
 enum crm_status crm_segment_count(struct crm_db *db, const struct crm_seg_expr *e,
 				  int64_t *n, struct crm_error *err);
@@ -184,7 +197,8 @@ enum crm_status crm_segment_ids(struct crm_db *db, const struct crm_seg_expr *e,
 /* What an export did for a campaign: who received it, who bought after. */
 struct crm_seg_effect {
 	int64_t run;
-	char at[32];                    /* when the export ran */
+	char at[32];                    /* when the export ran (UTC) */
+	char day[11];                   /* its day in local time, as orders are dated */
 	size_t recipients;              /* resolved to survivors, each once */
 	size_t bought;                  /* of them, with an order line since */
 	int64_t spent;                  /* their net amount since, ten-thousandths */

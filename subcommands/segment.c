@@ -30,7 +30,7 @@ enum {
 static const struct crm_option segment_options[] = {
 	{ "where", OPT_WHERE, "<expr>", "show, count: this expression instead of a saved\n"
 	  "segment", "an expression, such as \"prefecture = '東京都'\"" },
-	{ "ids", OPT_IDS, NULL, "show: the ids alone, one per line (for crm export --ids -)",
+	{ "ids", OPT_IDS, NULL, "show: the ids alone, one per line, for a pipeline",
 	  NULL },
 	{ "as-of", OPT_AS_OF, "<date>", "evaluate as on this day, YYYY-MM-DD: today, age and\n"
 	  "days since are counted from it, later orders left out\n(default: today)",
@@ -56,7 +56,7 @@ static const struct crm_usage segment_usage = {
 	"       crm segment drop <name> [--dry-run]\n"
 	"       crm segment snapshot <name> [--as-of <date>] [--dry-run]\n"
 	"       crm segment diff <name> [<run> [<run>]] [--as-of <date>] [--format <fmt>]\n"
-	"       crm segment lint [--scheme <file>]\n"
+	"       crm segment lint [--scheme <file>] [--as-of <date>]\n"
 	"       crm segment fields [--format <fmt>]\n",
 	segment_options,
 };
@@ -118,6 +118,11 @@ static char *read_expr(size_t *len, struct crm_error *err)
 		crm_error_set(err, CRM_ERR_IO, "cannot read the expression from standard input");
 		return NULL;
 	}
+	/* a byte order mark, as Windows' Notepad writes, is not part of it */
+	if (n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
+		memmove(buf, buf + 3, (n < cap ? n : cap) - 3);
+		n -= 3;
+	}
 	/* a final newline, as echo and editors leave, is not part of it */
 	if (n && n <= cap && buf[n - 1] == '\n')
 		n--;
@@ -170,10 +175,11 @@ static int target_open(struct cli *cli, const char *name, struct target *t)
 	if (!name && (rc = expr_arg(cli->where, &t->owned, &len)))
 		return rc;
 	if ((s = crm_open_db(cli->ctx, &err)) ||
-	    (s = crm_segment_env(cli->ctx->db, cli->as_of, &t->env, &err)))
+	    (s = crm_segment_env(cli->ctx->db, cli->as_of, &t->env, &err)) ||
+	    (name && (s = crm_segment_find(cli->ctx->db, name, &t->seg, &err)))) {
+		target_release(t);
 		return crm_report(CMD, &err);
-	if (name && (s = crm_segment_find(cli->ctx->db, name, &t->seg, &err)))
-		return crm_report(CMD, &err);
+	}
 	t->text = name ? t->seg.definition : t->owned ? t->owned : cli->where;
 	if (name)
 		len = strlen(t->text);
@@ -264,6 +270,12 @@ static void said(struct cli *cli, const struct target *t, unsigned long n)
 			n == 1 ? " matches" : "s match", t->env.as_of);
 }
 
+/* Whether show has field f's column anyway. */
+static int shown(const struct crm_seg_field *f)
+{
+	return !strcmp(f->name, "id") || !strcmp(f->name, "name");
+}
+
 static int show(struct cli *cli)
 {
 	const struct crm_seg_field *const *used;
@@ -275,8 +287,8 @@ static int show(struct cli *cli)
 	struct crm_error err;
 	struct target t;
 	enum crm_status s;
-	size_t n, i;
-	int rc, k = 0;
+	size_t n, i, cols = 3;
+	int rc, more = 0;
 	char money[64][32];
 
 	if ((rc = target_open(cli, cli->where ? NULL : cli->args[0], &t)))
@@ -295,16 +307,19 @@ static int show(struct cli *cli)
 	names[0] = "id";
 	names[1] = "source_key";
 	names[2] = "name";
-	for (i = 0; i < n; i++)
-		names[i + 3] = used[i]->name;
+	/* id and name are there already: the fields named are the others */
+	for (i = 0, cols = 3; i < n; i++)
+		if (!shown(used[i]))
+			names[cols++] = used[i]->name;
 	/* the name is asked for by default: a field named name is not shown twice */
 	s = crm_customer_labels_open(cli->ctx->db, &labels, &err);
 	if (!s)
 		s = crm_segment_rows(cli->ctx->db, t.e, 0, &r, &err);
 	if (!s)
-		s = out_open(cli, &out, names, n + 3, &err);
-	while (!s && (k = crm_rows_next(r, &err)) > 0) {
+		s = out_open(cli, &out, names, cols, &err);
+	while (!s && (more = crm_rows_next(r, &err)) > 0) {
 		const char *key = NULL, *name = NULL;
+		size_t k;
 		int64_t id = crm_rows_value(r, 0).i;
 
 		if ((s = crm_customer_label(labels, id, &key, &name, &err)))
@@ -312,11 +327,12 @@ static int show(struct cli *cli)
 		vals[0] = crm_value_int(id);
 		vals[1] = key ? crm_value_text(key) : crm_value_null();
 		vals[2] = name ? crm_value_text(name) : crm_value_null();
-		for (i = 0; i < n && i < 64; i++)
-			vals[i + 3] = field_value(r, i + 1, used[i], money[i]);
+		for (i = 0, k = 3; i < n && i < 64; i++)
+			if (!shown(used[i]))
+				vals[k++] = field_value(r, i + 1, used[i], money[i]);
 		s = crm_out_row(out, vals, &err);
 	}
-	if (!s && k < 0)
+	if (!s && more < 0)
 		s = crm_error_status(&err);
 	if (!s) {
 		unsigned long rows = crm_out_rows(out);
@@ -435,8 +451,8 @@ static int since_export(struct cli *cli)
 	if (!cli->ctx->quiet) {
 		crm_rfm_money(eff.spent, m);
 		rate(eff.bought, eff.recipients, pct);
-		fprintf(stderr, "crm segment: export run %lld (%.10s): %s recipient%s, %s bought "
-			"since (%s), spending %s\n", (long long)eff.run, eff.at,
+		fprintf(stderr, "crm segment: export run %lld (%s): %s recipient%s, %s bought "
+			"since (%s), spending %s\n", (long long)eff.run, eff.day,
 			crm_num(eff.recipients, a, sizeof(a)), eff.recipients == 1 ? "" : "s",
 			crm_num(eff.bought, b, sizeof(b)), pct, m);
 		if (eff.control_run) {
@@ -560,6 +576,12 @@ static int create(struct cli *cli)
 		free(owned);
 		return rc;
 	}
+	/* what the database cannot evaluate is not saved either */
+	if (crm_segment_check(cli->ctx->db, e, &err)) {
+		crm_seg_free(e);
+		free(owned);
+		return crm_report(CMD, &err);
+	}
 	why = crm_seg_never(e);
 	if (why && !cli->ctx->quiet)
 		fprintf(stderr, "crm segment: warning: %s can never match: %s\n", name, why);
@@ -570,15 +592,19 @@ static int create(struct cli *cli)
 		s = crm_segment_save(run, name, text, cli->description, cli->replace, &replaced,
 				     &err);
 	if (!s)
-		s = crm_run_count(run, replaced ? "replaced" : "created", 1, &err);
+		s = crm_run_count(run, replaced == 1 ? "replaced" : replaced ? "unchanged" :
+				  "created", 1, &err);
 	if (!s)
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
 	crm_run_free(run);
 	free(owned);
 	if (s)
 		return crm_report(CMD, &err);
-	crm_note(cli->ctx, CMD, "%s%s %s", cli->dry_run ? "dry run: would have " : "",
-		 replaced ? "replaced" : "created", name);
+	if (replaced == 2)
+		crm_note(cli->ctx, CMD, "%s is that already: nothing changed", name);
+	else
+		crm_note(cli->ctx, CMD, "%s%s %s", cli->dry_run ? "dry run: would have " : "",
+			 replaced ? "replaced" : "created", name);
 	return CRM_EXIT_OK;
 }
 
@@ -695,20 +721,31 @@ static int diff(struct cli *cli)
 	struct target t;
 	enum crm_status s;
 	char x[32], y[32], p[32], q[32];
+	const char *name;
 	int i, rc;
 
 	for (i = 1; i < cli->nargs; i++)
 		if (crm_parse_positive(cli->args[i], &run[i - 1]))
 			return usage_error("'%s' is not a run number", cli->args[i]);
-	if ((rc = target_open(cli, cli->args[0], &t)))
-		return rc;
+	if (run[1] && cli->as_of)
+		return usage_error("--as-of is for a diff against now, not between two "
+				   "snapshots%s", "");
 	crm_error_clear(&err);
+	memset(&t, 0, sizeof(t));
+	if (run[1]) {
+		/* two snapshots: the segment need not exist any more */
+		if ((s = crm_open_db(cli->ctx, &err)))
+			return crm_report(CMD, &err);
+	} else if ((rc = target_open(cli, cli->args[0], &t))) {
+		return rc;
+	}
+	name = cli->args[0];
 	memset(&now, 0, sizeof(now));
-	s = crm_segment_snapshot_find(cli->ctx->db, t.seg.name, run[0], &then, &err);
+	s = crm_segment_snapshot_find(cli->ctx->db, name, run[0], &then, &err);
 	if (!s)
 		s = crm_segment_members(cli->ctx->db, then.run, &a, &na, &err);
 	if (!s && run[1]) {
-		s = crm_segment_snapshot_find(cli->ctx->db, t.seg.name, run[1], &now, &err);
+		s = crm_segment_snapshot_find(cli->ctx->db, name, run[1], &now, &err);
 		if (!s)
 			s = crm_segment_members(cli->ctx->db, now.run, &b, &nb, &err);
 	} else if (!s) {
@@ -742,7 +779,7 @@ static int diff(struct cli *cli)
 		else
 			snprintf(to, sizeof(to), "now (%s)", t.env.as_of);
 		fprintf(stderr, "crm segment: %s: %s entered, %s left, from run %lld of %s (%s) "
-			"to %s (%s)\n", t.seg.name, crm_num(entered, x, sizeof(x)),
+			"to %s (%s)\n", name, crm_num(entered, x, sizeof(x)),
 			crm_num(left, y, sizeof(y)), (long long)then.run, then.as_of,
 			crm_num(na, p, sizeof(p)), to, crm_num(nb, q, sizeof(q)));
 	}
@@ -760,7 +797,8 @@ static int lint_scheme(const char *path, int *problems)
 	int r, fm, i;
 
 	crm_error_clear(&err);
-	if (crm_rfm_scheme_cover(path, &c, &err))
+	/* "-" is standard input, as everywhere in crm */
+	if (crm_rfm_scheme_cover(strcmp(path, "-") ? path : "/dev/stdin", &c, &err))
 		return crm_report(CMD, &err);
 	for (r = 5; r >= 1; r--)
 		for (fm = 1; fm <= 5; fm++) {
@@ -826,8 +864,14 @@ static int lint(struct cli *cli)
 		if ((why = crm_seg_never(e))) {
 			printf("%s: can never match: %s\n", v[i].name, why);
 			problems++;
-		} else if (!(s = crm_segment_count(cli->ctx->db, e, &count, &err)) && !count) {
-			printf("%s: matches no customer as of %s\n", v[i].name, env.as_of);
+		} else if ((s = crm_segment_count(cli->ctx->db, e, &count, &err)) &&
+			   s == CRM_ERR_INVALID) {
+			/* this segment's fault (nested too deep), not the database's */
+			printf("%s: cannot be evaluated: %s\n", v[i].name, err.message);
+			problems++;
+			s = CRM_OK;
+		} else if (!s && !count) {
+			printf("%s: note: matches no customer as of %s\n", v[i].name, env.as_of);
 		}
 		crm_seg_free(e);
 	}
@@ -900,6 +944,8 @@ static int dispatch(struct cli *cli, unsigned given)
 		if (cli->since_export && !cli->nargs)
 			return usage_error("--since-export needs the segment's name (its snapshot "
 					   "before the export is the control group)%s", "");
+		if (cli->ids && (given & V_FORMAT))
+			return usage_error("--ids writes bare ids: not with --format%s", "");
 		if (cli->since_export && cli->ids)
 			return usage_error("--since-export lists the buyers with their spend: "
 					   "not with --ids%s", "");
@@ -925,7 +971,13 @@ static int cmd_segment(int argc, char **argv, struct crm_ctx *ctx)
 	cli.format = crm_default_format();
 	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
-		case OPT_WHERE: cli.where = g.arg; given |= V_WHERE; break;
+		case OPT_WHERE:
+			if (cli.where)
+				return usage_error("--where is given once: join the tests with and%s",
+						   "");
+			cli.where = g.arg;
+			given |= V_WHERE;
+			break;
 		case OPT_IDS: cli.ids = 1; given |= V_IDS; break;
 		case OPT_AS_OF:
 			if (strlen(g.arg) != 10 || crm_rfm_days(g.arg) == CRM_RFM_NO_DATE)

@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 110
+plan 124
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -54,14 +54,22 @@ check 'fields lists them with their types' 0 'match:^days_since_last_order,numbe
 
 # RFM fields: the latest saved scores.
 check 'RFM fields without saved scores: an error that says what to do' 1 empty \
-	'match:segment comes from the saved RFM scores, and there are none: run crm rfm --save first' \
-	"$CRM" segment count champions
+	'match:segment comes from the saved RFM scores, and none were saved as of 2026-12-01 or before: run crm rfm --save' \
+	"$CRM" segment count champions --as-of $AS_OF
+# Scores as of 2026-12-02 (the lines of 12-01 and before): later ones would
+# not be the scores of 12-01.
 "$CRM" -q rfm --save --format csv > /dev/null || bail_out 'crm rfm --save failed'
+check '... nor later ones' 1 empty 'match:none were saved as of 2026-12-01 or before' \
+	"$CRM" segment count champions --as-of $AS_OF
+"$CRM" -q rfm --save --as-of 2026-12-02 --format csv > /dev/null || bail_out 'crm rfm --save failed'
 rfm_count() { sqlite3 crm.db "SELECT count(*) FROM rfm_scores WHERE run_id = (SELECT max(run_id) FROM rfm_scores) AND $1"; }
+check 'the scores of the day: r > 5 can never match, of 5 bins' 0 empty \
+	'match:^crm segment: warning: high can never match: no value of r is in the range asked for' \
+	"$CRM" segment create high 'r > 5' --dry-run
 check 'r, f, m, recency, frequency, monetary, segment: as saved' 0 \
 	"inline:$(rfm_count 'r_score = 5') $(rfm_count 'f_score >= 3') $(rfm_count 'm_score < 3') $(rfm_count 'recency_days > 100') $(rfm_count 'frequency = 1') $(rfm_count 'monetary >= 100000000') $(rfm_count "segment = 'Champions'")" \
 	empty sh -c 'for e in "r = 5" "f >= 3" "m < 3" "recency > 100" "frequency = 1" "monetary >= 10000" "segment = '"'Champions'"'"; do
-		"$CRM" segment count --where "$e" || exit 1; done | paste -s -d " " -'
+		"$CRM" segment count --as-of 2026-12-01 --where "$e" || exit 1; done | paste -s -d " " -'
 
 # count equals the rows of show: every built-in, and 20 random expressions.
 same_count()
@@ -141,9 +149,24 @@ check '... 1 MB, from standard input' 1 empty \
 	'match:^crm segment: expression, character 65537: an expression is at most 65536 bytes, this one is 840008$' \
 	sh -c '"$CRM" segment create big - < big.txt'
 check '... a type error' 1 empty \
-	"inline:crm segment: expression, character 7: age is a number: compare it with a number, not ''thirty''" \
+	"inline:crm segment: expression, character 7: age is a number: compare it with a number, not 'thirty'" \
 	"$CRM" segment count --where "age = 'thirty'"
 check '... an empty one' 1 empty 'match:an empty expression' "$CRM" segment count --where ''
+deep_or()
+{
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "(age > 2 or (age < 3 and "
+		printf "age > 1"; for (i = 0; i < n; i++) printf "))"; print "" }'
+}
+check '... nested deeper than the database parses' 1 empty \
+	'inline:crm segment: the expression nests too deeply for the database: use fewer levels of parentheses and not' \
+	sh -c 'echo "$1" | "$CRM" segment create deep -' sh "$(deep_or 20)"
+check '... of the same kind is one level: 5,000 ors' 0 'inline:5' empty sh -c \
+	'awk "BEGIN { for (i = 0; i < 4999; i++) printf \"age > 1 or \"; print \"age > 1\" }" |
+	 "$CRM" segment count --where -'
+check '... not UTF-8' 1 empty 'match:character 15: a byte that is not UTF-8 \(0xff\)' \
+	sh -c 'printf "prefecture = '"'"'\377'"'"'" | "$CRM" segment count --where -'
+check '... a byte order mark from Notepad is not part of it' 0 'inline:3' empty \
+	sh -c 'printf "\357\273\277prefecture = '"'"'東京都'"'"'\r\n" | tr -d "\r" | "$CRM" segment count --where -'
 check '... and nothing changed' 0 file:before.txt empty state
 check 'an expression from standard input' 0 'inline:3' empty \
 	sh -c 'echo "prefecture = '"'"'東京都'"'"'" | "$CRM" segment count --where -'
@@ -156,6 +179,10 @@ check 'show with neither name nor --where' 2 empty \
 	"match:^crm segment: show needs a segment name or --where" "$CRM" segment show
 check 'show with both' 2 empty 'match:^crm segment: show takes a segment name or --where, not both' \
 	"$CRM" segment show dormant --where 'age > 3'
+check '--where twice' 2 empty 'match:^crm segment: --where is given once' \
+	"$CRM" segment count --where 'age > 3' --where 'age < 9'
+check '--ids with --format' 2 empty 'match:^crm segment: --ids writes bare ids: not with --format' \
+	"$CRM" segment show dormant --ids --format json
 check 'an option of another command' 2 empty \
 	'match:^crm segment: --ids is not an option of segment count$' "$CRM" segment count dormant --ids
 check 'a bad --as-of' 2 empty "match:^crm segment: --as-of takes a date, YYYY-MM-DD, not '2026-02-30'" \
@@ -173,15 +200,21 @@ check '... listed, saved' 0 "match:^tokyo,saved,prefecture = '東京都',都内$
 check '... shown, evaluated now' 0 'inline:1
 3
 6' ignore "$CRM" segment show tokyo --ids
+check '... id and name not shown twice' 0 'inline:id,source_key,name,prefecture
+1,shop:C1,山田太郎,東京都' ignore "$CRM" segment show --format csv --where "id = 1 and name != 'x' and prefecture != ''"
 check '... twice is an error' 1 empty "match:^crm segment: segment 'tokyo' exists already: --replace" \
 	"$CRM" segment create tokyo 'age > 3'
 check '... --replace changes it' 0 empty 'inline:crm segment: replaced tokyo' \
 	"$CRM" segment create tokyo "prefecture = '東京都' and age > 40" --replace
 check '... and count follows' 0 'inline:1' empty "$CRM" segment count tokyo
+check '... the description kept' 0 "match:^tokyo,saved,prefecture = '東京都' and age > 40,都内$" empty \
+	"$CRM" segment list --format csv
+check '... the same again changes nothing' 0 empty 'inline:crm segment: tokyo is that already: nothing changed' \
+	"$CRM" segment create tokyo "prefecture = '東京都' and age > 40" --replace
 check '... in the log, as an update of the definition' 0 \
 	"match:definition" ignore sh -c 'sqlite3 crm.db "SELECT field FROM changes WHERE tbl = '"'segments'"' AND op = '"'update'"'"'
 check '... a revert puts the old expression back' 0 ignore ignore \
-	sh -c '"$CRM" log revert $(sqlite3 crm.db "SELECT max(id) FROM runs")'
+	sh -c '"$CRM" log revert $(sqlite3 crm.db "SELECT max(id) FROM runs WHERE counts LIKE '"'%replaced%'"'")'
 check '... as it was' 0 'inline:3' empty "$CRM" segment count tokyo
 check '--dry-run saves nothing' 0 empty 'inline:crm segment: dry run: would have created osaka' \
 	"$CRM" segment create osaka "prefecture = '大阪府'" --dry-run
@@ -206,9 +239,9 @@ check '... and is back' 0 'inline:3' empty "$CRM" segment count dormant --as-of 
 "$CRM" -q segment create nobody 'age > 100'
 check 'lint reports what can never match, and what matches no one now' 3 \
 	'inline:never: can never match: no value of age is in the range asked for
-nobody: matches no customer as of 2026-12-01
-tokyo-en: can never match: '"'Tokyo'"' is not a prefecture' \
-	'inline:crm segment: 2 problems in 4 saved segments' "$CRM" segment lint --as-of $AS_OF
+nobody: note: matches no customer as of 2026-12-01
+tokyo-en: note: matches no customer as of 2026-12-01' \
+	'inline:crm segment: 1 problem in 4 saved segments' "$CRM" segment lint --as-of $AS_OF
 printf 'A: 55 54 45\nB: 54 44 43 42 41 35 34 33 32 31 25 24 23 22 21 15 14 13 12 11\n' > gaps.txt
 check 'lint --scheme: cells no segment names, and cells two name' 3 \
 	"inline:gaps.txt: cell R5 FM1 (F + M = 2): no segment names it
@@ -216,9 +249,11 @@ gaps.txt: cell R5 FM2 (F + M = 3 or 4): no segment names it
 gaps.txt: cell R5 FM3 (F + M = 5 or 6): no segment names it
 gaps.txt: cell R5 FM4: named by 'A' 'B'
 never: can never match: no value of age is in the range asked for
-nobody: matches no customer as of 2026-12-01
-tokyo-en: can never match: 'Tokyo' is not a prefecture" ignore \
+nobody: note: matches no customer as of 2026-12-01
+tokyo-en: note: matches no customer as of 2026-12-01" ignore \
 	"$CRM" segment lint --scheme gaps.txt --as-of $AS_OF
+check 'lint --scheme - reads standard input' 3 'match:^-: cell R5 FM4: named by' ignore \
+	sh -c '"$CRM" segment lint --scheme - --as-of 2026-12-01 < gaps.txt'
 "$CRM" -q segment drop never && "$CRM" -q segment drop tokyo-en && "$CRM" -q segment drop nobody
 check '... clean: exit 0' 0 empty 'inline:crm segment: 0 problems in 1 saved segment' \
 	"$CRM" segment lint
@@ -253,6 +288,12 @@ check '... of a run that took none' 1 empty "inline:crm segment: run 1 took no s
 check '... of a segment with none' 1 empty \
 	"inline:crm segment: segment 'lost' has no snapshot: crm segment snapshot lost takes one" \
 	"$CRM" segment diff lost
+check '... between two snapshots, of a segment since dropped' 0 'inline:change,id,source_key,name
+entered,4,shop:C4,田中美咲
+left,2,shop:C2,鈴木花子' ignore sh -c '"$CRM" -q segment snapshot tokyo --as-of 2026-12-02 > /dev/null &&
+	"$CRM" -q segment drop tokyo && "$CRM" segment diff dormant "$1" "$2" --format csv' sh "$snap1" "$snap2"
+check '... --as-of is not for two snapshots' 2 empty 'match:--as-of is for a diff against now' \
+	"$CRM" segment diff dormant "$snap1" "$snap2" --as-of $AS_OF
 check '... a run that is not a number' 2 empty "match:'x' is not a run number" \
 	"$CRM" segment diff dormant x
 # C5 is merged into C6 (who never ordered): C5 is in the first snapshot, C6 now.
@@ -268,24 +309,26 @@ check 'a revert of a snapshot removes it' 0 'inline:0' ignore \
 check '--dry-run keeps nothing' 0 empty \
 	'inline:crm segment: dry run: 3 customers of dormant as of 2026-12-02 would be kept (nothing was)' \
 	"$CRM" segment snapshot dormant --as-of 2026-12-02 --dry-run
-check '... nothing' 0 'inline:1' empty sqlite3 crm.db 'SELECT count(*) FROM segment_snapshots'
+check '... nothing' 0 'inline:2' empty sqlite3 crm.db 'SELECT count(*) FROM segment_snapshots'
 
-# A campaign's effect: an export of run E sent to C3 and C4 on 2026-12-03;
-# C4 bought after it. The snapshot of dormant before it is the control.
+# A campaign's effect: an export of run 900 sent to C3 and C4 on 2026-12-03
+# at 05:00 in Tokyo (20:00 UTC the day before; orders are dated locally, so
+# C3's order of 12-02 is before it); C4 bought after it. The snapshot of
+# dormant before it is the control.
 sqlite3 crm.db "INSERT INTO runs(id, command, argv, actor, host, started_at, status)
-	VALUES (900, 'export', '[]', 'tester', 'h', '2026-12-03T00:00:00.000Z', 'ok');
+	VALUES (900, 'export', '[]', 'tester', 'h', '2026-12-02T20:00:00.000Z', 'ok');
 	INSERT INTO exports(id, run_id, actor, at, purpose, row_count)
-	VALUES (1, 900, 'tester', '2026-12-03T00:00:00.000Z', 'marketing', 2);
+	VALUES (1, 900, 'tester', '2026-12-02T20:00:00.000Z', 'marketing', 2);
 	INSERT INTO export_customers(export_id, customer_id) VALUES (1, 3), (1, 4)" ||
 	bail_out 'cannot record an export'
-printf '注文番号,顧客番号,注文日,商品名,金額\nB2,C4,2026-12-04,茶,1500\nB3,C4,2026-12-06,茶,700\nB4,C2,2026-12-05,傘,100\n' > after.csv
+printf '注文番号,顧客番号,注文日,商品名,金額\nB2,C4,2026-12-04,茶,1500\nB3,C4,2026-12-06,茶,700\nB4,C2,2026-12-05,傘,100\nB5,C3,2026-12-02,本,400\n' > after.csv
 "$CRM" -q import --source shop after.csv || bail_out 'import of after.csv failed'
 check '--since-export: who of the recipients bought, with their spend' 0 \
 	'inline:id,source_key,name,orders_since,spent_since,first_order_since
 4,shop:C4,田中美咲,2,2200,2026-12-04' \
 	"inline:crm segment: export run 900 (2026-12-03): 2 recipients, 1 bought since (50.0%), spending 2200
 crm segment: not sent (in dormant's snapshot of run $snap1, not in the export): 2, 2 bought (100.0%), spending 9100" \
-	"$CRM" segment show dormant --since-export 900 --format csv
+	env TZ=JST-9 "$CRM" segment show dormant --since-export 900 --format csv
 check '... a run that exported nothing' 1 empty 'match:^crm segment: run 1 exported nothing' \
 	"$CRM" segment show dormant --since-export 1
 check '... needs the name' 2 empty 'match:--since-export needs the segment' \

@@ -18,7 +18,7 @@
 
 #include "segment.h"
 
-static const struct crm_seg_env env = { "2026-12-03", 7, 0 };
+static const struct crm_seg_env env = { .as_of = "2026-12-03", .rfm_run = 7, .rfm_bins = 5 };
 
 static void assert_only_placeholders(const struct crm_seg_expr *e);
 
@@ -45,7 +45,7 @@ static struct crm_seg_expr *ok(const char *text)
 static void assert_only_placeholders(const struct crm_seg_expr *e)
 {
 	static const char *const words[] = {
-		"AND", "OR", "NOT", "IFNULL", "IN", "IS", "NULL", "instr", "length", "0", NULL,
+		"AND", "OR", "NOT", "IFNULL", "IN", "IS", "NULL", "instr", "length", "0", "1", NULL,
 	};
 	const struct crm_seg_field *const *used;
 	char *sql = strdup(crm_seg_sql(e)), *p, *hit, done[64] = { 0 };
@@ -131,16 +131,22 @@ static void fails(const char *text, size_t len, size_t at_byte, const char *want
 static void test_operators(void **state)
 {
 	(void)state;
-	compiles("prefecture = '東京都'", "(c.prefecture) = ?4");
-	compiles("prefecture == \"東京都\"", "(c.prefecture) = ?4");
-	compiles("prefecture != '東京都'", "(c.prefecture) <> ?4");
-	compiles("prefecture <> '東京都'", "(c.prefecture) <> ?4");
+	compiles("city = '千代田区'", "(c.city) = ?4");
+	compiles("city == \"千代田区\"", "(c.city) = ?4");
+	compiles("city != '千代田区'", "(c.city) <> ?4");
+	compiles("city <> '千代田区'", "(c.city) <> ?4");
+	/* a prefecture as written and in its other form */
+	compiles("prefecture = '東京都'", "(c.prefecture) IN (?4, ?5)");
+	compiles("prefecture != '大阪'", "(c.prefecture) NOT IN (?4, ?5)");
+	compiles("prefecture = '北海道'", "(c.prefecture) = ?4");
+	compiles("prefecture = 'Texas'", "(c.prefecture) = ?4");
 	compiles("age < 30", ") < ?4");
 	compiles("age <= 30", ") <= ?4");
 	compiles("age > 30", ") > ?4");
 	compiles("age >= 30", ") >= ?4");
-	compiles("prefecture in ('東京都', '大阪府', '愛知県')", "(c.prefecture) IN (?4, ?5, ?6)");
-	compiles("prefecture not in ('東京都')", "(c.prefecture) NOT IN (?4)");
+	compiles("prefecture in ('東京都', '大阪府', '愛知県')",
+		 "(c.prefecture) IN (?4, ?5, ?6, ?7, ?8, ?9)");
+	compiles("prefecture not in ('東京都')", "(c.prefecture) NOT IN (?4, ?5)");
 	compiles("name contains '山田'", "instr((c.name), ?4) > 0");
 	compiles("name not contains '山田'", "instr((c.name), ?4) = 0");
 	compiles("email is empty", "IFNULL(length(c.email), 0) = 0");
@@ -155,8 +161,8 @@ static void test_logic(void **state)
 {
 	(void)state;
 	compiles("prefecture = '東京都' and age > 30 or not consent_email",
-		 "(((c.prefecture) = ?4 AND (");
-	compiles("not (age > 30)", "NOT IFNULL(");
+		 "(((c.prefecture) IN (?4, ?5) AND (");
+	compiles("not (age > 30)", ") IS NOT 1");
 	compiles("(age > 30 and (channel = 'web' or channel = 'shop'))", " OR ");
 	compiles("NOT age > 30 AND prefecture = '東京都' OR age < 5", " OR ");
 	compiles("prefecture = '東京都'　and　age > 30", " AND ");   /* full-width spaces */
@@ -194,16 +200,18 @@ static void test_values(void **state)
 	(void)state;
 	e = ok("prefecture = '東京' and gender = '男' and total_spent > 1500.5 and age > 30"
 	       " and phone = '０３（１２３４）５６７８' and birthdate < 2000-01-01 and consent_email");
-	assert_int_equal(crm_seg_nparams(e), 7);
 	/* in the order of the SQL: the columns first, total_spent (reading orders) last */
-	assert_string_equal(crm_seg_param(e, 0).s, "東京都");
-	assert_string_equal(crm_seg_param(e, 1).s, "male");
-	assert_int_equal(crm_seg_param(e, 2).i, 30);
-	assert_string_equal(crm_seg_param(e, 3).s, "03-1234-5678");
-	assert_string_equal(crm_seg_param(e, 4).s, "2000-01-01");
-	assert_int_equal(crm_seg_param(e, 5).i, 1);
-	assert_int_equal(crm_seg_param(e, 6).type, CRM_VALUE_INT);
-	assert_int_equal(crm_seg_param(e, 6).i, 15005000);
+	assert_int_equal(crm_seg_nparams(e), 8);
+	assert_string_equal(crm_seg_param(e, 0).s, "東京");     /* as written, and */
+	assert_string_equal(crm_seg_param(e, 1).s, "東京都");   /* its other form */
+	assert_string_equal(crm_seg_param(e, 2).s, "male");
+	assert_int_equal(crm_seg_param(e, 3).i, 30);
+	assert_string_equal(crm_seg_param(e, 4).s, "03-1234-5678");
+	assert_string_equal(crm_seg_param(e, 5).s, "2000-01-01");
+	assert_int_equal(crm_seg_param(e, 6).i, 1);
+	assert_int_equal(crm_seg_param(e, 7).type, CRM_VALUE_INT);
+	assert_int_equal(crm_seg_param(e, 7).i, 15005000);
+	assert_non_null(strstr(crm_seg_sql(e), "(c.prefecture) IN (?4, ?5)"));
 	assert_true(strstr(crm_seg_sql(e), "c.consent_email") <
 		    strstr(crm_seg_sql(e), "sum(o.amount)"));
 	assert_null(crm_seg_never(e));
@@ -274,12 +282,13 @@ static void test_never(void **state)
 		{ "age > 30 and age < 20", "range" },
 		{ "age > 30 and (prefecture = '東京都' and age <= 30)", "range" },
 		{ "prefecture = '東京都' and prefecture = '大阪府'", "prefecture" },
+		{ "prefecture != '東京' and prefecture = '東京都'", "prefecture" },
 		{ "prefecture in ('東京都', '大阪府') and prefecture not in ('東京都', '大阪府')",
 		  "prefecture" },
-		{ "prefecture = 'Tokyo'", "not a prefecture" },
 		{ "email is empty and email contains '@'", "empty" },
 		{ "r > 5 and r < 2 or age < 0", "range" },
-		{ "r > 10", "range" },
+		{ "r > 5", "range" },            /* scores of 5 bins */
+		{ "m >= 6 or f = 0", "range" },
 		{ "days_since_last_order < 0", "range" },
 		{ "last_order > today and last_order < today - 1d", "range" },
 		{ "consent_email = yes and consent_email = no", "consent_email" },
@@ -287,9 +296,12 @@ static void test_never(void **state)
 	};
 	static const char *const can[] = {
 		"age > 30 and age < 32", "age > 30 or age < 20", "not (age > 30 and age < 20)",
-		"prefecture = '東京都' or prefecture = '大阪府'", "r >= 5 and r <= 5",
+		"prefecture = '東京都' or prefecture = '大阪府'", "r >= 5 and r <= 5", "r in (1, 9)",
 		"prefecture in ('東京都', '大阪府') and prefecture != '東京都'",
 		"email is not empty and email contains '@'", "age = 30 and age != 31",
+		/* a branch that cannot match does not make the or one that cannot */
+		"age > 300 and age < 100 or name = 'Bob'", "prefecture = 'California'",
+		"age < 1", "age > 250",
 	};
 	struct crm_seg_expr *e;
 	size_t i;
@@ -328,7 +340,7 @@ static void test_errors(void **state)
 	F("((age > 30) and (age < 40)", 0, "not closed");
 	F("", 0, "an empty expression");
 	F("   ", 0, "an empty expression");
-	F("age = 'thirty'", 6, "age is a number: compare it with a number");
+	F("age = 'thirty'", 6, "age is a number: compare it with a number, not 'thirty'");
 	F("age = 3.5", 6, "whole number");
 	F("last_order > 5", 13, "last_order is a date");
 	F("last_order > 2025-02-30", 13, "is a date");
@@ -352,12 +364,25 @@ static void test_errors(void **state)
 	F("monetary > 1.00001", 11, "money");
 	fails("age > 3\0 or 1", 13, 7, "a NUL byte");
 	F("last_order > today - 99999999d", 21, "outside the years");
+	F("prefecture = '\xff'", 14, "a byte that is not UTF-8 (0xff)");
+	F("prefecture = '\xe6\x9d'", 14, "not UTF-8");
+	F("age > ３０", 6, "'３' is full-width: write it half-width ('3')");
+	F("age ＞ 30", 4, "'＞' is full-width: write it half-width ('>')");
+	F("会員区分 = '個人'", 0, "'会員区分' is not quoted: text is quoted ('東京都'), and field "
+	  "names are in English");
+	F("age => 3", 4, "'=>' is not an operator: did you mean >=?");
+	F("last_order < today - 2w3d", 21, "'2w3d': one unit to a duration");
+	F("(age > 3 name = 'x')", 9, "expected and, or or ')', not 'name'");
+	F("total_spent contains '3'", 12, "contains is for text: total_spent is money");
+	F("age = 000000000000000000000000000000000000000000000000000000000000000000000045", 6,
+	  "a number of over 62 characters");
 }
 
 /* RFM fields need saved scores, unless only checked to be saved. */
 static void test_rfm_needed(void **state)
 {
-	struct crm_seg_env none = { "2026-12-03", 0, 0 }, check = { "2026-12-03", 0, 1 };
+	struct crm_seg_env none = { .as_of = "2026-12-03" },
+			   check = { .as_of = "2026-12-03", .check_only = 1 };
 	struct crm_seg_expr *e = NULL;
 	struct crm_error err;
 	size_t at;
