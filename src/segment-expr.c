@@ -143,38 +143,44 @@ static const struct crm_seg_field *field_named(const char *s, size_t len)
 }
 
 /* The field whose name is nearest to s (one or two letters off), or NULL. */
+int crm_seg_near(const char *s, size_t len, const char *name)
+{
+	size_t m = strlen(name), a, b, d[65], prev, tmp;
+
+	if (m >= 64 || len >= 64)
+		return 0;
+	/* Levenshtein distance, one row; ASCII case ignored */
+	for (b = 0; b <= m; b++)
+		d[b] = b;
+	for (a = 1; a <= len; a++) {
+		prev = d[0];
+		d[0] = a;
+		for (b = 1; b <= m; b++) {
+			tmp = d[b];
+			d[b] = prev + (tolower((unsigned char)s[a - 1]) !=
+				       tolower((unsigned char)name[b - 1]));
+			if (d[b - 1] + 1 < d[b])
+				d[b] = d[b - 1] + 1;
+			if (tmp + 1 < d[b])
+				d[b] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return d[m] <= 2 && d[m] < (m + 1) / 2 + 1 ? (int)d[m] + 1 : 0;
+}
+
+/* The field whose name is nearest to s (one or two letters off), or NULL. */
 static const struct crm_seg_field *field_near(const char *s, size_t len)
 {
 	const struct crm_seg_field *best = NULL;
-	size_t i, best_d = 3;
+	int best_d = 0, d;
+	size_t i;
 
-	for (i = 0; i < nfields && len < 64; i++) {
-		const char *t = field_table[i].name;
-		size_t m = strlen(t), a, b, d[65], prev, tmp;
-
-		if (m >= 64)
-			continue;
-		/* Levenshtein distance, one row. */
-		for (b = 0; b <= m; b++)
-			d[b] = b;
-		for (a = 1; a <= len; a++) {
-			prev = d[0];
-			d[0] = a;
-			for (b = 1; b <= m; b++) {
-				tmp = d[b];
-				d[b] = prev + (tolower((unsigned char)s[a - 1]) != t[b - 1]);
-				if (d[b - 1] + 1 < d[b])
-					d[b] = d[b - 1] + 1;
-				if (tmp + 1 < d[b])
-					d[b] = tmp + 1;
-				prev = tmp;
-			}
-		}
-		if (d[m] < best_d && d[m] < (m + 1) / 2 + 1) {
-			best_d = d[m];
+	for (i = 0; i < nfields; i++)
+		if ((d = crm_seg_near(s, len, field_table[i].name)) && (!best || d < best_d)) {
+			best_d = d;
 			best = &field_table[i];
 		}
-	}
 	return best;
 }
 

@@ -48,7 +48,8 @@ static const char *const segment_sql[SQL_COUNT] = {
 		       " WHERE id = ?1",
 	[SQL_DELETE] = "DELETE FROM segments WHERE id = ?1",
 	/* Scores saved before schema 13 have no snapshot row: the latest of them, then. */
-	[SQL_RFM_RUN] = "SELECT max(run_id) FROM rfm_scores",
+	[SQL_RFM_RUN] = "SELECT max(run_id) FROM rfm_scores"
+			" WHERE NOT EXISTS (SELECT 1 FROM rfm_snapshots)",
 	[SQL_RFM_SNAPSHOT] = "SELECT run_id, bins, scheme FROM rfm_snapshots WHERE as_of <= ?1"
 			     " ORDER BY run_id DESC LIMIT 1",
 	[SQL_SNAP_INSERT] = "INSERT INTO segment_snapshots(id, run_id, segment, definition, as_of,"
@@ -185,6 +186,33 @@ static int is_builtin(const char *name)
 	return found;
 }
 
+static int by_name(const void *a, const void *b);
+
+/* No segment name: say so, with the one meant when a letter or two slipped. */
+static enum crm_status not_found(struct crm_db *db, const char *name, struct crm_error *err)
+{
+	struct crm_segment *v = NULL;
+	size_t n = 0, i, best = 0;
+	int d, best_d = 0;
+	char near[96] = "";
+
+	if (!crm_segment_list(db, &v, &n, err)) {
+		for (i = 0; i < n; i++)
+			if ((d = crm_seg_near(name, strlen(name), v[i].name)) &&
+			    (!best_d || d < best_d)) {
+				best_d = d;
+				best = i;
+			}
+		if (best_d)
+			snprintf(near, sizeof(near), " (did you mean %s?)", v[best].name);
+		for (i = 0; i < n; i++)
+			crm_segment_release(&v[i]);
+		free(v);
+	}
+	return crm_error_set(err, CRM_ERR_NOTFOUND, "no segment '%s'%s", name,
+			     *near ? near : " (crm segment list shows them)");
+}
+
 enum crm_status crm_segment_find(struct crm_db *db, const char *name, struct crm_segment *out,
 				 struct crm_error *err)
 {
@@ -219,8 +247,7 @@ enum crm_status crm_segment_find(struct crm_db *db, const char *name, struct crm
 			return CRM_OK;
 		crm_segment_release(out);
 	}
-	return crm_error_set(err, CRM_ERR_NOTFOUND, "no segment '%s' (crm segment list shows "
-			     "them)", name);
+	return not_found(db, name, err);
 }
 
 static int by_name(const void *a, const void *b)
@@ -489,7 +516,7 @@ enum crm_status crm_segment_env(struct crm_db *db, const char *as_of, struct crm
 			 crm_stmt_is_null(st, 2) ? "" : crm_stmt_text(st, 2));
 	}
 	crm_stmt_table_release(&t);
-	if (!s && !found && !as_of)
+	if (!s && !found && !as_of)   /* bins and scheme unknown: rfm_bins stays 0 */
 		s = crm_db_query_int64(db, segment_sql[SQL_RFM_RUN], NULL, &env->rfm_run, err);
 	return s;
 }

@@ -60,7 +60,7 @@ struct crm_seg_env {
 	char as_of[11];         /* "today": YYYY-MM-DD */
 	int64_t rfm_run;        /* the latest saved RFM scores, 0 when there are none */
 	int rfm_bins;           /* their scores run from 1 to this; 0 when unknown */
-	char rfm_scheme[48];    /* the scheme that named their segments, "" for none */
+	char rfm_scheme[48];    /* with rfm_bins: the scheme that named their segments, "" none */
 	int check_only;         /* compiled to be saved, not run: RFM fields need no scores */
 };
 
@@ -92,6 +92,12 @@ int crm_seg_needs_rfm(const struct crm_seg_expr *e);
  * when no such reason was found.
  */
 const char *crm_seg_never(const struct crm_seg_expr *e);
+
+/*
+ * Whether the len bytes at s are a slip of name (one or two letters off,
+ * ASCII case ignored): 0 when not, else 1 + the letters off.
+ */
+int crm_seg_near(const char *s, size_t len, const char *name);
 
 /* Shifts YYYY-MM-DD date by n units ('d', 'w', 'm', 'y') into out; -1 when out of range. */
 int crm_seg_date_add(const char *date, long n, char unit, char out[11]);

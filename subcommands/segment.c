@@ -163,6 +163,26 @@ static void target_release(struct target *t)
 	free(t->owned);
 }
 
+/* A segment of the RFM scores' segment names whose scores have none, or other ones. */
+static void warn_scheme(const struct cli *cli, const struct target *t)
+{
+	const struct crm_seg_field *const *used;
+	size_t n, i;
+
+	used = crm_seg_used(t->e, &n);
+	for (i = 0; i < n && strcmp(used[i]->name, "segment"); i++)
+		;
+	if (i == n || cli->ctx->quiet || !t->env.rfm_run || !t->env.rfm_bins)
+		return;   /* scores saved before schema 13 do not say their scheme */
+	if (!t->env.rfm_scheme[0])
+		fprintf(stderr, "crm segment: warning: the RFM scores of run %lld name no segments "
+			"(saved with --scheme none): no one has one\n", (long long)t->env.rfm_run);
+	else if (t->seg.builtin && !t->seg.id && strcmp(t->env.rfm_scheme, "rfm11"))
+		fprintf(stderr, "crm segment: warning: the RFM scores of run %lld name their "
+			"segments by %s, and %s is one of rfm11's\n", (long long)t->env.rfm_run,
+			t->env.rfm_scheme, t->seg.name);
+}
+
 static int target_open(struct cli *cli, const char *name, struct target *t)
 {
 	struct crm_error err;
@@ -190,6 +210,7 @@ static int target_open(struct cli *cli, const char *name, struct target *t)
 		target_release(t);
 		return rc;
 	}
+	warn_scheme(cli, t);
 	return CRM_EXIT_OK;
 }
 

@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 124
+plan 127
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -191,6 +191,8 @@ check 'a bad name' 2 empty "match:^crm segment: 'a b' cannot name a segment" \
 	"$CRM" segment create 'a b' 'age > 3'
 check 'an unknown segment' 1 empty \
 	"inline:crm segment: no segment 'nope' (crm segment list shows them)" "$CRM" segment show nope
+check '... a slip of one' 1 empty "inline:crm segment: no segment 'dormnat' (did you mean dormant?)" \
+	"$CRM" segment count dormnat
 
 # Saved segments: create, list, replace, drop, revert.
 check 'create' 0 empty 'inline:crm segment: created tokyo' \
@@ -338,4 +340,13 @@ check '... needs the name' 2 empty 'match:--since-export needs the segment' \
 check 'forget erases the snapshots'"'"' rows of the person' 0 'inline:0' ignore \
 	sh -c '"$CRM" -q log forget shop:C3 --reason test > /dev/null &&
 	sqlite3 crm.db "SELECT count(*) FROM segment_members WHERE customer_id = 3"'
+# Scores whose scheme names no segments, or other ones: a warning.
+check 'segment of scores saved with --scheme none: a warning' 0 'inline:0' \
+	'match:^crm segment: warning: the RFM scores of run [0-9]+ name no segments \(saved with --scheme none\)' \
+	sh -c '"$CRM" -q rfm --save --scheme none --as-of 2026-12-02 --format csv > /dev/null &&
+	"$CRM" segment count champions --as-of 2026-12-01'
+check '... of cpm: a built-in of rfm11' 0 'inline:0' \
+	'match:^crm segment: warning: the RFM scores of run [0-9]+ name their segments by cpm, and at-risk is one of rfm11' \
+	sh -c '"$CRM" -q rfm --save --scheme cpm --as-of 2026-12-02 --format csv > /dev/null &&
+	"$CRM" segment count at-risk --as-of 2026-12-01'
 finish
