@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli-segment.h"
 #include "customer.h"
 #include "rfm.h"
 #include "segment.h"
@@ -76,142 +77,10 @@ struct cli {
 
 /* ---- Expressions ---------------------------------------------------------- */
 
-/*
- * A bad expression: the message, and under a short one on a terminal the
- * expression with a caret at the trouble.
- */
-static int expr_error(const char *text, size_t at, const struct crm_error *err)
+/* The segment name, or --where, compiled as of --as-of: the shared target (cli-segment.h). */
+static int target_open(struct cli *cli, const char *name, struct crm_target *t)
 {
-	size_t len = strlen(text), i;
-
-	crm_report(CMD, err);
-	if (len > 200 || !isatty(STDERR_FILENO) || at > len || strchr(text, '\n'))
-		return crm_exit_code(err->code);
-	fprintf(stderr, "  %s\n  ", text);
-	for (i = crm_display_width(text, at); i > 0; i--)
-		fputc(' ', stderr);
-	fputs("^\n", stderr);
-	return crm_exit_code(err->code);
-}
-
-/*
- * An expression given as "-": read from standard input (one too long to
- * be an argument), all of it counted but only what can be compiled kept.
- * *len is its whole length; the text is NUL-terminated at what was kept.
- */
-static char *read_expr(size_t *len, struct crm_error *err)
-{
-	size_t cap = CRM_SEG_MAX_BYTES + 1, n = 0, got;
-	char *buf = malloc(cap + 1), chunk[8192];
-
-	if (!buf) {
-		crm_error_nomem(err);
-		return NULL;
-	}
-	while ((got = fread(chunk, 1, sizeof(chunk), stdin)) > 0) {
-		if (n < cap)
-			memcpy(buf + n, chunk, got < cap - n ? got : cap - n);
-		n += got;
-	}
-	if (ferror(stdin)) {
-		free(buf);
-		crm_error_set(err, CRM_ERR_IO, "cannot read the expression from standard input");
-		return NULL;
-	}
-	/* a byte order mark, as Windows' Notepad writes, is not part of it */
-	if (n >= 3 && !memcmp(buf, "\xef\xbb\xbf", 3)) {
-		memmove(buf, buf + 3, (n < cap ? n : cap) - 3);
-		n -= 3;
-	}
-	/* a final newline, as echo and editors leave, is not part of it */
-	if (n && n <= cap && buf[n - 1] == '\n')
-		n--;
-	buf[n < cap ? n : cap] = '\0';
-	*len = n;
-	return buf;
-}
-
-/* The expression text of an argument: itself, or for "-" standard input. */
-static int expr_arg(const char *arg, char **owned, size_t *len)
-{
-	struct crm_error err;
-
-	*owned = NULL;
-	if (strcmp(arg, "-")) {
-		*len = strlen(arg);
-		return CRM_EXIT_OK;
-	}
-	crm_error_clear(&err);
-	if (!(*owned = read_expr(len, &err)))
-		return crm_report(CMD, &err);
-	return CRM_EXIT_OK;
-}
-
-/* The segment name, or --where, compiled on the database as of --as-of. */
-struct target {
-	struct crm_segment seg;
-	struct crm_seg_env env;
-	struct crm_seg_expr *e;
-	const char *text;
-	char *owned;            /* --where - */
-};
-
-static void target_release(struct target *t)
-{
-	crm_seg_free(t->e);
-	crm_segment_release(&t->seg);
-	free(t->owned);
-}
-
-/* A segment of the RFM scores' segment names whose scores have none, or other ones. */
-static void warn_scheme(const struct cli *cli, const struct target *t)
-{
-	const struct crm_seg_field *const *used;
-	size_t n, i;
-
-	used = crm_seg_used(t->e, &n);
-	for (i = 0; i < n && strcmp(used[i]->name, "segment"); i++)
-		;
-	if (i == n || cli->ctx->quiet || !t->env.rfm_run || !t->env.rfm_bins)
-		return;   /* scores saved before schema 13 do not say their scheme */
-	if (!t->env.rfm_scheme[0])
-		fprintf(stderr, "crm segment: warning: the RFM scores of run %lld name no segments "
-			"(saved with --scheme none): no one has one\n", (long long)t->env.rfm_run);
-	else if (t->seg.builtin && !t->seg.id && strcmp(t->env.rfm_scheme, "rfm11"))
-		fprintf(stderr, "crm segment: warning: the RFM scores of run %lld name their "
-			"segments by %s, and %s is one of rfm11's\n", (long long)t->env.rfm_run,
-			t->env.rfm_scheme, t->seg.name);
-}
-
-static int target_open(struct cli *cli, const char *name, struct target *t)
-{
-	struct crm_error err;
-	enum crm_status s;
-	size_t at = 0, len = 0;
-	int rc;
-
-	memset(t, 0, sizeof(*t));
-	crm_error_clear(&err);
-	if (!name && (rc = expr_arg(cli->where, &t->owned, &len)))
-		return rc;
-	if ((s = crm_open_db(cli->ctx, &err)) ||
-	    (s = crm_segment_env(cli->ctx->db, cli->as_of, &t->env, &err)) ||
-	    (name && (s = crm_segment_find(cli->ctx->db, name, &t->seg, &err)))) {
-		target_release(t);
-		return crm_report(CMD, &err);
-	}
-	t->text = name ? t->seg.definition : t->owned ? t->owned : cli->where;
-	if (name)
-		len = strlen(t->text);
-	if ((s = crm_seg_compile(t->text, len, &t->env, &t->e, &at, &err))) {
-		rc = expr_error(t->text, at, &err);
-		if (name)
-			fprintf(stderr, "crm segment: (segment '%s' is: %s)\n", name, t->text);
-		target_release(t);
-		return rc;
-	}
-	warn_scheme(cli, t);
-	return CRM_EXIT_OK;
+	return crm_target_open(cli->ctx, CMD, name, cli->where, cli->as_of, t);
 }
 
 /* show and count take a name or --where, not both. */
@@ -249,9 +118,9 @@ static enum crm_status out_open(struct cli *cli, struct crm_out **out, const cha
 	return s;
 }
 
-static void said(struct cli *cli, const struct target *t, unsigned long n);
+static void said(struct cli *cli, const struct crm_target *t, unsigned long n);
 
-static int show_ids(struct cli *cli, struct target *t)
+static int show_ids(struct cli *cli, struct crm_target *t)
 {
 	struct crm_rows *r = NULL;
 	struct crm_error err;
@@ -277,7 +146,7 @@ static int show_ids(struct cli *cli, struct target *t)
 	return CRM_EXIT_OK;
 }
 
-static void said(struct cli *cli, const struct target *t, unsigned long n)
+static void said(struct cli *cli, const struct crm_target *t, unsigned long n)
 {
 	char a[32];
 
@@ -306,7 +175,7 @@ static int show(struct cli *cli)
 	struct crm_rows *r = NULL;
 	struct crm_out *out = NULL;
 	struct crm_error err;
-	struct target t;
+	struct crm_target t;
 	enum crm_status s;
 	size_t n, i, cols = 3;
 	int rc, more = 0;
@@ -316,7 +185,7 @@ static int show(struct cli *cli)
 		return rc;
 	if (cli->ids) {
 		rc = show_ids(cli, &t);
-		target_release(&t);
+		crm_target_release(&t);
 		return rc;
 	}
 	crm_error_clear(&err);
@@ -369,14 +238,14 @@ out:
 	crm_customer_labels_free(labels);
 	free(names);
 	free(vals);
-	target_release(&t);
+	crm_target_release(&t);
 	return s ? crm_report(CMD, &err) : CRM_EXIT_OK;
 }
 
 static int count(struct cli *cli)
 {
 	struct crm_error err;
-	struct target t;
+	struct crm_target t;
 	int64_t n = 0;
 	int rc;
 
@@ -384,11 +253,11 @@ static int count(struct cli *cli)
 		return rc;
 	crm_error_clear(&err);
 	if (crm_segment_count(cli->ctx->db, t.e, &n, &err)) {
-		target_release(&t);
+		crm_target_release(&t);
 		return crm_report(CMD, &err);
 	}
 	printf("%lld\n", (long long)n);
-	target_release(&t);
+	crm_target_release(&t);
 	if (fflush(stdout)) {
 		crm_error_set(&err, CRM_ERR_IO, "cannot write the count");
 		return crm_report(CMD, &err);
@@ -582,7 +451,7 @@ static int create(struct cli *cli)
 	if (!crm_segment_name_ok(name))
 		return usage_error("'%s' cannot name a segment: letters, digits, - and _ (or "
 				   "Japanese), at most 64 bytes, not starting with -", name);
-	if ((rc = expr_arg(text, &owned, &len)))
+	if ((rc = crm_expr_arg(CMD, text, &owned, &len)))
 		return rc;
 	text = owned ? owned : text;
 	crm_error_clear(&err);
@@ -593,7 +462,7 @@ static int create(struct cli *cli)
 	}
 	env.check_only = 1;
 	if (crm_seg_compile(text, len, &env, &e, &at, &err)) {
-		rc = expr_error(text, at, &err);
+		rc = crm_expr_error(CMD, text, at, &err);
 		free(owned);
 		return rc;
 	}
@@ -658,7 +527,7 @@ static int snapshot(struct cli *cli)
 {
 	struct crm_run *run = NULL;
 	struct crm_error err;
-	struct target t;
+	struct crm_target t;
 	enum crm_status s;
 	int64_t members = 0, id = 0;
 	char a[32];
@@ -681,7 +550,7 @@ static int snapshot(struct cli *cli)
 	}
 	crm_run_free(run);
 	if (s) {
-		target_release(&t);
+		crm_target_release(&t);
 		return crm_report(CMD, &err);
 	}
 	if (!cli->ctx->quiet) {
@@ -695,7 +564,7 @@ static int snapshot(struct cli *cli)
 				crm_num((unsigned long)members, a, sizeof(a)), members == 1 ? "" : "s",
 				t.seg.name, t.env.as_of, (long long)id, t.seg.name, (long long)id);
 	}
-	target_release(&t);
+	crm_target_release(&t);
 	return CRM_EXIT_OK;
 }
 
@@ -739,7 +608,7 @@ static int diff(struct cli *cli)
 	int64_t *a = NULL, *b = NULL, run[2] = { 0, 0 };
 	size_t na = 0, nb = 0, entered = 0, left = 0;
 	struct crm_error err;
-	struct target t;
+	struct crm_target t;
 	enum crm_status s;
 	char x[32], y[32], p[32], q[32];
 	const char *name;
@@ -789,7 +658,7 @@ static int diff(struct cli *cli)
 	free(a);
 	free(b);
 	if (s) {
-		target_release(&t);
+		crm_target_release(&t);
 		return crm_report(CMD, &err);
 	}
 	if (!cli->ctx->quiet) {
@@ -804,7 +673,7 @@ static int diff(struct cli *cli)
 			crm_num(left, y, sizeof(y)), (long long)then.run, then.as_of,
 			crm_num(na, p, sizeof(p)), to, crm_num(nb, q, sizeof(q)));
 	}
-	target_release(&t);
+	crm_target_release(&t);
 	return CRM_EXIT_OK;
 }
 
