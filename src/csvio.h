@@ -132,6 +132,7 @@ struct crm_csv_write_options {
 	char delimiter;              /* 0 means ',' */
 	int crlf;                    /* end records with CRLF instead of LF */
 	int no_formula_guard;        /* 1 turns the formula-injection guard off */
+	int replace;                 /* CP932: write '?' for a character it lacks */
 };
 
 struct crm_csv_writer;
@@ -159,6 +160,8 @@ enum crm_status crm_csv_write_record(struct crm_csv_writer *w,
 
 /* Records written so far. */
 unsigned long crm_csv_records_written(const struct crm_csv_writer *w);
+/* With the replace option: the characters written as '?' so far. */
+unsigned long crm_csv_replaced(const struct crm_csv_writer *w);
 
 /* Flushes fp and frees w; reports a write error (disk full, closed pipe). */
 enum crm_status crm_csv_writer_close(struct crm_csv_writer *w, struct crm_error *err);

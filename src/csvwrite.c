@@ -46,6 +46,8 @@ struct crm_csv_writer {
 	char delim;
 	int crlf;
 	int formula_guard;
+	int replace;                /* CP932: '?' for a character it lacks */
+	unsigned long replaced;     /* characters replaced so */
 	int bom_pending;            /* UTF-8-BOM output and no BOM written yet */
 	iconv_t cd;                 /* UTF-8 to CP932, or (iconv_t)-1 */
 	int io_errno;               /* errno of the first failed write, or -1 */
@@ -376,6 +378,18 @@ static enum crm_status convert_record(struct crm_csv_writer *w, size_t n,
 		w->conv.buf[w->conv.len] = '\0';
 		if (r != (size_t)-1)
 			return CRM_OK;
+		if (e == EILSEQ && w->replace && inleft) {
+			/* --replace: the character CP932 lacks becomes '?', and on */
+			uint32_t cp = 0;
+			size_t clen = utf8_decode((const unsigned char *)in, inleft, &cp);
+
+			if (!clen || crm_strbuf_addch(&w->conv, '?'))
+				break;
+			in += clen;
+			inleft -= clen;
+			w->replaced++;
+			continue;
+		}
 		if (e != E2BIG)
 			break;
 	}
@@ -452,6 +466,7 @@ enum crm_status crm_csv_writer_open(struct crm_csv_writer **out, FILE *fp,
 	w->delim = delim;
 	w->crlf = opts && opts->crlf;
 	w->formula_guard = !(opts && opts->no_formula_guard);
+	w->replace = opts && opts->replace;
 	w->bom_pending = enc == CRM_ENC_UTF8_BOM;
 	w->io_errno = -1;
 	w->cd = cd;
@@ -537,4 +552,9 @@ void crm_csv_writer_free(struct crm_csv_writer *w)
 	crm_strbuf_release(&w->conv);
 	free(w->starts);
 	free(w);
+}
+
+unsigned long crm_csv_replaced(const struct crm_csv_writer *w)
+{
+	return w->replaced;
 }

@@ -192,7 +192,8 @@ static int same_cluster(const struct crm_dedupe *d, int64_t a, int64_t b)
 static enum crm_status review_file(struct cli *cli, const struct crm_dedupe *d,
 				   struct crm_customer_labels *labels, struct crm_error *err)
 {
-	const struct crm_csv_write_options opts = { CRM_ENC_UTF8_BOM, ',', 1, 0 };
+	const struct crm_csv_write_options opts = { .encoding = CRM_ENC_UTF8_BOM, .delimiter = ',',
+							 .crlf = 1 };
 	const char *row[3 + 2 + 2 * CRM_CUSTOMER_CARD];
 	char *copy[CRM_CUSTOMER_CARD] = { NULL };
 	struct crm_safefile *f = NULL;

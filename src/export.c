@@ -1,0 +1,409 @@
+/*
+ * Exports of customer records (export.h): the columns of the customer
+ * catalogue, the consent a marketing purpose needs, masking, and the
+ * record of provision (exports, export_customers), in the export's run.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "customer.h"
+#include "dbstmt.h"
+#include "export.h"
+#include "fields.h"
+#include "strbuf.h"
+#include "utf8.h"
+#include "banned.h"
+
+const char *const crm_purpose_names[] = {
+	"marketing", "service", "analysis", "provision", NULL,
+};
+
+const char *const crm_export_default_columns[] = {
+	"id", "source_key", "name", "name_kana", "company", "email", "phone", "postal_code",
+	"prefecture", "city", "address", NULL,
+};
+
+enum {
+	SQL_EXPORT,
+	SQL_MEMBER,
+	SQL_COUNT
+};
+
+static const char *const export_sql[SQL_COUNT] = {
+	[SQL_EXPORT] = "INSERT INTO exports(id, run_id, actor, at, purpose, recipient, filter,"
+		       " columns, row_count) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[SQL_MEMBER] = "INSERT INTO export_customers(id, export_id, customer_id)"
+		       " VALUES (?1, ?2, ?3)",
+};
+
+struct crm_export_state {
+	struct crm_stmt_table t;
+	struct crm_customer_labels *labels;
+	int64_t next_member;
+	int source_key;                 /* the column of source_key, or -1 */
+};
+
+/* ---- Columns -------------------------------------------------------------- */
+
+#define MAX_COLUMNS 48
+static const char *column_names[MAX_COLUMNS];
+static size_t ncolumn_names;
+
+const char *const *crm_export_columns(size_t *n)
+{
+	const struct crm_field *f;
+	size_t i, nf;
+
+	if (!ncolumn_names) {
+		column_names[ncolumn_names++] = "id";
+		column_names[ncolumn_names++] = "source_key";
+		f = crm_fields(CRM_KIND_CUSTOMERS, &nf);
+		for (i = 0; i < nf && ncolumn_names < MAX_COLUMNS; i++)
+			if (!(f[i].flags & CRM_F_VIRTUAL))
+				column_names[ncolumn_names++] = f[i].name;
+	}
+	*n = ncolumn_names;
+	return column_names;
+}
+
+const char *crm_export_column(const char *token)
+{
+	const char *const *names;
+	const struct crm_field *f;
+	size_t n, i;
+
+	names = crm_export_columns(&n);
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], token))
+			return names[i];
+	if (!(f = crm_field_for_header(CRM_KIND_CUSTOMERS, token)))
+		return NULL;
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], f->name))
+			return names[i];
+	return NULL;
+}
+
+const char *crm_export_label_ja(const char *name)
+{
+	static char labels[MAX_COLUMNS][64];
+	const struct crm_field *f = crm_field_find(CRM_KIND_CUSTOMERS, name);
+	const char *const *names;
+	size_t n, i, len;
+
+	if (!strcmp(name, "id"))
+		return "ID";
+	names = crm_export_columns(&n);
+	for (i = 0; i < n && strcmp(names[i], name); i++)
+		;
+	if (i == n || !f || !f->aliases)
+		return name;
+	/* the first alias is the Japanese header the catalogue knows first */
+	len = strcspn(f->aliases, "|");
+	if (len >= sizeof(labels[0]) || (unsigned char)f->aliases[0] < 0x80)
+		return name;
+	memcpy(labels[i], f->aliases, len);
+	labels[i][len] = '\0';
+	return labels[i];
+}
+
+static unsigned column_consent(const char *name)
+{
+	if (!strcmp(name, "email"))
+		return CRM_CONSENT_EMAIL;
+	if (!strcmp(name, "phone") || !strcmp(name, "mobile"))
+		return CRM_CONSENT_PHONE;
+	if (!strcmp(name, "address") || !strcmp(name, "postal_code"))
+		return CRM_CONSENT_POST;
+	return 0;
+}
+
+/* ---- Masking --------------------------------------------------------------- */
+
+/* The first character of UTF-8 s: its length in bytes. */
+static size_t first_char(const char *s)
+{
+	int32_t cp;
+	int n = crm_utf8_next(s, &cp);
+
+	return n > 0 ? (size_t)n : 1;
+}
+
+const char *crm_export_mask(const char *name, const char *v, char *buf, size_t size)
+{
+	size_t len = strlen(v), i, k = 0, digits = 0, seen = 0;
+	const char *at;
+
+	if (!size)
+		return v;
+	if (!strcmp(name, "email")) {
+		if (!(at = strchr(v, '@')) || at == v)
+			snprintf(buf, size, "***");
+		else
+			snprintf(buf, size, "%.*s***%s", (int)first_char(v), v, at);
+		return buf;
+	}
+	if (!strcmp(name, "phone") || !strcmp(name, "mobile")) {
+		/*
+		 * 090-1234-5678 -> 090-****-5678: the first group (or, unhyphenated,
+		 * the first three digits) and the last four digits stay
+		 */
+		const char *dash = strchr(v, '-');
+		size_t keep = 0;
+
+		for (i = 0; i < len; i++)
+			digits += isdigit((unsigned char)v[i]) != 0;
+		for (i = 0; dash && v + i < dash; i++)
+			keep += isdigit((unsigned char)v[i]) != 0;
+		if (!dash)
+			keep = 3;
+		for (i = 0; i < len && k + 1 < size; i++) {
+			if (isdigit((unsigned char)v[i])) {
+				seen++;
+				buf[k++] = seen <= keep || seen + 4 > digits ? v[i] : '*';
+			} else {
+				buf[k++] = v[i];
+			}
+		}
+		buf[k] = '\0';
+		return buf;
+	}
+	if (!strcmp(name, "birthdate")) {
+		snprintf(buf, size, "%.4s", v);
+		return buf;
+	}
+	if (!strcmp(name, "postal_code")) {
+		for (i = 0; i < len && k + 1 < size; i++)
+			buf[k++] = isdigit((unsigned char)v[i]) && ++seen > 3 ? '*' : v[i];
+		buf[k] = '\0';
+		return buf;
+	}
+	if (!strcmp(name, "name") || !strcmp(name, "name_kana")) {
+		/* 山田 太郎 -> 山田 *: the family part, as far as the first space */
+		const char *sp = strchr(v, ' '), *wide = strstr(v, "\xe3\x80\x80");
+
+		if (wide && (!sp || wide < sp))
+			sp = wide;      /* a full-width space, as 山田　太郎 is often written */
+		if (sp)
+			snprintf(buf, size, "%.*s *", (int)(sp - v), v);
+		else
+			snprintf(buf, size, "%.*s*", (int)first_char(v), v);
+		return buf;
+	}
+	if (!strcmp(name, "address") || !strcmp(name, "given_name") ||
+	    !strcmp(name, "given_kana") || !strcmp(name, "family_name") ||
+	    !strcmp(name, "family_kana")) {
+		snprintf(buf, size, "***");
+		return buf;
+	}
+	return v;
+}
+
+/* ---- The export -------------------------------------------------------------- */
+
+enum crm_status crm_export_begin(struct crm_run *run, struct crm_export *x,
+				 struct crm_error *err)
+{
+	struct crm_db *db = crm_run_db(run);
+	struct crm_export_state *st;
+	enum crm_status s;
+	size_t i;
+
+	x->st = NULL;
+	x->rows = x->left_out = 0;
+	x->consent = 0;
+	if (x->purpose == CRM_PURPOSE_PROVISION && (!x->recipient || !*x->recipient))
+		return crm_error_set(err, CRM_ERR_INVALID, "a provision to a third party needs "
+				     "--recipient: to whom");
+	if (!x->ncolumns)
+		return crm_error_set(err, CRM_ERR_INVALID, "no columns to export");
+	if (!(st = calloc(1, sizeof(*st))))
+		return crm_error_nomem(err);
+	x->st = st;
+	st->source_key = -1;
+	for (i = 0; i < x->ncolumns; i++) {
+		if (!crm_export_column(x->columns[i]) ||
+		    strcmp(crm_export_column(x->columns[i]), x->columns[i]))
+			return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not a column of "
+					     "customers", x->columns[i]);
+		if (!strcmp(x->columns[i], "source_key"))
+			st->source_key = (int)i;
+		if (x->purpose == CRM_PURPOSE_MARKETING)
+			x->consent |= column_consent(x->columns[i]);
+	}
+	if ((s = crm_stmt_table_init(&st->t, db, export_sql, SQL_COUNT, err)) ||
+	    (s = crm_customer_labels_open(db, &st->labels, err)) ||
+	    (s = crm_id_next(db, "exports", &x->id, err)) ||
+	    (s = crm_id_next(db, "export_customers", &st->next_member, err)))
+		return s;
+	/* export_customers rows name the exports row written at the end */
+	return crm_db_intend(db, CRM_DB_DEFER_KEYS, err);
+}
+
+void crm_export_release(struct crm_export *x)
+{
+	if (!x->st)
+		return;
+	crm_stmt_table_release(&x->st->t);
+	crm_customer_labels_free(x->st->labels);
+	free(x->st);
+	x->st = NULL;
+}
+
+/* SELECT c.id, the three consents, then the columns; source_key's as NULL (from the labels). */
+static int select_sql(const struct crm_export *x, struct crm_strbuf *b)
+{
+	size_t i;
+	int oom = crm_strbuf_addstr(b, "SELECT c.id, c.consent_email, c.consent_phone,"
+				    " c.consent_post");
+
+	for (i = 0; i < x->ncolumns; i++)
+		oom |= !strcmp(x->columns[i], "source_key") ? crm_strbuf_addstr(b, ", NULL") :
+		       crm_strbuf_addf(b, ", c.%s", x->columns[i]);
+	return oom | crm_strbuf_addstr(b, " FROM customers c WHERE ");
+}
+
+/* The current row of q (see select_sql): to row and to the record, unless its consent lacks. */
+static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct crm_stmt *q,
+			       crm_export_row_fn row, void *ctx, struct crm_error *err)
+{
+	struct crm_value vals[CRM_EXPORT_MAX_COLUMNS];
+	char masked[CRM_EXPORT_MAX_COLUMNS][160];
+	int64_t id = crm_stmt_int(q, 0);
+	struct crm_stmt *st;
+	enum crm_status s;
+	size_t i;
+
+	if (((x->consent & CRM_CONSENT_EMAIL) && crm_stmt_int(q, 1) != 1) ||
+	    ((x->consent & CRM_CONSENT_PHONE) && crm_stmt_int(q, 2) != 1) ||
+	    ((x->consent & CRM_CONSENT_POST) && crm_stmt_int(q, 3) != 1)) {
+		x->left_out++;
+		return CRM_OK;
+	}
+	for (i = 0; i < x->ncolumns; i++) {
+		vals[i] = crm_stmt_value(q, (int)i + 4);
+		if (vals[i].type == CRM_VALUE_TEXT && (x->mask & (1u << i)))
+			vals[i] = crm_value_text(crm_export_mask(x->columns[i], vals[i].s,
+								 masked[i], sizeof(masked[i])));
+	}
+	if (x->st->source_key >= 0) {
+		const char *key = NULL, *name = NULL;
+
+		if ((s = crm_customer_label(x->st->labels, id, &key, &name, err)))
+			return s;
+		vals[x->st->source_key] = key ? crm_value_text(key) : crm_value_null();
+	}
+	if ((s = row(ctx, id, vals, err)))
+		return s;
+	if (!(st = crm_stmt_table_get(&x->st->t, SQL_MEMBER, err)))
+		return err->code;
+	crm_stmt_bind_int(st, 1, x->st->next_member);
+	crm_stmt_bind_int(st, 2, x->id);
+	crm_stmt_bind_int(st, 3, id);
+	if ((s = crm_stmt_run(st, "cannot record the export", err)) ||
+	    (s = crm_audit_insert(crm_run_audit(run), "export_customers", x->st->next_member++,
+				  err)))
+		return s;
+	x->rows++;
+	return CRM_OK;
+}
+
+static enum crm_status walk(struct crm_run *run, struct crm_export *x, struct crm_stmt *q,
+			    crm_export_row_fn row, void *ctx, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+	enum crm_step step;
+
+	while (!s && (step = crm_stmt_step(q)) == CRM_STEP_ROW)
+		s = one_row(run, x, q, row, ctx, err);
+	if (!s && step == CRM_STEP_ERROR)
+		s = crm_stmt_fail(q, err, "cannot read the customers");
+	return s;
+}
+
+enum crm_status crm_export_where(struct crm_run *run, struct crm_export *x,
+				 const struct crm_seg_expr *e, crm_export_row_fn row, void *ctx,
+				 struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	struct crm_stmt *q = NULL;
+	enum crm_status s;
+	int oom = select_sql(x, &sql);
+
+	oom |= crm_strbuf_addf(&sql, "%s%s ORDER BY c.id", x->include_merged ? "" :
+			       "c.merged_into IS NULL AND ", crm_seg_sql(e));
+	if (oom) {
+		crm_strbuf_release(&sql);
+		return crm_error_nomem(err);
+	}
+	s = crm_stmt_prepare(crm_run_db(run), sql.buf, &q, err);
+	crm_strbuf_release(&sql);
+	if (s)
+		return s;
+	crm_seg_bind(e, q);
+	s = walk(run, x, q, row, ctx, err);
+	crm_stmt_free(q);
+	return s;
+}
+
+enum crm_status crm_export_ids(struct crm_run *run, struct crm_export *x, const int64_t *ids,
+			       size_t n, crm_export_row_fn row, void *ctx, struct crm_error *err)
+{
+	struct crm_strbuf sql = CRM_STRBUF_INIT;
+	struct crm_stmt *q = NULL;
+	enum crm_status s;
+	size_t i;
+	int oom = select_sql(x, &sql);
+
+	oom |= crm_strbuf_addstr(&sql, "c.id = ?1");
+	if (oom) {
+		crm_strbuf_release(&sql);
+		return crm_error_nomem(err);
+	}
+	s = crm_stmt_prepare(crm_run_db(run), sql.buf, &q, err);
+	crm_strbuf_release(&sql);
+	for (i = 0; !s && i < n; i++) {
+		crm_stmt_reset(q);
+		crm_stmt_bind_int(q, 1, ids[i]);
+		s = walk(run, x, q, row, ctx, err);
+	}
+	crm_stmt_free(q);
+	return s;
+}
+
+enum crm_status crm_export_finish(struct crm_run *run, struct crm_export *x,
+				  struct crm_error *err)
+{
+	struct crm_strbuf cols = CRM_STRBUF_INIT;
+	struct crm_stmt *st;
+	enum crm_status s;
+	size_t i;
+	int oom = 0;
+
+	for (i = 0; i < x->ncolumns; i++)
+		oom |= crm_strbuf_addf(&cols, "%s%s%s", i ? "," : "", x->columns[i],
+				       x->mask & (1u << i) ? " (masked)" : "");
+	if (oom) {
+		crm_strbuf_release(&cols);
+		return crm_error_nomem(err);
+	}
+	if (!(st = crm_stmt_table_get(&x->st->t, SQL_EXPORT, err))) {
+		crm_strbuf_release(&cols);
+		return err->code;
+	}
+	crm_stmt_bind_int(st, 1, x->id);
+	crm_stmt_bind_int(st, 2, crm_run_id(run));
+	crm_stmt_bind_str(st, 3, crm_actor());
+	crm_stmt_bind_str(st, 4, crm_run_started_at(run));
+	crm_stmt_bind_str(st, 5, crm_purpose_names[x->purpose]);
+	crm_stmt_bind_str(st, 6, x->recipient);
+	crm_stmt_bind_str(st, 7, x->filter);
+	crm_stmt_bind_str(st, 8, cols.buf);
+	crm_stmt_bind_int(st, 9, (int64_t)x->rows);
+	s = crm_stmt_run(st, "cannot record the export", err);
+	crm_strbuf_release(&cols);
+	return s ? s : crm_audit_insert(crm_run_audit(run), "exports", x->id, err);
+}

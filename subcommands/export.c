@@ -1,0 +1,564 @@
+/*
+ * crm export: customer records out to a file, a pipeline or the terminal,
+ * for a purpose: customers without consent for the channels a marketing
+ * list carries are left out, values can be masked, cells that a
+ * spreadsheet would run as formulas are neutralised, and every export is
+ * recorded (export.h) so that the company can say later who received
+ * whose data, when and why.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "cli-segment.h"
+#include "csvio.h"
+#include "customer.h"
+#include "export.h"
+#include "progress.h"
+#include "safefile.h"
+#include "banned.h"
+
+#define CMD "export"
+
+enum {
+	OPT_SEGMENT = CRM_OPT_OWN,
+	OPT_WHERE,
+	OPT_IDS,
+	OPT_COLUMNS,
+	OPT_HEADER,
+	OPT_EXCEL,
+	OPT_ENCODING,
+	OPT_CRLF,
+	OPT_REPLACE,
+	OPT_NO_GUARD,
+	OPT_MASK,
+	OPT_PURPOSE,
+	OPT_RECIPIENT,
+	OPT_INCLUDE_MERGED,
+	OPT_AS_OF,
+	OPT_OUTPUT,
+};
+
+static const struct crm_option export_options[] = {
+	{ "segment", OPT_SEGMENT, "<name>", "the customers of a segment (crm segment list)",
+	  "a segment name" },
+	{ "where", OPT_WHERE, "<expr>", "the customers an expression matches,\ncrm-segment(1)",
+	  "an expression, such as \"prefecture = '東京都'\"" },
+	{ "ids", OPT_IDS, "<file>", "the customers named in a file (- for standard input),\n"
+	  "one id or SOURCE:KEY a line", "a file of ids, or -" },
+	{ "columns", OPT_COLUMNS, "<list>", "the columns, in order: field names or headers\n"
+	  "(name,email or 氏名,メールアドレス)", "a comma-separated list of columns" },
+	{ "header", OPT_HEADER, "<lang>", "the header row in en (default: field names) or ja",
+	  "en or ja" },
+	CRM_OPT_FORMAT,
+	{ "excel", OPT_EXCEL, NULL, "CSV as Excel opens it right on a Japanese PC:\nUTF-8 with "
+	  "a byte order mark, CRLF", NULL },
+	{ "encoding", OPT_ENCODING, "<enc>", "csv and tsv: utf-8 (default), utf-8-bom or cp932",
+	  "utf-8, utf-8-bom or cp932" },
+	{ "crlf", OPT_CRLF, NULL, "csv and tsv: end lines with CRLF", NULL },
+	{ "replace", OPT_REPLACE, NULL, "cp932: write ? for a character CP932 lacks (else\n"
+	  "it is an error)", NULL },
+	{ "no-formula-guard", OPT_NO_GUARD, NULL, "do not neutralise cells starting = + - @", NULL },
+	{ "mask", OPT_MASK, "<list>", "mask these columns: email, phone, mobile,\nbirthdate, "
+	  "postal_code, name, address ...", "a comma-separated list of columns" },
+	{ "purpose", OPT_PURPOSE, "<why>", "marketing (default; customers without consent for\n"
+	  "the channels are left out), service, analysis\n(default on a terminal) or provision",
+	  "marketing, service, analysis or provision" },
+	{ "recipient", OPT_RECIPIENT, "<name>", "to whom (required for provision)", "a name" },
+	{ "include-merged", OPT_INCLUDE_MERGED, NULL, "also the records merged into others", NULL },
+	{ "as-of", OPT_AS_OF, "<date>", "evaluate --segment or --where as on this day",
+	  "a date, YYYY-MM-DD" },
+	{ "o", OPT_OUTPUT, "<file>", "write to this file (whole or not at all), not stdout",
+	  "a file name" },
+	CRM_OPT_END,
+};
+
+static const struct crm_usage export_usage = {
+	"usage: crm export [--segment <name> | --where <expr> | --ids <file>] [--as-of <date>]\n"
+	"                  [--columns <list>] [--header en|ja] [--format <fmt>] [--excel]\n"
+	"                  [--encoding <enc>] [--crlf] [--replace] [--no-formula-guard]\n"
+	"                  [--mask <list>] [--purpose <why>] [--recipient <name>]\n"
+	"                  [--include-merged] [-o <file>]\n",
+	export_options,
+};
+
+#define usage_error(...) crm_usage_error(CMD, &export_usage, __VA_ARGS__)
+
+struct cli {
+	struct crm_ctx *ctx;
+	const char *segment, *where, *ids, *as_of, *output, *columns, *mask;
+	int header_ja, excel, crlf, replace, no_guard, format_set, encoding_set, purpose_set;
+	enum crm_format format;
+	enum crm_encoding encoding;
+	struct crm_export x;
+	char *colbuf, *maskbuf;
+	/* the writer */
+	FILE *fp;
+	struct crm_safefile *file;
+	struct crm_csv_writer *csv;
+	struct crm_out *out;
+	struct crm_progress bar;
+};
+
+/* ---- Columns ---------------------------------------------------------------- */
+
+/* Splits list at commas into the names of columns (resolved), into x. */
+static int parse_columns(struct cli *cli, char *list)
+{
+	char *tok, *save = NULL;
+
+	cli->x.ncolumns = 0;
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *name;
+		size_t i;
+
+		while (*tok == ' ')
+			tok++;
+		if (!(name = crm_export_column(tok)))
+			return usage_error("--columns: '%s' is not a column of customers (crm help "
+					   "fields lists them)", tok);
+		for (i = 0; i < cli->x.ncolumns; i++)
+			if (!strcmp(cli->x.columns[i], name))
+				return usage_error("--columns: %s is named twice", name);
+		if (cli->x.ncolumns == CRM_EXPORT_MAX_COLUMNS)
+			return usage_error("--columns: at most %d columns", CRM_EXPORT_MAX_COLUMNS);
+		cli->x.columns[cli->x.ncolumns++] = name;
+	}
+	if (!cli->x.ncolumns)
+		return usage_error("--columns names no column%s", "");
+	return CRM_EXIT_OK;
+}
+
+static int parse_mask(struct cli *cli, char *list)
+{
+	char *tok, *save = NULL;
+
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const char *name = crm_export_column(tok);
+		size_t i;
+
+		for (i = 0; name && i < cli->x.ncolumns && strcmp(cli->x.columns[i], name); i++)
+			;
+		if (!name || i == cli->x.ncolumns)
+			return usage_error("--mask: '%s' is not one of the columns exported", tok);
+		cli->x.mask |= 1u << i;
+	}
+	return CRM_EXIT_OK;
+}
+
+/* ---- The customers named in a file ------------------------------------------------ */
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The ids of --ids: a line each, an id or SOURCE:KEY (the first field of a
+ * CSV line; a header line "id" is skipped), resolved to the customer it is
+ * now unless --include-merged; sorted, each once.
+ */
+static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
+				struct crm_error *err)
+{
+	const char *path = cli->ids;
+	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char line[1024];
+	int64_t *v = NULL, id;
+	size_t len = 0, cap = 0, k;
+	unsigned long lineno = 0;
+	enum crm_status s = CRM_OK;
+
+	*out = NULL;
+	*n = 0;
+	if (!fp)
+		return crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
+	while (!s && fgets(line, sizeof(line), fp)) {
+		lineno++;
+		line[strcspn(line, ",\r\n")] = '\0';
+		if (!line[0] || (lineno == 1 && !strcmp(line, "id")))
+			continue;
+		if (cli->x.include_merged && !crm_parse_positive(line, &id))
+			s = crm_customer_resolve(cli->ctx->db, id, &(int64_t){ 0 }, err);
+		else
+			s = crm_customer_find(cli->ctx->db, line, &id, err);
+		if (s) {
+			char why[CRM_ERROR_MSG_MAX];
+
+			snprintf(why, sizeof(why), "%s", err->message);
+			s = crm_error_set(err, s, "%s:%lu: %s", strcmp(path, "-") ? path : "stdin",
+					  lineno, why);
+			break;
+		}
+		if (len == cap) {
+			int64_t *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
+
+			if (!x) {
+				s = crm_error_nomem(err);
+				break;
+			}
+			v = x;
+		}
+		v[len++] = id;
+	}
+	if (!s && ferror(fp))
+		s = crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
+	if (fp != stdin)
+		fclose(fp);
+	if (s) {
+		free(v);
+		return s;
+	}
+	if (len)
+		qsort(v, len, sizeof(*v), cmp_id);
+	for (k = 0, cap = 0; k < len; k++)
+		if (!cap || v[cap - 1] != v[k])
+			v[cap++] = v[k];
+	*out = v;
+	*n = cap;
+	return CRM_OK;
+}
+
+/* ---- Writing -------------------------------------------------------------------------- */
+
+static enum crm_status writer_open(struct cli *cli, struct crm_error *err)
+{
+	const char *names[CRM_EXPORT_MAX_COLUMNS];
+	enum crm_status s;
+	size_t i;
+
+	cli->fp = stdout;
+	if (cli->output) {
+		if ((s = crm_safefile_open(&cli->file, cli->output, 0, err)))
+			return s;
+		cli->fp = crm_safefile_fp(cli->file);
+	}
+	for (i = 0; i < cli->x.ncolumns; i++)
+		names[i] = cli->header_ja ? crm_export_label_ja(cli->x.columns[i]) :
+			   cli->x.columns[i];
+	if (cli->format == CRM_FORMAT_CSV || cli->format == CRM_FORMAT_TSV) {
+		struct crm_csv_write_options o = {
+			.encoding = cli->encoding, .crlf = cli->crlf, .replace = cli->replace,
+			.delimiter = cli->format == CRM_FORMAT_TSV ? '\t' : ',',
+			.no_formula_guard = cli->no_guard,
+		};
+
+		if ((s = crm_csv_writer_open(&cli->csv, cli->fp, &o, err)))
+			return s;
+		return crm_csv_write_record(cli->csv, names, NULL, cli->x.ncolumns, err);
+	}
+	s = crm_out_open(&cli->out, cli->fp, cli->format, names, cli->x.ncolumns, err);
+	if (!s)
+		crm_out_set_cut(cli->out, !cli->output && isatty(STDOUT_FILENO));
+	return s;
+}
+
+static enum crm_status write_row(void *ctx, int64_t id, const struct crm_value *vals,
+				 struct crm_error *err)
+{
+	struct cli *cli = ctx;
+	const char *f[CRM_EXPORT_MAX_COLUMNS];
+	size_t lens[CRM_EXPORT_MAX_COLUMNS], i;
+	char nums[CRM_EXPORT_MAX_COLUMNS][24];
+	enum crm_status s;
+
+	(void)id;
+	if (!cli->csv)
+		s = crm_out_row(cli->out, vals, err);
+	else {
+		for (i = 0; i < cli->x.ncolumns; i++) {
+			if (vals[i].type == CRM_VALUE_TEXT) {
+				f[i] = vals[i].s;
+				lens[i] = vals[i].len;
+			} else if (vals[i].type == CRM_VALUE_INT) {
+				lens[i] = (size_t)snprintf(nums[i], sizeof(nums[i]), "%lld", vals[i].i);
+				f[i] = nums[i];
+			} else {
+				f[i] = NULL;
+				lens[i] = 0;
+			}
+		}
+		s = crm_csv_write_record(cli->csv, f, lens, cli->x.ncolumns, err);
+		if (s == CRM_ERR_UNREPRESENTABLE) {
+			char why[CRM_ERROR_MSG_MAX];
+
+			/* name the customer, not the record number */
+			snprintf(why, sizeof(why), "%s", err->message);
+			s = crm_error_set(err, s, "customer %lld: %s (--replace writes ? for it)",
+					  (long long)id, strstr(why, "field") ? strstr(why, "field") : why);
+		}
+	}
+	crm_progress_update(&cli->bar, cli->x.rows + 1, cli->x.rows + 1);
+	return s;
+}
+
+static enum crm_status writer_close(struct cli *cli, struct crm_error *err)
+{
+	enum crm_status s = CRM_OK;
+
+	if (cli->csv) {
+		s = crm_csv_writer_close(cli->csv, err);
+		cli->csv = NULL;
+	} else if (cli->out) {
+		s = crm_out_close(cli->out, err);
+		cli->out = NULL;
+	}
+	if (!s && cli->file)
+		s = crm_safefile_sync(cli->file, err);
+	return s;
+}
+
+static void writer_abort(struct cli *cli)
+{
+	crm_csv_writer_free(cli->csv);
+	crm_out_free(cli->out);
+	crm_safefile_abort(cli->file);
+	cli->csv = NULL;
+	cli->out = NULL;
+	cli->file = NULL;
+}
+
+/* ---- The export ------------------------------------------------------------------------ */
+
+static void summary(struct cli *cli, int64_t run, unsigned long replaced)
+{
+	char a[32], b[32];
+	static const char *const channel[] = { "email", "phone", "post" };
+	size_t i;
+	int first = 1;
+
+	if (cli->ctx->quiet)
+		return;
+	fprintf(stderr, "crm export: %s customer%s exported for %s%s%s as export %lld of run %lld",
+		crm_num(cli->x.rows, a, sizeof(a)), cli->x.rows == 1 ? "" : "s",
+		crm_purpose_names[cli->x.purpose], cli->x.recipient ? " to " : "",
+		cli->x.recipient ? cli->x.recipient : "", (long long)cli->x.id, (long long)run);
+	if (cli->output)
+		fprintf(stderr, " (%s)", cli->output);
+	fputc('\n', stderr);
+	if (cli->x.left_out) {
+		fprintf(stderr, "crm export: %s left out without consent for ",
+			crm_num(cli->x.left_out, b, sizeof(b)));
+		for (i = 0; i < 3; i++)
+			if (cli->x.consent & (1u << i)) {
+				fprintf(stderr, "%s%s", first ? "" : " and ", channel[i]);
+				first = 0;
+			}
+		fputs(" (what the columns carry; --purpose service or analysis does not ask)\n",
+		      stderr);
+	}
+	if (replaced)
+		fprintf(stderr, "crm export: %lu character%s CP932 lacks written as ?\n", replaced,
+			replaced == 1 ? "" : "s");
+}
+
+static int run_export(struct cli *cli)
+{
+	struct crm_ctx *ctx = cli->ctx;
+	struct crm_target t;
+	struct crm_run *run = NULL;
+	struct crm_error err;
+	enum crm_status s;
+	int64_t *ids = NULL, total = 0, run_id = 0;
+	size_t nids = 0;
+	unsigned long replaced = 0;
+	char filter[256];
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	crm_error_clear(&err);
+	if ((s = crm_open_db_write(ctx, &err)))
+		return crm_report(CMD, &err);
+	if (cli->ids) {
+		if ((s = read_ids(cli, &ids, &nids, &err)))
+			return crm_report(CMD, &err);
+		snprintf(filter, sizeof(filter), "ids from %s", strcmp(cli->ids, "-") ? cli->ids :
+			 "standard input");
+		total = (int64_t)nids;
+	} else {
+		if ((rc = crm_target_open(ctx, CMD, cli->segment,
+					  cli->where ? cli->where : "id >= 1", cli->as_of, &t)))
+			return rc;
+		if (cli->segment)
+			snprintf(filter, sizeof(filter), "segment %s: %s", cli->segment, t.text);
+		else
+			snprintf(filter, sizeof(filter), "%s", cli->where ? t.text : "all customers");
+		if (cli->output && ctx->progress &&
+		    (s = crm_segment_count(ctx->db, t.e, &total, &err))) {
+			crm_target_release(&t);
+			return crm_report(CMD, &err);
+		}
+	}
+	cli->x.filter = filter;
+	s = crm_run_begin(ctx->db, CMD, ctx->argc, ctx->argv, 0, &run, &err);
+	if (!s)
+		s = crm_export_begin(run, &cli->x, &err);
+	if (!s)
+		s = writer_open(cli, &err);
+	if (!s && cli->output)
+		crm_progress_start(&cli->bar, stderr, ctx->progress, "export", (unsigned long long)total);
+	if (!s)
+		s = cli->ids ? crm_export_ids(run, &cli->x, ids, nids, write_row, cli, &err) :
+		    crm_export_where(run, &cli->x, t.e, write_row, cli, &err);
+	crm_progress_done(&cli->bar);
+	if (cli->csv)
+		replaced = crm_csv_replaced(cli->csv);
+	if (!s)
+		s = writer_close(cli, &err);
+	if (!s)
+		s = crm_export_finish(run, &cli->x, &err);
+	if (!s)
+		s = crm_run_count(run, "exported", (long long)cli->x.rows, &err);
+	if (!s && cli->x.left_out)
+		s = crm_run_count(run, "left_out", (long long)cli->x.left_out, &err);
+	if (!s) {
+		run_id = crm_run_id(run);
+		/* recorded first: a file that exists was recorded */
+		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	}
+	crm_run_free(run);
+	crm_export_release(&cli->x);
+	crm_target_release(&t);
+	free(ids);
+	if (!s && cli->file) {
+		s = crm_safefile_commit(cli->file, &err);
+		cli->file = NULL;
+	}
+	if (s) {
+		writer_abort(cli);
+		return crm_report(CMD, &err);
+	}
+	summary(cli, run_id, replaced);
+	return CRM_EXIT_OK;
+}
+
+static int parse_enum(const char *arg, const char *const *names, int *out)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
+{
+	struct crm_getopt g = { .cmd = CMD, .usage = &export_usage, .permute = 1 };
+	struct cli cli = { .ctx = ctx, .encoding = CRM_ENC_UTF8 };
+	int c, k, rc, chosen = 0;
+	size_t i;
+
+	cli.format = CRM_FORMAT_CSV;
+	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
+		switch (c) {
+		case OPT_SEGMENT: cli.segment = g.arg; chosen++; break;
+		case OPT_WHERE: cli.where = g.arg; chosen++; break;
+		case OPT_IDS: cli.ids = g.arg; chosen++; break;
+		case OPT_COLUMNS: cli.columns = g.arg; break;
+		case OPT_HEADER:
+			if (strcmp(g.arg, "en") && strcmp(g.arg, "ja"))
+				return usage_error("--header must be en or ja, not '%s'", g.arg);
+			cli.header_ja = !strcmp(g.arg, "ja");
+			break;
+		case OPT_EXCEL: cli.excel = 1; break;
+		case OPT_ENCODING:
+			if (crm_encoding_parse(g.arg, &cli.encoding) || cli.encoding == CRM_ENC_AUTO)
+				return usage_error("--encoding must be utf-8, utf-8-bom or cp932, not "
+						   "'%s'", g.arg);
+			cli.encoding_set = 1;
+			break;
+		case OPT_CRLF: cli.crlf = 1; break;
+		case OPT_REPLACE: cli.replace = 1; break;
+		case OPT_NO_GUARD: cli.no_guard = 1; break;
+		case OPT_MASK: cli.mask = g.arg; break;
+		case OPT_PURPOSE:
+			if (parse_enum(g.arg, crm_purpose_names, &k))
+				return usage_error("--purpose must be marketing, service, analysis or "
+						   "provision, not '%s'", g.arg);
+			cli.x.purpose = (enum crm_purpose)k;
+			cli.purpose_set = 1;
+			break;
+		case OPT_RECIPIENT: cli.x.recipient = g.arg; break;
+		case OPT_INCLUDE_MERGED: cli.x.include_merged = 1; break;
+		case OPT_AS_OF:
+			if (strlen(g.arg) != 10)
+				return usage_error("--as-of takes a date, YYYY-MM-DD, not '%s'", g.arg);
+			cli.as_of = g.arg;
+			break;
+		case OPT_OUTPUT: cli.output = g.arg; break;
+		case CRM_OPT_ID_FORMAT:
+			if (crm_getopt_format(&g, &cli.format))
+				return g.exit;
+			cli.format_set = 1;
+			break;
+		}
+	}
+	if (c == CRM_GETOPT_EXIT)
+		return g.exit;
+	if (g.optind < argc)
+		return usage_error("unexpected argument '%s'", argv[g.optind]);
+	if (chosen > 1)
+		return usage_error("--segment, --where and --ids choose the customers: one of them%s",
+				   "");
+	if (cli.as_of && cli.ids)
+		return usage_error("--as-of is for --segment and --where%s", "");
+	/* looking someone up on a terminal is analysis; a file or a pipe is a list */
+	if (!cli.format_set && !cli.output && isatty(STDOUT_FILENO))
+		cli.format = CRM_FORMAT_TABLE;
+	if (!cli.purpose_set && !cli.output && isatty(STDOUT_FILENO))
+		cli.x.purpose = CRM_PURPOSE_ANALYSIS;
+	if (cli.excel) {
+		if (cli.format_set && cli.format != CRM_FORMAT_CSV)
+			return usage_error("--excel is CSV as Excel opens it: not with --format %s",
+					   "other than csv");
+		if (cli.encoding_set && cli.encoding != CRM_ENC_UTF8_BOM)
+			return usage_error("--excel is UTF-8 with a byte order mark: not with "
+					   "--encoding%s", "");
+		cli.format = CRM_FORMAT_CSV;
+		cli.encoding = CRM_ENC_UTF8_BOM;
+		cli.crlf = 1;
+	}
+	if ((cli.encoding_set || cli.crlf || cli.replace || cli.no_guard) &&
+	    cli.format != CRM_FORMAT_CSV && cli.format != CRM_FORMAT_TSV)
+		return usage_error("--encoding, --crlf, --replace and --no-formula-guard are for csv "
+				   "and tsv%s", "");
+	if (cli.replace && cli.encoding != CRM_ENC_CP932)
+		return usage_error("--replace is for --encoding cp932%s", "");
+	if (cli.x.recipient && cli.x.purpose != CRM_PURPOSE_PROVISION)
+		return usage_error("--recipient is for --purpose provision%s", "");
+	if (cli.x.purpose == CRM_PURPOSE_PROVISION && !cli.x.recipient)
+		return usage_error("--purpose provision needs --recipient: to whom%s", "");
+	if (cli.columns) {
+		if (!(cli.colbuf = strdup(cli.columns)))
+			return crm_exit_code(CRM_ERR_NOMEM);
+		rc = parse_columns(&cli, cli.colbuf);
+	} else {
+		for (i = 0; crm_export_default_columns[i]; i++)
+			cli.x.columns[cli.x.ncolumns++] = crm_export_default_columns[i];
+		rc = CRM_EXIT_OK;
+	}
+	if (!rc && cli.mask) {
+		if (!(cli.maskbuf = strdup(cli.mask)))
+			rc = crm_exit_code(CRM_ERR_NOMEM);
+		else
+			rc = parse_mask(&cli, cli.maskbuf);
+	}
+	if (!rc)
+		rc = run_export(&cli);
+	free(cli.colbuf);
+	free(cli.maskbuf);
+	return rc;
+}
+
+const struct crm_cmd crm_cmd_export = {
+	"export", cmd_export, CRM_CMD_DB_READ,
+	"customer records out for a purpose, consent enforced, every export recorded",
+	&export_usage,
+};
