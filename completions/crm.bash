@@ -130,6 +130,35 @@ _crm_command()
 			;;
 		esac
 		;;
+	export)
+		case $prev in
+		--format)
+			_crm_words 'csv tsv json table xlsx' "$cur"
+			;;
+		--header)
+			_crm_words 'en ja' "$cur"
+			;;
+		--encoding)
+			_crm_words 'utf-8 utf-8-bom cp932' "$cur"
+			;;
+		--purpose)
+			_crm_words 'marketing service analysis provision' "$cur"
+			;;
+		--segment)
+			_crm_words "$("$crm" segment list --format csv 2>/dev/null | sed -n '2,$s/,.*//p')" "$cur"
+			;;
+		--ids | -o)
+			_crm_files "$cur"
+			;;
+		--where | --columns | --mask | --recipient | --as-of)
+			;;
+		*)
+			_crm_words '--segment --where --ids --as-of --columns --header --format
+				--excel --encoding --crlf --replace --no-formula-guard --mask --purpose
+				--recipient --include-merged -o -h --help' "$cur"
+			;;
+		esac
+		;;
 	segment)
 		case $prev in
 		--format)

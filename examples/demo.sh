@@ -51,6 +51,13 @@ step "$crm" segment show --as-of 2026-06-01 --format table \
 step "$crm" segment create osaka "prefecture = '大阪府'" --description '関西キャンペーン'
 step "$crm" segment list --format table
 echo
+echo "Lists out: customers without consent for what a marketing list carries are"
+echo "left out, and every export is recorded (crm log customer shows who got whose data):"
+step "$crm" export --segment osaka --columns 氏名,メールアドレス --header ja --format table
+step "$crm" export --where "id <= 3" --columns name,email,phone --mask email,phone \
+	--purpose analysis --format table
+step "$crm" export --where "id <= 3" --columns id,name,birthdate -o "$work/list.xlsx" --purpose service
+echo
 echo "A mistake in an expression says where it is:"
 "$crm" segment count --where "prefecture = '大阪府' and nmae contains '髙'" || true
 echo

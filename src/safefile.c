@@ -127,6 +127,11 @@ FILE *crm_safefile_fp(struct crm_safefile *f)
 	return f->fp;
 }
 
+const char *crm_safefile_tmp_path(const struct crm_safefile *f)
+{
+	return f->tmp;
+}
+
 const char *crm_safefile_path(const struct crm_safefile *f)
 {
 	return f->path;

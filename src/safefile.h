@@ -33,6 +33,12 @@ enum crm_status crm_safefile_open(struct crm_safefile **out, const char *path, i
 				  struct crm_error *err);
 FILE *crm_safefile_fp(struct crm_safefile *f);
 const char *crm_safefile_path(const struct crm_safefile *f);
+/*
+ * The temporary file's own name, for a library that writes a file by
+ * name (libxlsxwriter): it must write in place (open the name, truncate)
+ * for crm_safefile_commit to sync and rename what it wrote.
+ */
+const char *crm_safefile_tmp_path(const struct crm_safefile *f);
 enum crm_status crm_safefile_sync(struct crm_safefile *f, struct crm_error *err);
 /*
  * f is freed. When writing fails the temporary file is removed; when only

@@ -18,6 +18,7 @@
 #include "export.h"
 #include "progress.h"
 #include "safefile.h"
+#include "xlsx.h"
 #include "banned.h"
 
 #define CMD "export"
@@ -52,7 +53,8 @@ static const struct crm_option export_options[] = {
 	  "(name,email or 氏名,メールアドレス)", "a comma-separated list of columns" },
 	{ "header", OPT_HEADER, "<lang>", "the header row in en (default: field names) or ja",
 	  "en or ja" },
-	CRM_OPT_FORMAT,
+	{ "format", CRM_OPT_ID_FORMAT, "<fmt>", "csv, tsv, json, table or xlsx (default: a table\n"
+	  "on a terminal, else csv)", "csv, tsv, json, table or xlsx" },
 	{ "excel", OPT_EXCEL, NULL, "CSV as Excel opens it right on a Japanese PC:\nUTF-8 with "
 	  "a byte order mark, CRLF", NULL },
 	{ "encoding", OPT_ENCODING, "<enc>", "csv and tsv: utf-8 (default), utf-8-bom or cp932",
@@ -70,8 +72,8 @@ static const struct crm_option export_options[] = {
 	{ "include-merged", OPT_INCLUDE_MERGED, NULL, "also the records merged into others", NULL },
 	{ "as-of", OPT_AS_OF, "<date>", "evaluate --segment or --where as on this day",
 	  "a date, YYYY-MM-DD" },
-	{ "o", OPT_OUTPUT, "<file>", "write to this file (whole or not at all), not stdout",
-	  "a file name" },
+	{ "o", OPT_OUTPUT, "<file>", "write to this file (whole or not at all), not stdout;\n"
+	  "a name ending .xlsx is a workbook", "a file name" },
 	CRM_OPT_END,
 };
 
@@ -89,7 +91,7 @@ static const struct crm_usage export_usage = {
 struct cli {
 	struct crm_ctx *ctx;
 	const char *segment, *where, *ids, *as_of, *output, *columns, *mask;
-	int header_ja, excel, crlf, replace, no_guard, format_set, encoding_set, purpose_set;
+	int header_ja, excel, crlf, replace, no_guard, format_set, encoding_set, purpose_set, xlsx;
 	enum crm_format format;
 	enum crm_encoding encoding;
 	struct crm_export x;
@@ -99,6 +101,7 @@ struct cli {
 	struct crm_safefile *file;
 	struct crm_csv_writer *csv;
 	struct crm_out *out;
+	struct crm_xlsx *book;
 	struct crm_progress bar;
 };
 
@@ -157,6 +160,23 @@ static int cmp_id(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Whether arg names customers itself: ids or SOURCE:KEY, separated by commas. */
+static int looks_like_customers(const char *arg)
+{
+	char buf[256], *tok, *save = NULL;
+	int64_t id;
+	size_t len;
+	const char *key;
+
+	if (strlen(arg) >= sizeof(buf) || !*arg)
+		return 0;
+	memcpy(buf, arg, strlen(arg) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		if (crm_customer_spec(tok, &id, &len, &key) == CRM_SPEC_NONE)
+			return 0;
+	return 1;
+}
+
 /*
  * The ids of --ids: a line each, an id or SOURCE:KEY (the first field of a
  * CSV line; a header line "id" is skipped), resolved to the customer it is
@@ -167,7 +187,7 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 {
 	const char *path = cli->ids;
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char line[1024];
+	char line[1024], *list = NULL;
 	int64_t *v = NULL, id;
 	size_t len = 0, cap = 0, k;
 	unsigned long lineno = 0;
@@ -175,8 +195,20 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 
 	*out = NULL;
 	*n = 0;
+	if (!fp && looks_like_customers(path)) {
+		/* --ids 42 or --ids sfa:C-0042,web:taro: the customers themselves */
+		if (!(list = strdup(path)) || !(fp = fmemopen(list, strlen(list), "r"))) {
+			free(list);
+			return crm_error_nomem(err);
+		}
+		path = "--ids";
+		for (char *c = list; *c; c++)
+			if (*c == ',')
+				*c = '\n';
+	}
 	if (!fp)
-		return crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
+		return crm_error_set(err, CRM_ERR_IO, "cannot read %s: %s", path,
+				     "no such file, nor an id or SOURCE:KEY");
 	while (!s && fgets(line, sizeof(line), fp)) {
 		lineno++;
 		line[strcspn(line, ",\r\n")] = '\0';
@@ -209,6 +241,7 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 		s = crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
 	if (fp != stdin)
 		fclose(fp);
+	free(list);
 	if (s) {
 		free(v);
 		return s;
@@ -225,6 +258,32 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 
 /* ---- Writing -------------------------------------------------------------------------- */
 
+/* How a workbook writes a column's values. */
+static enum crm_xlsx_kind column_kind(const char *name)
+{
+	if (!strcmp(name, "id"))
+		return CRM_XLSX_NUMBER;
+	return !strcmp(name, "birthdate") ? CRM_XLSX_DATE : CRM_XLSX_TEXT;
+}
+
+/* A workbook column's width, in characters: what it usually holds, or its header. */
+static double column_width(const char *name, const char *header)
+{
+	static const struct { const char *name; double width; } w[] = {
+		{ "id", 8 }, { "source_key", 16 }, { "name", 16 }, { "name_kana", 20 },
+		{ "company", 26 }, { "department", 18 }, { "email", 30 }, { "phone", 15 },
+		{ "mobile", 15 }, { "postal_code", 10 }, { "prefecture", 10 }, { "city", 14 },
+		{ "address", 40 }, { "birthdate", 12 },
+	};
+	double width = 14, head = (double)crm_display_width(header, strlen(header)) + 2;
+	size_t i;
+
+	for (i = 0; i < sizeof(w) / sizeof(w[0]); i++)
+		if (!strcmp(w[i].name, name))
+			width = w[i].width;
+	return head > width ? head : width;
+}
+
 static enum crm_status writer_open(struct cli *cli, struct crm_error *err)
 {
 	const char *names[CRM_EXPORT_MAX_COLUMNS];
@@ -240,6 +299,18 @@ static enum crm_status writer_open(struct cli *cli, struct crm_error *err)
 	for (i = 0; i < cli->x.ncolumns; i++)
 		names[i] = cli->header_ja ? crm_export_label_ja(cli->x.columns[i]) :
 			   cli->x.columns[i];
+	if (cli->xlsx) {
+		enum crm_xlsx_kind kinds[CRM_EXPORT_MAX_COLUMNS];
+		double widths[CRM_EXPORT_MAX_COLUMNS];
+
+		for (i = 0; i < cli->x.ncolumns; i++) {
+			kinds[i] = column_kind(cli->x.columns[i]);
+			widths[i] = column_width(cli->x.columns[i], names[i]);
+		}
+		/* the library writes the workbook by name: into the temporary file */
+		return crm_xlsx_open(&cli->book, crm_safefile_tmp_path(cli->file), names, kinds,
+				     widths, cli->x.ncolumns, err);
+	}
 	if (cli->format == CRM_FORMAT_CSV || cli->format == CRM_FORMAT_TSV) {
 		struct crm_csv_write_options o = {
 			.encoding = cli->encoding, .crlf = cli->crlf, .replace = cli->replace,
@@ -267,7 +338,9 @@ static enum crm_status write_row(void *ctx, int64_t id, const struct crm_value *
 	enum crm_status s;
 
 	(void)id;
-	if (!cli->csv)
+	if (cli->book)
+		s = crm_xlsx_row(cli->book, vals, err);
+	else if (!cli->csv)
 		s = crm_out_row(cli->out, vals, err);
 	else {
 		for (i = 0; i < cli->x.ncolumns; i++) {
@@ -286,10 +359,23 @@ static enum crm_status write_row(void *ctx, int64_t id, const struct crm_value *
 		if (s == CRM_ERR_UNREPRESENTABLE) {
 			char why[CRM_ERROR_MSG_MAX];
 
-			/* name the customer, not the record number */
+			/* name the customer and the column, not the record and field numbers */
+			const char *at, *what = NULL;
+			unsigned long k = 0;
+
 			snprintf(why, sizeof(why), "%s", err->message);
-			s = crm_error_set(err, s, "customer %lld: %s (--replace writes ? for it)",
-					  (long long)id, strstr(why, "field") ? strstr(why, "field") : why);
+			at = strstr(why, "field ");
+			if (at && sscanf(at, "field %lu", &k) == 1 && (what = strchr(at, ':')))
+				what += 2;
+			else
+				what = why;
+			if (k >= 1 && k <= cli->x.ncolumns)
+				s = crm_error_set(err, s, "customer %lld, column %s: %s (--replace "
+						  "writes ? for it)", (long long)id,
+						  cli->x.columns[k - 1], what);
+			else
+				s = crm_error_set(err, s, "customer %lld: %s (--replace writes ? for "
+						  "it)", (long long)id, why);
 		}
 	}
 	crm_progress_update(&cli->bar, cli->x.rows + 1, cli->x.rows + 1);
@@ -300,7 +386,10 @@ static enum crm_status writer_close(struct cli *cli, struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
 
-	if (cli->csv) {
+	if (cli->book) {
+		s = crm_xlsx_close(cli->book, err);
+		cli->book = NULL;
+	} else if (cli->csv) {
 		s = crm_csv_writer_close(cli->csv, err);
 		cli->csv = NULL;
 	} else if (cli->out) {
@@ -314,9 +403,11 @@ static enum crm_status writer_close(struct cli *cli, struct crm_error *err)
 
 static void writer_abort(struct cli *cli)
 {
+	crm_xlsx_free(cli->book);
 	crm_csv_writer_free(cli->csv);
 	crm_out_free(cli->out);
 	crm_safefile_abort(cli->file);
+	cli->book = NULL;
 	cli->csv = NULL;
 	cli->out = NULL;
 	cli->file = NULL;
@@ -494,8 +585,10 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 			break;
 		case OPT_OUTPUT: cli.output = g.arg; break;
 		case CRM_OPT_ID_FORMAT:
-			if (crm_getopt_format(&g, &cli.format))
-				return g.exit;
+			cli.xlsx = !strcmp(g.arg, "xlsx");
+			if (!cli.xlsx && crm_format_parse(g.arg, &cli.format))
+				return usage_error("--format must be csv, tsv, json, table or xlsx, not "
+						   "'%s'", g.arg);
 			cli.format_set = 1;
 			break;
 		}
@@ -507,6 +600,17 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 	if (chosen > 1)
 		return usage_error("--segment, --where and --ids choose the customers: one of them%s",
 				   "");
+	/* -o list.xlsx is a workbook */
+	if (!cli.format_set && cli.output && strlen(cli.output) > 5 &&
+	    !strcmp(cli.output + strlen(cli.output) - 5, ".xlsx"))
+		cli.xlsx = cli.format_set = 1;
+	if (cli.xlsx && !cli.output)
+		return usage_error("--format xlsx writes a workbook: give it a file, -o list.xlsx%s",
+				   "");
+	if (cli.xlsx && (cli.excel || cli.encoding_set || cli.crlf || cli.replace || cli.no_guard))
+		return usage_error("a workbook has no encoding, line ends or formulas to guard "
+				   "against: --excel, --encoding, --crlf, --replace and "
+				   "--no-formula-guard are for csv%s", "");
 	if (cli.as_of && cli.ids)
 		return usage_error("--as-of is for --segment and --where%s", "");
 	/* looking someone up on a terminal is analysis; a file or a pipe is a list */

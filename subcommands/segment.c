@@ -31,7 +31,7 @@ enum {
 static const struct crm_option segment_options[] = {
 	{ "where", OPT_WHERE, "<expr>", "show, count: this expression instead of a saved\n"
 	  "segment", "an expression, such as \"prefecture = '東京都'\"" },
-	{ "ids", OPT_IDS, NULL, "show: the ids alone, one per line, for a pipeline",
+	{ "ids", OPT_IDS, NULL, "show: the ids alone, one per line, for a pipeline\n(crm export --ids -)",
 	  NULL },
 	{ "as-of", OPT_AS_OF, "<date>", "evaluate as on this day, YYYY-MM-DD: today, age and\n"
 	  "days since are counted from it, later orders left out\n(default: today)",

@@ -28,7 +28,8 @@ log
 cleanse
 dedupe
 rfm
-segment' empty "$CRM" --list-cmds
+segment
+export' empty "$CRM" --list-cmds
 check 'an unknown long option is a usage error' 2 empty "match:^crm: unknown option '--bogus'$" \
 	"$CRM" --bogus init
 check 'an unknown short option is a usage error' 2 empty "match:^crm: unknown option '-x'$" \
