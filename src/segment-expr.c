@@ -500,8 +500,12 @@ static enum crm_status lex(struct parser *p)
 				    "text", quote(p, i, (size_t)n, buf), (char)(cp - 0xff01 + '!'));
 		while (j < p->len && (unsigned char)s[j] >= 0x80)
 			j++;
-		return fail(p, i, "'%s' is not quoted: text is quoted ('東京都'), and field "
-			    "names are in English (crm segment fields)", quote(p, i, j - i, buf));
+		if (!memcmp(s + i, "\xe5\x86\x86", 3) || !memcmp(s + i, "\xc2\xa5", 2) ||
+		    !memcmp(s + i, "\xef\xbf\xa5", 3))
+			return fail(p, i, "money is written as a number, without 円 or ¥ (50000)");
+		quote(p, i, j - i, buf);
+		return fail(p, i, "'%s' is not quoted: text is quoted ('%s'), and field names "
+			    "are in English (crm segment fields)", buf, buf);
 	}
 	return fail(p, i, "'%c' is not part of an expression (operators: = != < <= > >= in "
 		    "contains is empty and or not)", s[i]);
@@ -668,8 +672,6 @@ static enum crm_status text_value(struct parser *p, const struct crm_seg_field *
 
 	if (!exact || !cf || (f->flags & (CRM_SEG_DERIVED | CRM_SEG_RFM))) {
 		v->s = strdup(t);
-	} else if (!strcmp(f->name, "prefecture")) {
-		v->s = strdup(t);                       /* and its other forms: prefecture_forms */
 	} else if (cf->fieldtype == &crm_fieldtype_gender && !crm_parse_gender(t, &g, &e)) {
 		v->s = strdup(g);                       /* 男 is male */
 	} else if (cf->fieldtype->normalize && !cf->fieldtype->normalize(t, &norm, &e) &&
@@ -690,7 +692,7 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 	char buf[48], num[64];
 	struct crm_error e;
 	enum crm_status s;
-	int minus = 0;
+	int minus = 0, flag = 0;
 
 	memset(v, 0, sizeof(*v));
 	if (p->tok.t == T_WORD && !is_keyword(p)) {
@@ -718,6 +720,8 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 			v->i = 0;
 		else if (p->tok.t == T_NUMBER && p->tok.len == 1 && strchr("01", p->s[pos]))
 			v->i = p->s[pos] == '1';
+		else if (p->tok.t == T_STRING && !crm_parse_flag(p->tok.str, &flag, &e))
+			v->i = flag;            /* '可', '希望する': as import reads a flag */
 		else
 			return fail(p, pos, "%s is yes or no: compare it with yes, no, true or "
 				    "false, not %s", f->name, tok_desc(p, buf));
@@ -1358,9 +1362,22 @@ static int bound_add(struct crm_seg_expr *e, struct bound *bs, size_t *nb, const
 	return 0;
 }
 
+/* For a score of the RFM snapshot evaluated: whose bins bound it, as the reason says. */
+static const char *bins_said(const struct crm_seg_expr *e, const struct crm_seg_field *f,
+			     char *buf, size_t size)
+{
+	if (!(f->flags & CRM_SEG_RFM) || f->hi != CRM_RFM_MAX_BINS || e->env.rfm_bins < 2)
+		return "";
+	snprintf(buf, size, " (with the RFM scores of run %lld, of %d bins)",
+		 (long long)e->env.rfm_run, e->env.rfm_bins);
+	return buf;
+}
+
 /* 1 when the bounds contradict themselves. */
 static int bounds_never(struct crm_seg_expr *e, const struct bound *b)
 {
+	char why[96];
+
 	size_t i, j;
 
 	if (b->present && b->missing) {
@@ -1368,7 +1385,8 @@ static int bounds_never(struct crm_seg_expr *e, const struct bound *b)
 		return 1;
 	}
 	if (b->has_lo && b->has_hi && b->lo > b->hi) {
-		never_say(e, "no value of %s is in the range asked for", b->f->name);
+		never_say(e, "no value of %s is in the range asked for%s", b->f->name,
+			  bins_said(e, b->f, why, sizeof(why)));
 		return 1;
 	}
 	if (b->nsets || b->nexcl) {
@@ -1379,8 +1397,10 @@ static int bounds_never(struct crm_seg_expr *e, const struct bound *b)
 			for (i = 0; i < s0->nv && !allowed_value(b, &s0->v[i]); i++)
 				;
 			if (i == s0->nv) {
-				never_say(e, "no value of %s can be all that is asked",
-					  b->f->name);
+				never_say(e, b->nsets == 1 && !b->nexcl ?
+					  "no value of %s asked for is one it can have%s" :
+					  "no value of %s can be all that is asked%s", b->f->name,
+					  bins_said(e, b->f, why, sizeof(why)));
 				return 1;
 			}
 		} else if (b->f->type == CRM_SEG_BOOL) {

@@ -11,12 +11,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "audit.h"
 #include "customer.h"
 #include "dbstmt.h"
 #include "rfm.h"
 #include "segment.h"
 #include "strbuf.h"
+#include "utf8.h"
 #include "banned.h"
 
 enum {
@@ -146,14 +149,31 @@ void crm_segment_release(struct crm_segment *s)
 int crm_segment_name_ok(const char *name)
 {
 	size_t n = strlen(name), i;
+	int32_t cp;
+	int k;
 
 	if (!n || n > 64 || name[0] == '-')
 		return 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += (size_t)k) {
 		unsigned char c = (unsigned char)name[i];
 
-		if (!(isalnum(c) || c == '-' || c == '_' || c >= 0x80))
+		k = 1;
+		if (c < 0x80) {
+			if (!(isalnum(c) || c == '-' || c == '_'))
+				return 0;
+			continue;
+		}
+		/* letters and digits of any script (東京, ｶﾀｶﾅ, 々, ー); no spaces or symbols */
+		if ((k = crm_utf8_decode(name + i, (ptrdiff_t)(n - i), &cp)) <= 0)
 			return 0;
+		switch (utf8proc_category(cp)) {
+		case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+		case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
+		case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+			break;
+		default:
+			return 0;
+		}
 	}
 	return 1;
 }
@@ -460,8 +480,10 @@ enum crm_status crm_segment_drop(struct crm_run *run, const char *name, struct c
 	if ((s = crm_stmt_one(st, &found, "cannot read the segments", err)))
 		goto out;
 	if (!found) {
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no saved segment '%s'%s", name,
-				  is_builtin(name) ? " (it is built in: it cannot be dropped)" : "");
+		s = is_builtin(name) ?
+		    crm_error_set(err, CRM_ERR_NOTFOUND, "no saved segment '%s' (it is built "
+				  "in: it cannot be dropped)", name) :
+		    not_found(crm_run_db(run), name, err);
 		goto out;
 	}
 	id = crm_stmt_int(st, 0);

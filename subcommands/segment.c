@@ -445,7 +445,8 @@ static int create(struct cli *cli)
 	struct crm_error err;
 	enum crm_status s;
 	size_t at = 0, len = 0;
-	char *owned = NULL;
+	char *owned = NULL, *desc = NULL;
+	struct crm_segment was = { 0 };
 	int replaced = 0, rc;
 
 	if (!crm_segment_name_ok(name))
@@ -475,12 +476,25 @@ static int create(struct cli *cli)
 	why = crm_seg_never(e);
 	if (why && !cli->ctx->quiet)
 		fprintf(stderr, "crm segment: warning: %s can never match: %s\n", name, why);
+	if (crm_seg_needs_rfm(e) && !env.rfm_run && !cli->ctx->quiet)
+		fprintf(stderr, "crm segment: warning: no RFM scores are saved yet: %s can be "
+			"evaluated once crm rfm --save has saved some\n", name);
+	/* a saved one that replaces a built-in says what the built-in said, unless told */
+	if (!cli->description && !crm_segment_find(cli->ctx->db, name, &was, &err) &&
+	    was.builtin && !was.id && was.description && !(desc = strdup(was.description))) {
+		crm_segment_release(&was);
+		crm_seg_free(e);
+		free(owned);
+		return crm_exit_code(CRM_ERR_NOMEM);
+	}
+	crm_segment_release(&was);
+	crm_error_clear(&err);
 	crm_seg_free(e);
 	s = crm_run_begin(cli->ctx->db, CMD, cli->ctx->argc, cli->ctx->argv,
 			  cli->dry_run ? CRM_RUN_DRY : 0, &run, &err);
 	if (!s)
-		s = crm_segment_save(run, name, text, cli->description, cli->replace, &replaced,
-				     &err);
+		s = crm_segment_save(run, name, text, desc ? desc : cli->description,
+				     cli->replace, &replaced, &err);
 	if (!s)
 		s = crm_run_count(run, replaced == 1 ? "replaced" : replaced ? "unchanged" :
 				  "created", 1, &err);
@@ -488,6 +502,7 @@ static int create(struct cli *cli)
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
 	crm_run_free(run);
 	free(owned);
+	free(desc);
 	if (s)
 		return crm_report(CMD, &err);
 	if (replaced == 2)

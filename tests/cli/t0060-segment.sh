@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 127
+plan 135
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -52,6 +52,10 @@ check 'the built-in dormant' 0 'inline:2
 check 'fields lists them with their types' 0 'match:^days_since_last_order,number,' empty \
 	"$CRM" segment fields --format csv
 
+check 'a segment of RFM fields before any scores are saved: a warning' 0 empty \
+	'match:^crm segment: warning: no RFM scores are saved yet: rr can be evaluated once' \
+	"$CRM" segment create rr 'r = 3' --dry-run
+
 # RFM fields: the latest saved scores.
 check 'RFM fields without saved scores: an error that says what to do' 1 empty \
 	'match:segment comes from the saved RFM scores, and none were saved as of 2026-12-01 or before: run crm rfm --save' \
@@ -64,7 +68,7 @@ check '... nor later ones' 1 empty 'match:none were saved as of 2026-12-01 or be
 "$CRM" -q rfm --save --as-of 2026-12-02 --format csv > /dev/null || bail_out 'crm rfm --save failed'
 rfm_count() { sqlite3 crm.db "SELECT count(*) FROM rfm_scores WHERE run_id = (SELECT max(run_id) FROM rfm_scores) AND $1"; }
 check 'the scores of the day: r > 5 can never match, of 5 bins' 0 empty \
-	'match:^crm segment: warning: high can never match: no value of r is in the range asked for' \
+	'match:^crm segment: warning: high can never match: no value of r is in the range asked for \(with the RFM scores of run [0-9]+, of 5 bins\)$' \
 	"$CRM" segment create high 'r > 5' --dry-run
 check 'r, f, m, recency, frequency, monetary, segment: as saved' 0 \
 	"inline:$(rfm_count 'r_score = 5') $(rfm_count 'f_score >= 3') $(rfm_count 'm_score < 3') $(rfm_count 'recency_days > 100') $(rfm_count 'frequency = 1') $(rfm_count 'monetary >= 100000000') $(rfm_count "segment = 'Champions'")" \
@@ -168,6 +172,13 @@ check '... not UTF-8' 1 empty 'match:character 15: a byte that is not UTF-8 \(0x
 check '... a byte order mark from Notepad is not part of it' 0 'inline:3' empty \
 	sh -c 'printf "\357\273\277prefecture = '"'"'東京都'"'"'\r\n" | tr -d "\r" | "$CRM" segment count --where -'
 check '... and nothing changed' 0 file:before.txt empty state
+check '... unquoted Japanese: quote it' 1 empty \
+	"inline:crm segment: expression, character 8: '山田' is not quoted: text is quoted ('山田'), and field names are in English (crm segment fields)" \
+	"$CRM" segment count --where 'name = 山田'
+check '... 円: a number' 1 empty 'match:money is written as a number, without 円 or ¥' \
+	"$CRM" segment count --where 'total_spent > 5000円'
+check 'a value as import reads it: 可 is yes, spaces around are not part of it' 0 'inline:1 4 5' \
+	ignore sh -c '"$CRM" segment show --ids --where "consent_email = '"'可'"' and prefecture != '"' 北海道 '"' or id = 4" | paste -s -d " " -'
 check 'an expression from standard input' 0 'inline:3' empty \
 	sh -c 'echo "prefecture = '"'"'東京都'"'"'" | "$CRM" segment count --where -'
 
@@ -189,6 +200,12 @@ check 'a bad --as-of' 2 empty "match:^crm segment: --as-of takes a date, YYYY-MM
 	"$CRM" segment count dormant --as-of 2026-02-30
 check 'a bad name' 2 empty "match:^crm segment: 'a b' cannot name a segment" \
 	"$CRM" segment create 'a b' 'age > 3'
+check '... a full-width space is a space' 2 empty "match:cannot name a segment" \
+	"$CRM" segment create '休眠　DM' 'age > 3'
+check '... bytes that are not UTF-8' 2 empty "match:cannot name a segment" \
+	sh -c '"$CRM" segment create "$(printf "bad\223")" "age > 3"'
+check '... Japanese is fine' 0 empty 'inline:crm segment: dry run: would have created 休眠DM' \
+	"$CRM" segment create 休眠DM 'age > 3' --dry-run
 check 'an unknown segment' 1 empty \
 	"inline:crm segment: no segment 'nope' (crm segment list shows them)" "$CRM" segment show nope
 check '... a slip of one' 1 empty "inline:crm segment: no segment 'dormnat' (did you mean dormant?)" \
@@ -226,11 +243,13 @@ check 'one that can never match is saved with a warning' 0 empty \
 crm segment: created never' "$CRM" segment create never 'age > 30 and age < 20'
 check 'a saved one replaces a built-in of its name' 0 empty 'inline:crm segment: created dormant' \
 	"$CRM" segment create dormant 'days_since_last_order >= 180'
-check '... listed as such' 0 'match:^dormant,saved \(replaces the built-in\),days_since_last_order >= 180,' \
+check '... listed as such, with the built-in'"'"'s description' 0 'match:^dormant,saved \(replaces the built-in\),days_since_last_order >= 180,"休眠: ' \
 	empty "$CRM" segment list --format csv
 check '... and used' 0 'inline:5' empty "$CRM" segment count dormant --as-of 2026-06-15
 check '... dropping it brings the built-in back' 0 empty 'inline:crm segment: dropped dormant' \
 	"$CRM" segment drop dormant
+check '... a slip of a saved name' 1 empty "inline:crm segment: no segment 'tokio' (did you mean tokyo?)" \
+	"$CRM" segment drop tokio
 check '... which cannot be dropped' 1 empty \
 	"inline:crm segment: no saved segment 'dormant' (it is built in: it cannot be dropped)" \
 	"$CRM" segment drop dormant

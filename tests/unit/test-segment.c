@@ -368,7 +368,7 @@ static void test_errors(void **state)
 	F("prefecture = '\xe6\x9d'", 14, "not UTF-8");
 	F("age > ３０", 6, "'３' is full-width: write it half-width ('3')");
 	F("age ＞ 30", 4, "'＞' is full-width: write it half-width ('>')");
-	F("会員区分 = '個人'", 0, "'会員区分' is not quoted: text is quoted ('東京都'), and field "
+	F("会員区分 = '個人'", 0, "'会員区分' is not quoted: text is quoted ('会員区分'), and field "
 	  "names are in English");
 	F("age => 3", 4, "'=>' is not an operator: did you mean >=?");
 	F("last_order < today - 2w3d", 21, "'2w3d': one unit to a duration");
