@@ -13,17 +13,14 @@
 #include "dbstmt.h"
 #include "export.h"
 #include "fields.h"
+#include "ftype.h"
+#include "rfm.h"
 #include "strbuf.h"
 #include "utf8.h"
 #include "banned.h"
 
 const char *const crm_purpose_names[] = {
 	"marketing", "service", "analysis", "provision", NULL,
-};
-
-const char *const crm_export_default_columns[] = {
-	"id", "source_key", "name", "name_kana", "company", "email", "phone", "postal_code",
-	"prefecture", "city", "address", NULL,
 };
 
 enum {
@@ -43,71 +40,155 @@ struct crm_export_state {
 	struct crm_stmt_table t;
 	struct crm_customer_labels *labels;
 	int64_t next_member;
-	int source_key;                 /* the column of source_key, or -1 */
+	int64_t last_customer;          /* recorded last: orders come customer by customer */
+	int label;                      /* the column of the customer's source:key, or -1 */
+	unsigned flags[CRM_EXPORT_MAX_COLUMNS];
 };
 
 /* ---- Columns -------------------------------------------------------------- */
 
 #define MAX_COLUMNS 48
-static const char *column_names[MAX_COLUMNS];
-static size_t ncolumn_names;
 
-const char *const *crm_export_columns(size_t *n)
+/* A kind's columns: name, SQL over its table t (customers c), what they hold. */
+static struct kind_columns {
+	const char *name[MAX_COLUMNS];
+	char sql[MAX_COLUMNS][32];
+	unsigned flags[MAX_COLUMNS];
+	char label[MAX_COLUMNS][64];
+	size_t n;
+} kinds[CRM_KIND_COUNT];
+
+static void add_column(struct kind_columns *k, const char *name, const char *sql,
+		       unsigned flags, const char *aliases)
 {
+	size_t len;
+
+	if (k->n == MAX_COLUMNS)
+		return;
+	k->name[k->n] = name;
+	snprintf(k->sql[k->n], sizeof(k->sql[0]), "%s", sql);
+	k->flags[k->n] = flags;
+	/* the first alias is the Japanese header the catalogue knows first */
+	len = aliases ? strcspn(aliases, "|") : 0;
+	if (len && len < sizeof(k->label[0]) && (unsigned char)aliases[0] >= 0x80) {
+		memcpy(k->label[k->n], aliases, len);
+		k->label[k->n][len] = '\0';
+	} else {
+		snprintf(k->label[k->n], sizeof(k->label[0]), "%s", name);
+	}
+	k->n++;
+}
+
+static const struct kind_columns *columns_of(enum crm_kind kind)
+{
+	static const char *const keys[CRM_KIND_COUNT][4] = {
+		[CRM_KIND_CUSTOMERS] = { NULL },
+		[CRM_KIND_ORDERS] = { "source", "order_key", "line", NULL },
+		[CRM_KIND_INTERACTIONS] = { "source", "source_key", NULL },
+	};
+	struct kind_columns *k = &kinds[kind];
+	/* a customers export reads c alone; the others their table t, joined to c */
+	const char *t = kind == CRM_KIND_CUSTOMERS ? "c" : "t";
 	const struct crm_field *f;
+	char sql[32];
 	size_t i, nf;
 
-	if (!ncolumn_names) {
-		column_names[ncolumn_names++] = "id";
-		column_names[ncolumn_names++] = "source_key";
-		f = crm_fields(CRM_KIND_CUSTOMERS, &nf);
-		for (i = 0; i < nf && ncolumn_names < MAX_COLUMNS; i++)
-			if (!(f[i].flags & CRM_F_VIRTUAL))
-				column_names[ncolumn_names++] = f[i].name;
+	if (k->n)
+		return k;
+	snprintf(sql, sizeof(sql), "%s.id", t);
+	add_column(k, "id", sql, CRM_EXPORT_NUMBER, NULL);
+	if (kind == CRM_KIND_CUSTOMERS) {
+		add_column(k, "source_key", "NULL", CRM_EXPORT_LABEL, NULL);
+	} else {
+		add_column(k, "customer_id", "t.customer_id", CRM_EXPORT_NUMBER, NULL);
+		add_column(k, "customer_key", "NULL", CRM_EXPORT_LABEL, NULL);
 	}
-	*n = ncolumn_names;
-	return column_names;
+	f = crm_fields(kind, &nf);
+	for (i = 0; keys[kind][i]; i++) {
+		const struct crm_field *g = crm_field_find(kind, keys[kind][i]);
+
+		snprintf(sql, sizeof(sql), "%s.%s", t, keys[kind][i]);
+		add_column(k, keys[kind][i], sql, !strcmp(keys[kind][i], "line") ?
+			   CRM_EXPORT_NUMBER : 0, g ? g->aliases : NULL);
+	}
+	for (i = 0; i < nf; i++) {
+		unsigned flags = 0;
+
+		if (f[i].flags & CRM_F_VIRTUAL)
+			continue;
+		if (f[i].fieldtype == &crm_fieldtype_money)
+			flags = CRM_EXPORT_MONEY;
+		else if (f[i].fieldtype == &crm_fieldtype_integer)
+			flags = CRM_EXPORT_NUMBER;
+		else if (f[i].fieldtype == &crm_fieldtype_date)
+			flags = CRM_EXPORT_DATE;
+		snprintf(sql, sizeof(sql), "%s.%s", t, f[i].name);
+		add_column(k, f[i].name, sql, flags, f[i].aliases);
+	}
+	return k;
 }
 
-const char *crm_export_column(const char *token)
+static int column_index(enum crm_kind kind, const char *name)
 {
-	const char *const *names;
+	const struct kind_columns *k = columns_of(kind);
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (!strcmp(k->name[i], name))
+			return (int)i;
+	return -1;
+}
+
+const char *const *crm_export_columns(enum crm_kind kind, size_t *n)
+{
+	const struct kind_columns *k = columns_of(kind);
+
+	*n = k->n;
+	return k->name;
+}
+
+const char *crm_export_column(enum crm_kind kind, const char *token)
+{
 	const struct crm_field *f;
-	size_t n, i;
+	int i = column_index(kind, token);
 
-	names = crm_export_columns(&n);
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], token))
-			return names[i];
-	if (!(f = crm_field_for_header(CRM_KIND_CUSTOMERS, token)))
+	if (i >= 0)
+		return columns_of(kind)->name[i];
+	if (!(f = crm_field_for_header(kind, token)) || (i = column_index(kind, f->name)) < 0)
 		return NULL;
-	for (i = 0; i < n; i++)
-		if (!strcmp(names[i], f->name))
-			return names[i];
-	return NULL;
+	return columns_of(kind)->name[i];
 }
 
-const char *crm_export_label_ja(const char *name)
+const char *crm_export_label_ja(enum crm_kind kind, const char *name)
 {
-	static char labels[MAX_COLUMNS][64];
-	const struct crm_field *f = crm_field_find(CRM_KIND_CUSTOMERS, name);
-	const char *const *names;
-	size_t n, i, len;
+	int i = column_index(kind, name);
 
 	if (!strcmp(name, "id"))
 		return "ID";
-	names = crm_export_columns(&n);
-	for (i = 0; i < n && strcmp(names[i], name); i++)
-		;
-	if (i == n || !f || !f->aliases)
-		return name;
-	/* the first alias is the Japanese header the catalogue knows first */
-	len = strcspn(f->aliases, "|");
-	if (len >= sizeof(labels[0]) || (unsigned char)f->aliases[0] < 0x80)
-		return name;
-	memcpy(labels[i], f->aliases, len);
-	labels[i][len] = '\0';
-	return labels[i];
+	return i < 0 ? name : columns_of(kind)->label[i];
+}
+
+unsigned crm_export_column_flags(enum crm_kind kind, const char *name)
+{
+	int i = column_index(kind, name);
+
+	return i < 0 ? 0 : columns_of(kind)->flags[i];
+}
+
+const char *const *crm_export_default_columns(enum crm_kind kind)
+{
+	static const char *const def[CRM_KIND_COUNT][16] = {
+		[CRM_KIND_CUSTOMERS] = { "id", "source_key", "name", "name_kana", "company", "email",
+					 "phone", "postal_code", "prefecture", "city", "address",
+					 NULL },
+		[CRM_KIND_ORDERS] = { "customer_id", "customer_key", "order_key", "line",
+				      "ordered_at", "product", "unit_price", "quantity", "amount",
+				      "status", "currency", NULL },
+		[CRM_KIND_INTERACTIONS] = { "customer_id", "customer_key", "at", "kind", "channel",
+					    "subject", "status", "owner", NULL },
+	};
+
+	return def[kind];
 }
 
 static unsigned column_consent(const char *name)
@@ -223,15 +304,16 @@ enum crm_status crm_export_begin(struct crm_run *run, struct crm_export *x,
 	if (!(st = calloc(1, sizeof(*st))))
 		return crm_error_nomem(err);
 	x->st = st;
-	st->source_key = -1;
+	st->label = -1;
 	for (i = 0; i < x->ncolumns; i++) {
-		if (!crm_export_column(x->columns[i]) ||
-		    strcmp(crm_export_column(x->columns[i]), x->columns[i]))
-			return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not a column of "
-					     "customers", x->columns[i]);
-		if (!strcmp(x->columns[i], "source_key"))
-			st->source_key = (int)i;
-		if (x->purpose == CRM_PURPOSE_MARKETING)
+		if (!crm_export_column(x->kind, x->columns[i]) ||
+		    strcmp(crm_export_column(x->kind, x->columns[i]), x->columns[i]))
+			return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not a column of %s",
+					     x->columns[i], crm_kind_name(x->kind));
+		st->flags[i] = crm_export_column_flags(x->kind, x->columns[i]);
+		if (st->flags[i] & CRM_EXPORT_LABEL)
+			st->label = (int)i;
+		if (x->purpose == CRM_PURPOSE_MARKETING && x->kind == CRM_KIND_CUSTOMERS)
 			x->consent |= column_consent(x->columns[i]);
 	}
 	if ((s = crm_stmt_table_init(&st->t, db, export_sql, SQL_COUNT, err)) ||
@@ -253,17 +335,34 @@ void crm_export_release(struct crm_export *x)
 	x->st = NULL;
 }
 
-/* SELECT c.id, the three consents, then the columns; source_key's as NULL (from the labels). */
+/*
+ * SELECT the customer's id and three consents, then the columns (the
+ * customer's source:key as NULL: from the labels), from the kind's table
+ * t joined to its customer c.
+ */
 static int select_sql(const struct crm_export *x, struct crm_strbuf *b)
 {
+	const struct kind_columns *k = columns_of(x->kind);
 	size_t i;
 	int oom = crm_strbuf_addstr(b, "SELECT c.id, c.consent_email, c.consent_phone,"
 				    " c.consent_post");
 
 	for (i = 0; i < x->ncolumns; i++)
-		oom |= !strcmp(x->columns[i], "source_key") ? crm_strbuf_addstr(b, ", NULL") :
-		       crm_strbuf_addf(b, ", c.%s", x->columns[i]);
-	return oom | crm_strbuf_addstr(b, " FROM customers c WHERE ");
+		oom |= crm_strbuf_addf(b, ", %s", k->sql[column_index(x->kind, x->columns[i])]);
+	if (x->kind == CRM_KIND_CUSTOMERS)
+		oom |= crm_strbuf_addstr(b, " FROM customers c WHERE ");
+	else
+		oom |= crm_strbuf_addf(b, " FROM %s t JOIN customers c ON c.id = t.customer_id"
+				       " WHERE ", crm_kind_name(x->kind));
+	return oom;
+}
+
+/* In customer order; a customer's orders by time, interactions too. */
+static const char *order_by(const struct crm_export *x)
+{
+	if (x->kind == CRM_KIND_ORDERS)
+		return " ORDER BY c.id, t.ordered_at, t.id";
+	return x->kind == CRM_KIND_INTERACTIONS ? " ORDER BY c.id, t.at, t.id" : " ORDER BY c.id";
 }
 
 /* The current row of q (see select_sql): to row and to the record, unless its consent lacks. */
@@ -277,27 +376,45 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 	enum crm_status s;
 	size_t i;
 
-	if (((x->consent & CRM_CONSENT_EMAIL) && crm_stmt_int(q, 1) != 1) ||
-	    ((x->consent & CRM_CONSENT_PHONE) && crm_stmt_int(q, 2) != 1) ||
-	    ((x->consent & CRM_CONSENT_POST) && crm_stmt_int(q, 3) != 1)) {
-		x->left_out++;
-		return CRM_OK;
+	if (x->consent) {
+		unsigned lacks = 0, k;
+
+		for (k = 0; k < 3; k++)
+			if ((x->consent & (1u << k)) && crm_stmt_int(q, (int)k + 1) != 1)
+				lacks |= 1u << k;
+		if (lacks) {
+			x->left_out++;
+			for (k = 0; k < 3; k++)
+				x->lacking[k] += (lacks >> k) & 1;
+			return CRM_OK;
+		}
 	}
 	for (i = 0; i < x->ncolumns; i++) {
 		vals[i] = crm_stmt_value(q, (int)i + 4);
-		if (vals[i].type == CRM_VALUE_TEXT && (x->mask & (1u << i)))
+		if (vals[i].type == CRM_VALUE_INT && (x->st->flags[i] & CRM_EXPORT_MONEY)) {
+			/* money in the currency's units, exact: 1500, -300, 2.55 */
+			crm_rfm_money(vals[i].i, masked[i]);
+			vals[i] = crm_value_text(masked[i]);
+		} else if (vals[i].type == CRM_VALUE_TEXT && (x->mask & (1u << i))) {
 			vals[i] = crm_value_text(crm_export_mask(x->columns[i], vals[i].s,
 								 masked[i], sizeof(masked[i])));
+		}
 	}
-	if (x->st->source_key >= 0) {
+	if (x->st->label >= 0) {
 		const char *key = NULL, *name = NULL;
 
 		if ((s = crm_customer_label(x->st->labels, id, &key, &name, err)))
 			return s;
-		vals[x->st->source_key] = key ? crm_value_text(key) : crm_value_null();
+		vals[x->st->label] = key ? crm_value_text(key) : crm_value_null();
 	}
 	if ((s = row(ctx, id, vals, err)))
 		return s;
+	x->rows++;
+	/* whose data went out: each customer once (an order export's lines come in turn) */
+	if (id == x->st->last_customer)
+		return CRM_OK;
+	x->st->last_customer = id;
+	x->customers++;
 	if (!(st = crm_stmt_table_get(&x->st->t, SQL_MEMBER, err)))
 		return err->code;
 	crm_stmt_bind_int(st, 1, x->st->next_member);
@@ -307,7 +424,6 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 	    (s = crm_audit_insert(crm_run_audit(run), "export_customers", x->st->next_member++,
 				  err)))
 		return s;
-	x->rows++;
 	return CRM_OK;
 }
 
@@ -333,8 +449,8 @@ enum crm_status crm_export_where(struct crm_run *run, struct crm_export *x,
 	enum crm_status s;
 	int oom = select_sql(x, &sql);
 
-	oom |= crm_strbuf_addf(&sql, "%s%s ORDER BY c.id", x->include_merged ? "" :
-			       "c.merged_into IS NULL AND ", crm_seg_sql(e));
+	oom |= crm_strbuf_addf(&sql, "%s%s%s", x->include_merged ? "" :
+			       "c.merged_into IS NULL AND ", crm_seg_sql(e), order_by(x));
 	if (oom) {
 		crm_strbuf_release(&sql);
 		return crm_error_nomem(err);
@@ -358,7 +474,7 @@ enum crm_status crm_export_ids(struct crm_run *run, struct crm_export *x, const 
 	size_t i;
 	int oom = select_sql(x, &sql);
 
-	oom |= crm_strbuf_addstr(&sql, "c.id = ?1");
+	oom |= crm_strbuf_addf(&sql, "c.id = ?1%s", order_by(x));
 	if (oom) {
 		crm_strbuf_release(&sql);
 		return crm_error_nomem(err);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "error.h"
+#include "fields.h"
 #include "run.h"
 #include "segment.h"
 #include "value.h"
@@ -43,6 +44,7 @@ enum crm_consent {
 
 struct crm_export {
 	/* in */
+	enum crm_kind kind;             /* customers, or their orders or interactions */
 	const char *columns[CRM_EXPORT_MAX_COLUMNS];   /* field names, checked */
 	size_t ncolumns;
 	unsigned mask;                  /* bit i: mask column i */
@@ -53,25 +55,41 @@ struct crm_export {
 	/* out */
 	unsigned consent;               /* marketing: the consents the columns need */
 	unsigned long rows;             /* written */
+	unsigned long customers;        /* whose data they carried */
 	unsigned long left_out;         /* without the consent needed */
+	unsigned long lacking[3];       /* of them, without email, phone, post consent */
 	int64_t id;                     /* the exports row */
 	/* private */
 	struct crm_export_state *st;
 };
 
-/* The customer columns an export can have: id, source_key and the catalogue's. */
-const char *const *crm_export_columns(size_t *n);
-/* The default columns of a customers export. */
-extern const char *const crm_export_default_columns[];
+/*
+ * The columns an export of kind can have: id; for customers source_key
+ * (the first source record, as source:key), for orders and interactions
+ * customer_id and customer_key (their customer's); the table's own
+ * columns of the field catalogue.
+ */
+const char *const *crm_export_columns(enum crm_kind kind, size_t *n);
+/* The default columns of an export of kind, NULL-terminated. */
+const char *const *crm_export_default_columns(enum crm_kind kind);
 
 /*
- * The column name (as crm-fields(5) calls a customer field: name, email)
- * that token names: the field's own name or any header it is known by
- * (氏名, メールアドレス, e-mail). NULL when none.
+ * The column (as crm-fields(5) calls a field: name, email) that token
+ * names: the field's own name or any header it is known by (氏名,
+ * メールアドレス, e-mail). NULL when none.
  */
-const char *crm_export_column(const char *token);
+const char *crm_export_column(enum crm_kind kind, const char *token);
 /* The header of column name in Japanese (氏名), or name itself. */
-const char *crm_export_label_ja(const char *name);
+const char *crm_export_label_ja(enum crm_kind kind, const char *name);
+
+/* What a column holds, for a workbook's cells. */
+enum crm_export_column_flags {
+	CRM_EXPORT_NUMBER = 1 << 0,   /* a whole number */
+	CRM_EXPORT_MONEY = 1 << 1,    /* money, written in the currency's units */
+	CRM_EXPORT_DATE = 1 << 2,     /* YYYY-MM-DD */
+	CRM_EXPORT_LABEL = 1 << 3,    /* the customer's source:key */
+};
+unsigned crm_export_column_flags(enum crm_kind kind, const char *name);
 
 /*
  * Starts export x in run (its columns set, checked: CRM_ERR_INVALID

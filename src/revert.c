@@ -415,6 +415,11 @@ static enum crm_status check_target(struct reverter *rv, struct crm_error *err)
 	else if (!s && crm_stmt_int(st, 3))
 		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld erased a person: an erasure "
 				  "cannot be undone", (long long)rv->target);
+	/* The record of provision stays: the data went out whatever the log says. */
+	else if (!s && !strcmp(crm_stmt_text(st, 0), "export"))
+		s = crm_error_set(err, CRM_ERR_INVALID, "run %lld exported customer data: what "
+				  "went out cannot be taken back, and its record stays",
+				  (long long)rv->target);
 	/*
 	 * A run still running is not reverted under its feet; one killed (its
 	 * process gone) will never finish, and what it committed is undone

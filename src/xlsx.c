@@ -17,7 +17,7 @@
 struct crm_xlsx {
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
-	lxw_format *bold, *date;
+	lxw_format *bold, *date, *money, *cents;
 	enum crm_xlsx_kind *kinds;
 	size_t n;
 	lxw_row_t row;
@@ -47,12 +47,15 @@ enum crm_status crm_xlsx_open(struct crm_xlsx **out, const char *path, const cha
 	x->n = n;
 	if (!(x->wb = workbook_new_opt(path, &opt)) ||
 	    !(x->ws = workbook_add_worksheet(x->wb, NULL)) ||
-	    !(x->bold = workbook_add_format(x->wb)) || !(x->date = workbook_add_format(x->wb))) {
+	    !(x->bold = workbook_add_format(x->wb)) || !(x->date = workbook_add_format(x->wb)) ||
+	    !(x->money = workbook_add_format(x->wb)) || !(x->cents = workbook_add_format(x->wb))) {
 		crm_xlsx_free(x);
 		return crm_error_set(err, CRM_ERR_IO, "cannot start the workbook %s", path);
 	}
 	format_set_bold(x->bold);
 	format_set_num_format(x->date, "yyyy-mm-dd");
+	format_set_num_format(x->money, "#,##0");
+	format_set_num_format(x->cents, "#,##0.00##");
 	for (i = 0; !e && i < n; i++)
 		e = worksheet_set_column(x->ws, (lxw_col_t)i, (lxw_col_t)i, widths[i],
 					 kinds[i] == CRM_XLSX_DATE ? x->date : NULL);
@@ -113,6 +116,18 @@ enum crm_status crm_xlsx_row(struct crm_xlsx *x, const struct crm_value *vals,
 		if (v->type == CRM_VALUE_REAL) {
 			e = worksheet_write_number(x->ws, x->row, col, v->r, NULL);
 			continue;
+		}
+		if (x->kinds[i] == CRM_XLSX_MONEY) {
+			char buf[40], *end;
+			double m;
+
+			snprintf(buf, sizeof(buf), "%.*s", (int)(v->len < 39 ? v->len : 39), v->s);
+			m = strtod(buf, &end);
+			if (end != buf && !*end) {
+				e = worksheet_write_number(x->ws, x->row, col, m,
+							   strchr(buf, '.') ? x->cents : x->money);
+				continue;
+			}
 		}
 		if (x->kinds[i] == CRM_XLSX_DATE && !parse_date(v, &d)) {
 			e = worksheet_write_datetime(x->ws, x->row, col, &d, x->date);

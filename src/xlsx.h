@@ -18,6 +18,7 @@ enum crm_xlsx_kind {
 	CRM_XLSX_TEXT,
 	CRM_XLSX_NUMBER,
 	CRM_XLSX_DATE,     /* YYYY-MM-DD text written as a date; anything else as text */
+	CRM_XLSX_MONEY,    /* a decimal as text (-1500, 2.55), written as a number */
 };
 
 struct crm_xlsx;

@@ -6,9 +6,11 @@
  * recorded (export.h) so that the company can say later who received
  * whose data, when and why.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -27,6 +29,7 @@ enum {
 	OPT_SEGMENT = CRM_OPT_OWN,
 	OPT_WHERE,
 	OPT_IDS,
+	OPT_KIND,
 	OPT_COLUMNS,
 	OPT_HEADER,
 	OPT_EXCEL,
@@ -49,6 +52,8 @@ static const struct crm_option export_options[] = {
 	  "an expression, such as \"prefecture = '東京都'\"" },
 	{ "ids", OPT_IDS, "<file>", "the customers named in a file (- for standard input),\n"
 	  "one id or SOURCE:KEY a line", "a file of ids, or -" },
+	{ "kind", OPT_KIND, "<kind>", "customers (default), or the orders or interactions\n"
+	  "of the customers chosen", "customers, orders or interactions" },
 	{ "columns", OPT_COLUMNS, "<list>", "the columns, in order: field names or headers\n"
 	  "(name,email or 氏名,メールアドレス)", "a comma-separated list of columns" },
 	{ "header", OPT_HEADER, "<lang>", "the header row in en (default: field names) or ja",
@@ -79,7 +84,8 @@ static const struct crm_option export_options[] = {
 
 static const struct crm_usage export_usage = {
 	"usage: crm export [--segment <name> | --where <expr> | --ids <file>] [--as-of <date>]\n"
-	"                  [--columns <list>] [--header en|ja] [--format <fmt>] [--excel]\n"
+	"                  [--kind <kind>] [--columns <list>] [--header en|ja]\n"
+	"                  [--format <fmt>] [--excel]\n"
 	"                  [--encoding <enc>] [--crlf] [--replace] [--no-formula-guard]\n"
 	"                  [--mask <list>] [--purpose <why>] [--recipient <name>]\n"
 	"                  [--include-merged] [-o <file>]\n",
@@ -113,15 +119,27 @@ static int parse_columns(struct cli *cli, char *list)
 	char *tok, *save = NULL;
 
 	cli->x.ncolumns = 0;
+	const char *p;
+
+	for (p = list; *p; p++)
+		if (*p == ',' && (p == list || p[1] == ',' || !p[1]))
+			return usage_error("--columns: an empty column in '%.40s'", list);
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const char *name;
-		size_t i;
+		const char *name, *const *all;
+		size_t i, n;
 
 		while (*tok == ' ')
 			tok++;
-		if (!(name = crm_export_column(tok)))
-			return usage_error("--columns: '%s' is not a column of customers (crm help "
-					   "fields lists them)", tok);
+		if (!(name = crm_export_column(cli->x.kind, tok))) {
+			all = crm_export_columns(cli->x.kind, &n);
+			for (i = 0; i < n && !crm_seg_near(tok, strlen(tok), all[i]); i++)
+				;
+			if (i < n)
+				return usage_error("--columns: '%.40s' is not a column of %s (did you "
+						   "mean %s?)", tok, crm_kind_name(cli->x.kind), all[i]);
+			return usage_error("--columns: '%.40s' is not a column of %s (crm-export(1), "
+					   "COLUMNS)", tok, crm_kind_name(cli->x.kind));
+		}
 		for (i = 0; i < cli->x.ncolumns; i++)
 			if (!strcmp(cli->x.columns[i], name))
 				return usage_error("--columns: %s is named twice", name);
@@ -136,16 +154,22 @@ static int parse_columns(struct cli *cli, char *list)
 
 static int parse_mask(struct cli *cli, char *list)
 {
-	char *tok, *save = NULL;
+	char *tok, *save = NULL, buf[32];
+	const char *probe = "x@y";
 
 	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const char *name = crm_export_column(tok);
+		const char *name = crm_export_column(cli->x.kind, tok);
 		size_t i;
 
 		for (i = 0; name && i < cli->x.ncolumns && strcmp(cli->x.columns[i], name); i++)
 			;
 		if (!name || i == cli->x.ncolumns)
-			return usage_error("--mask: '%s' is not one of the columns exported", tok);
+			return usage_error("--mask: '%.40s' is not one of the columns exported", tok);
+		/* crm_export_mask gives back what it does not mask */
+		if (crm_export_mask(name, probe, buf, sizeof(buf)) == probe)
+			return usage_error("--mask: %s cannot be masked (email, phone, mobile, "
+					   "birthdate, postal_code, name, name_kana, address and the "
+					   "name parts can)", name);
 		cli->x.mask |= 1u << i;
 	}
 	return CRM_EXIT_OK;
@@ -210,10 +234,21 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 		return crm_error_set(err, CRM_ERR_IO, "cannot read %s: %s", path,
 				     "no such file, nor an id or SOURCE:KEY");
 	while (!s && fgets(line, sizeof(line), fp)) {
+		char *t = line, *e;
+
 		lineno++;
-		line[strcspn(line, ",\r\n")] = '\0';
-		if (!line[0] || (lineno == 1 && !strcmp(line, "id")))
+		/* a byte order mark (crm export --excel), a header, spaces around */
+		if (lineno == 1 && !memcmp(t, "\xef\xbb\xbf", 3))
+			t += 3;
+		t[strcspn(t, ",\t\r\n")] = '\0';
+		while (*t == ' ')
+			t++;
+		for (e = t + strlen(t); e > t && e[-1] == ' '; e--)
+			e[-1] = '\0';
+		if (!*t || (lineno == 1 && (!strcmp(t, "id") || !strcmp(t, "ID") ||
+					    !strcmp(t, "customer_id") || !strcmp(t, "source_key"))))
 			continue;
+		memmove(line, t, strlen(t) + 1);
 		if (cli->x.include_merged && !crm_parse_positive(line, &id))
 			s = crm_customer_resolve(cli->ctx->db, id, &(int64_t){ 0 }, err);
 		else
@@ -258,12 +293,72 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 
 /* ---- Writing -------------------------------------------------------------------------- */
 
-/* How a workbook writes a column's values. */
-static enum crm_xlsx_kind column_kind(const char *name)
+/*
+ * The temporary file being written, removed if the export is stopped
+ * (Ctrl-C, kill): customer data must not be left behind half-written.
+ */
+static const char *volatile stopping_tmp;
+
+static void on_stop(int sig)
 {
-	if (!strcmp(name, "id"))
+	if (stopping_tmp)
+		unlink(stopping_tmp);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void catch_stops(const char *tmp)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	size_t i;
+
+	stopping_tmp = tmp;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], tmp ? on_stop : SIG_DFL);
+}
+
+/* Same file: path and the database (or its journal, lock and shared memory). */
+static int is_database(const char *path, const char *db)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal", "-lock" };
+	struct stat a, b;
+	char name[4096];
+	size_t i;
+
+	if (stat(path, &a))
+		return 0;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", db, ext[i]);
+		if (!stat(name, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether -o may be written: not the database, not a device or a directory. */
+static int check_output(struct cli *cli)
+{
+	struct stat st;
+
+	if (is_database(cli->output, cli->ctx->db_path))
+		return usage_error("-o %s is the database (or a file of it): choose another "
+				   "name", cli->output);
+	if (!stat(cli->output, &st) && !S_ISREG(st.st_mode))
+		return usage_error("-o %s is not a regular file: an export replaces a file "
+				   "whole", cli->output);
+	return CRM_EXIT_OK;
+}
+
+/* How a workbook writes a column's values. */
+static enum crm_xlsx_kind column_kind(enum crm_kind kind, const char *name)
+{
+	unsigned f = crm_export_column_flags(kind, name);
+
+	if (f & CRM_EXPORT_MONEY)
+		return CRM_XLSX_MONEY;
+	if (f & CRM_EXPORT_NUMBER)
 		return CRM_XLSX_NUMBER;
-	return !strcmp(name, "birthdate") ? CRM_XLSX_DATE : CRM_XLSX_TEXT;
+	return f & CRM_EXPORT_DATE ? CRM_XLSX_DATE : CRM_XLSX_TEXT;
 }
 
 /* A workbook column's width, in characters: what it usually holds, or its header. */
@@ -273,7 +368,9 @@ static double column_width(const char *name, const char *header)
 		{ "id", 8 }, { "source_key", 16 }, { "name", 16 }, { "name_kana", 20 },
 		{ "company", 26 }, { "department", 18 }, { "email", 30 }, { "phone", 15 },
 		{ "mobile", 15 }, { "postal_code", 10 }, { "prefecture", 10 }, { "city", 14 },
-		{ "address", 40 }, { "birthdate", 12 },
+		{ "address", 40 }, { "birthdate", 12 }, { "customer_key", 16 }, { "order_key", 14 },
+		{ "ordered_at", 20 }, { "product", 30 }, { "amount", 12 }, { "subject", 30 },
+		{ "body", 50 }, { "at", 20 },
 	};
 	double width = 14, head = (double)crm_display_width(header, strlen(header)) + 2;
 	size_t i;
@@ -294,17 +391,18 @@ static enum crm_status writer_open(struct cli *cli, struct crm_error *err)
 	if (cli->output) {
 		if ((s = crm_safefile_open(&cli->file, cli->output, 0, err)))
 			return s;
+		catch_stops(crm_safefile_tmp_path(cli->file));
 		cli->fp = crm_safefile_fp(cli->file);
 	}
 	for (i = 0; i < cli->x.ncolumns; i++)
-		names[i] = cli->header_ja ? crm_export_label_ja(cli->x.columns[i]) :
+		names[i] = cli->header_ja ? crm_export_label_ja(cli->x.kind, cli->x.columns[i]) :
 			   cli->x.columns[i];
 	if (cli->xlsx) {
 		enum crm_xlsx_kind kinds[CRM_EXPORT_MAX_COLUMNS];
 		double widths[CRM_EXPORT_MAX_COLUMNS];
 
 		for (i = 0; i < cli->x.ncolumns; i++) {
-			kinds[i] = column_kind(cli->x.columns[i]);
+			kinds[i] = column_kind(cli->x.kind, cli->x.columns[i]);
 			widths[i] = column_width(cli->x.columns[i], names[i]);
 		}
 		/* the library writes the workbook by name: into the temporary file */
@@ -407,6 +505,7 @@ static void writer_abort(struct cli *cli)
 	crm_csv_writer_free(cli->csv);
 	crm_out_free(cli->out);
 	crm_safefile_abort(cli->file);
+	catch_stops(NULL);
 	cli->book = NULL;
 	cli->csv = NULL;
 	cli->out = NULL;
@@ -424,24 +523,34 @@ static void summary(struct cli *cli, int64_t run, unsigned long replaced)
 
 	if (cli->ctx->quiet)
 		return;
-	fprintf(stderr, "crm export: %s customer%s exported for %s%s%s as export %lld of run %lld",
-		crm_num(cli->x.rows, a, sizeof(a)), cli->x.rows == 1 ? "" : "s",
+	if (cli->x.kind == CRM_KIND_CUSTOMERS)
+		fprintf(stderr, "crm export: %s customer%s", crm_num(cli->x.rows, a, sizeof(a)),
+			cli->x.rows == 1 ? "" : "s");
+	else
+		fprintf(stderr, "crm export: %s %s of %s customer%s", crm_num(cli->x.rows, a,
+			sizeof(a)), cli->x.kind == CRM_KIND_ORDERS ? "order lines" : "interactions",
+			crm_num(cli->x.customers, b, sizeof(b)), cli->x.customers == 1 ? "" : "s");
+	fprintf(stderr, " exported for %s%s%s as export %lld of run %lld",
 		crm_purpose_names[cli->x.purpose], cli->x.recipient ? " to " : "",
 		cli->x.recipient ? cli->x.recipient : "", (long long)cli->x.id, (long long)run);
 	if (cli->output)
 		fprintf(stderr, " (%s)", cli->output);
 	fputc('\n', stderr);
 	if (cli->x.left_out) {
-		fprintf(stderr, "crm export: %s left out without consent for ",
+		fprintf(stderr, "crm export: %s left out without consent for what the columns carry:",
 			crm_num(cli->x.left_out, b, sizeof(b)));
 		for (i = 0; i < 3; i++)
 			if (cli->x.consent & (1u << i)) {
-				fprintf(stderr, "%s%s", first ? "" : " and ", channel[i]);
+				fprintf(stderr, "%s %s %lu", first ? "" : ",", channel[i],
+					cli->x.lacking[i]);
 				first = 0;
 			}
-		fputs(" (what the columns carry; --purpose service or analysis does not ask)\n",
-		      stderr);
+		fputs(" (--purpose service or analysis does not ask)\n", stderr);
 	}
+	if (!cli->x.rows)
+		fprintf(stderr, "crm export: no %s matched: the export is recorded, empty\n",
+			cli->x.kind == CRM_KIND_CUSTOMERS ? "customer" :
+			cli->x.kind == CRM_KIND_ORDERS ? "order line" : "interaction");
 	if (replaced)
 		fprintf(stderr, "crm export: %lu character%s CP932 lacks written as ?\n", replaced,
 			replaced == 1 ? "" : "s");
@@ -475,9 +584,12 @@ static int run_export(struct cli *cli)
 					  cli->where ? cli->where : "id >= 1", cli->as_of, &t)))
 			return rc;
 		if (cli->segment)
-			snprintf(filter, sizeof(filter), "segment %s: %s", cli->segment, t.text);
+			snprintf(filter, sizeof(filter), "segment %s: %s%s%s", cli->segment, t.text,
+				 cli->as_of ? ", as of " : "", cli->as_of ? cli->as_of : "");
 		else
-			snprintf(filter, sizeof(filter), "%s", cli->where ? t.text : "all customers");
+			snprintf(filter, sizeof(filter), "%s%s%s", cli->where ? t.text :
+				 "all customers", cli->as_of ? ", as of " : "",
+				 cli->as_of ? cli->as_of : "");
 		if (cli->output && ctx->progress &&
 		    (s = crm_segment_count(ctx->db, t.e, &total, &err))) {
 			crm_target_release(&t);
@@ -518,6 +630,7 @@ static int run_export(struct cli *cli)
 	if (!s && cli->file) {
 		s = crm_safefile_commit(cli->file, &err);
 		cli->file = NULL;
+		catch_stops(NULL);
 	}
 	if (s) {
 		writer_abort(cli);
@@ -543,15 +656,30 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 {
 	struct crm_getopt g = { .cmd = CMD, .usage = &export_usage, .permute = 1 };
 	struct cli cli = { .ctx = ctx, .encoding = CRM_ENC_UTF8 };
-	int c, k, rc, chosen = 0;
+	int c, k, rc = 0, chosen = 0;
 	size_t i;
 
 	cli.format = CRM_FORMAT_CSV;
 	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
-		case OPT_SEGMENT: cli.segment = g.arg; chosen++; break;
-		case OPT_WHERE: cli.where = g.arg; chosen++; break;
-		case OPT_IDS: cli.ids = g.arg; chosen++; break;
+		case OPT_SEGMENT:
+		case OPT_WHERE:
+		case OPT_IDS: {
+			const char **slot = c == OPT_SEGMENT ? &cli.segment : c == OPT_WHERE ?
+					    &cli.where : &cli.ids;
+
+			if (*slot)
+				return usage_error("%s is given once%s", g.name, c == OPT_WHERE ?
+						   ": join the tests with and" : "");
+			*slot = g.arg;
+			chosen++;
+			break;
+		}
+		case OPT_KIND:
+			if (crm_kind_parse(g.arg, &cli.x.kind))
+				return usage_error("--kind must be customers, orders or interactions, not "
+						   "'%s'", g.arg);
+			break;
 		case OPT_COLUMNS: cli.columns = g.arg; break;
 		case OPT_HEADER:
 			if (strcmp(g.arg, "en") && strcmp(g.arg, "ja"))
@@ -611,8 +739,32 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 		return usage_error("a workbook has no encoding, line ends or formulas to guard "
 				   "against: --excel, --encoding, --crlf, --replace and "
 				   "--no-formula-guard are for csv%s", "");
-	if (cli.as_of && cli.ids)
+	if (cli.as_of && !cli.segment && !cli.where)
 		return usage_error("--as-of is for --segment and --where%s", "");
+	if (cli.output && !*cli.output)
+		return usage_error("-o needs a file name%s", "");
+	if (cli.output && !strcmp(cli.output, "-"))
+		cli.output = NULL;      /* - is standard output, as everywhere in crm */
+	if (cli.output && (rc = check_output(&cli)))
+		return rc;
+	if (cli.output && cli.format_set && !cli.xlsx && strlen(cli.output) > 5 &&
+	    !strcmp(cli.output + strlen(cli.output) - 5, ".xlsx"))
+		return usage_error("-o %s with --format %s: Excel would not open it; name it "
+				   "otherwise, or --format xlsx", cli.output, "other than xlsx");
+	if (cli.output && cli.xlsx && strlen(cli.output) > 4 &&
+	    (!strcmp(cli.output + strlen(cli.output) - 4, ".csv") ||
+	     !strcmp(cli.output + strlen(cli.output) - 4, ".tsv")))
+		return usage_error("-o %s is a workbook with --format xlsx: name it .xlsx",
+				   cli.output);
+	if (cli.x.recipient) {
+		const char *r = cli.x.recipient;
+
+		while (*r == ' ')
+			r++;
+		if (!*r || strpbrk(cli.x.recipient, "\n\r\t"))
+			return usage_error("--recipient names who receives the data: a name on one "
+					   "line, not '%.40s'", cli.x.recipient);
+	}
 	/* looking someone up on a terminal is analysis; a file or a pipe is a list */
 	if (!cli.format_set && !cli.output && isatty(STDOUT_FILENO))
 		cli.format = CRM_FORMAT_TABLE;
@@ -644,8 +796,10 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 			return crm_exit_code(CRM_ERR_NOMEM);
 		rc = parse_columns(&cli, cli.colbuf);
 	} else {
-		for (i = 0; crm_export_default_columns[i]; i++)
-			cli.x.columns[cli.x.ncolumns++] = crm_export_default_columns[i];
+		const char *const *def = crm_export_default_columns(cli.x.kind);
+
+		for (i = 0; def[i]; i++)
+			cli.x.columns[cli.x.ncolumns++] = def[i];
 		rc = CRM_EXIT_OK;
 	}
 	if (!rc && cli.mask) {

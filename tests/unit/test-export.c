@@ -47,22 +47,35 @@ static void test_mask(void **state)
 
 static void test_columns(void **state)
 {
+	const enum crm_kind C = CRM_KIND_CUSTOMERS, O = CRM_KIND_ORDERS;
 	size_t n;
 
 	(void)state;
-	assert_true(crm_export_columns(&n) != NULL && n > 20);
-	assert_string_equal(crm_export_column("name"), "name");
-	assert_string_equal(crm_export_column("氏名"), "name");
-	assert_string_equal(crm_export_column("メールアドレス"), "email");
-	assert_string_equal(crm_export_column("id"), "id");
-	assert_string_equal(crm_export_column("source_key"), "source_key");
-	assert_null(crm_export_column("nmae"));
-	assert_null(crm_export_column("extra"));
+	assert_true(crm_export_columns(C, &n) != NULL && n > 20);
+	assert_string_equal(crm_export_column(C, "name"), "name");
+	assert_string_equal(crm_export_column(C, "氏名"), "name");
+	assert_string_equal(crm_export_column(C, "メールアドレス"), "email");
+	assert_string_equal(crm_export_column(C, "id"), "id");
+	assert_string_equal(crm_export_column(C, "source_key"), "source_key");
+	assert_null(crm_export_column(C, "nmae"));
+	assert_null(crm_export_column(C, "extra"));
+	assert_null(crm_export_column(C, "amount"));
 	/* each its own header, at once */
-	assert_string_equal(crm_export_label_ja("name"), "氏名");
-	assert_string_equal(crm_export_label_ja("email"), "メールアドレス");
-	assert_string_equal(crm_export_label_ja("name"), "氏名");
-	assert_string_equal(crm_export_label_ja("id"), "ID");
+	assert_string_equal(crm_export_label_ja(C, "name"), "氏名");
+	assert_string_equal(crm_export_label_ja(C, "email"), "メールアドレス");
+	assert_string_equal(crm_export_label_ja(C, "name"), "氏名");
+	assert_string_equal(crm_export_label_ja(C, "id"), "ID");
+	/* orders: their own columns, money and numbers marked */
+	assert_string_equal(crm_export_column(O, "金額"), "amount");
+	assert_string_equal(crm_export_column(O, "order_key"), "order_key");
+	assert_string_equal(crm_export_column(O, "customer_key"), "customer_key");
+	assert_null(crm_export_column(O, "email"));
+	assert_int_equal(crm_export_column_flags(O, "amount"), CRM_EXPORT_MONEY);
+	assert_int_equal(crm_export_column_flags(O, "quantity"), CRM_EXPORT_NUMBER);
+	assert_int_equal(crm_export_column_flags(O, "customer_key"), CRM_EXPORT_LABEL);
+	assert_int_equal(crm_export_column_flags(C, "birthdate"), CRM_EXPORT_DATE);
+	assert_string_equal(crm_export_label_ja(O, "order_key"), "注文番号");
+	assert_string_equal(crm_export_default_columns(O)[0], "customer_id");
 }
 
 static void test_cp932_replace(void **state)
