@@ -61,20 +61,27 @@ static struct kind_columns {
 static void add_column(struct kind_columns *k, const char *name, const char *sql,
 		       unsigned flags, const char *aliases)
 {
-	size_t len;
+	const char *p;
+	size_t len = 0;
 
 	if (k->n == MAX_COLUMNS)
 		return;
 	k->name[k->n] = name;
 	snprintf(k->sql[k->n], sizeof(k->sql[0]), "%s", sql);
 	k->flags[k->n] = flags;
-	/* the first alias is the Japanese header the catalogue knows first */
-	len = aliases ? strcspn(aliases, "|") : 0;
-	if (len && len < sizeof(k->label[0]) && (unsigned char)aliases[0] >= 0x80) {
-		memcpy(k->label[k->n], aliases, len);
-		k->label[k->n][len] = '\0';
-	} else {
-		snprintf(k->label[k->n], sizeof(k->label[0]), "%s", name);
+	/* the first Japanese header the catalogue knows for it (DM可否 counts) */
+	snprintf(k->label[k->n], sizeof(k->label[0]), "%s", name);
+	for (p = aliases; p && *p; p += len + (p[len] == '|')) {
+		size_t i;
+
+		len = strcspn(p, "|");
+		for (i = 0; i < len && (unsigned char)p[i] < 0x80; i++)
+			;
+		if (i < len && len < sizeof(k->label[0])) {
+			memcpy(k->label[k->n], p, len);
+			k->label[k->n][len] = '\0';
+			break;
+		}
 	}
 	k->n++;
 }

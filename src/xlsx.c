@@ -1,6 +1,7 @@
 /*
  * Excel workbooks through libxlsxwriter (xlsx.h).
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,19 @@ enum crm_status crm_xlsx_open(struct crm_xlsx **out, const char *path, const cha
 	return CRM_OK;
 }
 
+/* 1 when the 7 bytes at s are _xHHHH_. */
+static int is_escape(const char *s)
+{
+	int i;
+
+	if (s[0] != '_' || s[1] != 'x' || s[6] != '_')
+		return 0;
+	for (i = 2; i < 6; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 /* "YYYY-MM-DD" into d; -1 when s is not one. */
 static int parse_date(const struct crm_value *v, lxw_datetime *d)
 {
@@ -90,6 +104,31 @@ static int parse_date(const struct crm_value *v, lxw_datetime *d)
 	d->month = m;
 	d->day = day;
 	return 0;
+}
+
+/*
+ * The len bytes at s as a cell's text: Excel reads _xHHHH_ in a cell as the
+ * character U+HHHH, so a literal one is written with its _ escaped
+ * (_x005F_), as Excel itself saves it. A new string, or NULL.
+ */
+static char *escaped(const char *s, size_t len)
+{
+	size_t i, k = 0, extra = 0;
+	char *out;
+
+	for (i = 0; i + 7 <= len; i++)
+		extra += is_escape(s + i);
+	if (!(out = malloc(len + extra * 6 + 1)))
+		return NULL;
+	for (i = 0; i < len; i++) {
+		if (i + 7 <= len && is_escape(s + i)) {
+			memcpy(out + k, "_x005F", 6);
+			k += 6;
+		}
+		out[k++] = s[i];
+	}
+	out[k] = '\0';
+	return out;
 }
 
 enum crm_status crm_xlsx_row(struct crm_xlsx *x, const struct crm_value *vals,
@@ -140,10 +179,8 @@ enum crm_status crm_xlsx_row(struct crm_xlsx *x, const struct crm_value *vals,
 					     i + 1, XLSX_MAX_CELL);
 		}
 		free(text);
-		if (!(text = malloc(v->len + 1)))
+		if (!(text = escaped(v->s, v->len)))
 			return crm_error_nomem(err);
-		memcpy(text, v->s, v->len);
-		text[v->len] = '\0';
 		/* a string, never a formula: =HYPERLINK(...) stays text */
 		e = worksheet_write_string(x->ws, x->row, col, text, NULL);
 	}

@@ -7,7 +7,7 @@
 # written whole or not at all, and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 59
+plan 60
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -121,6 +121,11 @@ check '... a formula stays text' 0 'match:t="inlineStr"><is><t>=HYPERLINK' empty
 check '... the header bold and frozen' 0 'match:state="frozen"' empty sh -c \
 	'python3 -c "import zipfile; print(zipfile.ZipFile(\"list.xlsx\").read(\"xl/worksheets/sheet1.xml\").decode())"'
 check '... readable by its owner only' 0 'inline:600' empty stat -c %a list.xlsx
+check '... _x0041_ written as Excel saves it, so that it reads as written' 0 \
+	'match:<t>_x005F_x0041_ lit</t>' empty sh -c \
+	'printf "顧客番号,氏名\nX1,_x0041_ lit\n" > x.csv && "$CRM" --db x.db -q import --source x x.csv &&
+	"$CRM" --db x.db -q export --purpose analysis --ids x:X1 --columns name -o x.xlsx &&
+	python3 -c "import zipfile; print(zipfile.ZipFile(\"x.xlsx\").read(\"xl/worksheets/sheet1.xml\").decode())"'
 check '... needs a file' 2 empty 'match:--format xlsx writes a workbook: give it a file' \
 	"$CRM" export --format xlsx
 

@@ -65,6 +65,8 @@ static void test_columns(void **state)
 	assert_string_equal(crm_export_label_ja(C, "email"), "メールアドレス");
 	assert_string_equal(crm_export_label_ja(C, "name"), "氏名");
 	assert_string_equal(crm_export_label_ja(C, "id"), "ID");
+	/* the first Japanese header, though the first of all is DM可否 */
+	assert_string_equal(crm_export_label_ja(C, "consent_post"), "DM可否");
 	/* orders: their own columns, money and numbers marked */
 	assert_string_equal(crm_export_column(O, "金額"), "amount");
 	assert_string_equal(crm_export_column(O, "order_key"), "order_key");
