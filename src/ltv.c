@@ -5,6 +5,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -297,4 +298,106 @@ enum crm_status crm_gg_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_g
 	fit->ll = -best;
 	fit->converged = 1;
 	return CRM_OK;
+}
+
+/* ---- Simulation --------------------------------------------------------------- */
+
+struct rng {
+	uint64_t s;
+};
+
+static double uniform(struct rng *r)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return (double)((r->s * 2685821657736338717ULL) >> 11) * (1.0 / 9007199254740992.0) +
+	       1e-300;
+}
+
+static double normal(struct rng *r)
+{
+	return sqrt(-2 * log(uniform(r))) * cos(2 * 3.14159265358979323846 * uniform(r));
+}
+
+/* Gamma(shape, 1), Marsaglia and Tsang (2000). */
+static double gamma_draw(struct rng *r, double shape)
+{
+	double d, c, x, v, u;
+
+	if (shape < 1)
+		return gamma_draw(r, shape + 1) * pow(uniform(r), 1 / shape);
+	d = shape - 1.0 / 3;
+	c = 1 / sqrt(9 * d);
+	for (;;) {
+		do {
+			x = normal(r);
+			v = 1 + c * x;
+		} while (v <= 0);
+		v = v * v * v;
+		u = uniform(r);
+		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
+			return d * v;
+	}
+}
+
+void crm_ltv_simulate(const struct crm_bgnbd *m, const struct crm_gamma_gamma *g, size_t n,
+		      unsigned long long seed, double t_lo, double t_hi, struct crm_ltv_obs *obs,
+		      double *m_x)
+{
+	struct rng r = { seed ? seed : 1 };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		/* lambda ~ Gamma(r, alpha), p ~ Beta(a, b), nu ~ Gamma(q, v): rates */
+		double lambda = gamma_draw(&r, m->r) / m->alpha;
+		double ga = gamma_draw(&r, m->a), p = ga / (ga + gamma_draw(&r, m->b));
+		double nu = g ? gamma_draw(&r, g->q) / g->v : 1, sum = 0;
+		double T = t_lo + (t_hi - t_lo) * uniform(&r), t = 0;
+
+		obs[i].x = obs[i].t_x = 0;
+		obs[i].T = T;
+		obs[i].n = 1;
+		/* a customer may drop out after each repeat purchase, not the first */
+		for (;;) {
+			t += -log(uniform(&r)) / lambda;
+			if (t > T)
+				break;
+			obs[i].x++;
+			obs[i].t_x = t;
+			if (g)
+				sum += gamma_draw(&r, g->p) / nu;
+			if (uniform(&r) < p)
+				break;
+		}
+		if (m_x)
+			m_x[i] = obs[i].x > 0 ? sum / obs[i].x : 0;
+	}
+}
+
+static int cmp_obs(const void *pa, const void *pb)
+{
+	const struct crm_ltv_obs *a = pa, *b = pb;
+
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->t_x != b->t_x)
+		return a->t_x < b->t_x ? -1 : 1;
+	return (a->T > b->T) - (a->T < b->T);
+}
+
+size_t crm_ltv_group(struct crm_ltv_obs *obs, size_t n)
+{
+	size_t i, k = 0;
+
+	if (!n)
+		return 0;
+	qsort(obs, n, sizeof(*obs), cmp_obs);
+	for (i = 1; i < n; i++) {
+		if (!cmp_obs(&obs[k], &obs[i]))
+			obs[k].n += obs[i].n;
+		else
+			obs[++k] = obs[i];
+	}
+	return k + 1;
 }

@@ -68,6 +68,22 @@ enum crm_status crm_bgnbd_fit(const struct crm_ltv_obs *obs, size_t n, struct cr
 enum crm_status crm_gg_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_gamma_gamma *g,
 			   struct crm_ltv_fit *fit, struct crm_error *err);
 
+/*
+ * Simulates n customers of BG/NBD m and Gamma-Gamma g, seeded: each joins
+ * with a purchase, observed for T uniform in [t_lo, t_hi]; obs[i] gets
+ * (x, t_x, T, 1) and m_x[i] the average value of its repeat purchases (0
+ * for none). For the tests and bench/ltv (parameter recovery).
+ */
+void crm_ltv_simulate(const struct crm_bgnbd *m, const struct crm_gamma_gamma *g, size_t n,
+		      unsigned long long seed, double t_lo, double t_hi, struct crm_ltv_obs *obs,
+		      double *m_x);
+
+/*
+ * Sorts obs and merges the equal (x, t_x, T) into one of their summed
+ * count; returns how many distinct there are, at the front of obs.
+ */
+size_t crm_ltv_group(struct crm_ltv_obs *obs, size_t n);
+
 /* Gauss's hypergeometric function 2F1(a, b; c; z) for |z| < 1, by its series. */
 double crm_hyp2f1(double a, double b, double c, double z);
 

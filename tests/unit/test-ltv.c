@@ -55,72 +55,20 @@ static void test_alive_and_expected(void **state)
 	near(crm_hyp2f1(2.243, 4.426, 4.219, 0.4740258161752194), 4.575315897643688, 1e-9);
 }
 
-/* ---- A seeded simulation -------------------------------------------------- */
-
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-
-static double uniform(void)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return ((rng * 2685821657736338717ULL) >> 11) * (1.0 / 9007199254740992.0) + 1e-300;
-}
-
-static double normal(void)
-{
-	return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
-}
-
-/* Gamma(shape, 1), Marsaglia and Tsang. */
-static double gamma_draw(double shape)
-{
-	double d, c, x, v, u;
-
-	if (shape < 1)
-		return gamma_draw(shape + 1) * pow(uniform(), 1 / shape);
-	d = shape - 1.0 / 3;
-	c = 1 / sqrt(9 * d);
-	for (;;) {
-		do {
-			x = normal();
-			v = 1 + c * x;
-		} while (v <= 0);
-		v = v * v * v;
-		u = uniform();
-		if (log(u) < 0.5 * x * x + d - d * v + d * log(v))
-			return d * v;
-	}
-}
-
 static void test_recovery(void **state)
 {
 	const struct crm_bgnbd truth = { 0.24, 4.4, 0.79, 2.4 };
-	size_t n = 5000, i;
+	size_t n = 5000;
+	const struct crm_gamma_gamma gg = { 6.25, 3.74, 15.4 };
 	struct crm_ltv_obs *obs = calloc(n, sizeof(*obs));
+	double *mx = calloc(n, sizeof(*mx));
 	struct crm_bgnbd m = { 1, 1, 1, 1 };
 	struct crm_ltv_fit fit;
 	struct crm_error err;
 
 	(void)state;
-	assert_non_null(obs);
-	for (i = 0; i < n; i++) {
-		double lambda = gamma_draw(truth.r) / truth.alpha;
-		double ga = gamma_draw(truth.a), p = ga / (ga + gamma_draw(truth.b));
-		double T = 27 + 12 * uniform(), t = 0;
-
-		obs[i].T = T;
-		obs[i].n = 1;
-		for (;;) {
-			t += -log(uniform()) / lambda;
-			if (t > T)
-				break;
-			obs[i].x++;
-			obs[i].t_x = t;
-			if (uniform() < p)
-				break;
-		}
-	}
+	assert_non_null(obs && mx);
+	crm_ltv_simulate(&truth, &gg, n, 20261203, 27, 39, obs, mx);
 	crm_error_clear(&err);
 	assert_int_equal(crm_bgnbd_fit(obs, n, &m, &fit, &err), CRM_OK);
 	assert_true(fit.converged);
@@ -130,6 +78,7 @@ static void test_recovery(void **state)
 	near(m.a, truth.a, 0.35);
 	near(m.b, truth.b, 0.35);
 	free(obs);
+	free(mx);
 }
 
 static void test_cannot_fit(void **state)
@@ -145,6 +94,29 @@ static void test_cannot_fit(void **state)
 	assert_non_null(strstr(err.message, "no customer bought more than once"));
 }
 
+/* Customers of the same (x, t_x, T) are one observation of their count. */
+static void test_group(void **state)
+{
+	struct crm_ltv_obs o[] = {
+		{ 2, 30, 40, 1 }, { 0, 0, 40, 1 }, { 2, 30, 40, 1 }, { 2, 31, 40, 2 }, { 0, 0, 40, 3 },
+	};
+	struct crm_bgnbd m = { 0.5, 3, 0.8, 2.5 };
+	double whole = 0, grouped = 0;
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < 5; i++)
+		whole += o[i].n * crm_bgnbd_ll(&m, o[i].x, o[i].t_x, o[i].T);
+	n = crm_ltv_group(o, 5);
+	assert_int_equal(n, 3);
+	assert_true(o[0].x == 0 && o[0].n == 4);
+	assert_true(o[1].x == 2 && o[1].t_x == 30 && o[1].n == 2);
+	assert_true(o[2].t_x == 31 && o[2].n == 2);
+	for (i = 0; i < n; i++)
+		grouped += o[i].n * crm_bgnbd_ll(&m, o[i].x, o[i].t_x, o[i].T);
+	near(grouped, whole, 1e-12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_alive_and_expected),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_cannot_fit),
+		cmocka_unit_test(test_group),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
