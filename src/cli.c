@@ -291,6 +291,18 @@ int crm_getopt_run(struct crm_getopt *g, int64_t *run)
 	return 0;
 }
 
+int crm_parse_enum(const char *arg, const char *const *names, int *out)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (!strcmp(arg, names[i])) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
 int crm_parse_positive(const char *arg, int64_t *n)
 {
 	char *end;

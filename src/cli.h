@@ -134,6 +134,8 @@ int crm_getopt_format(struct crm_getopt *g, enum crm_format *f);
 /* g->arg as a run number; on a bad one reports it and returns CRM_GETOPT_EXIT. */
 int crm_getopt_run(struct crm_getopt *g, int64_t *run);
 
+/* The index in the NULL-terminated names of arg into *out; -1 when arg is none of them. */
+int crm_parse_enum(const char *arg, const char *const *names, int *out);
 /* Parses a positive whole number (1, 2, ...: a run, a count) into *n; -1 when arg is not one. */
 int crm_parse_positive(const char *arg, int64_t *n);
 /* Where --format is not given: a table on a terminal, else CSV for pipes. */

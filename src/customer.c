@@ -91,15 +91,13 @@ const char *const crm_customer_card_fields[CRM_CUSTOMER_CARD] = {
 	"prefecture", "city", "address", "company",
 };
 
-enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
-				     struct crm_error *err)
+/* Resolves id with the prepared SQL_RESOLVE statement st, which is left reset. */
+static enum crm_status resolve_with(struct crm_stmt *st, int64_t id, int64_t *survivor,
+				    struct crm_error *err)
 {
-	struct crm_stmt *st;
-	enum crm_status s = crm_stmt_prepare(db, customer_sql[SQL_RESOLVE], &st, err);
+	enum crm_status s;
 	int found = 0;
 
-	if (s)
-		return s;
 	crm_stmt_bind_int(st, 1, id);
 	s = crm_stmt_one(st, &found, "cannot look the customer up", err);
 	if (!s && !found)
@@ -110,6 +108,19 @@ enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *sur
 				  "than %d", (long long)id, MAX_CHAIN);
 	else if (!s)
 		*survivor = crm_stmt_int(st, 0);
+	crm_stmt_reset(st);
+	return s;
+}
+
+enum crm_status crm_customer_resolve(struct crm_db *db, int64_t id, int64_t *survivor,
+				     struct crm_error *err)
+{
+	struct crm_stmt *st;
+	enum crm_status s = crm_stmt_prepare(db, customer_sql[SQL_RESOLVE], &st, err);
+
+	if (s)
+		return s;
+	s = resolve_with(st, id, survivor, err);
 	crm_stmt_free(st);
 	return s;
 }
@@ -164,10 +175,31 @@ enum crm_customer_spec crm_customer_spec(const char *spec, int64_t *id, size_t *
 	return CRM_SPEC_KEY;
 }
 
-enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
-				  struct crm_error *err)
+struct crm_customer_lookup {
+	struct crm_stmt *resolve, *by_source;
+};
+
+enum crm_status crm_customer_lookup_open(struct crm_db *db, struct crm_customer_lookup **out,
+					 struct crm_error *err)
 {
-	struct crm_stmt *st;
+	struct crm_customer_lookup *l = calloc(1, sizeof(*l));
+	enum crm_status s;
+
+	*out = NULL;
+	if (!l)
+		return crm_error_nomem(err);
+	if ((s = crm_stmt_prepare(db, customer_sql[SQL_RESOLVE], &l->resolve, err)) ||
+	    (s = crm_stmt_prepare(db, customer_sql[SQL_BY_SOURCE], &l->by_source, err))) {
+		crm_customer_lookup_free(l);
+		return s;
+	}
+	*out = l;
+	return CRM_OK;
+}
+
+enum crm_status crm_customer_lookup_find(struct crm_customer_lookup *l, const char *spec,
+					 int64_t *id, struct crm_error *err)
+{
 	enum crm_status s;
 	const char *key;
 	size_t n;
@@ -175,7 +207,7 @@ enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *
 
 	switch (crm_customer_spec(spec, id, &n, &key)) {
 	case CRM_SPEC_ID:
-		s = crm_customer_resolve(db, *id, id, err);
+		s = resolve_with(l->resolve, *id, id, err);
 		if (s == CRM_ERR_NOTFOUND)
 			crm_error_set(err, s, "no customer %s", spec);
 		return s;
@@ -185,17 +217,41 @@ enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *
 	case CRM_SPEC_KEY:
 		break;
 	}
-	s = crm_stmt_prepare(db, customer_sql[SQL_BY_SOURCE], &st, err);
-	if (s)
-		return s;
-	crm_stmt_bind_text(st, 1, spec, n);
-	crm_stmt_bind_str(st, 2, key);
-	s = crm_stmt_one(st, &found, "cannot find the customer", err);
+	crm_stmt_bind_text(l->by_source, 1, spec, n);
+	crm_stmt_bind_str(l->by_source, 2, key);
+	s = crm_stmt_one(l->by_source, &found, "cannot find the customer", err);
 	if (!s && !found)
 		s = crm_error_set(err, CRM_ERR_NOTFOUND, "no customer %s", spec);
 	else if (!s)
-		s = crm_customer_resolve(db, crm_stmt_int(st, 0), id, err);
-	crm_stmt_free(st);
+		s = resolve_with(l->resolve, crm_stmt_int(l->by_source, 0), id, err);
+	crm_stmt_reset(l->by_source);
+	return s;
+}
+
+enum crm_status crm_customer_lookup_resolve(struct crm_customer_lookup *l, int64_t id,
+					    int64_t *survivor, struct crm_error *err)
+{
+	return resolve_with(l->resolve, id, survivor, err);
+}
+
+void crm_customer_lookup_free(struct crm_customer_lookup *l)
+{
+	if (!l)
+		return;
+	crm_stmt_free(l->resolve);
+	crm_stmt_free(l->by_source);
+	free(l);
+}
+
+enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
+				  struct crm_error *err)
+{
+	struct crm_customer_lookup *l = NULL;
+	enum crm_status s = crm_customer_lookup_open(db, &l, err);
+
+	if (!s)
+		s = crm_customer_lookup_find(l, spec, id, err);
+	crm_customer_lookup_free(l);
 	return s;
 }
 
@@ -352,4 +408,50 @@ void crm_customer_keys_free(char **keys, size_t n)
 		free(keys[i]);
 		keys[i] = NULL;
 	}
+}
+
+int crm_ids_add(struct crm_ids *s, int64_t id)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+		int64_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = id;
+	return 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+void crm_ids_sort(struct crm_ids *s)
+{
+	size_t i, k = 0;
+
+	if (!s->n)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), cmp_id);
+	for (i = 0; i < s->n; i++)
+		if (!k || s->v[k - 1] != s->v[i])
+			s->v[k++] = s->v[i];
+	s->n = k;
+}
+
+int crm_ids_has(const struct crm_ids *s, int64_t id)
+{
+	return s->n && bsearch(&id, s->v, s->n, sizeof(*s->v), cmp_id) != NULL;
+}
+
+void crm_ids_release(struct crm_ids *s)
+{
+	free(s->v);
+	memset(s, 0, sizeof(*s));
 }

@@ -124,6 +124,34 @@ enum crm_customer_spec crm_customer_spec(const char *spec, int64_t *id, size_t *
  */
 enum crm_status crm_customer_find(struct crm_db *db, const char *spec, int64_t *id,
 				  struct crm_error *err);
+/*
+ * The same for many customers in a row (a list of ids read from a file):
+ * the statements prepared once. Free with crm_customer_lookup_free().
+ */
+struct crm_customer_lookup;
+enum crm_status crm_customer_lookup_open(struct crm_db *db, struct crm_customer_lookup **out,
+					 struct crm_error *err);
+enum crm_status crm_customer_lookup_find(struct crm_customer_lookup *l, const char *spec,
+					 int64_t *id, struct crm_error *err);
+/* crm_customer_resolve() with l's statement. */
+enum crm_status crm_customer_lookup_resolve(struct crm_customer_lookup *l, int64_t id,
+					    int64_t *survivor, struct crm_error *err);
+/* l may be NULL. */
+void crm_customer_lookup_free(struct crm_customer_lookup *l);
+
+/* A set of customer ids: added to, then sorted (each once) and searched. */
+struct crm_ids {
+	int64_t *v;
+	size_t n, cap;
+};
+/* Appends id; -1 when out of memory. */
+int crm_ids_add(struct crm_ids *s, int64_t id);
+/* Sorts the ids ascending and keeps each once. */
+void crm_ids_sort(struct crm_ids *s);
+/* 1 when the sorted s holds id. */
+int crm_ids_has(const struct crm_ids *s, int64_t id);
+void crm_ids_release(struct crm_ids *s);
+
 
 /*
  * How a person names a customer in a report: the source:key of its first

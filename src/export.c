@@ -42,6 +42,8 @@ struct crm_export_state {
 	int64_t next_member;
 	int64_t last_customer;          /* recorded last: orders come customer by customer */
 	int label;                      /* the column of the customer's source:key, or -1 */
+	int64_t labelled;               /* whose key was looked up last (valid till the next) */
+	const char *key;
 	unsigned flags[CRM_EXPORT_MAX_COLUMNS];
 };
 
@@ -364,11 +366,16 @@ static int select_sql(const struct crm_export *x, struct crm_strbuf *b)
 	return oom;
 }
 
-/* In customer order; a customer's orders by time, interactions too. */
+/*
+ * In customer order; a customer's orders by time, interactions too: the
+ * order of their indexes (orders_customer_time holds the status before
+ * the row), so that SQLite reads the lines in order instead of sorting
+ * them all.
+ */
 static const char *order_by(const struct crm_export *x)
 {
 	if (x->kind == CRM_KIND_ORDERS)
-		return " ORDER BY c.id, t.ordered_at, t.id";
+		return " ORDER BY c.id, t.ordered_at, t.status, t.id";
 	return x->kind == CRM_KIND_INTERACTIONS ? " ORDER BY c.id, t.at, t.id" : " ORDER BY c.id";
 }
 
@@ -408,11 +415,14 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 		}
 	}
 	if (x->st->label >= 0) {
-		const char *key = NULL, *name = NULL;
+		const char *name = NULL;
 
-		if ((s = crm_customer_label(x->st->labels, id, &key, &name, err)))
+		/* an order export's lines come customer by customer: one seek each */
+		if (id != x->st->labelled &&
+		    (s = crm_customer_label(x->st->labels, id, &x->st->key, &name, err)))
 			return s;
-		vals[x->st->label] = key ? crm_value_text(key) : crm_value_null();
+		x->st->labelled = id;
+		vals[x->st->label] = x->st->key ? crm_value_text(x->st->key) : crm_value_null();
 	}
 	if ((s = row(ctx, id, vals, err)))
 		return s;

@@ -618,83 +618,46 @@ enum crm_status crm_segment_rows(struct crm_db *db, const struct crm_seg_expr *e
 
 /* ---- Id sets ------------------------------------------------------------------ */
 
-struct ids {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static int ids_add(struct ids *s, int64_t id)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-		int64_t *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = id;
-	return 0;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static void ids_sort(struct ids *s)
-{
-	size_t i, k = 0;
-
-	qsort(s->v, s->n, sizeof(*s->v), cmp_id);
-	for (i = 0; i < s->n; i++)
-		if (!k || s->v[k - 1] != s->v[i])
-			s->v[k++] = s->v[i];
-	s->n = k;
-}
-
-static int ids_has(const int64_t *v, size_t n, int64_t id)
-{
-	return bsearch(&id, v, n, sizeof(*v), cmp_id) != NULL;
-}
-
 /*
  * The customers of a query's rows (customer id, merged_into), each
  * resolved to the survivor it is now, sorted, each once.
  */
 static enum crm_status resolved_ids(struct crm_db *db, const char *sql, int64_t run,
-				    struct ids *out, struct crm_error *err)
+				    struct crm_ids *out, struct crm_error *err)
 {
+	struct crm_customer_lookup *l = NULL;
 	struct crm_stmt *st = NULL;
 	enum crm_status s = crm_stmt_prepare(db, sql, &st, err);
-	enum crm_step step;
+	enum crm_step step = CRM_STEP_DONE;
 	int64_t id;
 
-	if (s)
+	if (!s)
+		s = crm_customer_lookup_open(db, &l, err);
+	if (s) {
+		crm_stmt_free(st);
 		return s;
+	}
 	crm_stmt_bind_int(st, 1, run);
 	while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
 		id = crm_stmt_int(st, 0);
 		if (!crm_stmt_is_null(st, 1))
-			s = crm_customer_resolve(db, id, &id, err);
-		if (!s && ids_add(out, id))
+			s = crm_customer_lookup_resolve(l, id, &id, err);
+		if (!s && crm_ids_add(out, id))
 			s = crm_error_nomem(err);
 	}
 	if (!s && step == CRM_STEP_ERROR)
 		s = crm_stmt_fail(st, err, "cannot read the customers");
 	crm_stmt_free(st);
+	crm_customer_lookup_free(l);
 	if (!s)
-		ids_sort(out);
+		crm_ids_sort(out);
 	return s;
 }
 
 enum crm_status crm_segment_members(struct crm_db *db, int64_t run, int64_t **ids, size_t *n,
 				    struct crm_error *err)
 {
-	struct ids s = { 0 };
+	struct crm_ids s = { 0 };
 	enum crm_status st = resolved_ids(db, segment_sql[SQL_MEMBERS], run, &s, err);
 
 	if (st) {
@@ -711,12 +674,12 @@ enum crm_status crm_segment_ids(struct crm_db *db, const struct crm_seg_expr *e,
 				size_t *n, struct crm_error *err)
 {
 	struct crm_rows *r = NULL;
-	struct ids s = { 0 };
+	struct crm_ids s = { 0 };
 	enum crm_status st = crm_segment_rows(db, e, 1, &r, err);
 	int k;
 
 	while (!st && (k = crm_rows_next(r, err)) > 0)
-		if (ids_add(&s, crm_rows_value(r, 0).i))
+		if (crm_ids_add(&s, crm_rows_value(r, 0).i))
 			st = crm_error_nomem(err);
 	if (!st && k < 0)
 		st = crm_error_status(err);
@@ -849,7 +812,7 @@ enum crm_status crm_segment_effect(struct crm_db *db, const char *name, int64_t 
 							  struct crm_error *err),
 				   void *ctx, struct crm_error *err)
 {
-	struct ids sent = { 0 }, ctl = { 0 };
+	struct crm_ids sent = { 0 }, ctl = { 0 };
 	struct crm_stmt_table t;
 	struct crm_stmt *st;
 	enum crm_status s;
@@ -899,7 +862,7 @@ enum crm_status crm_segment_effect(struct crm_db *db, const char *name, int64_t 
 	    (s = resolved_ids(db, segment_sql[SQL_MEMBERS], eff->control_run, &ctl, err)))
 		goto out;
 	for (i = 0; !s && i < ctl.n; i++) {
-		if (ids_has(sent.v, sent.n, ctl.v[i]))
+		if (crm_ids_has(&sent, ctl.v[i]))
 			continue;
 		eff->control++;
 		s = since(&t, ctl.v[i], day, &orders, &spent, first, err);

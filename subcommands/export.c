@@ -177,13 +177,6 @@ static int parse_mask(struct cli *cli, char *list)
 
 /* ---- The customers named in a file ------------------------------------------------ */
 
-static int cmp_id(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* Whether arg names customers itself: ids or SOURCE:KEY, separated by commas. */
 static int looks_like_customers(const char *arg)
 {
@@ -206,19 +199,16 @@ static int looks_like_customers(const char *arg)
  * CSV line; a header line "id" is skipped), resolved to the customer it is
  * now unless --include-merged; sorted, each once.
  */
-static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
-				struct crm_error *err)
+static enum crm_status read_ids(struct cli *cli, struct crm_ids *out, struct crm_error *err)
 {
 	const char *path = cli->ids;
 	FILE *fp = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct crm_customer_lookup *l = NULL;
 	char line[1024], *list = NULL;
-	int64_t *v = NULL, id;
-	size_t len = 0, cap = 0, k;
+	int64_t id, survivor;
 	unsigned long lineno = 0;
-	enum crm_status s = CRM_OK;
+	enum crm_status s;
 
-	*out = NULL;
-	*n = 0;
 	if (!fp && looks_like_customers(path)) {
 		/* --ids 42 or --ids sfa:C-0042,web:taro: the customers themselves */
 		if (!(list = strdup(path)) || !(fp = fmemopen(list, strlen(list), "r"))) {
@@ -233,6 +223,8 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 	if (!fp)
 		return crm_error_set(err, CRM_ERR_IO, "cannot read %s: %s", path,
 				     "no such file, nor an id or SOURCE:KEY");
+	/* one lookup for every line: its statements prepared once */
+	s = crm_customer_lookup_open(cli->ctx->db, &l, err);
 	while (!s && fgets(line, sizeof(line), fp)) {
 		char *t = line, *e;
 
@@ -249,10 +241,11 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 					    !strcmp(t, "customer_id") || !strcmp(t, "source_key"))))
 			continue;
 		memmove(line, t, strlen(t) + 1);
+		/* an id of a merged record is itself with --include-merged, else its survivor */
 		if (cli->x.include_merged && !crm_parse_positive(line, &id))
-			s = crm_customer_resolve(cli->ctx->db, id, &(int64_t){ 0 }, err);
+			s = crm_customer_lookup_resolve(l, id, &survivor, err);
 		else
-			s = crm_customer_find(cli->ctx->db, line, &id, err);
+			s = crm_customer_lookup_find(l, line, &id, err);
 		if (s) {
 			char why[CRM_ERROR_MSG_MAX];
 
@@ -261,34 +254,20 @@ static enum crm_status read_ids(struct cli *cli, int64_t **out, size_t *n,
 					  lineno, why);
 			break;
 		}
-		if (len == cap) {
-			int64_t *x = realloc(v, (cap = cap ? cap * 2 : 256) * sizeof(*v));
-
-			if (!x) {
-				s = crm_error_nomem(err);
-				break;
-			}
-			v = x;
-		}
-		v[len++] = id;
+		if (crm_ids_add(out, id))
+			s = crm_error_nomem(err);
 	}
 	if (!s && ferror(fp))
 		s = crm_error_set(err, CRM_ERR_IO, "cannot read %s", path);
 	if (fp != stdin)
 		fclose(fp);
 	free(list);
-	if (s) {
-		free(v);
-		return s;
-	}
-	if (len)
-		qsort(v, len, sizeof(*v), cmp_id);
-	for (k = 0, cap = 0; k < len; k++)
-		if (!cap || v[cap - 1] != v[k])
-			v[cap++] = v[k];
-	*out = v;
-	*n = cap;
-	return CRM_OK;
+	crm_customer_lookup_free(l);
+	if (s)
+		crm_ids_release(out);
+	else
+		crm_ids_sort(out);
+	return s;
 }
 
 /* ---- Writing -------------------------------------------------------------------------- */
@@ -563,8 +542,8 @@ static int run_export(struct cli *cli)
 	struct crm_run *run = NULL;
 	struct crm_error err;
 	enum crm_status s;
-	int64_t *ids = NULL, total = 0, run_id = 0;
-	size_t nids = 0;
+	struct crm_ids ids = { 0 };
+	int64_t total = 0, run_id = 0;
 	unsigned long replaced = 0;
 	char filter[256];
 	int rc;
@@ -574,11 +553,11 @@ static int run_export(struct cli *cli)
 	if ((s = crm_open_db_write(ctx, &err)))
 		return crm_report(CMD, &err);
 	if (cli->ids) {
-		if ((s = read_ids(cli, &ids, &nids, &err)))
+		if ((s = read_ids(cli, &ids, &err)))
 			return crm_report(CMD, &err);
 		snprintf(filter, sizeof(filter), "ids from %s", strcmp(cli->ids, "-") ? cli->ids :
 			 "standard input");
-		total = (int64_t)nids;
+		total = (int64_t)ids.n;
 	} else {
 		if ((rc = crm_target_open(ctx, CMD, cli->segment,
 					  cli->where ? cli->where : "id >= 1", cli->as_of, &t)))
@@ -605,7 +584,7 @@ static int run_export(struct cli *cli)
 	if (!s && cli->output)
 		crm_progress_start(&cli->bar, stderr, ctx->progress, "export", (unsigned long long)total);
 	if (!s)
-		s = cli->ids ? crm_export_ids(run, &cli->x, ids, nids, write_row, cli, &err) :
+		s = cli->ids ? crm_export_ids(run, &cli->x, ids.v, ids.n, write_row, cli, &err) :
 		    crm_export_where(run, &cli->x, t.e, write_row, cli, &err);
 	crm_progress_done(&cli->bar);
 	if (cli->csv)
@@ -626,7 +605,7 @@ static int run_export(struct cli *cli)
 	crm_run_free(run);
 	crm_export_release(&cli->x);
 	crm_target_release(&t);
-	free(ids);
+	crm_ids_release(&ids);
 	if (!s && cli->file) {
 		s = crm_safefile_commit(cli->file, &err);
 		cli->file = NULL;
@@ -638,18 +617,6 @@ static int run_export(struct cli *cli)
 	}
 	summary(cli, run_id, replaced);
 	return CRM_EXIT_OK;
-}
-
-static int parse_enum(const char *arg, const char *const *names, int *out)
-{
-	int i;
-
-	for (i = 0; names[i]; i++)
-		if (!strcmp(arg, names[i])) {
-			*out = i;
-			return 0;
-		}
-	return -1;
 }
 
 static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
@@ -698,7 +665,7 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 		case OPT_NO_GUARD: cli.no_guard = 1; break;
 		case OPT_MASK: cli.mask = g.arg; break;
 		case OPT_PURPOSE:
-			if (parse_enum(g.arg, crm_purpose_names, &k))
+			if (crm_parse_enum(g.arg, crm_purpose_names, &k))
 				return usage_error("--purpose must be marketing, service, analysis or "
 						   "provision, not '%s'", g.arg);
 			cli.x.purpose = (enum crm_purpose)k;

@@ -564,18 +564,6 @@ static int parse_money(const char *s, int64_t *out)
 	return 0;
 }
 
-static int parse_enum(const char *arg, const char *const *names, int *out)
-{
-	int i;
-
-	for (i = 0; names[i]; i++)
-		if (!strcmp(arg, names[i])) {
-			*out = i;
-			return 0;
-		}
-	return -1;
-}
-
 /* The checks of the options together, then the command. */
 static int checked(struct cli *cli, int cpm_set)
 {
@@ -635,12 +623,12 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 				return usage_error("--as-of takes a date, YYYY-MM-DD, not '%s'", g.arg);
 			break;
 		case OPT_RETURNS:
-			if (parse_enum(g.arg, returns, &k))
+			if (crm_parse_enum(g.arg, returns, &k))
 				return usage_error("--returns must be net or gross, not '%s'", g.arg);
 			cli.opt.returns = (enum crm_rfm_returns)k;
 			break;
 		case OPT_METHOD:
-			if (parse_enum(g.arg, crm_rfm_method_names, &k))
+			if (crm_parse_enum(g.arg, crm_rfm_method_names, &k))
 				return usage_error("--method must be rank, ntile or quantile, not '%s'",
 						   g.arg);
 			cli.opt.method = (enum crm_rfm_method)k;
