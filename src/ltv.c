@@ -6,6 +6,7 @@
 #include <float.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -138,15 +139,14 @@ static int nelder_mead(nm_fn f, void *ctx, int dim, double *x0, double step, dou
 		for (i = 0; i <= dim; i++)
 			if (i != hi && v[i] > v[nh])
 				nh = i;
-		if (fabs(v[hi] - v[lo]) <= tol * (fabs(v[lo]) + 1e-10)) {
-			double size = 0;
-
-			for (i = 0; i <= dim; i++)
-				for (j = 0; j < dim; j++)
-					size = fmax(size, fabs(p[i][j] - p[lo][j]));
-			if (size < 1e-6)
-				break;
-		}
+		/*
+		 * Converged when the values agree: where the likelihood rises
+		 * without end along a ridge (no dropout: a to 0, b to infinity)
+		 * the points never meet. The callers restart from the best
+		 * point, for a simplex that collapsed early.
+		 */
+		if (fabs(v[hi] - v[lo]) <= tol * (fabs(v[lo]) + 1e-10))
+			break;
 		/* the centroid of all but the worst */
 		for (j = 0; j < dim; j++) {
 			c[j] = 0;
@@ -202,44 +202,219 @@ static int nelder_mead(nm_fn f, void *ctx, int dim, double *x0, double step, dou
 	return it < max_iter ? it : -it;
 }
 
+/*
+ * The box the parameters are kept in: e^-30 to e^30 each. The likelihood
+ * can rise toward a bound (a to 0 and b without end: no one drops out);
+ * the fit stops at the wall, where the predictions have long stopped
+ * changing.
+ */
+#define LOG_BOUND 30.0
+
+static int in_bounds(const double *theta, int dim)
+{
+	int i;
+
+	for (i = 0; i < dim; i++)
+		if (!(fabs(theta[i]) <= LOG_BOUND))
+			return 0;
+	return 1;
+}
+
 struct fit_ctx {
 	const struct crm_ltv_obs *obs;
 	size_t n;
+	double *log_m;          /* Gamma-Gamma: log m_x of each */
+	double *table;          /* BG/NBD: ln(alpha + t) per whole day t to max_day, or NULL */
+	size_t max_day;
 };
 
-/* The negative log-likelihood at log parameters theta; huge where it is not finite. */
+/* ln(1 + e^d), to an absolute error of a few ulp of 1: what a sum of many needs. */
+static double softplus(double d)
+{
+	return d > 0 ? d + log(1 + exp(-d)) : log(1 + exp(d));
+}
+
+/* ln(alpha + t) by the table when t is one of its whole days. */
+static double log_at(const struct fit_ctx *c, double t, double alpha)
+{
+	return c->table && t <= c->max_day ? c->table[(size_t)t] : log(alpha + t);
+}
+
+/*
+ * The negative log-likelihood at log parameters theta; huge where it is
+ * not finite or outside the bounds. The terms of x alone are computed
+ * once per x (grouped observations come sorted by x, and there are few
+ * distinct x), and ln(alpha + t) once per whole day t when the times are
+ * whole days, as crm's are.
+ */
 static double bgnbd_nll(const double *theta, void *vctx)
 {
 	const struct fit_ctx *c = vctx;
-	struct crm_bgnbd m = { exp(theta[0]), exp(theta[1]), exp(theta[2]), exp(theta[3]) };
-	double sum = 0;
+	double r, al, a, b, sum = 0, px = -1, head = 0, tail = 0;
+	double lg_r, lg_b, lg_ab, log_al, log_a;
 	size_t i;
 
-	for (i = 0; i < c->n; i++)
-		sum += c->obs[i].n * crm_bgnbd_ll(&m, c->obs[i].x, c->obs[i].t_x, c->obs[i].T);
+	if (!in_bounds(theta, 4))
+		return DBL_MAX;
+	r = exp(theta[0]);
+	al = exp(theta[1]);
+	a = exp(theta[2]);
+	b = exp(theta[3]);
+	lg_r = lgamma(r);
+	lg_b = lgamma(b);
+	lg_ab = lgamma(a + b);
+	log_al = log(al);
+	log_a = log(a);
+	for (i = 0; c->table && i <= c->max_day; i++)
+		c->table[i] = log(al + (double)i);
+	for (i = 0; i < c->n; i++) {
+		const struct crm_ltv_obs *o = &c->obs[i];
+		double rx = r + o->x, lt = log_at(c, o->T, al), ll;
+
+		if (o->x != px) {
+			px = o->x;
+			head = lgamma(rx) - lg_r + r * log_al + lg_ab + lgamma(b + px) - lg_b -
+			       lgamma(a + b + px);
+			tail = px > 0 ? log_a - log(b + px - 1) : 0;
+		}
+		ll = -rx * lt;
+		if (o->x > 0)
+			ll += softplus(tail + rx * (lt - log_at(c, o->t_x, al)));
+		sum += o->n * (head + ll);
+	}
 	return isfinite(sum) ? -sum : DBL_MAX;
 }
 
+/* As bgnbd_nll(), for Gamma-Gamma: the terms of x once per x, log m_x once per fit (c->log_m). */
 static double gg_nll(const double *theta, void *vctx)
 {
 	const struct fit_ctx *c = vctx;
-	struct crm_gamma_gamma g = { exp(theta[0]), exp(theta[1]), exp(theta[2]) };
-	double sum = 0;
+	double p, q, v, head = 0, px = -1, sum = 0, qlv;
 	size_t i;
 
-	for (i = 0; i < c->n; i++)
-		sum += c->obs[i].n * crm_gg_ll(&g, c->obs[i].x, c->obs[i].t_x);
+	if (!in_bounds(theta, 3))
+		return DBL_MAX;
+	p = exp(theta[0]);
+	q = exp(theta[1]);
+	v = exp(theta[2]);
+	qlv = q * log(v) - lgamma(q);
+	for (i = 0; i < c->n; i++) {
+		const struct crm_ltv_obs *o = &c->obs[i];
+		double x = o->x, m = o->t_x, pxq;
+
+		if (x != px) {
+			px = x;
+			head = lgamma(p * x + q) - lgamma(p * x) + qlv + p * x * log(x);
+		}
+		pxq = p * x + q;
+		sum += o->n * (head + (p * x - 1) * c->log_m[i] - pxq * log(x * m + v));
+	}
 	return isfinite(sum) ? -sum : DBL_MAX;
 }
 
-#define FIT_TOL 1e-12
+#define FIT_TOL 1e-11
 #define FIT_MAX_ITER 20000
+
+/* The longest table of days worth keeping: a day is one log per evaluation. */
+#define TABLE_MAX 100000
+
+/*
+ * A table of ln(alpha + t) for c's times when they are all whole days, as
+ * many as there are observations at most: -1 when out of memory.
+ */
+static int day_table(struct fit_ctx *c)
+{
+	double most = 0;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		const struct crm_ltv_obs *o = &c->obs[i];
+
+		if (o->T != floor(o->T) || o->t_x != floor(o->t_x) || o->t_x < 0 || o->T < 0)
+			return 0;
+		most = fmax(most, fmax(o->T, o->t_x));
+	}
+	if (most > TABLE_MAX || most > (double)c->n)
+		return 0;
+	c->max_day = (size_t)most;
+	return (c->table = malloc((c->max_day + 1) * sizeof(*c->table))) ? 0 : -1;
+}
+
+/*
+ * Nelder-Mead from theta until it converges, restarted from where it
+ * stopped (a simplex can collapse early) until a restart gains nothing:
+ * the iterations, negative when one run did not converge.
+ */
+static int minimise(nm_fn f, struct fit_ctx *c, int dim, double *theta, double step,
+		    double *best)
+{
+	double prev = DBL_MAX;
+	int i, it, total = 0;
+
+	for (i = 0; i < 4; i++) {
+		it = nelder_mead(f, c, dim, theta, step, FIT_TOL, FIT_MAX_ITER, best);
+		total += it < 0 ? -it : it;
+		if (it < 0)
+			return -total;
+		if (prev - *best <= FIT_TOL * fabs(*best))
+			break;
+		prev = *best;
+		step = 0.02;
+	}
+	return total;
+}
+
+/*
+ * Many observations: a first fit on an even sample of about SAMPLE of
+ * them (each standing for those skipped) starts the fit of all near its
+ * optimum, where it needs far fewer evaluations of the whole.
+ */
+#define SAMPLE 20000
+
+static enum crm_status warm_start(nm_fn f, const struct fit_ctx *c, int dim, double *theta,
+				  int *iterations, struct crm_error *err)
+{
+	size_t stride = c->n / SAMPLE, i, k = 0;
+	struct crm_ltv_obs *sub = malloc((c->n / stride + 1) * sizeof(*sub));
+	struct fit_ctx s = { sub, 0, NULL, NULL, 0 };
+	double best;
+	int it;
+
+	if (!sub)
+		return crm_error_nomem(err);
+	for (i = 0; i < c->n; i += stride) {
+		size_t j, end = i + stride < c->n ? i + stride : c->n;
+
+		sub[k] = c->obs[i];
+		for (j = i + 1; j < end; j++)
+			sub[k].n += c->obs[j].n;
+		k++;
+	}
+	s.n = k;
+	if (c->log_m && (s.log_m = malloc(k * sizeof(*s.log_m))))
+		for (i = 0; i < k; i++)
+			s.log_m[i] = log(sub[i].t_x);
+	if (c->log_m && !s.log_m) {
+		free(sub);
+		return crm_error_nomem(err);
+	}
+	if (!c->log_m && day_table(&s)) {
+		free(sub);
+		return crm_error_nomem(err);
+	}
+	it = minimise(f, &s, dim, theta, 0.5, &best);
+	*iterations += it < 0 ? -it : it;
+	free(sub);
+	free(s.log_m);
+	free(s.table);
+	return CRM_OK;
+}
 
 enum crm_status crm_bgnbd_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_bgnbd *m,
 			      struct crm_ltv_fit *fit, struct crm_error *err)
 {
-	struct fit_ctx c = { obs, n };
-	double theta[4], best;
+	struct fit_ctx c = { obs, n, NULL, NULL, 0 };
+	double theta[4], best, step = 0.5;
 	size_t i;
 	int it, repeat = 0;
 
@@ -252,14 +427,20 @@ enum crm_status crm_bgnbd_fit(const struct crm_ltv_obs *obs, size_t n, struct cr
 	theta[1] = log(m->alpha);
 	theta[2] = log(m->a);
 	theta[3] = log(m->b);
-	/* restarts from where it stopped, as a simplex can collapse early */
-	for (fit->iterations = 0, i = 0; i < 3; i++) {
-		it = nelder_mead(bgnbd_nll, &c, 4, theta, 0.5, FIT_TOL, FIT_MAX_ITER, &best);
-		fit->iterations += it < 0 ? -it : it;
-		if (it < 0)
-			return crm_error_set(err, CRM_ERR_INVALID, "the BG/NBD fit did not converge "
-					     "in %d iterations", FIT_MAX_ITER);
+	fit->iterations = 0;
+	if (n >= 2 * SAMPLE) {
+		if (warm_start(bgnbd_nll, &c, 4, theta, &fit->iterations, err))
+			return err->code;
+		step = 0.05;
 	}
+	if (day_table(&c))
+		return crm_error_nomem(err);
+	it = minimise(bgnbd_nll, &c, 4, theta, step, &best);
+	free(c.table);
+	fit->iterations += it < 0 ? -it : it;
+	if (it < 0)
+		return crm_error_set(err, CRM_ERR_INVALID, "the BG/NBD fit did not converge in %d "
+				     "iterations", FIT_MAX_ITER);
 	m->r = exp(theta[0]);
 	m->alpha = exp(theta[1]);
 	m->a = exp(theta[2]);
@@ -272,26 +453,41 @@ enum crm_status crm_bgnbd_fit(const struct crm_ltv_obs *obs, size_t n, struct cr
 enum crm_status crm_gg_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_gamma_gamma *g,
 			   struct crm_ltv_fit *fit, struct crm_error *err)
 {
-	struct fit_ctx c = { obs, n };
-	double theta[3], best;
+	struct fit_ctx c = { obs, n, NULL, NULL, 0 };
+	double theta[3], best, step = 0.5;
 	size_t i, k = 0;
 	int it;
 
-	for (i = 0; i < n; i++)
-		k += obs[i].x > 0 && obs[i].t_x > 0 && obs[i].n > 0;
+	for (i = 0; i < n; i++) {
+		if (!(obs[i].x > 0 && obs[i].t_x > 0 && obs[i].n > 0))
+			return crm_error_set(err, CRM_ERR_INVALID, "Gamma-Gamma takes customers of "
+					     "repeat purchases of a positive value only");
+		k++;
+	}
 	if (k < 2)
 		return crm_error_set(err, CRM_ERR_INVALID, "too few repeat buyers with a value to "
 				     "fit Gamma-Gamma");
+	if (!(c.log_m = malloc(n * sizeof(*c.log_m))))
+		return crm_error_nomem(err);
+	for (i = 0; i < n; i++)
+		c.log_m[i] = log(obs[i].t_x);
 	theta[0] = log(g->p);
 	theta[1] = log(g->q);
 	theta[2] = log(g->v);
-	for (fit->iterations = 0, i = 0; i < 3; i++) {
-		it = nelder_mead(gg_nll, &c, 3, theta, 0.5, FIT_TOL, FIT_MAX_ITER, &best);
-		fit->iterations += it < 0 ? -it : it;
-		if (it < 0)
-			return crm_error_set(err, CRM_ERR_INVALID, "the Gamma-Gamma fit did not "
-					     "converge in %d iterations", FIT_MAX_ITER);
+	fit->iterations = 0;
+	if (n >= 2 * SAMPLE) {
+		if (warm_start(gg_nll, &c, 3, theta, &fit->iterations, err)) {
+			free(c.log_m);
+			return err->code;
+		}
+		step = 0.05;
 	}
+	it = minimise(gg_nll, &c, 3, theta, step, &best);
+	fit->iterations += it < 0 ? -it : it;
+	free(c.log_m);
+	if (it < 0)
+		return crm_error_set(err, CRM_ERR_INVALID, "the Gamma-Gamma fit did not converge "
+				     "in %d iterations", FIT_MAX_ITER);
 	g->p = exp(theta[0]);
 	g->q = exp(theta[1]);
 	g->v = exp(theta[2]);

@@ -64,7 +64,11 @@ struct crm_ltv_fit {
 enum crm_status crm_bgnbd_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_bgnbd *m,
 			      struct crm_ltv_fit *fit, struct crm_error *err);
 
-/* The same for Gamma-Gamma over (x, m_x) pairs: obs[i].x and obs[i].t_x hold x and m_x. */
+/*
+ * The same for Gamma-Gamma over (x, m_x) pairs: obs[i].x and obs[i].t_x
+ * hold x and m_x, each of x >= 1 and m_x > 0 (CRM_ERR_INVALID if not),
+ * best grouped (crm_ltv_group()), sorted by x.
+ */
 enum crm_status crm_gg_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_gamma_gamma *g,
 			   struct crm_ltv_fit *fit, struct crm_error *err);
 

@@ -651,6 +651,75 @@ static void sort_hashes(uint64_t *h, size_t n)
 	}
 }
 
+/*
+ * --ltv: the runs of purchase days, as the runs of orders: a line starts
+ * one when its customer or day differs from the line before; its amount
+ * is the run's, summed. purchase_days() groups them by customer.
+ */
+struct dayruns {
+	uint32_t *cust;
+	int32_t *day;
+	float *amount;          /* in units of the currency: the model's, not money's */
+	size_t n, cap;
+};
+
+static int dayruns_grow(struct dayruns *r, size_t cap)
+{
+	uint32_t *c = realloc(r->cust, cap * sizeof(*c));
+	int32_t *d;
+	float *a;
+
+	if (!c)
+		return -1;
+	r->cust = c;
+	if (!(d = realloc(r->day, cap * sizeof(*d))))
+		return -1;
+	r->day = d;
+	if (!(a = realloc(r->amount, cap * sizeof(*a))))
+		return -1;
+	r->amount = a;
+	r->cap = cap;
+	return 0;
+}
+
+/* Room for n runs, as runs_reserve(). */
+static int dayruns_reserve(struct dayruns *r, size_t n)
+{
+	if (n < 65536 || n > ((size_t)1 << 30))
+		return 0;
+	if (!(r->cust = big_alloc(n * sizeof(*r->cust), 0)) ||
+	    !(r->day = big_alloc(n * sizeof(*r->day), 0)) ||
+	    !(r->amount = big_alloc(n * sizeof(*r->amount), 0)))
+		return -1;
+	r->cap = n;
+	return 0;
+}
+
+/* A purchase line of customer cust on day d of amount (ten-thousandths); -1 when out of memory. */
+static int dayruns_add(struct dayruns *r, int64_t cust, int32_t d, int64_t amount)
+{
+	float v = (float)((double)amount / 10000.0);
+
+	if (r->n && r->cust[r->n - 1] == (uint32_t)cust && r->day[r->n - 1] == d) {
+		r->amount[r->n - 1] += v;
+		return 0;
+	}
+	if (r->n == r->cap && dayruns_grow(r, r->cap ? r->cap * 2 : 65536))
+		return -1;
+	r->cust[r->n] = (uint32_t)cust;
+	r->day[r->n] = d;
+	r->amount[r->n++] = v;
+	return 0;
+}
+
+static void dayruns_release(struct dayruns *r)
+{
+	free(r->cust);
+	free(r->day);
+	free(r->amount);
+	memset(r, 0, sizeof(*r));
+}
+
 struct load {
 	struct crm_rfm *r;
 	struct crm_stmt_table t;
@@ -658,6 +727,8 @@ struct load {
 	int64_t *into;          /* per id: the survivor, when merged; NULL when none is */
 	struct agg *agg;        /* per id */
 	struct runs runs;
+	struct dayruns dayruns; /* --ltv */
+	struct crm_rfm_days *days;   /* --ltv: per id */
 	int32_t latest;
 };
 
@@ -804,6 +875,8 @@ static int add_line(struct load *l, const struct line *ln)
 	a->flags |= A_OK;
 	if (__builtin_add_overflow(a->money, amount, &a->money))
 		return 1;
+	if (l->r->o.ltv && dayruns_add(&l->dayruns, ln->id, ln->d, amount))
+		return -1;
 	if (ln->h == l->runs.prev_h && ln->id == l->runs.prev_cust)
 		return 0;
 	l->runs.prev_h = ln->h;
@@ -850,6 +923,97 @@ static enum crm_status distinct(struct load *l, struct crm_error *err)
 	return CRM_OK;
 }
 
+struct pday {
+	int32_t day;
+	float amount;
+};
+
+static int by_day(const void *pa, const void *pb)
+{
+	const struct pday *a = pa, *b = pb;
+
+	return (a->day > b->day) - (a->day < b->day);
+}
+
+/* Sorts a customer's n purchase-day runs by day: insertion for the few most have. */
+static void sort_days(struct pday *p, size_t n)
+{
+	size_t i, j;
+
+	if (n > 16) {
+		qsort(p, n, sizeof(*p), by_day);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		struct pday x = p[i];
+
+		for (j = i; j > 0 && p[j - 1].day > x.day; j--)
+			p[j] = p[j - 1];
+		p[j] = x;
+	}
+}
+
+/* One customer's purchase days, sorted, into *out (struct crm_rfm_days). */
+static void summarise_days(const struct pday *p, size_t n, int32_t cal_end,
+			   struct crm_rfm_days *out)
+{
+	double repeat = 0;
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		if (!k || p[k].day != p[k - 1].day) {
+			out->days++;
+			if (p[k].day < cal_end) {
+				out->cal_days++;
+				out->cal_last = p[k].day;
+			}
+		}
+		if (p[k].day != p[0].day)
+			repeat += p[k].amount;
+	}
+	out->value = out->days > 1 ? (float)(repeat / (out->days - 1)) : 0;
+}
+
+/*
+ * --ltv: each customer's purchase days from the day runs, grouped by
+ * customer as distinct() groups the orders; the runs are freed once
+ * grouped. Needs r->as_of (for the holdout's first day).
+ */
+static enum crm_status purchase_days(struct load *l, struct crm_error *err)
+{
+	struct dayruns *dr = &l->dayruns;
+	size_t *start = big_alloc(((size_t)l->max_id + 2) * sizeof(*start), 1), i;
+	struct pday *group = big_alloc(dr->n * sizeof(*group) + 1, 0);
+	int32_t cal_end = l->r->o.holdout ? l->r->as_of - l->r->o.holdout : INT32_MAX;
+	int64_t id;
+
+	if (!start || !group ||
+	    !(l->days = big_alloc(((size_t)l->max_id + 1) * sizeof(*l->days), 1))) {
+		free(start);
+		free(group);
+		return crm_error_nomem(err);
+	}
+	for (i = 0; i < dr->n; i++)
+		start[dr->cust[i] + 1]++;
+	for (id = 1; id <= l->max_id; id++)
+		start[id + 1] += start[id];
+	for (i = 0; i < dr->n; i++)
+		group[start[dr->cust[i]]++] = (struct pday){ dr->day[i], dr->amount[i] };
+	dayruns_release(dr);
+	/* start[id] is now where id's group ends, start[id - 1] where it began */
+	for (id = 1; id <= l->max_id; id++) {
+		size_t from = start[id - 1], n = start[id] - from;
+
+		if (!n)
+			continue;
+		sort_days(group + from, n);
+		summarise_days(group + from, n, cal_end, &l->days[id]);
+	}
+	free(start);
+	free(group);
+	return CRM_OK;
+}
+
 /*
  * The lines in batches: each line's customer is fetched into the cache
  * (the customers' aggregates are tens of megabytes, visited at random)
@@ -870,7 +1034,8 @@ static enum crm_status scan(struct load *l, struct crm_error *err)
 		return err->code;
 	if ((s = max_of(l, SQL_MAX_ORDER, &total, err)))
 		return s;
-	if (runs_reserve(&l->runs, (size_t)total))
+	if (runs_reserve(&l->runs, (size_t)total) ||
+	    (l->r->o.ltv && dayruns_reserve(&l->dayruns, (size_t)total)))
 		return crm_error_nomem(err);
 	for (;;) {
 		step = crm_stmt_step(st);
@@ -916,12 +1081,16 @@ static enum crm_status collect(struct load *l, struct crm_error *err)
 	}
 	if (n && !(r->c = big_alloc(n * sizeof(*r->c), 1)))
 		return crm_error_nomem(err);
+	if (n && l->days && !(r->days = big_alloc(n * sizeof(*r->days), 0)))
+		return crm_error_nomem(err);
 	for (id = 1; id <= l->max_id; id++) {
 		const struct agg *a = &l->agg[id];
 		struct crm_rfm_customer *c;
 
 		if (!(a->flags & A_OK))
 			continue;
+		if (r->days)
+			r->days[r->n] = l->days[id];
 		c = &r->c[r->n++];
 		c->id = id;
 		c->monetary = a->money;
@@ -1037,15 +1206,22 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 	if (!s) {
 		r->as_of = o->as_of != CRM_RFM_NO_DATE ? o->as_of
 			   : l.latest != CRM_RFM_NO_DATE ? l.latest + 1 : CRM_RFM_NO_DATE;
-		s = collect(&l, err);
+		if (o->ltv)
+			s = purchase_days(&l, err);
 	}
 	if (!s)
+		s = collect(&l, err);
+	if (!s)
 		s = score_all(r, err);
+	if (!s && o->ltv)
+		s = crm_rfm_ltv(r, err);
 	crm_stmt_table_release(&l.t);
 	free(l.into);
 	free(l.agg);
 	free(l.runs.h);
 	free(l.runs.cust);
+	dayruns_release(&l.dayruns);
+	free(l.days);
 	if (s) {
 		crm_rfm_free(r);
 		return s;
@@ -1059,5 +1235,7 @@ void crm_rfm_free(struct crm_rfm *r)
 	if (!r)
 		return;
 	free(r->c);
+	free(r->days);
+	crm_rfm_ltv_free(r->ltv);
 	free(r);
 }

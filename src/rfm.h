@@ -17,6 +17,7 @@
 
 #include "db.h"
 #include "error.h"
+#include "ltv.h"
 #include "run.h"
 
 enum crm_rfm_method {
@@ -118,6 +119,10 @@ struct crm_rfm_options {
 	int bins;                       /* 2..CRM_RFM_MAX_BINS */
 	const struct crm_rfm_scheme *scheme;   /* NULL: no segments */
 	struct crm_rfm_cpm cpm;                /* the cpm scheme's thresholds */
+	int ltv;                        /* --ltv: fit BG/NBD and Gamma-Gamma (crm_rfm_ltv) */
+	double horizon;                 /* --horizon: days predicted (365.25 by default) */
+	double discount;                /* --discount: a year's rate, 0 for none */
+	int32_t holdout;                /* --holdout: days held out to check the fit, or 0 */
 	void (*progress)(void *ctx, unsigned long long at, unsigned long long total);
 	void *ctx;
 };
@@ -133,10 +138,68 @@ struct crm_rfm_customer {
 	signed char segment;            /* index into scheme->segments, or -1 */
 };
 
+/*
+ * --ltv: a customer's purchase days as BG/NBD counts them. A purchase day
+ * is a day with a purchase (several orders of a day are one); x = days -
+ * 1 repeat purchases, t_x = last - first, T = the last day observed (the
+ * day before as_of) - first, all in days. value is the average of the
+ * repeat days' purchases (each day's summed), in units of the currency,
+ * 0 without one. cal_days and cal_last are the same before as_of -
+ * holdout (cal_days 0: the customer came later).
+ */
+struct crm_rfm_days {
+	uint32_t days, cal_days;
+	int32_t cal_last;
+	float value;
+};
+
+/* --ltv: per customer, what the model predicts over the horizon. */
+struct crm_rfm_ltv_customer {
+	double expected;        /* purchase days */
+	double p_alive;
+	double aov;             /* the expected value of a purchase day (Gamma-Gamma) */
+	double value;           /* expected * aov, discounted by month when asked */
+	double if_alive;        /* the value were the customer sure to be alive */
+};
+
+#define CRM_RFM_HOLDOUT_ROWS 8  /* repeat purchases 0..6 in calibration, then 7 and more */
+
+/* The calibration/holdout check: per repeat purchases before, the purchases in the days after. */
+struct crm_rfm_holdout {
+	int32_t days, cal_end;          /* the days held out; the first of them */
+	struct crm_bgnbd m;             /* fitted on the customers' purchases before cal_end */
+	struct crm_ltv_fit fit;
+	struct {
+		size_t customers;
+		double actual, predicted;   /* summed over them */
+	} row[CRM_RFM_HOLDOUT_ROWS];
+	size_t customers;
+	double actual, predicted;
+};
+
+struct crm_rfm_ltv {
+	struct crm_bgnbd m;
+	struct crm_gamma_gamma g;
+	struct crm_ltv_fit bg, gg;
+	size_t triples;                 /* distinct (x, t_x, T) */
+	size_t repeat;                  /* customers of x >= 1 */
+	size_t valued;                  /* of them with a positive value: Gamma-Gamma's */
+	int gg_failed;                  /* 1: no Gamma-Gamma, aov is the customer's own average */
+	char gg_why[CRM_ERROR_MSG_MAX];
+	double correlation;             /* of x and value over the valued: Gamma-Gamma assumes ~0 */
+	struct crm_rfm_ltv_customer *c; /* per scored customer, as r->c */
+	struct crm_rfm_holdout *holdout;  /* --holdout, or NULL */
+};
+
+/* The fewest repeat buyers --ltv fits to. */
+#define CRM_RFM_LTV_MIN_REPEAT 10
+
 struct crm_rfm {
 	struct crm_rfm_options o;
 	int32_t as_of;
 	struct crm_rfm_customer *c;     /* the scored, by id */
+	struct crm_rfm_days *days;      /* --ltv: per scored customer, as c */
+	struct crm_rfm_ltv *ltv;        /* --ltv: the fit and the predictions */
 	size_t n;
 	size_t unscored;                /* customers with cancellations or returns only */
 	unsigned long long lines;       /* order lines read */
@@ -157,6 +220,18 @@ struct crm_rfm {
 enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options *o,
 				struct crm_rfm **out, struct crm_error *err);
 void crm_rfm_free(struct crm_rfm *r);
+
+/*
+ * --ltv: fits BG/NBD to r's customers' purchase days and Gamma-Gamma to
+ * their repeat values, and predicts over r->o.horizon, into r->ltv; with
+ * r->o.holdout, also the calibration/holdout check. crm_rfm_compute()
+ * calls it when r->o.ltv. CRM_ERR_INVALID when the data cannot support a
+ * fit, saying why.
+ */
+enum crm_status crm_rfm_ltv(struct crm_rfm *r, struct crm_error *err);
+void crm_rfm_ltv_free(struct crm_rfm_ltv *l);
+/* The (x, t_x, T) of customer i of r, as of r->as_of. */
+void crm_rfm_ltv_obs(const struct crm_rfm *r, size_t i, struct crm_ltv_obs *o);
 
 /*
  * Scores n values (ids[i] the customer of v[i], for ntile's ties) into

@@ -5,6 +5,7 @@
  * R x FM grid. --save keeps the scores as a snapshot (a run); --compare
  * shows who moved between a snapshot and now.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,10 @@ enum {
 	OPT_CPM_AMOUNT,
 	OPT_CPM_LAPSE,
 	OPT_REPORT,
+	OPT_LTV,
+	OPT_HORIZON,
+	OPT_DISCOUNT,
+	OPT_HOLDOUT,
 };
 
 static const struct crm_option rfm_options[] = {
@@ -58,8 +63,17 @@ static const struct crm_option rfm_options[] = {
 	  "that run's snapshot, so that movement is behaviour", "a run number" },
 	{ "report", OPT_REPORT, "<file>", "also write the picture as one HTML file to mail:\n"
 	  "inline SVG and CSS, opens offline", "a file name, such as rfm.html" },
+	{ "ltv", OPT_LTV, NULL, "also what each customer is worth: value to date,\n"
+	  "and the purchases, P(alive) and value the model\n(BG/NBD, Gamma-Gamma) predicts",
+	  NULL },
+	{ "horizon", OPT_HORIZON, "<length>", "--ltv: how far to predict, such as 12m, 90d, 26w\n"
+	  "or 2y (default: 12m; a month is 365.25/12 days)", "a length such as 12m, 90d, 26w or 2y" },
+	{ "discount", OPT_DISCOUNT, "<rate>", "--ltv: discount the predicted value by this\n"
+	  "rate a year, month by month, such as 0.08 or 8%", "a rate such as 0.08 or 8%" },
+	{ "holdout", OPT_HOLDOUT, "<days>", "--ltv: also fit on the orders before the last\n"
+	  "days and compare its prediction with them", "a number of days, such as 90" },
 	{ "explain", OPT_EXPLAIN, NULL, "print the values each score stands for, and the\n"
-	  "bin sizes", NULL },
+	  "bin sizes; with --ltv, the fitted model", NULL },
 	CRM_OPT_DRY_RUN,
 	{ "format", CRM_OPT_ID_FORMAT, "<fmt>", "csv, tsv, json or table for every customer's\n"
 	  "scores (default: the segments and the grid on a\nterminal, else csv)",
@@ -70,9 +84,10 @@ static const struct crm_option rfm_options[] = {
 static const struct crm_usage rfm_usage = {
 	"usage: crm rfm [--as-of <date>] [--returns net|gross] [--method <m>] [--bins <n>]\n"
 	"               [--scheme <name>] [--cpm-tenure <d1>,<d2>] [--cpm-amount <money>]\n"
-	"               [--cpm-lapse <days>] [--freeze-thresholds <run>] [--explain]\n"
-	"               [--save [--dry-run]] [--compare <run>] [--report <file>]\n"
-	"               [--format <fmt>]\n",
+	"               [--cpm-lapse <days>] [--freeze-thresholds <run>]\n"
+	"               [--ltv [--horizon <length>] [--discount <rate>] [--holdout <days>]]\n"
+	"               [--explain] [--save [--dry-run]] [--compare <run>]\n"
+	"               [--report <file>] [--format <fmt>]\n",
 	rfm_options,
 };
 
@@ -84,6 +99,7 @@ struct cli {
 	int save, dry_run, explain, format_set, bins_set, method_set;
 	int64_t compare, freeze;
 	const char *report;
+	const char *ltv_opt;            /* an --ltv option given: the first, for the message */
 	struct crm_rfm_frozen frozen;
 	enum crm_format format;
 	struct crm_progress bar;
@@ -118,11 +134,69 @@ static const char *segment_name(const struct crm_rfm *r, const struct crm_rfm_cu
 	return c->segment >= 0 ? r->o.scheme->segments[c->segment] : NULL;
 }
 
+/* Sums of monetary: a million customers' int64s may not fit in one. */
+__extension__ typedef __int128 wide;
+
+/* total / n in ten-thousandths, rounded half away from zero. */
+static int64_t average(wide total, size_t n)
+{
+	wide q;
+
+	if (!n)
+		return 0;
+	q = (total < 0 ? total - (wide)n / 2 : total + (wide)n / 2) / (wide)n;
+	return (int64_t)q;
+}
+
+/* A value of the model in units of the currency as ten-thousandths, saturated. */
+static int64_t money_of(double v)
+{
+	double t = round(v * 10000.0);
+
+	if (!(t == t))
+		return 0;
+	return t >= 9.2e18 ? INT64_MAX : t <= -9.2e18 ? -INT64_MAX : (int64_t)t;
+}
+
+#define RECORD_COLS 10
+#define LTV_COLS 7
+
+/* Customer i's --ltv columns into v, their text into buf. */
+static void ltv_values(const struct crm_rfm *r, size_t i, struct crm_value *v,
+		       char buf[LTV_COLS][32])
+{
+	const struct crm_rfm_customer *c = &r->c[i];
+	const struct crm_rfm_ltv_customer *l = &r->ltv->c[i];
+	struct crm_ltv_obs o;
+	int64_t total;
+
+	crm_rfm_ltv_obs(r, i, &o);
+	crm_rfm_money(average(c->monetary, (size_t)c->frequency), buf[0]);
+	snprintf(buf[1], 32, "%.4f", l->expected);
+	snprintf(buf[2], 32, "%.4f", l->p_alive);
+	crm_rfm_money(money_of(l->aov), buf[3]);
+	crm_rfm_money(money_of(l->value), buf[4]);
+	if (__builtin_add_overflow(c->monetary, money_of(l->value), &total))
+		total = INT64_MAX;
+	crm_rfm_money(total, buf[5]);
+	v[0] = crm_value_int((long long)o.T);
+	v[1] = crm_value_text(buf[0]);
+	v[2] = crm_value_text(buf[1]);
+	v[3] = crm_value_text(buf[2]);
+	v[4] = crm_value_text(buf[3]);
+	v[5] = crm_value_text(buf[4]);
+	v[6] = crm_value_text(buf[5]);
+}
+
 /* Every scored customer as a record. */
 static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct crm_error *err)
 {
-	static const char *const cols[] = { "id", "source_key", "last_purchase", "recency_days",
-					    "frequency", "monetary", "r", "f", "m", "segment" };
+	static const char *const cols[RECORD_COLS + LTV_COLS] = {
+		"id", "source_key", "last_purchase", "recency_days", "frequency", "monetary", "r",
+		"f", "m", "segment", "tenure_days", "aov", "expected_purchases", "p_alive",
+		"expected_aov", "predicted_value", "ltv"
+	};
+	size_t ncols = RECORD_COLS + (r->ltv ? LTV_COLS : 0);
 	int64_t *ids = malloc(r->n * sizeof(*ids) + 1);
 	char **keys = calloc(r->n + 1, sizeof(*keys));
 	struct crm_out *out = NULL;
@@ -136,13 +210,13 @@ static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct 
 	if (!s)
 		s = crm_customer_keys(cli->ctx->db, ids, r->n, keys, err);
 	if (!s)
-		s = crm_out_open(&out, stdout, cli->format, cols, 10, err);
+		s = crm_out_open(&out, stdout, cli->format, cols, ncols, err);
 	if (!s)
 		crm_out_set_cut(out, isatty(STDOUT_FILENO));
 	for (i = 0; !s && i < r->n; i++) {
 		const struct crm_rfm_customer *c = &r->c[i];
-		struct crm_value v[10];
-		char last[11], money[32];
+		struct crm_value v[RECORD_COLS + LTV_COLS];
+		char last[11], money[32], lbuf[LTV_COLS][32];
 
 		crm_rfm_date(c->last, last);
 		crm_rfm_money(c->monetary, money);
@@ -156,6 +230,8 @@ static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct 
 		v[7] = crm_value_int(c->f);
 		v[8] = crm_value_int(c->m);
 		v[9] = crm_value_text(segment_name(r, c));
+		if (r->ltv)
+			ltv_values(r, i, v + RECORD_COLS, lbuf);
 		s = crm_out_row(out, v, err);
 	}
 	if (out && !s)
@@ -168,33 +244,20 @@ static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct 
 	return s;
 }
 
-/* Sums of monetary: a million customers' int64s may not fit in one. */
-__extension__ typedef __int128 wide;
-
-/* Per segment: customers and monetary. */
+/* Per segment: customers and monetary; with --ltv the predicted value and the value at risk. */
 struct seg_total {
 	size_t n;
 	wide money;
+	double predicted, at_risk;
 };
 
-/* total / n in ten-thousandths, rounded half away from zero. */
-static int64_t average(wide total, size_t n)
-{
-	wide q;
-
-	if (!n)
-		return 0;
-	q = (total < 0 ? total - (wide)n / 2 : total + (wide)n / 2) / (wide)n;
-	return (int64_t)q;
-}
-
-/* The segments' table: customers, share, average and share of monetary. */
+/* The segments' table: customers, share, average and share of monetary; --ltv: the value ahead. */
 static enum crm_status segments_table(struct cli *cli, const struct crm_rfm *r, FILE *fp,
 				      struct crm_error *err)
 {
 	static const char *const cols[] = { "segment", "customers", "share", "avg_monetary",
-					    "monetary_share" };
-	struct seg_total t[CRM_RFM_MAX_SEGMENTS] = { { 0, 0 } };
+					    "monetary_share", "predicted_value", "at_risk" };
+	struct seg_total t[CRM_RFM_MAX_SEGMENTS] = { { 0, 0, 0, 0 } };
 	struct crm_out *out = NULL;
 	wide all = 0;
 	enum crm_status s;
@@ -202,14 +265,21 @@ static enum crm_status segments_table(struct cli *cli, const struct crm_rfm *r, 
 	int k;
 
 	for (i = 0; i < r->n; i++) {
-		t[r->c[i].segment].n++;
-		t[r->c[i].segment].money += r->c[i].monetary;
+		struct seg_total *x = &t[r->c[i].segment];
+
+		x->n++;
+		x->money += r->c[i].monetary;
 		all += r->c[i].monetary;
+		if (r->ltv) {
+			x->predicted += r->ltv->c[i].value;
+			x->at_risk += r->ltv->c[i].if_alive - r->ltv->c[i].value;
+		}
 	}
-	s = crm_out_open(&out, fp, cli->format_set ? cli->format : CRM_FORMAT_TABLE, cols, 5, err);
+	s = crm_out_open(&out, fp, cli->format_set ? cli->format : CRM_FORMAT_TABLE, cols,
+			 r->ltv ? 7 : 5, err);
 	for (k = 0; !s && r->o.scheme->segments[k]; k++) {
-		struct crm_value v[5];
-		char n[32], share[16], avg[32], mshare[16];
+		struct crm_value v[7];
+		char n[32], share[16], avg[32], mshare[16], pred[32], risk[32];
 
 		crm_num(t[k].n, n, sizeof(n));
 		snprintf(share, sizeof(share), "%.1f%%", r->n ? 100.0 * (double)t[k].n / (double)r->n
@@ -217,17 +287,51 @@ static enum crm_status segments_table(struct cli *cli, const struct crm_rfm *r, 
 		crm_rfm_money(average(t[k].money, t[k].n), avg);
 		snprintf(mshare, sizeof(mshare), "%.1f%%", all > 0 ? 100.0 * (double)t[k].money /
 			 (double)all : 0.0);
+		snprintf(pred, sizeof(pred), "%.0f", t[k].predicted);
+		snprintf(risk, sizeof(risk), "%.0f", t[k].at_risk);
 		v[0] = crm_value_text(r->o.scheme->segments[k]);
 		v[1] = crm_value_text(n);
 		v[2] = crm_value_text(share);
 		v[3] = crm_value_text(avg);
 		v[4] = crm_value_text(mshare);
+		v[5] = crm_value_text(pred);
+		v[6] = crm_value_text(risk);
 		s = crm_out_row(out, v, err);
 	}
 	if (out && !s)
 		return crm_out_close(out, err);
 	crm_out_free(out);
 	return s;
+}
+
+/* The horizon as the options gave it, for messages: "12 months", "90 days". */
+static void horizon_text(double days, char *buf, size_t size)
+{
+	double months = days * 12 / 365.25;
+
+	if (fabs(months - round(months)) < 1e-9 && months >= 1)
+		snprintf(buf, size, "%.0f month%s", months, months == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "%.0f day%s", days, days == 1 ? "" : "s");
+}
+
+/* --ltv on the terminal: what the customers are expected to bring, and what is at risk. */
+static void ltv_totals(const struct crm_rfm *r, FILE *fp)
+{
+	double value = 0, risk = 0, purchases = 0;
+	char h[32];
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		value += r->ltv->c[i].value;
+		risk += r->ltv->c[i].if_alive - r->ltv->c[i].value;
+		purchases += r->ltv->c[i].expected;
+	}
+	horizon_text(r->o.horizon, h, sizeof(h));
+	fprintf(fp, "\n  LTV over the next %s%s: %.0f purchase days, value %.0f; at risk %.0f\n"
+		"  (at risk: what the customers would bring were all still buying, less the "
+		"prediction)\n", h, r->o.discount > 0 ? " (discounted)" : "", purchases, value,
+		risk);
 }
 
 /* Whether fp may take colour: a terminal, TERM not dumb, NO_COLOR unset. */
@@ -273,6 +377,8 @@ static enum crm_status picture(struct cli *cli, const struct crm_rfm *r, struct 
 		s = segments_table(cli, r, stdout, err);
 	if (!s && r->n)
 		grid(r, stdout);
+	if (!s && r->ltv)
+		ltv_totals(r, stdout);
 	if (!s)
 		printf("  every customer's scores: crm rfm --format csv > scores.csv\n");
 	return s;
@@ -379,6 +485,90 @@ static void explain(const struct crm_rfm *r)
 			fprintf(stderr, " %.4f", crm_rfm_break(r, d, k));
 		fputc('\n', stderr);
 	}
+}
+
+/* --explain --ltv: the fitted models, on lines of their own. */
+static void explain_ltv(const struct crm_rfm *r)
+{
+	const struct crm_rfm_ltv *l = r->ltv;
+	char a[32], b[32], c[32], h[32];
+
+	horizon_text(r->o.horizon, h, sizeof(h));
+	fprintf(stderr, "crm rfm: ltv: %s customers, %s of them bought on two days or more; %s "
+		"distinct (x, t_x, T); time in days; horizon %s", crm_num(r->n, a, sizeof(a)),
+		crm_num(l->repeat, b, sizeof(b)), crm_num(l->triples, c, sizeof(c)), h);
+	if (r->o.discount > 0)
+		fprintf(stderr, ", discounted %.4g%% a year", r->o.discount * 100);
+	fputc('\n', stderr);
+	fprintf(stderr, "bgnbd r=%.6g alpha=%.6g a=%.6g b=%.6g\n", l->m.r, l->m.alpha, l->m.a,
+		l->m.b);
+	fprintf(stderr, "bgnbd log-likelihood %.6f, %d iterations, converged\n", l->bg.ll,
+		l->bg.iterations);
+	if (l->gg_failed) {
+		fprintf(stderr, "gamma_gamma not fitted (%s): the expected value of a purchase is "
+			"the customer's own average\n", l->gg_why);
+		return;
+	}
+	fprintf(stderr, "gamma_gamma p=%.6g q=%.6g v=%.6g\n", l->g.p, l->g.q, l->g.v);
+	fprintf(stderr, "gamma_gamma log-likelihood %.6f, %d iterations, converged, over %s "
+		"repeat buyers; correlation of their repeat purchases and value %.4f (the model "
+		"assumes none)\n", l->gg.ll, l->gg.iterations, crm_num(l->valued, a, sizeof(a)),
+		l->correlation);
+}
+
+/* --holdout: predicted against actual purchases in the days held out, per repeat purchases before. */
+static enum crm_status holdout_table(const struct crm_rfm *r, struct crm_error *err)
+{
+	static const char *const cols[] = { "repeat_before", "customers", "actual", "predicted",
+					    "actual_avg", "predicted_avg" };
+	const struct crm_rfm_holdout *h = r->ltv->holdout;
+	struct crm_out *out = NULL;
+	enum crm_status s;
+	char day[11], a[32];
+	int k;
+
+	crm_rfm_date(h->cal_end, day);
+	fprintf(stderr, "crm rfm: holdout: fitted on the purchases before %s, predicting the %d "
+		"days from it for the %s customers who had bought by then\n", day, (int)h->days,
+		crm_num(h->customers, a, sizeof(a)));
+	fprintf(stderr, "bgnbd (before %s) r=%.6g alpha=%.6g a=%.6g b=%.6g, log-likelihood %.6f, "
+		"%d iterations\n", day, h->m.r, h->m.alpha, h->m.a, h->m.b, h->fit.ll,
+		h->fit.iterations);
+	s = crm_out_open(&out, stderr, CRM_FORMAT_TABLE, cols, 6, err);
+	for (k = 0; !s && k <= CRM_RFM_HOLDOUT_ROWS; k++) {
+		int total = k == CRM_RFM_HOLDOUT_ROWS;
+		size_t n = total ? h->customers : h->row[k].customers;
+		double act = total ? h->actual : h->row[k].actual;
+		double pred = total ? h->predicted : h->row[k].predicted;
+		char label[16], c1[32], c2[32], c3[32], c4[32];
+		struct crm_value v[6];
+
+		if (total)
+			snprintf(label, sizeof(label), "total");
+		else
+			snprintf(label, sizeof(label), "%d%s", k, k == CRM_RFM_HOLDOUT_ROWS - 1 ? "+"
+				 : "");
+		snprintf(c1, sizeof(c1), "%.0f", act);
+		snprintf(c2, sizeof(c2), "%.1f", pred);
+		snprintf(c3, sizeof(c3), "%.4f", n ? act / (double)n : 0.0);
+		snprintf(c4, sizeof(c4), "%.4f", n ? pred / (double)n : 0.0);
+		v[0] = crm_value_text(label);
+		v[1] = crm_value_int((long long)n);
+		v[2] = crm_value_text(c1);
+		v[3] = crm_value_text(c2);
+		v[4] = crm_value_text(c3);
+		v[5] = crm_value_text(c4);
+		s = crm_out_row(out, v, err);
+	}
+	if (out && !s)
+		s = crm_out_close(out, err);
+	else
+		crm_out_free(out);
+	if (!s)
+		fprintf(stderr, "crm rfm: holdout: predicted %.1f purchase days, actual %.0f (%+.1f%%)\n",
+			h->predicted, h->actual, h->actual > 0 ? 100.0 * (h->predicted - h->actual) /
+			h->actual : 0.0);
+	return s;
 }
 
 /* Bins under half their nominal size: the values are too few or too tied to cut so finely. */
@@ -496,6 +686,12 @@ static int save(struct cli *cli)
 	warn_small(cli, r);
 	if (cli->explain)
 		explain(r);
+	if (cli->explain && r->ltv)
+		explain_ltv(r);
+	if (r->ltv && r->ltv->holdout && holdout_table(r, &err)) {
+		crm_rfm_free(r);
+		return crm_report(CMD, &err);
+	}
 	if (!ctx->quiet) {
 		fprintf(stderr, "crm rfm: %s%s scores %s", cli->dry_run ? "dry run: " : "",
 			crm_num(r->n, a, sizeof(a)), cli->dry_run ? "would be saved (nothing was)"
@@ -535,6 +731,10 @@ static int run(struct cli *cli)
 		warn_small(cli, r);
 		if (cli->explain)
 			explain(r);
+		if (cli->explain && r->ltv)
+			explain_ltv(r);
+		if (r->ltv && r->ltv->holdout)
+			s = holdout_table(r, &err);
 	}
 	crm_rfm_free(r);
 	return s ? crm_report(CMD, &err) : CRM_EXIT_OK;
@@ -564,9 +764,53 @@ static int parse_money(const char *s, int64_t *out)
 	return 0;
 }
 
+/* "12m", "90d", "26w", "2y": a length in days (a month 365.25/12, a year 365.25); -1 if not. */
+static double parse_length(const char *s)
+{
+	static const struct { char unit; double days; } units[] = {
+		{ 'd', 1 }, { 'w', 7 }, { 'm', 365.25 / 12 }, { 'y', 365.25 },
+	};
+	int64_t n;
+	char num[16];
+	size_t len = strlen(s), i;
+
+	if (len < 2 || len - 1 >= sizeof(num))
+		return -1;
+	memcpy(num, s, len - 1);
+	num[len - 1] = '\0';
+	if (crm_parse_positive(num, &n))
+		return -1;
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[len - 1] == units[i].unit && n * units[i].days <= 100 * 365.25)
+			return (double)n * units[i].days;
+	return -1;
+}
+
+/* "0.08", "8%", "8.5%": a year's rate as a fraction, from 0 to 1; -1 if not. */
+static double parse_rate(const char *s)
+{
+	size_t len = strlen(s);
+	int percent = len && s[len - 1] == '%';
+	char buf[32], *end;
+	double v;
+
+	if (!len || len >= sizeof(buf) || (*s != '.' && (*s < '0' || *s > '9')))
+		return -1;
+	memcpy(buf, s, len - (size_t)percent);
+	buf[len - (size_t)percent] = '\0';
+	v = strtod(buf, &end);
+	if (*end || end == buf || !(v >= 0))
+		return -1;
+	if (percent)
+		v /= 100;
+	return v <= 1 ? v : -1;
+}
+
 /* The checks of the options together, then the command. */
 static int checked(struct cli *cli, int cpm_set)
 {
+	if (!cli->opt.ltv && cli->ltv_opt)
+		return usage_error("%s is for --ltv", cli->ltv_opt);
 	if (cpm_set && cli->opt.scheme != &crm_rfm_cpm_scheme)
 		return usage_error("--cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm%s",
 				   "");
@@ -615,6 +859,7 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 	cli.opt.bins = 5;
 	cli.opt.scheme = &crm_rfm_rfm11;
 	cli.opt.cpm = (struct crm_rfm_cpm)CRM_RFM_CPM_DEFAULT;
+	cli.opt.horizon = 365.25;
 	while ((c = crm_getopt(&g, argc, argv)) >= 0) {
 		switch (c) {
 		case OPT_AS_OF:
@@ -689,6 +934,26 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 				return g.exit;
 			break;
 		case OPT_REPORT: cli.report = g.arg; break;
+		case OPT_LTV: cli.opt.ltv = 1; break;
+		case OPT_HORIZON:
+			if ((cli.opt.horizon = parse_length(g.arg)) <= 0)
+				return usage_error("--horizon takes a length such as 12m, 90d, 26w or "
+						   "2y (at most 100 years), not '%s'", g.arg);
+			cli.ltv_opt = cli.ltv_opt ? cli.ltv_opt : "--horizon";
+			break;
+		case OPT_DISCOUNT:
+			if ((cli.opt.discount = parse_rate(g.arg)) < 0)
+				return usage_error("--discount takes a year's rate such as 0.08 or 8%% "
+						   "(at most 1, or 100%%), not '%s'", g.arg);
+			cli.ltv_opt = cli.ltv_opt ? cli.ltv_opt : "--discount";
+			break;
+		case OPT_HOLDOUT:
+			if (crm_parse_positive(g.arg, &n) || n > 36500)
+				return usage_error("--holdout takes a number of days, such as 90, not "
+						   "'%s'", g.arg);
+			cli.opt.holdout = (int32_t)n;
+			cli.ltv_opt = cli.ltv_opt ? cli.ltv_opt : "--holdout";
+			break;
 		case OPT_EXPLAIN: cli.explain = 1; break;
 		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
 		case CRM_OPT_ID_FORMAT:
