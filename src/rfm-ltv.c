@@ -26,6 +26,24 @@ void crm_rfm_ltv_obs(const struct crm_rfm *r, size_t i, struct crm_ltv_obs *o)
 	o->n = 1;
 }
 
+int64_t crm_rfm_money_of(double units)
+{
+	double t = round(units * 10000.0);
+
+	if (isnan(t))
+		return 0;
+	return t >= 9.2e18 ? INT64_MAX : t <= -9.2e18 ? -INT64_MAX : (int64_t)t;
+}
+
+int64_t crm_rfm_ltv_total(const struct crm_rfm *r, size_t i)
+{
+	int64_t value = crm_rfm_money_of(r->ltv->c[i].value), total;
+
+	if (__builtin_add_overflow(r->c[i].monetary, value, &total))
+		total = value < 0 ? -INT64_MAX : INT64_MAX;
+	return total;
+}
+
 void crm_rfm_ltv_free(struct crm_rfm_ltv *l)
 {
 	if (!l)

@@ -30,10 +30,12 @@ enum {
 
 static const char *const snapshot_sql[SQL_COUNT] = {
 	[SQL_SNAPSHOT] = "INSERT INTO rfm_snapshots(id, run_id, as_of, method, bins, returns,"
-			 " scheme, customers, thresholds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+			 " scheme, customers, thresholds, ltv)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[SQL_SCORE] = "INSERT INTO rfm_scores(id, run_id, customer_id, as_of, recency_days,"
-		      " frequency, monetary, r_score, f_score, m_score, segment)"
-		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		      " frequency, monetary, r_score, f_score, m_score, segment,"
+		      " expected_purchases, p_alive, expected_aov, predicted_value, ltv)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
 	[SQL_FIND] = "SELECT scheme, customers FROM rfm_snapshots WHERE run_id = ?1",
 	[SQL_THEN] = "SELECT customer_id, segment FROM rfm_scores WHERE run_id = ?1"
 		     " ORDER BY customer_id",
@@ -94,20 +96,40 @@ static int thresholds_json(const struct crm_rfm *r, struct crm_strbuf *b)
 	return oom | crm_strbuf_addch(b, '}');
 }
 
+/* --ltv: the fitted model as the JSON of rfm_snapshots.ltv. */
+static int ltv_json(const struct crm_rfm *r, struct crm_strbuf *b)
+{
+	const struct crm_rfm_ltv *l = r->ltv;
+	int oom = crm_strbuf_addf(b, "{\"horizon_days\":%.17g,\"discount\":%.17g,\"bgnbd\":"
+				  "{\"r\":%.17g,\"alpha\":%.17g,\"a\":%.17g,\"b\":%.17g,"
+				  "\"log_likelihood\":%.17g,\"iterations\":%d},\"gamma_gamma\":",
+				  r->o.horizon, r->o.discount, l->m.r, l->m.alpha, l->m.a, l->m.b,
+				  l->bg.ll, l->bg.iterations);
+
+	if (l->gg_failed)
+		oom |= crm_strbuf_add(b, "null", 4);
+	else
+		oom |= crm_strbuf_addf(b, "{\"p\":%.17g,\"q\":%.17g,\"v\":%.17g,"
+				       "\"log_likelihood\":%.17g,\"iterations\":%d}", l->g.p, l->g.q,
+				       l->g.v, l->gg.ll, l->gg.iterations);
+	return oom | crm_strbuf_addch(b, '}');
+}
+
 static enum crm_status save_snapshot(struct crm_run *run, struct crm_stmt_table *t,
 				     const struct crm_rfm *r, const char *as_of,
 				     struct crm_error *err)
 {
 	struct crm_db *db = crm_run_db(run);
-	struct crm_strbuf json = CRM_STRBUF_INIT;
+	struct crm_strbuf json = CRM_STRBUF_INIT, ltv = CRM_STRBUF_INIT;
 	struct crm_stmt *st = crm_stmt_table_get(t, SQL_SNAPSHOT, err);
 	enum crm_status s;
 	int64_t id = 0;
 
 	if (!st)
 		return err->code;
-	if (thresholds_json(r, &json)) {
+	if (thresholds_json(r, &json) || (r->ltv && ltv_json(r, &ltv))) {
 		crm_strbuf_release(&json);
+		crm_strbuf_release(&ltv);
 		return crm_error_nomem(err);
 	}
 	s = crm_id_next(db, "rfm_snapshots", &id, err);
@@ -124,10 +146,34 @@ static enum crm_status save_snapshot(struct crm_run *run, struct crm_stmt_table 
 			crm_stmt_bind_null(st, 7);
 		crm_stmt_bind_int(st, 8, (int64_t)r->n);
 		crm_stmt_bind_text(st, 9, json.buf, json.len);
+		if (r->ltv)
+			crm_stmt_bind_text(st, 10, ltv.buf, ltv.len);
+		else
+			crm_stmt_bind_null(st, 10);
 		s = crm_stmt_run(st, "cannot save the RFM snapshot", err);
 	}
 	crm_strbuf_release(&json);
+	crm_strbuf_release(&ltv);
 	return s ? s : crm_audit_insert(crm_run_audit(run), "rfm_snapshots", id, err);
+}
+
+/* Customer i's predictions into ?12..?16, or NULLs without --ltv. */
+static void bind_ltv(struct crm_stmt *st, const struct crm_rfm *r, size_t i)
+{
+	const struct crm_rfm_ltv_customer *l;
+	int k;
+
+	if (!r->ltv) {
+		for (k = 12; k <= 16; k++)
+			crm_stmt_bind_null(st, k);
+		return;
+	}
+	l = &r->ltv->c[i];
+	crm_stmt_bind_real(st, 12, l->expected);
+	crm_stmt_bind_real(st, 13, l->p_alive);
+	crm_stmt_bind_int(st, 14, crm_rfm_money_of(l->aov));
+	crm_stmt_bind_int(st, 15, crm_rfm_money_of(l->value));
+	crm_stmt_bind_int(st, 16, crm_rfm_ltv_total(r, i));
 }
 
 enum crm_status crm_rfm_save(struct crm_run *run, const struct crm_rfm *r,
@@ -173,6 +219,7 @@ enum crm_status crm_rfm_save(struct crm_run *run, const struct crm_rfm *r,
 			crm_stmt_bind_str_ref(st, 11, r->o.scheme->segments[c->segment]);
 		else
 			crm_stmt_bind_null(st, 11);
+		bind_ltv(st, r, i);
 		s = crm_stmt_run(st, "cannot save the RFM scores", err);
 		if (!s)
 			s = crm_audit_insert(crm_run_audit(run), "rfm_scores", next++, err);

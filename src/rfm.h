@@ -230,6 +230,10 @@ void crm_rfm_free(struct crm_rfm *r);
  */
 enum crm_status crm_rfm_ltv(struct crm_rfm *r, struct crm_error *err);
 void crm_rfm_ltv_free(struct crm_rfm_ltv *l);
+/* A value of the model, in units of the currency, as money: ten-thousandths, saturated. */
+int64_t crm_rfm_money_of(double units);
+/* The LTV of customer i of r: monetary plus the predicted value, as money. */
+int64_t crm_rfm_ltv_total(const struct crm_rfm *r, size_t i);
 /* The (x, t_x, T) of customer i of r, as of r->as_of. */
 void crm_rfm_ltv_obs(const struct crm_rfm *r, size_t i, struct crm_ltv_obs *o);
 

@@ -39,6 +39,9 @@
 #define ORDERS_OF "FROM orders o WHERE o.customer_id = c.id AND o.ordered_at < ?2"
 #define LAST_ORDER "(SELECT substr(max(o.ordered_at), 1, 10) " ORDERS_OF " AND o.status = 'ok')"
 #define RFM_OF(col) "(SELECT s." col " FROM rfm_scores s WHERE s.run_id = ?3 AND s.customer_id = c.id)"
+/* A fraction as ten-thousandths, compared as money is: exact to its fourth decimal. */
+#define RFM_OF_SHARE(col) "(SELECT CAST(round(s." col " * 10000) AS INTEGER) FROM rfm_scores s" \
+	" WHERE s.run_id = ?3 AND s.customer_id = c.id)"
 
 static const struct crm_seg_field derived[] = {
 	{ "id", CRM_SEG_INT, "c.id", "the customer's id", 0, 1, INT64_MAX, 0 },
@@ -80,6 +83,14 @@ static const struct crm_seg_field derived[] = {
 	  CRM_SEG_RFM, 1, INT64_MAX, 1 },
 	{ "monetary", CRM_SEG_MONEY, RFM_OF("monetary"), "RFM monetary: money spent",
 	  CRM_SEG_RFM, INT64_MIN, INT64_MAX, 1 },
+	{ "p_alive", CRM_SEG_SHARE, RFM_OF_SHARE("p_alive"),
+	  "LTV: the probability the customer still buys (rfm --ltv)",
+	  CRM_SEG_RFM | CRM_SEG_LTV, 0, 10000, 1 },
+	{ "predicted_value", CRM_SEG_MONEY, RFM_OF("predicted_value"),
+	  "LTV: the value predicted over the horizon", CRM_SEG_RFM | CRM_SEG_LTV, INT64_MIN,
+	  INT64_MAX, 1 },
+	{ "ltv", CRM_SEG_MONEY, RFM_OF("ltv"), "LTV: monetary plus predicted_value",
+	  CRM_SEG_RFM | CRM_SEG_LTV, INT64_MIN, INT64_MAX, 1 },
 };
 
 #define MAX_FIELDS 64
@@ -126,7 +137,8 @@ const struct crm_seg_field *crm_seg_fields(size_t *n)
 
 const char *crm_seg_type_name(enum crm_seg_type t)
 {
-	static const char *const names[] = { "text", "number", "money", "date", "yes/no" };
+	static const char *const names[] = { "text", "number", "money", "date", "yes/no",
+					     "fraction" };
 
 	return (size_t)t < ARRAY_LEN(names) ? names[t] : "?";
 }
@@ -728,6 +740,7 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 		return lex(p);
 	case CRM_SEG_INT:
 	case CRM_SEG_MONEY:
+	case CRM_SEG_SHARE:
 		if (p->tok.t == T_MINUS) {
 			minus = 1;
 			if ((s = lex(p)))
@@ -746,7 +759,12 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 		if (f->type == CRM_SEG_INT ? crm_parse_int(num, &v->i, &e) :
 		    crm_parse_money(num, &v->i, &e))
 			return fail(p, pos, "%s is %s: %s", f->name, f->type == CRM_SEG_INT ?
-				    "a whole number" : "money (at most 4 decimals)", e.message);
+				    "a whole number" : f->type == CRM_SEG_SHARE ? "a fraction from 0 "
+				    "to 1 (at most 4 decimals)" : "money (at most 4 decimals)",
+				    e.message);
+		if (f->type == CRM_SEG_SHARE && (v->i < 0 || v->i > 10000))
+			return fail(p, pos, "%s is a fraction from 0 to 1, such as 0.25, not %s",
+				    f->name, num);
 		return lex(p);
 	}
 	return crm_error_set(p->err, CRM_ERR_INTERNAL, "field type %d", (int)f->type);
@@ -855,6 +873,11 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 			return fail(p, pos, "%s comes from the saved RFM scores, and none were "
 				    "saved as of %s or before: run crm rfm --save (--as-of for "
 				    "a day past)", f->name, p->env->as_of);
+		if ((f->flags & CRM_SEG_LTV) && p->env->rfm_run && p->env->rfm_bins &&
+		    !p->env->rfm_ltv && !p->env->check_only)
+			return fail(p, pos, "%s comes from scores saved by crm rfm --ltv --save, and "
+				    "the latest as of %s (run %lld) was saved without --ltv", f->name,
+				    p->env->as_of, (long long)p->env->rfm_run);
 	}
 	if ((s = lex(p)))
 		return s;
@@ -916,7 +939,8 @@ static enum crm_status parse_test(struct parser *p, struct node **out)
 		if (f->type != CRM_SEG_TEXT)
 			return fail(p, p->tok.pos, "contains is for text: %s is %s", f->name,
 				    f->type == CRM_SEG_MONEY ? "money" : f->type == CRM_SEG_DATE ?
-				    "a date" : f->type == CRM_SEG_BOOL ? "yes or no" : "a number");
+				    "a date" : f->type == CRM_SEG_BOOL ? "yes or no" :
+				    f->type == CRM_SEG_SHARE ? "a fraction" : "a number");
 		if ((s = lex(p)))
 			return s;
 		if (p->tok.t != T_STRING)

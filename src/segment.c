@@ -53,7 +53,8 @@ static const char *const segment_sql[SQL_COUNT] = {
 	/* Scores saved before schema 13 have no snapshot row: the latest of them, then. */
 	[SQL_RFM_RUN] = "SELECT max(run_id) FROM rfm_scores"
 			" WHERE NOT EXISTS (SELECT 1 FROM rfm_snapshots)",
-	[SQL_RFM_SNAPSHOT] = "SELECT run_id, bins, scheme FROM rfm_snapshots WHERE as_of <= ?1"
+	[SQL_RFM_SNAPSHOT] = "SELECT run_id, bins, scheme, ltv IS NOT NULL FROM rfm_snapshots"
+			     " WHERE as_of <= ?1"
 			     " ORDER BY run_id DESC LIMIT 1",
 	[SQL_SNAP_INSERT] = "INSERT INTO segment_snapshots(id, run_id, segment, definition, as_of,"
 			    " customers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -536,6 +537,7 @@ enum crm_status crm_segment_env(struct crm_db *db, const char *as_of, struct crm
 		env->rfm_bins = (int)crm_stmt_int(st, 1);
 		snprintf(env->rfm_scheme, sizeof(env->rfm_scheme), "%s",
 			 crm_stmt_is_null(st, 2) ? "" : crm_stmt_text(st, 2));
+		env->rfm_ltv = (int)crm_stmt_int(st, 3);
 	}
 	crm_stmt_table_release(&t);
 	if (!s && !found && !as_of)   /* bins and scheme unknown: rfm_bins stays 0 */

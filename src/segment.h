@@ -29,11 +29,13 @@ enum crm_seg_type {
 	CRM_SEG_MONEY,   /* ten-thousandths; written in currency units */
 	CRM_SEG_DATE,    /* YYYY-MM-DD */
 	CRM_SEG_BOOL,
+	CRM_SEG_SHARE,   /* a fraction 0 to 1, in ten-thousandths; written as 0.25 */
 };
 
 enum crm_seg_field_flags {
 	CRM_SEG_RFM = 1 << 0,       /* from the latest saved RFM scores */
 	CRM_SEG_DERIVED = 1 << 1,   /* computed from orders, interactions or dates */
+	CRM_SEG_LTV = 1 << 2,       /* and of those saved by crm rfm --ltv */
 };
 
 /* A field an expression may name. */
@@ -61,6 +63,7 @@ struct crm_seg_env {
 	int64_t rfm_run;        /* the latest saved RFM scores, 0 when there are none */
 	int rfm_bins;           /* their scores run from 1 to this; 0 when unknown */
 	char rfm_scheme[48];    /* with rfm_bins: the scheme that named their segments, "" none */
+	int rfm_ltv;            /* they were saved with --ltv: p_alive, predicted_value, ltv */
 	int check_only;         /* compiled to be saved, not run: RFM fields need no scores */
 };
 

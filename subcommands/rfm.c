@@ -148,16 +148,6 @@ static int64_t average(wide total, size_t n)
 	return (int64_t)q;
 }
 
-/* A value of the model in units of the currency as ten-thousandths, saturated. */
-static int64_t money_of(double v)
-{
-	double t = round(v * 10000.0);
-
-	if (!(t == t))
-		return 0;
-	return t >= 9.2e18 ? INT64_MAX : t <= -9.2e18 ? -INT64_MAX : (int64_t)t;
-}
-
 #define RECORD_COLS 10
 #define LTV_COLS 7
 
@@ -168,17 +158,14 @@ static void ltv_values(const struct crm_rfm *r, size_t i, struct crm_value *v,
 	const struct crm_rfm_customer *c = &r->c[i];
 	const struct crm_rfm_ltv_customer *l = &r->ltv->c[i];
 	struct crm_ltv_obs o;
-	int64_t total;
 
 	crm_rfm_ltv_obs(r, i, &o);
 	crm_rfm_money(average(c->monetary, (size_t)c->frequency), buf[0]);
 	snprintf(buf[1], 32, "%.4f", l->expected);
 	snprintf(buf[2], 32, "%.4f", l->p_alive);
-	crm_rfm_money(money_of(l->aov), buf[3]);
-	crm_rfm_money(money_of(l->value), buf[4]);
-	if (__builtin_add_overflow(c->monetary, money_of(l->value), &total))
-		total = INT64_MAX;
-	crm_rfm_money(total, buf[5]);
+	crm_rfm_money(crm_rfm_money_of(l->aov), buf[3]);
+	crm_rfm_money(crm_rfm_money_of(l->value), buf[4]);
+	crm_rfm_money(crm_rfm_ltv_total(r, i), buf[5]);
 	v[0] = crm_value_int((long long)o.T);
 	v[1] = crm_value_text(buf[0]);
 	v[2] = crm_value_text(buf[1]);

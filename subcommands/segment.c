@@ -101,7 +101,8 @@ static struct crm_value field_value(struct crm_rows *r, size_t col,
 {
 	struct crm_value v = crm_rows_value(r, col);
 
-	if (f->type == CRM_SEG_MONEY && v.type == CRM_VALUE_INT) {
+	/* a fraction is money's ten-thousandths too: 2500 is 0.25 */
+	if ((f->type == CRM_SEG_MONEY || f->type == CRM_SEG_SHARE) && v.type == CRM_VALUE_INT) {
 		crm_rfm_money(v.i, buf);
 		return crm_value_text(buf);
 	}

@@ -274,8 +274,13 @@ static struct crm_db *migrated_from(const char *path, const char *downgrade, int
 	return db;
 }
 
-/* What schema 14 added, to go back before it. */
-#define DROP_14 "DROP TABLE segment_members; DROP TABLE segment_snapshots; "
+/* What schema 15 added, to go back before it. */
+#define DROP_15 "ALTER TABLE rfm_scores DROP COLUMN expected_purchases;" \
+	" ALTER TABLE rfm_scores DROP COLUMN p_alive; ALTER TABLE rfm_scores DROP COLUMN expected_aov;" \
+	" ALTER TABLE rfm_scores DROP COLUMN predicted_value; ALTER TABLE rfm_scores DROP COLUMN ltv;" \
+	" ALTER TABLE rfm_snapshots DROP COLUMN ltv; "
+/* What schemas 14 and 15 added, to go back before them. */
+#define DROP_14 DROP_15 "DROP TABLE segment_members; DROP TABLE segment_snapshots; "
 
 /* Schema 11: a database of version 10 gets the table of dedupe's decisions, empty. */
 static void test_migration_11(void **state)
@@ -314,7 +319,7 @@ static void test_migration_13(void **state)
 static void test_migration_14(void **state)
 {
 	struct tmp *t = *state;
-	struct crm_db *db = migrated_from(t->path, "DROP TABLE segment_members;"
+	struct crm_db *db = migrated_from(t->path, DROP_15 "DROP TABLE segment_members;"
 					  " DROP TABLE segment_snapshots; PRAGMA user_version = 13", 13);
 
 	assert_int_equal(query_int(db, "SELECT count(*) FROM segment_snapshots"), 0);
@@ -322,10 +327,37 @@ static void test_migration_14(void **state)
 	crm_db_close(db);
 }
 
+/*
+ * Schema 15: a database of version 14 gets the columns of --ltv, and a
+ * snapshot saved before keeps its scores, NULL in them.
+ */
+static void test_migration_15(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+
+	crm_db_close(db);
+	raw_exec(t->path, DROP_15
+		 "INSERT INTO customers(id, created_at, updated_at) VALUES (1, 'x', 'x');"
+		 "INSERT INTO runs(id, command, argv, actor, host, started_at) VALUES"
+		 " (1, 'rfm', '[]', 'a', 'h', '2026-01-01T00:00:00.000Z');"
+		 "INSERT INTO rfm_snapshots(run_id, as_of, method, bins, returns, customers, thresholds)"
+		 " VALUES (1, '2026-01-01', 'rank', 5, 'net', 1, '{}');"
+		 "INSERT INTO rfm_scores(run_id, customer_id, as_of, r_score) VALUES (1, 1, '2026-01-01', 4);"
+		 "PRAGMA user_version = 14");
+	db = open_ok(t->path, CRM_DB_WRITE);
+	assert_int_equal(crm_db_opened_version(db), 14);
+	assert_int_equal(query_int(db, "PRAGMA user_version"), crm_schema_version);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM rfm_scores WHERE r_score = 4 AND"
+				   " p_alive IS NULL AND ltv IS NULL AND predicted_value IS NULL"), 1);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM rfm_snapshots WHERE ltv IS NULL"), 1);
+	crm_db_close(db);
+}
+
 /* Turns a new database back into schema 5, whose changes has sql_5. */
 static void make_schema_5(const char *path, const char *edit)
 {
-	char sql[640];
+	char sql[1280];
 
 	/* Schema 10 added runs.pid, 11 dedupe_decisions, 12 dedupe_models, 13 rfm_snapshots,
 	 * 14 segment_snapshots and segment_members. */
@@ -841,6 +873,7 @@ int main(void)
 		T(test_migration_12),
 		T(test_migration_13),
 		T(test_migration_14),
+		T(test_migration_15),
 		T(test_migration_6_guard),
 		T(test_not_a_crm_database),
 		T(test_read_only_file),

@@ -18,7 +18,8 @@
 
 #include "segment.h"
 
-static const struct crm_seg_env env = { .as_of = "2026-12-03", .rfm_run = 7, .rfm_bins = 5 };
+static const struct crm_seg_env env = { .as_of = "2026-12-03", .rfm_run = 7, .rfm_bins = 5,
+					.rfm_ltv = 1 };
 
 static void assert_only_placeholders(const struct crm_seg_expr *e);
 
@@ -185,10 +186,48 @@ static void test_every_field(void **state)
 		case CRM_SEG_MONEY: snprintf(text, sizeof(text), "%s > 1500.5", f[i].name); break;
 		case CRM_SEG_DATE: snprintf(text, sizeof(text), "%s < today - 1y", f[i].name); break;
 		case CRM_SEG_BOOL: snprintf(text, sizeof(text), "%s = yes", f[i].name); break;
+		case CRM_SEG_SHARE: snprintf(text, sizeof(text), "%s < 0.25", f[i].name); break;
 		}
 		compiles(text, f[i].sql);
 		snprintf(text, sizeof(text), "%s is empty", f[i].name);
 		compiles(text, f[i].sql);
+	}
+}
+
+/* --ltv's fields: p_alive a fraction in ten-thousandths, the values money. */
+static void test_ltv_fields(void **state)
+{
+	struct crm_seg_expr *e;
+
+	(void)state;
+	e = ok("p_alive < 0.25 and predicted_value >= 1000 and ltv > 2500.5");
+	assert_int_equal(crm_seg_nparams(e), 3);
+	assert_int_equal(crm_seg_param(e, 0).i, 2500);
+	assert_int_equal(crm_seg_param(e, 1).i, 10000000);
+	assert_int_equal(crm_seg_param(e, 2).i, 25005000);
+	assert_non_null(strstr(crm_seg_sql(e), "round(s.p_alive * 10000)"));
+	crm_seg_free(e);
+	fails("p_alive > 1.5", 13, 10, "p_alive is a fraction from 0 to 1, such as 0.25, not 1.5");
+	fails("p_alive > -0.5", 14, 10, "p_alive is a fraction from 0 to 1");
+	fails("p_alive > 0.00001", 17, 10, "p_alive is a fraction from 0 to 1 (at most 4 decimals)");
+	fails("p_alive contains 'x'", 20, 8, "contains is for text: p_alive is a fraction");
+	fails("predicted_value = 'abc'", 23, 18, "predicted_value is money");
+	/* scores saved without --ltv: said so, not matched as if no one were alive */
+	{
+		struct crm_seg_env plain = env;
+		struct crm_error err;
+		size_t at = 0;
+
+		plain.rfm_ltv = 0;
+		crm_error_clear(&err);
+		assert_int_equal(crm_seg_compile("r = 5 and ltv > 0", 17, &plain, &e, &at, &err),
+				 CRM_ERR_INVALID);
+		assert_non_null(strstr(err.message, "ltv comes from scores saved by crm rfm --ltv "
+				       "--save, and the latest as of 2026-12-03 (run 7) was saved "
+				       "without --ltv"));
+		assert_int_equal(at, 10);
+		e = ok("r = 5");
+		crm_seg_free(e);
 	}
 }
 
@@ -476,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_logic),
 		cmocka_unit_test(test_every_field),
+		cmocka_unit_test(test_ltv_fields),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_never),
