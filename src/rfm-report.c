@@ -6,6 +6,7 @@
  * migration matrix as a heat map and the flows between segments. Written
  * to a temporary file and renamed: whole or not at all.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -129,6 +130,169 @@ static void thresholds(FILE *fp, const struct crm_rfm *r)
 	fputs("</table>\n", fp);
 }
 
+/* ---- --ltv ---------------------------------------------------------------------- */
+
+#define LTV_BUCKETS 24
+
+/*
+ * The edges of the LTV histogram: 0, then 1, 2, 5 times the powers of
+ * ten up to the largest value, from the power that leaves four decades
+ * at most; *n of them (the last bucket open above).
+ */
+static int ltv_edges(double most, double *edge)
+{
+	static const double step[] = { 1, 2, 5 };
+	double p = 1;
+	int n = 0, k;
+
+	edge[n++] = 0;
+	while (most / p >= 1e4)
+		p *= 10;
+	for (; n < LTV_BUCKETS - 1; p *= 10)
+		for (k = 0; k < 3 && n < LTV_BUCKETS - 1; k++) {
+			if (step[k] * p > most && n > 1)
+				return n;
+			edge[n++] = step[k] * p;
+		}
+	return n;
+}
+
+/* The customers by LTV (money to date plus the predicted value), in buckets of 1-2-5 steps. */
+static void ltv_histogram(FILE *fp, const struct crm_rfm *r)
+{
+	double edge[LTV_BUCKETS], most = 0;
+	size_t count[LTV_BUCKETS + 1] = { 0 }, top = 1, i;
+	int n, k, y;
+
+	for (i = 0; i < r->n; i++)
+		most = fmax(most, (double)crm_rfm_ltv_total(r, i) / 10000);
+	n = ltv_edges(most, edge);
+	for (i = 0; i < r->n; i++) {
+		double v = (double)crm_rfm_ltv_total(r, i) / 10000;
+
+		/* bucket 0: below 0; bucket k: from edge[k - 1] */
+		for (k = n; k > 0 && v < edge[k - 1]; k--)
+			;
+		count[k]++;
+	}
+	for (k = 0; k <= n; k++)
+		top = count[k] > top ? count[k] : top;
+	fprintf(fp, "<h2>LTV: money to date plus the predicted value</h2>\n"
+		"<svg width=\"640\" height=\"%d\" role=\"img\">\n", 10 + (n + 1) * 20);
+	for (k = 0, y = 4; k <= n; k++) {
+		double w = 360.0 * (double)count[k] / (double)top;
+
+		if (!k && !count[0])
+			continue;
+		if (!k)
+			fprintf(fp, "<text x=\"0\" y=\"%d\">below 0</text>", y + 11);
+		else if (k < n)
+			fprintf(fp, "<text x=\"0\" y=\"%d\">%.0f to %.0f</text>", y + 11, edge[k - 1],
+				edge[k]);
+		else
+			fprintf(fp, "<text x=\"0\" y=\"%d\">%.0f and more</text>", y + 11, edge[k - 1]);
+		fprintf(fp, "<rect x=\"180\" y=\"%d\" width=\"%.1f\" height=\"14\" fill=\"#4a7ab5\"/>"
+			"<text x=\"%.1f\" y=\"%d\">%zu</text>\n", y, w, 184 + w, y + 11, count[k]);
+		y += 20;
+	}
+	fputs("</svg>\n", fp);
+}
+
+/* Per segment: the value predicted and the value at risk, as bars. */
+static void value_at_risk(FILE *fp, const struct crm_rfm *r)
+{
+	double value[CRM_RFM_MAX_SEGMENTS] = { 0 }, risk[CRM_RFM_MAX_SEGMENTS] = { 0 }, top = 0;
+	int k, nseg = 0, y;
+	size_t i;
+
+	while (r->o.scheme->segments[nseg])
+		nseg++;
+	for (i = 0; i < r->n; i++) {
+		value[r->c[i].segment] += r->ltv->c[i].value;
+		risk[r->c[i].segment] += r->ltv->c[i].if_alive - r->ltv->c[i].value;
+	}
+	for (k = 0; k < nseg; k++)
+		top = fmax(top, fmax(value[k], risk[k]));
+	top += top <= 0;
+	fprintf(fp, "<h2>Value predicted and value at risk, by segment</h2>\n<p>At risk: what "
+		"the segment's customers would bring over the horizon were every one of them "
+		"still buying, less what the model predicts they bring.</p>\n"
+		"<svg width=\"640\" height=\"%d\" role=\"img\">\n", 30 + nseg * 34);
+	fprintf(fp, "<rect x=\"180\" y=\"4\" width=\"10\" height=\"10\" fill=\"#4a7ab5\"/>"
+		"<text x=\"195\" y=\"13\">predicted</text><rect x=\"290\" y=\"4\" width=\"10\" "
+		"height=\"10\" fill=\"#c0392b\"/><text x=\"305\" y=\"13\">at risk</text>\n");
+	for (k = 0; k < nseg; k++) {
+		double a = 360 * fmax(value[k], 0) / top, b = 360 * fmax(risk[k], 0) / top;
+
+		y = 24 + k * 34;
+		fprintf(fp, "<text x=\"0\" y=\"%d\">", y + 14);
+		esc(fp, r->o.scheme->segments[k]);
+		fprintf(fp, "</text>\n<rect x=\"180\" y=\"%d\" width=\"%.1f\" height=\"13\" "
+			"fill=\"#4a7ab5\"/><text x=\"%.1f\" y=\"%d\">%.0f</text>\n", y, a, 184 + a,
+			y + 11, value[k]);
+		fprintf(fp, "<rect x=\"180\" y=\"%d\" width=\"%.1f\" height=\"13\" fill=\"#c0392b\"/>"
+			"<text x=\"%.1f\" y=\"%d\">%.0f</text>\n", y + 15, b, 184 + b, y + 26, risk[k]);
+	}
+	fputs("</svg>\n", fp);
+}
+
+/* --holdout: the table of actual and predicted purchases per repeat purchases before. */
+static void holdout(FILE *fp, const struct crm_rfm_holdout *h)
+{
+	char day[11];
+	int k;
+
+	crm_rfm_date(h->cal_end, day);
+	fprintf(fp, "<h2>Calibration and holdout</h2>\n<p>Fitted on the purchases before %s "
+		"(r=%.4g, alpha=%.4g, a=%.4g, b=%.4g), then predicting the %d days from it for "
+		"the %zu customers who had bought by then.</p>\n<table><tr><th class=\"l\">repeat "
+		"purchases before</th><th>customers</th><th>actual</th><th>predicted</th>"
+		"<th>actual per customer</th><th>predicted per customer</th></tr>\n", day, h->m.r,
+		h->m.alpha, h->m.a, h->m.b, (int)h->days, h->customers);
+	for (k = 0; k <= CRM_RFM_HOLDOUT_ROWS; k++) {
+		int total = k == CRM_RFM_HOLDOUT_ROWS;
+		size_t n = total ? h->customers : h->row[k].customers;
+		double act = total ? h->actual : h->row[k].actual;
+		double pred = total ? h->predicted : h->row[k].predicted;
+
+		if (total)
+			fputs("<tr><th class=\"l\">total</th>", fp);
+		else
+			fprintf(fp, "<tr><td class=\"l\">%d%s</td>", k,
+				k == CRM_RFM_HOLDOUT_ROWS - 1 ? " and more" : "");
+		fprintf(fp, "<td>%zu</td><td>%.0f</td><td>%.1f</td><td>%.4f</td><td>%.4f</td></tr>\n",
+			n, act, pred, n ? act / (double)n : 0.0, n ? pred / (double)n : 0.0);
+	}
+	fputs("</table>\n", fp);
+}
+
+static void ltv(FILE *fp, const struct crm_rfm *r)
+{
+	const struct crm_rfm_ltv *l = r->ltv;
+	double value = 0, risk = 0;
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		value += l->c[i].value;
+		risk += l->c[i].if_alive - l->c[i].value;
+	}
+	fprintf(fp, "<h2>Lifetime value (LTV)</h2>\n<p>Over the next %.0f days%s: %.0f predicted, "
+		"%.0f at risk. BG/NBD r=%.4g, alpha=%.4g, a=%.4g, b=%.4g (time in days)",
+		r->o.horizon, r->o.discount > 0 ? " (discounted)" : "", value, risk, l->m.r,
+		l->m.alpha, l->m.a, l->m.b);
+	if (l->gg_failed)
+		fputs("; Gamma-Gamma not fitted, each customer's own average value used", fp);
+	else
+		fprintf(fp, "; Gamma-Gamma p=%.4g, q=%.4g, v=%.4g", l->g.p, l->g.q, l->g.v);
+	fputs(".</p>\n", fp);
+	if (r->n)
+		ltv_histogram(fp, r);
+	if (r->o.scheme && r->n)
+		value_at_risk(fp, r);
+	if (l->holdout)
+		holdout(fp, l->holdout);
+}
+
 /* The name of row or column i of m: a segment, or new/gone at nseg. */
 static const char *move_name(const struct crm_rfm *r, const struct crm_rfm_moves *m, size_t i,
 			     int row)
@@ -245,6 +409,8 @@ enum crm_status crm_rfm_report(const struct crm_rfm *r, const struct crm_rfm_mov
 	thresholds(fp, r);
 	if (m)
 		moves(fp, r, m, run);
+	if (r->ltv)
+		ltv(fp, r);
 	fputs("<p>Made by crm rfm; see crm-rfm(1) for the definitions.</p>\n</body></html>\n", fp);
 	if (ferror(fp)) {
 		crm_safefile_abort(f);
