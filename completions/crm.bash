@@ -122,11 +122,14 @@ _crm_command()
 		--report)
 			_crm_files "$cur"
 			;;
-		--as-of | --bins | --compare | --freeze-thresholds | --cpm-tenure | --cpm-amount | --cpm-lapse)
+		--horizon)
+			_crm_words '3m 6m 12m 2y' "$cur"
+			;;
+		--as-of | --bins | --compare | --freeze-thresholds | --cpm-tenure | --cpm-amount | --cpm-lapse | --discount | --holdout)
 			;;
 		*)
-			_crm_words '--as-of --returns --method --bins --scheme --cpm-tenure --cpm-amount --cpm-lapse --freeze-thresholds --explain --report --save
-				--dry-run --compare --format -h --help' "$cur"
+			_crm_words '--as-of --returns --method --bins --scheme --cpm-tenure --cpm-amount --cpm-lapse --freeze-thresholds --ltv --horizon
+				--discount --holdout --explain --report --save --dry-run --compare --format -h --help' "$cur"
 			;;
 		esac
 		;;
