@@ -105,6 +105,7 @@ double crm_gg_expected(const struct crm_gamma_gamma *g, double x, double m_x)
 /* ---- Nelder-Mead ----------------------------------------------------------- */
 
 #define NM_MAX 4
+#define STALL 200   /* iterations between the checks that the best still improves */
 
 typedef double (*nm_fn)(const double *theta, void *ctx);
 
@@ -117,7 +118,7 @@ static int nelder_mead(nm_fn f, void *ctx, int dim, double *x0, double step, dou
 		       int max_iter, double *best)
 {
 	double p[NM_MAX + 1][NM_MAX], v[NM_MAX + 1], c[NM_MAX], xr[NM_MAX], xe[NM_MAX];
-	double fr, fe, fc;
+	double fr, fe, fc, checkpoint = DBL_MAX;
 	int i, j, it, lo, hi, nh;
 
 	for (i = 0; i <= dim; i++) {
@@ -146,6 +147,18 @@ static int nelder_mead(nm_fn f, void *ctx, int dim, double *x0, double step, dou
 		 */
 		if (fabs(v[hi] - v[lo]) <= tol * (fabs(v[lo]) + 1e-10))
 			break;
+		/*
+		 * Or when the best has stalled: a ridge that still rises, ever
+		 * more slowly, toward a bound (a likelihood whose maximum is at
+		 * infinity, as without heterogeneity r and alpha grow together).
+		 */
+		if (it && !(it % STALL)) {
+			if (checkpoint - v[lo] <= 100 * tol * (fabs(v[lo]) + 1e-10))
+				break;
+			checkpoint = v[lo];
+		} else if (!it) {
+			checkpoint = v[lo];
+		}
 		/* the centroid of all but the worst */
 		for (j = 0; j < dim; j++) {
 			c[j] = 0;
@@ -209,12 +222,12 @@ static int nelder_mead(nm_fn f, void *ctx, int dim, double *x0, double step, dou
  */
 #define LOG_BOUND 30.0
 
-static int in_bounds(const double *theta, int dim)
+static int in_bounds(const double *theta, int dim, double bound)
 {
 	int i;
 
 	for (i = 0; i < dim; i++)
-		if (!(fabs(theta[i]) <= LOG_BOUND))
+		if (!(fabs(theta[i]) <= bound))
 			return 0;
 	return 1;
 }
@@ -253,7 +266,7 @@ static double bgnbd_nll(const double *theta, void *vctx)
 	double lg_r, lg_b, lg_ab, log_al, log_a;
 	size_t i;
 
-	if (!in_bounds(theta, 4))
+	if (!in_bounds(theta, 4, LOG_BOUND))
 		return DBL_MAX;
 	r = exp(theta[0]);
 	al = exp(theta[1]);
@@ -291,7 +304,7 @@ static double gg_nll(const double *theta, void *vctx)
 	double p, q, v, head = 0, px = -1, sum = 0, qlv;
 	size_t i;
 
-	if (!in_bounds(theta, 3))
+	if (!in_bounds(theta, 3, LOG_BOUND))
 		return DBL_MAX;
 	p = exp(theta[0]);
 	q = exp(theta[1]);
@@ -446,6 +459,7 @@ enum crm_status crm_bgnbd_fit(const struct crm_ltv_obs *obs, size_t n, struct cr
 	m->b = exp(theta[3]);
 	fit->ll = -best;
 	fit->converged = 1;
+	fit->at_bound = !in_bounds(theta, 4, LOG_BOUND - 1);
 	return CRM_OK;
 }
 
@@ -492,6 +506,7 @@ enum crm_status crm_gg_fit(const struct crm_ltv_obs *obs, size_t n, struct crm_g
 	g->v = exp(theta[2]);
 	fit->ll = -best;
 	fit->converged = 1;
+	fit->at_bound = !in_bounds(theta, 3, LOG_BOUND - 1);
 	return CRM_OK;
 }
 

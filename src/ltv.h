@@ -52,6 +52,7 @@ struct crm_ltv_fit {
 	double ll;          /* the log-likelihood at the optimum, summed over customers */
 	int iterations;
 	int converged;
+	int at_bound;       /* a parameter ended at e^±29 or beyond: the data cannot place it */
 };
 
 /*

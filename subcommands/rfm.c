@@ -489,17 +489,19 @@ static void explain_ltv(const struct crm_rfm *r)
 	fputc('\n', stderr);
 	fprintf(stderr, "bgnbd r=%.6g alpha=%.6g a=%.6g b=%.6g\n", l->m.r, l->m.alpha, l->m.a,
 		l->m.b);
-	fprintf(stderr, "bgnbd log-likelihood %.6f, %d iterations, converged\n", l->bg.ll,
-		l->bg.iterations);
+	fprintf(stderr, "bgnbd log-likelihood %.6f, %d iterations, converged%s\n", l->bg.ll,
+		l->bg.iterations, l->bg.at_bound ? " with a parameter at the edge of its range "
+		"(the data cannot place it; the predictions do not depend on it)" : "");
 	if (l->gg_failed) {
 		fprintf(stderr, "gamma_gamma not fitted (%s): the expected value of a purchase is "
 			"the customer's own average\n", l->gg_why);
 		return;
 	}
 	fprintf(stderr, "gamma_gamma p=%.6g q=%.6g v=%.6g\n", l->g.p, l->g.q, l->g.v);
-	fprintf(stderr, "gamma_gamma log-likelihood %.6f, %d iterations, converged, over %s "
+	fprintf(stderr, "gamma_gamma log-likelihood %.6f, %d iterations, converged%s, over %s "
 		"repeat buyers; correlation of their repeat purchases and value %.4f (the model "
-		"assumes none)\n", l->gg.ll, l->gg.iterations, crm_num(l->valued, a, sizeof(a)),
+		"assumes none)\n", l->gg.ll, l->gg.iterations, l->gg.at_bound ? " with a "
+		"parameter at the edge of its range" : "", crm_num(l->valued, a, sizeof(a)),
 		l->correlation);
 }
 
