@@ -44,15 +44,6 @@ int64_t crm_rfm_ltv_total(const struct crm_rfm *r, size_t i)
 	return total;
 }
 
-void crm_rfm_ltv_free(struct crm_rfm_ltv *l)
-{
-	if (!l)
-		return;
-	free(l->c);
-	free(l->holdout);
-	free(l);
-}
-
 /* The observations of every customer, grouped: *n distinct. */
 static enum crm_status observations(const struct crm_rfm *r, struct crm_ltv_obs **out, size_t *n,
 				    struct crm_error *err)

@@ -1213,8 +1213,6 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 		s = collect(&l, err);
 	if (!s)
 		s = score_all(r, err);
-	if (!s && o->ltv)
-		s = crm_rfm_ltv(r, err);
 	crm_stmt_table_release(&l.t);
 	free(l.into);
 	free(l.agg);
@@ -1228,6 +1226,15 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 	}
 	*out = r;
 	return CRM_OK;
+}
+
+void crm_rfm_ltv_free(struct crm_rfm_ltv *l)
+{
+	if (!l)
+		return;
+	free(l->c);
+	free(l->holdout);
+	free(l);
 }
 
 void crm_rfm_free(struct crm_rfm *r)

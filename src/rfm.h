@@ -222,11 +222,11 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 void crm_rfm_free(struct crm_rfm *r);
 
 /*
- * --ltv: fits BG/NBD to r's customers' purchase days and Gamma-Gamma to
- * their repeat values, and predicts over r->o.horizon, into r->ltv; with
- * r->o.holdout, also the calibration/holdout check. crm_rfm_compute()
- * calls it when r->o.ltv. CRM_ERR_INVALID when the data cannot support a
- * fit, saying why.
+ * --ltv: fits BG/NBD to r's customers' purchase days (which
+ * crm_rfm_compute() gathers when r->o.ltv) and Gamma-Gamma to their repeat
+ * values, and predicts over r->o.horizon, into r->ltv; with
+ * r->o.holdout, also the calibration/holdout check. CRM_ERR_INVALID when
+ * the data cannot support a fit, saying why; r->ltv is freed with r.
  */
 enum crm_status crm_rfm_ltv(struct crm_rfm *r, struct crm_error *err);
 void crm_rfm_ltv_free(struct crm_rfm_ltv *l);

@@ -653,6 +653,8 @@ static int save(struct cli *cli)
 				  &run, &err);
 	if (!s)
 		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
+	if (!s && cli->opt.ltv)
+		s = crm_rfm_ltv(r, &err);
 	if (!s)
 		s = crm_rfm_save(run, r, on_save_progress, cli, &err);
 	crm_progress_done(&cli->bar);
@@ -712,6 +714,8 @@ static int run(struct cli *cli)
 		s = freeze(cli, &err);
 	if (!s)
 		s = crm_rfm_compute(ctx->db, &cli->opt, &r, &err);
+	if (!s && cli->opt.ltv)
+		s = crm_rfm_ltv(r, &err);
 	crm_progress_done(&cli->bar);
 	if (!s)
 		s = show(cli, r, &err);

@@ -86,7 +86,7 @@ static struct crm_rfm *compute(struct fx *f, int32_t holdout)
 				     .holdout = holdout };
 	struct crm_rfm *r = NULL;
 
-	if (crm_rfm_compute(f->db, &o, &r, &f->err))
+	if (crm_rfm_compute(f->db, &o, &r, &f->err) || crm_rfm_ltv(r, &f->err))
 		fail_msg("%s", f->err.message);
 	assert_non_null(r);
 	assert_non_null(r->ltv);
@@ -193,8 +193,10 @@ static void test_too_few(void **state)
 	line(f, 1, "a1", 1, 2, 100, "ok");
 	line(f, 1, "a2", 1, 9, 100, "ok");
 	line(f, 2, "b1", 1, 5, 80, "ok");
-	assert_int_equal(crm_rfm_compute(f->db, &o, &r, &f->err), CRM_ERR_INVALID);
-	assert_null(r);
+	assert_int_equal(crm_rfm_compute(f->db, &o, &r, &f->err), CRM_OK);
+	assert_int_equal(crm_rfm_ltv(r, &f->err), CRM_ERR_INVALID);
+	assert_null(r->ltv->c);
+	crm_rfm_free(r);
 	assert_non_null(strstr(f->err.message, "1 of the 2 customers scored bought on two days "
 			       "or more: fitting the model needs at least 10"));
 }
