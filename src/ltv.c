@@ -35,58 +35,132 @@ double crm_bgnbd_ll(const struct crm_bgnbd *m, double x, double t_x, double T)
 	return a1 + a2 + a3;
 }
 
+/*
+ * ln((alpha + T) / (alpha + t_x)), as ln(1 + (T - t_x) / (alpha + t_x)):
+ * with alpha in the billions the quotient is 1 plus a sliver, which a
+ * division would round away, and r + x multiplies what is left.
+ */
+static double log_ratio(double alpha, double T, double t_x)
+{
+	return log1p((T - t_x) / (alpha + t_x));
+}
+
 double crm_bgnbd_p_alive(const struct crm_bgnbd *m, double x, double t_x, double T)
 {
 	if (x <= 0)
 		return 1.0;
 	/* 1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)), the power in logs */
 	return 1.0 / (1.0 + exp(log(m->a) - log(m->b + x - 1) +
-				(m->r + x) * (log(m->alpha + T) - log(m->alpha + t_x))));
+				(m->r + x) * log_ratio(m->alpha, T, t_x)));
 }
 
-double crm_hyp2f1(double a, double b, double c, double z)
-{
-	double sum = 1.0, term = 1.0;
-	int k;
+/* 2^-930 and its logarithm: the rescaling of a series whose sum grows past 2^930. */
+#define SCALE 0x1p-930L
+#define LOG_SCALE (930 * 0.69314718055994530942)
 
-	if (z == 0)
-		return 1.0;
+/*
+ * ln |2F1(a, b; c; z)| into *log_abs and its sign into *sign, for 0 <= z
+ * < 1, summed in long double; -1 when the terms cancel too far for the
+ * sum to be known to a millionth (c below 0 and large a z, say).
+ */
+static int log_hyp2f1(double a, double b, double c, double z, double *log_abs, int *sign)
+{
+	long double sum = 1, term = 1, most = 1;
+	double shift = 0;
+	int k, s;
+
+	if (z == 0) {
+		*log_abs = 0;
+		*sign = 1;
+		return 0;
+	}
 	/*
 	 * Near 1 the series crawls (and its terms can overflow first): Euler's
 	 * transformation, 2F1(a,b;c;z) = (1-z)^(c-a-b) 2F1(c-a,c-b;c;z), makes
 	 * the parameters of BG/NBD's expectation small.
 	 */
-	if (z > 0.5 && c - a - b < 0)
-		return pow(1 - z, c - a - b) * crm_hyp2f1(c - a, c - b, c, z);
+	if (z > 0.5 && c - a - b < 0) {
+		s = log_hyp2f1(c - a, c - b, c, z, log_abs, sign);
+		*log_abs += (c - a - b) * log1p(-z);
+		return s;
+	}
 	for (k = 0; k < 1000000; k++) {
-		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * z;
+		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * (long double)z;
 		sum += term;
-		if (fabs(term) <= 1e-16 * fabs(sum))
+		if (fabsl(term) > most)
+			most = fabsl(term);
+		if (fabsl(sum) > 1 / SCALE || most > 1 / SCALE) {
+			sum *= SCALE;
+			term *= SCALE;
+			most *= SCALE;
+			shift += LOG_SCALE;
+		}
+		if (fabsl(term) <= 1e-19L * fabsl(sum))
 			break;
 	}
-	return sum;
+	*sign = sum < 0 ? -1 : 1;
+	*log_abs = shift + (double)logl(fabsl(sum));
+	return sum == 0 || most * LDBL_EPSILON > 1e-6L * fabsl(sum) ? -1 : 0;
+}
+
+double crm_log_hyp2f1(double a, double b, double c, double z)
+{
+	double v;
+	int sign;
+
+	if (log_hyp2f1(a, b, c, z, &v, &sign) || sign < 0)
+		return NAN;
+	return v;
+}
+
+double crm_hyp2f1(double a, double b, double c, double z)
+{
+	double v;
+	int sign;
+
+	if (log_hyp2f1(a, b, c, z, &v, &sign))
+		return NAN;
+	return sign * exp(v);
+}
+
+/*
+ * 1 - ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; t/(alpha+T+t)),
+ * the bracket of the expectation: the two factors are each near 1 when
+ * the parameters are large, so it is taken as -expm1 of the sum of their
+ * logarithms, not as a difference of near-equal numbers.
+ */
+static double bracket(const struct crm_bgnbd *m, double x, double T, double t)
+{
+	double r = m->r, al = m->alpha, a = m->a, b = m->b, log_f;
+	double power = -(r + x) * log1p(t / (al + T));
+	int sign;
+
+	if (log_hyp2f1(r + x, b + x, a + b + x - 1, t / (al + T + t), &log_f, &sign))
+		return NAN;
+	/* a 2F1 below 0 (c < 0 can make it so): nothing cancels */
+	return sign > 0 ? -expm1(power + log_f) : 1 + exp(power + log_f);
 }
 
 double crm_bgnbd_expected(const struct crm_bgnbd *m, double x, double t_x, double T, double t)
 {
-	double r = m->r, al = m->alpha, a = m->a, b = m->b;
-	double z = t / (al + T + t);
+	double a = m->a, b = m->b;
 	double head = (a + b + x - 1) / (a - 1);
-	double f = crm_hyp2f1(r + x, b + x, a + b + x - 1, z);
-	double tail = 1.0 - exp((r + x) * log((al + T) / (al + T + t))) * f;
 	double denom = 1.0;
 
 	if (x > 0)
-		denom += exp(log(a) - log(b + x - 1) + (r + x) * (log(al + T) - log(al + t_x)));
-	return head * tail / denom;
+		denom += exp(log(a) - log(b + x - 1) + (m->r + x) * log_ratio(m->alpha, T, t_x));
+	return head * bracket(m, x, T, t) / denom;
 }
 
 double crm_bgnbd_expected_new(const struct crm_bgnbd *m, double t)
 {
-	double r = m->r, al = m->alpha, a = m->a, b = m->b;
+	double a = m->a, b = m->b, r = m->r, al = m->alpha, log_f;
+	double power = -r * log1p(t / al);
+	int sign;
 
-	return (a + b - 1) / (a - 1) *
-	       (1.0 - pow(al / (al + t), r) * crm_hyp2f1(r, b, a + b - 1, t / (al + t)));
+	if (log_hyp2f1(r, b, a + b - 1, t / (al + t), &log_f, &sign))
+		return NAN;
+	return (a + b - 1) / (a - 1) * (sign > 0 ? -expm1(power + log_f) : 1 + exp(power + log_f));
 }
 
 double crm_gg_ll(const struct crm_gamma_gamma *g, double x, double m_x)

@@ -37,7 +37,7 @@ struct crm_ltv_obs {
 double crm_bgnbd_ll(const struct crm_bgnbd *m, double x, double t_x, double T);
 /* The probability that customer (x, t_x, T) is alive at T: 1 for x = 0. */
 double crm_bgnbd_p_alive(const struct crm_bgnbd *m, double x, double t_x, double T);
-/* The purchases customer (x, t_x, T) is expected to make in (T, T + t]. */
+/* The purchases customer (x, t_x, T) is expected to make in (T, T + t]; NaN if it cannot be told. */
 double crm_bgnbd_expected(const struct crm_bgnbd *m, double x, double t_x, double T, double t);
 /* The purchases a new customer is expected to make in (0, t]. */
 double crm_bgnbd_expected_new(const struct crm_bgnbd *m, double t);
@@ -89,7 +89,12 @@ void crm_ltv_simulate(const struct crm_bgnbd *m, const struct crm_gamma_gamma *g
  */
 size_t crm_ltv_group(struct crm_ltv_obs *obs, size_t n);
 
-/* Gauss's hypergeometric function 2F1(a, b; c; z) for |z| < 1, by its series. */
+/*
+ * Gauss's hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1, by its
+ * series; and its logarithm. NaN where the series cancels too far to be
+ * known (and the logarithm of a negative value).
+ */
 double crm_hyp2f1(double a, double b, double c, double z);
+double crm_log_hyp2f1(double a, double b, double c, double z);
 
 #endif

@@ -158,7 +158,11 @@ static double discounted(const struct crm_bgnbd *m, const struct crm_ltv_obs *o,
 	return sum;
 }
 
-static void predict(struct crm_rfm *r)
+/*
+ * The predictions, each checked: a number, not negative, P(alive) a
+ * probability. A model that yields anything else is refused, not saved.
+ */
+static enum crm_status predict(struct crm_rfm *r, struct crm_error *err)
 {
 	struct crm_rfm_ltv *l = r->ltv;
 	size_t i;
@@ -176,9 +180,22 @@ static void predict(struct crm_rfm *r)
 		valued = o.x > 0 && r->days[i].value > 0;
 		c->aov = l->gg_failed ? own_average(r, i)
 			 : crm_gg_expected(&l->g, valued ? o.x : 0, valued ? r->days[i].value : 0);
+		/* rounding can leave a whisker below 0 where the truth is 0 */
+		if (c->expected < 0 && c->expected > -1e-9)
+			c->expected = 0;
+		if (per_unit < 0 && per_unit > -1e-9)
+			per_unit = 0;
 		c->value = per_unit * c->aov;
 		c->if_alive = c->p_alive > 0 ? c->value / c->p_alive : 0;
+		if (!isfinite(c->expected) || c->expected < 0 || !isfinite(c->value) ||
+		    !(c->p_alive >= 0 && c->p_alive <= 1) || !isfinite(c->if_alive))
+			return crm_error_set(err, CRM_ERR_INVALID, "--ltv: the fitted model (r=%g, "
+					     "alpha=%g, a=%g, b=%g) predicts no sensible number for "
+					     "customer %lld (x=%g, t_x=%g, T=%g): the data cannot "
+					     "support it", l->m.r, l->m.alpha, l->m.a, l->m.b,
+					     (long long)r->c[i].id, o.x, o.t_x, o.T);
 	}
+	return CRM_OK;
 }
 
 /* --holdout: fitted on the purchases before the days held out, checked against them. */
@@ -266,7 +283,7 @@ enum crm_status crm_rfm_ltv(struct crm_rfm *r, struct crm_error *err)
 	if (!s)
 		s = fit_gamma_gamma(r, err);
 	if (!s)
-		predict(r);
+		s = predict(r, err);
 	if (!s && r->o.holdout)
 		s = holdout(r, err);
 	return s;

@@ -55,6 +55,26 @@ static void test_alive_and_expected(void **state)
 	near(crm_hyp2f1(2.243, 4.426, 4.219, 0.4740258161752194), 4.575315897643688, 1e-9);
 }
 
+/*
+ * Parameters on the ridge of no heterogeneity and no dropout (r and alpha
+ * in the billions, a near 0), as small shops fit: the expectation tends to
+ * the Poisson rate's, (r + x) t / (alpha + T). Computed as a difference
+ * of near-equal numbers it came out -32.8 for the first, and the second
+ * takes a 2F1 of c below 0, negative.
+ */
+static void test_expected_on_the_ridge(void **state)
+{
+	const struct crm_bgnbd flat = { 1.9652e8, 6.04571e10, 1.62303e-5, 6.42722e9 };
+	const struct crm_bgnbd c_below_0 = { 1.77528e8, 3.74571e9, 1.17841e-9, 0.494058 };
+
+	(void)state;
+	near(crm_bgnbd_expected(&flat, 3, 508, 593, 365.25), 1.187270484, 1e-5);
+	near(crm_bgnbd_p_alive(&flat, 3, 508, 593), 1.0, 1e-9);
+	near(crm_bgnbd_expected(&c_below_0, 0, 0, 26, 365.25), 17.3110309, 1e-6);
+	/* where the series cancels beyond knowing: NaN, not a number made up */
+	assert_true(isnan(crm_hyp2f1(-1000, 0.5, 1.5, 0.9)));
+}
+
 static void test_recovery(void **state)
 {
 	const struct crm_bgnbd truth = { 0.24, 4.4, 0.79, 2.4 };
@@ -122,6 +142,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_likelihood),
 		cmocka_unit_test(test_alive_and_expected),
+		cmocka_unit_test(test_expected_on_the_ridge),
 		cmocka_unit_test(test_recovery),
 		cmocka_unit_test(test_cannot_fit),
 		cmocka_unit_test(test_group),
