@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chain.h"
@@ -301,6 +302,37 @@ int crm_parse_enum(const char *arg, const char *const *names, int *out)
 			return 0;
 		}
 	return -1;
+}
+
+/* Same file: path and the database (or its journal, lock and shared memory). */
+static int is_database(const char *path, const char *db)
+{
+	static const char *const ext[] = { "", "-wal", "-shm", "-journal", "-lock" };
+	struct stat a, b;
+	char name[4096];
+	size_t i;
+
+	if (!db || stat(path, &a))
+		return 0;
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", db, ext[i]);
+		if (!stat(name, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+			return 1;
+	}
+	return 0;
+}
+
+const char *crm_output_refusal(const char *path, const char *db_path)
+{
+	struct stat st;
+
+	if (!*path)
+		return "is an empty name: give a file name";
+	if (is_database(path, db_path))
+		return "is the database (or a file of it): choose another name";
+	if (!stat(path, &st) && !S_ISREG(st.st_mode))
+		return "is not a regular file: it would be replaced whole by a new one";
+	return NULL;
 }
 
 int crm_parse_positive(const char *arg, int64_t *n)

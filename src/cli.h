@@ -134,6 +134,14 @@ int crm_getopt_format(struct crm_getopt *g, enum crm_format *f);
 /* g->arg as a run number; on a bad one reports it and returns CRM_GETOPT_EXIT. */
 int crm_getopt_run(struct crm_getopt *g, int64_t *run);
 
+/*
+ * Why a command must not replace path with a file it writes whole (-o,
+ * --report), or NULL when it may: empty, the database at db_path (or its
+ * journal, lock or shared memory), or not a regular file (a device, a
+ * directory, a FIFO), each as words that follow the name.
+ */
+const char *crm_output_refusal(const char *path, const char *db_path);
+
 /* The index in the NULL-terminated names of arg into *out; -1 when arg is none of them. */
 int crm_parse_enum(const char *arg, const char *const *names, int *out);
 /* Parses a positive whole number (1, 2, ...: a run, a count) into *n; -1 when arg is not one. */

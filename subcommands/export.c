@@ -296,36 +296,12 @@ static void catch_stops(const char *tmp)
 		signal(sigs[i], tmp ? on_stop : SIG_DFL);
 }
 
-/* Same file: path and the database (or its journal, lock and shared memory). */
-static int is_database(const char *path, const char *db)
-{
-	static const char *const ext[] = { "", "-wal", "-shm", "-journal", "-lock" };
-	struct stat a, b;
-	char name[4096];
-	size_t i;
-
-	if (stat(path, &a))
-		return 0;
-	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", db, ext[i]);
-		if (!stat(name, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-			return 1;
-	}
-	return 0;
-}
-
 /* Whether -o may be written: not the database, not a device or a directory. */
 static int check_output(struct cli *cli)
 {
-	struct stat st;
+	const char *why = crm_output_refusal(cli->output, cli->ctx->db_path);
 
-	if (is_database(cli->output, cli->ctx->db_path))
-		return usage_error("-o %s is the database (or a file of it): choose another "
-				   "name", cli->output);
-	if (!stat(cli->output, &st) && !S_ISREG(st.st_mode))
-		return usage_error("-o %s is not a regular file: an export replaces a file "
-				   "whole", cli->output);
-	return CRM_EXIT_OK;
+	return why ? usage_error("-o '%s' %s", cli->output, why) : CRM_EXIT_OK;
 }
 
 /* How a workbook writes a column's values. */

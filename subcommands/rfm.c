@@ -802,8 +802,12 @@ static double parse_rate(const char *s)
 /* The checks of the options together, then the command. */
 static int checked(struct cli *cli, int cpm_set)
 {
+	const char *why;
+
 	if (!cli->opt.ltv && cli->ltv_opt)
 		return usage_error("%s is for --ltv", cli->ltv_opt);
+	if (cli->report && (why = crm_output_refusal(cli->report, cli->ctx->db_path)))
+		return usage_error("--report '%s' %s", cli->report, why);
 	if (cpm_set && cli->opt.scheme != &crm_rfm_cpm_scheme)
 		return usage_error("--cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm%s",
 				   "");

@@ -7,7 +7,7 @@
 # and segments on p_alive and ltv, revert, and the report.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 43
+plan 47
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -147,5 +147,14 @@ grep -q '<h2>Lifetime value (LTV)</h2>' ltv.html && grep -q '<h2>LTV: money to d
 	grep -q '<h2>Value predicted and value at risk, by segment</h2>' ltv.html &&
 	grep -q '<h2>Calibration and holdout</h2>' ltv.html && ! grep -q '<script' ltv.html
 result $? '... the model, the LTV buckets, value at risk by segment, the holdout table'
+
+check '--report of a device: refused before anything runs' 2 ignore \
+	"match:^crm rfm: --report '/dev/null' is not a regular file" "$CRM" rfm --ltv --report /dev/null
+check '--report of an empty name' 2 ignore "match:^crm rfm: --report '' is an empty name" \
+	"$CRM" rfm --ltv --report ''
+check '--report of the database' 2 ignore "match:^crm rfm: --report 'crm.db' is the database" \
+	"$CRM" rfm --ltv --report crm.db
+[ -c /dev/null ] && [ -z "$(ls -A . | grep '^\.tmp')" ]
+result $? '... /dev/null still a device, no temporary file left' "$(ls -la /dev/null; ls -A .)"
 
 finish

@@ -208,7 +208,7 @@ check 'an encoding for json' 2 empty 'match:are for csv and tsv' \
 check 'a bad expression points at itself' 1 empty \
 	"match:^crm export: expression, character 1: unknown field 'nmae'" \
 	"$CRM" export --where "nmae = 'x'"
-check '-o the database itself' 2 empty 'match:^crm export: -o crm.db is the database \(or a file of it\)' \
+check '-o the database itself' 2 empty 'match:^crm export: -o .crm.db. is the database \(or a file of it\)' \
 	"$CRM" export --purpose analysis -o crm.db
 check '... nor its WAL' 2 empty 'match:is the database' "$CRM" export --purpose analysis -o crm.db-wal
 check '-o a directory or a device' 2 empty 'match:is not a regular file' \
