@@ -26,6 +26,16 @@ void crm_rfm_ltv_obs(const struct crm_rfm *r, size_t i, struct crm_ltv_obs *o)
 	o->n = 1;
 }
 
+void crm_rfm_horizon_text(double days, char *buf, size_t size)
+{
+	double months = days * 12 / YEAR;
+
+	if (fabs(months - round(months)) < 1e-9 && months >= 1)
+		snprintf(buf, size, "%.0f month%s", months, months == 1 ? "" : "s");
+	else
+		snprintf(buf, size, "%.0f day%s", days, days == 1 ? "" : "s");
+}
+
 int64_t crm_rfm_money_of(double units)
 {
 	double t = round(units * 10000.0);
@@ -102,6 +112,7 @@ static enum crm_status fit_gamma_gamma(struct crm_rfm *r, struct crm_error *err)
 	}
 	l->valued = n;
 	k = (double)n;
+	l->correlation = NAN;
 	if (n > 1 && (k * sxx - sx * sx) > 0 && (k * smm - sm * sm) > 0)
 		l->correlation = (k * sxm - sx * sm) / sqrt((k * sxx - sx * sx) * (k * smm - sm * sm));
 	n = crm_ltv_group(o, n);
@@ -225,7 +236,17 @@ static enum crm_status holdout(struct crm_rfm *r, struct crm_error *err)
 		repeat += d->cal_days > 1;
 	}
 	crm_rfm_date(h->cal_end, day);
-	if (repeat < CRM_RFM_LTV_MIN_REPEAT)
+	if (!n) {
+		int32_t first = r->n ? r->c[0].first : h->cal_end;
+		char from[11];
+
+		for (i = 1; i < r->n; i++)
+			first = r->c[i].first < first ? r->c[i].first : first;
+		crm_rfm_date(first, from);
+		s = crm_error_set(err, CRM_ERR_INVALID, "--holdout %d: no one had bought before %s "
+				  "(the first purchase is on %s): hold out fewer days", (int)h->days,
+				  day, from);
+	} else if (repeat < CRM_RFM_LTV_MIN_REPEAT)
 		s = crm_error_set(err, CRM_ERR_INVALID, "--holdout %d: before %s, %zu customer%s "
 				  "bought on two days or more: the fit needs %d", (int)h->days, day,
 				  repeat, repeat == 1 ? "" : "s", CRM_RFM_LTV_MIN_REPEAT);

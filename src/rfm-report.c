@@ -270,16 +270,18 @@ static void ltv(FILE *fp, const struct crm_rfm *r)
 {
 	const struct crm_rfm_ltv *l = r->ltv;
 	double value = 0, risk = 0;
+	char h[32];
 	size_t i;
 
 	for (i = 0; i < r->n; i++) {
 		value += l->c[i].value;
 		risk += l->c[i].if_alive - l->c[i].value;
 	}
-	fprintf(fp, "<h2>Lifetime value (LTV)</h2>\n<p>Over the next %.0f days%s: %.0f predicted, "
-		"%.0f at risk. BG/NBD r=%.4g, alpha=%.4g, a=%.4g, b=%.4g (time in days)",
-		r->o.horizon, r->o.discount > 0 ? " (discounted)" : "", value, risk, l->m.r,
-		l->m.alpha, l->m.a, l->m.b);
+	crm_rfm_horizon_text(r->o.horizon, h, sizeof(h));
+	fprintf(fp, "<h2>Lifetime value (LTV)</h2>\n<p>Over the next %s%s: %.0f predicted, "
+		"%.0f at risk. BG/NBD r=%.4g, alpha=%.4g, a=%.4g, b=%.4g (time in days)", h,
+		r->o.discount > 0 ? " (discounted)" : "", value, risk, l->m.r, l->m.alpha, l->m.a,
+		l->m.b);
 	if (l->gg_failed)
 		fputs("; Gamma-Gamma not fitted, each customer's own average value used", fp);
 	else

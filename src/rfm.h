@@ -230,6 +230,8 @@ void crm_rfm_free(struct crm_rfm *r);
  */
 enum crm_status crm_rfm_ltv(struct crm_rfm *r, struct crm_error *err);
 void crm_rfm_ltv_free(struct crm_rfm_ltv *l);
+/* A horizon of days as people say it: "12 months", "90 days". */
+void crm_rfm_horizon_text(double days, char *buf, size_t size);
 /* A value of the model, in units of the currency, as money: ten-thousandths, saturated. */
 int64_t crm_rfm_money_of(double units);
 /* The LTV of customer i of r: monetary plus the predicted value, as money. */

@@ -756,12 +756,13 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 			      p->s + p->tok.pos)) >= (int)sizeof(num))
 			return fail(p, pos, "%s: a number of over %zu characters", f->name,
 				    sizeof(num) - 2);
+		if (f->type == CRM_SEG_SHARE ? crm_parse_money(num, &v->i, &e) != CRM_OK : 0)
+			return fail(p, pos, "%s is a fraction from 0 to 1 with at most 4 decimals, "
+				    "such as 0.25, not %s", f->name, num);
 		if (f->type == CRM_SEG_INT ? crm_parse_int(num, &v->i, &e) :
 		    crm_parse_money(num, &v->i, &e))
 			return fail(p, pos, "%s is %s: %s", f->name, f->type == CRM_SEG_INT ?
-				    "a whole number" : f->type == CRM_SEG_SHARE ? "a fraction from 0 "
-				    "to 1 (at most 4 decimals)" : "money (at most 4 decimals)",
-				    e.message);
+				    "a whole number" : "money (at most 4 decimals)", e.message);
 		if (f->type == CRM_SEG_SHARE && (v->i < 0 || v->i > 10000))
 			return fail(p, pos, "%s is a fraction from 0 to 1, such as 0.25, not %s",
 				    f->name, num);

@@ -149,7 +149,7 @@ static int64_t average(wide total, size_t n)
 }
 
 #define RECORD_COLS 10
-#define LTV_COLS 7
+#define LTV_COLS 9
 
 /* Customer i's --ltv columns into v, their text into buf. */
 static void ltv_values(const struct crm_rfm *r, size_t i, struct crm_value *v,
@@ -167,12 +167,14 @@ static void ltv_values(const struct crm_rfm *r, size_t i, struct crm_value *v,
 	crm_rfm_money(crm_rfm_money_of(l->value), buf[4]);
 	crm_rfm_money(crm_rfm_ltv_total(r, i), buf[5]);
 	v[0] = crm_value_int((long long)o.T);
-	v[1] = crm_value_text(buf[0]);
-	v[2] = crm_value_text(buf[1]);
-	v[3] = crm_value_text(buf[2]);
-	v[4] = crm_value_text(buf[3]);
-	v[5] = crm_value_text(buf[4]);
-	v[6] = crm_value_text(buf[5]);
+	v[1] = crm_value_int((long long)o.x);
+	v[2] = crm_value_int((long long)o.t_x);
+	v[3] = crm_value_text(buf[0]);
+	v[4] = crm_value_text(buf[1]);
+	v[5] = crm_value_text(buf[2]);
+	v[6] = crm_value_text(buf[3]);
+	v[7] = crm_value_text(buf[4]);
+	v[8] = crm_value_text(buf[5]);
 }
 
 /* Every scored customer as a record. */
@@ -180,8 +182,8 @@ static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct 
 {
 	static const char *const cols[RECORD_COLS + LTV_COLS] = {
 		"id", "source_key", "last_purchase", "recency_days", "frequency", "monetary", "r",
-		"f", "m", "segment", "tenure_days", "aov", "expected_purchases", "p_alive",
-		"expected_aov", "predicted_value", "ltv"
+		"f", "m", "segment", "tenure_days", "repeat_days", "first_to_last_days", "aov",
+		"expected_purchases", "p_alive", "expected_aov", "predicted_value", "ltv"
 	};
 	size_t ncols = RECORD_COLS + (r->ltv ? LTV_COLS : 0);
 	int64_t *ids = malloc(r->n * sizeof(*ids) + 1);
@@ -291,17 +293,6 @@ static enum crm_status segments_table(struct cli *cli, const struct crm_rfm *r, 
 	return s;
 }
 
-/* The horizon as the options gave it, for messages: "12 months", "90 days". */
-static void horizon_text(double days, char *buf, size_t size)
-{
-	double months = days * 12 / 365.25;
-
-	if (fabs(months - round(months)) < 1e-9 && months >= 1)
-		snprintf(buf, size, "%.0f month%s", months, months == 1 ? "" : "s");
-	else
-		snprintf(buf, size, "%.0f day%s", days, days == 1 ? "" : "s");
-}
-
 /* --ltv on the terminal: what the customers are expected to bring, and what is at risk. */
 static void ltv_totals(const struct crm_rfm *r, FILE *fp)
 {
@@ -314,7 +305,7 @@ static void ltv_totals(const struct crm_rfm *r, FILE *fp)
 		risk += r->ltv->c[i].if_alive - r->ltv->c[i].value;
 		purchases += r->ltv->c[i].expected;
 	}
-	horizon_text(r->o.horizon, h, sizeof(h));
+	crm_rfm_horizon_text(r->o.horizon, h, sizeof(h));
 	fprintf(fp, "\n  LTV over the next %s%s: %.0f purchase days, value %.0f; at risk %.0f\n"
 		"  (at risk: what the customers would bring were all still buying, less the "
 		"prediction)\n", h, r->o.discount > 0 ? " (discounted)" : "", purchases, value,
@@ -480,7 +471,7 @@ static void explain_ltv(const struct crm_rfm *r)
 	const struct crm_rfm_ltv *l = r->ltv;
 	char a[32], b[32], c[32], h[32];
 
-	horizon_text(r->o.horizon, h, sizeof(h));
+	crm_rfm_horizon_text(r->o.horizon, h, sizeof(h));
 	fprintf(stderr, "crm rfm: ltv: %s customers, %s of them bought on two days or more; %s "
 		"distinct (x, t_x, T); time in days; horizon %s", crm_num(r->n, a, sizeof(a)),
 		crm_num(l->repeat, b, sizeof(b)), crm_num(l->triples, c, sizeof(c)), h);
@@ -491,7 +482,7 @@ static void explain_ltv(const struct crm_rfm *r)
 		l->m.b);
 	fprintf(stderr, "bgnbd log-likelihood %.6f, %d iterations, converged%s\n", l->bg.ll,
 		l->bg.iterations, l->bg.at_bound ? " with a parameter at the edge of its range "
-		"(the data cannot place it; the predictions do not depend on it)" : "");
+		"(the data cannot place it: no spread between customers, or no one leaving)" : "");
 	if (l->gg_failed) {
 		fprintf(stderr, "gamma_gamma not fitted (%s): the expected value of a purchase is "
 			"the customer's own average\n", l->gg_why);
@@ -499,10 +490,43 @@ static void explain_ltv(const struct crm_rfm *r)
 	}
 	fprintf(stderr, "gamma_gamma p=%.6g q=%.6g v=%.6g\n", l->g.p, l->g.q, l->g.v);
 	fprintf(stderr, "gamma_gamma log-likelihood %.6f, %d iterations, converged%s, over %s "
-		"repeat buyers; correlation of their repeat purchases and value %.4f (the model "
-		"assumes none)\n", l->gg.ll, l->gg.iterations, l->gg.at_bound ? " with a "
-		"parameter at the edge of its range" : "", crm_num(l->valued, a, sizeof(a)),
-		l->correlation);
+		"repeat buyers of a value above 0", l->gg.ll, l->gg.iterations, l->gg.at_bound ?
+		" with a parameter at the edge of its range" : "", crm_num(l->valued, a, sizeof(a)));
+	if (isnan(l->correlation))
+		fprintf(stderr, "; correlation of their repeat purchases and value undefined "
+			"(one of them does not vary)\n");
+	else
+		fprintf(stderr, "; correlation of their repeat purchases and value %.4f (the model "
+			"assumes none)\n", l->correlation);
+}
+
+/* --ltv: what the reader of the predictions must know, on standard error. */
+static void warn_ltv(const struct cli *cli, const struct crm_rfm *r)
+{
+	const struct crm_rfm_ltv *l = r->ltv;
+	int32_t latest = CRM_RFM_NO_DATE;
+	char day[11], last[11];
+	size_t i;
+
+	if (cli->ctx->quiet || !l)
+		return;
+	if (l->gg_failed)
+		fprintf(stderr, "crm rfm: warning: Gamma-Gamma not fitted (%s): the expected value "
+			"of a purchase is each customer's own average\n", l->gg_why);
+	else if (!isnan(l->correlation) && fabs(l->correlation) > 0.3)
+		fprintf(stderr, "crm rfm: warning: the repeat buyers' purchases and their value "
+			"correlate (%.2f): Gamma-Gamma assumes they do not, so expected_aov is "
+			"doubtful\n", l->correlation);
+	for (i = 0; i < r->n; i++)
+		if (r->c[i].last > latest)
+			latest = r->c[i].last;
+	if (latest != CRM_RFM_NO_DATE && r->as_of - 1 - latest > 30) {
+		crm_rfm_date(r->as_of, day);
+		crm_rfm_date(latest, last);
+		fprintf(stderr, "crm rfm: warning: as of %s, %d days after the latest purchase "
+			"(%s): the model reads them as days no one bought\n", day,
+			(int)(r->as_of - 1 - latest), last);
+	}
 }
 
 /* --holdout: predicted against actual purchases in the days held out, per repeat purchases before. */
@@ -518,8 +542,8 @@ static enum crm_status holdout_table(const struct crm_rfm *r, struct crm_error *
 
 	crm_rfm_date(h->cal_end, day);
 	fprintf(stderr, "crm rfm: holdout: fitted on the purchases before %s, predicting the %d "
-		"days from it for the %s customers who had bought by then\n", day, (int)h->days,
-		crm_num(h->customers, a, sizeof(a)));
+		"day%s from it for the %s customers who had bought by then\n", day, (int)h->days,
+		h->days == 1 ? "" : "s", crm_num(h->customers, a, sizeof(a)));
 	fprintf(stderr, "bgnbd (before %s) r=%.6g alpha=%.6g a=%.6g b=%.6g, log-likelihood %.6f, "
 		"%d iterations\n", day, h->m.r, h->m.alpha, h->m.a, h->m.b, h->fit.ll,
 		h->fit.iterations);
@@ -553,10 +577,12 @@ static enum crm_status holdout_table(const struct crm_rfm *r, struct crm_error *
 		s = crm_out_close(out, err);
 	else
 		crm_out_free(out);
-	if (!s)
+	if (!s && h->actual > 0)
 		fprintf(stderr, "crm rfm: holdout: predicted %.1f purchase days, actual %.0f (%+.1f%%)\n",
-			h->predicted, h->actual, h->actual > 0 ? 100.0 * (h->predicted - h->actual) /
-			h->actual : 0.0);
+			h->predicted, h->actual, 100.0 * (h->predicted - h->actual) / h->actual);
+	else if (!s)
+		fprintf(stderr, "crm rfm: holdout: predicted %.1f purchase days, actual none: no "
+			"purchase in the days held out to compare with\n", h->predicted);
 	return s;
 }
 
@@ -679,6 +705,7 @@ static int save(struct cli *cli)
 		explain(r);
 	if (cli->explain && r->ltv)
 		explain_ltv(r);
+	warn_ltv(cli, r);
 	if (r->ltv && r->ltv->holdout && holdout_table(r, &err)) {
 		crm_rfm_free(r);
 		return crm_report(CMD, &err);
@@ -726,6 +753,7 @@ static int run(struct cli *cli)
 			explain(r);
 		if (cli->explain && r->ltv)
 			explain_ltv(r);
+		warn_ltv(cli, r);
 		if (r->ltv && r->ltv->holdout)
 			s = holdout_table(r, &err);
 	}
@@ -944,13 +972,20 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 						   "(at most 1, or 100%%), not '%s'", g.arg);
 			cli.ltv_opt = cli.ltv_opt ? cli.ltv_opt : "--discount";
 			break;
-		case OPT_HOLDOUT:
-			if (crm_parse_positive(g.arg, &n) || n > 36500)
-				return usage_error("--holdout takes a number of days, such as 90, not "
-						   "'%s'", g.arg);
+		case OPT_HOLDOUT: {
+			char days[24];
+			size_t len = strlen(g.arg);
+
+			/* "90" or "90d": days either way */
+			snprintf(days, sizeof(days), "%.*s", (int)(len && g.arg[len - 1] == 'd' ?
+								   len - 1 : len), g.arg);
+			if (len >= sizeof(days) || crm_parse_positive(days, &n) || n > 36500)
+				return usage_error("--holdout takes a number of days from 1 to 36500, "
+						   "such as 90, not '%s'", g.arg);
 			cli.opt.holdout = (int32_t)n;
 			cli.ltv_opt = cli.ltv_opt ? cli.ltv_opt : "--holdout";
 			break;
+		}
 		case OPT_EXPLAIN: cli.explain = 1; break;
 		case CRM_OPT_ID_DRY_RUN: cli.dry_run = 1; break;
 		case CRM_OPT_ID_FORMAT:
@@ -973,5 +1008,5 @@ static int cmd_rfm(int argc, char **argv, struct crm_ctx *ctx)
 
 const struct crm_cmd crm_cmd_rfm = {
 	"rfm", cmd_rfm, CRM_CMD_DB_READ,
-	"score customers by recency, frequency and monetary value (RFM)", &rfm_usage,
+	"score customers by recency, frequency and monetary value (RFM), and LTV", &rfm_usage,
 };

@@ -7,7 +7,7 @@
 # and segments on p_alive and ltv, revert, and the report.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 47
+plan 49
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -30,9 +30,10 @@ check '--discount over 100%' 2 empty \
 	"$CRM" rfm --ltv --discount 1.5
 check '--discount not a number' 2 empty "match:not '8%x'" "$CRM" rfm --ltv --discount 8%x
 check '--discount negative' 2 empty "match:not '-0.1'" "$CRM" rfm --ltv --discount -0.1
-check '--holdout of 0 days' 2 empty "match:--holdout takes a number of days, such as 90, not '0'" \
+check '--holdout of 0 days' 2 empty "match:--holdout takes a number of days from 1 to 36500, such as 90, not '0'" \
 	"$CRM" rfm --ltv --holdout 0
 check '--holdout not a number' 2 empty "match:not '9x'" "$CRM" rfm --ltv --holdout 9x
+check '--holdout past 100 years' 2 empty "match:not '36501d'" "$CRM" rfm --ltv --holdout 36501d
 
 # --- no data to fit ------------------------------------------------------
 check 'an empty database: no repeat buyer to fit, said so' 1 empty \
@@ -55,17 +56,20 @@ sqlite3 crm.db "DELETE FROM orders WHERE customer_id % 3 = 0 AND ordered_at >= '
 	bail_out 'cannot thin the orders'
 
 check 'the columns: the scores, then value to date and the prediction' 0 \
-	'match:^id,source_key,last_purchase,recency_days,frequency,monetary,r,f,m,segment,tenure_days,aov,expected_purchases,p_alive,expected_aov,predicted_value,ltv$' \
+	'match:^id,source_key,last_purchase,recency_days,frequency,monetary,r,f,m,segment,tenure_days,repeat_days,first_to_last_days,aov,expected_purchases,p_alive,expected_aov,predicted_value,ltv$' \
 	ignore "$CRM" rfm --ltv --format csv
 cp "$CHECK_OUT" ltv.csv
 assert 'every customer: ltv is monetary plus predicted_value, to the ten-thousandth' \
-	awk -F, 'NR > 1 { d = $17 * 10000 - $6 * 10000 - $16 * 10000; if (d > 0.5 || d < -0.5) bad++ }
+	awk -F, 'NR > 1 { d = $19 * 10000 - $6 * 10000 - $18 * 10000; if (d > 0.5 || d < -0.5) bad++ }
 		END { exit bad || NR < 250 }' ltv.csv
 assert 'every customer: aov is monetary over frequency, P(alive) a probability' \
-	awk -F, 'NR > 1 { d = $12 - $6 / $5; if (d > 0.0001 || d < -0.0001) bad++
-		if ($14 <= 0 || $14 > 1 || $13 < 0) bad++ } END { exit bad }' ltv.csv
-assert 'one order is one purchase day: P(alive) is 1 (and there are such customers)' \
-	awk -F, 'NR > 1 && $5 == 1 { n++; if ($14 != "1.0000") bad++ } END { exit bad || !n }' ltv.csv
+	awk -F, 'NR > 1 { d = $14 - $6 / $5; if (d > 0.0001 || d < -0.0001) bad++
+		if ($16 <= 0 || $16 > 1 || $15 < 0) bad++ } END { exit bad }' ltv.csv
+assert 'one order is one purchase day: no repeat, P(alive) is 1 (and there are such customers)' \
+	awk -F, 'NR > 1 && $5 == 1 { n++; if ($16 != "1.0000" || $12 != 0 || $13 != 0) bad++ }
+		END { exit bad || !n }' ltv.csv
+assert 'repeat_days and first_to_last_days: purchase days after the first, and their span, by sqlite3' \
+	sh -c '[ "$(sqlite3 crm.db "SELECT customer_id, count(DISTINCT substr(ordered_at, 1, 10)) - 1, CAST(julianday(max(substr(ordered_at, 1, 10))) - julianday(min(substr(ordered_at, 1, 10))) AS INTEGER) FROM orders WHERE status = \"ok\" GROUP BY customer_id ORDER BY customer_id" | tr "|" ,)" = "$(awk -F, "NR > 1 { print \$1 \",\" \$12 \",\" \$13 }" ltv.csv)" ]'
 assert 'tenure_days is the days from the first purchase to the day before the as-of date' \
 	sh -c '[ "$(sqlite3 crm.db "SELECT CAST(julianday(\"2025-11-22\") - julianday(min(substr(ordered_at, 1, 10))) AS INTEGER) FROM orders WHERE customer_id = 1 AND status = \"ok\"")" = "$(awk -F, "\$1 == 1 { print \$11 }" ltv.csv)" ]'
 check 'the same output every run, byte for byte' 0 file:ltv.csv ignore "$CRM" rfm --ltv --format csv
@@ -92,10 +96,10 @@ want=$(sqlite3 crm.db "SELECT count(DISTINCT customer_id || substr(ordered_at, 1
 grep -E -q "^total +[0-9]+ +$want " "$CHECK_ERR"
 result $? "... its actual total is the $want purchase days held out, counted by sqlite3" "$(grep total "$CHECK_ERR")"
 check '--holdout longer than the history: said so' 1 ignore \
-	'match:^crm rfm: --holdout 3000: before 2017-09-06, 0 customers bought on two days or more: the fit needs 10$' \
+	'match:^crm rfm: --holdout 3000: no one had bought before 2017-09-06 \(the first purchase is on 2020-01-0[0-9]\): hold out fewer days$' \
 	"$CRM" rfm --ltv --holdout 3000 --format csv
 
-sum_value() { awk -F, 'NR > 1 { s += $16 } END { printf "%.0f\n", s }' "$1"; }
+sum_value() { awk -F, 'NR > 1 { s += $18 } END { printf "%.0f\n", s }' "$1"; }
 "$CRM" rfm --ltv --discount 8% --format csv > disc.csv 2>/dev/null
 "$CRM" rfm --ltv --horizon 24m --format csv > h24.csv 2>/dev/null
 "$CRM" rfm --ltv --horizon 365d --format csv > h365.csv 2>/dev/null
@@ -119,7 +123,7 @@ run=$(sqlite3 crm.db 'SELECT max(run_id) FROM rfm_snapshots')
 result $? '... every customer: p_alive, predicted_value, and ltv = monetary + predicted_value'
 sqlite3 crm.db "SELECT customer_id, printf('%.4f', p_alive), predicted_value, ltv FROM rfm_scores
 	WHERE run_id = $run ORDER BY customer_id" | awk -F'|' '{ printf "%s,%s\n", $1, $2 }' > saved.txt
-awk -F, 'NR > 1 { print $1 "," $14 }' ltv.csv | cmp -s - saved.txt
+awk -F, 'NR > 1 { print $1 "," $16 }' ltv.csv | cmp -s - saved.txt
 result $? '... the same P(alive) as printed'
 [ "$(sqlite3 crm.db "SELECT json_extract(ltv, '\$.bgnbd.r') > 0 AND json_extract(ltv, '\$.gamma_gamma.q') > 0
 	AND json_extract(ltv, '\$.horizon_days') = 365.25 FROM rfm_snapshots WHERE run_id = $run")" = 1 ]

@@ -209,7 +209,7 @@ static void test_ltv_fields(void **state)
 	crm_seg_free(e);
 	fails("p_alive > 1.5", 13, 10, "p_alive is a fraction from 0 to 1, such as 0.25, not 1.5");
 	fails("p_alive > -0.5", 14, 10, "p_alive is a fraction from 0 to 1");
-	fails("p_alive > 0.00001", 17, 10, "p_alive is a fraction from 0 to 1 (at most 4 decimals)");
+	fails("p_alive > 0.00001", 17, 10, "p_alive is a fraction from 0 to 1 with at most 4 decimals, such as 0.25, not 0.00001");
 	fails("p_alive contains 'x'", 20, 8, "contains is for text: p_alive is a fraction");
 	fails("predicted_value = 'abc'", 23, 18, "predicted_value is money");
 	/* scores saved without --ltv: said so, not matched as if no one were alive */
