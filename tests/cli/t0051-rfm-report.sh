@@ -32,8 +32,8 @@ check 'a report that cannot be written is an error, and leaves no file' 1 empty 
 	'match:^crm rfm: .*no/such/dir' "$CRM" rfm --format csv --report no/such/dir/r.html
 assert '... (nothing there)' test ! -e no
 mkdir dir
-check 'a report over a directory is an error, before writing anything' 1 empty \
-	"match:^crm rfm: cannot write 'dir': it is a directory$" \
+check 'a report over a directory is a usage error, before anything runs' 2 empty \
+	"match:^crm rfm: --report 'dir' is not a regular file: it would be replaced whole by a new one$" \
 	"$CRM" rfm --format csv --report dir
 assert '... and leaves no temporary file beside it' test -z "$(ls -A . | grep tmp)"
 
