@@ -59,30 +59,21 @@ double crm_bgnbd_p_alive(const struct crm_bgnbd *m, double x, double t_x, double
 #define LOG_SCALE (930 * 0.69314718055994530942)
 
 /*
- * ln |2F1(a, b; c; z)| into *log_abs and its sign into *sign, for 0 <= z
- * < 1, summed in long double; -1 when the terms cancel too far for the
- * sum to be known to a millionth (c below 0 and large a z, say).
+ * ln |2F1(a, b; c; z)| into *log_abs and its sign into *sign, by its
+ * series at 0 <= z < 1, summed in long double; -1 when the terms cancel
+ * too far for the sum to be known to a millionth (c below 0 and large a z,
+ * say), or a million terms do not reach it.
  */
-static int log_hyp2f1(double a, double b, double c, double z, double *log_abs, int *sign)
+static int series(double a, double b, double c, double z, double *log_abs, int *sign)
 {
 	long double sum = 1, term = 1, most = 1;
 	double shift = 0;
-	int k, s;
+	int k;
 
 	if (z == 0) {
 		*log_abs = 0;
 		*sign = 1;
 		return 0;
-	}
-	/*
-	 * Near 1 the series crawls (and its terms can overflow first): Euler's
-	 * transformation, 2F1(a,b;c;z) = (1-z)^(c-a-b) 2F1(c-a,c-b;c;z), makes
-	 * the parameters of BG/NBD's expectation small.
-	 */
-	if (z > 0.5 && c - a - b < 0) {
-		s = log_hyp2f1(c - a, c - b, c, z, log_abs, sign);
-		*log_abs += (c - a - b) * log1p(-z);
-		return s;
 	}
 	for (k = 0; k < 1000000; k++) {
 		term *= (a + k) * (b + k) / ((c + k) * (k + 1)) * (long double)z;
@@ -100,7 +91,34 @@ static int log_hyp2f1(double a, double b, double c, double z, double *log_abs, i
 	}
 	*sign = sum < 0 ? -1 : 1;
 	*log_abs = shift + (double)logl(fabsl(sum));
-	return sum == 0 || most * LDBL_EPSILON > 1e-6L * fabsl(sum) ? -1 : 0;
+	return k == 1000000 || sum == 0 || most * LDBL_EPSILON > 1e-6L * fabsl(sum) ? -1 : 0;
+}
+
+/*
+ * The same for 2F1(a, b; c; z) whose c - a, c - b and e = c - a - b are
+ * given exactly
+ * (computed from a's and b's parts, not as differences of large numbers,
+ * which lose a small a beside a large b). Near 1 the series crawls (and
+ * its terms can overflow first): Euler's transformation, 2F1(a,b;c;z) =
+ * (1-z)^(c-a-b) 2F1(c-a,c-b;c;z), makes the parameters of BG/NBD's
+ * expectation small.
+ */
+static int log_hyp2f1_exact(double a, double b, double c, double c_a, double c_b, double e,
+			    double z, double *log_abs, int *sign)
+{
+	int s;
+
+	if (z > 0.5 && e < 0) {
+		s = series(c_a, c_b, c, z, log_abs, sign);
+		*log_abs += e * log1p(-z);
+		return s;
+	}
+	return series(a, b, c, z, log_abs, sign);
+}
+
+static int log_hyp2f1(double a, double b, double c, double z, double *log_abs, int *sign)
+{
+	return log_hyp2f1_exact(a, b, c, c - a, c - b, c - a - b, z, log_abs, sign);
 }
 
 double crm_log_hyp2f1(double a, double b, double c, double z)
@@ -135,7 +153,9 @@ static double bracket(const struct crm_bgnbd *m, double x, double T, double t)
 	double power = -(r + x) * log1p(t / (al + T));
 	int sign;
 
-	if (log_hyp2f1(r + x, b + x, a + b + x - 1, t / (al + T + t), &log_f, &sign))
+	/* c - a = a + b - 1 - r, c - b = a - 1 and c - a - b exactly: b may dwarf a */
+	if (log_hyp2f1_exact(r + x, b + x, a + b + x - 1, (a - 1 - r) + b, a - 1, a - 1 - r - x,
+			     t / (al + T + t), &log_f, &sign))
 		return NAN;
 	/* a 2F1 below 0 (c < 0 can make it so): nothing cancels */
 	return sign > 0 ? -expm1(power + log_f) : 1 + exp(power + log_f);
@@ -158,7 +178,8 @@ double crm_bgnbd_expected_new(const struct crm_bgnbd *m, double t)
 	double power = -r * log1p(t / al);
 	int sign;
 
-	if (log_hyp2f1(r, b, a + b - 1, t / (al + t), &log_f, &sign))
+	if (log_hyp2f1_exact(r, b, a + b - 1, (a - 1 - r) + b, a - 1, a - 1 - r, t / (al + t),
+			     &log_f, &sign))
 		return NAN;
 	return (a + b - 1) / (a - 1) * (sign > 0 ? -expm1(power + log_f) : 1 + exp(power + log_f));
 }

@@ -137,7 +137,8 @@ static double own_average(const struct crm_rfm *r, size_t i)
 	const struct crm_rfm_customer *c = &r->c[i];
 	uint32_t days = r->days[i].days;
 
-	return days ? (double)c->monetary / 10000.0 / days : 0;
+	/* net of returns, it can be below 0: a purchase is worth nothing less than 0 */
+	return days && c->monetary > 0 ? (double)c->monetary / 10000.0 / days : 0;
 }
 
 /*
@@ -225,7 +226,7 @@ static enum crm_status holdout(struct crm_rfm *r, struct crm_error *err)
 	}
 	r->ltv->holdout = h;
 	h->days = r->o.holdout;
-	h->cal_end = r->as_of - r->o.holdout;
+	h->cal_end = (int32_t)((int64_t)r->as_of - r->o.holdout);
 	for (i = 0; i < r->n; i++) {
 		const struct crm_rfm_days *d = &r->days[i];
 
@@ -265,6 +266,14 @@ static enum crm_status holdout(struct crm_rfm *r, struct crm_error *err)
 		x = d->cal_days - 1.0;
 		predicted = crm_bgnbd_expected(&h->m, x, d->cal_last - r->c[i].first,
 					       h->cal_end - 1.0 - r->c[i].first, h->days);
+		if (!isfinite(predicted) || predicted < -1e-9) {
+			s = crm_error_set(err, CRM_ERR_INVALID, "--holdout: the model fitted before "
+					  "%s (r=%g, alpha=%g, a=%g, b=%g) predicts no sensible "
+					  "number for customer %lld: the data cannot support it", day,
+					  h->m.r, h->m.alpha, h->m.a, h->m.b, (long long)r->c[i].id);
+			break;
+		}
+		predicted = fmax(predicted, 0);
 		row = x < CRM_RFM_HOLDOUT_ROWS - 1 ? (int)x : CRM_RFM_HOLDOUT_ROWS - 1;
 		h->row[row].customers++;
 		h->row[row].actual += d->days - d->cal_days;
@@ -277,18 +286,34 @@ static enum crm_status holdout(struct crm_rfm *r, struct crm_error *err)
 	return s;
 }
 
+static enum crm_status fit_and_predict(struct crm_rfm *r, struct crm_error *err);
+
 enum crm_status crm_rfm_ltv(struct crm_rfm *r, struct crm_error *err)
 {
-	struct crm_ltv_obs *o = NULL;
 	struct crm_rfm_ltv *l;
 	enum crm_status s;
-	size_t i;
 
 	if (r->ltv)
 		return CRM_OK;
 	if (!(l = calloc(1, sizeof(*l))))
 		return crm_error_nomem(err);
 	r->ltv = l;
+	s = fit_and_predict(r, err);
+	if (s) {
+		/* nothing half-made left behind: r->ltv is a fit or nothing */
+		crm_rfm_ltv_free(r->ltv);
+		r->ltv = NULL;
+	}
+	return s;
+}
+
+static enum crm_status fit_and_predict(struct crm_rfm *r, struct crm_error *err)
+{
+	struct crm_rfm_ltv *l = r->ltv;
+	struct crm_ltv_obs *o = NULL;
+	enum crm_status s;
+	size_t i;
+
 	for (i = 0; r->days && i < r->n; i++)
 		l->repeat += r->days[i].days > 1;
 	if (l->repeat < CRM_RFM_LTV_MIN_REPEAT)

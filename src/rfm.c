@@ -984,7 +984,9 @@ static enum crm_status purchase_days(struct load *l, struct crm_error *err)
 	struct dayruns *dr = &l->dayruns;
 	size_t *start = big_alloc(((size_t)l->max_id + 2) * sizeof(*start), 1), i;
 	struct pday *group = big_alloc(dr->n * sizeof(*group) + 1, 0);
-	int32_t cal_end = l->r->o.holdout ? l->r->as_of - l->r->o.holdout : INT32_MAX;
+	/* purchase_days() runs only with a day to count to: as_of is a date */
+	int32_t cal_end = l->r->o.holdout ? (int32_t)((int64_t)l->r->as_of - l->r->o.holdout)
+			  : INT32_MAX;
 	int64_t id;
 
 	if (!start || !group ||
@@ -994,7 +996,7 @@ static enum crm_status purchase_days(struct load *l, struct crm_error *err)
 		return crm_error_nomem(err);
 	}
 	for (i = 0; i < dr->n; i++)
-		start[dr->cust[i] + 1]++;
+		start[(size_t)dr->cust[i] + 1]++;
 	for (id = 1; id <= l->max_id; id++)
 		start[id + 1] += start[id];
 	for (i = 0; i < dr->n; i++)
@@ -1206,7 +1208,7 @@ enum crm_status crm_rfm_compute(struct crm_db *db, const struct crm_rfm_options 
 	if (!s) {
 		r->as_of = o->as_of != CRM_RFM_NO_DATE ? o->as_of
 			   : l.latest != CRM_RFM_NO_DATE ? l.latest + 1 : CRM_RFM_NO_DATE;
-		if (o->ltv)
+		if (o->ltv && r->as_of != CRM_RFM_NO_DATE)
 			s = purchase_days(&l, err);
 	}
 	if (!s)

@@ -748,8 +748,8 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 		}
 		if (p->tok.t != T_NUMBER && !(p->tok.t == T_STRING && f->type == CRM_SEG_MONEY))
 			return fail(p, pos, "%s is a %s: compare it with a number, not %s", f->name,
-				    f->type == CRM_SEG_INT ? "number" : "sum of money",
-				    tok_desc(p, buf));
+				    f->type == CRM_SEG_INT ? "number" : f->type == CRM_SEG_SHARE ?
+				    "fraction from 0 to 1" : "sum of money", tok_desc(p, buf));
 		if ((p->tok.t == T_STRING ?
 		     snprintf(num, sizeof(num), "%s%s", minus ? "-" : "", p->tok.str) :
 		     snprintf(num, sizeof(num), "%s%.*s", minus ? "-" : "", (int)p->tok.len,

@@ -7,7 +7,7 @@
 # and segments on p_alive and ltv, revert, and the report.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 49
+plan 50
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -39,6 +39,8 @@ check '--holdout past 100 years' 2 empty "match:not '36501d'" "$CRM" rfm --ltv -
 check 'an empty database: no repeat buyer to fit, said so' 1 empty \
 	'match:^crm rfm: --ltv: 0 of the 0 customers scored bought on two days or more: fitting the model needs at least 10 such repeat buyers$' \
 	"$CRM" rfm --ltv --format csv
+check '... with --holdout too (no day to hold out from)' 1 empty \
+	'match:^crm rfm: --ltv: 0 of the 0 customers scored' "$CRM" rfm --ltv --holdout 90 --format csv
 "$CRM" -q import --source shop "$SRCDIR/tests/data/rfm/orders.csv" || bail_out 'import of orders.csv failed'
 check 'five customers, two repeat buyers: not enough, and nothing written' 1 empty \
 	'match:--ltv: 2 of the 5 customers scored bought on two days or more' \

@@ -71,6 +71,15 @@ static void test_expected_on_the_ridge(void **state)
 	near(crm_bgnbd_expected(&flat, 3, 508, 593, 365.25), 1.187270484, 1e-5);
 	near(crm_bgnbd_p_alive(&flat, 3, 508, 593), 1.0, 1e-9);
 	near(crm_bgnbd_expected(&c_below_0, 0, 0, 26, 365.25), 17.3110309, 1e-6);
+	/*
+	 * b in the billions beside a small a (no one leaves): the expectation is
+	 * the NBD's, r t / alpha. With c - b taken as a difference of the large
+	 * parameters it came out 2517 for this 6.33.
+	 */
+	near(crm_bgnbd_expected(&(struct crm_bgnbd){ 3.56, 205.3, 6e-4, 5.3e9 }, 0, 0, 0, 365.25),
+	     3.56 * 365.25 / 205.3, 1e-5);
+	near(crm_bgnbd_expected_new(&(struct crm_bgnbd){ 3.56, 205.3, 6e-4, 5.3e9 }, 365.25),
+	     3.56 * 365.25 / 205.3, 1e-5);
 	/* where the series cancels beyond knowing: NaN, not a number made up */
 	assert_true(isnan(crm_hyp2f1(-1000, 0.5, 1.5, 0.9)));
 }
