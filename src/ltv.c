@@ -20,11 +20,28 @@ static double log_add(double a, double b)
 	return hi + log1p(exp(lo - hi));
 }
 
+/*
+ * ln B(a, b + x) / B(a, b) = ln prod_{j<x} (b + j) / (a + b + j), the
+ * chance of surviving x repeat purchases: for whole x as a sum of
+ * log1p(-a / (a + b + j)), from `from` (whose sum is `sum`) on, since the
+ * difference of lgammas loses a small a beside a large b.
+ */
+static double survive(double a, double b, double x, double from, double sum)
+{
+	double j;
+
+	if (x != floor(x) || x > 1e6 || x < from)
+		return lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+	for (j = from; j < x; j++)
+		sum += log1p(-a / (a + b + j));
+	return sum;
+}
+
 double crm_bgnbd_ll(const struct crm_bgnbd *m, double x, double t_x, double T)
 {
 	double r = m->r, al = m->alpha, a = m->a, b = m->b;
 	double a1 = lgamma(r + x) - lgamma(r) + r * log(al);
-	double a2 = lgamma(a + b) + lgamma(b + x) - lgamma(b) - lgamma(a + b + x);
+	double a2 = survive(a, b, x, 0, 0);
 	double a3 = -(r + x) * log(al + T);
 
 	if (x > 0) {
@@ -357,8 +374,8 @@ static double log_at(const struct fit_ctx *c, double t, double alpha)
 static double bgnbd_nll(const double *theta, void *vctx)
 {
 	const struct fit_ctx *c = vctx;
-	double r, al, a, b, sum = 0, px = -1, head = 0, tail = 0;
-	double lg_r, lg_b, lg_ab, log_al, log_a;
+	double r, al, a, b, sum = 0, px = -1, head = 0, tail = 0, beta = 0;
+	double lg_r, log_al, log_a;
 	size_t i;
 
 	if (!in_bounds(theta, 4, LOG_BOUND))
@@ -368,8 +385,6 @@ static double bgnbd_nll(const double *theta, void *vctx)
 	a = exp(theta[2]);
 	b = exp(theta[3]);
 	lg_r = lgamma(r);
-	lg_b = lgamma(b);
-	lg_ab = lgamma(a + b);
 	log_al = log(al);
 	log_a = log(a);
 	for (i = 0; c->table && i <= c->max_day; i++)
@@ -379,9 +394,11 @@ static double bgnbd_nll(const double *theta, void *vctx)
 		double rx = r + o->x, lt = log_at(c, o->T, al), ll;
 
 		if (o->x != px) {
+			/* the observations come by x: the sum carries on from the last x */
+			beta = survive(a, b, o->x, px >= 0 && px == floor(px) ? px : 0,
+				       px >= 0 && px == floor(px) ? beta : 0);
 			px = o->x;
-			head = lgamma(rx) - lg_r + r * log_al + lg_ab + lgamma(b + px) - lg_b -
-			       lgamma(a + b + px);
+			head = lgamma(rx) - lg_r + r * log_al + beta;
 			tail = px > 0 ? log_a - log(b + px - 1) : 0;
 		}
 		ll = -rx * lt;

@@ -80,6 +80,18 @@ static void test_expected_on_the_ridge(void **state)
 	     3.56 * 365.25 / 205.3, 1e-5);
 	near(crm_bgnbd_expected_new(&(struct crm_bgnbd){ 3.56, 205.3, 6e-4, 5.3e9 }, 365.25),
 	     3.56 * 365.25 / 205.3, 1e-5);
+	/*
+	 * and its likelihood is the NBD's to the last digits: the chance of
+	 * surviving three purchases, -3a/b or so, was lost in lgamma(5.3e9)
+	 * differences (an error near 1e-5 absolute).
+	 */
+	{
+		const struct crm_bgnbd m = { 3.56, 205.3, 6e-4, 5.3e9 };
+		double nbd = lgamma(3.56 + 3) - lgamma(3.56) + 3.56 * log(205.3) -
+			     (3.56 + 3) * log(205.3 + 593);
+
+		near(crm_bgnbd_ll(&m, 3, 508, 593), nbd, 1e-12);
+	}
 	/* where the series cancels beyond knowing: NaN, not a number made up */
 	assert_true(isnan(crm_hyp2f1(-1000, 0.5, 1.5, 0.9)));
 }
