@@ -17,22 +17,6 @@ customers=${3:-1000000}
 bench=bench/ltv.sh
 . "$(dirname "$0")/lib.sh"
 
-# best LABEL OUT CMD...: runs CMD twice, keeps the faster bench-runstat line in OUT.t.
-best()
-{
-	label=$1 out=$2
-	shift 2
-	for i in 1 2; do
-		"$run" "$label" "$@" > "$out.$i" 2> "$out.t$i" || true
-	done
-	if awk -v a="$(secs "$out.t1")" -v b="$(secs "$out.t2")" 'BEGIN { exit !(a < b) }'; then
-		cp "$out.t1" "$out.t"
-	else
-		cp "$out.t2" "$out.t"
-	fi
-	cp "$out.1" "$out"
-}
-
 db=${DB:-$work/ltv.db}
 if [ ! -s "$db" ]; then
 	echo "== $lines generated order lines of $customers customers"

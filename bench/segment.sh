@@ -30,22 +30,6 @@ sql="SELECT count(*) FROM customers c
    AND julianday('$as_of') - julianday(substr(o.last, 1, 10)) > 365
    AND s.monetary > 50000 * 10000"
 
-# best LABEL OUT CMD...: runs CMD twice, keeps the faster bench-runstat line in OUT.t.
-best()
-{
-	label=$1 out=$2
-	shift 2
-	for i in 1 2; do
-		"$run" "$label" "$@" > "$out.$i" 2> "$out.t$i" || true
-	done
-	if awk -v a="$(secs "$out.t1")" -v b="$(secs "$out.t2")" 'BEGIN { exit !(a < b) }'; then
-		cp "$out.t1" "$out.t"
-	else
-		cp "$out.t2" "$out.t"
-	fi
-	cp "$out.1" "$out"
-}
-
 db=${DB:-$work/segment.db}
 if [ ! -s "$db" ]; then
 	echo "== $customers generated customers, $lines generated order lines"
