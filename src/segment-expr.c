@@ -756,11 +756,13 @@ static enum crm_status value(struct parser *p, const struct crm_seg_field *f, in
 			      p->s + p->tok.pos)) >= (int)sizeof(num))
 			return fail(p, pos, "%s: a number of over %zu characters", f->name,
 				    sizeof(num) - 2);
-		if (f->type == CRM_SEG_SHARE ? crm_parse_money(num, &v->i, &e) != CRM_OK : 0)
+		/* a fraction is read as money is: ten-thousandths */
+		s = f->type == CRM_SEG_INT ? crm_parse_int(num, &v->i, &e) :
+		    crm_parse_money(num, &v->i, &e);
+		if (s && f->type == CRM_SEG_SHARE)
 			return fail(p, pos, "%s is a fraction from 0 to 1 with at most 4 decimals, "
 				    "such as 0.25, not %s", f->name, num);
-		if (f->type == CRM_SEG_INT ? crm_parse_int(num, &v->i, &e) :
-		    crm_parse_money(num, &v->i, &e))
+		if (s)
 			return fail(p, pos, "%s is %s: %s", f->name, f->type == CRM_SEG_INT ?
 				    "a whole number" : "money (at most 4 decimals)", e.message);
 		if (f->type == CRM_SEG_SHARE && (v->i < 0 || v->i > 10000))
