@@ -154,7 +154,7 @@ for set in $sets; do
 	# SWEEP=no: the default threshold only (a set of a million customers).
 	[ "${SWEEP:-yes}" = no ] && continue
 	best=0 bestt=
-	for t in -4 -2 0 2 4 6 8 10 12 16; do
+	for t in -12 -10 -8 -6 -5 -4 -3 -2 -1 0 1 2 3 4 6 8 10 12 16; do
 		"$crm" --db "$set.db" dedupe --threshold $t --review-threshold -1000 --format tsv > sweep.tsv 2>/dev/null
 		f=$(score truth.tsv sweep.tsv | sed 's/.*pairs: .* F1 \([0-9.]*\) (true.*/\1/')
 		echo "    threshold $t: $(score truth.tsv sweep.tsv)"

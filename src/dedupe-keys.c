@@ -19,12 +19,13 @@
 static const char *const lv_name[] = { "missing", "exact", "close", "similar", "different" };
 static const char *const lv_three[] = { "missing", "exact", "close", "different" };
 static const char *const lv_two[] = { "missing", "exact", "different" };
+static const char *const lv_date[] = { "missing", "exact", "close", "within a year", "different" };
 
 const struct dd_fieldinfo dd_fields[DF_NFIELDS] = {
 	[DF_FAMILY] = { "family_name", 5, lv_name, 1, 1 },
 	[DF_GIVEN] = { "given_name", 5, lv_name, 1, 1 },
 	[DF_KANA] = { "kana", 4, lv_three, 1, 1 },
-	[DF_BIRTH] = { "birthdate", 4, lv_three, 1, 1 },
+	[DF_BIRTH] = { "birthdate", 5, lv_date, 1, 1 },
 	[DF_EMAIL] = { "email", 4, lv_three, 1, 1 },
 	[DF_PHONE] = { "phone", 3, lv_two, 1, 0 },
 	[DF_POSTAL] = { "postal_code", 4, lv_three, 1, 0 },
@@ -558,6 +559,29 @@ static int close_dates(const char *a, const char *b)
 				  !memcmp(a + 6, b + 4, 2));
 }
 
+/* Days since 0000-03-01 of the date YYYYMMDD (Howard Hinnant's days_from_civil). */
+static long day_number(const char *s)
+{
+	long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	long m = (s[4] - '0') * 10 + (s[5] - '0'), d = (s[6] - '0') * 10 + (s[7] - '0');
+	long era, yoe, doy;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+}
+
+/*
+ * Dates a year or less apart: a year or a month typed wrong, an era year
+ * converted by hand. Two people a generation apart are far further.
+ */
+static int within_a_year(const char *a, const char *b)
+{
+	return labs(day_number(a) - day_number(b)) <= 366;
+}
+
 /* Same local part at another domain. */
 static int same_local(const char *a, const char *b)
 {
@@ -623,7 +647,7 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 			return 2;
 		return name_level(x, y);
 	case DF_BIRTH:
-		return !strcmp(x, y) ? 1 : close_dates(x, y) ? 2 : 3;
+		return !strcmp(x, y) ? 1 : close_dates(x, y) ? 2 : within_a_year(x, y) ? 3 : 4;
 	case DF_POSTAL:
 		return !strcmp(x, y) ? 1 : one_slip(x, y) ? 2 : 3;
 	case DF_EMAIL:

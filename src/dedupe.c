@@ -26,6 +26,13 @@ const char *const crm_dedupe_band_names[] = { "none", "review", "merge" };
 #define STRONGLY_NEGATIVE (-10.0)
 /* Work of the check of one union, at most (pairs compared). */
 #define CLUSTER_CHECK_MAX 250000UL
+/*
+ * The least average weight of the pairs across two clusters that a merge
+ * pair joins, when the merge band starts below it: a pair near even odds
+ * may merge two records, but a chain of such pairs must not join people
+ * whom the pairs across it hold, on average, to be more likely two.
+ */
+#define CLUSTER_MEAN_MIN 0.0
 
 /*
  * Memory the sorts reuse: a sort of a million keys wants megabytes
@@ -662,7 +669,15 @@ struct rule {
 	 * fitted to them took a namesake for what a duplicate looks like.
 	 */
 	int train;
+	/*
+	 * A second key in the first part's place, + 1 (0: none): a customer's
+	 * blocks are of either, so that a phone meets a mobile, and a name
+	 * written the other way round (family in the given name's column)
+	 * meets its person.
+	 */
+	int alt;
 };
+#define ALT(k) ((k) + 1)
 
 /*
  * A rule on one name or one date alone finds the pairs that agree on
@@ -684,27 +699,26 @@ struct rule {
  * whole city or a whole birth year.
  */
 static const struct rule rules[] = {
-	{ "email", { { DF_EMAIL, 0 } }, 1, 0, 1 },
-	{ "phone", { { DF_PHONE, 0 } }, 1, SHARED_BLOCK, 1 },
-	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, SHARED_BLOCK, 0 },
-	{ "family+birthdate", { { DF_FAMILY, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
-	{ "given+birthdate", { { DF_GIVEN, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
-	{ "kana+postal", { { DF_KANA, 0 }, { DF_POSTAL, 0 } }, 2, 0, 1 },
-	{ "kana+birth year", { { DF_KANA, 0 }, { DF_BIRTH, 4 } }, 2, 0, 1 },
-	{ "postal+birthdate", { { DF_POSTAL, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1 },
-	{ "family+postal", { { DF_FAMILY, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0 },
-	{ "given+postal", { { DF_GIVEN, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0 },
-	{ "birthdate+city", { { DF_BIRTH, 0 }, { DF_CITY, 0 } }, 2, 0, 1 },
-	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, SHARED_BLOCK, 0 },
-	{ "given+address", { { DF_GIVEN, 0 }, { DF_ADDRESS, 0 } }, 2, 0, 0 },
-	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, SHARED_BLOCK, 0 },
-	{ "family alone", { { DF_FAMILY, 0 } }, 1, NARROW_BLOCK, 0 },
-	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK, 0 },
-	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK, 0 },
+	{ "email", { { DF_EMAIL, 0 } }, 1, 0, 1, 0 },
+	{ "phone", { { DF_PHONE, 0 } }, 1, SHARED_BLOCK, 1, ALT(DK_MOBILE) },
+	{ "name", { { DF_FAMILY, 0 }, { DF_GIVEN, 0 } }, 2, SHARED_BLOCK, 0, 0 },
+	{ "family+birthdate", { { DF_FAMILY, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1, 0 },
+	{ "given+birthdate", { { DF_GIVEN, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1, 0 },
+	{ "kana+postal", { { DF_KANA, 0 }, { DF_POSTAL, 0 } }, 2, 0, 1, 0 },
+	{ "kana+birth year", { { DF_KANA, 0 }, { DF_BIRTH, 4 } }, 2, 0, 1, 0 },
+	{ "postal+birthdate", { { DF_POSTAL, 0 }, { DF_BIRTH, 0 } }, 2, 0, 1, 0 },
+	{ "family or given+postal", { { DF_FAMILY, 0 }, { DF_POSTAL, 0 } }, 2, 0, 0, ALT(DF_GIVEN) },
+	{ "birthdate+city", { { DF_BIRTH, 0 }, { DF_CITY, 0 } }, 2, 0, 1, 0 },
+	{ "family+city", { { DF_FAMILY, 0 }, { DF_CITY, 0 } }, 2, SHARED_BLOCK, 0, 0 },
+	{ "given+address", { { DF_GIVEN, 0 }, { DF_ADDRESS, 0 } }, 2, 0, 0, 0 },
+	{ "company+family", { { DF_COMPANY, 0 }, { DF_FAMILY, 0 } }, 2, SHARED_BLOCK, 0, 0 },
+	{ "family alone", { { DF_FAMILY, 0 } }, 1, NARROW_BLOCK, 0, 0 },
+	{ "given alone", { { DF_GIVEN, 0 } }, 1, NARROW_BLOCK, 0, 0 },
+	{ "birthdate alone", { { DF_BIRTH, 0 } }, 1, NARROW_BLOCK, 0, 0 },
 };
 
 /*
- * The block of r under rule u from its key k (for a rule of one key); 0:
+ * The block of r under rule u with key k in the first part's place; 0:
  * none. FNV-1a of the parts, each ended by 0x1f, in one pass each.
  */
 static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
@@ -714,7 +728,7 @@ static uint64_t block_of(const struct crm_dedupe *d, const struct dd_rec *r,
 	int i;
 
 	for (i = 0; i < u->nparts; i++) {
-		const char *v = dd_key(&d->arena, r, u->nparts == 1 ? k : u->part[i].key);
+		const char *v = dd_key(&d->arena, r, i ? u->part[i].key : k);
 		int j;
 
 		if (!v)
@@ -851,11 +865,13 @@ static size_t blockset_slot(const struct blockset *bs, uint64_t b)
 /* The blocks of customer i under rule u, into b (at most 2); how many. */
 static int blocks_of(const struct crm_dedupe *d, size_t i, const struct rule *u, uint64_t b[2])
 {
-	int key, n = 0, nkeys = u->nparts == 1 && u->part[0].key == DF_PHONE ? 2 : 1;
+	int n = 0;
 
-	for (key = 0; key < nkeys; key++)
-		if ((b[n] = block_of(d, &d->rec[i], u, key ? DK_MOBILE : u->part[0].key)))
-			n++;
+	if ((b[n] = block_of(d, &d->rec[i], u, u->part[0].key)))
+		n++;
+	/* The same block twice (a name written in both columns) is one. */
+	if (u->alt && (b[n] = block_of(d, &d->rec[i], u, u->alt - 1)) && (!n || b[n] != b[0]))
+		n++;
 	return n;
 }
 
@@ -962,6 +978,9 @@ static unsigned rule_fields(const struct rule *u)
 
 	for (i = 0; i < u->nparts; i++)
 		blocked |= 1u << u->part[i].key;
+	/* A rule's own fields, not the mobile (a phone already is one). */
+	if (u->alt && u->alt - 1 < DD_MAX_FIELDS)
+		blocked |= 1u << (u->alt - 1);
 	return blocked;
 }
 
@@ -997,7 +1016,7 @@ static enum crm_status candidates(struct crm_dedupe *d, struct candset *all,
 		ru[(*nru)++] = rules[r];
 	/* An identifier of extra alone, as an email. */
 	for (r = DF_NFIELDS; r < (size_t)d->nfields; r++) {
-		struct rule u = { d->info[r].name, { { (int)r, 0 } }, 1, 0, 1 };
+		struct rule u = { d->info[r].name, { { (int)r, 0 } }, 1, 0, 1, 0 };
 
 		ru[(*nru)++] = u;
 	}
@@ -1357,6 +1376,20 @@ static int by_pattern(const void *x, const void *y)
 
 /* --- Scores ---------------------------------------------------------------- */
 
+/*
+ * The chance that another customer has the value n of the keyed customers
+ * have, one of them a: (n - 1) / (keyed - 1), as estimate_u() counts exact
+ * agreement. Counted as n / keyed, a value one person has
+ * under four records weighed two bits less than one person's under one:
+ * a person's own duplicates made their name look common.
+ */
+static double tf_u(const struct crm_dedupe *d, int f, uint32_t n)
+{
+	double keyed = (double)d->nkeyed[f];
+
+	return keyed > 1 && n > 1 ? (double)(n - 1) / (keyed - 1) : 1.0 / (keyed + 1);
+}
+
 /* The weight of field f at level l for a and b: exact by term frequency. */
 static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 			   const struct dd_rec *b, int f, int l, double *u)
@@ -1367,12 +1400,12 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 	if (l == 1 && d->info[f].tf && d->nkeyed[f] && f != DF_PHONE) {
 		uint32_t n = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
 
-		*u = (double)n / (double)d->nkeyed[f];
+		*u = tf_u(d, f, n);
 	} else if (l == 1 && f == DF_PHONE && d->nkeyed[f]) {
 		/* The number both have: the phone's count, or the mobile's (not counted). */
 		uint32_t n = a->tf[f] < b->tf[f] ? a->tf[f] : b->tf[f];
 
-		*u = (double)(n ? n : 1) / (double)d->nkeyed[f];
+		*u = tf_u(d, f, n ? n : 2);
 	}
 	if (*u <= 0)
 		*u = d->u[f][l];
@@ -1413,8 +1446,9 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
  * Whether field f's agreement is implied by another's, and so weighs
  * nothing: the model takes fields as independent, and these are not. The
  * reading of a name says nothing more when the names agree exactly (it
- * counts where the kanji differ: 斉藤 and 斎藤 read サイトウ); a city and a
- * prefecture nothing more when a postal code of a town's area agrees. Counted twice, a
+ * counts where the kanji differ: 斉藤 and 斎藤 read サイトウ); a postal code
+ * nothing more when the address agrees; a city and a prefecture nothing
+ * more when a postal code of a town's area agrees. Counted twice, a
  * namesake or a neighbour outweighed everything else.
  */
 static int implied(const struct crm_dedupe *d, int f, const int *lv, const struct dd_rec *a,
@@ -1425,6 +1459,9 @@ static int implied(const struct crm_dedupe *d, int f, const int *lv, const struc
 	switch (f) {
 	case DF_KANA:
 		return lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole);
+	case DF_POSTAL:
+		/* One address has one postal code: two people at one are not twice as near. */
+		return lv[DF_ADDRESS] == 1 && lv[f] == 1;
 	case DF_CITY:
 	case DF_PREF:
 		/* A code of 6 or more letters (Japan's 7 digits) names a town's area. */
@@ -1545,7 +1582,8 @@ static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t
  * Whether x's cluster and y's are better kept apart, though a merge pair
  * joins them: any customer of one and any of the other are two people
  * (decided so, or strongly negative), or the pairs across them are not on
- * average as likely one person as the merge band asks. A chain of merge
+ * average as likely one person as the merge band asks, and at least as
+ * likely one person as two (CLUSTER_MEAN_MIN). A chain of merge
  * pairs, each fair, can join two people whom every other pair keeps
  * apart; one record that disagrees with its duplicates on one field
  * should not split a cluster that the rest holds together.
@@ -1573,7 +1611,11 @@ static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t 
 		} while (j != y);
 		i = u->next[i];
 	} while (i != x);
-	return sum < d->o.threshold * (double)n;
+	/* Two customers alone: the merge pair itself, in the band. */
+	if (n == 1)
+		return 0;
+	return sum < (d->o.threshold > CLUSTER_MEAN_MIN ? d->o.threshold : CLUSTER_MEAN_MIN) *
+		     (double)n;
 }
 
 static size_t find_rec(const struct crm_dedupe *d, int64_t id)

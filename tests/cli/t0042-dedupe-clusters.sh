@@ -6,7 +6,7 @@
 # C3 must not join C1 and C2 through C2 alone.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 6
+plan 7
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -26,6 +26,12 @@ check 'C1 and C2 are one cluster, without C3' 0 'inline:75,chain:C1,merge,one
 77,chain:C3,review,another' \
 	'match:merge pairs? left out of a cluster holding someone else$' \
 	sh -c '"$CRM" dedupe --format csv | awk -F, "\$3 ~ /^chain:/ && n++ < 3 {
+		if (!first) first = \$1; print \$2 \",\" \$3 \",\" \$6 \",\" (\$1 == first ? \"one\" : \"another\") }"'
+check '--threshold below even odds: the pairs across must still be even odds, C3 stays out' 0 \
+	'inline:75,chain:C1,merge,one
+76,chain:C2,merge,one
+77,chain:C3,review,another' ignore \
+	sh -c '"$CRM" dedupe --threshold -4 --format csv | awk -F, "\$3 ~ /^chain:/ && n++ < 3 {
 		if (!first) first = \$1; print \$2 \",\" \$3 \",\" \$6 \",\" (\$1 == first ? \"one\" : \"another\") }"'
 check '... and --apply merges C2 into C1 only' 0 'inline:76|75' empty sh -c \
 	'"$CRM" -q dedupe --apply > /dev/null && sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE id > 74 AND merged_into IS NOT NULL"'

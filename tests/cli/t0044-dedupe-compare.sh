@@ -1,0 +1,36 @@
+#!/bin/sh
+# crm dedupe's comparisons (#14), each on a pair made for it: a family and
+# a given name written in each other's columns are still compared (they
+# share a block); birthdates a year or less apart are their own level;
+# the postal code of one address counts once, with the address; and a
+# value's frequency is that of the other customers who have it, so that a
+# value two customers share has u = 1 / (N - 1).
+. "$SRCDIR/tests/cli/lib.sh"
+
+plan 7
+
+export CRM_USER=tester
+data=$SRCDIR/tests/data/dedupe
+
+"$CRM" -q import --lenient --country AU --source t "$data/model.csv" ||
+	bail_out 'import of model.csv failed'
+
+check 'names in each other'"'"'s columns, sharing a postal code only: compared, and listed' 0 \
+	'match:^[0-9]+,2,t:A2,snell sophie,' ignore "$CRM" dedupe --format csv
+check '... as close on both names' 0 'match:^given_name,sophie,snell,close,' empty \
+	"$CRM" dedupe --explain t:A1,t:A2 --format csv
+check 'birthdates 264 days apart: within a year' 0 \
+	'match:^birthdate,19800301,19801120,within a year,[0-9.]+,[0-9.]+,[-+][0-9.]+$' empty \
+	"$CRM" dedupe --explain t:B1,t:B2 --format csv
+check '... 17 years apart: different' 0 'match:^birthdate,19750630,19920115,different,' empty \
+	"$CRM" dedupe --explain t:C1,t:C2 --format csv
+check 'one address: its postal code is implied, and weighs nothing' 0 \
+	'match:^postal_code,3000,3000,implied,[0-9.]+,[0-9.]+,\+0\.00$' empty \
+	"$CRM" dedupe --explain t:B1,t:B2 --format csv
+check '... two addresses: the postal code counts' 0 \
+	'match:^postal_code,2372,2372,exact,[0-9.]+,[0-9.]+,\+[1-9]' empty \
+	"$CRM" dedupe --explain t:A1,t:A2 --format csv
+check 'a family name two of the eight share: u is 1/7, the other customers'"'"' share' 0 \
+	'match:^family_name,okafor,okafor,exact,[0-9.]+,0\.142857,' empty \
+	"$CRM" dedupe --explain t:B1,t:B2 --format csv
+finish
