@@ -600,13 +600,22 @@ static int name_level(const char *a, const char *b)
 	return jw >= 0.92 ? 2 : jw >= 0.80 ? 3 : 4;
 }
 
-/* The family and given names written the other way round. */
+/* Whether names x and y are the same or close (name_level() 1 or 2). */
+static int name_near(const char *x, const char *y)
+{
+	return !strcmp(x, y) || dd_jaro_winkler_min(x, y, 0.92) >= 0.92;
+}
+
+/*
+ * The family and given names written the other way round: each the
+ * other's, or close to it (whtie brandon, brandon white).
+ */
 static int swapped(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
 {
 	const char *af = dd_key(ar, a, DF_FAMILY), *ag = dd_key(ar, a, DF_GIVEN);
 	const char *bf = dd_key(ar, b, DF_FAMILY), *bg = dd_key(ar, b, DF_GIVEN);
 
-	return af && ag && bf && bg && strcmp(af, bf) && !strcmp(af, bg) && !strcmp(ag, bf);
+	return af && ag && bf && bg && strcmp(af, bf) && name_near(af, bg) && name_near(ag, bf);
 }
 
 static int phone_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
@@ -642,10 +651,11 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 		if (b->whole && a->key[DK_FULL])
 			return name_level(dd_key(ar, a, DK_FULL), y);
 		/* fall through */
-	case DF_GIVEN:
-		if (strcmp(x, y) && swapped(ar, a, b))
-			return 2;
-		return name_level(x, y);
+	case DF_GIVEN: {
+		int l = name_level(x, y);
+
+		return l > 2 && swapped(ar, a, b) ? 2 : l;
+	}
 	case DF_BIRTH:
 		return !strcmp(x, y) ? 1 : close_dates(x, y) ? 2 : within_a_year(x, y) ? 3 : 4;
 	case DF_POSTAL:

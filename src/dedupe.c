@@ -1459,6 +1459,12 @@ static int implied(const struct crm_dedupe *d, int f, const int *lv, const struc
 	switch (f) {
 	case DF_KANA:
 		return lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole);
+	case DF_EMAIL:
+		/*
+		 * An address like the other (not the same) is made of the name
+		 * (taro.yamada@, t.yamada@): where the names agree, so do such.
+		 */
+		return lv[f] == 2 && lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole);
 	case DF_POSTAL:
 		/* One address has one postal code: two people at one are not twice as near. */
 		return lv[DF_ADDRESS] == 1 && lv[f] == 1;

@@ -2,12 +2,13 @@
 # crm dedupe's comparisons (#14), each on a pair made for it: a family and
 # a given name written in each other's columns are still compared (they
 # share a block); birthdates a year or less apart are their own level;
-# the postal code of one address counts once, with the address; and a
+# the postal code of one address counts once, with the address, and an
+# email like the other once, with the name that makes it; and a
 # value's frequency is that of the other customers who have it, so that a
 # value two customers share has u = 1 / (N - 1).
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 7
+plan 9
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -30,7 +31,16 @@ check 'one address: its postal code is implied, and weighs nothing' 0 \
 check '... two addresses: the postal code counts' 0 \
 	'match:^postal_code,2372,2372,exact,[0-9.]+,[0-9.]+,\+[1-9]' empty \
 	"$CRM" dedupe --explain t:A1,t:A2 --format csv
-check 'a family name two of the eight share: u is 1/7, the other customers'"'"' share' 0 \
-	'match:^family_name,okafor,okafor,exact,[0-9.]+,0\.142857,' empty \
+check 'a family name two of the ten share: u is 1/9, the other customers'"'"' share' 0 \
+	'match:^family_name,okafor,okafor,exact,[0-9.]+,0\.111111,' empty \
 	"$CRM" dedupe --explain t:B1,t:B2 --format csv
+check 'the same name: an email like the other is implied by it, and weighs nothing' 0 \
+	'match:^email,james.taylor@example.com,james.taylor@example.org,implied,[0-9.]+,[0-9.]+,\+0\.00$' \
+	empty "$CRM" dedupe --explain t:G1,t:G2 --format csv
+printf 'id,family_name,given_name,email\nG1,taylor,james,james.taylor@example.com\nG3,tailor,james,james.taylor@example.org\n' > other.csv
+"$CRM" -q --db other.db import --lenient --country AU --source t other.csv ||
+	bail_out 'import of other.csv failed'
+check '... another name: the email counts' 0 \
+	'match:^email,james.taylor@example.com,james.taylor@example.org,close,[0-9.]+,[0-9.]+,[-+][0-9.]*[1-9]' \
+	empty "$CRM" --db other.db dedupe --explain t:G1,t:G3 --format csv
 finish

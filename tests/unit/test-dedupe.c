@@ -177,6 +177,21 @@ static void test_swapped_names(void **state)
 	assert_int_equal(dd_keys(&arena, v, &b), 0);
 	assert_int_equal(dd_level(&arena, &a, &b, DF_FAMILY), 2);
 	assert_int_equal(dd_level(&arena, &a, &b, DF_GIVEN), 2);
+	/* The other way round with a slip in one (FEBRL1's rec-425). */
+	v[DC_FAMILY] = "white";
+	v[DC_GIVEN] = "brandon";
+	assert_int_equal(dd_keys(&arena, v, &a), 0);
+	v[DC_FAMILY] = "brandon";
+	v[DC_GIVEN] = "whtie";
+	assert_int_equal(dd_keys(&arena, v, &b), 0);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_FAMILY), 2);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_GIVEN), 2);
+	/* One name the other's, the other not near: two people, not swapped. */
+	v[DC_FAMILY] = "brandon";
+	v[DC_GIVEN] = "lee";
+	assert_int_equal(dd_keys(&arena, v, &b), 0);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_FAMILY), 4);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_GIVEN), 4);
 	crm_strbuf_release(&arena);
 }
 
