@@ -200,8 +200,16 @@ static enum crm_status records(struct cli *cli, const struct crm_rfm *r, struct 
 		s = crm_customer_keys(cli->ctx->db, ids, r->n, keys, err);
 	if (!s)
 		s = crm_out_open(&out, stdout, cli->format, cols, ncols, err);
-	if (!s)
+	if (!s) {
 		crm_out_set_cut(out, isatty(STDOUT_FILENO));
+		/*
+		 * Money and the model's figures are exact decimal text, which
+		 * JSON takes as it is: numbers there, not strings.
+		 */
+		crm_out_json_column(out, 5);
+		for (i = RECORD_COLS + 3; i < ncols; i++)
+			crm_out_json_column(out, i);
+	}
 	for (i = 0; !s && i < r->n; i++) {
 		const struct crm_rfm_customer *c = &r->c[i];
 		struct crm_value v[RECORD_COLS + LTV_COLS];

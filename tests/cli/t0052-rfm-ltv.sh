@@ -7,7 +7,7 @@
 # and segments on p_alive and ltv, revert, and the report.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 50
+plan 51
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -61,6 +61,10 @@ check 'the columns: the scores, then value to date and the prediction' 0 \
 	'match:^id,source_key,last_purchase,recency_days,frequency,monetary,r,f,m,segment,tenure_days,repeat_days,first_to_last_days,aov,expected_purchases,p_alive,expected_aov,predicted_value,ltv$' \
 	ignore "$CRM" rfm --ltv --format csv
 cp "$CHECK_OUT" ltv.csv
+num='-?[0-9]+(\.[0-9]+)?'
+check '--format json: money and the model'"'"'s figures are JSON numbers, not strings' 0 \
+	"match:^\\{\"id\":1,.*\"monetary\":$num,.*\"aov\":$num,\"expected_purchases\":$num,\"p_alive\":$num,\"expected_aov\":$num,\"predicted_value\":$num,\"ltv\":$num\\}\$" \
+	ignore "$CRM" rfm --ltv --format json
 assert 'every customer: ltv is monetary plus predicted_value, to the ten-thousandth' \
 	awk -F, 'NR > 1 { d = $19 * 10000 - $6 * 10000 - $18 * 10000; if (d > 0.5 || d < -0.5) bad++ }
 		END { exit bad || NR < 250 }' ltv.csv
