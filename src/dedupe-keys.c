@@ -421,6 +421,22 @@ static int company_key(struct crm_strbuf *sb, const char *s, uint32_t *key)
 	return rc;
 }
 
+/*
+ * The postal code and the address, 0x1f between, as r's home key. Grown
+ * first: the two keys are in the arena that the copy may move.
+ */
+static int home_key(struct crm_strbuf *arena, struct dd_rec *r)
+{
+	size_t start = arena->len, p = r->key[DF_POSTAL] - 1, a = r->key[DF_ADDRESS] - 1;
+	size_t np = strlen(arena->buf + p), na = strlen(arena->buf + a);
+
+	/* Room for all first: then the adds below do not move the buffer. */
+	if (crm_strbuf_grow(arena, np + na + 2) || crm_strbuf_add(arena, arena->buf + p, np) ||
+	    crm_strbuf_addch(arena, 0x1f) || crm_strbuf_add(arena, arena->buf + a, na))
+		return -1;
+	return end_key(arena, start, &r->key[DK_HOME]);
+}
+
 int dd_keys(struct crm_strbuf *arena, const char *const v[DC_NCOLUMNS], struct dd_rec *r)
 {
 	memset(r->key, 0, sizeof(r->key));
@@ -439,6 +455,8 @@ int dd_keys(struct crm_strbuf *arena, const char *const v[DC_NCOLUMNS], struct d
 	for (int e = 0; e < DD_MAX_EXTRA; e++)
 		if (fold_key(arena, v[DC_EXTRA + e], K_NAME, &r->key[DF_NFIELDS + e]))
 			return -1;
+	if (r->key[DF_POSTAL] && r->key[DF_ADDRESS] && home_key(arena, r))
+		return -1;
 	/* A mobile alone is the phone. */
 	if (!r->key[DF_PHONE] && r->key[DK_MOBILE]) {
 		r->key[DF_PHONE] = r->key[DK_MOBILE];

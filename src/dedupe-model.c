@@ -110,6 +110,25 @@ static int probability(double p)
 }
 
 /*
+ * A model saved before birthdates had the level "within a year" (their
+ * levels were missing, exact, close, different) is read as it scored:
+ * its "different", all that was not close, stands for both levels now
+ * past close. Dropped instead, every --since after an upgrade compared
+ * all against all, and a database already deduplicated never fitted a
+ * model to save again.
+ */
+static void older_birthdate(struct dd_model *m, unsigned seen[DD_MAX_FIELDS])
+{
+	int f = field_of(m, "birthdate");
+
+	if (f < 0 || m->nlevels[f] != 5 || seen[f] != 0xfu)
+		return;
+	m->m[f][4] = m->m[f][3];
+	m->u[f][4] = m->u[f][3];
+	seen[f] |= 1u << 4;
+}
+
+/*
  * Reads the levels of json into m, whose names and level counts are the
  * fields compared now: *other is 0 when every field has all its levels,
  * each a probability (level 0, missing, is not one: it is never scored);
@@ -141,6 +160,7 @@ static enum crm_status read_levels(struct crm_stmt *st, const char *json, struct
 	}
 	if (step == CRM_STEP_ERROR)
 		return crm_stmt_fail(st, err, "cannot read the dedupe model");
+	older_birthdate(m, seen);
 	for (f = 0; f < m->nfields; f++)
 		if (seen[f] != (1u << m->nlevels[f]) - 1)
 			*other = 1;

@@ -34,13 +34,15 @@ enum dd_field {
 #define DD_MAX_EXTRA 4
 #define DD_MAX_FIELDS (DF_NFIELDS + DD_MAX_EXTRA)
 /*
- * Keys: one per field, a second phone (the mobile), and the family and
- * given name together, to compare with a name not split into its parts
- * (坂本亮 and 坂本 / 亮).
+ * Keys: one per field, a second phone (the mobile), the family and given
+ * name together, to compare with a name not split into its parts (坂本亮
+ * and 坂本 / 亮), and the address within its postal code, whose frequency
+ * says how common one address is in one town (本町1-1-1 is in many).
  */
 #define DK_MOBILE DD_MAX_FIELDS
 #define DK_FULL (DD_MAX_FIELDS + 1)
-#define DD_NKEYS (DD_MAX_FIELDS + 2)
+#define DK_HOME (DD_MAX_FIELDS + 2)
+#define DD_NKEYS (DD_MAX_FIELDS + 3)
 
 /* Levels: 0 is missing (either side); the last of a field is "different". */
 #define DD_MAX_LEVELS 5
@@ -66,7 +68,7 @@ enum dd_column {
 struct dd_rec {
 	int64_t id;
 	uint32_t key[DD_NKEYS];   /* offset + 1 of the key in the arena; 0: none */
-	uint32_t tf[DD_MAX_FIELDS]; /* customers with the same key (term frequency) */
+	uint32_t tf[DD_NKEYS];    /* customers with the same key (term frequency) */
 	unsigned char whole;      /* the family key is a name not split into its parts */
 	unsigned char fresh;      /* to compare: all are, unless since (dedupe.h) */
 };

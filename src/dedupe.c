@@ -54,7 +54,7 @@ struct crm_dedupe {
 	int nfields;                      /* the catalogue's, then extra's */
 	struct dd_fieldinfo info[DD_MAX_FIELDS];
 	char *extra_name[DD_MAX_EXTRA];   /* "extra." and the column */
-	unsigned long nkeyed[DD_MAX_FIELDS]; /* customers with a key, per field */
+	unsigned long nkeyed[DD_NKEYS]; /* customers with a key, per key */
 	double m[DD_MAX_FIELDS][DD_MAX_LEVELS], u[DD_MAX_FIELDS][DD_MAX_LEVELS];
 	double prior;                     /* log2 of the prior odds */
 	struct crm_dedupe_pair *pairs;    /* merge and review bands */
@@ -611,8 +611,8 @@ static enum crm_status count_run(struct crm_dedupe *d, int f, const struct hashe
 }
 
 /*
- * How many customers share each customer's key, per field: the keys'
- * hashes sorted and counted (sorting the keys themselves was a sixth of
+ * How many customers share each customer's key, per field and for the
+ * home key (DK_HOME): the keys' hashes sorted and counted (sorting the keys themselves was a sixth of
  * dedupe's work, and with --since most of it).
  */
 static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *err)
@@ -623,17 +623,16 @@ static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *
 
 	if (!ix)
 		return crm_error_nomem(err);
-	for (f = 0; !s && f < d->nfields; f++) {
+	for (f = 0; !s && f <= d->nfields; f++) {
+		int key = f < d->nfields ? f : DK_HOME;
 		size_t k = 0, i, j;
 
 		for (i = 0; i < d->n; i++)
-			if (d->rec[i].key[f]) {
-				const char *key = dd_key(&d->arena, &d->rec[i], f);
-
-				ix[k].h = hash2(key, &ix[k].h2);
+			if (d->rec[i].key[key]) {
+				ix[k].h = hash2(dd_key(&d->arena, &d->rec[i], key), &ix[k].h2);
 				ix[k++].rec = (uint32_t)i;
 			}
-		d->nkeyed[f] = k;
+		d->nkeyed[key] = k;
 		if (k > 1 && radix_sort_hashed(ix, k, &d->scratch)) {
 			s = crm_error_nomem(err);
 			break;
@@ -641,7 +640,7 @@ static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *
 		for (i = 0; !s && i < k; i = j) {
 			for (j = i + 1; j < k && ix[j].h == ix[i].h; j++)
 				;
-			s = count_run(d, f, ix + i, j - i, err);
+			s = count_run(d, key, ix + i, j - i, err);
 		}
 	}
 	free(ix);
@@ -1390,6 +1389,13 @@ static double tf_u(const struct crm_dedupe *d, int f, uint32_t n)
 	return keyed > 1 && n > 1 ? (double)(n - 1) / (keyed - 1) : 1.0 / (keyed + 1);
 }
 
+/* Whether a and b have one home key: the same address in the same postal code. */
+static int same_home(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b)
+{
+	return a->key[DK_HOME] && b->key[DK_HOME] &&
+	       !strcmp(dd_key(&d->arena, a, DK_HOME), dd_key(&d->arena, b, DK_HOME));
+}
+
 /* The weight of field f at level l for a and b: exact by term frequency. */
 static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 			   const struct dd_rec *b, int f, int l, double *u)
@@ -1397,7 +1403,10 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 	*u = d->u[f][l];
 	if (!l)
 		return 0.0;
-	if (l == 1 && d->info[f].tf && d->nkeyed[f] && f != DF_PHONE) {
+	if (l == 1 && f == DF_ADDRESS && same_home(d, a, b)) {
+		/* One address in one postal code: as common as it is there, not everywhere. */
+		*u = tf_u(d, DK_HOME, a->tf[DK_HOME]);
+	} else if (l == 1 && d->info[f].tf && d->nkeyed[f] && f != DF_PHONE) {
 		uint32_t n = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
 
 		*u = tf_u(d, f, n);
@@ -1405,7 +1414,7 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 		/* The number both have: the phone's count, or the mobile's (not counted). */
 		uint32_t n = a->tf[f] < b->tf[f] ? a->tf[f] : b->tf[f];
 
-		*u = tf_u(d, f, n ? n : 2);
+		*u = tf_u(d, f, n > 1 ? n : 2);
 	}
 	if (*u <= 0)
 		*u = d->u[f][l];

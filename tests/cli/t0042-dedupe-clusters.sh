@@ -6,7 +6,7 @@
 # C3 must not join C1 and C2 through C2 alone.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 7
+plan 8
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -33,6 +33,11 @@ check '--threshold below even odds: the pairs across must still be even odds, C3
 77,chain:C3,review,another' ignore \
 	sh -c '"$CRM" dedupe --threshold -4 --format csv | awk -F, "\$3 ~ /^chain:/ && n++ < 3 {
 		if (!first) first = \$1; print \$2 \",\" \$3 \",\" \$6 \",\" (\$1 == first ? \"one\" : \"another\") }"'
+cp crm.db alone.db
+sqlite3 alone.db "UPDATE customers SET merged_into = 75 WHERE id = 76" || bail_out 'sqlite3 failed'
+check '... but two customers alone are the pair itself: C1 and C3, with C2 gone, merge at -4' 0 \
+	'match:^[0-9]+,77,chain:C3,森 花子,-[0-3]\.[0-9]+,merge$' ignore \
+	"$CRM" --db alone.db dedupe --threshold -4 --review-threshold -8 --format csv
 check '... and --apply merges C2 into C1 only' 0 'inline:76|75' empty sh -c \
 	'"$CRM" -q dedupe --apply > /dev/null && sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE id > 74 AND merged_into IS NOT NULL"'
 

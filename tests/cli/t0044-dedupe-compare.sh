@@ -5,10 +5,11 @@
 # the postal code of one address counts once, with the address, and an
 # email like the other once, with the name that makes it; and a
 # value's frequency is that of the other customers who have it, so that a
-# value two customers share has u = 1 / (N - 1).
+# value two customers share has u = 1 / (N - 1), an address's within its
+# postal code.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 9
+plan 10
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -31,9 +32,12 @@ check 'one address: its postal code is implied, and weighs nothing' 0 \
 check '... two addresses: the postal code counts' 0 \
 	'match:^postal_code,2372,2372,exact,[0-9.]+,[0-9.]+,\+[1-9]' empty \
 	"$CRM" dedupe --explain t:A1,t:A2 --format csv
-check 'a family name two of the ten share: u is 1/9, the other customers'"'"' share' 0 \
-	'match:^family_name,okafor,okafor,exact,[0-9.]+,0\.111111,' empty \
+check 'a family name two of the fourteen share: u is 1/13, the other customers'"'"' share' 0 \
+	'match:^family_name,okafor,okafor,exact,[0-9.]+,0\.076923,' empty \
 	"$CRM" dedupe --explain t:B1,t:B2 --format csv
+check 'an address in four towns, two of them in one: u is 1/11 there (12 have an address and a postal code)' 0 \
+	'match:^address,1 main street,1 main street,exact,[0-9.]+,0\.090909,' empty \
+	"$CRM" dedupe --explain t:H1,t:H2 --format csv
 check 'the same name: an email like the other is implied by it, and weighs nothing' 0 \
 	'match:^email,james.taylor@example.com,james.taylor@example.org,implied,[0-9.]+,[0-9.]+,\+0\.00$' \
 	empty "$CRM" dedupe --explain t:G1,t:G2 --format csv
