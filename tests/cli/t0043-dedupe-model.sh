@@ -8,7 +8,7 @@
 # only the blocks they are in.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 23
+plan 25
 
 export CRM_USER=tester
 
@@ -98,4 +98,19 @@ check '... and --apply --since saves the one it fitted' 0 ignore \
 	"$CRM" --db fresh.db dedupe --apply --since 1
 assert '... for the next night' test "$(sqlite3 fresh.db 'SELECT count(*) FROM dedupe_models')" = 1
 
+# Another night: a 佐藤 俊介 with nothing but the postal code of 林 俊介.
+{ head -n 1 gen.csv; echo 'N0000003,佐藤 俊介,さとう しゅんすけ,,,,,,1589266,,,,,'; } > given.csv
+"$CRM" --db fresh.db -q import --source night2 --rejects /dev/null given.csv || bail_out 'import failed'
+night2=$("$CRM" --db fresh.db log --format csv | awk -F, 'NR == 2 { print $1 }')
+"$CRM" --db fresh.db dedupe --since "$night2" --review-threshold -1000 --format csv > night2.csv 2>/dev/null
+assert '--since: a given name with the postal code is a block of the night'\''s: 佐藤 俊介 compared with 林 俊介' \
+	awk -F, '$3 == "gen:C0000100" { c[$1] = 1 } $3 == "night2:N0000003" && ($1 in c) { found = 1 }
+		END { exit !found }' night2.csv
+# And the next: 林 俊介 with the name the other way round, and the postal code alone besides.
+{ head -n 1 gen.csv; echo 'N0000002,俊介 林,しゅんすけ はやし,,,,,,1589266,,,,,'; } > swapped.csv
+"$CRM" --db fresh.db -q import --source night3 --rejects /dev/null swapped.csv || bail_out 'import failed'
+night3=$("$CRM" --db fresh.db log --format csv | awk -F, 'NR == 2 { print $1 }')
+check '... and a name in the other'\''s column meets its person, in the merge band' 0 \
+	'match:^[0-9]+,[0-9]+,gen:C0000100,林 俊介,[-0-9.]+,merge$' ignore \
+	"$CRM" --db fresh.db dedupe --since "$night3" --format csv
 finish
