@@ -1425,7 +1425,10 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
  * Whether the pair may be merged without a person's look. It must agree
  * on something of one person: a given name, the reading, a name not split
  * into parts, a birthdate, an email or an identifier; a shared phone,
- * address or family name is a family or colleagues. And where it shares a
+ * address or family name is a family or colleagues. A birthdate with
+ * nothing else to compare (no name, no town on one side) is one fact that
+ * tens of customers of a large database share: in Splink's fake_20000 it
+ * was 19 of the merge band's 84 wrong pairs. And where it shares a
  * home (the phone or the address), the name is not enough: a father and a
  * son of one name live there, and a namesake's row may lack a birthdate;
  * only a birthdate, the email itself (not one like it: namesakes have
@@ -1434,10 +1437,16 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b,
 		     const int *lv)
 {
-	int f, agree = 0, sure = lv[DF_EMAIL] == 1;
+	int f, agree = 0, sure = lv[DF_EMAIL] == 1, besides = 0;
 	/* One home: one phone, one address, or one postal code and an address written otherwise. */
 	int home = lv[DF_PHONE] == 1 || lv[DF_ADDRESS] == 1 ||
 		   (lv[DF_ADDRESS] == 2 && lv[DF_POSTAL] == 1);
+
+	/* A birthdate and nothing else to compare: one fact, which many share. */
+	for (f = 0; f < d->nfields; f++)
+		besides |= f != DF_BIRTH && lv[f] != 0;
+	if (!besides)
+		return 0;
 
 	sure |= lv[DF_BIRTH] == 1 || lv[DF_BIRTH] == 2;
 	for (f = DF_NFIELDS; f < d->nfields; f++)

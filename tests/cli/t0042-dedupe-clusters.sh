@@ -6,7 +6,7 @@
 # C3 must not join C1 and C2 through C2 alone.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 8
+plan 10
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -38,6 +38,14 @@ sqlite3 alone.db "UPDATE customers SET merged_into = 75 WHERE id = 76" || bail_o
 check '... but two customers alone are the pair itself: C1 and C3, with C2 gone, merge at -4' 0 \
 	'match:^[0-9]+,77,chain:C3,森 花子,-[0-3]\.[0-9]+,merge$' ignore \
 	"$CRM" --db alone.db dedupe --threshold -4 --review-threshold -8 --format csv
+cp crm.db birth.db
+printf 'id,birthdate\nK1,1961-07-17\nK2,1961-07-17\n' > birth.csv
+"$CRM" --db birth.db -q import --lenient --source k birth.csv || bail_out 'import failed'
+check 'two customers with a birthdate and nothing else: never merged unseen, whatever --threshold' 0 \
+	'match:^total,,,review,,,' empty \
+	"$CRM" --db birth.db dedupe --explain k:K1,k:K2 --threshold -8 --review-threshold -20 --format csv
+check '... though their weight is above it' 0 'match:^total,,,review,,,-[0-7]\.' empty \
+	"$CRM" --db birth.db dedupe --explain k:K1,k:K2 --threshold -8 --review-threshold -20 --format csv
 check '... and --apply merges C2 into C1 only' 0 'inline:76|75' empty sh -c \
 	'"$CRM" -q dedupe --apply > /dev/null && sqlite3 crm.db "SELECT id, merged_into FROM customers WHERE id > 74 AND merged_into IS NOT NULL"'
 
