@@ -11,6 +11,7 @@
 
 #include "dedupe-private.h"
 #include "fold.h"
+#include "ftype-date.h"
 #include "utf8.h"
 #include "banned.h"
 
@@ -577,18 +578,13 @@ static int close_dates(const char *a, const char *b)
 				  !memcmp(a + 6, b + 4, 2));
 }
 
-/* Days since 0000-03-01 of the date YYYYMMDD (Howard Hinnant's days_from_civil). */
-static long day_number(const char *s)
+/* The day of a birthdate key (YYYYMMDD, digits: birth_key()). */
+static int32_t day_of(const char *s)
 {
-	long y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
-	long m = (s[4] - '0') * 10 + (s[5] - '0'), d = (s[6] - '0') * 10 + (s[7] - '0');
-	long era, yoe, doy;
+	int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
 
-	y -= m <= 2;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return crm_days_from_civil(y, (s[4] - '0') * 10 + (s[5] - '0'),
+				   (s[6] - '0') * 10 + (s[7] - '0'));
 }
 
 /*
@@ -597,7 +593,7 @@ static long day_number(const char *s)
  */
 static int within_a_year(const char *a, const char *b)
 {
-	return labs(day_number(a) - day_number(b)) <= 366;
+	return abs(day_of(a) - day_of(b)) <= 366;
 }
 
 /* Same local part at another domain. */

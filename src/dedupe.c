@@ -612,8 +612,9 @@ static enum crm_status count_run(struct crm_dedupe *d, int f, const struct hashe
 
 /*
  * How many customers share each customer's key, per field and for the
- * home key (DK_HOME): the keys' hashes sorted and counted (sorting the keys themselves was a sixth of
- * dedupe's work, and with --since most of it).
+ * home key (DK_HOME): the keys' hashes sorted and counted (sorting the
+ * keys themselves was a sixth of dedupe's work, and with --since most of
+ * it).
  */
 static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *err)
 {
@@ -1378,9 +1379,9 @@ static int by_pattern(const void *x, const void *y)
 /*
  * The chance that another customer has the value n of the keyed customers
  * have, one of them a: (n - 1) / (keyed - 1), as estimate_u() counts exact
- * agreement. Counted as n / keyed, a value one person has
- * under four records weighed two bits less than one person's under one:
- * a person's own duplicates made their name look common.
+ * agreement. Counted as n / keyed, a value one person has under four
+ * records weighed two bits less than one person's under one: a person's
+ * own duplicates made their name look common.
  */
 static double tf_u(const struct crm_dedupe *d, int f, uint32_t n)
 {

@@ -5,6 +5,8 @@
 #ifndef CRM_FTYPE_DATE_H
 #define CRM_FTYPE_DATE_H
 
+#include <stdint.h>
+
 #include "error.h"
 #include "ftype.h"
 
@@ -31,5 +33,12 @@ enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
  */
 enum crm_status crm_parse_datetime(const char *s, char out[CRM_DATETIME_SIZE],
 				   struct crm_error *err);
+
+/*
+ * Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar
+ * (negative before it; Howard Hinnant's days_from_civil). m and d are not
+ * checked: 2025-13-01 is 2026-01-01.
+ */
+int32_t crm_days_from_civil(int y, int m, int d);
 
 #endif

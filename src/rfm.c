@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include "dbstmt.h"
+#include "ftype-date.h"
 #include "hash.h"
 #include "rfm.h"
 #include "banned.h"
@@ -275,19 +276,6 @@ static void *big_alloc(size_t size, int zero)
 
 /* --- Dates and money ------------------------------------------------------ */
 
-/* Days from 1970-01-01 to y-m-d of the proleptic Gregorian calendar. */
-static int32_t days_from_civil(int y, int m, int d)
-{
-	int era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (int32_t)(era * 146097 + doe - 719468);
-}
-
 static int digits(const char *s, int n)
 {
 	int v = 0, i;
@@ -314,7 +302,7 @@ int32_t crm_rfm_days(const char *s)
 	if (y < 1 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1] ||
 	    (m == 2 && d == 29 && (y % 4 || (y % 100 == 0 && y % 400))))
 		return CRM_RFM_NO_DATE;
-	return days_from_civil(y, m, d);
+	return crm_days_from_civil(y, m, d);
 }
 
 void crm_rfm_date(int32_t days, char buf[11])
