@@ -438,6 +438,17 @@ static int home_key(struct crm_strbuf *arena, struct dd_rec *r)
 	return end_key(arena, start, &r->key[DK_HOME]);
 }
 
+/* The email key's local part (before the @) as r's local key. */
+static int local_key(struct crm_strbuf *arena, struct dd_rec *r)
+{
+	size_t start = arena->len, e = r->key[DF_EMAIL] - 1;
+	size_t n = strcspn(arena->buf + e, "@");
+
+	if (crm_strbuf_grow(arena, n + 1) || crm_strbuf_add(arena, arena->buf + e, n))
+		return -1;
+	return end_key(arena, start, &r->key[DK_LOCAL]);
+}
+
 int dd_keys(struct crm_strbuf *arena, const char *const v[DC_NCOLUMNS], struct dd_rec *r)
 {
 	memset(r->key, 0, sizeof(r->key));
@@ -457,6 +468,8 @@ int dd_keys(struct crm_strbuf *arena, const char *const v[DC_NCOLUMNS], struct d
 		if (fold_key(arena, v[DC_EXTRA + e], K_NAME, &r->key[DF_NFIELDS + e]))
 			return -1;
 	if (r->key[DF_POSTAL] && r->key[DF_ADDRESS] && home_key(arena, r))
+		return -1;
+	if (r->key[DF_EMAIL] && local_key(arena, r))
 		return -1;
 	/* A mobile alone is the phone. */
 	if (!r->key[DF_PHONE] && r->key[DK_MOBILE]) {
@@ -620,16 +633,16 @@ static int name_near(const char *x, const char *y)
 	return !strcmp(x, y) || dd_jaro_winkler_min(x, y, 0.92) >= 0.92;
 }
 
-/*
- * The family and given names written the other way round: each the
- * other's, or close to it (whtie brandon, brandon white).
- */
-static int swapped(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
+int dd_swapped(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
 {
 	const char *af = dd_key(ar, a, DF_FAMILY), *ag = dd_key(ar, a, DF_GIVEN);
 	const char *bf = dd_key(ar, b, DF_FAMILY), *bg = dd_key(ar, b, DF_GIVEN);
 
-	return af && ag && bf && bg && strcmp(af, bf) && name_near(af, bg) && name_near(ag, bf);
+	if (!af || !ag || !bf || !bg || !strcmp(af, bf))
+		return 0;
+	if (!strcmp(af, bg) && !strcmp(ag, bf))
+		return 1;
+	return name_near(af, bg) && name_near(ag, bf) ? 2 : 0;
 }
 
 static int phone_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
@@ -668,7 +681,7 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 	case DF_GIVEN: {
 		int l = name_level(x, y);
 
-		return l > 2 && swapped(ar, a, b) ? 2 : l;
+		return l > 2 && dd_swapped(ar, a, b) ? 2 : l;
 	}
 	case DF_BIRTH:
 		return !strcmp(x, y) ? 1 : close_dates(x, y) ? 2 : within_a_year(x, y) ? 3 : 4;

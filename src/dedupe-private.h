@@ -37,12 +37,15 @@ enum dd_field {
  * Keys: one per field, a second phone (the mobile), the family and given
  * name together, to compare with a name not split into its parts (坂本亮
  * and 坂本 / 亮), and the address within its postal code, whose frequency
- * says how common one address is in one town (本町1-1-1 is in many).
+ * says how common one address is in one town (本町1-1-1 is in many), and
+ * the email's local part, whose frequency says how common an address like
+ * another is (ed@, j.c@ are many people's; taro.yamada.1985@ is one's).
  */
 #define DK_MOBILE DD_MAX_FIELDS
 #define DK_FULL (DD_MAX_FIELDS + 1)
 #define DK_HOME (DD_MAX_FIELDS + 2)
-#define DD_NKEYS (DD_MAX_FIELDS + 3)
+#define DK_LOCAL (DD_MAX_FIELDS + 3)
+#define DD_NKEYS (DD_MAX_FIELDS + 4)
 
 /* Levels: 0 is missing (either side); the last of a field is "different". */
 #define DD_MAX_LEVELS 5
@@ -89,6 +92,13 @@ static inline const char *dd_key(const struct crm_strbuf *arena, const struct dd
 /* The level of field f between a and b (keys in arena); f past DF_NFIELDS is extra's. */
 int dd_level(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b,
 	     int f);
+
+/*
+ * Whether a's family and given names are b's written the other way round:
+ * 1 each exactly the other's, 2 each the other's or close to it (whtie
+ * brandon, brandon white), 0 not.
+ */
+int dd_swapped(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b);
 
 /*
  * A fitted model as dedupe_models keeps it (dedupe-model.c): per field

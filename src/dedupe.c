@@ -624,8 +624,8 @@ static enum crm_status term_frequencies(struct crm_dedupe *d, struct crm_error *
 
 	if (!ix)
 		return crm_error_nomem(err);
-	for (f = 0; !s && f <= d->nfields; f++) {
-		int key = f < d->nfields ? f : DK_HOME;
+	for (f = 0; !s && f < d->nfields + 2; f++) {
+		int key = f < d->nfields ? f : f == d->nfields ? DK_HOME : DK_LOCAL;
 		size_t k = 0, i, j;
 
 		for (i = 0; i < d->n; i++)
@@ -1397,6 +1397,19 @@ static int same_home(const struct crm_dedupe *d, const struct dd_rec *a, const s
 	       !strcmp(dd_key(&d->arena, a, DK_HOME), dd_key(&d->arena, b, DK_HOME));
 }
 
+/*
+ * Whether a's email and b's have one local part at domains not alike (a
+ * slip in the domain, woods.biz and woods.bz, is one person's address).
+ */
+static int other_domain(const struct crm_dedupe *d, const struct dd_rec *a,
+			const struct dd_rec *b)
+{
+	return a->key[DK_LOCAL] && b->key[DK_LOCAL] &&
+	       !strcmp(dd_key(&d->arena, a, DK_LOCAL), dd_key(&d->arena, b, DK_LOCAL)) &&
+	       dd_jaro_winkler_min(dd_key(&d->arena, a, DF_EMAIL), dd_key(&d->arena, b, DF_EMAIL),
+				   0.9) < 0.9;
+}
+
 /* The weight of field f at level l for a and b: exact by term frequency. */
 static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 			   const struct dd_rec *b, int f, int l, double *u)
@@ -1416,6 +1429,33 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 		uint32_t n = a->tf[f] < b->tf[f] ? a->tf[f] : b->tf[f];
 
 		*u = tf_u(d, f, n > 1 ? n : 2);
+	} else if (l == 2 && f == DF_EMAIL && other_domain(d, a, b)) {
+		/*
+		 * The same local part at another domain: as common as other
+		 * customers' addresses of that local part elsewhere are (the
+		 * fewer of the two counts: a person's own duplicates at one
+		 * address are one person).
+		 */
+		uint32_t e = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
+		uint32_t n = a->tf[DK_LOCAL] > e ? a->tf[DK_LOCAL] - e + 1 : 1;
+		double t = tf_u(d, DK_LOCAL, n);
+
+		if (t > *u)
+			*u = t;
+	} else if (l == 2 && (f == DF_FAMILY || f == DF_GIVEN) && d->info[f].tf &&
+		   d->nkeyed[f] && dd_swapped(&d->arena, a, b)) {
+		/*
+		 * The names the other way round count as close, but no more
+		 * than the same names straight: WILLIAM TAYLOR against TAYLOR
+		 * WILLIAM, both common, weighed 15 bits as two rare close
+		 * names, more than the two straight. u such that m/u is the
+		 * straight names' m/u at most.
+		 */
+		uint32_t n = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
+		double t = tf_u(d, f, n) * d->m[f][2] / d->m[f][1];
+
+		if (t > *u)
+			*u = t;
 	}
 	if (*u <= 0)
 		*u = d->u[f][l];
@@ -1483,7 +1523,8 @@ static int implied(const struct crm_dedupe *d, int f, const int *lv, const struc
 		 * An address like the other (not the same) is made of the name
 		 * (taro.yamada@, t.yamada@): where the names agree, so do such.
 		 */
-		return lv[f] == 2 && lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole);
+		return lv[f] == 2 && ((lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole)) ||
+				      (lv[DF_FAMILY] == 2 && dd_swapped(&d->arena, a, b) == 1));
 	case DF_POSTAL:
 		/* One address has one postal code: two people at one are not twice as near. */
 		return lv[DF_ADDRESS] == 1 && lv[f] == 1;
