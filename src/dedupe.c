@@ -1498,6 +1498,12 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 	if ((lv[DF_FAMILY] == 1 || lv[DF_FAMILY] == 2) &&
 	    (a->whole || b->whole || (!a->key[DF_GIVEN] && !b->key[DF_GIVEN])))
 		agree = 1;
+	/*
+	 * A family name with a slip beside the same given name is one
+	 * person's name typed twice: a father and a son, or a couple, at
+	 * one home have one family name, spelled the same.
+	 */
+	sure |= lv[DF_GIVEN] == 1 && lv[DF_FAMILY] == 2;
 	return agree && (!home || sure);
 }
 

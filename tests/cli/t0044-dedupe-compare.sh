@@ -10,10 +10,12 @@
 # same names straight (their frequency), and make an email like the
 # other implied as straight ones do; the same local part at another
 # domain is as common as that local part is elsewhere (ed@ is many
-# people's), unless the domain is a slip of the other.
+# people's), unless the domain is a slip of the other. At one home, a
+# family name with a slip beside the same given name is one person (a
+# father and a son of one name are still for review).
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 16
+plan 18
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -79,4 +81,23 @@ check '... but a slip in the domain is one address, not the local part'"'"'s fre
 	"$CRM" --db swap.db dedupe --explain t:M1,t:M2 --format csv
 check '... (u not 4/94)' 0 'not-match:,0\.042553,' empty \
 	"$CRM" --db swap.db dedupe --explain t:M1,t:M2 --format csv
+cat > home.csv <<'EOF'
+id,family_name,given_name,birthdate,postal_code,address
+K1,belperio,harriet,1916-01-15,3206,3 hawker place
+K2,belperi,harriet,,3206,3 hawker place
+F1,okafor,chidi,1950-01-01,3000,12 collins street
+F2,okafor,chidi,,3000,12 collins street
+W1,nguyen,linh,1975-06-30,2000,9 pitt street
+W2,kowalski,anna,1969-09-09,6000,5 hay street
+W3,murphy,sean,1988-04-04,4000,77 queen street
+W4,brown,liam,1970-01-01,3100,1 main street
+EOF
+"$CRM" -q --db home.db import --lenient --country AU --source t home.csv ||
+	bail_out 'import of home.csv failed'
+check 'one home, the same given name, the family name with a slip: merged' 0 \
+	'match:^[0-9]+,2,t:K2,harriet belperi,[-0-9.]+,merge$' ignore \
+	"$CRM" --db home.db dedupe --format csv
+check '... a father and a son of one name there, one birthdate missing: for review' 0 \
+	'match:^[0-9]+,4,t:F2,chidi okafor,[-0-9.]+,review$' ignore \
+	"$CRM" --db home.db dedupe --format csv
 finish
