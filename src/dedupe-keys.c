@@ -584,6 +584,22 @@ static int one_slip(const char *a, const char *b)
 	       a[first + 1] == b[first] && !strcmp(a + first + 2, b + first + 2);
 }
 
+int dd_typo(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b, int k)
+{
+	const char *x = dd_key(ar, a, k), *y = dd_key(ar, b, k);
+	size_t n, i;
+
+	if (!x || !y || strcmp(x, y) == 0 || !one_slip(x, y) || (n = strlen(x)) < 5)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)x[i] >= 0x80 || (unsigned char)y[i] >= 0x80)
+			return 0;
+	/* one_slip: equal lengths, the slip at the first difference */
+	for (i = 0; x[i] == y[i]; i++)
+		;
+	return i + 2 < n;
+}
+
 /* YYYYMMDD: one slip, or the month and the day swapped. */
 static int close_dates(const char *a, const char *b)
 {

@@ -101,6 +101,14 @@ int dd_level(const struct crm_strbuf *arena, const struct dd_rec *a, const struc
 int dd_swapped(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b);
 
 /*
+ * Whether key k of a and b is one name typed twice: letters (ASCII), five
+ * or more, one changed or two swapped before the last two. A name's
+ * forms for a man and a woman, or a pet form, differ at the end
+ * (francis, frances; marie, maria; paul, paula); a slip falls anywhere.
+ */
+int dd_typo(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b, int k);
+
+/*
  * A fitted model as dedupe_models keeps it (dedupe-model.c): per field
  * compared, by name, each level's m and u; the prior odds, and what it
  * was fitted on.

@@ -1501,9 +1501,12 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 	/*
 	 * A family name with a slip beside the same given name is one
 	 * person's name typed twice: a father and a son, or a couple, at
-	 * one home have one family name, spelled the same.
+	 * one home have one family name, spelled the same. So is a given
+	 * name with a typo beside the same family name (dd_typo(): not
+	 * francis and frances, a brother and a sister).
 	 */
 	sure |= lv[DF_GIVEN] == 1 && lv[DF_FAMILY] == 2;
+	sure |= lv[DF_FAMILY] == 1 && lv[DF_GIVEN] == 2 && dd_typo(&d->arena, a, b, DF_GIVEN);
 	return agree && (!home || sure);
 }
 

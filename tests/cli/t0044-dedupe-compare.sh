@@ -11,11 +11,12 @@
 # other implied as straight ones do; the same local part at another
 # domain is as common as that local part is elsewhere (ed@ is many
 # people's), unless the domain is a slip of the other. At one home, a
-# family name with a slip beside the same given name is one person (a
-# father and a son of one name are still for review).
+# family name with a slip beside the same given name is one person, and
+# a given name with a typo beside the same family name (a father and a son
+# of one name, a brother and a sister of like names are still for review).
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 18
+plan 20
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -87,6 +88,10 @@ K1,belperio,harriet,1916-01-15,3206,3 hawker place
 K2,belperi,harriet,,3206,3 hawker place
 F1,okafor,chidi,1950-01-01,3000,12 collins street
 F2,okafor,chidi,,3000,12 collins street
+N1,campbell,nicholas,1904-12-12,4655,87 poynton street
+N2,campbell,nichooas,,4655,87 poynton street
+B1,hughes,francis,1980-02-02,2600,4 lake road
+B2,hughes,frances,,2600,4 lake road
 W1,nguyen,linh,1975-06-30,2000,9 pitt street
 W2,kowalski,anna,1969-09-09,6000,5 hay street
 W3,murphy,sean,1988-04-04,4000,77 queen street
@@ -99,5 +104,11 @@ check 'one home, the same given name, the family name with a slip: merged' 0 \
 	"$CRM" --db home.db dedupe --format csv
 check '... a father and a son of one name there, one birthdate missing: for review' 0 \
 	'match:^[0-9]+,4,t:F2,chidi okafor,[-0-9.]+,review$' ignore \
+	"$CRM" --db home.db dedupe --format csv
+check 'one home, the same family name, a typo in the given name: merged' 0 \
+	'match:^[0-9]+,6,t:N2,nichooas campbell,[-0-9.]+,merge$' ignore \
+	"$CRM" --db home.db dedupe --format csv
+check '... a brother and a sister there, francis and frances: for review' 0 \
+	'match:^[0-9]+,8,t:B2,frances hughes,[-0-9.]+,review$' ignore \
 	"$CRM" --db home.db dedupe --format csv
 finish
