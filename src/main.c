@@ -195,8 +195,13 @@ static int run_help(const char *name)
 /* Reports a write error on stdout (a full disk, a closed pipe) as failure. */
 static int finish_stdout(int rc)
 {
+	errno = 0;
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, "crm: error writing to standard output: %s\n", strerror(errno));
+		/* A command that failed has said why (its write failed first). */
+		if (rc != CRM_EXIT_OK)
+			return rc;
+		fprintf(stderr, "crm: error writing to standard output%s%s\n", errno ? ": " : "",
+			errno ? strerror(errno) : "");
 		return CRM_EXIT_FAILED;
 	}
 	if (fclose(stdout) != 0) {

@@ -343,6 +343,12 @@ static enum crm_status writer_open(struct cli *cli, struct crm_error *err)
 	size_t i;
 
 	cli->fp = stdout;
+	/*
+	 * A reader that stops early (crm export | head) is a write error,
+	 * not a death by SIGPIPE: the rows that went out are recorded.
+	 */
+	if (!cli->output)
+		signal(SIGPIPE, SIG_IGN);
 	if (cli->output) {
 		if ((s = crm_safefile_open(&cli->file, cli->output, 0, err)))
 			return s;
@@ -511,6 +517,35 @@ static void summary(struct cli *cli, int64_t run, unsigned long replaced)
 			replaced == 1 ? "" : "s");
 }
 
+/*
+ * The export stopped part way (the reader went away, a write or a read
+ * failed) after rows went to standard output: those rows were provided,
+ * and are recorded as such, in a run that says it failed. Nothing is for
+ * an export to a file, whose temporary file is removed unread. Returns
+ * the run's id, or 0 when nothing could be recorded.
+ */
+static int64_t record_partial(struct cli *cli, struct crm_run *run)
+{
+	struct crm_error e;
+	enum crm_status s;
+
+	if (cli->output || !cli->x.rows || crm_run_is_dry(run))
+		return 0;
+	crm_error_clear(&e);
+	s = crm_export_finish(run, &cli->x, &e);
+	if (!s)
+		s = crm_run_count(run, "exported", (long long)cli->x.rows, &e);
+	if (!s && cli->x.left_out)
+		s = crm_run_count(run, "left_out", (long long)cli->x.left_out, &e);
+	if (!s)
+		s = crm_run_finish(run, CRM_RUN_FAILED, &e);
+	if (s) {
+		crm_report(CMD, &e);
+		return 0;
+	}
+	return crm_run_id(run);
+}
+
 static int run_export(struct cli *cli)
 {
 	struct crm_ctx *ctx = cli->ctx;
@@ -577,6 +612,8 @@ static int run_export(struct cli *cli)
 		run_id = crm_run_id(run);
 		/* recorded first: a file that exists was recorded */
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
+	} else if (run) {
+		run_id = record_partial(cli, run);
 	}
 	crm_run_free(run);
 	crm_export_release(&cli->x);
@@ -589,7 +626,13 @@ static int run_export(struct cli *cli)
 	}
 	if (s) {
 		writer_abort(cli);
-		return crm_report(CMD, &err);
+		rc = crm_report(CMD, &err);
+		if (run_id && !ctx->quiet)
+			fprintf(stderr, "crm export: the %lu row%s written before it %s recorded as "
+				"export %lld of run %lld, which failed\n", cli->x.rows,
+				cli->x.rows == 1 ? "" : "s", cli->x.rows == 1 ? "is" : "are",
+				(long long)cli->x.id, (long long)run_id);
+		return rc;
 	}
 	summary(cli, run_id, replaced);
 	return CRM_EXIT_OK;

@@ -7,7 +7,7 @@
 # written whole or not at all, and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 60
+plan 63
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -168,6 +168,20 @@ check 'an export cannot be reverted: its record stays' 1 empty \
 	'"$CRM" log revert $(sqlite3 crm.db "SELECT max(run_id) FROM exports")'
 check '... there' 0 'inline:1' empty \
 	sqlite3 crm.db 'SELECT count(*) FROM exports WHERE recipient IS NOT NULL'
+# A reader that stops early (crm export | head): the rows written before
+# are recorded, in a run that failed (they were killed by SIGPIPE, and
+# nothing was recorded). More than a pipe holds, so the write fails.
+"$BENCH_GEN" --rows 3000 --seed 7 > many.csv || bail_out 'bench-gen failed'
+"$CRM" --db many.db -q import --source gen --rejects /dev/null many.csv 2> /dev/null
+check 'a reader that stops early: the export fails, and says what it recorded' 1 empty \
+	'match:^crm export: the [0-9]+ rows written before it are recorded as export 1 of run 2, which failed$' \
+	sh -c '{ "$CRM" --db many.db export --purpose analysis; echo $? > rc; } | true; exit "$(cat rc)"'
+check '... the run failed, the rows counted' 0 'match:^failed\|\{"exported":[1-9][0-9]*\}$' empty \
+	sqlite3 many.db 'SELECT status, counts FROM runs WHERE id = 2'
+check '... and the export holds each customer written' 0 'inline:1' empty sqlite3 many.db \
+	"SELECT e.row_count > 0 AND e.row_count = (SELECT count(*) FROM export_customers c
+		WHERE c.export_id = e.id) AND e.row_count = json_extract(r.counts, '\$.exported')
+		FROM exports e JOIN runs r ON r.id = e.run_id WHERE e.id = 1"
 
 # Choosing the customers: ids from a pipeline, SOURCE:KEY, merged records.
 check '--ids - from crm segment show --ids' 0 'inline:id,name
