@@ -441,11 +441,15 @@ static int home_key(struct crm_strbuf *arena, struct dd_rec *r)
 /* The email key's local part (before the @) as r's local key. */
 static int local_key(struct crm_strbuf *arena, struct dd_rec *r)
 {
-	size_t start = arena->len, e = r->key[DF_EMAIL] - 1;
+	size_t start = arena->len, e = r->key[DF_EMAIL] - 1, i;
 	size_t n = strcspn(arena->buf + e, "@");
 
-	if (crm_strbuf_grow(arena, n + 1) || crm_strbuf_add(arena, arena->buf + e, n))
+	/* Room for all first: then the adds below do not move the buffer. */
+	if (crm_strbuf_grow(arena, n + 1))
 		return -1;
+	for (i = 0; i < n; i++)
+		if (crm_strbuf_addch(arena, arena->buf[e + i]))
+			return -1;
 	return end_key(arena, start, &r->key[DK_LOCAL]);
 }
 
@@ -584,6 +588,22 @@ static int one_slip(const char *a, const char *b)
 	       a[first + 1] == b[first] && !strcmp(a + first + 2, b + first + 2);
 }
 
+int dd_one_edit(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b), i;
+
+	if (n == m)
+		return one_slip(a, b);
+	if (n + 1 == m)
+		return dd_one_edit(b, a);
+	if (n != m + 1)
+		return 0;
+	/* a is b with one byte more: skip it where they first differ */
+	for (i = 0; i < m && a[i] == b[i]; i++)
+		;
+	return !strcmp(a + i + 1, b + i);
+}
+
 int dd_typo(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b, int k)
 {
 	const char *x = dd_key(ar, a, k), *y = dd_key(ar, b, k);
@@ -594,10 +614,10 @@ int dd_typo(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd
 	for (i = 0; i < n; i++)
 		if ((unsigned char)x[i] >= 0x80 || (unsigned char)y[i] >= 0x80)
 			return 0;
-	/* one_slip: equal lengths, the slip at the first difference */
-	for (i = 0; x[i] == y[i]; i++)
+	/* one_slip: equal lengths; i - 1 the last difference (of a swap, its second letter) */
+	for (i = n; x[i - 1] == y[i - 1]; i--)
 		;
-	return i + 2 < n;
+	return i + 1 < n;
 }
 
 /* YYYYMMDD: one slip, or the month and the day swapped. */
@@ -625,12 +645,63 @@ static int within_a_year(const char *a, const char *b)
 	return abs(day_of(a) - day_of(b)) <= 366;
 }
 
-/* Same local part at another domain. */
-static int same_local(const char *a, const char *b)
+/*
+ * Whether y is x turned round at a character: its end, then its start
+ * (クドウシユンスケ, シユンスケクドウ).
+ */
+static int rotated(const char *x, const char *y)
 {
-	const char *x = strchr(a, '@'), *y = strchr(b, '@');
+	size_t n = strlen(x), k;
 
-	return x && y && x - a == y - b && x > a && !memcmp(a, b, (size_t)(x - a));
+	if (n != strlen(y))
+		return 0;
+	for (k = 1; k < n; k++)
+		if (((unsigned char)x[k] & 0xc0) != 0x80 && !memcmp(x + k, y, n - k) &&
+		    !memcmp(x, y + n - k, k))
+			return 1;
+	return 0;
+}
+
+/* Whether the email key k is a Gmail address (its dots dropped). */
+static int is_gmail(const char *k)
+{
+	const char *at = strrchr(k, '@');
+
+	return at && !strcmp(at, "@gmail.com");
+}
+
+/* Whether a and b are the same but for dots. */
+static int same_undotted(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		while (*a == '.')
+			a++;
+		while (*b == '.')
+			b++;
+		if (*a != *b)
+			return 0;
+		if (!*a)
+			return 1;
+	}
+}
+
+/*
+ * The same local part at another domain. A Gmail key has lost its dots
+ * (shunsukekudo61@gmail.com, email_key()): against it, the other's are
+ * dropped too (shunsuke.kudo61@icloud.com).
+ */
+static int same_local(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
+{
+	const char *x, *y;
+
+	if (!a->key[DK_LOCAL] || !b->key[DK_LOCAL])
+		return 0;
+	x = dd_key(ar, a, DK_LOCAL);
+	y = dd_key(ar, b, DK_LOCAL);
+	if (!strcmp(x, y))
+		return 1;
+	return (is_gmail(dd_key(ar, a, DF_EMAIL)) || is_gmail(dd_key(ar, b, DF_EMAIL))) &&
+	       same_undotted(x, y);
 }
 
 static int name_level(const char *a, const char *b)
@@ -704,12 +775,17 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 	case DF_POSTAL:
 		return !strcmp(x, y) ? 1 : one_slip(x, y) ? 2 : 3;
 	case DF_EMAIL:
-		return !strcmp(x, y) ? 1 : same_local(x, y) || dd_jaro_winkler_min(x, y, 0.9) >= 0.9 ? 2 : 3;
+		return !strcmp(x, y) ? 1 : same_local(ar, a, b) ||
+					       dd_jaro_winkler_min(x, y, 0.9) >= 0.9 ? 2 : 3;
 	case DF_PREF:
 		return !strcmp(x, y) ? 1 : 2;
 	case DF_COMPANY:
 		return !strcmp(x, y) ? 1 : dd_jaro_winkler_min(x, y, 0.92) >= 0.92 ? 2 : 3;
 	case DF_KANA:
+		/* The reading of names written the other way round, the other way round too. */
+		if (strcmp(x, y) && rotated(x, y) && dd_swapped(ar, a, b))
+			return 2;
+		/* fall through */
 	case DF_CITY:
 	case DF_ADDRESS:
 		return !strcmp(x, y) ? 1 : dd_jaro_winkler_min(x, y, 0.9) >= 0.9 ? 2 : 3;

@@ -108,6 +108,9 @@ int dd_swapped(const struct crm_strbuf *arena, const struct dd_rec *a, const str
  */
 int dd_typo(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b, int k);
 
+/* Whether a and b differ by one edit: a byte changed, added or dropped, or two swapped. */
+int dd_one_edit(const char *a, const char *b);
+
 /*
  * A fitted model as dedupe_models keeps it (dedupe-model.c): per field
  * compared, by name, each level's m and u; the prior odds, and what it

@@ -1398,16 +1398,22 @@ static int same_home(const struct crm_dedupe *d, const struct dd_rec *a, const s
 }
 
 /*
- * Whether a's email and b's have one local part at domains not alike (a
- * slip in the domain, woods.biz and woods.bz, is one person's address).
+ * Whether a's email and b's have one local part (dots aside) at domains
+ * not alike (a slip in the domain, woods.biz and woods.bz, is one
+ * person's address). The domains alone are compared: the local part
+ * they share made yahoo.com and aol.com look alike.
  */
 static int other_domain(const struct crm_dedupe *d, const struct dd_rec *a,
 			const struct dd_rec *b)
 {
-	return a->key[DK_LOCAL] && b->key[DK_LOCAL] &&
-	       !strcmp(dd_key(&d->arena, a, DK_LOCAL), dd_key(&d->arena, b, DK_LOCAL)) &&
-	       dd_jaro_winkler_min(dd_key(&d->arena, a, DF_EMAIL), dd_key(&d->arena, b, DF_EMAIL),
-				   0.9) < 0.9;
+	const char *x, *y;
+
+	if (!a->key[DK_LOCAL] || !b->key[DK_LOCAL] ||
+	    strcmp(dd_key(&d->arena, a, DK_LOCAL), dd_key(&d->arena, b, DK_LOCAL)))
+		return 0;
+	x = strchr(dd_key(&d->arena, a, DF_EMAIL), '@');
+	y = strchr(dd_key(&d->arena, b, DF_EMAIL), '@');
+	return x && y && dd_jaro_winkler_min(x + 1, y + 1, 0.9) < 0.9;
 }
 
 /* The weight of field f at level l for a and b: exact by term frequency. */
@@ -1505,7 +1511,8 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 	 * name with a typo beside the same family name (dd_typo(): not
 	 * francis and frances, a brother and a sister).
 	 */
-	sure |= lv[DF_GIVEN] == 1 && lv[DF_FAMILY] == 2;
+	sure |= lv[DF_GIVEN] == 1 && lv[DF_FAMILY] == 2 &&
+		dd_one_edit(dd_key(&d->arena, a, DF_FAMILY), dd_key(&d->arena, b, DF_FAMILY));
 	sure |= lv[DF_FAMILY] == 1 && lv[DF_GIVEN] == 2 && dd_typo(&d->arena, a, b, DF_GIVEN);
 	return agree && (!home || sure);
 }
@@ -1526,7 +1533,9 @@ static int implied(const struct crm_dedupe *d, int f, const int *lv, const struc
 
 	switch (f) {
 	case DF_KANA:
-		return lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole);
+		/* straight, or both the other way round */
+		return (lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole)) ||
+		       (lv[f] == 2 && lv[DF_FAMILY] == 2 && dd_swapped(&d->arena, a, b) == 1);
 	case DF_EMAIL:
 		/*
 		 * An address like the other (not the same) is made of the name
