@@ -304,18 +304,47 @@ int crm_parse_enum(const char *arg, const char *const *names, int *out)
 	return -1;
 }
 
-/* Same file: path and the database (or its journal, lock and shared memory). */
+static const char *const db_files[] = { "", "-wal", "-shm", "-journal", "-lock" };
+
+/* Whether directories of a and b (up to their last '/') are one. */
+static int same_dir(const char *a, const char *b)
+{
+	const char *x = strrchr(a, '/'), *y = strrchr(b, '/');
+	char da[4096], db[4096];
+	struct stat sa, sb;
+
+	snprintf(da, sizeof(da), "%.*s", x ? (int)(x - a) + 1 : 1, x ? a : ".");
+	snprintf(db, sizeof(db), "%.*s", y ? (int)(y - b) + 1 : 1, y ? b : ".");
+	return !stat(da, &sa) && !stat(db, &sb) && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
+/*
+ * Same file: path and the database (or its journal, lock and shared
+ * memory), or a name one of those would take: an export written as the
+ * journal that is not there yet is deleted by the next open (SQLite
+ * takes it for a journal of its own).
+ */
 static int is_database(const char *path, const char *db)
 {
-	static const char *const ext[] = { "", "-wal", "-shm", "-journal", "-lock" };
+	const char *pb = strrchr(path, '/'), *dbb;
 	struct stat a, b;
 	char name[4096];
-	size_t i;
+	size_t i, n;
 
-	if (!db || stat(path, &a))
+	if (!db)
 		return 0;
-	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", db, ext[i]);
+	pb = pb ? pb + 1 : path;
+	dbb = strrchr(db, '/');
+	dbb = dbb ? dbb + 1 : db;
+	n = strlen(dbb);
+	for (i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++)
+		if (!strncmp(pb, dbb, n) && !strcmp(pb + n, db_files[i]) && same_dir(path, db))
+			return 1;
+	if (stat(path, &a))
+		return 0;
+	for (i = 0; i < sizeof(db_files) / sizeof(db_files[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", db, db_files[i]);
 		if (!stat(name, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
 			return 1;
 	}

@@ -379,6 +379,13 @@ static const char *order_by(const struct crm_export *x)
 	return x->kind == CRM_KIND_INTERACTIONS ? " ORDER BY c.id, t.at, t.id" : " ORDER BY c.id";
 }
 
+/* e, the error of a step after another failed, as err: the first is kept otherwise. */
+static enum crm_status pass(struct crm_error *err, const struct crm_error *e)
+{
+	*err = *e;
+	return crm_error_status(e);
+}
+
 /* The current row of q (see select_sql): to row and to the record, unless its consent lacks. */
 static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct crm_stmt *q,
 			       crm_export_row_fn row, void *ctx, struct crm_error *err)
@@ -387,7 +394,8 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 	char masked[CRM_EXPORT_MAX_COLUMNS][160];
 	int64_t id = crm_stmt_int(q, 0);
 	struct crm_stmt *st;
-	enum crm_status s;
+	struct crm_error e;
+	enum crm_status s, w;
 	size_t i;
 
 	if (x->consent) {
@@ -424,24 +432,26 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 		x->st->labelled = id;
 		vals[x->st->label] = x->st->key ? crm_value_text(x->st->key) : crm_value_null();
 	}
-	if ((s = row(ctx, id, vals, err)))
-		return s;
+	/*
+	 * A row that failed may be partly out (a short write to standard
+	 * output): it is counted and its customer recorded all the same.
+	 */
+	w = row(ctx, id, vals, err);
 	x->rows++;
 	/* whose data went out: each customer once (an order export's lines come in turn) */
 	if (id == x->st->last_customer)
-		return CRM_OK;
+		return w;
 	x->st->last_customer = id;
 	x->customers++;
-	if (!(st = crm_stmt_table_get(&x->st->t, SQL_MEMBER, err)))
-		return err->code;
+	crm_error_clear(&e);
+	if (!(st = crm_stmt_table_get(&x->st->t, SQL_MEMBER, &e)))
+		return w ? w : pass(err, &e);
 	crm_stmt_bind_int(st, 1, x->st->next_member);
 	crm_stmt_bind_int(st, 2, x->id);
 	crm_stmt_bind_int(st, 3, id);
-	if ((s = crm_stmt_run(st, "cannot record the export", err)) ||
-	    (s = crm_audit_insert(crm_run_audit(run), "export_customers", x->st->next_member++,
-				  err)))
-		return s;
-	return CRM_OK;
+	if (!(s = crm_stmt_run(st, "cannot record the export", &e)))
+		s = crm_audit_insert(crm_run_audit(run), "export_customers", x->st->next_member++, &e);
+	return w ? w : s ? pass(err, &e) : CRM_OK;
 }
 
 static enum crm_status walk(struct crm_run *run, struct crm_export *x, struct crm_stmt *q,

@@ -508,7 +508,11 @@ static void summary(struct cli *cli, int64_t run, unsigned long replaced)
 			}
 		fputs(" (--purpose service or analysis does not ask)\n", stderr);
 	}
-	if (!cli->x.rows)
+	if (!cli->x.rows && cli->x.left_out)
+		fprintf(stderr, "crm export: every %s matched was left out: the export is "
+			"recorded, empty\n", cli->x.kind == CRM_KIND_CUSTOMERS ? "customer" :
+			cli->x.kind == CRM_KIND_ORDERS ? "order line" : "interaction");
+	else if (!cli->x.rows)
 		fprintf(stderr, "crm export: no %s matched: the export is recorded, empty\n",
 			cli->x.kind == CRM_KIND_CUSTOMERS ? "customer" :
 			cli->x.kind == CRM_KIND_ORDERS ? "order line" : "interaction");
@@ -524,15 +528,18 @@ static void summary(struct cli *cli, int64_t run, unsigned long replaced)
  * an export to a file, whose temporary file is removed unread. Returns
  * the run's id, or 0 when nothing could be recorded.
  */
-static int64_t record_partial(struct cli *cli, struct crm_run *run)
+static int64_t record_partial(struct cli *cli, struct crm_run *run, int finished)
 {
 	struct crm_error e;
-	enum crm_status s;
+	enum crm_status s = CRM_OK;
 
-	if (cli->output || !cli->x.rows || crm_run_is_dry(run))
+	/* SQLite may have rolled the transaction back itself (a full disk under it). */
+	if (cli->output || !cli->x.rows || crm_run_is_dry(run) ||
+	    !crm_db_in_transaction(crm_run_db(run)))
 		return 0;
 	crm_error_clear(&e);
-	s = crm_export_finish(run, &cli->x, &e);
+	if (!finished)
+		s = crm_export_finish(run, &cli->x, &e);
 	if (!s)
 		s = crm_run_count(run, "exported", (long long)cli->x.rows, &e);
 	if (!s && cli->x.left_out)
@@ -557,7 +564,7 @@ static int run_export(struct cli *cli)
 	int64_t total = 0, run_id = 0;
 	unsigned long replaced = 0;
 	char filter[256];
-	int rc;
+	int rc, finished = 0;
 
 	memset(&t, 0, sizeof(t));
 	crm_error_clear(&err);
@@ -602,8 +609,8 @@ static int run_export(struct cli *cli)
 		replaced = crm_csv_replaced(cli->csv);
 	if (!s)
 		s = writer_close(cli, &err);
-	if (!s)
-		s = crm_export_finish(run, &cli->x, &err);
+	if (!s && !(s = crm_export_finish(run, &cli->x, &err)))
+		finished = 1;
 	if (!s)
 		s = crm_run_count(run, "exported", (long long)cli->x.rows, &err);
 	if (!s && cli->x.left_out)
@@ -613,7 +620,7 @@ static int run_export(struct cli *cli)
 		/* recorded first: a file that exists was recorded */
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
 	} else if (run) {
-		run_id = record_partial(cli, run);
+		run_id = record_partial(cli, run, finished);
 	}
 	crm_run_free(run);
 	crm_export_release(&cli->x);
@@ -628,8 +635,8 @@ static int run_export(struct cli *cli)
 		writer_abort(cli);
 		rc = crm_report(CMD, &err);
 		if (run_id && !ctx->quiet)
-			fprintf(stderr, "crm export: the %lu row%s written before it %s recorded as "
-				"export %lld of run %lld, which failed\n", cli->x.rows,
+			fprintf(stderr, "crm export: the %lu row%s that may have gone out %s "
+				"recorded as export %lld of run %lld, which failed\n", cli->x.rows,
 				cli->x.rows == 1 ? "" : "s", cli->x.rows == 1 ? "is" : "are",
 				(long long)cli->x.id, (long long)run_id);
 		return rc;

@@ -7,7 +7,7 @@
 # written whole or not at all, and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 63
+plan 65
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -174,7 +174,7 @@ check '... there' 0 'inline:1' empty \
 "$BENCH_GEN" --rows 3000 --seed 7 > many.csv || bail_out 'bench-gen failed'
 "$CRM" --db many.db -q import --source gen --rejects /dev/null many.csv 2> /dev/null
 check 'a reader that stops early: the export fails, and says what it recorded' 1 empty \
-	'match:^crm export: the [0-9]+ rows written before it are recorded as export 1 of run 2, which failed$' \
+	'match:^crm export: the [0-9]+ rows that may have gone out are recorded as export 1 of run 2, which failed$' \
 	sh -c '{ "$CRM" --db many.db export --purpose analysis; echo $? > rc; } | true; exit "$(cat rc)"'
 check '... the run failed, the rows counted' 0 'match:^failed\|\{"exported":[1-9][0-9]*\}$' empty \
 	sqlite3 many.db 'SELECT status, counts FROM runs WHERE id = 2'
@@ -225,6 +225,9 @@ check 'a bad expression points at itself' 1 empty \
 check '-o the database itself' 2 empty 'match:^crm export: -o .crm.db. is the database \(or a file of it\)' \
 	"$CRM" export --purpose analysis -o crm.db
 check '... nor its WAL' 2 empty 'match:is the database' "$CRM" export --purpose analysis -o crm.db-wal
+check '... nor its journal, not there yet (the next open would delete it)' 2 empty \
+	'match:is the database' "$CRM" export --purpose analysis -o ./crm.db-journal
+assert '... which is not made' test ! -e crm.db-journal
 check '-o a directory or a device' 2 empty 'match:is not a regular file' \
 	"$CRM" export --purpose analysis -o /dev/null
 check '-o - is standard output' 0 'match:^id,name$' ignore \
