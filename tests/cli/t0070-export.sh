@@ -7,7 +7,7 @@
 # written whole or not at all, and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 65
+plan 66
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -43,6 +43,9 @@ check 'marketing: email needs email consent' 0 'inline:id,email
 4,ichiro@example.jp' \
 	'match:^crm export: 1 left out without consent for what the columns carry: email 1 \(' \
 	"$CRM" export --columns id,email
+check '... every one matched left out: said so, not "no customer matched"' 0 'inline:id,email' \
+	'match:^crm export: every customer matched was left out: the export is recorded, empty$' \
+	"$CRM" export --columns id,email --where 'id = 2'
 check '... email and phone: both' 0 'inline:id,email,phone
 1,a@example.jp,090-1234-5678' 'match:^crm export: 3 left out without consent for what the columns carry: email 1, phone 2 \(' \
 	"$CRM" export --columns id,email,phone
