@@ -1263,7 +1263,7 @@ struct training {
 };
 
 /* The fewest matches a session must see for its m to count. */
-#define SESSION_MIN_MATCHES 10.0
+#define SESSION_MIN_MATCHES ((double)CRM_DEDUPE_MIN_LEARN)
 
 /*
  * Whether a session found duplicates at all: the pairs it calls one
@@ -1976,11 +1976,13 @@ static enum crm_status fit(struct crm_dedupe *d, struct crm_db *db, const struct
 		trained_m(d, tr);
 	}
 	/*
-	 * Nothing learned but families and namesakes: the duplicates were
-	 * merged already. The model saved when they were found scores what
-	 * is left; without one, a strict m does.
+	 * Nothing learned but families and namesakes (the duplicates were
+	 * merged already), or too few duplicates in any rule's pairs to learn
+	 * from (a small database): the model saved when they were found
+	 * scores what is left; without one, a strict m does, never the
+	 * starting guess (init_m), which is not a model.
 	 */
-	if (!s && !tr->sessions && d->st.implausible) {
+	if (!s && !tr->sessions) {
 		s = use_saved(d, db, err);
 		if (!s && !d->model_run) {
 			strict_m(d, d->m);

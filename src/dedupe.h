@@ -44,6 +44,8 @@
 #define CRM_DEDUPE_REVIEW_THRESHOLD (-5.0)
 /* Blocks with more customers than this are skipped, and reported. */
 #define CRM_DEDUPE_MAX_BLOCK 2000
+/* The fewest duplicates a blocking rule's pairs must hold for EM to learn from them. */
+#define CRM_DEDUPE_MIN_LEARN 10
 
 struct crm_dedupe_options {
 	double threshold;          /* the merge band: weight >= threshold */

@@ -133,10 +133,14 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 				"--apply saves one): fitted on every pair\n");
 		if (!st->pairs)
 			fprintf(stderr, "crm dedupe: model: no pairs to fit it on\n");
-		else if (st->strict)
+		else if (st->strict && st->implausible)
 			fprintf(stderr, "crm dedupe: model: no duplicates to learn from (EM found "
 				"only families or namesakes, %lu times): strict, %.4f%% of the pairs "
 				"matches\n", st->implausible, st->prior * 100);
+		else if (st->strict)
+			fprintf(stderr, "crm dedupe: model: too few duplicates to learn from (under "
+				"%d in every rule's pairs): strict, %.4f%% of the pairs matches\n",
+				CRM_DEDUPE_MIN_LEARN, st->prior * 100);
 		else
 			fprintf(stderr, "crm dedupe: model: %lu patterns, %lu EM iterations%s, %.4f%% "
 				"of the pairs matches\n", st->patterns, st->iterations,
