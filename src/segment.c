@@ -523,7 +523,8 @@ enum crm_status crm_segment_env(struct crm_db *db, const char *as_of, struct crm
 		return crm_error_set(err, CRM_ERR_INTERNAL, "cannot tell today's date");
 	}
 	if (crm_seg_date_add(env->as_of, 1, 'd', next))
-		return crm_error_set(err, CRM_ERR_INVALID, "'%s' is not a date", env->as_of);
+		return crm_error_set(err, CRM_ERR_INVALID, "--as-of '%s' is not a date (2025-07-23)",
+				     env->as_of);
 	if ((s = crm_stmt_table_init(&t, db, segment_sql, SQL_COUNT, err)))
 		return s;
 	if (!(st = crm_stmt_table_get(&t, SQL_RFM_SNAPSHOT, err))) {

@@ -19,6 +19,7 @@
 #include "customer.h"
 #include "export.h"
 #include "progress.h"
+#include "rfm.h"
 #include "safefile.h"
 #include "xlsx.h"
 #include "banned.h"
@@ -563,7 +564,7 @@ static int run_export(struct cli *cli)
 	struct crm_ids ids = { 0 };
 	int64_t total = 0, run_id = 0;
 	unsigned long replaced = 0;
-	char filter[256];
+	char filter[256], num[32];
 	int rc, finished = 0;
 
 	memset(&t, 0, sizeof(t));
@@ -635,8 +636,9 @@ static int run_export(struct cli *cli)
 		writer_abort(cli);
 		rc = crm_report(CMD, &err);
 		if (run_id && !ctx->quiet)
-			fprintf(stderr, "crm export: the %lu row%s that may have gone out %s "
-				"recorded as export %lld of run %lld, which failed\n", cli->x.rows,
+			fprintf(stderr, "crm export: the %s row%s that may have gone out %s "
+				"recorded as export %lld of run %lld, which failed\n",
+				crm_num(cli->x.rows, num, sizeof(num)),
 				cli->x.rows == 1 ? "" : "s", cli->x.rows == 1 ? "is" : "are",
 				(long long)cli->x.id, (long long)run_id);
 		return rc;
@@ -700,7 +702,7 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 		case OPT_RECIPIENT: cli.x.recipient = g.arg; break;
 		case OPT_INCLUDE_MERGED: cli.x.include_merged = 1; break;
 		case OPT_AS_OF:
-			if (strlen(g.arg) != 10)
+			if (strlen(g.arg) != 10 || crm_rfm_days(g.arg) == CRM_RFM_NO_DATE)
 				return usage_error("--as-of takes a date, YYYY-MM-DD, not '%s'", g.arg);
 			cli.as_of = g.arg;
 			break;
@@ -749,6 +751,12 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 	     !strcmp(cli.output + strlen(cli.output) - 4, ".tsv")))
 		return usage_error("-o %s is a workbook with --format xlsx: name it .xlsx",
 				   cli.output);
+	/* Excel's old binary book: crm writes none, and CSV under its name would mislead */
+	if (cli.output && strlen(cli.output) > 4 &&
+	    (!strcmp(cli.output + strlen(cli.output) - 4, ".xls") ||
+	     !strcmp(cli.output + strlen(cli.output) - 4, ".XLS")))
+		return usage_error("-o %s: crm writes workbooks as .xlsx (Excel 2007 and later); "
+				   "name it .xlsx, or .csv for CSV", cli.output);
 	if (cli.x.recipient) {
 		const char *r = cli.x.recipient;
 

@@ -7,7 +7,7 @@
 # written whole or not at all, and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 66
+plan 69
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -243,6 +243,12 @@ check 'a blank recipient' 2 empty 'match:--recipient names who receives the data
 	"$CRM" export --purpose provision --recipient '  '
 check '--as-of without a segment' 2 empty 'match:--as-of is for --segment and --where' \
 	"$CRM" export --as-of 2026-01-01
+check '--as-of of a day that is not: a usage error naming the option' 2 empty \
+	"match:^crm export: --as-of takes a date, YYYY-MM-DD, not '2026-13-01'" \
+	"$CRM" export --where 'id >= 1' --as-of 2026-13-01
+check '-o .xls: no CSV under an Excel name' 2 empty 'match:^crm export: -o list\.xls: crm writes workbooks as \.xlsx' \
+	"$CRM" export --purpose analysis -o list.xls
+assert '... and no file' test ! -e list.xls
 check '--where twice' 2 empty 'match:--where is given once' "$CRM" export --where 'id > 1' --where 'id < 3'
 check '--mask of a column that cannot be masked' 2 empty 'match:--mask: company cannot be masked' \
 	"$CRM" export --columns id,company --mask company
