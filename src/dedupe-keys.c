@@ -590,18 +590,8 @@ static int one_slip(const char *a, const char *b)
 
 int dd_one_edit(const char *a, const char *b)
 {
-	size_t n = strlen(a), m = strlen(b), i;
-
-	if (n == m)
-		return one_slip(a, b);
-	if (n + 1 == m)
-		return dd_one_edit(b, a);
-	if (n != m + 1)
-		return 0;
-	/* a is b with one byte more: skip it where they first differ */
-	for (i = 0; i < m && a[i] == b[i]; i++)
-		;
-	return !strcmp(a + i + 1, b + i);
+	/* in letters (code points): gonzalez, gonzález; a swap is two edits there */
+	return crm_utf8_distance(a, b, 1) <= 1 || one_slip(a, b);
 }
 
 int dd_typo(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b, int k)
@@ -690,7 +680,7 @@ static int same_undotted(const char *a, const char *b)
  * (shunsukekudo61@gmail.com, email_key()): against it, the other's are
  * dropped too (shunsuke.kudo61@icloud.com).
  */
-static int same_local(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
+int dd_same_local(const struct crm_strbuf *ar, const struct dd_rec *a, const struct dd_rec *b)
 {
 	const char *x, *y;
 
@@ -775,7 +765,7 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 	case DF_POSTAL:
 		return !strcmp(x, y) ? 1 : one_slip(x, y) ? 2 : 3;
 	case DF_EMAIL:
-		return !strcmp(x, y) ? 1 : same_local(ar, a, b) ||
+		return !strcmp(x, y) ? 1 : dd_same_local(ar, a, b) ||
 					       dd_jaro_winkler_min(x, y, 0.9) >= 0.9 ? 2 : 3;
 	case DF_PREF:
 		return !strcmp(x, y) ? 1 : 2;

@@ -108,8 +108,14 @@ int dd_swapped(const struct crm_strbuf *arena, const struct dd_rec *a, const str
  */
 int dd_typo(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b, int k);
 
-/* Whether a and b differ by one edit: a byte changed, added or dropped, or two swapped. */
+/* Whether a and b differ by one edit: a letter changed, added or dropped, or two swapped. */
 int dd_one_edit(const char *a, const char *b);
+
+/*
+ * Whether a's email and b's have one local part (before the @); against a
+ * Gmail key, which has lost its dots, dots aside.
+ */
+int dd_same_local(const struct crm_strbuf *arena, const struct dd_rec *a, const struct dd_rec *b);
 
 /*
  * A fitted model as dedupe_models keeps it (dedupe-model.c): per field

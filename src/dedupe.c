@@ -1408,8 +1408,7 @@ static int other_domain(const struct crm_dedupe *d, const struct dd_rec *a,
 {
 	const char *x, *y;
 
-	if (!a->key[DK_LOCAL] || !b->key[DK_LOCAL] ||
-	    strcmp(dd_key(&d->arena, a, DK_LOCAL), dd_key(&d->arena, b, DK_LOCAL)))
+	if (!dd_same_local(&d->arena, a, b))
 		return 0;
 	x = strchr(dd_key(&d->arena, a, DF_EMAIL), '@');
 	y = strchr(dd_key(&d->arena, b, DF_EMAIL), '@');
@@ -1443,7 +1442,8 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 		 * address are one person).
 		 */
 		uint32_t e = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
-		uint32_t n = a->tf[DK_LOCAL] > e ? a->tf[DK_LOCAL] - e + 1 : 1;
+		uint32_t k = a->tf[DK_LOCAL] > b->tf[DK_LOCAL] ? a->tf[DK_LOCAL] : b->tf[DK_LOCAL];
+		uint32_t n = k > e ? k - e + 1 : 1;
 		double t = tf_u(d, DK_LOCAL, n);
 
 		if (t > *u)

@@ -16,7 +16,7 @@
 # of one name, a brother and a sister of like names are still for review).
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 25
+plan 27
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -113,6 +113,8 @@ B2,hughes,frances,,2600,4 lake road
 S1,smith,john,1950-01-01,2700,8 high street
 S2,smith jr,john,,2700,8 high street
 N3,campbell,nichoals,,4655,87 poynton street
+G1,gonzalez,maria,1970-05-05,2800,3 river road
+G2,gonzález,maria,,2800,3 river road
 W1,nguyen,linh,1975-06-30,2000,9 pitt street
 W2,kowalski,anna,1969-09-09,6000,5 hay street
 W3,murphy,sean,1988-04-04,4000,77 queen street
@@ -136,5 +138,8 @@ check '... a son whose family name says so (smith jr): for review, no slip' 0 \
 	'match:^[0-9]+,[0-9]+,t:S2,john smith jr,[-0-9.]+,review$' ignore \
 	"$CRM" --db home.db dedupe --format csv
 check '... two letters swapped at the end of a given name (nichoals): not a typo, for review' 0 \
-	'not-match:,t:N3,.*,merge$' ignore "$CRM" --db home.db dedupe --format csv
+	'match:^[0-9]+,11,t:N3,nichoals campbell,[-0-9.]+,review$' ignore "$CRM" --db home.db dedupe --format csv
+check '... (never merged)' 0 'not-match:,t:N3,.*,merge$' ignore "$CRM" --db home.db dedupe --format csv
+check '... a slip of a letter, not of a byte (gonzalez, gonzález): merged' 0 \
+	'match:^[0-9]+,[0-9]+,t:G2,[^,]+,[-0-9.]+,merge$' ignore "$CRM" --db home.db dedupe --format csv
 finish
