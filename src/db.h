@@ -142,6 +142,11 @@ enum crm_status crm_db_release_savepoint(struct crm_db *db, struct crm_error *er
 
 /* 1 while a write transaction is open. */
 int crm_db_in_transaction(const struct crm_db *db);
+/*
+ * Whether a transaction crm began is still open in SQLite too: SQLite
+ * rolls one back by itself on some errors (a full disk, out of memory).
+ */
+int crm_db_transaction_alive(const struct crm_db *db);
 
 /*
  * What a command is about to do, so that the database can be set for it

@@ -21,6 +21,11 @@ sqlite3 *crm_db_sqlite(struct crm_db *db) { return db->sql; }
 
 int crm_db_in_transaction(const struct crm_db *db) { return db->in_txn; }
 
+int crm_db_transaction_alive(const struct crm_db *db)
+{
+	return db->in_txn && !sqlite3_get_autocommit(db->sql);
+}
+
 enum crm_status crm_db_busy_error(struct crm_db *db, struct crm_error *err)
 {
 	return crm_error_set(err, CRM_ERR_BUSY,

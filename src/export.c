@@ -304,6 +304,7 @@ enum crm_status crm_export_begin(struct crm_run *run, struct crm_export *x,
 
 	x->st = NULL;
 	x->rows = x->left_out = 0;
+	x->recorded = x->member_lost = 0;
 	x->consent = 0;
 	if (x->purpose == CRM_PURPOSE_PROVISION && (!x->recipient || !*x->recipient))
 		return crm_error_set(err, CRM_ERR_INVALID, "a provision to a third party needs "
@@ -451,6 +452,8 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 	crm_stmt_bind_int(st, 3, id);
 	if (!(s = crm_stmt_run(st, "cannot record the export", &e)))
 		s = crm_audit_insert(crm_run_audit(run), "export_customers", x->st->next_member++, &e);
+	if (s)
+		x->member_lost = 1;
 	return w ? w : s ? pass(err, &e) : CRM_OK;
 }
 
@@ -548,5 +551,8 @@ enum crm_status crm_export_finish(struct crm_run *run, struct crm_export *x,
 	crm_stmt_bind_int(st, 9, (int64_t)x->rows);
 	s = crm_stmt_run(st, "cannot record the export", err);
 	crm_strbuf_release(&cols);
-	return s ? s : crm_audit_insert(crm_run_audit(run), "exports", x->id, err);
+	if (s)
+		return s;
+	x->recorded = 1;
+	return crm_audit_insert(crm_run_audit(run), "exports", x->id, err);
 }

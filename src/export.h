@@ -59,6 +59,8 @@ struct crm_export {
 	unsigned long left_out;         /* without the consent needed */
 	unsigned long lacking[3];       /* of them, without email, phone, post consent */
 	int64_t id;                     /* the exports row */
+	int recorded;                   /* its exports row is in (crm_export_finish) */
+	int member_lost;                /* a customer written could not be recorded */
 	/* private */
 	struct crm_export_state *st;
 };

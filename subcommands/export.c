@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -534,9 +535,15 @@ static int64_t record_partial(struct cli *cli, struct crm_run *run, int finished
 	struct crm_error e;
 	enum crm_status s = CRM_OK;
 
-	/* SQLite may have rolled the transaction back itself (a full disk under it). */
+	/*
+	 * Not when SQLite rolled the transaction back itself (a full disk
+	 * under it), a customer written could not be recorded, or the
+	 * exports row is in but not its log entry: a record that is not
+	 * whole is none.
+	 */
 	if (cli->output || !cli->x.rows || crm_run_is_dry(run) ||
-	    !crm_db_in_transaction(crm_run_db(run)))
+	    !crm_db_transaction_alive(crm_run_db(run)) || cli->x.member_lost ||
+	    (cli->x.recorded && !finished))
 		return 0;
 	crm_error_clear(&e);
 	if (!finished)
@@ -562,10 +569,10 @@ static int run_export(struct cli *cli)
 	struct crm_error err;
 	enum crm_status s;
 	struct crm_ids ids = { 0 };
-	int64_t total = 0, run_id = 0;
+	int64_t total = 0, run_id = 0, partial = 0;
 	unsigned long replaced = 0;
 	char filter[256], num[32];
-	int rc, finished = 0;
+	int rc, finished = 0, committed = 0;
 
 	memset(&t, 0, sizeof(t));
 	crm_error_clear(&err);
@@ -620,8 +627,9 @@ static int run_export(struct cli *cli)
 		run_id = crm_run_id(run);
 		/* recorded first: a file that exists was recorded */
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
+		committed = !s;
 	} else if (run) {
-		run_id = record_partial(cli, run, finished);
+		partial = record_partial(cli, run, finished);
 	}
 	crm_run_free(run);
 	crm_export_release(&cli->x);
@@ -635,12 +643,17 @@ static int run_export(struct cli *cli)
 	if (s) {
 		writer_abort(cli);
 		rc = crm_report(CMD, &err);
-		if (run_id && !ctx->quiet)
+		/* on standard output the rows before the failure are out */
+		if (partial && !ctx->quiet)
 			fprintf(stderr, "crm export: the %s row%s that may have gone out %s "
 				"recorded as export %lld of run %lld, which failed\n",
 				crm_num(cli->x.rows, num, sizeof(num)),
 				cli->x.rows == 1 ? "" : "s", cli->x.rows == 1 ? "is" : "are",
-				(long long)cli->x.id, (long long)run_id);
+				(long long)cli->x.id, (long long)partial);
+		else if (!cli->output && cli->x.rows && !committed)
+			fprintf(stderr, "crm export: the %s row%s that may have gone out could not be "
+				"recorded\n", crm_num(cli->x.rows, num, sizeof(num)),
+				cli->x.rows == 1 ? "" : "s");
 		return rc;
 	}
 	summary(cli, run_id, replaced);
@@ -753,8 +766,7 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 				   cli.output);
 	/* Excel's old binary book: crm writes none, and CSV under its name would mislead */
 	if (cli.output && strlen(cli.output) > 4 &&
-	    (!strcmp(cli.output + strlen(cli.output) - 4, ".xls") ||
-	     !strcmp(cli.output + strlen(cli.output) - 4, ".XLS")))
+	    !strcasecmp(cli.output + strlen(cli.output) - 4, ".xls"))
 		return usage_error("-o %s: crm writes workbooks as .xlsx (Excel 2007 and later); "
 				   "name it .xlsx, or .csv for CSV", cli.output);
 	if (cli.x.recipient) {
