@@ -53,9 +53,14 @@ static const char *const segment_sql[SQL_COUNT] = {
 	/* Scores saved before schema 13 have no snapshot row: the latest of them, then. */
 	[SQL_RFM_RUN] = "SELECT max(run_id) FROM rfm_scores"
 			" WHERE NOT EXISTS (SELECT 1 FROM rfm_snapshots)",
+	/*
+	 * The scores of the day nearest the as-of day, not after it (of one
+	 * day, the later run): a baseline saved afterwards for an earlier day
+	 * (for crm rfm --compare) is not today's scores.
+	 */
 	[SQL_RFM_SNAPSHOT] = "SELECT run_id, bins, scheme, ltv IS NOT NULL FROM rfm_snapshots"
 			     " WHERE as_of <= ?1"
-			     " ORDER BY run_id DESC LIMIT 1",
+			     " ORDER BY as_of DESC, run_id DESC LIMIT 1",
 	[SQL_SNAP_INSERT] = "INSERT INTO segment_snapshots(id, run_id, segment, definition, as_of,"
 			    " customers) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[SQL_MEMBER_INSERT] = "INSERT INTO segment_members(id, snapshot_id, customer_id)"

@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 135
+plan 137
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -74,6 +74,18 @@ check 'r, f, m, recency, frequency, monetary, segment: as saved' 0 \
 	"inline:$(rfm_count 'r_score = 5') $(rfm_count 'f_score >= 3') $(rfm_count 'm_score < 3') $(rfm_count 'recency_days > 100') $(rfm_count 'frequency = 1') $(rfm_count 'monetary >= 100000000') $(rfm_count "segment = 'Champions'")" \
 	empty sh -c 'for e in "r = 5" "f >= 3" "m < 3" "recency > 100" "frequency = 1" "monetary >= 10000" "segment = '"'Champions'"'"; do
 		"$CRM" segment count --as-of 2026-12-01 --where "$e" || exit 1; done | paste -s -d " " -'
+
+# A baseline saved afterwards for an earlier day (for rfm --compare): the
+# scores of the day nearest, not of the run saved last, still count.
+before=$("$CRM" segment show --ids --as-of 2026-12-01 --where 'r = 5 or segment = '"'Champions'"'' 2> /dev/null |
+	paste -s -d ' ' -)
+"$CRM" -q rfm --save --as-of 2026-01-15 --format csv > /dev/null || bail_out 'crm rfm --save failed'
+check 'a baseline saved later for an earlier day: the scores of the day still count' 0 \
+	"inline:$before" ignore sh -c '"$CRM" segment show --ids --as-of 2026-12-01 --where "r = 5 or segment = '"'Champions'"'" | paste -s -d " " -'
+check '... the baseline on its own day' 0 'match:^[0-9]+$' empty \
+	"$CRM" segment count champions --as-of 2026-01-15
+"$CRM" -q log revert "$(sqlite3 crm.db 'SELECT max(run_id) FROM rfm_snapshots')" ||
+	bail_out 'revert of the baseline failed'
 
 # count equals the rows of show: every built-in, and 20 random expressions.
 same_count()
