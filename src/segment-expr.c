@@ -1013,7 +1013,8 @@ static enum crm_status parse_unary(struct parser *p, struct node **out)
 	struct node *n = NULL, *kid = NULL;
 	enum crm_status s;
 
-	if (++p->depth > CRM_SEG_MAX_DEPTH)
+	/* the expression itself is the first level: 64 parentheses or nots are 65 */
+	if (++p->depth > CRM_SEG_MAX_DEPTH + 1)
 		return fail(p, pos, "nested more than %d deep", CRM_SEG_MAX_DEPTH);
 	if (is_word(p, "not")) {
 		if ((s = lex(p)) || (s = parse_unary(p, &kid)))

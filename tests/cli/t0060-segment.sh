@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 137
+plan 138
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -158,8 +158,10 @@ deep()
 		for (i = 0; i < n; i++) printf ")"; print "" }'
 }
 check '... 10,000 deep' 1 empty \
-	'inline:crm segment: expression, character 65: nested more than 64 deep' \
+	'inline:crm segment: expression, character 66: nested more than 64 deep' \
 	"$CRM" segment count --where "$(deep 10000)"
+check '... 64 deep, as the man page allows' 0 'match:^[0-9]+$' empty \
+	"$CRM" segment count --as-of 2026-12-01 --where "$(deep 64)"
 awk 'BEGIN { for (i = 0; i < 70000; i++) printf "age > 3 and "; print "age > 3" }' > big.txt
 check '... 1 MB, from standard input' 1 empty \
 	'match:^crm segment: expression, character 65537: an expression is at most 65536 bytes, this one is 840008$' \

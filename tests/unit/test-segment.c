@@ -439,8 +439,10 @@ static void test_rfm_needed(void **state)
 /* Deep nesting and huge expressions are refused, with the place. */
 static void test_limits(void **state)
 {
-	size_t n = 10000, i;
+	size_t n = 10000, i, at;
 	char *s = malloc(2 * n + 16), *big;
+	struct crm_seg_expr *e = NULL;
+	struct crm_error err;
 
 	(void)state;
 	assert_non_null(s);
@@ -450,11 +452,16 @@ static void test_limits(void **state)
 	for (i = 0; i < n; i++)
 		s[n + 7 + i] = ')';
 	s[2 * n + 7] = '\0';
-	fails(s, 2 * n + 7, CRM_SEG_MAX_DEPTH, "nested more than 64 deep");
+	/* the 65th parenthesis is refused, the 64th not (the man page's "at most 64") */
+	fails(s, 2 * n + 7, CRM_SEG_MAX_DEPTH + 1, "nested more than 64 deep");
+	crm_error_clear(&err);
+	assert_int_equal(crm_seg_compile(s + n - CRM_SEG_MAX_DEPTH, 2 * CRM_SEG_MAX_DEPTH + 7, &env,
+					 &e, &at, &err), CRM_OK);
+	crm_seg_free(e);
 	for (i = 0; i < n; i += 4)
 		memcpy(s + i, "not ", 4);
 	memcpy(s + n, "age > 3", 8);
-	fails(s, n + 7, 4 * CRM_SEG_MAX_DEPTH, "nested more than 64 deep");
+	fails(s, n + 7, 4 * (CRM_SEG_MAX_DEPTH + 1), "nested more than 64 deep");
 	free(s);
 	/* 1 MB: at most 64 KiB */
 	big = malloc(1 << 20);
@@ -470,14 +477,9 @@ static void test_limits(void **state)
 	for (i = 0; i + 16 <= CRM_SEG_MAX_BYTES - 7; i += 16)
 		memcpy(big + i, "age > 3 and     ", 16);
 	memcpy(big + i, "age > 3", 7);
-	{
-		struct crm_seg_expr *e = NULL;
-		struct crm_error err;
-		size_t at;
-
-		assert_int_equal(crm_seg_compile(big, i + 7, &env, &e, &at, &err), CRM_OK);
-		crm_seg_free(e);
-	}
+	e = NULL;
+	assert_int_equal(crm_seg_compile(big, i + 7, &env, &e, &at, &err), CRM_OK);
+	crm_seg_free(e);
 	free(big);
 }
 
