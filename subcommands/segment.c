@@ -88,6 +88,9 @@ static int want_target(struct cli *cli)
 {
 	if (cli->where && cli->nargs)
 		return usage_error("%s takes a segment name or --where, not both", cli->verb);
+	if (cli->nargs > 1)
+		return usage_error("too many arguments for segment %s ('%s'): one segment name",
+				   cli->verb, cli->args[1]);
 	if (!cli->where && cli->nargs != 1)
 		return usage_error("%s needs a segment name or --where '<expression>'", cli->verb);
 	return CRM_EXIT_OK;

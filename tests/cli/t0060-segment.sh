@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 138
+plan 139
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -210,6 +210,9 @@ check '--ids with --format' 2 empty 'match:^crm segment: --ids writes bare ids: 
 	"$CRM" segment show dormant --ids --format json
 check 'an option of another command' 2 empty \
 	'match:^crm segment: --ids is not an option of segment count$' "$CRM" segment count dormant --ids
+check 'count with two names: too many, naming the extra one' 2 empty \
+	"match:^crm segment: too many arguments for segment count \\('extra'\\): one segment name$" \
+	"$CRM" segment count dormant extra
 check 'a bad --as-of' 2 empty "match:^crm segment: --as-of takes a date, YYYY-MM-DD, not '2026-02-30'" \
 	"$CRM" segment count dormant --as-of 2026-02-30
 check 'a bad name' 2 empty "match:^crm segment: 'a b' cannot name a segment" \
