@@ -483,9 +483,17 @@ static int create(struct cli *cli)
 	if (crm_seg_needs_rfm(e) && !env.rfm_run && !cli->ctx->quiet)
 		fprintf(stderr, "crm segment: warning: no RFM scores are saved yet: %s can be "
 			"evaluated once crm rfm --save has saved some\n", name);
-	/* a saved one that replaces a built-in says what the built-in said, unless told */
+	/*
+	 * A saved one that replaces a built-in keeps its description when it
+	 * is the same definition, and else its label alone (休眠 of "休眠:
+	 * ordered before, but not in the last 365 days"): the rest told the
+	 * built-in's definition, not this one's. Unless told.
+	 */
 	if (!cli->description && !crm_segment_find(cli->ctx->db, name, &was, &err) &&
-	    was.builtin && !was.id && was.description && !(desc = strdup(was.description))) {
+	    was.builtin && !was.id && was.description &&
+	    !(desc = strcmp(was.definition, text) ? strndup(was.description,
+							   strcspn(was.description, ":"))
+						    : strdup(was.description))) {
 		crm_segment_release(&was);
 		crm_seg_free(e);
 		free(owned);

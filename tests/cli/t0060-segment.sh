@@ -260,7 +260,7 @@ check 'one that can never match is saved with a warning' 0 empty \
 crm segment: created never' "$CRM" segment create never 'age > 30 and age < 20'
 check 'a saved one replaces a built-in of its name' 0 empty 'inline:crm segment: created dormant' \
 	"$CRM" segment create dormant 'days_since_last_order >= 180'
-check '... listed as such, with the built-in'"'"'s description' 0 'match:^dormant,saved \(replaces the built-in\),days_since_last_order >= 180,"休眠: ' \
+check '... listed as such, with the built-in'"'"'s label, not its description of 365 days' 0 'match:^dormant,saved \(replaces the built-in\),days_since_last_order >= 180,休眠$' \
 	empty "$CRM" segment list --format csv
 check '... and used' 0 'inline:5' empty "$CRM" segment count dormant --as-of 2026-06-15
 check '... dropping it brings the built-in back' 0 empty 'inline:crm segment: dropped dormant' \
