@@ -718,6 +718,9 @@ static int save(struct cli *cli)
 		crm_rfm_free(r);
 		return crm_report(CMD, &err);
 	}
+	if (!ctx->quiet && !r->n && r->as_of != CRM_RFM_NO_DATE)
+		fprintf(stderr, "crm rfm: warning: no one had ordered by then: the snapshot is "
+			"empty, and a segment of RFM fields as of that day matches no one\n");
 	if (!ctx->quiet) {
 		fprintf(stderr, "crm rfm: %s%s scores %s", cli->dry_run ? "dry run: " : "",
 			crm_num(r->n, a, sizeof(a)), cli->dry_run ? "would be saved (nothing was)"
@@ -869,8 +872,8 @@ static int with_scheme_file(struct cli *cli, const char *path, int cpm_set)
 
 	crm_error_clear(&err);
 	if (!strchr(path, '/') && access(path, F_OK))
-		return usage_error("--scheme must be rfm11, cpm, none or a scheme file, not '%s'",
-				   path);
+		return usage_error("--scheme must be rfm11, cpm, none or a scheme file, not '%s' "
+				   "(no file of that name here)", path);
 	if (crm_rfm_scheme_load(path, &sc, &err))
 		return crm_report(CMD, &err);
 	cli->opt.scheme = sc;

@@ -6,7 +6,7 @@
 # snapshots (--save, --compare, revert); and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 45
+plan 46
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -84,8 +84,11 @@ check '... a cell named twice is an error with its line' 1 empty \
 printf 'A: 55 54 53 52 51 45 44 43 42 41 35 34 33 32 31 25 24 23 22 21 15 14 13 12\n' > short.txt
 check '... so is a cell no segment names' 1 empty \
 	'match:^crm rfm: short.txt: no segment names cell 11 ' "$CRM" rfm --scheme short.txt
+check '--save as of a day before any order: a warning that the snapshot is empty' 0 ignore \
+	'match:^crm rfm: warning: no one had ordered by then: the snapshot is empty' \
+	"$CRM" rfm --as-of 1900-01-01 --save --dry-run
 check '... and a name that is neither a scheme nor a file' 2 ignore \
-	"match:^crm rfm: --scheme must be rfm11, cpm, none or a scheme file, not 'rfm12'$" \
+	"match:^crm rfm: --scheme must be rfm11, cpm, none or a scheme file, not 'rfm12' \\(no file of that name here\\)$" \
 	"$CRM" rfm --scheme rfm12
 
 # C5 merged into C3: C5's order counts for C3, and C5 is not scored.
