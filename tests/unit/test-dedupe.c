@@ -199,6 +199,109 @@ static void test_swapped_names(void **state)
 	assert_int_equal(given, 4);
 }
 
+/* One edit, in letters: changed, added, dropped, or two swapped. */
+static void test_one_edit(void **state)
+{
+	(void)state;
+	assert_true(dd_one_edit("belperio", "belperi"));     /* dropped at the end */
+	assert_true(dd_one_edit("belperi", "belperio"));
+	assert_true(dd_one_edit("smyth", "smith"));          /* changed */
+	assert_true(dd_one_edit("smtih", "smith"));          /* swapped */
+	assert_true(dd_one_edit("gonzález", "gonzalez"));    /* a letter of two bytes */
+	assert_true(dd_one_edit("斉藤", "斎藤"));             /* of three */
+	assert_true(dd_one_edit("smith", "smith"));
+	assert_false(dd_one_edit("smith", "smith jr"));      /* three added */
+	assert_false(dd_one_edit("martin", "martinez"));
+	assert_false(dd_one_edit("smith", "smiths1"));
+	assert_false(dd_one_edit("abcd", "badc"));           /* two swaps */
+	assert_false(dd_one_edit("山田", "田山花"));
+}
+
+/* Key col of two customers, for the helpers that take records. */
+static void pair_of(struct two *t, int col, const char *a, const char *b)
+{
+	crm_strbuf_init(&t->arena);
+	rec_of(&t->arena, &t->a, col, a);
+	rec_of(&t->arena, &t->b, col, b);
+}
+
+/* A typo in a given name: ASCII, five letters or more, before the last two. */
+static void test_typo(void **state)
+{
+	static const struct { const char *a, *b; int typo; } cases[] = {
+		{ "nicholas", "nichooas", 1 },   /* FEBRL1's rec-339 */
+		{ "nicholas", "nciholas", 1 },   /* a swap early on */
+		{ "francis", "frances", 0 },     /* a brother and a sister */
+		{ "nicholas", "nichoals", 0 },   /* a swap touching the second-last */
+		{ "paula", "paulo", 0 },
+		{ "anna", "anne", 0 },           /* under five letters */
+		{ "nicholas", "nicholas", 0 },   /* the same */
+		{ "nicholas", "nicolas", 0 },    /* dropped: no slip of one_slip's */
+		{ "かずこさん", "かずおさん", 0 },   /* not ASCII */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct two t;
+
+		pair_of(&t, DC_GIVEN, cases[i].a, cases[i].b);
+		if (dd_typo(&t.arena, &t.a, &t.b, DF_GIVEN) != cases[i].typo) {
+			print_error("%s / %s: typo %d, expected %d\n", cases[i].a, cases[i].b,
+				    !cases[i].typo, cases[i].typo);
+			crm_strbuf_release(&t.arena);
+			fail();
+		}
+		crm_strbuf_release(&t.arena);
+	}
+}
+
+/* The same local part: exactly, or dots aside against a Gmail key. */
+static void test_same_local(void **state)
+{
+	struct two t;
+
+	(void)state;
+	pair_of(&t, DC_EMAIL, "shunsuke.kudo61@icloud.com", "shunsuke.kudo61@gmail.com");
+	assert_string_equal(dd_key(&t.arena, &t.b, DF_EMAIL), "shunsukekudo61@gmail.com");
+	assert_true(dd_same_local(&t.arena, &t.a, &t.b));
+	assert_int_equal(dd_level(&t.arena, &t.a, &t.b, DF_EMAIL), 2);
+	crm_strbuf_release(&t.arena);
+	/* Without Gmail the dots count: j.c and jc are two local parts. */
+	pair_of(&t, DC_EMAIL, "j.c@example.com", "jc@example.org");
+	assert_false(dd_same_local(&t.arena, &t.a, &t.b));
+	crm_strbuf_release(&t.arena);
+	pair_of(&t, DC_EMAIL, "ed@one.example", "ed@two.example");
+	assert_true(dd_same_local(&t.arena, &t.a, &t.b));
+	crm_strbuf_release(&t.arena);
+}
+
+/* A reading turned round goes with names written the other way round. */
+static void test_swapped_reading(void **state)
+{
+	struct crm_strbuf arena = CRM_STRBUF_INIT;
+	const char *v[DC_NCOLUMNS] = { 0 };
+	struct dd_rec a, b, c;
+
+	(void)state;
+	v[DC_FAMILY] = "工藤";
+	v[DC_GIVEN] = "俊介";
+	v[DC_KANA] = "クドウ シュンスケ";
+	assert_int_equal(dd_keys(&arena, v, &a), 0);
+	v[DC_FAMILY] = "俊介";
+	v[DC_GIVEN] = "工藤";
+	v[DC_KANA] = "シュンスケ クドウ";
+	assert_int_equal(dd_keys(&arena, v, &b), 0);
+	assert_int_equal(dd_swapped(&arena, &a, &b), 1);
+	assert_int_equal(dd_level(&arena, &a, &b, DF_KANA), 2);
+	/* The names straight, the reading turned: not close (another person's reading). */
+	v[DC_FAMILY] = "工藤";
+	v[DC_GIVEN] = "俊介";
+	assert_int_equal(dd_keys(&arena, v, &c), 0);
+	assert_int_equal(dd_level(&arena, &a, &c, DF_KANA), 3);
+	crm_strbuf_release(&arena);
+}
+
 /* A name not split (坂本亮) compares with one split (坂本 / 亮) as a whole. */
 static void test_whole_name(void **state)
 {
@@ -270,6 +373,10 @@ int main(void)
 		cmocka_unit_test(test_levels),
 		cmocka_unit_test(test_swapped_names),
 		cmocka_unit_test(test_whole_name),
+		cmocka_unit_test(test_one_edit),
+		cmocka_unit_test(test_typo),
+		cmocka_unit_test(test_same_local),
+		cmocka_unit_test(test_swapped_reading),
 		cmocka_unit_test(test_jaro_winkler),
 	};
 
