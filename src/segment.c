@@ -38,6 +38,7 @@ enum {
 	SQL_RECIPIENTS,
 	SQL_SINCE,
 	SQL_CONTROL,
+	SQL_RUN_EXISTS,
 	SQL_COUNT
 };
 
@@ -84,6 +85,7 @@ static const char *const segment_sql[SQL_COUNT] = {
 		      " FROM orders o WHERE o.customer_id = ?1 AND o.ordered_at >= ?2",
 	[SQL_CONTROL] = "SELECT max(run_id) FROM segment_snapshots WHERE segment = ?1"
 			" AND run_id < ?2",
+	[SQL_RUN_EXISTS] = "SELECT 1 FROM runs WHERE id = ?1",
 };
 
 /* ---- Built-in segments ----------------------------------------------------- */
@@ -757,6 +759,24 @@ enum crm_status crm_segment_snapshot(struct crm_run *run, const struct crm_segme
 	return s;
 }
 
+/* Whether run is one of the runs table; *s set when the look failed. */
+static int run_exists(struct crm_stmt_table *t, int64_t run, enum crm_status *s,
+		      struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(t, SQL_RUN_EXISTS, err);
+	int found = 0;
+
+	*s = CRM_OK;
+	if (!st) {
+		*s = err->code;
+		return 1;
+	}
+	crm_stmt_bind_int(st, 1, run);
+	*s = crm_stmt_one(st, &found, "cannot read the runs", err);
+	crm_stmt_reset(st);
+	return *s ? 1 : found;
+}
+
 enum crm_status crm_segment_snapshot_find(struct crm_db *db, const char *name, int64_t run,
 					  struct crm_seg_snapshot *out, struct crm_error *err)
 {
@@ -781,6 +801,9 @@ enum crm_status crm_segment_snapshot_find(struct crm_db *db, const char *name, i
 		snprintf(out->at, sizeof(out->at), "%s", crm_stmt_text(st, 2));
 		out->customers = crm_stmt_int(st, 3);
 	}
+	if (!s && !found && run && !run_exists(&t, run, &s, err))
+		s = s ? s : crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld (crm log "
+					  "lists them)", (long long)run);
 	crm_stmt_table_release(&t);
 	if (!s && !found)
 		s = run ? crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld took no snapshot of "
@@ -842,9 +865,14 @@ enum crm_status crm_segment_effect(struct crm_db *db, const char *name, int64_t 
 		goto out;
 	n = found ? crm_stmt_int(st, 1) : 0;
 	if (!n) {
-		s = crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld exported nothing: --since-export "
-				  "takes the run of a crm export (crm log lists them)",
-				  (long long)run);
+		if (!run_exists(&t, run, &s, err) && !s)
+			s = crm_error_set(err, CRM_ERR_NOTFOUND, "there is no run %lld: "
+					  "--since-export takes the run of a crm export (crm log lists "
+					  "them)", (long long)run);
+		else if (!s)
+			s = crm_error_set(err, CRM_ERR_NOTFOUND, "run %lld exported nothing: "
+					  "--since-export takes the run of a crm export (crm log "
+					  "lists them)", (long long)run);
 		goto out;
 	}
 	snprintf(eff->at, sizeof(eff->at), "%s", crm_stmt_text(st, 0));

@@ -7,7 +7,7 @@
 # diff (merges followed), a campaign's effect, and lint.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 139
+plan 141
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -323,6 +323,8 @@ entered,4,shop:C4,田中美咲
 left,2,shop:C2,鈴木花子' ignore "$CRM" segment diff dormant "$snap1" "$snap2" --format csv
 check '... of a run that took none' 1 empty "inline:crm segment: run 1 took no snapshot of segment 'dormant'" \
 	"$CRM" segment diff dormant 1
+check '... of a run that is not there' 1 empty 'inline:crm segment: there is no run 99999 (crm log lists them)' \
+	"$CRM" segment diff dormant 99999
 check '... of a segment with none' 1 empty \
 	"inline:crm segment: segment 'lost' has no snapshot: crm segment snapshot lost takes one" \
 	"$CRM" segment diff lost
@@ -369,6 +371,8 @@ crm segment: not sent (in dormant's snapshot of run $snap1, not in the export): 
 	env TZ=JST-9 "$CRM" segment show dormant --since-export 900 --format csv
 check '... a run that exported nothing' 1 empty 'match:^crm segment: run 1 exported nothing' \
 	"$CRM" segment show dormant --since-export 1
+check '... a run that is not there' 1 empty 'match:^crm segment: there is no run 99999: --since-export' \
+	"$CRM" segment show dormant --since-export 99999
 check '... needs the name' 2 empty 'match:--since-export needs the segment' \
 	"$CRM" segment show --where 'age > 3' --since-export 900
 
