@@ -253,7 +253,13 @@ static int vusage_error(const char *cmd, const struct crm_usage *u, const char *
 	fprintf(stderr, "crm%s%s: ", cmd ? " " : "", cmd ? cmd : "");
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
-	crm_usage_print(stderr, u);
+	/*
+	 * The synopsis, not every option's help: the error stays on the
+	 * screen (the whole help was 35 to 50 lines under it).
+	 */
+	fputs(u->synopsis, stderr);
+	if (u->options)
+		fprintf(stderr, "(crm%s%s -h lists the options)\n", cmd ? " " : "", cmd ? cmd : "");
 	return CRM_EXIT_USAGE;
 }
 
