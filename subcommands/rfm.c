@@ -850,12 +850,13 @@ static int checked(struct cli *cli, int cpm_set)
 	if (cpm_set && cli->opt.scheme != &crm_rfm_cpm_scheme)
 		return usage_error("--cpm-tenure, --cpm-amount and --cpm-lapse are for --scheme cpm%s",
 				   "");
-	if (cli->opt.scheme && !cli->opt.scheme->cpm && cli->opt.bins != 5)
-		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
-				   "--scheme none", cli->opt.scheme->name, cli->opt.bins);
+	/* first: with a frozen run, --bins is the one to drop, not the scheme */
 	if (cli->freeze && (cli->bins_set || cli->method_set))
 		return usage_error("--freeze-thresholds scores as that run did: drop %s",
 				   cli->bins_set ? "--bins" : "--method");
+	if (cli->opt.scheme && !cli->opt.scheme->cpm && cli->opt.bins != 5)
+		return usage_error("scheme %s names the cells of 5 bins: with --bins %d give "
+				   "--scheme none", cli->opt.scheme->name, cli->opt.bins);
 	if (cli->compare && !cli->opt.scheme)
 		return usage_error("--compare compares segments: it needs a scheme, not none%s", "");
 	if (!cli->format_set)

@@ -6,7 +6,7 @@
 # snapshots (--save, --compare, revert); and bad input.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 46
+plan 47
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -128,6 +128,9 @@ check '... and as of earlier, the cut of then: C1'"'"'s 3500 reaches 3200 (M=3),
 check '... it takes the run'"'"'s bins: --bins is a usage error' 2 empty \
 	"match:^crm rfm: --freeze-thresholds scores as that run did: drop --bins$" \
 	"$CRM" rfm --freeze-thresholds 4 --bins 5 --scheme none
+check '... with the default scheme too: the --bins to drop is named, not the scheme' 2 empty \
+	"match:^crm rfm: --freeze-thresholds scores as that run did: drop --bins$" \
+	"$CRM" rfm --freeze-thresholds 4 --bins 4
 check '... a run without a snapshot is an error' 1 empty \
 	'match:^crm rfm: run 2 \(crm import, ok\) saved no RFM thresholds' \
 	"$CRM" rfm --freeze-thresholds 2
