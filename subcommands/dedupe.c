@@ -617,7 +617,9 @@ static int cmd_dedupe(int argc, char **argv, struct crm_ctx *ctx)
 		case OPT_EXPLAIN: {
 			const char *comma = strrchr(g.arg, ',');
 
-			if (!comma || comma == g.arg || !comma[1])
+			/* ids alone have no comma of their own: 1,2,3 is three customers */
+			if (!comma || comma == g.arg || !comma[1] ||
+			    (!strchr(g.arg, ':') && strchr(g.arg, ',') != comma))
 				return usage_error("--explain takes two customers, ID,ID or "
 						   "SOURCE:KEY,SOURCE:KEY, not '%s'", g.arg);
 			cli.explain = g.arg;

@@ -10,7 +10,7 @@
 # options are usage errors.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 59
+plan 60
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -65,6 +65,9 @@ check '... with a BOM, CRLF and a header naming a and b' 0 'file:review-head.txt
 check '... and the father and the son on one row, their birthdates side by side' 0 \
 	'match:^1,[0-9.]+,,4,11,shop:S004,fair:F04,鈴木 一郎,鈴木 一郎,スズキ イチロウ,スズキ イチロウ,1950-07-07,1980-03-03,' \
 	empty cat review.csv
+check '--explain of three ids: it takes two' 2 empty \
+	"match:^crm dedupe: --explain takes two customers, ID,ID or SOURCE:KEY,SOURCE:KEY, not '1,2,3'$" \
+	"$CRM" dedupe --explain 1,2,3
 check '--review-file with --explain is a usage error' 2 empty 'match:give one of them' \
 	"$CRM" dedupe --explain 4,11 --review-file r2.csv
 check '--explain: the father and the son, field by field, prior and total' 0 \
