@@ -441,15 +441,12 @@ static int home_key(struct crm_strbuf *arena, struct dd_rec *r)
 /* The email key's local part (before the @) as r's local key. */
 static int local_key(struct crm_strbuf *arena, struct dd_rec *r)
 {
-	size_t start = arena->len, e = r->key[DF_EMAIL] - 1, i;
+	size_t start = arena->len, e = r->key[DF_EMAIL] - 1;
 	size_t n = strcspn(arena->buf + e, "@");
 
-	/* Room for all first: then the adds below do not move the buffer. */
-	if (crm_strbuf_grow(arena, n + 1))
+	/* Room first: the copy is of the arena into itself (as home_key()). */
+	if (crm_strbuf_grow(arena, n + 1) || crm_strbuf_add(arena, arena->buf + e, n))
 		return -1;
-	for (i = 0; i < n; i++)
-		if (crm_strbuf_addch(arena, arena->buf[e + i]))
-			return -1;
 	return end_key(arena, start, &r->key[DK_LOCAL]);
 }
 

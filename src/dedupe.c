@@ -1390,6 +1390,12 @@ static double tf_u(const struct crm_dedupe *d, int f, uint32_t n)
 	return keyed > 1 && n > 1 ? (double)(n - 1) / (keyed - 1) : 1.0 / (keyed + 1);
 }
 
+/* The larger of a's and b's counts of key k: the commoner value's. */
+static uint32_t tf_most(const struct dd_rec *a, const struct dd_rec *b, int k)
+{
+	return a->tf[k] > b->tf[k] ? a->tf[k] : b->tf[k];
+}
+
 /* Whether a and b have one home key: the same address in the same postal code. */
 static int same_home(const struct crm_dedupe *d, const struct dd_rec *a, const struct dd_rec *b)
 {
@@ -1426,9 +1432,7 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 		/* One address in one postal code: as common as it is there, not everywhere. */
 		*u = tf_u(d, DK_HOME, a->tf[DK_HOME]);
 	} else if (l == 1 && d->info[f].tf && d->nkeyed[f] && f != DF_PHONE) {
-		uint32_t n = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
-
-		*u = tf_u(d, f, n);
+		*u = tf_u(d, f, tf_most(a, b, f));
 	} else if (l == 1 && f == DF_PHONE && d->nkeyed[f]) {
 		/* The number both have: the phone's count, or the mobile's (not counted). */
 		uint32_t n = a->tf[f] < b->tf[f] ? a->tf[f] : b->tf[f];
@@ -1441,10 +1445,8 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 		 * fewer of the two counts: a person's own duplicates at one
 		 * address are one person).
 		 */
-		uint32_t e = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
-		uint32_t k = a->tf[DK_LOCAL] > b->tf[DK_LOCAL] ? a->tf[DK_LOCAL] : b->tf[DK_LOCAL];
-		uint32_t n = k > e ? k - e + 1 : 1;
-		double t = tf_u(d, DK_LOCAL, n);
+		uint32_t e = tf_most(a, b, f), k = tf_most(a, b, DK_LOCAL);
+		double t = tf_u(d, DK_LOCAL, k > e ? k - e + 1 : 1);
 
 		if (t > *u)
 			*u = t;
@@ -1457,8 +1459,7 @@ static double field_weight(const struct crm_dedupe *d, const struct dd_rec *a,
 		 * names, more than the two straight. u such that m/u is the
 		 * straight names' m/u at most.
 		 */
-		uint32_t n = a->tf[f] > b->tf[f] ? a->tf[f] : b->tf[f];
-		double t = tf_u(d, f, n) * d->m[f][2] / d->m[f][1];
+		double t = tf_u(d, f, tf_most(a, b, f)) * d->m[f][2] / d->m[f][1];
 
 		if (t > *u)
 			*u = t;
@@ -1520,29 +1521,33 @@ static int mergeable(const struct crm_dedupe *d, const struct dd_rec *a, const s
 /*
  * Whether field f's agreement is implied by another's, and so weighs
  * nothing: the model takes fields as independent, and these are not. The
- * reading of a name says nothing more when the names agree exactly (it
- * counts where the kanji differ: 斉藤 and 斎藤 read サイトウ); a postal code
+ * reading of a name says nothing more when the names agree exactly,
+ * straight or each the other's (it counts where the kanji differ: 斉藤
+ * and 斎藤 read サイトウ); a postal code
  * nothing more when the address agrees; a city and a prefecture nothing
  * more when a postal code of a town's area agrees. Counted twice, a
  * namesake or a neighbour outweighed everything else.
  */
+/* Whether the names agree exactly: straight (or a whole name), or each the other's. */
+static int names_agree(const struct crm_dedupe *d, const int *lv, const struct dd_rec *a,
+		       const struct dd_rec *b)
+{
+	return (lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || a->whole || b->whole)) ||
+	       (lv[DF_FAMILY] == 2 && dd_swapped(&d->arena, a, b) == 1);
+}
+
 static int implied(const struct crm_dedupe *d, int f, const int *lv, const struct dd_rec *a,
 		   const struct dd_rec *b)
 {
-	int whole = a->whole || b->whole;
-
 	switch (f) {
 	case DF_KANA:
-		/* straight, or both the other way round */
-		return (lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole)) ||
-		       (lv[f] == 2 && lv[DF_FAMILY] == 2 && dd_swapped(&d->arena, a, b) == 1);
+		return names_agree(d, lv, a, b);
 	case DF_EMAIL:
 		/*
 		 * An address like the other (not the same) is made of the name
 		 * (taro.yamada@, t.yamada@): where the names agree, so do such.
 		 */
-		return lv[f] == 2 && ((lv[DF_FAMILY] == 1 && (lv[DF_GIVEN] == 1 || whole)) ||
-				      (lv[DF_FAMILY] == 2 && dd_swapped(&d->arena, a, b) == 1));
+		return lv[f] == 2 && names_agree(d, lv, a, b);
 	case DF_POSTAL:
 		/* One address has one postal code: two people at one are not twice as near. */
 		return lv[DF_ADDRESS] == 1 && lv[f] == 1;
