@@ -304,7 +304,7 @@ enum crm_status crm_export_begin(struct crm_run *run, struct crm_export *x,
 
 	x->st = NULL;
 	x->rows = x->left_out = 0;
-	x->recorded = x->member_lost = 0;
+	x->recorded = x->broken = 0;
 	x->consent = 0;
 	if (x->purpose == CRM_PURPOSE_PROVISION && (!x->recipient || !*x->recipient))
 		return crm_error_set(err, CRM_ERR_INVALID, "a provision to a third party needs "
@@ -453,7 +453,7 @@ static enum crm_status one_row(struct crm_run *run, struct crm_export *x, struct
 	if (!(s = crm_stmt_run(st, "cannot record the export", &e)))
 		s = crm_audit_insert(crm_run_audit(run), "export_customers", x->st->next_member++, &e);
 	if (s)
-		x->member_lost = 1;
+		x->broken = 1;
 	return w ? w : s ? pass(err, &e) : CRM_OK;
 }
 
@@ -553,6 +553,9 @@ enum crm_status crm_export_finish(struct crm_run *run, struct crm_export *x,
 	crm_strbuf_release(&cols);
 	if (s)
 		return s;
-	x->recorded = 1;
-	return crm_audit_insert(crm_run_audit(run), "exports", x->id, err);
+	if ((s = crm_audit_insert(crm_run_audit(run), "exports", x->id, err)))
+		x->broken = 1;   /* the row is in, its log entry not */
+	else
+		x->recorded = 1;
+	return s;
 }

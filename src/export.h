@@ -59,8 +59,8 @@ struct crm_export {
 	unsigned long left_out;         /* without the consent needed */
 	unsigned long lacking[3];       /* of them, without email, phone, post consent */
 	int64_t id;                     /* the exports row */
-	int recorded;                   /* its exports row is in (crm_export_finish) */
-	int member_lost;                /* a customer written could not be recorded */
+	int recorded;                   /* its exports row and its log entry are in */
+	int broken;                     /* a part of its record could not be written */
 	/* private */
 	struct crm_export_state *st;
 };

@@ -298,6 +298,14 @@ static void catch_stops(const char *tmp)
 		signal(sigs[i], tmp ? on_stop : SIG_DFL);
 }
 
+/* Whether path ends in suffix (.xlsx, .XLSX), after a name. */
+static int named(const char *path, const char *suffix)
+{
+	size_t n = strlen(path), k = strlen(suffix);
+
+	return n > k && !strcasecmp(path + n - k, suffix);
+}
+
 /* Whether -o may be written: not the database, not a device or a directory. */
 static int check_output(struct cli *cli)
 {
@@ -530,23 +538,22 @@ static void summary(struct cli *cli, int64_t run, unsigned long replaced)
  * an export to a file, whose temporary file is removed unread. Returns
  * the run's id, or 0 when nothing could be recorded.
  */
-static int64_t record_partial(struct cli *cli, struct crm_run *run, int finished)
+static int64_t record_partial(struct cli *cli, struct crm_run *run)
 {
 	struct crm_error e;
 	enum crm_status s = CRM_OK;
 
 	/*
 	 * Not when SQLite rolled the transaction back itself (a full disk
-	 * under it), a customer written could not be recorded, or the
-	 * exports row is in but not its log entry: a record that is not
+	 * under it), or a part of the record could not be written (a
+	 * customer's row, the export's log entry): a record that is not
 	 * whole is none.
 	 */
 	if (cli->output || !cli->x.rows || crm_run_is_dry(run) ||
-	    !crm_db_transaction_alive(crm_run_db(run)) || cli->x.member_lost ||
-	    (cli->x.recorded && !finished))
+	    !crm_db_transaction_alive(crm_run_db(run)) || cli->x.broken)
 		return 0;
 	crm_error_clear(&e);
-	if (!finished)
+	if (!cli->x.recorded)
 		s = crm_export_finish(run, &cli->x, &e);
 	if (!s)
 		s = crm_run_count(run, "exported", (long long)cli->x.rows, &e);
@@ -572,7 +579,7 @@ static int run_export(struct cli *cli)
 	int64_t total = 0, run_id = 0, partial = 0;
 	unsigned long replaced = 0;
 	char filter[256], num[32];
-	int rc, finished = 0, committed = 0;
+	int rc, committed = 0;
 
 	memset(&t, 0, sizeof(t));
 	crm_error_clear(&err);
@@ -617,8 +624,8 @@ static int run_export(struct cli *cli)
 		replaced = crm_csv_replaced(cli->csv);
 	if (!s)
 		s = writer_close(cli, &err);
-	if (!s && !(s = crm_export_finish(run, &cli->x, &err)))
-		finished = 1;
+	if (!s)
+		s = crm_export_finish(run, &cli->x, &err);
 	if (!s)
 		s = crm_run_count(run, "exported", (long long)cli->x.rows, &err);
 	if (!s && cli->x.left_out)
@@ -629,7 +636,7 @@ static int run_export(struct cli *cli)
 		s = crm_run_finish(run, CRM_RUN_OK, &err);
 		committed = !s;
 	} else if (run) {
-		partial = record_partial(cli, run, finished);
+		partial = record_partial(cli, run);
 	}
 	crm_run_free(run);
 	crm_export_release(&cli->x);
@@ -737,8 +744,7 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 		return usage_error("--segment, --where and --ids choose the customers: one of them%s",
 				   "");
 	/* -o list.xlsx is a workbook */
-	if (!cli.format_set && cli.output && strlen(cli.output) > 5 &&
-	    !strcmp(cli.output + strlen(cli.output) - 5, ".xlsx"))
+	if (!cli.format_set && cli.output && named(cli.output, ".xlsx"))
 		cli.xlsx = cli.format_set = 1;
 	if (cli.xlsx && !cli.output)
 		return usage_error("--format xlsx writes a workbook: give it a file, -o list.xlsx%s",
@@ -755,18 +761,14 @@ static int cmd_export(int argc, char **argv, struct crm_ctx *ctx)
 		cli.output = NULL;      /* - is standard output, as everywhere in crm */
 	if (cli.output && (rc = check_output(&cli)))
 		return rc;
-	if (cli.output && cli.format_set && !cli.xlsx && strlen(cli.output) > 5 &&
-	    !strcmp(cli.output + strlen(cli.output) - 5, ".xlsx"))
+	if (cli.output && cli.format_set && !cli.xlsx && named(cli.output, ".xlsx"))
 		return usage_error("-o %s with --format %s: Excel would not open it; name it "
 				   "otherwise, or --format xlsx", cli.output, "other than xlsx");
-	if (cli.output && cli.xlsx && strlen(cli.output) > 4 &&
-	    (!strcmp(cli.output + strlen(cli.output) - 4, ".csv") ||
-	     !strcmp(cli.output + strlen(cli.output) - 4, ".tsv")))
+	if (cli.output && cli.xlsx && (named(cli.output, ".csv") || named(cli.output, ".tsv")))
 		return usage_error("-o %s is a workbook with --format xlsx: name it .xlsx",
 				   cli.output);
 	/* Excel's old binary book: crm writes none, and CSV under its name would mislead */
-	if (cli.output && strlen(cli.output) > 4 &&
-	    !strcasecmp(cli.output + strlen(cli.output) - 4, ".xls"))
+	if (cli.output && named(cli.output, ".xls"))
 		return usage_error("-o %s: crm writes workbooks as .xlsx (Excel 2007 and later); "
 				   "name it .xlsx, or .csv for CSV", cli.output);
 	if (cli.x.recipient) {
