@@ -20,13 +20,14 @@
 static const char *const lv_name[] = { "missing", "exact", "close", "similar", "different" };
 static const char *const lv_three[] = { "missing", "exact", "close", "different" };
 static const char *const lv_two[] = { "missing", "exact", "different" };
-static const char *const lv_date[] = { "missing", "exact", "close", "within a year", "different" };
+static const char *const lv_date[] = { "missing", "exact", "close", "within a year",
+					"within ten years", "different" };
 
 const struct dd_fieldinfo dd_fields[DF_NFIELDS] = {
 	[DF_FAMILY] = { "family_name", 5, lv_name, 1, 1 },
 	[DF_GIVEN] = { "given_name", 5, lv_name, 1, 1 },
 	[DF_KANA] = { "kana", 4, lv_three, 1, 1 },
-	[DF_BIRTH] = { "birthdate", 5, lv_date, 1, 1 },
+	[DF_BIRTH] = { "birthdate", 6, lv_date, 1, 1 },
 	[DF_EMAIL] = { "email", 4, lv_three, 1, 1 },
 	[DF_PHONE] = { "phone", 3, lv_two, 1, 0 },
 	[DF_POSTAL] = { "postal_code", 4, lv_three, 1, 0 },
@@ -624,12 +625,16 @@ static int32_t day_of(const char *s)
 }
 
 /*
- * Dates a year or less apart: a year or a month typed wrong, an era year
- * converted by hand. Two people a generation apart are far further.
+ * Dates years or less apart. A year: a year or a month typed wrong, an era
+ * year converted by hand. Ten: a year of birth guessed from an age, or
+ * typed wrong in its tens (1985 for 1995); two people a generation apart
+ * are further, and how far says more than "different" alone (Splink's
+ * date levels are these). The model learns what each level weighs.
  */
-static int within_a_year(const char *a, const char *b)
+static int within_years(const char *a, const char *b, int years)
 {
-	return abs(day_of(a) - day_of(b)) <= 366;
+	/* The days of so many years at most: 366 for one, 3,653 for ten. */
+	return abs(day_of(a) - day_of(b)) <= 365 * years + (years + 3) / 4;
 }
 
 /*
@@ -758,7 +763,8 @@ int dd_level(const struct crm_strbuf *ar, const struct dd_rec *a, const struct d
 		return l > 2 && dd_swapped(ar, a, b) ? 2 : l;
 	}
 	case DF_BIRTH:
-		return !strcmp(x, y) ? 1 : close_dates(x, y) ? 2 : within_a_year(x, y) ? 3 : 4;
+		return !strcmp(x, y) ? 1 : close_dates(x, y) ? 2 : within_years(x, y, 1) ? 3
+			: within_years(x, y, 10) ? 4 : 5;
 	case DF_POSTAL:
 		return !strcmp(x, y) ? 1 : one_slip(x, y) ? 2 : 3;
 	case DF_EMAIL:

@@ -110,22 +110,25 @@ static int probability(double p)
 }
 
 /*
- * A model saved before birthdates had the level "within a year" (their
- * levels were missing, exact, close, different) is read as it scored:
- * its "different", all that was not close, stands for both levels now
- * past close. Dropped instead, every --since after an upgrade compared
- * all against all, and a database already deduplicated never fitted a
- * model to save again.
+ * A model saved before birthdates had the level "within a year" (missing,
+ * exact, close, different) or "within ten years" (those and within a
+ * year) is read as it scored: its "different", all past its nearest
+ * levels, stands for each level past them now. Dropped instead, every
+ * --since after an upgrade compared all against all, and a database
+ * already deduplicated never fitted a model to save again.
  */
 static void older_birthdate(struct dd_model *m, unsigned seen[DD_MAX_FIELDS])
 {
-	int f = field_of(m, "birthdate");
+	int f = field_of(m, "birthdate"), last, l;
 
-	if (f < 0 || m->nlevels[f] != 5 || seen[f] != 0xfu)
+	if (f < 0 || m->nlevels[f] != 6 || (seen[f] != 0xfu && seen[f] != 0x1fu))
 		return;
-	m->m[f][4] = m->m[f][3];
-	m->u[f][4] = m->u[f][3];
-	seen[f] |= 1u << 4;
+	last = seen[f] == 0xfu ? 3 : 4;
+	for (l = last + 1; l < m->nlevels[f]; l++) {
+		m->m[f][l] = m->m[f][last];
+		m->u[f][l] = m->u[f][last];
+		seen[f] |= 1u << l;
+	}
 }
 
 /*

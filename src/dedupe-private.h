@@ -48,7 +48,7 @@ enum dd_field {
 #define DD_NKEYS (DD_MAX_FIELDS + 4)
 
 /* Levels: 0 is missing (either side); the last of a field is "different". */
-#define DD_MAX_LEVELS 5
+#define DD_MAX_LEVELS 6
 
 struct dd_fieldinfo {
 	const char *name;

@@ -1277,10 +1277,14 @@ static int plausible(const struct crm_dedupe *d, const struct session *s)
 {
 	int f;
 
-	for (f = 0; f < d->nfields; f++)
-		if (d->info[f].personal && !(s->blocked & 1u << f) &&
-		    s->m[f][d->info[f].nlevels - 1] > 0.5)
+	for (f = 0; f < d->nfields; f++) {
+		int L = d->info[f].nlevels;
+		/* A birthdate differs past "within a year": ten years or a generation. */
+		double differ = s->m[f][L - 1] + (f == DF_BIRTH ? s->m[f][L - 2] : 0);
+
+		if (d->info[f].personal && !(s->blocked & 1u << f) && differ > 0.5)
 			return 0;
+	}
 	return 1;
 }
 

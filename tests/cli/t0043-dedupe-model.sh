@@ -8,7 +8,7 @@
 # only the blocks they are in.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 25
+plan 27
 
 export CRM_USER=tester
 
@@ -67,9 +67,10 @@ check '--since: the night'\''s customer found with the one it repeats' 0 \
 	'match:^1,[0-9]+,night:N0000001,.*,merge$' \
 	'match:^crm dedupe: model: the one run 2 fitted on 19,821 customers' \
 	"$CRM" dedupe --since "$night" --format csv
-# A model saved before birthdates had "within a year": four levels.
+# A model saved before birthdates had "within a year": four levels
+# (missing, exact, close, different).
 cp crm.db older.db
-sqlite3 older.db "UPDATE dedupe_models SET fields = json_remove(fields, '\$.birthdate[4]')" ||
+sqlite3 older.db "UPDATE dedupe_models SET fields = json_remove(fields, '\$.birthdate[4]', '\$.birthdate[3]')" ||
 	bail_out 'sqlite3 failed'
 check 'a model saved before "within a year" (four birthdate levels) is still the one --since uses' 0 \
 	'match:^1,[0-9]+,night:N0000001,.*,merge$' \
@@ -79,6 +80,18 @@ check '... its "different" weighing a birthdate a year apart, as it did' 0 \
 	"match:^birthdate,19800101,19800815,within a year,$(sqlite3 older.db "SELECT printf('%f,%f', json_extract(fields, '\$.birthdate[3][0]'), json_extract(fields, '\$.birthdate[3][1]')) FROM dedupe_models")," \
 	empty sh -c 'printf "key,name,birthdate\nY1,矢野 一,1980-01-01\nY2,矢野 一,1980-08-15\n" |
 		"$CRM" --db older.db -q import --source y - && "$CRM" --db older.db dedupe --since 1 --explain y:Y1,y:Y2 --format csv'
+# One saved before "within ten years": five (within a year, then different).
+cp crm.db old5.db
+sqlite3 old5.db "UPDATE dedupe_models SET fields = json_remove(fields, '\$.birthdate[4]')" ||
+	bail_out 'sqlite3 failed'
+check 'a model saved before "within ten years" (five birthdate levels) is still the one --since uses' 0 \
+	'match:^1,[0-9]+,night:N0000001,.*,merge$' \
+	'match:^crm dedupe: model: the one run 2 fitted on 19,821 customers' \
+	"$CRM" --db old5.db dedupe --since "$night" --format csv
+check '... its "different" weighing a birthdate five years apart, as it did' 0 \
+	"match:^birthdate,19800101,19850815,within ten years,$(sqlite3 old5.db "SELECT printf('%f,%f', json_extract(fields, '\$.birthdate[4][0]'), json_extract(fields, '\$.birthdate[4][1]')) FROM dedupe_models")," \
+	empty sh -c 'printf "key,name,birthdate\nY1,矢野 一,1980-01-01\nY2,矢野 一,1985-08-15\n" |
+		"$CRM" --db old5.db -q import --source y - && "$CRM" --db old5.db dedupe --since 1 --explain y:Y1,y:Y2 --format csv'
 check '... comparing the pairs of its blocks alone, not every pair' 0 ignore \
 	'match:^crm dedupe: [0-9,]+ customers \(1 added or changed since run [0-9]+\), [0-9]{1,3} pairs compared' \
 	"$CRM" dedupe --since "$night" --format csv

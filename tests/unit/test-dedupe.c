@@ -149,9 +149,15 @@ static void test_levels(void **state)
 	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-12-20", "1986-02-11"), 3);
 	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1999-03-01", "2000-03-01"), 3);
 	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "2000-02-29", "2001-03-01"), 3);
+	/* Ten years or less apart (3,653 days, leap days counted), past a year. */
 	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "2000-02-28", "2001-03-01"), 4);
 	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1990-11-21"), 4);
-	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1955-04-03", "1985-04-21"), 4);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1995-03-30"), 4);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1996-02-29", "2006-03-01"), 4);
+	/* Further: a generation. */
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1996-02-28", "2006-03-01"), 5);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1985-04-03", "1995-04-05"), 5);
+	assert_int_equal(level(DC_BIRTH, DF_BIRTH, "1955-04-03", "1985-04-21"), 5);
 	assert_int_equal(level(DC_EMAIL, DF_EMAIL, "taro@a.jp", "taro@b.jp"), 2);
 	assert_int_equal(level(DC_EMAIL, DF_EMAIL, "taro@a.jp", "hanako@b.jp"), 3);
 	assert_int_equal(level(DC_POSTAL, DF_POSTAL, "100-0001", "100-0010"), 2);
