@@ -19,22 +19,6 @@
 
 /* --- Unicode ------------------------------------------------------------ */
 
-/* The Unicode White_Space property: categories Zs, Zl, Zp, and TAB..CR, NEL. */
-static int is_space_cp(int32_t cp)
-{
-	utf8proc_category_t cat;
-
-	if ((cp >= 0x09 && cp <= 0x0d) || cp == 0x85 || cp == ' ')
-		return 1;
-	if (cp < 0x80)
-		return 0; /* no other ASCII character is white space */
-	if (cp > 0x3000 && cp < 0xD800)
-		return 0; /* none there, kana and kanji included (a unit test checks) */
-	cat = utf8proc_category(cp);
-	return cat == UTF8PROC_CATEGORY_ZS || cat == UTF8PROC_CATEGORY_ZL ||
-	       cat == UTF8PROC_CATEGORY_ZP;
-}
-
 /*
  * Whether the three-byte UTF-8 sequence at p is a character that NFKC
  * leaves as it is and that composes with nothing around it: CJK unified
@@ -66,52 +50,48 @@ static int nfkc_stable3(const unsigned char *p)
  * utf8proc: that is most email addresses, phone numbers, dates, genders
  * and flags, in either width, and utf8proc_map is not cheap. Returns 0
  * when s has anything else (then utf8proc decides), else 1 with *out set
- * (NULL when out of memory): to buf when the result fits its size bytes,
- * else to memory the caller frees.
+ * (NULL when out of memory): to buf when s fits its size bytes, else to
+ * memory the caller frees.
  */
 static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = 0, i = 0;
-	char *o;
+	size_t len = strlen(s), i = 0;
+	char *o, *start;
 
-	for (; p[i]; n++) {
-		if (p[i] < 0x80)
-			i++;
-		else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
-					  (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E)))
-			i += 3;
-		else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80)
-			i += 3;
-		else if (p[i] == 0xC3 && (p[i + 1] == 0x97 || p[i + 1] == 0xB7))
-			i += 2, n++;
-		else if (p[i] >= 0xE0 && p[i + 1] && p[i + 2] && nfkc_stable3(p + i))
-			i += 3, n += 2;
-		else
-			return 0;
-	}
-	*out = o = n < size ? buf : malloc(n + 1);
+	/*
+	 * One pass: no character here grows (ASCII and the stable ones stay,
+	 * full-width ASCII and U+3000 shrink to one byte), so the input's
+	 * length is room enough; what turns out not to be here is let go.
+	 */
+	*out = start = o = len < size ? buf : malloc(len + 1);
 	if (!o)
 		return 1;
-	for (i = 0; p[i];) {
+	while (p[i]) {
 		if (p[i] < 0x80) {
 			*o++ = (char)p[i++];
-		} else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
-			*o++ = ' ';
-			i += 3;
-		} else if (p[i] == 0xEF && (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
+		} else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
+					    (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E))) {
 			/* U+FF01..U+FF5E is EF BC 81..EF BD 9E: code point - 0xFEE0. */
 			unsigned cp = 0xFF00u + (p[i + 1] == 0xBC ? 0u : 0x40u) + (p[i + 2] & 0x3Fu);
 
 			*o++ = (char)(cp - 0xFEE0u);
 			i += 3;
-		} else if (p[i] == 0xC3) {
+		} else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
+			*o++ = ' ';
+			i += 3;
+		} else if (p[i] == 0xC3 && (p[i + 1] == 0x97 || p[i + 1] == 0xB7)) {
+			*o++ = (char)p[i++];
+			*o++ = (char)p[i++];
+		} else if (p[i] >= 0xE0 && p[i + 1] && p[i + 2] && nfkc_stable3(p + i)) {
+			*o++ = (char)p[i++];
 			*o++ = (char)p[i++];
 			*o++ = (char)p[i++];
 		} else {
-			*o++ = (char)p[i++];
-			*o++ = (char)p[i++];
-			*o++ = (char)p[i++];
+			if (start != buf)
+				free(start);
+			*out = NULL;
+			return 0;
 		}
 	}
 	*o = '\0';
@@ -221,35 +201,59 @@ static enum crm_status nfkc(const char *s, char *buf, size_t size, char **out)
 	return crm_nfkc_map(s, 0, out);
 }
 
+/* Whether byte c may start a white-space character (most bytes do not: letters, digits, a character's middle). */
+#define MAY_START_SPACE(c) ((unsigned char)(c) <= ' ' || (unsigned char)(c) >= 0xC2)
+
+static size_t space_at(const unsigned char *p)
+{
+	/* Each test reads a byte only after the ones before it matched: never past the NUL. */
+	switch (p[0]) {
+	case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
+		return 1;
+	case 0xC2:   /* U+0085 NEL, U+00A0 */
+		return p[1] == 0x85 || p[1] == 0xA0 ? 2 : 0;
+	case 0xE1:   /* U+1680 */
+		return p[1] == 0x9A && p[2] == 0x80 ? 3 : 0;
+	case 0xE2:   /* U+2000..U+200A, U+2028, U+2029, U+202F; U+205F */
+		if (p[1] == 0x80)
+			return (p[2] >= 0x80 && p[2] <= 0x8A) || p[2] == 0xA8 || p[2] == 0xA9 ||
+			       p[2] == 0xAF ? 3 : 0;
+		return p[1] == 0x81 && p[2] == 0x9F ? 3 : 0;
+	case 0xE3:   /* U+3000 */
+		return p[1] == 0x80 && p[2] == 0x80 ? 3 : 0;
+	default:
+		return 0;
+	}
+}
+
+size_t crm_space_len(const char *s)
+{
+	return space_at((const unsigned char *)s);
+}
+
 /*
  * Turns each run of white space into one ASCII space and trims, in place:
- * every white-space character is at least one byte, so s never grows.
+ * every white-space character is at least one byte, so s never grows. By
+ * bytes, without decoding: a white-space character starts with a byte
+ * that no other character has in its middle (crm_space_len()), so a byte
+ * that starts none is copied as it is, a character's continuation bytes
+ * among them.
  */
 void crm_collapse_spaces(char *s)
 {
-	const char *r = s;
-	char *w = s;
-	int32_t cp;
-	int n, pending = 0;
+	char *r = s, *w;
+	size_t n;
+	int pending;
 
-	/*
-	 * Most values have no white space at all: a byte that could start
-	 * one is ASCII TAB..CR or space, or the lead byte of U+0080..U+00BF,
-	 * U+1000..U+1FFF, U+2000..U+2FFF or U+3000..U+3FFF, where all the
-	 * others are (a unit test checks). Without one, there is nothing to do.
-	 */
-	for (r = s; *r; r++) {
-		unsigned char c = (unsigned char)*r;
-
-		if ((c >= 0x09 && c <= 0x0D) || c == ' ' || c == 0xC2 || (c >= 0xE1 && c <= 0xE3))
-			break;
-	}
+	/* Most values have no white space at all: then there is nothing to do. */
+	while (*r && (!MAY_START_SPACE(*r) || !space_at((const unsigned char *)r)))
+		r++;
 	if (!*r)
 		return;
-	r = s;
+	w = r;
+	pending = 0;
 	while (*r) {
-		n = crm_utf8_next(r, &cp);
-		if (is_space_cp(cp)) {
+		if (MAY_START_SPACE(*r) && (n = space_at((const unsigned char *)r))) {
 			pending = w > s;
 			r += n;
 			continue;
@@ -257,9 +261,7 @@ void crm_collapse_spaces(char *s)
 		if (pending)
 			*w++ = ' ';
 		pending = 0;
-		/* w never passes r: a byte copy forward is safe, and cheaper than a call. */
-		while (n--)
-			*w++ = *r++;
+		*w++ = *r++;   /* w never passes r */
 	}
 	*w = '\0';
 }

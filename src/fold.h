@@ -58,6 +58,12 @@ enum crm_status crm_nfkc_map(const char *s, int extra_flags, char **out);
  */
 void crm_collapse_spaces(char *s);
 
+/*
+ * The length in bytes of the white-space character (Unicode White_Space)
+ * that s starts with, or 0 when s does not start with one.
+ */
+size_t crm_space_len(const char *s);
+
 /* The size of a buffer that holds any crm_quote() result. */
 #define CRM_QUOTE_SIZE 136
 

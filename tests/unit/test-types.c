@@ -1133,11 +1133,6 @@ static void test_nfkc_fast_agrees(void **state)
 	}
 }
 
-/*
- * collapse_spaces() takes U+3001..U+D7FF as never white space, and looks
- * for white space only where a character's UTF-8 starts with C2, E1, E2
- * or E3.
- */
 /* Circled numbers in names and companies stay; ㈱ becomes (株), which the company rule reads. */
 static void test_nfkc_keeps_circled_numbers(void **state)
 {
@@ -1152,26 +1147,64 @@ static void test_nfkc_keeps_circled_numbers(void **state)
 	free(s);
 }
 
+/*
+ * crm_space_len() knows white space by its bytes: it must find each
+ * character of Unicode's White_Space (categories Zs, Zl, Zp, TAB..CR and
+ * NEL, as utf8proc has them) whole, and no other, alone or in text.
+ */
 static void test_where_white_space_is(void **state)
 {
 	int32_t cp;
+	int bad = 0;
 
 	(void)state;
-	for (cp = 0x80; cp <= 0x10FFFF; cp++) {
+	for (cp = 1; cp <= 0x10FFFF; cp++) {
 		utf8proc_category_t c;
-		char u[8];
+		char u[8], in[16];
+		size_t len, want;
+		int space;
 
 		if (cp >= 0xD800 && cp <= 0xDFFF)
 			continue;
 		c = utf8proc_category(cp);
-		if (c != UTF8PROC_CATEGORY_ZS && c != UTF8PROC_CATEGORY_ZL && c != UTF8PROC_CATEGORY_ZP)
-			continue;
+		space = c == UTF8PROC_CATEGORY_ZS || c == UTF8PROC_CATEGORY_ZL ||
+			c == UTF8PROC_CATEGORY_ZP || (cp >= 0x09 && cp <= 0x0d) || cp == 0x85;
 		put_utf8(cp, u);
-		if ((cp > 0x3000 && cp < 0xD800) || ((unsigned char)u[0] != 0xC2 &&
-		    ((unsigned char)u[0] < 0xE1 || (unsigned char)u[0] > 0xE3))) {
-			print_error("U+%04X is white space\n", (unsigned)cp);
-			fail();
+		len = strlen(u);
+		want = space ? len : 0;
+		snprintf(in, sizeof(in), "a%sb", u);
+		if (crm_space_len(u) != want || crm_space_len(in + 1) != want ||
+		    (len > 1 && (crm_space_len(u + 1) || crm_space_len(in + len)))) {
+			if (bad++ < 10)
+				print_error("U+%04X: crm_space_len %zu, White_Space %d\n", (unsigned)cp,
+					    crm_space_len(u), space);
 		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Runs of white space, of any kind and width, become one space; the ends are trimmed. */
+static void test_collapse_spaces(void **state)
+{
+	static const struct { const char *in, *out; } cases[] = {
+		{ "", "" }, { "   ", "" }, { "a", "a" }, { " a ", "a" },
+		{ "山田\xe3\x80\x80太郎", "山田 太郎" },
+		{ "\xe3\x80\x80 山田 \t\n 太郎\xc2\xa0", "山田 太郎" },
+		{ "a\xe2\x80\x83" "b\xe2\x80\xa8" "c\xe1\x9a\x80" "d\xe2\x81\x9f" "e", "a b c d e" },
+		/* Look-alikes that are not white space: U+3001, U+2010, U+00A1, U+200B. */
+		{ "a\xe3\x80\x81" "b\xe2\x80\x90" "c\xc2\xa1" "d\xe2\x80\x8b" "e",
+		  "a\xe3\x80\x81" "b\xe2\x80\x90" "c\xc2\xa1" "d\xe2\x80\x8b" "e" },
+		{ "クドウ　シュンスケ ", "クドウ シュンスケ" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[128];
+
+		snprintf(buf, sizeof(buf), "%s", cases[i].in);
+		crm_collapse_spaces(buf);
+		assert_string_equal(buf, cases[i].out);
 	}
 }
 
@@ -1340,6 +1373,7 @@ int main(void)
 		cmocka_unit_test(test_nfkc_fast_agrees),
 		cmocka_unit_test(test_nfkc_keeps_circled_numbers),
 		cmocka_unit_test(test_where_white_space_is),
+		cmocka_unit_test(test_collapse_spaces),
 		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_parse_money),
