@@ -39,6 +39,8 @@ struct slot {
 	struct crm_rowclean_pre pre[CRM_ROWCLEAN_MAX_COLS];
 	struct crm_strbuf in;            /* the values the pres are for, trimmed, each ended */
 	struct crm_strbuf out;           /* the strings of the pres' results (pack()) */
+	struct crm_strbuf raw;           /* the record's raw row (import_raw_json()) */
+	int has_raw;                     /* built */
 };
 
 /* A value the thread normalizes: the file's column col, for rule column rc. */
@@ -88,6 +90,7 @@ static int copy_record(struct slot *s, const struct crm_csv_record *rec)
 		crm_strbuf_release(&s->buf);
 		crm_strbuf_release(&s->in);
 		crm_strbuf_release(&s->out);
+		crm_strbuf_release(&s->raw);
 	}
 	if (rec->nfields > s->fcap) {
 		char **f = realloc(s->fields, rec->nfields * sizeof(*f));
@@ -327,11 +330,14 @@ static void *reader(void *arg)
 		}
 		s->st = st;
 		s->bytes = crm_csv_bytes_read(a->r);
+		s->has_raw = 0;
 		if (copy_record(s, &rec)) {
 			s->st = crm_error_nomem(&s->err);
 			s->size = 0;
 		} else if (st == CRM_OK && ahead) {
 			work_out(a, s);
+			/* Out of memory: the import builds it itself. */
+			s->has_raw = !import_raw_json(&s->raw, &s->rec, a->im->ncols);
 		}
 		/* A failure to read is the last record: the import stops at it. */
 		last = s->st != CRM_OK && s->st != CRM_ERR_CSV && s->st != CRM_ERR_ENCODING &&
@@ -392,6 +398,7 @@ static void free_slots(struct import_ahead *a)
 		crm_strbuf_release(&a->slot[i].buf);
 		crm_strbuf_release(&a->slot[i].in);
 		crm_strbuf_release(&a->slot[i].out);
+		crm_strbuf_release(&a->slot[i].raw);
 		free(a->slot[i].fields);
 		free(a->slot[i].lens);
 	}
@@ -409,6 +416,7 @@ enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r
 		crm_strbuf_init(&a->slot[i].buf);
 		crm_strbuf_init(&a->slot[i].in);
 		crm_strbuf_init(&a->slot[i].out);
+		crm_strbuf_init(&a->slot[i].raw);
 	}
 	a->r = r;
 	a->im = im;
@@ -451,8 +459,8 @@ static void give_back(struct import_ahead *a)
 }
 
 enum crm_status import_ahead_next(struct import_ahead *a, const struct crm_csv_record **rec,
-				  struct crm_rowclean_pre **pre, unsigned long long *bytes,
-				  struct crm_error *err)
+				  struct crm_rowclean_pre **pre, const struct crm_strbuf **raw,
+				  unsigned long long *bytes, struct crm_error *err)
 {
 	struct slot *s;
 
@@ -470,6 +478,7 @@ enum crm_status import_ahead_next(struct import_ahead *a, const struct crm_csv_r
 	pthread_mutex_unlock(&a->mu);
 	*rec = &s->rec;
 	*pre = s->pre;
+	*raw = s->has_raw ? &s->raw : NULL;
 	*bytes = s->bytes;
 	if (s->st != CRM_OK && err)
 		*err = s->err;

@@ -165,6 +165,7 @@ struct importer {
 	int fresh;               /* the source had no records: skip lookups */
 	struct import_clean *clean; /* customers: the rules of crm cleanse; NULL: --no-cleanse */
 	struct crm_rowclean_pre *pre; /* the record's results worked out ahead, or NULL */
+	const struct crm_strbuf *pre_raw; /* its raw row built ahead (import_raw_json()), or NULL */
 	const int *clean_col;    /* per field: its column of the rules (import-clean.c), or -1 */
 	/*
 	 * The fresh path notes no keys: the line of a source record it
@@ -246,6 +247,8 @@ enum crm_status import_log_update(struct importer *im, const char *tbl, int64_t 
 				  const char *field, const struct crm_value *old_value,
 				  const struct crm_value *new_value, struct crm_error *err);
 int import_build_raw(struct importer *im);
+/* The raw row of record r (its first ncols fields) as a JSON array, into out; -1 when out of memory. */
+int import_raw_json(struct crm_strbuf *out, const struct crm_csv_record *r, size_t ncols);
 int import_extra_json(struct importer *im, struct crm_strbuf *out,
 		      const unsigned char *changed);
 enum crm_status import_survivor(struct importer *im, int64_t *id, struct crm_error *err);
@@ -329,11 +332,12 @@ enum crm_status import_ahead_start(struct importer *im, struct crm_csv_reader *r
 				   struct import_ahead **out, struct crm_error *err);
 /*
  * The next record, as crm_csv_read() gives it (err set for a bad one),
- * with the results worked out for it (*pre) and the bytes read by then;
- * valid until the next call.
+ * with the results worked out for it (*pre), its raw row (*raw, NULL when
+ * not built ahead) and the bytes read by then; valid until the next call.
  */
 enum crm_status import_ahead_next(struct import_ahead *a, const struct crm_csv_record **rec,
-				  struct crm_rowclean_pre **pre, unsigned long long *bytes,
+				  struct crm_rowclean_pre **pre, const struct crm_strbuf **raw,
+				  unsigned long long *bytes,
 				  struct crm_error *err);
 void import_ahead_stop(struct import_ahead *a);
 

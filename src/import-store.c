@@ -308,25 +308,33 @@ static enum crm_status headers_id(struct importer *im, const struct column *cols
 	return s;
 }
 
-/*
- * The row as read, kept to compare with next time: a JSON array of the
- * values, its header names in raw_headers (im->headers_id).
- */
-int import_build_raw(struct importer *im)
+int import_raw_json(struct crm_strbuf *out, const struct crm_csv_record *r, size_t ncols)
 {
-	const struct crm_csv_record *r = im->rec;
 	size_t c;
 	int oom = 0;
 
-	crm_strbuf_reset(&im->raw);
-	oom |= crm_strbuf_addch(&im->raw, '[');
-	for (c = 0; c < im->ncols; c++) {
+	crm_strbuf_reset(out);
+	oom |= crm_strbuf_addch(out, '[');
+	for (c = 0; c < ncols; c++) {
 		if (c)
-			oom |= crm_strbuf_addch(&im->raw, ',');
-		oom |= crm_strbuf_add_json_string(&im->raw, r->fields[c], r->lens[c]);
+			oom |= crm_strbuf_addch(out, ',');
+		oom |= crm_strbuf_add_json_string(out, r->fields[c], r->lens[c]);
 	}
-	oom |= crm_strbuf_addch(&im->raw, ']');
+	oom |= crm_strbuf_addch(out, ']');
 	return oom ? -1 : 0;
+}
+
+/*
+ * The row as read, kept to compare with next time: a JSON array of the
+ * values, its header names in raw_headers (im->headers_id). Built by the
+ * thread reading ahead when it could, as the rest of the record's work.
+ */
+int import_build_raw(struct importer *im)
+{
+	if (!im->pre_raw)
+		return import_raw_json(&im->raw, im->rec, im->ncols);
+	crm_strbuf_reset(&im->raw);
+	return crm_strbuf_add(&im->raw, im->pre_raw->buf, im->pre_raw->len);
 }
 
 /* The record's extra columns (mapped to no field), non-empty ones, as JSON. */

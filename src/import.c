@@ -255,7 +255,7 @@ static enum crm_status next_record(struct importer *im, struct crm_csv_reader *r
 		*bytes = crm_csv_bytes_read(r);
 		return s;
 	}
-	s = import_ahead_next(a, &got, &im->pre, bytes, err);
+	s = import_ahead_next(a, &got, &im->pre, &im->pre_raw, bytes, err);
 	im->rec = s == CRM_EOF ? NULL : got;
 	return s;
 }
@@ -287,6 +287,7 @@ static enum crm_status read_records(struct importer *im, struct crm_csv_reader *
 			sink->progress(sink->ctx, bytes, rows);
 	}
 	im->pre = NULL;
+	im->pre_raw = NULL;
 	if (sink && sink->progress)
 		sink->progress(sink->ctx, crm_csv_bytes_read(r), rows);
 	return CRM_OK;

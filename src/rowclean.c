@@ -118,14 +118,32 @@ static struct crm_norm *own_norm(struct crm_rowclean *c)
 	return &c->norm;
 }
 
-/* fn on col's value, or the result worked out ahead for that value. */
+/*
+ * Whether p, worked out ahead for col's normalizer, is its result for v:
+ * p's value is v, or (again) p's result is, which that normalizer makes of
+ * itself again, parts and all (test-normalize holds every normalizer to
+ * it: cleanse after import changes nothing).
+ */
+static int pre_for(const struct crm_rowclean_pre *p, const char *v, int again)
+{
+	if (!p || !p->in)
+		return 0;
+	if (!strcmp(p->in, v))
+		return 1;
+	return again && p->st == CRM_OK && p->norm.value && !strcmp(p->norm.value, v);
+}
+
+/*
+ * fn on col's value, or the result worked out ahead for that value; again:
+ * or for the value it made, when fn is col's own normalizer.
+ */
 static enum crm_status run(struct crm_rowclean *c, struct crm_rowclean_row *r, int col,
-			   crm_rowclean_fn fn, struct crm_error *e)
+			   crm_rowclean_fn fn, int again, struct crm_error *e)
 {
 	struct crm_rowclean_pre *p = r->pre ? &r->pre[col] : NULL;
 	enum crm_status s;
 
-	if (!p || !p->in || strcmp(p->in, r->val[col]))
+	if (!pre_for(p, r->val[col], again))
 		return fn(r->val[col], own_norm(c), e);
 	/*
 	 * Borrowed, not copied: the pre outlives the row, and what another
@@ -134,7 +152,7 @@ static enum crm_status run(struct crm_rowclean *c, struct crm_rowclean_row *r, i
 	crm_norm_release(own_norm(c));
 	c->norm = p->norm;
 	c->borrowed = 1;
-	c->same = p->same ? r->val[col] : NULL;
+	c->same = p->same || strcmp(p->in, r->val[col]) ? r->val[col] : NULL;
 	s = p->st;
 	if (s == CRM_ERR_INVALID)
 		crm_error_set(e, s, "%s", p->why ? p->why : "not valid");
@@ -151,7 +169,7 @@ static enum crm_status normalize(struct crm_rowclean *c, struct crm_rowclean_row
 	*ok = 0;
 	if (!r->val[col])
 		return CRM_OK;
-	s = run(c, r, col, fn, &e);
+	s = run(c, r, col, fn, 0, &e);
 	if (s == CRM_EOF)   /* blank: no value, if the rule may change it */
 		return on(c, col, rule) ? change(c, r, col, NULL, rule, err) : CRM_OK;
 	if (s == CRM_ERR_INVALID)
@@ -260,7 +278,8 @@ static enum crm_status name_parts(struct crm_rowclean *c, struct crm_rowclean_ro
 	}
 	if (!r->val[name] || r->val[family] || r->val[given])
 		return CRM_OK;
-	s = crm_normalize_name(r->val[name], own_norm(c), &e);
+	/* The name column's own normalizer: its result worked out ahead serves. */
+	s = run(c, r, name, crm_normalize_name, c->col[name].fn == crm_normalize_name, &e);
 	if (s != CRM_OK || !c->norm.family || !c->norm.given)
 		return s == CRM_ERR_NOMEM ? crm_error_nomem(err) : CRM_OK;
 	s = change(c, r, family, c->norm.family, R_NAME, err);
