@@ -330,8 +330,9 @@ static int lookup(const char *s, const struct word *words, size_t n)
 {
 	size_t i;
 
+	/* The first byte first: the lists are long, and every row has a flag or two. */
 	for (i = 0; i < n; i++)
-		if (!strcmp(s, words[i].text))
+		if (s[0] == words[i].text[0] && !strcmp(s, words[i].text))
 			return words[i].value;
 	return -1;
 }

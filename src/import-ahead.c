@@ -13,6 +13,7 @@
  * flight are bounded in number and in bytes, so memory stays flat.
  */
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,10 +164,14 @@ static int trimmed_values(const struct import_ahead *a, struct slot *s, size_t *
 
 static char **norm_string(struct crm_norm *n, int i)
 {
-	char **f[NORM_STRINGS] = { &n->value, &n->prefecture, &n->city, &n->extension,
-				   &n->digits, &n->family, &n->given, &n->suggestion };
+	static const size_t at[NORM_STRINGS] = {
+		offsetof(struct crm_norm, value), offsetof(struct crm_norm, prefecture),
+		offsetof(struct crm_norm, city), offsetof(struct crm_norm, extension),
+		offsetof(struct crm_norm, digits), offsetof(struct crm_norm, family),
+		offsetof(struct crm_norm, given), offsetof(struct crm_norm, suggestion),
+	};
 
-	return f[i];
+	return (char **)(void *)((char *)n + at[i]);
 }
 
 /*
@@ -178,14 +183,15 @@ static char **norm_string(struct crm_norm *n, int i)
  */
 static int pack(struct slot *s, struct crm_rowclean_pre *p)
 {
-	size_t start = s->out.len;
+	size_t start = s->out.len, size[NORM_STRINGS];
 	int i;
 
 	for (i = 0; i < NORM_STRINGS; i++) {
 		char *v = *norm_string(&p->norm, i);
 
-		if (v && (crm_strbuf_add(&s->out, v, strlen(v)) ||
-			  crm_strbuf_addch(&s->out, '\0'))) {
+		/* Each with its NUL. */
+		size[i] = v ? strlen(v) + 1 : 0;
+		if (v && crm_strbuf_add(&s->out, v, size[i])) {
 			crm_strbuf_setlen(&s->out, start);
 			return -1;
 		}
@@ -197,7 +203,7 @@ static int pack(struct slot *s, struct crm_rowclean_pre *p)
 			continue;
 		free(*v);
 		*v = (char *)(uintptr_t)(start + 1);   /* not NULL: the offset, plus one */
-		start += strlen(s->out.buf + start) + 1;
+		start += size[i];
 	}
 	p->packed = 1;
 	return 0;
