@@ -1035,7 +1035,7 @@ static enum crm_status candidates(struct crm_dedupe *d, struct candset *all,
 
 /* --- Comparing ------------------------------------------------------------ */
 
-typedef uint64_t pattern_t;   /* the levels of a pair, a base-5 digit per field */
+typedef uint64_t pattern_t;   /* the levels of a pair, a base-DD_MAX_LEVELS digit per field */
 
 static pattern_t pattern_of(const struct crm_dedupe *d, const struct dd_rec *a,
 			    const struct dd_rec *b)
@@ -1949,12 +1949,14 @@ static void strict_m(const struct crm_dedupe *d, double m[][DD_MAX_LEVELS])
 	int f, l;
 
 	for (f = 0; f < d->nfields; f++) {
-		int L = d->info[f].nlevels;
+		/* A birthdate ten years off is as far from a slip as a generation: they share. */
+		int L = d->info[f].nlevels, far = f == DF_BIRTH ? 2 : 1;
 
+		for (l = L - far; l < L; l++)
+			m[f][l] = 0.01 / far;
 		m[f][1] = 0.95;
-		m[f][L - 1] = 0.01;
-		for (l = 2; l < L - 1; l++)
-			m[f][l] = 0.04 / (L - 3);
+		for (l = 2; l < L - far; l++)
+			m[f][l] = 0.04 / (L - 2 - far);
 	}
 }
 
