@@ -344,6 +344,8 @@ static void *reader(void *arg)
 			work_out(a, s);
 			/* Out of memory: the import builds it itself. */
 			s->has_raw = !import_raw_json(&s->raw, &s->rec, a->im->ncols);
+			if (s->has_raw)
+				s->size += s->raw.len;   /* held in flight too */
 		}
 		/* A failure to read is the last record: the import stops at it. */
 		last = s->st != CRM_OK && s->st != CRM_ERR_CSV && s->st != CRM_ERR_ENCODING &&
