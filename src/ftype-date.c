@@ -385,6 +385,28 @@ static char *put_date(char *out, const struct ymd *d)
 	return out;
 }
 
+/*
+ * Whether s is exactly YYYY-MM-DD, the form crm stores, into *d: every
+ * stored date is checked in it again (crm cleanse, and import's own
+ * check of what it stored), so it is read without the folding and the
+ * general scan. check_date() still decides whether it is a date.
+ */
+static int stored_form(const char *s, struct ymd *d)
+{
+	int i;
+
+	/* Byte by byte: a NUL fails its test before the next is read. */
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !is_digit(s[i]))
+			return 0;
+	if (s[10])
+		return 0;
+	d->y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	d->m = (s[5] - '0') * 10 + (s[6] - '0');
+	d->d = (s[8] - '0') * 10 + (s[9] - '0');
+	return 1;
+}
+
 enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
 			       struct crm_error *err)
 {
@@ -394,7 +416,11 @@ enum crm_status crm_parse_date(const char *s, char out[CRM_DATE_SIZE],
 	struct hms t;
 	int has_time;
 
-	if ((st = parse_when(&c, &d, &t, &has_time)))
+	if (s && stored_form(s, &d))
+		st = check_date(&c, &d, -1);
+	else
+		st = parse_when(&c, &d, &t, &has_time);
+	if (st)
 		return st;
 	put_date(out, &d);
 	return CRM_OK;

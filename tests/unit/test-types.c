@@ -232,6 +232,13 @@ static const struct date_case date_cases[] = {
 	{ "令和", NULL, ERA_YEAR },
 	{ "X7.7.23", NULL, "is not a date" },
 	{ "2100-02-29", NULL, EXISTS },
+	/* The stored form, read on its own path: the same verdicts. */
+	{ "2024-02-29", "2024-02-29", NULL }, { "1873-01-01", "1873-01-01", NULL },
+	{ "2025-13-01", NULL, EXISTS }, { "2025-00-10", NULL, EXISTS },
+	{ "2025-07-32", NULL, EXISTS }, { "2025-07-00", NULL, EXISTS },
+	{ "1872-12-31", NULL, "has year 1872: crm accepts years 1873 to 2200" },
+	{ "2201-01-01", NULL, "has year 2201: crm accepts years 1873 to 2200" },
+	{ "2025-07-2", "2025-07-02", NULL }, { "2025-07-233", NULL, INCOMPLETE },
 	{ "昭和60年2月29日", NULL, EXISTS },
 	{ "H31.4.31", NULL, EXISTS },
 	{ "2025年13月1日", NULL, EXISTS },
