@@ -317,14 +317,15 @@ static enum crm_status report(struct import_clean *c, int64_t id, struct crm_err
 		im->stats->violations_by[f] += c->pending_by[f];
 
 	for (col = 0; !s && col < c->rc.ncols; col++) {
-		struct crm_import_change ch = {
+		struct crm_import_change ch;
+
+		if (!(c->changed & (1ul << col)))
+			continue;
+		ch = (struct crm_import_change){
 			.line = im->rec->line, .customer = id, .field = c->rc.col[col].name,
 			.before = before_of(c, col), .after = c->row.val[col],
 			.rule = crm_rule_names[c->row.rule[col]],
 		};
-
-		if (!(c->changed & (1ul << col)))
-			continue;
 		im->stats->normalized++;
 		im->stats->normalized_by[c->field[col]]++;
 		if (im->sink && im->sink->change)
