@@ -43,13 +43,18 @@ static void add_digit(struct number *n, char ch)
 		n->whole = n->whole * 10 + d;
 }
 
+#define COMMA_GROUPS "its commas do not group the digits by three (a decimal point is written '.')"
+
 /*
  * Scans digits with commas between them and an optional fraction. Returns
- * NULL, or the reason the number is malformed.
+ * NULL, or the reason the number is malformed. Commas group the whole
+ * part by three (1,234,567): "1,00" is a decimal comma (1.00, from a
+ * European export) or a slip, and read as 100 it would be a hundred
+ * times the amount, without a word.
  */
 static const char *scan_number(const char **p, struct number *n)
 {
-	int digits = 0;
+	int digits = 0, group = 0, commas = 0;
 
 	memset(n, 0, sizeof(*n));
 	if (!is_digit(**p) && **p != '.' && **p != ',')
@@ -59,12 +64,19 @@ static const char *scan_number(const char **p, struct number *n)
 		if (is_digit(**p)) {
 			add_digit(n, **p);
 			digits++;
+			group++;
 		} else if (**p != ',') {
 			break;
 		} else if (!digits || !is_digit((*p)[-1]) || !is_digit((*p)[1])) {
 			return "it has a misplaced comma";
+		} else if (commas++ ? group != 3 : group > 3) {
+			return COMMA_GROUPS;
+		} else {
+			group = 0;
 		}
 	}
+	if (commas && group != 3)
+		return COMMA_GROUPS;
 	if (**p == '.') {
 		n->frac = ++(*p);
 		while (is_digit(**p))

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 136
+plan 138
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -237,6 +237,11 @@ printf '注文番号,顧客番号,単価,数量\nX1,K1,100000000000000,100\n' > 
 check 'an amount too large is rejected, not left empty' 3 empty 'match:0 new, 0 updated, 0 unchanged, 1 rejected' \
 	"$CRM" import --source ov ov.csv
 assert '... saying why' grep -q "unit price times quantity is too large an amount" ov.rejects.csv
+# A decimal comma (1,50 from a European export) is not 150.
+printf '注文番号,顧客番号,単価,数量\nD1,K1,"1,50",1\nD2,K1,"1,500",1\n' > dc.csv
+check 'a decimal comma is rejected, not read as a hundred times the amount' 3 empty \
+	'match:2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected' "$CRM" import --source dc dc.csv
+assert '... at its line, saying why' grep -q "^dc.csv,2,.*its commas do not group the digits by three" dc.rejects.csv
 printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,a@example.jp,1990/1/1\n' > l1.csv
 printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,bad@@x,1990/2/30\n' > l2.csv
 "$CRM" -q import --source len l1.csv

@@ -351,6 +351,7 @@ struct number_case {
 };
 
 #define NOT_MONEY(why) "is not an amount of money: " why
+#define GROUPS "its commas do not group the digits by three (a decimal point is written '.')"
 
 static const struct number_case money_cases[] = {
 	{ "¥1,500", OK, 15000000, NULL },
@@ -377,7 +378,16 @@ static const struct number_case money_cases[] = {
 	{ "－500", OK, -5000000, NULL },
 	{ "¥-1,200", OK, -12000000, NULL },
 	{ "-¥1,200", OK, -12000000, NULL },
-	{ "1,2,3", OK, 1230000, NULL },
+	/* Commas group by three: a decimal comma would be a hundred times the amount. */
+	{ "1,2,3", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "1,00", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "€1,50", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "12,34,567", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "1234,567", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "1,0000", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "1,000,00.5", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "12,345", OK, 123450000, NULL },
+	{ "123,456,789", OK, 1234567890000, NULL },
 	{ "0", OK, 0, NULL },
 	{ "-0", OK, 0, NULL },
 	{ "0.0001", OK, 1, NULL },
@@ -466,7 +476,8 @@ static const struct number_case int_cases[] = {
 	{ "007", OK, 7, NULL },
 	{ " 42 ", OK, 42, NULL },
 	{ "\u300042\u3000", OK, 42, NULL },
-	{ "1,2,3", OK, 123, NULL },
+	{ "1,2,3", BAD, 0, NOT_INT(GROUPS) },
+	{ "17,85", BAD, 0, NOT_INT(GROUPS) },
 	{ "9223372036854775807", OK, INT64_MAX, NULL },
 	{ "9,223,372,036,854,775,807", OK, INT64_MAX, NULL },
 	{ "-9223372036854775808", OK, INT64_MIN, NULL },
