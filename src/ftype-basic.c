@@ -69,7 +69,8 @@ static const char *scan_number(const char **p, struct number *n)
 			break;
 		} else if (!digits || !is_digit((*p)[-1]) || !is_digit((*p)[1])) {
 			return "it has a misplaced comma";
-		} else if (commas++ ? group != 3 : group > 3) {
+		} else if (commas++ ? group != 3 : group > 3 || n->whole == 0) {
+			/* A first group of 0 ("0,500") groups nothing: a decimal comma. */
 			return COMMA_GROUPS;
 		} else {
 			group = 0;

@@ -118,6 +118,26 @@ void crm_ft_release(char *t, const char *buf)
 		free(t);
 }
 
+/*
+ * Whether s has a superscript or subscript digit (¹ ² ³ ⁰ ⁴-⁹ ₀-₉): NFKC
+ * makes each the digit itself, so that a footnote mark would join the
+ * number it follows ("1500¹" 15001, "2024/1/2¹" the 21st).
+ */
+static int script_digit(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (; *p; p++) {
+		if (*p == 0xC2 && (p[1] == 0xB2 || p[1] == 0xB3 || p[1] == 0xB9))
+			return 1;
+		if (*p == 0xE2 && p[1] == 0x81 && (p[2] == 0xB0 || (p[2] >= 0xB4 && p[2] <= 0xB9)))
+			return 1;
+		if (*p == 0xE2 && p[1] == 0x82 && p[2] >= 0x80 && p[2] <= 0x89)
+			return 1;
+	}
+	return 0;
+}
+
 enum crm_status crm_ft_prepare(const struct crm_ftctx *c, char **t, char *buf)
 {
 	enum crm_status st;
@@ -125,6 +145,9 @@ enum crm_status crm_ft_prepare(const struct crm_ftctx *c, char **t, char *buf)
 	*t = NULL;
 	if (!c->orig)
 		return CRM_EOF;
+	if (script_digit(c->orig))
+		return crm_ft_bad(c, "has a superscript or subscript digit (a footnote mark?), "
+				  "which is not read as a digit");
 	st = crm_fold_trim_buf(c->orig, buf, CRM_FT_FOLD_BUF, t);
 	if (st == CRM_ERR_NOMEM)
 		return crm_error_set(c->err, st, "out of memory");

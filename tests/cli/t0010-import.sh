@@ -237,11 +237,15 @@ printf '注文番号,顧客番号,単価,数量\nX1,K1,100000000000000,100\n' > 
 check 'an amount too large is rejected, not left empty' 3 empty 'match:0 new, 0 updated, 0 unchanged, 1 rejected' \
 	"$CRM" import --source ov ov.csv
 assert '... saying why' grep -q "unit price times quantity is too large an amount" ov.rejects.csv
-# A decimal comma (1,50 from a European export) is not 150.
-printf '注文番号,顧客番号,単価,数量\nD1,K1,"1,50",1\nD2,K1,"1,500",1\n' > dc.csv
-check 'a decimal comma is rejected, not read as a hundred times the amount' 3 empty \
-	'match:2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected' "$CRM" import --source dc dc.csv
-assert '... at its line, saying why' grep -q "^dc.csv,2,.*its commas do not group the digits by three" dc.rejects.csv
+# A decimal comma (1,50 from a European export) is not 150, nor 0,500 500;
+# a footnote mark is not a digit (1500¹ is not 15001, 2024/1/2¹ not the 21st).
+printf '注文番号,顧客番号,単価,数量,注文日\nD1,K1,"1,50",1,2024/1/2\nD2,K1,"1,500",1,2024/1/2\nD3,K1,"0,500",1,2024/1/2\nD4,K1,1500\302\271,1,2024/1/2\nD5,K1,1500,1,2024/1/2\302\271\n' > dc.csv
+check 'a decimal comma or a footnote mark is rejected, not read as another amount or day' 3 empty \
+	'match:5 rows: 1 new, 0 updated, 0 unchanged, 4 rejected' "$CRM" import --source dc dc.csv
+assert '... at its line, saying why' sh -c 'grep -q "^dc.csv,2,.*its commas do not group the digits by three" dc.rejects.csv &&
+	grep -q "^dc.csv,4,.*its commas do not group" dc.rejects.csv &&
+	grep -q "^dc.csv,5,.*superscript or subscript digit" dc.rejects.csv &&
+	grep -q "^dc.csv,6,注文日,.*superscript or subscript digit" dc.rejects.csv'
 printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,a@example.jp,1990/1/1\n' > l1.csv
 printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,bad@@x,1990/2/30\n' > l2.csv
 "$CRM" -q import --source len l1.csv

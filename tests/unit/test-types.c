@@ -81,6 +81,8 @@ static void check_int64(const char *what, const char *in, int64_t got, int64_t w
 
 /* --- Dates -------------------------------------------------------------- */
 
+#define SCRIPT "has a superscript or subscript digit (a footnote mark?), which is not read as a digit"
+
 struct date_case {
 	const char *in;
 	const char *out;     /* NULL: the value is invalid */
@@ -232,6 +234,8 @@ static const struct date_case date_cases[] = {
 	{ "令和", NULL, ERA_YEAR },
 	{ "X7.7.23", NULL, "is not a date" },
 	{ "2100-02-29", NULL, EXISTS },
+	/* A footnote mark is not the 21st. */
+	{ "2024/1/2\u00b9", NULL, SCRIPT }, { "2024-01-0\u00b3", NULL, SCRIPT },
 	/* The stored form, read on its own path: the same verdicts. */
 	{ "2024-02-29", "2024-02-29", NULL }, { "1873-01-01", "1873-01-01", NULL },
 	{ "2025-13-01", NULL, EXISTS }, { "2025-00-10", NULL, EXISTS },
@@ -386,6 +390,10 @@ static const struct number_case money_cases[] = {
 	{ "1234,567", BAD, 0, NOT_MONEY(GROUPS) },
 	{ "1,0000", BAD, 0, NOT_MONEY(GROUPS) },
 	{ "1,000,00.5", BAD, 0, NOT_MONEY(GROUPS) },
+	{ "0,500", BAD, 0, NOT_MONEY(GROUPS) },
+	/* NFKC makes a footnote mark a digit: 15001. */
+	{ "1500\u00b9", BAD, 0, SCRIPT }, { "\u2082" "5", BAD, 0, SCRIPT },
+	{ "00,100", BAD, 0, NOT_MONEY(GROUPS) },
 	{ "12,345", OK, 123450000, NULL },
 	{ "123,456,789", OK, 1234567890000, NULL },
 	{ "0", OK, 0, NULL },
@@ -478,6 +486,7 @@ static const struct number_case int_cases[] = {
 	{ "\u300042\u3000", OK, 42, NULL },
 	{ "1,2,3", BAD, 0, NOT_INT(GROUPS) },
 	{ "17,85", BAD, 0, NOT_INT(GROUPS) },
+	{ "2\u00b2", BAD, 0, SCRIPT }, { "1\u2079", BAD, 0, SCRIPT },
 	{ "9223372036854775807", OK, INT64_MAX, NULL },
 	{ "9,223,372,036,854,775,807", OK, INT64_MAX, NULL },
 	{ "-9223372036854775808", OK, INT64_MIN, NULL },
