@@ -72,6 +72,7 @@ enum stmt {
 	S_LINE_GET,
 	S_LINE_SET,
 	S_OLD_RAW,
+	S_OLD_MAPPING,           /* how the header list a record came with last was mapped */
 	S_KEY_SEEN,
 	S_KEY_LINE,
 	S_GET_EXTRA,
@@ -127,6 +128,9 @@ struct importer {
 	struct crm_strbuf raw;   /* the row as read: a JSON array of the values */
 	struct crm_strbuf hashed; /* keyless rows: header -> value, what the key hashes */
 	int64_t headers_id;      /* raw_headers of the file's header list */
+	/* The mapping of the header list rows came with last (S_OLD_MAPPING), for the one cached. */
+	int64_t old_map_headers;
+	char *old_map;           /* NULL: none kept (the headers are mapped as now) */
 	/*
 	 * The ids the next new customer, source record and row of the file's
 	 * kind take (crm_id_next): counted up, never an id used before.

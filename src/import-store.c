@@ -51,6 +51,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_OLD_RAW] = "SELECT h.value, v.value FROM json_each(?1) AS v"
 		      " JOIN json_each((SELECT names FROM raw_headers WHERE id = ?2)) AS h"
 		      " ON h.key = v.key",
+	/* The last standing run's mapping of a source's header list (mapping_text()). */
+	[S_OLD_MAPPING] = "SELECT m.mapping FROM import_mappings m"
+			  " JOIN runs r ON r.id = m.run_id AND r.reverted_by IS NULL"
+			  " WHERE m.source = ?1 AND m.kind = ?2 AND m.raw_headers = ?3"
+			  " ORDER BY m.run_id DESC LIMIT 1",
 	/* Nothing when the key came before in the file. */
 	[S_KEY_SEEN] = "INSERT INTO temp.crm_import_keys(k, line) VALUES (?1, ?2)"
 		       " ON CONFLICT (k) DO NOTHING",

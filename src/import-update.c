@@ -27,6 +27,111 @@ static struct crm_value to_value(const struct importer *im, const struct fval *v
 	return out;
 }
 
+/* The mapping the source's header list old_headers had (im->old_map), read once for a run of rows. */
+static enum crm_status old_mapping(struct importer *im, int64_t old_headers,
+				   struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_OLD_MAPPING];
+	enum crm_status s;
+	int found;
+
+	if (im->old_map_headers == old_headers)
+		return CRM_OK;
+	free(im->old_map);
+	im->old_map = NULL;
+	im->old_map_headers = 0;
+	crm_stmt_bind_str_ref(st, 1, im->o->source);
+	crm_stmt_bind_str_ref(st, 2, crm_kind_name(im->kind));
+	crm_stmt_bind_int(st, 3, old_headers);
+	s = crm_stmt_one(st, &found, "cannot read how the source's last header was mapped", err);
+	if (!s && found && crm_stmt_text(st, 0) && !(im->old_map = strdup(crm_stmt_text(st, 0))))
+		s = crm_error_nomem(err);
+	crm_stmt_reset(st);
+	if (!s)
+		im->old_map_headers = old_headers;
+	return s;
+}
+
+/*
+ * The field an old header fed: as its header list was mapped (entries
+ * "header=field", "header=-" or "header=extra:key" apart by 0x1f), or,
+ * for a list mapped before mappings were kept, as its name says now.
+ */
+static const struct crm_field *old_field(const struct importer *im, const char *header)
+{
+	size_t n = strlen(header);
+	const char *e;
+
+	if (!im->old_map)
+		return crm_field_for_header(im->kind, header);
+	for (e = im->old_map; e; e = strchr(e, '\x1f'), e = e ? e + 1 : NULL) {
+		const char *to = e + n + 1, *end;
+		char name[64];
+
+		if (strncmp(e, header, n) || e[n] != '=')
+			continue;
+		end = strchr(to, '\x1f');
+		if (!end)
+			end = to + strlen(to);
+		if ((size_t)(end - to) >= sizeof(name))
+			return NULL;
+		memcpy(name, to, (size_t)(end - to));
+		name[end - to] = '\0';
+		return crm_field_find(im->kind, name);
+	}
+	return NULL;
+}
+
+/*
+ * A header list other than last time (the source renamed a column:
+ * メールアドレス, then Eメール): a column new by its name that feeds the
+ * field an old column, gone from the file, fed, is compared with that
+ * column's old value, so that a value emptied under the new name empties
+ * the field. By name alone, an empty column new to the source changed
+ * nothing, and the old address stayed.
+ */
+/* Whether the file has a column of this header. */
+static int has_header(const struct importer *im, const char *header)
+{
+	size_t c;
+
+	for (c = 0; c < im->ncols; c++)
+		if (!strcmp(im->cols[c].header, header))
+			return 1;
+	return 0;
+}
+
+static enum crm_status renamed_columns(struct importer *im, const char *old_raw,
+				       int64_t old_headers, const unsigned char *named,
+				       unsigned char *changed, struct crm_error *err)
+{
+	struct crm_stmt *st = im->st[S_OLD_RAW];
+	enum crm_status s = old_mapping(im, old_headers, err);
+	enum crm_step rc = CRM_STEP_DONE;
+	size_t c;
+
+	if (s)
+		return s;
+	crm_stmt_bind_str(st, 1, old_raw);
+	crm_stmt_bind_int(st, 2, old_headers);
+	while ((rc = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		const char *k = crm_stmt_text(st, 0), *v = crm_stmt_text(st, 1);
+		size_t vlen = v ? crm_stmt_bytes(st, 1) : 0;
+		const struct crm_field *f;
+
+		if (!k || has_header(im, k) || !(f = old_field(im, k)))
+			continue;
+		for (c = 0; c < im->ncols; c++)
+			if (!named[c] && im->cols[c].field == f && !im->cols[c].ignored)
+				changed[c] = vlen != im->rec->lens[c] ||
+					     (vlen && memcmp(v, im->rec->fields[c], vlen) != 0);
+	}
+	if (rc == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the record's last raw row");
+	crm_stmt_reset(st);
+	return s;
+}
+
 /*
  * Which columns changed since the source last sent this record: compares
  * the new row with the raw row kept from last time, column by column.
@@ -36,9 +141,13 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 				       struct crm_error *err)
 {
 	struct crm_stmt *st = im->st[S_OLD_RAW];
+	unsigned char *named = NULL;   /* per column: its header was in the old list */
+	enum crm_status s = CRM_OK;
 	enum crm_step rc;
 	size_t c;
 
+	if (old_headers != im->headers_id && !(named = calloc(im->ncols ? im->ncols : 1, 1)))
+		return crm_error_nomem(err);
 	for (c = 0; c < im->ncols; c++)
 		changed[c] = im->rec->lens[c] != 0; /* a column new to the source */
 	crm_stmt_bind_str(st, 1, old_raw);
@@ -53,17 +162,18 @@ static enum crm_status changed_columns(struct importer *im, const char *old_raw,
 				changed[c] = !v ? im->rec->lens[c] != 0
 						: vlen != im->rec->lens[c] ||
 						  memcmp(v, im->rec->fields[c], vlen) != 0;
+				if (named)
+					named[c] = 1;
 				break;
 			}
 	}
-	if (rc == CRM_STEP_ERROR) {
-		enum crm_status s = crm_stmt_fail(st, err, "cannot read the record's last raw row");
-
-		crm_stmt_reset(st);
-		return s;
-	}
+	if (rc == CRM_STEP_ERROR)
+		s = crm_stmt_fail(st, err, "cannot read the record's last raw row");
 	crm_stmt_reset(st);
-	return CRM_OK;
+	if (!s && named)
+		s = renamed_columns(im, old_raw, old_headers, named, changed, err);
+	free(named);
+	return s;
 }
 
 /* s folded (NFKC) with every space taken out, appended to sb. */

@@ -102,6 +102,7 @@ static void importer_release(struct importer *im)
 	free(im->sourced);
 	free(im->get_col);
 	free(im->fresh_lines.id);
+	free(im->old_map);
 	free(im->fresh_lines.delta);
 	free(im->key);
 	free(im->ckey);

@@ -4,7 +4,7 @@
 # kept as objects before schema 4 migrate; a changed header list is logged.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 16
+plan 19
 
 data=$SRCDIR/tests/data/import
 cp "$data"/customers.csv .
@@ -40,6 +40,22 @@ check 'the same file again changes nothing' 0 empty \
 	'match:^h2.csv: 2 rows: 0 new, 0 updated, 2 unchanged, 0 rejected.*nothing changed$' \
 	"$CRM" import --source h h2.csv
 check '... and logs nothing' 0 "inline:$before" empty q 'SELECT count(*) FROM changes'
+
+# The source renames a column (メールアドレス, then Eメール): a value emptied
+# under the new name empties the field, one unchanged changes nothing.
+printf '%s\n' '顧客番号,氏名,Eメール' 'K1,山田 太郎,a@example.jp' 'K2,佐藤 花子,' > h3.csv
+check 'a renamed column: the value emptied under the new name empties the field' 0 empty \
+	'match:^h3.csv: 2 rows: 0 new, 1 updated, 1 unchanged, 0 rejected' \
+	"$CRM" import --source h h3.csv
+check '... the other, the same under either name, is left as it was' 0 'inline:K1|a@example.jp
+K2|NULL' empty \
+	q "SELECT s.source_key, coalesce(c.email, 'NULL') FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = 'h' ORDER BY 1"
+# Mapped by --map last time (mail -> email), by its name now.
+printf '%s\n' '顧客番号,氏名,mail2' 'M1,松本 一,m@example.jp' > h4.csv
+printf '%s\n' '顧客番号,氏名,メールアドレス' 'M1,松本 一,' > h5.csv
+"$CRM" -q import --source m --map mail2=email h4.csv 2>/dev/null || bail_out 'import failed'
+check '... as the old header list was mapped, --map included' 0 'inline:NULL' empty \
+	sh -c '"$CRM" -q import --source m h5.csv && sqlite3 crm.db "SELECT coalesce(email, '"'NULL'"') FROM customers c JOIN source_records s ON s.customer_id = c.id WHERE s.source = '"'m'"'"'
 
 # A file without a key column: the key hashes the header -> value object,
 # as before schema 4, so that such files find their rows again.
