@@ -22,8 +22,9 @@ struct country {
 /* Index 0 is UNKNOWN, 1 is JP (country.h). */
 static const struct country countries[] = {
 	{ NULL, "", NULL },
-	{ "JP", "jpn|japan|日本|日本国", NULL },
-	{ "US", "usa|united states|united states of america|america|アメリカ|米国|アメリカ合衆国",
+	{ "JP", "jpn|japan|nihon|nippon|日本|日本国|にほん|にっぽん|ジャパン", NULL },
+	{ "US", "usa|u.s.a.|u.s.|united states|united states of america|america|アメリカ|米国|"
+		"アメリカ合衆国",
 	  "99999|99999-9999" },
 	{ "AU", "aus|australia|オーストラリア|豪州", "9999" },
 	{ "NZ", "nzl|new zealand|ニュージーランド", "9999" },
@@ -163,6 +164,69 @@ int crm_country_postal_fits(const char *pattern, const char *t)
 	}
 }
 
+/*
+ * The prefectures in Hepburn romaji, as exports from an English form write
+ * them, with the long vowels spelled as people do (Tōkyō, Toukyou, Tokyo).
+ */
+static const char romaji_prefectures[] =
+	"hokkaido|hokkai|aomori|iwate|miyagi|akita|yamagata|fukushima|ibaraki|ibaragi|"
+	"tochigi|gunma|gumma|saitama|chiba|tokyo|toukyou|kanagawa|niigata|toyama|ishikawa|"
+	"fukui|yamanashi|nagano|gifu|shizuoka|aichi|mie|shiga|kyoto|kyouto|osaka|oosaka|"
+	"hyogo|hyougo|nara|wakayama|tottori|shimane|okayama|hiroshima|yamaguchi|tokushima|"
+	"kagawa|ehime|kochi|kouchi|fukuoka|saga|nagasaki|kumamoto|oita|ooita|miyazaki|"
+	"kagoshima|okinawa";
+
+/* The word before a suffix of t (n bytes) such as "-ken" or " prefecture": its length. */
+static size_t without_suffix(const char *t, size_t n)
+{
+	static const char *const suffixes[] = { " prefecture", " pref.", " pref", "-ken", " ken",
+						"-to", " to", "-fu", " fu", "-do", " do" };
+	size_t i, k;
+
+	for (i = 0; i < NELEMS(suffixes); i++) {
+		k = strlen(suffixes[i]);
+		if (n > k && !memcmp(t + n - k, suffixes[i], k))
+			return n - k;
+	}
+	return n;
+}
+
+/*
+ * Whether the folded value s is a prefecture in romaji (Tokyo, Osaka-fu,
+ * Aichi-ken, Hokkaidō, Kyoto Prefecture): a record that says so is in
+ * Japan, and its phone and postal code are checked as Japan's.
+ */
+static int romaji_prefecture(const char *s)
+{
+	char t[32];
+	size_t n = 0;
+
+	for (; *s && n < sizeof(t) - 1; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'A' && c <= 'Z') {
+			t[n++] = (char)(c - 'A' + 'a');
+		} else if ((c >= 'a' && c <= 'z') || c == ' ' || c == '-' || c == '.') {
+			t[n++] = (char)c;
+		} else if ((c == 0xC4 && (s[1] == (char)0x80 || s[1] == (char)0x81)) ||
+			   (c == 0xC5 && (s[1] == (char)0x8C || s[1] == (char)0x8D ||
+					  s[1] == (char)0xAA || s[1] == (char)0xAB))) {
+			/* ā Ā ō Ō ū Ū: the vowel */
+			unsigned char d = (unsigned char)s[1];
+
+			t[n++] = c == 0xC4 ? 'a' : d <= 0x8D ? 'o' : 'u';
+			s++;
+		} else {
+			return 0;
+		}
+	}
+	if (*s)
+		return 0;
+	t[n] = '\0';
+	n = without_suffix(t, n);
+	return n && named(romaji_prefectures, t, n);
+}
+
 int crm_record_country(const char *country, const char *prefecture)
 {
 	char *p;
@@ -174,7 +238,7 @@ int crm_record_country(const char *country, const char *prefecture)
 		return CRM_COUNTRY_JP;
 	if (!(p = crm_fold_trim(prefecture)))
 		return CRM_COUNTRY_JP;
-	jp = !*p || crm_is_prefecture(p);
+	jp = !*p || crm_is_prefecture(p) || romaji_prefecture(p);
 	free(p);
 	return jp ? CRM_COUNTRY_JP : CRM_COUNTRY_UNKNOWN;
 }

@@ -9,7 +9,7 @@
 # its rules and cleanse agree on a record's country.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 24
+plan 26
 
 export CRM_USER=tester
 have sqlite3 || bail_out 'sqlite3(1) is needed (README installs it)'
@@ -139,5 +139,16 @@ check '... (so a Japanese code of a row with no country is refused; the Australi
 10
 11' empty sqlite3 -cmd ".import --csv wc-rejects.csv r" wc.db "SELECT line FROM r ORDER BY line + 0"
 check '--help lists --country' 0 'match:--country <country>' empty "$CRM" import --help
+
+# A prefecture in romaji, or Japan by another name, is Japan: the phone
+# and the postal code are checked as Japan's, not stored unchecked.
+printf 'id,name,postcode,prefecture,country,phone\n1,Taro Yamada,12345,Tokyo,,03-1234-5678\n2,Hanako Sato,100-0001,Osaka-fu,,03-1234-567\n3,Jiro Ito,12345,,Nihon,\n4,Ann Lee,4030,nsw,,\n' > romaji.csv
+check 'a prefecture in romaji or Japan by another name: Japan'\''s checks apply' 3 empty \
+	'match:4 rows: 1 new, 0 updated, 0 unchanged, 3 rejected' \
+	"$CRM" --db ro.db import --source ro --rejects ro-rejects.csv romaji.csv
+check '... the postal code, the phone, the postal code; nsw stays elsewhere' 0 'inline:2|郵便番号
+3|phone
+4|郵便番号' empty \
+	sqlite3 -cmd ".import --csv ro-rejects.csv r" ro.db "SELECT line, CASE WHEN reason LIKE '%phone%' OR reason LIKE '%電話%' THEN 'phone' ELSE '郵便番号' END FROM r ORDER BY line + 0"
 
 finish

@@ -969,6 +969,25 @@ static void test_country_of(void **state)
 	assert_int_equal(crm_record_country("AU", "nsw"), crm_country_of("AU"));
 	assert_int_equal(crm_record_country("日本", "California"), CRM_COUNTRY_JP);
 	assert_int_equal(crm_record_country(NULL, "  "), CRM_COUNTRY_JP);
+	/* A prefecture in romaji is Japan's: its phone and postal code are checked so. */
+	{
+		static const char *const romaji[] = {
+			"Tokyo", "TOKYO", "tokyo-to", "Tokyo To", "T\u014dky\u014d", "Toukyou",
+			"Osaka-fu", "Aichi-ken", "Aichi Prefecture", "Hokkaido", "Hokkaid\u014d",
+			"hokkai-do", "\u014cita", "Gumma", "Kyoto Pref.",
+		};
+		static const char *const not_japan[] = {
+			"California", "nsw", "Tokyoo", "to", "-ken", "Bavaria", "Tokyo 1",
+		};
+		size_t i;
+
+		for (i = 0; i < NELEMS(romaji); i++)
+			if (crm_record_country(NULL, romaji[i]) != CRM_COUNTRY_JP)
+				fail_msg("'%s' is not taken for a prefecture of Japan", romaji[i]);
+		for (i = 0; i < NELEMS(not_japan); i++)
+			if (crm_record_country(NULL, not_japan[i]) != CRM_COUNTRY_UNKNOWN)
+				fail_msg("'%s' is taken for a prefecture of Japan", not_japan[i]);
+	}
 }
 
 /* --- Countries and folding ---------------------------------------------- */
@@ -978,12 +997,12 @@ static void test_country_is_japan(void **state)
 	static const char *const japan[] = {
 		"", " ", "\u3000", "日本", "日本国", "Japan", "JAPAN", "japan",
 		"JP", "jp", "Jp", "JPN", "jpn", "ＪＰ", "Ｊａｐａｎ", "　日本　",
-		" JPN ", "ｊｐｎ", "\t日本\n",
+		" JPN ", "ｊｐｎ", "\t日本\n", "Nihon", "NIPPON", "ジャパン", "にほん",
 	};
 	static const char *const other[] = {
 		"USA", "US", "China", "中国", "日本人", "Japanese", "J", "JA",
-		"\xff", "日 本", "Nihon", "Korea", "韓国", "JPY", "jp.", "Japan!",
-		"にほん", "日本語", "アメリカ", "UK",
+		"\xff", "日 本", "Nihonn", "Korea", "韓国", "JPY", "jp.", "Japan!",
+		"にほ", "日本語", "アメリカ", "UK",
 	};
 	size_t i;
 
