@@ -93,6 +93,15 @@ static const struct legal_form *legal_form_at(const char *t, int where)
 	return best;
 }
 
+const char *crm_legal_form_in(const char *t)
+{
+	const struct legal_form *f = legal_form_at(t, AT_START);
+
+	if (!f)
+		f = legal_form_at(t, AT_END);
+	return f ? f->written : NULL;
+}
+
 /* English forms at the end: their letters in lower case, and their one spelling. */
 static const struct {
 	const char *letters;

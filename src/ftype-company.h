@@ -23,4 +23,10 @@
 enum crm_status crm_normalize_company(const char *s, struct crm_norm *out,
 				      struct crm_error *err);
 
+/*
+ * The Japanese legal form that t (folded: NFKC, spaces collapsed) starts
+ * or ends with, as written there ("株式会社", "(株)"), or NULL.
+ */
+const char *crm_legal_form_in(const char *t);
+
 #endif

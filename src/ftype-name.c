@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ftype-company.h"
 #include "ftype-name.h"
 #include "ftypeint.h"
 #include "strbuf.h"
@@ -78,9 +79,11 @@ static int is_honorific(const char *t)
 	return 0;
 }
 
-/* The rules of a name in place: honorifics gone, digits and '@' refused. */
+/* The rules of a name in place: honorifics gone, digits, '@' and legal forms refused. */
 static enum crm_status name_fix(const char *orig, char *t, struct crm_error *err)
 {
+	const char *form;
+
 	strip_honorifics(t);
 	if (is_honorific(t))
 		return crm_ft_violation(err, orig, "is an honorific, not a name");
@@ -88,6 +91,13 @@ static enum crm_status name_fix(const char *orig, char *t, struct crm_error *err
 		return crm_ft_violation(err, orig, "has a digit: a name has none");
 	if (strchr(t, '@'))
 		return crm_ft_violation(err, orig, "looks like an email address, not a name");
+	/*
+	 * 株式会社 山田 is a company: split as a person's name, its family
+	 * name was 株式会社. Reported, and left whole, for a person to move.
+	 */
+	if ((form = crm_legal_form_in(t)))
+		return crm_ft_violation(err, orig, "has the legal form %s: a company's name, not "
+					"a person's (the company column holds it)", form);
 	return CRM_OK;
 }
 
