@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rowclean.h"
 #include "strbuf.h"
@@ -302,6 +303,10 @@ static enum crm_status recheck(struct crm_rowclean *c, struct crm_rowclean_row *
 	    (crm_parse_date(birthdate, date, &e) || strcmp(date, birthdate))) {
 		s = violation(c, r, "birthdate", birthdate,
 			      "not a date in the form YYYY-MM-DD that exists", err);
+	} else if (birthdate && c->on[AT(c, F_BIRTHDATE)] && strcmp(birthdate, c->today) > 0) {
+		/* 2030-01-01: a slip of the year, or a date of something else. */
+		s = violation(c, r, "birthdate", birthdate, "is after today: no one is born on it yet",
+			      err);
 	}
 	if (!s && gender && g && g->choices && c->on[AT(c, F_GENDER)]) {
 		for (i = 0; g->choices[i]; i++)
@@ -460,6 +465,16 @@ static enum crm_status columns(struct crm_rowclean *c, struct crm_error *err)
 	return CRM_OK;
 }
 
+/* Today's date where the command runs (a birthdate is written in local days). */
+static void today(char out[CRM_DATE_SIZE])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm) || !strftime(out, CRM_DATE_SIZE, "%Y-%m-%d", &tm))
+		snprintf(out, CRM_DATE_SIZE, "%s", "9999-12-31");   /* unknown: nothing is after it */
+}
+
 enum crm_status crm_rowclean_init(struct crm_rowclean *c, const struct crm_cleanse_options *o,
 				  const struct crm_cleanse_sink *sink,
 				  struct crm_cleanse_stats *st, struct crm_error *err)
@@ -473,6 +488,7 @@ enum crm_status crm_rowclean_init(struct crm_rowclean *c, const struct crm_clean
 	c->o = o;
 	c->sink = sink;
 	c->st = st;
+	today(c->today);
 	crm_norm_init(&c->norm);
 	s = columns(c, err);
 	if (s)

@@ -13,6 +13,7 @@
 
 #include "cleanse.h"
 #include "fields.h"
+#include "ftype-date.h"
 #include "normalize.h"
 
 typedef enum crm_status (*crm_rowclean_fn)(const char *s, struct crm_norm *out,
@@ -126,6 +127,7 @@ struct crm_rowclean {
 	int borrowed;                     /* norm's strings are a pre's (rowclean.c) */
 	const char *same;                 /* and norm.value is this value, byte for byte */
 	const struct crm_field *gender;   /* the catalogue's, for its choices */
+	char today[CRM_DATE_SIZE];        /* local, YYYY-MM-DD: no birthdate is after it */
 };
 
 /* The column of field f (of enum field). */

@@ -4,7 +4,7 @@
 # revert to a byte-identical database, --check against field definitions.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 58
+plan 60
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -238,5 +238,15 @@ check '... file, line and reason in the rejects file' 0 \
 	empty sh -c "tr -d '\\r' < sapporo.rejects.csv"
 check '... and the real one is grouped as MIC groups it' 0 'inline:011-211-2111' empty \
 	sh -c '"$1" -q --db sapporo.db cleanse && sqlite3 sapporo.db "SELECT phone FROM customers"' sh "$CRM"
+
+# A birthdate after today (2199 for 1999): stored as written, and reported.
+printf '顧客番号,氏名,生年月日\nB1,山田 太郎,2199/1/1\nB2,山田 花子,1985/4/3\n' > future.csv
+check 'a birthdate after today is reported on the way in' 0 empty \
+	'match:1 value against the rules or field definitions, stored as written: birthdate 1' \
+	"$CRM" --db future.db import --source f future.csv
+check '... and listed by --check, the past one not' 3 \
+	'inline:customer,key,name,field,value,problem
+1,f:B1,山田 太郎,birthdate,2199-01-01,is after today: no one is born on it yet' ignore \
+	"$CRM" --db future.db cleanse --check
 
 finish
