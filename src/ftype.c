@@ -257,6 +257,17 @@ static int is_dash(int32_t cp)
 	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
 }
 
+/*
+ * Whether the long vowel mark may follow cp: a kana with a vowel of its
+ * own. Not ー (ソニー-エリクソン: ーー is no word), nor ン or ッ, which have
+ * none (アーバン-ネット is two words).
+ */
+static int lengthens(int32_t cp)
+{
+	return is_kana(cp) && cp != 0x30fc && cp != 0x30f3 && cp != 0x3093 && cp != 0x30c3 &&
+	       cp != 0x3063;
+}
+
 static int add_cp(struct crm_strbuf *sb, int32_t cp)
 {
 	char b[4];
@@ -282,7 +293,11 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
 		crm_utf8_next(s + n, &next);
 		if (is_digit_cp(prev) && is_digit_cp(next))
 			to = '-';
-		else if (is_kana(prev) && !is_digit_cp(next))
+		else if (lengthens(prev) && (!next || is_kana(next)))
+			/*
+			 * A long vowel typed as a dash (コ-ヒ-, カ－ド): within kana, or
+			 * at the end; not before another script (パークハイツ-B棟).
+			 */
 			to = 0x30fc;
 		if (to == cp)
 			continue;

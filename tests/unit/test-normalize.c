@@ -205,6 +205,11 @@ static const struct ncase text_cases[] = {
 	{ "ＡＢＣ－１２３", "ABC-123", NULL, NULL, NULL },
 	{ "千代田区１－２－３", "千代田区1-2-3", NULL, NULL, NULL },
 	{ "カ－ド", "カード", NULL, NULL, NULL },
+	/* A hyphen after ー, or before another script, stays a hyphen. */
+	{ "ソニー-エリクソン", "ソニー-エリクソン", NULL, NULL, NULL },
+	{ "パークハイツ－B棟", "パークハイツ-B棟", NULL, NULL, NULL },
+	{ "アーバン-ネット", "アーバン-ネット", NULL, NULL, NULL },
+	{ "コ-ヒ-", "コーヒー", NULL, NULL, NULL },
 	{ "さとう　たろう", "さとう たろう", NULL, NULL, NULL },
 	{ "○×　可", "○× 可", NULL, NULL, NULL },
 	{ "", NULL, NULL, NULL, NULL },
