@@ -152,6 +152,8 @@ static enum crm_status phone_char(const struct crm_ftctx *c, const char *p, int 
 	} else if (cp == ')' && *depth && *prev == P_DIGIT) {
 		*depth = 0;
 		*prev = P_CLOSE;
+	} else if (cp == '(' && *prev == P_DASH && !*depth) {
+		return crm_ft_bad(c, "has a '(' after a dash");
 	} else if (cp == '(' || cp == ')') {
 		return crm_ft_bad(c, "has unbalanced parentheses");
 	} else if (cp == '+') {
@@ -212,9 +214,15 @@ static enum crm_status phone_from(const struct crm_ftctx *c, char *p)
 			if (note_at(p))
 				break;
 		}
-		/* Its 0 is counted next, and is no digit of the number. */
-		if (plus && trunk_at(p))
+		/*
+		 * Its 0 is counted next, and is no digit of the number. It may
+		 * follow a dash: +81-(0)3-1234-5678.
+		 */
+		if (plus && trunk_at(p)) {
 			digits--;
+			if (prev == P_DASH)
+				prev = P_START;
+		}
 		len = crm_utf8_next(p, &cp);
 		if (phone_char(c, p, len, cp, &prev, &depth))
 			return CRM_ERR_INVALID;

@@ -533,11 +533,15 @@ static const struct ncase phone_cases[] = {
 	{ "03-1234-5678(代)(本人)", NULL, NULL, NULL, "has a letter: 代" },
 	{ "03(代)1234-5678", NULL, NULL, NULL, "has a letter: 代" },
 	{ "03-1234-5678(代1)", NULL, NULL, NULL, "has a letter: 代" },
-	{ "03-1234-(代)", NULL, NULL, NULL, "has unbalanced parentheses" },
+	{ "03-1234-(代)", NULL, NULL, NULL, "has a '(' after a dash" },
 	{ "+1 415 555 0123", "+14155550123", "14155550123", NULL, NULL },
 	/* The trunk 0 in parentheses is no digit of the number (a new-user trial). */
 	{ "+44 (0)20 7946 0958", "+442079460958", "442079460958", NULL, NULL },
 	{ "+81 (0)3 1234 5678", "03-1234-5678", "0312345678", NULL, NULL },
+	/* After a dash too (a new user's probe: "unbalanced parentheses"). */
+	{ "+81-(0)3-1234-5678", "03-1234-5678", "0312345678", NULL, NULL },
+	{ "+44-(0)20-7946-0958", "+442079460958", "442079460958", NULL, NULL },
+	{ "03-(1234)-5678", NULL, NULL, NULL, "has a '(' after a dash" },
 	/* Nor is it counted by the check (fuzz: +86757 came out, five digits). */
 	{ "+8-675\t(0)7", NULL, NULL, NULL, "has 5 digits: a phone number has at least 6" },
 	{ "+8-675 (0)71", "+867571", "867571", NULL, NULL },
