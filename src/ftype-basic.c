@@ -6,6 +6,7 @@
  * stores; cleanse normalizes only text of these.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ftype-basic.h"
@@ -207,23 +208,33 @@ static enum crm_status money_value(const struct crm_ftctx *c, const struct numbe
 	return CRM_OK;
 }
 
-static enum crm_status money_from(const struct crm_ftctx *c, char *s, int64_t *out)
+static enum crm_status money_scan(const struct crm_ftctx *c, char *s, int64_t *out, char *cur)
 {
 	const char *p, *why;
 	struct number n;
 	enum crm_status st;
 	int neg;
-	char cur = 0;
 
+	*cur = 0;
 	neg = strip_parens(&s);
 	p = s;
-	if ((st = scan_money_prefix(c, &p, &neg, &cur)))
+	if ((st = scan_money_prefix(c, &p, &neg, cur)))
 		return st;
 	if ((why = scan_number(&p, &n)))
 		return crm_ft_bad(c, "is not an amount of money: %s", why);
-	if ((st = scan_money_suffix(c, p, cur)))
+	if ((st = scan_money_suffix(c, p, *cur)))
 		return st;
+	/* 1,500円: yen written after. */
+	if (!*cur && p > s && strstr(p, "円"))
+		*cur = 'Y';
 	return money_value(c, &n, neg, out);
+}
+
+static enum crm_status money_from(const struct crm_ftctx *c, char *s, int64_t *out)
+{
+	char cur;
+
+	return money_scan(c, s, out, &cur);
 }
 
 /* Folds s (see prepare) and parses the folded text, which parse may change; *out is set only on success. */
@@ -249,6 +260,62 @@ enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
 				struct crm_error *err)
 {
 	return parse_folded_int64(s, err, scaled4, money_from);
+}
+
+enum crm_status crm_parse_money_sign(const char *s, int64_t *scaled4, const char **currency,
+				     struct crm_error *err)
+{
+	static const struct { char sign; const char *code; } codes[] = {
+		{ 'Y', "JPY" }, { '$', "USD" }, { 'L', "GBP" }, { 'E', "EUR" },
+	};
+	const struct crm_ftctx c = { s, err };
+	enum crm_status st;
+	int64_t v = 0;
+	char *t, buf[CRM_FT_FOLD_BUF], cur = 0;
+	size_t i;
+
+	*currency = NULL;
+	if ((st = crm_ft_prepare(&c, &t, buf)))
+		return st;
+	st = money_scan(&c, t, &v, &cur);
+	crm_ft_release(t, buf);
+	if (st)
+		return st;
+	*scaled4 = v;
+	for (i = 0; i < NELEMS(codes); i++)
+		if (codes[i].sign == cur)
+			*currency = codes[i].code;
+	return CRM_OK;
+}
+
+const char *crm_currency_code(const char *s)
+{
+	static const struct { const char *code, *names; } currencies[] = {
+		{ "JPY", "|jpy|円|yen|¥|日本円|" },
+		{ "USD", "|usd|$|us$|us dollar|ドル|米ドル|" },
+		{ "GBP", "|gbp|£|pound|ポンド|英ポンド|" },
+		{ "EUR", "|eur|€|euro|ユーロ|" },
+	};
+	char *t, word[40];
+	size_t i, n;
+
+	if (!s || !(t = crm_fold_trim(s)))
+		return NULL;
+	n = strlen(t);
+	if (n + 3 > sizeof(word)) {
+		free(t);
+		return NULL;
+	}
+	word[0] = '|';
+	for (i = 0; i < n; i++)
+		word[i + 1] = t[i] >= 'A' && t[i] <= 'Z' ? (char)(t[i] - 'A' + 'a') : t[i];
+	word[n + 1] = '|';
+	word[n + 2] = '\0';
+	free(t);
+	for (i = 0; n && i < NELEMS(currencies); i++)
+		if (strstr(currencies[i].names, word))
+			return currencies[i].code;
+	return NULL;
 }
 
 /* The sign of a whole number: - or − (-1), + (1), or none (0). */

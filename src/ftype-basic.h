@@ -26,13 +26,27 @@ enum crm_status crm_normalize_text(const char *s, struct crm_norm *out,
 /*
  * Parses an amount of money into *scaled4, in ten-thousandths of the
  * currency unit (¥1,500 is 15000000, 2.55 is 25500). Accepts commas
- * between digits of the integer part, a currency sign ¥ ￥ \ $ £ €, a
+ * grouping the integer part's digits by three, a currency sign ¥ ￥ \ $ £ €, a
  * trailing 円, a sign + - − or △ ▲, and accounting parentheses (1,200).
  * More than 4 decimal places are rejected unless the extra ones are zeros:
  * nothing is ever rounded. No floating point is used.
  */
 enum crm_status crm_parse_money(const char *s, int64_t *scaled4,
 				struct crm_error *err);
+
+/*
+ * crm_parse_money(), and the currency its sign names: "JPY" for ¥ ￥ \ or a
+ * trailing 円, "USD" for $, "GBP" for £, "EUR" for €; NULL without one.
+ */
+enum crm_status crm_parse_money_sign(const char *s, int64_t *scaled4, const char **currency,
+				     struct crm_error *err);
+
+/*
+ * The ISO 4217 code a currency column's value names (JPY, 円, yen, ¥, 日本円;
+ * USD, $, ドル; GBP, £, ポンド; EUR, €, ユーロ: any case and width), or
+ * NULL for one crm does not know.
+ */
+const char *crm_currency_code(const char *s);
 
 /*
  * Parses a whole number: digits, commas between digits and a sign.

@@ -132,10 +132,12 @@ static enum crm_status check_value(struct importer *im, const struct crm_field *
  * as a value of field fd into v: CRM_OK, CRM_EOF (a value that stands for
  * none), CRM_ERR_INVALID (e says why) or CRM_ERR_NOMEM.
  */
-static enum crm_status parse_value(struct importer *im, const struct crm_field *fd,
+static enum crm_status parse_value(struct importer *im, const struct column *col,
 				   struct fval *v, const char *s, size_t len, const char *tmp,
 				   int country, struct crm_error *e)
 {
+	const struct crm_field *fd = col->field;
+	const char *sign;
 	enum crm_ftype type = fd->fieldtype->stored;
 	enum crm_status rc = CRM_OK;
 	const char *word = NULL;
@@ -160,8 +162,20 @@ static enum crm_status parse_value(struct importer *im, const struct crm_field *
 					    : crm_parse_datetime(tmp, buf, e);
 		return rc ? rc : text_value(im, v, buf, strlen(buf));
 	case CRM_T_MONEY:
+		rc = crm_parse_money_sign(tmp, &n, &sign, e);
+		if (!rc)
+			set_int(v, n);
+		if (!rc && sign && !im->money_sign) {
+			im->money_sign = sign;
+			im->money_col = col;
+		} else if (!rc && sign && strcmp(sign, im->money_sign)) {
+			crm_error_set(e, CRM_ERR_INVALID, "'%s' is in %s, another amount of the row "
+				      "in %s", tmp, sign, im->money_sign);
+			return CRM_ERR_INVALID;
+		}
+		return rc;
 	case CRM_T_INTEGER:
-		rc = type == CRM_T_MONEY ? crm_parse_money(tmp, &n, e) : crm_parse_int(tmp, &n, e);
+		rc = crm_parse_int(tmp, &n, e);
 		if (!rc)
 			set_int(v, n);
 		return rc;
@@ -197,7 +211,7 @@ static enum crm_status convert(struct importer *im, const struct column *col, st
 		tmp = im->tmp.buf;
 	}
 	crm_error_clear(&e);
-	rc = parse_value(im, col->field, v, s, len, tmp, country, &e);
+	rc = parse_value(im, col, v, s, len, tmp, country, &e);
 	if (rc == CRM_ERR_INVALID) {
 		v->set = 0;
 		v->bad = 1;
@@ -336,6 +350,8 @@ static enum crm_status convert_values(struct importer *im, struct crm_error *err
 
 	for (f = 0; f < im->nfields; f++)
 		memset(&im->vals[f], 0, sizeof(im->vals[f]));
+	im->money_sign = NULL;
+	im->money_col = NULL;
 	/* Joined fields first: several columns, one value. */
 	for (f = 0; f < im->nfields && !s; f++) {
 		const struct column *first = NULL;
@@ -411,6 +427,37 @@ static int identified(struct importer *im)
  * exact), and the status: a return has a negative quantity or amount, a
  * cancellation an order number of C and digits (C536379).
  */
+/*
+ * An amount's currency sign against the row's currency: $10 in a row that
+ * says JPY, or that names no currency (stored, it would count as the
+ * shop's yen), is a wrong amount waiting to be summed. ¥ needs no column.
+ */
+static enum crm_status check_sign(struct importer *im, struct crm_error *err)
+{
+	const struct fval *cur = import_val(im, im->f_currency);
+	const char *code = cur ? crm_currency_code(import_vtext(im, cur)) : NULL;
+	const struct column *col = im->money_col;
+	enum crm_status fail = CRM_OK;
+	char why[200];
+
+	if (!im->money_sign || !col || (code && !strcmp(code, im->money_sign)) ||
+	    (!cur && !strcmp(im->money_sign, "JPY")) || (cur && !code))
+		return CRM_OK;
+	if (cur)
+		snprintf(why, sizeof(why), "'%.40s' is in %s by its sign, but the row's currency "
+			 "is %.40s", im->rec->fields[col - im->cols], im->money_sign,
+			 import_vtext(im, cur));
+	else
+		snprintf(why, sizeof(why), "'%.40s' is in %s by its sign, and the row names no "
+			 "currency (a currency column, 通貨): stored, it would count as yen",
+			 im->rec->fields[col - im->cols], im->money_sign);
+	im->vals[col->field - im->fields].set = 0;
+	im->vals[col->field - im->fields].bad = 1;
+	if (field_problem(im, col, im->rec->fields[col - im->cols], why, err, &fail))
+		return fail;
+	return CRM_OK;
+}
+
 static enum crm_status derive_order(struct importer *im, struct crm_error *err)
 {
 	struct fval *amount = &im->vals[im->f_amount];
@@ -419,6 +466,10 @@ static enum crm_status derive_order(struct importer *im, struct crm_error *err)
 	const char *st = "ok";
 	const char *k = im->key;
 	long long product;
+	enum crm_status s = check_sign(im, err);
+
+	if (s)
+		return s;
 
 	if (!amount->set && !amount->bad && price && qty) {
 		if (__builtin_mul_overflow(price->i, qty->i, &product)) {

@@ -294,7 +294,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 	}
 	im->f_name = im->f_family = im->f_given = SIZE_MAX;
 	im->f_address = im->f_prefecture = im->f_city = im->f_country = SIZE_MAX;
-	im->f_amount = im->f_status = im->f_price = im->f_qty = SIZE_MAX;
+	im->f_amount = im->f_status = im->f_price = im->f_qty = im->f_currency = SIZE_MAX;
 	for (f = 0; f < im->nfields; f++) {
 		const char *n = im->fields[f].name;
 
@@ -309,6 +309,7 @@ enum crm_status import_index_fields(struct importer *im, struct crm_error *err)
 		else if (!strcmp(n, "status")) im->f_status = f;
 		else if (!strcmp(n, "unit_price")) im->f_price = f;
 		else if (!strcmp(n, "quantity")) im->f_qty = f;
+		else if (!strcmp(n, "currency")) im->f_currency = f;
 	}
 	im->file_has_parts = (im->f_family != SIZE_MAX && im->sourced[im->f_family]) ||
 			     (im->f_given != SIZE_MAX && im->sourced[im->f_given]);

@@ -155,6 +155,10 @@ struct importer {
 	unsigned char *sourced;  /* per field: a column or a derivation gives it */
 	int *get_col;            /* per real field: its column in get (the id is 0) */
 	size_t f_name, f_family, f_given, f_amount, f_status, f_price, f_qty; /* field indexes */
+	size_t f_currency;
+	/* The record's amounts' currency sign (crm_parse_money_sign()), and its column. */
+	const char *money_sign;
+	const struct column *money_col;
 	size_t f_address, f_prefecture, f_city, f_country;
 	int file_has_parts;      /* a column gives the family or the given name */
 	int file_has_place;      /* a column gives the prefecture or the city */

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 138
+plan 141
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -237,6 +237,14 @@ printf '注文番号,顧客番号,単価,数量\nX1,K1,100000000000000,100\n' > 
 check 'an amount too large is rejected, not left empty' 3 empty 'match:0 new, 0 updated, 0 unchanged, 1 rejected' \
 	"$CRM" import --source ov ov.csv
 assert '... saying why' grep -q "unit price times quantity is too large an amount" ov.rejects.csv
+# An amount's currency sign against the row's currency: $10 is not ¥10.
+printf '注文番号,顧客番号,単価,数量,通貨\nY1,K1,$10,1,JPY\nY2,K1,$10,1,USD\nY3,K1,¥1500,1,\nY4,K1,1500円,1,円\n' > cy.csv
+printf '注文番号,顧客番号,単価,数量\nZ1,K1,$10,1\nZ2,K1,¥10,1\n' > cz.csv
+check 'an amount in dollars in a row that says JPY is rejected' 3 empty \
+	'match:4 rows: 3 new, 0 updated, 0 unchanged, 1 rejected' "$CRM" import --source cy cy.csv
+assert '... at its line, saying why' grep -q "^cy.csv,2,単価,\$10,.*is in USD by its sign, but the row's currency is JPY" cy.rejects.csv
+check '... and one in a row that names no currency (it would count as yen); ¥ needs none' 3 empty \
+	'match:2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected' "$CRM" import --source cz cz.csv
 # A decimal comma (1,50 from a European export) is not 150, nor 0,500 500;
 # a footnote mark is not a digit (1500¹ is not 15001, 2024/1/2¹ not the 21st).
 printf '注文番号,顧客番号,単価,数量,注文日\nD1,K1,"1,50",1,2024/1/2\nD2,K1,"1,500",1,2024/1/2\nD3,K1,"0,500",1,2024/1/2\nD4,K1,1500\302\271,1,2024/1/2\nD5,K1,1500,1,2024/1/2\302\271\n' > dc.csv

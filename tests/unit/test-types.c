@@ -465,6 +465,42 @@ static void test_parse_money(void **state)
 	}
 }
 
+/* The currency an amount's sign names, and a currency column's value names. */
+static void test_money_currency(void **state)
+{
+	static const struct { const char *in, *code; } signs[] = {
+		{ "¥1,500", "JPY" }, { "￥1,500", "JPY" }, { "\\1,500", "JPY" }, { "1,500円", "JPY" },
+		{ "$10", "USD" }, { "-$10.50", "USD" }, { "(£5)", "GBP" }, { "€5", "EUR" },
+		{ "1500", NULL }, { "-1,200", NULL },
+	};
+	static const struct { const char *in, *code; } columns[] = {
+		{ "JPY", "JPY" }, { "jpy", "JPY" }, { "円", "JPY" }, { "日本円", "JPY" },
+		{ "ＪＰＹ", "JPY" }, { "USD", "USD" }, { "usd", "USD" }, { "ドル", "USD" },
+		{ "$", "USD" }, { "GBP", "GBP" }, { "ポンド", "GBP" }, { "EUR", "EUR" },
+		{ "ユーロ", "EUR" }, { "XYZ", NULL }, { "", NULL }, { "JP", NULL },
+		{ "yenn", NULL },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NELEMS(signs); i++) {
+		const char *code = "unset";
+		int64_t v;
+
+		assert_int_equal(crm_parse_money_sign(signs[i].in, &v, &code, NULL), OK);
+		if (signs[i].code ? !code || strcmp(code, signs[i].code) : code != NULL)
+			fail_msg("the sign of '%s' names %s, want %s", signs[i].in,
+				 code ? code : "none", signs[i].code ? signs[i].code : "none");
+	}
+	for (i = 0; i < NELEMS(columns); i++) {
+		const char *code = crm_currency_code(columns[i].in);
+
+		if (columns[i].code ? !code || strcmp(code, columns[i].code) : code != NULL)
+			fail_msg("currency '%s' is %s, want %s", columns[i].in, code ? code : "none",
+				 columns[i].code ? columns[i].code : "none");
+	}
+}
+
 #define NOT_INT(why) "is not a whole number: " why
 
 static const struct number_case int_cases[] = {
@@ -1423,6 +1459,7 @@ int main(void)
 		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_parse_datetime),
 		cmocka_unit_test(test_parse_money),
+		cmocka_unit_test(test_money_currency),
 		cmocka_unit_test(test_parse_int),
 		cmocka_unit_test(test_parse_flag),
 		cmocka_unit_test(test_parse_gender),
