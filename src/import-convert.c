@@ -492,13 +492,21 @@ static enum crm_status derive_order(struct importer *im, struct crm_error *err)
 	/* A status given (and good) stands; a bad one under --lenient is derived. */
 	if (status->set)
 		return CRM_OK;
-	if ((qty && qty->i < 0) || (amount->set && amount->i < 0))
+	/*
+	 * A line taken back: a return, or a cancellation when its order
+	 * number is C and digits, as the UCI Online Retail export marks them
+	 * (C536379, its quantities negative). A line of C000123 that is not
+	 * negative is a shop's own numbering (a new user's probe: every order
+	 * of such a shop was cancelled).
+	 */
+	if ((qty && qty->i < 0) || (amount->set && amount->i < 0)) {
 		st = "returned";
-	if (k[0] == 'C' || k[0] == 'c') {
-		size_t i = k[1] == '-' ? 2 : 1;
+		if (k[0] == 'C' || k[0] == 'c') {
+			size_t i = k[1] == '-' ? 2 : 1;
 
-		if (k[i] && strspn(k + i, "0123456789") == strlen(k + i))
-			st = "cancelled";
+			if (k[i] && strspn(k + i, "0123456789") == strlen(k + i))
+				st = "cancelled";
+		}
 	}
 	status->bad = 0;
 	return set_text(im, status, st, strlen(st)) ? crm_error_nomem(err) : CRM_OK;

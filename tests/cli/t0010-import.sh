@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 141
+plan 142
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -237,6 +237,12 @@ printf '注文番号,顧客番号,単価,数量\nX1,K1,100000000000000,100\n' > 
 check 'an amount too large is rejected, not left empty' 3 empty 'match:0 new, 0 updated, 0 unchanged, 1 rejected' \
 	"$CRM" import --source ov ov.csv
 assert '... saying why' grep -q "unit price times quantity is too large an amount" ov.rejects.csv
+# An order number C and digits is a cancellation only when the line is negative.
+printf '注文番号,顧客番号,単価,数量\nC000123,K1,1500,1\nC-1004,K1,1500,-1\nR1,K1,1500,-1\n' > cn.csv
+check 'C and digits: cancelled when negative, a shop'\''s own number otherwise' 0 'inline:C-1004|cancelled
+C000123|ok
+R1|returned' empty \
+	sh -c '"$CRM" -q import --source cn cn.csv 2>/dev/null; sqlite3 crm.db "SELECT order_key, status FROM orders WHERE source = '"'cn'"' ORDER BY 1"'
 # An amount's currency sign against the row's currency: $10 is not ¥10.
 printf '注文番号,顧客番号,単価,数量,通貨\nY1,K1,$10,1,JPY\nY2,K1,$10,1,USD\nY3,K1,¥1500,1,\nY4,K1,1500円,1,円\n' > cy.csv
 printf '注文番号,顧客番号,単価,数量\nZ1,K1,$10,1\nZ2,K1,¥10,1\n' > cz.csv
