@@ -176,6 +176,11 @@ enum crm_status crm_ft_check_folded(const char *s, const char *as, struct crm_er
 	if (as) {
 		size_t n = strlen(s);
 
+		/* A normalizer's cleaned text has folded them already: ask the original. */
+		if (script_digit(as))
+			return crm_ft_bad(&c, "has a superscript or subscript digit (a footnote "
+					  "mark?), which is not read as a digit");
+
 		if (!n)
 			return CRM_EOF;
 		t = n < CRM_FT_FOLD_BUF ? buf : malloc(n + 1);

@@ -438,21 +438,30 @@ static enum crm_status check_sign(struct importer *im, struct crm_error *err)
 	const char *code = cur ? crm_currency_code(import_vtext(im, cur)) : NULL;
 	const struct column *col = im->money_col;
 	enum crm_status fail = CRM_OK;
-	char why[200];
+	char why[400], value[CRM_QUOTE_SIZE], said[CRM_QUOTE_SIZE];
+	size_t f;
 
 	if (!im->money_sign || !col || (code && !strcmp(code, im->money_sign)) ||
 	    (!cur && !strcmp(im->money_sign, "JPY")) || (cur && !code))
 		return CRM_OK;
-	if (cur)
-		snprintf(why, sizeof(why), "'%.40s' is in %s by its sign, but the row's currency "
-			 "is %.40s", im->rec->fields[col - im->cols], im->money_sign,
-			 import_vtext(im, cur));
-	else
-		snprintf(why, sizeof(why), "'%.40s' is in %s by its sign, and the row names no "
+	/* Quoted whole characters (a full-width amount is not cut in one). */
+	crm_quote(im->rec->fields[col - im->cols], value, sizeof(value));
+	if (cur) {
+		crm_quote(import_vtext(im, cur), said, sizeof(said));
+		snprintf(why, sizeof(why), "'%s' is in %s by its sign, but the row's currency "
+			 "is %s", value, im->money_sign, said);
+	} else {
+		snprintf(why, sizeof(why), "'%s' is in %s by its sign, and the row names no "
 			 "currency (a currency column, 通貨): stored, it would count as yen",
-			 im->rec->fields[col - im->cols], im->money_sign);
-	im->vals[col->field - im->fields].set = 0;
-	im->vals[col->field - im->fields].bad = 1;
+			 value, im->money_sign);
+	}
+	/* No amount of the row is stored in a currency it is not in (--lenient). */
+	for (f = 0; f < im->nfields; f++)
+		if (im->fields[f].fieldtype && im->fields[f].fieldtype->stored == CRM_T_MONEY &&
+		    im->vals[f].set) {
+			im->vals[f].set = 0;
+			im->vals[f].bad = 1;
+		}
 	if (field_problem(im, col, im->rec->fields[col - im->cols], why, err, &fail))
 		return fail;
 	return CRM_OK;

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 142
+plan 143
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -251,6 +251,9 @@ check 'an amount in dollars in a row that says JPY is rejected' 3 empty \
 assert '... at its line, saying why' grep -q "^cy.csv,2,単価,\$10,.*is in USD by its sign, but the row's currency is JPY" cy.rejects.csv
 check '... and one in a row that names no currency (it would count as yen); ¥ needs none' 3 empty \
 	'match:2 rows: 1 new, 0 updated, 0 unchanged, 1 rejected' "$CRM" import --source cz cz.csv
+printf '注文番号,顧客番号,単価,数量,金額,通貨\nL1,K1,$5,2,$10,JPY\n' > cl.csv
+check '... under --lenient, no amount of such a row is stored' 0 'inline:L1|NULL|NULL' empty \
+	sh -c '"$CRM" -q import --lenient --source cl cl.csv 2>/dev/null; sqlite3 crm.db "SELECT order_key, coalesce(unit_price, '"'NULL'"'), coalesce(amount, '"'NULL'"') FROM orders WHERE source = '"'cl'"'"'
 # A decimal comma (1,50 from a European export) is not 150, nor 0,500 500;
 # a footnote mark is not a digit (1500¹ is not 15001, 2024/1/2¹ not the 21st).
 printf '注文番号,顧客番号,単価,数量,注文日\nD1,K1,"1,50",1,2024/1/2\nD2,K1,"1,500",1,2024/1/2\nD3,K1,"0,500",1,2024/1/2\nD4,K1,1500\302\271,1,2024/1/2\nD5,K1,1500,1,2024/1/2\302\271\n' > dc.csv

@@ -542,6 +542,9 @@ static const struct ncase phone_cases[] = {
 	{ "+81-(0)3-1234-5678", "03-1234-5678", "0312345678", NULL, NULL },
 	{ "+44-(0)20-7946-0958", "+442079460958", "442079460958", NULL, NULL },
 	{ "03-(1234)-5678", NULL, NULL, NULL, "has a '(' after a dash" },
+	/* A footnote mark is no digit for cleanse either (it made 03-1234-5671). */
+	{ "03-1234-567\u00b9", NULL, NULL, NULL,
+	  "has a superscript or subscript digit (a footnote mark?), which is not read as a digit" },
 	/* Nor is it counted by the check (fuzz: +86757 came out, five digits). */
 	{ "+8-675\t(0)7", NULL, NULL, NULL, "has 5 digits: a phone number has at least 6" },
 	{ "+8-675 (0)71", "+867571", "867571", NULL, NULL },
