@@ -262,6 +262,12 @@ static int is_dash(int32_t cp)
 	       utf8proc_category(cp) == UTF8PROC_CATEGORY_PD;
 }
 
+/* The CJK ideographs, with extension A (U+3400..U+4DBF). */
+static int is_kanji(int32_t cp)
+{
+	return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf);
+}
+
 /*
  * Whether the long vowel mark may follow cp: a kana with a vowel of its
  * own. Not ー (ソニー-エリクソン: ーー is no word), nor ン or ッ, which have
@@ -298,10 +304,11 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
 		crm_utf8_next(s + n, &next);
 		if (is_digit_cp(prev) && is_digit_cp(next))
 			to = '-';
-		else if (lengthens(prev) && (!next || is_kana(next)))
+		else if (lengthens(prev) && (!next || is_kana(next) || is_kanji(next)))
 			/*
-			 * A long vowel typed as a dash (コ-ヒ-, カ－ド): within kana, or
-			 * at the end; not before another script (パークハイツ-B棟).
+			 * A long vowel typed as a dash (コ-ヒ-, カ－ド, センタ-北): before
+			 * kana or kanji, or at the end; not before a letter or a digit
+			 * (パークハイツ-B棟, ア-1).
 			 */
 			to = 0x30fc;
 		if (to == cp)

@@ -185,6 +185,8 @@ static const struct ncase text_cases[] = {
 	{ "ｺｰﾋｰ", "コーヒー", NULL, NULL, NULL },
 	{ "コーヒー", "コーヒー", NULL, NULL, NULL },
 	{ "コ-ヒ-", "コーヒー", NULL, NULL, NULL },
+	{ "コ-ヒ-豆", "コーヒー豆", NULL, NULL, NULL },
+	{ "センタ-北", "センター北", NULL, NULL, NULL },
 	{ "ら‐めん", "らーめん", NULL, NULL, NULL },
 	{ "03－1234－5678", "03-1234-5678", NULL, NULL, NULL },
 	{ "03ー1234ー5678", "03-1234-5678", NULL, NULL, NULL },
