@@ -95,7 +95,15 @@ static const struct legal_form *legal_form_at(const char *t, int where)
 
 const char *crm_legal_form_in(const char *t)
 {
-	const struct legal_form *f = legal_form_at(t, AT_START);
+	const struct legal_form *f;
+
+	/*
+	 * Asked of every name import and cleanse see: each form above has a
+	 * parenthesis, 会社, 法人 or 組合 in it, and most names none of those.
+	 */
+	if (!strpbrk(t, "()") && !strstr(t, "会社") && !strstr(t, "法人") && !strstr(t, "組合"))
+		return NULL;
+	f = legal_form_at(t, AT_START);
 
 	if (!f)
 		f = legal_form_at(t, AT_END);

@@ -125,9 +125,11 @@ void crm_ft_release(char *t, const char *buf)
  */
 static int script_digit(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *p;
 
-	for (; *p; p++) {
+	/* Every value passes here: only C2 and E2 can start one (strpbrk finds them fast). */
+	for (p = (const unsigned char *)strpbrk(s, "\xc2\xe2"); p;
+	     p = (const unsigned char *)strpbrk((const char *)p + 1, "\xc2\xe2")) {
 		if (*p == 0xC2 && (p[1] == 0xB2 || p[1] == 0xB3 || p[1] == 0xB9))
 			return 1;
 		if (*p == 0xE2 && p[1] == 0x81 && (p[2] == 0xB0 || (p[2] >= 0xB4 && p[2] <= 0xB9)))
