@@ -67,31 +67,30 @@ check '--since: the night'\''s customer found with the one it repeats' 0 \
 	'match:^1,[0-9]+,night:N0000001,.*,merge$' \
 	'match:^crm dedupe: model: the one run 2 fitted on 19,821 customers' \
 	"$CRM" dedupe --since "$night" --format csv
-# A model saved before birthdates had "within a year": four levels
-# (missing, exact, close, different).
-cp crm.db older.db
-sqlite3 older.db "UPDATE dedupe_models SET fields = json_remove(fields, '\$.birthdate[4]', '\$.birthdate[3]')" ||
-	bail_out 'sqlite3 failed'
-check 'a model saved before "within a year" (four birthdate levels) is still the one --since uses' 0 \
-	'match:^1,[0-9]+,night:N0000001,.*,merge$' \
-	'match:^crm dedupe: model: the one run 2 fitted on 19,821 customers' \
-	"$CRM" --db older.db dedupe --since "$night" --format csv
-check '... its "different" weighing a birthdate a year apart, as it did' 0 \
-	"match:^birthdate,19800101,19800815,within a year,$(sqlite3 older.db "SELECT printf('%f,%f', json_extract(fields, '\$.birthdate[3][0]'), json_extract(fields, '\$.birthdate[3][1]')) FROM dedupe_models")," \
-	empty sh -c 'printf "key,name,birthdate\nY1,矢野 一,1980-01-01\nY2,矢野 一,1980-08-15\n" |
-		"$CRM" --db older.db -q import --source y - && "$CRM" --db older.db dedupe --since 1 --explain y:Y1,y:Y2 --format csv'
-# One saved before "within ten years": five (within a year, then different).
-cp crm.db old5.db
-sqlite3 old5.db "UPDATE dedupe_models SET fields = json_remove(fields, '\$.birthdate[4]')" ||
-	bail_out 'sqlite3 failed'
-check 'a model saved before "within ten years" (five birthdate levels) is still the one --since uses' 0 \
-	'match:^1,[0-9]+,night:N0000001,.*,merge$' \
-	'match:^crm dedupe: model: the one run 2 fitted on 19,821 customers' \
-	"$CRM" --db old5.db dedupe --since "$night" --format csv
-check '... its "different" weighing a birthdate five years apart, as it did' 0 \
-	"match:^birthdate,19800101,19850815,within ten years,$(sqlite3 old5.db "SELECT printf('%f,%f', json_extract(fields, '\$.birthdate[4][0]'), json_extract(fields, '\$.birthdate[4][1]')) FROM dedupe_models")," \
-	empty sh -c 'printf "key,name,birthdate\nY1,矢野 一,1980-01-01\nY2,矢野 一,1985-08-15\n" |
-		"$CRM" --db old5.db -q import --source y - && "$CRM" --db old5.db dedupe --since 1 --explain y:Y1,y:Y2 --format csv'
+# older DB LEVELS PATHS LEVEL BORN: a copy of the model as saved before a
+# birthdate level came (PATHS the levels json_remove drops, LEVELS how many
+# are left): --since still uses it, and its "different" (level LEVEL-1 of
+# it) weighs a pair born 1980-01-01 and BORN as it did, at level LEVEL.
+older()
+{
+	cp crm.db "$1"
+	sqlite3 "$1" "UPDATE dedupe_models SET fields = json_remove(fields, $3)" ||
+		bail_out 'sqlite3 failed'
+	check "a model saved with $2 birthdate levels is still the one --since uses" 0 \
+		'match:^1,[0-9]+,night:N0000001,.*,merge$' \
+		'match:^crm dedupe: model: the one run 2 fitted on 19,821 customers' \
+		"$CRM" --db "$1" dedupe --since "$night" --format csv
+	last=$(($2 - 1))
+	check "... its \"different\" weighing a pair born 1980-01-01 and $5 ($4), as it did" 0 \
+		"match:^birthdate,19800101,$(echo "$5" | tr -d -),$4,$(sqlite3 "$1" "SELECT printf('%f,%f', json_extract(fields, '\$.birthdate[$last][0]'), json_extract(fields, '\$.birthdate[$last][1]')) FROM dedupe_models")," \
+		empty sh -c 'printf "key,name,birthdate\nY1,矢野 一,1980-01-01\nY2,矢野 一,$2\n" |
+			"$1" --db "$3" -q import --source y - && "$1" --db "$3" dedupe --since 1 --explain y:Y1,y:Y2 --format csv' \
+		sh "$CRM" "$5" "$1"
+}
+# Saved before "within a year" (missing, exact, close, different), and
+# before "within ten years" (then within a year, different).
+older older.db 4 "'\$.birthdate[4]', '\$.birthdate[3]'" 'within a year' 1980-08-15
+older old5.db 5 "'\$.birthdate[4]'" 'within ten years' 1985-08-15
 check '... comparing the pairs of its blocks alone, not every pair' 0 ignore \
 	'match:^crm dedupe: [0-9,]+ customers \(1 added or changed since run [0-9]+\), [0-9]{1,3} pairs compared' \
 	"$CRM" dedupe --since "$night" --format csv
