@@ -94,6 +94,17 @@ static int lookup(const char *t)
 	return CRM_COUNTRY_UNKNOWN;
 }
 
+/* value folded (NFKC, spaces collapsed, trimmed), ASCII in lower case; NULL when out of memory. */
+static char *lowered(const char *value)
+{
+	char *t = crm_fold_trim(value);
+
+	for (char *p = t; p && *p; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return t;
+}
+
 int crm_country_of(const char *value)
 {
 	char *t;
@@ -101,15 +112,34 @@ int crm_country_of(const char *value)
 
 	if (!value || !*value)
 		return CRM_COUNTRY_JP;
-	if (!(t = crm_fold_trim(value)))
+	if (!(t = lowered(value)))
 		return CRM_COUNTRY_UNKNOWN;   /* out of memory: nothing is known */
-	crm_collapse_spaces(t);
-	for (char *p = t; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
 	c = lookup(t);
 	free(t);
 	return c;
+}
+
+const char *crm_currency_code(const char *value)
+{
+	static const struct {
+		const char *code, *names;
+	} currencies[] = {
+		{ "JPY", "jpy|円|yen|¥|日本円" },
+		{ "USD", "usd|$|us$|us dollar|ドル|米ドル" },
+		{ "GBP", "gbp|£|pound|ポンド|英ポンド" },
+		{ "EUR", "eur|€|euro|ユーロ" },
+	};
+	const char *code = NULL;
+	size_t i;
+	char *t;
+
+	if (!value || !*value || !(t = lowered(value)))
+		return NULL;
+	for (i = 0; !code && *t && i < NELEMS(currencies); i++)
+		if (named(currencies[i].names, t, strlen(t)))
+			code = currencies[i].code;
+	free(t);
+	return code;
 }
 
 const char *crm_country_code(int country)

@@ -20,6 +20,13 @@ enum {
  */
 int crm_country_of(const char *value);
 
+/*
+ * The ISO 4217 code a currency column's value names (JPY, 円, yen, ¥, 日本円;
+ * USD, $, ドル; GBP, £, ポンド; EUR, €, ユーロ: any case and width, read as a
+ * country's name is), or NULL for one crm does not know.
+ */
+const char *crm_currency_code(const char *value);
+
 /* The ISO 3166 alpha-2 code of a country ("JP"); NULL for UNKNOWN. */
 const char *crm_country_code(int country);
 

@@ -288,36 +288,6 @@ enum crm_status crm_parse_money_sign(const char *s, int64_t *scaled4, const char
 	return CRM_OK;
 }
 
-const char *crm_currency_code(const char *s)
-{
-	static const struct { const char *code, *names; } currencies[] = {
-		{ "JPY", "|jpy|円|yen|¥|日本円|" },
-		{ "USD", "|usd|$|us$|us dollar|ドル|米ドル|" },
-		{ "GBP", "|gbp|£|pound|ポンド|英ポンド|" },
-		{ "EUR", "|eur|€|euro|ユーロ|" },
-	};
-	char *t, word[40];
-	size_t i, n;
-
-	if (!s || !(t = crm_fold_trim(s)))
-		return NULL;
-	n = strlen(t);
-	if (n + 3 > sizeof(word)) {
-		free(t);
-		return NULL;
-	}
-	word[0] = '|';
-	for (i = 0; i < n; i++)
-		word[i + 1] = t[i] >= 'A' && t[i] <= 'Z' ? (char)(t[i] - 'A' + 'a') : t[i];
-	word[n + 1] = '|';
-	word[n + 2] = '\0';
-	free(t);
-	for (i = 0; n && i < NELEMS(currencies); i++)
-		if (strstr(currencies[i].names, word))
-			return currencies[i].code;
-	return NULL;
-}
-
 /* The sign of a whole number: - or − (-1), + (1), or none (0). */
 static int scan_int_sign(const char **p)
 {

@@ -42,13 +42,6 @@ enum crm_status crm_parse_money_sign(const char *s, int64_t *scaled4, const char
 				     struct crm_error *err);
 
 /*
- * The ISO 4217 code a currency column's value names (JPY, 円, yen, ¥, 日本円;
- * USD, $, ドル; GBP, £, ポンド; EUR, €, ユーロ: any case and width), or
- * NULL for one crm does not know.
- */
-const char *crm_currency_code(const char *s);
-
-/*
  * Parses a whole number: digits, commas between digits and a sign.
  * A fraction of zeros (17850.0, 6.00, as pandas and Excel write ids and
  * counts) is accepted; any other fraction is rejected.
