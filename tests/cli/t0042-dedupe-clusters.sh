@@ -3,10 +3,14 @@
 # join customers whom the pairs across it keep apart on average. 森 花子
 # four times: C1 and C2 share an email, C2 and C3 only a name (a fair
 # pair, barely), C3 and C4 a phone; C1 and C3 disagree on their phones.
-# C3 must not join C1 and C2 through C2 alone.
+# C3 must not join C1 and C2 through C2 alone. And a join, which decides
+# every pair across at once, asks them for odds of 4 to 1 on average where
+# one pair alone needs even odds: 小松 千尋 three times, D1 and D2 share an
+# email, D3 is a merge pair with each (a birthdate a day off, another
+# prefecture) but at less than 4 to 1 on average.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 10
+plan 14
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -27,7 +31,7 @@ check 'C1 and C2 are one cluster, without C3' 0 'inline:75,chain:C1,merge,one
 	'match:merge pairs? left out of a cluster holding someone else$' \
 	sh -c '"$CRM" dedupe --format csv | awk -F, "\$3 ~ /^chain:/ && n++ < 3 {
 		if (!first) first = \$1; print \$2 \",\" \$3 \",\" \$6 \",\" (\$1 == first ? \"one\" : \"another\") }"'
-check '--threshold below even odds: the pairs across must still be even odds, C3 stays out' 0 \
+check '--threshold below even odds: the pairs across must still be 4 to 1, C3 stays out' 0 \
 	'inline:75,chain:C1,merge,one
 76,chain:C2,merge,one
 77,chain:C3,review,another' ignore \
@@ -38,6 +42,19 @@ sqlite3 alone.db "UPDATE customers SET merged_into = 75 WHERE id = 76" || bail_o
 check '... but two customers alone are the pair itself: C1 and C3, with C2 gone, merge at -8' 0 \
 	'match:^[0-9]+,77,chain:C3,森 花子,-[0-7]\.[0-9]+,merge$' ignore \
 	"$CRM" --db alone.db dedupe --threshold -8 --review-threshold -12 --format csv
+cp crm.db join.db
+"$CRM" --db join.db -q import --source join "$SRCDIR/tests/data/dedupe/join.csv" || bail_out 'import failed'
+check 'D2 and D3 are a merge pair on their own' 0 'match:^total,,,merge,,,\+[23]\.' empty \
+	"$CRM" --db join.db dedupe --explain join:D2,join:D3 --format csv
+check '... and so are D1 and D3, below 4 to 1: the two average less than 2 bits' 0 \
+	'match:^total,,,merge,,,\+[01]\.' empty \
+	"$CRM" --db join.db dedupe --explain join:D1,join:D3 --format csv
+check 'D1 and D2 are one cluster, D3 is not joined to it' 0 'inline:79,join:D1,merge
+80,join:D2,merge' ignore \
+	sh -c '"$CRM" --db join.db dedupe --format csv | awk -F, "\$3 ~ /^join:/ { print \$2 \",\" \$3 \",\" \$6 }"'
+check '... nor with --threshold below even odds' 0 'inline:79,join:D1,merge
+80,join:D2,merge' ignore \
+	sh -c '"$CRM" --db join.db dedupe --threshold -4 --format csv | awk -F, "\$3 ~ /^join:/ { print \$2 \",\" \$3 \",\" \$6 }"'
 cp crm.db birth.db
 printf 'id,birthdate\nK1,1961-07-17\nK2,1961-07-17\n' > birth.csv
 "$CRM" --db birth.db -q import --lenient --source k birth.csv || bail_out 'import failed'
