@@ -45,17 +45,23 @@ static void add_digit(struct number *n, char ch)
 }
 
 #define COMMA_GROUPS "its commas do not group the digits by three (a decimal point is written '.')"
+#define POINT_GROUPS "a point before three digits groups thousands in Europe's notation " \
+	"(1.500 is 1500 there): write 1500, or 1.5 (1.1250 for 1.125)"
 
 /*
  * Scans digits with commas between them and an optional fraction. Returns
  * NULL, or the reason the number is malformed. Commas group the whole
  * part by three (1,234,567): "1,00" is a decimal comma (1.00, from a
  * European export) or a slip, and read as 100 it would be a hundred
- * times the amount, without a word.
+ * times the amount, without a word. The other way round, a European
+ * export writes 1500 as "1.500": one to three digits, not starting with
+ * 0, a point and three digits is either, so neither is guessed (read as
+ * 1.5 it would be a thousandth of the amount, or of the quantity).
  */
 static const char *scan_number(const char **p, struct number *n)
 {
 	int digits = 0, group = 0, commas = 0;
+	const char *start = *p;
 
 	memset(n, 0, sizeof(*n));
 	if (!is_digit(**p) && **p != '.' && **p != ',')
@@ -91,6 +97,8 @@ static const char *scan_number(const char **p, struct number *n)
 			return "it has a comma after the decimal point";
 		if (**p == '.')
 			return "it has more than one decimal point";
+		if (!commas && digits && digits <= 3 && *start != '0' && n->nfrac == 3)
+			return POINT_GROUPS;
 	}
 	return digits || n->nfrac ? NULL : "it has no digits";
 }
