@@ -74,6 +74,7 @@ struct dd_rec {
 	uint32_t tf[DD_NKEYS];    /* customers with the same key (term frequency) */
 	unsigned char whole;      /* the family key is a name not split into its parts */
 	unsigned char fresh;      /* to compare: all are, unless since (dedupe.h) */
+	unsigned char absorbed;   /* customers were merged into it, by an earlier run */
 };
 
 /*

@@ -75,7 +75,10 @@ struct crm_dedupe {
 
 /* --- Reading customers --------------------------------------------------- */
 
-enum { ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_RUN_START, ST_APART, ST_COUNT };
+enum {
+	ST_CUSTOMER_COUNT, ST_EXTRA_KEYS, ST_CUSTOMERS, ST_RUN_START, ST_APART, ST_ABSORBED,
+	ST_COUNT
+};
 
 static const char *const dedupe_sql[ST_COUNT] = {
 	[ST_CUSTOMER_COUNT] = "SELECT count(*) FROM customers WHERE merged_into IS NULL",
@@ -118,6 +121,8 @@ static const char *const dedupe_sql[ST_COUNT] = {
 		     " SELECT ua.id, ub.id FROM d"
 		     " JOIN up ua ON ua.start = d.a AND ua.next IS NULL"
 		     " JOIN up ub ON ub.start = d.b AND ub.next IS NULL",
+	/* The customers others were merged into (the partial index holds only those). */
+	[ST_ABSORBED] = "SELECT DISTINCT merged_into FROM customers WHERE merged_into IS NOT NULL",
 };
 
 /*
@@ -189,6 +194,8 @@ static enum crm_status bind_extras(struct crm_dedupe *d, struct crm_stmt *st,
 static size_t find_rec(const struct crm_dedupe *d, int64_t id);
 static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t,
 				  struct crm_error *err);
+static enum crm_status load_absorbed(struct crm_dedupe *d, struct crm_stmt_table *t,
+				     struct crm_error *err);
 
 /*
  * Keys worked out in a second thread while the customers are read: the
@@ -462,6 +469,8 @@ static enum crm_status load(struct crm_dedupe *d, struct crm_db *db, struct crm_
 		s = crm_stmt_fail(st, err, "cannot read the customers");
 	if (!s)
 		s = load_apart(d, &t, err);
+	if (!s)
+		s = load_absorbed(d, &t, err);
 	crm_stmt_table_release(&t);
 	return s;
 }
@@ -1674,6 +1683,24 @@ static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t
 	return CRM_OK;
 }
 
+/* Marks the customers an earlier run merged others into (ST_ABSORBED). */
+static enum crm_status load_absorbed(struct crm_dedupe *d, struct crm_stmt_table *t,
+				     struct crm_error *err)
+{
+	struct crm_stmt *st = crm_stmt_table_get(t, ST_ABSORBED, err);
+	enum crm_step step;
+
+	if (!st)
+		return err->code;
+	while ((step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+		size_t x = find_rec(d, crm_stmt_int(st, 0));
+
+		if (x != SIZE_MAX)
+			d->rec[x].absorbed = 1;
+	}
+	return step == CRM_STEP_ERROR ? crm_stmt_fail(st, err, "cannot read the merges") : CRM_OK;
+}
+
 /*
  * Whether x's cluster and y's are better kept apart, though a merge pair
  * joins them: any customer of one and any of the other are two people
@@ -1682,13 +1709,16 @@ static enum crm_status load_apart(struct crm_dedupe *d, struct crm_stmt_table *t
  * times as likely one person as two (CLUSTER_MEAN_MIN). A chain of merge
  * pairs, each fair, can join two people whom every other pair keeps
  * apart; one record that disagrees with its duplicates on one field
- * should not split a cluster that the rest holds together.
+ * should not split a cluster that the rest holds together. A customer
+ * others were merged into is a cluster too, whose values are its
+ * members': a pair with it is held to the join's odds, or the record
+ * kept out of the cluster one night would be merged into it the next.
  */
 static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t y)
 {
 	uint32_t i = x, j;
 	unsigned long n = 0;
-	double sum = 0, w;
+	double sum = 0, w, bar;
 	int p;
 
 	if ((unsigned long)u->size[x] * u->size[y] > CLUSTER_CHECK_MAX)
@@ -1707,11 +1737,11 @@ static int clash(const struct crm_dedupe *d, struct uf *u, uint32_t x, uint32_t 
 		} while (j != y);
 		i = u->next[i];
 	} while (i != x);
+	bar = d->o.threshold > CLUSTER_MEAN_MIN ? d->o.threshold : CLUSTER_MEAN_MIN;
 	/* Two customers alone: the merge pair itself, in the band. */
 	if (n == 1)
-		return 0;
-	return sum < (d->o.threshold > CLUSTER_MEAN_MIN ? d->o.threshold : CLUSTER_MEAN_MIN) *
-		     (double)n;
+		return (d->rec[x].absorbed || d->rec[y].absorbed) && sum < bar;
+	return sum < bar * (double)n;
 }
 
 static size_t find_rec(const struct crm_dedupe *d, int64_t id)
@@ -1750,7 +1780,7 @@ static enum crm_status cluster(struct crm_dedupe *d, struct crm_error *err)
 	}
 	/* The strongest first: a weak link cannot join what a strong one kept apart. */
 	for (i = 0; i < d->npairs; i++) {
-		const struct crm_dedupe_pair *p = &d->pairs[i];
+		struct crm_dedupe_pair *p = &d->pairs[i];
 		uint32_t x, y, t;
 
 		if (p->band != CRM_DEDUPE_MERGE)
@@ -1759,8 +1789,12 @@ static enum crm_status cluster(struct crm_dedupe *d, struct crm_error *err)
 		y = uf_find(&u, (uint32_t)find_rec(d, p->b));
 		if (x == y)
 			continue;
+		/* Kept out, the pair is a person's to decide: it goes to review. */
 		if (clash(d, &u, x, y)) {
+			p->band = CRM_DEDUPE_REVIEW;
 			d->st.split_edges++;
+			d->st.merge_pairs--;
+			d->st.review_pairs++;
 			continue;
 		}
 		if (u.size[x] < u.size[y]) {

@@ -151,7 +151,7 @@ static void summary(const struct cli *cli, const struct crm_dedupe_stats *st)
 		crm_num(st->clustered, b, sizeof(b)), crm_num(st->review_pairs, c, sizeof(c)),
 		st->review_pairs == 1 ? "" : "s");
 	if (st->split_edges)
-		fprintf(stderr, "; %s merge pairs left out of a cluster holding someone else",
+		fprintf(stderr, "; %s of them merge pairs left out of a cluster holding someone else",
 			crm_num(st->split_edges, e, sizeof(e)));
 	if (st->kept_apart)
 		fprintf(stderr, "; %s pair%s left out, decided different", crm_num(st->kept_apart, e,
