@@ -412,9 +412,22 @@ static int plan_cmp(const void *k, const void *row)
 /* Whether row prefix p is a prefix of the digits d. */
 static int is_prefix_of(const char *p, const char *d)
 {
-	size_t n = strlen(p);
+	while (*p && *p == *d) {
+		p++;
+		d++;
+	}
+	return !*p;
+}
 
-	return strncmp(p, d, n) == 0;
+/* strncmp(a, b, 3), inline: the search below makes a dozen a number. */
+static int cmp3(const char *a, const char *b)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (a[i] != b[i] || !a[i])
+			return (unsigned char)a[i] - (unsigned char)b[i];
+	return 0;
 }
 
 /*
@@ -438,12 +451,12 @@ static const struct phone_plan *phone_plan(const char *d)
 		while (lo < hi) {
 			size_t mid = lo + (hi - lo) / 2;
 
-			if (strncmp(phone_plans[mid].prefix, d, 3) < 0)
+			if (cmp3(phone_plans[mid].prefix, d) < 0)
 				lo = mid + 1;
 			else
 				hi = mid;
 		}
-		for (; lo < NELEMS(phone_plans) && !strncmp(phone_plans[lo].prefix, d, 3); lo++)
+		for (; lo < NELEMS(phone_plans) && !cmp3(phone_plans[lo].prefix, d); lo++)
 			if (is_prefix_of(phone_plans[lo].prefix, d) &&
 			    (!best || strlen(phone_plans[lo].prefix) > strlen(best->prefix)))
 				best = &phone_plans[lo];
