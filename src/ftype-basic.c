@@ -31,6 +31,7 @@ struct number {
 	int too_big;
 	const char *frac;    /* the fraction digits, or NULL without a point */
 	size_t nfrac;
+	int point_groups;    /* 1.500: a point where Europe groups thousands */
 };
 
 /* Adds one digit to the integer part, noting when it stops fitting. */
@@ -45,8 +46,10 @@ static void add_digit(struct number *n, char ch)
 }
 
 #define COMMA_GROUPS "its commas do not group the digits by three (a decimal point is written '.')"
-#define POINT_GROUPS "a point before three digits groups thousands in Europe's notation " \
-	"(1.500 is 1500 there): write 1500, or 1.5 (1.1250 for 1.125)"
+#define EURO_POINT "a point before three digits groups thousands where the euro is " \
+	"written so (€1.500 is 1500 there): write €1500, or €1.50"
+#define POINT_ZEROS "a point before three zeros groups thousands in Europe's notation " \
+	"(1.000 is 1000 there): write 1000, or 1"
 
 /*
  * Scans digits with commas between them and an optional fraction. Returns
@@ -55,8 +58,10 @@ static void add_digit(struct number *n, char ch)
  * European export) or a slip, and read as 100 it would be a hundred
  * times the amount, without a word. The other way round, a European
  * export writes 1500 as "1.500": one to three digits, not starting with
- * 0, a point and three digits is either, so neither is guessed (read as
- * 1.5 it would be a thousandth of the amount, or of the quantity).
+ * 0, a point and three digits is either (point_groups). Alone it is read
+ * as a decimal point (crm's own export writes 1.125, and so does Excel);
+ * the callers refuse it where Europe's reading is as likely: after a
+ * euro sign, and three zeros in a whole number (1.000 pieces).
  */
 static const char *scan_number(const char **p, struct number *n)
 {
@@ -97,8 +102,7 @@ static const char *scan_number(const char **p, struct number *n)
 			return "it has a comma after the decimal point";
 		if (**p == '.')
 			return "it has more than one decimal point";
-		if (!commas && digits && digits <= 3 && *start != '0' && n->nfrac == 3)
-			return POINT_GROUPS;
+		n->point_groups = !commas && digits && digits <= 3 && *start != '0' && n->nfrac == 3;
 	}
 	return digits || n->nfrac ? NULL : "it has no digits";
 }
@@ -232,6 +236,8 @@ static enum crm_status money_scan(const struct crm_ftctx *c, char *s, int64_t *o
 		return crm_ft_bad(c, "is not an amount of money: %s", why);
 	if ((st = scan_money_suffix(c, p, *cur)))
 		return st;
+	if (n.point_groups && *cur == 'E')
+		return crm_ft_bad(c, "is not an amount of money: %s", EURO_POINT);
 	/* 1,500円: yen written after. */
 	if (!*cur && p > s && strstr(p, "円"))
 		*cur = 'Y';
@@ -325,6 +331,8 @@ static enum crm_status int_from(const struct crm_ftctx *c, char *text, int64_t *
 	}
 	if (frac_nonzero(&n, 0))
 		return crm_ft_bad(c, "is not a whole number: it has a fraction");
+	if (n.point_groups)
+		return crm_ft_bad(c, "is not a whole number: %s", POINT_ZEROS);
 	if (n.too_big || to_int64(n.whole, sign < 0, out))
 		return crm_ft_bad(c, "is too large for a whole number");
 	return CRM_OK;

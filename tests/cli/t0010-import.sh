@@ -263,15 +263,17 @@ assert '... at its line, saying why' sh -c 'grep -q "^dc.csv,2,.*its commas do n
 	grep -q "^dc.csv,4,.*its commas do not group" dc.rejects.csv &&
 	grep -q "^dc.csv,5,.*superscript or subscript digit" dc.rejects.csv &&
 	grep -q "^dc.csv,6,注文日,.*superscript or subscript digit" dc.rejects.csv'
-# The other way round, a European export's 1.500 is 1500, and 1.000 pieces a
-# thousand: neither is read as 1.5 or 1.
-printf '注文番号,顧客番号,単価,数量\nE1,K1,€1.500,1\nE2,K1,1500,1.000\nE3,K1,1.5,1\nE4,K1,1.1250,1\n' > eu.csv
-check 'a point before three digits is rejected, not read as a thousandth' 3 empty \
-	'match:4 rows: 2 new, 0 updated, 0 unchanged, 2 rejected' "$CRM" import --source eu eu.csv
-assert '... at its line, saying why' sh -c 'grep -q "^eu.csv,2,単価,€1.500,.*groups thousands in Europe" eu.rejects.csv &&
+# The other way round, a European export's €1.500 is 1500 euros, and 1.000
+# pieces a thousand: neither is read as 1.5 or 1. Without a euro sign a
+# point is a decimal point: crm's own export writes 1.125, and Excel too.
+printf '注文番号,顧客番号,単価,数量,通貨\nE1,K1,€1.500,1,EUR\nE2,K1,1500,1.000,EUR\nE3,K1,1.5,1,EUR\nE4,K1,1.125,1,EUR\nE5,K1,€1.50,1,EUR\n' > eu.csv
+check 'a euro amount or a whole number with a point before three digits is rejected' 3 empty \
+	'match:5 rows: 3 new, 0 updated, 0 unchanged, 2 rejected' "$CRM" import --source eu eu.csv
+assert '... at its line, saying why' sh -c 'grep -q "^eu.csv,2,単価,€1.500,.*groups thousands where the euro" eu.rejects.csv &&
 	grep -q "^eu.csv,3,数量,1.000,.*groups thousands in Europe" eu.rejects.csv'
-check '... and 1.5 and 1.1250 are stored as written' 0 'inline:E3|15000
-E4|11250' empty sqlite3 crm.db "SELECT order_key, unit_price FROM orders WHERE source = 'eu' ORDER BY 1"
+check '... and 1.5, 1.125 and €1.50 are stored as written' 0 'inline:E3|15000
+E4|11250
+E5|15000' empty sqlite3 crm.db "SELECT order_key, unit_price FROM orders WHERE source = 'eu' ORDER BY 1"
 printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,a@example.jp,1990/1/1\n' > l1.csv
 printf '顧客番号,氏名,メールアドレス,生年月日\nL1,山田 太郎,bad@@x,1990/2/30\n' > l2.csv
 "$CRM" -q import --source len l1.csv

@@ -356,8 +356,10 @@ struct number_case {
 
 #define NOT_MONEY(why) "is not an amount of money: " why
 #define GROUPS "its commas do not group the digits by three (a decimal point is written '.')"
-#define POINTS "a point before three digits groups thousands in Europe's notation " \
-	"(1.500 is 1500 there): write 1500, or 1.5 (1.1250 for 1.125)"
+#define EURO "a point before three digits groups thousands where the euro is " \
+	"written so (€1.500 is 1500 there): write €1500, or €1.50"
+#define ZEROS "a point before three zeros groups thousands in Europe's notation " \
+	"(1.000 is 1000 there): write 1000, or 1"
 
 static const struct number_case money_cases[] = {
 	{ "¥1,500", OK, 15000000, NULL },
@@ -393,12 +395,21 @@ static const struct number_case money_cases[] = {
 	{ "1,0000", BAD, 0, NOT_MONEY(GROUPS) },
 	{ "1,000,00.5", BAD, 0, NOT_MONEY(GROUPS) },
 	{ "0,500", BAD, 0, NOT_MONEY(GROUPS) },
-	/* ... and a point before three digits is Europe's 1500 as often as 1.5. */
-	{ "1.500", BAD, 0, NOT_MONEY(POINTS) },
-	{ "€1.500", BAD, 0, NOT_MONEY(POINTS) },
-	{ "-12.345", BAD, 0, NOT_MONEY(POINTS) },
-	{ "999.999", BAD, 0, NOT_MONEY(POINTS) },
-	{ "１．５００円", BAD, 0, NOT_MONEY(POINTS) },
+	/*
+	 * ... and after a euro sign, a point before three digits is 1500 as
+	 * often as 1.5. Without one it is a decimal point: crm's own export
+	 * and Excel write 1.125 so.
+	 */
+	{ "€1.500", BAD, 0, NOT_MONEY(EURO) },
+	{ "-€12.345", BAD, 0, NOT_MONEY(EURO) },
+	{ "(€999.999)", BAD, 0, NOT_MONEY(EURO) },
+	{ "€1.50", OK, 15000, NULL },
+	{ "€1234.567", OK, 12345670, NULL },
+	{ "€0.125", OK, 1250, NULL },
+	{ "1.500", OK, 15000, NULL },
+	{ "1.125", OK, 11250, NULL },
+	{ "$1.125", OK, 11250, NULL },
+	{ "１．５００円", OK, 15000, NULL },
 	{ "1.5", OK, 15000, NULL },
 	{ "1.1250", OK, 11250, NULL },
 	{ "0.125", OK, 1250, NULL },
@@ -536,9 +547,10 @@ static const struct number_case int_cases[] = {
 	{ "1,2,3", BAD, 0, NOT_INT(GROUPS) },
 	{ "17,85", BAD, 0, NOT_INT(GROUPS) },
 	/* A European export's 1000 pieces, not 1. */
-	{ "1.000", BAD, 0, NOT_INT(POINTS) },
-	{ "12.000", BAD, 0, NOT_INT(POINTS) },
+	{ "1.000", BAD, 0, NOT_INT(ZEROS) },
+	{ "12.000", BAD, 0, NOT_INT(ZEROS) },
 	{ "1234.000", OK, 1234, NULL },
+	{ "1.500", BAD, 0, NOT_INT("it has a fraction") },
 	{ "2\u00b2", BAD, 0, SCRIPT }, { "1\u2079", BAD, 0, SCRIPT },
 	{ "9223372036854775807", OK, INT64_MAX, NULL },
 	{ "9,223,372,036,854,775,807", OK, INT64_MAX, NULL },
