@@ -360,7 +360,8 @@ static int strip_controls(const char *s, char **copy)
 	return 1;
 }
 
-enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err)
+/* crm_ft_clean(), and whether orig held the common characters alone (*common). */
+static enum crm_status clean(const char *orig, char **out, struct crm_error *err, int *common)
 {
 	struct crm_strbuf sb = CRM_STRBUF_INIT;
 	utf8proc_uint8_t *folded = NULL;
@@ -368,9 +369,11 @@ enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err
 	int changed;
 
 	*out = NULL;
+	*common = 0;
 	if (!orig)
 		return CRM_EOF;
 	if ((st = crm_nfkc_common(orig, (char **)&folded)) != CRM_EOF) {
+		*common = 1;
 		/*
 		 * ASCII and the common Japanese characters: nothing among them to
 		 * ignore or strip, so NFKC is all, and without utf8proc.
@@ -407,19 +410,29 @@ enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err
 	return *out ? CRM_OK : crm_ft_nomem(err);
 }
 
+enum crm_status crm_ft_clean(const char *orig, char **out, struct crm_error *err)
+{
+	int plain;
+
+	return clean(orig, out, err, &plain);
+}
+
 enum crm_status crm_ft_normalize(const char *s, struct crm_norm *out,
 				 struct crm_error *err, crm_ft_rules_fn rules)
 {
 	enum crm_status st;
+	int plain;
 	char *t;
 
 	crm_norm_release(out);
-	if ((st = crm_ft_clean(s, &t, err)))
+	if ((st = clean(s, &t, err, &plain)))
 		return st;
 	st = rules(s, t, out, err);
 	free(t);
 	if (st)
 		crm_norm_release(out);
+	else
+		out->plain = plain;
 	return st;
 }
 

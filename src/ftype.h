@@ -99,6 +99,13 @@ struct crm_norm {
 	char *family;       /* name, kana: the family part, when the split is known */
 	char *given;        /* name, kana: the given part, when the split is known */
 	char *suggestion;   /* email: the address probably meant; value is not changed */
+	/*
+	 * 1 when cleaning had nothing to strip (no control or invisible
+	 * character: the common characters alone, crm_nfkc_common): on such
+	 * text a type's check for a record in Japan gives the normalizer's
+	 * verdict (the fuzz targets hold the two to it).
+	 */
+	int plain;
 };
 
 #define CRM_NORM_INIT { 0 }
