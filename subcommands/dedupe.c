@@ -188,23 +188,39 @@ static int same_cluster(const struct crm_dedupe *d, int64_t a, int64_t b)
 	return ca != SIZE_MAX && ca == crm_dedupe_cluster_of(d, b, &w);
 }
 
+/* The number the report gives the merge cluster of customer id, or "" (buf holds it). */
+static const char *cluster_number(const struct crm_dedupe *d, int64_t id, char *buf, size_t size)
+{
+	double w;
+	size_t c = crm_dedupe_cluster_of(d, id, &w);
+
+	if (c == SIZE_MAX)
+		return "";
+	snprintf(buf, size, "%zu", c + 1);
+	return buf;
+}
+
 /*
  * --review-file: the review band's pairs (not in one cluster), each on one
  * row with both customers side by side and an empty decision for a
- * person: same or different. Written whole or not at all.
+ * person: same or different. Written whole or not at all. The merge
+ * cluster each is in is shown: a pair kept out of a cluster comes once
+ * with each of its customers, and a person who decides them apart should
+ * see that the cluster is one person by the model's word.
  */
 static enum crm_status review_file(struct cli *cli, const struct crm_dedupe *d,
 				   struct crm_customer_labels *labels, struct crm_error *err)
 {
 	const struct crm_csv_write_options opts = { .encoding = CRM_ENC_UTF8_BOM, .delimiter = ',',
 							 .crlf = 1 };
-	const char *row[3 + 2 + 2 * CRM_CUSTOMER_CARD];
+	const char *row[3 + 4 + 2 * CRM_CUSTOMER_CARD];
 	char *copy[CRM_CUSTOMER_CARD] = { NULL };
 	struct crm_safefile *f = NULL;
 	struct crm_csv_writer *w = NULL;
 	char names[2 * CRM_CUSTOMER_CARD][32], pair[32], score[32], ida[32], idb[32];
+	char ca[32], cb[32];
 	enum crm_status s;
-	size_t i, n = 3 + 2 + 2 * CRM_CUSTOMER_CARD;
+	size_t i, n = 3 + 4 + 2 * CRM_CUSTOMER_CARD;
 	long long k = 0;
 	int j;
 
@@ -213,11 +229,13 @@ static enum crm_status review_file(struct cli *cli, const struct crm_dedupe *d,
 	row[2] = "decision";
 	row[3] = "a";
 	row[4] = "b";
+	row[5] = "a_cluster";
+	row[6] = "b_cluster";
 	for (j = 0; j < CRM_CUSTOMER_CARD; j++) {
 		snprintf(names[2 * j], sizeof(names[0]), "a_%s", crm_customer_card_fields[j]);
 		snprintf(names[2 * j + 1], sizeof(names[0]), "b_%s", crm_customer_card_fields[j]);
-		row[5 + 2 * j] = names[2 * j];
-		row[5 + 2 * j + 1] = names[2 * j + 1];
+		row[7 + 2 * j] = names[2 * j];
+		row[7 + 2 * j + 1] = names[2 * j + 1];
 	}
 	s = crm_safefile_open(&f, cli->review_file, 0, err);
 	if (!s)
@@ -247,9 +265,11 @@ static enum crm_status review_file(struct cli *cli, const struct crm_dedupe *d,
 			row[2] = "";
 			row[3] = ida;
 			row[4] = idb;
+			row[5] = cluster_number(d, p->a, ca, sizeof(ca));
+			row[6] = cluster_number(d, p->b, cb, sizeof(cb));
 			for (j = 0; j < CRM_CUSTOMER_CARD; j++) {
-				row[5 + 2 * j] = copy[j];
-				row[5 + 2 * j + 1] = vb[j];
+				row[7 + 2 * j] = copy[j];
+				row[7 + 2 * j + 1] = vb[j];
 			}
 			s = crm_csv_write_record(w, row, NULL, n, err);
 		}

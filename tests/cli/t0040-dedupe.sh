@@ -60,10 +60,10 @@ check '--format json: one object per line, the score a number' 0 \
 # Why: the waterfall of one pair.
 check '--review-file: the review band, both customers side by side, for Excel' 0 ignore ignore \
 	"$CRM" dedupe --review-file review.csv
-printf '\357\273\277pair,score,decision,a,b,a_key,b_key,a_name,b_name,a_name_kana,b_name_kana,a_birthdate,b_birthdate,a_email,b_email,a_phone,b_phone,a_mobile,b_mobile,a_postal_code,b_postal_code,a_prefecture,b_prefecture,a_city,b_city,a_address,b_address,a_company,b_company\r\n' > review-head.txt
+printf '\357\273\277pair,score,decision,a,b,a_cluster,b_cluster,a_key,b_key,a_name,b_name,a_name_kana,b_name_kana,a_birthdate,b_birthdate,a_email,b_email,a_phone,b_phone,a_mobile,b_mobile,a_postal_code,b_postal_code,a_prefecture,b_prefecture,a_city,b_city,a_address,b_address,a_company,b_company\r\n' > review-head.txt
 check '... with a BOM, CRLF and a header naming a and b' 0 'file:review-head.txt' empty head -n 1 review.csv
 check '... and the father and the son on one row, their birthdates side by side' 0 \
-	'match:^1,[0-9.]+,,4,11,shop:S004,fair:F04,鈴木 一郎,鈴木 一郎,スズキ イチロウ,スズキ イチロウ,1950-07-07,1980-03-03,' \
+	'match:^1,[0-9.]+,,4,11,,,shop:S004,fair:F04,鈴木 一郎,鈴木 一郎,スズキ イチロウ,スズキ イチロウ,1950-07-07,1980-03-03,' \
 	empty cat review.csv
 check '--explain of three ids: it takes two' 2 empty \
 	"match:^crm dedupe: --explain takes two customers, ID,ID or SOURCE:KEY,SOURCE:KEY, not '1,2,3'$" \

@@ -10,7 +10,7 @@
 # prefecture) but at less than 4 to 1 on average: its pairs go to review.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 16
+plan 17
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/dedupe
@@ -67,6 +67,11 @@ check 'D1 and D2 are one cluster, D3 is not joined to it but listed for review w
 79,join:D1,review
 81,join:D3,review' ignore \
 	sh -c '"$CRM" --db join.db dedupe --format csv | awk -F, "\$3 ~ /^join:/ { print \$2 \",\" \$3 \",\" \$6 }"'
+check '... and the review file shows D1 and D2 in one merge cluster, beside each pair with D3' 0 \
+	'inline:80,81,5,
+79,81,5,' ignore \
+	sh -c '"$CRM" --db join.db dedupe --review-file join-review.csv > /dev/null &&
+		awk -F, "NR > 1 && (\$4 ~ /^(79|80)$/) { print \$4 \",\" \$5 \",\" \$6 \",\" \$7 }" join-review.csv'
 check '... nor with --threshold below even odds' 0 'inline:79,join:D1,merge
 80,join:D2,merge
 80,join:D2,review
