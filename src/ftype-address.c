@@ -52,13 +52,18 @@ const char *crm_prefecture_name(const char *s, size_t len)
 #undef P
 	size_t i;
 
-	if (!s)
+	if (!s || len < 6)
 		return NULL;
 	for (i = 0; i < NELEMS(prefectures); i++) {
 		size_t plen = prefectures[i].len;
 
-		/* Also without 都/府/県 (3 bytes in UTF-8); 北海道 has no suffix to drop. */
+		/*
+		 * Also without 都/府/県 (3 bytes in UTF-8); 北海道 has no suffix to
+		 * drop. The first character's last bytes first: every address
+		 * asks up to three times.
+		 */
 		if ((len == plen || (i > 0 && len == plen - 3)) &&
+		    s[1] == prefectures[i].name[1] && s[2] == prefectures[i].name[2] &&
 		    !memcmp(s, prefectures[i].name, len))
 			return prefectures[i].name;
 	}

@@ -292,11 +292,41 @@ static int add_cp(struct crm_strbuf *sb, int32_t cp)
  * Decides the dashes of s by their neighbours. Returns 0 when none changes
  * (sb untouched), 1 with the changed text in sb, -1 when out of memory.
  */
+/*
+ * Whether s may hold a dash (is_dash): '-', ー or ゠, or a character that
+ * is neither ASCII, nor kana (E3) nor a CJK ideograph (E4-E9). Every value
+ * is cleaned: most are ASCII, kana and kanji without one, which are known
+ * so by their bytes.
+ */
+static int may_dash(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		if (*p < 0x80) {
+			if (*p++ == '-')
+				return 1;
+		} else if (*p >= 0xE4 && *p <= 0xE9 && p[1] && p[2]) {
+			p += 3;
+		} else if (*p == 0xE3 && p[1] && p[2]) {
+			if ((p[1] == 0x83 && p[2] == 0xBC) || (p[1] == 0x82 && p[2] == 0xA0))
+				return 1;
+			p += 3;
+		} else {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int fix_dashes(const char *s, struct crm_strbuf *sb)
 {
 	const char *kept = s;   /* the start of the bytes not yet written to sb */
 	int32_t cp, to, next, prev = 0;
 	int n, changed = 0;
+
+	if (!may_dash(s))
+		return 0;
 
 	for (; *s; s += n, prev = to) {
 		n = crm_utf8_next(s, &cp);
