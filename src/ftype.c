@@ -293,47 +293,62 @@ static int add_cp(struct crm_strbuf *sb, int32_t cp)
  * (sb untouched), 1 with the changed text in sb, -1 when out of memory.
  */
 /*
- * Whether s may hold a dash (is_dash): '-', ー or ゠, or a character that
- * is neither ASCII, nor kana (E3) nor a CJK ideograph (E4-E9). Every value
- * is cleaned: most are ASCII, kana and kanji without one, which are known
- * so by their bytes.
+ * The first character of s that may be a dash (is_dash), or NULL: '-',
+ * ー or ゠, or a character that is neither ASCII, nor kana (E3) nor a CJK
+ * ideograph (E4-E9). Every value is cleaned, and most are ASCII, kana and
+ * kanji: they are passed over by their bytes, not decoded.
  */
-static int may_dash(const char *s)
+static const char *dash_candidate(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	while (*p) {
 		if (*p < 0x80) {
-			if (*p++ == '-')
-				return 1;
+			if (*p == '-')
+				return (const char *)p;
+			p++;
 		} else if (*p >= 0xE4 && *p <= 0xE9 && p[1] && p[2]) {
 			p += 3;
 		} else if (*p == 0xE3 && p[1] && p[2]) {
 			if ((p[1] == 0x83 && p[2] == 0xBC) || (p[1] == 0x82 && p[2] == 0xA0))
-				return 1;
+				return (const char *)p;
 			p += 3;
 		} else {
-			return 1;
+			return (const char *)p;
 		}
 	}
-	return 0;
+	return NULL;
+}
+
+/* The character before q in s (valid UTF-8), or 0 at its start. */
+static int32_t cp_before(const char *s, const char *q)
+{
+	int32_t cp;
+
+	if (q == s)
+		return 0;
+	do
+		q--;
+	while (q > s && ((unsigned char)*q & 0xC0) == 0x80);
+	crm_utf8_next(q, &cp);
+	return cp;
 }
 
 static int fix_dashes(const char *s, struct crm_strbuf *sb)
 {
 	const char *kept = s;   /* the start of the bytes not yet written to sb */
-	int32_t cp, to, next, prev = 0;
+	const char *q, *last_end = NULL;
+	int32_t cp, to, next, prev, last_to = 0;
 	int n, changed = 0;
 
-	if (!may_dash(s))
-		return 0;
-
-	for (; *s; s += n, prev = to) {
-		n = crm_utf8_next(s, &cp);
-		to = cp;
+	for (q = dash_candidate(s); q; q = dash_candidate(q + n)) {
+		n = crm_utf8_next(q, &cp);
 		if (!is_dash(cp))
 			continue;
-		crm_utf8_next(s + n, &next);
+		/* What came before, as written: a dash just before may have changed. */
+		prev = q == last_end ? last_to : cp_before(s, q);
+		crm_utf8_next(q + n, &next);
+		to = cp;
 		if (is_digit_cp(prev) && is_digit_cp(next))
 			to = '-';
 		else if (lengthens(prev) && (!next || is_kana(next) || is_kanji(next)))
@@ -343,14 +358,16 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
 			 * (パークハイツ-B棟, ア-1).
 			 */
 			to = 0x30fc;
+		last_end = q + n;
+		last_to = to;
 		if (to == cp)
 			continue;
-		if (crm_strbuf_add(sb, kept, (size_t)(s - kept)) || add_cp(sb, to))
+		if (crm_strbuf_add(sb, kept, (size_t)(q - kept)) || add_cp(sb, to))
 			return -1;
-		kept = s + n;
+		kept = q + n;
 		changed = 1;
 	}
-	if (changed && crm_strbuf_add(sb, kept, (size_t)(s - kept)))
+	if (changed && crm_strbuf_add(sb, kept, strlen(kept)))
 		return -1;
 	return changed;
 }
