@@ -49,11 +49,12 @@ static int nfkc_stable3(const unsigned char *p)
  * nfkc_stable3() and × U+00D7 and ÷ U+00F7 (NFKC: themselves), without
  * utf8proc: that is most email addresses, phone numbers, dates, genders
  * and flags, in either width, and utf8proc_map is not cheap. Returns 0
- * when s has anything else (then utf8proc decides), else 1 with *out set
- * (NULL when out of memory): to buf when s fits its size bytes, else to
- * memory the caller frees.
+ * when s has anything else (then utf8proc decides), or a control
+ * character when no_controls, else 1 with *out set (NULL when out of
+ * memory): to buf when s fits its size bytes, else to memory the caller
+ * frees.
  */
-static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
+static int nfkc_fast(const char *s, char *buf, size_t size, char **out, int no_controls)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t len = strlen(s), i = 0;
@@ -68,7 +69,9 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
 	if (!o)
 		return 1;
 	while (p[i]) {
-		if (p[i] < 0x80) {
+		if (p[i] >= 0x20 && p[i] < 0x7F) {
+			*o++ = (char)p[i++];
+		} else if (p[i] < 0x80 && !no_controls) {
 			*o++ = (char)p[i++];
 		} else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
 					    (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E))) {
@@ -88,6 +91,7 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out)
 			*o++ = (char)p[i++];
 			*o++ = (char)p[i++];
 		} else {
+			/* Past ASCII, or a control character asked about. */
 			if (start != buf)
 				free(start);
 			*out = NULL;
@@ -196,7 +200,7 @@ enum crm_status crm_nfkc_map(const char *s, int extra_flags, char **out)
 static enum crm_status nfkc(const char *s, char *buf, size_t size, char **out)
 {
 	*out = NULL;
-	if (nfkc_fast(s, buf, size, out))
+	if (nfkc_fast(s, buf, size, out, 0))
 		return *out ? CRM_OK : CRM_ERR_NOMEM;
 	return crm_nfkc_map(s, 0, out);
 }
@@ -286,13 +290,9 @@ char *crm_nfkc(const char *s)
 
 enum crm_status crm_nfkc_common(const char *s, char **out)
 {
-	const char *p;
-
 	*out = NULL;
-	for (p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return CRM_EOF;
-	if (!nfkc_fast(s, NULL, 0, out))
+	/* A control character: not common (cleaning strips it, with utf8proc). */
+	if (!nfkc_fast(s, NULL, 0, out, 1))
 		return CRM_EOF;
 	return *out ? CRM_OK : CRM_ERR_NOMEM;
 }
