@@ -38,8 +38,50 @@ static int nfkc_stable3(const unsigned char *p)
 	if (p[0] < 0xE0 || p[0] > 0xEF)
 		return 0;
 	return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3041 && cp <= 0x3096) ||
-	       (cp >= 0x30A1 && cp <= 0x30FC) || cp == 0x3001 || cp == 0x3002 ||
-	       (cp >= 0x25A0 && cp <= 0x25FF);
+	       (cp >= 0x30A1 && cp <= 0x30FC) || (cp >= 0x3001 && cp <= 0x301C) ||
+	       (cp >= 0x25A0 && cp <= 0x25FF) || cp == 0x2010 || cp == 0x2015 ||
+	       (cp >= 0x2190 && cp <= 0x2193) || cp == 0x203B || cp == 0x2605 || cp == 0x2606;
+}
+
+/*
+ * Half-width katakana (U+FF61..U+FF9D) and their NFKC, the full-width
+ * forms; the voicing marks ﾞ ﾟ (U+FF9E, U+FF9F), 0 here, compose with
+ * the kana before them (voiced()).
+ */
+static const unsigned short halfwidth_kana[] = {
+	0x3002, 0x300C, 0x300D, 0x3001, 0x30FB, 0x30F2, 0x30A1, 0x30A3, 0x30A5, 0x30A7,
+	0x30A9, 0x30E3, 0x30E5, 0x30E7, 0x30C3, 0x30FC, 0x30A2, 0x30A4, 0x30A6, 0x30A8,
+	0x30AA, 0x30AB, 0x30AD, 0x30AF, 0x30B1, 0x30B3, 0x30B5, 0x30B7, 0x30B9, 0x30BB,
+	0x30BD, 0x30BF, 0x30C1, 0x30C4, 0x30C6, 0x30C8, 0x30CA, 0x30CB, 0x30CC, 0x30CD,
+	0x30CE, 0x30CF, 0x30D2, 0x30D5, 0x30D8, 0x30DB, 0x30DE, 0x30DF, 0x30E0, 0x30E1,
+	0x30E2, 0x30E4, 0x30E6, 0x30E8, 0x30E9, 0x30EA, 0x30EB, 0x30EC, 0x30ED, 0x30EF,
+	0x30F3, 0, 0,
+};
+
+/*
+ * The katakana k with the voicing mark ﾞ (voiced: ガ) or ﾟ (semi-voiced:
+ * パ) composed, as NFKC composes it; 0 where there is none (then the
+ * pair is utf8proc's to decide).
+ */
+static unsigned voiced(unsigned k, int semi)
+{
+	int hagyo = k == 0x30CF || k == 0x30D2 || k == 0x30D5 || k == 0x30D8 || k == 0x30DB;
+
+	if (semi)
+		return hagyo ? k + 2 : 0;
+	if (hagyo || (k >= 0x30AB && k <= 0x30C1 && k % 2) || k == 0x30C4 || k == 0x30C6 ||
+	    k == 0x30C8)
+		return k + 1;
+	return k == 0x30A6 ? 0x30F4 : k == 0x30EF ? 0x30F7 : k == 0x30F2 ? 0x30FA : 0;
+}
+
+/* Writes the three bytes of code point cp (U+0800..U+FFFF) at o. */
+static char *put3(char *o, unsigned cp)
+{
+	*o++ = (char)(0xE0 | (cp >> 12));
+	*o++ = (char)(0x80 | ((cp >> 6) & 0x3F));
+	*o++ = (char)(0x80 | (cp & 0x3F));
+	return o;
 }
 
 /*
@@ -82,6 +124,24 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out, int no_c
 			i += 3;
 		} else if (p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
 			*o++ = ' ';
+			i += 3;
+		} else if (p[i] == 0xEF && ((p[i + 1] == 0xBD && p[i + 2] >= 0xA1 && p[i + 2] <= 0xBF) ||
+					    (p[i + 1] == 0xBE && p[i + 2] >= 0x80 && p[i + 2] <= 0x9D))) {
+			/* ｶ is EF BD B6, U+FF76; ﾞ or ﾟ after it makes one character, ガ. */
+			unsigned k = halfwidth_kana[(p[i + 1] == 0xBD ? p[i + 2] - 0xA1u
+								      : p[i + 2] - 0x80u + 0x1Fu)];
+
+			if (p[i + 3] == 0xEF && p[i + 4] == 0xBE && (p[i + 5] == 0x9E || p[i + 5] == 0x9F)) {
+				if (!(k = voiced(k, p[i + 5] == 0x9F))) {
+					/* ｱﾞ: a mark left alone, for utf8proc. */
+					if (start != buf)
+						free(start);
+					*out = NULL;
+					return 0;
+				}
+				i += 3;
+			}
+			o = put3(o, k);
 			i += 3;
 		} else if (p[i] == 0xC3 && (p[i + 1] == 0x97 || p[i + 1] == 0xB7)) {
 			*o++ = (char)p[i++];

@@ -1135,7 +1135,9 @@ static void test_nfkc_and_fold(void **state)
 	check_nfkc_common("東京都千代田区　丸の内１－２－３　さとう", CRM_OK);
 	check_nfkc_common("○×", CRM_OK);
 	check_nfkc_common("", CRM_OK);
-	check_nfkc_common("ｻﾄｳ", CRM_EOF);         /* half-width kana compose */
+	check_nfkc_common("ｻﾄｳ", CRM_OK);          /* half-width kana: サトウ */
+	check_nfkc_common("ｶﾞﾊﾟ", CRM_OK);         /* a mark composes: ガパ */
+	check_nfkc_common("ｱﾞ", CRM_EOF);          /* a mark alone, for utf8proc */
 	check_nfkc_common("ガ", CRM_EOF);     /* a combining mark */
 	check_nfkc_common("㈱", CRM_EOF);
 	check_nfkc_common("Café", CRM_EOF);
@@ -1242,6 +1244,42 @@ static void test_nfkc_fast_agrees(void **state)
 			free(want);
 		}
 	}
+}
+
+/*
+ * Half-width katakana are folded without utf8proc, a voicing mark after
+ * one composed with it (ｶﾞ is ガ, ﾊﾟ パ, ｳﾞ ヴ): every pair and every kana
+ * with both marks after it, as utf8proc's NFKC gives them, and with
+ * crm_nfkc_common taking them as common text.
+ */
+static void test_nfkc_halfwidth_kana(void **state)
+{
+	int32_t x, y;
+
+	(void)state;
+	for (x = 0xFF61; x <= 0xFF9F; x++)
+		for (y = 0xFF61; y <= 0xFF9F + 2; y++) {
+			char in[32], a[8], b[8], *got, *want, *common = NULL;
+
+			put_utf8(x, a);
+			put_utf8(y <= 0xFF9F ? y : 0xFF9E, b);
+			snprintf(in, sizeof(in), "ｱ%s%s%s", a, b, y > 0xFF9F ? (y == 0xFFA0 ? "ﾞ" : "ﾟ") : "");
+			got = crm_nfkc(in);
+			want = nfkc_ref(in);
+			if (!got || !want || strcmp(got, want)) {
+				print_error("'%s': crm_nfkc gives '%s', utf8proc '%s'\n", in,
+					    got ? got : "(null)", want ? want : "(null)");
+				fail();
+			}
+			if (crm_nfkc_common(in, &common) == CRM_OK && strcmp(common, want)) {
+				print_error("'%s': crm_nfkc_common gives '%s', utf8proc '%s'\n", in,
+					    common, want);
+				fail();
+			}
+			free(common);
+			free(got);
+			free(want);
+		}
 }
 
 /* Circled numbers in names and companies stay; ㈱ becomes (株), which the company rule reads. */
@@ -1482,6 +1520,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_nfkc_fast_agrees),
+		cmocka_unit_test(test_nfkc_halfwidth_kana),
 		cmocka_unit_test(test_nfkc_keeps_circled_numbers),
 		cmocka_unit_test(test_where_white_space_is),
 		cmocka_unit_test(test_collapse_spaces),
