@@ -102,23 +102,7 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 	return n;
 }
 
-/*
- * Whether the two bytes at p, a valid UTF-8 sequence, are as likely two
- * half-width katakana of CP932 (A1-DF each): from ﾊ (CA) on, such a pair
- * is a letter of Greek, Cyrillic, Hebrew or Arabic (ﾐｷ, D0 B7, is з),
- * which a Japanese customer list rarely holds and a CP932 one of kana
- * names often does. A pair from ﾂ to ﾉ is Latin (ﾃｽ is ý), as often
- * UTF-8's: it still counts.
- */
-static int kana_pair(const unsigned char *p)
-{
-	return p[0] >= 0xCA && p[0] <= 0xDF && p[1] >= 0xA1 && p[1] <= 0xBF;
-}
-
-/*
- * Counts the valid multi-byte UTF-8 sequences and the invalid bytes of s;
- * a sequence that is as likely CP932's half-width kana counts as neither.
- */
+/* Counts the valid multi-byte UTF-8 sequences and the invalid bytes of s. */
 static void utf8_tally(const char *s, size_t n, int allow_cut,
 		       size_t *valid, size_t *invalid)
 {
@@ -128,8 +112,7 @@ static void utf8_tally(const char *s, size_t n, int allow_cut,
 		size_t ok = utf8_valid_prefix(s + i, n - i, allow_cut), j;
 
 		for (j = i; j < i + ok; j++)
-			if (((unsigned char)s[j] & 0xC0) == 0xC0 &&
-			    !(j + 1 < i + ok && kana_pair((const unsigned char *)s + j)))
+			if (((unsigned char)s[j] & 0xC0) == 0xC0)
 				(*valid)++;
 		i += ok;
 		if (i < n) {

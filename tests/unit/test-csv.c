@@ -143,30 +143,6 @@ static void test_cp932(void **state)
 	close_fixture(&f);
 }
 
-static void test_cp932_kana_pair_alone(void **state)
-{
-	/*
-	 * ﾐｷ is D0 B7 in CP932, valid UTF-8 too (Cyrillic з), and the only
-	 * bytes past ASCII: the file is CP932, its kana a name (#13's probe).
-	 */
-	static const char data[] = "id,kana\n1,\xd0\xb7\n";
-	static const char utf8[] = "id,name\n1,\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\n";
-	struct fixture f;
-
-	(void)state;
-	open_opts(&f, data, sizeof(data) - 1, NULL);
-	expect_record(&f, 1, 2, "id", "kana");
-	expect_record(&f, 2, 2, "1", "ﾐｷ");
-	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_CP932);
-	close_fixture(&f);
-	/* Cyrillic in UTF-8 (Иван) has sequences no kana pair makes: UTF-8. */
-	open_opts(&f, utf8, sizeof(utf8) - 1, NULL);
-	expect_record(&f, 1, 2, "id", "name");
-	expect_record(&f, 2, 2, "1", "Иван");
-	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
-	close_fixture(&f);
-}
-
 static void test_cp932_halfwidth_kana_not_taken_for_utf8(void **state)
 {
 	/*
@@ -939,7 +915,6 @@ int main(void)
 		cmocka_unit_test(test_only_bom_and_empty),
 		cmocka_unit_test(test_cp932),
 		cmocka_unit_test(test_cp932_halfwidth_kana_not_taken_for_utf8),
-		cmocka_unit_test(test_cp932_kana_pair_alone),
 		cmocka_unit_test(test_forced_encoding),
 		cmocka_unit_test(test_encoding_names),
 		cmocka_unit_test(test_line_endings),
