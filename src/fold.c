@@ -111,9 +111,7 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out, int no_c
 	if (!o)
 		return 1;
 	while (p[i]) {
-		if (p[i] >= 0x20 && p[i] < 0x7F) {
-			*o++ = (char)p[i++];
-		} else if (p[i] < 0x80 && !no_controls) {
+		if (p[i] < 0x80 && (!no_controls || (p[i] >= 0x20 && p[i] != 0x7F))) {
 			*o++ = (char)p[i++];
 		} else if (p[i] == 0xEF && ((p[i + 1] == 0xBC && p[i + 2] >= 0x81 && p[i + 2] <= 0xBF) ||
 					    (p[i + 1] == 0xBD && p[i + 2] >= 0x80 && p[i + 2] <= 0x9E))) {
@@ -132,13 +130,9 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out, int no_c
 								      : p[i + 2] - 0x80u + 0x1Fu)];
 
 			if (p[i + 3] == 0xEF && p[i + 4] == 0xBE && (p[i + 5] == 0x9E || p[i + 5] == 0x9F)) {
-				if (!(k = voiced(k, p[i + 5] == 0x9F))) {
-					/* ｱﾞ: a mark left alone, for utf8proc. */
-					if (start != buf)
-						free(start);
-					*out = NULL;
-					return 0;
-				}
+				/* ｱﾞ: a mark left alone, for utf8proc. */
+				if (!(k = voiced(k, p[i + 5] == 0x9F)))
+					break;
 				i += 3;
 			}
 			o = put3(o, k);
@@ -151,12 +145,14 @@ static int nfkc_fast(const char *s, char *buf, size_t size, char **out, int no_c
 			*o++ = (char)p[i++];
 			*o++ = (char)p[i++];
 		} else {
-			/* Past ASCII, or a control character asked about. */
-			if (start != buf)
-				free(start);
-			*out = NULL;
-			return 0;
+			break;   /* past these, or a control character asked about */
 		}
+	}
+	if (p[i]) {
+		if (start != buf)
+			free(start);
+		*out = NULL;
+		return 0;
 	}
 	*o = '\0';
 	return 1;
