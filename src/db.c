@@ -71,6 +71,14 @@ enum crm_status crm_db_intend(struct crm_db *db, enum crm_db_intent what,
 		return crm_db_exec(db, "PRAGMA secure_delete = ON", err);
 	case CRM_DB_DEFER_KEYS:
 		return crm_db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
+	case CRM_DB_OWN_KEYS:
+		/* SQLite ignores the pragma inside a transaction: say so, not nothing. */
+		if (db->in_txn)
+			return crm_error_set(err, CRM_ERR_INTERNAL,
+					     "foreign keys are left to the writer outside a"
+					     " transaction only");
+		db->own_keys = 1;
+		return crm_db_exec(db, "PRAGMA foreign_keys = OFF", err);
 	}
 	return crm_error_set(err, CRM_ERR_INTERNAL, "unknown database intent %d", (int)what);
 }

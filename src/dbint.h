@@ -26,6 +26,7 @@ struct crm_db {
 	int created;
 	int in_txn;
 	int bulk;           /* crm_db_bulk_begin() left the WAL */
+	int own_keys;       /* CRM_DB_OWN_KEYS: SQLite checks no foreign key */
 	int schema_version;
 	int opened_version;
 	const char *netfs;

@@ -227,6 +227,37 @@ void crm_db_set_commit_hook(struct crm_db *db,
 	db->hook_ctx = ctx;
 }
 
+#ifndef NDEBUG
+/*
+ * CRM_DB_OWN_KEYS (db.h): the keys SQLite did not check, checked before a
+ * commit in builds with assertions; an internal error naming the first
+ * row whose key dangles.
+ */
+static enum crm_status check_own_keys(struct crm_db *db, struct crm_error *err)
+{
+	sqlite3_stmt *st;
+	enum crm_status s = CRM_OK;
+	int rc;
+
+	if (!db->own_keys)
+		return CRM_OK;
+	rc = sqlite3_prepare_v2(db->sql, "PRAGMA foreign_key_check", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return crm_db_fail(db, rc, err, "cannot check the foreign keys");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s = crm_error_set(err, CRM_ERR_INTERNAL,
+				  "a write left a foreign key dangling: %s row %lld names no row"
+				  " of %s", (const char *)sqlite3_column_text(st, 0),
+				  (long long)sqlite3_column_int64(st, 1),
+				  (const char *)sqlite3_column_text(st, 2));
+	else if (rc != SQLITE_DONE)
+		s = crm_db_fail(db, rc, err, "cannot check the foreign keys");
+	sqlite3_finalize(st);
+	return s;
+}
+#endif
+
 enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 {
 	enum crm_status s = CRM_OK;
@@ -241,6 +272,13 @@ enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 			return s;
 		}
 	}
+#ifndef NDEBUG
+	s = check_own_keys(db, err);
+	if (s) {
+		crm_db_rollback(db);
+		return s;
+	}
+#endif
 	rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		s = crm_db_fail(db, rc, err, "cannot commit");

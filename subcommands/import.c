@@ -1065,6 +1065,12 @@ static enum crm_status begin_run(struct import_cli *cli, struct crm_run **run, i
 	cli->opt.defs = cli->defs;
 	if (!s)
 		s = crm_db_intend(ctx->db, CRM_DB_BULK_LOAD, err);
+	/*
+	 * Every key the import writes is one it has just made or looked up in
+	 * the same transaction: SQLite need not look each up again (db.h).
+	 */
+	if (!s)
+		s = crm_db_intend(ctx->db, CRM_DB_OWN_KEYS, err);
 	/* A new database is loaded without the WAL's second copy (see db.h). */
 	if (!s && !cli->dry_run)
 		s = crm_db_bulk_begin(ctx->db, bulk, err);

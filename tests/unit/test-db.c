@@ -861,6 +861,43 @@ static void test_intents(void **state)
 	crm_db_close(db);
 }
 
+/* CRM_DB_OWN_KEYS: SQLite checks no key; builds with assertions check all at commit. */
+static void test_own_keys(void **state)
+{
+	struct tmp *t = *state;
+	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	sqlite3 *h = crm_db_sqlite(db);
+	struct crm_error err;
+
+	/* Inside a transaction SQLite would ignore it: an error, keys still checked. */
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(crm_db_intend(db, CRM_DB_OWN_KEYS, &err), CRM_ERR_INTERNAL);
+	crm_db_rollback(db);
+	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(crm_db_intend(db, CRM_DB_OWN_KEYS, &err), CRM_OK);
+	assert_int_equal(query_int(db, "PRAGMA foreign_keys"), 0);
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO source_records(source, source_key,"
+				      " customer_id) VALUES ('s', 'k', 42)", NULL, NULL, NULL),
+			 SQLITE_OK);
+#ifndef NDEBUG
+	assert_int_equal(crm_db_commit(db, &err), CRM_ERR_INTERNAL);
+	assert_non_null(strstr(err.message, "source_records row 1 names no row of customers"));
+	assert_int_equal(crm_db_in_transaction(db), 0);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM source_records"), 0);
+	/* With its customer, it commits. */
+	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+	assert_int_equal(sqlite3_exec(h, "INSERT INTO customers(created_at, updated_at, id)"
+				      " VALUES ('2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z',"
+				      " 42); INSERT INTO source_records(source, source_key, customer_id)"
+				      " VALUES ('s', 'k', 42)", NULL, NULL, NULL),
+			 SQLITE_OK);
+#endif
+	assert_int_equal(crm_db_commit(db, &err), CRM_OK);
+	assert_int_equal(query_int(db, "SELECT count(*) FROM source_records"), 1);
+	crm_db_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -871,6 +908,7 @@ int main(void)
 		T(test_stmt_table_prepares_once),
 		T(test_rows_walk_a_result),
 		T(test_intents),
+		T(test_own_keys),
 		T(test_every_design_table_exists),
 		cmocka_unit_test(test_migrations_numbered),
 		T(test_missing_without_create),
