@@ -102,21 +102,55 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 	return n;
 }
 
-/* Counts the valid multi-byte UTF-8 sequences and the invalid bytes of s. */
-static void utf8_tally(const char *s, size_t n, int allow_cut,
-		       size_t *valid, size_t *invalid)
+/*
+ * What the bytes past ASCII at the start of a file say of its encoding:
+ * UTF-8 sequences that say UTF-8 (valid), those that read as CP932 as
+ * well (pairs), and bytes UTF-8 has no sequence for (invalid).
+ */
+struct tally {
+	size_t valid, pairs, invalid;
+	unsigned char pair[2];          /* the first of the pairs */
+};
+
+static int ascii_alnum(unsigned char c)
 {
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
+/*
+ * Whether the valid two-byte sequence at s[j] (of n) reads as two
+ * half-width katakana of CP932 as well (both bytes A1-DF: ﾐｷ is D0 B7,
+ * UTF-8's з), with nothing beside it to say which: a Latin letter or a
+ * digit next to it (José, £40, Müller) is UTF-8's, as a CP932 kana name
+ * stands alone between delimiters.
+ */
+static int kana_pair(const unsigned char *s, size_t j, size_t n)
+{
+	return j + 1 < n && s[j + 1] >= 0xA1 && s[j + 1] <= 0xBF && s[j] <= 0xDF &&
+	       !(j > 0 && ascii_alnum(s[j - 1])) && !(j + 2 < n && ascii_alnum(s[j + 2]));
+}
+
+static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t)
+{
+	const unsigned char *s = (const unsigned char *)str;
 	size_t i = 0;
 
 	while (i < n) {
-		size_t ok = utf8_valid_prefix(s + i, n - i, allow_cut), j;
+		size_t ok = utf8_valid_prefix(str + i, n - i, allow_cut), j;
 
-		for (j = i; j < i + ok; j++)
-			if (((unsigned char)s[j] & 0xC0) == 0xC0)
-				(*valid)++;
+		for (j = i; j < i + ok; j++) {
+			if ((s[j] & 0xC0) != 0xC0)
+				continue;
+			if (!kana_pair(s, j, i + ok)) {
+				t->valid++;
+				continue;
+			}
+			if (!t->pairs++)
+				memcpy(t->pair, s + j, 2);
+		}
 		i += ok;
 		if (i < n) {
-			(*invalid)++;
+			t->invalid++;
 			i++;
 		}
 	}
@@ -131,14 +165,27 @@ static void utf8_tally(const char *s, size_t n, int allow_cut,
  * form valid pairs only by chance, so looking past one line matters. A
  * strict "any invalid byte means CP932" would turn a UTF-8 file with one
  * damaged byte into silent mojibake, since UTF-8 kana decode as valid CP932.
+ *
+ * When every byte past ASCII is in such a pair of kana (a CP932 list whose
+ * only Japanese is short kana names, ﾐｷ ﾕｶ; or a UTF-8 one of Cyrillic
+ * names, лена), the bytes cannot tell, and a guess either way is silent
+ * mojibake: -1, r->undecided, and the caller asks which.
  */
-static void detect(struct crm_csv_reader *r)
+static int detect(struct crm_csv_reader *r)
 {
-	size_t valid = 0, invalid = 0;
+	struct tally t = { 0 };
+	size_t valid;
 
-	utf8_tally(r->line.buf, r->line.len, 0, &valid, &invalid);
-	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &valid, &invalid);
-	r->enc = valid > 0 && valid >= 2 * invalid ? CRM_ENC_UTF8 : CRM_ENC_CP932;
+	utf8_tally(r->line.buf, r->line.len, 0, &t);
+	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &t);
+	if (!t.valid && !t.invalid && t.pairs) {
+		r->undecided = 1;
+		memcpy(r->pair, t.pair, 2);
+		return -1;
+	}
+	valid = t.valid + t.pairs;
+	r->enc = valid > 0 && valid >= 2 * t.invalid ? CRM_ENC_UTF8 : CRM_ENC_CP932;
+	return 0;
 }
 
 static int add_replacement(struct crm_strbuf *sb)
@@ -150,7 +197,8 @@ static int add_replacement(struct crm_strbuf *sb)
 /*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
- * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
+ * Returns 0, -1 when out of memory, -2 when iconv has no CP932, -3 when
+ * the encoding cannot be told (r->undecided).
  */
 int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat)
 {
@@ -159,8 +207,8 @@ int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_
 
 	*bad = SIZE_MAX;
 	crm_strbuf_reset(&r->dline);
-	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n))
-		detect(r);
+	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n) && detect(r))
+		return -3;
 	if (r->enc != CRM_ENC_CP932) {
 		size_t i = 0;
 

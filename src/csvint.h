@@ -59,7 +59,13 @@ struct crm_csv_reader {
 	int started;
 	int utf16;                      /* UTF-16: 1 by its byte order mark, 2 by its NULs */
 	int workbook;                   /* 1 an xlsx (a zip), 2 an xls (OLE2) */
-	int refused;                    /* the workbook or UTF-16 error was returned */
+	int refused;                    /* the workbook, UTF-16 or undecided error was returned */
+	/*
+	 * Auto: the first line past ASCII reads as UTF-8 and as CP932 alike
+	 * (detect()), and pair is its first pair of bytes that does.
+	 */
+	int undecided;
+	unsigned char pair[2];
 
 	struct crm_csv_mark quote, bom; /* the record's marks (see csvio.h) */
 	/*
@@ -80,7 +86,8 @@ struct crm_csv_reader {
 /*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
- * Returns 0, -1 when out of memory, -2 when iconv has no CP932.
+ * Returns 0, -1 when out of memory, -2 when iconv has no CP932, -3 when
+ * the encoding cannot be told (r->undecided).
  */
 int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat);
 /*

@@ -941,6 +941,36 @@ static int feed_line(struct crm_csv_reader *r, size_t bad, char *what, size_t nw
 	return feed(r, r->dline.buf + bad, r->dline.len - bad);
 }
 
+/* The half-width katakana CP932 byte b (A1-DF) is, in UTF-8, into out[4]. */
+static void halfwidth_kana(unsigned char b, char out[4])
+{
+	unsigned cp = 0xFF61u + (b - 0xA1u);
+
+	out[0] = (char)0xEF;
+	out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+	out[2] = (char)(0x80 | (cp & 0x3F));
+	out[3] = '\0';
+}
+
+/*
+ * The file's first line past ASCII reads as UTF-8 and as CP932 alike
+ * (csvdecode.c's detect()): said once, with both readings, as the error of
+ * the file, which is then at its end: a guess would be silent mojibake.
+ */
+static enum crm_status undecided(struct crm_csv_reader *r, struct crm_error *err)
+{
+	char utf8[3] = { (char)r->pair[0], (char)r->pair[1], '\0' }, k0[4], k1[4];
+
+	halfwidth_kana(r->pair[0], k0);
+	halfwidth_kana(r->pair[1], k1);
+	r->refused = 1;
+	return crm_error_at(err, CRM_ERR_INVALID, r->name, r->line_no, 0,
+			    "cannot tell whether the file is UTF-8 or CP932: the bytes 0x%02X 0x%02X"
+			    " read \"%s\" in UTF-8 and \"%s%s\" in CP932, and nothing else at its"
+			    " start says which: name the encoding (--encoding utf-8 or cp932), or"
+			    " save the file as \"CSV UTF-8\"", r->pair[0], r->pair[1], utf8, k0, k1);
+}
+
 /* Text after the closing quote of a quoted field: the record is bad. */
 static enum crm_status stray_quote(struct crm_csv_reader *r, struct crm_csv_record *rec,
 				   struct crm_error *err)
@@ -978,7 +1008,7 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 	 * its first record, and then it has no more (a caller that reads on
 	 * after an error, as the contract allows, must come to an end).
 	 */
-	if ((r->workbook || r->utf16) && r->refused)
+	if (r->refused)
 		return CRM_EOF;
 	r->refused = r->workbook || r->utf16;
 	if (r->workbook)
@@ -1015,6 +1045,8 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 			return crm_error_at(err, CRM_ERR_INTERNAL, r->name, r->line_no, 0,
 					    "cannot convert from CP932: iconv lacks it (%s)",
 					    strerror(errno));
+		if (rc == -3)
+			return undecided(r, err);
 		if (rc)
 			return nomem(r, err);
 		if (r->skipping) {

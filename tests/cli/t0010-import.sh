@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 146
+plan 151
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -508,5 +508,21 @@ C00005' empty sqlite3 joined.db 'SELECT source_key FROM source_records ORDER BY 
 check '... the warning names line and character' 0 \
 	'match:^joined.csv,4,,,"stored with the byte order mark removed: a byte order mark \(U\+FEFF\) at line 4, character 1, where only a file.s start has one: were files joined\?"' \
 	empty sh -c "tr -d '\\r' < joined.rejects.csv"
+
+# A CP932 list whose only Japanese is half-width kana names in pairs UTF-8
+# reads too (ﾐｷ is з): stored as Cyrillic, silently, before. Now asked.
+printf 'id,name,kana\nK1,Miki,\320\267\nK2,Yuka,\325\266\n' > hwkana.csv
+check 'a file that reads as UTF-8 and as CP932 alike is refused, both readings shown: exit 2' 2 empty \
+	'match:^crm import: hwkana.csv:2: cannot tell whether the file is UTF-8 or CP932: the bytes 0xD0 0xB7 read "з" in UTF-8 and "ﾐｷ" in CP932.*--encoding utf-8 or cp932' \
+	"$CRM" --db hwkana.db import --source k hwkana.csv
+check '... nothing stored' 0 'inline:0' empty sqlite3 hwkana.db 'SELECT count(*) FROM customers'
+check '--encoding cp932 decides' 0 empty 'match:hwkana.csv: 2 rows: 2 new' \
+	"$CRM" --db hwkana.db import --source k --encoding cp932 hwkana.csv
+check '... the kana as kana, in one notation' 0 'inline:ミキ
+ユカ' empty sqlite3 hwkana.db 'SELECT name_kana FROM customers ORDER BY id'
+# The real UCI Online Retail's only byte past ASCII is a pound sign before a digit.
+printf 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n539492,gift_0001_40,Dotcomgiftshop Gift Voucher \302\24340.00,1,2010-12-20 10:14:00,34.04,12345,United Kingdom\n' > pound.csv
+check '... while a pound sign before a digit is UTF-8, no question asked' 0 'inline:Dotcomgiftshop Gift Voucher £40.00' empty \
+	sh -c "'$CRM' -q --db pound.db import --source r pound.csv >/dev/null 2>&1; sqlite3 pound.db 'SELECT product FROM orders'"
 
 finish

@@ -161,6 +161,97 @@ static void test_cp932_halfwidth_kana_not_taken_for_utf8(void **state)
 	close_fixture(&f);
 }
 
+/*
+ * A CP932 file whose only Japanese is half-width kana names in pairs that
+ * are valid UTF-8 too (ﾐｷ D0 B7 is з, ﾕｶ D5 B6 is ն): either guess would be
+ * silent mojibake for some file, so the reader says it cannot tell, once,
+ * and the file is at its end.
+ */
+static void test_undecided_encoding_refused(void **state)
+{
+	static const char kana[] = "id,kana\n1,\xd0\xb7\n2,\xd5\xb6 \xcf\xb7\n";
+	/* The same bytes' kind in UTF-8: Cyrillic names alone (лена, Иван). */
+	static const char cyrillic[] = "id,name\nA1,\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb0\n"
+				       "A2,\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, kana, sizeof(kana) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932:"
+		     " the bytes 0xD0 0xB7 read \"з\" in UTF-8 and \"ﾐｷ\" in CP932");
+	assert_non_null(strstr(f.err.message, "--encoding"));
+	assert_int_equal(next(&f), CRM_EOF);
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* 0x98 is no half-width kana: only the first pair, лe, reads both ways. */
+	open_opts(&f, cyrillic, sizeof(cyrillic) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	assert_int_equal(next(&f), CRM_OK);
+	assert_string_equal(f.rec.fields[1], "лена");
+	close_fixture(&f);
+}
+
+/* A pair beside a Latin letter or a digit is UTF-8's (José, £40): no question asked. */
+static void test_latin_pairs_read_as_utf8(void **state)
+{
+	static const char data[] = "id,name,note\n1,Jos\xc3\xa9,\xc2\xa3" "40.00\n"
+				   "2,M\xc3\xbcller,\xc3\xa9t\xc3\xa9\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, NULL);
+	expect_record(&f, 1, 3, "id", "name", "note");
+	expect_record(&f, 2, 3, "1", "José", "£40.00");
+	expect_record(&f, 3, 3, "2", "Müller", "été");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+	close_fixture(&f);
+}
+
+/* A line further on that only one encoding reads decides for the pairs before it. */
+static void test_undecided_pairs_decided_later(void **state)
+{
+	/* ﾐｷ, then 山田 in CP932 (8E is no UTF-8 lead); then ﾐｷ, then 山田 in UTF-8. */
+	static const char cp932[] = "id,kana\n1,\xd0\xb7\n2,\x8e\x52\x93\x63\n";
+	static const char utf8[] = "id,name\n1,\xd0\xb7\n2,山田\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, cp932, sizeof(cp932) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_record(&f, 2, 2, "1", "ﾐｷ");
+	expect_record(&f, 3, 2, "2", "山田");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_CP932);
+	close_fixture(&f);
+
+	open_opts(&f, utf8, sizeof(utf8) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_record(&f, 2, 2, "1", "з");
+	expect_record(&f, 3, 2, "2", "山田");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+	close_fixture(&f);
+}
+
+/* Named, the encoding decides what could not be told. */
+static void test_undecided_bytes_named(void **state)
+{
+	struct crm_csv_read_options o = { .encoding = CRM_ENC_CP932 };
+	static const char data[] = "id,kana\n1,\xd0\xb7\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, &o);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_record(&f, 2, 2, "1", "ﾐｷ");
+	close_fixture(&f);
+	o.encoding = CRM_ENC_UTF8;
+	open_opts(&f, data, sizeof(data) - 1, &o);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_record(&f, 2, 2, "1", "з");
+	close_fixture(&f);
+}
+
 static void test_forced_encoding(void **state)
 {
 	struct crm_csv_read_options o = { .encoding = CRM_ENC_CP932 };
@@ -915,6 +1006,10 @@ int main(void)
 		cmocka_unit_test(test_only_bom_and_empty),
 		cmocka_unit_test(test_cp932),
 		cmocka_unit_test(test_cp932_halfwidth_kana_not_taken_for_utf8),
+		cmocka_unit_test(test_undecided_encoding_refused),
+		cmocka_unit_test(test_latin_pairs_read_as_utf8),
+		cmocka_unit_test(test_undecided_pairs_decided_later),
+		cmocka_unit_test(test_undecided_bytes_named),
 		cmocka_unit_test(test_forced_encoding),
 		cmocka_unit_test(test_encoding_names),
 		cmocka_unit_test(test_line_endings),
