@@ -27,6 +27,7 @@ struct crm_db {
 	int in_txn;
 	int bulk;           /* crm_db_bulk_begin() left the WAL */
 	int own_keys;       /* CRM_DB_OWN_KEYS: SQLite checks no foreign key */
+	int check_keys;     /* ... and CRM_TEST_CHECK_KEYS: each commit checks them all */
 	int schema_version;
 	int opened_version;
 	const char *netfs;

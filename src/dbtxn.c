@@ -227,10 +227,9 @@ void crm_db_set_commit_hook(struct crm_db *db,
 	db->hook_ctx = ctx;
 }
 
-#ifndef NDEBUG
 /*
  * CRM_DB_OWN_KEYS (db.h): the keys SQLite did not check, checked before a
- * commit in builds with assertions; an internal error naming the first
+ * commit under CRM_TEST_CHECK_KEYS; an internal error naming the first
  * row whose key dangles.
  */
 static enum crm_status check_own_keys(struct crm_db *db, struct crm_error *err)
@@ -239,7 +238,7 @@ static enum crm_status check_own_keys(struct crm_db *db, struct crm_error *err)
 	enum crm_status s = CRM_OK;
 	int rc;
 
-	if (!db->own_keys)
+	if (!db->check_keys)
 		return CRM_OK;
 	rc = sqlite3_prepare_v2(db->sql, "PRAGMA foreign_key_check", -1, &st, NULL);
 	if (rc != SQLITE_OK)
@@ -256,7 +255,6 @@ static enum crm_status check_own_keys(struct crm_db *db, struct crm_error *err)
 	sqlite3_finalize(st);
 	return s;
 }
-#endif
 
 enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 {
@@ -272,13 +270,11 @@ enum crm_status crm_db_commit(struct crm_db *db, struct crm_error *err)
 			return s;
 		}
 	}
-#ifndef NDEBUG
 	s = check_own_keys(db, err);
 	if (s) {
 		crm_db_rollback(db);
 		return s;
 	}
-#endif
 	rc = sqlite3_exec(db->sql, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		s = crm_db_fail(db, rc, err, "cannot commit");

@@ -16,6 +16,9 @@
 # set, or the test bails out. CRM_DB, CRM_BUSY_TIMEOUT and CRM_USER are
 # unset, and TZ is UTC, so that the settings of whoever runs the tests do
 # not leak into them. CRM_TEST_KEEP=1 keeps the temporary directory for a look afterwards.
+# The suite runs with CRM_TEST_CHECK_KEYS=1 (tests/meson.build): each commit
+# of crm import, which leaves SQLite's key checks out, checks every foreign
+# key of the database (src/db.h).
 #
 # Sourcing makes a fresh temporary directory, removed on exit (also on HUP,
 # INT and TERM), and changes into an empty working directory inside it.

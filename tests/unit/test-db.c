@@ -861,11 +861,13 @@ static void test_intents(void **state)
 	crm_db_close(db);
 }
 
-/* CRM_DB_OWN_KEYS: SQLite checks no key; builds with assertions check all at commit. */
-static void test_own_keys(void **state)
+/*
+ * CRM_DB_OWN_KEYS: SQLite checks no key; under CRM_TEST_CHECK_KEYS each
+ * commit checks them all, without it none.
+ */
+static void own_keys(const char *path, int checked)
 {
-	struct tmp *t = *state;
-	struct crm_db *db = open_ok(t->path, CRM_DB_WRITE | CRM_DB_CREATE);
+	struct crm_db *db = open_ok(path, CRM_DB_WRITE | CRM_DB_CREATE);
 	sqlite3 *h = crm_db_sqlite(db);
 	struct crm_error err;
 
@@ -880,22 +882,36 @@ static void test_own_keys(void **state)
 	assert_int_equal(sqlite3_exec(h, "INSERT INTO source_records(source, source_key,"
 				      " customer_id) VALUES ('s', 'k', 42)", NULL, NULL, NULL),
 			 SQLITE_OK);
-#ifndef NDEBUG
-	assert_int_equal(crm_db_commit(db, &err), CRM_ERR_INTERNAL);
-	assert_non_null(strstr(err.message, "source_records row 1 names no row of customers"));
-	assert_int_equal(crm_db_in_transaction(db), 0);
-	assert_int_equal(query_int(db, "SELECT count(*) FROM source_records"), 0);
-	/* With its customer, it commits. */
-	assert_int_equal(crm_db_begin(db, &err), CRM_OK);
-	assert_int_equal(sqlite3_exec(h, "INSERT INTO customers(created_at, updated_at, id)"
-				      " VALUES ('2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z',"
-				      " 42); INSERT INTO source_records(source, source_key, customer_id)"
-				      " VALUES ('s', 'k', 42)", NULL, NULL, NULL),
-			 SQLITE_OK);
-#endif
+	if (checked) {
+		assert_int_equal(crm_db_commit(db, &err), CRM_ERR_INTERNAL);
+		assert_non_null(strstr(err.message,
+				       "source_records row 1 names no row of customers"));
+		assert_int_equal(crm_db_in_transaction(db), 0);
+		assert_int_equal(query_int(db, "SELECT count(*) FROM source_records"), 0);
+		/* With its customer, it commits. */
+		assert_int_equal(crm_db_begin(db, &err), CRM_OK);
+		assert_int_equal(sqlite3_exec(h, "INSERT INTO customers(created_at, updated_at, id)"
+					      " VALUES ('2025-01-01T00:00:00.000Z',"
+					      " '2025-01-01T00:00:00.000Z', 42);"
+					      " INSERT INTO source_records(source, source_key,"
+					      " customer_id) VALUES ('s', 'k', 42)", NULL, NULL, NULL),
+				 SQLITE_OK);
+	}
+	/* Unchecked, what the writer wrote is what it gets: its word is taken. */
 	assert_int_equal(crm_db_commit(db, &err), CRM_OK);
 	assert_int_equal(query_int(db, "SELECT count(*) FROM source_records"), 1);
 	crm_db_close(db);
+}
+
+static void test_own_keys(void **state)
+{
+	struct tmp *t = *state;
+
+	assert_int_equal(setenv("CRM_TEST_CHECK_KEYS", "1", 1), 0);
+	own_keys(t->path, 1);
+	assert_int_equal(unlink(t->path), 0);
+	assert_int_equal(unsetenv("CRM_TEST_CHECK_KEYS"), 0);
+	own_keys(t->path, 0);
 }
 
 int main(void)
