@@ -112,22 +112,23 @@ struct tally {
 	unsigned char pair[2];          /* the first of the pairs */
 };
 
-static int ascii_alnum(unsigned char c)
+static int ascii_letter(unsigned char c)
 {
-	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
 }
 
 /*
  * Whether the valid two-byte sequence at s[j] (of n) reads as two
- * half-width katakana of CP932 as well (both bytes A1-DF: ﾐｷ is D0 B7,
- * UTF-8's з), with nothing beside it to say which: a Latin letter or a
- * digit next to it (José, £40, Müller) is UTF-8's, as a CP932 kana name
- * stands alone between delimiters.
+ * half-width katakana of CP932 as well (ﾐｷ is D0 B7, UTF-8's з), with
+ * nothing to say which. A second byte A1-A5 is CP932's punctuation
+ * (｡｢｣､･), no kana, and UTF-8's £ ¥ ¢: UTF-8's. So is a pair beside a
+ * Latin letter (José, Müller, °C), as a CP932 kana name stands alone
+ * between delimiters or spaces.
  */
 static int kana_pair(const unsigned char *s, size_t j, size_t n)
 {
-	return j + 1 < n && s[j + 1] >= 0xA1 && s[j + 1] <= 0xBF && s[j] <= 0xDF &&
-	       !(j > 0 && ascii_alnum(s[j - 1])) && !(j + 2 < n && ascii_alnum(s[j + 2]));
+	return j + 1 < n && s[j] <= 0xDF && s[j + 1] >= 0xA6 && s[j + 1] <= 0xBF &&
+	       !(j > 0 && ascii_letter(s[j - 1])) && !(j + 2 < n && ascii_letter(s[j + 2]));
 }
 
 static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t)
@@ -158,33 +159,37 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 
 /*
  * Decides the encoding at the first line with a non-ASCII byte, from that
- * line and the rest of the buffered input (up to 64 KiB): UTF-8 when valid
- * UTF-8 sequences outnumber invalid bytes at least two to one, else CP932.
- * CP932 text is almost never valid UTF-8 for long: its kanji lead bytes
- * (0x88-0x9F) are UTF-8 continuation bytes, and its half-width kana (ｶﾅ)
- * form valid pairs only by chance, so looking past one line matters. A
- * strict "any invalid byte means CP932" would turn a UTF-8 file with one
- * damaged byte into silent mojibake, since UTF-8 kana decode as valid CP932.
+ * line and the next 64 KiB: UTF-8 when the sequences only UTF-8 reads
+ * outnumber invalid bytes at least two to one; CP932 when the invalid
+ * bytes are more than half as many as the pairs both read. CP932 text is
+ * almost never valid UTF-8 for long: its kanji lead bytes (0x88-0x9F) are
+ * UTF-8 continuation bytes, so looking past one line matters. A strict
+ * "any invalid byte means CP932" would turn a UTF-8 file with one damaged
+ * byte into silent mojibake, since UTF-8 kana decode as valid CP932.
  *
- * When every byte past ASCII is in such a pair of kana (a CP932 list whose
- * only Japanese is short kana names, ﾐｷ ﾕｶ; or a UTF-8 one of Cyrillic
- * names, лена), the bytes cannot tell, and a guess either way is silent
- * mojibake: -1, r->undecided, and the caller asks which.
+ * Else the bytes cannot tell: a CP932 list whose only Japanese is short
+ * half-width kana names (ﾐｷ ﾕｶ) is a UTF-8 one of Cyrillic names (зն), and
+ * a guess either way is silent mojibake for someone: -1, r->undecided,
+ * and the caller asks which. A read error is left for the next read.
  */
 static int detect(struct crm_csv_reader *r)
 {
 	struct tally t = { 0 };
-	size_t valid;
 
+	while (!r->eof && r->ilen - r->ipos < CHUNK)
+		if (crm_csv_refill(r))
+			break;
 	utf8_tally(r->line.buf, r->line.len, 0, &t);
 	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &t);
-	if (!t.valid && !t.invalid && t.pairs) {
+	if (t.valid && t.valid >= 2 * t.invalid) {
+		r->enc = CRM_ENC_UTF8;
+	} else if (t.invalid && t.pairs < 2 * t.invalid) {
+		r->enc = CRM_ENC_CP932;
+	} else {
 		r->undecided = 1;
 		memcpy(r->pair, t.pair, 2);
 		return -1;
 	}
-	valid = t.valid + t.pairs;
-	r->enc = valid > 0 && valid >= 2 * t.invalid ? CRM_ENC_UTF8 : CRM_ENC_CP932;
 	return 0;
 }
 

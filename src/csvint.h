@@ -84,6 +84,11 @@ struct crm_csv_reader {
 };
 
 /*
+ * Refills ibuf up to CHUNK bytes, keeping those from ipos on (moved to the
+ * start). Returns -1 on a read error.
+ */
+int crm_csv_refill(struct crm_csv_reader *r);
+/*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
  * Returns 0, -1 when out of memory, -2 when iconv has no CP932, -3 when

@@ -186,8 +186,8 @@ static enum crm_status nomem(struct crm_csv_reader *r, struct crm_error *err)
 	return crm_error_at(err, CRM_ERR_NOMEM, r->name, r->line_no, 0, "out of memory");
 }
 
-/* Refills ibuf, keeping the bytes from ipos on. Returns -1 on a read error. */
-static int refill(struct crm_csv_reader *r)
+/* Refills ibuf (csvint.h). */
+int crm_csv_refill(struct crm_csv_reader *r)
 {
 	size_t n;
 
@@ -217,7 +217,7 @@ char crm_csv_delimiter(const struct crm_csv_reader *r)
 static int skip_bom(struct crm_csv_reader *r)
 {
 	while (r->ilen < 3 && !r->eof)
-		if (refill(r))
+		if (crm_csv_refill(r))
 			return -1;
 	if (r->ilen >= 2 && (!memcmp(r->ibuf, "\xFF\xFE", 2) || !memcmp(r->ibuf, "\xFE\xFF", 2)))
 		r->utf16 = 1;
@@ -333,7 +333,7 @@ static int next_line(struct crm_csv_reader *r, int *toolong)
 			r->line_no++;
 			return 1;
 		}
-		if (refill(r))
+		if (crm_csv_refill(r))
 			return -1;
 	}
 }
@@ -967,8 +967,9 @@ static enum crm_status undecided(struct crm_csv_reader *r, struct crm_error *err
 	return crm_error_at(err, CRM_ERR_INVALID, r->name, r->line_no, 0,
 			    "cannot tell whether the file is UTF-8 or CP932: the bytes 0x%02X 0x%02X"
 			    " read \"%s\" in UTF-8 and \"%s%s\" in CP932, and nothing else at its"
-			    " start says which: name the encoding (--encoding utf-8 or cp932), or"
-			    " save the file as \"CSV UTF-8\"", r->pair[0], r->pair[1], utf8, k0, k1);
+			    " start says which: %s%ssave the file as \"CSV UTF-8\"", r->pair[0],
+			    r->pair[1], utf8, k0, k1, r->opt.name_encoding ? r->opt.name_encoding : "",
+			    r->opt.name_encoding ? ", or " : "");
 }
 
 /* Text after the closing quote of a quoted field: the record is bad. */
@@ -996,7 +997,7 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 					    strerror(errno));
 		/* The start of the input, to tell what it is: 4 KiB or all of it. */
 		while (!r->eof && r->ilen < 4096)
-			if (refill(r))
+			if (crm_csv_refill(r))
 				return crm_error_at(err, CRM_ERR_IO, r->name, 0, 0, "read error: %s",
 						    strerror(errno));
 		crm_csv_sniff(r);

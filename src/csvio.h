@@ -55,6 +55,11 @@ struct crm_csv_read_options {
 	 * count (the header), CRM_CSV_ANY_FIELDS checks nothing.
 	 */
 	size_t expect_fields;
+	/*
+	 * How the caller's user names the encoding ("--encoding utf-8 or
+	 * cp932"), told when the bytes cannot tell; NULL when they cannot.
+	 */
+	const char *name_encoding;
 };
 
 /* Where in the input something was found: 0s for nowhere. */

@@ -321,7 +321,8 @@ enum crm_status crm_import_file(struct crm_run *run, FILE *fp, const char *name,
 				struct crm_import_stats *stats, struct crm_error *err)
 {
 	struct crm_csv_read_options ro = { .encoding = opts->encoding, .max_field = opts->max_field,
-					   .detect_delimiter = 1 };
+					   .detect_delimiter = 1,
+					   .name_encoding = "name it with --encoding utf-8 or cp932" };
 	struct importer im;
 	struct crm_csv_reader *r = NULL;
 	struct import_ahead *ahead = NULL;

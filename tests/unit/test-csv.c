@@ -173,16 +173,31 @@ static void test_undecided_encoding_refused(void **state)
 	/* The same bytes' kind in UTF-8: Cyrillic names alone (лена, Иван). */
 	static const char cyrillic[] = "id,name\nA1,\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb0\n"
 				       "A2,\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\n";
+	static const char few[] = "id,kana\n1,\xd0\xb7\n2,\xd5\xb6\n3,\xcf\xb7\n4,\x8e\x52\n";
+	struct crm_csv_read_options o = { 0 };
 	struct fixture f;
 
 	(void)state;
 	open_opts(&f, kana, sizeof(kana) - 1, NULL);
 	expect_record(&f, 1, 2, "id", "kana");
 	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932:"
-		     " the bytes 0xD0 0xB7 read \"з\" in UTF-8 and \"ﾐｷ\" in CP932");
-	assert_non_null(strstr(f.err.message, "--encoding"));
+		     " the bytes 0xD0 0xB7 read \"з\" in UTF-8 and \"ﾐｷ\" in CP932, and nothing"
+		     " else at its start says which: save the file as \"CSV UTF-8\"");
 	assert_int_equal(next(&f), CRM_EOF);
 	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+
+	/* A caller whose user can name the encoding says how. */
+	o.name_encoding = "name it with --encoding";
+	open_opts(&f, kana, sizeof(kana) - 1, &o);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "says which: name it with --encoding, or save");
+	close_fixture(&f);
+
+	/* Three such names and one kanji (山, 8E 52): still too few to tell. */
+	open_opts(&f, few, sizeof(few) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932");
 	close_fixture(&f);
 
 	/* 0x98 is no half-width kana: only the first pair, лe, reads both ways. */
@@ -193,11 +208,12 @@ static void test_undecided_encoding_refused(void **state)
 	close_fixture(&f);
 }
 
-/* A pair beside a Latin letter or a digit is UTF-8's (José, £40): no question asked. */
+/* A pair beside a Latin letter, or a £ or ¥ (José, £40): UTF-8, no question asked. */
 static void test_latin_pairs_read_as_utf8(void **state)
 {
 	static const char data[] = "id,name,note\n1,Jos\xc3\xa9,\xc2\xa3" "40.00\n"
 				   "2,M\xc3\xbcller,\xc3\xa9t\xc3\xa9\n";
+	static const char signs[] = "id,Amount (\xc2\xa3),Price \xc2\xa5\nK1,40,5\n";
 	struct fixture f;
 
 	(void)state;
@@ -207,6 +223,50 @@ static void test_latin_pairs_read_as_utf8(void **state)
 	expect_record(&f, 3, 3, "2", "Müller", "été");
 	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
 	close_fixture(&f);
+	open_opts(&f, signs, sizeof(signs) - 1, NULL);
+	expect_record(&f, 1, 3, "id", "Amount (£)", "Price ¥");
+	assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+	close_fixture(&f);
+}
+
+/*
+ * What decides is the line and the 64 KiB after it, wherever the line
+ * falls in the reader's buffer: лена alone cannot tell, Иван (И is D0 98)
+ * after it says UTF-8, at every offset around the buffer's end.
+ */
+static void test_detection_window_whole(void **state)
+{
+	static const char head[] = "id,name\n", lena[] = "B1,\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb0\n",
+			  ivan[] = "B2,\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\n";
+	size_t size = 65536 + 64, shift;
+	char *data = malloc(size + sizeof(lena) + sizeof(ivan));
+
+	(void)state;
+	assert_non_null(data);
+	for (shift = 0; shift < 48; shift++) {
+		size_t pad = 65536 + shift - strlen(head) - strlen(lena), n = 0;
+		struct fixture f;
+
+		memcpy(data, head, strlen(head));
+		n = strlen(head);
+		memcpy(data + n, "Z,", 2);
+		memset(data + n + 2, 'x', pad - 3);
+		n += pad - 1;
+		data[n++] = '\n';
+		memcpy(data + n, lena, strlen(lena));
+		n += strlen(lena);
+		memcpy(data + n, ivan, strlen(ivan));
+		n += strlen(ivan);
+		open_opts(&f, data, n, NULL);
+		assert_int_equal(next(&f), CRM_OK);
+		assert_int_equal(next(&f), CRM_OK);
+		if (next(&f) != CRM_OK)
+			fail_msg("shift %zu: %s", shift, f.err.message);
+		assert_string_equal(f.rec.fields[1], "лена");
+		assert_int_equal(crm_csv_encoding(f.r), CRM_ENC_UTF8);
+		close_fixture(&f);
+	}
+	free(data);
 }
 
 /* A line further on that only one encoding reads decides for the pairs before it. */
@@ -1008,6 +1068,7 @@ int main(void)
 		cmocka_unit_test(test_cp932_halfwidth_kana_not_taken_for_utf8),
 		cmocka_unit_test(test_undecided_encoding_refused),
 		cmocka_unit_test(test_latin_pairs_read_as_utf8),
+		cmocka_unit_test(test_detection_window_whole),
 		cmocka_unit_test(test_undecided_pairs_decided_later),
 		cmocka_unit_test(test_undecided_bytes_named),
 		cmocka_unit_test(test_forced_encoding),
