@@ -170,15 +170,12 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
  * Else the bytes cannot tell: a CP932 list whose only Japanese is short
  * half-width kana names (ﾐｷ ﾕｶ) is a UTF-8 one of Cyrillic names (зն), and
  * a guess either way is silent mojibake for someone: -1, r->undecided,
- * and the caller asks which. A read error is left for the next read.
+ * and the caller asks which.
  */
 static int detect(struct crm_csv_reader *r)
 {
 	struct tally t = { 0 };
 
-	while (!r->eof && r->ilen - r->ipos < CHUNK)
-		if (crm_csv_refill(r))
-			break;
 	utf8_tally(r->line.buf, r->line.len, 0, &t);
 	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &t);
 	if (t.valid && t.valid >= 2 * t.invalid) {
@@ -202,8 +199,7 @@ static int add_replacement(struct crm_strbuf *sb)
 /*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
- * Returns 0, -1 when out of memory, -2 when iconv has no CP932, -3 when
- * the encoding cannot be told (r->undecided).
+ * Returns 0, or what csvint.h says.
  */
 int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat)
 {
@@ -212,8 +208,12 @@ int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_
 
 	*bad = SIZE_MAX;
 	crm_strbuf_reset(&r->dline);
-	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n) && detect(r))
-		return -3;
+	if (r->enc == CRM_ENC_AUTO && !is_ascii(s, n)) {
+		if (!r->window && !r->eof && r->ilen - r->ipos < CHUNK)
+			return -4;
+		if (detect(r))
+			return -3;
+	}
 	if (r->enc != CRM_ENC_CP932) {
 		size_t i = 0;
 

@@ -66,6 +66,7 @@ struct crm_csv_reader {
 	 */
 	int undecided;
 	unsigned char pair[2];
+	int window;                     /* the buffer was filled for detect() */
 
 	struct crm_csv_mark quote, bom; /* the record's marks (see csvio.h) */
 	/*
@@ -84,15 +85,12 @@ struct crm_csv_reader {
 };
 
 /*
- * Refills ibuf up to CHUNK bytes, keeping those from ipos on (moved to the
- * start). Returns -1 on a read error.
- */
-int crm_csv_refill(struct crm_csv_reader *r);
-/*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
  * Returns 0, -1 when out of memory, -2 when iconv has no CP932, -3 when
- * the encoding cannot be told (r->undecided).
+ * the encoding cannot be told (r->undecided), -4 when telling it needs
+ * the 64 KiB after the line and fewer are buffered: the caller fills the
+ * buffer as far as it can, sets r->window, and calls again.
  */
 int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_t nwhat);
 /*

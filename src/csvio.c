@@ -186,8 +186,8 @@ static enum crm_status nomem(struct crm_csv_reader *r, struct crm_error *err)
 	return crm_error_at(err, CRM_ERR_NOMEM, r->name, r->line_no, 0, "out of memory");
 }
 
-/* Refills ibuf (csvint.h). */
-int crm_csv_refill(struct crm_csv_reader *r)
+/* Refills ibuf up to CHUNK bytes, keeping those from ipos on. Returns -1 on a read error. */
+static int refill(struct crm_csv_reader *r)
 {
 	size_t n;
 
@@ -217,7 +217,7 @@ char crm_csv_delimiter(const struct crm_csv_reader *r)
 static int skip_bom(struct crm_csv_reader *r)
 {
 	while (r->ilen < 3 && !r->eof)
-		if (crm_csv_refill(r))
+		if (refill(r))
 			return -1;
 	if (r->ilen >= 2 && (!memcmp(r->ibuf, "\xFF\xFE", 2) || !memcmp(r->ibuf, "\xFE\xFF", 2)))
 		r->utf16 = 1;
@@ -333,7 +333,7 @@ static int next_line(struct crm_csv_reader *r, int *toolong)
 			r->line_no++;
 			return 1;
 		}
-		if (crm_csv_refill(r))
+		if (refill(r))
 			return -1;
 	}
 }
@@ -997,7 +997,7 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 					    strerror(errno));
 		/* The start of the input, to tell what it is: 4 KiB or all of it. */
 		while (!r->eof && r->ilen < 4096)
-			if (crm_csv_refill(r))
+			if (refill(r))
 				return crm_error_at(err, CRM_ERR_IO, r->name, 0, 0, "read error: %s",
 						    strerror(errno));
 		crm_csv_sniff(r);
@@ -1042,6 +1042,13 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 		if (rc == 0)
 			return r->rec_line ? end_of_input(r, rec, err) : CRM_EOF;
 		rc = crm_csv_decode_line(r, &bad, what, sizeof(what));
+		if (rc == -4) {
+			/* A read error is the next read's to report. */
+			while (!r->eof && r->ilen - r->ipos < CHUNK && !refill(r))
+				;
+			r->window = 1;
+			rc = crm_csv_decode_line(r, &bad, what, sizeof(what));
+		}
 		if (rc == -2)
 			return crm_error_at(err, CRM_ERR_INTERNAL, r->name, r->line_no, 0,
 					    "cannot convert from CP932: iconv lacks it (%s)",
