@@ -121,9 +121,9 @@ static struct crm_norm *own_norm(struct crm_rowclean *c)
 
 /*
  * Whether p, worked out ahead for col's normalizer, is its result for v:
- * p's value is v, or (again) p's result is, which that normalizer makes of
- * itself again, parts and all (test-normalize holds every normalizer to
- * it: cleanse after import changes nothing).
+ * 1 when p's value is v, 2 when (again) p's result is, which that
+ * normalizer makes of itself again, parts and all (test-normalize holds
+ * every normalizer to it: cleanse after import changes nothing); else 0.
  */
 static int pre_for(const struct crm_rowclean_pre *p, const char *v, int again)
 {
@@ -131,7 +131,7 @@ static int pre_for(const struct crm_rowclean_pre *p, const char *v, int again)
 		return 0;
 	if (!strcmp(p->in, v))
 		return 1;
-	return again && p->st == CRM_OK && p->norm.value && !strcmp(p->norm.value, v);
+	return again && p->st == CRM_OK && p->norm.value && !strcmp(p->norm.value, v) ? 2 : 0;
 }
 
 /*
@@ -142,9 +142,10 @@ static enum crm_status run(struct crm_rowclean *c, struct crm_rowclean_row *r, i
 			   crm_rowclean_fn fn, int again, struct crm_error *e)
 {
 	struct crm_rowclean_pre *p = r->pre ? &r->pre[col] : NULL;
+	int found = pre_for(p, r->val[col], again);
 	enum crm_status s;
 
-	if (!pre_for(p, r->val[col], again))
+	if (!found)
 		return fn(r->val[col], own_norm(c), e);
 	/*
 	 * Borrowed, not copied: the pre outlives the row, and what another
@@ -153,7 +154,8 @@ static enum crm_status run(struct crm_rowclean *c, struct crm_rowclean_row *r, i
 	crm_norm_release(own_norm(c));
 	c->norm = p->norm;
 	c->borrowed = 1;
-	c->same = p->same || strcmp(p->in, r->val[col]) ? r->val[col] : NULL;
+	/* Found by its result, the value is that result. */
+	c->same = p->same || found == 2 ? r->val[col] : NULL;
 	s = p->st;
 	if (s == CRM_ERR_INVALID)
 		crm_error_set(e, s, "%s", p->why ? p->why : "not valid");
