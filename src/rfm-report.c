@@ -302,6 +302,16 @@ static const char *move_name(const struct crm_rfm *r, const struct crm_rfm_moves
 	return i < m->nseg ? r->o.scheme->segments[i] : row ? "(new)" : "(gone)";
 }
 
+/*
+ * The height a segment's band takes in the flows: its customers' share,
+ * but at least a line of its label's text (12px), so that the labels of
+ * small segments side by side do not overlap.
+ */
+static double band(double customers, double scale)
+{
+	return customers * scale > 8 ? customers * scale : 8;
+}
+
 /* --compare: the matrix as a heat map, then the flows from then (left) to now (right). */
 static void moves(FILE *fp, const struct crm_rfm *r, const struct crm_rfm_moves *m,
 		  int64_t run)
@@ -346,8 +356,8 @@ static void moves(FILE *fp, const struct crm_rfm *r, const struct crm_rfm_moves 
 	for (i = 0; i < side; i++) {
 		lo[i] = 10 + lt;
 		ro[i] = 10 + rt;
-		lt += left[i] * scale + 6;
-		rt += right[i] * scale + 6;
+		lt += band(left[i], scale) + 6;
+		rt += band(right[i], scale) + 6;
 	}
 	fprintf(fp, "<h2>Flows</h2>\n<svg width=\"720\" height=\"%.0f\" role=\"img\">\n",
 		(lt > rt ? lt : rt) + 20);
@@ -375,8 +385,8 @@ static void moves(FILE *fp, const struct crm_rfm *r, const struct crm_rfm_moves 
 			right[i] * scale + 0.5, rt + 10);
 		esc(fp, move_name(r, m, i, 0));
 		fprintf(fp, " %.0f</text>\n", right[i]);
-		lt += left[i] * scale + 6;
-		rt += right[i] * scale + 6;
+		lt += band(left[i], scale) + 6;
+		rt += band(right[i], scale) + 6;
 	}
 	fputs("</svg>\n", fp);
 }

@@ -6,7 +6,7 @@
 # a picture.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 13
+plan 15
 
 export CRM_USER=tester
 data=$SRCDIR/tests/data/rfm
@@ -22,6 +22,13 @@ assert '... an HTML page' grep -q '^<!DOCTYPE html>' report.html
 assert '... with the segments, the heat map and the flows as inline SVG' \
 	test "$(grep -c '<svg' report.html)" -eq 3
 assert '... and the moves since the snapshot' grep -q "Who moved since run $run" report.html
+# A segment of a customer or none is a thin band: its label still gets a
+# line of its own, on either side of the flows (12px text).
+for side in 150 570; do
+	assert "... the flows' labels at x=$side a line apart, small segments too" sh -c \
+		"grep -o '<text x=\"$side\" y=\"[0-9.]*\"' report.html | sed 's/.*y=\"//; s/\"//' |
+		 awk 'NR > 1 && \$1 - last < 12 { bad = 1 } { last = \$1 } END { exit bad || NR < 5 }'"
+done
 check '... nothing from the network, and no script' 1 empty empty \
 	grep -E -i '<script|https?:|src=|url\(|@import' report.html
 assert '... UTF-8 declared, Japanese segment names as they are' sh -c \
