@@ -109,7 +109,6 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
  */
 struct tally {
 	size_t valid, pairs, invalid;
-	unsigned char pair[2];          /* the first of the pairs */
 };
 
 static int ascii_letter(unsigned char c)
@@ -121,14 +120,17 @@ static int ascii_letter(unsigned char c)
  * Whether the valid two-byte sequence at s[j] (of n) reads as two
  * half-width katakana of CP932 as well (ﾐｷ is D0 B7, UTF-8's з), with
  * nothing to say which. A second byte A1-A5 is CP932's punctuation
- * (｡｢｣､･), no kana, and UTF-8's £ ¥ ¢: UTF-8's. So is a pair beside a
- * Latin letter (José, Müller, °C), as a CP932 kana name stands alone
- * between delimiters or spaces.
+ * (｡｢｣､･), no kana, and UTF-8's £ ¥ ¢: UTF-8's. So is an accented Latin
+ * letter (C2-C5: U+0080-017F) beside a Latin letter (José, Müller), as a
+ * CP932 kana name stands alone, or beside other kana (DMﾊｶﾞｷ's ﾊｶ, CA B6,
+ * is no Latin letter).
  */
 static int kana_pair(const unsigned char *s, size_t j, size_t n)
 {
-	return j + 1 < n && s[j] <= 0xDF && s[j + 1] >= 0xA6 && s[j + 1] <= 0xBF &&
-	       !(j > 0 && ascii_letter(s[j - 1])) && !(j + 2 < n && ascii_letter(s[j + 2]));
+	if (j + 1 >= n || s[j] > 0xDF || s[j + 1] < 0xA6 || s[j + 1] > 0xBF)
+		return 0;
+	return s[j] > 0xC5 ||
+	       (!(j > 0 && ascii_letter(s[j - 1])) && !(j + 2 < n && ascii_letter(s[j + 2])));
 }
 
 static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t)
@@ -146,8 +148,7 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 				t->valid++;
 				continue;
 			}
-			if (!t->pairs++)
-				memcpy(t->pair, s + j, 2);
+			t->pairs++;
 		}
 		i += ok;
 		if (i < n) {
@@ -157,20 +158,85 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 	}
 }
 
+/* s[0..n) read as CP932 into out (of size), U+FFFD for what is not CP932. */
+static void as_cp932(const char *s, size_t n, char *out, size_t size)
+{
+	iconv_t cd = iconv_open("UTF-8", "CP932");
+	char *in = (char *)s, *o = out;
+	size_t left = n, room = size - 1;
+
+	while (cd != (iconv_t)-1 && left &&
+	       iconv(cd, &in, &left, &o, &room) == (size_t)-1 && errno != E2BIG && room >= 3) {
+		memcpy(o, "\xEF\xBF\xBD", 3);
+		o += 3;
+		room -= 3;
+		in++;
+		left--;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	*o = '\0';
+	if (cd != (iconv_t)-1)
+		iconv_close(cd);
+}
+
+/* s[0..n) as UTF-8 into out (of size), U+FFFD for each invalid byte. */
+static void as_utf8(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n && o + 4 < size) {
+		size_t ok = utf8_valid_prefix(s + i, n - i, 0);
+
+		if (ok > size - 4 - o)
+			ok = size - 4 - o;
+		memcpy(out + o, s + i, ok);
+		o += ok;
+		i += ok;
+		if (i < n && o + 4 < size) {
+			memcpy(out + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		}
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The first word of r->line with a byte past ASCII, both ways, for the
+ * message that the encoding cannot be told: from the ASCII space or
+ * punctuation before it to the one after, at most 24 bytes.
+ */
+static void both_readings(struct crm_csv_reader *r)
+{
+	const unsigned char *s = (const unsigned char *)r->line.buf;
+	size_t n = r->line.len, a = 0, b;
+
+	while (a < n && s[a] < 0x80)
+		a++;
+	while (a > 0 && (s[a - 1] >= 0x80 || isalnum(s[a - 1])))
+		a--;
+	for (b = a; b < n && b - a < 24 && (s[b] >= 0x80 || isalnum(s[b])); b++)
+		;
+	as_utf8(r->line.buf + a, b - a, r->as_utf8, sizeof(r->as_utf8));
+	as_cp932(r->line.buf + a, b - a, r->as_cp932, sizeof(r->as_cp932));
+}
+
 /*
  * Decides the encoding at the first line with a non-ASCII byte, from that
  * line and the next 64 KiB: UTF-8 when the sequences only UTF-8 reads
- * outnumber invalid bytes at least two to one; CP932 when the invalid
- * bytes are more than half as many as the pairs both read. CP932 text is
- * almost never valid UTF-8 for long: its kanji lead bytes (0x88-0x9F) are
- * UTF-8 continuation bytes, so looking past one line matters. A strict
- * "any invalid byte means CP932" would turn a UTF-8 file with one damaged
- * byte into silent mojibake, since UTF-8 kana decode as valid CP932.
+ * are at least twice the invalid bytes; CP932 when the invalid bytes are
+ * at least twice those sequences, and more than half as many as the
+ * pairs both read. CP932 text is almost never valid UTF-8 for long: its
+ * kanji lead bytes (0x88-0x9F) are UTF-8 continuation bytes, so looking
+ * past one line matters. A strict "any invalid byte means CP932" would
+ * turn a UTF-8 file with one damaged byte into silent mojibake, since
+ * UTF-8 kana decode as valid CP932.
  *
  * Else the bytes cannot tell: a CP932 list whose only Japanese is short
- * half-width kana names (ﾐｷ ﾕｶ) is a UTF-8 one of Cyrillic names (зն), and
- * a guess either way is silent mojibake for someone: -1, r->undecided,
- * and the caller asks which.
+ * half-width kana names (ﾐｷ ﾕｶ) is a UTF-8 one of Cyrillic names (зն); a
+ * UTF-8 list with one accent and one damaged byte (Zoë, Fran\xE7ois) is a
+ * CP932 one with a kana pair and a kanji. A guess either way is silent
+ * mojibake for someone: -1, r->undecided, and the caller asks which.
  */
 static int detect(struct crm_csv_reader *r)
 {
@@ -180,11 +246,11 @@ static int detect(struct crm_csv_reader *r)
 	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &t);
 	if (t.valid && t.valid >= 2 * t.invalid) {
 		r->enc = CRM_ENC_UTF8;
-	} else if (t.invalid && t.pairs < 2 * t.invalid) {
+	} else if (t.invalid && t.invalid >= 2 * t.valid && t.pairs < 2 * t.invalid) {
 		r->enc = CRM_ENC_CP932;
 	} else {
 		r->undecided = 1;
-		memcpy(r->pair, t.pair, 2);
+		both_readings(r);
 		return -1;
 	}
 	return 0;

@@ -61,12 +61,14 @@ struct crm_csv_reader {
 	int workbook;                   /* 1 an xlsx (a zip), 2 an xls (OLE2) */
 	int refused;                    /* the workbook, UTF-16 or undecided error was returned */
 	/*
-	 * Auto: the first line past ASCII reads as UTF-8 and as CP932 alike
-	 * (detect()), and pair is its first pair of bytes that does.
+	 * Auto: the bytes past ASCII at the start do not tell UTF-8 from
+	 * CP932 (detect()); as_utf8 and as_cp932 are the first such word of
+	 * the line read both ways, for the message.
 	 */
 	int undecided;
-	unsigned char pair[2];
+	char as_utf8[80], as_cp932[120];
 	int window;                     /* the buffer was filled for detect() */
+	int bom_against;                /* a UTF-8 byte order mark, another encoding named */
 
 	struct crm_csv_mark quote, bom; /* the record's marks (see csvio.h) */
 	/*

@@ -208,12 +208,15 @@ static int refill(struct crm_csv_reader *r)
 	return 0;
 }
 
-/* Strips a UTF-8 byte order mark at the very start of the input. */
 char crm_csv_delimiter(const struct crm_csv_reader *r)
 {
 	return r->opt.delimiter;
 }
 
+/*
+ * Strips a UTF-8 byte order mark at the very start of the input, and
+ * notes one that says otherwise than the encoding named (bom_against).
+ */
 static int skip_bom(struct crm_csv_reader *r)
 {
 	while (r->ilen < 3 && !r->eof)
@@ -227,6 +230,7 @@ static int skip_bom(struct crm_csv_reader *r)
 		r->had_bom = 1;
 		if (r->enc == CRM_ENC_AUTO)
 			r->enc = CRM_ENC_UTF8;
+		r->bom_against = r->enc != CRM_ENC_UTF8;
 	}
 	return 0;
 }
@@ -941,34 +945,20 @@ static int feed_line(struct crm_csv_reader *r, size_t bad, char *what, size_t nw
 	return feed(r, r->dline.buf + bad, r->dline.len - bad);
 }
 
-/* The half-width katakana CP932 byte b (A1-DF) is, in UTF-8, into out[4]. */
-static void halfwidth_kana(unsigned char b, char out[4])
-{
-	unsigned cp = 0xFF61u + (b - 0xA1u);
-
-	out[0] = (char)0xEF;
-	out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[2] = (char)(0x80 | (cp & 0x3F));
-	out[3] = '\0';
-}
-
 /*
- * The file's first line past ASCII reads as UTF-8 and as CP932 alike
- * (csvdecode.c's detect()): said once, with both readings, as the error of
- * the file, which is then at its end: a guess would be silent mojibake.
+ * The bytes past ASCII at the file's start do not tell UTF-8 from CP932
+ * (csvdecode.c's detect()): said once, with a word both ways, as the
+ * error of the file, which is then at its end: a guess would be silent
+ * mojibake.
  */
 static enum crm_status undecided(struct crm_csv_reader *r, struct crm_error *err)
 {
-	char utf8[3] = { (char)r->pair[0], (char)r->pair[1], '\0' }, k0[4], k1[4];
-
-	halfwidth_kana(r->pair[0], k0);
-	halfwidth_kana(r->pair[1], k1);
 	r->refused = 1;
 	return crm_error_at(err, CRM_ERR_INVALID, r->name, r->line_no, 0,
-			    "cannot tell whether the file is UTF-8 or CP932: the bytes 0x%02X 0x%02X"
-			    " read \"%s\" in UTF-8 and \"%s%s\" in CP932, and nothing else at its"
-			    " start says which: %s%ssave the file as \"CSV UTF-8\"", r->pair[0],
-			    r->pair[1], utf8, k0, k1, r->opt.name_encoding ? r->opt.name_encoding : "",
+			    "cannot tell whether the file is UTF-8 or CP932: \"%s\" in UTF-8 is"
+			    " \"%s\" in CP932, and nothing else at its start says which: %s%ssave"
+			    " the file as \"CSV UTF-8\"", r->as_utf8, r->as_cp932,
+			    r->opt.name_encoding ? r->opt.name_encoding : "",
 			    r->opt.name_encoding ? ", or " : "");
 }
 
@@ -1011,7 +1001,18 @@ enum crm_status crm_csv_read(struct crm_csv_reader *r, struct crm_csv_record *re
 	 */
 	if (r->refused)
 		return CRM_EOF;
-	r->refused = r->workbook || r->utf16;
+	r->refused = r->workbook || r->utf16 || r->bom_against;
+	/*
+	 * A file that starts with UTF-8's byte order mark is UTF-8: read as
+	 * the CP932 named (a cron job's --encoding, the day the export changed
+	 * to "CSV UTF-8"), every accent and kana would be garbled.
+	 */
+	if (r->bom_against)
+		return crm_error_at(err, CRM_ERR_INVALID, r->name, 1, 0,
+				    "the file starts with a UTF-8 byte order mark, so it is UTF-8,"
+				    " not %s as named: %s", crm_encoding_name(r->enc),
+				    r->opt.name_encoding ? "leave --encoding out, or give --encoding utf-8"
+							 : "save it in the encoding named");
 	if (r->workbook)
 		return crm_error_at(err, CRM_ERR_ENCODING, r->name, 1, 0,
 				    "the file is an Excel workbook (%s), not CSV: open it in "

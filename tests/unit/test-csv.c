@@ -174,6 +174,9 @@ static void test_undecided_encoding_refused(void **state)
 	static const char cyrillic[] = "id,name\nA1,\xd0\xbb\xd0\xb5\xd0\xbd\xd0\xb0\n"
 				       "A2,\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd\n";
 	static const char few[] = "id,kana\n1,\xd0\xb7\n2,\xd5\xb6\n3,\xcf\xb7\n4,\x8e\x52\n";
+	static const char dm[] = "id,kana,channel\n1,\xd0\xb7,DM\xca\xb6\xde\xb7\n"
+				 "2,\xd5\xb6,DM\xca\xb6\xde\xb7\n";
+	static const char damaged[] = "id,name\n1,Zo\xc3\xab Smith\n2,Fran\xe7ois Dupont\n";
 	struct crm_csv_read_options o = { 0 };
 	struct fixture f;
 
@@ -181,7 +184,7 @@ static void test_undecided_encoding_refused(void **state)
 	open_opts(&f, kana, sizeof(kana) - 1, NULL);
 	expect_record(&f, 1, 2, "id", "kana");
 	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932:"
-		     " the bytes 0xD0 0xB7 read \"з\" in UTF-8 and \"ﾐｷ\" in CP932, and nothing"
+		     " \"з\" in UTF-8 is \"ﾐｷ\" in CP932, and nothing"
 		     " else at its start says which: save the file as \"CSV UTF-8\"");
 	assert_int_equal(next(&f), CRM_EOF);
 	assert_int_equal(next(&f), CRM_EOF);
@@ -198,6 +201,19 @@ static void test_undecided_encoding_refused(void **state)
 	open_opts(&f, few, sizeof(few) - 1, NULL);
 	expect_record(&f, 1, 2, "id", "kana");
 	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932");
+	close_fixture(&f);
+
+	/* Kana after Latin letters (DMﾊｶﾞｷ: ﾊｶ is CA B6, no accented letter): no proof of UTF-8. */
+	open_opts(&f, dm, sizeof(dm) - 1, NULL);
+	expect_record(&f, 1, 3, "id", "kana", "channel");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932");
+	close_fixture(&f);
+
+	/* One accent, one damaged byte (or a kana pair and a kanji): asked, with a word both ways. */
+	open_opts(&f, damaged, sizeof(damaged) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0,
+		     "\"Zoë\" in UTF-8 is \"Zoﾃｫ\" in CP932, and nothing else at its start");
 	close_fixture(&f);
 
 	/* 0x98 is no half-width kana: only the first pair, лe, reads both ways. */
@@ -309,6 +325,27 @@ static void test_undecided_bytes_named(void **state)
 	open_opts(&f, data, sizeof(data) - 1, &o);
 	expect_record(&f, 1, 2, "id", "kana");
 	expect_record(&f, 2, 2, "1", "з");
+	close_fixture(&f);
+}
+
+/* A UTF-8 byte order mark says UTF-8: against CP932 named, the file is refused, once. */
+static void test_bom_against_named_encoding(void **state)
+{
+	struct crm_csv_read_options o = { .encoding = CRM_ENC_CP932,
+					  .name_encoding = "name it with --encoding" };
+	static const char data[] = "\xef\xbb\xbfid,name\n1,Zo\xc3\xab\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, data, sizeof(data) - 1, &o);
+	expect_error(&f, CRM_ERR_INVALID, 1, 0, "the file starts with a UTF-8 byte order mark, so"
+		     " it is UTF-8, not cp932 as named: leave --encoding out");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	o.encoding = CRM_ENC_UTF8;
+	open_opts(&f, data, sizeof(data) - 1, &o);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_record(&f, 2, 2, "1", "Zoë");
 	close_fixture(&f);
 }
 
@@ -1071,6 +1108,7 @@ int main(void)
 		cmocka_unit_test(test_detection_window_whole),
 		cmocka_unit_test(test_undecided_pairs_decided_later),
 		cmocka_unit_test(test_undecided_bytes_named),
+		cmocka_unit_test(test_bom_against_named_encoding),
 		cmocka_unit_test(test_forced_encoding),
 		cmocka_unit_test(test_encoding_names),
 		cmocka_unit_test(test_line_endings),
