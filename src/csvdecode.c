@@ -158,10 +158,10 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 	}
 }
 
-/* s[0..n) read as CP932 into out (of size), U+FFFD for what is not CP932. */
-static void as_cp932(const char *s, size_t n, char *out, size_t size)
+/* s[0..n) read as charset into out (of size), U+FFFD for what charset has not. */
+static void as_charset(const char *charset, const char *s, size_t n, char *out, size_t size)
 {
-	iconv_t cd = iconv_open("UTF-8", "CP932");
+	iconv_t cd = iconv_open("UTF-8", charset);
 	char *in = (char *)s, *o = out;
 	size_t left = n, room = size - 1;
 
@@ -218,7 +218,35 @@ static void both_readings(struct crm_csv_reader *r)
 	for (b = a; b < n && b - a < 24 && (s[b] >= 0x80 || isalnum(s[b])); b++)
 		;
 	as_utf8(r->line.buf + a, b - a, r->as_utf8, sizeof(r->as_utf8));
-	as_cp932(r->line.buf + a, b - a, r->as_cp932, sizeof(r->as_cp932));
+	as_charset("CP932", r->line.buf + a, b - a, r->as_cp932, sizeof(r->as_cp932));
+	as_charset("EUC-JP", r->line.buf + a, b - a, r->as_eucjp, sizeof(r->as_eucjp));
+}
+
+/*
+ * Whether the bytes past ASCII of s[0..n) are all EUC-JP's: two of
+ * A1-FE, 8E and a half-width kana (A1-DF), or 8F and two of A1-FE (a
+ * sequence cut by the end of s counts). CP932 reads most such text as
+ * valid half-width kana (山田 is BB B3 C5 C4: ｻｳﾅﾄ), and its own common
+ * characters start with bytes EUC-JP has not (81-9F).
+ */
+static int eucjp_like(const unsigned char *s, size_t n)
+{
+	size_t i = 0, k, len;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = s[i] == 0x8F ? 3 : 2;
+		if (s[i] != 0x8E && s[i] != 0x8F && (s[i] < 0xA1 || s[i] > 0xFE))
+			return 0;
+		for (k = 1; k < len && i + k < n; k++)
+			if (s[i + k] < 0xA1 || s[i + k] > (s[i] == 0x8E ? 0xDF : 0xFE))
+				return 0;
+		i += len;
+	}
+	return 1;
 }
 
 /*
@@ -236,7 +264,9 @@ static void both_readings(struct crm_csv_reader *r)
  * half-width kana names (ﾐｷ ﾕｶ) is a UTF-8 one of Cyrillic names (зն); a
  * UTF-8 list with one accent and one damaged byte (Zoë, Fran\xE7ois) is a
  * CP932 one with a kana pair and a kanji. A guess either way is silent
- * mojibake for someone: -1, r->undecided, and the caller asks which.
+ * mojibake for someone: -1, r->undecided, and the caller asks which. So
+ * too for text CP932 would read whose every byte past ASCII is EUC-JP's
+ * (r->eucjp): an old web shop's export, which CP932 reads as kana.
  */
 static int detect(struct crm_csv_reader *r)
 {
@@ -248,6 +278,14 @@ static int detect(struct crm_csv_reader *r)
 		r->enc = CRM_ENC_UTF8;
 	} else if (t.invalid && t.invalid >= 2 * t.valid && t.pairs < 2 * t.invalid) {
 		r->enc = CRM_ENC_CP932;
+		/* Not CP932 either, but EUC-JP, which crm does not read: asked too. */
+		if (eucjp_like((const unsigned char *)r->line.buf, r->line.len) &&
+		    eucjp_like((const unsigned char *)r->ibuf + r->ipos, r->ilen - r->ipos)) {
+			r->enc = CRM_ENC_AUTO;
+			r->undecided = r->eucjp = 1;
+			both_readings(r);
+			return -1;
+		}
 	} else {
 		r->undecided = 1;
 		both_readings(r);

@@ -4,7 +4,7 @@
 # CP932, orders and interactions, --strict, --lenient, --dry-run.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 153
+plan 155
 
 data=$SRCDIR/tests/data/import
 cp "$data"/*.csv .
@@ -527,6 +527,13 @@ check 'a UTF-8 byte order mark against --encoding cp932 is refused: exit 2' 2 em
 	'match:^crm import: bomcp.csv:1: the file starts with a UTF-8 byte order mark, so it is UTF-8, not cp932 as named: leave --encoding out, or give --encoding utf-8$' \
 	"$CRM" --db bomcp.db import --source b --encoding cp932 bomcp.csv
 check '... nothing stored' 0 'inline:0' empty sqlite3 bomcp.db 'SELECT count(*) FROM customers'
+# EUC-JP reads as valid CP932, mostly half-width kana: stored as
+# ｻｳﾅﾄ ﾂﾀﾏｺ (widened to サウナト), exit 0, before.
+printf '顧客番号,氏名,電話番号\nG1,山田 太郎,03-1234-5678\nG2,佐藤 花子,06-1234-5678\n' | iconv -f UTF-8 -t EUC-JP > euc.csv
+check 'an EUC-JP file is refused, saying what it looks like and how to convert it: exit 2' 2 empty \
+	'match:^crm import: euc.csv:1: the file looks like EUC-JP, which crm does not read: "顧客番号" in EUC-JP is .* convert it to UTF-8 first \(iconv -f EUC-JP -t UTF-8\)' \
+	"$CRM" --db euc.db import --source g euc.csv
+check '... nothing stored' 0 'inline:0' empty sqlite3 euc.db 'SELECT count(*) FROM customers'
 # The real UCI Online Retail's only byte past ASCII is a pound sign before a digit.
 printf 'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n539492,gift_0001_40,Dotcomgiftshop Gift Voucher \302\24340.00,1,2010-12-20 10:14:00,34.04,12345,United Kingdom\n' > pound.csv
 check '... while a pound sign before a digit is UTF-8, no question asked' 0 'inline:Dotcomgiftshop Gift Voucher £40.00' empty \

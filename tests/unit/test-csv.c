@@ -328,6 +328,41 @@ static void test_undecided_bytes_named(void **state)
 	close_fixture(&f);
 }
 
+/*
+ * EUC-JP (an old web shop's export) is valid CP932 too, mostly half-width
+ * kana: 山田 is BB B3 C5 C4, ｻｳﾅﾄ. Asked, not stored as kana; CP932 text,
+ * whose kana and kanji start with 81-9F, is read as before.
+ */
+static void test_eucjp_refused(void **state)
+{
+	/* id,name / 1,山田 太郎 / 2,やまだ in EUC-JP. */
+	static const char euc[] = "id,name\n1,\xbb\xb3\xc5\xc4 \xc2\xc0\xcf\xba\n"
+				  "2,\xa4\xe4\xa4\xde\xa4\xc0\n";
+	/* The same in CP932. */
+	static const char sjis[] = "id,name\n1,\x8e\x52\x93\x63 \x91\xbe\x98\x59\n"
+				   "2,\x82\xe2\x82\xdc\x82\xbe\n";
+	/* ﾔﾏﾀﾞ ﾀﾛｳ in CP932: an odd run (ｳ alone) is no EUC-JP. */
+	static const char kana[] = "id,kana\n1,\xd4\xcf\xc0\xde \xc0\xdb\xb3\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, euc, sizeof(euc) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "the file looks like EUC-JP, which crm does not"
+		     " read: \"山田\" in EUC-JP is \"ｻｳﾅﾄ\" in CP932: convert it to UTF-8 first");
+	assert_int_equal(next(&f), CRM_EOF);
+	close_fixture(&f);
+	open_opts(&f, sjis, sizeof(sjis) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_record(&f, 2, 2, "1", "山田 太郎");
+	expect_record(&f, 3, 2, "2", "やまだ");
+	close_fixture(&f);
+	open_opts(&f, kana, sizeof(kana) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_record(&f, 2, 2, "1", "ﾔﾏﾀﾞ ﾀﾛｳ");
+	close_fixture(&f);
+}
+
 /* A UTF-8 byte order mark says UTF-8: against CP932 named, the file is refused, once. */
 static void test_bom_against_named_encoding(void **state)
 {
@@ -1108,6 +1143,7 @@ int main(void)
 		cmocka_unit_test(test_detection_window_whole),
 		cmocka_unit_test(test_undecided_pairs_decided_later),
 		cmocka_unit_test(test_undecided_bytes_named),
+		cmocka_unit_test(test_eucjp_refused),
 		cmocka_unit_test(test_bom_against_named_encoding),
 		cmocka_unit_test(test_forced_encoding),
 		cmocka_unit_test(test_encoding_names),
