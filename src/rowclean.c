@@ -10,6 +10,7 @@
 #include "rowclean.h"
 #include "strbuf.h"
 #include "types.h"
+#include "utf8.h"
 #include "banned.h"
 
 /* For crm_rowclean_init(): whether rule r applies to col. */
@@ -243,12 +244,26 @@ static enum crm_status email(struct crm_rowclean *c, struct crm_rowclean_row *r,
 	return s;
 }
 
-/* Only ASCII: a name in Latin letters. */
+/* Only Latin letters, accented ones too: a name in Latin script. */
 static int latin(const char *s)
 {
-	for (; *s; s++)
-		if ((unsigned char)*s >= 0x80)
+	ptrdiff_t n = (ptrdiff_t)strlen(s);
+
+	while (n > 0) {
+		int32_t cp;
+		int k = crm_utf8_decode(s, n, &cp);
+
+		/*
+		 * ASCII, the accented letters of Latin-1 and Latin Extended-A
+		 * and -B (less × and ÷: Müller, François, Łukasz, Ştefan),
+		 * combining accents, and Latin Extended Additional (Nguyễn).
+		 */
+		if (k <= 0 || !(cp < 0x80 || (cp >= 0xC0 && cp <= 0x24F && cp != 0xD7 && cp != 0xF7) ||
+				(cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1E00 && cp <= 0x1EFF)))
 			return 0;
+		s += k;
+		n -= k;
+	}
 	return 1;
 }
 

@@ -185,12 +185,47 @@ static void test_options_limit(void **state)
 	crm_rowclean_release(&rc);
 }
 
+/*
+ * A name in Latin letters is written given name first, accents or not
+ * (Müller Jürgen was stored family first); a Japanese one family first.
+ */
+static void test_latin_names_given_first(void **state)
+{
+	static const char *const names[][3] = {
+		{ "Smith", "John", "John Smith" },
+		{ "Müller", "Jürgen", "Jürgen Müller" },
+		{ "O'Brien", "Seán", "Seán O'Brien" },
+		{ "Nguyễn", "Văn An", "Văn An Nguyễn" },
+		{ "山田", "太郎", "山田 太郎" },
+		{ "Müller", "太郎", "Müller 太郎" },
+	};
+	struct crm_cleanse_options o = { 0 };
+	struct crm_cleanse_stats st = { 0 };
+	struct crm_rowclean rc;
+	struct crm_error err;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(crm_rowclean_init(&rc, &o, NULL, &st, &err), CRM_OK);
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct crm_rowclean_row r = { 0 };
+
+		set(&rc, &r, "family_name", names[i][0]);
+		set(&rc, &r, "given_name", names[i][1]);
+		assert_int_equal(crm_rowclean_apply(&rc, &r, &err), CRM_OK);
+		assert_string_equal(get(&rc, &r, "name"), names[i][2]);
+		release_row(&rc, &r);
+	}
+	crm_rowclean_release(&rc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_messy_row_cleaned_then_stable),
 		cmocka_unit_test(test_violation_kept_and_country),
 		cmocka_unit_test(test_options_limit),
+		cmocka_unit_test(test_latin_names_given_first),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
