@@ -9,6 +9,7 @@
 
 #include "ftype-date.h"
 #include "ftypeint.h"
+#include "strbuf.h"
 #include "banned.h"
 
 /* Writes v as width zero-padded digits (v is non-negative and fits). */
@@ -356,20 +357,28 @@ static enum crm_status scan_after_date(const struct crm_ftctx *c, const char *p,
 static enum crm_status parse_when(const struct crm_ftctx *c, struct ymd *d,
 				  struct hms *t, int *has_time)
 {
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
 	enum crm_status st;
-	const char *p;
+	const char *p, *from;
 	char *s, buf[CRM_FT_FOLD_BUF];
-	int era;
+	int era = 0, dashes = 0;
 
 	if ((st = crm_ft_prepare(c, &s, buf)))
 		return st;
-	p = s;
-	st = scan_date(c, &p, d, &era);
+	/* A dash between digits is one whatever its kind (1985ー04ー03, 1985–04–03). */
+	for (p = s; *p && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p)
+		dashes = crm_ft_fix_dashes(s, &sb);
+	from = p = dashes > 0 ? sb.buf : s;
+	st = dashes < 0 ? crm_error_set(c->err, CRM_ERR_NOMEM, "out of memory")
+			: scan_date(c, &p, d, &era);
 	if (!st)
-		st = scan_after_date(c, p, p - s >= 3 && !memcmp(p - 3, "日", 3),
+		st = scan_after_date(c, p, p - from >= 3 && !memcmp(p - 3, "日", 3),
 				     t, has_time);
 	if (!st)
 		st = check_date(c, d, era);
+	crm_strbuf_release(&sb);
 	crm_ft_release(s, buf);
 	return st;
 }

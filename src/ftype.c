@@ -372,6 +372,11 @@ static int fix_dashes(const char *s, struct crm_strbuf *sb)
 	return changed;
 }
 
+int crm_ft_fix_dashes(const char *s, struct crm_strbuf *sb)
+{
+	return fix_dashes(s, sb);
+}
+
 /*
  * s without its control characters (C0, DEL, C1), as utf8proc's STRIPCC
  * would take them, but before NFKC: line breaks, tabs, form feeds and NEL

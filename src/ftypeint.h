@@ -46,6 +46,14 @@ enum crm_status crm_ft_prepare(const struct crm_ftctx *c, char **t, char *buf);
 
 /* Frees the text crm_ft_prepare() gave, unless it is in the caller's buf. */
 void crm_ft_release(char *t, const char *buf);
+/*
+ * The dashes of s decided by their neighbours as cleaning decides them (a
+ * dash between digits is '-', whatever its kind: 1985ー04ー03). Returns 0
+ * when none changes (sb untouched), 1 with the changed text in sb, -1
+ * when out of memory.
+ */
+struct crm_strbuf;
+int crm_ft_fix_dashes(const char *s, struct crm_strbuf *sb);
 
 /* A scanner of folded text t, which it may change; reports through c. */
 typedef enum crm_status (*crm_ft_scan_fn)(const struct crm_ftctx *c, char *t);

@@ -117,6 +117,14 @@ static const struct date_case date_cases[] = {
 	{ "1985.4.3", "1985-04-03", NULL },
 	{ "19850403", "1985-04-03", NULL },
 	{ "1985年4月3日", "1985-04-03", NULL },
+	/* A dash between digits whatever its kind, as phones take it (a trial). */
+	{ "1985ー04ー03", "1985-04-03", NULL },
+	{ "1985–04–03", "1985-04-03", NULL },
+	{ "1985‐04‐03", "1985-04-03", NULL },
+	{ "1985―04―03", "1985-04-03", NULL },
+	{ "S60ー4ー3", "1985-04-03", NULL },
+	{ "2024ー13ー01", NULL, "is not a date that exists" },
+	{ "1985年4月3日ー", NULL, "is not a date: unexpected text after it: 'ー'" },
 	/* Eras, by name and by letter, either case; 元年 is year 1. */
 	{ "令和7年7月23日", "2025-07-23", NULL },
 	{ "令和元年5月1日", "2019-05-01", NULL },
