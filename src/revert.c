@@ -120,6 +120,69 @@ static enum crm_status set_value(struct reverter *rv, const char *tbl, int64_t r
 	return s;
 }
 
+/*
+ * A source record the run moved from customer old to customer new (a
+ * merge), about to go back: the rows a later run attached to new through
+ * its key (an order of the same source, when new has no other record of
+ * that source) would stay with new, the wrong person once the record is
+ * back. They are conflicts: revert the later run first.
+ */
+static enum crm_status attached_later(struct reverter *rv, int64_t record,
+				      const struct crm_value *old, const struct crm_value *new,
+				      struct crm_error *err)
+{
+	const struct crm_customer_table *t;
+	struct crm_stmt *src = NULL;
+	enum crm_status s;
+	int found = 0;
+	char *source;
+
+	if (old->type != CRM_VALUE_INT || new->type != CRM_VALUE_INT)
+		return CRM_OK;
+	s = crm_revert_built(rv, BUILT_GET, "source_records", "source", &src, err);
+	if (s)
+		return s;
+	crm_stmt_bind_int(src, 1, record);
+	s = crm_stmt_one(src, &found, "cannot read the source record", err);
+	source = !s && found && crm_stmt_text(src, 0) ? strdup(crm_stmt_text(src, 0)) : NULL;
+	crm_stmt_reset(src);
+	if (s || !found)
+		return s;
+	if (!source)
+		return crm_error_nomem(err);
+	for (t = crm_customer_tables; !s && t->tbl; t++) {
+		struct crm_stmt *st = NULL;
+		enum crm_step step;
+
+		if (!(t->flags & CRM_CT_MOVES) || !(t->flags & CRM_CT_SOURCE) ||
+		    !strcmp(t->tbl, "source_records"))
+			continue;
+		s = crm_revert_built(rv, BUILT_ATTACHED, t->tbl, t->column, &st, err);
+		if (s)
+			break;
+		crm_stmt_bind_int(st, 1, new->i);
+		crm_stmt_bind_str(st, 2, source);
+		crm_stmt_bind_int(st, 3, rv->target);
+		crm_stmt_bind_int(st, 4, record);
+		while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
+			char why[320];
+
+			snprintf(why, sizeof(why), "run %lld attached it to customer %lld through"
+				 " source record %lld (%s), which this run had moved there from"
+				 " customer %lld: it would stay with %lld (revert run %lld first,"
+				 " then import it again)", (long long)crm_stmt_int(st, 1),
+				 (long long)new->i, (long long)record, source, (long long)old->i,
+				 (long long)new->i, (long long)crm_stmt_int(st, 1));
+			s = add_conflict(rv, t->tbl, crm_stmt_int(st, 0), t->column, why, err);
+		}
+		if (!s && step == CRM_STEP_ERROR)
+			s = crm_stmt_fail(st, err, "cannot read the rows attached later");
+		crm_stmt_reset(st);
+	}
+	free(source);
+	return s;
+}
+
 /* Puts field of tbl.row back to old if it is still what the run set (new). */
 static enum crm_status revert_update(struct reverter *rv, int64_t change, const char *tbl,
 				     int64_t row, const char *field,
@@ -141,7 +204,11 @@ static enum crm_status revert_update(struct reverter *rv, int64_t change, const 
 	} else if (!s) {
 		struct crm_value cur = crm_stmt_value(get, 0);
 
-		if (crm_value_equal(&cur, new))
+		/* A source record going back to its customer: what followed it since? */
+		if (crm_value_equal(&cur, new) && !strcmp(tbl, "source_records") &&
+		    !strcmp(field, "customer_id"))
+			s = attached_later(rv, row, old, new, err);
+		if (!s && crm_value_equal(&cur, new))
 			s = set_value(rv, tbl, row, field, &cur, old, "cannot restore the value", err);
 		else if (strcmp(field, "updated_at"))
 			s = conflict_later(rv, tbl, row, field, change, "", err);

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 116
+plan 121
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -405,6 +405,32 @@ check 'forget of a merged id names the survivor it erases' 0 empty \
 	"$CRM" log forget 1 --reason 'request 7'
 check '... and erased both, leaving the other person' 0 'inline:別人 三郎' empty \
 	q 'SELECT name FROM customers'
+
+# Undoing a merge after a later run attached an order through the merged
+# record's key: the order would stay with the survivor, the wrong person
+# (a new-user trial). A conflict to list; reverted in order, all is back.
+mkdir um && (
+	cd um || exit 1
+	export CRM_DB="$PWD/um.db"
+	printf '顧客番号,氏名,電話番号\nA1,山田 太郎,03-1111-1111\n' > sfa.csv
+	printf '会員ID,氏名,電話番号\nB1,山田 太郎,06-2222-2222\n' > web.csv
+	printf '注文番号,顧客番号,注文日,金額\nW-1,B1,2025-09-01,50000\n' > wo.csv
+	printf '注文番号,顧客番号,注文日,金額\nS-1,A1,2025-09-02,100\n' > so.csv
+	printf 'a,b,decision\n1,2,same\n' > dec.csv
+	"$CRM" -q import --source sfa sfa.csv && "$CRM" -q import --source web web.csv &&
+	"$CRM" -q dedupe --decisions dec.csv && "$CRM" -q import --source web wo.csv &&
+	"$CRM" -q import --source sfa so.csv
+) || bail_out 'the merge scenario failed'
+check 'revert of a merge after an order came through the merged key: a conflict naming the run' 1 empty \
+	'match:^  orders 1 customer_id: run 4 attached it to customer 1 through source record 2 \(web\), which this run had moved there from customer 2: it would stay with 1 \(revert run 4 first, then import it again\)$' \
+	"$CRM" --db um/um.db log revert 3
+check '... the survivor'"'"'s own order (S-1, through sfa:A1) is none' 1 \
+	empty empty sh -c "'$CRM' --db um/um.db log revert 3 2>&1 | grep 'orders 2'"
+check '... nothing changed' 0 'inline:W-1|1' empty sqlite3 um/um.db "SELECT order_key, customer_id FROM orders WHERE order_key = 'W-1'"
+check '... reverted in order (run 4, then 3), the order is gone and the merge undone' 0 empty ignore \
+	sh -c "'$CRM' --db um/um.db -q log revert 4 && '$CRM' --db um/um.db -q log revert 3"
+check '... and imported again, it goes to the customer it names' 0 'inline:W-1|2' empty \
+	sh -c "'$CRM' --db um/um.db -q import --source web um/wo.csv && sqlite3 um/um.db \"SELECT order_key, customer_id FROM orders WHERE order_key = 'W-1'\""
 
 check 'a missing database: exit 1, none created' 1 empty ignore "$CRM" --db none.db log
 assert '... (none.db was not created)' test ! -e none.db
