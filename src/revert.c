@@ -122,33 +122,34 @@ static enum crm_status set_value(struct reverter *rv, const char *tbl, int64_t r
 
 /*
  * A source record the run moved from customer old to customer new (a
- * merge), about to go back: the rows a later run attached to new through
- * its key (an order of the same source, when new has no other record of
- * that source) would stay with new, the wrong person once the record is
- * back. They are conflicts: revert the later run first.
+ * merge), about to go back: the rows a later run attached to new under
+ * its key (an order whose raw row names it, from whichever source the
+ * order file came: --customer-source) would stay with new, the wrong
+ * person once the record is back. The log cannot say where such a row
+ * belongs: they are conflicts, listed with their run, to revert first.
  */
 static enum crm_status attached_later(struct reverter *rv, int64_t record,
 				      const struct crm_value *old, const struct crm_value *new,
 				      struct crm_error *err)
 {
 	const struct crm_customer_table *t;
-	struct crm_stmt *src = NULL;
+	struct crm_stmt *get = NULL;
 	enum crm_status s;
 	int found = 0;
-	char *source;
+	char *key;
 
 	if (old->type != CRM_VALUE_INT || new->type != CRM_VALUE_INT)
 		return CRM_OK;
-	s = crm_revert_built(rv, BUILT_GET, "source_records", "source", &src, err);
+	s = crm_revert_built(rv, BUILT_GET, "source_records", "source_key", &get, err);
 	if (s)
 		return s;
-	crm_stmt_bind_int(src, 1, record);
-	s = crm_stmt_one(src, &found, "cannot read the source record", err);
-	source = !s && found && crm_stmt_text(src, 0) ? strdup(crm_stmt_text(src, 0)) : NULL;
-	crm_stmt_reset(src);
+	crm_stmt_bind_int(get, 1, record);
+	s = crm_stmt_one(get, &found, "cannot read the source record", err);
+	key = !s && found && crm_stmt_text(get, 0) ? strdup(crm_stmt_text(get, 0)) : NULL;
+	crm_stmt_reset(get);
 	if (s || !found)
 		return s;
-	if (!source)
+	if (!key)
 		return crm_error_nomem(err);
 	for (t = crm_customer_tables; !s && t->tbl; t++) {
 		struct crm_stmt *st = NULL;
@@ -161,17 +162,16 @@ static enum crm_status attached_later(struct reverter *rv, int64_t record,
 		if (s)
 			break;
 		crm_stmt_bind_int(st, 1, new->i);
-		crm_stmt_bind_str(st, 2, source);
+		crm_stmt_bind_str(st, 2, key);
 		crm_stmt_bind_int(st, 3, rv->target);
-		crm_stmt_bind_int(st, 4, record);
 		while (!s && (step = crm_stmt_step(st)) == CRM_STEP_ROW) {
-			char why[320];
+			char why[400];
 
-			snprintf(why, sizeof(why), "run %lld attached it to customer %lld through"
-				 " source record %lld (%s), which this run had moved there from"
-				 " customer %lld: it would stay with %lld (revert run %lld first,"
+			snprintf(why, sizeof(why), "run %lld attached it to customer %lld under the"
+				 " key %.100s of source record %lld, which this run had moved there"
+				 " from customer %lld: it would stay with %lld (revert run %lld first,"
 				 " then import it again)", (long long)crm_stmt_int(st, 1),
-				 (long long)new->i, (long long)record, source, (long long)old->i,
+				 (long long)new->i, key, (long long)record, (long long)old->i,
 				 (long long)new->i, (long long)crm_stmt_int(st, 1));
 			s = add_conflict(rv, t->tbl, crm_stmt_int(st, 0), t->column, why, err);
 		}
@@ -179,7 +179,7 @@ static enum crm_status attached_later(struct reverter *rv, int64_t record,
 			s = crm_stmt_fail(st, err, "cannot read the rows attached later");
 		crm_stmt_reset(st);
 	}
-	free(source);
+	free(key);
 	return s;
 }
 

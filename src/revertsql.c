@@ -69,12 +69,10 @@ static const char *const built_sql[NBUILT] = {
 		"SELECT \"@c\", json_extract(?1, '$.\"@c\"'), json_type(?1, '$.\"@c\"')"
 		" FROM \"@t\" WHERE id = ?2",
 	[BUILT_ATTACHED] =
-		"SELECT t.id, t.run_id FROM \"@t\" t WHERE t.\"@c\" = ?1 AND t.source = ?2"
-		" AND t.run_id > ?3"
+		"SELECT t.id, t.run_id FROM \"@t\" t WHERE t.\"@c\" = ?1 AND t.run_id > ?3"
 		" AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.id = t.run_id"
 		" AND r.reverted_by IS NOT NULL)"
-		" AND NOT EXISTS (SELECT 1 FROM source_records o WHERE o.customer_id = ?1"
-		" AND o.source = ?2 AND o.id <> ?4) ORDER BY t.id",
+		" AND EXISTS (SELECT 1 FROM json_each(t.raw) j WHERE j.value = ?2) ORDER BY t.id",
 	[PART_COLUMN] = "\"@c\"",
 	[PART_VALUE] = "json_extract(?1, '$.\"@c\"')",
 };

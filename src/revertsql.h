@@ -37,9 +37,8 @@ enum revert_built {
 	BUILT_REINSERT,   /* puts row ?2 back from its copy ?1 (JSON), unless the id is taken */
 	BUILT_UNMERGE,    /* the column of row ?2, its value in the copy ?1 and that value's type */
 	/*
-	 * The rows of customer ?1 from source ?2 that a run after ?3, not
-	 * reverted, wrote, when customer ?1 has no source record of ?2 but
-	 * ?4: its id and run.
+	 * The rows of customer ?1 whose raw row holds the key ?2, written by
+	 * a run after ?3 not reverted since: their id and run.
 	 */
 	BUILT_ATTACHED,
 	BUILT_COUNT

@@ -4,7 +4,7 @@
 # the hash chain against edits made with sqlite3; erasure of a person.
 . "$SRCDIR/tests/cli/lib.sh"
 
-plan 121
+plan 123
 
 export CRM_USER=tester
 q() { sqlite3 crm.db "$@"; }
@@ -422,7 +422,7 @@ mkdir um && (
 	"$CRM" -q import --source sfa so.csv
 ) || bail_out 'the merge scenario failed'
 check 'revert of a merge after an order came through the merged key: a conflict naming the run' 1 empty \
-	'match:^  orders 1 customer_id: run 4 attached it to customer 1 through source record 2 \(web\), which this run had moved there from customer 2: it would stay with 1 \(revert run 4 first, then import it again\)$' \
+	'match:^  orders 1 customer_id: run 4 attached it to customer 1 under the key B1 of source record 2, which this run had moved there from customer 2: it would stay with 1 \(revert run 4 first, then import it again\)$' \
 	"$CRM" --db um/um.db log revert 3
 check '... the survivor'"'"'s own order (S-1, through sfa:A1) is none' 1 \
 	empty empty sh -c "'$CRM' --db um/um.db log revert 3 2>&1 | grep 'orders 2'"
@@ -431,6 +431,23 @@ check '... reverted in order (run 4, then 3), the order is gone and the merge un
 	sh -c "'$CRM' --db um/um.db -q log revert 4 && '$CRM' --db um/um.db -q log revert 3"
 check '... and imported again, it goes to the customer it names' 0 'inline:W-1|2' empty \
 	sh -c "'$CRM' --db um/um.db -q import --source web um/wo.csv && sqlite3 um/um.db \"SELECT order_key, customer_id FROM orders WHERE order_key = 'W-1'\""
+
+# The same with the orders of another source naming the customers of web
+# (--customer-source), and a merge within one source: the key says.
+mkdir um2 && (
+	cd um2 || exit 1
+	export CRM_DB="$PWD/um2.db"
+	printf '会員ID,氏名,電話番号\nB1,山田 太郎,06-2222-2222\nB2,山田 太郎,06-2222-2222\n' > web.csv
+	printf '注文番号,顧客番号,注文日,金額\nP-1,B2,2025-09-01,50000\nP-2,B1,2025-09-02,70\n' > po.csv
+	printf 'a,b,decision\n1,2,same\n' > dec.csv
+	"$CRM" -q import --source web web.csv && "$CRM" -q dedupe --decisions dec.csv &&
+	"$CRM" -q import --source shop --customer-source web --kind orders po.csv
+) || bail_out 'the second merge scenario failed'
+check '... an order of another source under the moved key (--customer-source) is one too; its own key is none' 1 empty \
+	'match:^  orders 1 customer_id: run 3 attached it to customer 1 under the key B2 of source record 2' \
+	"$CRM" --db um2/um2.db log revert 2
+check '... and only that one' 0 'inline:1' empty \
+	sh -c "'$CRM' --db um2/um2.db log revert 2 2>&1 | grep -c '^  orders'"
 
 check 'a missing database: exit 1, none created' 1 empty ignore "$CRM" --db none.db log
 assert '... (none.db was not created)' test ! -e none.db
