@@ -109,6 +109,7 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
  */
 struct tally {
 	size_t valid, pairs, invalid;
+	size_t leads;                   /* invalid bytes 81-9F: CP932's kana and kanji lead bytes */
 };
 
 static int ascii_letter(unsigned char c)
@@ -121,15 +122,15 @@ static int ascii_letter(unsigned char c)
  * half-width katakana of CP932 as well (ﾐｷ is D0 B7, UTF-8's з), with
  * nothing to say which. A second byte A1-A5 is CP932's punctuation
  * (｡｢｣､･), no kana, and UTF-8's £ ¥ ¢: UTF-8's. So is an accented Latin
- * letter (C2-C5: U+0080-017F) beside a Latin letter (José, Müller), as a
- * CP932 kana name stands alone, or beside other kana (DMﾊｶﾞｷ's ﾊｶ, CA B6,
- * is no Latin letter).
+ * letter (C2-C9: U+0080-024F) beside a Latin letter (José, Müller, Hưng),
+ * as a CP932 kana name stands alone, or beside other kana (DMﾊｶﾞｷ's ﾊｶ,
+ * CA B6, is no Latin letter).
  */
 static int kana_pair(const unsigned char *s, size_t j, size_t n)
 {
 	if (j + 1 >= n || s[j] > 0xDF || s[j + 1] < 0xA6 || s[j + 1] > 0xBF)
 		return 0;
-	return s[j] > 0xC5 ||
+	return s[j] > 0xC9 ||
 	       (!(j > 0 && ascii_letter(s[j - 1])) && !(j + 2 < n && ascii_letter(s[j + 2])));
 }
 
@@ -153,6 +154,7 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 		i += ok;
 		if (i < n) {
 			t->invalid++;
+			t->leads += s[i] >= 0x81 && s[i] <= 0x9F;
 			i++;
 		}
 	}
@@ -222,14 +224,21 @@ static void both_readings(struct crm_csv_reader *r)
 	as_charset("EUC-JP", r->line.buf + a, b - a, r->as_eucjp, sizeof(r->as_eucjp));
 }
 
+/* What the bytes past ASCII at the start say of EUC-JP. */
+struct euc {
+	size_t chars;                   /* EUC-JP characters */
+	int sure;                       /* a byte E0-FE, or 8E/8F: no CP932 half-width kana */
+};
+
 /*
  * Whether the bytes past ASCII of s[0..n) are all EUC-JP's: two of
  * A1-FE, 8E and a half-width kana (A1-DF), or 8F and two of A1-FE (a
- * sequence cut by the end of s counts). CP932 reads most such text as
- * valid half-width kana (山田 is BB B3 C5 C4: ｻｳﾅﾄ), and its own common
- * characters start with bytes EUC-JP has not (81-9F).
+ * sequence cut by the end of s counts), counted into e. CP932 reads most
+ * such text as valid half-width kana (山田 is BB B3 C5 C4: ｻｳﾅﾄ), and its
+ * own common characters start with bytes EUC-JP has not (81-9F); but a
+ * CP932 word of half-width kana is EUC-JP's too when its bytes pair up.
  */
-static int eucjp_like(const unsigned char *s, size_t n)
+static int eucjp_like(const unsigned char *s, size_t n, struct euc *e)
 {
 	size_t i = 0, k, len;
 
@@ -241,9 +250,13 @@ static int eucjp_like(const unsigned char *s, size_t n)
 		len = s[i] == 0x8F ? 3 : 2;
 		if (s[i] != 0x8E && s[i] != 0x8F && (s[i] < 0xA1 || s[i] > 0xFE))
 			return 0;
-		for (k = 1; k < len && i + k < n; k++)
+		e->sure |= s[i] == 0x8E || s[i] == 0x8F || s[i] >= 0xE0;
+		for (k = 1; k < len && i + k < n; k++) {
 			if (s[i + k] < 0xA1 || s[i + k] > (s[i] == 0x8E ? 0xDF : 0xFE))
 				return 0;
+			e->sure |= s[i + k] >= 0xE0;
+		}
+		e->chars++;
 		i += len;
 	}
 	return 1;
@@ -252,9 +265,8 @@ static int eucjp_like(const unsigned char *s, size_t n)
 /*
  * Decides the encoding at the first line with a non-ASCII byte, from that
  * line and the next 64 KiB: UTF-8 when the sequences only UTF-8 reads
- * are at least twice the invalid bytes; CP932 when the invalid bytes are
- * at least twice those sequences, and more than half as many as the
- * pairs both read. CP932 text is almost never valid UTF-8 for long: its
+ * are at least twice the invalid bytes; CP932 as below. CP932 text is
+ * almost never valid UTF-8 for long: its
  * kanji lead bytes (0x88-0x9F) are UTF-8 continuation bytes, so looking
  * past one line matters. A strict "any invalid byte means CP932" would
  * turn a UTF-8 file with one damaged byte into silent mojibake, since
@@ -271,27 +283,40 @@ static int eucjp_like(const unsigned char *s, size_t n)
 static int detect(struct crm_csv_reader *r)
 {
 	struct tally t = { 0 };
+	struct euc e = { 0 };
 
 	utf8_tally(r->line.buf, r->line.len, 0, &t);
 	utf8_tally(r->ibuf + r->ipos, r->ilen - r->ipos, !r->eof, &t);
 	if (t.valid && t.valid >= 2 * t.invalid) {
 		r->enc = CRM_ENC_UTF8;
-	} else if (t.invalid && t.invalid >= 2 * t.valid && t.pairs < 2 * t.invalid) {
-		r->enc = CRM_ENC_CP932;
-		/* Not CP932 either, but EUC-JP, which crm does not read: asked too. */
-		if (eucjp_like((const unsigned char *)r->line.buf, r->line.len) &&
-		    eucjp_like((const unsigned char *)r->ibuf + r->ipos, r->ilen - r->ipos)) {
-			r->enc = CRM_ENC_AUTO;
-			r->undecided = r->eucjp = 1;
-			both_readings(r);
-			return -1;
-		}
-	} else {
+		return 0;
+	}
+	/*
+	 * EUC-JP, which crm does not read: said so when its bytes are sure
+	 * (or its characters many: a CP932 kana word of odd length breaks the
+	 * pairing soon), else asked with CP932's reading beside. Not when
+	 * every byte is in valid UTF-8 (ﾐｷ as з): EUC-JP text is not for long.
+	 */
+	if (t.invalid && eucjp_like((const unsigned char *)r->line.buf, r->line.len, &e) &&
+	    eucjp_like((const unsigned char *)r->ibuf + r->ipos, r->ilen - r->ipos, &e)) {
 		r->undecided = 1;
+		r->eucjp = e.sure || e.chars >= 16 ? 1 : 2;
 		both_readings(r);
 		return -1;
 	}
-	return 0;
+	/*
+	 * CP932: invalid bytes, not most of them pairs that read both ways;
+	 * and among them a lead byte of CP932's kana or kanji (81-9F), or no
+	 * UTF-8 at all. An accent and a stray Latin-1 byte (Zoë, Fran\xE7ois)
+	 * have none.
+	 */
+	if (t.invalid && t.pairs < 2 * t.invalid && (t.leads || !t.valid)) {
+		r->enc = CRM_ENC_CP932;
+		return 0;
+	}
+	r->undecided = 1;
+	both_readings(r);
+	return -1;
 }
 
 static int add_replacement(struct crm_strbuf *sb)

@@ -66,7 +66,7 @@ struct crm_csv_reader {
 	 * the line read both ways, for the message.
 	 */
 	int undecided;
-	int eucjp;                      /* ... and what CP932 would read looks like EUC-JP */
+	int eucjp;                      /* ... but looks like EUC-JP: 1 surely, 2 or CP932 */
 	char as_utf8[80], as_cp932[120], as_eucjp[120];
 	int window;                     /* the buffer was filled for detect() */
 	int bom_against;                /* a UTF-8 byte order mark, another encoding named */

@@ -954,6 +954,13 @@ static int feed_line(struct crm_csv_reader *r, size_t bad, char *what, size_t nw
 static enum crm_status undecided(struct crm_csv_reader *r, struct crm_error *err)
 {
 	r->refused = 1;
+	if (r->eucjp == 2)
+		return crm_error_at(err, CRM_ERR_INVALID, r->name, r->line_no, 0,
+				    "cannot tell whether the file is CP932 or EUC-JP: \"%s\" in CP932"
+				    " is \"%s\" in EUC-JP, and nothing else at its start says which:"
+				    " %sif EUC-JP, convert it to UTF-8 first (iconv -f EUC-JP -t"
+				    " UTF-8), which crm reads", r->as_cp932, r->as_eucjp,
+				    r->opt.name_encoding ? "if CP932, give --encoding cp932; " : "");
 	if (r->eucjp)
 		return crm_error_at(err, CRM_ERR_INVALID, r->name, r->line_no, 0,
 				    "the file looks like EUC-JP, which crm does not read: \"%s\" in"

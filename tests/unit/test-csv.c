@@ -363,6 +363,44 @@ static void test_eucjp_refused(void **state)
 	close_fixture(&f);
 }
 
+/*
+ * What a review found refused by the rules above, read as before: CP932
+ * hiragana, whose lead byte 82 after a trail byte makes valid UTF-8 by
+ * chance (さとう はなこ), and Vietnamese (ư is C6 B0, by a Latin letter).
+ * A CP932 word of half-width kana whose bytes pair up as EUC-JP's (ｽｽﾞｷ),
+ * and a short EUC-JP file of common kanji (山田), are the same bytes:
+ * asked, with both readings.
+ */
+static void test_review_cases(void **state)
+{
+	static const char hira[] = "id,\x82\xd3\x82\xe8\x82\xaa\x82\xc8\n"
+				   "1,\x82\xb3\x82\xc6\x82\xa4 \x82\xcd\x82\xc8\x82\xb1\n";
+	static const char viet[] = "id,name\n1,L\xc6\xb0u H\xc6\xb0ng\n";
+	static const char kana[] = "id,kana\n1,\xbd\xbd\xde\xb7\n";
+	static const char euc[] = "id,name\n1,\xbb\xb3\xc5\xc4\n";
+	struct fixture f;
+
+	(void)state;
+	open_opts(&f, hira, sizeof(hira) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "ふりがな");
+	expect_record(&f, 2, 2, "1", "さとう はなこ");
+	close_fixture(&f);
+	open_opts(&f, viet, sizeof(viet) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_record(&f, 2, 2, "1", "Lưu Hưng");
+	close_fixture(&f);
+	open_opts(&f, kana, sizeof(kana) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "kana");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is CP932 or EUC-JP:"
+		     " \"ｽｽﾞｷ\" in CP932 is \"十涎\" in EUC-JP");
+	close_fixture(&f);
+	open_opts(&f, euc, sizeof(euc) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is CP932 or EUC-JP:"
+		     " \"ｻｳﾅﾄ\" in CP932 is \"山田\" in EUC-JP");
+	close_fixture(&f);
+}
+
 /* A UTF-8 byte order mark says UTF-8: against CP932 named, the file is refused, once. */
 static void test_bom_against_named_encoding(void **state)
 {
@@ -1144,6 +1182,7 @@ int main(void)
 		cmocka_unit_test(test_undecided_pairs_decided_later),
 		cmocka_unit_test(test_undecided_bytes_named),
 		cmocka_unit_test(test_eucjp_refused),
+		cmocka_unit_test(test_review_cases),
 		cmocka_unit_test(test_bom_against_named_encoding),
 		cmocka_unit_test(test_forced_encoding),
 		cmocka_unit_test(test_encoding_names),
