@@ -110,6 +110,7 @@ static size_t utf8_valid_prefix(const char *s, size_t n, int allow_cut)
 struct tally {
 	size_t valid, pairs, invalid;
 	size_t leads;                   /* invalid bytes 81-9F: CP932's kana and kanji lead bytes */
+	size_t others;                  /* ... neither those nor half-width kana (A1-DF) */
 };
 
 static int ascii_letter(unsigned char c)
@@ -155,6 +156,7 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 		if (i < n) {
 			t->invalid++;
 			t->leads += s[i] >= 0x81 && s[i] <= 0x9F;
+			t->others += !(s[i] >= 0x81 && s[i] <= 0x9F) && !(s[i] >= 0xA1 && s[i] <= 0xDF);
 			i++;
 		}
 	}
@@ -307,10 +309,11 @@ static int detect(struct crm_csv_reader *r)
 	/*
 	 * CP932: invalid bytes, not most of them pairs that read both ways;
 	 * and among them a lead byte of CP932's kana or kanji (81-9F), or no
-	 * UTF-8 at all. An accent and a stray Latin-1 byte (Zoë, Fran\xE7ois)
-	 * have none.
+	 * UTF-8 at all and only half-width kana. An accent and a stray
+	 * Latin-1 byte (Zoë, Fran\xE7ois), or Windows-1252 alone (Fran\xE7ois,
+	 * E7 a rare kanji's lead byte to CP932), have neither.
 	 */
-	if (t.invalid && t.pairs < 2 * t.invalid && (t.leads || !t.valid)) {
+	if (t.invalid && t.pairs < 2 * t.invalid && (t.leads || (!t.valid && !t.others))) {
 		r->enc = CRM_ENC_CP932;
 		return 0;
 	}

@@ -378,6 +378,8 @@ static void test_review_cases(void **state)
 	static const char viet[] = "id,name\n1,L\xc6\xb0u H\xc6\xb0ng\n";
 	static const char kana[] = "id,kana\n1,\xbd\xbd\xde\xb7\n";
 	static const char euc[] = "id,name\n1,\xbb\xb3\xc5\xc4\n";
+	/* Windows-1252 alone: E7 is a rare kanji's lead byte to CP932 (Fran輟is). */
+	static const char cp1252[] = "id,name\n1,Fran\xe7ois Dupont\n2,M\xfcller\n";
 	struct fixture f;
 
 	(void)state;
@@ -398,6 +400,11 @@ static void test_review_cases(void **state)
 	expect_record(&f, 1, 2, "id", "name");
 	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is CP932 or EUC-JP:"
 		     " \"ｻｳﾅﾄ\" in CP932 is \"山田\" in EUC-JP");
+	close_fixture(&f);
+	open_opts(&f, cp1252, sizeof(cp1252) - 1, NULL);
+	expect_record(&f, 1, 2, "id", "name");
+	expect_error(&f, CRM_ERR_INVALID, 2, 0, "cannot tell whether the file is UTF-8 or CP932:"
+		     " \"Fran\xef\xbf\xbdois\" in UTF-8 is \"Fran輟is\" in CP932");
 	close_fixture(&f);
 }
 
