@@ -162,47 +162,26 @@ static void utf8_tally(const char *str, size_t n, int allow_cut, struct tally *t
 	}
 }
 
-/* s[0..n) read as charset into out (of size), U+FFFD for what charset has not. */
-static void as_charset(const char *charset, const char *s, size_t n, char *out, size_t size)
-{
-	iconv_t cd = iconv_open("UTF-8", charset);
-	char *in = (char *)s, *o = out;
-	size_t left = n, room = size - 1;
+static int utf8_into(const char *s, size_t n, struct crm_strbuf *sb, size_t *bad, char *what,
+		     size_t nwhat);
+static int iconv_into(iconv_t cd, const char *charset, const char *s, size_t n,
+		      struct crm_strbuf *sb, size_t *bad, char *what, size_t nwhat);
 
-	while (cd != (iconv_t)-1 && left &&
-	       iconv(cd, &in, &left, &o, &room) == (size_t)-1 && errno != E2BIG && room >= 3) {
-		memcpy(o, "\xEF\xBF\xBD", 3);
-		o += 3;
-		room -= 3;
-		in++;
-		left--;
-		iconv(cd, NULL, NULL, NULL, NULL);
-	}
-	*o = '\0';
+/* s[0..n) read as charset into out (of size), as decoding reads a line: "" when it cannot. */
+static void reading(const char *charset, const char *s, size_t n, char *out, size_t size)
+{
+	struct crm_strbuf sb = CRM_STRBUF_INIT;
+	iconv_t cd = charset ? iconv_open("UTF-8", charset) : (iconv_t)-1;
+	size_t bad = SIZE_MAX;
+	int rc = charset ? (cd == (iconv_t)-1 ? -1 : iconv_into(cd, charset, s, n, &sb, &bad,
+								   NULL, 0))
+			 : utf8_into(s, n, &sb, &bad, NULL, 0);
+
+	/* At most 24 bytes in, 72 out: the buffers hold them. */
+	snprintf(out, size, "%s", !rc && sb.buf ? sb.buf : "");
 	if (cd != (iconv_t)-1)
 		iconv_close(cd);
-}
-
-/* s[0..n) as UTF-8 into out (of size), U+FFFD for each invalid byte. */
-static void as_utf8(const char *s, size_t n, char *out, size_t size)
-{
-	size_t i = 0, o = 0;
-
-	while (i < n && o + 4 < size) {
-		size_t ok = utf8_valid_prefix(s + i, n - i, 0);
-
-		if (ok > size - 4 - o)
-			ok = size - 4 - o;
-		memcpy(out + o, s + i, ok);
-		o += ok;
-		i += ok;
-		if (i < n && o + 4 < size) {
-			memcpy(out + o, "\xEF\xBF\xBD", 3);
-			o += 3;
-			i++;
-		}
-	}
-	out[o] = '\0';
+	crm_strbuf_release(&sb);
 }
 
 /*
@@ -221,9 +200,9 @@ static void both_readings(struct crm_csv_reader *r)
 		a--;
 	for (b = a; b < n && b - a < 24 && (s[b] >= 0x80 || isalnum(s[b])); b++)
 		;
-	as_utf8(r->line.buf + a, b - a, r->as_utf8, sizeof(r->as_utf8));
-	as_charset("CP932", r->line.buf + a, b - a, r->as_cp932, sizeof(r->as_cp932));
-	as_charset("EUC-JP", r->line.buf + a, b - a, r->as_eucjp, sizeof(r->as_eucjp));
+	reading(NULL, r->line.buf + a, b - a, r->as_utf8, sizeof(r->as_utf8));
+	reading("CP932", r->line.buf + a, b - a, r->as_cp932, sizeof(r->as_cp932));
+	reading("EUC-JP", r->line.buf + a, b - a, r->as_eucjp, sizeof(r->as_eucjp));
 }
 
 /* What the bytes past ASCII at the start say of EUC-JP. */
@@ -329,6 +308,77 @@ static int add_replacement(struct crm_strbuf *sb)
 
 
 /*
+ * Appends s[0..n) to sb as UTF-8, U+FFFD for each invalid byte; the first
+ * one's offset in sb goes to *bad (if still SIZE_MAX), described in what
+ * (when given). -1 when out of memory.
+ */
+static int utf8_into(const char *s, size_t n, struct crm_strbuf *sb, size_t *bad, char *what,
+		     size_t nwhat)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t ok = utf8_valid_prefix(s + i, n - i, 0);
+
+		if (crm_strbuf_add(sb, s + i, ok))
+			return -1;
+		i += ok;
+		if (i < n) {
+			if (*bad == SIZE_MAX) {
+				*bad = sb->len;
+				if (what)
+					snprintf(what, nwhat, "invalid UTF-8 byte 0x%02X",
+						 (unsigned char)s[i]);
+			}
+			if (add_replacement(sb))
+				return -1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+/* utf8_into() for s in charset, converted by cd. */
+static int iconv_into(iconv_t cd, const char *charset, const char *s, size_t n,
+		      struct crm_strbuf *sb, size_t *bad, char *what, size_t nwhat)
+{
+	while (n > 0) {
+		char *in = (char *)s, *outp;
+		size_t inleft = n, outleft, before;
+
+		if (crm_strbuf_grow(sb, n * 3 + 4))
+			return -1;
+		outp = sb->buf + sb->len;
+		outleft = sb->alloc - sb->len - 1;
+		before = outleft;
+		if (iconv(cd, &in, &inleft, &outp, &outleft) == (size_t)-1 && errno != E2BIG) {
+			sb->len += before - outleft;
+			sb->buf[sb->len] = '\0';
+			if (*bad == SIZE_MAX) {
+				*bad = sb->len;
+				if (what && inleft >= 2)
+					snprintf(what, nwhat, "invalid %s byte sequence 0x%02X 0x%02X",
+						 charset, (unsigned char)in[0], (unsigned char)in[1]);
+				else if (what)
+					snprintf(what, nwhat, "invalid %s byte 0x%02X", charset,
+						 (unsigned char)in[0]);
+			}
+			if (add_replacement(sb))
+				return -1;
+			in++;
+			inleft--;
+			iconv(cd, NULL, NULL, NULL, NULL);
+		} else {
+			sb->len += before - outleft;
+			sb->buf[sb->len] = '\0';
+		}
+		s = in;
+		n = inleft;
+	}
+	return 0;
+}
+
+/*
  * Decodes r->line into r->dline. An invalid sequence becomes U+FFFD and its
  * offset in dline is returned in *bad (else SIZE_MAX), with a description.
  * Returns 0, or what csvint.h says.
@@ -346,67 +396,14 @@ int crm_csv_decode_line(struct crm_csv_reader *r, size_t *bad, char *what, size_
 		if (detect(r))
 			return -3;
 	}
-	if (r->enc != CRM_ENC_CP932) {
-		size_t i = 0;
-
-		while (i < n) {
-			size_t ok = utf8_valid_prefix(s + i, n - i, 0);
-
-			if (crm_strbuf_add(&r->dline, s + i, ok))
-				return -1;
-			i += ok;
-			if (i < n) {
-				if (*bad == SIZE_MAX) {
-					*bad = r->dline.len;
-					snprintf(what, nwhat, "invalid UTF-8 byte 0x%02X",
-						 (unsigned char)s[i]);
-				}
-				if (add_replacement(&r->dline))
-					return -1;
-				i++;
-			}
-		}
-		return 0;
-	}
+	if (r->enc != CRM_ENC_CP932)
+		return utf8_into(s, n, &r->dline, bad, what, nwhat);
 	if (r->cd == (iconv_t)-1) {
 		r->cd = iconv_open("UTF-8", "CP932");
 		if (r->cd == (iconv_t)-1)
 			return -2;
 	}
-	while (n > 0) {
-		char *in = (char *)s, *outp;
-		size_t inleft = n, outleft, before;
-
-		if (crm_strbuf_grow(&r->dline, n * 3 + 4))
-			return -1;
-		outp = r->dline.buf + r->dline.len;
-		outleft = r->dline.alloc - r->dline.len - 1;
-		before = outleft;
-		if (iconv(r->cd, &in, &inleft, &outp, &outleft) == (size_t)-1 && errno != E2BIG) {
-			r->dline.len += before - outleft;
-			r->dline.buf[r->dline.len] = '\0';
-			if (*bad == SIZE_MAX) {
-				*bad = r->dline.len;
-				if (inleft >= 2)
-					snprintf(what, nwhat, "invalid CP932 byte sequence 0x%02X 0x%02X",
-						 (unsigned char)in[0], (unsigned char)in[1]);
-				else
-					snprintf(what, nwhat, "invalid CP932 byte 0x%02X",
-						 (unsigned char)in[0]);
-			}
-			if (add_replacement(&r->dline))
-				return -1;
-			in++;
-			inleft--;
-			iconv(r->cd, NULL, NULL, NULL, NULL);
-		} else {
-			r->dline.len += before - outleft;
-			r->dline.buf[r->dline.len] = '\0';
-		}
-		s = in;
-		n = inleft;
-	}
-	return 0;
+	return iconv_into(r->cd, "CP932", s, n, &r->dline, bad, what, nwhat);
 }
 
 /*
