@@ -61,6 +61,8 @@ const char *crm_db_backend_version(void)
 enum crm_status crm_db_intend(struct crm_db *db, enum crm_db_intent what,
 			      struct crm_error *err)
 {
+	const char *test;
+
 	/* PRAGMA takes no parameters: these are the layer's own strings. */
 	switch (what) {
 	case CRM_DB_BULK_LOAD:
@@ -78,8 +80,8 @@ enum crm_status crm_db_intend(struct crm_db *db, enum crm_db_intent what,
 					     "foreign keys are left to the writer outside a"
 					     " transaction only");
 		db->own_keys = 1;
-		db->check_keys = getenv("CRM_TEST_CHECK_KEYS") &&
-				 !strcmp(getenv("CRM_TEST_CHECK_KEYS"), "1");
+		test = getenv("CRM_TEST_CHECK_KEYS");
+		db->check_keys = test && !strcmp(test, "1");
 		return crm_db_exec(db, "PRAGMA foreign_keys = OFF", err);
 	}
 	return crm_error_set(err, CRM_ERR_INTERNAL, "unknown database intent %d", (int)what);
